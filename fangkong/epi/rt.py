@@ -287,7 +287,8 @@ def _windows(t_start, t_end, n_days: int) -> tuple[np.ndarray, np.ndarray]:
     return start.astype(np.int64), end.astype(np.int64)
 
 
-def _check_si_distr(si_distr) -> np.ndarray:
+def validated_si_distr(si_distr) -> np.ndarray:
+    """A non-parametric serial interval checked as EpiEstim does: starts at 0, non-negative, sums to 1."""
     si = np.asarray(si_distr, dtype=float)
     if si.ndim != 1 or si.size == 0:
         raise ValueError("si_distr must be a non-empty 1-D array (probability of a serial interval of 0, 1, ... days)")
@@ -393,7 +394,7 @@ def estimate_r(
     if si_distr is not None:
         if mean_si is not None or std_si is not None:
             raise ValueError("give either si_distr or (mean_si, std_si), not both")
-        si = _check_si_distr(si_distr)
+        si = validated_si_distr(si_distr)
     else:
         if mean_si is None or std_si is None:
             raise ValueError("a serial interval is required: si_distr, or mean_si and std_si")
