@@ -10,7 +10,6 @@ Public API::
 Deterministic for a seed: every component draws from its own child stream of PCG64.
 """
 
-from .demo import default_demo_params
 from .params import (
     DETECTION_ROUTES,
     INDICATORS,
@@ -18,9 +17,11 @@ from .params import (
     ScenarioParams,
     validate_params,
 )
+from .presets import default_demo_params, scaled_params
 from .regions import LEVELS, RegionTree, load_region_tree, region_tree_from_rows, synthetic_tree
 from .scenario import Scenario, simulate_scenario
 from .travellers import LOOP_EVENTS
+from .writer import write_scenario
 
 __all__ = [
     "DETECTION_ROUTES",
@@ -32,9 +33,11 @@ __all__ = [
     "Scenario",
     "ScenarioParams",
     "default_demo_params",
+    "scaled_params",
     "load_region_tree",
     "region_tree_from_rows",
     "simulate_scenario",
+    "write_scenario",
     "synthetic_tree",
     "validate_params",
 ]

@@ -8,6 +8,8 @@ mean R and variance R + R²/k), each infected one gamma-distributed generation i
 ``isolation_stops_transmission`` an infectee infected after the infector's isolation (detection, or
 entry into quarantine) is not infected. Offspring of detected cases are traced with probability
 ``tracing_probability``: listed, tested at listing, quarantined, tested on the quarantine days.
+R is scaled by the susceptible share of the infector's leaf region (infections so far / residents),
+a generation-level approximation of depletion that keeps attack rates below 100% at any scale.
 All times are float days from ``start_date``.
 """
 
@@ -217,6 +219,8 @@ def simulate_epidemic(
         "traced": np.zeros(len(imported), bool),
         "quarantine_days": params.traveller_quarantine_days,
     }
+    population = np.maximum(tree.population.astype(np.float64), 1.0)
+    infected_in_region = np.zeros(tree.n)
     generations: list[dict[str, np.ndarray]] = []
     total = 0
     truncated = False
@@ -238,7 +242,10 @@ def simulate_epidemic(
             isolation = np.minimum(np.minimum(detection, current["quarantine_time"]), current["isolated_from"])
         else:
             isolation = np.full(n, np.inf)
-        r = reproduction_number_at(params, t0 - params.epidemic_start) * multiplier[current["region"]]
+        np.add.at(infected_in_region, current["region"], 1.0)
+        susceptible = np.clip(1.0 - infected_in_region / population, 0.0, 1.0)
+        region = current["region"]
+        r = reproduction_number_at(params, t0 - params.epidemic_start) * multiplier[region] * susceptible[region]
         nu = rng.gamma(k, np.where(r > 0, r / k, 0.0)) if k > 0 else r
         drawn = rng.poisson(nu).astype(np.int64)
         parent = np.repeat(np.arange(n), drawn)

@@ -57,7 +57,7 @@ DETECTION_ROUTES: tuple[str, ...] = (
 PORT_KINDS = ("airport", "land_port", "sea_port")
 
 #: Rough bytes held in memory per infection including its contacts (used by the memory check).
-BYTES_PER_INFECTION = 1_200
+BYTES_PER_INFECTION = 4_000
 #: Rough bytes per place, per sentinel series and per sentinel value held in memory.
 BYTES_PER_PLACE = 48
 BYTES_PER_SERIES = 64
@@ -107,7 +107,7 @@ class ScenarioParams:
     """Probability that an infectee lives in the infector's leaf region (county or township)."""
     within_prefecture_probability: float = 0.10
     """Probability that an infectee lives elsewhere in the infector's prefecture; the rest is province-wide."""
-    max_infections: int = 2_000_000
+    max_infections: int = 500_000
     """Hard cap on infections; the branching process stops (and truth says so) when it is reached."""
 
     # --- imports and ports -------------------------------------------------------------------------------

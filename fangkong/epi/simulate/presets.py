@@ -60,3 +60,31 @@ def default_demo_params(*, long_history: bool = False, seed: int = 20220317) -> 
         quarantine_sites_per_100k=0.1,
         quarantine_rooms_mean=300.0,
     )
+
+
+def scaled_params(residents: int, *, seed: int = 20220317, history_days: int = 730) -> ScenarioParams:
+    """The demo province's wave at any scale: realistic (all-institution) sentinel densities, two years of
+    sentinel history, import seeds and traveller arrivals in proportion to the residents.
+
+    At 10 million residents this gives the benchmark scale: about 100,000 cases, over a million contacts
+    and over ten million sentinel report rows.
+    """
+    per_million = residents / 1e6
+    seeds_per_port_day = max(1, round(per_million * 0.6))
+    seed_days = range(0, 21, 2)
+    import_seeds = tuple((day, code, seeds_per_port_day) for day in seed_days for code in ("440300", "441900"))
+    import_seeds += ((10, "440100", max(1, round(per_million * 0.3))), (16, "440400", max(1, round(per_million * 0.2))))
+    return ScenarioParams(
+        seed=seed,
+        start_date=DEMO_EPIDEMIC_START - timedelta(days=history_days),
+        history_days=history_days,
+        epidemic_days=90,
+        residents=residents,
+        reproduction_number=((0, 2.0), (35, 1.0), (50, 0.5)),
+        region_r_multiplier=(("440300", 1.1), ("441900", 1.1)),
+        ports=GUANGDONG_PORTS,
+        import_seeds=import_seeds,
+        traveller_arrivals_per_day=max(1.0, 20.0 * per_million),
+        within_leaf_probability=0.8,
+        within_prefecture_probability=0.17,
+    )
