@@ -60,6 +60,36 @@ def discretised_gamma_serial_interval(days: np.ndarray | Sequence[int], mean_si:
     return np.maximum(res, 0.0)
 
 
+# Below this shape, or for extreme levels, the quantile comes from scipy's gammaincinv directly.
+HALLEY_MIN_SHAPE = 20.0
+HALLEY_LEVELS = (1e-4, 1 - 1e-4)
+
+
+def gamma_quantile(shape: np.ndarray, q: float) -> np.ndarray:
+    """Quantile of Gamma(shape, scale=1) at level q; NaN where shape is NaN.
+
+    For shape >= 20 and 1e-4 <= q <= 1 - 1e-4: Wilson-Hilferty start and two Halley steps on the
+    regularised incomplete gamma, about twice as fast as `scipy.special.gammaincinv` and within 1e-13
+    relative of it (checked in the tests); elsewhere `gammaincinv` itself.
+    """
+    shape = np.asarray(shape, dtype=float)
+    out = np.full(shape.shape, np.nan)
+    valid = np.isfinite(shape)
+    use_halley = valid & (shape >= HALLEY_MIN_SHAPE) & (HALLEY_LEVELS[0] <= q <= HALLEY_LEVELS[1])
+    exact = valid & ~use_halley
+    out[exact] = special.gammaincinv(shape[exact], q)
+    a = shape[use_halley]
+    if a.size:
+        c = 1.0 / (9.0 * a)
+        x = a * (1.0 - c + special.ndtri(q) * np.sqrt(c)) ** 3
+        log_gamma = special.gammaln(a)
+        for _ in range(2):
+            step = (special.gammainc(a, x) - q) / np.exp((a - 1.0) * np.log(x) - x - log_gamma)
+            x = x - step / (1.0 - 0.5 * step * ((a - 1.0) / x - 1.0))
+        out[use_halley] = x
+    return out
+
+
 @dataclass(frozen=True)
 class RtFlags:
     """What EpiEstim would have warned about, as data.
@@ -128,10 +158,7 @@ class RtEstimate:
         """Posterior quantile of R for a level q in (0, 1)."""
         q = _check_quantile_level(q)
         if q not in self._quantile_cache:
-            valid = np.isfinite(self.shape)
-            out = np.full(self.shape.shape, np.nan)
-            out[valid] = special.gammaincinv(self.shape[valid], q) * self.scale[valid]
-            self._quantile_cache[q] = out
+            self._quantile_cache[q] = gamma_quantile(self.shape, q) * self.scale
         return self._quantile_cache[q]
 
     @property

@@ -16,6 +16,7 @@ from fangkong.epi.rt import (
     discretised_gamma_serial_interval,
     estimate_r,
     estimate_r_uncertain_si,
+    gamma_quantile,
     total_infectivity,
 )
 
@@ -206,6 +207,18 @@ def test_uncertain_si_is_reproducible_by_seed_and_draws_stay_in_bounds():
     # Quantiles of the mixture are ordered.
     assert np.all(a.quantile(0.025)[ok] < a.quantile(0.5)[ok])
     assert np.all(a.quantile(0.5)[ok] < a.quantile(0.975)[ok])
+
+
+def test_fast_gamma_quantile_agrees_with_gammaincinv():
+    from scipy import special
+
+    shape = np.exp(np.random.default_rng(0).uniform(np.log(0.05), np.log(1e7), 20000))
+    shape[::100] = np.nan
+    for q in (1e-6, 1e-4, 0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975, 0.9999, 1 - 1e-6):
+        ours = gamma_quantile(shape, q)
+        ok = ~np.isnan(shape)
+        assert np.all(np.isnan(ours[~ok]))
+        np.testing.assert_allclose(ours[ok], special.gammaincinv(shape[ok], q), rtol=1e-12)
 
 
 def test_infectivity_is_the_renewal_sum():
