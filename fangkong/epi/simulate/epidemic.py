@@ -216,6 +216,7 @@ def simulate_epidemic(
         "listed_route": np.full(len(imported), ROUTE["inbound_screening"], np.int8),
         "quarantine_time": travellers.quarantine_time[imported],
         "isolated_from": np.where(closed_loop, travellers.entry_time[imported], np.inf),
+        "transmits_from": travellers.entry_time[imported],
         "traced": np.zeros(len(imported), bool),
         "quarantine_days": params.traveller_quarantine_days,
     }
@@ -250,7 +251,8 @@ def simulate_epidemic(
         drawn = rng.poisson(nu).astype(np.int64)
         parent = np.repeat(np.arange(n), drawn)
         child_time = t0[parent] + rng.gamma(gi_shape, gi_scale, len(parent))
-        keep = (child_time < isolation[parent]) & (child_time < end)
+        # Infections abroad (before an imported infection's entry) are not part of the province's epidemic.
+        keep = (child_time < isolation[parent]) & (child_time < end) & (child_time >= current["transmits_from"][parent])
         parent, child_time = parent[keep], child_time[keep]
         if total + n + len(parent) > params.max_infections:
             room = max(params.max_infections - total - n, 0)
@@ -282,6 +284,7 @@ def simulate_epidemic(
             "listed_route": np.full(m, ROUTE["contact_tracing"], np.int8),
             "quarantine_time": np.where(traced, quarantine, np.inf),
             "isolated_from": np.full(m, np.inf),
+            "transmits_from": np.full(m, -np.inf),
             "traced": traced,
             "quarantine_days": params.close_quarantine_days,
         }

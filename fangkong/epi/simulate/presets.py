@@ -4,7 +4,9 @@ Imports through the Shenzhen land ports and the Dongguan sea port seed outbreaks
 Dongguan from mid-February 2022; single imports through Guangzhou, Zhuhai and Jieyang start sporadic
 clusters elsewhere; R falls as control measures take hold in March. About 90 days of sentinel history
 precede the wave (``long_history=True`` gives two years, for Farrington-type detectors). Sentinel
-densities are the sentinel subsets of each kind, so the demo loads in seconds.
+densities are the sentinel subsets of each kind, so the demo loads in seconds; the signal per onset is
+larger than the default because it is what the (few) sentinel sites of a county see, including the
+worried well, so that county-level outbreaks stand out.
 """
 
 from __future__ import annotations
@@ -29,29 +31,33 @@ GUANGDONG_PORTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def default_demo_params(*, long_history: bool = False, seed: int = 20220317) -> ScenarioParams:
+#: Seed of the demo: the realisation whose wave resembles the seed report (Shenzhen and Dongguan first).
+DEMO_SEED = 11
+
+
+def default_demo_params(*, long_history: bool = False, seed: int = DEMO_SEED) -> ScenarioParams:
     """Parameters of the demo scenario (Guangdong, spring 2022)."""
     history_days = 730 if long_history else 90
+    shenzhen_days = (0, 1, 2, 3, 5, 6, 8, 10, 12, 14)
+    dongguan_days = (2, 3, 4, 6, 7, 9, 11, 13)
     return ScenarioParams(
         seed=seed,
         start_date=DEMO_EPIDEMIC_START - timedelta(days=history_days),
         history_days=history_days,
         epidemic_days=60,
-        reproduction_number=((0, 2.4), (22, 1.2), (30, 0.5)),
-        region_r_multiplier=(("440300", 1.1), ("441900", 1.1)),
+        reproduction_number=((0, 1.8), (22, 1.0), (30, 0.5)),
+        region_r_multiplier=(("440300", 1.1), ("441900", 1.15)),
         dispersion_k=0.4,
+        within_leaf_probability=0.85,
+        within_prefecture_probability=0.13,
         ports=GUANGDONG_PORTS,
-        import_seeds=(
-            (1, "440300", 2),
-            (4, "441900", 2),
-            (6, "440300", 2),
-            (9, "441900", 1),
-            (12, "440300", 1),
-            (10, "440100", 1),
-            (16, "440400", 1),
-            (20, "445200", 1),
-        ),
+        import_seeds=tuple((day, "440300", 1) for day in shenzhen_days)
+        + tuple((day, "441900", 1) for day in dongguan_days)
+        + ((10, "440100", 1), (16, "440400", 1), (20, "445200", 1)),
         traveller_arrivals_per_day=60.0,
+        close_contacts_mean=8.0,
+        signal_per_onset={"fever_clinic_visits": 12.0, "ili_consultations": 5.0, "antipyretic_sales": 20.0,
+                          "cough_medicine_sales": 12.0, "school_absences": 1.5},
         fever_clinics_per_100k=0.4,
         primary_care_per_100k=0.35,
         pharmacies_per_100k=0.3,
