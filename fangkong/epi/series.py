@@ -67,7 +67,10 @@ def validate_counts(observed: object, *, name: str = "observed") -> np.ndarray:
     if array.dtype == bool or not (
         np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
     ):
-        array = np.asarray(observed, dtype=float)
+        try:
+            array = np.asarray(observed, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be numeric counts, got {array.dtype}") from None
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2:

@@ -76,7 +76,8 @@ def cusum(
     ``m``: reference mean; None = mean of all counts before ``timepoints[0]`` (per unit), or a number
     or one value per unit. ``trans``: "standard", "rossi", "anscombe", "anscombe2nd",
     "pearsonNegBin" (uses ``alpha``, default 0.1, the negative-binomial dispersion) or "none".
-    Diagnostics: ``cusum`` (``S_t``) and ``m``.
+    Diagnostics: ``cusum`` (``S_t``) and ``m``. Where ``m`` is 0 the standardised counts follow IEEE
+    arithmetic exactly as R does (0/0 = NaN: no alarm; x/0 = inf: alarm).
     """
     if trans not in CUSUM_TRANSFORMS:
         raise ValueError(f"trans must be one of {CUSUM_TRANSFORMS}, got {trans!r}")
