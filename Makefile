@@ -1,0 +1,55 @@
+# fangkong — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+# Django 6 needs Python >= 3.12: take the first interpreter that is new enough.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 $$(ls -d /root/.pyenv/versions/3.1[23]*/bin/python3 2>/dev/null); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test install install-dev lint test-sqlite test-postgres test-browser clean serve
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "fangkong needs Python >= 3.12 (Django 6)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(STAMP)
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+## make demo: install, migrate SQLite under ./var, load the demo province, create demo users, serve :8000
+demo: $(STAMP)
+	@mkdir -p var
+	$(BIN)/fangkong demo
+	$(BIN)/fangkong serve
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check fangkong benchmarks scripts
+	$(BIN)/lint-imports
+	$(BIN)/python -m fangkong.checks.translations
+
+test-sqlite: $(DEV_STAMP)
+	$(BIN)/pytest -n 2 -m "not browser" --cov --cov-report=term:skip-covered --cov-fail-under=$$(cat .coverage-floor)
+
+test-postgres: $(DEV_STAMP)
+	$(BIN)/python -m fangkong.checks.postgres_available || exit 0; \
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/pytest -n 2 -m "not browser" -p no:cacheprovider --ignore=fangkong/epi
+
+test-browser: $(DEV_STAMP)
+	bash scripts/install-chromium.sh
+	$(BIN)/pytest -m browser -p no:cacheprovider
+
+## make test: development dependencies, lint, the suite on SQLite and PostgreSQL, the browser test
+test: lint test-sqlite test-postgres test-browser
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3 .pytest_cache .ruff_cache .coverage

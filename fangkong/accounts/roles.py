@@ -1,0 +1,42 @@
+"""Roles and what each may do. Reads are governed by region scope; these capabilities govern the rest.
+
+A user holds memberships (region, role); a capability is granted in a region when one of the user's
+memberships has a role with that capability and its region covers that region.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PROVINCIAL_COMMANDER = "provincial_commander", _("Provincial commander")
+    LOCAL_COMMANDER = "local_commander", _("City/county commander")
+    EPIDEMIOLOGIST = "epidemiologist", _("Epidemiologist")
+    SENTINEL_REPORTER = "sentinel_reporter", _("Sentinel reporter")
+    QUARANTINE_MANAGER = "quarantine_manager", _("Quarantine-site manager")
+    INSPECTOR = "inspector", _("Inspector")
+    LABORATORY = "laboratory", _("Laboratory")
+    ANALYST = "analyst", _("Analyst (read-only)")
+    SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
+
+
+class Capability(models.TextChoices):
+    PERSON_REGISTER = "person.register", _("Register persons")
+    PERSON_REVEAL = "person.reveal", _("See citizen IDs and phone numbers in clear")
+    AUDIT_BROWSE = "audit.browse", _("Browse the audit trail")
+    USER_MANAGE = "user.manage", _("Manage users and memberships")
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.PROVINCIAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL}),
+    Role.LOCAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL}),
+    Role.EPIDEMIOLOGIST: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL}),
+    Role.SENTINEL_REPORTER: frozenset(),
+    Role.QUARANTINE_MANAGER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL}),
+    Role.INSPECTOR: frozenset(),
+    Role.LABORATORY: frozenset({Capability.PERSON_REGISTER}),
+    Role.ANALYST: frozenset(),
+    Role.SYSTEM_ADMINISTRATOR: frozenset({Capability.AUDIT_BROWSE, Capability.USER_MANAGE}),
+}

@@ -1,0 +1,9 @@
+"""App config of the REST API (/api/v1/)."""
+
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "fangkong.api"
+    label = "api"
+    verbose_name = "REST API"

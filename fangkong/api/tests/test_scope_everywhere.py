@@ -1,0 +1,116 @@
+"""Every URL of the application, API and pages alike, called by a user of another city leaks nothing.
+
+The URL patterns come from the URL configuration itself, not from a list written here: a new endpoint
+is enumerated automatically. It must declare an access policy (or the test fails), and when it is
+called with the identifiers of another city's records — and without any — the response must not
+contain that city's persons, identifiers or region details, and nothing may change in the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.exceptions import NoReverseMatch
+
+from fangkong.accounts.access import access_policy_of
+from fangkong.accounts.models import Membership, User
+from fangkong.persons.models import Person
+from fangkong.regions.models import Region
+from fangkong.testing.builders import make_person
+
+SZ_NAMES = ("深圳测试甲", "福田测试乙")
+# Texts that only a view of Shenzhen or of the whole province could show.
+OUTSIDE_MARKERS = ("深圳", "福田", "Shenzhen", "Futian", "广东省", "Guangdong Province", *SZ_NAMES)
+
+
+def iter_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from iter_patterns(entry, inner)
+        elif isinstance(entry, URLPattern):
+            yield namespace, entry
+
+
+def candidate_kwargs(pattern: URLPattern, values: dict[str, list[str]]) -> list[dict[str, str]]:
+    names = list(pattern.pattern.regex.groupindex)
+    unknown = [n for n in names if n not in values]
+    assert not unknown, f"teach this test which values to try for URL parameter(s) {unknown} of {pattern}"
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(values[n] for n in names))]
+
+
+def concrete_paths(values: dict[str, list[str]]) -> list[tuple[str, str]]:
+    paths = []
+    for namespace, pattern in iter_patterns():
+        assert pattern.name, f"URL pattern {pattern} has no name"
+        for kwargs in candidate_kwargs(pattern, values):
+            try:
+                paths.append((f"{namespace}{pattern.name}", reverse(f"{namespace}{pattern.name}", kwargs=kwargs)))
+            except NoReverseMatch:
+                continue
+    return paths
+
+
+def table_counts() -> dict[str, int]:
+    return {m.__name__: m.objects.count() for m in (Person, Membership, Region, User)}
+
+
+@pytest.fixture
+def shenzhen_data(shenzhen_epi):
+    people = [
+        make_person(shenzhen_epi, name=SZ_NAMES[0], region="440303", phone="13812345678"),
+        make_person(shenzhen_epi, name=SZ_NAMES[1], region="440304", phone="13987654321"),
+    ]
+    return people
+
+
+def url_values(people) -> dict[str, list[str]]:
+    ids = [str(p.pk) for p in people]
+    return {
+        "pk": ids, "person_id": ids,
+        "code": ["440300", "440304", "440000"],
+        "slug": ["cases"],
+        "format": ["json"],
+    }
+
+
+def test_every_url_declares_its_access_policy():
+    undeclared = [
+        f"{ns}{p.name} ({p.pattern})" for ns, p in iter_patterns() if access_policy_of(p.callback) is None
+    ]
+    assert undeclared == [], "endpoints without an access policy: " + ", ".join(undeclared)
+
+
+def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
+    paths = concrete_paths(url_values(shenzhen_data))
+    names = {name for name, _ in paths}
+    # The enumeration really reaches the endpoints that could leak (guards against a broken walk).
+    assert {"api:person-detail", "api:region-detail", "web:person-detail", "web:region-detail",
+            "api:person-list", "api:person-reveal", "web:region-map"} <= names
+    sealed = [p.citizen_id_masked for p in shenzhen_data] + [p.phone_masked for p in shenzhen_data]
+    before = table_counts()
+    for name, path in paths:
+        for method in ("get", "post"):
+            client.force_login(guangzhou_epi)
+            response = getattr(client, method)(path, follow=False)
+            assert response.status_code < 500, f"{method.upper()} {path} ({name}) failed"
+            body = b"".join(response) if response.streaming else response.content
+            text = body.decode("utf-8", errors="replace")
+            for marker in (*OUTSIDE_MARKERS, *sealed):
+                assert marker not in text, f"{method.upper()} {path} ({name}) shows {marker!r} to a Guangzhou user"
+    assert table_counts() == before
+
+
+def test_the_same_urls_do_show_the_data_in_scope(client, shenzhen_epi, shenzhen_data):
+    """Positive control: the markers the test looks for are really what these endpoints show."""
+    client.force_login(shenzhen_epi)
+    person = shenzhen_data[0]
+    for path in (reverse("web:person-detail", kwargs={"person_id": person.pk}),
+                 reverse("api:person-detail", kwargs={"pk": person.pk}),
+                 reverse("api:person-list"), reverse("web:person-list")):
+        assert SZ_NAMES[0] in client.get(path).content.decode(), path
+    assert "Shenzhen" in client.get(reverse("api:region-detail", kwargs={"code": "440300"})).content.decode()
+    assert "深圳" in client.get(reverse("web:region-detail", kwargs={"code": "440300"})).content.decode()

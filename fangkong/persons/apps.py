@@ -1,0 +1,9 @@
+"""App config of the person registry."""
+
+from django.apps import AppConfig
+
+
+class PersonsConfig(AppConfig):
+    name = "fangkong.persons"
+    label = "persons"
+    verbose_name = "Person registry"

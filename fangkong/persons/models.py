@@ -1,0 +1,42 @@
+"""Person: one record per real person, with the citizen ID and phone number protected at rest."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Person(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+        UNKNOWN = "U", _("Unknown")
+
+    name = models.CharField(_("name"), max_length=64)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    # Citizen ID: keyed hash for look-up, AES-GCM for authorised display, mask for everything else.
+    citizen_id_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    citizen_id_sealed = models.TextField(blank=True, editable=False)
+    citizen_id_masked = models.CharField(_("citizen ID"), max_length=18, blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_sealed = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=24, blank=True, editable=False)
+    address_region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("address region")
+    )
+    address_text = models.CharField(_("address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.citizen_id_masked or self.pk})"

@@ -1,0 +1,58 @@
+"""Protection of citizen IDs and phone numbers at rest: keyed hash, authenticated encryption, masks.
+
+Neither value is ever stored in clear. From the secret ``settings.PII_KEY`` HKDF derives two keys:
+one for HMAC-SHA256 (exact look-up and de-duplication without decryption) and one for AES-256-GCM
+(display to roles allowed to see the value; every such reveal is audited by the service that does it).
+The encrypted text is ``v1:`` + base64(nonce ‖ ciphertext ‖ tag), the purpose bound as associated data.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+VERSION = "v1"
+
+
+@lru_cache(maxsize=4)
+def _keys(secret: str) -> tuple[bytes, bytes]:
+    material = HKDF(algorithm=hashes.SHA256(), length=64, salt=b"fangkong-pii", info=b"hash+aead").derive(
+        secret.encode("utf-8")
+    )
+    return material[:32], material[32:]
+
+
+def keyed_hash(value: str, purpose: str) -> str:
+    hash_key, _ = _keys(settings.PII_KEY)
+    return hmac.new(hash_key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def encrypt(value: str, purpose: str) -> str:
+    _, aead_key = _keys(settings.PII_KEY)
+    nonce = os.urandom(12)
+    sealed = AESGCM(aead_key).encrypt(nonce, value.encode("utf-8"), purpose.encode())
+    return f"{VERSION}:" + base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def decrypt(token: str, purpose: str) -> str:
+    version, _, payload = token.partition(":")
+    if version != VERSION:
+        raise ValueError(f"unknown protection version {version!r}")
+    _, aead_key = _keys(settings.PII_KEY)
+    raw = base64.b64decode(payload)
+    return AESGCM(aead_key).decrypt(raw[:12], raw[12:], purpose.encode()).decode("utf-8")
+
+
+def mask_phone(e164: str) -> str:
+    """``+8613812345678`` → ``+86 138****5678``."""
+    if e164.startswith("+86") and len(e164) == 14:
+        return f"+86 {e164[3:6]}****{e164[-4:]}"
+    return e164[:4] + "*" * max(0, len(e164) - 8) + e164[-4:]

@@ -1,0 +1,25 @@
+"""Root URL configuration: the UI shell, the REST API under /api/v1/, its schema and docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from fangkong.accounts.access import REGION_SCOPED
+
+
+class SchemaView(SpectacularAPIView):
+    fangkong_access = REGION_SCOPED  # signed-in users only; the schema carries no data
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    fangkong_access = REGION_SCOPED
+    template_name = "web/api_docs.html"
+
+
+urlpatterns = [
+    path("api/v1/", include("fangkong.api.urls")),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("fangkong.web.urls")),
+]
+
+handler403 = "fangkong.web.views.forbidden"

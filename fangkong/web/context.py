@@ -1,0 +1,28 @@
+"""Template context of the shell: navigation, the user's scope and the current region."""
+
+from __future__ import annotations
+
+from fangkong.accounts.access import can, memberships_of
+from fangkong.accounts.roles import Capability, Role
+from fangkong.regions.models import Region
+from fangkong.regions.selectors import region_list, scope_roots
+from fangkong.web.modules import MODULES
+
+CURRENT_REGION_KEY = "fangkong_current_region"
+
+
+def shell(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_modules": MODULES}
+    roles = sorted({Role(role).label for _code, role in memberships_of(user)}, key=str)
+    return {
+        "nav_modules": MODULES,
+        "scope_roots": scope_roots(user=user),
+        "switcher_regions": region_list(user=user).exclude(level=Region.Level.TOWNSHIP).only(
+            "code", "name_zh", "name_en", "level"
+        ),
+        "current_region_code": request.session.get(CURRENT_REGION_KEY, ""),
+        "user_roles": roles,
+        "can_browse_audit": can(user, Capability.AUDIT_BROWSE),
+    }

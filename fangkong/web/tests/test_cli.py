@@ -1,0 +1,43 @@
+"""The fangkong console script: help, createuser, demo."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fangkong.accounts.models import Membership, User
+from fangkong.cli import main
+
+
+def test_help_lists_the_commands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "serve", "migrate", "createuser", "simulate"):
+        assert command in out
+
+
+def test_createuser_creates_a_member(db):
+    call_command("create_user", "lab1", region="440300", role="laboratory", password="a-long-passphrase-1")
+    user = User.objects.get(username="lab1")
+    assert user.check_password("a-long-passphrase-1")
+    assert list(Membership.objects.filter(user=user).values_list("region_id", "role")) == [("440300", "laboratory")]
+
+
+def test_createuser_refuses_unknown_region_and_changes_nothing(db):
+    with pytest.raises(CommandError, match="unknown region"):
+        call_command("create_user", "lab2", region="999900", role="laboratory", password="a-long-passphrase-1")
+    assert not User.objects.filter(username="lab2").exists()
+
+
+def test_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
+    from fangkong.accounts.management.commands.load_demo import DEMO_PASSWORD, DEMO_USERS
+    from fangkong.accounts.roles import Role
+
+    call_command("load_demo")
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert DEMO_PASSWORD in out
+    assert {role for _, role, _, _ in DEMO_USERS} == set(Role.values)
+    for username, role, region, _ in DEMO_USERS:
+        user = User.objects.get(username=username)
+        assert user.check_password(DEMO_PASSWORD) and username in out
+        assert list(user.memberships.values_list("region_id", "role")) == [(region, role)]
