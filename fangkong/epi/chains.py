@@ -197,13 +197,23 @@ def build_chain_index(case_ids, infector_ids, infectee_ids, *, infection_dates=N
     return index
 
 
-def complete_offspring_counts(index: ChainIndex, report_dates=None, *, as_of=None, follow_up_days: float = 14.0):
+def complete_offspring_counts(
+    index: ChainIndex, report_dates=None, *, as_of=None, follow_up_days: float = 14.0, only=None
+):
     """Offspring counts of cases whose transmission is complete: reported >= follow_up_days before as_of.
 
-    Returns (counts, censored). Without `as_of` all cases count and censored is False.
+    `only` (boolean per case, in the caller's case order) restricts the counts to some cases — typically
+    local cases, since imported cases transmit only after entry and their offspring follow another law.
+    Returns (counts, censored). Without `as_of` all (selected) cases count and censored is False.
     """
+    selected = np.ones(index.case_ids.size, dtype=bool)
+    if only is not None:
+        mask = np.asarray(only)
+        if mask.dtype != bool or mask.shape != index.case_ids.shape:
+            raise ValueError("only must be a boolean array with one entry per case")
+        selected = mask[index.input_order]
     if as_of is None:
-        return index.offspring.copy(), False
+        return index.offspring[selected], False
     if report_dates is None:
         raise ValueError("report_dates are needed to censor the unfinished generation (as_of given)")
     report = as_days(report_dates, "report_dates")
@@ -211,7 +221,7 @@ def complete_offspring_counts(index: ChainIndex, report_dates=None, *, as_of=Non
         raise ValueError("report_dates must have one entry per case")
     report = report[index.input_order]
     cutoff = float(as_days(np.asarray([as_of]), "as_of")[0]) - follow_up_days
-    complete = report <= cutoff  # NaN (unknown) is excluded
+    complete = (report <= cutoff) & selected  # NaN (unknown) is excluded
     return index.offspring[complete], True
 
 
