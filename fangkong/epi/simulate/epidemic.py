@@ -4,7 +4,8 @@ Generation by generation: each infection gets an asymptomatic flag and an incuba
 detected (or not) by the earliest of the routes open to it — a test when it is listed as a contact (or
 enters the country), the quarantine tests, an onset test in quarantine, a fever-clinic visit, community
 screening — and then draws ν ~ Gamma(k, R/k), n ~ Poisson(ν) offspring (so n is negative binomial with
-mean R and variance R + R²/k), each infected one gamma-distributed generation interval later. With
+mean R and variance R + R²/k), each infected one gamma-distributed generation interval later (for an
+imported infection, later than its entry: its transmission abroad is not simulated). With
 ``isolation_stops_transmission`` an infectee infected after the infector's isolation (detection, or
 entry into quarantine) is not infected. Offspring of detected cases are traced with probability
 ``tracing_probability``: listed, tested at listing, quarantined, tested on the quarantine days.
@@ -250,9 +251,11 @@ def simulate_epidemic(
         nu = rng.gamma(k, np.where(r > 0, r / k, 0.0)) if k > 0 else r
         drawn = rng.poisson(nu).astype(np.int64)
         parent = np.repeat(np.arange(n), drawn)
-        child_time = t0[parent] + rng.gamma(gi_shape, gi_scale, len(parent))
-        # Infections abroad (before an imported infection's entry) are not part of the province's epidemic.
-        keep = (child_time < isolation[parent]) & (child_time < end) & (child_time >= current["transmits_from"][parent])
+        # An imported infection's transmission abroad is not simulated: its generation intervals count
+        # from its entry, so that no local infection precedes the arrival of its infector.
+        clock = np.maximum(t0, current["transmits_from"])
+        child_time = clock[parent] + rng.gamma(gi_shape, gi_scale, len(parent))
+        keep = (child_time < isolation[parent]) & (child_time < end)
         parent, child_time = parent[keep], child_time[keep]
         if total + n + len(parent) > params.max_infections:
             room = max(params.max_infections - total - n, 0)
