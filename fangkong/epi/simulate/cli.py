@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"fangkong simulate: {error}", file=sys.stderr)
         return 2
+    if summary.infections_capped:
+        print("fangkong simulate: the epidemic reached max_infections and was cut there "
+              "(see manifest.json)", file=sys.stderr)
     if not args.quiet:
         rows = ", ".join(f"{name} {count:,}" for name, count in summary.files.items())
         print(f"wrote {args.out} in {summary.seconds:.1f}s: {rows}", file=sys.stderr)

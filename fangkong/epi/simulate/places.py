@@ -19,6 +19,20 @@ from .streams import PLACES, component_rng
 
 KIND = {name: code for code, name in enumerate(PLACE_KINDS)}
 
+#: Chinese names of the place kinds.
+PLACE_KIND_ZH = {
+    "fever_clinic": "发热门诊",
+    "primary_care": "基层医疗卫生机构",
+    "pharmacy": "药店",
+    "school": "学校",
+    "quarantine_site": "集中隔离点",
+    "designated_hospital": "定点医院",
+    "elderly_care": "养老机构",
+    "airport": "航空口岸",
+    "land_port": "陆路口岸",
+    "sea_port": "水运口岸",
+}
+
 
 @dataclass(frozen=True)
 class Places:
@@ -125,3 +139,22 @@ def generate_places(params: ScenarioParams, tree: RegionTree) -> Places:
 def port_place_ids(places: Places) -> np.ndarray:
     """Place ids of the ports, in the order of ``params.ports``."""
     return np.flatnonzero(np.isin(places.kind, [KIND["airport"], KIND["land_port"], KIND["sea_port"]]))
+
+
+def place_codes(places: Places) -> np.ndarray:
+    """Stable place codes P00000000, P00000001, ... (the place id, zero-padded)."""
+    return np.char.add("P", np.char.zfill(np.arange(places.n).astype(str), 8)) if places.n else np.zeros(0, str)
+
+
+def place_names(tree: RegionTree, places: Places) -> np.ndarray:
+    """Chinese display names: region name + kind + sequence within region and kind, e.g. 福田区发热门诊2号."""
+    kind_zh = np.array([PLACE_KIND_ZH[name] for name in PLACE_KINDS])
+    sequence = np.zeros(places.n, dtype=np.int64)
+    key = places.region.astype(np.int64) * len(PLACE_KINDS) + places.kind
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_key)) + 1]
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(sorted_key)]))
+    sequence[order] = np.arange(len(sorted_key)) - run_start + 1
+    names = np.char.add(tree.names_zh[places.region].astype(str), kind_zh[places.kind])
+    return np.char.add(np.char.add(names, sequence.astype(str)), "号")

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from .epidemic import Infections
 from .linelist import CLOSE
 from .params import DETECTION_ROUTES, INDICATORS, PLACE_KINDS, ScenarioParams, validate_params
-from .places import Places
+from .places import place_codes, place_names
 from .regions import LEVELS, RegionTree
 from .scenario import simulate_epidemic_part
 from .sentinel import SERIES_BLOCK, outbreak_mask, outbreak_periods, sentinel_blocks
@@ -41,18 +41,6 @@ PARQUET_ROWS = 1_000_000
 #: Rows per write when a table held in memory is written in pieces.
 WRITE_CHUNK = 500_000
 
-PLACE_KIND_ZH = {
-    "fever_clinic": "发热门诊",
-    "primary_care": "基层医疗卫生机构",
-    "pharmacy": "药店",
-    "school": "学校",
-    "quarantine_site": "集中隔离点",
-    "designated_hospital": "定点医院",
-    "elderly_care": "养老机构",
-    "airport": "航空口岸",
-    "land_port": "陆路口岸",
-    "sea_port": "水运口岸",
-}
 
 
 class ProgressBar:
@@ -140,6 +128,7 @@ class WriteSummary:
 
     files: dict[str, int]
     seconds: float
+    infections_capped: bool = False
 
 
 def _choose(formats: str, rows: int) -> bool:
@@ -158,23 +147,6 @@ def _write_table(directory: Path, name: str, columns: dict[str, pa.Array | np.nd
         sink.write(table.slice(offset, WRITE_CHUNK))
     sink.close()
     files[sink.path.name] = table.num_rows
-
-
-def _place_codes(tree: RegionTree, places: Places) -> np.ndarray:
-    return np.char.add("P", np.char.zfill(np.arange(places.n).astype(str), 8)) if places.n else np.zeros(0, str)
-
-
-def _place_names(tree: RegionTree, places: Places) -> np.ndarray:
-    kind_zh = np.array([PLACE_KIND_ZH[name] for name in PLACE_KINDS])
-    sequence = np.zeros(places.n, dtype=np.int64)
-    key = places.region.astype(np.int64) * len(PLACE_KINDS) + places.kind
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_key)) + 1]
-    run_start = np.repeat(starts, np.diff(np.r_[starts, len(sorted_key)]))
-    sequence[order] = np.arange(len(sorted_key)) - run_start + 1
-    names = np.char.add(tree.names_zh[places.region].astype(str), kind_zh[places.kind])
-    return np.char.add(np.char.add(names, sequence.astype(str)), "号")
 
 
 def write_scenario(
@@ -215,10 +187,10 @@ def write_scenario(
         "name_en": tree.names_en.astype(str), "population": tree.population,
     }, "csv", files)
     places = part.places
-    place_code = _place_codes(tree, places)
+    place_code = place_codes(places)
     _write_table(directory, "places", {
         "place_id": np.arange(places.n), "code": place_code, "kind": np.array(PLACE_KINDS)[places.kind],
-        "name_zh": _place_names(tree, places), "region_code": region_code[places.region],
+        "name_zh": place_names(tree, places), "region_code": region_code[places.region],
         "capacity": places.capacity,
     }, formats, files)
     bar.advance(1, "places")
@@ -273,12 +245,13 @@ def write_scenario(
         "epidemic_start_date": date.fromordinal(params.start_date.toordinal() + params.epidemic_start).isoformat(),
         "days": params.total_days,
         "residents": int(tree.leaf_population_total),
+        "infections_capped_at_max_infections": bool(part.infections.truncated),
         "files": files,
         "params": _params_json(params),
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                              encoding="utf-8")
-    return WriteSummary(files=files, seconds=seconds)
+    return WriteSummary(files=files, seconds=seconds, infections_capped=bool(part.infections.truncated))
 
 
 def _params_json(params: ScenarioParams) -> dict:
