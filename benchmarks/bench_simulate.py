@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     summary = write_scenario(scaled_params(args.scale, seed=args.seed), tree, out, progress=True)
     seconds = time.perf_counter() - started
-    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if tracemalloc.is_tracing() else float("nan")
+    traced_peak = f"{tracemalloc.get_traced_memory()[1] / 2**20:,.0f} MiB" if tracemalloc.is_tracing() else "—"
     tracemalloc.stop()
     rss = peak_rss_mib()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|---|")
     print(f"| `write_scenario` scale {args.scale:,} | {counts['residents']:,} | {counts['cases']:,} | "
           f"{counts['contacts']:,} | {counts['sentinel_reports']:,} | {seconds:.1f} s | {rss:,.0f} MiB | "
-          f"{traced_peak:,.0f} MiB | {size_mib:,.0f} MiB |")
+          f"{traced_peak} | {size_mib:,.0f} MiB |")
     if not args.keep and args.out is None:
         shutil.rmtree(out)
 
