@@ -84,75 +84,137 @@ def reference_design(*, freq: int, b: int, w: int, no_periods: int, past_weeks_n
     return offsets[keep], factors[keep].astype(int)
 
 
-def _poisson_deviance(y: np.ndarray, mu: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ylogy = np.where(y > 0, y * np.log(y / mu), 0.0)
-    return 2.0 * np.sum(prior * (ylogy - (y - mu)), axis=-1)
+def _poisson_deviance(y_log_y: np.ndarray, y: np.ndarray, eta: np.ndarray, mu: np.ndarray, prior: np.ndarray):
+    """Poisson deviance ``2 * sum(prior * (y log(y/mu) - (y - mu)))`` with ``log(mu) = eta`` (no log call)."""
+    return 2.0 * np.sum(prior * (y_log_y - y * eta - y + mu), axis=-1)
 
 
-def _fit_quasipoisson(x: np.ndarray, y: np.ndarray, prior: np.ndarray, offset: np.ndarray | None) -> dict:
-    """Batched ``glm(y ~ x - 1, family = quasipoisson, weights = prior, offset = offset)``.
+def _fit_quasipoisson(
+    wtime: np.ndarray | None,
+    indicator: np.ndarray,
+    level_of_row: np.ndarray,
+    y: np.ndarray,
+    prior: np.ndarray,
+    offset: np.ndarray | None,
+) -> dict:
+    """Batched ``glm(y ~ [wtime +] level - 1, family = quasipoisson, weights = prior, offset = offset)``.
 
-    ``x`` (n, p) is shared; ``y``, ``prior``, ``offset`` are (B, n); rows with ``prior == 0`` are absent.
-    Returns coefficients, fitted means, last working weights, unscaled covariance, convergence flag,
-    Pearson dispersion and residual degrees of freedom, per batch element.
+    The design is shared by the whole batch: one indicator column per seasonal level (the same column
+    space as R's intercept plus treatment dummies) and optionally the trend ``wtime``. The normal
+    equations then have an arrow shape (diagonal level block), solved in closed form by a Schur
+    complement, which keeps every step elementwise over the batch. ``y``, ``prior``, ``offset`` are
+    (B, n); rows with ``prior == 0`` are absent. Returns the quantities later steps need (coefficients,
+    fitted means, the working weights and the level / Schur sums of the last iteration, convergence,
+    Pearson dispersion, residual degrees of freedom).
     """
     n_batch, n_obs = y.shape
-    n_par = x.shape[1]
-    cross = (x[:, :, None] * x[:, None, :]).reshape(n_obs, n_par * n_par)
-    off = np.zeros_like(y) if offset is None else offset
+    n_levels = indicator.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y_log_y = np.where(y > 0, y * np.log(y), 0.0)
+    # glm.fit's start: mu = y + 0.1, eta = log(mu) (the offset is ignored in the start)
     mu = y + 0.1
-    eta = np.log(mu)
-    dev_old = _poisson_deviance(y, mu, prior)
-    beta = np.zeros((n_batch, n_par))
+    dev_old = _poisson_deviance(y_log_y, y, np.log(mu), mu, prior)
+    linear = np.log(mu) if offset is None else np.log(mu) - offset  # eta - offset
+    weight = prior * mu
+    # The deviance 2*sum(prior*(y log y - y log mu - y + mu)) is linear in the coefficients apart from
+    # sum(prior*mu): with the per-level sums of prior*y precomputed, each iteration needs one pass.
+    prior_y = prior * y
+    deviance_constant = 2.0 * np.sum(prior * y_log_y - prior_y, axis=-1)
+    if offset is not None:
+        deviance_constant -= 2.0 * np.sum(prior_y * offset, axis=-1)
+    prior_y_levels = prior_y @ indicator
+    prior_y_trend = None if wtime is None else prior_y @ wtime
+    beta_levels = np.zeros((n_batch, n_levels))
+    beta_trend = np.zeros(n_batch)
+    level_sum = np.zeros((n_batch, n_levels))
+    level_trend_sum = np.zeros((n_batch, n_levels))
+    schur = np.full(n_batch, np.inf)
     work_weight = np.zeros_like(y)
-    cov_unscaled = np.zeros((n_batch, n_par, n_par))
     converged = np.zeros(n_batch, dtype=bool)
     active = np.arange(n_batch)
+    everyone = True
     np_errors = np.seterr(divide="ignore", invalid="ignore", over="ignore")
     for _ in range(GLM_MAXIT):
         if active.size == 0:
             break
-        mu_a, eta_a, off_a, y_a, prior_a = mu[active], eta[active], off[active], y[active], prior[active]
-        z = (eta_a - off_a) + (y_a - mu_a) / mu_a
-        weight = prior_a * mu_a
-        xtwx = (weight @ cross).reshape(-1, n_par, n_par)
-        xtwz = (weight * z) @ x
-        try:
-            inverse = np.linalg.inv(xtwx)
-        except np.linalg.LinAlgError:
-            inverse = np.linalg.pinv(xtwx)
-        beta_a = np.einsum("bij,bj->bi", inverse, xtwz)
-        eta_a = beta_a @ x.T + off_a
-        mu_a = np.exp(eta_a)
-        dev = _poisson_deviance(y_a, mu_a, prior_a)
-        beta[active], eta[active], mu[active] = beta_a, eta_a, mu_a
-        work_weight[active], cov_unscaled[active] = weight, inverse
+        if everyone:
+            linear_a, weight_a, prior_y_a = linear, weight, prior_y
+        else:
+            linear_a, weight_a, prior_y_a = linear[active], weight[active], prior_y[active]
+        # working response z = (eta - offset) + (y - mu) / mu; weighted: weight*z = weight*(linear - 1) + prior*y
+        weighted_z = weight_a * (linear_a - 1.0) + prior_y_a
+        s0 = weight_a @ indicator
+        r_levels = weighted_z @ indicator
+        if wtime is None:
+            b_levels = r_levels / s0
+            b_trend = np.zeros(len(active))
+            c_levels = np.zeros_like(s0)
+            s_trend = np.full(len(active), np.inf)
+            new_linear = b_levels[:, level_of_row]
+            fitted_sum = np.sum(b_levels * prior_y_levels[active], axis=-1)
+        else:
+            weight_t = weight_a * wtime
+            c_levels = weight_t @ indicator
+            s_trend = weight_t @ wtime - np.sum(c_levels**2 / s0, axis=-1)
+            r_trend = weighted_z @ wtime
+            b_trend = (r_trend - np.sum(c_levels * r_levels / s0, axis=-1)) / s_trend
+            b_levels = (r_levels - c_levels * b_trend[:, None]) / s0
+            new_linear = b_levels[:, level_of_row] + b_trend[:, None] * wtime
+            fitted_sum = np.sum(b_levels * prior_y_levels[active], axis=-1) + b_trend * prior_y_trend[active]
+        eta_a = new_linear if offset is None else new_linear + offset[active]
+        new_weight = prior[active] * np.exp(eta_a)
+        dev = deviance_constant[active] - 2.0 * fitted_sum + 2.0 * np.sum(new_weight, axis=-1)
+        if everyone:
+            work_weight, linear, weight = weight_a, new_linear, new_weight
+            beta_levels, beta_trend, level_sum, level_trend_sum, schur = b_levels, b_trend, s0, c_levels, s_trend
+        else:
+            beta_levels[active], beta_trend[active] = b_levels, b_trend
+            linear[active], weight[active], work_weight[active] = new_linear, new_weight, weight_a
+            level_sum[active], level_trend_sum[active], schur[active] = s0, c_levels, s_trend
         done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < GLM_EPSILON
         converged[active[done]] = True
         dev_old[active] = dev
         active = active[~done]
+        everyone = active.size == n_batch
+    mu = np.exp(linear if offset is None else linear + offset)
     np.seterr(**np_errors)
-    df_residual = np.sum(prior > 0, axis=-1) - n_par
+    df_residual = np.sum(prior > 0, axis=-1) - n_levels - (0 if wtime is None else 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         pearson = np.sum(np.where(work_weight > 0, work_weight * ((y - mu) / mu) ** 2, 0.0), axis=-1)
         dispersion = pearson / df_residual
     return {
-        "beta": beta,
+        "beta_levels": beta_levels,
+        "beta_trend": beta_trend,
         "mu": mu,
         "work_weight": work_weight,
-        "cov_unscaled": cov_unscaled,
-        "cross": cross,
+        "level_sum": level_sum,
+        "level_trend_sum": level_trend_sum,
+        "schur": schur,
         "converged": converged,
         "dispersion": dispersion,
         "df_residual": df_residual,
+        "has_trend": wtime is not None,
     }
 
 
-def _anscombe_weights(fit: dict, y: np.ndarray, present: np.ndarray, phi: np.ndarray, threshold: float):
+def _unscaled_variance(fit: dict, wtime: np.ndarray | float, level: np.ndarray | int) -> np.ndarray:
+    """``x' (X'WX)^-1 x`` for design rows (``wtime``, ``level``), from the arrow-shaped inverse.
+
+    ``level`` is an int (one row: result (B,)) or an array of row levels (result (B, n)).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s0 = fit["level_sum"][:, level]
+        variance = 1.0 / s0
+        if fit["has_trend"]:
+            centre = fit["level_trend_sum"][:, level] / s0
+            schur = fit["schur"] if np.ndim(level) == 0 else fit["schur"][:, None]
+            variance = variance + (wtime - centre) ** 2 / schur
+    return variance
+
+
+def _anscombe_weights(fit, wtime, level_of_row, y, present, phi, threshold: float):
     """R ``anscombe.residuals`` then ``algo.farrington.assign.weights``, batched."""
-    n_par = fit["cov_unscaled"].shape[-1]
-    hat = fit["work_weight"] * (fit["cov_unscaled"].reshape(-1, n_par * n_par) @ fit["cross"].T)
+    hat = fit["work_weight"] * _unscaled_variance(fit, 0.0 if wtime is None else wtime, level_of_row)
     mu = fit["mu"]
     with np.errstate(divide="ignore", invalid="ignore"):
         residual = 1.5 * (y ** (2.0 / 3.0) * mu ** (-1.0 / 6.0) - np.sqrt(mu))
@@ -164,7 +226,8 @@ def _anscombe_weights(fit: dict, y: np.ndarray, present: np.ndarray, phi: np.nda
 
 
 def _fit_farrington_model(
-    x, y, present, offset, *, reweight: bool, weights_threshold: float, r_compat: bool
+    wtime, *, indicator, level_of_row, y, present, offset, reweight: bool, weights_threshold: float,
+    r_compat: bool,
 ) -> dict:
     """R ``algo.farrington.fitGLM.flexible`` for one formula: fit, optionally reweight and refit.
 
@@ -174,12 +237,12 @@ def _fit_farrington_model(
     (``sum(omega * ((y - mu) / mu)**2) / df``).
     """
     prior = present.astype(float)
-    fit = _fit_quasipoisson(x, y, prior, offset)
+    fit = _fit_quasipoisson(wtime, indicator, level_of_row, y, prior, offset)
     converged = fit["converged"]
     phi = np.maximum(fit["dispersion"], 1.0)
     if reweight:
-        omega = _anscombe_weights(fit, y, present, phi, weights_threshold)
-        fit = _fit_quasipoisson(x, y, omega, offset)
+        omega = _anscombe_weights(fit, wtime, level_of_row, y, present, phi, weights_threshold)
+        fit = _fit_quasipoisson(wtime, indicator, level_of_row, y, omega, offset)
         phi = np.maximum(fit["dispersion"], 1.0)
         if r_compat:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -190,12 +253,12 @@ def _fit_farrington_model(
     return fit
 
 
-def _predict(fit: dict, x_new: np.ndarray, offset_new: np.ndarray | None):
-    """Linear predictor at ``x_new`` and its standard error (raw dispersion, as R's predict.glm)."""
-    eta = fit["beta"] @ x_new
-    if offset_new is not None:
-        eta = eta + offset_new
-    variance = np.einsum("i,bij,j->b", x_new, fit["cov_unscaled"], x_new) * fit["dispersion"]
+def _predict(fit: dict, wtime_now: float, level_now: int, offset_now: np.ndarray | None):
+    """Linear predictor at (``wtime_now``, ``level_now``) and its standard error (as R's predict.glm)."""
+    eta = fit["beta_levels"][:, level_now] + fit["beta_trend"] * wtime_now
+    if offset_now is not None:
+        eta = eta + offset_now
+    variance = _unscaled_variance(fit, wtime_now, level_now) * fit["dispersion"]
     return eta, np.sqrt(variance)
 
 
@@ -306,13 +369,16 @@ def farrington_flexible(
     wtime = (offsets - centre) / freq
     wtime_now = (0.0 - centre) / freq
     present_levels = np.unique(levels)
-    dummy_levels = present_levels[1:] if no_periods != 1 else np.array([], dtype=int)
-    dummies = (levels[:, None] == dummy_levels[None, :]).astype(float)
-    dummies_now = (dummy_levels == no_periods).astype(float)
-    x_flat = np.column_stack([np.ones_like(wtime), dummies])
-    x_trend = np.column_stack([np.ones_like(wtime), wtime, dummies])
-    x_flat_now = np.concatenate([[1.0], dummies_now])
-    x_trend_now = np.concatenate([[1.0, wtime_now], dummies_now])
+    level_of_row = np.searchsorted(present_levels, levels)
+    level_now = int(np.searchsorted(present_levels, no_periods))
+    indicator = (level_of_row[:, None] == np.arange(present_levels.size)[None, :]).astype(float)
+    model = {
+        "indicator": indicator,
+        "level_of_row": level_of_row,
+        "reweight": reweight,
+        "weights_threshold": weights_threshold,
+        "r_compat": r_compat,
+    }
 
     n_units = series.n_units
     shape = (len(points), n_units)
@@ -328,46 +394,46 @@ def farrington_flexible(
         rows = slice(start, start + chunk)
         k = points[rows]
         index = k[:, None] + offsets[None, :]
-        y = np.transpose(counts[index], (0, 2, 1)).reshape(-1, offsets.size)
+        y = np.transpose(counts[index], (0, 2, 1)).reshape(-1, offsets.size).astype(float)
         present = ~np.isnan(y)
         y = np.where(present, y, 0.0)
-        y_now = counts[k].reshape(-1)
+        y_now = counts[k].reshape(-1).astype(float)
         offset = offset_now = None
         if population_offset:
             offset = np.log(np.transpose(series.population[index], (0, 2, 1)).reshape(-1, offsets.size))
             offset_now = np.log(series.population[k].reshape(-1))
-        fits = {"flat": _fit_farrington_model(
-            x_flat, y, present, offset, reweight=reweight, weights_threshold=weights_threshold, r_compat=r_compat
-        )}
-        use_trend = np.zeros(y.shape[0], dtype=bool)
+        n_fits = y.shape[0]
+        eta, se_eta, phi = np.full(n_fits, np.nan), np.full(n_fits, np.nan), np.full(n_fits, np.nan)
+        valid = np.zeros(n_fits, dtype=bool)
+        use_trend = np.zeros(n_fits, dtype=bool)
+        coefficient = np.full(n_fits, np.nan)
         if trend:
-            fits["trend"] = _fit_farrington_model(
-                x_trend, y, present, offset, reweight=reweight, weights_threshold=weights_threshold,
-                r_compat=r_compat,
-            )
-            eta_t, _ = _predict(fits["trend"], x_trend_now, offset_now)
-            t_value = fits["trend"]["beta"][:, 1] / np.sqrt(
-                fits["trend"]["dispersion"] * fits["trend"]["cov_unscaled"][:, 1, 1]
-            )
-            p_trend = 2 * stats.t.sf(np.abs(t_value), fits["trend"]["df_residual"])
+            fit = _fit_farrington_model(wtime, y=y, present=present, offset=offset, **model)
+            eta_t, se_t = _predict(fit, wtime_now, level_now, offset_now)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t_value = fit["beta_trend"] / np.sqrt(fit["dispersion"] / fit["schur"])
+            p_trend = 2 * stats.t.sf(np.abs(t_value), fit["df_residual"])
             max_response = np.max(np.where(present, y, -np.inf), axis=-1)
-            use_trend = (
-                fits["trend"]["first_fit_converged"]
-                & (b >= 3)
-                & (p_trend < p_threshold_trend)
-                & (np.exp(eta_t) <= max_response)
+            with np.errstate(over="ignore", invalid="ignore"):
+                use_trend = (
+                    fit["first_fit_converged"]
+                    & (b >= 3)
+                    & (p_trend < p_threshold_trend)
+                    & (np.exp(eta_t) <= max_response)
+                )
+            eta[use_trend], se_eta[use_trend], phi[use_trend] = (
+                eta_t[use_trend], se_t[use_trend], fit["phi"][use_trend]
             )
-        eta_f, se_f = _predict(fits["flat"], x_flat_now, offset_now)
-        eta, se_eta, phi = eta_f, se_f, fits["flat"]["phi"]
-        valid = fits["flat"]["first_fit_converged"].copy()
-        coefficient = np.full(y.shape[0], np.nan)
-        if trend:
-            eta_t, se_t = _predict(fits["trend"], x_trend_now, offset_now)
-            eta = np.where(use_trend, eta_t, eta_f)
-            se_eta = np.where(use_trend, se_t, se_f)
-            phi = np.where(use_trend, fits["trend"]["phi"], fits["flat"]["phi"])
-            valid = valid | use_trend
-            coefficient = np.where(use_trend, fits["trend"]["beta"][:, 1] / freq, np.nan)
+            valid |= use_trend
+            coefficient[use_trend] = fit["beta_trend"][use_trend] / freq
+        flat = ~use_trend
+        if flat.any():
+            fit = _fit_farrington_model(
+                None, y=y[flat], present=present[flat], offset=None if offset is None else offset[flat], **model
+            )
+            eta[flat], se_eta[flat] = _predict(fit, 0.0, level_now, None if offset_now is None else offset_now[flat])
+            phi[flat] = fit["phi"]
+            valid[flat] = fit["first_fit_converged"]
 
         if threshold_method == "delta":
             with np.errstate(over="ignore"):
