@@ -92,20 +92,42 @@ def bbox_of(polygons: list) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def synthetic_tiles(parent_polygons: list, count: int) -> list[list]:
-    """Square tiles on a grid inside the parent's bounding box: plainly schematic shapes."""
+def point_in_polygons(x: float, y: float, polygons: list) -> bool:
+    """Ray casting over the outer rings."""
+    inside = False
+    for polygon in polygons:
+        ring = polygon[0]
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                inside = not inside
+    return inside
+
+
+def synthetic_tiles(parent_polygons: list, count: int, siblings: int) -> list[list]:
+    """Square tiles of a grid laid over the parent, kept where their centre lies inside it.
+
+    The grid is fine enough for one cell per subdivision of the parent (``siblings``), so a lone
+    synthetic county is drawn about as large as a county, not as large as its prefecture.
+    """
     if count == 0:
         return []
     x0, y0, x1, y1 = bbox_of(parent_polygons)
-    cols = max(1, round(count**0.5))
-    rows = -(-count // cols)
-    w, h = (x1 - x0) / cols, (y1 - y0) / rows
-    tiles = []
-    for i in range(count):
-        cx, cy = x0 + (i % cols) * w, y0 + (i // cols) * h
-        ring = [[cx, cy], [cx + w, cy], [cx + w, cy + h], [cx, cy + h], [cx, cy]]
-        tiles.append([[[round(x, COORD_DECIMALS), round(y, COORD_DECIMALS)] for x, y in ring]])
-    return tiles
+    n = max(2, round((2 * siblings) ** 0.5))
+    while True:
+        w, h = (x1 - x0) / n, (y1 - y0) / n
+        centres = [(x0 + (i + 0.5) * w, y0 + (j + 0.5) * h) for j in range(n) for i in range(n)]
+        inside = [c for c in centres if point_in_polygons(c[0], c[1], parent_polygons)]
+        if len(inside) >= count:
+            break
+        n += 1
+    # Spread the chosen cells over the inside ones rather than packing them in one corner.
+    step = len(inside) / count
+    chosen = [inside[int(k * step)] for k in range(count)]
+    return [
+        [[[round(cx + dx * w / 2, COORD_DECIMALS), round(cy + dy * h / 2, COORD_DECIMALS)]
+          for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))]]
+        for cx, cy in chosen
+    ]
 
 
 def main() -> None:
@@ -156,7 +178,7 @@ def main() -> None:
                 pref_polygons += polygons_of(county_shapes[code])
         if pcode in county_shapes:
             pref_polygons += polygons_of(county_shapes[pcode])
-        tiles = iter(synthetic_tiles(pref_polygons, sum(c not in county_shapes for c, _ in children)))
+        tiles = iter(synthetic_tiles(pref_polygons, sum(c not in county_shapes for c, _ in children), len(children)))
         for (code, name), share in zip(children, shares, strict=True):
             rows.append({
                 "code": code, "parent_code": pcode, "level": level, "name_zh": name,

@@ -201,6 +201,10 @@ class ScenarioParams:
     """Relative growth of sentinel baselines per year."""
     missing_report_rate: float = 0.02
     """Probability that a site misses one daily report."""
+    ili_share_of_consultations: float = 0.04
+    """Share of a primary-care site's consultations that are ILI: the denominator of ILI reports is the
+    ILI count plus Poisson(baseline × (1/share − 1)) other consultations. School absences report the
+    enrolment (the school's pupils) as denominator; the other indicators have none."""
     signal_per_onset: dict[str, float] = field(
         default_factory=lambda: _per_indicator(3.0, 1.5, 4.0, 3.0, 0.3)
     )
@@ -245,7 +249,8 @@ _STRICTLY_POSITIVE = (
 _PROBABILITIES = (
     "asymptomatic_fraction within_leaf_probability within_prefecture_probability "
     "traveller_infected_fraction broken_handoff_fraction test_sensitivity test_specificity "
-    "care_seeking_probability screening_daily_probability tracing_probability missing_report_rate"
+    "care_seeking_probability screening_daily_probability tracing_probability missing_report_rate "
+    "ili_share_of_consultations"
 ).split()
 
 
@@ -263,6 +268,8 @@ def _problems(params: ScenarioParams) -> list[str]:
         value = getattr(params, name)
         if not (0.0 <= value <= 1.0):
             problems.append(f"{name} is a probability and must lie in [0, 1], got {value!r}")
+    if params.ili_share_of_consultations == 0:
+        problems.append("ili_share_of_consultations must be > 0")
     if params.within_leaf_probability + params.within_prefecture_probability > 1.0:
         problems.append("within_leaf_probability + within_prefecture_probability must not exceed 1")
     for name in ("history_days", "epidemic_days"):

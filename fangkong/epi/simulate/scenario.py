@@ -27,7 +27,8 @@ class Scenario:
     """A simulated province: observations (what the modules import) and the truth behind them.
 
     Day numbers everywhere are offsets from ``params.start_date``; ``sentinel_counts`` is series × days
-    (int32, -1 = no report) for the series described by ``sentinel_series``.
+    (int32, -1 = no report) for the series described by ``sentinel_series``; ``sentinel_denominators``
+    is the same shape (consultations for ILI, enrolment for school absences, -1 where none).
     """
 
     params: ScenarioParams
@@ -35,6 +36,7 @@ class Scenario:
     places: Places
     sentinel_series: SentinelSeries
     sentinel_counts: np.ndarray
+    sentinel_denominators: np.ndarray
     cases: Cases
     contacts: Contacts
     travellers: Travellers
@@ -122,6 +124,7 @@ def simulate_scenario(params: ScenarioParams, tree: RegionTree) -> Scenario:
         places=part.places,
         sentinel_series=part.series,
         sentinel_counts=stacked("counts", np.int32),
+        sentinel_denominators=stacked("denominators", np.int32),
         cases=part.cases,
         contacts=part.contacts,
         travellers=part.travellers,

@@ -29,17 +29,21 @@ from .regions import RegionTree
 from .streams import SENTINEL_COUNTS, SENTINEL_LEVELS, component_rng
 
 SERIES_BLOCK = 1024
+ILI = INDICATORS.index("ili_consultations")
+SCHOOL_ABSENCES = INDICATORS.index("school_absences")
 
 
 @dataclass(frozen=True)
 class SentinelSeries:
     """The sentinel series: ``site`` (place id), ``indicator`` (index into INDICATORS), leaf ``region``,
-    and ``level``, the expected daily count at the seasonal mean on an average weekday."""
+    ``level``, the expected daily count at the seasonal mean on an average weekday, and ``enrolment``
+    (pupils of a school for school absences, else 0)."""
 
     site: np.ndarray
     indicator: np.ndarray
     region: np.ndarray
     level: np.ndarray
+    enrolment: np.ndarray
 
     @property
     def n(self) -> int:
@@ -48,12 +52,14 @@ class SentinelSeries:
 
 @dataclass(frozen=True)
 class SentinelBlock:
-    """Counts (series × days, int32, -1 missing), expected baseline and expected excess of a block."""
+    """Counts (series × days, int32, -1 missing), expected baseline and expected excess of a block, and
+    denominators (consultations for ILI, enrolment for school absences; -1 where there is none)."""
 
     first_series: int
     counts: np.ndarray
     baseline: np.ndarray
     excess: np.ndarray
+    denominators: np.ndarray
 
 
 def sentinel_series(params: ScenarioParams, places: Places) -> SentinelSeries:
@@ -78,6 +84,7 @@ def sentinel_series(params: ScenarioParams, places: Places) -> SentinelSeries:
         indicator=indicator,
         region=places.region[site].astype(np.int32),
         level=baseline[indicator] * effect,
+        enrolment=np.where(indicator == INDICATORS.index("school_absences"), places.capacity[site], 0).astype(np.int32),
     )
 
 
@@ -145,8 +152,17 @@ def sentinel_blocks(
         rate = rng.gamma(k, baseline / k) if np.isfinite(k) else baseline
         counts = rng.poisson(rate + excess).astype(np.int32)
         missing = rng.random(counts.shape) < params.missing_report_rate
-        counts[missing | (weekday_factor <= 0)] = -1
-        yield SentinelBlock(first, counts, baseline.astype(np.float32), excess.astype(np.float32))
+        absent = missing | (weekday_factor <= 0)
+        counts[absent] = -1
+        share = params.ili_share_of_consultations
+        ili = indicator == ILI
+        other = rng.poisson(baseline[ili] * (1.0 / share - 1.0)).astype(np.int32)
+        denominators = np.full(counts.shape, -1, dtype=np.int32)
+        denominators[ili] = counts[ili] + other
+        school = indicator == SCHOOL_ABSENCES
+        denominators[school] = series.enrolment[rows][school][:, None]
+        denominators[absent] = -1
+        yield SentinelBlock(first, counts, baseline.astype(np.float32), excess.astype(np.float32), denominators)
 
 
 def outbreak_mask(

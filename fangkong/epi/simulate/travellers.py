@@ -61,7 +61,7 @@ class Travellers:
     @property
     def in_community(self) -> np.ndarray:
         """Travellers who never reached quarantine (seeds and chains broken before arrival)."""
-        return self.broken_stage.__ge__(0) & (self.broken_stage <= EVENT["quarantine_arrival"])
+        return (self.broken_stage >= 0) & (self.broken_stage <= EVENT["quarantine_arrival"])
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,11 @@ def loop_events(
 
     everyone = np.ones(n, dtype=bool)
     broken = travellers.broken_stage.astype(np.int64)
-    reached = lambda kind: (broken < 0) | (broken > EVENT[kind])  # noqa: E731
+
+    def reached(kind: str) -> np.ndarray:
+        """Travellers whose chain did not break at or before ``kind``."""
+        return (broken < 0) | (broken > EVENT[kind])
+
     port_region = places.region[travellers.port]
     site_region = np.where(travellers.quarantine_site >= 0, places.region[travellers.quarantine_site], -1)
     detected = np.asarray(detection_time)

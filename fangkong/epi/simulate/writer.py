@@ -228,6 +228,7 @@ def write_scenario(
             "indicator": pa.DictionaryArray.from_arrays(indicator_codes, indicator_names.dictionary)
             if sink.parquet else indicator_names.dictionary.take(indicator_codes),
             "count": pa.array(counts[rows, days]),
+            "denominator": _nullable(block.denominators[rows, days], block.denominators[rows, days] < 0),
         })
         schema = table.schema
         sink.write(table)

@@ -328,3 +328,22 @@ def test_infections_raise_sentinel_counts_where_they_happen():
     assert len(scenario.truth.outbreak_periods) > 0
     periods = scenario.truth.outbreak_periods
     assert np.all(periods["end_day"] >= periods["start_day"])
+
+
+def test_given_no_epidemic_then_denominators_match_ili_share_and_enrolment():
+    scenario = quiet_sentinel_scenario()
+    p = scenario.params
+    counts, denominators = scenario.sentinel_counts, scenario.sentinel_denominators
+    series = scenario.sentinel_series
+    reported = counts >= 0
+    ili = (series.indicator == INDICATORS.index("ili_consultations"))[:, None] & reported
+    other = (denominators - counts)[ili].astype(np.float64)
+    expected_other = scenario.truth.series_baseline.astype(np.float64)[ili] * (1 / p.ili_share_of_consultations - 1)
+    # Other consultations are Poisson: the variance of their sum is its mean.
+    assert_within(other.sum() / expected_other.sum(), 1.0, math.sqrt(expected_other.sum()) / expected_other.sum(),
+                  "other consultations / expected")
+    school = (series.indicator == INDICATORS.index("school_absences"))[:, None] & reported
+    enrolment = np.broadcast_to(series.enrolment[:, None], counts.shape)
+    assert np.array_equal(denominators[school], enrolment[school])
+    assert np.all(denominators[~reported] == -1)
+    assert np.all(denominators[reported & ~ili & ~school] == -1)

@@ -236,7 +236,7 @@ def test_cli_writes_a_scaled_scenario_with_parquet_and_reports_progress(tmp_path
                        "--format", "parquet", "--regions", str(PREFECTURES_CSV)])
     assert status == 0
     table = pq.read_table(out / "sentinel_reports.parquet")
-    assert table.num_rows > 0 and table.column_names == ["site_id", "date", "indicator", "count"]
+    assert table.num_rows > 0 and table.column_names == ["site_id", "date", "indicator", "count", "denominator"]
     regions = pa_csv.read_csv(out / "regions.csv").to_pydict()
     assert regions["population"][0] == 200_000
     assert "%" in capsys.readouterr().err

@@ -44,6 +44,7 @@
           visualMap: {
             min: Math.min.apply(null, values), max: Math.max.apply(null, values),
             left: 0, bottom: 0, calculable: true,
+            formatter: function (v) { return Math.round(v).toLocaleString(); },
             inRange: { color: ["#fde8e6", "#f28b82", "#b3261e"] }
           },
           series: [{

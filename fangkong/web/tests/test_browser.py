@@ -1,0 +1,68 @@
+"""A real browser (Debian's Chromium, driven by Playwright) signs in, switches language, opens a region.
+
+The server is a real ``fangkong serve`` on its own database; screenshots are kept in
+``test-artifacts/`` as evidence of what the pages look like.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fangkong.testing.server import PASSWORD, running_server
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(os.environ.get("FANGKONG_ARTIFACTS", "test-artifacts")).resolve()
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("fangkong-home"),
+                        [("sz_commander", "440300", "local_commander")]) as url:
+        yield url
+
+
+@pytest.fixture
+def browser_page():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed (scripts/install-chromium.sh installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        yield page, errors
+        browser.close()
+
+
+def test_sign_in_switch_language_open_region(server, browser_page):
+    page, errors = browser_page
+    page.goto(f"{server}/")
+    page.fill("#id_username", "sz_commander")
+    page.fill("#id_password", PASSWORD)
+    page.click(".signin button[type=submit]")
+    page.wait_for_selector("text=您的辖区")
+    page.screenshot(path=ARTIFACTS / "home-zh.png", full_page=True)
+
+    page.click("button[name=language][value=en]")
+    page.wait_for_selector("text=Your area")
+    assert "您的辖区" not in page.content()
+
+    page.click("nav.sidenav >> text=Regions")
+    page.wait_for_selector("h1:has-text('Shenzhen')")
+    page.wait_for_selector("[data-region-map] canvas")  # ECharts drew the map from vendored assets
+    assert page.locator("table.table tbody tr").count() == 9
+    page.screenshot(path=ARTIFACTS / "region-shenzhen-en.png", full_page=True)
+
+    page.click("table.table >> text=Futian District")
+    page.wait_for_selector("h1:has-text('Futian District')")
+    assert [e for e in errors if "favicon" not in e] == []
