@@ -11,6 +11,8 @@ import numpy as np
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fangkong.epi.simulate import (
     LOOP_EVENTS,
@@ -326,3 +328,24 @@ def test_demo_long_history_gives_two_years():
     params = default_demo_params(long_history=True)
     assert params.history_days == 730
     assert params.start_date.isoformat() == "2020-02-16"
+
+
+# --- properties -----------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    populations=st.lists(st.integers(min_value=0, max_value=10**8), min_size=1, max_size=30).filter(any),
+    residents=st.integers(min_value=1, max_value=10**10),
+)
+def test_scaling_any_tree_gives_exactly_the_residents_asked_for(populations, residents):
+    rows = [{"code": "990000", "parent_code": "", "level": "province", "population": "0"}]
+    rows += [{"code": f"99{i // 10 + 1:02d}{i % 10 + 1:02d}", "parent_code": "990000", "level": "county",
+              "population": str(p)} for i, p in enumerate(populations)]
+    tree = region_tree_from_rows(rows)
+    scaled = tree.scaled_to(residents)
+    assert scaled.leaf_population_total == residents
+    assert scaled.population[0] == residents
+    assert np.all(scaled.population >= 0)
+    zero = tree.population[tree.leaves] == 0
+    assert np.all(scaled.population[tree.leaves][zero] == 0)
