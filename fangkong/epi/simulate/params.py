@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -274,13 +275,13 @@ def _problems(params: ScenarioParams) -> list[str]:
         problems.append("within_leaf_probability + within_prefecture_probability must not exceed 1")
     for name in ("history_days", "epidemic_days"):
         value = getattr(params, name)
-        if not isinstance(value, int) or value < 0:
+        if not isinstance(value, numbers.Integral) or value < 0:
             problems.append(f"{name} must be a whole number of days >= 0, got {value!r}")
     if params.total_days < 1:
         problems.append("history_days + epidemic_days must be at least 1")
-    if params.residents is not None and (not isinstance(params.residents, int) or params.residents < 1):
+    if params.residents is not None and (not isinstance(params.residents, numbers.Integral) or params.residents < 1):
         problems.append(f"residents (scale) must be a whole number >= 1, got {params.residents!r}")
-    if not isinstance(params.seed, int) or params.seed < 0:
+    if not isinstance(params.seed, numbers.Integral) or params.seed < 0:
         problems.append(f"seed must be a whole number >= 0, got {params.seed!r}")
     if params.max_infections < 1:
         problems.append(f"max_infections must be >= 1, got {params.max_infections!r}")
