@@ -20,6 +20,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["fangkong.accounts", "fangkong.persons", "fangkong.regions"])
 
 
+@app.task(name="fangkong.ping")
+def ping() -> str:
+    """A no-op job: proves that jobs run (in-process) or reach the broker (Celery)."""
+    return "pong"
+
+
+def jobs_mode() -> str:
+    """``"in-process"`` in the embedded set-up, ``"celery"`` when a broker is configured."""
+    return "in-process" if app.conf.task_always_eager else "celery"
+
+
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Run ``task`` (a Celery task) after the current transaction commits."""
     transaction.on_commit(lambda: task.delay(*args, **kwargs))

@@ -23,3 +23,5 @@ urlpatterns = [
 ]
 
 handler403 = "fangkong.web.views.forbidden"
+handler404 = "fangkong.web.views.not_found"
+handler500 = "fangkong.web.views.server_error"

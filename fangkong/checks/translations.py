@@ -88,7 +88,8 @@ def check() -> list[str]:
 def fill_english() -> None:
     make_messages()
     po = catalogue("en")
-    subprocess.run(["msgen", "--no-wrap", "-o", str(po), str(po)], check=True)
+    subprocess.run(["msgen", "--force-po", "--no-wrap", "-o", str(po), str(po)], check=True)
+    subprocess.run(["msgattrib", "--clear-fuzzy", "--no-wrap", "-o", str(po), str(po)], check=True)
     compile_catalogues()
 
 

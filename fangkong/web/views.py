@@ -16,6 +16,7 @@ from django.views.i18n import set_language as django_set_language
 
 from fangkong.accounts.access import can, public, region_scoped
 from fangkong.accounts.roles import Capability
+from fangkong.api.errors import error_body
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.selectors import audit_event_list
 from fangkong.persons import selectors as person_selectors
@@ -195,4 +196,18 @@ def module_placeholder(request, slug: str):
 
 
 def forbidden(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("permission_denied", str(exception or "") or "Not allowed."), status=403)
     return HttpResponse(render(request, "web/403.html").content, status=403)
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return HttpResponse(render(request, "web/404.html").content, status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", "Internal error; it has been logged."), status=500)
+    return HttpResponse("<h1>500</h1>", status=500)

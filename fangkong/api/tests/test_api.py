@@ -88,3 +88,8 @@ def test_schema_and_docs_are_served_offline(client, shenzhen_epi):
     docs = client.get("/api/docs/").content.decode()
     assert "/static/vendor/swagger-ui-dist/swagger-ui-bundle.js" in docs
     assert "https://" not in docs and "<style>" not in docs
+
+
+def test_unknown_api_urls_answer_in_the_error_shape(api, shenzhen_epi):
+    api.force_authenticate(shenzhen_epi)
+    assert_error_shape(api.get("/api/v1/no-such-thing/"), 404, "not_found")
