@@ -131,16 +131,20 @@ def coerce_series(
     )
 
 
-def resolve_timepoints(timepoints: object, *, default_start: int, n_time: int, minimum: int) -> np.ndarray:
+def resolve_timepoints(
+    timepoints: object, *, default_start: int, n_time: int, minimum: int, history: str = "the method"
+) -> np.ndarray:
     """Return 0-based evaluation indices, checked against the available history.
 
     ``default_start`` is used when ``timepoints`` is None (evaluate ``default_start .. n_time-1``);
-    ``minimum`` is the smallest index with enough history for the method's parameters.
+    ``minimum`` is the smallest index with enough history for the method's parameters, which
+    ``history`` names in error messages (e.g. ``"b*freq + w = 263 (b=5, freq=52, w=3)"``).
     """
     if timepoints is None:
         if default_start >= n_time:
             raise ValueError(
-                f"observed is too short: {n_time} time points, the method needs more than {default_start}"
+                f"observed is too short: {n_time} time points, but {history} needs {default_start} "
+                "earlier time points"
             )
         return np.arange(default_start, n_time)
     points = np.atleast_1d(np.asarray(timepoints))
@@ -154,7 +158,6 @@ def resolve_timepoints(timepoints: object, *, default_start: int, n_time: int, m
         raise ValueError(f"timepoints out of range: must lie in 0..{n_time - 1}")
     if points.min() < minimum:
         raise ValueError(
-            f"timepoints start at {points.min()} but the requested history (b/baseline/w) needs "
-            f"timepoints >= {minimum}"
+            f"timepoints start at {points.min()} but {history} needs timepoints >= {minimum}"
         )
     return points.astype(int)

@@ -50,7 +50,10 @@ def bayes(
     if offsets.size == 0:
         raise ValueError("b=0 with act_y=False leaves no reference values")
     history = -int(offsets.min())
-    points = resolve_timepoints(timepoints, default_start=history, n_time=series.n_time, minimum=history)
+    points = resolve_timepoints(
+        timepoints, default_start=history, n_time=series.n_time, minimum=history,
+        history=f"b*freq + w = {history} (b={b}, freq={series.freq}, w={w})",
+    )
     reference = series.observed[points[:, None] + offsets[None, :]].astype(float)  # (tp, ref, unit)
     present = ~np.isnan(reference)
     total = np.where(present, reference, 0.0).sum(axis=1)

@@ -67,7 +67,10 @@ def moving_percentile(
          for period in range(-adjacent_periods, adjacent_periods + 1)]
     )
     history = -int(shifts.min()) + length - 1
-    points = resolve_timepoints(timepoints, default_start=history, n_time=series.n_time, minimum=history)
+    points = resolve_timepoints(
+        timepoints, default_start=history, n_time=series.n_time, minimum=history,
+        history=f"years={years} with adjacent_periods={adjacent_periods} and period_length={length}",
+    )
     if int(shifts.max()) > 0:
         raise ValueError("adjacent_periods reach beyond the current time point; use fewer or more years")
     current = _window_sums(series.observed, points, length)
@@ -100,7 +103,8 @@ def fixed_threshold(
     series = coerce_series(observed)
     length = _period_length(period_length, series.freq)
     points = resolve_timepoints(
-        timepoints, default_start=length - 1, n_time=series.n_time, minimum=length - 1
+        timepoints, default_start=length - 1, n_time=series.n_time, minimum=length - 1,
+        history=f"period_length={length}",
     )
     current = _window_sums(series.observed, points, length)
     upperbound = np.full(current.shape, float(threshold) - 1.0)

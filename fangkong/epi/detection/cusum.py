@@ -85,7 +85,10 @@ def cusum(
         raise ValueError(f"h must be positive, got {h!r}")
     alpha = 0.1 if alpha is None else alpha
     series = coerce_series(observed)
-    points = resolve_timepoints(timepoints, default_start=1, n_time=series.n_time, minimum=1)
+    points = resolve_timepoints(
+        timepoints, default_start=1, n_time=series.n_time, minimum=1,
+        history="the reference mean m (history before timepoints)",
+    )
     if np.any(np.diff(points) != 1):
         raise ValueError("timepoints must be consecutive for a CUSUM")
     counts = series.observed

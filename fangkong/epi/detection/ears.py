@@ -68,7 +68,10 @@ def ears_c(
     series = coerce_series(observed)
     counts = series.observed
     max_lag = baseline + EARS_LAG_BEYOND_BASELINE[method]
-    points = resolve_timepoints(timepoints, default_start=max_lag, n_time=series.n_time, minimum=max_lag)
+    points = resolve_timepoints(
+        timepoints, default_start=max_lag, n_time=series.n_time, minimum=max_lag,
+        history=f"{method} with baseline={baseline}",
+    )
     z = norm.ppf(1 - alpha)
     guard = 0 if method == "C1" else 2
 

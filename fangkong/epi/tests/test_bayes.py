@@ -34,7 +34,7 @@ def test_bound_is_the_negative_binomial_predictive_quantile():
 @pytest.mark.parametrize(
     ("arguments", "parameter"),
     [
-        ({"b": 1}, "observed is too short"),
+        ({"b": 1}, "b=1"),
         ({"timepoints": [3]}, "timepoints"),
         ({"w": -1}, "w must"),
         ({"b": 0, "act_y": False}, "no reference"),

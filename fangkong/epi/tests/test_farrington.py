@@ -146,7 +146,7 @@ def test_outbreak_raises_an_alarm():
     [
         ({"timepoints": [100]}, "timepoints"),
         ({"timepoints": [400]}, "timepoints"),
-        ({"b": 8}, "observed is too short"),
+        ({"b": 8}, "b=8"),
         ({"threshold_method": "exact"}, "threshold_method"),
         ({"powertrans": "3/4"}, "powertrans"),
         ({"no_periods": 60}, "no_periods"),
