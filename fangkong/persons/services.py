@@ -54,11 +54,11 @@ def _check_length(errors: dict, field: str, value: str, limit: int) -> None:
         errors.setdefault(field, []).append(_("At most %(limit)d characters.") % {"limit": limit})
 
 
-@transaction.atomic
-def person_register(
+def _person_from_input(
     *, actor, name: str, address_region: str, sex: str = "", birth_date: dt.date | None = None,
-    citizen_id: str = "", phone: str = "", address_text: str = "", request=None,
-) -> Registration:
+    citizen_id: str = "", phone: str = "", address_text: str = "", regions: dict | None = None,
+) -> Person:
+    """Validate one person's fields and build the unsaved row (identifiers sealed); raise per field."""
     errors: dict[str, list[str]] = {}
     name, address_text = (name or "").strip(), (address_text or "").strip()
     if not name:
@@ -69,7 +69,10 @@ def person_register(
         errors.setdefault("sex", []).append(_("Sex must be M, F or U."))
     if birth_date is not None and (birth_date > dt.date.today() or birth_date.year < 1890):
         errors.setdefault("birth_date", []).append(_("The birth date is impossible."))
-    region = Region.objects.filter(code=address_region or "").first()
+    if regions is not None:
+        region = regions.get(address_region or "")
+    else:
+        region = Region.objects.filter(code=address_region or "").first()
     if region is None or not in_scope(actor, region.code):
         errors.setdefault("address_region", []).append(_("Choose a region within your area."))
     elif not can(actor, Capability.PERSON_REGISTER, region.code):
@@ -92,16 +95,6 @@ def person_register(
             errors.setdefault("phone", []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
-
-    if parsed:
-        existing = Person.objects.filter(
-            citizen_id_hash=protection.keyed_hash(parsed.number, CITIZEN_ID)
-        ).first()
-        if existing is not None:
-            if not in_scope(actor, existing.address_region_id):
-                raise PersonElsewhereError(_("This citizen ID is already registered in another region."))
-            return Registration(person=existing, created=False)
-
     person = Person(
         name=name,
         sex=sex or (parsed.sex if parsed else Person.Sex.UNKNOWN),
@@ -118,6 +111,19 @@ def person_register(
         person.phone_hash = protection.keyed_hash(e164, PHONE)
         person.phone_sealed = protection.encrypt(e164, PHONE)
         person.phone_masked = protection.mask_phone(e164)
+    return person
+
+
+@transaction.atomic
+def person_register(*, actor, request=None, **fields) -> Registration:
+    """Register one person (fields as in ``_person_from_input``), or return the one already registered."""
+    person = _person_from_input(actor=actor, **fields)
+    if person.citizen_id_hash:
+        existing = Person.objects.filter(citizen_id_hash=person.citizen_id_hash).first()
+        if existing is not None:
+            if not in_scope(actor, existing.address_region_id):
+                raise PersonElsewhereError(_("This citizen ID is already registered in another region."))
+            return Registration(person=existing, created=False)
     person.full_clean()
     try:
         with transaction.atomic():
@@ -126,8 +132,47 @@ def person_register(
         existing = Person.objects.get(citizen_id_hash=person.citizen_id_hash)
         return Registration(person=existing, created=False)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=person,
-                 region_code=region.code, request=request)
+                 region_code=person.address_region_id, request=request)
     return Registration(person=person, created=True)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    existing: int
+
+
+@transaction.atomic
+def persons_import(*, actor, rows: list[dict], source: str = "", request=None) -> ImportResult:
+    """Register many persons at once: all rows valid or nothing saved; known citizen IDs are skipped.
+
+    Errors are reported per row as ``{"row 3": ["phone: ..."]}`` (rows numbered from 1). Rows whose
+    citizen ID is already registered (in the database or earlier in the file) count as ``existing``.
+    One audit event records the import.
+    """
+    regions = {r.code: r for r in Region.objects.all().only("code")}
+    built, errors = [], {}
+    for number, row in enumerate(rows, start=1):
+        try:
+            built.append(_person_from_input(actor=actor, regions=regions, **row))
+        except ValidationError as exc:
+            errors[f"row {number}"] = [f"{field}: {m}" for field, ms in exc.message_dict.items() for m in ms]
+    if errors:
+        raise ValidationError(errors)
+    hashes = [p.citizen_id_hash for p in built if p.citizen_id_hash]
+    known = set(Person.objects.filter(citizen_id_hash__in=hashes).values_list("citizen_id_hash", flat=True))
+    fresh, existing = [], 0
+    for person in built:
+        if person.citizen_id_hash and person.citizen_id_hash in known:
+            existing += 1
+            continue
+        if person.citizen_id_hash:
+            known.add(person.citizen_id_hash)
+        fresh.append(person)
+    Person.objects.bulk_create(fresh, batch_size=1000)
+    audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="persons.person",
+                 object_id=source[:64], request=request, detail={"created": len(fresh), "existing": existing})
+    return ImportResult(created=len(fresh), existing=existing)
 
 
 @dataclass(frozen=True)

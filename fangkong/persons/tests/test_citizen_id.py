@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from fangkong.persons.citizen_id import CitizenIdError, check_character, mask_citizen_id, parse_citizen_id
 
@@ -34,16 +35,21 @@ def test_legacy_fifteen_digits_become_the_eighteen_character_form():
 def test_invalid_ids_are_refused_with_the_reason(raw, reason):
     if reason in {"not a real date", "province code"}:
         raw = raw[:17] + check_character(raw[:17])
-    with pytest.raises(CitizenIdError, match=reason):
+    with translation.override("en"), pytest.raises(CitizenIdError, match=reason):
         parse_citizen_id(raw)
 
 
 def test_a_birth_date_in_the_future_is_impossible():
     future = dt.date.today() + dt.timedelta(days=400)
     first17 = f"440304{future:%Y%m%d}123"
-    with pytest.raises(CitizenIdError, match="impossible"):
+    with translation.override("en"), pytest.raises(CitizenIdError, match="impossible"):
         parse_citizen_id(first17 + check_character(first17))
 
 
 def test_mask_keeps_region_and_last_four():
     assert mask_citizen_id("44030419900101123X") == "440304********123X"
+
+
+def test_the_reasons_are_translated():
+    with translation.override("zh-hans"), pytest.raises(CitizenIdError, match="校验码错误"):
+        parse_citizen_id("110105194912310021")

@@ -9,7 +9,7 @@ from django.db import connection
 from fangkong.audit.models import AuditEvent
 from fangkong.persons import protection
 from fangkong.persons.models import Person
-from fangkong.persons.services import PersonElsewhereError, person_register, person_reveal
+from fangkong.persons.services import PersonElsewhereError, person_register, person_reveal, persons_import
 from fangkong.testing.builders import citizen_id
 
 
@@ -148,3 +148,22 @@ def test_identifiers_never_reach_raw_storage(shenzhen_epi):
             assert needle.encode() not in raw, needle
     assert legacy.encode() not in raw
 
+
+
+def test_import_is_all_or_nothing_and_skips_known_ids(shenzhen_epi):
+    known = citizen_id("440304")
+    person_register(actor=shenzhen_epi, name="已登记", address_region="440304", citizen_id=known)
+    fresh = citizen_id("440305")
+    good = [{"name": "甲", "address_region": "440304", "citizen_id": known},
+            {"name": "乙", "address_region": "440305", "citizen_id": fresh, "phone": "13812345678"},
+            {"name": "乙二", "address_region": "440305", "citizen_id": fresh}]
+    bad = [*good, {"name": "丙", "address_region": "440100"}, {"name": "", "address_region": "440304"}]
+    before = snapshot()
+    with pytest.raises(ValidationError) as info:
+        persons_import(actor=shenzhen_epi, rows=bad)
+    assert set(info.value.message_dict) == {"row 4", "row 5"}
+    assert snapshot() == before
+    result = persons_import(actor=shenzhen_epi, rows=good, source="test.csv")
+    assert (result.created, result.existing) == (1, 2)
+    assert Person.objects.count() == 2
+    assert AuditEvent.objects.get(action="import").detail == {"created": 1, "existing": 2}

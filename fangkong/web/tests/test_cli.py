@@ -41,3 +41,17 @@ def test_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
         user = User.objects.get(username=username)
         assert user.check_password(DEMO_PASSWORD) and username in out
         assert list(user.memberships.values_list("region_id", "role")) == [(region, role)]
+
+
+def test_demo_registers_a_person_for_every_case_of_the_scenario(db):
+    from fangkong.demo import demo_scenario
+    from fangkong.persons.models import Person
+
+    call_command("load_demo")
+    scenario, tree = demo_scenario()
+    assert Person.objects.count() == scenario.cases.n > 1000
+    expected = {}
+    for region in scenario.cases.region:
+        expected[str(tree.codes[region])[:4]] = expected.get(str(tree.codes[region])[:4], 0) + 1
+    shenzhen = Person.objects.filter(address_region__code__startswith="4403").count()
+    assert shenzhen == expected["4403"] and shenzhen == max(expected.values())

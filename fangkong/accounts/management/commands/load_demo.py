@@ -35,14 +35,15 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         count = region_tree_load()
         self.stdout.write(f"demo province: {count} regions (Guangdong)")
-        for hook in demo_loaders():
-            self.stdout.write(hook())
         rows = []
         for username, role, region, display in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
                 user_create(username=username, password=DEMO_PASSWORD, memberships=[(region, role)],
                             display_name=display, validate_password=False)
             rows.append((username, Role(role).label, region))
+        loader_actor = User.objects.get(username=DEMO_USERS[0][0])  # the provincial commander
+        for loader in demo_loaders():
+            self.stdout.write(loader(loader_actor))
         self.stdout.write(f"\nDemo users (password for all: {DEMO_PASSWORD})")
         for username, role, region in rows:
             self.stdout.write(f"  {username:<16} {role!s:<28} {region}")
