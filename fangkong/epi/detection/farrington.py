@@ -131,60 +131,72 @@ def _fit_quasipoisson(
     if offset is not None:
         deviance_constant -= 2.0 * np.sum(prior_y * offset, axis=-1)
     prior_y_levels = prior_y @ indicator
-    prior_y_trend = None if wtime is None else prior_y @ wtime
-    beta_levels = np.zeros((n_batch, n_levels))
-    beta_trend = np.zeros(n_batch)
-    level_sum = np.zeros((n_batch, n_levels))
-    level_trend_sum = np.zeros((n_batch, n_levels))
-    schur = np.full(n_batch, np.inf)
-    work_weight = np.zeros_like(y)
+    prior_y_trend = np.zeros(n_batch) if wtime is None else prior_y @ wtime
+    out = {
+        "beta_levels": np.zeros((n_batch, n_levels)),
+        "beta_trend": np.zeros(n_batch),
+        "level_sum": np.zeros((n_batch, n_levels)),
+        "level_trend_sum": np.zeros((n_batch, n_levels)),
+        "schur": np.full(n_batch, np.inf),
+        "work_weight": np.zeros_like(y),
+        "linear": np.zeros_like(y),
+    }
     converged = np.zeros(n_batch, dtype=bool)
-    active = np.arange(n_batch)
-    everyone = True
+    # Working set: the batch elements still iterating, compacted only when half of them are done
+    # (converged elements left in it are computed but no longer recorded).
+    members = np.arange(n_batch)
+    alive = np.ones(n_batch, dtype=bool)
+    work = {
+        "prior": prior, "prior_y": prior_y, "offset": offset, "constant": deviance_constant,
+        "levels": prior_y_levels, "trend": prior_y_trend, "dev_old": dev_old,
+    }
     np_errors = np.seterr(divide="ignore", invalid="ignore", over="ignore")
-    for _ in range(GLM_MAXIT):
-        if active.size == 0:
-            break
-        if everyone:
-            linear_a, weight_a, prior_y_a = linear, weight, prior_y
-        else:
-            linear_a, weight_a, prior_y_a = linear[active], weight[active], prior_y[active]
+    for iteration in range(GLM_MAXIT):
         # working response z = (eta - offset) + (y - mu) / mu; weighted: weight*z = weight*(linear - 1) + prior*y
-        weighted_z = weight_a * (linear_a - 1.0) + prior_y_a
-        s0 = weight_a @ indicator
+        weighted_z = weight * (linear - 1.0) + work["prior_y"]
+        s0 = weight @ indicator
         r_levels = weighted_z @ indicator
         if wtime is None:
             b_levels = r_levels / s0
-            b_trend = np.zeros(len(active))
+            b_trend = np.zeros(len(members))
             c_levels = np.zeros_like(s0)
-            s_trend = np.full(len(active), np.inf)
+            s_trend = np.full(len(members), np.inf)
             new_linear = b_levels[:, level_of_row]
-            fitted_sum = np.sum(b_levels * prior_y_levels[active], axis=-1)
         else:
-            weight_t = weight_a * wtime
+            weight_t = weight * wtime
             c_levels = weight_t @ indicator
             s_trend = weight_t @ wtime - np.sum(c_levels**2 / s0, axis=-1)
             r_trend = weighted_z @ wtime
             b_trend = (r_trend - np.sum(c_levels * r_levels / s0, axis=-1)) / s_trend
             b_levels = (r_levels - c_levels * b_trend[:, None]) / s0
             new_linear = b_levels[:, level_of_row] + b_trend[:, None] * wtime
-            fitted_sum = np.sum(b_levels * prior_y_levels[active], axis=-1) + b_trend * prior_y_trend[active]
-        eta_a = new_linear if offset is None else new_linear + offset[active]
-        new_weight = prior[active] * np.exp(eta_a)
-        dev = deviance_constant[active] - 2.0 * fitted_sum + 2.0 * np.sum(new_weight, axis=-1)
-        if everyone:
-            work_weight, linear, weight = weight_a, new_linear, new_weight
-            beta_levels, beta_trend, level_sum, level_trend_sum, schur = b_levels, b_trend, s0, c_levels, s_trend
-        else:
-            beta_levels[active], beta_trend[active] = b_levels, b_trend
-            linear[active], weight[active], work_weight[active] = new_linear, new_weight, weight_a
-            level_sum[active], level_trend_sum[active], schur[active] = s0, c_levels, s_trend
-        done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < GLM_EPSILON
-        converged[active[done]] = True
-        dev_old[active] = dev
-        active = active[~done]
-        everyone = active.size == n_batch
-    eta = linear if offset is None else linear + offset
+        fitted_sum = np.sum(b_levels * work["levels"], axis=-1) + b_trend * work["trend"]
+        eta = new_linear if work["offset"] is None else new_linear + work["offset"]
+        new_weight = work["prior"] * np.exp(eta)
+        dev = work["constant"] - 2.0 * fitted_sum + 2.0 * np.sum(new_weight, axis=-1)
+        done = alive & (np.abs(dev - work["dev_old"]) / (np.abs(dev) + 0.1) < GLM_EPSILON)
+        last = iteration == GLM_MAXIT - 1
+        record = alive if last else done
+        if record.any():
+            target = members[record]
+            out["beta_levels"][target], out["beta_trend"][target] = b_levels[record], b_trend[record]
+            out["level_sum"][target], out["level_trend_sum"][target] = s0[record], c_levels[record]
+            out["schur"][target] = s_trend[record]
+            out["work_weight"][target], out["linear"][target] = weight[record], new_linear[record]
+            converged[members[done]] = True
+        alive &= ~done
+        linear, weight, work["dev_old"] = new_linear, new_weight, dev
+        if not alive.any():
+            break
+        if alive.sum() * 2 < len(members):
+            members = members[alive]
+            linear, weight = linear[alive], weight[alive]
+            work = {key: None if value is None else value[alive] for key, value in work.items()}
+            alive = np.ones(len(members), dtype=bool)
+    beta_levels, beta_trend = out["beta_levels"], out["beta_trend"]
+    level_sum, level_trend_sum, schur = out["level_sum"], out["level_trend_sum"], out["schur"]
+    work_weight = out["work_weight"]
+    eta = out["linear"] if offset is None else out["linear"] + offset
     mu = np.exp(eta)
     np.seterr(**np_errors)
     df_residual = np.sum(prior > 0, axis=-1) - n_levels - (0 if wtime is None else 1)

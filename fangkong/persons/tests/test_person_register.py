@@ -166,4 +166,4 @@ def test_import_is_all_or_nothing_and_skips_known_ids(shenzhen_epi):
     result = persons_import(actor=shenzhen_epi, rows=good, source="test.csv")
     assert (result.created, result.existing) == (1, 2)
     assert Person.objects.count() == 2
-    assert AuditEvent.objects.get(action="import").detail == {"created": 1, "existing": 2}
+    assert AuditEvent.objects.get(action="import", object_type="persons.person").detail == {"created": 1, "existing": 2}
