@@ -17,7 +17,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
 
 app = Celery("fangkong")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["fangkong.accounts", "fangkong.persons", "fangkong.regions"])
+app.autodiscover_tasks(["fangkong.accounts", "fangkong.persons", "fangkong.regions", "fangkong.cases",
+                        "fangkong.surveillance"])
 
 
 @app.task(name="fangkong.ping")

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "fangkong.regions",
     "fangkong.accounts",
     "fangkong.persons",
+    "fangkong.protocols",
+    "fangkong.cases",
+    "fangkong.surveillance",
     "fangkong.api",
     "fangkong.web",
 ]

@@ -17,6 +17,12 @@ class DocsView(SpectacularSwaggerSplitView):
 
 urlpatterns = [
     path("api/v1/", include("fangkong.api.urls")),
+    path("api/v1/", include("fangkong.protocols.api_urls")),
+    path("api/v1/", include("fangkong.cases.api_urls")),
+    path("api/v1/", include("fangkong.surveillance.api_urls")),
+    path("protocols/", include("fangkong.protocols.urls")),
+    path("cases/", include("fangkong.cases.urls")),
+    path("surveillance/", include("fangkong.surveillance.urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("fangkong.web.urls")),

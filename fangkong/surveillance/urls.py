@@ -1,0 +1,4 @@
+"""Pages of the surveillance app."""
+
+app_name = "surveillance"
+urlpatterns: list = []
