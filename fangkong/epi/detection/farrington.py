@@ -151,28 +151,41 @@ def _fit_quasipoisson(
         "levels": prior_y_levels, "trend": prior_y_trend, "dev_old": dev_old,
     }
     np_errors = np.seterr(divide="ignore", invalid="ignore", over="ignore")
+    # preallocated (B, n) buffers, reused every iteration (large temporaries dominate the cost)
+    spare_linear, spare_weight, scratch = np.empty_like(linear), np.empty_like(weight), np.empty_like(weight)
     for iteration in range(GLM_MAXIT):
         # working response z = (eta - offset) + (y - mu) / mu; weighted: weight*z = weight*(linear - 1) + prior*y
-        weighted_z = weight * (linear - 1.0) + work["prior_y"]
+        weighted_z = np.subtract(linear, 1.0, out=scratch)
+        np.multiply(weighted_z, weight, out=weighted_z)
+        np.add(weighted_z, work["prior_y"], out=weighted_z)
         s0 = weight @ indicator
         r_levels = weighted_z @ indicator
+        new_linear = spare_linear
         if wtime is None:
             b_levels = r_levels / s0
             b_trend = np.zeros(len(members))
             c_levels = np.zeros_like(s0)
             s_trend = np.full(len(members), np.inf)
-            new_linear = b_levels[:, level_of_row]
+            r_trend = None
         else:
-            weight_t = weight * wtime
+            r_trend = weighted_z @ wtime
+            weight_t = np.multiply(weight, wtime, out=scratch)
             c_levels = weight_t @ indicator
             s_trend = weight_t @ wtime - np.sum(c_levels**2 / s0, axis=-1)
-            r_trend = weighted_z @ wtime
             b_trend = (r_trend - np.sum(c_levels * r_levels / s0, axis=-1)) / s_trend
             b_levels = (r_levels - c_levels * b_trend[:, None]) / s0
-            new_linear = b_levels[:, level_of_row] + b_trend[:, None] * wtime
+        np.take(b_levels, level_of_row, axis=1, out=new_linear)
+        if wtime is not None:
+            np.multiply(b_trend[:, None], wtime, out=scratch)
+            np.add(new_linear, scratch, out=new_linear)
         fitted_sum = np.sum(b_levels * work["levels"], axis=-1) + b_trend * work["trend"]
-        eta = new_linear if work["offset"] is None else new_linear + work["offset"]
-        new_weight = work["prior"] * np.exp(eta)
+        new_weight = spare_weight
+        if work["offset"] is None:
+            np.exp(new_linear, out=new_weight)
+        else:
+            np.add(new_linear, work["offset"], out=new_weight)
+            np.exp(new_weight, out=new_weight)
+        np.multiply(new_weight, work["prior"], out=new_weight)
         dev = work["constant"] - 2.0 * fitted_sum + 2.0 * np.sum(new_weight, axis=-1)
         done = alive & (np.abs(dev - work["dev_old"]) / (np.abs(dev) + 0.1) < GLM_EPSILON)
         last = iteration == GLM_MAXIT - 1
@@ -185,12 +198,16 @@ def _fit_quasipoisson(
             out["work_weight"][target], out["linear"][target] = weight[record], new_linear[record]
             converged[members[done]] = True
         alive &= ~done
+        spare_linear, spare_weight = linear, weight
         linear, weight, work["dev_old"] = new_linear, new_weight, dev
         if not alive.any():
             break
         if alive.sum() * 2 < len(members):
             members = members[alive]
             linear, weight = linear[alive], weight[alive]
+            spare_linear, spare_weight, scratch = (
+                np.empty_like(linear), np.empty_like(weight), np.empty_like(weight)
+            )
             work = {key: None if value is None else value[alive] for key, value in work.items()}
             alive = np.ones(len(members), dtype=bool)
     beta_levels, beta_trend = out["beta_levels"], out["beta_trend"]
