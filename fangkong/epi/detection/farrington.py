@@ -99,7 +99,7 @@ def _poisson_deviance(y_log_y: np.ndarray, y: np.ndarray, eta: np.ndarray, mu: n
 
 def _fit_quasipoisson(
     wtime: np.ndarray | None,
-    indicator: np.ndarray,
+    level_starts: np.ndarray,
     level_of_row: np.ndarray,
     y: np.ndarray,
     prior: np.ndarray,
@@ -116,7 +116,15 @@ def _fit_quasipoisson(
     Pearson dispersion, residual degrees of freedom).
     """
     n_batch, n_obs = y.shape
-    n_levels = indicator.shape[1]
+    n_levels = level_starts.size
+
+    def by_level(values: np.ndarray) -> np.ndarray:
+        # rows are sorted by level: per-level sums without BLAS (whose threads only contend here)
+        return np.add.reduceat(values, level_starts, axis=-1)
+
+    def dot_wtime(values: np.ndarray) -> np.ndarray:
+        return np.einsum("bn,n->b", values, wtime)
+
     with np.errstate(divide="ignore", invalid="ignore"):
         y_log_y = np.where(y > 0, y * np.log(y), 0.0)
     # glm.fit's start: mu = y + 0.1, eta = log(mu) (the offset is ignored in the start)
@@ -130,8 +138,8 @@ def _fit_quasipoisson(
     deviance_constant = 2.0 * np.sum(prior * y_log_y - prior_y, axis=-1)
     if offset is not None:
         deviance_constant -= 2.0 * np.sum(prior_y * offset, axis=-1)
-    prior_y_levels = prior_y @ indicator
-    prior_y_trend = np.zeros(n_batch) if wtime is None else prior_y @ wtime
+    prior_y_levels = by_level(prior_y)
+    prior_y_trend = np.zeros(n_batch) if wtime is None else dot_wtime(prior_y)
     out = {
         "beta_levels": np.zeros((n_batch, n_levels)),
         "beta_trend": np.zeros(n_batch),
@@ -158,8 +166,8 @@ def _fit_quasipoisson(
         weighted_z = np.subtract(linear, 1.0, out=scratch)
         np.multiply(weighted_z, weight, out=weighted_z)
         np.add(weighted_z, work["prior_y"], out=weighted_z)
-        s0 = weight @ indicator
-        r_levels = weighted_z @ indicator
+        s0 = by_level(weight)
+        r_levels = by_level(weighted_z)
         new_linear = spare_linear
         if wtime is None:
             b_levels = r_levels / s0
@@ -168,10 +176,10 @@ def _fit_quasipoisson(
             s_trend = np.full(len(members), np.inf)
             r_trend = None
         else:
-            r_trend = weighted_z @ wtime
+            r_trend = dot_wtime(weighted_z)
             weight_t = np.multiply(weight, wtime, out=scratch)
-            c_levels = weight_t @ indicator
-            s_trend = weight_t @ wtime - np.sum(c_levels**2 / s0, axis=-1)
+            c_levels = by_level(weight_t)
+            s_trend = dot_wtime(weight_t) - np.sum(c_levels**2 / s0, axis=-1)
             b_trend = (r_trend - np.sum(c_levels * r_levels / s0, axis=-1)) / s_trend
             b_levels = (r_levels - c_levels * b_trend[:, None]) / s0
         np.take(b_levels, level_of_row, axis=1, out=new_linear)
@@ -267,7 +275,7 @@ def _anscombe_weights(fit, wtime, level_of_row, y_two_thirds, present, phi, thre
 
 
 def _fit_farrington_model(
-    wtime, *, indicator, level_of_row, y, present, offset, reweight: bool, weights_threshold: float,
+    wtime, *, level_starts, level_of_row, y, present, offset, reweight: bool, weights_threshold: float,
     r_compat: bool,
 ) -> dict:
     """R ``algo.farrington.fitGLM.flexible`` for one formula: fit, optionally reweight and refit.
@@ -278,12 +286,24 @@ def _fit_farrington_model(
     (``sum(omega * ((y - mu) / mu)**2) / df``).
     """
     prior = present.astype(float)
-    fit = _fit_quasipoisson(wtime, indicator, level_of_row, y, prior, offset)
+    fit = _fit_quasipoisson(wtime, level_starts, level_of_row, y, prior, offset)
     converged = fit["converged"]
     phi = np.maximum(fit["dispersion"], 1.0)
     if reweight:
         omega = _anscombe_weights(fit, wtime, level_of_row, np.cbrt(y) ** 2, present, phi, weights_threshold)
-        fit = _fit_quasipoisson(wtime, indicator, level_of_row, y, omega, offset)
+        # Without any residual above the threshold every weight is exactly 1 and the refit (same data,
+        # same start) is the first fit again: refit only the others.
+        refit = np.any(present & (omega != 1.0), axis=-1)
+        if refit.all():
+            fit = _fit_quasipoisson(wtime, level_starts, level_of_row, y, omega, offset)
+        elif refit.any():
+            again = _fit_quasipoisson(
+                wtime, level_starts, level_of_row, y[refit], omega[refit], None if offset is None else offset[refit]
+            )
+            for key, value in again.items():
+                if isinstance(value, np.ndarray):
+                    fit[key] = fit[key].copy()
+                    fit[key][refit] = value
         phi = np.maximum(fit["dispersion"], 1.0)
         if r_compat:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -410,15 +430,17 @@ def farrington_flexible(
     )
     if offsets.size == 0:
         raise ValueError("past_weeks_not_included leaves no reference values")
+    by_level_then_time = np.lexsort((offsets, levels))  # row order is free; grouping by level helps
+    offsets, levels = offsets[by_level_then_time], levels[by_level_then_time]
     centre = offsets.mean()
     wtime = (offsets - centre) / freq
     wtime_now = (0.0 - centre) / freq
     present_levels = np.unique(levels)
     level_of_row = np.searchsorted(present_levels, levels)
     level_now = int(np.searchsorted(present_levels, no_periods))
-    indicator = (level_of_row[:, None] == np.arange(present_levels.size)[None, :]).astype(float)
+    level_starts = np.searchsorted(level_of_row, np.arange(present_levels.size))
     model = {
-        "indicator": indicator,
+        "level_starts": level_starts,
         "level_of_row": level_of_row,
         "reweight": reweight,
         "weights_threshold": weights_threshold,
