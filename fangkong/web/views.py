@@ -149,6 +149,7 @@ def person_list(request):
         "page": page, "query": query, "form_errors": form_errors, "form_values": form_values,
         "non_field_errors": non_field_errors,
         "sexes": Person.Sex.choices,
+        "address_regions": region_selectors.region_list(user=request.user).only("code", "name_zh", "name_en"),
         "can_register": can(request.user, Capability.PERSON_REGISTER),
     }, status=status)
 
