@@ -65,3 +65,15 @@ def test_fixed_threshold_bad_parameters():
         fixed_threshold(np.zeros(5), threshold=0)
     with pytest.raises(ValueError, match="non-negative"):
         fixed_threshold(np.array([1, -1]))
+
+
+def test_small_integer_dtypes_give_the_same_answer_as_floats():
+    # given daily counts stored compactly as int16 (as in a 200,000-series daily pass)
+    rng = np.random.default_rng(5)
+    compact = rng.poisson(3, size=(3 * 365 + 30, 4)).astype(np.int16)
+    # when the moving percentile runs on int16 and on float copies
+    small = moving_percentile(compact, freq=365, timepoints=[3 * 365 + 29])
+    wide = moving_percentile(compact.astype(float), freq=365, timepoints=[3 * 365 + 29])
+    # then the answers are identical
+    np.testing.assert_array_equal(small.upperbound, wide.upperbound)
+    np.testing.assert_array_equal(small.alarm, wide.alarm)

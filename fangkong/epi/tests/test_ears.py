@@ -127,3 +127,12 @@ def test_too_short_history_is_refused():
 def test_bad_counts_are_refused(observed, message):
     with pytest.raises(ValueError, match=message):
         ears_c(np.asarray(observed))
+
+
+@pytest.mark.parametrize("method", ["C1", "C2", "C3"])
+def test_small_integer_dtypes_give_the_same_answer_as_floats(method):
+    observed = ref.dataset("seasonal")
+    compact = ears_c(observed.astype(np.int16), method=method)
+    wide = ears_c(observed, method=method)
+    np.testing.assert_allclose(compact.upperbound, wide.upperbound, rtol=1e-12)
+    np.testing.assert_array_equal(compact.alarm, wide.alarm)

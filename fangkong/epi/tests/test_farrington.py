@@ -182,3 +182,17 @@ def test_population_of_wrong_shape_is_refused():
     observed = ref.dataset("population")
     with pytest.raises(ValueError, match="population"):
         farrington_flexible(observed, population=np.ones((10, 3)), population_offset=True)
+
+
+def test_population_carried_by_a_series_object_is_used_for_the_offset():
+    # given the population reference run, with the population inside the series object
+    case = next(c for c in CASES if c["config"] == "default_population_offset")
+    series = SurveillanceSeries(ref.dataset("population"), population=ref.population(), freq=52)
+    # when run without an explicit population argument
+    result = farrington_flexible(
+        series, timepoints=ref.timepoints(case), population_offset=True, r_compat=True
+    )
+    # then it matches R's population-offset run, and differs from the run without offset
+    assert ref.relative_difference(result.upperbound, ref.as_array(case["upperbound"])) < 1e-6
+    plain = farrington_flexible(series, timepoints=ref.timepoints(case), r_compat=True)
+    assert not np.allclose(plain.expected, result.expected, equal_nan=True)
