@@ -27,16 +27,27 @@ class Capability(models.TextChoices):
     PERSON_REVEAL = "person.reveal", _("See citizen IDs and phone numbers in clear")
     AUDIT_BROWSE = "audit.browse", _("Browse the audit trail")
     USER_MANAGE = "user.manage", _("Manage users and memberships")
+    CASE_WRITE = "case.write", _("Register and edit cases, contacts, exposures and clusters")
+    CONTACT_MANAGE = "contact.manage", _("Record contacts' quarantine and release")
+    RISK_AREA_DESIGNATE = "risk_area.designate", _("Designate and lift risk areas")
+    PROTOCOL_EDIT = "protocol.edit", _("Edit protocol versions")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PROVINCIAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL}),
-    Role.LOCAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL}),
-    Role.EPIDEMIOLOGIST: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL}),
+    Role.PROVINCIAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
+                                          Capability.CASE_WRITE, Capability.CONTACT_MANAGE,
+                                          Capability.RISK_AREA_DESIGNATE}),
+    Role.LOCAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
+                                     Capability.CASE_WRITE, Capability.CONTACT_MANAGE,
+                                     Capability.RISK_AREA_DESIGNATE}),
+    Role.EPIDEMIOLOGIST: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
+                                    Capability.CASE_WRITE, Capability.CONTACT_MANAGE}),
     Role.SENTINEL_REPORTER: frozenset(),
-    Role.QUARANTINE_MANAGER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL}),
+    Role.QUARANTINE_MANAGER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
+                                        Capability.CONTACT_MANAGE}),
     Role.INSPECTOR: frozenset(),
     Role.LABORATORY: frozenset({Capability.PERSON_REGISTER}),
     Role.ANALYST: frozenset(),
-    Role.SYSTEM_ADMINISTRATOR: frozenset({Capability.AUDIT_BROWSE, Capability.USER_MANAGE}),
+    Role.SYSTEM_ADMINISTRATOR: frozenset({Capability.AUDIT_BROWSE, Capability.USER_MANAGE,
+                                          Capability.PROTOCOL_EDIT}),
 }

@@ -1,1 +1,286 @@
-"""Models of the cases app."""
+"""Cases, contacts, exposures, clusters and risk areas, with the dated notifiable-disease table.
+
+Scope: a case and a cluster belong to their *region of report* (the county/city that manages them), a
+contact to the region managing it, a risk area and an exposure to their region. Every read goes through
+``fangkong.cases.selectors`` which scopes on those fields; links that cross into another region are shown
+only as far as the other side is in scope (see ``selectors.case_link``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Disease(models.Model):
+    """A notifiable disease; its legal class and management in force are dated (``DiseaseStatus``)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=64)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("disease")
+        verbose_name_plural = _("diseases")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class DiseaseStatus(models.Model):
+    """The class (A/B/C) of a disease and whether it is managed as class A, from a date on."""
+
+    class LegalClass(models.TextChoices):
+        A = "A", _("Class A")
+        B = "B", _("Class B")
+        C = "C", _("Class C")
+
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="statuses")
+    effective_from = models.DateField(_("in force from"))
+    legal_class = models.CharField(_("class"), max_length=1, choices=LegalClass.choices)
+    managed_as_class_a = models.BooleanField(_("managed as class A"), default=False)
+
+    class Meta:
+        ordering = ["disease", "effective_from"]
+        constraints = [models.UniqueConstraint(fields=["disease", "effective_from"], name="disease_status_once")]
+
+    def __str__(self) -> str:
+        return f"{self.disease_id} {self.effective_from} {self.legal_class}"
+
+    @property
+    def reporting_hours(self) -> int:
+        """2 hours for class A and diseases managed as class A, 24 hours otherwise."""
+        return 2 if (self.legal_class == "A" or self.managed_as_class_a) else 24
+
+
+class Classification(models.TextChoices):
+    SUSPECTED = "suspected", _("Suspected")
+    CONFIRMED = "confirmed", _("Confirmed")
+    ASYMPTOMATIC = "asymptomatic", _("Asymptomatic infection")
+    EXCLUDED = "excluded", _("Excluded")
+
+
+class DetectionRoute(models.TextChoices):
+    FEVER_CLINIC = "fever_clinic", _("Fever clinic")
+    SCREENING = "screening", _("Screening")
+    DURING_QUARANTINE = "during_quarantine", _("During quarantine")
+    CONTACT_TRACING = "contact_tracing", _("Contact tracing")
+    INBOUND_SCREENING = "inbound_screening", _("Inbound screening")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.TextChoices):
+    NONE = "none", _("No symptoms")
+    MILD = "mild", _("Mild")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("Severe")
+    CRITICAL = "critical", _("Critical")
+
+
+class Outcome(models.TextChoices):
+    UNDER_TREATMENT = "under_treatment", _("Under treatment")
+    RECOVERED = "recovered", _("Recovered")
+    DIED = "died", _("Died")
+
+
+class Cluster(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("region"))
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    case_no = models.CharField(_("case number"), max_length=40, unique=True)
+    person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="cases",
+                               verbose_name=_("person"))
+    disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="+", verbose_name=_("disease"))
+    classification = models.CharField(_("classification"), max_length=16, choices=Classification.choices)
+    onset_date = models.DateField(_("onset"), null=True, blank=True)
+    sampling_date = models.DateField(_("sampling"), null=True, blank=True)
+    diagnosed_at = models.DateTimeField(_("diagnosed"))
+    reported_at = models.DateTimeField(_("reported"))
+    report_date = models.DateField(_("report date"), db_index=True)  # reported_at's local date, for grouping
+    report_deadline = models.DateTimeField(_("reporting deadline"))
+    reported_late = models.BooleanField(_("reported late"), default=False)
+    detection_route = models.CharField(_("detection route"), max_length=24, choices=DetectionRoute.choices)
+    imported = models.BooleanField(_("imported"), default=False)
+    origin = models.CharField(_("origin"), max_length=100, blank=True)
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices, default=Severity.MILD)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices,
+                               default=Outcome.UNDER_TREATMENT)
+    residence_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                                         verbose_name=_("region of residence"))
+    report_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("region of report"))
+    infector = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="infectees", verbose_name=_("infector"))
+    cluster = models.ForeignKey(Cluster, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="cases", verbose_name=_("cluster"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["report_region", "report_date"], name="case_region_day"),
+            models.Index(fields=["report_region", "reported_at", "id"], name="case_region_reported"),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_no
+
+
+class ClassificationChange(models.Model):
+    """One re-classification of a case (the first classification is a change from '')."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="classification_history")
+    previous = models.CharField(max_length=16, blank=True)
+    classification = models.CharField(max_length=16, choices=Classification.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.previous} -> {self.classification}"
+
+
+class ContactCategory(models.TextChoices):
+    CLOSE = "close", _("Close contact")
+    SECONDARY = "secondary", _("Contact of a close contact")
+
+
+class ExposureType(models.TextChoices):
+    HOUSEHOLD = "household", _("Household")
+    WORKPLACE = "workplace", _("Workplace")
+    SOCIAL = "social", _("Social gathering")
+    TRANSPORT = "transport", _("Transport")
+    HEALTHCARE = "healthcare", _("Health care")
+    SPACETIME = "spacetime", _("Same place and time")
+    OTHER = "other", _("Other")
+
+
+class ContactStatus(models.TextChoices):
+    LISTED = "listed", _("Listed")
+    QUARANTINED = "quarantined", _("Quarantined")
+    RELEASED = "released", _("Released")
+    CONVERTED = "converted", _("Converted to case")
+    LOST = "lost", _("Lost to follow-up")
+
+
+class Contact(models.Model):
+    contact_no = models.CharField(_("contact number"), max_length=40, unique=True)
+    person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="contacts",
+                               verbose_name=_("person"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("managing region"))
+    category = models.CharField(_("category"), max_length=16, choices=ContactCategory.choices)
+    source_case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contacts",
+                                    verbose_name=_("source case"))
+    other_source_cases = models.ManyToManyField(Case, blank=True, related_name="+",
+                                                verbose_name=_("other source cases"))
+    via_contact = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="secondary_contacts", verbose_name=_("found through"))
+    exposure_type = models.CharField(_("exposure type"), max_length=16, choices=ExposureType.choices,
+                                     default=ExposureType.OTHER)
+    exposure_start = models.DateField(_("exposure from"), null=True, blank=True)
+    exposure_end = models.DateField(_("exposure to"), null=True, blank=True)
+    listed_at = models.DateTimeField(_("listed"))
+    quarantined_at = models.DateTimeField(_("quarantined"), null=True, blank=True)
+    quarantine_place = models.CharField(_("quarantine place"), max_length=200, blank=True)
+    protocol = models.ForeignKey("protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("protocol version used"))
+    test_schedule = models.JSONField(_("test schedule"), default=list, blank=True)
+    release_due = models.DateField(_("release due"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ContactStatus.choices,
+                              default=ContactStatus.LISTED)
+    converted_case = models.OneToOneField(Case, on_delete=models.SET_NULL, null=True, blank=True,
+                                          related_name="from_contact", verbose_name=_("became case"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-listed_at", "-id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["region", "listed_at", "id"], name="contact_region_listed")]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(quarantined_at__isnull=True) | models.Q(quarantined_at__gte=models.F("listed_at")),
+            name="contact_quarantined_after_listed")]
+
+    def __str__(self) -> str:
+        return self.contact_no
+
+
+class Exposure(models.Model):
+    """An exposure event: a place and a time window, the cases present."""
+
+    place_name = models.CharField(_("place"), max_length=200)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("region"))
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("to"))
+    cases = models.ManyToManyField(Case, blank=True, related_name="exposures", verbose_name=_("cases"))
+    description = models.CharField(_("description"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gte=models.F("starts_at")),
+                                              name="exposure_window_ordered")]
+
+    def __str__(self) -> str:
+        return self.place_name
+
+
+class RiskArea(models.Model):
+    class Level(models.TextChoices):
+        HIGH = "high", _("High risk")
+        MEDIUM = "medium", _("Medium risk")
+        LOW = "low", _("Low risk")
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("region"))
+    area_name = models.CharField(_("named area"), max_length=200, blank=True,
+                                 help_text=_("Empty: the whole region."))
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    designated_from = models.DateField(_("from"))
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    last_infection_on = models.DateField(_("last new infection"), null=True, blank=True)
+    negative_screen_on = models.DateField(_("negative area-wide screen"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-designated_from", "-id"]
+        verbose_name = _("risk area")
+        verbose_name_plural = _("risk areas")
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.area_name} {self.level}"

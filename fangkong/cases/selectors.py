@@ -1,0 +1,320 @@
+"""Every read of the cases app, scoped to the user's regions.
+
+Scope rule (documented in the README of this app and tested for pages, API and exports):
+
+- a case and a cluster are in scope when their *region of report* is; a contact when its *managing
+  region* is; a risk area or an exposure when its region is;
+- a link that crosses into another region — a case's infector or infectees, a contact's source case, a
+  cluster member reported elsewhere — is shown **only as far as the other side is in scope**: when the
+  other case is out of the user's scope the user sees its case number and its city (prefecture), never
+  its person, dates or details, and it is not a link to a page (its page answers 404 to the user).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from fangkong.accounts.access import get_in_scope_or_404, in_scope, scoped
+from fangkong.cases.models import Case, Cluster, Contact, ContactCategory, RiskArea
+from fangkong.epi import chains
+from fangkong.regions.models import Region
+
+CASE_SCOPE = "report_region__code"
+CONTACT_SCOPE = "region__code"
+
+CASE_ORDERINGS = {
+    "reported": ("reported_at", "id"), "-reported": ("-reported_at", "-id"),
+    "onset": ("onset_date", "id"), "-onset": ("-onset_date", "-id"),
+    "case_no": ("case_no",), "-case_no": ("-case_no",),
+    "region": ("report_region_id", "-reported_at"), "-region": ("-report_region_id", "-reported_at"),
+}
+CONTACT_ORDERINGS = {
+    "listed": ("listed_at", "id"), "-listed": ("-listed_at", "-id"),
+    "quarantined": ("quarantined_at", "id"), "-quarantined": ("-quarantined_at", "-id"),
+    "contact_no": ("contact_no",), "-contact_no": ("-contact_no",),
+}
+
+
+def city_code(code: str) -> str:
+    """The prefecture (city) containing ``code``: 440304 -> 440300; 441900001 -> 441900."""
+    return code[:4] + "00" if code[:2] != code[:6] else code
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    """The other end of a link as the user may see it."""
+
+    case_id: int | None  # None when out of scope: no page to link to
+    case_no: str
+    city_code: str
+    city_name: str
+    in_scope: bool
+    person_name: str = ""
+
+
+def _city_names(codes) -> dict[str, str]:
+    cities = {city_code(c) for c in codes if c}
+    return {r.code: r.name for r in Region.objects.filter(code__in=cities).only("code", "name_zh", "name_en")}
+
+
+def case_links(user, cases) -> list[CaseLink]:
+    """The given linked cases as the user may see them (see the scope rule above)."""
+    cases = [c for c in cases if c is not None]
+    names = _city_names(c.report_region_id for c in cases)
+    links = []
+    for c in cases:
+        visible = in_scope(user, c.report_region_id)
+        city = city_code(c.report_region_id)
+        links.append(CaseLink(case_id=c.pk if visible else None, case_no=c.case_no, city_code=city,
+                              city_name=names.get(city, city), in_scope=visible,
+                              person_name=c.person.name if visible else ""))
+    return links
+
+
+def case_link(user, case: Case | None) -> CaseLink | None:
+    return case_links(user, [case])[0] if case is not None else None
+
+
+def case_list(*, user, filters: dict | None = None, ordering: str = "-reported") -> QuerySet[Case]:
+    """Cases in scope; filters: q (case number or name), classification, detection_route, imported
+    ("1"/"0"), late ("1"), region (a code in scope: its subtree), date_from/date_to (report dates),
+    cluster (id), disease (code)."""
+    f = filters or {}
+    qs = scoped(user, Case.objects.select_related("person", "disease", "report_region", "residence_region"),
+                CASE_SCOPE)
+    if f.get("q"):
+        qs = qs.filter(Q(case_no__icontains=f["q"]) | Q(person__name__icontains=f["q"]))
+    for name in ("classification", "detection_route"):
+        if f.get(name):
+            qs = qs.filter(**{name: f[name]})
+    if f.get("disease"):
+        qs = qs.filter(disease__code=f["disease"])
+    if f.get("imported") in ("0", "1"):
+        qs = qs.filter(imported=f["imported"] == "1")
+    if f.get("late") == "1":
+        qs = qs.filter(reported_late=True)
+    if f.get("region"):
+        qs = qs.filter(report_region__code__startswith=_prefix(f["region"]))
+    for name, lookup in (("date_from", "report_date__gte"), ("date_to", "report_date__lte")):
+        day = _date(f.get(name))
+        if day:
+            qs = qs.filter(**{lookup: day})
+    if str(f.get("cluster", "")).isdigit():
+        qs = qs.filter(cluster_id=int(f["cluster"]))
+    return qs.order_by(*CASE_ORDERINGS.get(ordering, CASE_ORDERINGS["-reported"]))
+
+
+def case_get(*, user, case_id) -> Case:
+    qs = Case.objects.select_related("person", "disease", "report_region", "residence_region", "cluster",
+                                     "infector__person", "created_by")
+    return get_in_scope_or_404(user, qs, CASE_SCOPE, pk=case_id)
+
+
+def case_get_by_no(case_no: str) -> Case | None:
+    """Any case by number (for linking an infector across regions); reveals nothing by itself."""
+    return Case.objects.select_related("person").filter(case_no=case_no).first()
+
+
+def case_infectees(*, user, case: Case) -> list[CaseLink]:
+    return case_links(user, case.infectees.select_related("person").order_by("reported_at", "id"))
+
+
+def contact_list(*, user, filters: dict | None = None, ordering: str = "-listed") -> QuerySet[Contact]:
+    """Contacts in scope; filters: q (contact number or name), category, status, region, source_case (id),
+    date_from/date_to (listing dates)."""
+    f = filters or {}
+    qs = scoped(user, Contact.objects.select_related("person", "region", "source_case", "protocol"),
+                CONTACT_SCOPE)
+    if f.get("q"):
+        qs = qs.filter(Q(contact_no__icontains=f["q"]) | Q(person__name__icontains=f["q"]))
+    for name in ("category", "status"):
+        if f.get(name):
+            qs = qs.filter(**{name: f[name]})
+    if f.get("region"):
+        qs = qs.filter(region__code__startswith=_prefix(f["region"]))
+    if str(f.get("source_case", "")).isdigit():
+        qs = qs.filter(source_case_id=int(f["source_case"]))
+    tz = timezone.get_current_timezone()
+    for name, lookup, shift in (("date_from", "listed_at__gte", 0), ("date_to", "listed_at__lt", 1)):
+        day = _date(f.get(name))
+        if day:
+            qs = qs.filter(**{lookup: dt.datetime.combine(day + dt.timedelta(days=shift), dt.time(), tz)})
+    return qs.order_by(*CONTACT_ORDERINGS.get(ordering, CONTACT_ORDERINGS["-listed"]))
+
+
+def contact_get(*, user, contact_id) -> Contact:
+    qs = Contact.objects.select_related("person", "region", "source_case", "protocol", "converted_case",
+                                        "via_contact")
+    return get_in_scope_or_404(user, qs, CONTACT_SCOPE, pk=contact_id)
+
+
+def cluster_list(*, user) -> QuerySet[Cluster]:
+    return scoped(user, Cluster.objects.select_related("region"), "region__code").annotate(
+        n_cases=Count("cases")).order_by("-n_cases", "-id")
+
+
+def cluster_get(*, user, cluster_id) -> Cluster:
+    return get_in_scope_or_404(user, Cluster.objects.select_related("region"), "region__code", pk=cluster_id)
+
+
+def risk_area_list(*, user) -> QuerySet[RiskArea]:
+    return scoped(user, RiskArea.objects.select_related("region"), "region__code")
+
+
+def _prefix(code: str) -> str:
+    from fangkong.regions.codes import is_valid_code, subtree_prefix
+
+    return subtree_prefix(code) if is_valid_code(code) else "x"
+
+
+def _date(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- clusters: chain graph, timeline and statistics from fangkong.epi.chains --------------------------------
+
+
+def cluster_chain(*, user, cluster: Cluster) -> dict:
+    """Nodes, links, daily timeline and chain statistics of a cluster, as the user may see them.
+
+    Members reported outside the user's scope appear as nodes with only their case number and city.
+    """
+    rows = list(Case.objects.filter(cluster=cluster).values_list(
+        "id", "case_no", "report_region_id", "infector_id", "report_date", "onset_date", "classification",
+        "person__name", "imported"))
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    known = set(ids.tolist())
+    links = [(r[3], r[0]) for r in rows if r[3] in known]
+    index = chains.build_chain_index(ids, [a for a, _ in links], [b for _, b in links])
+    gen = {int(index.case_ids[i]): int(index.generation[i]) for i in range(ids.size)}
+    offspring = {int(index.case_ids[i]): int(index.offspring[i]) for i in range(ids.size)}
+    names = _city_names(r[2] for r in rows)
+    nodes = []
+    for case_id, case_no, region, _infector, report_date, onset, classification, person, imported in rows:
+        visible = in_scope(user, region)
+        city = city_code(region)
+        node = {"id": str(case_id), "case_no": case_no, "city": names.get(city, city), "in_scope": visible,
+                "generation": gen[case_id]}
+        if visible:
+            node.update({"name": person, "report_date": report_date.isoformat(),
+                         "onset_date": onset.isoformat() if onset else None, "classification": classification,
+                         "imported": imported, "offspring": offspring[case_id]})
+        nodes.append(node)
+    days = sorted({r[4] for r in rows if in_scope(user, r[2])})
+    counts = {d: 0 for d in days}
+    for r in rows:
+        if in_scope(user, r[2]):
+            counts[r[4]] += 1
+    stats = {"cases": len(rows), "links": len(links), "chains": index.n_chains,
+             "generations": int(index.generation.max()) + 1 if ids.size else 0}
+    counts_off = index.offspring
+    if ids.size >= 2:
+        fit = chains.fit_offspring_negative_binomial(counts_off)
+        stats.update({"offspring_mean": round(fit.r, 2), "offspring_k": round(fit.k, 3) if np.isfinite(fit.k) else None})
+    onsets = np.array([np.datetime64(r[5]) if r[5] else np.datetime64("NaT") for r in rows], dtype="datetime64[D]")
+    if links:
+        serial = index.serial_intervals(onsets)
+        serial = serial[np.isfinite(serial)]
+        if serial.size:
+            stats["serial_interval_mean"] = round(float(serial.mean()), 1)
+    return {"nodes": nodes, "links": [{"source": str(a), "target": str(b)} for a, b in links],
+            "timeline": [{"date": d.isoformat(), "cases": counts[d]} for d in days], "stats": stats}
+
+
+# --- tracing timeliness per region and day --------------------------------------------------------------
+
+
+@dataclass
+class TimelinessRow:
+    key: str  # a region code or an ISO date
+    label: str
+    close_contacts: int
+    listed_24h: int
+    quarantined: int
+    quarantined_24h: int
+    new_cases: int
+    under_management: int
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "label": self.label, "close_contacts": self.close_contacts,
+                "listed_within_24h": self.share(self.listed_24h, self.close_contacts),
+                "quarantined_within_24h": self.share(self.quarantined_24h, self.quarantined),
+                "new_cases": self.new_cases,
+                "already_under_management": self.share(self.under_management, self.new_cases)}
+
+
+def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None,
+                       date_to: dt.date | None = None) -> dict:
+    """Timeliness in ``region`` (in scope) per child region and per day.
+
+    - listed within 24 h: close contacts listed ≤ 24 h after their source case's report (by listing day);
+    - quarantined within 24 h: close contacts quarantined ≤ 24 h after being listed (of those quarantined);
+    - already under management: new cases (by report day) that were listed as a contact before their report.
+    Children are the next level down (province → cities → counties/towns) restricted to the user's scope.
+    """
+    prefix = _prefix(region.code)
+    children = list(Region.objects.filter(parent=region).order_by("code").only("code", "name_zh", "name_en"))
+    children = [c for c in children if in_scope(user, c.code)]
+    contacts = scoped(user, Contact.objects.filter(region__code__startswith=prefix,
+                                                   category=ContactCategory.CLOSE), CONTACT_SCOPE)
+    cases = scoped(user, Case.objects.filter(report_region__code__startswith=prefix), CASE_SCOPE)
+    tz = timezone.get_current_timezone()
+    if date_from:
+        start = dt.datetime.combine(date_from, dt.time(), tz)
+        contacts, cases = contacts.filter(listed_at__gte=start), cases.filter(report_date__gte=date_from)
+    if date_to:
+        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tz)
+        contacts, cases = contacts.filter(listed_at__lt=end), cases.filter(report_date__lte=date_to)
+    k = list(contacts.values_list("region_id", "listed_at", "quarantined_at", "source_case__reported_at"))
+    c = list(cases.values_list("report_region_id", "report_date", "reported_at", "from_contact__listed_at"))
+    day = dt.timedelta(days=1)
+    child_of = {ch.code: ch for ch in children}
+    child_prefixes = [(_prefix(ch.code), ch.code) for ch in children]
+
+    def child(code: str) -> str | None:
+        for p, ch in child_prefixes:
+            if code.startswith(p):
+                return ch
+        return None
+
+    by_region = {ch.code: TimelinessRow(ch.code, ch.name, 0, 0, 0, 0, 0, 0) for ch in children}
+    by_day: dict[dt.date, TimelinessRow] = {}
+    total = TimelinessRow(region.code, region.name, 0, 0, 0, 0, 0, 0)
+    for region_code, listed, quarantined, reported in k:
+        d = timezone.localtime(listed, tz).date()
+        rows = [total, by_day.setdefault(d, TimelinessRow(d.isoformat(), d.isoformat(), 0, 0, 0, 0, 0, 0))]
+        ch = child(region_code)
+        if ch:
+            rows.append(by_region[ch])
+        for row in rows:
+            row.close_contacts += 1
+            row.listed_24h += listed - reported <= day
+            if quarantined is not None:
+                row.quarantined += 1
+                row.quarantined_24h += quarantined - listed <= day
+    for region_code, report_day, reported, listed in c:
+        rows = [total, by_day.setdefault(report_day, TimelinessRow(report_day.isoformat(), report_day.isoformat(),
+                                                                   0, 0, 0, 0, 0, 0))]
+        ch = child(region_code)
+        if ch:
+            rows.append(by_region[ch])
+        for row in rows:
+            row.new_cases += 1
+            row.under_management += listed is not None and listed <= reported
+    return {"region": {"code": region.code, "name": region.name}, "total": total,
+            "children": [by_region[code] for code in child_of],
+            "days": [by_day[d] for d in sorted(by_day)]}

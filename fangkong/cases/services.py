@@ -1,0 +1,430 @@
+"""Every write of the cases app: validate first, one transaction, one audit event.
+
+- ``case_register``: a new case (form, API, import); the reporting deadline of the disease's class in
+  force on the diagnosis date (2 h for class A and diseases managed as class A, 24 h otherwise) is
+  stored with the case and a report after it is flagged ``reported_late``.
+- ``case_update`` / ``case_reclassify`` / ``contact_update``: optimistic locking. The caller sends the
+  ``version`` it read; when somebody saved since, ``StaleEditError`` is raised and nothing is written.
+- ``contact_register``: the test schedule comes from the protocol version in force on the day the
+  contact is listed, and the contact records that version.
+- ``contact_convert_to_case``: a contact who tests positive becomes a case in one action; the case's
+  infector is the contact's source case (the epidemiological link is kept).
+- ``cases_import`` / ``contacts_import`` (``fangkong.cases.imports``) build on these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import can, in_scope
+from fangkong.accounts.roles import Capability
+from fangkong.audit.models import AuditEvent
+from fangkong.audit.services import audit_record
+from fangkong.cases.models import (
+    Case,
+    Classification,
+    ClassificationChange,
+    Cluster,
+    Contact,
+    ContactCategory,
+    ContactStatus,
+    DetectionRoute,
+    Disease,
+    DiseaseStatus,
+    ExposureType,
+    Outcome,
+    RiskArea,
+    Severity,
+)
+from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
+from fangkong.protocols.services import StaleEditError
+from fangkong.regions.models import Region
+
+__all__ = ["StaleEditError"]
+
+CASE_EDITABLE = ("onset_date", "sampling_date", "detection_route", "imported", "origin", "severity", "outcome",
+                 "residence_region", "cluster", "infector")
+CONTACT_EDITABLE = ("quarantined_at", "quarantine_place", "status", "exposure_type", "exposure_start",
+                    "exposure_end")
+
+
+def disease_status_on(disease: Disease, day: dt.date) -> DiseaseStatus:
+    status = disease.statuses.filter(effective_from__lte=day).order_by("-effective_from").first()
+    if status is None:
+        raise ValidationError({"disease": [_("This disease was not notifiable on that date.")]})
+    return status
+
+
+def reporting_deadline(disease: Disease, diagnosed_at: dt.datetime) -> dt.datetime:
+    status = disease_status_on(disease, timezone.localtime(diagnosed_at).date())
+    return diagnosed_at + dt.timedelta(hours=status.reporting_hours)
+
+
+def _require(actor, capability: str, region_code: str, message: str) -> None:
+    if not can(actor, capability, region_code):
+        raise PermissionDenied(message)
+
+
+def _region_in_scope(actor, code, field: str, errors: dict, *, regions: dict | None = None) -> Region | None:
+    region = regions.get(code) if regions is not None else Region.objects.filter(code=code or "").first()
+    if region is None or not in_scope(actor, region.code):
+        errors.setdefault(field, []).append(_("Choose a region within your area."))
+        return None
+    return region
+
+
+def _next_number(prefix: str, model) -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d%H%M%S%f")
+    return f"{prefix}-{stamp}-{model.objects.count() + 1}"
+
+
+def build_case(*, actor, person, disease: Disease, classification: str, diagnosed_at: dt.datetime,
+               report_region: Region | str, reported_at: dt.datetime | None = None,
+               onset_date: dt.date | None = None, sampling_date: dt.date | None = None,
+               detection_route: str = DetectionRoute.OTHER, imported: bool = False, origin: str = "",
+               severity: str = "mild", outcome: str = "under_treatment", residence_region=None,
+               infector: Case | None = None, cluster: Cluster | None = None, case_no: str = "",
+               regions: dict | None = None, now: dt.datetime | None = None) -> Case:
+    """Validate one case's fields and build the unsaved row; ``ValidationError`` per field."""
+    errors: dict[str, list[str]] = {}
+    now = now or timezone.now()
+    report_code = report_region.code if isinstance(report_region, Region) else report_region
+    region = _region_in_scope(actor, report_code, "report_region", errors, regions=regions)
+    if region is not None and not can(actor, Capability.CASE_WRITE, region.code):
+        raise PermissionDenied(_("Your role may not register cases."))
+    if person is None:
+        errors.setdefault("person", []).append(_("Choose a registered person."))
+    elif not in_scope(actor, person.address_region_id):
+        errors.setdefault("person", []).append(_("Choose a person registered in your area."))
+    if classification not in Classification.values:
+        errors.setdefault("classification", []).append(_("Choose a classification."))
+    if detection_route not in DetectionRoute.values:
+        errors.setdefault("detection_route", []).append(_("Choose a detection route."))
+    reported_at = reported_at or now
+    if diagnosed_at is None:
+        errors.setdefault("diagnosed_at", []).append(_("The diagnosis time is required."))
+    else:
+        if diagnosed_at > now + dt.timedelta(minutes=5):
+            errors.setdefault("diagnosed_at", []).append(_("The diagnosis time is in the future."))
+        if reported_at < diagnosed_at:
+            errors.setdefault("reported_at", []).append(_("A case cannot be reported before it is diagnosed."))
+        diagnosed_day = timezone.localtime(diagnosed_at).date()
+        for name, value in (("onset_date", onset_date), ("sampling_date", sampling_date)):
+            if value is not None and value > diagnosed_day:
+                errors.setdefault(name, []).append(_("This date is after the diagnosis."))
+    if reported_at > now + dt.timedelta(minutes=5):
+        errors.setdefault("reported_at", []).append(_("The report time is in the future."))
+    if imported and not origin.strip():
+        errors.setdefault("origin", []).append(_("An imported case needs its origin."))
+    if len(origin) > 100:
+        errors.setdefault("origin", []).append(_("At most %(limit)d characters.") % {"limit": 100})
+    if residence_region is None and person is not None:
+        residence_code = person.address_region_id
+    else:
+        residence_code = residence_region.code if isinstance(residence_region, Region) else residence_region
+    if not (regions.get(residence_code) if regions is not None else Region.objects.filter(code=residence_code or "").exists()):
+        errors.setdefault("residence_region", []).append(_("Unknown region."))
+    deadline = None
+    if disease is not None and diagnosed_at is not None:
+        try:
+            deadline = reporting_deadline(disease, diagnosed_at)
+        except ValidationError as exc:
+            errors.setdefault("disease", []).extend(exc.messages)
+    elif disease is None:
+        errors.setdefault("disease", []).append(_("Choose a disease."))
+    if infector is not None and infector.person_id == getattr(person, "pk", None):
+        errors.setdefault("infector", []).append(_("A case cannot be its own infector."))
+    if errors:
+        raise ValidationError(errors)
+    return Case(
+        case_no=case_no or _next_number("C", Case), person=person, disease=disease, classification=classification,
+        onset_date=onset_date, sampling_date=sampling_date, diagnosed_at=diagnosed_at, reported_at=reported_at,
+        report_date=timezone.localtime(reported_at).date(), report_deadline=deadline,
+        reported_late=reported_at > deadline, detection_route=detection_route, imported=imported,
+        origin=origin.strip(), severity=severity, outcome=outcome, residence_region_id=residence_code,
+        report_region=region, infector=infector, cluster=cluster, created_by=actor,
+    )
+
+
+@transaction.atomic
+def case_register(*, actor, request=None, **fields) -> Case:
+    """Register one case (fields as ``build_case``); its first classification starts the history."""
+    case = build_case(actor=actor, **fields)
+    case.full_clean(exclude=["person", "disease", "report_region", "residence_region", "infector", "cluster"])
+    case.save()
+    ClassificationChange.objects.create(case=case, previous="", classification=case.classification,
+                                        changed_at=case.reported_at, changed_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=case, region_code=case.report_region_id,
+                 request=request, detail={"late": case.reported_late})
+    return case
+
+
+def _locked_save(model, obj, expected_version: int, values: dict) -> int:
+    """Write ``values`` only if the stored version is still ``expected_version``; raise otherwise."""
+    updated = model.objects.filter(pk=obj.pk, version=expected_version).update(
+        **values, version=F("version") + 1, updated_at=timezone.now())
+    if updated != 1:
+        raise StaleEditError(_("Someone else saved this record after you opened it. Nothing was saved: "
+                               "reload the page to see their change, then apply yours again."))
+    return expected_version + 1
+
+
+def _jsonable(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+@transaction.atomic
+def case_update(*, actor, case: Case, expected_version: int, changes: dict, request=None) -> Case:
+    """Edit a case's fields; refused when the case changed since the caller read ``expected_version``."""
+    _require(actor, Capability.CASE_WRITE, case.report_region_id, _("Your role may not edit cases."))
+    unknown = sorted(set(changes) - set(CASE_EDITABLE))
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be edited.")] for name in unknown})
+    errors: dict[str, list[str]] = {}
+    if "detection_route" in changes and changes["detection_route"] not in DetectionRoute.values:
+        errors["detection_route"] = [_("Choose a detection route.")]
+    if "severity" in changes and changes["severity"] not in Severity.values:
+        errors["severity"] = [_("Choose a severity.")]
+    if "outcome" in changes and changes["outcome"] not in Outcome.values:
+        errors["outcome"] = [_("Choose an outcome.")]
+    diagnosed_day = timezone.localtime(case.diagnosed_at).date()
+    for name in ("onset_date", "sampling_date"):
+        if changes.get(name) and changes[name] > diagnosed_day:
+            errors[name] = [_("This date is after the diagnosis.")]
+    infector = changes.get("infector")
+    if infector is not None and infector.pk == case.pk:
+        errors["infector"] = [_("A case cannot be its own infector.")]
+    if changes.get("imported", case.imported) and not str(changes.get("origin", case.origin)).strip():
+        errors["origin"] = [_("An imported case needs its origin.")]
+    if errors:
+        raise ValidationError(errors)
+    before = {name: _jsonable(getattr(case, name)) for name in changes}
+    case.version = _locked_save(Case, case, expected_version, changes)
+    for name, value in changes.items():
+        setattr(case, name, value)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=case, region_code=case.report_region_id,
+                 request=request, detail={"before": before, "after": {n: _jsonable(v) for n, v in changes.items()}})
+    return case
+
+
+@transaction.atomic
+def case_reclassify(*, actor, case: Case, classification: str, expected_version: int, reason: str = "",
+                    request=None) -> Case:
+    """Change the classification and append it to the history (optimistically locked)."""
+    _require(actor, Capability.CASE_WRITE, case.report_region_id, _("Your role may not edit cases."))
+    if classification not in Classification.values:
+        raise ValidationError({"classification": [_("Choose a classification.")]})
+    if classification == case.classification:
+        raise ValidationError({"classification": [_("The case already has this classification.")]})
+    previous = case.classification
+    case.version = _locked_save(Case, case, expected_version, {"classification": classification})
+    case.classification = classification
+    ClassificationChange.objects.create(case=case, previous=previous, classification=classification,
+                                        changed_by=actor, reason=reason[:200])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=case, region_code=case.report_region_id,
+                 request=request, detail={"classification": [previous, classification], "reason": reason[:200]})
+    return case
+
+
+def build_contact(*, actor, person, source_case: Case, category: str, region: Region | str,
+                  listed_at: dt.datetime, exposure_type: str = "other", exposure_start: dt.date | None = None,
+                  exposure_end: dt.date | None = None, quarantined_at: dt.datetime | None = None,
+                  quarantine_place: str = "", via_contact: Contact | None = None, contact_no: str = "",
+                  regions: dict | None = None, protocols: list | None = None,
+                  now: dt.datetime | None = None) -> Contact:
+    """Validate one contact and build the unsaved row with its test schedule from the protocol in force."""
+    errors: dict[str, list[str]] = {}
+    now = now or timezone.now()
+    code = region.code if isinstance(region, Region) else region
+    managed = _region_in_scope(actor, code, "region", errors, regions=regions)
+    if managed is not None and not can(actor, Capability.CASE_WRITE, managed.code):
+        raise PermissionDenied(_("Your role may not register contacts."))
+    if person is None:
+        errors.setdefault("person", []).append(_("Choose a registered person."))
+    elif not in_scope(actor, person.address_region_id):
+        errors.setdefault("person", []).append(_("Choose a person registered in your area."))
+    if source_case is None:
+        errors.setdefault("source_case", []).append(_("Choose the source case."))
+    if category not in ContactCategory.values:
+        errors.setdefault("category", []).append(_("Choose close contact or contact of a close contact."))
+    if exposure_type not in ExposureType.values:
+        errors.setdefault("exposure_type", []).append(_("Choose an exposure type."))
+    if exposure_start and exposure_end and exposure_end < exposure_start:
+        errors.setdefault("exposure_end", []).append(_("The exposure ends before it starts."))
+    if listed_at is None:
+        errors.setdefault("listed_at", []).append(_("The listing time is required."))
+    elif listed_at > now + dt.timedelta(minutes=5):
+        errors.setdefault("listed_at", []).append(_("The listing time is in the future."))
+    elif quarantined_at is not None and quarantined_at < listed_at:
+        errors.setdefault("quarantined_at", []).append(_("A contact cannot be quarantined before being listed."))
+    if len(quarantine_place) > 200:
+        errors.setdefault("quarantine_place", []).append(_("At most %(limit)d characters.") % {"limit": 200})
+    protocol = None
+    if listed_at is not None:
+        day = timezone.localtime(listed_at).date()
+        if protocols is not None:
+            protocol = next((p for p in protocols if p.effective_from <= day), None)
+        else:
+            try:
+                protocol = protocol_in_force(day)
+            except NoProtocolInForce:
+                protocol = None
+        if protocol is None:
+            errors.setdefault("listed_at", []).append(_("No protocol version was in force on that date."))
+        elif category == ContactCategory.SECONDARY and not protocol.secondary_contacts_traced:
+            errors.setdefault("category", []).append(
+                _("The protocol in force (%(name)s) no longer traces contacts of close contacts.")
+                % {"name": protocol.name})
+    if errors:
+        raise ValidationError(errors)
+    start = timezone.localtime(quarantined_at or listed_at).date()
+    return Contact(
+        contact_no=contact_no or _next_number("K", Contact), person=person, region=managed, category=category,
+        source_case=source_case, via_contact=via_contact, exposure_type=exposure_type,
+        exposure_start=exposure_start, exposure_end=exposure_end, listed_at=listed_at,
+        quarantined_at=quarantined_at, quarantine_place=quarantine_place.strip(), protocol=protocol,
+        test_schedule=protocol.test_schedule(category, start), release_due=protocol.management_end(category, start),
+        status=ContactStatus.QUARANTINED if quarantined_at else ContactStatus.LISTED,
+    )
+
+
+@transaction.atomic
+def contact_register(*, actor, request=None, other_source_cases=(), **fields) -> Contact:
+    contact = build_contact(actor=actor, **fields)
+    contact.save()
+    if other_source_cases:
+        contact.other_source_cases.set(other_source_cases)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=contact, region_code=contact.region_id,
+                 request=request, detail={"protocol": contact.protocol.code})
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor, contact: Contact, expected_version: int, changes: dict, request=None) -> Contact:
+    """Record quarantine, place, status or exposure; quarantining regenerates the schedule (locked)."""
+    _require(actor, Capability.CONTACT_MANAGE, contact.region_id, _("Your role may not manage contacts."))
+    unknown = sorted(set(changes) - set(CONTACT_EDITABLE))
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be edited.")] for name in unknown})
+    errors: dict[str, list[str]] = {}
+    status = changes.get("status")
+    if status is not None and (status not in ContactStatus.values or status == ContactStatus.CONVERTED):
+        errors["status"] = [_("Choose listed, quarantined, released or lost; a conversion is its own action.")]
+    if contact.status == ContactStatus.CONVERTED:
+        errors["status"] = [_("This contact has become a case and is closed.")]
+    quarantined_at = changes.get("quarantined_at")
+    if quarantined_at is not None and quarantined_at < contact.listed_at:
+        errors["quarantined_at"] = [_("A contact cannot be quarantined before being listed.")]
+    if errors:
+        raise ValidationError(errors)
+    values = dict(changes)
+    if quarantined_at is not None:
+        start = timezone.localtime(quarantined_at).date()
+        values["test_schedule"] = contact.protocol.test_schedule(contact.category, start)
+        values["release_due"] = contact.protocol.management_end(contact.category, start)
+        if status is None and contact.status == ContactStatus.LISTED:
+            values["status"] = ContactStatus.QUARANTINED
+    before = {name: _jsonable(getattr(contact, name)) for name in values}
+    contact.version = _locked_save(Contact, contact, expected_version, values)
+    for name, value in values.items():
+        setattr(contact, name, value)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=contact, region_code=contact.region_id,
+                 request=request, detail={"before": before, "after": {n: _jsonable(v) for n, v in values.items()}})
+    return contact
+
+
+@transaction.atomic
+def contact_convert_to_case(*, actor, contact: Contact, expected_version: int, diagnosed_at: dt.datetime,
+                            classification: str = Classification.CONFIRMED, disease: Disease | None = None,
+                            report_region: Region | str | None = None, reported_at: dt.datetime | None = None,
+                            sampling_date: dt.date | None = None, onset_date: dt.date | None = None,
+                            request=None) -> Case:
+    """The contact tested positive: register the case (infector = the contact's source case, for a close
+    contact) and close the contact as converted, in one transaction; refused if the contact changed."""
+    if contact.status == ContactStatus.CONVERTED:
+        raise ValidationError({"status": [_("This contact has already become a case.")]})
+    source = contact.source_case
+    case = build_case(
+        actor=actor, person=contact.person, disease=disease or source.disease, classification=classification,
+        diagnosed_at=diagnosed_at, reported_at=reported_at, report_region=report_region or contact.region_id,
+        onset_date=onset_date, sampling_date=sampling_date,
+        detection_route=(DetectionRoute.DURING_QUARANTINE if contact.quarantined_at else
+                         DetectionRoute.CONTACT_TRACING),
+        infector=source if contact.category == ContactCategory.CLOSE else None,
+        cluster=source.cluster,
+    )
+    case.save()
+    _locked_save(Contact, contact, expected_version,
+                 {"status": ContactStatus.CONVERTED, "converted_case": case})
+    contact.status, contact.converted_case = ContactStatus.CONVERTED, case
+    ClassificationChange.objects.create(case=case, previous="", classification=case.classification,
+                                        changed_at=case.reported_at, changed_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=case, region_code=case.report_region_id,
+                 request=request, detail={"from_contact": contact.pk, "infector": case.infector_id})
+    return case
+
+
+@transaction.atomic
+def cluster_create(*, actor, name: str, region: Region | str, cases=(), request=None) -> Cluster:
+    code = region.code if isinstance(region, Region) else region
+    errors: dict = {}
+    found = _region_in_scope(actor, code, "region", errors)
+    if not (name or "").strip():
+        errors.setdefault("name", []).append(_("A name is required."))
+    if errors:
+        raise ValidationError(errors)
+    _require(actor, Capability.CASE_WRITE, found.code, _("Your role may not create clusters."))
+    cluster = Cluster.objects.create(name=name.strip()[:100], region=found)
+    ids = [c.pk for c in cases if in_scope(actor, c.report_region_id)]
+    Case.objects.filter(pk__in=ids).update(cluster=cluster, version=F("version") + 1)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=cluster, region_code=found.code,
+                 request=request, detail={"cases": len(ids)})
+    return cluster
+
+
+def risk_area_lift_date(area: RiskArea, *, last_infection: dt.date | None = None) -> tuple[dt.date | None, object]:
+    """(can be lifted on, protocol used): the rule of the protocol in force on the designation date."""
+    protocol = protocol_in_force(area.designated_from)
+    latest = max(filter(None, (area.last_infection_on, last_infection)), default=None)
+    return protocol.risk_area_lift_date(designated_from=area.designated_from, last_infection=latest,
+                                        negative_screen=area.negative_screen_on), protocol
+
+
+@transaction.atomic
+def risk_area_designate(*, actor, region: Region | str, level: str, designated_from: dt.date,
+                        area_name: str = "", last_infection_on: dt.date | None = None,
+                        negative_screen_on: dt.date | None = None, request=None) -> RiskArea:
+    code = region.code if isinstance(region, Region) else region
+    errors: dict = {}
+    found = _region_in_scope(actor, code, "region", errors)
+    if designated_from is None:
+        errors.setdefault("designated_from", []).append(_("The start date is required."))
+    else:
+        try:
+            protocol = protocol_in_force(designated_from)
+        except NoProtocolInForce:
+            errors.setdefault("designated_from", []).append(_("No protocol version was in force on that date."))
+        else:
+            if level not in protocol.risk_levels:
+                errors.setdefault("level", []).append(
+                    _("The protocol in force (%(name)s) has no such risk level.") % {"name": protocol.name})
+    if len(area_name) > 200:
+        errors.setdefault("area_name", []).append(_("At most %(limit)d characters.") % {"limit": 200})
+    if errors:
+        raise ValidationError(errors)
+    _require(actor, Capability.RISK_AREA_DESIGNATE, found.code, _("Your role may not designate risk areas."))
+    area = RiskArea.objects.create(region=found, level=level, designated_from=designated_from,
+                                   area_name=area_name.strip(), last_infection_on=last_infection_on,
+                                   negative_screen_on=negative_screen_on)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=area, region_code=found.code, request=request)
+    return area
