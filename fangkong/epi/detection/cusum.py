@@ -74,7 +74,7 @@ def cusum(
     """Run R's ``algo.cusum`` over consecutive ``timepoints`` (0-based) for every unit.
 
     ``m``: reference mean; None = mean of all counts before ``timepoints[0]`` (per unit), or a number
-    or one value per unit. ``trans``: "standard", "rossi", "anscombe", "anscombe2nd",
+    or one value per unit (R's ``m = "glm"``, a seasonal Poisson fit, is not implemented). ``trans``: "standard", "rossi", "anscombe", "anscombe2nd",
     "pearsonNegBin" (uses ``alpha``, default 0.1, the negative-binomial dispersion) or "none".
     Diagnostics: ``cusum`` (``S_t``) and ``m``. Where ``m`` is 0 the standardised counts follow IEEE
     arithmetic exactly as R does (0/0 = NaN: no alarm; x/0 = inf: alarm).
@@ -84,6 +84,8 @@ def cusum(
     if h <= 0:
         raise ValueError(f"h must be positive, got {h!r}")
     alpha = 0.1 if alpha is None else alpha
+    if isinstance(m, str):
+        raise ValueError(f"m={m!r} is not supported (R's m='glm' seasonal reference); give None, a number or one per unit")
     series = coerce_series(observed)
     points = resolve_timepoints(
         timepoints, default_start=1, n_time=series.n_time, minimum=1,

@@ -62,6 +62,7 @@ def test_reference_mean_defaults_to_the_history_before_the_first_timepoint():
         ({"timepoints": [10], "trans": "log"}, "trans"),
         ({"timepoints": [10], "h": 0}, "h must"),
         ({"timepoints": [10], "m": -1}, "m must"),
+        ({"timepoints": [10], "m": "glm"}, "m='glm'"),
     ],
 )
 def test_bad_parameters_are_refused_with_their_name(arguments, parameter):
