@@ -57,7 +57,7 @@ POWER_TRANSFORMS = {"none": 1.0, "1/2": 0.5, "2/3": 2.0 / 3.0}
 GLM_EPSILON = 1e-8
 GLM_MAXIT = 25
 #: number of (time point, unit) fits solved together; bounds memory use
-BATCH_SIZE = 16384
+BATCH_SIZE = 2048
 
 
 def reference_design(*, freq: int, b: int, w: int, no_periods: int, past_weeks_not_included: int):
@@ -456,87 +456,94 @@ def farrington_flexible(
     alarm = np.zeros(shape, dtype=bool)
     z_alpha = stats.norm.ppf(1 - alpha)
     exponent = POWER_TRANSFORMS[powertrans]
-    chunk = max(1, BATCH_SIZE // n_units)
-    for start in range(0, len(points), chunk):
-        rows = slice(start, start + chunk)
-        k = points[rows]
-        index = k[:, None] + offsets[None, :]
-        y = np.transpose(counts[index], (0, 2, 1)).reshape(-1, offsets.size).astype(float)
-        present = ~np.isnan(y)
-        y = np.where(present, y, 0.0)
-        y_now = counts[k].reshape(-1).astype(float)
-        offset = offset_now = None
-        if population_offset:
-            offset = np.log(np.transpose(series.population[index], (0, 2, 1)).reshape(-1, offsets.size))
-            offset_now = np.log(series.population[k].reshape(-1))
-        n_fits = y.shape[0]
-        eta, se_eta, phi = np.full(n_fits, np.nan), np.full(n_fits, np.nan), np.full(n_fits, np.nan)
-        valid = np.zeros(n_fits, dtype=bool)
-        use_trend = np.zeros(n_fits, dtype=bool)
-        coefficient = np.full(n_fits, np.nan)
-        if trend:
-            fit = _fit_farrington_model(wtime, y=y, present=present, offset=offset, **model)
-            eta_t, se_t = _predict(fit, wtime_now, level_now, offset_now)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t_value = fit["beta_trend"] / np.sqrt(fit["dispersion"] / fit["schur"])
-            p_trend = 2 * stats.t.sf(np.abs(t_value), fit["df_residual"])
-            max_response = np.max(np.where(present, y, -np.inf), axis=-1)
-            with np.errstate(over="ignore", invalid="ignore"):
-                use_trend = (
-                    fit["first_fit_converged"]
-                    & (b >= 3)
-                    & (p_trend < p_threshold_trend)
-                    & (np.exp(eta_t) <= max_response)
+    # blocks of at most BATCH_SIZE fits (time points x units) keep the working arrays cache-sized
+    unit_block = min(n_units, BATCH_SIZE)
+    chunk = max(1, BATCH_SIZE // unit_block)
+    for unit_start in range(0, n_units, unit_block):
+        units = slice(unit_start, unit_start + unit_block)
+        block_counts = counts[:, units]
+        block_population = None if series.population is None else series.population[:, units]
+        n_block = block_counts.shape[1]
+        for start in range(0, len(points), chunk):
+            rows = slice(start, start + chunk)
+            k = points[rows]
+            index = k[:, None] + offsets[None, :]
+            y = np.transpose(block_counts[index], (0, 2, 1)).reshape(-1, offsets.size).astype(float)
+            present = ~np.isnan(y)
+            y = np.where(present, y, 0.0)
+            y_now = block_counts[k].reshape(-1).astype(float)
+            offset = offset_now = None
+            if population_offset:
+                offset = np.log(np.transpose(block_population[index], (0, 2, 1)).reshape(-1, offsets.size))
+                offset_now = np.log(block_population[k].reshape(-1))
+            n_fits = y.shape[0]
+            eta, se_eta, phi = np.full(n_fits, np.nan), np.full(n_fits, np.nan), np.full(n_fits, np.nan)
+            valid = np.zeros(n_fits, dtype=bool)
+            use_trend = np.zeros(n_fits, dtype=bool)
+            coefficient = np.full(n_fits, np.nan)
+            if trend:
+                fit = _fit_farrington_model(wtime, y=y, present=present, offset=offset, **model)
+                eta_t, se_t = _predict(fit, wtime_now, level_now, offset_now)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    t_value = fit["beta_trend"] / np.sqrt(fit["dispersion"] / fit["schur"])
+                p_trend = 2 * stats.t.sf(np.abs(t_value), fit["df_residual"])
+                max_response = np.max(np.where(present, y, -np.inf), axis=-1)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    use_trend = (
+                        fit["first_fit_converged"]
+                        & (b >= 3)
+                        & (p_trend < p_threshold_trend)
+                        & (np.exp(eta_t) <= max_response)
+                    )
+                eta[use_trend], se_eta[use_trend], phi[use_trend] = (
+                    eta_t[use_trend], se_t[use_trend], fit["phi"][use_trend]
                 )
-            eta[use_trend], se_eta[use_trend], phi[use_trend] = (
-                eta_t[use_trend], se_t[use_trend], fit["phi"][use_trend]
-            )
-            valid |= use_trend
-            coefficient[use_trend] = fit["beta_trend"][use_trend] / freq
-        flat = ~use_trend
-        if flat.any():
-            fit = _fit_farrington_model(
-                None, y=y[flat], present=present[flat], offset=None if offset is None else offset[flat], **model
-            )
-            eta[flat], se_eta[flat] = _predict(fit, 0.0, level_now, None if offset_now is None else offset_now[flat])
-            phi[flat] = fit["phi"]
-            valid[flat] = fit["first_fit_converged"]
+                valid |= use_trend
+                coefficient[use_trend] = fit["beta_trend"][use_trend] / freq
+            flat = ~use_trend
+            if flat.any():
+                fit = _fit_farrington_model(
+                    None, y=y[flat], present=present[flat], offset=None if offset is None else offset[flat], **model
+                )
+                eta[flat], se_eta[flat] = _predict(fit, 0.0, level_now, None if offset_now is None else offset_now[flat])
+                phi[flat] = fit["phi"]
+                valid[flat] = fit["first_fit_converged"]
 
-        if threshold_method == "delta":
-            with np.errstate(over="ignore"):
-                mu0 = np.exp(eta)
-            se_mu0 = se_eta * mu0
-            upper, pvalue, score = _threshold_delta(mu0, se_mu0, phi, y_now, alpha, exponent)
-            expected = mu0
-            with np.errstate(over="ignore"):
-                mu0_vector = np.exp(mu0 + z_alpha * se_mu0)
-        else:
-            upper, pvalue, score = _threshold_negative_binomial(eta, se_eta, phi, y_now, alpha, threshold_method)
-            with np.errstate(over="ignore"):
-                expected = np.exp(eta)
-                mu0_vector = np.exp(eta) if threshold_method == "nbPlugin" else np.exp(eta + z_alpha * se_eta)
+            if threshold_method == "delta":
+                with np.errstate(over="ignore"):
+                    mu0 = np.exp(eta)
+                se_mu0 = se_eta * mu0
+                upper, pvalue, score = _threshold_delta(mu0, se_mu0, phi, y_now, alpha, exponent)
+                expected = mu0
+                with np.errstate(over="ignore"):
+                    mu0_vector = np.exp(mu0 + z_alpha * se_mu0)
+            else:
+                upper, pvalue, score = _threshold_negative_binomial(eta, se_eta, phi, y_now, alpha, threshold_method)
+                with np.errstate(over="ignore"):
+                    expected = np.exp(eta)
+                    mu0_vector = np.exp(eta) if threshold_method == "nbPlugin" else np.exp(eta + z_alpha * se_eta)
 
-        recent = counts[k[:, None] - np.arange(limit54[1])[None, :]]  # (tp, lag, unit)
-        enough = (np.sum(recent, axis=1) >= limit54[0]).reshape(-1)  # NaN sum -> False
-        keep = valid & enough
-        result_rows = {
-            "upperbound": np.where(keep, upper, np.nan),
-            "expected": np.where(keep & ~np.isnan(upper), expected, np.nan),
-            "score": np.where(valid, score, np.nan),
-            "pvalue": np.where(valid, pvalue, np.nan),
-            "phi": np.where(valid, phi, np.nan),
-            "trend": np.where(valid, use_trend.astype(float), np.nan),
-            "trend_coefficient": coefficient,
-            "mu0": np.where(valid, mu0_vector, np.nan),
-        }
-        if r_compat:
-            # R leaves ``expected`` at its initial 0 where no model converged
-            result_rows["expected"] = np.where(valid, result_rows["expected"], 0.0)
-        for name, values in result_rows.items():
-            outputs[name][rows] = values.reshape(len(k), n_units)
-        with np.errstate(invalid="ignore"):
-            alarm_rows = keep & (score > 1) & (y_now != 0)
-        alarm[rows] = alarm_rows.reshape(len(k), n_units)
+            recent = block_counts[k[:, None] - np.arange(limit54[1])[None, :]]  # (tp, lag, unit)
+            enough = (np.sum(recent, axis=1) >= limit54[0]).reshape(-1)  # NaN sum -> False
+            keep = valid & enough
+            result_rows = {
+                "upperbound": np.where(keep, upper, np.nan),
+                "expected": np.where(keep & ~np.isnan(upper), expected, np.nan),
+                "score": np.where(valid, score, np.nan),
+                "pvalue": np.where(valid, pvalue, np.nan),
+                "phi": np.where(valid, phi, np.nan),
+                "trend": np.where(valid, use_trend.astype(float), np.nan),
+                "trend_coefficient": coefficient,
+                "mu0": np.where(valid, mu0_vector, np.nan),
+            }
+            if r_compat:
+                # R leaves ``expected`` at its initial 0 where no model converged
+                result_rows["expected"] = np.where(valid, result_rows["expected"], 0.0)
+            for name, values in result_rows.items():
+                outputs[name][rows, units] = values.reshape(len(k), n_block)
+            with np.errstate(invalid="ignore"):
+                alarm_rows = keep & (score > 1) & (y_now != 0)
+            alarm[rows, units] = alarm_rows.reshape(len(k), n_block)
 
     upperbound = outputs.pop("upperbound")
     return DetectionResult(
