@@ -26,4 +26,11 @@ def _persons(actor) -> str:
     return load_case_persons(scenario, tree, actor)
 
 
-DEMO_LOADERS = [_persons]
+def _surveillance(actor) -> str:
+    from fangkong.surveillance.demo import load_demo_surveillance
+
+    scenario, tree = demo_scenario()
+    return load_demo_surveillance(scenario, tree, actor)
+
+
+DEMO_LOADERS = [_persons, _surveillance]

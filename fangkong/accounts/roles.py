@@ -31,18 +31,26 @@ class Capability(models.TextChoices):
     CONTACT_MANAGE = "contact.manage", _("Record contacts' quarantine and release")
     RISK_AREA_DESIGNATE = "risk_area.designate", _("Designate and lift risk areas")
     PROTOCOL_EDIT = "protocol.edit", _("Edit protocol versions")
+    SENTINEL_REPORT = "surveillance.report", _("Submit daily reports for one's own sentinel sites")
+    SENTINEL_IMPORT = "surveillance.import", _("Import sentinel reports in bulk")
+    SIGNAL_RESPOND = "surveillance.respond", _("Acknowledge, investigate and verify signals")
+    DETECTION_CONFIGURE = "surveillance.configure", _("Configure aberration detection and response targets")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PROVINCIAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
-                                          Capability.CASE_WRITE, Capability.CONTACT_MANAGE,
-                                          Capability.RISK_AREA_DESIGNATE}),
+                                             Capability.SENTINEL_IMPORT, Capability.SIGNAL_RESPOND,
+                                             Capability.DETECTION_CONFIGURE, Capability.CASE_WRITE,
+                                             Capability.CONTACT_MANAGE, Capability.RISK_AREA_DESIGNATE}),
     Role.LOCAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
-                                     Capability.CASE_WRITE, Capability.CONTACT_MANAGE,
-                                     Capability.RISK_AREA_DESIGNATE}),
+                                        Capability.SENTINEL_IMPORT, Capability.SIGNAL_RESPOND,
+                                        Capability.CASE_WRITE, Capability.CONTACT_MANAGE,
+                                        Capability.RISK_AREA_DESIGNATE}),
     Role.EPIDEMIOLOGIST: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
-                                    Capability.CASE_WRITE, Capability.CONTACT_MANAGE}),
-    Role.SENTINEL_REPORTER: frozenset(),
+                                       Capability.SENTINEL_IMPORT, Capability.SIGNAL_RESPOND,
+                                       Capability.DETECTION_CONFIGURE, Capability.CASE_WRITE,
+                                       Capability.CONTACT_MANAGE}),
+    Role.SENTINEL_REPORTER: frozenset({Capability.SENTINEL_REPORT}),
     Role.QUARANTINE_MANAGER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
                                         Capability.CONTACT_MANAGE}),
     Role.INSPECTOR: frozenset(),

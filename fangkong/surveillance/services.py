@@ -1,0 +1,546 @@
+"""Writes of sentinel surveillance: reports (one, or many from a file), detection configuration, the
+detection run, alert transitions and response targets. Each validates first and changes nothing when
+the input is wrong (``ValidationError`` with messages per field, or per row for an import), runs in a
+transaction and writes an audit event.
+
+- ``report_submit``: one count for a site × indicator × day by a reporter of that site. The same key
+  again is a correction: the value is replaced and the previous one kept as a revision.
+- ``reports_import``: many rows, all valid or nothing saved; a row equal to what is stored changes
+  nothing (importing the same file twice is harmless); a different value is a correction.
+- ``detection_run``: aggregate to each configured level and run its detector for every day from
+  ``first`` to ``last``; one ``Signal`` per unit × indicator × alarming day (a second run adds none),
+  consecutive days grouped into one ``Alert``.
+- ``alert_transition``: one lifecycle step, only along ``TRANSITIONS``, with who and when.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import can, in_scope
+from fangkong.accounts.roles import Capability
+from fangkong.audit.models import AuditEvent
+from fangkong.audit.services import audit_record
+from fangkong.regions.models import Region
+from fangkong.surveillance import detectors
+from fangkong.surveillance.models import (
+    Alert,
+    AlertStatus,
+    AlertTransition,
+    DetectionConfig,
+    Indicator,
+    Level,
+    ResponseTarget,
+    SentinelReport,
+    SentinelReportRevision,
+    SentinelSite,
+    Signal,
+)
+from fangkong.surveillance.series import load_matrix
+
+MAX_COUNT = 10_000_000
+IMPORT_MAX_ROWS = 2_000_000
+
+
+# ---------------------------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    report: SentinelReport
+    created: bool
+    corrected: bool
+
+
+def _parse_int(value, field: str, errors: dict, *, required: bool = True) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.setdefault(field, []).append(_("This value is required."))
+        return None
+    try:
+        number = float(value) if isinstance(value, str) else value
+        if isinstance(number, bool) or number != int(number):
+            raise ValueError
+        number = int(number)
+    except (TypeError, ValueError, OverflowError):
+        errors.setdefault(field, []).append(_("Enter a whole number."))
+        return None
+    if number < 0:
+        errors.setdefault(field, []).append(_("A count cannot be negative."))
+        return None
+    if number > MAX_COUNT:
+        errors.setdefault(field, []).append(_("This number is implausibly large."))
+        return None
+    return number
+
+
+def _parse_date(value, errors: dict, today: dt.date) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value or "").strip())
+        except ValueError:
+            errors.setdefault("date", []).append(_("Enter a date as YYYY-MM-DD."))
+            return None
+    if value > today:
+        errors.setdefault("date", []).append(_("The date is in the future."))
+        return None
+    return value
+
+
+def _check_values(*, indicator: Indicator | None, site: SentinelSite | None, site_indicators: set[int] | None,
+                  count, denominator, day, errors: dict, today: dt.date):
+    count = _parse_int(count, "count", errors)
+    denominator = _parse_int(denominator, "denominator", errors, required=False)
+    day = _parse_date(day, errors, today)
+    if indicator is not None and site is not None and site_indicators is not None \
+            and indicator.pk not in site_indicators:
+        errors.setdefault("indicator", []).append(_("This site does not report this indicator."))
+    if indicator is not None and denominator is not None and not indicator.has_denominator:
+        errors.setdefault("denominator", []).append(_("This indicator has no denominator."))
+    if count is not None and denominator is not None and count > denominator:
+        errors.setdefault("denominator", []).append(_("The denominator cannot be smaller than the count."))
+    return count, denominator, day
+
+
+def _correct(report: SentinelReport, *, actor, count: int, denominator: int | None, now) -> SentinelReportRevision:
+    revision = SentinelReportRevision(
+        report=report, count=report.count, denominator=report.denominator, reported_at=report.reported_at,
+        reported_by_id=report.reported_by_id, replaced_by=actor,
+    )
+    report.count, report.denominator, report.reported_at, report.reported_by = count, denominator, now, actor
+    return revision
+
+
+@transaction.atomic
+def report_submit(*, actor, site_id, indicator_code: str, date, count, denominator=None,
+                  request=None) -> ReportResult:
+    """Record one daily count by a reporter of the site; a second report of the same day corrects it."""
+    errors: dict[str, list[str]] = {}
+    site = SentinelSite.objects.filter(pk=site_id, active=True).first() if str(site_id or "").isdigit() else None
+    if site is None or not in_scope(actor, site.region_id):
+        errors.setdefault("site", []).append(_("No such sentinel site."))
+        site = None
+    elif not (can(actor, Capability.SENTINEL_REPORT, site.region_id)
+              and site.reporters.filter(pk=actor.pk).exists()):
+        raise PermissionDenied(_("You may report only for your own sentinel site."))
+    indicator = Indicator.objects.filter(code=indicator_code or "").first()
+    if indicator is None:
+        errors.setdefault("indicator", []).append(_("No such indicator."))
+    site_indicators = set(site.indicators.values_list("pk", flat=True)) if site else None
+    count, denominator, day = _check_values(
+        indicator=indicator, site=site, site_indicators=site_indicators, count=count, denominator=denominator,
+        day=date, errors=errors, today=timezone.localdate(),
+    )
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    report = SentinelReport.objects.select_for_update().filter(site=site, indicator=indicator, date=day).first()
+    if report is None:
+        report = SentinelReport(site=site, indicator=indicator, date=day, count=count, denominator=denominator,
+                                reported_at=now, reported_by=actor, region_id=site.region_id)
+        report.full_clean(validate_constraints=False)
+        report.save()
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=report, region_code=site.region_id,
+                     request=request, detail={"count": count, "denominator": denominator, "date": str(day)})
+        return ReportResult(report, created=True, corrected=False)
+    if report.count == count and report.denominator == denominator:
+        return ReportResult(report, created=False, corrected=False)
+    previous = {"count": report.count, "denominator": report.denominator}
+    _correct(report, actor=actor, count=count, denominator=denominator, now=now).save()
+    report.save(update_fields=["count", "denominator", "reported_at", "reported_by"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=report, region_code=site.region_id,
+                 request=request, detail={"previous": previous, "count": count, "denominator": denominator,
+                                          "date": str(day), "correction": True})
+    return ReportResult(report, created=False, corrected=True)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    corrected: int
+    unchanged: int
+
+
+IMPORT_COLUMNS = ("site", "indicator", "date", "count", "denominator")
+
+
+def parse_report_file(name: str, content: bytes) -> list[dict]:
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX upload as dicts keyed by the header row."""
+    if name.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+            raise ValidationError({"file": [_("This is not a readable XLSX file.")]}) from exc
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(c or "").strip().lower() for c in next(rows, [])]
+        return [dict(zip(header, row, strict=False)) for row in rows if any(c not in (None, "") for c in row)]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": [_("A CSV file must be encoded in UTF-8.")]}) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames:
+        reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
+    return [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+
+
+@transaction.atomic
+def reports_import(*, actor, rows: list[dict], source: str = "", request=None,
+                   reported_at=None) -> ImportResult:
+    """Import many reports: all rows valid or nothing saved; errors per row as ``{"row 3": [...]}``.
+
+    A row is ``{"site": code, "indicator": code, "date", "count", "denominator"}``. Sites must lie where
+    the actor may import (``surveillance.import``); unknown and out-of-scope sites get the same error.
+    """
+    if len(rows) > IMPORT_MAX_ROWS:
+        raise ValidationError({"file": [_("At most %(n)d rows per import.") % {"n": IMPORT_MAX_ROWS}]})
+    if rows and not {"site", "indicator", "date", "count"} <= set(rows[0]):
+        raise ValidationError({"file": [_("The columns must be: site, indicator, date, count, denominator.")]})
+    today = timezone.localdate()
+    now = reported_at or timezone.now()
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    codes = {str(r.get("site") or "").strip() for r in rows}
+    sites = {s.code: s for s in SentinelSite.objects.filter(code__in=codes, active=True)}
+    allowed = {code: in_scope(actor, s.region_id) and can(actor, Capability.SENTINEL_IMPORT, s.region_id)
+               for code, s in sites.items()}
+    site_indicators: dict[int, set[int]] = {}
+    for site_pk, ind_pk in SentinelSite.indicators.through.objects.filter(
+            sentinelsite_id__in=[s.pk for s in sites.values()]).values_list("sentinelsite_id", "indicator_id"):
+        site_indicators.setdefault(site_pk, set()).add(ind_pk)
+    parsed, errors, seen = [], {}, {}
+    for number, row in enumerate(rows, start=1):
+        row_errors: dict[str, list[str]] = {}
+        site = sites.get(str(row.get("site") or "").strip())
+        if site is None or not allowed.get(site.code):
+            row_errors.setdefault("site", []).append(_("No such sentinel site."))
+            site = None
+        indicator = indicators.get(str(row.get("indicator") or "").strip())
+        if indicator is None:
+            row_errors.setdefault("indicator", []).append(_("No such indicator."))
+        count, denominator, day = _check_values(
+            indicator=indicator, site=site, site_indicators=site_indicators.get(site.pk, set()) if site else None,
+            count=row.get("count"), denominator=row.get("denominator"), day=row.get("date"), errors=row_errors,
+            today=today,
+        )
+        if not row_errors:
+            key = (site.pk, indicator.pk, day)
+            if key in seen:
+                row_errors.setdefault("date", []).append(
+                    _("The same site, indicator and day as row %(row)d.") % {"row": seen[key]})
+            seen[key] = number
+        if row_errors:
+            errors[f"row {number}"] = [f"{field}: {m}" for field, ms in row_errors.items() for m in ms]
+            if len(errors) >= 100:
+                break
+        else:
+            parsed.append((site, indicator, day, count, denominator))
+    if errors:
+        raise ValidationError(errors)
+    existing: dict[tuple, SentinelReport] = {}
+    if parsed:
+        dates = sorted({p[2] for p in parsed})
+        site_pks = {p[0].pk for p in parsed}
+        query = SentinelReport.objects.filter(date__gte=dates[0], date__lte=dates[-1])
+        if len(site_pks) < 5000:
+            query = query.filter(site_id__in=site_pks)
+        for report in query.only("id", "site_id", "indicator_id", "date", "count", "denominator", "reported_at",
+                                 "reported_by_id").iterator(chunk_size=20000):
+            existing[(report.site_id, report.indicator_id, report.date)] = report
+    fresh, changed, revisions, unchanged = [], [], [], 0
+    for site, indicator, day, count, denominator in parsed:
+        report = existing.get((site.pk, indicator.pk, day))
+        if report is None:
+            fresh.append(SentinelReport(site=site, indicator=indicator, date=day, count=count,
+                                        denominator=denominator, reported_at=now, reported_by=actor,
+                                        region_id=site.region_id))
+        elif report.count == count and report.denominator == denominator:
+            unchanged += 1
+        else:
+            revisions.append(_correct(report, actor=actor, count=count, denominator=denominator, now=now))
+            changed.append(report)
+    SentinelReport.objects.bulk_create(fresh, batch_size=5000)
+    SentinelReportRevision.objects.bulk_create(revisions, batch_size=5000)
+    SentinelReport.objects.bulk_update(changed, ["count", "denominator", "reported_at", "reported_by"],
+                                       batch_size=2000)
+    audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="surveillance.sentinelreport",
+                 object_id=source[:64], request=request,
+                 detail={"created": len(fresh), "corrected": len(changed), "unchanged": unchanged})
+    return ImportResult(created=len(fresh), corrected=len(changed), unchanged=unchanged)
+
+
+# ------------------------------------------------------------------------------------ configuration
+
+
+def detection_configs_ensure() -> int:
+    """Create the default configuration of every indicator × level that has none; returns how many."""
+    have = set(DetectionConfig.objects.values_list("indicator_id", "level"))
+    new = []
+    for indicator in Indicator.objects.all():
+        for level in Level.values:
+            if (indicator.pk, level) not in have:
+                method, params, enabled = detectors.default_config(indicator.code, level)
+                new.append(DetectionConfig(indicator=indicator, level=level, method=method, parameters=params,
+                                           enabled=enabled))
+    DetectionConfig.objects.bulk_create(new)
+    return len(new)
+
+
+def _province_code() -> str:
+    root = Region.objects.filter(parent__isnull=True).order_by("code").values_list("code", flat=True).first()
+    return root or ""
+
+
+@transaction.atomic
+def detection_config_update(*, actor, config: DetectionConfig, method: str | None = None,
+                            parameters: dict | None = None, enabled: bool | None = None,
+                            request=None) -> DetectionConfig:
+    """Change the method, parameters or switch of a configuration (province-level configurers only)."""
+    if not can(actor, Capability.DETECTION_CONFIGURE, _province_code()):
+        raise PermissionDenied(_("Only provincial epidemiologists and commanders may configure detection."))
+    method = config.method if method is None else method
+    parameters = config.parameters if parameters is None else parameters
+    problems = detectors.check_parameters(method, parameters)
+    if problems:
+        raise ValidationError({"parameters" if method in detectors.METHODS else "method": problems})
+    before = {"method": config.method, "parameters": config.parameters, "enabled": config.enabled}
+    config.method, config.parameters = method, parameters
+    if enabled is not None:
+        config.enabled = enabled
+    config.updated_by = actor
+    config.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=config, request=request,
+                 detail={"before": before, "after": {"method": config.method, "parameters": config.parameters,
+                                                     "enabled": config.enabled}})
+    return config
+
+
+@transaction.atomic
+def response_target_set(*, actor, region: Region, acknowledge_hours: float, verify_hours: float,
+                        response_rate: float, request=None) -> ResponseTarget:
+    if not (in_scope(actor, region.code) and can(actor, Capability.DETECTION_CONFIGURE, region.code)):
+        raise PermissionDenied(_("You may not set response targets for this region."))
+    errors = {}
+    if not 0 < acknowledge_hours <= 24 * 30:
+        errors["acknowledge_hours"] = [_("Between 0 and 720 hours.")]
+    if not 0 < verify_hours <= 24 * 30:
+        errors["verify_hours"] = [_("Between 0 and 720 hours.")]
+    if not 0 < response_rate <= 1:
+        errors["response_rate"] = [_("A share between 0 and 1.")]
+    if errors:
+        raise ValidationError(errors)
+    target, _created = ResponseTarget.objects.update_or_create(
+        region=region, defaults={"acknowledge_hours": acknowledge_hours, "verify_hours": verify_hours,
+                                 "response_rate": response_rate, "updated_by": actor})
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=target, region_code=region.code,
+                 request=request, detail={"acknowledge_hours": acknowledge_hours, "verify_hours": verify_hours,
+                                          "response_rate": response_rate})
+    return target
+
+
+# ------------------------------------------------------------------------------------ detection run
+
+
+@dataclass(frozen=True)
+class DetectionSummary:
+    first: dt.date
+    last: dt.date
+    configs: int
+    signals: int
+    alerts: int
+
+
+OPEN_STATUSES = (AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.INVESTIGATING, AlertStatus.CONFIRMED)
+
+
+def _run_config(config: DetectionConfig, first: dt.date, last: dt.date) -> list[tuple]:
+    """(unit key, region, site, day, observed, threshold) of every alarm of ``config`` in the period."""
+    history = detectors.history_needed(config.method, config.parameters)
+    window_first = first - dt.timedelta(days=history)
+    matrix = load_matrix(indicator_id=config.indicator_id, level=config.level, first=window_first, last=last)
+    if not matrix.unit_keys:
+        return []
+    timepoints = np.arange(history, matrix.n_days)
+    upper, alarm = detectors.run_method(config.method, config.parameters, matrix.counts, timepoints)
+    rows, cols = np.nonzero(alarm)
+    return [
+        (matrix.unit_keys[u], matrix.unit_regions[u], matrix.unit_sites[u], matrix.day(int(timepoints[r])),
+         float(matrix.counts[timepoints[r], u]), None if np.isnan(upper[r, u]) else float(upper[r, u]))
+        for r, u in zip(rows.tolist(), cols.tolist(), strict=True)
+    ]
+
+
+def _group_into_alerts(config: DetectionConfig, alarms: list[tuple], *, raised_at) -> tuple[int, int]:
+    """Store new signals (skipping unit-days already signalled) and attach each to an alert episode."""
+    if not alarms:
+        return 0, 0
+    days = [a[3] for a in alarms]
+    known = set(Signal.objects.filter(indicator_id=config.indicator_id, level=config.level,
+                                      day__gte=min(days), day__lte=max(days))
+                .values_list("unit_key", "day"))
+    alarms = sorted((a for a in alarms if (a[0], a[3]) not in known), key=lambda a: (a[0], a[3]))
+    if not alarms:
+        return 0, 0
+    unit_keys = {a[0] for a in alarms}
+    open_alerts: dict[str, list[Alert]] = {}
+    for alert in Alert.objects.filter(indicator_id=config.indicator_id, unit_key__in=unit_keys,
+                                      last_day__gte=min(days) - dt.timedelta(days=1),
+                                      first_day__lte=max(days) + dt.timedelta(days=1),
+                                      status__in=OPEN_STATUSES).order_by("first_day"):
+        open_alerts.setdefault(alert.unit_key, []).append(alert)
+    touched: dict[int, Alert] = {}
+    created_alerts = 0
+    signals = []
+    for unit_key, region_code, site_id, day, observed, threshold in alarms:
+        alert = next((a for a in open_alerts.get(unit_key, ())
+                      if a.first_day - dt.timedelta(days=1) <= day <= a.last_day + dt.timedelta(days=1)), None)
+        if alert is None:
+            alert = Alert.objects.create(
+                level=config.level, region_id=region_code, site_id=site_id, unit_key=unit_key,
+                indicator_id=config.indicator_id, method=config.method, first_day=day, last_day=day, days=0,
+                peak_observed=observed, raised_at=raised_at(day),
+            )
+            created_alerts += 1
+            open_alerts.setdefault(unit_key, []).append(alert)
+        alert.first_day, alert.last_day = min(alert.first_day, day), max(alert.last_day, day)
+        alert.days += 1
+        alert.peak_observed = max(alert.peak_observed, observed)
+        touched[alert.pk] = alert
+        signals.append(Signal(alert=alert, level=config.level, region_id=region_code, unit_key=unit_key,
+                              indicator_id=config.indicator_id, day=day, observed=observed, threshold=threshold,
+                              method=config.method))
+    Signal.objects.bulk_create(signals, batch_size=2000)
+    Alert.objects.bulk_update(list(touched.values()), ["first_day", "last_day", "days", "peak_observed"])
+    return len(signals), created_alerts
+
+
+def _raised_now(_day):
+    return timezone.now()
+
+
+def detection_run(*, first: dt.date, last: dt.date | None = None, actor=None, levels=None, indicators=None,
+                  raised_at=None) -> DetectionSummary:
+    """Run every enabled configuration for the days ``first`` .. ``last`` (one day when ``last`` is None).
+
+    Idempotent: a unit × indicator × day already signalled is skipped, so running a day twice, or a
+    backfill over days already run, creates no second signal. Each configuration commits on its own.
+    ``raised_at(day)`` gives the time an alert is raised (default: now; a backfill of the past may say
+    when the alert would have been raised).
+    """
+    last = last or first
+    if last < first:
+        raise ValidationError({"last": [_("The end of the period is before its start.")]})
+    detection_configs_ensure()
+    configs = DetectionConfig.objects.filter(enabled=True).select_related("indicator")
+    if levels:
+        configs = configs.filter(level__in=levels)
+    if indicators:
+        configs = configs.filter(indicator__code__in=indicators)
+    total_signals = total_alerts = n_configs = 0
+    for config in configs:
+        alarms = _run_config(config, first, last)
+        with transaction.atomic():
+            signals, alerts = _group_into_alerts(config, alarms, raised_at=raised_at or _raised_now)
+        total_signals += signals
+        total_alerts += alerts
+        n_configs += 1
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, object_type="surveillance.detectionrun",
+                 object_id=f"{first}..{last}", detail={"configs": n_configs, "signals": total_signals,
+                                                       "alerts": total_alerts,
+                                                       "username": "" if actor else "system"})
+    return DetectionSummary(first, last, n_configs, total_signals, total_alerts)
+
+
+# ------------------------------------------------------------------------------------ lifecycle
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    AlertStatus.NEW: (AlertStatus.ACKNOWLEDGED,),
+    AlertStatus.ACKNOWLEDGED: (AlertStatus.INVESTIGATING, AlertStatus.FALSE_ALARM),
+    AlertStatus.INVESTIGATING: (AlertStatus.CONFIRMED, AlertStatus.FALSE_ALARM),
+    AlertStatus.CONFIRMED: (AlertStatus.CLOSED,),
+    AlertStatus.FALSE_ALARM: (AlertStatus.CLOSED,),
+    AlertStatus.CLOSED: (),
+}
+_STAMP = {
+    AlertStatus.ACKNOWLEDGED: ("acknowledged_at", "acknowledged_by"),
+    AlertStatus.INVESTIGATING: ("investigating_at", "investigating_by"),
+    AlertStatus.CONFIRMED: ("verified_at", "verified_by"),
+    AlertStatus.FALSE_ALARM: ("verified_at", "verified_by"),
+    AlertStatus.CLOSED: ("closed_at", "closed_by"),
+}
+
+
+class StaleAlertError(Exception):
+    """The alert changed since the caller read it (another user moved it first)."""
+
+
+@transaction.atomic
+def alert_transition(*, actor, alert: Alert, to_status: str, note: str = "", version: int | None = None,
+                     request=None, at=None) -> Alert:
+    """Move ``alert`` one step along its lifecycle, recording who and when."""
+    if not can(actor, Capability.SIGNAL_RESPOND, alert.region_id):
+        raise PermissionDenied(_("Your role may not respond to signals."))
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if version is not None and locked.version != version:
+        raise StaleAlertError(_("Someone else has changed this alert; reload it and try again."))
+    if to_status not in TRANSITIONS.get(locked.status, ()):
+        raise ValidationError({"status": [_("An alert that is “%(from)s” cannot become “%(to)s”.") % {
+            "from": AlertStatus(locked.status).label,
+            "to": AlertStatus(to_status).label if to_status in AlertStatus.values else to_status}]})
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationError({"note": [_("At most %(limit)d characters.") % {"limit": 500}]})
+    now = at or timezone.now()
+    at_field, by_field = _STAMP[to_status]
+    from_status = locked.status
+    changes = {"status": to_status, at_field: now, by_field: actor, "version": F("version") + 1}
+    if to_status in (AlertStatus.CONFIRMED, AlertStatus.FALSE_ALARM):
+        changes["outcome"] = to_status
+    Alert.objects.filter(pk=locked.pk).update(**changes)
+    AlertTransition.objects.create(alert=locked, from_status=from_status, to_status=to_status, at=now, by=actor,
+                                   note=note)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.region_id,
+                 request=request, detail={"from": from_status, "to": to_status, "note": note})
+    locked.refresh_from_db()
+    return locked
+
+
+# ------------------------------------------------------------------------------------ catalogue
+
+#: The standard indicators (code, name zh, name en, unit zh, unit en, denominator zh, denominator en).
+STANDARD_INDICATORS = (
+    ("fever_clinic_visits", "发热门诊就诊人次", "Fever-clinic visits", "人次", "visits", "", ""),
+    ("ili_consultations", "流感样病例数", "Influenza-like illness cases", "例", "cases",
+     "门急诊就诊人次", "consultations"),
+    ("antipyretic_sales", "退热药销售量", "Antipyretic sales", "盒", "packs", "", ""),
+    ("cough_medicine_sales", "止咳药销售量", "Cough-medicine sales", "盒", "packs", "", ""),
+    ("school_absences", "因病缺课人数", "Absences due to illness", "人", "pupils", "在校学生数", "enrolment"),
+    ("notifiable_cases", "法定传染病报告病例数", "Notifiable-disease cases", "例", "cases", "", ""),
+)
+
+
+def indicators_ensure() -> dict[str, Indicator]:
+    """Create the standard indicators that do not exist yet; return all indicators by code."""
+    have = {i.code: i for i in Indicator.objects.all()}
+    new = [
+        Indicator(code=code, name_zh=zh, name_en=en, unit_zh=uzh, unit_en=uen, has_denominator=bool(dzh),
+                  denominator_label_zh=dzh, denominator_label_en=den, position=position)
+        for position, (code, zh, en, uzh, uen, dzh, den) in enumerate(STANDARD_INDICATORS)
+        if code not in have
+    ]
+    Indicator.objects.bulk_create(new)
+    detection_configs_ensure()
+    return {i.code: i for i in Indicator.objects.all()}

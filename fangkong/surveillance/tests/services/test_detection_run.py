@@ -1,0 +1,115 @@
+"""detection_run: aggregates to county and city, signals the spike, groups consecutive days into one
+alert, and is idempotent (a second run, or a backfill over days already run, adds nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from fangkong.audit.models import AuditEvent
+from fangkong.surveillance.models import Alert, DetectionConfig, Signal
+from fangkong.surveillance.services import detection_config_update, detection_run
+from fangkong.surveillance.tasks import detection_run_task
+from fangkong.surveillance.tests.conftest import END, fill_series, make_site
+
+FIRST = END - dt.timedelta(days=9)
+
+
+@pytest.fixture
+def spike(indicators, futian_site, futian_other_site, guangzhou_site):
+    fever = indicators["fever_clinic_visits"]
+    fill_series(futian_site, fever, spike_days=2, spike=90, seed=1)
+    fill_series(futian_other_site, fever, seed=2)
+    fill_series(guangzhou_site, fever, seed=3)
+    return fever
+
+
+def test_a_spike_raises_county_and_city_signals_grouped_in_one_alert(spike):
+    summary = detection_run(first=FIRST, last=END)
+    assert summary.signals >= 4
+    futian = Alert.objects.get(unit_key="region:440304")
+    assert (futian.level, futian.region_id, futian.first_day, futian.last_day, futian.days) == (
+        "county", "440304", END - dt.timedelta(days=1), END, 2)
+    assert futian.status == "new" and futian.method == "ears_c2"
+    assert Alert.objects.filter(unit_key="region:440300", level="city").count() == 1
+    assert not Alert.objects.filter(region__code__startswith="4401").exists()
+    signal = Signal.objects.get(unit_key="region:440304", day=END)
+    assert signal.observed > signal.threshold
+
+
+def test_running_twice_creates_no_second_signal(spike):
+    detection_run(first=FIRST, last=END)
+    before = (Signal.objects.count(), Alert.objects.count())
+    again = detection_run(first=END, last=END)
+    backfill = detection_run(first=FIRST, last=END)
+    assert again.signals == backfill.signals == 0
+    assert (Signal.objects.count(), Alert.objects.count()) == before
+
+
+def test_a_day_run_after_the_backfill_extends_the_same_alert(spike):
+    detection_run(first=FIRST, last=END - dt.timedelta(days=1))
+    detection_run(first=END, last=END)
+    futian = Alert.objects.get(unit_key="region:440304")
+    assert futian.days == 2 and futian.last_day == END
+    assert Signal.objects.filter(alert=futian).count() == 2
+
+
+def test_the_task_runs_the_service_in_process(spike):
+    result = detection_run_task.delay(str(FIRST), str(END)).get()
+    assert result["signals"] == Signal.objects.count() > 0
+    assert AuditEvent.objects.filter(object_type="surveillance.detectionrun").count() == 1
+
+
+def test_a_site_level_configuration_signals_the_site(spike, futian_site, province_commander):
+    config = DetectionConfig.objects.get(indicator__code="fever_clinic_visits", level="site")
+    detection_config_update(actor=province_commander, config=config, enabled=True)
+    detection_run(first=FIRST, last=END)
+    alert = Alert.objects.get(level="site")
+    assert (alert.site, alert.region_id, alert.unit_key) == (futian_site, "440304", f"site:{futian_site.pk}")
+
+
+def test_an_inverted_period_is_refused(spike):
+    with pytest.raises(ValidationError):
+        detection_run(first=END, last=FIRST)
+
+
+def test_configuration_changes_are_validated_and_audited(indicators, province_commander):
+    config = DetectionConfig.objects.get(indicator__code="fever_clinic_visits", level="county")
+    detection_config_update(actor=province_commander, config=config, method="ears_c3",
+                            parameters={"baseline": 7, "alpha": 0.01})
+    config.refresh_from_db()
+    assert (config.method, config.parameters, config.updated_by) == ("ears_c3", {"baseline": 7, "alpha": 0.01},
+                                                                     province_commander)
+    event = AuditEvent.objects.get(action="update", object_type="surveillance.detectionconfig")
+    assert event.detail["before"]["method"] == "ears_c2" and event.detail["after"]["method"] == "ears_c3"
+
+
+@pytest.mark.parametrize(("method", "parameters"), [
+    ("no_such_method", {}),
+    ("ears_c1", {"baseline": 2}),
+    ("ears_c1", {"bogus": 1}),
+    ("moving_percentile", {"percentile": 150}),
+])
+def test_bad_configuration_is_refused_and_nothing_changes(indicators, province_commander, method, parameters):
+    config = DetectionConfig.objects.get(indicator__code="fever_clinic_visits", level="county")
+    with pytest.raises(ValidationError):
+        detection_config_update(actor=province_commander, config=config, method=method, parameters=parameters)
+    config.refresh_from_db()
+    assert config.method == "ears_c2"
+    assert not AuditEvent.objects.filter(object_type="surveillance.detectionconfig").exists()
+
+
+def test_a_city_user_may_not_configure_detection(indicators, shenzhen_epi):
+    config = DetectionConfig.objects.get(indicator__code="fever_clinic_visits", level="county")
+    with pytest.raises(PermissionDenied):
+        detection_config_update(actor=shenzhen_epi, config=config, enabled=False)
+    config.refresh_from_db()
+    assert config.enabled
+
+
+def test_a_unit_with_no_reports_on_a_day_is_not_signalled(indicators):
+    site = make_site("FT9", "440304", indicators)
+    fill_series(site, indicators["fever_clinic_visits"], end=END - dt.timedelta(days=3))
+    assert detection_run(first=END - dt.timedelta(days=2), last=END).signals == 0
