@@ -12,9 +12,14 @@ negative-binomial quantile at the fitted mean) or ``"muan"`` (negative-binomial 
 
 Vectorisation: for a weekly series with integer ``freq`` the design of the reference set depends only
 on the offset from ``k``, not on ``k`` itself, so every (time point, unit) pair shares one design
-matrix and all fits run together as one batched IRLS. The trend variable is centred and scaled
-(an affine change of ``wtime``, which leaves fitted values, standard errors of predictions and the
-trend p-value unchanged); ``trend_coefficient`` is reported per time step, as R does.
+matrix and the fits run together as a batched IRLS, in cache-sized blocks of ``BATCH_SIZE`` fits.
+The design uses one indicator per seasonal level (same column space as R's intercept and treatment
+dummies), so the normal equations are arrow-shaped and are solved in closed form (Schur complement of
+the diagonal level block): every IRLS step is a handful of elementwise passes, with no per-fit
+linear algebra. The trend variable is centred and scaled (an affine change of ``wtime``, which leaves
+fitted values, standard errors of predictions and the trend p-value unchanged);
+``trend_coefficient`` is reported per time step, as R does. The flat (no-trend) model is fitted only
+where the trend is dropped, and the reweighted refit only where some Anscombe weight differs from 1.
 
 Faithfulness to R: the IRLS reproduces ``glm.fit`` step for step (start ``mu = y + 0.1``, stopping
 rule ``|dev - dev_old| / (|dev| + 0.1) < 1e-8``, at most 25 iterations, working weights of the last
