@@ -486,7 +486,7 @@ def farrington_flexible(
             valid = np.zeros(n_fits, dtype=bool)
             use_trend = np.zeros(n_fits, dtype=bool)
             coefficient = np.full(n_fits, np.nan)
-            if trend:
+            if trend and b >= 3:  # R fits the trend model for b < 3 too, but can never keep it
                 fit = _fit_farrington_model(wtime, y=y, present=present, offset=offset, **model)
                 eta_t, se_t = _predict(fit, wtime_now, level_now, offset_now)
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -496,7 +496,6 @@ def farrington_flexible(
                 with np.errstate(over="ignore", invalid="ignore"):
                     use_trend = (
                         fit["first_fit_converged"]
-                        & (b >= 3)
                         & (p_trend < p_threshold_trend)
                         & (np.exp(eta_t) <= max_response)
                     )
