@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy.stats import norm
 
 from fangkong.epi.detection import ears_c
@@ -136,3 +139,26 @@ def test_small_integer_dtypes_give_the_same_answer_as_floats(method):
     wide = ears_c(observed, method=method)
     np.testing.assert_allclose(compact.upperbound, wide.upperbound, rtol=1e-12)
     np.testing.assert_array_equal(compact.alarm, wide.alarm)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=arrays(np.int64, st.tuples(st.integers(12, 40), st.integers(1, 4)), elements=st.integers(0, 50)),
+    method=st.sampled_from(["C1", "C2"]),
+)
+def test_c1_c2_alarm_exactly_above_the_bound_and_units_are_independent(counts, method):
+    # given any small count matrix
+    result = ears_c(counts, method=method, min_sigma=0.5)
+    # then an alarm is raised exactly where the count exceeds the bound
+    np.testing.assert_array_equal(result.alarm, counts[result.timepoints] > result.upperbound)
+    # and each unit alone gives the same bound as within the matrix
+    for unit in range(counts.shape[1]):
+        alone = ears_c(counts[:, unit], method=method, min_sigma=0.5)
+        np.testing.assert_allclose(alone.upperbound[:, 0], result.upperbound[:, unit], rtol=1e-12)
+
+
+def test_unknown_diagnostic_is_an_attribute_error():
+    result = ears_c(np.arange(20), method="C1")
+    assert result.statistic.shape == (12, 1)
+    with pytest.raises(AttributeError, match="expected"):
+        _ = result.expected
