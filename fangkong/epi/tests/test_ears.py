@@ -159,6 +159,6 @@ def test_c1_c2_alarm_exactly_above_the_bound_and_units_are_independent(counts, m
 
 def test_unknown_diagnostic_is_an_attribute_error():
     result = ears_c(np.arange(20), method="C1")
-    assert result.statistic.shape == (12, 1)
+    assert result.statistic.shape == (13, 1)  # time points 7..19
     with pytest.raises(AttributeError, match="expected"):
         _ = result.expected
