@@ -163,12 +163,16 @@ def main() -> None:
     parser.add_argument("--skip-r", action="store_true")
     arguments = parser.parse_args()
 
-    print(f"Weekly: {arguments.n_series} series x {N_EVALUATED} time points (R on the first {arguments.r_series})")
+    print(
+        f"Weekly: {arguments.n_series} series x {N_EVALUATED} time points (R on the first {arguments.r_series})"
+    )
     print(f"{'method':<22}{'fangkong us/st':>16}{'R us/st':>14}{'ratio':>10}{'max rel diff':>15}")
     for name, per_ours, per_r, ratio, difference in weekly_benchmark(
         arguments.n_series, arguments.r_series, arguments.skip_r
     ):
-        r_text = f"{per_r * 1e6:14.1f}{ratio:10.0f}{difference:15.2e}" if per_r else f"{'-':>14}{'-':>10}{'-':>15}"
+        r_text = (
+            f"{per_r * 1e6:14.1f}{ratio:10.0f}{difference:15.2e}" if per_r else f"{'-':>14}{'-':>10}{'-':>15}"
+        )
         print(f"{name:<22}{per_ours * 1e6:16.2f}{r_text}")
     print(f"\nDaily pass: {arguments.daily_series} daily series, one time point each")
     for name, seconds in daily_benchmark(arguments.daily_series).items():

@@ -157,7 +157,5 @@ def resolve_timepoints(
     if points.min() < 0 or points.max() >= n_time:
         raise ValueError(f"timepoints out of range: must lie in 0..{n_time - 1}")
     if points.min() < minimum:
-        raise ValueError(
-            f"timepoints start at {points.min()} but {history} needs timepoints >= {minimum}"
-        )
+        raise ValueError(f"timepoints start at {points.min()} but {history} needs timepoints >= {minimum}")
     return points.astype(int)

@@ -51,7 +51,10 @@ def bayes(
         raise ValueError("b=0 with act_y=False leaves no reference values")
     history = -int(offsets.min())
     points = resolve_timepoints(
-        timepoints, default_start=history, n_time=series.n_time, minimum=history,
+        timepoints,
+        default_start=history,
+        n_time=series.n_time,
+        minimum=history,
         history=f"b*freq + w = {history} (b={b}, freq={series.freq}, w={w})",
     )
     reference = series.observed[points[:, None] + offsets[None, :]].astype(float)  # (tp, ref, unit)

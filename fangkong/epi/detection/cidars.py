@@ -63,12 +63,18 @@ def moving_percentile(
     series = coerce_series(observed, freq=freq)
     length = _period_length(period_length, series.freq)
     shifts = np.array(
-        [-year * series.freq + period * length for year in range(1, years + 1)
-         for period in range(-adjacent_periods, adjacent_periods + 1)]
+        [
+            -year * series.freq + period * length
+            for year in range(1, years + 1)
+            for period in range(-adjacent_periods, adjacent_periods + 1)
+        ]
     )
     history = -int(shifts.min()) + length - 1
     points = resolve_timepoints(
-        timepoints, default_start=history, n_time=series.n_time, minimum=history,
+        timepoints,
+        default_start=history,
+        n_time=series.n_time,
+        minimum=history,
         history=f"years={years} with adjacent_periods={adjacent_periods} and period_length={length}",
     )
     if int(shifts.max()) > 0:
@@ -103,7 +109,10 @@ def fixed_threshold(
     series = coerce_series(observed)
     length = _period_length(period_length, series.freq)
     points = resolve_timepoints(
-        timepoints, default_start=length - 1, n_time=series.n_time, minimum=length - 1,
+        timepoints,
+        default_start=length - 1,
+        n_time=series.n_time,
+        minimum=length - 1,
         history=f"period_length={length}",
     )
     current = _window_sums(series.observed, points, length)

@@ -41,7 +41,10 @@ def _upper_bound(m, previous, cusum_now, h, k, trans, alpha):
         if trans == "rossi":
             root = np.sqrt(m)
             bound = (
-                2 * h * root + 2 * k * root - 2 * previous * root + 5 * m
+                2 * h * root
+                + 2 * k * root
+                - 2 * previous * root
+                + 5 * m
                 - 2 * np.sqrt(4 * m**2 + 2 * m**1.5 * h + 2 * m**1.5 * k - 2 * m**1.5 * previous)
             )
         elif trans == "standard":
@@ -85,10 +88,15 @@ def cusum(
         raise ValueError(f"h must be positive, got {h!r}")
     alpha = 0.1 if alpha is None else alpha
     if isinstance(m, str):
-        raise ValueError(f"m={m!r} is not supported (R's m='glm' seasonal reference); give None, a number or one per unit")
+        raise ValueError(
+            f"m={m!r} is not supported (R's m='glm' seasonal reference); give None, a number or one per unit"
+        )
     series = coerce_series(observed)
     points = resolve_timepoints(
-        timepoints, default_start=1, n_time=series.n_time, minimum=1,
+        timepoints,
+        default_start=1,
+        n_time=series.n_time,
+        minimum=1,
         history="the reference mean m (history before timepoints)",
     )
     if np.any(np.diff(points) != 1):

@@ -69,7 +69,10 @@ def ears_c(
     counts = series.observed
     max_lag = baseline + EARS_LAG_BEYOND_BASELINE[method]
     points = resolve_timepoints(
-        timepoints, default_start=max_lag, n_time=series.n_time, minimum=max_lag,
+        timepoints,
+        default_start=max_lag,
+        n_time=series.n_time,
+        minimum=max_lag,
         history=f"{method} with baseline={baseline}",
     )
     z = norm.ppf(1 - alpha)

@@ -80,7 +80,9 @@ def noufaily_scenarios() -> list[Scenario]:
         for trend in (False, True):
             for harmonics in (0, 1, 2):
                 scenarios.append(
-                    Scenario(len(scenarios) + 1, theta, beta if trend else 0.0, gamma1, gamma2, phi, harmonics)
+                    Scenario(
+                        len(scenarios) + 1, theta, beta if trend else 0.0, gamma1, gamma2, phi, harmonics
+                    )
                 )
     return scenarios
 
@@ -153,9 +155,9 @@ METHODS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "ears_C3": _ears("C3"),
     "cusum": lambda counts: cusum(counts, timepoints=CURRENT_WEEKS, reset=True).alarm,
     "bayes": lambda counts: bayes(counts, timepoints=CURRENT_WEEKS, freq=52, b=1, w=3).alarm,
-    "moving_percentile_P80": lambda counts: moving_percentile(
-        counts, timepoints=CURRENT_WEEKS, freq=52, percentile=80
-    ).alarm,
+    "moving_percentile_P80": lambda counts: (
+        moving_percentile(counts, timepoints=CURRENT_WEEKS, freq=52, percentile=80).alarm
+    ),
     "fixed_threshold_1": lambda counts: fixed_threshold(counts, timepoints=CURRENT_WEEKS).alarm,
 }
 

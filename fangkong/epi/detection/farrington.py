@@ -160,8 +160,13 @@ def _fit_quasipoisson(
     members = np.arange(n_batch)
     alive = np.ones(n_batch, dtype=bool)
     work = {
-        "prior": prior, "prior_y": prior_y, "offset": offset, "constant": deviance_constant,
-        "levels": prior_y_levels, "trend": prior_y_trend, "dev_old": dev_old,
+        "prior": prior,
+        "prior_y": prior_y,
+        "offset": offset,
+        "constant": deviance_constant,
+        "levels": prior_y_levels,
+        "trend": prior_y_trend,
+        "dev_old": dev_old,
     }
     np_errors = np.seterr(divide="ignore", invalid="ignore", over="ignore")
     # preallocated (B, n) buffers, reused every iteration (large temporaries dominate the cost)
@@ -219,7 +224,9 @@ def _fit_quasipoisson(
             members = members[alive]
             linear, weight = linear[alive], weight[alive]
             spare_linear, spare_weight, scratch = (
-                np.empty_like(linear), np.empty_like(weight), np.empty_like(weight)
+                np.empty_like(linear),
+                np.empty_like(weight),
+                np.empty_like(weight),
             )
             work = {key: None if value is None else value[alive] for key, value in work.items()}
             alive = np.ones(len(members), dtype=bool)
@@ -280,7 +287,15 @@ def _anscombe_weights(fit, wtime, level_of_row, y_two_thirds, present, phi, thre
 
 
 def _fit_farrington_model(
-    wtime, *, level_starts, level_of_row, y, present, offset, reweight: bool, weights_threshold: float,
+    wtime,
+    *,
+    level_starts,
+    level_of_row,
+    y,
+    present,
+    offset,
+    reweight: bool,
+    weights_threshold: float,
     r_compat: bool,
 ) -> dict:
     """R ``algo.farrington.fitGLM.flexible`` for one formula: fit, optionally reweight and refit.
@@ -303,7 +318,12 @@ def _fit_farrington_model(
             fit = _fit_quasipoisson(wtime, level_starts, level_of_row, y, omega, offset)
         elif refit.any():
             again = _fit_quasipoisson(
-                wtime, level_starts, level_of_row, y[refit], omega[refit], None if offset is None else offset[refit]
+                wtime,
+                level_starts,
+                level_of_row,
+                y[refit],
+                omega[refit],
+                None if offset is None else offset[refit],
             )
             for key, value in again.items():
                 if isinstance(value, np.ndarray):
@@ -424,7 +444,10 @@ def farrington_flexible(
         raise ValueError("population_offset=True needs a population")
     history = b * freq + w
     points = resolve_timepoints(
-        timepoints, default_start=history, n_time=series.n_time, minimum=history,
+        timepoints,
+        default_start=history,
+        n_time=series.n_time,
+        minimum=history,
         history=f"b*freq + w = {history} (b={b}, freq={freq}, w={w})",
     )
     if limit54[1] - 1 > points.min():
@@ -500,16 +523,24 @@ def farrington_flexible(
                         & (np.exp(eta_t) <= max_response)
                     )
                 eta[use_trend], se_eta[use_trend], phi[use_trend] = (
-                    eta_t[use_trend], se_t[use_trend], fit["phi"][use_trend]
+                    eta_t[use_trend],
+                    se_t[use_trend],
+                    fit["phi"][use_trend],
                 )
                 valid |= use_trend
                 coefficient[use_trend] = fit["beta_trend"][use_trend] / freq
             flat = ~use_trend
             if flat.any():
                 fit = _fit_farrington_model(
-                    None, y=y[flat], present=present[flat], offset=None if offset is None else offset[flat], **model
+                    None,
+                    y=y[flat],
+                    present=present[flat],
+                    offset=None if offset is None else offset[flat],
+                    **model,
                 )
-                eta[flat], se_eta[flat] = _predict(fit, 0.0, level_now, None if offset_now is None else offset_now[flat])
+                eta[flat], se_eta[flat] = _predict(
+                    fit, 0.0, level_now, None if offset_now is None else offset_now[flat]
+                )
                 phi[flat] = fit["phi"]
                 valid[flat] = fit["first_fit_converged"]
 
@@ -522,10 +553,14 @@ def farrington_flexible(
                 with np.errstate(over="ignore"):
                     mu0_vector = np.exp(mu0 + z_alpha * se_mu0)
             else:
-                upper, pvalue, score = _threshold_negative_binomial(eta, se_eta, phi, y_now, alpha, threshold_method)
+                upper, pvalue, score = _threshold_negative_binomial(
+                    eta, se_eta, phi, y_now, alpha, threshold_method
+                )
                 with np.errstate(over="ignore"):
                     expected = np.exp(eta)
-                    mu0_vector = np.exp(eta) if threshold_method == "nbPlugin" else np.exp(eta + z_alpha * se_eta)
+                    mu0_vector = (
+                        np.exp(eta) if threshold_method == "nbPlugin" else np.exp(eta + z_alpha * se_eta)
+                    )
 
             recent = block_counts[k[:, None] - np.arange(limit54[1])[None, :]]  # (tp, lag, unit)
             enough = (np.sum(recent, axis=1) >= limit54[0]).reshape(-1)  # NaN sum -> False

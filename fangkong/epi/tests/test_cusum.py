@@ -27,7 +27,12 @@ def test_agrees_with_r(case):
 
 def test_fixtures_cover_every_transformation_and_alarms():
     assert {ref.keyword_arguments(case).get("trans", "standard") for case in CASES} == {
-        "standard", "rossi", "anscombe", "anscombe2nd", "pearsonNegBin", "none"
+        "standard",
+        "rossi",
+        "anscombe",
+        "anscombe2nd",
+        "pearsonNegBin",
+        "none",
     }
     assert any(ref.r_alarm(case).any() for case in CASES)
 

@@ -17,7 +17,9 @@ def test_there_are_42_distinct_scenarios_numbered_from_1():
 
 def test_baseline_is_negative_binomial_with_variance_phi_mu():
     # given a scenario with phi = 5, no trend and no seasonality (mean e^0.5)
-    scenario = next(s for s in evaluation.noufaily_scenarios() if s.phi == 5 and s.beta == 0 and s.harmonics == 0)
+    scenario = next(
+        s for s in evaluation.noufaily_scenarios() if s.phi == 5 and s.beta == 0 and s.harmonics == 0
+    )
     # when 200 series are simulated
     counts = evaluation.simulate_scenario(scenario, 200, np.random.default_rng(1))["baseline"]
     early = counts[:312]  # no past outbreak before week 313
@@ -50,7 +52,9 @@ def test_simulation_is_deterministic_by_seed():
 
 def test_scores_are_rates_and_detection_rises_with_outbreak_size():
     # given a high-count scenario and cheap detectors
-    results = evaluation.run_evaluation(replicates=30, scenarios=[37], methods=["ears_C1", "fixed_threshold_1"])
+    results = evaluation.run_evaluation(
+        replicates=30, scenarios=[37], methods=["ears_C1", "fixed_threshold_1"]
+    )
     by_name = {r.method: r for r in results}
     for result in results:
         assert 0 <= result.false_positive_rate <= 1

@@ -70,7 +70,9 @@ def test_alarms_and_diagnostics_agree_with_r(case):
     # probability amplifies the ~1e-7 differences of the fit; elsewhere it agrees to 1e-8)
     pvalue = ref.as_array(case["pvalue"])
     assert np.array_equal(np.isnan(result.pvalue), np.isnan(pvalue))
-    assert ref.relative_difference(result.pvalue, pvalue, floor=1e-12) < (1e-4 if case["data"] == "zeros" else 1e-7)
+    assert ref.relative_difference(result.pvalue, pvalue, floor=1e-12) < (
+        1e-4 if case["data"] == "zeros" else 1e-7
+    )
 
 
 def test_fixtures_cover_every_threshold_method_trend_and_seasonal_factors():

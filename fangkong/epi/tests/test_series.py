@@ -49,8 +49,9 @@ def test_freq_and_dates_are_checked():
         SurveillanceSeries(np.zeros(5), freq=0)
     with pytest.raises(ValueError, match="dates"):
         SurveillanceSeries(np.zeros(5), dates=np.arange(4))
-    dated = SurveillanceSeries(np.zeros(3), dates=np.array(["2026-01-05", "2026-01-12", "2026-01-19"],
-                                                           dtype="datetime64[D]"))
+    dated = SurveillanceSeries(
+        np.zeros(3), dates=np.array(["2026-01-05", "2026-01-12", "2026-01-19"], dtype="datetime64[D]")
+    )
     assert dated.dates.shape == (3,)
 
 
