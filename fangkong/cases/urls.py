@@ -1,4 +1,24 @@
 """Pages of the cases app."""
 
+from django.urls import path
+
+from fangkong.cases import views
+
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="case-list"),
+    path("new/", views.case_new, name="case-new"),
+    path("export/", views.case_export, name="case-export"),
+    path("import/", views.import_page, name="import"),
+    path("<int:case_id>/", views.case_detail, name="case-detail"),
+    path("<int:case_id>/edit/", views.case_edit, name="case-edit"),
+    path("contacts/", views.contact_list, name="contact-list"),
+    path("contacts/export/", views.contact_export, name="contact-export"),
+    path("contacts/<int:contact_id>/", views.contact_detail, name="contact-detail"),
+    path("contacts/<int:contact_id>/convert/", views.contact_convert, name="contact-convert"),
+    path("clusters/", views.cluster_list, name="cluster-list"),
+    path("clusters/<int:cluster_id>/", views.cluster_detail, name="cluster-detail"),
+    path("clusters/<int:cluster_id>/graph.json", views.cluster_graph, name="cluster-graph"),
+    path("timeliness/", views.timeliness, name="timeliness"),
+    path("risk-areas/", views.risk_area_list, name="risk-areas"),
+]

@@ -21,7 +21,8 @@ MODULES = (
     Module("regions", _("Regions"), _("The region tree: territorial responsibility of every city and county."),
            "web:region-home"),
     Module("persons", _("Person registry"), _("One protected record per person."), "web:person-list"),
-    Module("cases", _("Cases and contacts"), _("Cases, contacts, clusters, transmission chains, risk areas.")),
+    Module("cases", _("Cases and contacts"), _("Cases, contacts, clusters, transmission chains, risk areas."),
+           "cases:case-list"),
     Module("surveillance", _("Sentinel surveillance"), _("Sentinel reports, early warning, signals and response.")),
     Module("inbound", _("Inbound travellers"), _("Closed-loop management from entry to hand-over.")),
     Module("places", _("Key places"), _("Registry, checklists, inspections and rectification.")),
@@ -30,7 +31,8 @@ MODULES = (
     Module("enterprises", _("Key enterprises"), _("Supply chains and difficulty tickets.")),
     Module("labs", _("Testing"), _("Samples from people, goods and environment; pooled testing.")),
     Module("bulletins", _("Bulletins"), _("Daily situation report, approval and the public page.")),
-    Module("protocols", _("Protocols"), _("Versioned, effective-dated rules of each protocol edition.")),
+    Module("protocols", _("Protocols"), _("Versioned, effective-dated rules of each protocol edition."),
+           "protocols:list"),
     Module("audit", _("Audit trail"), _("Who did what, when, from where."), "web:audit-list"),
 )
 MODULES_BY_SLUG = {m.slug: m for m in MODULES}

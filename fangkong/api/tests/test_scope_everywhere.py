@@ -16,8 +16,13 @@ from django.urls.exceptions import NoReverseMatch
 
 from fangkong.accounts.access import access_policy_of
 from fangkong.accounts.models import Membership, User
+from fangkong.cases.models import Case, Cluster, Contact
+from fangkong.cases.services import cluster_create
+from fangkong.cases.tests.builders import make_case, make_contact
 from fangkong.persons.models import Person
 from fangkong.regions.models import Region
+from fangkong.surveillance.models import Alert, AlertTransition, SentinelReport, SentinelSite
+from fangkong.surveillance.tests.builders import make_shenzhen_surveillance
 from fangkong.testing.builders import make_person
 
 SZ_NAMES = ("深圳测试甲", "福田测试乙")
@@ -55,7 +60,8 @@ def concrete_paths(values: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 
 def table_counts() -> dict[str, int]:
-    return {m.__name__: m.objects.count() for m in (Person, Membership, Region, User)}
+    return {m.__name__: m.objects.count() for m in (Person, Membership, Region, User, SentinelReport, Alert,
+                                                    AlertTransition, Case, Contact, Cluster)}
 
 
 @pytest.fixture
@@ -64,13 +70,25 @@ def shenzhen_data(shenzhen_epi):
         make_person(shenzhen_epi, name=SZ_NAMES[0], region="440303", phone="13812345678"),
         make_person(shenzhen_epi, name=SZ_NAMES[1], region="440304", phone="13987654321"),
     ]
+    # Shenzhen's cases, a contact and a cluster (issue 6): ids of these are tried on every URL too.
+    case = make_case(shenzhen_epi, region="440303", person=people[0])
+    make_contact(shenzhen_epi, source_case=case, region="440304", person=people[1])
+    cluster_create(actor=shenzhen_epi, name="深圳测试聚集", region="440300", cases=[case])
+    make_shenzhen_surveillance()  # a Futian sentinel site, report and alert (issue 7)
     return people
 
 
 def url_values(people) -> dict[str, list[str]]:
     ids = [str(p.pk) for p in people]
+    case_ids = [str(pk) for pk in Case.objects.values_list("pk", flat=True)]
+    contact_ids = [str(pk) for pk in Contact.objects.values_list("pk", flat=True)]
+    cluster_ids = [str(pk) for pk in Cluster.objects.values_list("pk", flat=True)]
+    sentinel_ids = [f"{pk}" for pk in Alert.objects.values_list("pk", flat=True)] + [
+        f"{pk}" for pk in SentinelSite.objects.values_list("pk", flat=True)]
     return {
-        "pk": ids, "person_id": ids,
+        "pk": ids + case_ids + contact_ids + cluster_ids + sentinel_ids, "person_id": ids,
+        "case_id": case_ids, "contact_id": contact_ids, "cluster_id": cluster_ids,
+        "alert_id": [str(pk) for pk in Alert.objects.values_list("pk", flat=True)],
         "code": ["440300", "440304", "440000"],
         "slug": ["cases"],
         "format": ["json"],
@@ -89,7 +107,12 @@ def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
     names = {name for name, _ in paths}
     # The enumeration really reaches the endpoints that could leak (guards against a broken walk).
     assert {"api:person-detail", "api:region-detail", "web:person-detail", "web:region-detail",
-            "api:person-list", "api:person-reveal", "web:region-map"} <= names
+            "api:person-list", "api:person-reveal", "web:region-map",
+            "cases:case-detail", "cases:contact-detail", "cases:cluster-detail", "cases:cluster-graph",
+            "cases:case-export", "cases-api:case-detail", "cases-api:contact-detail",
+            "cases-api:cluster-detail", "surveillance:alert-detail", "surveillance:alert-series",
+            "surveillance:alert-transition", "surveillance-api:alert-detail", "surveillance-api:alert-transition",
+            "surveillance-api:alert-series", "surveillance-api:site-detail"} <= names
     sealed = [p.citizen_id_masked for p in shenzhen_data] + [p.phone_masked for p in shenzhen_data]
     before = table_counts()
     for name, path in paths:

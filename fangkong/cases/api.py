@@ -1,0 +1,321 @@
+"""REST API of the cases app (thin: scoped selectors, one service per write, one error shape).
+
+Cross-region links are serialised with ``CaseLinkSerializer``: for a linked case outside the caller's
+scope only its case number and city are given (``case_id`` is null, no person).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fangkong.accounts.access import REGION_SCOPED
+from fangkong.api.errors import error_body
+from fangkong.cases import selectors, services
+from fangkong.cases.models import Classification, Disease
+from fangkong.persons import selectors as person_selectors
+from fangkong.regions import selectors as region_selectors
+
+CASE_FILTERS = ("q", "classification", "detection_route", "imported", "late", "region", "date_from", "date_to",
+                "cluster", "disease")
+CONTACT_FILTERS = ("q", "category", "status", "region", "source_case", "date_from", "date_to")
+
+
+def stale(exc) -> Response:
+    return Response(error_body("stale_version", str(exc)), status=status.HTTP_409_CONFLICT)
+
+
+class CaseLinkSerializer(serializers.Serializer):
+    case_id = serializers.IntegerField(allow_null=True)
+    case_no = serializers.CharField()
+    city_code = serializers.CharField()
+    city_name = serializers.CharField()
+    in_scope = serializers.BooleanField()
+    person_name = serializers.CharField()
+
+
+class CaseOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case_no = serializers.CharField()
+    person = serializers.IntegerField(source="person_id")
+    person_name = serializers.CharField(source="person.name")
+    citizen_id_masked = serializers.CharField(source="person.citizen_id_masked")
+    disease = serializers.CharField(source="disease.code")
+    classification = serializers.CharField()
+    onset_date = serializers.DateField(allow_null=True)
+    sampling_date = serializers.DateField(allow_null=True)
+    diagnosed_at = serializers.DateTimeField()
+    reported_at = serializers.DateTimeField()
+    report_deadline = serializers.DateTimeField()
+    reported_late = serializers.BooleanField()
+    detection_route = serializers.CharField()
+    imported = serializers.BooleanField()
+    origin = serializers.CharField()
+    severity = serializers.CharField()
+    outcome = serializers.CharField()
+    residence_region = serializers.CharField(source="residence_region_id")
+    report_region = serializers.CharField(source="report_region_id")
+    cluster = serializers.IntegerField(source="cluster_id", allow_null=True)
+    version = serializers.IntegerField()
+
+
+class CaseDetailSerializer(CaseOutputSerializer):
+    infector = serializers.SerializerMethodField()
+    infectees = serializers.SerializerMethodField()
+    classification_history = serializers.SerializerMethodField()
+
+    def get_infector(self, case):
+        link = selectors.case_link(self.context["request"].user, case.infector)
+        return CaseLinkSerializer(link).data if link else None
+
+    def get_infectees(self, case):
+        return CaseLinkSerializer(selectors.case_infectees(user=self.context["request"].user, case=case),
+                                  many=True).data
+
+    def get_classification_history(self, case):
+        return [{"previous": h.previous, "classification": h.classification, "changed_at": h.changed_at,
+                 "reason": h.reason} for h in case.classification_history.all()]
+
+
+class CaseInputSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    disease = serializers.SlugField(default="covid-19")
+    classification = serializers.ChoiceField(choices=Classification.values)
+    diagnosed_at = serializers.DateTimeField()
+    reported_at = serializers.DateTimeField(required=False)
+    onset_date = serializers.DateField(required=False, allow_null=True)
+    sampling_date = serializers.DateField(required=False, allow_null=True)
+    detection_route = serializers.CharField(default="other")
+    imported = serializers.BooleanField(default=False)
+    origin = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    severity = serializers.CharField(default="mild")
+    outcome = serializers.CharField(default="under_treatment")
+    report_region = serializers.CharField(max_length=12)
+    infector_case_no = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    onset_date = serializers.DateField(required=False, allow_null=True)
+    sampling_date = serializers.DateField(required=False, allow_null=True)
+    detection_route = serializers.CharField(required=False)
+    imported = serializers.BooleanField(required=False)
+    origin = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    severity = serializers.CharField(required=False)
+    outcome = serializers.CharField(required=False)
+
+
+class ReclassifySerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    classification = serializers.ChoiceField(choices=Classification.values)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Cases in the caller's scope. Filters: q, classification, detection_route, imported, late, region,
+    date_from, date_to, cluster, disease; ``ordering`` = reported, -reported, onset, -onset, case_no, region.
+    ``PATCH`` needs the ``version`` read: a stale one is refused with 409."""
+
+    fangkong_access = REGION_SCOPED
+
+    def get_serializer_class(self):
+        return CaseDetailSerializer if self.action == "retrieve" else CaseOutputSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.case_list(user=self.request.user, filters={k: params.get(k, "") for k in CASE_FILTERS},
+                                   ordering=params.get("ordering", "-reported"))
+
+    def get_object(self):
+        return selectors.case_get(user=self.request.user, case_id=self.kwargs["pk"])
+
+    @extend_schema(request=CaseInputSerializer, responses={201: CaseDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = CaseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        person = person_selectors.person_get(user=request.user, person_id=fields.pop("person"))
+        disease = Disease.objects.filter(code=fields.pop("disease")).first()
+        infector_no = fields.pop("infector_case_no", "")
+        infector = selectors.case_get_by_no(infector_no) if infector_no else None
+        if infector_no and infector is None:
+            return Response(error_body("invalid", _("The input is not valid."),
+                                       {"infector_case_no": [_("No case with this number.")]}), status=400)
+        case = services.case_register(actor=request.user, request=request, person=person, disease=disease,
+                                      infector=infector, **fields)
+        return Response(CaseDetailSerializer(case, context={"request": request}).data, status=201)
+
+    @extend_schema(request=CaseUpdateSerializer, responses=CaseDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        case = self.get_object()
+        data = CaseUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        version = changes.pop("version")
+        try:
+            case = services.case_update(actor=request.user, case=case, expected_version=version, changes=changes,
+                                        request=request)
+        except services.StaleEditError as exc:
+            return stale(exc)
+        return Response(CaseDetailSerializer(case, context={"request": request}).data)
+
+    @extend_schema(request=ReclassifySerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reclassify(self, request, pk=None, **kwargs):
+        case = self.get_object()
+        data = ReclassifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            case = services.case_reclassify(actor=request.user, case=case, request=request,
+                                            classification=data.validated_data["classification"],
+                                            expected_version=data.validated_data["version"],
+                                            reason=data.validated_data["reason"])
+        except services.StaleEditError as exc:
+            return stale(exc)
+        return Response(CaseDetailSerializer(case, context={"request": request}).data)
+
+
+class ContactOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    contact_no = serializers.CharField()
+    person = serializers.IntegerField(source="person_id")
+    person_name = serializers.CharField(source="person.name")
+    category = serializers.CharField()
+    source_case = serializers.SerializerMethodField()
+    exposure_type = serializers.CharField()
+    exposure_start = serializers.DateField(allow_null=True)
+    exposure_end = serializers.DateField(allow_null=True)
+    listed_at = serializers.DateTimeField()
+    quarantined_at = serializers.DateTimeField(allow_null=True)
+    quarantine_place = serializers.CharField()
+    status = serializers.CharField()
+    protocol = serializers.CharField(source="protocol.code")
+    test_schedule = serializers.JSONField()
+    release_due = serializers.DateField(allow_null=True)
+    region = serializers.CharField(source="region_id")
+    converted_case = serializers.IntegerField(source="converted_case_id", allow_null=True)
+    version = serializers.IntegerField()
+
+    def get_source_case(self, contact):
+        return CaseLinkSerializer(selectors.case_link(self.context["request"].user, contact.source_case)).data
+
+
+class ContactUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    quarantined_at = serializers.DateTimeField(required=False)
+    quarantine_place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    status = serializers.CharField(required=False)
+
+
+class ConvertSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    diagnosed_at = serializers.DateTimeField()
+    reported_at = serializers.DateTimeField(required=False)
+    classification = serializers.ChoiceField(choices=Classification.values, default="confirmed")
+    sampling_date = serializers.DateField(required=False, allow_null=True)
+
+
+class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Contacts in the caller's scope. Filters: q, category, status, region, source_case, date_from,
+    date_to; ``ordering`` = listed, -listed, quarantined, contact_no. ``convert`` turns a contact who tested
+    positive into a case whose infector is the contact's source case."""
+
+    fangkong_access = REGION_SCOPED
+    serializer_class = ContactOutputSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.contact_list(user=self.request.user,
+                                      filters={k: params.get(k, "") for k in CONTACT_FILTERS},
+                                      ordering=params.get("ordering", "-listed"))
+
+    def get_object(self):
+        return selectors.contact_get(user=self.request.user, contact_id=self.kwargs["pk"])
+
+    @extend_schema(request=ContactUpdateSerializer, responses=ContactOutputSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        contact = self.get_object()
+        data = ContactUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        version = changes.pop("version")
+        try:
+            contact = services.contact_update(actor=request.user, contact=contact, expected_version=version,
+                                              changes=changes, request=request)
+        except services.StaleEditError as exc:
+            return stale(exc)
+        return Response(ContactOutputSerializer(contact, context={"request": request}).data)
+
+    @extend_schema(request=ConvertSerializer, responses={201: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None, **kwargs):
+        contact = self.get_object()
+        data = ConvertSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        version = fields.pop("version")
+        try:
+            case = services.contact_convert_to_case(actor=request.user, contact=contact, expected_version=version,
+                                                    request=request, **fields)
+        except services.StaleEditError as exc:
+            return stale(exc)
+        return Response(CaseDetailSerializer(case, context={"request": request}).data, status=201)
+
+
+class ClusterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    region = serializers.CharField(source="region_id")
+    n_cases = serializers.IntegerField(required=False)
+
+
+class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Clusters in scope; a cluster's detail carries its chain graph, timeline and statistics."""
+
+    fangkong_access = REGION_SCOPED
+    serializer_class = ClusterSerializer
+
+    def get_queryset(self):
+        return selectors.cluster_list(user=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        cluster = selectors.cluster_get(user=request.user, cluster_id=kwargs["pk"])
+        return Response({**ClusterSerializer(cluster).data,
+                         "chain": selectors.cluster_chain(user=request.user, cluster=cluster)})
+
+
+class TimelinessView(APIView):
+    """Tracing timeliness in ``?region=CODE`` (default: the caller's first region) per child region and day;
+    ``date_from`` / ``date_to`` (YYYY-MM-DD) bound the period."""
+
+    fangkong_access = REGION_SCOPED
+
+    @extend_schema(responses=dict)
+    def get(self, request):
+        region = _timeliness_region(request)
+        params = request.query_params
+        report = selectors.tracing_timeliness(user=request.user, region=region,
+                                              date_from=selectors._date(params.get("date_from")),
+                                              date_to=selectors._date(params.get("date_to")))
+        return Response({"region": report["region"], "total": report["total"].as_dict(),
+                         "children": [r.as_dict() for r in report["children"]],
+                         "days": [r.as_dict() for r in report["days"]]})
+
+
+def _timeliness_region(request):
+    code = request.GET.get("region", "")
+    if code:
+        return region_selectors.region_get(user=request.user, code=code)
+    roots = region_selectors.scope_roots(user=request.user)
+    if not roots:
+        from django.http import Http404
+
+        raise Http404("no region in scope")
+    return roots[0]
+
+
+

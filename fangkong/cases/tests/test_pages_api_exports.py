@@ -1,0 +1,245 @@
+"""Pages, API and exports of the cases app: the cross-city scope rule, optimistic locking over HTTP,
+masked and formula-safe exports, row-validated idempotent imports.
+
+Scope rule under test: a Dongguan epidemiologist sees Dongguan's cases and contacts; a Shenzhen infector
+of a Dongguan case shows only as its case number and city (深圳市), never its person, on pages, in the
+API and in exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from fangkong.accounts.roles import Role
+from fangkong.audit.models import AuditEvent
+from fangkong.cases.exports import formula_safe
+from fangkong.cases.imports import CASE_COLUMNS, CONTACT_COLUMNS
+from fangkong.cases.models import Case, Contact
+from fangkong.cases.services import cluster_create
+from fangkong.cases.tests.builders import make_case, make_contact
+from fangkong.testing.builders import citizen_id, make_user
+
+pytestmark = pytest.mark.django_db
+SZ_NAME, DG_NAME, DG_CONTACT = "深圳源头", "东莞病例", "东莞密接"
+
+
+@pytest.fixture
+def dongguan_epi(db):
+    return make_user("dg_epi", ("441900", Role.EPIDEMIOLOGIST))
+
+
+@pytest.fixture
+def dongguan_analyst(db):
+    return make_user("dg_analyst", ("441900", Role.ANALYST))
+
+
+@pytest.fixture
+def outbreak(shenzhen_epi, dongguan_epi):
+    """A Shenzhen case infects a Dongguan case, who has a Dongguan close contact; one cluster over both."""
+    sz = make_case(shenzhen_epi, region="440304", name=SZ_NAME, day="2022-03-10")
+    dg = make_case(dongguan_epi, region="441900", name=DG_NAME, day="2022-03-12", infector=sz)
+    contact = make_contact(dongguan_epi, source_case=dg, region="441900", name=DG_CONTACT, listed="2022-03-12")
+    sz_contact = make_contact(shenzhen_epi, source_case=dg, region="440304", name="深圳密接", listed="2022-03-12")
+    province = make_user("gd_epi", ("440000", Role.EPIDEMIOLOGIST))
+    cluster = cluster_create(actor=province, name="莞深链", region="440000", cases=[sz, dg])
+    return {"sz": sz, "dg": dg, "contact": contact, "sz_contact": sz_contact, "cluster": cluster}
+
+
+def test_dongguan_case_page_shows_the_shenzhen_infector_only_as_number_and_city(client, dongguan_epi, outbreak):
+    client.force_login(dongguan_epi)
+    page = client.get(reverse("cases:case-detail", kwargs={"case_id": outbreak["dg"].pk})).content.decode()
+    assert DG_NAME in page and outbreak["sz"].case_no in page and "深圳市" in page
+    assert SZ_NAME not in page
+    assert reverse("cases:case-detail", kwargs={"case_id": outbreak["sz"].pk}) not in page
+    assert client.get(reverse("cases:case-detail", kwargs={"case_id": outbreak["sz"].pk})).status_code == 404
+
+
+def test_dongguan_lists_hold_only_dongguan_rows(client, dongguan_epi, outbreak, django_assert_max_num_queries):
+    client.force_login(dongguan_epi)
+    with django_assert_max_num_queries(12):
+        cases = client.get(reverse("cases:case-list")).content.decode()
+    assert DG_NAME in cases and SZ_NAME not in cases
+    with django_assert_max_num_queries(14):
+        contacts = client.get(reverse("cases:contact-list")).content.decode()
+    assert DG_CONTACT in contacts and "深圳密接" not in contacts
+    api = client.get(reverse("cases-api:case-list")).json()
+    assert [c["case_no"] for c in api["results"]] == [outbreak["dg"].case_no]
+
+
+def test_the_api_shows_the_crossing_link_only_as_far_as_the_scope(client, dongguan_epi, shenzhen_epi, outbreak):
+    client.force_login(dongguan_epi)
+    body = client.get(reverse("cases-api:case-detail", kwargs={"pk": outbreak["dg"].pk})).json()
+    assert body["infector"] == {"case_id": None, "case_no": outbreak["sz"].case_no, "city_code": "440300",
+                                "city_name": "深圳市", "in_scope": False, "person_name": ""}
+    assert client.get(reverse("cases-api:case-detail", kwargs={"pk": outbreak["sz"].pk})).status_code == 404
+    client.force_login(shenzhen_epi)
+    sz_body = client.get(reverse("cases-api:case-detail", kwargs={"pk": outbreak["sz"].pk})).json()
+    assert [i["person_name"] for i in sz_body["infectees"]] == [""]
+    contact = client.get(reverse("cases-api:contact-detail", kwargs={"pk": outbreak["sz_contact"].pk})).json()
+    assert contact["source_case"]["case_no"] == outbreak["dg"].case_no and not contact["source_case"]["in_scope"]
+
+
+def test_the_cluster_graph_hides_the_other_citys_person(client, dongguan_epi, outbreak):
+    client.force_login(dongguan_epi)
+    # The cluster belongs to the province: not Dongguan's to open.
+    assert client.get(reverse("cases:cluster-detail", kwargs={"cluster_id": outbreak["cluster"].pk})).status_code \
+        == 404
+    dg_cluster = cluster_create(actor=dongguan_epi, name="东莞链", region="441900", cases=[outbreak["dg"]])
+    Case.objects.filter(pk=outbreak["sz"].pk).update(cluster=dg_cluster)
+    graph = client.get(reverse("cases:cluster-graph", kwargs={"cluster_id": dg_cluster.pk})).json()
+    nodes = {n["case_no"]: n for n in graph["nodes"]}
+    assert nodes[outbreak["sz"].case_no] == {"id": str(outbreak["sz"].pk), "case_no": outbreak["sz"].case_no,
+                                             "city": "深圳市", "in_scope": False, "generation": 0}
+    assert nodes[outbreak["dg"].case_no]["name"] == DG_NAME and nodes[outbreak["dg"].case_no]["generation"] == 1
+    assert graph["stats"]["links"] == 1 and graph["stats"]["generations"] == 2
+    page = client.get(reverse("cases:cluster-detail", kwargs={"cluster_id": dg_cluster.pk})).content.decode()
+    assert SZ_NAME not in page and DG_NAME in page and "<script>" not in page
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_exports_hold_only_the_scope_and_are_audited(client, dongguan_epi, outbreak):
+    client.force_login(dongguan_epi)
+    rows = _csv(client.get(reverse("cases:case-export") + "?format=csv"))
+    assert len(rows) == 2 and rows[1][0] == outbreak["dg"].case_no
+    assert rows[1][1] == DG_NAME  # an epidemiologist may reveal: full name and identifiers
+    assert outbreak["sz"].case_no in rows[1] and "深圳市" in rows[1] and SZ_NAME not in str(rows)
+    contacts = _csv(client.get(reverse("cases:contact-export") + "?format=csv"))
+    assert [r[0] for r in contacts[1:]] == [outbreak["contact"].contact_no]
+    events = AuditEvent.objects.filter(action="export").order_by("id")
+    assert [(e.object_type, e.detail["rows"]) for e in events] == [("cases.cases", 1), ("cases.contacts", 1)]
+
+
+def test_exports_mask_personal_data_for_a_role_that_may_not_reveal(client, dongguan_analyst, outbreak):
+    client.force_login(dongguan_analyst)
+    book = load_workbook(io.BytesIO(client.get(reverse("cases:case-export") + "?format=xlsx").content))
+    header, row = list(book.active.iter_rows(values_only=True))
+    assert row[1] == DG_NAME[0] + "***" and row[2] == outbreak["dg"].person.citizen_id_masked
+    assert "*" in row[2]
+    assert AuditEvent.objects.get(action="export").detail["revealed_rows"] == 0
+
+
+def test_cells_that_look_like_formulas_are_escaped(client, shenzhen_epi):
+    make_case(shenzhen_epi, region="440304", imported=True, origin="=HYPERLINK(\"http://x\")")
+    for start in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert formula_safe(start) == "'" + start
+    assert formula_safe("深圳") == "深圳" and formula_safe(3) == 3
+    client.force_login(shenzhen_epi)
+    rows = _csv(client.get(reverse("cases:case-export") + "?format=csv"))
+    assert "'=HYPERLINK(\"http://x\")" in rows[1]
+    book = load_workbook(io.BytesIO(client.get(reverse("cases:case-export") + "?format=xlsx").content))
+    assert "'=HYPERLINK(\"http://x\")" in list(book.active.iter_rows(values_only=True))[1]
+
+
+def test_the_second_of_two_page_edits_is_refused_with_a_clear_message(client, dongguan_epi, outbreak):
+    client.force_login(dongguan_epi)
+    url = reverse("cases:case-edit", kwargs={"case_id": outbreak["dg"].pk})
+    read = str(Case.objects.get(pk=outbreak["dg"].pk).version)  # both users opened the page at this version
+    first = client.post(url, {"version": read, "severity": "severe", "outcome": "under_treatment"})
+    second = client.post(url, {"version": read, "severity": "mild", "outcome": "recovered"})
+    assert first.status_code == 302 and second.status_code == 409
+    assert second.context["edit_error"].startswith("Someone else saved this record") or "保存" in \
+        second.context["edit_error"]
+    outbreak["dg"].refresh_from_db()
+    assert (outbreak["dg"].severity, outbreak["dg"].outcome) == ("severe", "under_treatment")
+    assert outbreak["dg"].version == int(read) + 1
+
+
+def test_the_second_of_two_api_edits_is_refused_with_409(client, dongguan_epi, outbreak):
+    client.force_login(dongguan_epi)
+    url = reverse("cases-api:case-detail", kwargs={"pk": outbreak["dg"].pk})
+    read = Case.objects.get(pk=outbreak["dg"].pk).version
+    ok = client.patch(url, {"version": read, "outcome": "recovered"}, content_type="application/json")
+    stale = client.patch(url, {"version": read, "outcome": "died"}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["version"] == read + 1
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_version"
+    outbreak["dg"].refresh_from_db()
+    assert outbreak["dg"].outcome == "recovered"
+
+
+def test_bad_input_over_the_api_is_refused_and_nothing_changes(client, dongguan_epi, outbreak):
+    client.force_login(dongguan_epi)
+    before = Case.objects.count()
+    response = client.post(reverse("cases-api:case-list"), {"person": outbreak["dg"].person_id,
+                                                           "classification": "confirmed",
+                                                           "diagnosed_at": "2099-01-01T00:00:00+08:00",
+                                                           "report_region": "440304"},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert {"diagnosed_at", "report_region"} <= set(response.json()["error"]["fields"])
+    assert Case.objects.count() == before
+
+
+def test_convert_over_the_api_keeps_the_infector(client, dongguan_epi, outbreak):
+    client.force_login(dongguan_epi)
+    response = client.post(reverse("cases-api:contact-convert", kwargs={"pk": outbreak["contact"].pk}),
+                           {"version": 1, "diagnosed_at": "2022-03-14T10:00:00+08:00",
+                            "reported_at": "2022-03-14T11:00:00+08:00"}, content_type="application/json")
+    assert response.status_code == 201
+    assert response.json()["infector"]["case_no"] == outbreak["dg"].case_no
+    assert Contact.objects.get(pk=outbreak["contact"].pk).status == "converted"
+
+
+def _import_file(rows: list[dict], columns: list[str]) -> io.BytesIO:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    data = io.BytesIO(out.getvalue().encode("utf-8"))
+    data.name = "upload.csv"
+    return data
+
+
+def test_import_is_row_validated_atomic_and_idempotent(client, dongguan_epi):
+    client.force_login(dongguan_epi)
+    good = {"case_no": "DG-001", "name": "导入甲", "citizen_id": citizen_id("441900"), "address_region": "441900",
+            "disease": "covid-19", "classification": "confirmed", "diagnosed_at": "2022-03-15 09:00",
+            "reported_at": "2022-03-15 10:00", "detection_route": "screening", "report_region": "441900"}
+    child = {**good, "case_no": "DG-002", "name": "导入乙", "citizen_id": citizen_id("441900", male=False),
+             "infector_case_no": "DG-001"}
+    bad = {**good, "case_no": "DG-003", "name": "导入丙", "citizen_id": "123", "classification": "maybe",
+           "report_region": "440304"}
+    response = client.post(reverse("cases:import"), {"kind": "cases",
+                                                     "file": _import_file([good, child, bad], CASE_COLUMNS)})
+    assert response.status_code == 400
+    errors = {(e["row"], e["column"]) for e in response.context["errors"]}
+    assert {(4, "citizen_id"), (4, "classification"), (4, "report_region")} <= errors
+    assert not Case.objects.exists()
+    for _attempt in range(2):
+        response = client.post(reverse("cases:import"), {"kind": "cases",
+                                                         "file": _import_file([good, child], CASE_COLUMNS)})
+        assert response.status_code == 200
+    assert Case.objects.count() == 2 and Case.objects.get(case_no="DG-002").infector.case_no == "DG-001"
+    contact = {"contact_no": "DGK-1", "name": "导入密接", "citizen_id": citizen_id("441900", male=True),
+               "address_region": "441900", "category": "close", "source_case_no": "DG-001", "region": "441900",
+               "exposure_type": "household", "listed_at": "2022-03-15 12:00", "quarantined_at": "2022-03-15 20:00"}
+    response = client.post(reverse("cases:import"), {"kind": "contacts",
+                                                     "file": _import_file([contact], CONTACT_COLUMNS)})
+    assert response.status_code == 200 and Contact.objects.get().protocol.code == "8th"
+    assert AuditEvent.objects.filter(action="import", object_type__startswith="cases.").count() == 3
+
+
+def test_pages_render_for_a_signed_in_user(client, dongguan_epi, outbreak):
+    client.force_login(dongguan_epi)
+    for name in ("cases:case-list", "cases:contact-list", "cases:cluster-list", "cases:timeliness",
+                 "cases:risk-areas", "cases:import", "cases:case-new", "protocols:list"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+    assert client.get(reverse("protocols:detail", kwargs={"code": "9th"})).status_code == 200
+
+
+def test_timeliness_counts_per_region_and_day(client, dongguan_epi, outbreak):
+    client.force_login(dongguan_epi)
+    body = client.get(reverse("cases-api:tracing-timeliness") + "?region=441900").json()
+    # The Dongguan close contact was listed 2 h after its case's report and quarantined 6 h after listing.
+    assert body["total"]["close_contacts"] == 1 and body["total"]["listed_within_24h"] == 1.0
+    assert body["total"]["quarantined_within_24h"] == 1.0 and body["total"]["new_cases"] == 1
+    assert [d["key"] for d in body["days"]] == ["2022-03-12"]
+    assert client.get(reverse("cases-api:tracing-timeliness") + "?region=440300").status_code == 404
