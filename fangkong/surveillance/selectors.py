@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, scoped
-from fangkong.regions.codes import covers, subtree_prefix
+from fangkong.regions.codes import covers, is_valid_code, subtree_prefix
 from fangkong.regions.models import Region
 from fangkong.surveillance import detectors
 from fangkong.surveillance.models import (
@@ -33,6 +33,11 @@ REPORT_DUE_HOUR = 12
 DEFAULT_TARGET = {"acknowledge_hours": 2.0, "verify_hours": 24.0, "response_rate": 0.95}
 
 
+def region_prefix(code: str) -> str:
+    """The code prefix of a region's subtree; an invalid code selects nothing."""
+    return subtree_prefix(code) if is_valid_code(code) else "-"
+
+
 def indicator_list() -> QuerySet[Indicator]:
     return Indicator.objects.all()
 
@@ -40,7 +45,7 @@ def indicator_list() -> QuerySet[Indicator]:
 def site_list(*, user, region: str = "", kind: str = "") -> QuerySet[SentinelSite]:
     qs = scoped(user, SentinelSite.objects.select_related("region"), SCOPE_FIELD)
     if region:
-        qs = qs.filter(region__code__startswith=region)
+        qs = qs.filter(region__code__startswith=region_prefix(region))
     if kind:
         qs = qs.filter(kind=kind)
     return qs
@@ -78,7 +83,7 @@ def alert_list(*, user, status: str = "", region: str = "", indicator: str = "",
     if open_only:
         qs = qs.exclude(status__in=(AlertStatus.CLOSED, AlertStatus.FALSE_ALARM))
     if region:
-        qs = qs.filter(region__code__startswith=region)
+        qs = qs.filter(region__code__startswith=region_prefix(region))
     if indicator:
         qs = qs.filter(indicator__code=indicator)
     if level:
@@ -202,7 +207,7 @@ def timeliness(*, user, region: Region, first: dt.date, last: dt.date) -> Timeli
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
-    alerts = alert_list(user=user, region=subtree_prefix(region.code)) \
+    alerts = alert_list(user=user, region=region.code) \
         .filter(raised_at__gte=start, raised_at__lt=end) \
         .values_list("region_id", "raised_at", "acknowledged_at", "verified_at", "outcome")
     children = list(Region.objects.filter(parent=region).order_by("code")) or [region]
@@ -276,7 +281,7 @@ def reporting_status(*, user, region: str = "", first: dt.date, last: dt.date, o
     tz = timezone.get_current_timezone()
     reports = scoped(user, SentinelReport.objects.filter(date__gte=first, date__lte=last), SCOPE_FIELD)
     if region:
-        reports = reports.filter(region__code__startswith=region)
+        reports = reports.filter(region__code__startswith=region_prefix(region))
     received: dict[int, int] = {}
     late: dict[int, int] = {}
     for site_id, day, reported_at in reports.values_list("site_id", "date", "reported_at").iterator(chunk_size=20000):

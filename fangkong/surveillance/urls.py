@@ -1,4 +1,17 @@
-"""Pages of the surveillance app."""
+"""Pages of the surveillance app (mounted at /surveillance/)."""
+
+from django.urls import path
+
+from fangkong.surveillance import views
 
 app_name = "surveillance"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.alert_list, name="alert-list"),
+    path("report/", views.report_form, name="report"),
+    path("alerts/<int:alert_id>/", views.alert_detail, name="alert-detail"),
+    path("alerts/<int:alert_id>/transition/", views.alert_transition_fragment, name="alert-transition"),
+    path("alerts/<int:alert_id>/series.json", views.alert_series, name="alert-series"),
+    path("timeliness/", views.timeliness, name="timeliness"),
+    path("reporting/", views.reporting, name="reporting"),
+    path("import/", views.import_reports, name="import"),
+]

@@ -1,0 +1,335 @@
+"""REST API of sentinel surveillance (thin: read through the scoped selectors, write through one service).
+
+- ``indicators/``, ``sites/``: what is reported, and where (sites in the caller's regions).
+- ``reports/``: list; ``POST`` submits one daily count (a reporter, for its own site; the same day again
+  corrects it); ``POST reports/import/`` takes a CSV or XLSX file (``file``), all rows or none.
+- ``alerts/``: list (``?status=&region=&indicator=&level=&open=1``), detail with its signals and steps,
+  ``POST alerts/{id}/transition/`` (``status``, ``note``, ``version``), ``GET alerts/{id}/series/``.
+- ``detection-configs/``: list; ``PATCH`` changes method, parameters, enabled (provincial level).
+- ``timeliness/`` (``?region=&first=&last=``) and ``reporting/`` (late and missing reports).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fangkong.accounts.access import REGION_SCOPED
+from fangkong.api.errors import error_body
+from fangkong.regions import selectors as region_selectors
+from fangkong.regions.models import Region
+from fangkong.surveillance import selectors
+from fangkong.surveillance.models import AlertStatus, DetectionConfig
+from fangkong.surveillance.services import (
+    StaleAlertError,
+    alert_transition,
+    detection_config_update,
+    parse_report_file,
+    report_submit,
+    reports_import,
+)
+
+
+class IndicatorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    unit_zh = serializers.CharField()
+    unit_en = serializers.CharField()
+    has_denominator = serializers.BooleanField()
+
+
+class IndicatorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The indicators sentinel sites report."""
+
+    fangkong_access = REGION_SCOPED  # not regional data, but for signed-in users only
+    serializer_class = IndicatorSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.indicator_list()
+
+
+class SiteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    region = serializers.CharField(source="region_id")
+    active = serializers.BooleanField()
+
+
+class SiteViewSet(viewsets.ReadOnlyModelViewSet):
+    """Sentinel sites in the caller's regions (``?region=CODE&kind=``; ``?mine=1``: the sites I report for)."""
+
+    fangkong_access = REGION_SCOPED
+    serializer_class = SiteSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        if params.get("mine"):
+            return selectors.sites_reported_by(user=self.request.user)
+        return selectors.site_list(user=self.request.user, region=params.get("region", ""),
+                                   kind=params.get("kind", ""))
+
+    def get_object(self):
+        return selectors.site_get(user=self.request.user, site_id=self.kwargs["pk"])
+
+
+class ReportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    site = serializers.CharField(source="site.code")
+    indicator = serializers.CharField(source="indicator.code")
+    date = serializers.DateField()
+    count = serializers.IntegerField()
+    denominator = serializers.IntegerField(allow_null=True)
+    reported_at = serializers.DateTimeField()
+
+
+class ReportInputSerializer(serializers.Serializer):
+    site = serializers.IntegerField(help_text="site id")
+    indicator = serializers.CharField(max_length=40)
+    date = serializers.CharField(max_length=10, help_text="YYYY-MM-DD")
+    count = serializers.JSONField()
+    denominator = serializers.JSONField(required=False, allow_null=True)
+
+
+class ImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Daily reports in the caller's regions (``?site=ID&indicator=&first=&last=``)."""
+
+    fangkong_access = REGION_SCOPED
+    serializer_class = ReportOutputSerializer
+    parser_classes = (JSONParser, FormParser, MultiPartParser)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.report_list(
+            user=self.request.user, site_id=params.get("site") if str(params.get("site", "")).isdigit() else None,
+            indicator=params.get("indicator", ""), first=_date_param(params, "first"),
+            last=_date_param(params, "last"),
+        )
+
+    @extend_schema(request=ReportInputSerializer, responses={201: ReportOutputSerializer, 200: ReportOutputSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ReportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = report_submit(actor=request.user, request=request, site_id=values["site"],
+                               indicator_code=values["indicator"], date=values["date"], count=values["count"],
+                               denominator=values.get("denominator"))
+        body = {**ReportOutputSerializer(result.report).data, "corrected": result.corrected}
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    @extend_schema(request=ImportInputSerializer, responses=dict)
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_file(self, request, *args, **kwargs):
+        data = ImportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        rows = parse_report_file(upload.name, upload.read())
+        result = reports_import(actor=request.user, rows=rows, source=upload.name, request=request)
+        return Response({"created": result.created, "corrected": result.corrected, "unchanged": result.unchanged})
+
+
+class AlertSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    level = serializers.CharField()
+    region = serializers.CharField(source="region_id")
+    region_name = serializers.CharField(source="region.name")
+    site = serializers.IntegerField(source="site_id", allow_null=True)
+    indicator = serializers.CharField(source="indicator.code")
+    method = serializers.CharField()
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    days = serializers.IntegerField()
+    peak_observed = serializers.FloatField()
+    status = serializers.CharField()
+    outcome = serializers.CharField()
+    raised_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    verified_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    version = serializers.IntegerField()
+
+
+class SignalSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    observed = serializers.FloatField()
+    threshold = serializers.FloatField(allow_null=True)
+    method = serializers.CharField()
+
+
+class TransitionSerializer(serializers.Serializer):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    at = serializers.DateTimeField()
+    by = serializers.CharField(source="by.username")
+    note = serializers.CharField()
+
+
+class AlertDetailSerializer(AlertSerializer):
+    signals = SignalSerializer(many=True)
+    transitions = TransitionSerializer(many=True)
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AlertStatus.values)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    version = serializers.IntegerField(required=False)
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Alerts (episodes of signals) in the caller's regions; respond with ``transition``."""
+
+    fangkong_access = REGION_SCOPED
+
+    def get_serializer_class(self):
+        return AlertDetailSerializer if self.action == "retrieve" else AlertSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.alert_list(
+            user=self.request.user, status=params.get("status", ""), region=params.get("region", ""),
+            indicator=params.get("indicator", ""), level=params.get("level", ""),
+            open_only=bool(params.get("open")),
+        )
+
+    def get_object(self):
+        alert = selectors.alert_get(user=self.request.user, alert_id=self.kwargs["pk"])
+        if self.action == "retrieve":
+            alert = type(alert).objects.prefetch_related("signals", "transitions__by").get(pk=alert.pk)
+        return alert
+
+    @extend_schema(request=TransitionInputSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None, **kwargs):
+        alert = self.get_object()  # 404 outside the caller's regions, before anything else
+        data = TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            alert = alert_transition(actor=request.user, alert=alert, to_status=data.validated_data["status"],
+                                     note=data.validated_data.get("note", ""),
+                                     version=data.validated_data.get("version"), request=request)
+        except StaleAlertError as exc:
+            return Response(error_body("conflict", str(exc)), status=status.HTTP_409_CONFLICT)
+        return Response(AlertSerializer(alert).data)
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def series(self, request, pk=None, **kwargs):
+        series = selectors.alert_series(alert=self.get_object())
+        return Response(series.__dict__)
+
+
+class DetectionConfigSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    indicator = serializers.CharField(source="indicator.code", read_only=True)
+    level = serializers.CharField(read_only=True)
+    method = serializers.ChoiceField(choices=DetectionConfig.Method.values, required=False)
+    parameters = serializers.JSONField(required=False)
+    enabled = serializers.BooleanField(required=False)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class DetectionConfigViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Detection per indicator and level; changes need the provincial ``surveillance.configure``."""
+
+    fangkong_access = REGION_SCOPED
+    serializer_class = DetectionConfigSerializer
+    pagination_class = None
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return DetectionConfig.objects.select_related("indicator")
+
+    def partial_update(self, request, *args, **kwargs):
+        config = self.get_object()
+        data = DetectionConfigSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        config = detection_config_update(actor=request.user, config=config, request=request, **data.validated_data)
+        return Response(DetectionConfigSerializer(config).data)
+
+
+def _date_param(params, name: str, default: dt.date | None = None) -> dt.date | None:
+    raw = params.get(name, "")
+    if not raw:
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationError({name: [_("Enter a date as YYYY-MM-DD.")]}) from exc
+
+
+def period_and_region(user, params, *, default_days: int) -> tuple[Region, dt.date, dt.date]:
+    """The region (default: the user's first region) and period from query parameters."""
+    last = _date_param(params, "last", timezone.localdate())
+    first = _date_param(params, "first", last - dt.timedelta(days=default_days - 1))
+    if first > last:
+        raise ValidationError({"first": [_("The end of the period is before its start.")]})
+    if (last - first).days > 366:
+        raise ValidationError({"first": [_("At most one year at a time.")]})
+    code = params.get("region", "")
+    if code:
+        region = region_selectors.region_get(user=user, code=code)
+    else:
+        roots = region_selectors.scope_roots(user=user)
+        if not roots:
+            raise ValidationError({"region": [_("You have no region.")]})
+        region = roots[0]
+    return region, first, last
+
+
+class TimelinessView(APIView):
+    """Response timeliness per child region against the targets (``?region=&first=&last=``)."""
+
+    fangkong_access = REGION_SCOPED
+
+    @extend_schema(responses=dict)
+    def get(self, request, *args, **kwargs):
+        region, first, last = period_and_region(request.user, request.query_params, default_days=28)
+        result = selectors.timeliness(user=request.user, region=region, first=first, last=last)
+
+        def row(r):
+            return {"region": r.region.code, "region_name": r.region.name, "alerts": r.alerts,
+                    "acknowledged": r.acknowledged, "verified": r.verified, "confirmed": r.confirmed,
+                    "median_acknowledge_hours": r.median_acknowledge_hours,
+                    "median_verify_hours": r.median_verify_hours, "response_rate": r.response_rate,
+                    "acknowledged_in_target_share": r.acknowledged_in_target_share,
+                    "verified_in_target_share": r.verified_in_target_share, "confirmed_share": r.confirmed_share,
+                    "signals_per_county_week": r.per_county_week, "meets_targets": r.meets_targets}
+
+        return Response({"region": region.code, "first": str(first), "last": str(last), "target": result.target,
+                         "total": row(result.total), "rows": [row(r) for r in result.rows]})
+
+
+class ReportingView(APIView):
+    """Late and missing reports per site and county (``?region=&first=&last=``, default the last 7 days)."""
+
+    fangkong_access = REGION_SCOPED
+
+    @extend_schema(responses=dict)
+    def get(self, request, *args, **kwargs):
+        region, first, last = period_and_region(request.user, request.query_params, default_days=7)
+        summary = selectors.reporting_status(user=request.user, region=region.code, first=first, last=last)
+        return Response({
+            "region": region.code, "first": str(first), "last": str(last), "expected": summary.expected,
+            "received": summary.received, "late": summary.late,
+            "by_region": [{"region": c["region"].code, "sites": c["sites"], "expected": c["expected"],
+                           "received": c["received"], "missing": c["missing"], "late": c["late"]}
+                          for c in summary.by_region],
+            "sites": [{"site": s.site.code, "name": s.site.name, "region": s.site.region_id, "expected": s.expected,
+                       "received": s.received, "missing": s.missing, "late": s.late} for s in summary.sites],
+        })

@@ -1,0 +1,275 @@
+"""Pages and API of sentinel surveillance: the reporter reports only for its own site; a county user sees
+only its county's alerts; lifecycle buttons; timeliness; late and missing reports; import."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from fangkong.surveillance.models import Alert, AlertTransition, DetectionConfig, SentinelReport, Signal
+
+DAY = dt.date(2022, 3, 10)
+
+
+def make_alert(region: str, indicator, *, raised_hours_ago: float = 5, day=DAY, **extra) -> Alert:
+    alert = Alert.objects.create(level="county", region_id=region, unit_key=f"region:{region}", indicator=indicator,
+                                 method="ears_c2", first_day=day, last_day=day, peak_observed=50,
+                                 raised_at=timezone.now() - dt.timedelta(hours=raised_hours_ago), **extra)
+    Signal.objects.create(alert=alert, level="county", region_id=region, unit_key=f"region:{region}",
+                          indicator=indicator, day=day, observed=50, threshold=30, method="ears_c2")
+    return alert
+
+
+@pytest.fixture
+def alerts(indicators):
+    fever = indicators["fever_clinic_visits"]
+    return {"futian": make_alert("440304", fever), "luohu": make_alert("440303", fever)}
+
+
+# ---------------------------------------------------------------- reporter
+
+
+def test_the_report_form_offers_only_the_reporters_site(client, futian_reporter, futian_site, futian_other_site):
+    client.force_login(futian_reporter)
+    page = client.get(reverse("surveillance:report")).content.decode()
+    assert futian_site.name in page and futian_other_site.name not in page
+    assert "ili_consultations" in page  # one field per indicator of the site
+
+
+def test_the_report_form_saves_all_counts_of_the_day(client, futian_reporter, futian_site):
+    client.force_login(futian_reporter)
+    response = client.post(reverse("surveillance:report"), {
+        "site": futian_site.pk, "date": "2022-03-01", "count-fever_clinic_visits": "12",
+        "count-ili_consultations": "4", "denominator-ili_consultations": "180"})
+    assert response.status_code == 302
+    assert dict(SentinelReport.objects.values_list("indicator__code", "count")) == {
+        "fever_clinic_visits": 12, "ili_consultations": 4}
+
+
+def test_one_bad_count_on_the_form_saves_nothing_and_keeps_the_input(client, futian_reporter, futian_site):
+    client.force_login(futian_reporter)
+    response = client.post(reverse("surveillance:report"), {
+        "site": futian_site.pk, "date": "2022-03-01", "count-fever_clinic_visits": "12",
+        "count-ili_consultations": "-3"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="12"' in page and 'value="-3"' in page
+    assert SentinelReport.objects.count() == 0
+
+
+def test_a_future_date_on_the_form_is_refused(client, futian_reporter, futian_site):
+    client.force_login(futian_reporter)
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = client.post(reverse("surveillance:report"), {
+        "site": futian_site.pk, "date": tomorrow, "count-fever_clinic_visits": "12"})
+    assert response.status_code == 400
+    assert SentinelReport.objects.count() == 0
+
+
+def test_the_form_refuses_another_site(client, futian_reporter, futian_other_site):
+    client.force_login(futian_reporter)
+    response = client.post(reverse("surveillance:report"), {
+        "site": futian_other_site.pk, "date": "2022-03-01", "count-fever_clinic_visits": "12"})
+    assert response.status_code == 404
+    assert SentinelReport.objects.count() == 0
+
+
+def test_the_api_takes_a_report_and_a_correction(client, futian_reporter, futian_site):
+    client.force_login(futian_reporter)
+    url = reverse("surveillance-api:report-list")
+    body = {"site": futian_site.pk, "indicator": "fever_clinic_visits", "date": "2022-03-01", "count": 12}
+    assert client.post(url, body, content_type="application/json").status_code == 201
+    response = client.post(url, {**body, "count": 14}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["corrected"] is True
+    assert SentinelReport.objects.get().count == 14
+
+
+def test_the_api_refuses_another_site_and_bad_input(client, futian_reporter, futian_site, futian_other_site):
+    client.force_login(futian_reporter)
+    url = reverse("surveillance-api:report-list")
+    body = {"site": futian_other_site.pk, "indicator": "fever_clinic_visits", "date": "2022-03-01", "count": 12}
+    assert client.post(url, body, content_type="application/json").status_code == 403
+    bad = client.post(url, {**body, "site": futian_site.pk, "count": -1}, content_type="application/json")
+    assert bad.status_code == 400 and "count" in bad.json()["error"]["fields"]
+    unknown = client.post(url, {**body, "site": 999999}, content_type="application/json")
+    assert unknown.status_code == 400 and "site" in unknown.json()["error"]["fields"]
+    assert SentinelReport.objects.count() == 0
+
+
+# ---------------------------------------------------------------- county scope
+
+
+def test_a_county_user_sees_only_its_countys_alerts(client, futian_commander, alerts):
+    client.force_login(futian_commander)
+    page = client.get(reverse("surveillance:alert-list")).content.decode()
+    assert reverse("surveillance:alert-detail", args=[alerts["futian"].pk]) in page
+    assert reverse("surveillance:alert-detail", args=[alerts["luohu"].pk]) not in page
+    api = client.get(reverse("surveillance-api:alert-list")).json()
+    assert [a["id"] for a in api["results"]] == [alerts["futian"].pk]
+
+
+def test_another_countys_alert_is_not_found_on_pages_and_api(client, futian_commander, alerts):
+    client.force_login(futian_commander)
+    luohu = alerts["luohu"].pk
+    for url in (reverse("surveillance:alert-detail", args=[luohu]), reverse("surveillance:alert-series", args=[luohu]),
+                reverse("surveillance-api:alert-detail", args=[luohu]),
+                reverse("surveillance-api:alert-series", args=[luohu])):
+        assert client.get(url).status_code == 404, url
+    for url in (reverse("surveillance:alert-transition", args=[luohu]),
+                reverse("surveillance-api:alert-transition", args=[luohu])):
+        assert client.post(url, {"status": "acknowledged"}).status_code == 404, url
+    assert Alert.objects.get(pk=luohu).status == "new"
+
+
+def test_the_city_sees_both_counties_and_can_filter(client, shenzhen_epi, alerts):
+    client.force_login(shenzhen_epi)
+    assert client.get(reverse("surveillance-api:alert-list")).json()["count"] == 2
+    only = client.get(reverse("surveillance-api:alert-list"), {"region": "440303"}).json()
+    assert [a["id"] for a in only["results"]] == [alerts["luohu"].pk]
+    page = client.get(reverse("surveillance:alert-list"), {"status": "acknowledged"}).content.decode()
+    assert reverse("surveillance:alert-detail", args=[alerts["futian"].pk]) not in page
+    assert "福田" in client.get(reverse("surveillance:alert-detail", args=[alerts["futian"].pk])).content.decode()
+
+
+def test_the_alert_list_page_and_api_run_a_fixed_number_of_queries(client, shenzhen_epi, indicators,
+                                                                    django_assert_max_num_queries):
+    for n in range(30):
+        make_alert("440304", indicators["fever_clinic_visits"], day=DAY - dt.timedelta(days=2 * n))
+    client.force_login(shenzhen_epi)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("surveillance:alert-list")).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("surveillance-api:alert-list")).status_code == 200
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def test_the_lifecycle_buttons_step_the_alert(client, futian_commander, alerts):
+    client.force_login(futian_commander)
+    futian = alerts["futian"]
+    url = reverse("surveillance:alert-transition", args=[futian.pk])
+    response = client.post(url, {"status": "acknowledged", "version": "0"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and 'value="investigating"' in response.content.decode()
+    futian.refresh_from_db()
+    assert futian.status == "acknowledged" and futian.acknowledged_by == futian_commander
+    wrong = client.post(url, {"status": "closed"}, headers={"HX-Request": "true"})
+    assert wrong.status_code == 400
+    stale = client.post(url, {"status": "investigating", "version": "0"}, headers={"HX-Request": "true"})
+    assert stale.status_code == 409
+    futian.refresh_from_db()
+    assert futian.status == "acknowledged"
+
+
+def test_an_analyst_sees_no_buttons_and_cannot_step(client, analyst, alerts):
+    client.force_login(analyst)
+    futian = alerts["futian"]
+    page = client.get(reverse("surveillance:alert-detail", args=[futian.pk])).content.decode()
+    assert 'name="status"' not in page
+    response = client.post(reverse("surveillance-api:alert-transition", args=[futian.pk]), {"status": "acknowledged"})
+    assert response.status_code == 403
+    assert not AlertTransition.objects.exists()
+
+
+def test_the_api_transition_and_detail(client, futian_commander, alerts):
+    client.force_login(futian_commander)
+    futian = alerts["futian"]
+    url = reverse("surveillance-api:alert-transition", args=[futian.pk])
+    assert client.post(url, {"status": "acknowledged", "note": "已电话核实"}).json()["status"] == "acknowledged"
+    assert client.post(url, {"status": "acknowledged", "version": 0}).status_code == 409
+    detail = client.get(reverse("surveillance-api:alert-detail", args=[futian.pk])).json()
+    assert detail["transitions"][0]["note"] == "已电话核实" and detail["signals"][0]["observed"] == 50
+
+
+def test_the_series_of_an_alert(client, futian_commander, indicators, futian_site):
+    from fangkong.surveillance.services import detection_run
+    from fangkong.surveillance.tests.conftest import END, fill_series
+
+    fill_series(futian_site, indicators["fever_clinic_visits"], spike_days=1, spike=90)
+    detection_run(first=END, last=END)
+    alert = Alert.objects.get(unit_key="region:440304")
+    client.force_login(futian_commander)
+    series = client.get(reverse("surveillance:alert-series", args=[alert.pk])).json()
+    at = series["dates"].index(str(END))
+    assert series["observed"][at] == 90 and series["observed"][at - 1] < 50
+    assert series["alarm"][at] is True and series["threshold"][at] < 90
+
+
+# ---------------------------------------------------------------- timeliness, reporting, import, config
+
+
+def test_timeliness_against_targets(client, shenzhen_epi, futian_commander, alerts):
+    from fangkong.surveillance.services import alert_transition
+
+    futian = alerts["futian"]
+    alert_transition(actor=futian_commander, alert=futian, to_status="acknowledged",
+                     at=futian.raised_at + dt.timedelta(hours=1))
+    client.force_login(shenzhen_epi)
+    today = timezone.localdate()
+    data = client.get(reverse("surveillance-api:timeliness"), {"region": "440300", "first": str(today - dt.timedelta(
+        days=6)), "last": str(today)}).json()
+    assert data["target"]["acknowledge_hours"] == 2.0
+    assert data["total"]["alerts"] == 2 and data["total"]["response_rate"] == 0.5
+    assert data["total"]["median_acknowledge_hours"] == 1.0 and data["total"]["acknowledged_in_target_share"] == 0.5
+    rows = {r["region"]: r for r in data["rows"]}
+    assert rows["440304"]["response_rate"] == 1.0 and rows["440303"]["response_rate"] == 0.0
+    page = client.get(reverse("surveillance:timeliness"), {"region": "440300"})
+    assert page.status_code == 200 and "罗湖" in page.content.decode()
+
+
+def test_timeliness_of_another_city_is_not_found(client, guangzhou_epi, alerts):
+    client.force_login(guangzhou_epi)
+    assert client.get(reverse("surveillance-api:timeliness"), {"region": "440300"}).status_code == 404
+
+
+def test_late_and_missing_reports(client, shenzhen_epi, futian_site, luohu_site, indicators):
+    fever = indicators["fever_clinic_visits"]
+    on_time = dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(9), tzinfo=timezone.get_current_timezone())
+    SentinelReport.objects.create(site=futian_site, indicator=fever, date=DAY, count=3, region_id="440304",
+                                  reported_at=on_time)
+    SentinelReport.objects.create(site=luohu_site, indicator=fever, date=DAY, count=3, region_id="440303",
+                                  reported_at=on_time + dt.timedelta(days=2))
+    client.force_login(shenzhen_epi)
+    data = client.get(reverse("surveillance-api:reporting"), {"region": "440300", "first": str(DAY),
+                                                              "last": str(DAY)}).json()
+    assert (data["expected"], data["received"], data["late"]) == (3, 2, 1)  # Futian reports two indicators
+    sites = {s["site"]: s for s in data["sites"]}
+    assert sites["FT1"]["missing"] == 1 and sites["LH1"]["late"] == 1
+    page = client.get(reverse("surveillance:reporting"), {"region": "440300", "first": str(DAY), "last": str(DAY)})
+    assert "LH1" in page.content.decode()
+
+
+def test_import_page_all_or_nothing(client, shenzhen_epi, futian_site, luohu_site):
+    client.force_login(shenzhen_epi)
+    good = b"site,indicator,date,count,denominator\nFT1,fever_clinic_visits,2022-03-01,5,\n"
+    response = client.post(reverse("surveillance:import"), {"file": SimpleUploadedFile("d.csv", good)})
+    assert response.status_code == 302 and SentinelReport.objects.count() == 1
+    bad = good + b"LH1,fever_clinic_visits,2099-01-01,5,\n"
+    response = client.post(reverse("surveillance:import"), {"file": SimpleUploadedFile("d.csv", bad)})
+    assert response.status_code == 400 and "row 2" in response.content.decode()
+    assert SentinelReport.objects.count() == 1
+    api = client.post(reverse("surveillance-api:report-import-file"), {"file": SimpleUploadedFile("d.csv", good)})
+    assert api.json() == {"created": 0, "corrected": 0, "unchanged": 1}
+
+
+def test_a_reporter_may_not_import(client, futian_reporter):
+    client.force_login(futian_reporter)
+    assert client.get(reverse("surveillance:import")).status_code == 403
+
+
+def test_detection_config_api(client, province_commander, shenzhen_epi, indicators):
+    config = DetectionConfig.objects.get(indicator__code="fever_clinic_visits", level="county")
+    url = reverse("surveillance-api:detection-config-detail", args=[config.pk])
+    client.force_login(shenzhen_epi)
+    assert client.patch(url, {"enabled": False}, content_type="application/json").status_code == 403
+    client.force_login(province_commander)
+    response = client.patch(url, {"parameters": {"baseline": 14, "alpha": 0.01}}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["parameters"] == {"baseline": 14, "alpha": 0.01}
+    bad = client.patch(url, {"parameters": {"baseline": 1}}, content_type="application/json")
+    assert bad.status_code == 400
+    config.refresh_from_db()
+    assert config.parameters == {"baseline": 14, "alpha": 0.01}

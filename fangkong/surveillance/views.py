@@ -1,0 +1,244 @@
+"""Pages of sentinel surveillance. Thin: read through the scoped selectors, write through one service.
+
+- the reporter's daily form (one screen, phone-sized): the counts of one site for one day;
+- alerts: list with filters, detail with the series chart and the lifecycle buttons (htmx);
+- response timeliness against the targets; late and missing reports; bulk import of a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.roles import Capability
+from fangkong.regions import selectors as region_selectors
+from fangkong.surveillance import selectors
+from fangkong.surveillance.api import period_and_region
+from fangkong.surveillance.models import AlertStatus, Level
+from fangkong.surveillance.services import (
+    TRANSITIONS,
+    StaleAlertError,
+    alert_transition,
+    parse_report_file,
+    report_submit,
+    reports_import,
+)
+
+PAGE_SIZE = 25
+ACTION_LABELS = {
+    AlertStatus.ACKNOWLEDGED: gettext_lazy("Acknowledge"),
+    AlertStatus.INVESTIGATING: gettext_lazy("Start investigation"),
+    AlertStatus.CONFIRMED: gettext_lazy("Confirm outbreak"),
+    AlertStatus.FALSE_ALARM: gettext_lazy("False alarm"),
+    AlertStatus.CLOSED: gettext_lazy("Close"),
+}
+
+
+def _nav(request) -> dict:
+    user = request.user
+    return {
+        "can_report": can(user, Capability.SENTINEL_REPORT),
+        "can_import": can(user, Capability.SENTINEL_IMPORT),
+    }
+
+
+def _region_choices(user):
+    return [r for r in region_selectors.region_list(user=user) if r.level in ("province", "prefecture", "county")]
+
+
+@region_scoped
+@require_http_methods(["GET", "POST"])
+def report_form(request):
+    sites = list(selectors.sites_reported_by(user=request.user))
+    if not sites:
+        return render(request, "surveillance/report_form.html", {"sites": [], **_nav(request)})
+    chosen = request.POST.get("site") or request.GET.get("site") or str(sites[0].pk)
+    site = next((s for s in sites if str(s.pk) == chosen), None)
+    if site is None:
+        raise Http404("not your site")
+    today = timezone.localdate()
+    raw_day = request.POST.get("date") or request.GET.get("date") or today.isoformat()
+    try:
+        day = dt.date.fromisoformat(raw_day)
+    except ValueError:
+        day = today
+    indicators = list(site.indicators.all())
+    existing = {r.indicator_id: r for r in selectors.report_list(user=request.user, site_id=site.pk, first=day,
+                                                                  last=day)}
+    values = {i.code: {"count": existing[i.pk].count if i.pk in existing else "",
+                       "denominator": (existing[i.pk].denominator or "") if i.pk in existing else ""}
+              for i in indicators}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        values = {i.code: {"count": request.POST.get(f"count-{i.code}", "").strip(),
+                           "denominator": request.POST.get(f"denominator-{i.code}", "").strip()}
+                  for i in indicators}
+        if raw_day and day.isoformat() != raw_day:
+            errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
+        saved = corrected = 0
+        try:
+            with transaction.atomic():
+                for indicator in indicators:
+                    entry = values[indicator.code]
+                    if entry["count"] == "":
+                        continue
+                    try:
+                        result = report_submit(actor=request.user, request=request, site_id=site.pk,
+                                               indicator_code=indicator.code, date=raw_day, count=entry["count"],
+                                               denominator=entry["denominator"] or None)
+                    except ValidationError as exc:
+                        for field, msgs in exc.message_dict.items():
+                            key = field if field in ("date", "site") else indicator.code
+                            errors.setdefault(key, []).extend(msgs)
+                        continue
+                    saved += result.created
+                    corrected += result.corrected
+                if not any(v["count"] != "" for v in values.values()):
+                    errors.setdefault("__all__", []).append(_("Enter at least one count."))
+                if errors:
+                    raise ValidationError(errors)
+        except ValidationError:
+            status = 400
+        except PermissionDenied as exc:
+            errors["__all__"] = [str(exc)]
+            status = 403
+        else:
+            messages.success(request, _("Saved: %(new)d new, %(corrected)d corrected.") % {
+                "new": saved, "corrected": corrected})
+            return redirect(f"{request.path}?site={site.pk}&date={day.isoformat()}")
+    rows = [{"indicator": i, "count": values[i.code]["count"], "denominator": values[i.code]["denominator"],
+             "errors": errors.get(i.code, []), "reported": existing.get(i.pk)} for i in indicators]
+    return render(request, "surveillance/report_form.html", {
+        "sites": sites, "site": site, "day": raw_day, "today": today, "rows": rows,
+        "date_errors": errors.get("date", []), "non_field_errors": errors.get("__all__", []) + errors.get("site", []),
+        **_nav(request),
+    }, status=status)
+
+
+@region_scoped
+@require_GET
+def alert_list(request):
+    filters = {k: request.GET.get(k, "") for k in ("status", "region", "indicator", "level")}
+    alerts = selectors.alert_list(user=request.user, **filters)
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "surveillance/alert_list.html", {
+        "page": page, "filters": filters, "statuses": AlertStatus.choices, "levels": Level.choices,
+        "indicators": selectors.indicator_list(), "regions": _region_choices(request.user), **_nav(request),
+    })
+
+
+def _lifecycle_context(request, alert, error: str = "") -> dict:
+    allowed = can(request.user, Capability.SIGNAL_RESPOND, alert.region_id)
+    actions = [(to, ACTION_LABELS[to]) for to in TRANSITIONS.get(alert.status, ())] if allowed else []
+    return {"alert": alert, "actions": actions, "lifecycle_error": error,
+            "transitions": alert.transitions.select_related("by").all()}
+
+
+@region_scoped
+@require_GET
+def alert_detail(request, alert_id: int):
+    alert = selectors.alert_get(user=request.user, alert_id=alert_id)
+    return render(request, "surveillance/alert_detail.html", {
+        **_lifecycle_context(request, alert), "signals": alert.signals.order_by("day"), **_nav(request),
+    })
+
+
+@region_scoped
+@require_POST
+def alert_transition_fragment(request, alert_id: int):
+    alert = selectors.alert_get(user=request.user, alert_id=alert_id)
+    error, status = "", 200
+    version = request.POST.get("version", "")
+    try:
+        alert = alert_transition(actor=request.user, alert=alert, to_status=request.POST.get("status", ""),
+                                 note=request.POST.get("note", ""), request=request,
+                                 version=int(version) if version.isdigit() else None)
+    except ValidationError as exc:
+        error, status = " ".join(exc.messages), 400
+    except StaleAlertError as exc:
+        error, status = str(exc), 409
+        alert = selectors.alert_get(user=request.user, alert_id=alert_id)
+    except PermissionDenied as exc:
+        error, status = str(exc), 403
+    if not request.headers.get("HX-Request"):
+        if error:
+            messages.error(request, error)
+        return redirect("surveillance:alert-detail", alert_id=alert.pk)
+    return render(request, "surveillance/_lifecycle.html", _lifecycle_context(request, alert, error), status=status)
+
+
+@region_scoped
+@require_GET
+def alert_series(request, alert_id: int):
+    alert = selectors.alert_get(user=request.user, alert_id=alert_id)
+    return JsonResponse(selectors.alert_series(alert=alert).__dict__)
+
+
+def _period(request, default_days: int):
+    try:
+        return period_and_region(request.user, request.GET, default_days=default_days), None
+    except ValidationError as exc:
+        return None, " ".join(exc.messages)
+
+
+@region_scoped
+@require_GET
+def timeliness(request):
+    chosen, error = _period(request, 28)
+    if chosen is None:
+        chosen, _error = period_and_region(request.user, {}, default_days=28)
+    region, first, last = chosen
+    result = selectors.timeliness(user=request.user, region=region, first=first, last=last)
+    return render(request, "surveillance/timeliness.html", {
+        "result": result, "region": region, "first": first, "last": last, "error": error,
+        "regions": _region_choices(request.user), **_nav(request),
+    })
+
+
+@region_scoped
+@require_GET
+def reporting(request):
+    chosen, error = _period(request, 7)
+    if chosen is None:
+        chosen, _error = period_and_region(request.user, {}, default_days=7)
+    region, first, last = chosen
+    summary = selectors.reporting_status(user=request.user, region=region.code, first=first, last=last)
+    return render(request, "surveillance/reporting.html", {
+        "summary": summary, "region": region, "first": first, "last": last, "error": error,
+        "regions": _region_choices(request.user), **_nav(request),
+    })
+
+
+@region_scoped
+@require_http_methods(["GET", "POST"])
+def import_reports(request):
+    if not can(request.user, Capability.SENTINEL_IMPORT):
+        raise PermissionDenied(_("Your role may not import sentinel reports."))
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError({"file": [_("Choose a CSV or XLSX file.")]})
+            rows = parse_report_file(upload.name, upload.read())
+            result = reports_import(actor=request.user, rows=rows, source=upload.name, request=request)
+        except ValidationError as exc:
+            errors, status = exc.message_dict, 400
+        else:
+            messages.success(request, _("Imported: %(created)d new, %(corrected)d corrected, %(unchanged)d "
+                                        "unchanged.") % result.__dict__)
+            return redirect("surveillance:import")
+    return render(request, "surveillance/import.html", {"errors": errors, **_nav(request)}, status=status)
