@@ -51,6 +51,10 @@ missing <- sapply(c(5, 12, 30), function(b) rpois(n_time, seasonal_mean(b, 0.4))
 missing[sample(seq_len(n_time * 3), 60)] <- NA
 missing[n_time - 52 * (1:5), 1] <- NA  # reference weeks of the last time point
 datasets$missing <- missing
+# units that started reporting recently: NA before; whole seasonal levels have no reference value
+recent_start <- sapply(c(6, 15, 40), function(b) rpois(n_time, seasonal_mean(b, 0.4)))
+for (j in 1:3) recent_start[1:(n_time - c(95, 120, 200)[j]), j] <- NA
+datasets$recent_start <- recent_start
 
 population <- sapply(c(1e5, 5e5, 2e6), function(p) round(p * (1 + 0.002 * week)))
 datasets$population <- sapply(1:3, function(j) rpois(n_time, population[, j] * 2e-5 * (1 + 0.3 * sin(2 * pi * week / 52))))
@@ -82,29 +86,29 @@ for (data_name in names(datasets)) {
   observed <- datasets[[data_name]]
   for (config_name in names(farrington_configs)) {
     control <- modifyList(farrington_configs[[config_name]], list(range = farrington_range))
-    fit <- suppressWarnings(farringtonFlexible(make_sts(observed), control = control))
+    res <- suppressWarnings(farringtonFlexible(make_sts(observed), control = control))
     farrington_cases[[length(farrington_cases) + 1]] <- list(
       data = data_name, config = config_name, control = farrington_configs[[config_name]],
       range = farrington_range,
-      upperbound = fit@upperbound, alarm = fit@alarm * 1,
-      expected = fit@control$expected, score = fit@control$score, pvalue = fit@control$pvalue,
-      phi = fit@control$phiVector, trend = fit@control$trend,
-      trend_coefficient = fit@control$trendVector, mu0 = fit@control$mu0Vector
+      upperbound = res@upperbound, alarm = res@alarm * 1,
+      expected = res@control$expected, score = res@control$score, pvalue = res@control$pvalue,
+      phi = res@control$phiVector, trend = res@control$trend,
+      trend_coefficient = res@control$trendVector, mu0 = res@control$mu0Vector
     )
   }
 }
 # population offset
 for (config_name in c("default", "noufaily")) {
   control <- modifyList(farrington_configs[[config_name]], list(range = farrington_range, populationOffset = TRUE))
-  fit <- suppressWarnings(farringtonFlexible(make_sts(datasets$population, population), control = control))
+  res <- suppressWarnings(farringtonFlexible(make_sts(datasets$population, population), control = control))
   farrington_cases[[length(farrington_cases) + 1]] <- list(
     data = "population", config = paste0(config_name, "_population_offset"),
     control = modifyList(farrington_configs[[config_name]], list(populationOffset = TRUE)),
     range = farrington_range,
-    upperbound = fit@upperbound, alarm = fit@alarm * 1,
-    expected = fit@control$expected, score = fit@control$score, pvalue = fit@control$pvalue,
-    phi = fit@control$phiVector, trend = fit@control$trend,
-    trend_coefficient = fit@control$trendVector, mu0 = fit@control$mu0Vector
+    upperbound = res@upperbound, alarm = res@alarm * 1,
+    expected = res@control$expected, score = res@control$score, pvalue = res@control$pvalue,
+    phi = res@control$phiVector, trend = res@control$trend,
+    trend_coefficient = res@control$trendVector, mu0 = res@control$mu0Vector
   )
 }
 
@@ -118,10 +122,10 @@ ears_cases <- list()
 for (data_name in names(datasets)) {
   for (config_name in names(ears_configs)) {
     control <- modifyList(ears_configs[[config_name]], list(range = eval_range))
-    fit <- earsC(make_sts(datasets[[data_name]]), control = control)
+    res <- earsC(make_sts(datasets[[data_name]]), control = control)
     ears_cases[[length(ears_cases) + 1]] <- list(
       data = data_name, config = config_name, control = ears_configs[[config_name]], range = eval_range,
-      upperbound = fit@upperbound, alarm = fit@alarm * 1
+      upperbound = res@upperbound, alarm = res@alarm * 1
     )
   }
 }
@@ -134,7 +138,7 @@ cusum_configs <- list(
   standard_fixed_m = list(m = 8)
 )
 cusum_cases <- list()
-for (data_name in setdiff(names(datasets), "missing")) {
+for (data_name in setdiff(names(datasets), c("missing", "recent_start"))) {
   observed <- datasets[[data_name]]
   for (config_name in names(cusum_configs)) {
     control <- modifyList(cusum_configs[[config_name]], list(range = eval_range))

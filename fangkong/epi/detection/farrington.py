@@ -42,8 +42,10 @@ model converged, as R does). Without reweighting both modes are identical.
 
 Known limits: reference weeks are found by offsets of ``freq`` time points (R's behaviour for an
 ``sts`` without ``epochAsDate``); R's date mode, which picks the same weekday a calendar year back,
-is not reproduced. If missing counts leave a seasonal level without any observation, R drops that
-column (rank-deficient fit) while we report no result (NaN) for that time point. Where a seasonal
+is not reproduced. If missing counts leave a seasonal level without any observation, R's QR drops
+that column (rank-deficient fit) and predicts at the level absorbed into the intercept when it is the
+current level; we do the same (checked against R on the ``recent_start`` reference data); R fails
+outright when no reference value at all is observed, we return NaN. Where a seasonal
 level holds only zeros its coefficient diverges and R's iteration stops on the deviance criterion
 while the coefficients still move; bounds then agree with R to about 1e-6 relative instead of 1e-12
 (seen in the ``zeros`` reference data).
@@ -154,6 +156,9 @@ def _fit_quasipoisson(
         "work_weight": np.zeros_like(y),
         "linear": np.zeros_like(y),
     }
+    # A level whose reference values are all missing drops out of the model, as R's pivoted QR drops
+    # its all-zero dummy column (an infinite level sum zeroes its coefficient and contributions).
+    observed_levels = by_level((prior > 0).astype(float)) > 0
     converged = np.zeros(n_batch, dtype=bool)
     # Working set: the batch elements still iterating, compacted only when half of them are done
     # (converged elements left in it are computed but no longer recorded).
@@ -167,6 +172,7 @@ def _fit_quasipoisson(
         "levels": prior_y_levels,
         "trend": prior_y_trend,
         "dev_old": dev_old,
+        "observed_levels": observed_levels,
     }
     np_errors = np.seterr(divide="ignore", invalid="ignore", over="ignore")
     # preallocated (B, n) buffers, reused every iteration (large temporaries dominate the cost)
@@ -176,7 +182,7 @@ def _fit_quasipoisson(
         weighted_z = np.subtract(linear, 1.0, out=scratch)
         np.multiply(weighted_z, weight, out=weighted_z)
         np.add(weighted_z, work["prior_y"], out=weighted_z)
-        s0 = by_level(weight)
+        s0 = np.where(work["observed_levels"], by_level(weight), np.inf)
         r_levels = by_level(weighted_z)
         new_linear = spare_linear
         if wtime is None:
@@ -236,7 +242,8 @@ def _fit_quasipoisson(
     eta = out["linear"] if offset is None else out["linear"] + offset
     mu = np.exp(eta)
     np.seterr(**np_errors)
-    df_residual = np.sum(prior > 0, axis=-1) - n_levels - (0 if wtime is None else 1)
+    rank = observed_levels.sum(axis=-1) + (0 if wtime is None else 1)
+    df_residual = np.sum(prior > 0, axis=-1) - rank
     with np.errstate(divide="ignore", invalid="ignore"):
         pearson = np.sum(np.where(work_weight > 0, work_weight * ((y - mu) / mu) ** 2, 0.0), axis=-1)
         dispersion = pearson / df_residual
@@ -252,22 +259,23 @@ def _fit_quasipoisson(
         "converged": converged,
         "dispersion": dispersion,
         "df_residual": df_residual,
+        "observed_levels": observed_levels,
         "has_trend": wtime is not None,
     }
 
 
 def _unscaled_variance(fit: dict, wtime: np.ndarray | float, level: np.ndarray | int) -> np.ndarray:
-    """``x' (X'WX)^-1 x`` for design rows (``wtime``, ``level``), from the arrow-shaped inverse.
+    """``x' (X'WX)^-1 x`` for every design row (``wtime`` and ``level`` per row): result (B, n).
 
-    ``level`` is an int (one row: result (B,)) or an array of row levels (result (B, n)).
+    Computed from the arrow-shaped inverse; rows of a dropped (unobserved) level get their own,
+    unused, value.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         s0 = fit["level_sum"][:, level]
         variance = 1.0 / s0
         if fit["has_trend"]:
             centre = fit["level_trend_sum"][:, level] / s0
-            schur = fit["schur"] if np.ndim(level) == 0 else fit["schur"][:, None]
-            variance = variance + (wtime - centre) ** 2 / schur
+            variance = variance + (wtime - centre) ** 2 / fit["schur"][:, None]
     return variance
 
 
@@ -282,7 +290,7 @@ def _anscombe_weights(fit, wtime, level_of_row, y_two_thirds, present, phi, thre
         residual = residual / np.sqrt(phi[:, None] * (1.0 - hat))
         large = present & (residual > threshold)
         inverse_square = np.where(large, residual**-2.0, 1.0)
-    gamma = present.sum(axis=-1) / np.sum(np.where(present, inverse_square, 0.0), axis=-1)
+        gamma = present.sum(axis=-1) / np.sum(np.where(present, inverse_square, 0.0), axis=-1)
     return np.where(present, gamma[:, None] * inverse_square, 0.0)
 
 
@@ -340,12 +348,27 @@ def _fit_farrington_model(
 
 
 def _predict(fit: dict, wtime_now: float, level_now: int, offset_now: np.ndarray | None):
-    """Linear predictor at (``wtime_now``, ``level_now``) and its standard error (as R's predict.glm)."""
-    eta = fit["beta_levels"][:, level_now] + fit["beta_trend"] * wtime_now
+    """Linear predictor at (``wtime_now``, ``level_now``) and its standard error (as R's predict.glm).
+
+    Where the prediction's level has no observed reference value, R predicts from the rank-deficient
+    fit with that level's coefficient missing, i.e. at the level absorbed into the intercept: the
+    first level if observed, else the last observed one (pivoted out of R's QR). We do the same.
+    """
+    observed = fit["observed_levels"]
+    n_levels = observed.shape[1]
+    fallback = np.where(observed[:, 0], 0, n_levels - 1 - np.argmax(observed[:, ::-1], axis=1))
+    level = np.where(observed[:, level_now], level_now, fallback)
+    batch = np.arange(level.size)
+    eta = fit["beta_levels"][batch, level] + fit["beta_trend"] * wtime_now
     if offset_now is not None:
         eta = eta + offset_now
-    variance = _unscaled_variance(fit, wtime_now, level_now) * fit["dispersion"]
-    return eta, np.sqrt(variance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s0 = fit["level_sum"][batch, level]
+        variance = 1.0 / s0
+        if fit["has_trend"]:
+            centre = fit["level_trend_sum"][batch, level] / s0
+            variance = variance + (wtime_now - centre) ** 2 / fit["schur"]
+    return eta, np.sqrt(variance * fit["dispersion"])
 
 
 def _threshold_delta(mu0, se_mu0, phi, y, alpha, exponent):

@@ -83,7 +83,13 @@ def test_fixtures_cover_every_threshold_method_trend_and_seasonal_factors():
     assert {c.get("trend", True) for c in controls} == {True, False}
     assert {c.get("noPeriods", 1) for c in controls} >= {1, 4, 10}
     assert any(c.get("populationOffset") for c in controls)
-    assert {case["data"] for case in CASES} >= {"zeros", "missing", "overdispersed", "underdispersed"}
+    assert {case["data"] for case in CASES} >= {
+        "zeros",
+        "missing",
+        "recent_start",
+        "overdispersed",
+        "underdispersed",
+    }
     # and R kept a trend in some runs and raised alarms in some runs
     assert any(np.nansum(ref.as_array(case["trend"])) > 0 for case in CASES)
     assert any(ref.r_alarm(case).any() for case in CASES)
@@ -203,3 +209,18 @@ def test_population_carried_by_a_series_object_is_used_for_the_offset():
     assert ref.relative_difference(result.upperbound, ref.as_array(case["upperbound"])) < 1e-6
     plain = farrington_flexible(series, timepoints=ref.timepoints(case), r_compat=True)
     assert not np.allclose(plain.expected, result.expected, equal_nan=True)
+
+
+def test_no_observed_reference_value_gives_no_result():
+    # given a unit whose reference weeks are all missing (R's glm fails outright here)
+    observed = ref.dataset("poisson").copy()
+    observed[:-20, 0] = np.nan
+    # when evaluated at the last week
+    result = farrington_flexible(observed, timepoints=[373])
+    # then that unit has no bound and no alarm, and the other units are unaffected
+    assert np.isnan(result.upperbound[0, 0]) and not result.alarm[0, 0]
+    np.testing.assert_allclose(
+        result.upperbound[0, 1:],
+        farrington_flexible(ref.dataset("poisson")[:, 1:], timepoints=[373]).upperbound[0],
+        rtol=1e-12,
+    )
