@@ -33,4 +33,11 @@ def _surveillance(actor) -> str:
     return load_demo_surveillance(scenario, tree, actor)
 
 
-DEMO_LOADERS = [_persons, _surveillance]
+def _cases(actor) -> str:
+    from fangkong.cases.demo import load_cases
+
+    scenario, tree = demo_scenario()
+    return load_cases(scenario, tree, actor)
+
+
+DEMO_LOADERS = [_persons, _surveillance, _cases]

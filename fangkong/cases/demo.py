@@ -1,0 +1,163 @@
+"""The demo's cases, contacts and clusters, from the simulator's outbreak (``fangkong.demo.demo_scenario``).
+
+Cases take the persons ``fangkong.persons.demo`` registered for them (found again by citizen ID);
+contacts get synthetic identities registered through ``persons_import`` — except contacts who became a
+case, who are that case's person. Rows are bulk-created (the scenario is already consistent), with the
+test schedule of the protocol version in force on each listing day; chains of three or more linked
+cases become clusters. One audit event records the load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from fangkong.audit.models import AuditEvent
+from fangkong.audit.services import audit_record
+from fangkong.cases.models import Case, ClassificationChange, Cluster, Contact, ContactStatus, Disease
+from fangkong.cases.selectors import city_code
+from fangkong.epi.chains import build_chain_index
+from fangkong.epi.simulate import DETECTION_ROUTES
+from fangkong.epi.simulate.places import place_names
+from fangkong.persons import protection
+from fangkong.persons.demo import synthetic_identities
+from fangkong.persons.models import Person
+from fangkong.persons.services import CITIZEN_ID, persons_import
+from fangkong.protocols.models import ProtocolVersion
+
+CASE_PERSON_SEED = 20220317  # the seed fangkong.persons.demo.load_case_persons uses
+CONTACT_PERSON_SEED = 20220318
+MIN_CLUSTER = 3
+
+
+def _moment(start: dt.date, day: int, hour: int, tz) -> dt.datetime:
+    return dt.datetime.combine(start + dt.timedelta(days=int(day)), dt.time(hour), tz)
+
+
+def _persons_by_hash(identities: list[dict]) -> list[int | None]:
+    hashes = [protection.keyed_hash(p["citizen_id"], CITIZEN_ID) for p in identities]
+    found = dict(Person.objects.filter(citizen_id_hash__in=set(hashes)).values_list("citizen_id_hash", "pk"))
+    return [found.get(h) for h in hashes]
+
+
+@transaction.atomic
+def load_cases(scenario, tree, actor) -> str:
+    if Case.objects.filter(case_no__startswith="SIM-").exists():
+        return "demo cases: already loaded"
+    tz = timezone.get_current_timezone()
+    start = scenario.params.start_date
+    as_of = scenario.dates[-1] if len(scenario.dates) else dt.date.today()
+    cases, contacts = scenario.cases, scenario.contacts
+    codes = tree.codes.astype(str)
+    covid = Disease.objects.get(code="covid-19")
+    hours = covid.statuses.filter(effective_from__lte=start).order_by("-effective_from").first().reporting_hours
+
+    # --- cases -------------------------------------------------------------------------------------------
+    case_regions = [codes[r] for r in cases.region]
+    case_person = _persons_by_hash(synthetic_identities(case_regions, seed=CASE_PERSON_SEED, as_of=as_of))
+    if any(p is None for p in case_person):
+        raise RuntimeError("demo case persons are missing: run the persons loader first")
+    ports = place_names(tree, scenario.places)
+    rows = []
+    for i in range(cases.n):
+        reported = _moment(start, cases.report_day[i], 8 + i % 4, tz)
+        # One report in 25 is made three hours after diagnosis: late for a disease managed as class A.
+        diagnosed = reported - dt.timedelta(hours=3 if i % 25 == 7 else 1)
+        imported = bool(cases.imported[i])
+        rows.append(Case(
+            case_no=f"SIM-{i:06d}", person_id=case_person[i], disease=covid,
+            classification="asymptomatic" if cases.asymptomatic[i] else "confirmed",
+            onset_date=start + dt.timedelta(days=int(cases.onset_day[i])) if cases.onset_day[i] >= 0 else None,
+            sampling_date=start + dt.timedelta(days=int(cases.sampling_day[i])) if cases.sampling_day[i] >= 0 else None,
+            diagnosed_at=diagnosed, reported_at=reported, report_date=reported.date(),
+            report_deadline=diagnosed + dt.timedelta(hours=hours),
+            reported_late=reported > diagnosed + dt.timedelta(hours=hours),
+            detection_route=DETECTION_ROUTES[int(cases.route[i])], imported=imported,
+            origin=str(ports[cases.port[i]]) if imported and cases.port[i] >= 0 else ("境外" if imported else ""),
+            severity="none" if cases.asymptomatic[i] else ("severe" if i % 97 == 0 else "mild"),
+            outcome="recovered" if cases.report_day[i] < len(scenario.dates) - 21 else "under_treatment",
+            residence_region_id=case_regions[i], report_region_id=case_regions[i], created_by=actor,
+        ))
+    Case.objects.bulk_create(rows, batch_size=1000)
+    pk_of = np.array([c.pk for c in rows], dtype=np.int64)
+    linked = np.flatnonzero(cases.infector_case >= 0)
+    for i in linked:
+        rows[i].infector_id = int(pk_of[cases.infector_case[i]])
+    Case.objects.bulk_update([rows[i] for i in linked], ["infector"], batch_size=1000)
+    ClassificationChange.objects.bulk_create(
+        [ClassificationChange(case=c, classification=c.classification, changed_at=c.reported_at, changed_by=actor)
+         for c in rows], batch_size=2000)
+
+    # --- clusters: chains of linked cases ------------------------------------------------------------------
+    index = build_chain_index(np.arange(cases.n), cases.infector_case[linked], linked)
+    clusters, members = [], []
+    for c in np.flatnonzero(index.chain_sizes >= MIN_CLUSTER):
+        ids = index.case_ids[index.members[index.offsets[c]:index.offsets[c + 1]]]
+        root = int(ids[0])
+        city = city_code(case_regions[root])
+        clusters.append(Cluster(name=f"{tree.names_zh[list(codes).index(city)] if city in codes else city}"
+                                     f"聚集性疫情 {rows[root].case_no}", region_id=city,
+                                external_id=f"SIM-chain-{root}"))
+        members.append(ids)
+    Cluster.objects.bulk_create(clusters)
+    clustered = []
+    for cluster, ids in zip(clusters, members, strict=True):
+        for i in ids:
+            rows[i].cluster_id = cluster.pk
+            clustered.append(rows[i])
+    Case.objects.bulk_update(clustered, ["cluster"], batch_size=1000)
+
+    # --- contacts ------------------------------------------------------------------------------------------
+    case_of_infection = {int(inf): i for i, inf in enumerate(cases.infection)}
+    became = np.array([case_of_infection.get(int(inf), -1) if inf >= 0 else -1 for inf in contacts.infection])
+    converted_first = {}
+    for j in np.flatnonzero(became >= 0):
+        converted_first.setdefault(int(became[j]), int(j))
+    contact_regions = [codes[r] for r in contacts.region]
+    need = [j for j in range(contacts.n) if became[j] < 0]
+    identities = synthetic_identities([contact_regions[j] for j in need], seed=CONTACT_PERSON_SEED, as_of=as_of)
+    persons_import(actor=actor, rows=identities, source="demo scenario contacts")
+    person_of = dict(zip(need, _persons_by_hash(identities), strict=True))
+    protocols = list(ProtocolVersion.objects.order_by("-effective_from"))
+    end_day = len(scenario.dates)
+    krows = []
+    for j in range(contacts.n):
+        listed = _moment(start, contacts.listed_day[j], 14 + j % 6, tz)
+        q_day = int(contacts.quarantine_day[j])
+        quarantined = None
+        if q_day >= 0:
+            quarantined = _moment(start, q_day, 20 if q_day == contacts.listed_day[j] else 10, tz)
+            quarantined = max(quarantined, listed)
+        protocol = next(p for p in protocols if p.effective_from <= listed.date())
+        category = "close" if contacts.category[j] == 1 else "secondary"
+        begin = (quarantined or listed).date()
+        release = protocol.management_end(category, begin)
+        case_index = int(became[j])
+        if case_index >= 0 and converted_first.get(case_index) == j:
+            status, converted = ContactStatus.CONVERTED, int(pk_of[case_index])
+        else:
+            status, converted = (ContactStatus.RELEASED if release and (release - start).days <= end_day
+                                 else ContactStatus.QUARANTINED if quarantined else ContactStatus.LISTED), None
+        exposure = start + dt.timedelta(days=int(contacts.exposure_day[j])) if contacts.exposure_day[j] >= 0 else None
+        krows.append(Contact(
+            contact_no=f"SIM-K{j:07d}",
+            person_id=person_of.get(j) or case_person[case_index],
+            region_id=contact_regions[j], category=category, source_case_id=int(pk_of[contacts.case[j]]),
+            exposure_type=("household", "workplace", "social", "transport", "spacetime")[j % 5],
+            exposure_start=exposure, exposure_end=exposure, listed_at=listed, quarantined_at=quarantined,
+            quarantine_place=f"集中隔离点{1 + j % 40}号" if quarantined else "", protocol=protocol,
+            test_schedule=protocol.test_schedule(category, begin), release_due=release, status=status,
+            converted_case_id=converted,
+        ))
+    # Close contacts first, so that contacts of close contacts are created already pointing at them.
+    via = contacts.via_contact
+    Contact.objects.bulk_create([krows[j] for j in range(contacts.n) if via[j] < 0], batch_size=2000)
+    for j in np.flatnonzero(via >= 0):
+        krows[j].via_contact_id = krows[int(via[j])].pk
+    Contact.objects.bulk_create([krows[j] for j in range(contacts.n) if via[j] >= 0], batch_size=2000)
+    audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="cases.case", object_id="demo scenario",
+                 detail={"cases": len(rows), "contacts": len(krows), "clusters": len(clusters)})
+    return f"demo cases: {len(rows)} cases, {len(krows)} contacts, {len(clusters)} clusters"
