@@ -46,7 +46,7 @@ from fangkong.surveillance.models import (
     SentinelSite,
     Signal,
 )
-from fangkong.surveillance.series import load_matrix
+from fangkong.surveillance.series import aggregate, load_site_matrix
 
 MAX_COUNT = 10_000_000
 IMPORT_MAX_ROWS = 2_000_000
@@ -366,21 +366,28 @@ class DetectionSummary:
 OPEN_STATUSES = (AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.INVESTIGATING, AlertStatus.CONFIRMED)
 
 
-def _run_config(config: DetectionConfig, first: dt.date, last: dt.date) -> list[tuple]:
-    """(unit key, region, site, day, observed, threshold) of every alarm of ``config`` in the period."""
-    history = detectors.history_needed(config.method, config.parameters)
-    window_first = first - dt.timedelta(days=history)
-    matrix = load_matrix(indicator_id=config.indicator_id, level=config.level, first=window_first, last=last)
-    if not matrix.unit_keys:
-        return []
-    timepoints = np.arange(history, matrix.n_days)
-    upper, alarm = detectors.run_method(config.method, config.parameters, matrix.counts, timepoints)
-    rows, cols = np.nonzero(alarm)
-    return [
-        (matrix.unit_keys[u], matrix.unit_regions[u], matrix.unit_sites[u], matrix.day(int(timepoints[r])),
-         float(matrix.counts[timepoints[r], u]), None if np.isnan(upper[r, u]) else float(upper[r, u]))
-        for r, u in zip(rows.tolist(), cols.tolist(), strict=True)
-    ]
+def _run_indicator(configs: list[DetectionConfig], first: dt.date, last: dt.date) -> dict[int, list[tuple]]:
+    """Alarms of each configuration of one indicator in the period, reading the reports once:
+    config id -> [(unit key, region, site, day, observed, threshold)]."""
+    histories = {c.pk: detectors.history_needed(c.method, c.parameters) for c in configs}
+    window_first = first - dt.timedelta(days=max(histories.values()))
+    sites = load_site_matrix(indicator_id=configs[0].indicator_id, first=window_first, last=last)
+    found: dict[int, list[tuple]] = {}
+    for config in configs:
+        matrix = aggregate(sites, config.level)
+        if not matrix.unit_keys:
+            found[config.pk] = []
+            continue
+        start = (first - window_first).days
+        timepoints = np.arange(start, matrix.n_days)
+        upper, alarm = detectors.run_method(config.method, config.parameters, matrix.counts, timepoints)
+        rows, cols = np.nonzero(alarm)
+        found[config.pk] = [
+            (matrix.unit_keys[u], matrix.unit_regions[u], matrix.unit_sites[u], matrix.day(int(timepoints[r])),
+             float(matrix.counts[timepoints[r], u]), None if np.isnan(upper[r, u]) else float(upper[r, u]))
+            for r, u in zip(rows.tolist(), cols.tolist(), strict=True)
+        ]
+    return found
 
 
 def _group_into_alerts(config: DetectionConfig, alarms: list[tuple], *, raised_at) -> tuple[int, int]:
@@ -437,6 +444,7 @@ def detection_run(*, first: dt.date, last: dt.date | None = None, actor=None, le
 
     Idempotent: a unit × indicator × day already signalled is skipped, so running a day twice, or a
     backfill over days already run, creates no second signal. Each configuration commits on its own.
+    The reports of each indicator are read once and aggregated to every configured level.
     ``raised_at(day)`` gives the time an alert is raised (default: now; a backfill of the past may say
     when the alert would have been raised).
     """
@@ -450,13 +458,17 @@ def detection_run(*, first: dt.date, last: dt.date | None = None, actor=None, le
     if indicators:
         configs = configs.filter(indicator__code__in=indicators)
     total_signals = total_alerts = n_configs = 0
+    by_indicator: dict[int, list[DetectionConfig]] = {}
     for config in configs:
-        alarms = _run_config(config, first, last)
-        with transaction.atomic():
-            signals, alerts = _group_into_alerts(config, alarms, raised_at=raised_at or _raised_now)
-        total_signals += signals
-        total_alerts += alerts
-        n_configs += 1
+        by_indicator.setdefault(config.indicator_id, []).append(config)
+    for group in by_indicator.values():
+        alarms = _run_indicator(group, first, last)
+        for config in group:
+            with transaction.atomic():
+                signals, alerts = _group_into_alerts(config, alarms[config.pk], raised_at=raised_at or _raised_now)
+            total_signals += signals
+            total_alerts += alerts
+            n_configs += 1
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, object_type="surveillance.detectionrun",
                  object_id=f"{first}..{last}", detail={"configs": n_configs, "signals": total_signals,
                                                        "alerts": total_alerts,
