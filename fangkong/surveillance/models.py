@@ -231,6 +231,7 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["unit_key", "indicator", "last_day"], name="alert_unit_last"),
             models.Index(fields=["region", "first_day"], name="alert_region_first"),
+            models.Index(fields=["-last_day", "-id"], name="alert_recent"),
         ]
 
     def __str__(self) -> str:

@@ -409,29 +409,30 @@ def _group_into_alerts(config: DetectionConfig, alarms: list[tuple], *, raised_a
                                       status__in=OPEN_STATUSES).order_by("first_day"):
         open_alerts.setdefault(alert.unit_key, []).append(alert)
     touched: dict[int, Alert] = {}
-    created_alerts = 0
+    fresh: list[Alert] = []
     signals = []
     for unit_key, region_code, site_id, day, observed, threshold in alarms:
         alert = next((a for a in open_alerts.get(unit_key, ())
                       if a.first_day - dt.timedelta(days=1) <= day <= a.last_day + dt.timedelta(days=1)), None)
         if alert is None:
-            alert = Alert.objects.create(
-                level=config.level, region_id=region_code, site_id=site_id, unit_key=unit_key,
-                indicator_id=config.indicator_id, method=config.method, first_day=day, last_day=day, days=0,
-                peak_observed=observed, raised_at=raised_at(day),
-            )
-            created_alerts += 1
+            alert = Alert(level=config.level, region_id=region_code, site_id=site_id, unit_key=unit_key,
+                          indicator_id=config.indicator_id, method=config.method, first_day=day, last_day=day,
+                          days=0, peak_observed=observed, raised_at=raised_at(day))
+            fresh.append(alert)
             open_alerts.setdefault(unit_key, []).append(alert)
+        elif alert.pk is not None:
+            touched[alert.pk] = alert
         alert.first_day, alert.last_day = min(alert.first_day, day), max(alert.last_day, day)
         alert.days += 1
         alert.peak_observed = max(alert.peak_observed, observed)
-        touched[alert.pk] = alert
         signals.append(Signal(alert=alert, level=config.level, region_id=region_code, unit_key=unit_key,
                               indicator_id=config.indicator_id, day=day, observed=observed, threshold=threshold,
                               method=config.method))
+    Alert.objects.bulk_create(fresh, batch_size=2000)  # primary keys come back (PostgreSQL, SQLite >= 3.35)
     Signal.objects.bulk_create(signals, batch_size=2000)
-    Alert.objects.bulk_update(list(touched.values()), ["first_day", "last_day", "days", "peak_observed"])
-    return len(signals), created_alerts
+    Alert.objects.bulk_update(list(touched.values()), ["first_day", "last_day", "days", "peak_observed"],
+                              batch_size=1000)
+    return len(signals), len(fresh)
 
 
 def _raised_now(_day):
