@@ -27,7 +27,7 @@
         tooltip: {}, legend: [{ data: categories.map(function (c) { return c.name; }), bottom: 0 }],
         series: [{ type: "graph", layout: "force", roam: true, draggable: true, data: nodes,
                    links: data.links, categories: categories, edgeSymbol: ["none", "arrow"],
-                   force: { repulsion: 60, edgeLength: 30 }, label: { show: nodes.length < 80, position: "right" } }]
+                   force: { repulsion: 160, edgeLength: [40, 110], gravity: 0.08 }, label: { show: nodes.length < 80, position: "right" } }]
       });
     });
   });
