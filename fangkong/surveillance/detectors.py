@@ -13,6 +13,7 @@ names in snake_case), plus two of ours that every method understands:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,8 +124,14 @@ def run_method(method: str, params: dict, counts: np.ndarray, timepoints: np.nda
         alarm = np.zeros(upper.shape, dtype=bool)
         for row, t in enumerate(timepoints):  # reference mean from the days before each evaluated day
             window = counts[t - reference: t + 1]
-            result = spec.function(window, timepoints=[reference], **kwargs)
-            upper[row], alarm[row] = result.upperbound[0], result.alarm[0]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a unit with no report in the window
+                mean = np.nanmean(window[:reference], axis=0)
+            usable = ~np.isnan(mean) & (mean > 0) & ~np.isnan(window[-1])
+            if not usable.any():
+                continue
+            result = spec.function(window[:, usable], timepoints=[reference], m=mean[usable], **kwargs)
+            upper[row, usable], alarm[row, usable] = result.upperbound[0], result.alarm[0]
     else:
         result = spec.function(counts, timepoints=timepoints, **spec.fixed, **kwargs)
         upper, alarm = result.upperbound, result.alarm
