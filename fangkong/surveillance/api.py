@@ -31,11 +31,13 @@ from fangkong.surveillance import selectors
 from fangkong.surveillance.models import AlertStatus, DetectionConfig
 from fangkong.surveillance.services import (
     StaleAlertError,
+    alert_open_cluster,
     alert_transition,
     detection_config_update,
     parse_report_file,
     report_submit,
     reports_import,
+    response_target_set,
 )
 
 
@@ -162,6 +164,7 @@ class AlertSerializer(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     verified_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    cluster = serializers.IntegerField(source="cluster_id", allow_null=True)
     version = serializers.IntegerField()
 
 
@@ -226,6 +229,12 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         except StaleAlertError as exc:
             return Response(error_body("conflict", str(exc)), status=status.HTTP_409_CONFLICT)
         return Response(AlertSerializer(alert).data)
+
+    @extend_schema(request=None, responses=dict)
+    @action(detail=True, methods=["post"], url_path="open-cluster")
+    def open_cluster(self, request, pk=None, **kwargs):
+        cluster = alert_open_cluster(actor=request.user, alert=self.get_object(), request=request)
+        return Response({"cluster": cluster.pk, "name": cluster.name})
 
     @extend_schema(responses=dict)
     @action(detail=True, methods=["get"])
@@ -333,3 +342,31 @@ class ReportingView(APIView):
             "sites": [{"site": s.site.code, "name": s.site.name, "region": s.site.region_id, "expected": s.expected,
                        "received": s.received, "missing": s.missing, "late": s.late} for s in summary.sites],
         })
+
+
+class ResponseTargetInputSerializer(serializers.Serializer):
+    region = serializers.CharField(max_length=12)
+    acknowledge_hours = serializers.FloatField()
+    verify_hours = serializers.FloatField()
+    response_rate = serializers.FloatField()
+
+
+class ResponseTargetView(APIView):
+    """The response targets in force for a region (``?region=``); ``POST`` sets them for a region and below
+    (``surveillance.configure`` there)."""
+
+    fangkong_access = REGION_SCOPED
+
+    @extend_schema(responses=dict)
+    def get(self, request, *args, **kwargs):
+        region, _first, _last = period_and_region(request.user, request.query_params, default_days=1)
+        return Response({"region": region.code, **selectors.response_target_for(region.code)})
+
+    @extend_schema(request=ResponseTargetInputSerializer, responses=dict)
+    def post(self, request, *args, **kwargs):
+        data = ResponseTargetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        region = region_selectors.region_get(user=request.user, code=values.pop("region"))
+        response_target_set(actor=request.user, region=region, request=request, **values)
+        return Response({"region": region.code, **selectors.response_target_for(region.code)})

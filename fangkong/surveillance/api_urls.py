@@ -17,5 +17,6 @@ app_name = "surveillance-api"
 urlpatterns = [
     path("surveillance/timeliness/", api.TimelinessView.as_view(), name="timeliness"),
     path("surveillance/reporting/", api.ReportingView.as_view(), name="reporting"),
+    path("surveillance/response-target/", api.ResponseTargetView.as_view(), name="response-target"),
     path("", include(router.urls)),
 ]

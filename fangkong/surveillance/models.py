@@ -222,6 +222,8 @@ class Alert(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="+", verbose_name=_("closed by"))
+    cluster = models.ForeignKey("cases.Cluster", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("cluster opened"))
     version = models.PositiveIntegerField(default=0, editable=False)  # optimistic locking of transitions
 
     class Meta:

@@ -531,6 +531,24 @@ def alert_transition(*, actor, alert: Alert, to_status: str, note: str = "", ver
     return locked
 
 
+@transaction.atomic
+def alert_open_cluster(*, actor, alert: Alert, request=None):
+    """Open a cluster investigation (``fangkong.cases``) for a confirmed alert; the same one when asked again."""
+    from fangkong.cases.services import cluster_create
+
+    locked = Alert.objects.select_for_update().select_related("region", "indicator").get(pk=alert.pk)
+    if locked.outcome != AlertStatus.CONFIRMED:
+        raise ValidationError({"status": [_("Only a confirmed outbreak opens a cluster investigation.")]})
+    if locked.cluster_id:
+        return locked.cluster
+    name = f"{locked.region.name_zh}{locked.indicator.name_zh}哨点预警 {locked.first_day:%Y-%m-%d}"
+    cluster = cluster_create(actor=actor, name=name, region=locked.region_id, request=request)
+    Alert.objects.filter(pk=locked.pk).update(cluster=cluster, version=F("version") + 1)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.region_id,
+                 request=request, detail={"cluster": cluster.pk})
+    return cluster
+
+
 # ------------------------------------------------------------------------------------ catalogue
 
 #: The standard indicators (code, name zh, name en, unit zh, unit en, denominator zh, denominator en).

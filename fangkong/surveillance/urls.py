@@ -10,6 +10,7 @@ urlpatterns = [
     path("report/", views.report_form, name="report"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert-detail"),
     path("alerts/<int:alert_id>/transition/", views.alert_transition_fragment, name="alert-transition"),
+    path("alerts/<int:alert_id>/cluster/", views.alert_cluster, name="alert-cluster"),
     path("alerts/<int:alert_id>/series.json", views.alert_series, name="alert-series"),
     path("timeliness/", views.timeliness, name="timeliness"),
     path("reporting/", views.reporting, name="reporting"),

@@ -29,6 +29,7 @@ from fangkong.surveillance.models import AlertStatus, Level
 from fangkong.surveillance.services import (
     TRANSITIONS,
     StaleAlertError,
+    alert_open_cluster,
     alert_transition,
     parse_report_file,
     report_submit,
@@ -143,7 +144,9 @@ def _lifecycle_context(request, alert, error: str = "") -> dict:
     allowed = can(request.user, Capability.SIGNAL_RESPOND, alert.region_id)
     actions = [(to, ACTION_LABELS[to]) for to in TRANSITIONS.get(alert.status, ())] if allowed else []
     return {"alert": alert, "actions": actions, "lifecycle_error": error,
-            "transitions": alert.transitions.select_related("by").all()}
+            "transitions": alert.transitions.select_related("by").all(),
+            "can_open_cluster": alert.outcome == AlertStatus.CONFIRMED and not alert.cluster_id
+            and can(request.user, Capability.CASE_WRITE, alert.region_id)}
 
 
 @region_scoped
@@ -177,6 +180,20 @@ def alert_transition_fragment(request, alert_id: int):
             messages.error(request, error)
         return redirect("surveillance:alert-detail", alert_id=alert.pk)
     return render(request, "surveillance/_lifecycle.html", _lifecycle_context(request, alert, error), status=status)
+
+
+@region_scoped
+@require_POST
+def alert_cluster(request, alert_id: int):
+    """Open a cluster investigation for a confirmed alert, then show it in the cases module."""
+    alert = selectors.alert_get(user=request.user, alert_id=alert_id)
+    try:
+        cluster = alert_open_cluster(actor=request.user, alert=alert, request=request)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("surveillance:alert-detail", alert_id=alert.pk)
+    messages.success(request, _("Cluster investigation opened."))
+    return redirect("cases:cluster-detail", cluster_id=cluster.pk)
 
 
 @region_scoped

@@ -273,3 +273,51 @@ def test_detection_config_api(client, province_commander, shenzhen_epi, indicato
     assert bad.status_code == 400
     config.refresh_from_db()
     assert config.parameters == {"baseline": 14, "alpha": 0.01}
+
+
+def test_a_confirmed_alert_opens_one_cluster_investigation(client, futian_commander, alerts):
+    from fangkong.cases.models import Cluster
+    from fangkong.surveillance.services import alert_transition
+
+    futian = alerts["futian"]
+    client.force_login(futian_commander)
+    url = reverse("surveillance:alert-cluster", args=[futian.pk])
+    assert client.post(url).status_code == 302  # not confirmed yet: back to the alert, nothing opened
+    assert not Cluster.objects.exists()
+    for status in ("acknowledged", "investigating", "confirmed"):
+        futian = alert_transition(actor=futian_commander, alert=futian, to_status=status)
+    page = client.get(reverse("surveillance:alert-detail", args=[futian.pk])).content.decode()
+    assert url in page
+    response = client.post(url)
+    cluster = Cluster.objects.get()
+    assert response.url == reverse("cases:cluster-detail", args=[cluster.pk])
+    assert cluster.region_id == "440304" and "福田" in cluster.name
+    again = client.post(reverse("surveillance-api:alert-open-cluster", args=[futian.pk]))
+    assert again.json()["cluster"] == cluster.pk and Cluster.objects.count() == 1
+
+
+def test_another_countys_alert_opens_no_cluster(client, futian_commander, alerts):
+    from fangkong.cases.models import Cluster
+
+    client.force_login(futian_commander)
+    assert client.post(reverse("surveillance:alert-cluster", args=[alerts["luohu"].pk])).status_code == 404
+    assert not Cluster.objects.exists()
+
+
+def test_response_targets_are_set_where_allowed_and_used(client, province_commander, shenzhen_epi, guangzhou_epi,
+                                                         alerts):
+    from fangkong.surveillance.models import ResponseTarget
+
+    url = reverse("surveillance-api:response-target")
+    body = {"region": "440300", "acknowledge_hours": 1, "verify_hours": 12, "response_rate": 0.99}
+    client.force_login(guangzhou_epi)
+    assert client.post(url, body).status_code == 404
+    client.force_login(shenzhen_epi)  # a city epidemiologist: may configure in its city
+    assert client.post(url, {**body, "response_rate": 2}).status_code == 400
+    assert not ResponseTarget.objects.exists()
+    assert client.post(url, body).json()["acknowledge_hours"] == 1
+    assert client.get(url, {"region": "440304"}).json()["verify_hours"] == 12  # inherited by the county
+    client.force_login(province_commander)
+    assert client.get(url, {"region": "440100"}).json()["acknowledge_hours"] == 2.0  # the default elsewhere
+    data = client.get(reverse("surveillance-api:timeliness"), {"region": "440300"}).json()
+    assert data["target"]["response_rate"] == 0.99
