@@ -173,6 +173,12 @@ def _persons_for(actor, rows: list[tuple[int, _Row]], errors: list[dict]) -> tup
     return {n: known[h] for n, h in hashes.items() if h in known}, created
 
 
+def _report(progress, done: int, total: int, every: int = 1000) -> None:
+    """Call ``progress(done, total)`` every ``every`` rows and at the last one."""
+    if progress is not None and (done % every == 0 or done == total):
+        progress(done, total)
+
+
 def _collect(errors: list[dict], number: int, row: _Row, exc: ValidationError | None = None) -> None:
     for column, message in row.errors:
         errors.append({"row": number, "column": column, "message": str(message)})
@@ -183,7 +189,7 @@ def _collect(errors: list[dict], number: int, row: _Row, exc: ValidationError | 
 
 
 @transaction.atomic
-def cases_import(*, actor, rows: list[dict], source: str = "", request=None) -> ImportOutcome:
+def cases_import(*, actor, rows: list[dict], source: str = "", request=None, progress=None) -> ImportOutcome:
     """Import case rows (``CASE_COLUMNS``); all or nothing; rows with a known case number are skipped."""
     _check_columns(rows, "cases")
     typed = [_Row(r) for r in rows]
@@ -198,7 +204,8 @@ def cases_import(*, actor, rows: list[dict], source: str = "", request=None) -> 
     infector_nos = {r.text("infector_case_no") for _n, r in pending if r.text("infector_case_no")}
     infectors = {c.case_no: c for c in Case.objects.filter(case_no__in=infector_nos)}
     built, numbers, seen = [], [], set()
-    for number, row in pending:
+    for count, (number, row) in enumerate(pending, start=1):
+        _report(progress, count, len(pending))
         case_no = row.text("case_no")
         if not case_no:
             row.errors.append(("case_no", _("Required.")))
@@ -251,7 +258,7 @@ def cases_import(*, actor, rows: list[dict], source: str = "", request=None) -> 
 
 
 @transaction.atomic
-def contacts_import(*, actor, rows: list[dict], source: str = "", request=None) -> ImportOutcome:
+def contacts_import(*, actor, rows: list[dict], source: str = "", request=None, progress=None) -> ImportOutcome:
     """Import contact rows (``CONTACT_COLUMNS``); all or nothing; known contact numbers are skipped."""
     _check_columns(rows, "contacts")
     typed = [_Row(r) for r in rows]
@@ -265,7 +272,8 @@ def contacts_import(*, actor, rows: list[dict], source: str = "", request=None) 
     sources = {c.case_no: c for c in Case.objects.filter(
         case_no__in={r.text("source_case_no") for _n, r in pending})}
     built, seen = [], set()
-    for number, row in pending:
+    for count, (number, row) in enumerate(pending, start=1):
+        _report(progress, count, len(pending))
         contact_no = row.text("contact_no")
         if not contact_no:
             row.errors.append(("contact_no", _("Required.")))

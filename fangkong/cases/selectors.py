@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, in_scope, scoped
-from fangkong.cases.models import Case, Cluster, Contact, ContactCategory, RiskArea
+from fangkong.cases.models import Case, Cluster, Contact, ContactCategory, ImportJob, RiskArea
 from fangkong.epi import chains
 from fangkong.regions.models import Region
 
@@ -160,6 +161,20 @@ def cluster_list(*, user) -> QuerySet[Cluster]:
 
 def cluster_get(*, user, cluster_id) -> Cluster:
     return get_in_scope_or_404(user, Cluster.objects.select_related("region"), "region__code", pk=cluster_id)
+
+
+def import_job_list(*, user) -> QuerySet[ImportJob]:
+    """The user's own import jobs (a job is private to whoever submitted it)."""
+    if not user.is_authenticated:
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(created_by=user).defer("data")
+
+
+def import_job_get(*, user, job_id) -> ImportJob:
+    job = import_job_list(user=user).filter(pk=job_id).first()
+    if job is None:
+        raise Http404("not found")
+    return job
 
 
 def risk_area_list(*, user) -> QuerySet[RiskArea]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.case_new, name="case-new"),
     path("export/", views.case_export, name="case-export"),
     path("import/", views.import_page, name="import"),
+    path("import/<int:job_id>/", views.import_job, name="import-job"),
     path("<int:case_id>/", views.case_detail, name="case-detail"),
     path("<int:case_id>/edit/", views.case_edit, name="case-edit"),
     path("contacts/", views.contact_list, name="contact-list"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.roles import Capability
-from fangkong.cases import exports, imports, selectors, services
+from fangkong.cases import exports, imports, jobs, selectors, services
 from fangkong.cases.api import CASE_FILTERS, CONTACT_FILTERS, _timeliness_region
 from fangkong.cases.models import (
     Classification,
@@ -300,8 +300,9 @@ def risk_area_list(request):
 @region_scoped
 @require_http_methods(["GET", "POST"])
 def import_page(request):
-    """Upload a CSV/XLSX of cases or contacts; the whole file is checked and saved only when every row is
-    valid. ``?template=cases|contacts`` downloads the header row."""
+    """Upload a CSV/XLSX of cases or contacts: it runs as a background job whose page shows the progress;
+    the whole file is checked and saved only when every row is valid. ``?template=cases|contacts``
+    downloads the header row."""
     template = request.GET.get("template", "")
     if template in imports.COLUMNS:
         response = HttpResponse(imports.template_csv(template), content_type="text/csv; charset=utf-8")
@@ -309,20 +310,25 @@ def import_page(request):
         return response
     if not can(request.user, Capability.CASE_WRITE):
         raise PermissionDenied(_("Your role may not import cases or contacts."))
-    errors, outcome, kind = [], None, request.POST.get("kind", "cases")
+    error, kind = "", request.POST.get("kind", "cases")
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None or kind not in imports.COLUMNS:
-            errors = [{"row": 0, "column": "", "message": _("Choose a file and what it holds.")}]
+            error = _("Choose a file and what it holds.")
         elif upload.size > imports.MAX_BYTES:
-            errors = [{"row": 0, "column": "", "message": _("The file is too large.")}]
+            error = _("The file is too large.")
         else:
-            try:
-                rows = imports.read_table(upload.read(), upload.name)
-                run = imports.cases_import if kind == "cases" else imports.contacts_import
-                outcome = run(actor=request.user, rows=rows, source=upload.name, request=request)
-            except imports.ImportRejected as exc:
-                errors = exc.errors
-    return render(request, "cases/import.html", {"errors": errors[:500], "n_errors": len(errors),
-                                                 "outcome": outcome, "kind": kind},
-                  status=400 if errors else 200)
+            job = jobs.import_job_submit(actor=request.user, kind=kind, data=upload.read(), file_name=upload.name,
+                                         request=request)
+            return redirect("cases:import-job", job_id=job.pk)
+    return render(request, "cases/import.html", {
+        "error": error, "kind": kind, "recent": selectors.import_job_list(user=request.user)[:10],
+    }, status=400 if error else 200)
+
+
+@region_scoped
+@require_GET
+def import_job(request, job_id: int):
+    job = selectors.import_job_get(user=request.user, job_id=job_id)
+    template = "cases/_import_job.html" if request.GET.get("fragment") else "cases/import_job.html"
+    return render(request, template, {"job": job, "errors": job.errors[:500]})

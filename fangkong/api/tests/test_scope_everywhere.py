@@ -16,7 +16,7 @@ from django.urls.exceptions import NoReverseMatch
 
 from fangkong.accounts.access import access_policy_of
 from fangkong.accounts.models import Membership, User
-from fangkong.cases.models import Case, Cluster, Contact
+from fangkong.cases.models import Case, Cluster, Contact, ImportJob
 from fangkong.cases.services import cluster_create
 from fangkong.cases.tests.builders import make_case, make_contact
 from fangkong.persons.models import Person
@@ -74,6 +74,8 @@ def shenzhen_data(shenzhen_epi):
     case = make_case(shenzhen_epi, region="440303", person=people[0])
     make_contact(shenzhen_epi, source_case=case, region="440304", person=people[1])
     cluster_create(actor=shenzhen_epi, name="深圳测试聚集", region="440300", cases=[case])
+    ImportJob.objects.create(kind="cases", file_name="深圳导入.csv", data=b"", created_by=shenzhen_epi,
+                             status=ImportJob.Status.FAILED, errors=[{"row": 2, "column": "name", "message": "深圳"}])
     make_shenzhen_surveillance()  # a Futian sentinel site, report and alert (issue 7)
     return people
 
@@ -88,6 +90,7 @@ def url_values(people) -> dict[str, list[str]]:
     return {
         "pk": ids + case_ids + contact_ids + cluster_ids + sentinel_ids, "person_id": ids,
         "case_id": case_ids, "contact_id": contact_ids, "cluster_id": cluster_ids,
+        "job_id": [str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)],
         "alert_id": [str(pk) for pk in Alert.objects.values_list("pk", flat=True)],
         "code": ["440300", "440304", "440000"],
         "slug": ["cases"],

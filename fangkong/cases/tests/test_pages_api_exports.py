@@ -197,6 +197,16 @@ def _import_file(rows: list[dict], columns: list[str]) -> io.BytesIO:
     return data
 
 
+def _upload(client, kind, rows, columns):
+    """Submit an import through the page; the job runs after commit (in-process here); its page is returned."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("cases:import"), {"kind": kind, "file": _import_file(rows, columns)})
+    assert response.status_code == 302
+    return client.get(response["Location"])
+
+
 def test_import_is_row_validated_atomic_and_idempotent(client, dongguan_epi):
     client.force_login(dongguan_epi)
     good = {"case_no": "DG-001", "name": "导入甲", "citizen_id": citizen_id("441900"), "address_region": "441900",
@@ -206,24 +216,43 @@ def test_import_is_row_validated_atomic_and_idempotent(client, dongguan_epi):
              "infector_case_no": "DG-001"}
     bad = {**good, "case_no": "DG-003", "name": "导入丙", "citizen_id": "123", "classification": "maybe",
            "report_region": "440304"}
-    response = client.post(reverse("cases:import"), {"kind": "cases",
-                                                     "file": _import_file([good, child, bad], CASE_COLUMNS)})
-    assert response.status_code == 400
-    errors = {(e["row"], e["column"]) for e in response.context["errors"]}
+    page = _upload(client, "cases", [good, child, bad], CASE_COLUMNS)
+    assert page.context["job"].status == "failed"
+    errors = {(e["row"], e["column"]) for e in page.context["job"].errors}
     assert {(4, "citizen_id"), (4, "classification"), (4, "report_region")} <= errors
     assert not Case.objects.exists()
     for _attempt in range(2):
-        response = client.post(reverse("cases:import"), {"kind": "cases",
-                                                         "file": _import_file([good, child], CASE_COLUMNS)})
-        assert response.status_code == 200
+        page = _upload(client, "cases", [good, child], CASE_COLUMNS)
+        assert page.context["job"].status == "done"
+    assert page.context["job"].existing_count == 2 and page.context["job"].created_count == 0
     assert Case.objects.count() == 2 and Case.objects.get(case_no="DG-002").infector.case_no == "DG-001"
     contact = {"contact_no": "DGK-1", "name": "导入密接", "citizen_id": citizen_id("441900", male=True),
                "address_region": "441900", "category": "close", "source_case_no": "DG-001", "region": "441900",
                "exposure_type": "household", "listed_at": "2022-03-15 12:00", "quarantined_at": "2022-03-15 20:00"}
-    response = client.post(reverse("cases:import"), {"kind": "contacts",
-                                                     "file": _import_file([contact], CONTACT_COLUMNS)})
-    assert response.status_code == 200 and Contact.objects.get().protocol.code == "8th"
+    page = _upload(client, "contacts", [contact], CONTACT_COLUMNS)
+    assert page.context["job"].status == "done" and Contact.objects.get().protocol.code == "8th"
     assert AuditEvent.objects.filter(action="import", object_type__startswith="cases.").count() == 3
+
+
+def test_an_import_job_is_private_to_its_submitter(client, dongguan_epi, shenzhen_epi):
+    client.force_login(dongguan_epi)
+    response = client.post(reverse("cases:import"), {"kind": "cases", "file": _import_file([], CASE_COLUMNS)})
+    client.force_login(shenzhen_epi)
+    assert client.get(response["Location"]).status_code == 404
+
+
+def test_the_command_line_import_reports_progress(dongguan_epi, tmp_path):
+    from django.core.management import call_command
+
+    row = {"case_no": "CLI-1", "name": "命令行", "citizen_id": citizen_id("441900"), "address_region": "441900",
+           "disease": "covid-19", "classification": "confirmed", "diagnosed_at": "2022-03-15 09:00",
+           "reported_at": "2022-03-15 10:00", "detection_route": "screening", "report_region": "441900"}
+    path = tmp_path / "cases.csv"
+    path.write_bytes(_import_file([row], CASE_COLUMNS).getvalue())
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_cases", str(path), "--kind", "cases", "--user", "dg_epi", stdout=out, stderr=err)
+    assert "checked 1 of 1 rows (100%)" in err.getvalue() and "1 created" in out.getvalue()
+    assert Case.objects.get().case_no == "CLI-1"
 
 
 def test_pages_render_for_a_signed_in_user(client, dongguan_epi, outbreak):
