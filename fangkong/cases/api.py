@@ -219,6 +219,19 @@ class ConvertSerializer(serializers.Serializer):
     sampling_date = serializers.DateField(required=False, allow_null=True)
 
 
+class ContactInputSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    source_case = serializers.IntegerField()
+    category = serializers.ChoiceField(choices=["close", "secondary"])
+    region = serializers.CharField(max_length=12)
+    listed_at = serializers.DateTimeField()
+    quarantined_at = serializers.DateTimeField(required=False, allow_null=True)
+    quarantine_place = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    exposure_type = serializers.CharField(default="other")
+    exposure_start = serializers.DateField(required=False, allow_null=True)
+    exposure_end = serializers.DateField(required=False, allow_null=True)
+
+
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Contacts in the caller's scope. Filters: q, category, status, region, source_case, date_from,
     date_to; ``ordering`` = listed, -listed, quarantined, contact_no. ``convert`` turns a contact who tested
@@ -235,6 +248,17 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_object(self):
         return selectors.contact_get(user=self.request.user, contact_id=self.kwargs["pk"])
+
+    @extend_schema(request=ContactInputSerializer, responses={201: ContactOutputSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ContactInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        person = person_selectors.person_get(user=request.user, person_id=fields.pop("person"))
+        source = selectors.case_get(user=request.user, case_id=fields.pop("source_case"))
+        contact = services.contact_register(actor=request.user, request=request, person=person, source_case=source,
+                                            **fields)
+        return Response(ContactOutputSerializer(contact, context={"request": request}).data, status=201)
 
     @extend_schema(request=ContactUpdateSerializer, responses=ContactOutputSerializer)
     def partial_update(self, request, *args, **kwargs):
@@ -286,6 +310,93 @@ class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         cluster = selectors.cluster_get(user=request.user, cluster_id=kwargs["pk"])
         return Response({**ClusterSerializer(cluster).data,
                          "chain": selectors.cluster_chain(user=request.user, cluster=cluster)})
+
+
+class RiskAreaSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    region = serializers.CharField(source="region_id")
+    area_name = serializers.CharField()
+    level = serializers.CharField()
+    designated_from = serializers.DateField()
+    lifted_on = serializers.DateField(allow_null=True)
+    negative_screen_on = serializers.DateField(allow_null=True)
+
+
+class RiskAreaInputSerializer(serializers.Serializer):
+    region = serializers.CharField(max_length=12)
+    area_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    level = serializers.ChoiceField(choices=["high", "medium", "low"])
+    designated_from = serializers.DateField()
+    negative_screen_on = serializers.DateField(required=False, allow_null=True)
+
+
+class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Risk areas in scope with ``can_be_lifted_on`` from the lifting rule of the protocol in force on the
+    designation date (null while a required negative area-wide screen is missing)."""
+
+    fangkong_access = REGION_SCOPED
+    serializer_class = RiskAreaSerializer
+
+    def get_queryset(self):
+        return selectors.risk_area_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([self._with_lift(request, area) for area in page])
+
+    @staticmethod
+    def _with_lift(request, area) -> dict:
+        last = selectors.case_list(user=request.user, filters={"region": area.region_id,
+                                                               "date_from": area.designated_from}) \
+            .values_list("report_date", flat=True).first()
+        lift, protocol = services.risk_area_lift_date(area, last_infection=last)
+        return {**RiskAreaSerializer(area).data, "can_be_lifted_on": lift, "protocol": protocol.code}
+
+    @extend_schema(request=RiskAreaInputSerializer, responses={201: RiskAreaSerializer})
+    def create(self, request, *args, **kwargs):
+        data = RiskAreaInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        area = services.risk_area_designate(actor=request.user, request=request, **data.validated_data)
+        return Response(self._with_lift(request, area), status=201)
+
+
+class ExposureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    place_name = serializers.CharField()
+    region = serializers.CharField(source="region_id")
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    description = serializers.CharField()
+
+
+class ExposureInputSerializer(serializers.Serializer):
+    place_name = serializers.CharField(max_length=200)
+    region = serializers.CharField(max_length=12)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    cases = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ExposureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Exposure events (place, time window, cases present) in scope; ``?case=ID`` filters by case."""
+
+    fangkong_access = REGION_SCOPED
+    serializer_class = ExposureSerializer
+
+    def get_queryset(self):
+        case_id = self.request.query_params.get("case", "")
+        case = selectors.case_get(user=self.request.user, case_id=case_id) if case_id else None
+        return selectors.exposure_list(user=self.request.user, case=case)
+
+    @extend_schema(request=ExposureInputSerializer, responses={201: ExposureSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ExposureInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        cases = [selectors.case_get(user=request.user, case_id=pk) for pk in fields.pop("cases")]
+        exposure = services.exposure_record(actor=request.user, request=request, cases=cases, **fields)
+        return Response(ExposureSerializer(exposure).data, status=201)
 
 
 class TimelinessView(APIView):

@@ -10,6 +10,8 @@ router.include_root_view = False
 router.register("cases", api.CaseViewSet, basename="case")
 router.register("contacts", api.ContactViewSet, basename="contact")
 router.register("clusters", api.ClusterViewSet, basename="cluster")
+router.register("risk-areas", api.RiskAreaViewSet, basename="risk-area")
+router.register("exposures", api.ExposureViewSet, basename="exposure")
 
 app_name = "cases-api"
 urlpatterns = [

@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, in_scope, scoped
-from fangkong.cases.models import Case, Cluster, Contact, ContactCategory, ImportJob, RiskArea
+from fangkong.cases.models import Case, Cluster, Contact, ContactCategory, Exposure, ImportJob, RiskArea
 from fangkong.epi import chains
 from fangkong.regions.models import Region
 
@@ -175,6 +175,13 @@ def import_job_get(*, user, job_id) -> ImportJob:
     if job is None:
         raise Http404("not found")
     return job
+
+
+def exposure_list(*, user, case=None) -> QuerySet[Exposure]:
+    qs = scoped(user, Exposure.objects.select_related("region"), "region__code")
+    if case is not None:
+        qs = qs.filter(cases=case)
+    return qs.order_by("-starts_at", "-id")
 
 
 def risk_area_list(*, user) -> QuerySet[RiskArea]:

@@ -37,6 +37,7 @@ from fangkong.cases.models import (
     DetectionRoute,
     Disease,
     DiseaseStatus,
+    Exposure,
     ExposureType,
     Outcome,
     RiskArea,
@@ -390,6 +391,35 @@ def cluster_create(*, actor, name: str, region: Region | str, cases=(), request=
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=cluster, region_code=found.code,
                  request=request, detail={"cases": len(ids)})
     return cluster
+
+
+@transaction.atomic
+def exposure_record(*, actor, place_name: str, region: Region | str, starts_at: dt.datetime, ends_at: dt.datetime,
+                    cases=(), description: str = "", request=None) -> Exposure:
+    """An exposure event at a place and time window, with the cases present (those in the actor's scope)."""
+    code = region.code if isinstance(region, Region) else region
+    errors: dict = {}
+    found = _region_in_scope(actor, code, "region", errors)
+    if not (place_name or "").strip():
+        errors.setdefault("place_name", []).append(_("A place is required."))
+    if len(place_name or "") > 200:
+        errors.setdefault("place_name", []).append(_("At most %(limit)d characters.") % {"limit": 200})
+    if starts_at is None or ends_at is None:
+        errors.setdefault("starts_at", []).append(_("The time window is required."))
+    elif ends_at < starts_at:
+        errors.setdefault("ends_at", []).append(_("The exposure ends before it starts."))
+    outside = [c.case_no for c in cases if not in_scope(actor, c.report_region_id)]
+    if outside:
+        errors.setdefault("cases", []).append(_("Choose cases within your area."))
+    if errors:
+        raise ValidationError(errors)
+    _require(actor, Capability.CASE_WRITE, found.code, _("Your role may not record exposures."))
+    exposure = Exposure.objects.create(place_name=place_name.strip(), region=found, starts_at=starts_at,
+                                       ends_at=ends_at, description=(description or "").strip()[:500])
+    exposure.cases.set(cases)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=exposure, region_code=found.code,
+                 request=request, detail={"cases": [c.pk for c in cases]})
+    return exposure
 
 
 def risk_area_lift_date(area: RiskArea, *, last_infection: dt.date | None = None) -> tuple[dt.date | None, object]:

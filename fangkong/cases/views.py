@@ -146,6 +146,7 @@ def _case_context(request, case, **extra):
         "infectees": selectors.case_infectees(user=request.user, case=case),
         "history": case.classification_history.all(),
         "contacts": selectors.contact_list(user=request.user, filters={"source_case": str(case.pk)})[:100],
+        "exposures": selectors.exposure_list(user=request.user, case=case)[:50],
         "can_write": can(request.user, Capability.CASE_WRITE, case.report_region_id),
         "classifications": Classification.choices, "severities": Severity.choices, "outcomes": Outcome.choices,
         **extra,

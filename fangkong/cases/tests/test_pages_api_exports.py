@@ -21,7 +21,7 @@ from fangkong.cases.exports import formula_safe
 from fangkong.cases.imports import CASE_COLUMNS, CONTACT_COLUMNS
 from fangkong.cases.models import Case, Contact
 from fangkong.cases.services import cluster_create
-from fangkong.cases.tests.builders import make_case, make_contact
+from fangkong.cases.tests.builders import make_case, make_contact, make_person
 from fangkong.testing.builders import citizen_id, make_user
 
 pytestmark = pytest.mark.django_db
@@ -272,3 +272,77 @@ def test_timeliness_counts_per_region_and_day(client, dongguan_epi, outbreak):
     assert body["total"]["quarantined_within_24h"] == 1.0 and body["total"]["new_cases"] == 1
     assert [d["key"] for d in body["days"]] == ["2022-03-12"]
     assert client.get(reverse("cases-api:tracing-timeliness") + "?region=440300").status_code == 404
+
+
+def test_contacts_exposures_and_risk_areas_over_the_api(client, dongguan_epi, shenzhen_epi, outbreak):
+    client.force_login(dongguan_epi)
+    person = make_person(dongguan_epi, name="接口密接", region="441900")
+    created = client.post(reverse("cases-api:contact-list"), {
+        "person": person.pk, "source_case": outbreak["dg"].pk, "category": "close", "region": "441900",
+        "listed_at": "2022-03-12T15:00:00+08:00"}, content_type="application/json")
+    assert created.status_code == 201 and created.json()["protocol"] == "8th"
+    assert len(created.json()["test_schedule"]) == 6
+    # The Shenzhen case is not Dongguan's to name as a source: 404, nothing created.
+    before = Contact.objects.count()
+    refused = client.post(reverse("cases-api:contact-list"), {
+        "person": person.pk, "source_case": outbreak["sz"].pk, "category": "close", "region": "441900",
+        "listed_at": "2022-03-12T15:00:00+08:00"}, content_type="application/json")
+    assert refused.status_code == 404 and Contact.objects.count() == before
+    exposure = client.post(reverse("cases-api:exposure-list"), {
+        "place_name": "某菜市场", "region": "441900", "starts_at": "2022-03-09T08:00:00+08:00",
+        "ends_at": "2022-03-09T10:00:00+08:00", "cases": [outbreak["dg"].pk]}, content_type="application/json")
+    assert exposure.status_code == 201
+    assert [e["place_name"] for e in client.get(reverse("cases-api:exposure-list") + f"?case={outbreak['dg'].pk}")
+            .json()["results"]] == ["某菜市场"]
+    backwards = client.post(reverse("cases-api:exposure-list"), {
+        "place_name": "x", "region": "441900", "starts_at": "2022-03-09T10:00:00+08:00",
+        "ends_at": "2022-03-09T08:00:00+08:00"}, content_type="application/json")
+    assert backwards.status_code == 400 and "ends_at" in backwards.json()["error"]["fields"]
+    # An epidemiologist may not designate risk areas; a commander may, and gets the lifting date.
+    denied = client.post(reverse("cases-api:risk-area-list"), {"region": "441900", "level": "high",
+                                                                "designated_from": "2022-03-12"},
+                         content_type="application/json")
+    assert denied.status_code == 403
+    commander = make_user("dg_commander", ("441900", Role.LOCAL_COMMANDER))
+    client.force_login(commander)
+    area = client.post(reverse("cases-api:risk-area-list"), {"region": "441900", "level": "high",
+                                                              "designated_from": "2022-03-12"},
+                       content_type="application/json")
+    assert area.status_code == 201
+    # Last Dongguan case reported 2022-03-12; the 8th edition lifts after 14 days without a new one.
+    assert area.json()["can_be_lifted_on"] == "2022-03-26" and area.json()["protocol"] == "8th"
+    client.force_login(shenzhen_epi)
+    assert client.get(reverse("cases-api:risk-area-list")).json()["results"] == []
+
+
+def test_protocol_edits_over_the_api_are_for_administrators(client, sysadmin, dongguan_epi):
+    url = reverse("protocols-api:protocol-detail", kwargs={"code": "9th"})
+    client.force_login(dongguan_epi)
+    assert client.get(url).json()["close_contact_test_days"] == [1, 2, 3, 5, 7]
+    assert client.patch(url, {"version": 1, "notes": "x"}, content_type="application/json").status_code == 403
+    client.force_login(sysadmin)
+    ok = client.patch(url, {"version": 1, "close_contact_home_days": 4}, content_type="application/json")
+    stale = client.patch(url, {"version": 1, "close_contact_home_days": 5}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["close_contact_home_days"] == 4
+    assert stale.status_code == 409
+    page = client.post(reverse("protocols:detail", kwargs={"code": "9th"}), {"version": "2", "lookback_days": "3",
+                                                                             **_protocol_form("9th")})
+    assert page.status_code == 302
+    from fangkong.protocols.models import ProtocolVersion
+
+    assert ProtocolVersion.objects.get(code="9th").lookback_days == 3
+
+
+def _protocol_form(code: str) -> dict:
+    from fangkong.protocols.models import ProtocolVersion
+
+    p = ProtocolVersion.objects.get(code=code)
+    form = {"close_contact_test_days": ", ".join(map(str, p.close_contact_test_days)),
+            "close_contact_home_test_days": ", ".join(map(str, p.close_contact_home_test_days)),
+            "secondary_contact_test_days": ", ".join(map(str, p.secondary_contact_test_days)),
+            "risk_levels": ", ".join(p.risk_levels)}
+    for name in ("secondary_contacts_traced", "secondary_contact_centralised", "risk_area_lift_needs_screen",
+                 "lookback_from_last_negative"):
+        if getattr(p, name):
+            form[name] = "on"
+    return form
