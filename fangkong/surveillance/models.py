@@ -94,19 +94,22 @@ class SentinelSite(models.Model):
 
 
 class SentinelReport(models.Model):
+    # Few indexes on the biggest table (180,000 rows a day at province scale): the unique constraint
+    # (site, indicator, date) and (indicator, date) cover the site and indicator look-ups.
     site = models.ForeignKey(SentinelSite, on_delete=models.PROTECT, related_name="reports",
-                             verbose_name=_("site"))
+                             verbose_name=_("site"), db_index=False)
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("indicator"))
+                                  verbose_name=_("indicator"), db_index=False)
     date = models.DateField(_("date"))
     count = models.PositiveIntegerField(_("count"))
     denominator = models.PositiveIntegerField(_("denominator"), null=True, blank=True)
     reported_at = models.DateTimeField(_("reported at"))
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("reported by"))
-    # Denormalised from the site, so that aggregation and scoping read one table.
+                                    related_name="+", verbose_name=_("reported by"), db_index=False)
+    # Denormalised from the site (which the database constrains), so that aggregation and scoping read
+    # one table; no constraint of its own, to keep a day's import light.
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("region"))
+                               verbose_name=_("region"), db_index=False, db_constraint=False)
 
     class Meta:
         ordering = ["-date", "site_id", "indicator_id"]

@@ -282,13 +282,14 @@ def reporting_status(*, user, region: str = "", first: dt.date, last: dt.date, o
     reports = scoped(user, SentinelReport.objects.filter(date__gte=first, date__lte=last), SCOPE_FIELD)
     if region:
         reports = reports.filter(region__code__startswith=region_prefix(region))
-    received: dict[int, int] = {}
+    received = dict(reports.order_by().values("site_id").annotate(n=Count("id")).values_list("site_id", "n"))
     late: dict[int, int] = {}
-    for site_id, day, reported_at in reports.values_list("site_id", "date", "reported_at").iterator(chunk_size=20000):
-        received[site_id] = received.get(site_id, 0) + 1
+    for offset in range(days):  # one grouped query per day: late means after the next day's due hour
+        day = first + dt.timedelta(days=offset)
         due = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(REPORT_DUE_HOUR), tzinfo=tz)
-        if reported_at > due:
-            late[site_id] = late.get(site_id, 0) + 1
+        for site_id, n in reports.filter(date=day, reported_at__gt=due).order_by().values("site_id") \
+                .annotate(n=Count("id")).values_list("site_id", "n"):
+            late[site_id] = late.get(site_id, 0) + n
     rows, by_county = [], {}
     total_expected = total_received = total_late = 0
     for site in sites.order_by("region_id", "code"):

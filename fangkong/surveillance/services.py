@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -237,7 +237,7 @@ def reports_import(*, actor, rows: list[dict], source: str = "", request=None,
             today=today,
         )
         if not row_errors:
-            key = (site.pk, indicator.pk, day)
+            key = (site.pk, indicator.pk, day)  # the key of the row, as stored
             if key in seen:
                 row_errors.setdefault("date", []).append(
                     _("The same site, indicator and day as row %(row)d.") % {"row": seen[key]})
@@ -247,39 +247,66 @@ def reports_import(*, actor, rows: list[dict], source: str = "", request=None,
             if len(errors) >= 100:
                 break
         else:
-            parsed.append((site, indicator, day, count, denominator))
+            parsed.append((key, count, denominator, site.region_id))
     if errors:
         raise ValidationError(errors)
-    existing: dict[tuple, SentinelReport] = {}
+    existing: dict[tuple, tuple] = {}
     if parsed:
-        dates = sorted({p[2] for p in parsed})
-        site_pks = {p[0].pk for p in parsed}
+        dates = sorted({p[0][2] for p in parsed})
+        site_pks = {p[0][0] for p in parsed}
         query = SentinelReport.objects.filter(date__gte=dates[0], date__lte=dates[-1])
         if len(site_pks) < 5000:
             query = query.filter(site_id__in=site_pks)
-        for report in query.only("id", "site_id", "indicator_id", "date", "count", "denominator", "reported_at",
-                                 "reported_by_id").iterator(chunk_size=20000):
-            existing[(report.site_id, report.indicator_id, report.date)] = report
-    fresh, changed, revisions, unchanged = [], [], [], 0
-    for site, indicator, day, count, denominator in parsed:
-        report = existing.get((site.pk, indicator.pk, day))
-        if report is None:
-            fresh.append(SentinelReport(site=site, indicator=indicator, date=day, count=count,
-                                        denominator=denominator, reported_at=now, reported_by=actor,
-                                        region_id=site.region_id))
-        elif report.count == count and report.denominator == denominator:
+        for row in query.values_list("site_id", "indicator_id", "date", "id", "count", "denominator") \
+                .iterator(chunk_size=20000):
+            existing[row[:3]] = row[3:]
+    fresh, changed, unchanged = [], {}, 0
+    for key, count, denominator, region in parsed:
+        stored = existing.get(key)
+        if stored is None:
+            fresh.append((*key, count, denominator, region))
+        elif stored[1] == count and stored[2] == denominator:
             unchanged += 1
         else:
-            revisions.append(_correct(report, actor=actor, count=count, denominator=denominator, now=now))
-            changed.append(report)
-    SentinelReport.objects.bulk_create(fresh, batch_size=5000)
-    SentinelReportRevision.objects.bulk_create(revisions, batch_size=5000)
-    SentinelReport.objects.bulk_update(changed, ["count", "denominator", "reported_at", "reported_by"],
-                                       batch_size=2000)
+            changed[stored[0]] = (count, denominator)
+    _insert_reports(fresh, actor=actor, now=now)
+    if changed:
+        reports = list(SentinelReport.objects.filter(pk__in=list(changed)))
+        revisions = [_correct(r, actor=actor, count=changed[r.pk][0], denominator=changed[r.pk][1], now=now)
+                     for r in reports]
+        SentinelReportRevision.objects.bulk_create(revisions, batch_size=5000)
+        SentinelReport.objects.bulk_update(reports, ["count", "denominator", "reported_at", "reported_by"],
+                                           batch_size=2000)
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="surveillance.sentinelreport",
                  object_id=source[:64], request=request,
                  detail={"created": len(fresh), "corrected": len(changed), "unchanged": unchanged})
     return ImportResult(created=len(fresh), corrected=len(changed), unchanged=unchanged)
+
+
+def _insert_reports(rows: list[tuple], *, actor, now) -> None:
+    """Insert validated new reports (site, indicator, date, count, denominator, region).
+
+    PostgreSQL-only fast path: COPY (a day of 180,000 reports in about a second); other databases
+    (SQLite, and the fallback for PostgreSQL-compatible ones) use ``bulk_create``.
+    """
+    if not rows:
+        return
+    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    if connection.vendor == "postgresql" and hasattr(connection.connection, "cursor"):
+        columns = "site_id, indicator_id, date, count, denominator, reported_at, reported_by_id, region_id"
+        tail = f"\t{now.isoformat()}\t{actor_id if actor_id is not None else '\\N'}\t"
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY surveillance_sentinelreport ({columns}) FROM STDIN") as copy:
+            for start in range(0, len(rows), 20000):  # every value is an int, a date or a region code
+                copy.write("".join(
+                    f"{site}\t{indicator}\t{day.isoformat()}\t{count}\t"
+                    f"{denominator if denominator is not None else '\\N'}{tail}{region}\n"
+                    for site, indicator, day, count, denominator, region in rows[start:start + 20000]))
+        return
+    SentinelReport.objects.bulk_create(
+        [SentinelReport(site_id=site, indicator_id=indicator, date=day, count=count, denominator=denominator,
+                        reported_at=now, reported_by_id=actor_id, region_id=region)
+         for site, indicator, day, count, denominator, region in rows], batch_size=5000)
 
 
 # ------------------------------------------------------------------------------------ configuration
