@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "fangkong.protocols",
     "fangkong.cases",
     "fangkong.surveillance",
+    "fangkong.dashboard",
+    "fangkong.bulletins",
     "fangkong.api",
     "fangkong.web",
 ]

@@ -1,0 +1,4 @@
+"""Pages of the bulletins app."""
+
+app_name = "bulletins"
+urlpatterns: list = []

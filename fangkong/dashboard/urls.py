@@ -1,0 +1,4 @@
+"""Pages of the dashboard app."""
+
+app_name = "dashboard"
+urlpatterns: list = []
