@@ -1,0 +1,260 @@
+"""Reads of the command dashboard: the situation of one region on one day, from the scoped line lists.
+
+Every figure is computed from the querysets the line lists themselves use — ``cases.selectors.case_list``
+with the filters the figure links to, ``surveillance.selectors.alert_list``, and
+``cases.selectors.tracing_timeliness`` — so a number on the dashboard equals the length of the list it
+links to. ``situation()`` returns plain JSON-able data: the page renders it, the charts draw it and the
+daily report (``fangkong.bulletins``) snapshots it, so the report's figures are the dashboard's.
+
+Definitions (shown on the page too):
+
+- an *infection* is a case classified confirmed or asymptomatic (suspected and excluded cases are not
+  counted); *new* means reported on the day (``report_date``), *cumulative* reported up to the day;
+- the epidemic curve counts infections by report date and, where known, by onset date, over
+  ``CURVE_DAYS`` days to the day, stacked by detection route;
+- Rt: Cori et al. (2013) over weekly sliding windows on daily local and imported infections by report
+  date (imported ones add infectivity but are nobody's offspring), serial interval gamma with mean
+  ``SERIAL_INTERVAL_MEAN`` and sd ``SERIAL_INTERVAL_SD`` days; shown only when the window carries enough
+  infectivity (``RT_MIN_INFECTIVITY``), otherwise the prior would dominate;
+- incidence per 100,000: local infections reported in the 7 days to the day, per 100,000 residents;
+- open signals: alerts raised up to the day and neither closed nor dismissed as false alarms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from fangkong.accounts.access import in_scope
+from fangkong.cases import selectors as case_selectors
+from fangkong.cases.models import Classification, DetectionRoute
+from fangkong.epi import rt as epi_rt
+from fangkong.regions import selectors as region_selectors
+from fangkong.regions.codes import subtree_prefix
+from fangkong.regions.models import Region
+from fangkong.surveillance import selectors as surveillance_selectors
+from fangkong.surveillance.models import AlertStatus
+
+COUNTED = (Classification.CONFIRMED, Classification.ASYMPTOMATIC)
+CURVE_DAYS = 60
+INCIDENCE_DAYS = 7
+SERIAL_INTERVAL_MEAN = 3.5
+SERIAL_INTERVAL_SD = 2.0
+RT_MIN_INFECTIVITY = 5.0
+RT_BAND = (0.025, 0.975)
+ROUTES = [r.value for r in DetectionRoute]
+OPEN_STATUSES = [AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.INVESTIGATING, AlertStatus.CONFIRMED]
+FIGURES = ("confirmed_local", "confirmed_imported", "asymptomatic_local", "asymptomatic_imported")
+
+
+def figure_filters(region_code: str, day: dt.date, figure: str, *, cumulative: bool = False) -> dict:
+    """The case line-list filters that give the rows behind a figure ("confirmed_local", ...)."""
+    classification, origin = figure.split("_")
+    filters = {"region": region_code, "classification": classification,
+               "imported": "1" if origin == "imported" else "0", "date_to": day.isoformat()}
+    if not cumulative:
+        filters["date_from"] = day.isoformat()
+    return filters
+
+
+def case_list_url(filters: dict) -> str:
+    return f"{reverse('cases:case-list')}?{urlencode(filters)}"
+
+
+def default_day(*, user, region: Region) -> dt.date:
+    """The last report date with a case in the region (or today when there is none)."""
+    last = case_selectors.case_list(user=user, filters={"region": region.code}).order_by("-report_date") \
+        .values_list("report_date", flat=True).first()
+    return last or dt.date.today()
+
+
+def busiest_day(*, user, region: Region) -> dt.date | None:
+    """The report date with the most infections in the region (the demo's "busiest day")."""
+    row = case_selectors.case_list(user=user, filters={"region": region.code}) \
+        .filter(classification__in=COUNTED).order_by().values("report_date") \
+        .annotate(n=Count("id")).order_by("-n", "report_date").first()
+    return row["report_date"] if row else None
+
+
+def _region_dict(region: Region) -> dict:
+    return {"code": region.code, "name_zh": region.name_zh, "name_en": region.name_en, "level": region.level,
+            "population": region.population}
+
+
+def _child_of(code: str, prefixes: list[tuple[str, str]]) -> str | None:
+    for child, prefix in prefixes:
+        if code.startswith(prefix):
+            return child
+    return None
+
+
+def situation(*, user, region: Region, day: dt.date) -> dict:
+    """Everything the dashboard and the daily report show for ``region`` (in the user's scope) on ``day``."""
+    children = list(region_selectors.region_list(user=user, parent=region.code).order_by("code"))
+    prefixes = [(c.code, subtree_prefix(c.code)) for c in children]
+    units = [region.code] + [c.code for c in children]
+    cases = case_selectors.case_list(user=user, filters={"region": region.code}).order_by()
+
+    # --- new and cumulative, by classification and origin -------------------------------------------------
+    first = day - dt.timedelta(days=CURVE_DAYS - 1)
+    new = {f: 0 for f in FIGURES}
+    cumulative = {f: 0 for f in FIGURES}
+    suspected_new = 0
+    per_unit = {u: {"new": dict.fromkeys(FIGURES, 0), "cumulative": dict.fromkeys(FIGURES, 0),
+                    "local_7d": 0} for u in units}
+    # one grouped read up to the day: region x report date x classification x origin x route
+    grouped = cases.filter(report_date__lte=day).values_list(
+        "report_region_id", "report_date", "classification", "imported", "detection_route").annotate(n=Count("id"))
+    n_days = None
+    earliest = None
+    rows = list(grouped)
+    for _code, report_date, classification, _imported, _route, _n in rows:
+        if classification in COUNTED and (earliest is None or report_date < earliest):
+            earliest = report_date
+    if earliest is not None:
+        n_days = (day - earliest).days + 1
+    local = np.zeros((n_days or 0, len(units)))
+    imported = np.zeros_like(local)
+    curve_report = {r: [0] * CURVE_DAYS for r in ROUTES}
+    for code, report_date, classification, is_imported, route, n in rows:
+        if classification == Classification.SUSPECTED and report_date == day:
+            suspected_new += n
+        if classification not in COUNTED:
+            continue
+        figure = f"{classification}_{'imported' if is_imported else 'local'}"
+        child = _child_of(code, prefixes)
+        targets = [region.code] + ([child] if child else [])
+        cumulative[figure] += n
+        for u in targets:
+            per_unit[u]["cumulative"][figure] += n
+        if report_date == day:
+            new[figure] += n
+            for u in targets:
+                per_unit[u]["new"][figure] += n
+        if not is_imported and (day - report_date).days < INCIDENCE_DAYS:
+            for u in targets:
+                per_unit[u]["local_7d"] += n
+        t = (report_date - earliest).days
+        for u in targets:
+            (imported if is_imported else local)[t, units.index(u)] += n
+        if report_date >= first:
+            curve_report[route][(report_date - first).days] += n
+
+    # --- curve by onset (infections reported by the day whose onset falls in the window) --------------------
+    curve_onset = {r: [0] * CURVE_DAYS for r in ROUTES}
+    for onset, route, n in cases.filter(report_date__lte=day, classification__in=COUNTED,
+                                        onset_date__gte=first, onset_date__lte=day) \
+            .values_list("onset_date", "detection_route").annotate(n=Count("id")):
+        curve_onset[route][(onset - first).days] += n
+
+    rt = _rt(local, imported, earliest, first, day)
+    open_alerts = surveillance_selectors.alert_list(user=user, region=region.code, open_only=True) \
+        .filter(first_day__lte=day)
+    signals = _signals(user, region, day, open_alerts, prefixes, per_unit)
+    tracing = case_selectors.tracing_timeliness(user=user, region=region, date_from=day - dt.timedelta(days=6),
+                                                date_to=day)["total"].as_dict()
+
+    def unit_row(u: str, r: Region) -> dict:
+        data = per_unit[u]
+        return {**_region_dict(r), "new": data["new"], "cumulative": data["cumulative"],
+                "new_total": sum(data["new"].values()), "cumulative_total": sum(data["cumulative"].values()),
+                "local_7d": data["local_7d"],
+                "incidence_7d": round(data["local_7d"] / r.population * 100_000, 2) if r.population else None,
+                "rt": rt["latest"][units.index(u)], "open_signals": data.get("open_signals", 0)}
+
+    return {
+        "region": _region_dict(region),
+        "date": day.isoformat(),
+        "new": new, "cumulative": cumulative,
+        "new_total": sum(new.values()), "cumulative_total": sum(cumulative.values()),
+        "suspected_new": suspected_new,
+        "totals": unit_row(region.code, region),
+        "children": [unit_row(c.code, c) for c in children],
+        "curve": {"dates": [(first + dt.timedelta(days=i)).isoformat() for i in range(CURVE_DAYS)],
+                  "routes": ROUTES, "by_report": curve_report, "by_onset": curve_onset},
+        "rt": {"dates": rt["dates"], "mean": rt["mean"], "lower": rt["lower"], "upper": rt["upper"]},
+        "signals": signals,
+        "tracing": tracing,
+        "definitions": {"incidence_days": INCIDENCE_DAYS, "curve_days": CURVE_DAYS,
+                        "serial_interval": [SERIAL_INTERVAL_MEAN, SERIAL_INTERVAL_SD]},
+    }
+
+
+def _rt(local: np.ndarray, imported: np.ndarray, earliest: dt.date | None, first: dt.date, day: dt.date) -> dict:
+    """Rt per unit (column 0 the region itself): the series of the region over the curve window, and the
+    latest window of every unit, as {mean, lower, upper} or None."""
+    n_days, n_units = local.shape
+    empty = {"dates": [], "mean": [], "lower": [], "upper": [], "latest": [None] * n_units}
+    if n_days < 8:
+        return empty
+    est = epi_rt.estimate_r(local, imported=imported, mean_si=SERIAL_INTERVAL_MEAN, std_si=SERIAL_INTERVAL_SD)
+    lam = epi_rt.total_infectivity(local + imported, est.si_distr)
+    cum = np.vstack([np.zeros((1, n_units)), np.cumsum(lam, axis=0)])
+    window_lam = cum[est.t_end] - cum[est.t_start - 1]  # 1-based inclusive windows
+    mean, lower, upper = est.mean, est.quantile(RT_BAND[0]), est.quantile(RT_BAND[1])
+    ok = np.isfinite(mean) & (window_lam >= RT_MIN_INFECTIVITY)
+
+    def value(i: int, u: int) -> float | None:
+        return round(float(mean[i, u]), 2) if ok[i, u] else None
+
+    latest = []
+    for u in range(n_units):
+        i = len(est.t_end) - 1
+        latest.append({"mean": value(i, u), "lower": round(float(lower[i, u]), 2),
+                       "upper": round(float(upper[i, u]), 2)} if ok[i, u] else None)
+    dates, means, lows, highs = [], [], [], []
+    for i, t_end in enumerate(est.t_end):
+        end_day = earliest + dt.timedelta(days=int(t_end) - 1)
+        if end_day < first:
+            continue
+        dates.append(end_day.isoformat())
+        means.append(value(i, 0))
+        lows.append(round(float(lower[i, 0]), 2) if ok[i, 0] else None)
+        highs.append(round(float(upper[i, 0]), 2) if ok[i, 0] else None)
+    return {"dates": dates, "mean": means, "lower": lows, "upper": highs, "latest": latest}
+
+
+def _signals(user, region: Region, day: dt.date, open_alerts, prefixes, per_unit) -> dict:
+    by_status = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
+    for code, status, n in open_alerts.order_by().values_list("region_id", "status").annotate(n=Count("id")):
+        by_status[status] = by_status.get(status, 0) + n
+        child = _child_of(code, prefixes)
+        for u in [region.code] + ([child] if child else []):
+            per_unit[u]["open_signals"] = per_unit[u].get("open_signals", 0) + n
+    recent = [{"id": a.pk, "region": a.region.name_zh, "region_en": a.region.name_en,
+               "indicator": a.indicator.name_zh, "indicator_en": a.indicator.name_en,
+               "first_day": a.first_day.isoformat(), "last_day": a.last_day.isoformat(), "status": a.status,
+               "peak": a.peak_observed}
+              for a in open_alerts[:8]]
+    week = surveillance_selectors.timeliness(user=user, region=region, first=day - dt.timedelta(days=6), last=day)
+    total = week.total
+    return {"open": sum(by_status.values()), "by_status": by_status, "recent": recent,
+            "week": {"alerts": total.alerts, "acknowledged": total.acknowledged,
+                     "response_rate": total.response_rate,
+                     "median_acknowledge_hours": total.median_acknowledge_hours,
+                     "median_verify_hours": total.median_verify_hours, "confirmed": total.confirmed,
+                     "target": week.target}}
+
+
+def region_geometry(*, user, region: Region) -> dict:
+    """GeoJSON of the map of ``region``: its children in scope, or the region alone when it has none.
+
+    Nothing outside the user's scope: a county user's map is the county itself, without neighbours.
+    """
+    children = [c for c in region_selectors.region_list(user=user, parent=region.code).defer(None).order_by("code")
+                if c.geometry]
+    shapes = children or ([region] if region.geometry and in_scope(user, region.code) else [])
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": r.code, "properties": {"code": r.code, "name": r.name},
+         "geometry": r.geometry} for r in shapes]}
+
+
+def alert_status_breakdown(signals: dict) -> list[tuple[str, str, int]]:
+    """(status, label, count) of the open signals, in lifecycle order."""
+    labels = dict(AlertStatus.choices)
+    return [(s, labels[s], signals["by_status"].get(s, 0)) for s in signals["by_status"]]
+

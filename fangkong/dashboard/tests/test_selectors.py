@@ -1,0 +1,57 @@
+"""The dashboard's figures equal counts made independently from the scenario's raw rows, and the line lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from fangkong.cases.selectors import case_list
+from fangkong.dashboard import selectors
+from fangkong.regions.models import Region
+
+pytestmark = pytest.mark.django_db
+
+
+def raw_counts(scenario, codes, prefix: str, day: int, *, cumulative: bool) -> dict[str, int]:
+    c = scenario.cases
+    inside = np.array([codes[r].startswith(prefix) for r in c.region])
+    when = c.report_day <= day if cumulative else c.report_day == day
+    out = {}
+    for figure, asym in (("confirmed", False), ("asymptomatic", True)):
+        for origin, imp in (("local", False), ("imported", True)):
+            out[f"{figure}_{origin}"] = int((inside & when & (c.asymptomatic == asym) & (c.imported == imp)).sum())
+    return out
+
+
+def test_situation_equals_raw_rows_and_line_lists(demo_wave, province_commander):
+    scenario, codes = demo_wave
+    start = scenario.params.start_date
+    busiest = int(np.bincount(scenario.cases.report_day).argmax())
+    day = start + dt.timedelta(days=busiest)
+    province = Region.objects.get(code="440000")
+
+    s = selectors.situation(user=province_commander, region=province, day=day)
+
+    assert s["new"] == raw_counts(scenario, codes, "44", busiest, cumulative=False)
+    assert s["cumulative"] == raw_counts(scenario, codes, "44", busiest, cumulative=True)
+    assert s["new_total"] == int((scenario.cases.report_day == busiest).sum()) > 0
+    shenzhen = next(ch for ch in s["children"] if ch["code"] == "440300")
+    assert shenzhen["new"] == raw_counts(scenario, codes, "4403", busiest, cumulative=False)
+    assert shenzhen["cumulative"] == raw_counts(scenario, codes, "4403", busiest, cumulative=True)
+    # each figure is the length of the line list it links to
+    for figure in selectors.FIGURES:
+        for cumulative, value in ((False, s["new"][figure]), (True, s["cumulative"][figure])):
+            filters = selectors.figure_filters("440000", day, figure, cumulative=cumulative)
+            assert case_list(user=province_commander, filters=filters).count() == value
+    # the curve by report date ends with the day's infections; by onset counts onsets on each day
+    curve = s["curve"]
+    assert sum(v[-1] for v in curve["by_report"].values()) == s["new_total"]
+    c = scenario.cases
+    onset_today = int(((c.onset_day == busiest) & (c.report_day <= busiest)).sum())
+    assert sum(v[-1] for v in curve["by_onset"].values()) == onset_today
+    assert s["rt"]["dates"] and s["totals"]["rt"] is not None
+    assert s["totals"]["rt"]["lower"] <= s["totals"]["rt"]["mean"] <= s["totals"]["rt"]["upper"]
+    local_7d = int(((c.report_day > busiest - 7) & (c.report_day <= busiest) & ~c.imported.astype(bool)).sum())
+    assert s["totals"]["local_7d"] == local_7d
