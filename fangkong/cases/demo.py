@@ -123,7 +123,7 @@ def load_cases(scenario, tree, actor) -> str:
     person_of = dict(zip(need, _persons_by_hash(identities), strict=True))
     protocols = list(ProtocolVersion.objects.order_by("-effective_from"))
     end_day = len(scenario.dates)
-    krows = []
+    krows, managed = [], []
     for j in range(contacts.n):
         listed = _moment(start, contacts.listed_day[j], 14 + j % 6, tz)
         q_day = int(contacts.quarantine_day[j])
@@ -138,12 +138,17 @@ def load_cases(scenario, tree, actor) -> str:
         case_index = int(became[j])
         if case_index >= 0 and converted_first.get(case_index) == j:
             status, converted = ContactStatus.CONVERTED, int(pk_of[case_index])
+            if listed <= rows[case_index].reported_at:
+                managed.append(rows[case_index])
         else:
             status, converted = (ContactStatus.RELEASED if release and (release - start).days <= end_day
                                  else ContactStatus.QUARANTINED if quarantined else ContactStatus.LISTED), None
         exposure = start + dt.timedelta(days=int(contacts.exposure_day[j])) if contacts.exposure_day[j] >= 0 else None
+        source_reported = rows[int(contacts.case[j])].reported_at
         krows.append(Contact(
             contact_no=f"SIM-K{j:07d}",
+            listed_within_24h=listed - source_reported <= dt.timedelta(days=1),
+            quarantined_within_24h=(quarantined - listed <= dt.timedelta(days=1)) if quarantined else None,
             person_id=person_of.get(j) or case_person[case_index],
             region_id=contact_regions[j], category=category, source_case_id=int(pk_of[contacts.case[j]]),
             exposure_type=("household", "workplace", "social", "transport", "spacetime")[j % 5],
@@ -158,6 +163,9 @@ def load_cases(scenario, tree, actor) -> str:
     for j in np.flatnonzero(via >= 0):
         krows[j].via_contact_id = krows[int(via[j])].pk
     Contact.objects.bulk_create([krows[j] for j in range(contacts.n) if via[j] >= 0], batch_size=2000)
+    for case in managed:
+        case.found_under_management = True
+    Case.objects.bulk_update(managed, ["found_under_management"], batch_size=1000)
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="cases.case", object_id="demo scenario",
                  detail={"cases": len(rows), "contacts": len(krows), "clusters": len(clusters)})
     return f"demo cases: {len(rows)} cases, {len(krows)} contacts, {len(clusters)} clusters"

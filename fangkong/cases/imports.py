@@ -243,6 +243,13 @@ def cases_import(*, actor, rows: list[dict], source: str = "", request=None, pro
     if errors:
         transaction.set_rollback(True)
         raise ImportRejected(sorted(errors, key=lambda e: (e["row"], e["column"])))
+    first_listed: dict[int, object] = {}
+    for person_id, listed in Contact.objects.filter(person_id__in={c.person_id for c in built}).values_list(
+            "person_id", "listed_at"):
+        first_listed[person_id] = min(listed, first_listed.get(person_id, listed))
+    for case in built:
+        listed = first_listed.get(case.person_id)
+        case.found_under_management = listed is not None and listed <= case.reported_at
     Case.objects.bulk_create(built, batch_size=1000)
     by_no = {c.case_no: c for c in Case.objects.filter(case_no__in=[c.case_no for c in built])}
     late_links = [(by_no[c.case_no], by_no[no]) for c, no in numbers if no and no in by_no and c.infector_id is None]

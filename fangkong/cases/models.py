@@ -135,6 +135,8 @@ class Case(models.Model):
                                  related_name="infectees", verbose_name=_("infector"))
     cluster = models.ForeignKey(Cluster, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="cases", verbose_name=_("cluster"))
+    # Whether the person was already on a contact list when the case was reported (found "ahead of the virus").
+    found_under_management = models.BooleanField(_("found under management"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
@@ -221,6 +223,9 @@ class Contact(models.Model):
     release_due = models.DateField(_("release due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=ContactStatus.choices,
                               default=ContactStatus.LISTED)
+    # Tracing timeliness, kept with the row for fast aggregation (set by the services and loaders).
+    listed_within_24h = models.BooleanField(null=True, editable=False)
+    quarantined_within_24h = models.BooleanField(null=True, editable=False)
     converted_case = models.OneToOneField(Case, on_delete=models.SET_NULL, null=True, blank=True,
                                           related_name="from_contact", verbose_name=_("became case"))
     version = models.PositiveIntegerField(default=1, editable=False)

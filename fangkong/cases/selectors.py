@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -281,16 +282,18 @@ class TimelinessRow:
 
 def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None,
                        date_to: dt.date | None = None) -> dict:
-    """Timeliness in ``region`` (in scope) per child region and per day.
+    """Timeliness in ``region`` (in scope) per child region and per day, aggregated in the database.
 
     - listed within 24 h: close contacts listed ≤ 24 h after their source case's report (by listing day);
     - quarantined within 24 h: close contacts quarantined ≤ 24 h after being listed (of those quarantined);
     - already under management: new cases (by report day) that were listed as a contact before their report.
+    The per-row flags (``Contact.listed_within_24h``, ``quarantined_within_24h``,
+    ``Case.found_under_management``) are set by the services when the rows are written.
     Children are the next level down (province → cities → counties/towns) restricted to the user's scope.
     """
     prefix = _prefix(region.code)
-    children = list(Region.objects.filter(parent=region).order_by("code").only("code", "name_zh", "name_en"))
-    children = [c for c in children if in_scope(user, c.code)]
+    children = [c for c in Region.objects.filter(parent=region).order_by("code").only("code", "name_zh", "name_en")
+                if in_scope(user, c.code)]
     contacts = scoped(user, Contact.objects.filter(region__code__startswith=prefix,
                                                    category=ContactCategory.CLOSE), CONTACT_SCOPE)
     cases = scoped(user, Case.objects.filter(report_region__code__startswith=prefix), CASE_SCOPE)
@@ -301,42 +304,40 @@ def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None
     if date_to:
         end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tz)
         contacts, cases = contacts.filter(listed_at__lt=end), cases.filter(report_date__lte=date_to)
-    k = list(contacts.values_list("region_id", "listed_at", "quarantined_at", "source_case__reported_at"))
-    c = list(cases.values_list("report_region_id", "report_date", "reported_at", "from_contact__listed_at"))
-    day = dt.timedelta(days=1)
-    child_of = {ch.code: ch for ch in children}
-    child_prefixes = [(_prefix(ch.code), ch.code) for ch in children]
+    contact_counts = {"close_contacts": Count("id"), "listed_24h": Count("id", filter=Q(listed_within_24h=True)),
+                      "quarantined": Count("id", filter=Q(quarantined_at__isnull=False)),
+                      "quarantined_24h": Count("id", filter=Q(quarantined_within_24h=True))}
+    case_counts = {"new_cases": Count("id"), "under_management": Count("id", filter=Q(found_under_management=True))}
 
-    def child(code: str) -> str | None:
-        for p, ch in child_prefixes:
-            if code.startswith(p):
-                return ch
-        return None
+    def empty(key: str, label: str) -> TimelinessRow:
+        return TimelinessRow(key, label, 0, 0, 0, 0, 0, 0)
 
-    by_region = {ch.code: TimelinessRow(ch.code, ch.name, 0, 0, 0, 0, 0, 0) for ch in children}
+    def fill(row: TimelinessRow, values: dict) -> None:
+        for name, value in values.items():
+            if hasattr(row, name):
+                setattr(row, name, value or 0)
+
+    total = empty(region.code, region.name)
+    fill(total, contacts.aggregate(**contact_counts))
+    fill(total, cases.aggregate(**case_counts))
+    by_region = {}
+    if children:
+        length = len(_prefix(children[0].code))
+        by_region = {_prefix(ch.code): empty(ch.code, ch.name) for ch in children}
+        for values in contacts.annotate(child=Substr("region_id", 1, length)).values("child").annotate(
+                **contact_counts).order_by():
+            if values["child"] in by_region:
+                fill(by_region[values["child"]], values)
+        for values in cases.annotate(child=Substr("report_region_id", 1, length)).values("child").annotate(
+                **case_counts).order_by():
+            if values["child"] in by_region:
+                fill(by_region[values["child"]], values)
     by_day: dict[dt.date, TimelinessRow] = {}
-    total = TimelinessRow(region.code, region.name, 0, 0, 0, 0, 0, 0)
-    for region_code, listed, quarantined, reported in k:
-        d = timezone.localtime(listed, tz).date()
-        rows = [total, by_day.setdefault(d, TimelinessRow(d.isoformat(), d.isoformat(), 0, 0, 0, 0, 0, 0))]
-        ch = child(region_code)
-        if ch:
-            rows.append(by_region[ch])
-        for row in rows:
-            row.close_contacts += 1
-            row.listed_24h += listed - reported <= day
-            if quarantined is not None:
-                row.quarantined += 1
-                row.quarantined_24h += quarantined - listed <= day
-    for region_code, report_day, reported, listed in c:
-        rows = [total, by_day.setdefault(report_day, TimelinessRow(report_day.isoformat(), report_day.isoformat(),
-                                                                   0, 0, 0, 0, 0, 0))]
-        ch = child(region_code)
-        if ch:
-            rows.append(by_region[ch])
-        for row in rows:
-            row.new_cases += 1
-            row.under_management += listed is not None and listed <= reported
+    for values in contacts.annotate(day=TruncDate("listed_at", tzinfo=tz)).values("day").annotate(
+            **contact_counts).order_by():
+        fill(by_day.setdefault(values["day"], empty(values["day"].isoformat(), values["day"].isoformat())), values)
+    for values in cases.values("report_date").annotate(**case_counts).order_by():
+        d = values["report_date"]
+        fill(by_day.setdefault(d, empty(d.isoformat(), d.isoformat())), values)
     return {"region": {"code": region.code, "name": region.name}, "total": total,
-            "children": [by_region[code] for code in child_of],
-            "days": [by_day[d] for d in sorted(by_day)]}
+            "children": list(by_region.values()), "days": [by_day[d] for d in sorted(by_day)]}

@@ -158,6 +158,8 @@ def case_register(*, actor, request=None, **fields) -> Case:
     """Register one case (fields as ``build_case``); its first classification starts the history."""
     case = build_case(actor=actor, **fields)
     case.full_clean(exclude=["person", "disease", "report_region", "residence_region", "infector", "cluster"])
+    case.found_under_management = Contact.objects.filter(person=case.person,
+                                                         listed_at__lte=case.reported_at).exists()
     case.save()
     ClassificationChange.objects.create(case=case, previous="", classification=case.classification,
                                         changed_at=case.reported_at, changed_by=actor)
@@ -289,7 +291,10 @@ def build_contact(*, actor, person, source_case: Case, category: str, region: Re
     if errors:
         raise ValidationError(errors)
     start = timezone.localtime(quarantined_at or listed_at).date()
+    within_24h = dt.timedelta(days=1)
     return Contact(
+        listed_within_24h=listed_at - source_case.reported_at <= within_24h,
+        quarantined_within_24h=(quarantined_at - listed_at <= within_24h) if quarantined_at else None,
         contact_no=contact_no or _next_number("K", Contact), person=person, region=managed, category=category,
         source_case=source_case, via_contact=via_contact, exposure_type=exposure_type,
         exposure_start=exposure_start, exposure_end=exposure_end, listed_at=listed_at,
@@ -333,6 +338,7 @@ def contact_update(*, actor, contact: Contact, expected_version: int, changes: d
         start = timezone.localtime(quarantined_at).date()
         values["test_schedule"] = contact.protocol.test_schedule(contact.category, start)
         values["release_due"] = contact.protocol.management_end(contact.category, start)
+        values["quarantined_within_24h"] = quarantined_at - contact.listed_at <= dt.timedelta(days=1)
         if status is None and contact.status == ContactStatus.LISTED:
             values["status"] = ContactStatus.QUARANTINED
     before = {name: _jsonable(getattr(contact, name)) for name in values}
@@ -364,6 +370,7 @@ def contact_convert_to_case(*, actor, contact: Contact, expected_version: int, d
         infector=source if contact.category == ContactCategory.CLOSE else None,
         cluster=source.cluster,
     )
+    case.found_under_management = contact.listed_at <= case.reported_at
     case.save()
     _locked_save(Contact, contact, expected_version,
                  {"status": ContactStatus.CONVERTED, "converted_case": case})

@@ -140,11 +140,22 @@ def test_a_contact_becomes_a_case_in_one_action_keeping_the_infector_link(shenzh
     contact.refresh_from_db()
     assert case.infector_id == source.pk and case.person_id == contact.person_id
     assert case.detection_route == "during_quarantine" and case.report_region_id == "440303"
+    assert case.found_under_management and contact.listed_within_24h and contact.quarantined_within_24h
     assert contact.status == "converted" and contact.converted_case_id == case.pk
     with pytest.raises(ValidationError):
         contact_convert_to_case(actor=shenzhen_epi, contact=contact, expected_version=2,
                                 diagnosed_at=at("2022-03-14", 10))
     assert Case.objects.count() == 2
+
+
+def test_a_case_registered_for_a_listed_contact_counts_as_found_under_management(shenzhen_epi):
+    source = make_case(shenzhen_epi, region="440304")
+    late_listing = make_contact(shenzhen_epi, source_case=source, region="440304", listed="2022-03-12",
+                                quarantined_hour=None)
+    assert late_listing.listed_within_24h is False and late_listing.quarantined_within_24h is None
+    found = make_case(shenzhen_epi, region="440304", person=late_listing.person, day="2022-03-13")
+    stranger = make_case(shenzhen_epi, region="440304", day="2022-03-13")
+    assert found.found_under_management and not stranger.found_under_management
 
 
 def test_a_failed_conversion_leaves_the_contact_as_it_was(shenzhen_epi):
