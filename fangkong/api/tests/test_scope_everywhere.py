@@ -115,7 +115,8 @@ def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
             "cases:case-export", "cases-api:case-detail", "cases-api:contact-detail",
             "cases-api:cluster-detail", "surveillance:alert-detail", "surveillance:alert-series",
             "surveillance:alert-transition", "surveillance-api:alert-detail", "surveillance-api:alert-transition",
-            "surveillance-api:alert-series", "surveillance-api:site-detail"} <= names
+            "surveillance-api:alert-series", "surveillance-api:site-detail", "surveillance:alert-cluster",
+            "surveillance-api:alert-open-cluster"} <= names
     sealed = [p.citizen_id_masked for p in shenzhen_data] + [p.phone_masked for p in shenzhen_data]
     before = table_counts()
     for name, path in paths:
