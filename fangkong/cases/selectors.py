@@ -130,7 +130,7 @@ def contact_list(*, user, filters: dict | None = None, ordering: str = "-listed"
     """Contacts in scope; filters: q (contact number or name), category, status, region, source_case (id),
     date_from/date_to (listing dates)."""
     f = filters or {}
-    qs = scoped(user, Contact.objects.select_related("person", "region", "source_case", "protocol"),
+    qs = scoped(user, Contact.objects.select_related("person", "region", "source_case__person", "protocol"),
                 CONTACT_SCOPE)
     if f.get("q"):
         qs = qs.filter(Q(contact_no__icontains=f["q"]) | Q(person__name__icontains=f["q"]))
