@@ -201,7 +201,9 @@ class ContactOutputSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
     def get_source_case(self, contact):
-        return CaseLinkSerializer(selectors.case_link(self.context["request"].user, contact.source_case)).data
+        links = self.context.get("links")
+        link = links[contact.pk] if links else selectors.case_link(self.context["request"].user, contact.source_case)
+        return CaseLinkSerializer(link).data
 
 
 class ContactUpdateSerializer(serializers.Serializer):
@@ -248,6 +250,13 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_object(self):
         return selectors.contact_get(user=self.request.user, contact_id=self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        links = dict(zip([k.pk for k in page], selectors.case_links(request.user, [k.source_case for k in page]),
+                         strict=True))
+        return self.get_paginated_response(
+            ContactOutputSerializer(page, many=True, context={"request": request, "links": links}).data)
 
     @extend_schema(request=ContactInputSerializer, responses={201: ContactOutputSerializer})
     def create(self, request, *args, **kwargs):
