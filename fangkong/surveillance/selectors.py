@@ -75,6 +75,16 @@ def report_list(*, user, site_id=None, indicator: str = "", first: dt.date | Non
     return qs
 
 
+def detection_config_list() -> QuerySet[DetectionConfig]:
+    """The detection configurations (not regional: every signed-in user may read them)."""
+    return DetectionConfig.objects.select_related("indicator", "updated_by").order_by("indicator__position", "pk")
+
+
+def province_code() -> str:
+    """The root of the region tree (detection is configured at that level)."""
+    return Region.objects.filter(parent__isnull=True).order_by("code").values_list("code", flat=True).first() or ""
+
+
 def alert_list(*, user, status: str = "", region: str = "", indicator: str = "", level: str = "",
                open_only: bool = False) -> QuerySet[Alert]:
     qs = scoped(user, Alert.objects.select_related("region", "indicator", "site"), SCOPE_FIELD)

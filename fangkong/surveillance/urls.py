@@ -15,4 +15,5 @@ urlpatterns = [
     path("timeliness/", views.timeliness, name="timeliness"),
     path("reporting/", views.reporting, name="reporting"),
     path("import/", views.import_reports, name="import"),
+    path("detection/", views.detection_configs, name="detection"),
 ]

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,12 +26,13 @@ from fangkong.accounts.roles import Capability
 from fangkong.regions import selectors as region_selectors
 from fangkong.surveillance import selectors
 from fangkong.surveillance.api import period_and_region
-from fangkong.surveillance.models import AlertStatus, Level
+from fangkong.surveillance.models import AlertStatus, DetectionConfig, Level
 from fangkong.surveillance.services import (
     TRANSITIONS,
     StaleAlertError,
     alert_open_cluster,
     alert_transition,
+    detection_config_update,
     parse_report_file,
     report_submit,
     reports_import,
@@ -259,3 +261,38 @@ def import_reports(request):
                                         "unchanged.") % result.__dict__)
             return redirect("surveillance:import")
     return render(request, "surveillance/import.html", {"errors": errors, **_nav(request)}, status=status)
+
+
+@region_scoped
+@require_http_methods(["GET", "POST"])
+def detection_configs(request):
+    """Detection per indicator and level; provincial configurers change method, parameters and switch."""
+    configs = list(selectors.detection_config_list())
+    may_configure = can(request.user, Capability.DETECTION_CONFIGURE, selectors.province_code())
+    errors: dict[int, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        config = next((c for c in configs if str(c.pk) == request.POST.get("config", "")), None)
+        if config is None:
+            raise Http404("no such configuration")
+        try:
+            parameters = json.loads(request.POST.get("parameters", "") or "{}")
+        except json.JSONDecodeError:
+            errors[config.pk] = [_("The parameters must be a JSON object.")]
+            parameters = None
+        if parameters is not None:
+            try:
+                detection_config_update(actor=request.user, config=config, request=request,
+                                        method=request.POST.get("method", config.method), parameters=parameters,
+                                        enabled=request.POST.get("enabled") == "on")
+            except ValidationError as exc:
+                errors[config.pk] = exc.messages
+            else:
+                messages.success(request, _("Detection configuration saved."))
+                return redirect("surveillance:detection")
+        status = 400
+    rows = [{"config": c, "parameters": json.dumps(c.parameters, ensure_ascii=False), "errors": errors.get(c.pk, [])}
+            for c in configs]
+    return render(request, "surveillance/detection.html", {
+        "rows": rows, "may_configure": may_configure, "methods": DetectionConfig.Method.choices, **_nav(request),
+    }, status=status)

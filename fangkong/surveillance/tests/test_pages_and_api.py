@@ -321,3 +321,26 @@ def test_response_targets_are_set_where_allowed_and_used(client, province_comman
     assert client.get(url, {"region": "440100"}).json()["acknowledge_hours"] == 2.0  # the default elsewhere
     data = client.get(reverse("surveillance-api:timeliness"), {"region": "440300"}).json()
     assert data["target"]["response_rate"] == 0.99
+
+
+def test_the_detection_page_changes_a_configuration_for_the_province_only(client, province_commander, shenzhen_epi,
+                                                                           indicators):
+    from fangkong.audit.models import AuditEvent
+
+    config = DetectionConfig.objects.get(indicator__code="fever_clinic_visits", level="county")
+    url = reverse("surveillance:detection")
+    body = {"config": config.pk, "method": "ears_c3", "parameters": '{"baseline": 7, "alpha": 0.01}',
+            "enabled": "on"}
+    client.force_login(shenzhen_epi)
+    page = client.get(url).content.decode()
+    assert "EARS C2" in page and 'name="parameters"' not in page  # read-only for a city
+    assert client.post(url, body).status_code == 403
+    client.force_login(province_commander)
+    assert client.post(url, {**body, "parameters": "{not json"}).status_code == 400
+    assert client.post(url, {**body, "parameters": '{"baseline": 1}'}).status_code == 400
+    config.refresh_from_db()
+    assert config.method == "ears_c2"
+    assert client.post(url, body).status_code == 302
+    config.refresh_from_db()
+    assert (config.method, config.parameters, config.enabled) == ("ears_c3", {"baseline": 7, "alpha": 0.01}, True)
+    assert AuditEvent.objects.filter(object_type="surveillance.detectionconfig").count() == 1
