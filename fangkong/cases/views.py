@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.access import can, in_scope, region_scoped
 from fangkong.accounts.roles import Capability
 from fangkong.cases import exports, imports, jobs, selectors, services
 from fangkong.cases.api import CASE_FILTERS, CONTACT_FILTERS, _timeliness_region
@@ -145,6 +145,8 @@ def _case_context(request, case, **extra):
         "case": case, "infector": selectors.case_link(request.user, case.infector),
         "infectees": selectors.case_infectees(user=request.user, case=case),
         "history": case.classification_history.all(),
+        "labels": dict(Classification.choices),
+        "cluster_in_scope": bool(case.cluster_id) and in_scope(request.user, case.cluster.region_id),
         "contacts": selectors.contact_list(user=request.user, filters={"source_case": str(case.pk)})[:100],
         "exposures": selectors.exposure_list(user=request.user, case=case)[:50],
         "can_write": can(request.user, Capability.CASE_WRITE, case.report_region_id),

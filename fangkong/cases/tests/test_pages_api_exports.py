@@ -56,6 +56,9 @@ def test_dongguan_case_page_shows_the_shenzhen_infector_only_as_number_and_city(
     assert DG_NAME in page and outbreak["sz"].case_no in page and "深圳市" in page
     assert SZ_NAME not in page
     assert reverse("cases:case-detail", kwargs={"case_id": outbreak["sz"].pk}) not in page
+    # The cluster belongs to the province: named, but not a link for a Dongguan user.
+    assert "莞深链" in page and reverse("cases:cluster-detail", kwargs={"cluster_id": outbreak["cluster"].pk}) \
+        not in page
     assert client.get(reverse("cases:case-detail", kwargs={"case_id": outbreak["sz"].pk})).status_code == 404
 
 
