@@ -97,6 +97,18 @@ class ReportOutputSerializer(serializers.Serializer):
     reported_at = serializers.DateTimeField()
 
 
+class RevisionSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    denominator = serializers.IntegerField(allow_null=True)
+    reported_at = serializers.DateTimeField()
+    replaced_at = serializers.DateTimeField()
+    replaced_by = serializers.CharField(source="replaced_by.username", allow_null=True, default=None)
+
+
+class ReportDetailSerializer(ReportOutputSerializer):
+    revisions = RevisionSerializer(many=True)
+
+
 class ReportInputSerializer(serializers.Serializer):
     site = serializers.IntegerField(help_text="site id")
     indicator = serializers.CharField(max_length=40)
@@ -109,12 +121,19 @@ class ImportInputSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class ReportViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Daily reports in the caller's regions (``?site=ID&indicator=&first=&last=``)."""
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    viewsets.GenericViewSet):
+    """Daily reports in the caller's regions (``?site=ID&indicator=&first=&last=``); a report's detail
+    carries the values its corrections replaced."""
 
     fangkong_access = REGION_SCOPED
-    serializer_class = ReportOutputSerializer
     parser_classes = (JSONParser, FormParser, MultiPartParser)
+
+    def get_serializer_class(self):
+        return ReportDetailSerializer if self.action == "retrieve" else ReportOutputSerializer
+
+    def get_object(self):
+        return selectors.report_get(user=self.request.user, report_id=self.kwargs["pk"])
 
     def get_queryset(self):
         params = self.request.query_params

@@ -75,6 +75,12 @@ def report_list(*, user, site_id=None, indicator: str = "", first: dt.date | Non
     return qs
 
 
+def report_get(*, user, report_id) -> SentinelReport:
+    return get_in_scope_or_404(
+        user, SentinelReport.objects.select_related("site", "indicator").prefetch_related("revisions__replaced_by"),
+        SCOPE_FIELD, pk=report_id)
+
+
 def detection_config_list() -> QuerySet[DetectionConfig]:
     """The detection configurations (not regional: every signed-in user may read them)."""
     return DetectionConfig.objects.select_related("indicator", "updated_by").order_by("indicator__position", "pk")

@@ -86,7 +86,8 @@ def url_values(people) -> dict[str, list[str]]:
     contact_ids = [str(pk) for pk in Contact.objects.values_list("pk", flat=True)]
     cluster_ids = [str(pk) for pk in Cluster.objects.values_list("pk", flat=True)]
     sentinel_ids = [f"{pk}" for pk in Alert.objects.values_list("pk", flat=True)] + [
-        f"{pk}" for pk in SentinelSite.objects.values_list("pk", flat=True)]
+        f"{pk}" for pk in SentinelSite.objects.values_list("pk", flat=True)] + [
+        f"{pk}" for pk in SentinelReport.objects.values_list("pk", flat=True)]
     return {
         "pk": ids + case_ids + contact_ids + cluster_ids + sentinel_ids, "person_id": ids,
         "case_id": case_ids, "contact_id": contact_ids, "cluster_id": cluster_ids,
@@ -116,7 +117,7 @@ def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
             "cases-api:cluster-detail", "surveillance:alert-detail", "surveillance:alert-series",
             "surveillance:alert-transition", "surveillance-api:alert-detail", "surveillance-api:alert-transition",
             "surveillance-api:alert-series", "surveillance-api:site-detail", "surveillance:alert-cluster",
-            "surveillance-api:alert-open-cluster"} <= names
+            "surveillance-api:alert-open-cluster", "surveillance-api:report-detail"} <= names
     sealed = [p.citizen_id_masked for p in shenzhen_data] + [p.phone_masked for p in shenzhen_data]
     before = table_counts()
     for name, path in paths:

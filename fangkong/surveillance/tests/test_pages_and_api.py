@@ -344,3 +344,16 @@ def test_the_detection_page_changes_a_configuration_for_the_province_only(client
     config.refresh_from_db()
     assert (config.method, config.parameters, config.enabled) == ("ears_c3", {"baseline": 7, "alpha": 0.01}, True)
     assert AuditEvent.objects.filter(object_type="surveillance.detectionconfig").count() == 1
+
+
+def test_a_reports_detail_shows_what_its_corrections_replaced(client, futian_reporter, futian_site, luohu_commander):
+    client.force_login(futian_reporter)
+    url = reverse("surveillance-api:report-list")
+    body = {"site": futian_site.pk, "indicator": "fever_clinic_visits", "date": "2022-03-01", "count": 12}
+    report_id = client.post(url, body, content_type="application/json").json()["id"]
+    client.post(url, {**body, "count": 15}, content_type="application/json")
+    detail = client.get(reverse("surveillance-api:report-detail", args=[report_id])).json()
+    assert detail["count"] == 15
+    assert [(r["count"], r["replaced_by"]) for r in detail["revisions"]] == [(12, "ft_reporter")]
+    client.force_login(luohu_commander)
+    assert client.get(reverse("surveillance-api:report-detail", args=[report_id])).status_code == 404
