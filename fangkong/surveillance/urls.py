@@ -13,6 +13,7 @@ urlpatterns = [
     path("alerts/<int:alert_id>/cluster/", views.alert_cluster, name="alert-cluster"),
     path("alerts/<int:alert_id>/series.json", views.alert_series, name="alert-series"),
     path("timeliness/", views.timeliness, name="timeliness"),
+    path("timeliness/targets/", views.response_targets, name="response-targets"),
     path("reporting/", views.reporting, name="reporting"),
     path("import/", views.import_reports, name="import"),
     path("detection/", views.detection_configs, name="detection"),

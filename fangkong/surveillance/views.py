@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +37,7 @@ from fangkong.surveillance.services import (
     parse_report_file,
     report_submit,
     reports_import,
+    response_target_set,
 )
 
 PAGE_SIZE = 25
@@ -222,6 +224,7 @@ def timeliness(request):
     result = selectors.timeliness(user=request.user, region=region, first=first, last=last)
     return render(request, "surveillance/timeliness.html", {
         "result": result, "region": region, "first": first, "last": last, "error": error,
+        "may_set_targets": can(request.user, Capability.DETECTION_CONFIGURE, region.code),
         "regions": _region_choices(request.user), **_nav(request),
     })
 
@@ -296,3 +299,21 @@ def detection_configs(request):
     return render(request, "surveillance/detection.html", {
         "rows": rows, "may_configure": may_configure, "methods": DetectionConfig.Method.choices, **_nav(request),
     }, status=status)
+
+
+@region_scoped
+@require_POST
+def response_targets(request):
+    """Set the response targets of a region (and below), then show its timeliness against them."""
+    region = region_selectors.region_get(user=request.user, code=request.POST.get("region", ""))
+    try:
+        values = {k: float(request.POST.get(k, "")) for k in ("acknowledge_hours", "verify_hours")}
+        values["response_rate"] = float(request.POST.get("response_rate_percent", "")) / 100
+        response_target_set(actor=request.user, region=region, request=request, **values)
+    except ValueError:
+        messages.error(request, _("Enter numbers."))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Response targets saved."))
+    return redirect(f"{reverse('surveillance:timeliness')}?region={region.code}")

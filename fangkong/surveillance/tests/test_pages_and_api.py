@@ -357,3 +357,24 @@ def test_a_reports_detail_shows_what_its_corrections_replaced(client, futian_rep
     assert [(r["count"], r["replaced_by"]) for r in detail["revisions"]] == [(12, "ft_reporter")]
     client.force_login(luohu_commander)
     assert client.get(reverse("surveillance-api:report-detail", args=[report_id])).status_code == 404
+
+
+def test_the_timeliness_page_sets_targets_where_allowed(client, shenzhen_epi, futian_commander, guangzhou_epi):
+    from fangkong.surveillance.models import ResponseTarget
+
+    url = reverse("surveillance:response-targets")
+    body = {"region": "440300", "acknowledge_hours": "1.5", "verify_hours": "12", "response_rate_percent": "98"}
+    client.force_login(guangzhou_epi)
+    assert client.post(url, body).status_code == 404
+    client.force_login(futian_commander)  # a county commander may not configure
+    assert client.post(url, {**body, "region": "440304"}).status_code == 302
+    assert client.post(url, {**body, "acknowledge_hours": "abc"}).status_code == 404  # Shenzhen: outside Futian
+    assert not ResponseTarget.objects.exists()
+    client.force_login(shenzhen_epi)
+    page = client.get(reverse("surveillance:timeliness"), {"region": "440300"}).content.decode()
+    assert 'name="acknowledge_hours"' in page
+    assert client.post(url, {**body, "acknowledge_hours": "abc"}).status_code == 302
+    assert not ResponseTarget.objects.exists()
+    client.post(url, body)
+    target = ResponseTarget.objects.get()
+    assert (target.region_id, target.acknowledge_hours, target.response_rate) == ("440300", 1.5, 0.98)
