@@ -113,3 +113,11 @@ def test_a_unit_with_no_reports_on_a_day_is_not_signalled(indicators):
     site = make_site("FT9", "440304", indicators)
     fill_series(site, indicators["fever_clinic_visits"], end=END - dt.timedelta(days=3))
     assert detection_run(first=END - dt.timedelta(days=2), last=END).signals == 0
+
+
+def test_the_daily_run_is_scheduled_for_celery_beat():
+    from fangkong.jobs import app
+
+    entry = app.conf.beat_schedule["surveillance-daily-detection"]
+    assert entry["task"] == detection_run_task.name
+    assert entry["schedule"].hour == {9}
