@@ -35,21 +35,28 @@ class Capability(models.TextChoices):
     SENTINEL_IMPORT = "surveillance.import", _("Import sentinel reports in bulk")
     SIGNAL_RESPOND = "surveillance.respond", _("Acknowledge, investigate and verify signals")
     DETECTION_CONFIGURE = "surveillance.configure", _("Configure aberration detection and response targets")
+    BULLETIN_DRAFT = "bulletin.draft", _("Generate daily situation reports")
+    BULLETIN_REVIEW = "bulletin.review", _("Review daily situation reports")
+    BULLETIN_APPROVE = "bulletin.approve", _("Approve daily situation reports")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PROVINCIAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
                                              Capability.SENTINEL_IMPORT, Capability.SIGNAL_RESPOND,
                                              Capability.DETECTION_CONFIGURE, Capability.CASE_WRITE,
-                                             Capability.CONTACT_MANAGE, Capability.RISK_AREA_DESIGNATE}),
+                                             Capability.CONTACT_MANAGE, Capability.RISK_AREA_DESIGNATE,
+                                             Capability.BULLETIN_DRAFT, Capability.BULLETIN_REVIEW,
+                                             Capability.BULLETIN_APPROVE}),
     Role.LOCAL_COMMANDER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
                                         Capability.SENTINEL_IMPORT, Capability.SIGNAL_RESPOND,
                                         Capability.CASE_WRITE, Capability.CONTACT_MANAGE,
-                                        Capability.RISK_AREA_DESIGNATE}),
+                                        Capability.RISK_AREA_DESIGNATE, Capability.BULLETIN_DRAFT,
+                                        Capability.BULLETIN_REVIEW, Capability.BULLETIN_APPROVE}),
     Role.EPIDEMIOLOGIST: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
                                        Capability.SENTINEL_IMPORT, Capability.SIGNAL_RESPOND,
                                        Capability.DETECTION_CONFIGURE, Capability.CASE_WRITE,
-                                       Capability.CONTACT_MANAGE}),
+                                       Capability.CONTACT_MANAGE, Capability.BULLETIN_DRAFT,
+                                       Capability.BULLETIN_REVIEW}),
     Role.SENTINEL_REPORTER: frozenset({Capability.SENTINEL_REPORT}),
     Role.QUARANTINE_MANAGER: frozenset({Capability.PERSON_REGISTER, Capability.PERSON_REVEAL,
                                         Capability.CONTACT_MANAGE}),

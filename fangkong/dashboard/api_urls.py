@@ -1,4 +1,10 @@
 """API routes of the dashboard app (mounted under /api/v1/)."""
 
+from django.urls import path
+
+from fangkong.dashboard import api
+
 app_name = "dashboard-api"
-urlpatterns: list = []
+urlpatterns = [
+    path("dashboard/<str:code>/", api.SituationView.as_view(), name="situation"),
+]

@@ -17,7 +17,8 @@ class Module:
 
 
 MODULES = (
-    Module("dashboard", _("Command dashboard"), _("Situation of the province, its cities and counties.")),
+    Module("dashboard", _("Command dashboard"), _("Situation of the province, its cities and counties."),
+           "dashboard:home"),
     Module("regions", _("Regions"), _("The region tree: territorial responsibility of every city and county."),
            "web:region-home"),
     Module("persons", _("Person registry"), _("One protected record per person."), "web:person-list"),
@@ -31,7 +32,8 @@ MODULES = (
     Module("resources", _("Resources"), _("Quarantine rooms, beds, staff and supplies, planned ahead.")),
     Module("enterprises", _("Key enterprises"), _("Supply chains and difficulty tickets.")),
     Module("labs", _("Testing"), _("Samples from people, goods and environment; pooled testing.")),
-    Module("bulletins", _("Bulletins"), _("Daily situation report, approval and the public page.")),
+    Module("bulletins", _("Bulletins"), _("Daily situation report, approval and the public page."),
+           "bulletins:list"),
     Module("protocols", _("Protocols"), _("Versioned, effective-dated rules of each protocol edition."),
            "protocols:list"),
     Module("audit", _("Audit trail"), _("Who did what, when, from where."), "web:audit-list"),

@@ -8,6 +8,7 @@ contain that city's persons, identifiers or region details, and nothing may chan
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import pytest
@@ -16,6 +17,8 @@ from django.urls.exceptions import NoReverseMatch
 
 from fangkong.accounts.access import access_policy_of
 from fangkong.accounts.models import Membership, User
+from fangkong.bulletins.models import Bulletin
+from fangkong.bulletins.services import bulletin_generate
 from fangkong.cases.models import Case, Cluster, Contact, ImportJob
 from fangkong.cases.services import cluster_create
 from fangkong.cases.tests.builders import make_case, make_contact
@@ -61,7 +64,7 @@ def concrete_paths(values: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 def table_counts() -> dict[str, int]:
     return {m.__name__: m.objects.count() for m in (Person, Membership, Region, User, SentinelReport, Alert,
-                                                    AlertTransition, Case, Contact, Cluster)}
+                                                    AlertTransition, Case, Contact, Cluster, Bulletin)}
 
 
 @pytest.fixture
@@ -77,6 +80,7 @@ def shenzhen_data(shenzhen_epi):
     ImportJob.objects.create(kind="cases", file_name="深圳导入.csv", data=b"", created_by=shenzhen_epi,
                              status=ImportJob.Status.FAILED, errors=[{"row": 2, "column": "name", "message": "深圳"}])
     make_shenzhen_surveillance()  # a Futian sentinel site, report and alert (issue 7)
+    bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10), language="zh-hans")
     return people
 
 
@@ -88,8 +92,10 @@ def url_values(people) -> dict[str, list[str]]:
     sentinel_ids = [f"{pk}" for pk in Alert.objects.values_list("pk", flat=True)] + [
         f"{pk}" for pk in SentinelSite.objects.values_list("pk", flat=True)] + [
         f"{pk}" for pk in SentinelReport.objects.values_list("pk", flat=True)]
+    bulletin_ids = [str(pk) for pk in Bulletin.objects.values_list("pk", flat=True)]  # issue 8
     return {
-        "pk": ids + case_ids + contact_ids + cluster_ids + sentinel_ids, "person_id": ids,
+        "pk": ids + case_ids + contact_ids + cluster_ids + sentinel_ids + bulletin_ids, "person_id": ids,
+        "bulletin_id": bulletin_ids,
         "case_id": case_ids, "contact_id": contact_ids, "cluster_id": cluster_ids,
         "job_id": [str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)],
         "alert_id": [str(pk) for pk in Alert.objects.values_list("pk", flat=True)],
@@ -117,7 +123,10 @@ def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
             "cases-api:cluster-detail", "surveillance:alert-detail", "surveillance:alert-series",
             "surveillance:alert-transition", "surveillance-api:alert-detail", "surveillance-api:alert-transition",
             "surveillance-api:alert-series", "surveillance-api:site-detail", "surveillance:alert-cluster",
-            "surveillance-api:alert-open-cluster", "surveillance-api:report-detail"} <= names
+            "surveillance-api:alert-open-cluster", "surveillance-api:report-detail",
+            "dashboard:region", "dashboard:geo", "dashboard:screen-panel", "dashboard-api:situation",
+            "bulletins:detail", "bulletins:pdf", "bulletins:report", "bulletins:transition",
+            "bulletins-api:bulletin-detail", "bulletins-api:bulletin-transition"} <= names
     sealed = [p.citizen_id_masked for p in shenzhen_data] + [p.phone_masked for p in shenzhen_data]
     before = table_counts()
     for name, path in paths:

@@ -1,0 +1,81 @@
+"""REST API of the daily situation reports: list and read in scope, generate, review and approve."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from fangkong.accounts.access import REGION_SCOPED
+from fangkong.api.errors import error_body
+from fangkong.bulletins import selectors, services
+from fangkong.bulletins.models import Bulletin
+
+
+class BulletinSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    region = serializers.CharField(source="region_id")
+    date = serializers.DateField()
+    language = serializers.CharField()
+    version = serializers.IntegerField()
+    status = serializers.CharField()
+    fingerprint = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+
+
+class BulletinDetailSerializer(BulletinSerializer):
+    content = serializers.JSONField()
+    html = serializers.CharField()
+
+
+class GenerateSerializer(serializers.Serializer):
+    region = serializers.CharField(max_length=12)
+    date = serializers.DateField()
+    language = serializers.ChoiceField(choices=Bulletin.Language.values)
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=[Bulletin.Status.REVIEWED, Bulletin.Status.APPROVED])
+
+
+class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reports in scope (filters: region, date); POST generates the next version; ``transition`` moves the
+    latest version on (draft → reviewed → approved)."""
+
+    fangkong_access = REGION_SCOPED
+
+    def get_serializer_class(self):
+        return BulletinDetailSerializer if self.action == "retrieve" else BulletinSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        day = GenerateSerializer().fields["date"].to_internal_value(params["date"]) if params.get("date") else None
+        return selectors.bulletin_list(user=self.request.user, region=params.get("region", ""), day=day)
+
+    def get_object(self):
+        return selectors.bulletin_get(user=self.request.user, bulletin_id=self.kwargs["pk"])
+
+    @extend_schema(request=GenerateSerializer, responses={201: BulletinDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = GenerateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        bulletin = services.bulletin_generate(actor=request.user, region_code=data.validated_data["region"],
+                                              day=data.validated_data["date"],
+                                              language=data.validated_data["language"], request=request)
+        return Response(BulletinDetailSerializer(bulletin).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransitionSerializer, responses={200: BulletinSerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None, **kwargs):
+        bulletin = self.get_object()
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        step = services.bulletin_review if data.validated_data["to"] == "reviewed" else services.bulletin_approve
+        try:
+            bulletin = step(actor=request.user, bulletin=bulletin, request=request)
+        except services.BulletinStateError as exc:
+            return Response(error_body("invalid_state", str(exc)), status=status.HTTP_409_CONFLICT)
+        return Response(BulletinSerializer(bulletin).data)

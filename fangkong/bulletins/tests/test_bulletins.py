@@ -1,0 +1,195 @@
+"""Daily report: figures identical to the dashboard's, official wording, versions and differences, workflow
+audited, scope, and the PDF with an embedded CJK font (kept as a test artefact with its first page)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from fangkong.audit.models import AuditEvent
+from fangkong.bulletins import selectors, services
+from fangkong.bulletins.models import Bulletin
+from fangkong.cases.tests.builders import make_case
+from fangkong.dashboard.selectors import situation
+from fangkong.regions.models import Region
+
+pytestmark = pytest.mark.django_db
+ARTIFACTS = Path(os.environ.get("FANGKONG_ARTIFACTS", "test-artifacts")).resolve()
+
+
+def busiest(scenario) -> tuple[dt.date, int]:
+    day = int(np.bincount(scenario.cases.report_day).argmax())
+    return scenario.params.start_date + dt.timedelta(days=day), day
+
+
+def test_report_figures_and_wording_equal_the_raw_rows(demo_wave, province_commander):
+    scenario, codes = demo_wave
+    day, index = busiest(scenario)
+    c = scenario.cases
+    on_day = c.report_day == index
+    local = ~c.imported.astype(bool)
+    confirmed = ~c.asymptomatic.astype(bool)
+    expected_local_confirmed = int((on_day & local & confirmed).sum())
+    in_sz = np.array([codes[r].startswith("4403") for r in c.region])
+
+    bulletin = services.bulletin_generate(actor=province_commander, region_code="440000", day=day,
+                                          language="zh-hans")
+
+    assert bulletin.version == 1 and bulletin.status == Bulletin.Status.DRAFT
+    assert bulletin.content["new"]["confirmed_local"] == expected_local_confirmed
+    # identical to the dashboard's figures for the same date
+    dashboard = situation(user=province_commander, region=Region.objects.get(code="440000"), day=day)
+    assert bulletin.content["new"] == dashboard["new"] and bulletin.content["children"] == dashboard["children"]
+    wording = f"{day.month}月{day.day}日0—24时，全省新增本土确诊病例{expected_local_confirmed}例"
+    assert wording in bulletin.html
+    sz_local_confirmed = int((on_day & local & confirmed & in_sz).sum())
+    if sz_local_confirmed:
+        assert f"深圳市{sz_local_confirmed}例" in bulletin.html
+    assert "<svg" in bulletin.html and "report-map" in bulletin.html and "表1" in bulletin.html
+    english = services.bulletin_generate(actor=province_commander, region_code="440000", day=day, language="en")
+    assert f"reported {expected_local_confirmed} new local confirmed cases" in english.html
+
+
+def test_regenerate_makes_a_new_version_and_shows_the_differences(client, shenzhen_epi, province_commander):
+    make_case(province_commander, region="440304", name="甲", day="2022-03-10")
+    first = services.bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10),
+                                       language="zh-hans")
+    make_case(province_commander, region="440304", name="乙", day="2022-03-10")
+
+    second = services.bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10),
+                                        language="zh-hans")
+
+    assert (first.version, second.version) == (1, 2)
+    changes = {ch["key"]: (ch["before"], ch["after"]) for ch in selectors.bulletin_diff(first, second)}
+    assert changes["new.confirmed_local"] == (1, 2)
+    assert changes["children.440304.new.confirmed_local"] == (1, 2)
+    client.force_login(shenzhen_epi)
+    page = client.get(reverse("bulletins:detail", kwargs={"bulletin_id": second.pk})).content.decode()
+    assert "福田区" in page and "diff-table" in page
+    assert "全市新增本土确诊病例2例（福田区2例）" in second.html
+
+
+def test_workflow_draft_reviewed_approved_each_step_audited(client, shenzhen_epi, province_commander):
+    bulletin = services.bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10),
+                                          language="zh-hans")
+    # an epidemiologist may review but not approve
+    services.bulletin_review(actor=shenzhen_epi, bulletin=bulletin)
+    with pytest.raises(PermissionDenied):
+        services.bulletin_approve(actor=shenzhen_epi, bulletin=bulletin)
+    assert Bulletin.objects.get(pk=bulletin.pk).status == Bulletin.Status.REVIEWED
+    client.force_login(province_commander)
+    response = client.post(reverse("bulletins:transition", kwargs={"bulletin_id": bulletin.pk}), {"to": "approved"})
+    assert response.status_code == 302
+    bulletin.refresh_from_db()
+    assert bulletin.status == Bulletin.Status.APPROVED and bulletin.approved_by == province_commander
+    steps = list(AuditEvent.objects.filter(object_type="bulletins.bulletin", object_id=str(bulletin.pk))
+                 .order_by("id").values_list("action", "detail__to"))
+    assert steps == [("create", None), ("update", "reviewed"), ("update", "approved")]
+    # a step that no longer applies is refused and changes nothing
+    with pytest.raises(services.BulletinStateError):
+        services.bulletin_review(actor=province_commander, bulletin=bulletin)
+    assert Bulletin.objects.get(pk=bulletin.pk).status == Bulletin.Status.APPROVED
+
+
+def test_only_the_latest_version_moves_on(province_commander):
+    old = services.bulletin_generate(actor=province_commander, region_code="440300", day=dt.date(2022, 3, 10),
+                                     language="en")
+    services.bulletin_generate(actor=province_commander, region_code="440300", day=dt.date(2022, 3, 10),
+                               language="en")
+    with pytest.raises(services.BulletinStateError):
+        services.bulletin_review(actor=province_commander, bulletin=old)
+    assert Bulletin.objects.get(pk=old.pk).status == Bulletin.Status.DRAFT
+
+
+def test_other_city_gets_404_and_changes_nothing(client, guangzhou_epi, shenzhen_epi, analyst):
+    bulletin = services.bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10),
+                                          language="zh-hans")
+    client.force_login(guangzhou_epi)
+    for name in ("bulletins:detail", "bulletins:report", "bulletins:pdf"):
+        assert client.get(reverse(name, kwargs={"bulletin_id": bulletin.pk})).status_code == 404
+    assert client.post(reverse("bulletins:transition", kwargs={"bulletin_id": bulletin.pk}),
+                       {"to": "reviewed"}).status_code == 404
+    response = client.post(reverse("bulletins:generate"), {"region": "440300", "date": "2022-03-10",
+                                                           "language": "zh-hans"})
+    assert response.status_code == 404
+    assert "深圳" not in client.get(reverse("bulletins:list")).content.decode()
+    client.force_login(analyst)  # read-only role: may read, may not generate
+    response = client.post(reverse("bulletins:generate"), {"region": "440300", "date": "2022-03-10",
+                                                           "language": "zh-hans"})
+    assert response.status_code == 403
+    assert list(Bulletin.objects.values_list("pk", "status")) == [(bulletin.pk, "draft")]
+
+
+PDF_CHECK = r"""
+import ctypes, sys
+import pypdfium2 as pdfium, pypdfium2.raw as raw
+doc = pdfium.PdfDocument(sys.argv[1])
+fonts = set()
+for page in doc:
+    for obj in page.get_objects():
+        if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+            font = raw.FPDFTextObj_GetFont(obj.raw)
+            n = raw.FPDFFont_GetBaseFontName(font, None, 0)
+            buf = ctypes.create_string_buffer(n)
+            raw.FPDFFont_GetBaseFontName(font, buf, n)
+            fonts.add((buf.value.decode(), raw.FPDFFont_GetIsEmbedded(font)))
+print(repr(sorted(fonts)))
+print(doc[0].get_textpage().get_text_range())
+doc[0].render(scale=1.5).to_pil().save(sys.argv[2])
+"""
+
+
+def test_pdf_of_the_busiest_day_embeds_a_cjk_font(client, demo_wave, province_commander, tmp_path):
+    scenario, _codes = demo_wave
+    day, index = busiest(scenario)
+    c = scenario.cases
+    local_confirmed = int(((c.report_day == index) & ~c.imported.astype(bool) & ~c.asymptomatic.astype(bool)).sum())
+    bulletin = services.bulletin_generate(actor=province_commander, region_code="440000", day=day,
+                                          language="zh-hans")
+    client.force_login(province_commander)
+
+    response = client.get(reverse("bulletins:pdf", kwargs={"bulletin_id": bulletin.pk}))
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf_path = ARTIFACTS / "bulletin-busiest-day.pdf"
+    pdf_path.write_bytes(response.content)
+    png_path = ARTIFACTS / "bulletin-busiest-day-page1.png"
+    # read back in a separate process (pdfium is not thread-safe and keeps global state)
+    out = subprocess.run([sys.executable, "-c", PDF_CHECK, str(pdf_path), str(png_path)], check=True,
+                         capture_output=True, text=True).stdout
+    fonts = eval(out.splitlines()[0])  # noqa: S307 - our own repr() of a list of tuples
+    text = "\n".join(out.splitlines()[1:])
+    assert any("NotoSansSC" in name and embedded for name, embedded in fonts), fonts
+    assert all(embedded for _name, embedded in fonts), fonts
+    assert f"{day.month}月{day.day}日0—24时，全省新增本土确诊病例{local_confirmed}例" in text.replace("\r", "").replace("\n", "")
+    assert png_path.stat().st_size > 10_000
+    assert AuditEvent.objects.filter(action="export", object_id=str(bulletin.pk)).exists()
+
+
+def test_pdf_renders_the_chinese_font_without_any_system_cjk_font(tmp_path):
+    """With fontconfig limited to a Latin-only folder the PDF still carries the vendored Noto Sans SC."""
+    fonts_conf = tmp_path / "fonts.conf"
+    fonts_conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                          f'<dir>{tmp_path}</dir><cachedir>{tmp_path}/cache</cachedir></fontconfig>')
+    script = (
+        "import django, os, re; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'fangkong.settings'); django.setup()\n"
+        "from fangkong.bulletins.report import render_pdf\n"
+        "pdf = render_pdf('<html><body class=\"report-document\"><p>全省新增本土确诊病例12例</p></body></html>')\n"
+        "import sys; open(sys.argv[1], 'wb').write(pdf)\n")
+    pdf_path, png_path = tmp_path / "t.pdf", tmp_path / "t.png"
+    env = {**os.environ, "FONTCONFIG_FILE": str(fonts_conf)}
+    subprocess.run([sys.executable, "-c", script, str(pdf_path)], check=True, env=env, capture_output=True)
+    out = subprocess.run([sys.executable, "-c", PDF_CHECK, str(pdf_path), str(png_path)], check=True,
+                         capture_output=True, text=True, env=env).stdout
+    fonts = eval(out.splitlines()[0])  # noqa: S307 - our own repr()
+    assert fonts and all("NotoSansSC" in name and embedded for name, embedded in fonts), fonts
+    assert "全省新增本土确诊病例12例" in out

@@ -1,0 +1,162 @@
+"""Pages of the daily situation report. Thin: scoped selectors to read, one service to write, render.
+
+- ``/bulletins/``: the reports in scope (by region, date) and the form to generate one;
+- ``/bulletins/generate/`` (POST): a new version for a region, date and language;
+- ``/bulletins/<id>/``: one version: the report, its workflow (review, approve), its versions and the
+  differences to the previous one;
+- ``/bulletins/<id>/report/`` and ``/bulletins/<id>/report.pdf``: the report alone, as HTML and as PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.roles import Capability
+from fangkong.audit.models import AuditEvent
+from fangkong.audit.services import audit_record
+from fangkong.bulletins import report, selectors, services
+from fangkong.bulletins.models import Bulletin
+from fangkong.regions import selectors as region_selectors
+from fangkong.regions.models import Region
+
+FIGURE_LABELS = {
+    "new_total": gettext_lazy("New infections"), "cumulative_total": gettext_lazy("Cumulative infections"),
+    "new.confirmed_local": gettext_lazy("New local confirmed cases"),
+    "new.asymptomatic_local": gettext_lazy("New local asymptomatic infections"),
+    "new.confirmed_imported": gettext_lazy("New imported confirmed cases"),
+    "new.asymptomatic_imported": gettext_lazy("New imported asymptomatic infections"),
+    "cumulative.confirmed_local": gettext_lazy("Cumulative local confirmed cases"),
+    "cumulative.asymptomatic_local": gettext_lazy("Cumulative local asymptomatic infections"),
+    "cumulative.confirmed_imported": gettext_lazy("Cumulative imported confirmed cases"),
+    "cumulative.asymptomatic_imported": gettext_lazy("Cumulative imported asymptomatic infections"),
+    "local_7d": gettext_lazy("Local infections in 7 days"), "incidence_7d": gettext_lazy("Per 100,000 (7 days)"),
+    "rt.mean": gettext_lazy("Rt"), "rt.lower": gettext_lazy("Rt lower bound"), "rt.upper": gettext_lazy("Rt upper bound"),
+    "open_signals": gettext_lazy("Open signals"), "signals.open": gettext_lazy("Open signals"),
+    "curve": gettext_lazy("Epidemic curve"), "rt": gettext_lazy("Rt over time"),
+}
+
+
+def _day(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@region_scoped
+@require_GET
+def bulletin_list(request):
+    region = request.GET.get("region", "")
+    day = _day(request.GET.get("date", ""))
+    regions = region_selectors.region_list(user=request.user).exclude(level=Region.Level.TOWNSHIP) \
+        .only("code", "name_zh", "name_en", "level").order_by("code")
+    return render(request, "bulletins/list.html", {
+        "bulletins": selectors.bulletin_list(user=request.user, region=region, day=day)[:200],
+        "region": region, "day": day, "regions": regions, "languages": Bulletin.Language.choices,
+        "can_generate": can(request.user, Capability.BULLETIN_DRAFT),
+    })
+
+
+@region_scoped
+@require_POST
+def bulletin_generate(request):
+    day = _day(request.POST.get("date", ""))
+    code = request.POST.get("region", "")
+    if day is None or not code:
+        messages.error(request, _("Choose a region and a date."))
+        return render(request, "bulletins/error.html", {"message": _("Choose a region and a date.")}, status=400)
+    try:
+        bulletin = services.bulletin_generate(actor=request.user, region_code=code, day=day,
+                                              language=request.POST.get("language", "zh-hans"), request=request)
+    except (PermissionDenied, ValidationError, services.BulletinStateError) as exc:
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return render(request, "bulletins/error.html", {"message": message}, status=403 if isinstance(
+            exc, PermissionDenied) else 400)
+    messages.success(request, _("Version %(v)d generated.") % {"v": bulletin.version})
+    return redirect("bulletins:detail", bulletin_id=bulletin.pk)
+
+
+def _diff_rows(changes: list[dict], bulletin: Bulletin) -> list[dict]:
+    names = {c["code"]: (c["name_en"] if bulletin.language == "en" else c["name_zh"])
+             for c in bulletin.content.get("children", [])}
+    rows = []
+    for change in changes:
+        key = change["key"]
+        where = ""
+        if key.startswith("children."):
+            _children, code, key = key.split(".", 2)
+            where = names.get(code, code)
+        elif key.startswith("totals."):
+            key = key.removeprefix("totals.")
+        rows.append({"where": where, "label": FIGURE_LABELS.get(key, key), "before": change["before"],
+                     "after": change["after"]})
+    return rows
+
+
+@region_scoped
+@require_GET
+def bulletin_detail(request, bulletin_id: int):
+    bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
+    previous = selectors.bulletin_previous(bulletin=bulletin)
+    versions = list(selectors.bulletin_versions(bulletin=bulletin))
+    latest = versions[0].version if versions else bulletin.version
+    return render(request, "bulletins/detail.html", {
+        "bulletin": bulletin, "previous": previous, "versions": versions, "is_latest": bulletin.version == latest,
+        "changes": _diff_rows(selectors.bulletin_diff(previous, bulletin), bulletin),
+        "can_review": can(request.user, Capability.BULLETIN_REVIEW, bulletin.region_id),
+        "can_approve": can(request.user, Capability.BULLETIN_APPROVE, bulletin.region_id),
+        "can_generate": can(request.user, Capability.BULLETIN_DRAFT, bulletin.region_id),
+    })
+
+
+@region_scoped
+@require_POST
+def bulletin_transition(request, bulletin_id: int):
+    bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
+    step = {"reviewed": services.bulletin_review, "approved": services.bulletin_approve}.get(request.POST.get("to"))
+    if step is None:
+        return render(request, "bulletins/error.html", {"message": _("Unknown step.")}, status=400)
+    try:
+        bulletin = step(actor=request.user, bulletin=bulletin, request=request)
+    except PermissionDenied as exc:
+        return render(request, "bulletins/error.html", {"message": str(exc)}, status=403)
+    except services.BulletinStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The report is now: %(status)s.") % {"status": bulletin.get_status_display()})
+    return redirect("bulletins:detail", bulletin_id=bulletin.pk)
+
+
+def _document(bulletin: Bulletin, *, for_browser: bool) -> str:
+    return render_to_string("bulletins/report_document.html", {"bulletin": bulletin, "for_browser": for_browser})
+
+
+@region_scoped
+@require_GET
+def bulletin_report(request, bulletin_id: int):
+    bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
+    return HttpResponse(_document(bulletin, for_browser=True))
+
+
+@region_scoped
+@require_GET
+def bulletin_pdf(request, bulletin_id: int):
+    bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
+    pdf = report.render_pdf(_document(bulletin, for_browser=False))
+    audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, obj=bulletin, region_code=bulletin.region_id,
+                 request=request, detail={"format": "pdf", "version": bulletin.version,
+                                          "fingerprint": bulletin.fingerprint})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (f'inline; filename="bulletin-{bulletin.region_id}-{bulletin.date:%Y%m%d}-'
+                                       f'{bulletin.language}-v{bulletin.version}.pdf"')
+    return response

@@ -1,0 +1,105 @@
+"""Dashboard pages: figures link to their line lists, drill-down, scope (a county sees only itself), big screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from fangkong.cases.selectors import case_list
+from fangkong.cases.tests.builders import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def busiest(scenario) -> dt.date:
+    return scenario.params.start_date + dt.timedelta(days=int(np.bincount(scenario.cases.report_day).argmax()))
+
+
+def page_data(response) -> dict:
+    match = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>',
+                      response.content.decode(), re.S)
+    return json.loads(match.group(1))
+
+
+def test_province_dashboard_shows_the_days_figures_linked_to_line_lists(client, province_commander, demo_wave):
+    scenario, _codes = demo_wave
+    day = busiest(scenario)
+    client.force_login(province_commander)
+
+    response = client.get(reverse("dashboard:region", kwargs={"code": "440000"}), {"date": day.isoformat()})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    data = page_data(response)["data"]
+    c = scenario.cases
+    on_day = c.report_day == (day - scenario.params.start_date).days
+    assert data["new"]["confirmed_local"] == int((on_day & ~c.imported.astype(bool) & ~c.asymptomatic.astype(bool)).sum())
+    # the card links to the line list with the same filters, and that list has exactly that many rows
+    link = re.search(r'href="([^"]+)" data-figure="new_confirmed_local"', html).group(1).replace("&amp;", "&")
+    query = dict(parse_qsl(urlsplit(link).query))
+    assert case_list(user=province_commander, filters=query).count() == data["new"]["confirmed_local"] > 0
+    assert client.get(link).status_code == 200
+    assert "date_from=" + day.isoformat() in link and "classification=confirmed" in link and "imported=0" in link
+    # drill-down: each child row links to the child's dashboard
+    assert reverse("dashboard:region", kwargs={"code": "440300"}) + "?date=" + day.isoformat() in html
+    assert {ch["code"] for ch in data["children"]} >= {"440300", "441900"} and len(data["children"]) == 21
+
+
+def test_county_user_sees_only_the_county_and_a_map_without_neighbours(client, futian_commander, province_commander):
+    make_case(province_commander, region="440304", name="福田病例")
+    make_case(province_commander, region="440303", name="罗湖病例")  # the neighbour
+    client.force_login(futian_commander)
+
+    assert client.get(reverse("dashboard:home")).url == reverse("dashboard:region", kwargs={"code": "440304"})
+    response = client.get(reverse("dashboard:region", kwargs={"code": "440304"}), {"date": "2022-03-10"})
+    geo = client.get(reverse("dashboard:geo", kwargs={"code": "440304"})).json()
+
+    assert response.status_code == 200
+    data = page_data(response)["data"]
+    assert data["new_total"] == 1 and data["children"] == []
+    assert [f["properties"]["code"] for f in geo["features"]] == ["440304"]
+    html = response.content.decode()
+    assert "罗湖" not in html and "440303" not in html and "深圳市" not in html
+    for code in ("440300", "440303", "440000"):
+        assert client.get(reverse("dashboard:region", kwargs={"code": code})).status_code == 404
+        assert client.get(reverse("dashboard:geo", kwargs={"code": code})).status_code == 404
+
+
+def test_city_map_has_the_citys_districts_only(client, shenzhen_epi):
+    client.force_login(shenzhen_epi)
+    geo = client.get(reverse("dashboard:geo", kwargs={"code": "440300"})).json()
+    codes = [f["properties"]["code"] for f in geo["features"]]
+    assert codes and all(code.startswith("4403") for code in codes)
+
+
+def test_big_screen_has_no_navigation_and_polls(client, province_commander):
+    client.force_login(province_commander)
+    response = client.get(reverse("dashboard:region", kwargs={"code": "440000"}), {"screen": "big"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="sidenav"' not in html and "big-screen" in html
+    assert 'hx-trigger="every 60s"' in html and reverse("dashboard:screen-panel", kwargs={"code": "440000"}) in html
+    panel = client.get(reverse("dashboard:screen-panel", kwargs={"code": "440000"}))
+    assert panel.status_code == 200 and 'id="screen-panel"' in panel.content.decode()
+
+
+def test_anonymous_and_nobody_are_refused(client, nobody):
+    url = reverse("dashboard:region", kwargs={"code": "440000"})
+    assert client.get(url).status_code == 302
+    client.force_login(nobody)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("dashboard:home")).status_code == 403
+
+
+def test_province_page_query_count_is_bounded(client, province_commander, django_assert_max_num_queries):
+    client.force_login(province_commander)
+    # 21 of them are surveillance.selectors.timeliness counting the counties of each city
+    with django_assert_max_num_queries(50):
+        assert client.get(reverse("dashboard:region", kwargs={"code": "440000"}),
+                          {"date": "2022-03-10"}).status_code == 200

@@ -1,0 +1,142 @@
+"""Pages of the command dashboard. Thin: scoped selectors to read, render; no writes here.
+
+- ``/dashboard/``: the dashboard of the user's current region (or the top of their scope);
+- ``/dashboard/<code>/``: one region on one day (``?date=``), map metric ``?metric=``; ``?screen=big`` is the
+  full-screen variant for the command hall (no navigation, large type, refreshed by htmx polling);
+- ``/dashboard/<code>/screen/panel/``: the big screen's body, polled;
+- ``/dashboard/<code>/geo.json``: the map's shapes (children in scope, or the region alone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from fangkong.accounts.access import in_scope, region_scoped
+from fangkong.cases.models import DetectionRoute
+from fangkong.dashboard import selectors
+from fangkong.regions import selectors as region_selectors
+from fangkong.surveillance.models import AlertStatus
+from fangkong.web.context import CURRENT_REGION_KEY
+
+METRICS = ("incidence", "rt", "signals")
+REFRESH_SECONDS = 60
+
+
+@region_scoped
+@require_GET
+def home(request):
+    code = request.session.get(CURRENT_REGION_KEY, "")
+    if not in_scope(request.user, code):
+        roots = region_selectors.scope_roots(user=request.user)
+        if not roots:
+            return render(request, "web/no_scope.html", status=403)
+        code = roots[0].code
+    return redirect("dashboard:region", code=code)
+
+
+def _day(request, region, user) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return selectors.default_day(user=user, region=region)
+
+
+def _context(request, code: str) -> dict:
+    region = region_selectors.region_get(user=request.user, code=code)
+    day = _day(request, region, request.user)
+    metric = request.GET.get("metric", "incidence")
+    metric = metric if metric in METRICS else "incidence"
+    data = selectors.situation(user=request.user, region=region, day=day)
+    links = _links(region.code, day)
+    labels = _chart_labels()
+    return {
+        "region": region, "day": day, "metric": metric, "metrics": _metric_choices(), "data": data,
+        "links": links,
+        "children": [{**c, "dashboard_url": _dashboard_url(c["code"], day, metric),
+                      "case_list_url": selectors.case_list_url({"region": c["code"], "date_from": day.isoformat(),
+                                                                 "date_to": day.isoformat()}),
+                      "signals_url": f"{reverse('surveillance:alert-list')}?{urlencode({'region': c['code']})}"}
+                     for c in data["children"]],
+        "breadcrumb": region_selectors.ancestors_in_scope(user=request.user, region=region),
+        "statuses": selectors.alert_status_breakdown(data["signals"]),
+        "chart": {"data": data, "labels": labels, "metric": metric,
+                  "geo_url": reverse("dashboard:geo", kwargs={"code": region.code}),
+                  "child_link": _dashboard_url("000000", day, metric)},
+        "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+        "refresh_seconds": REFRESH_SECONDS,
+        "is_leaf": not data["children"],
+    }
+
+
+def _dashboard_url(code: str, day: dt.date, metric: str, **extra) -> str:
+    query = {"date": day.isoformat(), "metric": metric, **extra}
+    return f"{reverse('dashboard:region', kwargs={'code': code})}?{urlencode(query)}"
+
+
+def _links(code: str, day: dt.date) -> dict:
+    """The line list or page behind every figure."""
+    links = {}
+    for figure in selectors.FIGURES:
+        links[f"new_{figure}"] = selectors.case_list_url(selectors.figure_filters(code, day, figure))
+        links[f"cumulative_{figure}"] = selectors.case_list_url(
+            selectors.figure_filters(code, day, figure, cumulative=True))
+    links["new_all"] = selectors.case_list_url({"region": code, "date_from": day.isoformat(),
+                                                "date_to": day.isoformat()})
+    links["signals"] = f"{reverse('surveillance:alert-list')}?{urlencode({'region': code})}"
+    links["response"] = f"{reverse('surveillance:timeliness')}?{urlencode({'region': code})}"
+    links["tracing"] = f"{reverse('cases:timeliness')}?" + urlencode(
+        {"region": code, "date_from": (day - dt.timedelta(days=6)).isoformat(), "date_to": day.isoformat()})
+    links["contacts"] = f"{reverse('cases:contact-list')}?" + urlencode(
+        {"region": code, "category": "close", "date_from": (day - dt.timedelta(days=6)).isoformat(),
+         "date_to": day.isoformat()})
+    links["bulletins"] = f"{reverse('bulletins:list')}?{urlencode({'region': code, 'date': day.isoformat()})}"
+    return links
+
+
+def _metric_choices() -> list[tuple[str, str]]:
+    return [("incidence", _("Incidence per 100,000 (7 days)")), ("rt", _("Rt")), ("signals", _("Open signals"))]
+
+
+def _chart_labels() -> dict:
+    return {
+        "routes": dict(DetectionRoute.choices),
+        "by_report": _("By report date"), "by_onset": _("By onset date"),
+        "rt": _("Rt"), "band": _("95% credible interval"), "threshold": _("Rt = 1"),
+        "metrics": dict(_metric_choices()), "no_data": _("No data"),
+        "statuses": dict(AlertStatus.choices),
+    }
+
+
+@region_scoped
+@require_GET
+def region_dashboard(request, code: str):
+    context = _context(request, code)
+    if request.GET.get("screen") == "big":
+        context["panel_url"] = reverse("dashboard:screen-panel", kwargs={"code": code}) + "?" + urlencode(
+            {"date": request.GET.get("date", ""), "metric": context["metric"]})
+        return render(request, "dashboard/screen.html", context)
+    context["screen_url"] = _dashboard_url(code, context["day"], context["metric"], screen="big")
+    return render(request, "dashboard/region.html", context)
+
+
+@region_scoped
+@require_GET
+def screen_panel(request, code: str):
+    """The big screen's body, polled every ``REFRESH_SECONDS`` by htmx."""
+    context = _context(request, code)
+    context["panel_url"] = request.get_full_path()
+    return render(request, "dashboard/_screen_panel.html", context)
+
+
+@region_scoped
+@require_GET
+def region_geo(request, code: str):
+    region = region_selectors.region_get(user=request.user, code=code)
+    return JsonResponse(selectors.region_geometry(user=request.user, region=region))
