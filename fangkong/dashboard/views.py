@@ -66,6 +66,8 @@ def _context(request, code: str) -> dict:
                      for c in data["children"]],
         "breadcrumb": region_selectors.ancestors_in_scope(user=request.user, region=region),
         "statuses": selectors.alert_status_breakdown(data["signals"]),
+        "open_statuses": [row for row in selectors.alert_status_breakdown(data["signals"]) if row[2]],
+        "metric_label": dict(_metric_choices())[metric],
         "chart": {"data": data, "labels": labels, "metric": metric,
                   "geo_url": reverse("dashboard:geo", kwargs={"code": region.code}),
                   "child_link": _dashboard_url("000000", day, metric)},

@@ -31,12 +31,15 @@ def fangkong(home: Path, *args: str, env: dict) -> None:
 
 
 @contextlib.contextmanager
-def running_server(home: Path, users: list[tuple[str, str, str]]) -> Iterator[str]:
-    """Serve a fresh installation under ``home`` with ``users`` (name, region, role); yield its URL."""
+def running_server(home: Path, users: list[tuple[str, str, str]], *, demo: bool = False) -> Iterator[str]:
+    """Serve a fresh installation under ``home`` with ``users`` (name, region, role); yield its URL.
+
+    With ``demo`` the installation is made by ``fangkong demo`` (regions, demo users, the simulated wave).
+    """
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     env["FANGKONG_HOME"] = str(home)
-    fangkong(home, "migrate", env=env)
-    fangkong(home, "load_regions", env=env)
+    fangkong(home, "migrate", env=env)  # also makes the SQLite folder, which ``demo`` alone does not
+    fangkong(home, "demo" if demo else "load_regions", env=env)
     for username, region, role in users:
         fangkong(home, "createuser", username, "--region", region, "--role", role, "--password", PASSWORD, env=env)
     port = free_port()

@@ -53,8 +53,8 @@
             }
           },
           visualMap: {
-            min: 0, max: Math.max(max, metric === "rt" ? 2 : 1), left: 0, bottom: 0, calculable: true,
-            text: [cfg.labels.metrics[metric], ""], inRange: { color: ["#fdf1ef", "#f28b82", "#b3261e", "#6d140f"] }
+            min: 0, max: Math.max(max, metric === "rt" ? 2 : 1), orient: "horizontal", left: "center", bottom: 0,
+            calculable: true, itemHeight: 160, inRange: { color: ["#fdf1ef", "#f28b82", "#b3261e", "#6d140f"] }
           },
           series: [{
             type: "map", map: mapName, roam: false, data: series,

@@ -1,0 +1,71 @@
+"""A real browser opens the province dashboard of the demo, clicks a city on the map and lands on the city's
+dashboard; screenshots of both are kept in ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fangkong.testing.server import running_server
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(os.environ.get("FANGKONG_ARTIFACTS", "test-artifacts")).resolve()
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+DEMO_PASSWORD = "fangkong-demo-2022"  # noqa: S105 - the documented password of the demo users
+BUSIEST_DAY = "2022-03-15"  # the demo wave's busiest report day
+SHENZHEN_CENTRE = (114.06, 22.60)
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("fangkong-demo"), [], demo=True) as url:
+        yield url
+
+
+def test_province_dashboard_click_city_on_map_opens_city_dashboard(demo_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed (scripts/install-chromium.sh installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(f"{demo_server}/")
+        page.fill("#id_username", "province")
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click(".signin button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+        page.goto(f"{demo_server}/dashboard/440000/?date={BUSIEST_DAY}")
+        page.wait_for_selector("[data-dashboard-map][data-ready] canvas")
+        assert "广东省" in page.inner_text("h1")
+        new_local = int(page.inner_text("[data-figure=new_confirmed_local] .stat-value").replace(",", ""))
+        assert new_local > 0
+        page.screenshot(path=ARTIFACTS / "dashboard-province.png", full_page=True)
+        # where Shenzhen lies on the drawn map, from the chart itself
+        x, y = page.evaluate(
+            """([lon, lat]) => {
+                const el = document.querySelector('[data-dashboard-map]');
+                const chart = window.echarts.getInstanceByDom(el);
+                const [px, py] = chart.convertToPixel({seriesIndex: 0}, [lon, lat]);
+                const box = el.getBoundingClientRect();
+                return [box.left + px, box.top + py];
+            }""", list(SHENZHEN_CENTRE))
+        page.mouse.click(x, y)
+        page.wait_for_url("**/dashboard/440300/**")
+        page.wait_for_selector("[data-dashboard-map][data-ready] canvas")
+
+        assert "深圳市" in page.inner_text("h1")
+        assert f"date={BUSIEST_DAY}" in page.url
+        assert page.locator("table.dash-children tbody tr").count() == 9  # Shenzhen's districts
+        page.screenshot(path=ARTIFACTS / "dashboard-shenzhen.png", full_page=True)
+        assert [e for e in errors if "favicon" not in e] == []
+        browser.close()
