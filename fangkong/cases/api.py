@@ -339,6 +339,10 @@ class RiskAreaInputSerializer(serializers.Serializer):
     negative_screen_on = serializers.DateField(required=False, allow_null=True)
 
 
+class LiftSerializer(serializers.Serializer):
+    lifted_on = serializers.DateField()
+
+
 class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Risk areas in scope with ``can_be_lifted_on`` from the lifting rule of the protocol in force on the
     designation date (null while a required negative area-wide screen is missing)."""
@@ -355,11 +359,20 @@ class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @staticmethod
     def _with_lift(request, area) -> dict:
-        last = selectors.case_list(user=request.user, filters={"region": area.region_id,
-                                                               "date_from": area.designated_from}) \
-            .values_list("report_date", flat=True).first()
+        last = selectors.risk_area_last_case(user=request.user, area=area)
         lift, protocol = services.risk_area_lift_date(area, last_infection=last)
         return {**RiskAreaSerializer(area).data, "can_be_lifted_on": lift, "protocol": protocol.code}
+
+    @extend_schema(request=LiftSerializer, responses=RiskAreaSerializer)
+    @action(detail=True, methods=["post"])
+    def lift(self, request, pk=None, **kwargs):
+        area = selectors.risk_area_get(user=request.user, area_id=pk)
+        data = LiftSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        area = services.risk_area_lift(actor=request.user, area=area, request=request,
+                                       lifted_on=data.validated_data["lifted_on"],
+                                       last_infection=selectors.risk_area_last_case(user=request.user, area=area))
+        return Response(self._with_lift(request, area))
 
     @extend_schema(request=RiskAreaInputSerializer, responses={201: RiskAreaSerializer})
     def create(self, request, *args, **kwargs):

@@ -189,6 +189,16 @@ def risk_area_list(*, user) -> QuerySet[RiskArea]:
     return scoped(user, RiskArea.objects.select_related("region"), "region__code")
 
 
+def risk_area_get(*, user, area_id) -> RiskArea:
+    return get_in_scope_or_404(user, RiskArea.objects.select_related("region"), "region__code", pk=area_id)
+
+
+def risk_area_last_case(*, user, area: RiskArea) -> dt.date | None:
+    """The latest report date of a case in the area's region since its designation (None if none)."""
+    return case_list(user=user, filters={"region": area.region_id, "date_from": area.designated_from},
+                     ordering="-reported").values_list("report_date", flat=True).first()
+
+
 def _prefix(code: str) -> str:
     from fangkong.regions.codes import is_valid_code, subtree_prefix
 

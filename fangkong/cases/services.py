@@ -438,6 +438,28 @@ def risk_area_lift_date(area: RiskArea, *, last_infection: dt.date | None = None
 
 
 @transaction.atomic
+def risk_area_lift(*, actor, area: RiskArea, lifted_on: dt.date, last_infection: dt.date | None = None,
+                   request=None) -> RiskArea:
+    """Lift a risk area; refused before the date the protocol's rule allows (or while a required
+    negative area-wide screen is missing)."""
+    _require(actor, Capability.RISK_AREA_DESIGNATE, area.region_id, _("Your role may not designate risk areas."))
+    if area.lifted_on is not None:
+        raise ValidationError({"lifted_on": [_("This risk area is already lifted.")]})
+    allowed, protocol = risk_area_lift_date(area, last_infection=last_infection)
+    if allowed is None:
+        raise ValidationError({"lifted_on": [_("The rule of %(name)s needs a negative area-wide screen first.")
+                                             % {"name": protocol.name}]})
+    if lifted_on < allowed:
+        raise ValidationError({"lifted_on": [_("The rule of %(name)s allows lifting from %(date)s.")
+                                             % {"name": protocol.name, "date": allowed.isoformat()}]})
+    RiskArea.objects.filter(pk=area.pk).update(lifted_on=lifted_on)
+    area.lifted_on = lifted_on
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=area, region_code=area.region_id,
+                 request=request, detail={"lifted_on": lifted_on.isoformat(), "protocol": protocol.code})
+    return area
+
+
+@transaction.atomic
 def risk_area_designate(*, actor, region: Region | str, level: str, designated_from: dt.date,
                         area_name: str = "", last_infection_on: dt.date | None = None,
                         negative_screen_on: dt.date | None = None, request=None) -> RiskArea:

@@ -289,8 +289,7 @@ def risk_area_list(request):
     areas = list(selectors.risk_area_list(user=request.user)[:200])
     rows = []
     for area in areas:
-        last = selectors.case_list(user=request.user, filters={"region": area.region_id, "date_from": str(
-            area.designated_from)}, ordering="-reported").values_list("report_date", flat=True).first()
+        last = selectors.risk_area_last_case(user=request.user, area=area)
         lift, protocol = services.risk_area_lift_date(area, last_infection=last)
         rows.append({"area": area, "last": max(filter(None, (last, area.last_infection_on)), default=None),
                      "lift": lift, "protocol": protocol})

@@ -19,7 +19,7 @@ from fangkong.accounts.access import access_policy_of
 from fangkong.accounts.models import Membership, User
 from fangkong.bulletins.models import Bulletin
 from fangkong.bulletins.services import bulletin_generate
-from fangkong.cases.models import Case, Cluster, Contact, ImportJob
+from fangkong.cases.models import Case, Cluster, Contact, ImportJob, RiskArea
 from fangkong.cases.services import cluster_create
 from fangkong.cases.tests.builders import make_case, make_contact
 from fangkong.persons.models import Person
@@ -64,7 +64,7 @@ def concrete_paths(values: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 def table_counts() -> dict[str, int]:
     return {m.__name__: m.objects.count() for m in (Person, Membership, Region, User, SentinelReport, Alert,
-                                                    AlertTransition, Case, Contact, Cluster, Bulletin)}
+                                                    AlertTransition, Case, Contact, Cluster, RiskArea, Bulletin)}
 
 
 @pytest.fixture
@@ -77,6 +77,8 @@ def shenzhen_data(shenzhen_epi):
     case = make_case(shenzhen_epi, region="440303", person=people[0])
     make_contact(shenzhen_epi, source_case=case, region="440304", person=people[1])
     cluster_create(actor=shenzhen_epi, name="深圳测试聚集", region="440300", cases=[case])
+    RiskArea.objects.create(region_id="440304", area_name="福田测试小区", level="high",
+                            designated_from=case.report_date)
     ImportJob.objects.create(kind="cases", file_name="深圳导入.csv", data=b"", created_by=shenzhen_epi,
                              status=ImportJob.Status.FAILED, errors=[{"row": 2, "column": "name", "message": "深圳"}])
     make_shenzhen_surveillance()  # a Futian sentinel site, report and alert (issue 7)
@@ -89,6 +91,7 @@ def url_values(people) -> dict[str, list[str]]:
     case_ids = [str(pk) for pk in Case.objects.values_list("pk", flat=True)]
     contact_ids = [str(pk) for pk in Contact.objects.values_list("pk", flat=True)]
     cluster_ids = [str(pk) for pk in Cluster.objects.values_list("pk", flat=True)]
+    cluster_ids += [str(pk) for pk in RiskArea.objects.values_list("pk", flat=True)]  # tried as "pk" too
     sentinel_ids = [f"{pk}" for pk in Alert.objects.values_list("pk", flat=True)] + [
         f"{pk}" for pk in SentinelSite.objects.values_list("pk", flat=True)] + [
         f"{pk}" for pk in SentinelReport.objects.values_list("pk", flat=True)]

@@ -322,6 +322,11 @@ def test_contacts_exposures_and_risk_areas_over_the_api(client, dongguan_epi, sh
     assert area.status_code == 201
     # Last Dongguan case reported 2022-03-12; the 8th edition lifts after 14 days without a new one.
     assert area.json()["can_be_lifted_on"] == "2022-03-26" and area.json()["protocol"] == "8th"
+    lift_url = reverse("cases-api:risk-area-lift", kwargs={"pk": area.json()["id"]})
+    early = client.post(lift_url, {"lifted_on": "2022-03-20"}, content_type="application/json")
+    assert early.status_code == 400 and "2022-03-26" in str(early.json()["error"]["fields"])
+    lifted = client.post(lift_url, {"lifted_on": "2022-03-26"}, content_type="application/json")
+    assert lifted.status_code == 200 and lifted.json()["lifted_on"] == "2022-03-26"
     client.force_login(shenzhen_epi)
     assert client.get(reverse("cases-api:risk-area-list")).json()["results"] == []
 
