@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,7 @@ from fangkong.surveillance.models import (
 )
 from fangkong.surveillance.series import aggregate, load_site_matrix
 
+logger = logging.getLogger(__name__)
 MAX_COUNT = 10_000_000
 IMPORT_MAX_ROWS = 2_000_000
 
@@ -407,7 +409,13 @@ def _run_indicator(configs: list[DetectionConfig], first: dt.date, last: dt.date
             continue
         start = (first - window_first).days
         timepoints = np.arange(start, matrix.n_days)
-        upper, alarm = detectors.run_method(config.method, config.parameters, matrix.counts, timepoints)
+        try:
+            upper, alarm = detectors.run_method(config.method, config.parameters, matrix.counts, timepoints)
+        except ValueError:  # one unusable configuration must not stop the others
+            logger.exception("detection %s/%s (%s) failed for %s..%s", config.indicator_id, config.level,
+                             config.method, first, last)
+            found[config.pk] = []
+            continue
         rows, cols = np.nonzero(alarm)
         found[config.pk] = [
             (matrix.unit_keys[u], matrix.unit_regions[u], matrix.unit_sites[u], matrix.day(int(timepoints[r])),

@@ -121,3 +121,19 @@ def test_the_daily_run_is_scheduled_for_celery_beat():
     entry = app.conf.beat_schedule["surveillance-daily-detection"]
     assert entry["task"] == detection_run_task.name
     assert entry["schedule"].hour == {9}
+
+
+def test_a_failing_configuration_does_not_stop_the_others(spike, monkeypatch):
+    module = detection_run.__globals__["detectors"]
+    real = module.run_method
+
+    def run_method(method, params, counts, timepoints):
+        if method == "ears_c1":
+            raise ValueError("broken")
+        return real(method, params, counts, timepoints)
+
+    DetectionConfig.objects.filter(indicator__code="fever_clinic_visits", level="city").update(method="ears_c1")
+    monkeypatch.setattr(module, "run_method", run_method)
+    detection_run(first=FIRST, last=END)
+    assert Alert.objects.filter(level="county", unit_key="region:440304").exists()
+    assert not Alert.objects.filter(level="city").exists()
