@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.epi.projection import QuarantineProtocol
 
 RISK_LEVELS = ("high", "medium", "low")
+RISK_LEVEL_LABELS = {"high": _("high"), "medium": _("medium"), "low": _("low")}
 
 
 class ProtocolVersion(models.Model):
@@ -61,6 +62,10 @@ class ProtocolVersion(models.Model):
         from django.utils.translation import get_language
 
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    @property
+    def risk_level_names(self) -> list:
+        return [RISK_LEVEL_LABELS.get(level, level) for level in self.risk_levels]
 
     def clean(self):
         errors: dict[str, list[str]] = {}
