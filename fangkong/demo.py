@@ -40,4 +40,10 @@ def _cases(actor) -> str:
     return load_cases(scenario, tree, actor)
 
 
-DEMO_LOADERS = [_persons, _surveillance, _cases]
+def _bulletins(actor) -> str:
+    from fangkong.bulletins.demo import load_demo_bulletins
+
+    return load_demo_bulletins(actor)
+
+
+DEMO_LOADERS = [_persons, _surveillance, _cases, _bulletins]

@@ -12,10 +12,14 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import hashlib
 import html
 import math
+import os
 import re
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -265,10 +269,15 @@ def font_css_for(text: str) -> tuple[str, list[str]]:
     merged into one PDF font with the wrong glyphs. A family per slice (the 400 and 700 weights of a slice
     share it) keeps them apart, and the font-family list lets Pango pick the slice of each character.
     """
-    points = {ord(ch) for ch in text}
+    points = sorted({ord(ch) for ch in text})
+
+    def covered(low: int, high: int) -> bool:
+        i = bisect.bisect_left(points, low)
+        return i < len(points) and points[i] <= high
+
     rules, families = [], []
     for index, (rule, ranges) in enumerate(_font_faces()):
-        if ranges and not any(lo <= p <= hi for p in points for lo, hi in ranges):
+        if ranges and not any(covered(lo, hi) for lo, hi in ranges):
             continue
         slice_name = re.search(r"noto-sans-sc-([a-z0-9]+)-\d+-normal", rule)
         family = f"NotoSansSC-slice-{slice_name.group(1) if slice_name else index}"
@@ -276,6 +285,34 @@ def font_css_for(text: str) -> tuple[str, list[str]]:
         if family not in families:
             families.append(family)
     return "\n".join(rules), families
+
+
+#: Where the TrueType forms of the woff2 slices are kept: WeasyPrint would otherwise decompress every
+#: woff2 slice (pure-Python fontTools, ~0.3 s each) on every PDF.
+FONT_CACHE = Path(tempfile.gettempdir()) / "fangkong-fonts"
+FONT_SRC = re.compile(r"src:\s*url\(\./files/(?P<file>[^)]+\.woff2)\)\s*format\('woff2'\);")
+
+
+def truetype_of(woff2: Path) -> Path:
+    """The slice as TrueType, decompressed once into ``FONT_CACHE`` (named by the woff2's content hash)."""
+    from fontTools.ttLib import TTFont
+
+    digest = hashlib.sha256(woff2.read_bytes()).hexdigest()[:16]
+    target = FONT_CACHE / f"{woff2.stem}-{digest}.ttf"
+    if not target.exists():
+        FONT_CACHE.mkdir(parents=True, exist_ok=True)
+        font = TTFont(str(woff2))
+        font.flavor = None
+        partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+        font.save(str(partial))
+        os.replace(partial, target)
+    return target
+
+
+def _with_truetype_sources(css: str) -> str:
+    files = font_directory() / "files"
+    return FONT_SRC.sub(lambda m: f"src: url('{truetype_of(files / m.group('file')).as_uri()}') format('truetype');",
+                        css)
 
 
 def font_directory() -> Path:
@@ -295,7 +332,7 @@ def render_pdf(document_html: str) -> bytes:
     text = html.unescape(re.sub(r"<[^>]+>", "", document_html))
     faces, families = font_css_for(text)
     stack = ", ".join(f"'{f}'" for f in families)
-    stylesheets = [CSS(string=faces, base_url=str(font_directory()) + "/", font_config=fonts),
+    stylesheets = [CSS(string=_with_truetype_sources(faces), font_config=fonts),
                    CSS(filename=str(report_css_path()), font_config=fonts),
                    CSS(string=f"body, body * {{ font-family: {stack}, sans-serif !important; }}",
                        font_config=fonts)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -152,7 +153,9 @@ def bulletin_report(request, bulletin_id: int):
 @require_GET
 def bulletin_pdf(request, bulletin_id: int):
     bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
-    pdf = report.render_pdf(_document(bulletin, for_browser=False))
+    # the report of a version never changes (its fingerprint says so): render its PDF once per cache
+    pdf = cache.get_or_set(f"bulletin-pdf:{bulletin.pk}:{bulletin.fingerprint}",
+                           lambda: report.render_pdf(_document(bulletin, for_browser=False)), timeout=24 * 3600)
     audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, obj=bulletin, region_code=bulletin.region_id,
                  request=request, detail={"format": "pdf", "version": bulletin.version,
                                           "fingerprint": bulletin.fingerprint})

@@ -193,3 +193,18 @@ def test_pdf_renders_the_chinese_font_without_any_system_cjk_font(tmp_path):
     fonts = eval(out.splitlines()[0])  # noqa: S307 - our own repr()
     assert fonts and all("NotoSansSC" in name and embedded for name, embedded in fonts), fonts
     assert "全省新增本土确诊病例12例" in out
+
+
+def test_demo_loader_approves_the_busiest_days_report(demo_wave, province_commander):
+    from fangkong.bulletins.demo import load_demo_bulletins
+
+    scenario, _codes = demo_wave
+    day, _index = busiest(scenario)
+
+    message = load_demo_bulletins(province_commander)
+
+    approved = Bulletin.objects.filter(region_id="440000", date=day, status=Bulletin.Status.APPROVED)
+    assert sorted(approved.values_list("language", flat=True)) == ["en", "zh-hans"]
+    assert Bulletin.objects.filter(region_id="440300", status=Bulletin.Status.DRAFT).count() == 1
+    assert day.isoformat() in message
+    assert load_demo_bulletins(province_commander) == "demo bulletins: already there"

@@ -1,4 +1,4 @@
-"""A reduced demo wave (the demo scenario cut at 300 infections) loaded through the demo loaders."""
+"""A reduced demo wave (the demo scenario cut at 150 infections) loaded through the demo loaders."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def demo_wave(province_commander):
     from fangkong.regions.services import GUANGDONG_REGIONS
 
     tree = load_region_tree(GUANGDONG_REGIONS)
-    scenario = simulate_scenario(default_demo_params().replace(max_infections=300), tree)
+    scenario = simulate_scenario(default_demo_params().replace(max_infections=150), tree)
     load_case_persons(scenario, tree, province_commander)
     load_cases(scenario, tree, province_commander)
     return scenario, tree.codes.astype(str)
