@@ -32,7 +32,9 @@ from django.utils.http import urlencode
 from fangkong.accounts.access import in_scope
 from fangkong.cases import selectors as case_selectors
 from fangkong.cases.models import Classification, DetectionRoute
+from fangkong.epi import projection as epi_projection
 from fangkong.epi import rt as epi_rt
+from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
 from fangkong.regions import selectors as region_selectors
 from fangkong.regions.codes import subtree_prefix
 from fangkong.regions.models import Region
@@ -46,6 +48,8 @@ SERIAL_INTERVAL_MEAN = 3.5
 SERIAL_INTERVAL_SD = 2.0
 RT_MIN_INFECTIVITY = 5.0
 RT_BAND = (0.025, 0.975)
+OUTLOOK_DAYS = 14
+OUTLOOK_PATHS = 400
 ROUTES = [r.value for r in DetectionRoute]
 OPEN_STATUSES = [AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.INVESTIGATING, AlertStatus.CONFIRMED]
 FIGURES = ("confirmed_local", "confirmed_imported", "asymptomatic_local", "asymptomatic_imported")
@@ -179,6 +183,7 @@ def situation(*, user, region: Region, day: dt.date) -> dict:
         "rt": {"dates": rt["dates"], "mean": rt["mean"], "lower": rt["lower"], "upper": rt["upper"]},
         "signals": signals,
         "tracing": tracing,
+        "outlook": _outlook(user, region, day, local[:, :1], imported[:, :1], rt["latest"][0], tracing),
         "definitions": {"incidence_days": INCIDENCE_DAYS, "curve_days": CURVE_DAYS,
                         "serial_interval": [SERIAL_INTERVAL_MEAN, SERIAL_INTERVAL_SD]},
     }
@@ -216,6 +221,56 @@ def _rt(local: np.ndarray, imported: np.ndarray, earliest: dt.date | None, first
         lows.append(round(float(lower[i, 0]), 2) if ok[i, 0] else None)
         highs.append(round(float(upper[i, 0]), 2) if ok[i, 0] else None)
     return {"dates": dates, "mean": means, "lower": lows, "upper": highs, "latest": latest}
+
+
+def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np.ndarray, latest_rt,
+             tracing: dict) -> dict:
+    """Where the next ``OUTLOOK_DAYS`` days lead under the current Rt (its posterior, one draw per path):
+    projected reported infections and the quarantine rooms and isolation beds they will need under the
+    protocol in force (``fangkong.epi.projection``), against what is in use today. Capacities are not
+    recorded yet (the resources module), so no first day of shortage can be given. Contacts per case are
+    the region's own over the last 7 days (close contacts listed per new case, contacts of close contacts per
+    close contact), the defaults of ``DemandParameters`` where there were none."""
+    in_quarantine = case_selectors.contact_list(user=user, filters={"region": region.code,
+                                                                      "status": "quarantined"}).count()
+    out = {"days": OUTLOOK_DAYS, "contacts_in_quarantine": in_quarantine, "projected": None,
+           "capacity_known": False}
+    if latest_rt is None or local.shape[0] < 8:
+        return out
+    est = epi_rt.estimate_r(local[:, 0], imported=imported[:, 0], mean_si=SERIAL_INTERVAL_MEAN,
+                            std_si=SERIAL_INTERVAL_SD)
+    try:
+        protocol = protocol_in_force(day)
+    except NoProtocolInForce:
+        return out
+    projection = epi_projection.project_cases(
+        local[:, 0], imported=imported[:, 0], horizon=OUTLOOK_DAYS,
+        scenario=epi_projection.scenario_from_estimate(est), mean_si=SERIAL_INTERVAL_MEAN,
+        std_si=SERIAL_INTERVAL_SD, n_paths=OUTLOOK_PATHS, seed=day.toordinal())
+    defaults = epi_projection.DemandParameters()
+    close, new_cases = tracing["close_contacts"], tracing["new_cases"]
+    secondary = case_selectors.contact_list(user=user, filters={
+        "region": region.code, "category": "secondary", "date_from": (day - dt.timedelta(days=6)).isoformat(),
+        "date_to": day.isoformat()}).count()
+    parameters = epi_projection.DemandParameters(
+        close_contacts_per_case=close / new_cases if new_cases else defaults.close_contacts_per_case,
+        secondary_contacts_per_close_contact=secondary / close if close else defaults.secondary_contacts_per_close_contact)
+    demand = epi_projection.resource_demand(projection, protocol.as_quarantine_protocol(), parameters)
+    total = projection.reported.sum(axis=0)
+    low, mid, high = np.quantile(total, [0.025, 0.5, 0.975])
+
+    def last_day(name: str) -> dict:
+        values = demand.demand[name][-1]
+        return {"median": round(float(np.median(values))), "upper": round(float(np.quantile(values, 0.975)))}
+
+    out["projected"] = {"infections": {"median": round(float(mid)), "lower": round(float(low)),
+                                       "upper": round(float(high))},
+                        "daily_median": [round(float(v), 1) for v in np.median(projection.reported, axis=1)],
+                        "quarantine_rooms": last_day("quarantine_rooms"),
+                        "isolation_beds": last_day("isolation_beds"), "protocol": protocol.code,
+                        "close_contacts_per_case": round(parameters.close_contacts_per_case, 2),
+                        "secondary_per_close_contact": round(parameters.secondary_contacts_per_close_contact, 2)}
+    return out
 
 
 def _signals(user, region: Region, day: dt.date, open_alerts, prefixes, per_unit) -> dict:

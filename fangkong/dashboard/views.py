@@ -98,6 +98,7 @@ def _links(code: str, day: dt.date) -> dict:
     links["contacts"] = f"{reverse('cases:contact-list')}?" + urlencode(
         {"region": code, "category": "close", "date_from": (day - dt.timedelta(days=6)).isoformat(),
          "date_to": day.isoformat()})
+    links["quarantined"] = f"{reverse('cases:contact-list')}?" + urlencode({"region": code, "status": "quarantined"})
     links["bulletins"] = f"{reverse('bulletins:list')}?{urlencode({'region': code, 'date': day.isoformat()})}"
     return links
 

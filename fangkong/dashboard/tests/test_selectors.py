@@ -55,3 +55,20 @@ def test_situation_equals_raw_rows_and_line_lists(demo_wave, province_commander)
     assert s["totals"]["rt"]["lower"] <= s["totals"]["rt"]["mean"] <= s["totals"]["rt"]["upper"]
     local_7d = int(((c.report_day > busiest - 7) & (c.report_day <= busiest) & ~c.imported.astype(bool)).sum())
     assert s["totals"]["local_7d"] == local_7d
+
+
+def test_outlook_projects_from_the_current_rt(demo_wave, province_commander):
+    from fangkong.cases.selectors import contact_list
+
+    scenario, _codes = demo_wave
+    day = scenario.params.start_date + dt.timedelta(days=int(np.bincount(scenario.cases.report_day).argmax()))
+    province = Region.objects.get(code="440000")
+
+    outlook = selectors.situation(user=province_commander, region=province, day=day)["outlook"]
+
+    assert outlook["contacts_in_quarantine"] == contact_list(
+        user=province_commander, filters={"region": "440000", "status": "quarantined"}).count()
+    projected = outlook["projected"]
+    assert projected is not None and len(projected["daily_median"]) == selectors.OUTLOOK_DAYS
+    assert projected["infections"]["lower"] <= projected["infections"]["median"] <= projected["infections"]["upper"]
+    assert projected["quarantine_rooms"]["median"] > 0 and outlook["capacity_known"] is False

@@ -12,6 +12,9 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  function dark() { return document.body.classList.contains("big-screen"); }
+  function ink() { return dark() ? { color: "#cfd8e3" } : {}; }
+
   function lang() { return (document.documentElement.lang || "zh").slice(0, 2); }
   function nameOf(row) { return lang() === "en" ? row.name_en : row.name_zh; }
 
@@ -77,7 +80,8 @@
     if (charts.indexOf(chart) < 0) { charts.push(chart); }
     chart.setOption({
       tooltip: { trigger: "axis" },
-      legend: { top: 0, type: "scroll" },
+      legend: { top: 0, type: "scroll", textStyle: ink() },
+      textStyle: ink(),
       grid: { left: 40, right: 10, top: 36, bottom: 40 },
       xAxis: { type: "category", data: curve.dates },
       yAxis: { type: "value", minInterval: 1 },
@@ -97,6 +101,7 @@
     var width = rt.upper.map(function (v, i) { return v === null || rt.lower[i] === null ? "-" : +(v - rt.lower[i]).toFixed(2); });
     chart.setOption({
       tooltip: { trigger: "axis" },
+      textStyle: ink(),
       grid: { left: 40, right: 10, top: 20, bottom: 40 },
       xAxis: { type: "category", data: rt.dates },
       yAxis: { type: "value", min: 0 },
