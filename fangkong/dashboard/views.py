@@ -70,7 +70,9 @@ def _context(request, code: str) -> dict:
         "metric_label": dict(_metric_choices())[metric],
         "chart": {"data": data, "labels": labels, "metric": metric,
                   "geo_url": reverse("dashboard:geo", kwargs={"code": region.code}),
-                  "child_link": _dashboard_url("000000", day, metric)},
+                  "child_link": _dashboard_url("000000", day, metric),
+                  "case_list": selectors.case_list_url({"region": region.code}),
+                  "routes": [r.value for r in DetectionRoute]},
         "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "refresh_seconds": REFRESH_SECONDS,
         "is_leaf": not data["children"],
@@ -91,6 +93,8 @@ def _links(code: str, day: dt.date) -> dict:
             selectors.figure_filters(code, day, figure, cumulative=True))
     links["new_all"] = selectors.case_list_url({"region": code, "date_from": day.isoformat(),
                                                 "date_to": day.isoformat()})
+    links["last_7_days"] = selectors.case_list_url({"region": code, "date_from": (day - dt.timedelta(days=6)).isoformat(),
+                                                     "date_to": day.isoformat()})
     links["signals"] = f"{reverse('surveillance:alert-list')}?{urlencode({'region': code})}"
     links["response"] = f"{reverse('surveillance:timeliness')}?{urlencode({'region': code})}"
     links["tracing"] = f"{reverse('cases:timeliness')}?" + urlencode(

@@ -91,6 +91,17 @@
                  itemStyle: { color: ROUTE_COLOURS[i % ROUTE_COLOURS.length] }, data: curve[which][route] };
       })
     }, true);
+    curveClick(chart, cfg, which);
+  }
+
+  function curveClick(chart, cfg, which) {
+    chart.off("click");
+    if (which !== "by_report") { return; }  // the line list filters by report date, not by onset
+    chart.on("click", function (p) {
+      var day = cfg.data.curve.dates[p.dataIndex];
+      var route = cfg.data.curve.routes[p.seriesIndex];
+      window.location.href = cfg.case_list + "&date_from=" + day + "&date_to=" + day + "&detection_route=" + route;
+    });
   }
 
   function drawRt(el, cfg) {
