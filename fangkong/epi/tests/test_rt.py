@@ -228,20 +228,15 @@ def test_infectivity_is_the_renewal_sum():
     np.testing.assert_allclose(lam, [0.0, 1.5, 0.5 + 0.9, 0.0 + 0.3 + 0.6])
 
 
-def test_thousand_regions_a_year_under_a_tenth_of_a_second():
+def test_thousand_regions_a_year_in_one_call():
+    """Shape of the vectorised call; its speed is measured in benchmarks/bench_rt.py, not asserted here."""
     rng = np.random.default_rng(0)
     local = rng.poisson(20, size=(365, 1000))
     imported = rng.poisson(1, size=(365, 1000))
-    estimate_r(local[:30], imported=imported[:30], mean_si=5.2, std_si=2.8)  # warm-up
-    best = np.inf
-    for _ in range(3):
-        started = time.perf_counter()
-        est = estimate_r(local, imported=imported, mean_si=5.2, std_si=2.8)
-        _ = est.mean, est.std
-        best = min(best, time.perf_counter() - started)
-    print(f"1,000 regions x 365 days: {best * 1000:.1f} ms")
+    est = estimate_r(local, imported=imported, mean_si=5.2, std_si=2.8)
+    single = estimate_r(local[:, 17], imported=imported[:, 17], mean_si=5.2, std_si=2.8)
     assert est.mean.shape == (358, 1000)
-    assert best < 0.1
+    np.testing.assert_allclose(est.mean[:, 17], single.mean, rtol=1e-12)
 
 
 # --- bad input -------------------------------------------------------------------------------------------
