@@ -28,12 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import execute_from_command_line
 
     django.setup()
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # the embedded database lives in var/
+        (settings.VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
     command, rest = argv[0], argv[1:]
     if command == "serve":
-        from django.conf import settings
-
-        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-            (settings.VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
         command = "runserver"
         rest = rest or ["127.0.0.1:8000"]
         rest = [*rest, "--noreload"] if "--reload" not in rest else [a for a in rest if a != "--reload"]
@@ -41,11 +41,6 @@ def main(argv: list[str] | None = None) -> int:
         command = "load_demo"
     elif command == "createuser":
         command = "create_user"
-    elif command == "migrate":
-        from django.conf import settings
-
-        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-            (settings.VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
     execute_from_command_line(["fangkong", command, *rest])
     return 0
 

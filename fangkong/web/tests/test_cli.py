@@ -28,13 +28,20 @@ def test_createuser_refuses_unknown_region_and_changes_nothing(db):
     assert not User.objects.filter(username="lab2").exists()
 
 
-def test_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
+def test_demo_creates_users_and_persons_and_is_idempotent(db, capsys):
+    """One full demo load (then a second one: nothing doubles). Kept to one test: a load takes ~40 s."""
     from fangkong.accounts.management.commands.load_demo import DEMO_PASSWORD, DEMO_USERS
     from fangkong.accounts.roles import Role
+    from fangkong.demo import demo_scenario
+    from fangkong.persons import protection
+    from fangkong.persons.demo import synthetic_identities
+    from fangkong.persons.models import Person
 
     call_command("load_demo")
+    persons_after_first = Person.objects.count()
     call_command("load_demo")
     out = capsys.readouterr().out
+    assert Person.objects.count() == persons_after_first
     assert DEMO_PASSWORD in out
     assert {role for _, role, _, _ in DEMO_USERS} == set(Role.values)
     for username, role, region, _ in DEMO_USERS:
@@ -42,19 +49,11 @@ def test_demo_creates_one_user_per_role_and_is_idempotent(db, capsys):
         assert user.check_password(DEMO_PASSWORD) and username in out
         assert list(user.memberships.values_list("region_id", "role")) == [(region, role)]
 
-
-def test_demo_registers_a_person_for_every_case_of_the_scenario(db):
-    from fangkong.demo import demo_scenario
-    from fangkong.persons import protection
-    from fangkong.persons.demo import synthetic_identities
-    from fangkong.persons.models import Person
-
-    call_command("load_demo")
     scenario, tree = demo_scenario()
     regions = [str(tree.codes[r]) for r in scenario.cases.region]
     identities = synthetic_identities(regions, seed=20220317, as_of=scenario.dates[-1])
     registered = dict(Person.objects.values_list("citizen_id_hash", "address_region_id"))
-    for identity in identities:
+    for identity in identities:  # every case of the scenario has its person, in its region
         key = protection.keyed_hash(identity["citizen_id"], "citizen_id")
         assert registered[key] == identity["address_region"]
     assert sum(r.startswith("4403") for r in regions) == max(
