@@ -12,7 +12,7 @@ from fangkong.regions.codes import is_valid_code, subtree_prefix
 
 SCOPE_FIELD = "region__code"
 # Parts of the snapshot that are series or lists, compared as a whole rather than number by number.
-NOT_COMPARED = ("curve", "rt", "definitions", "signals.recent", "region", "date")
+NOT_COMPARED = ("curve", "rt", "definitions", "signals.recent", "region", "date", "computed_at", "outlook")
 
 
 def bulletin_list(*, user, region: str = "", day: dt.date | None = None, status: str = "") -> QuerySet[Bulletin]:

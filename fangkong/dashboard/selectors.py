@@ -18,18 +18,28 @@ Definitions (shown on the page too):
   infectivity (``RT_MIN_INFECTIVITY``), otherwise the prior would dominate;
 - incidence per 100,000: local infections reported in the 7 days to the day, per 100,000 residents;
 - open signals: alerts raised up to the day and neither closed nor dismissed as false alarms.
+
+Speed: ``situation`` keeps its result for ``SITUATION_CACHE_SECONDS`` per region, day and *scope* (the
+user's region prefixes: users who see the same rows share it, nobody sees another scope's figures), so
+twenty people watching the province page — and the big screens polling it — cost one computation a
+minute. The figures may therefore lag a write by up to that long (the page says when they were computed);
+the daily report always computes afresh (``fresh=True``). This is a bounded-staleness cache, not
+pre-aggregation kept in step with every write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
-from fangkong.accounts.access import in_scope
+from fangkong.accounts.access import in_scope, scope_prefixes
 from fangkong.cases import selectors as case_selectors
 from fangkong.cases.models import Classification, DetectionRoute
 from fangkong.epi import projection as epi_projection
@@ -52,6 +62,7 @@ OUTLOOK_DAYS = 14
 OUTLOOK_PATHS = 400
 ROUTES = [r.value for r in DetectionRoute]
 OPEN_STATUSES = [AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.INVESTIGATING, AlertStatus.CONFIRMED]
+SITUATION_CACHE_SECONDS = 60
 FIGURES = ("confirmed_local", "confirmed_imported", "asymptomatic_local", "asymptomatic_imported")
 
 
@@ -96,8 +107,22 @@ def _child_of(code: str, prefixes: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def situation(*, user, region: Region, day: dt.date) -> dict:
-    """Everything the dashboard and the daily report show for ``region`` (in the user's scope) on ``day``."""
+def situation(*, user, region: Region, day: dt.date, fresh: bool = False) -> dict:
+    """Everything the dashboard and the daily report show for ``region`` (in the user's scope) on ``day``;
+    at most ``SITUATION_CACHE_SECONDS`` old unless ``fresh``."""
+    scope = ",".join(scope_prefixes(user))
+    key = "dashboard:situation:" + hashlib.sha256(f"{region.code}|{day.isoformat()}|{scope}".encode()).hexdigest()
+    if not fresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    data = compute_situation(user=user, region=region, day=day)
+    cache.set(key, data, SITUATION_CACHE_SECONDS)
+    return data
+
+
+def compute_situation(*, user, region: Region, day: dt.date) -> dict:
+    """``situation`` computed from the rows now."""
     children = list(region_selectors.region_list(user=user, parent=region.code).order_by("code"))
     prefixes = [(c.code, subtree_prefix(c.code)) for c in children]
     units = [region.code] + [c.code for c in children]
@@ -173,6 +198,7 @@ def situation(*, user, region: Region, day: dt.date) -> dict:
     return {
         "region": _region_dict(region),
         "date": day.isoformat(),
+        "computed_at": timezone.localtime().isoformat(timespec="seconds"),
         "new": new, "cumulative": cumulative,
         "new_total": sum(new.values()), "cumulative_total": sum(cumulative.values()),
         "suspected_new": suspected_new,
@@ -299,7 +325,17 @@ def region_geometry(*, user, region: Region) -> dict:
     """GeoJSON of the map of ``region``: its children in scope, or the region alone when it has none.
 
     Nothing outside the user's scope: a county user's map is the county itself, without neighbours.
+    Kept an hour per region and scope (boundaries change only with a new region tree).
     """
+    key = "dashboard:geometry:" + hashlib.sha256(f"{region.code}|{','.join(scope_prefixes(user))}".encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        cached = _region_geometry(user, region)
+        cache.set(key, cached, 3600)
+    return cached
+
+
+def _region_geometry(user, region: Region) -> dict:
     children = [c for c in region_selectors.region_list(user=user, parent=region.code).defer(None).order_by("code")
                 if c.geometry]
     shapes = children or ([region] if region.geometry and in_scope(user, region.code) else [])

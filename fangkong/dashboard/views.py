@@ -74,7 +74,7 @@ def _context(request, code: str) -> dict:
                   "case_list": selectors.case_list_url({"region": region.code}),
                   "routes": [r.value for r in DetectionRoute]},
         "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-        "refresh_seconds": REFRESH_SECONDS,
+        "refresh_seconds": REFRESH_SECONDS, "cache_seconds": selectors.SITUATION_CACHE_SECONDS,
         "is_leaf": not data["children"],
     }
 
@@ -146,4 +146,6 @@ def screen_panel(request, code: str):
 @require_GET
 def region_geo(request, code: str):
     region = region_selectors.region_get(user=request.user, code=code)
-    return JsonResponse(selectors.region_geometry(user=request.user, region=region))
+    response = JsonResponse(selectors.region_geometry(user=request.user, region=region))
+    response["Cache-Control"] = "private, max-age=3600"  # boundaries change with a new region tree only
+    return response

@@ -18,3 +18,13 @@ def demo_wave(province_commander):
     load_case_persons(scenario, tree, province_commander)
     load_cases(scenario, tree, province_commander)
     return scenario, tree.codes.astype(str)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The dashboard keeps its figures for a minute per scope: every test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
