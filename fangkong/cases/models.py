@@ -150,6 +150,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["report_region", "report_date"], name="case_region_day"),
             models.Index(fields=["report_region", "reported_at", "id"], name="case_region_reported"),
+            models.Index(fields=["reported_at", "id"], name="case_reported"),  # the line list's order, any scope
         ]
 
     def __str__(self) -> str:
@@ -236,7 +237,8 @@ class Contact(models.Model):
         ordering = ["-listed_at", "-id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["region", "listed_at", "id"], name="contact_region_listed")]
+        indexes = [models.Index(fields=["region", "listed_at", "id"], name="contact_region_listed"),
+                   models.Index(fields=["listed_at", "id"], name="contact_listed")]
         constraints = [models.CheckConstraint(
             condition=models.Q(quarantined_at__isnull=True) | models.Q(quarantined_at__gte=models.F("listed_at")),
             name="contact_quarantined_after_listed")]

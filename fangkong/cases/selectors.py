@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr, TruncDate
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -322,32 +322,26 @@ def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None
     def empty(key: str, label: str) -> TimelinessRow:
         return TimelinessRow(key, label, 0, 0, 0, 0, 0, 0)
 
-    def fill(row: TimelinessRow, values: dict) -> None:
-        for name, value in values.items():
-            if hasattr(row, name):
-                setattr(row, name, value or 0)
-
+    # One grouped query per table (leaf region × day); totals, children and days are summed from it.
     total = empty(region.code, region.name)
-    fill(total, contacts.aggregate(**contact_counts))
-    fill(total, cases.aggregate(**case_counts))
-    by_region = {}
-    if children:
-        length = len(_prefix(children[0].code))
-        by_region = {_prefix(ch.code): empty(ch.code, ch.name) for ch in children}
-        for values in contacts.annotate(child=Substr("region_id", 1, length)).values("child").annotate(
-                **contact_counts).order_by():
-            if values["child"] in by_region:
-                fill(by_region[values["child"]], values)
-        for values in cases.annotate(child=Substr("report_region_id", 1, length)).values("child").annotate(
-                **case_counts).order_by():
-            if values["child"] in by_region:
-                fill(by_region[values["child"]], values)
+    length = len(_prefix(children[0].code)) if children else 0
+    by_region = {_prefix(ch.code): empty(ch.code, ch.name) for ch in children}
     by_day: dict[dt.date, TimelinessRow] = {}
-    for values in contacts.annotate(day=TruncDate("listed_at", tzinfo=tz)).values("day").annotate(
+
+    def add(values: dict, region_code: str, d: dt.date) -> None:
+        rows = [total, by_day.setdefault(d, empty(d.isoformat(), d.isoformat()))]
+        child = by_region.get(region_code[:length]) if length else None
+        if child is not None:
+            rows.append(child)
+        for row in rows:
+            for name, value in values.items():
+                if name in contact_counts or name in case_counts:
+                    setattr(row, name, getattr(row, name) + (value or 0))
+
+    for values in contacts.annotate(day=TruncDate("listed_at", tzinfo=tz)).values("region_id", "day").annotate(
             **contact_counts).order_by():
-        fill(by_day.setdefault(values["day"], empty(values["day"].isoformat(), values["day"].isoformat())), values)
-    for values in cases.values("report_date").annotate(**case_counts).order_by():
-        d = values["report_date"]
-        fill(by_day.setdefault(d, empty(d.isoformat(), d.isoformat())), values)
+        add(values, values["region_id"], values["day"])
+    for values in cases.values("report_region_id", "report_date").annotate(**case_counts).order_by():
+        add(values, values["report_region_id"], values["report_date"])
     return {"region": {"code": region.code, "name": region.name}, "total": total,
             "children": list(by_region.values()), "days": [by_day[d] for d in sorted(by_day)]}
