@@ -152,11 +152,12 @@ def build(n_cases: int, n_contacts: int) -> None:
             quarantined = listed + dt.timedelta(hours=int(quarantine_h[j]))
             close = j % 5 < 2
             lines.append(f"{j + 1}\tBENCH-K{j:08d}\t{n_cases + j + 1}\t{codes[person_region[n_cases + j]]}\t"
-                         f"{'close' if close else 'secondary'}\t{s + 1}\tother\t{listed}{tz}\t{quarantined}{tz}\t\t"
+                         f"{'close' if close else 'secondary'}\t{s + 1}\tother\t{listed}{tz}\t{listed.date()}\t"
+                         f"{quarantined}{tz}\t\t"
                          f"{protocol.pk}\t[]\tquarantined\t{'t' if listed_h[j] <= 24 else 'f'}\t"
                          f"{'t' if quarantine_h[j] <= 24 else 'f'}\t1\t{listed}{tz}\t{listed}{tz}\n")
         _copy(cursor, "cases_contact", "id, contact_no, person_id, region_id, category, source_case_id, "
-              "exposure_type, listed_at, quarantined_at, quarantine_place, protocol_id, test_schedule, status, "
+              "exposure_type, listed_at, listed_date, quarantined_at, quarantine_place, protocol_id, test_schedule, status, "
               "listed_within_24h, quarantined_within_24h, version, created_at, updated_at", lines)
         cursor.execute("SELECT setval(pg_get_serial_sequence('cases_contact', 'id'), %s)", [n_contacts])
         cursor.execute("ANALYZE")

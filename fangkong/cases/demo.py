@@ -147,6 +147,7 @@ def load_cases(scenario, tree, actor) -> str:
         source_reported = rows[int(contacts.case[j])].reported_at
         krows.append(Contact(
             contact_no=f"SIM-K{j:07d}",
+            listed_date=listed.date(),
             listed_within_24h=listed - source_reported <= dt.timedelta(days=1),
             quarantined_within_24h=(quarantined - listed <= dt.timedelta(days=1)) if quarantined else None,
             person_id=person_of.get(j) or case_person[case_index],

@@ -216,6 +216,7 @@ class Contact(models.Model):
     exposure_start = models.DateField(_("exposure from"), null=True, blank=True)
     exposure_end = models.DateField(_("exposure to"), null=True, blank=True)
     listed_at = models.DateTimeField(_("listed"))
+    listed_date = models.DateField(_("listing date"), null=True, editable=False)  # local date, for grouping
     quarantined_at = models.DateTimeField(_("quarantined"), null=True, blank=True)
     quarantine_place = models.CharField(_("quarantine place"), max_length=200, blank=True)
     protocol = models.ForeignKey("protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="+",

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -307,13 +306,10 @@ def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None
     contacts = scoped(user, Contact.objects.filter(region__code__startswith=prefix,
                                                    category=ContactCategory.CLOSE), CONTACT_SCOPE)
     cases = scoped(user, Case.objects.filter(report_region__code__startswith=prefix), CASE_SCOPE)
-    tz = timezone.get_current_timezone()
     if date_from:
-        start = dt.datetime.combine(date_from, dt.time(), tz)
-        contacts, cases = contacts.filter(listed_at__gte=start), cases.filter(report_date__gte=date_from)
+        contacts, cases = contacts.filter(listed_date__gte=date_from), cases.filter(report_date__gte=date_from)
     if date_to:
-        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tz)
-        contacts, cases = contacts.filter(listed_at__lt=end), cases.filter(report_date__lte=date_to)
+        contacts, cases = contacts.filter(listed_date__lte=date_to), cases.filter(report_date__lte=date_to)
     contact_counts = {"close_contacts": Count("id"), "listed_24h": Count("id", filter=Q(listed_within_24h=True)),
                       "quarantined": Count("id", filter=Q(quarantined_at__isnull=False)),
                       "quarantined_24h": Count("id", filter=Q(quarantined_within_24h=True))}
@@ -338,9 +334,8 @@ def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None
                 if name in contact_counts or name in case_counts:
                     setattr(row, name, getattr(row, name) + (value or 0))
 
-    for values in contacts.annotate(day=TruncDate("listed_at", tzinfo=tz)).values("region_id", "day").annotate(
-            **contact_counts).order_by():
-        add(values, values["region_id"], values["day"])
+    for values in contacts.values("region_id", "listed_date").annotate(**contact_counts).order_by():
+        add(values, values["region_id"], values["listed_date"])
     for values in cases.values("report_region_id", "report_date").annotate(**case_counts).order_by():
         add(values, values["report_region_id"], values["report_date"])
     return {"region": {"code": region.code, "name": region.name}, "total": total,

@@ -293,6 +293,7 @@ def build_contact(*, actor, person, source_case: Case, category: str, region: Re
     start = timezone.localtime(quarantined_at or listed_at).date()
     within_24h = dt.timedelta(days=1)
     return Contact(
+        listed_date=timezone.localtime(listed_at).date(),
         listed_within_24h=listed_at - source_case.reported_at <= within_24h,
         quarantined_within_24h=(quarantined_at - listed_at <= within_24h) if quarantined_at else None,
         contact_no=contact_no or _next_number("K", Contact), person=person, region=managed, category=category,
