@@ -7,7 +7,8 @@
 Set-up (not timed): the data of ``benchmarks/bench_cases.py`` (its ``build``: the Guangdong tree,
 ``--cases`` cases and ``--contacts`` contacts written with COPY, users ``bench_province`` and
 ``bench_sz_epi``). Timed, sequentially, through the Django test client (no network, one process):
-the province and Shenzhen dashboard pages for the busiest day, the situation API, the big screen's
+the situation computed afresh (what a cache miss costs), then the province and Shenzhen dashboard pages for
+the busiest day (after the first request, from the 60-second cache), the situation API, the big screen's
 polled panel, generating the province's report (snapshot + HTML) and rendering its PDF. p50 and p95
 over ``--requests`` requests after one warm-up request. Not a load test: no concurrency.
 """
@@ -72,6 +73,13 @@ def main() -> None:
     province_user = User.objects.get(username="bench_province")
     day = busiest_day(user=province_user, region=Region.objects.get(code="440000"))
     print(f"busiest day: {day}")
+    from fangkong.dashboard.selectors import situation
+
+    for username, code in (("bench_province", "440000"), ("bench_sz_epi", "440300")):
+        user, region = User.objects.get(username=username), Region.objects.get(code=code)
+        p50, p95 = timed(lambda user=user, region=region: situation(user=user, region=region, day=day, fresh=True), 5)
+        print(f"{username:15s} situation computed afresh (cache miss)  p50 {p50:7.1f} ms   p95 {p95:7.1f} ms",
+              flush=True)
     client = Client()
     for username, code in (("bench_province", "440000"), ("bench_sz_epi", "440300")):
         client.force_login(User.objects.get(username=username))
