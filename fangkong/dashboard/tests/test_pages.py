@@ -103,3 +103,13 @@ def test_province_page_query_count_is_bounded(client, province_commander, django
     with django_assert_max_num_queries(50):
         assert client.get(reverse("dashboard:region", kwargs={"code": "440000"}),
                           {"date": "2022-03-10"}).status_code == 200
+
+
+def test_pages_render_without_any_case(client, analyst):
+    client.force_login(analyst)
+    for params in ({}, {"date": "2022-03-10"}, {"date": "not-a-date", "metric": "nonsense"}, {"screen": "big"}):
+        response = client.get(reverse("dashboard:region", kwargs={"code": "440000"}), params)
+        assert response.status_code == 200
+        data = page_data(response)["data"]
+        assert data["new_total"] == 0 and data["totals"]["rt"] is None and data["rt"]["dates"] == []
+        assert data["outlook"]["projected"] is None
