@@ -62,6 +62,12 @@ def _context(request, code: str) -> dict:
         "children": [{**c, "dashboard_url": _dashboard_url(c["code"], day, metric),
                       "case_list_url": selectors.case_list_url({"region": c["code"], "date_from": day.isoformat(),
                                                                  "date_to": day.isoformat()}),
+                      "local_url": selectors.case_list_url({"region": c["code"], "imported": "0",
+                                                            "date_from": day.isoformat(), "date_to": day.isoformat()}),
+                      "cumulative_url": selectors.case_list_url({"region": c["code"], "date_to": day.isoformat()}),
+                      "week_url": selectors.case_list_url({"region": c["code"], "imported": "0",
+                                                           "date_from": (day - dt.timedelta(days=6)).isoformat(),
+                                                           "date_to": day.isoformat()}),
                       "signals_url": f"{reverse('surveillance:alert-list')}?{urlencode({'region': c['code']})}"}
                      for c in data["children"]],
         "breadcrumb": region_selectors.ancestors_in_scope(user=request.user, region=region),
