@@ -208,3 +208,16 @@ def test_demo_loader_approves_the_busiest_days_report(demo_wave, province_comman
     assert Bulletin.objects.filter(region_id="440300", status=Bulletin.Status.DRAFT).count() == 1
     assert day.isoformat() in message
     assert load_demo_bulletins(province_commander) == "demo bulletins: already there"
+
+
+def test_report_lists_the_open_signals(shenzhen_epi):
+    from fangkong.surveillance.tests.builders import make_shenzhen_surveillance
+
+    make_shenzhen_surveillance()  # a Futian alert, new, 2022-03-10
+
+    bulletin = services.bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10),
+                                          language="zh-hans")
+
+    assert bulletin.content["signals"]["open"] == 1
+    assert "表2" in bulletin.html and "福田区" in bulletin.html and "新发" in bulletin.html
+    assert "现有未关闭的监测预警信号1起，其中新发1起" in bulletin.html
