@@ -121,7 +121,7 @@ def _chart_labels() -> dict:
     return {
         "routes": dict(DetectionRoute.choices),
         "by_report": _("By report date"), "by_onset": _("By onset date"),
-        "rt": _("Rt"), "band": _("95% credible interval"), "threshold": _("Rt = 1"),
+        "rt": _("Rt"), "band": _("95 percent credible interval"), "threshold": _("Rt = 1"),
         "metrics": dict(_metric_choices()), "no_data": _("No data"),
         "statuses": dict(AlertStatus.choices),
     }
