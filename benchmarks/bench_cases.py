@@ -218,6 +218,11 @@ def main() -> None:
 
     t = time.perf_counter()
     build(args.cases, args.contacts)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # as autovacuum would, so that index-only scans can skip the heap
+        cursor.execute("VACUUM ANALYZE cases_contact")
+        cursor.execute("VACUUM ANALYZE cases_case")
     print(f"set-up: {time.perf_counter() - t:.0f} s", flush=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
 

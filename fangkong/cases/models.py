@@ -151,6 +151,8 @@ class Case(models.Model):
             models.Index(fields=["report_region", "report_date"], name="case_region_day"),
             models.Index(fields=["report_region", "reported_at", "id"], name="case_region_reported"),
             models.Index(fields=["reported_at", "id"], name="case_reported"),  # the line list's order, any scope
+            models.Index(fields=["report_region", "report_date", "found_under_management"],
+                         name="case_timeliness"),
         ]
 
     def __str__(self) -> str:
@@ -239,7 +241,10 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [models.Index(fields=["region", "listed_at", "id"], name="contact_region_listed"),
-                   models.Index(fields=["listed_at", "id"], name="contact_listed")]
+                   models.Index(fields=["listed_at", "id"], name="contact_listed"),
+                   # Tracing timeliness can read only this index (index-only scan on PostgreSQL).
+                   models.Index(fields=["category", "region", "listed_date", "listed_within_24h",
+                                        "quarantined_within_24h", "quarantined_at"], name="contact_timeliness")]
         constraints = [models.CheckConstraint(
             condition=models.Q(quarantined_at__isnull=True) | models.Q(quarantined_at__gte=models.F("listed_at")),
             name="contact_quarantined_after_listed")]

@@ -310,10 +310,13 @@ def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None
         contacts, cases = contacts.filter(listed_date__gte=date_from), cases.filter(report_date__gte=date_from)
     if date_to:
         contacts, cases = contacts.filter(listed_date__lte=date_to), cases.filter(report_date__lte=date_to)
-    contact_counts = {"close_contacts": Count("id"), "listed_24h": Count("id", filter=Q(listed_within_24h=True)),
-                      "quarantined": Count("id", filter=Q(quarantined_at__isnull=False)),
-                      "quarantined_24h": Count("id", filter=Q(quarantined_within_24h=True))}
-    case_counts = {"new_cases": Count("id"), "under_management": Count("id", filter=Q(found_under_management=True))}
+    # Counting a column of the timeliness indexes (not the id) lets PostgreSQL answer from the index alone.
+    contact_counts = {"close_contacts": Count("region"),
+                      "listed_24h": Count("region", filter=Q(listed_within_24h=True)),
+                      "quarantined": Count("region", filter=Q(quarantined_at__isnull=False)),
+                      "quarantined_24h": Count("region", filter=Q(quarantined_within_24h=True))}
+    case_counts = {"new_cases": Count("report_region"),
+                   "under_management": Count("report_region", filter=Q(found_under_management=True))}
 
     def empty(key: str, label: str) -> TimelinessRow:
         return TimelinessRow(key, label, 0, 0, 0, 0, 0, 0)
