@@ -5,7 +5,6 @@ for mean, std and the seven quantiles; NA in EpiEstim must be NaN here.
 """
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
