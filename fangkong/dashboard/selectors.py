@@ -34,7 +34,7 @@ import hashlib
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -257,8 +257,14 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
     recorded yet (the resources module), so no first day of shortage can be given. Contacts per case are
     the region's own over the last 7 days (close contacts listed per new case, contacts of close contacts per
     close contact), the defaults of ``DemandParameters`` where there were none."""
-    in_quarantine = case_selectors.contact_list(user=user, filters={"region": region.code,
-                                                                      "status": "quarantined"}).count()
+    # one pass over the region's contacts (the contact line list's rows) for both counts
+    tz = timezone.get_current_timezone()
+    week = (dt.datetime.combine(day - dt.timedelta(days=6), dt.time(), tz),
+            dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz))
+    counts = case_selectors.contact_list(user=user, filters={"region": region.code}).order_by().aggregate(
+        in_quarantine=Count("id", filter=Q(status="quarantined")),
+        secondary=Count("id", filter=Q(category="secondary", listed_at__gte=week[0], listed_at__lt=week[1])))
+    in_quarantine, secondary = counts["in_quarantine"], counts["secondary"]
     out = {"days": OUTLOOK_DAYS, "contacts_in_quarantine": in_quarantine, "projected": None,
            "capacity_known": False}
     if latest_rt is None or local.shape[0] < 8:
@@ -275,9 +281,6 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
         std_si=SERIAL_INTERVAL_SD, n_paths=OUTLOOK_PATHS, seed=day.toordinal())
     defaults = epi_projection.DemandParameters()
     close, new_cases = tracing["close_contacts"], tracing["new_cases"]
-    secondary = case_selectors.contact_list(user=user, filters={
-        "region": region.code, "category": "secondary", "date_from": (day - dt.timedelta(days=6)).isoformat(),
-        "date_to": day.isoformat()}).count()
     parameters = epi_projection.DemandParameters(
         close_contacts_per_case=close / new_cases if new_cases else defaults.close_contacts_per_case,
         secondary_contacts_per_close_contact=secondary / close if close else defaults.secondary_contacts_per_close_contact)

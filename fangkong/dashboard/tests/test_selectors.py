@@ -86,3 +86,20 @@ def test_situation_is_kept_a_minute_per_scope_and_fresh_on_demand(province_comma
     assert selectors.situation(user=shenzhen_epi, region=shenzhen, day=day)["new_total"] == first["new_total"] == 1
     assert selectors.situation(user=province_commander, region=shenzhen, day=day)["new_total"] == 2  # other scope
     assert selectors.situation(user=shenzhen_epi, region=shenzhen, day=day, fresh=True)["new_total"] == 2
+
+
+def test_outlook_contact_counts_equal_the_contact_line_list(demo_wave, province_commander):
+    from fangkong.cases.selectors import contact_list
+
+    scenario, _codes = demo_wave
+    day = scenario.params.start_date + dt.timedelta(days=int(np.bincount(scenario.cases.report_day).argmax()))
+    data = selectors.situation(user=province_commander, region=Region.objects.get(code="440300"), day=day)
+
+    week = {"region": "440300", "date_from": (day - dt.timedelta(days=6)).isoformat(), "date_to": day.isoformat()}
+    close = contact_list(user=province_commander, filters={**week, "category": "close"}).count()
+    secondary = contact_list(user=province_commander, filters={**week, "category": "secondary"}).count()
+    assert data["tracing"]["close_contacts"] == close
+    if data["outlook"]["projected"] is not None and close:
+        assert data["outlook"]["projected"]["secondary_per_close_contact"] == round(secondary / close, 2)
+    assert data["outlook"]["contacts_in_quarantine"] == contact_list(
+        user=province_commander, filters={"region": "440300", "status": "quarantined"}).count()
