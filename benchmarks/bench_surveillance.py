@@ -26,7 +26,6 @@ import datetime as dt
 import io
 import os
 import platform
-import statistics
 import sys
 import time
 
