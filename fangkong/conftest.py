@@ -66,3 +66,23 @@ def _user(username: str, region: str, role_name: str):
     from fangkong.testing.builders import make_user
 
     return make_user(username, (region, Role[role_name]))
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Each test starts in English, the source language of messages.
+
+    Pages pick their language per request (LocaleMiddleware: Chinese by default), but the middleware
+    leaves it active in the thread afterwards; without this, one test's request would decide the
+    language of the messages the next test's services produce.
+    """
+    from django.conf import settings
+
+    if not settings.configured:  # fangkong.epi's tests may run without Django
+        yield
+        return
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
