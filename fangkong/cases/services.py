@@ -186,13 +186,27 @@ def _jsonable(value):
     return value
 
 
+def _refuse_uneditable(changes: dict, editable) -> None:
+    unknown = sorted(set(changes) - set(editable))
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be edited.")] for name in unknown})
+
+
+def _locked_update(*, actor, obj, expected_version: int, values: dict, region_code: str, request=None) -> None:
+    """Save ``values`` on ``obj`` under its version lock, update the instance and audit before/after."""
+    before = {name: _jsonable(getattr(obj, name)) for name in values}
+    obj.version = _locked_save(type(obj), obj, expected_version, values)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=obj, region_code=region_code,
+                 request=request, detail={"before": before, "after": {n: _jsonable(v) for n, v in values.items()}})
+
+
 @transaction.atomic
 def case_update(*, actor, case: Case, expected_version: int, changes: dict, request=None) -> Case:
     """Edit a case's fields; refused when the case changed since the caller read ``expected_version``."""
     _require(actor, Capability.CASE_WRITE, case.report_region_id, _("Your role may not edit cases."))
-    unknown = sorted(set(changes) - set(CASE_EDITABLE))
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be edited.")] for name in unknown})
+    _refuse_uneditable(changes, CASE_EDITABLE)
     errors: dict[str, list[str]] = {}
     if "detection_route" in changes and changes["detection_route"] not in DetectionRoute.values:
         errors["detection_route"] = [_("Choose a detection route.")]
@@ -211,12 +225,8 @@ def case_update(*, actor, case: Case, expected_version: int, changes: dict, requ
         errors["origin"] = [_("An imported case needs its origin.")]
     if errors:
         raise ValidationError(errors)
-    before = {name: _jsonable(getattr(case, name)) for name in changes}
-    case.version = _locked_save(Case, case, expected_version, changes)
-    for name, value in changes.items():
-        setattr(case, name, value)
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=case, region_code=case.report_region_id,
-                 request=request, detail={"before": before, "after": {n: _jsonable(v) for n, v in changes.items()}})
+    _locked_update(actor=actor, obj=case, expected_version=expected_version, values=changes,
+                   region_code=case.report_region_id, request=request)
     return case
 
 
@@ -320,9 +330,7 @@ def contact_register(*, actor, request=None, other_source_cases=(), **fields) ->
 def contact_update(*, actor, contact: Contact, expected_version: int, changes: dict, request=None) -> Contact:
     """Record quarantine, place, status or exposure; quarantining regenerates the schedule (locked)."""
     _require(actor, Capability.CONTACT_MANAGE, contact.region_id, _("Your role may not manage contacts."))
-    unknown = sorted(set(changes) - set(CONTACT_EDITABLE))
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be edited.")] for name in unknown})
+    _refuse_uneditable(changes, CONTACT_EDITABLE)
     errors: dict[str, list[str]] = {}
     status = changes.get("status")
     if status is not None and (status not in ContactStatus.values or status == ContactStatus.CONVERTED):
@@ -342,12 +350,8 @@ def contact_update(*, actor, contact: Contact, expected_version: int, changes: d
         values["quarantined_within_24h"] = quarantined_at - contact.listed_at <= dt.timedelta(days=1)
         if status is None and contact.status == ContactStatus.LISTED:
             values["status"] = ContactStatus.QUARANTINED
-    before = {name: _jsonable(getattr(contact, name)) for name in values}
-    contact.version = _locked_save(Contact, contact, expected_version, values)
-    for name, value in values.items():
-        setattr(contact, name, value)
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=contact, region_code=contact.region_id,
-                 request=request, detail={"before": before, "after": {n: _jsonable(v) for n, v in values.items()}})
+    _locked_update(actor=actor, obj=contact, expected_version=expected_version, values=values,
+                   region_code=contact.region_id, request=request)
     return contact
 
 
