@@ -179,6 +179,17 @@ def _report(progress, done: int, total: int, every: int = 1000) -> None:
         progress(done, total)
 
 
+
+def _file_number(row, field: str, seen: set, duplicate_message) -> str:
+    """A row's own number: required, and unique within the file (``seen`` collects them)."""
+    number = row.text(field)
+    if not number:
+        row.errors.append((field, _("Required.")))
+    elif number in seen:
+        row.errors.append((field, duplicate_message))
+    seen.add(number)
+    return number
+
 def _collect(errors: list[dict], number: int, row: _Row, exc: ValidationError | None = None) -> None:
     for column, message in row.errors:
         errors.append({"row": number, "column": column, "message": str(message)})
@@ -206,12 +217,7 @@ def cases_import(*, actor, rows: list[dict], source: str = "", request=None, pro
     built, numbers, seen = [], [], set()
     for count, (number, row) in enumerate(pending, start=1):
         _report(progress, count, len(pending))
-        case_no = row.text("case_no")
-        if not case_no:
-            row.errors.append(("case_no", _("Required.")))
-        elif case_no in seen:
-            row.errors.append(("case_no", _("This case number appears twice in the file.")))
-        seen.add(case_no)
+        case_no = _file_number(row, "case_no", seen, _("This case number appears twice in the file."))
         disease = diseases.get(row.text("disease"))
         if disease is None:
             row.errors.append(("disease", _("Unknown disease code.")))
@@ -281,12 +287,7 @@ def contacts_import(*, actor, rows: list[dict], source: str = "", request=None, 
     built, seen = [], set()
     for count, (number, row) in enumerate(pending, start=1):
         _report(progress, count, len(pending))
-        contact_no = row.text("contact_no")
-        if not contact_no:
-            row.errors.append(("contact_no", _("Required.")))
-        elif contact_no in seen:
-            row.errors.append(("contact_no", _("This contact number appears twice in the file.")))
-        seen.add(contact_no)
+        contact_no = _file_number(row, "contact_no", seen, _("This contact number appears twice in the file."))
         source_case = sources.get(row.text("source_case_no"))
         if source_case is None:
             row.errors.append(("source_case_no", _("No case with this number.")))
