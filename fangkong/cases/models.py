@@ -115,6 +115,9 @@ class Case(models.Model):
     disease = models.ForeignKey(Disease, on_delete=models.PROTECT, related_name="+", verbose_name=_("disease"))
     classification = models.CharField(_("classification"), max_length=16, choices=Classification.choices)
     onset_date = models.DateField(_("onset"), null=True, blank=True)
+    # The "four earlies" (早发现、早报告、早隔离、早治疗): onset → first visit → sampling → report → isolation →
+    # treatment; the times that are not known stay empty and the interval is not counted.
+    first_visit_at = models.DateTimeField(_("first medical visit"), null=True, blank=True)
     sampling_date = models.DateField(_("sampling"), null=True, blank=True)
     diagnosed_at = models.DateTimeField(_("diagnosed"))
     reported_at = models.DateTimeField(_("reported"))
@@ -131,6 +134,8 @@ class Case(models.Model):
                                          verbose_name=_("region of residence"))
     report_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
                                       verbose_name=_("region of report"))
+    isolated_at = models.DateTimeField(_("isolated"), null=True, blank=True)
+    treatment_at = models.DateTimeField(_("admitted for treatment"), null=True, blank=True)
     infector = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="infectees", verbose_name=_("infector"))
     cluster = models.ForeignKey(Cluster, on_delete=models.SET_NULL, null=True, blank=True,
@@ -251,6 +256,33 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.contact_no
+
+
+class DailyTracing(models.Model):
+    """Tracing figures of one leaf region on one day, kept in step with the rows by the services.
+
+    Contacts count on their listing date in their managing region, cases on their report date in their
+    region of report. ``fangkong.cases.summaries`` recomputes the rows a write touches (and can rebuild
+    them all); the timeliness page and the dashboard read these rows instead of every contact.
+    """
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    close_contacts = models.PositiveIntegerField(default=0)
+    listed_24h = models.PositiveIntegerField(default=0)  # close contacts listed within 24 h of the report
+    quarantined = models.PositiveIntegerField(default=0)  # close contacts with a quarantine time
+    quarantined_24h = models.PositiveIntegerField(default=0)  # ... quarantined within 24 h of listing
+    secondary_contacts = models.PositiveIntegerField(default=0)
+    in_quarantine = models.PositiveIntegerField(default=0)  # contacts (any category) whose status is quarantined
+    new_cases = models.PositiveIntegerField(default=0)
+    under_management = models.PositiveIntegerField(default=0)  # new cases found among listed contacts
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "day"], name="daily_tracing_once")]
+        indexes = [models.Index(fields=["day", "region"], name="daily_tracing_day")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.day}"
 
 
 class Exposure(models.Model):
