@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import os
 import platform
 import sys
@@ -43,6 +42,86 @@ def setup_django():
     import django
 
     django.setup()
+
+
+#: History is written in chunks of this many days, one INSERT … SELECT each (a chunk is all there or absent).
+CHUNK_DAYS = 30
+REPORT_TABLE = "surveillance_sentinelreport"
+#: The report table's secondary indexes, dropped while history is written and built once afterwards.
+REPORT_INDEXES = (
+    ("sentinel_report_ind_date", f"CREATE INDEX IF NOT EXISTS sentinel_report_ind_date ON {REPORT_TABLE} "
+                                 "(indicator_id, date)"),
+)
+REPORT_UNIQUE = ("sentinel_report_day_site", f"ALTER TABLE {REPORT_TABLE} ADD CONSTRAINT sentinel_report_day_site "
+                                             "UNIQUE (date, site_id, indicator_id)")
+
+
+def fill_history(sites, indicators, first: dt.date, day: dt.date) -> None:
+    """Reports of every site × indicator for each day from ``first`` to the day before ``day``, generated in
+    the database (``INSERT … SELECT`` over ``generate_series``): counts around each site's level (a normal
+    approximation of the Poisson), one statement per ``CHUNK_DAYS`` days; secondary indexes and the unique
+    constraint are dropped while writing and built once afterwards, foreign-key triggers are off for the
+    session (the rows are consistent by construction). Chunks already present are skipped."""
+    from django.db import connection
+
+    rng = np.random.default_rng(2)
+    site_level = rng.lognormal(0, 0.4, size=len(sites))
+    chunks = []
+    start = first
+    while start < day:
+        end = min(start + dt.timedelta(days=CHUNK_DAYS - 1), day - dt.timedelta(days=1))
+        chunks.append((start, end))
+        start = end + dt.timedelta(days=1)
+    with connection.cursor() as cursor:
+        missing = []
+        for start, end in chunks:
+            # The unique index (date first) or the table's physical order answers this quickly; a chunk is
+            # written by one statement, so its last day present means the whole chunk is.
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM surveillance_sentinelreport WHERE date = %s)", [end])
+            if not cursor.fetchone()[0]:
+                missing.append((start, end))
+        if missing:
+            print(f"writing {len(missing)} chunk(s) of history ({sum((e - s).days + 1 for s, e in missing)} days)",
+                  flush=True)
+            cursor.execute("SET synchronous_commit = off")
+            cursor.execute("SET session_replication_role = replica")  # no foreign-key triggers while filling
+            cursor.execute(f"ALTER TABLE {REPORT_TABLE} DROP CONSTRAINT IF EXISTS {REPORT_UNIQUE[0]}")
+            for name, _sql in REPORT_INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            cursor.execute("DROP TABLE IF EXISTS bench_site")
+            cursor.execute("CREATE UNLOGGED TABLE bench_site (site_id bigint, region_id varchar(12), "
+                           "level double precision)")
+            with cursor.cursor.copy("COPY bench_site FROM STDIN") as copy:
+                copy.write("".join(f"{pk}\t{region}\t{level}\n"
+                                   for (pk, region), level in zip(sites, site_level.tolist(), strict=True)))
+            cursor.execute("DROP TABLE IF EXISTS bench_indicator")
+            cursor.execute("CREATE UNLOGGED TABLE bench_indicator (indicator_id bigint, level double precision)")
+            cursor.executemany("INSERT INTO bench_indicator VALUES (%s, %s)",
+                               [(indicators[code].pk, level) for code, level in INDICATOR_LEVEL.items()])
+            for start, end in missing:
+                began = time.perf_counter()
+                cursor.execute("""
+                    INSERT INTO surveillance_sentinelreport (site_id, indicator_id, date, count, denominator, reported_at,
+                                                region_id)
+                    SELECT s.site_id, i.indicator_id, d::date,
+                           greatest(0, round(i.level * s.level + sqrt(i.level * s.level)
+                                             * 2 * (random() + random() + random() - 1.5)))::integer,
+                           NULL, d + interval '1 day 9 hours', s.region_id
+                    FROM generate_series(%s::date, %s::date, interval '1 day') AS d
+                    CROSS JOIN bench_indicator i CROSS JOIN bench_site s""", [start, end])
+                print(f"  {start}–{end}: {cursor.rowcount:,} rows, {time.perf_counter() - began:.0f} s", flush=True)
+            cursor.execute("SET session_replication_role = origin")
+            cursor.execute("DROP TABLE bench_site, bench_indicator")
+        began = time.perf_counter()
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [REPORT_UNIQUE[0]])
+        if cursor.fetchone() is None:
+            cursor.execute(REPORT_UNIQUE[1])
+        for _name, sql in REPORT_INDEXES:
+            cursor.execute(sql)
+        if missing:
+            print(f"indexes built in {time.perf_counter() - began:.0f} s", flush=True)
+            cursor.execute(f"VACUUM ANALYZE {REPORT_TABLE}")
 
 
 def build(n_sites: int, history_days: int, day: dt.date, n_alerts: int) -> None:
@@ -77,27 +156,7 @@ def build(n_sites: int, history_days: int, day: dt.date, n_alerts: int) -> None:
         through.objects.bulk_create([through(sentinelsite_id=s, indicator_id=i.pk)
                                      for s in site_pks for i in indicators.values()], batch_size=20000)
     sites = list(SentinelSite.objects.order_by("pk").values_list("pk", "region_id"))
-    first = day - dt.timedelta(days=history_days)
-    have = set(SentinelReport.objects.filter(date__gte=first, date__lt=day).values_list("date", flat=True)
-               .distinct())
-    rng = np.random.default_rng(2)
-    site_level = rng.lognormal(0, 0.4, size=len(sites))
-    stamp = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC).isoformat()
-    with connection.cursor() as cursor:
-        for offset in range(history_days):
-            date = first + dt.timedelta(days=offset)
-            if date in have:
-                continue
-            buffer = io.StringIO()
-            for code, indicator in indicators.items():
-                counts = rng.poisson(INDICATOR_LEVEL[code] * site_level)
-                buffer.write("".join(f"{pk}\t{indicator.pk}\t{date}\t{c}\t\\N\t{stamp}\t{region}\n"
-                                     for (pk, region), c in zip(sites, counts.tolist(), strict=True)))
-            buffer.seek(0)
-            with cursor.cursor.copy("COPY surveillance_sentinelreport (site_id, indicator_id, date, count, "
-                                    "denominator, reported_at, region_id) FROM STDIN") as copy:
-                copy.write(buffer.read())
-        cursor.execute("ANALYZE surveillance_sentinelreport")
+    fill_history(sites, indicators, day - dt.timedelta(days=history_days), day)
     SentinelReport.objects.filter(date__gte=day).delete()
     Alert.objects.all().delete()
     leaves = [r for _pk, r in sites]
@@ -130,7 +189,7 @@ def percentile(values, q):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=30_000)
-    parser.add_argument("--history-days", type=int, default=35)
+    parser.add_argument("--history-days", type=int, default=730)
     parser.add_argument("--alerts", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
