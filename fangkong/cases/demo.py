@@ -37,6 +37,13 @@ def _moment(start: dt.date, day: int, hour: int, tz) -> dt.datetime:
     return dt.datetime.combine(start + dt.timedelta(days=int(day)), dt.time(hour), tz)
 
 
+def _at(start: dt.date, days: float, tz) -> dt.datetime | None:
+    """A simulator time (float days from ``start``, NaN: none) as an aware datetime, to the minute."""
+    if not np.isfinite(days):
+        return None
+    return dt.datetime.combine(start, dt.time(0), tz) + dt.timedelta(minutes=round(float(days) * 24 * 60))
+
+
 def _persons_by_hash(identities: list[dict]) -> list[int | None]:
     hashes = [protection.keyed_hash(p["citizen_id"], CITIZEN_ID) for p in identities]
     found = dict(Person.objects.filter(citizen_id_hash__in=set(hashes)).values_list("citizen_id_hash", "pk"))
@@ -62,8 +69,10 @@ def load_cases(scenario, tree, actor) -> str:
         raise RuntimeError("demo case persons are missing: run the persons loader first")
     ports = place_names(tree, scenario.places)
     rows = []
+    times = scenario.case_times  # the earlies: report, first visit, isolation, treatment
     for i in range(cases.n):
-        reported = _moment(start, cases.report_day[i], 8 + i % 4, tz)
+        reported = _at(start, times.report_time[i], tz) if times is not None else None
+        reported = reported or _moment(start, cases.report_day[i], 8 + i % 4, tz)
         # One report in 25 is made three hours after diagnosis: late for a disease managed as class A.
         diagnosed = reported - dt.timedelta(hours=3 if i % 25 == 7 else 1)
         imported = bool(cases.imported[i])
@@ -80,6 +89,9 @@ def load_cases(scenario, tree, actor) -> str:
             severity="none" if cases.asymptomatic[i] else ("severe" if i % 97 == 0 else "mild"),
             outcome="recovered" if cases.report_day[i] < len(scenario.dates) - 21 else "under_treatment",
             residence_region_id=case_regions[i], report_region_id=case_regions[i], created_by=actor,
+            first_visit_at=_at(start, times.first_visit_time[i], tz) if times is not None else None,
+            isolated_at=_at(start, times.isolation_time[i], tz) if times is not None else None,
+            treatment_at=_at(start, times.treatment_time[i], tz) if times is not None else None,
         ))
     Case.objects.bulk_create(rows, batch_size=1000)
     pk_of = np.array([c.pk for c in rows], dtype=np.int64)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from .earlies import CaseTimes, case_times
 from .epidemic import Infections, simulate_epidemic, symptomatic_onsets_by_region
 from .linelist import Cases, Contacts, build_cases, build_contacts
 from .params import ScenarioParams, validate_params
@@ -42,6 +43,8 @@ class Scenario:
     travellers: Travellers
     loop_events: LoopEvents
     truth: Truth
+    case_times: CaseTimes | None = None
+    """The earlies times of each case (report, first visit, isolation, treatment), parallel to ``cases``."""
 
     @property
     def dates(self) -> list[date]:
@@ -67,6 +70,7 @@ class EpidemicPart:
     contacts: Contacts
     onsets: np.ndarray
     series: SentinelSeries
+    case_times: CaseTimes
 
 
 def prepared_tree(params: ScenarioParams, tree: RegionTree) -> RegionTree:
@@ -87,7 +91,9 @@ def simulate_epidemic_part(params: ScenarioParams, tree: RegionTree) -> Epidemic
     contacts = build_contacts(params, tree, infections, cases, case_of)
     onsets = symptomatic_onsets_by_region(params, tree, infections)
     series = sentinel_series(params, places)
-    return EpidemicPart(tree, places, travellers, infections, events, cases, case_of, contacts, onsets, series)
+    times = case_times(params, infections, cases)
+    return EpidemicPart(tree, places, travellers, infections, events, cases, case_of, contacts, onsets, series,
+                        times)
 
 
 def simulate_scenario(params: ScenarioParams, tree: RegionTree) -> Scenario:
@@ -130,4 +136,5 @@ def simulate_scenario(params: ScenarioParams, tree: RegionTree) -> Scenario:
         travellers=part.travellers,
         loop_events=part.loop_events,
         truth=truth,
+        case_times=part.case_times,
     )

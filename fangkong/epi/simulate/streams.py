@@ -14,6 +14,7 @@ EPIDEMIC = 3
 CONTACTS = 4
 SENTINEL_LEVELS = 5
 SENTINEL_COUNTS = 6
+EARLIES = 7
 
 
 def component_rng(seed: int, component: int, *keys: int) -> np.random.Generator:

@@ -278,6 +278,10 @@ def _write_cases_and_contacts(params, tree, part, formats, directory, files) -> 
         "imported": cases.imported,
         "port_id": _nullable(cases.port, cases.port < 0),
         "traveller_id": _nullable(cases.traveller, cases.traveller < 0),
+        "report_time": _times(part.case_times.report_time),
+        "first_visit_time": _times(part.case_times.first_visit_time),
+        "isolation_time": _times(part.case_times.isolation_time),
+        "treatment_time": _times(part.case_times.treatment_time),
     }, formats, files)
     contacts = part.contacts
     _write_table(directory, "contacts", {
