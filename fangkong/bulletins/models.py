@@ -53,3 +53,19 @@ class Bulletin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.date} {self.language} v{self.version} ({self.status})"
+
+
+class BulletinPdf(models.Model):
+    """The rendered PDF of one report version, kept in the database so every process serves the same file.
+
+    A version's HTML never changes; ``document_sha256`` is the hash of the full document the PDF was
+    rendered from (the report plus its page template), so a new page template renders it once more.
+    """
+
+    bulletin = models.OneToOneField(Bulletin, on_delete=models.CASCADE, related_name="pdf", primary_key=True)
+    document_sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"PDF of {self.bulletin_id}"

@@ -5,7 +5,10 @@
   fingerprinted, saved as the next version in draft;
 - ``bulletin_review`` (draft → reviewed) and ``bulletin_approve`` (reviewed → approved): only the latest
   version of a report moves on; a step taken by somebody else in between is refused
-  (``BulletinStateError``), never applied twice.
+  (``BulletinStateError``), never applied twice. Four eyes: the person who generated a version may
+  neither review nor approve it (``FourEyesError``, a ``PermissionDenied``); somebody else must.
+- ``bulletin_pdf``: the PDF of a version, rendered once and stored with it (``BulletinPdf``), so every
+  process and every server serves the same file without rendering it again.
 """
 
 from __future__ import annotations
@@ -24,13 +27,17 @@ from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.bulletins import report
-from fangkong.bulletins.models import Bulletin
+from fangkong.bulletins.models import Bulletin, BulletinPdf
 from fangkong.dashboard import selectors as dashboard_selectors
 from fangkong.regions import selectors as region_selectors
 
 
 class BulletinStateError(Exception):
     """The step does not apply to the bulletin as it now stands."""
+
+
+class FourEyesError(PermissionDenied):
+    """The drafter of a report tried to review or approve it."""
 
 
 def bulletin_generate(*, actor, region_code: str, day: dt.date, language: str, request=None) -> Bulletin:
@@ -70,6 +77,9 @@ def _latest_version(bulletin: Bulletin) -> int:
 def _step(*, actor, bulletin: Bulletin, capability: str, before: str, after: str, stamp: str, request) -> Bulletin:
     if not can(actor, capability, bulletin.region_id):
         raise PermissionDenied(_("You may not take this step for this region."))
+    if actor.pk == bulletin.created_by_id:
+        raise FourEyesError(_("You generated this version of the report: another person must review and "
+                              "approve it (four eyes)."))
     if bulletin.version != _latest_version(bulletin):
         raise BulletinStateError(_("A newer version of this report exists: only the latest version moves on."))
     now = timezone.now()
@@ -94,3 +104,20 @@ def bulletin_review(*, actor, bulletin: Bulletin, request=None) -> Bulletin:
 def bulletin_approve(*, actor, bulletin: Bulletin, request=None) -> Bulletin:
     return _step(actor=actor, bulletin=bulletin, capability=Capability.BULLETIN_APPROVE,
                  before=Bulletin.Status.REVIEWED, after=Bulletin.Status.APPROVED, stamp="approved", request=request)
+
+
+def bulletin_pdf(*, bulletin: Bulletin, document_html: str) -> bytes:
+    """The PDF of ``bulletin`` rendered from ``document_html``: read from the database when this very
+    document was rendered before (by any process), otherwise rendered now and stored with the version."""
+    digest = hashlib.sha256(document_html.encode("utf-8")).hexdigest()
+    stored = BulletinPdf.objects.filter(bulletin=bulletin, document_sha256=digest).first()
+    if stored is not None:
+        return bytes(stored.pdf)
+    pdf = report.render_pdf(document_html)
+    try:
+        with transaction.atomic():
+            BulletinPdf.objects.update_or_create(bulletin=bulletin,
+                                                 defaults={"document_sha256": digest, "pdf": pdf})
+    except IntegrityError:  # another process stored the same version at the same moment: theirs is as good
+        pass
+    return pdf

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +24,7 @@ from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
-from fangkong.bulletins import report, selectors, services
+from fangkong.bulletins import selectors, services
 from fangkong.bulletins.models import Bulletin
 from fangkong.regions import selectors as region_selectors
 from fangkong.regions.models import Region
@@ -116,6 +115,7 @@ def bulletin_detail(request, bulletin_id: int):
         "changes": _diff_rows(selectors.bulletin_diff(previous, bulletin), bulletin),
         "can_review": can(request.user, Capability.BULLETIN_REVIEW, bulletin.region_id),
         "can_approve": can(request.user, Capability.BULLETIN_APPROVE, bulletin.region_id),
+        "is_drafter": bulletin.created_by_id == request.user.pk,
         "can_generate": can(request.user, Capability.BULLETIN_DRAFT, bulletin.region_id),
     })
 
@@ -153,9 +153,8 @@ def bulletin_report(request, bulletin_id: int):
 @require_GET
 def bulletin_pdf(request, bulletin_id: int):
     bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
-    # the report of a version never changes (its fingerprint says so): render its PDF once per cache
-    pdf = cache.get_or_set(f"bulletin-pdf:{bulletin.pk}:{bulletin.fingerprint}",
-                           lambda: report.render_pdf(_document(bulletin, for_browser=False)), timeout=24 * 3600)
+    # the report of a version never changes: its PDF is rendered once and stored with the version
+    pdf = services.bulletin_pdf(bulletin=bulletin, document_html=_document(bulletin, for_browser=False))
     audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, obj=bulletin, region_code=bulletin.region_id,
                  request=request, detail={"format": "pdf", "version": bulletin.version,
                                           "fingerprint": bulletin.fingerprint})

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from fangkong.accounts.roles import Role
 from fangkong.bulletins.models import Bulletin
+from fangkong.testing.builders import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +20,11 @@ def test_generate_review_approve_over_the_api(client, province_commander, shenzh
     pk = created.json()["id"]
     assert "From 0:00 to 24:00 on 10 March 2022" in created.json()["html"]
     url = reverse("bulletins-api:bulletin-transition", kwargs={"pk": pk})
+    # four eyes: the drafter may not review its own report
+    own = client.post(url, {"to": "reviewed"}, content_type="application/json")
+    assert own.status_code == 403 and "four eyes" in own.json()["error"]["message"]
+    assert Bulletin.objects.get(pk=pk).status == "draft"
+    client.force_login(make_user("sz_epi_2", ("440300", Role.EPIDEMIOLOGIST)))
     assert client.post(url, {"to": "reviewed"}, content_type="application/json").json()["status"] == "reviewed"
     refused = client.post(url, {"to": "approved"}, content_type="application/json")
     assert refused.status_code == 403 and Bulletin.objects.get(pk=pk).status == "reviewed"

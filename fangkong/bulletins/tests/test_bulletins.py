@@ -14,12 +14,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
 from fangkong.bulletins import selectors, services
 from fangkong.bulletins.models import Bulletin
 from fangkong.cases.tests.builders import make_case
 from fangkong.dashboard.selectors import situation
 from fangkong.regions.models import Region
+from fangkong.testing.builders import make_user
 
 pytestmark = pytest.mark.django_db
 ARTIFACTS = Path(os.environ.get("FANGKONG_ARTIFACTS", "test-artifacts")).resolve()
@@ -80,10 +82,11 @@ def test_regenerate_makes_a_new_version_and_shows_the_differences(client, shenzh
 def test_workflow_draft_reviewed_approved_each_step_audited(client, shenzhen_epi, province_commander):
     bulletin = services.bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10),
                                           language="zh-hans")
-    # an epidemiologist may review but not approve
-    services.bulletin_review(actor=shenzhen_epi, bulletin=bulletin)
+    # another epidemiologist may review (the drafter may not: four eyes) but not approve
+    reviewer = make_user("sz_reviewer", ("440300", Role.EPIDEMIOLOGIST))
+    services.bulletin_review(actor=reviewer, bulletin=bulletin)
     with pytest.raises(PermissionDenied):
-        services.bulletin_approve(actor=shenzhen_epi, bulletin=bulletin)
+        services.bulletin_approve(actor=reviewer, bulletin=bulletin)
     assert Bulletin.objects.get(pk=bulletin.pk).status == Bulletin.Status.REVIEWED
     client.force_login(province_commander)
     response = client.post(reverse("bulletins:transition", kwargs={"bulletin_id": bulletin.pk}), {"to": "approved"})
@@ -99,13 +102,13 @@ def test_workflow_draft_reviewed_approved_each_step_audited(client, shenzhen_epi
     assert Bulletin.objects.get(pk=bulletin.pk).status == Bulletin.Status.APPROVED
 
 
-def test_only_the_latest_version_moves_on(province_commander):
+def test_only_the_latest_version_moves_on(province_commander, shenzhen_epi):
     old = services.bulletin_generate(actor=province_commander, region_code="440300", day=dt.date(2022, 3, 10),
                                      language="en")
     services.bulletin_generate(actor=province_commander, region_code="440300", day=dt.date(2022, 3, 10),
                                language="en")
     with pytest.raises(services.BulletinStateError):
-        services.bulletin_review(actor=province_commander, bulletin=old)
+        services.bulletin_review(actor=shenzhen_epi, bulletin=old)
     assert Bulletin.objects.get(pk=old.pk).status == Bulletin.Status.DRAFT
 
 
@@ -206,6 +209,10 @@ def test_demo_loader_approves_the_busiest_days_report(demo_wave, province_comman
     approved = Bulletin.objects.filter(region_id="440000", date=day, status=Bulletin.Status.APPROVED)
     assert sorted(approved.values_list("language", flat=True)) == ["en", "zh-hans"]
     assert Bulletin.objects.filter(region_id="440300", status=Bulletin.Status.DRAFT).count() == 1
+    # four eyes: the province's reports were drafted by another person than the one who approved them
+    for bulletin in approved:
+        assert bulletin.created_by.username == "province_epi"
+        assert bulletin.reviewed_by == bulletin.approved_by == province_commander
     assert day.isoformat() in message
     assert load_demo_bulletins(province_commander) == "demo bulletins: already there"
 
