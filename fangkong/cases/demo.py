@@ -19,6 +19,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.cases.models import Case, ClassificationChange, Cluster, Contact, ContactStatus, Disease
 from fangkong.cases.selectors import city_code
+from fangkong.cases.summaries import tracing_summary_rebuild
 from fangkong.epi.chains import build_chain_index
 from fangkong.epi.simulate import DETECTION_ROUTES
 from fangkong.epi.simulate.places import place_names
@@ -179,6 +180,7 @@ def load_cases(scenario, tree, actor) -> str:
     for case in managed:
         case.found_under_management = True
     Case.objects.bulk_update(managed, ["found_under_management"], batch_size=1000)
+    tracing_summary_rebuild()  # the rows above were bulk-created around the services
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="cases.case", object_id="demo scenario",
                  detail={"cases": len(rows), "contacts": len(krows), "clusters": len(clusters)})
     return f"demo cases: {len(rows)} cases, {len(krows)} contacts, {len(clusters)} clusters"

@@ -16,12 +16,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, in_scope, scoped
-from fangkong.cases.models import Case, Cluster, Contact, ContactCategory, Exposure, ImportJob, RiskArea
+from fangkong.cases.models import Case, Cluster, Contact, DailyTracing, Exposure, ImportJob, RiskArea
 from fangkong.epi import chains
 from fangkong.regions.models import Region
 
@@ -276,6 +276,8 @@ class TimelinessRow:
     quarantined_24h: int
     new_cases: int
     under_management: int
+    secondary_contacts: int = 0
+    in_quarantine: int = 0  # of the contacts listed in the period, those in quarantine now
 
     @staticmethod
     def share(part: int, whole: int) -> float | None:
@@ -286,60 +288,68 @@ class TimelinessRow:
                 "listed_within_24h": self.share(self.listed_24h, self.close_contacts),
                 "quarantined_within_24h": self.share(self.quarantined_24h, self.quarantined),
                 "new_cases": self.new_cases,
-                "already_under_management": self.share(self.under_management, self.new_cases)}
+                "already_under_management": self.share(self.under_management, self.new_cases),
+                "secondary_contacts": self.secondary_contacts}
+
+
+SUMMED = ("close_contacts", "listed_24h", "quarantined", "quarantined_24h", "new_cases", "under_management",
+          "secondary_contacts", "in_quarantine")
+SUMMARY_SCOPE = "region__code"  # a summary row's region: the contacts' managing region, the cases' of report
+
+
+def tracing_summary_rows(*, user, region: Region, date_from: dt.date | None = None,
+                         date_to: dt.date | None = None) -> QuerySet[DailyTracing]:
+    """The daily tracing summary rows (``fangkong.cases.summaries``) in ``region`` and in the user's scope.
+
+    A row's region is the managing region of its contacts and the region of report of its cases — the
+    fields the contacts and cases are scoped on — so a user sees the summary of exactly the rows in scope.
+    """
+    qs = scoped(user, DailyTracing.objects.filter(region__code__startswith=_prefix(region.code)), SUMMARY_SCOPE)
+    if date_from:
+        qs = qs.filter(day__gte=date_from)
+    if date_to:
+        qs = qs.filter(day__lte=date_to)
+    return qs
+
+
+def contacts_in_quarantine(*, user, region: Region) -> int:
+    """Contacts (both categories) managed in ``region`` and in scope whose status is quarantined now."""
+    return tracing_summary_rows(user=user, region=region).aggregate(n=Sum("in_quarantine"))["n"] or 0
 
 
 def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None,
                        date_to: dt.date | None = None) -> dict:
-    """Timeliness in ``region`` (in scope) per child region and per day, aggregated in the database.
+    """Timeliness in ``region`` (in scope) per child region and per day, from the daily tracing summary.
 
     - listed within 24 h: close contacts listed ≤ 24 h after their source case's report (by listing day);
     - quarantined within 24 h: close contacts quarantined ≤ 24 h after being listed (of those quarantined);
     - already under management: new cases (by report day) that were listed as a contact before their report.
     The per-row flags (``Contact.listed_within_24h``, ``quarantined_within_24h``,
-    ``Case.found_under_management``) are set by the services when the rows are written.
+    ``Case.found_under_management``) are set by the services when the rows are written, and the summary
+    (``DailyTracing``, one row per leaf region and day) is recomputed for the keys each write touches, so
+    this reads a few thousand summary rows instead of every contact.
     Children are the next level down (province → cities → counties/towns) restricted to the user's scope.
     """
-    prefix = _prefix(region.code)
     children = [c for c in Region.objects.filter(parent=region).order_by("code").only("code", "name_zh", "name_en")
                 if in_scope(user, c.code)]
-    contacts = scoped(user, Contact.objects.filter(region__code__startswith=prefix,
-                                                   category=ContactCategory.CLOSE), CONTACT_SCOPE)
-    cases = scoped(user, Case.objects.filter(report_region__code__startswith=prefix), CASE_SCOPE)
-    if date_from:
-        contacts, cases = contacts.filter(listed_date__gte=date_from), cases.filter(report_date__gte=date_from)
-    if date_to:
-        contacts, cases = contacts.filter(listed_date__lte=date_to), cases.filter(report_date__lte=date_to)
-    # Counting a column of the timeliness indexes (not the id) lets PostgreSQL answer from the index alone.
-    contact_counts = {"close_contacts": Count("region"),
-                      "listed_24h": Count("region", filter=Q(listed_within_24h=True)),
-                      "quarantined": Count("region", filter=Q(quarantined_at__isnull=False)),
-                      "quarantined_24h": Count("region", filter=Q(quarantined_within_24h=True))}
-    case_counts = {"new_cases": Count("report_region"),
-                   "under_management": Count("report_region", filter=Q(found_under_management=True))}
+    rows = tracing_summary_rows(user=user, region=region, date_from=date_from, date_to=date_to)
 
     def empty(key: str, label: str) -> TimelinessRow:
         return TimelinessRow(key, label, 0, 0, 0, 0, 0, 0)
 
-    # One grouped query per table (leaf region × day); totals, children and days are summed from it.
+    # One grouped read of the summary (leaf region × day); totals, children and days are summed from it.
     total = empty(region.code, region.name)
     length = len(_prefix(children[0].code)) if children else 0
     by_region = {_prefix(ch.code): empty(ch.code, ch.name) for ch in children}
     by_day: dict[dt.date, TimelinessRow] = {}
-
-    def add(values: dict, region_code: str, d: dt.date) -> None:
-        rows = [total, by_day.setdefault(d, empty(d.isoformat(), d.isoformat()))]
+    for values in rows.values_list("region_id", "day", *SUMMED).order_by():
+        region_code, day, counts = values[0], values[1], values[2:]
+        targets = [total, by_day.setdefault(day, empty(day.isoformat(), day.isoformat()))]
         child = by_region.get(region_code[:length]) if length else None
         if child is not None:
-            rows.append(child)
-        for row in rows:
-            for name, value in values.items():
-                if name in contact_counts or name in case_counts:
-                    setattr(row, name, getattr(row, name) + (value or 0))
-
-    for values in contacts.values("region_id", "listed_date").annotate(**contact_counts).order_by():
-        add(values, values["region_id"], values["listed_date"])
-    for values in cases.values("report_region_id", "report_date").annotate(**case_counts).order_by():
-        add(values, values["report_region_id"], values["report_date"])
+            targets.append(child)
+        for row in targets:
+            for name, value in zip(SUMMED, counts, strict=True):
+                setattr(row, name, getattr(row, name) + value)
     return {"region": {"code": region.code, "name": region.name}, "total": total,
             "children": list(by_region.values()), "days": [by_day[d] for d in sorted(by_day)]}

@@ -43,6 +43,7 @@ from fangkong.cases.models import (
     RiskArea,
     Severity,
 )
+from fangkong.cases.summaries import case_keys, contact_keys, tracing_summary_refresh
 from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
 from fangkong.protocols.services import StaleEditError
 from fangkong.regions.models import Region
@@ -165,6 +166,7 @@ def case_register(*, actor, request=None, **fields) -> Case:
                                         changed_at=case.reported_at, changed_by=actor)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=case, region_code=case.report_region_id,
                  request=request, detail={"late": case.reported_late})
+    tracing_summary_refresh(case_keys(case))
     return case
 
 
@@ -225,8 +227,10 @@ def case_update(*, actor, case: Case, expected_version: int, changes: dict, requ
         errors["origin"] = [_("An imported case needs its origin.")]
     if errors:
         raise ValidationError(errors)
+    before = case_keys(case)
     _locked_update(actor=actor, obj=case, expected_version=expected_version, values=changes,
                    region_code=case.report_region_id, request=request)
+    tracing_summary_refresh(before | case_keys(case))
     return case
 
 
@@ -246,6 +250,7 @@ def case_reclassify(*, actor, case: Case, classification: str, expected_version:
                                         changed_by=actor, reason=reason[:200])
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=case, region_code=case.report_region_id,
                  request=request, detail={"classification": [previous, classification], "reason": reason[:200]})
+    tracing_summary_refresh(case_keys(case))
     return case
 
 
@@ -323,6 +328,7 @@ def contact_register(*, actor, request=None, other_source_cases=(), **fields) ->
         contact.other_source_cases.set(other_source_cases)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=contact, region_code=contact.region_id,
                  request=request, detail={"protocol": contact.protocol.code})
+    tracing_summary_refresh(contact_keys(contact))
     return contact
 
 
@@ -350,8 +356,10 @@ def contact_update(*, actor, contact: Contact, expected_version: int, changes: d
         values["quarantined_within_24h"] = quarantined_at - contact.listed_at <= dt.timedelta(days=1)
         if status is None and contact.status == ContactStatus.LISTED:
             values["status"] = ContactStatus.QUARANTINED
+    before = contact_keys(contact)
     _locked_update(actor=actor, obj=contact, expected_version=expected_version, values=values,
                    region_code=contact.region_id, request=request)
+    tracing_summary_refresh(before | contact_keys(contact))
     return contact
 
 
@@ -384,6 +392,7 @@ def contact_convert_to_case(*, actor, contact: Contact, expected_version: int, d
                                         changed_at=case.reported_at, changed_by=actor)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=case, region_code=case.report_region_id,
                  request=request, detail={"from_contact": contact.pk, "infector": case.infector_id})
+    tracing_summary_refresh(contact_keys(contact) | case_keys(case))
     return case
 
 

@@ -1,0 +1,57 @@
+"""The data generation: a counter, kept in Django's cache, bumped when a write that can change a figure commits.
+
+Caches of computed figures (the dashboard's ``situation``) put the current generation in their key, so a
+cached figure is used only while no such write has committed since it was computed — correct on every
+write, not "at most a minute old".
+
+- ``bump_data_generation()``: call it in the transaction of a write (or outside any); the counter is
+  incremented once when the outermost transaction commits (never when it rolls back), however many times
+  the write called it. Single-row ORM saves and deletes of the models the figures read bump it through
+  signals (``fangkong.dashboard.apps``); bulk paths (``bulk_create``, ``update()``, COPY) call it
+  explicitly — ``fangkong.cases.summaries`` does for every case and contact write, the surveillance
+  services for reports, alerts and the detection run.
+- ``current_data_generation()``: the value to put in a cache key.
+
+The counter lives in the *shared* cache when ``FANGKONG_CACHE_URL`` is set (Redis: every server worker,
+job worker and command sees the same value). With the default local-memory cache it is per process: right
+for the development server (one process) and the tests, but a write made by another process (a command
+on the command line, a Celery worker) is not seen by a running server's cache — see the README.
+
+If the counter is evicted, it restarts from the clock in nanoseconds, above any value it had before, so
+an entry computed under an old generation can never be mistaken for a current one.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+GENERATION_KEY = "fangkong:data-generation"
+#: The counter outlives every entry keyed on it (the entries are kept at most a day).
+GENERATION_TIMEOUT = None
+
+
+def current_data_generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, time.time_ns(), GENERATION_TIMEOUT)
+        value = cache.get(GENERATION_KEY, 0)
+    return int(value)
+
+
+def _increment() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # missing (never read, or evicted): restart above every earlier value
+        cache.add(GENERATION_KEY, time.time_ns(), GENERATION_TIMEOUT)
+        cache.incr(GENERATION_KEY)
+
+
+def bump_data_generation() -> None:
+    """Increment the generation when the current transaction commits (at once outside a transaction)."""
+    if connection.in_atomic_block and any(
+            func is _increment for _savepoints, func, *_rest in getattr(connection, "run_on_commit", ())):
+        return  # already due at this commit
+    transaction.on_commit(_increment)
