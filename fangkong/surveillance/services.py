@@ -32,6 +32,7 @@ from fangkong.accounts.access import can, in_scope
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.data_generation import bump_data_generation
 from fangkong.regions.models import Region
 from fangkong.surveillance import detectors
 from fangkong.surveillance.models import (
@@ -279,6 +280,7 @@ def reports_import(*, actor, rows: list[dict], source: str = "", request=None,
         SentinelReportRevision.objects.bulk_create(revisions, batch_size=5000)
         SentinelReport.objects.bulk_update(reports, ["count", "denominator", "reported_at", "reported_by"],
                                            batch_size=2000)
+    bump_data_generation()  # bulk writes send no signal: the dashboard's cached figures follow on commit
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="surveillance.sentinelreport",
                  object_id=source[:64], request=request,
                  detail={"created": len(fresh), "corrected": len(changed), "unchanged": unchanged})
@@ -467,6 +469,7 @@ def _group_into_alerts(config: DetectionConfig, alarms: list[tuple], *, raised_a
     Signal.objects.bulk_create(signals, batch_size=2000)
     Alert.objects.bulk_update(list(touched.values()), ["first_day", "last_day", "days", "peak_observed"],
                               batch_size=1000)
+    bump_data_generation()  # bulk writes send no signal: the dashboard's cached figures follow on commit
     return len(signals), len(fresh)
 
 
@@ -558,6 +561,7 @@ def alert_transition(*, actor, alert: Alert, to_status: str, note: str = "", ver
     if to_status in (AlertStatus.CONFIRMED, AlertStatus.FALSE_ALARM):
         changes["outcome"] = to_status
     Alert.objects.filter(pk=locked.pk).update(**changes)
+    bump_data_generation()  # update() sends no signal
     AlertTransition.objects.create(alert=locked, from_status=from_status, to_status=to_status, at=now, by=actor,
                                    note=note)
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.region_id,
