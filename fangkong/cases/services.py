@@ -51,7 +51,8 @@ from fangkong.regions.models import Region
 __all__ = ["StaleEditError"]
 
 CASE_EDITABLE = ("onset_date", "sampling_date", "detection_route", "imported", "origin", "severity", "outcome",
-                 "residence_region", "cluster", "infector")
+                 "residence_region", "cluster", "infector", "first_visit_at", "isolated_at", "treatment_at")
+EARLIES = ("first_visit_at", "isolated_at", "treatment_at")  # the "four earlies" times, each optional
 CONTACT_EDITABLE = ("quarantined_at", "quarantine_place", "status", "exposure_type", "exposure_start",
                     "exposure_end")
 
@@ -92,7 +93,9 @@ def build_case(*, actor, person, disease: Disease, classification: str, diagnose
                detection_route: str = DetectionRoute.OTHER, imported: bool = False, origin: str = "",
                severity: str = "mild", outcome: str = "under_treatment", residence_region=None,
                infector: Case | None = None, cluster: Cluster | None = None, case_no: str = "",
-               regions: dict | None = None, now: dt.datetime | None = None) -> Case:
+               regions: dict | None = None, now: dt.datetime | None = None,
+               first_visit_at: dt.datetime | None = None, isolated_at: dt.datetime | None = None,
+               treatment_at: dt.datetime | None = None) -> Case:
     """Validate one case's fields and build the unsaved row; ``ValidationError`` per field."""
     errors: dict[str, list[str]] = {}
     now = now or timezone.now()
@@ -122,6 +125,8 @@ def build_case(*, actor, person, disease: Disease, classification: str, diagnose
                 errors.setdefault(name, []).append(_("This date is after the diagnosis."))
     if reported_at > now + dt.timedelta(minutes=5):
         errors.setdefault("reported_at", []).append(_("The report time is in the future."))
+    _check_earlies({"first_visit_at": first_visit_at, "isolated_at": isolated_at, "treatment_at": treatment_at},
+                   now, errors)
     if imported and not origin.strip():
         errors.setdefault("origin", []).append(_("An imported case needs its origin."))
     if len(origin) > 100:
@@ -151,6 +156,7 @@ def build_case(*, actor, person, disease: Disease, classification: str, diagnose
         reported_late=reported_at > deadline, detection_route=detection_route, imported=imported,
         origin=origin.strip(), severity=severity, outcome=outcome, residence_region_id=residence_code,
         report_region=region, infector=infector, cluster=cluster, created_by=actor,
+        first_visit_at=first_visit_at, isolated_at=isolated_at, treatment_at=treatment_at,
     )
 
 
@@ -168,6 +174,15 @@ def case_register(*, actor, request=None, **fields) -> Case:
                  request=request, detail={"late": case.reported_late})
     tracing_summary_refresh(case_keys(case))
     return case
+
+
+def _check_earlies(times: dict, now: dt.datetime, errors: dict) -> None:
+    """The earlies' times: none in the future, treatment not before isolation."""
+    for name, value in times.items():
+        if value is not None and value > now + dt.timedelta(minutes=5):
+            errors.setdefault(name, []).append(_("This time is in the future."))
+    if times.get("isolated_at") and times.get("treatment_at") and times["treatment_at"] < times["isolated_at"]:
+        errors.setdefault("treatment_at", []).append(_("Treatment cannot start before isolation."))
 
 
 def _locked_save(model, obj, expected_version: int, values: dict) -> int:
@@ -225,6 +240,8 @@ def case_update(*, actor, case: Case, expected_version: int, changes: dict, requ
         errors["infector"] = [_("A case cannot be its own infector.")]
     if changes.get("imported", case.imported) and not str(changes.get("origin", case.origin)).strip():
         errors["origin"] = [_("An imported case needs its origin.")]
+    if any(name in changes for name in EARLIES):
+        _check_earlies({name: changes.get(name, getattr(case, name)) for name in EARLIES}, timezone.now(), errors)
     if errors:
         raise ValidationError(errors)
     before = case_keys(case)
@@ -453,23 +470,31 @@ def risk_area_lift_date(area: RiskArea, *, last_infection: dt.date | None = None
 
 @transaction.atomic
 def risk_area_lift(*, actor, area: RiskArea, lifted_on: dt.date, last_infection: dt.date | None = None,
-                   request=None) -> RiskArea:
+                   override_reason: str = "", request=None) -> RiskArea:
     """Lift a risk area; refused before the date the protocol's rule allows (or while a required
-    negative area-wide screen is missing)."""
+    negative area-wide screen is missing) unless an ``override_reason`` is given: the lift is then
+    recorded with that reason and the date the rule would have allowed, in the audit trail."""
     _require(actor, Capability.RISK_AREA_DESIGNATE, area.region_id, _("Your role may not designate risk areas."))
     if area.lifted_on is not None:
         raise ValidationError({"lifted_on": [_("This risk area is already lifted.")]})
     allowed, protocol = risk_area_lift_date(area, last_infection=last_infection)
-    if allowed is None:
-        raise ValidationError({"lifted_on": [_("The rule of %(name)s needs a negative area-wide screen first.")
-                                             % {"name": protocol.name}]})
-    if lifted_on < allowed:
+    override_reason = (override_reason or "").strip()[:500]
+    if lifted_on is None:
+        raise ValidationError({"lifted_on": [_("The date of lifting is required.")]})
+    if lifted_on < area.designated_from:
+        raise ValidationError({"lifted_on": [_("A risk area cannot be lifted before it was designated.")]})
+    if (allowed is None or lifted_on < allowed) and not override_reason:  # against the rule, and no reason given
+        if allowed is None:
+            raise ValidationError({"lifted_on": [_("The rule of %(name)s needs a negative area-wide screen first.")
+                                                 % {"name": protocol.name}]})
         raise ValidationError({"lifted_on": [_("The rule of %(name)s allows lifting from %(date)s.")
                                              % {"name": protocol.name, "date": allowed.isoformat()}]})
     RiskArea.objects.filter(pk=area.pk).update(lifted_on=lifted_on)
     area.lifted_on = lifted_on
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=area, region_code=area.region_id,
-                 request=request, detail={"lifted_on": lifted_on.isoformat(), "protocol": protocol.code})
+                 request=request, detail={"lifted_on": lifted_on.isoformat(), "protocol": protocol.code,
+                                          "rule_allows_from": allowed.isoformat() if allowed else None,
+                                          "override_reason": override_reason})
     return area
 
 
