@@ -21,7 +21,7 @@ from fangkong.persons import selectors as person_selectors
 from fangkong.regions import selectors as region_selectors
 
 CASE_FILTERS = ("q", "classification", "detection_route", "imported", "late", "region", "date_from", "date_to",
-                "cluster", "disease")
+                "onset_from", "onset_to", "cluster", "disease")
 CONTACT_FILTERS = ("q", "category", "status", "region", "source_case", "date_from", "date_to")
 
 
@@ -47,6 +47,7 @@ class CaseOutputSerializer(serializers.Serializer):
     disease = serializers.CharField(source="disease.code")
     classification = serializers.CharField()
     onset_date = serializers.DateField(allow_null=True)
+    first_visit_at = serializers.DateTimeField(allow_null=True)
     sampling_date = serializers.DateField(allow_null=True)
     diagnosed_at = serializers.DateTimeField()
     reported_at = serializers.DateTimeField()
@@ -59,6 +60,8 @@ class CaseOutputSerializer(serializers.Serializer):
     outcome = serializers.CharField()
     residence_region = serializers.CharField(source="residence_region_id")
     report_region = serializers.CharField(source="report_region_id")
+    isolated_at = serializers.DateTimeField(allow_null=True)
+    treatment_at = serializers.DateTimeField(allow_null=True)
     cluster = serializers.IntegerField(source="cluster_id", allow_null=True)
     version = serializers.IntegerField()
 
@@ -96,6 +99,9 @@ class CaseInputSerializer(serializers.Serializer):
     outcome = serializers.CharField(default="under_treatment")
     report_region = serializers.CharField(max_length=12)
     infector_case_no = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    first_visit_at = serializers.DateTimeField(required=False, allow_null=True)
+    isolated_at = serializers.DateTimeField(required=False, allow_null=True)
+    treatment_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class CaseUpdateSerializer(serializers.Serializer):
@@ -107,6 +113,9 @@ class CaseUpdateSerializer(serializers.Serializer):
     origin = serializers.CharField(required=False, allow_blank=True, max_length=100)
     severity = serializers.CharField(required=False)
     outcome = serializers.CharField(required=False)
+    first_visit_at = serializers.DateTimeField(required=False, allow_null=True)
+    isolated_at = serializers.DateTimeField(required=False, allow_null=True)
+    treatment_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class ReclassifySerializer(serializers.Serializer):
@@ -116,8 +125,9 @@ class ReclassifySerializer(serializers.Serializer):
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Cases in the caller's scope. Filters: q, classification, detection_route, imported, late, region,
-    date_from, date_to, cluster, disease; ``ordering`` = reported, -reported, onset, -onset, case_no, region.
+    """Cases in the caller's scope. Filters: q, classification (one, or several separated by commas),
+    detection_route, imported, late, region, date_from, date_to (report dates), onset_from, onset_to (onset
+    dates), cluster, disease; ``ordering`` = reported, -reported, onset, -onset, case_no, region.
     ``PATCH`` needs the ``version`` read: a stale one is refused with 409."""
 
     fangkong_access = REGION_SCOPED
@@ -341,6 +351,7 @@ class RiskAreaInputSerializer(serializers.Serializer):
 
 class LiftSerializer(serializers.Serializer):
     lifted_on = serializers.DateField()
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -371,6 +382,7 @@ class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         area = services.risk_area_lift(actor=request.user, area=area, request=request,
                                        lifted_on=data.validated_data["lifted_on"],
+                                       override_reason=data.validated_data["override_reason"],
                                        last_infection=selectors.risk_area_last_case(user=request.user, area=area))
         return Response(self._with_lift(request, area))
 

@@ -67,7 +67,8 @@ def case_rows(user, cases):
     header = [_("Case number"), _("Name"), _("Citizen ID"), _("Phone"), _("Disease"), _("Classification"),
               _("Onset"), _("Sampling"), _("Diagnosed"), _("Reported"), _("Reported late"), _("Detection route"),
               _("Imported"), _("Origin"), _("Severity"), _("Outcome"), _("Region of residence"),
-              _("Region of report"), _("Infector"), _("Infector's city"), _("Cluster")]
+              _("Region of report"), _("Infector"), _("Infector's city"), _("Cluster"),
+              _("First medical visit"), _("Isolated"), _("Admitted for treatment")]
     cases = list(cases.select_related("infector", "cluster"))
     cities = _city_names(c.infector.report_region_id for c in cases if c.infector_id)
     rows = []
@@ -79,7 +80,8 @@ def case_rows(user, cases):
                      c.get_detection_route_display(), _("yes") if c.imported else "", c.origin,
                      c.get_severity_display(), c.get_outcome_display(), c.residence_region_id,
                      c.report_region_id, c.infector.case_no if c.infector_id else "",
-                     cities.get(infector_city, infector_city), c.cluster.name if c.cluster_id else ""])
+                     cities.get(infector_city, infector_city), c.cluster.name if c.cluster_id else "",
+                     _local(c.first_visit_at), _local(c.isolated_at), _local(c.treatment_at)])
     return header, rows, people.revealed
 
 

@@ -28,16 +28,18 @@ from fangkong.regions.models import Region
 CASE_SCOPE = "report_region__code"
 CONTACT_SCOPE = "region__code"
 
+# Each ordering ends with the id: the order is total, so a keyset cursor (``fangkong.cases.paging``) is one
+# position. Nullable columns (onset, quarantine) sort last both ways.
 CASE_ORDERINGS = {
     "reported": ("reported_at", "id"), "-reported": ("-reported_at", "-id"),
     "onset": ("onset_date", "id"), "-onset": ("-onset_date", "-id"),
-    "case_no": ("case_no",), "-case_no": ("-case_no",),
-    "region": ("report_region_id", "-reported_at"), "-region": ("-report_region_id", "-reported_at"),
+    "case_no": ("case_no", "id"), "-case_no": ("-case_no", "-id"),
+    "region": ("report_region_id", "-reported_at", "-id"), "-region": ("-report_region_id", "-reported_at", "-id"),
 }
 CONTACT_ORDERINGS = {
     "listed": ("listed_at", "id"), "-listed": ("-listed_at", "-id"),
     "quarantined": ("quarantined_at", "id"), "-quarantined": ("-quarantined_at", "-id"),
-    "contact_no": ("contact_no",), "-contact_no": ("-contact_no",),
+    "contact_no": ("contact_no", "id"), "-contact_no": ("-contact_no", "-id"),
 }
 
 
@@ -82,17 +84,20 @@ def case_link(user, case: Case | None) -> CaseLink | None:
 
 
 def case_list(*, user, filters: dict | None = None, ordering: str = "-reported") -> QuerySet[Case]:
-    """Cases in scope; filters: q (case number or name), classification, detection_route, imported
+    """Cases in scope; filters: q (case number or name), classification (one, or several separated by
+    commas: "confirmed,asymptomatic" are the infections the dashboard counts), detection_route, imported
     ("1"/"0"), late ("1"), region (a code in scope: its subtree), date_from/date_to (report dates),
+    onset_from/onset_to (onset dates; a case without onset date is left out when either is given),
     cluster (id), disease (code)."""
     f = filters or {}
     qs = scoped(user, Case.objects.select_related("person", "disease", "report_region", "residence_region"),
                 CASE_SCOPE)
     if f.get("q"):
         qs = qs.filter(Q(case_no__icontains=f["q"]) | Q(person__name__icontains=f["q"]))
-    for name in ("classification", "detection_route"):
-        if f.get(name):
-            qs = qs.filter(**{name: f[name]})
+    if f.get("classification"):
+        qs = qs.filter(classification__in=[c.strip() for c in str(f["classification"]).split(",")])
+    if f.get("detection_route"):
+        qs = qs.filter(detection_route=f["detection_route"])
     if f.get("disease"):
         qs = qs.filter(disease__code=f["disease"])
     if f.get("imported") in ("0", "1"):
@@ -101,7 +106,8 @@ def case_list(*, user, filters: dict | None = None, ordering: str = "-reported")
         qs = qs.filter(reported_late=True)
     if f.get("region"):
         qs = qs.filter(report_region__code__startswith=_prefix(f["region"]))
-    for name, lookup in (("date_from", "report_date__gte"), ("date_to", "report_date__lte")):
+    for name, lookup in (("date_from", "report_date__gte"), ("date_to", "report_date__lte"),
+                         ("onset_from", "onset_date__gte"), ("onset_to", "onset_date__lte")):
         day = _date(f.get(name))
         if day:
             qs = qs.filter(**{lookup: day})

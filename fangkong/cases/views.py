@@ -2,6 +2,11 @@
 
 Cross-region links are rendered from ``selectors.case_link``: an out-of-scope case shows as its number
 and city, without a link or person data.
+
+The line lists page by keyset (``fangkong.cases.paging``: ``?after=`` / ``?before=`` cursors, a count capped
+at 1,000). The forms (contact, contact status, exposure, risk area lifting) post with htmx when it is there
+(the form fragment comes back with its errors, status 400; success answers ``HX-Redirect``) and as plain
+forms without it (redirect after post).
 """
 
 from __future__ import annotations
@@ -11,15 +16,17 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong.accounts.access import can, in_scope, region_scoped
 from fangkong.accounts.roles import Capability
-from fangkong.cases import exports, imports, jobs, selectors, services
+from fangkong.cases import exports, imports, jobs, paging, selectors, services
 from fangkong.cases.api import CASE_FILTERS, CONTACT_FILTERS, _timeliness_region
 from fangkong.cases.models import (
     Classification,
@@ -27,11 +34,13 @@ from fangkong.cases.models import (
     ContactStatus,
     DetectionRoute,
     Disease,
+    ExposureType,
     Outcome,
     RiskArea,
     Severity,
 )
 from fangkong.persons import selectors as person_selectors
+from fangkong.persons import services as person_services
 
 PAGE_SIZE = 50
 
@@ -40,15 +49,25 @@ def _filters(request, names) -> dict:
     return {k: request.GET.get(k, "").strip() for k in names}
 
 
+def _keyset(request, queryset, orderings: dict, ordering: str) -> paging.KeysetPage:
+    return paging.keyset_page(queryset, order=orderings[ordering], ordering=ordering, size=PAGE_SIZE,
+                              after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+
+
+def _ordering(request, orderings: dict, default: str) -> str:
+    ordering = request.GET.get("ordering", default)
+    return ordering if ordering in orderings else default
+
+
 @region_scoped
 @require_GET
 def case_list(request):
     filters = _filters(request, CASE_FILTERS)
-    ordering = request.GET.get("ordering", "-reported")
-    page = Paginator(selectors.case_list(user=request.user, filters=filters, ordering=ordering),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    ordering = _ordering(request, selectors.CASE_ORDERINGS, "-reported")
+    page = _keyset(request, selectors.case_list(user=request.user, filters=filters, ordering=ordering),
+                   selectors.CASE_ORDERINGS, ordering)
     return render(request, "cases/case_list.html", {
-        "page": page, "filters": filters, "ordering": ordering,
+        "page": page, "filters": filters, "ordering": ordering, "count_cap": paging.COUNT_CAP,
         "classifications": Classification.choices, "routes": DetectionRoute.choices,
         "can_write": can(request.user, Capability.CASE_WRITE),
     })
@@ -100,13 +119,15 @@ def case_new(request):
     if request.method == "POST":
         values = {k: request.POST.get(k, "").strip() for k in (
             "person", "disease", "classification", "diagnosed_at", "reported_at", "onset_date", "sampling_date",
-            "detection_route", "origin", "severity", "outcome", "report_region", "infector_case_no")}
+            "detection_route", "origin", "severity", "outcome", "report_region", "infector_case_no",
+            *services.EARLIES)}
         try:
             person = person_selectors.person_list(user=request.user).filter(pk=int(values["person"] or 0)).first()
             fields = {"diagnosed_at": _parse_moment(values["diagnosed_at"]),
                       "reported_at": _parse_moment(values["reported_at"]),
                       "onset_date": _parse_date(values["onset_date"]),
-                      "sampling_date": _parse_date(values["sampling_date"])}
+                      "sampling_date": _parse_date(values["sampling_date"]),
+                      **{name: _parse_moment(values[name]) for name in services.EARLIES}}
         except ValueError:
             errors = {"__all__": [_("Enter dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM.")]}
         if not errors:
@@ -174,6 +195,9 @@ def case_edit(request, case_id: int):
             for name in ("onset_date", "sampling_date"):
                 if name in request.POST:
                     changes[name] = _parse_date(request.POST[name])
+            for name in services.EARLIES:
+                if name in request.POST:
+                    changes[name] = _parse_moment(request.POST[name].strip())
             services.case_update(actor=request.user, case=case, expected_version=version, changes=changes,
                                  request=request)
     except services.StaleEditError as exc:
@@ -181,7 +205,8 @@ def case_edit(request, case_id: int):
                       _case_context(request, selectors.case_get(user=request.user, case_id=case_id),
                                     edit_error=str(exc)), status=409)
     except (ValidationError, ValueError) as exc:
-        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else _("Enter dates as YYYY-MM-DD.")
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else \
+            _("Enter dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM.")
         return render(request, "cases/case_detail.html", _case_context(request, case, edit_error=message),
                       status=400)
     messages.success(request, _("Case saved."))
@@ -192,26 +217,149 @@ def case_edit(request, case_id: int):
 @require_GET
 def contact_list(request):
     filters = _filters(request, CONTACT_FILTERS)
-    ordering = request.GET.get("ordering", "-listed")
-    page = Paginator(selectors.contact_list(user=request.user, filters=filters, ordering=ordering),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    ordering = _ordering(request, selectors.CONTACT_ORDERINGS, "-listed")
+    page = _keyset(request, selectors.contact_list(user=request.user, filters=filters, ordering=ordering),
+                   selectors.CONTACT_ORDERINGS, ordering)
     links = dict(zip([k.pk for k in page], selectors.case_links(request.user, [k.source_case for k in page]),
                      strict=True))
+    rows = [(k, links[k.pk]) for k in page]
     return render(request, "cases/contact_list.html", {
-        "page": page, "links": links, "filters": filters, "ordering": ordering,
+        "page": page, "rows": rows, "filters": filters, "ordering": ordering, "count_cap": paging.COUNT_CAP,
         "categories": ContactCategory.choices, "statuses": ContactStatus.choices,
+        "can_write": can(request.user, Capability.CASE_WRITE),
     })
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _done(request, url: str, message: str):
+    """After a successful post: the page to go to (htmx follows ``HX-Redirect``, a plain form a 302)."""
+    messages.success(request, message)
+    if _htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _form_errors(exc) -> dict:
+    if isinstance(exc, ValidationError):
+        return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return {"__all__": [str(exc)]}
+
+
+CONTACT_FORM_FIELDS = ("source_case_no", "citizen_id", "name", "phone", "address_region", "category", "region",
+                       "exposure_type", "exposure_start", "exposure_end", "listed_at", "quarantined_at",
+                       "quarantine_place")
+
+
+@region_scoped
+@require_http_methods(["GET", "POST"])
+def contact_new(request):
+    """Register a contact of a case: the person by citizen ID (registered on the way if new, through the
+    person registry's service), the contact with its test schedule from the protocol in force."""
+    if not can(request.user, Capability.CASE_WRITE):
+        raise PermissionDenied(_("Your role may not register contacts."))
+    values = {k: request.POST.get(k, "").strip() for k in CONTACT_FORM_FIELDS} if request.method == "POST" else {
+        "source_case_no": request.GET.get("case_no", "").strip(), "category": "close", "exposure_type": "household",
+        "listed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            contact = _register_contact(request, values)
+        except (ValidationError, PermissionDenied, person_services.PersonElsewhereError) as exc:
+            errors = _form_errors(exc)
+        except ValueError:
+            errors = {"__all__": [_("Enter dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM.")]}
+        else:
+            return _done(request, reverse("cases:contact-detail", kwargs={"contact_id": contact.pk}),
+                         _("Contact %(no)s registered; test schedule of %(protocol)s.") % {
+                             "no": contact.contact_no, "protocol": contact.protocol.name})
+    context = {"values": values, "errors": errors, "non_field_errors": errors.pop("__all__", []),
+               "categories": ContactCategory.choices, "exposure_types": ExposureType.choices}
+    template = "cases/_contact_form.html" if _htmx(request) else "cases/contact_new.html"
+    return render(request, template, context, status=400 if errors else 200)
+
+
+def _register_contact(request, values: dict):
+    """The person (found or registered by citizen ID) and the contact, both or neither."""
+    source = selectors.case_list(user=request.user).filter(case_no=values["source_case_no"]).first()
+    if source is None:
+        raise ValidationError({"source_case_no": [_("No case with this number in your area.")]})
+    fields = {"listed_at": _parse_moment(values["listed_at"]), "quarantined_at": _parse_moment(values["quarantined_at"]),
+              "exposure_start": _parse_date(values["exposure_start"]), "exposure_end": _parse_date(values["exposure_end"])}
+    if not values["citizen_id"]:
+        raise ValidationError({"citizen_id": [_("The citizen ID is required.")]})
+    with transaction.atomic():
+        person = person_services.person_register(
+            actor=request.user, request=request, name=values["name"], citizen_id=values["citizen_id"],
+            phone=values["phone"], address_region=values["address_region"] or values["region"]).person
+        return services.contact_register(
+            actor=request.user, request=request, person=person, source_case=source, category=values["category"],
+            region=values["region"], exposure_type=values["exposure_type"] or "other",
+            quarantine_place=values["quarantine_place"], **fields)
 
 
 @region_scoped
 @require_GET
 def contact_detail(request, contact_id: int):
     contact = selectors.contact_get(user=request.user, contact_id=contact_id)
-    return render(request, "cases/contact_detail.html", {
+    return render(request, "cases/contact_detail.html", _contact_context(request, contact))
+
+
+def _contact_context(request, contact, **extra) -> dict:
+    open_ = contact.status != ContactStatus.CONVERTED
+    return {
         "contact": contact, "source": selectors.case_link(request.user, contact.source_case),
-        "can_convert": can(request.user, Capability.CASE_WRITE, contact.region_id)
-        and contact.status != ContactStatus.CONVERTED,
-    })
+        "can_convert": can(request.user, Capability.CASE_WRITE, contact.region_id) and open_,
+        "can_manage": can(request.user, Capability.CONTACT_MANAGE, contact.region_id) and open_,
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "status_errors": {}, **extra,
+    }
+
+
+STATUS_ACTIONS = {"quarantine": ContactStatus.QUARANTINED, "release": ContactStatus.RELEASED,
+                  "lost": ContactStatus.LOST, "listed": ContactStatus.LISTED}
+
+
+@region_scoped
+@require_POST
+def contact_status(request, contact_id: int):
+    """Quarantine (time and place: the test schedule is regenerated), release, lost to follow-up or back
+    to listed — ``services.contact_update`` under the version the page read."""
+    contact = selectors.contact_get(user=request.user, contact_id=contact_id)
+    action = request.POST.get("action", "")
+    errors: dict = {}
+    try:
+        version = int(request.POST.get("version", ""))
+        if action not in STATUS_ACTIONS:
+            raise ValidationError({"action": [_("Choose what happened to the contact.")]})
+        changes: dict = {"status": STATUS_ACTIONS[action]}
+        if action == "quarantine":
+            moment = _parse_moment(request.POST.get("quarantined_at", "").strip())
+            if moment is None:
+                raise ValidationError({"quarantined_at": [_("The quarantine time is required.")]})
+            changes.update(quarantined_at=moment, quarantine_place=request.POST.get("quarantine_place", "").strip())
+        services.contact_update(actor=request.user, contact=contact, expected_version=version, changes=changes,
+                                request=request)
+    except services.StaleEditError as exc:
+        errors = {"__all__": [str(exc)]}
+        status = 409
+    except (ValidationError, PermissionDenied) as exc:
+        errors, status = _form_errors(exc), 403 if isinstance(exc, PermissionDenied) else 400
+    except ValueError:
+        errors, status = {"__all__": [_("Enter times as YYYY-MM-DD HH:MM.")]}, 400
+    if not errors:
+        return _done(request, reverse("cases:contact-detail", kwargs={"contact_id": contact.pk}),
+                     _("Contact %(no)s: %(status)s.") % {"no": contact.contact_no,
+                                                         "status": contact.get_status_display()})
+    fresh = selectors.contact_get(user=request.user, contact_id=contact_id)
+    context = _contact_context(request, fresh, status_errors=errors,
+                               status_non_field=errors.get("__all__", []) + errors.get("action", []) +
+                               errors.get("status", []))
+    template = "cases/_contact_status.html" if _htmx(request) else "cases/contact_detail.html"
+    return render(request, template, context, status=status)
 
 
 @region_scoped
@@ -271,32 +419,99 @@ def timeliness(request):
 @region_scoped
 @require_http_methods(["GET", "POST"])
 def risk_area_list(request):
-    errors = {}
+    errors, values = {}, {}
     if request.method == "POST":
+        values = {k: request.POST.get(k, "").strip() for k in ("region", "level", "area_name", "designated_from",
+                                                                 "negative_screen_on")}
         try:
             services.risk_area_designate(
-                actor=request.user, request=request, region=request.POST.get("region", ""),
-                level=request.POST.get("level", ""), area_name=request.POST.get("area_name", ""),
-                designated_from=_parse_date(request.POST.get("designated_from", "")),
-                negative_screen_on=_parse_date(request.POST.get("negative_screen_on", "")))
+                actor=request.user, request=request, region=values["region"], level=values["level"],
+                area_name=values["area_name"], designated_from=_parse_date(values["designated_from"]),
+                negative_screen_on=_parse_date(values["negative_screen_on"]))
         except ValidationError as exc:
             errors = exc.message_dict
         except ValueError:
             errors = {"designated_from": [_("Enter a date as YYYY-MM-DD.")]}
         else:
-            messages.success(request, _("Risk area designated."))
-            return redirect("cases:risk-areas")
-    areas = list(selectors.risk_area_list(user=request.user)[:200])
+            return _done(request, reverse("cases:risk-areas"), _("Risk area designated."))
+    return _risk_area_page(request, errors=errors, values=values, status=400 if errors else 200)
+
+
+def _risk_area_page(request, *, errors=None, values=None, lift_errors=None, status=200):
+    today = timezone.localdate()
     rows = []
-    for area in areas:
+    for area in selectors.risk_area_list(user=request.user)[:200]:
         last = selectors.risk_area_last_case(user=request.user, area=area)
         lift, protocol = services.risk_area_lift_date(area, last_infection=last)
         rows.append({"area": area, "last": max(filter(None, (last, area.last_infection_on)), default=None),
-                     "lift": lift, "protocol": protocol})
+                     "lift": lift, "protocol": protocol, "liftable": lift is not None and lift <= today,
+                     "can_lift": area.lifted_on is None and can(request.user, Capability.RISK_AREA_DESIGNATE,
+                                                                area.region_id),
+                     "errors": (lift_errors or {}).get(area.pk, [])})
     return render(request, "cases/risk_areas.html", {
-        "rows": rows, "errors": errors, "levels": RiskArea.Level.choices,
-        "can_designate": can(request.user, Capability.RISK_AREA_DESIGNATE),
-    }, status=400 if errors else 200)
+        "rows": rows, "errors": errors or {}, "values": values or {}, "levels": RiskArea.Level.choices,
+        "today": today, "can_designate": can(request.user, Capability.RISK_AREA_DESIGNATE),
+    }, status=status)
+
+
+@region_scoped
+@require_POST
+def risk_area_lift(request, area_id: int):
+    """Lift an area on a date: allowed when the protocol's rule says it can be lifted by then, otherwise
+    only with an override reason (audited with the date the rule allows)."""
+    area = selectors.risk_area_get(user=request.user, area_id=area_id)
+    try:
+        lifted_on = _parse_date(request.POST.get("lifted_on", "").strip()) or timezone.localdate()
+        services.risk_area_lift(actor=request.user, area=area, request=request, lifted_on=lifted_on,
+                                override_reason=request.POST.get("override_reason", ""),
+                                last_infection=selectors.risk_area_last_case(user=request.user, area=area))
+    except (ValidationError, PermissionDenied) as exc:
+        messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        return _risk_area_page(request, lift_errors={area.pk: messages_},
+                               status=403 if isinstance(exc, PermissionDenied) else 400)
+    except ValueError:
+        return _risk_area_page(request, lift_errors={area.pk: [_("Enter a date as YYYY-MM-DD.")]}, status=400)
+    return _done(request, reverse("cases:risk-areas"),
+                 _("Risk area %(name)s lifted on %(date)s.") % {"name": area.area_name or area.region.name,
+                                                                "date": area.lifted_on.isoformat()})
+
+
+EXPOSURE_FORM_FIELDS = ("place_name", "region", "starts_at", "ends_at", "case_nos", "description")
+
+
+@region_scoped
+@require_http_methods(["GET", "POST"])
+def exposure_new(request):
+    """Record an exposure event: a place in a region, a time window, the cases present (by case number)."""
+    if not can(request.user, Capability.CASE_WRITE):
+        raise PermissionDenied(_("Your role may not record exposures."))
+    values = {k: request.POST.get(k, "").strip() for k in EXPOSURE_FORM_FIELDS} if request.method == "POST" else {
+        "case_nos": request.GET.get("case_no", "").strip()}
+    errors: dict = {}
+    back = request.GET.get("case_no", "") or values.get("case_nos", "").split(",")[0].strip()
+    if request.method == "POST":
+        numbers = [n for n in values["case_nos"].replace("，", ",").replace(" ", ",").split(",") if n]
+        cases = list(selectors.case_list(user=request.user).filter(case_no__in=numbers))
+        missing = sorted(set(numbers) - {c.case_no for c in cases})
+        try:
+            if missing:
+                raise ValidationError({"case_nos": [_("No case with these numbers in your area: %(numbers)s.")
+                                                    % {"numbers": ", ".join(missing)}]})
+            exposure = services.exposure_record(
+                actor=request.user, request=request, place_name=values["place_name"], region=values["region"],
+                starts_at=_parse_moment(values["starts_at"]), ends_at=_parse_moment(values["ends_at"]),
+                cases=cases, description=values["description"])
+        except (ValidationError, PermissionDenied) as exc:
+            errors = _form_errors(exc)
+        except ValueError:
+            errors = {"__all__": [_("Enter times as YYYY-MM-DD HH:MM.")]}
+        else:
+            target = reverse("cases:case-detail", kwargs={"case_id": cases[0].pk}) if cases else \
+                reverse("cases:case-list")
+            return _done(request, target, _("Exposure at %(place)s recorded.") % {"place": exposure.place_name})
+    context = {"values": values, "errors": errors, "non_field_errors": errors.pop("__all__", []), "back": back}
+    template = "cases/_exposure_form.html" if _htmx(request) else "cases/exposure_new.html"
+    return render(request, template, context, status=400 if errors else 200)
 
 
 @region_scoped

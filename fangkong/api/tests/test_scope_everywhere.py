@@ -100,6 +100,7 @@ def url_values(people) -> dict[str, list[str]]:
         "pk": ids + case_ids + contact_ids + cluster_ids + sentinel_ids + bulletin_ids, "person_id": ids,
         "bulletin_id": bulletin_ids,
         "case_id": case_ids, "contact_id": contact_ids, "cluster_id": cluster_ids,
+        "area_id": [str(pk) for pk in RiskArea.objects.values_list("pk", flat=True)],  # issue 6: risk-area lift
         "job_id": [str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)],
         "alert_id": [str(pk) for pk in Alert.objects.values_list("pk", flat=True)],
         "code": ["440300", "440304", "440000"],
