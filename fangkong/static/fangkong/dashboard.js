@@ -94,14 +94,26 @@
     curveClick(chart, cfg, which);
   }
 
+  // A bar opens the line list of exactly its cases: infections (confirmed + asymptomatic) of the region and
+  // detection route, reported by the dashboard's day, with that report date (by_report) or onset date (by_onset).
+  function curveUrl(cfg, which, day, route) {
+    var params = ["classification=confirmed,asymptomatic", "detection_route=" + encodeURIComponent(route)];
+    if (which === "by_onset") {
+      params.push("onset_from=" + day, "onset_to=" + day, "date_to=" + cfg.data.date, "ordering=-onset");
+    } else {
+      params.push("date_from=" + day, "date_to=" + day);
+    }
+    return cfg.case_list + (cfg.case_list.indexOf("?") < 0 ? "?" : "&") + params.join("&");
+  }
+
   function curveClick(chart, cfg, which) {
     chart.off("click");
-    if (which !== "by_report") { return; }  // the line list filters by report date, not by onset
     chart.on("click", function (p) {
       var day = cfg.data.curve.dates[p.dataIndex];
       var route = cfg.data.curve.routes[p.seriesIndex];
-      window.location.href = cfg.case_list + "&date_from=" + day + "&date_to=" + day + "&detection_route=" + route;
+      if (day && route) { window.location.href = curveUrl(cfg, which, day, route); }
     });
+    chart.getDom().setAttribute("data-curve-shown", which);
   }
 
   function drawRt(el, cfg) {
