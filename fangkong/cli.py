@@ -1,7 +1,9 @@
 """The ``fangkong`` console script.
 
     fangkong demo              migrate the embedded database, load the demo province, create demo users
-    fangkong serve [ADDR:PORT] serve the application (default 127.0.0.1:8000)
+    fangkong serve [ADDR:PORT] serve the application with Django's development server (default 127.0.0.1:8000)
+    fangkong serve [ADDR:PORT] --workers N [--threads T] [--timeout S]
+                               production: gunicorn with N worker processes (N > 1 needs FANGKONG_CACHE_URL)
     fangkong migrate           apply database migrations
     fangkong createuser NAME --region CODE --role ROLE [--password P]
     fangkong simulate --scale N --seed S --out DIR   write a synthetic province scenario
@@ -10,13 +12,45 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+
+
+def gunicorn_argv(rest: list[str]) -> list[str] | None:
+    """The gunicorn command line for ``serve ... --workers N`` (None without ``--workers``).
+
+    Raises ``SystemExit`` with a message when N > 1 and no shared cache is configured: each worker
+    process would keep its own data generation, and a write served by one worker would not reach the
+    figures another worker has cached.
+    """
+    parser = argparse.ArgumentParser(prog="fangkong serve")
+    parser.add_argument("address", nargs="?", default="127.0.0.1:8000")
+    parser.add_argument("--workers", type=int)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--timeout", type=int, default=120)
+    known, _unknown = parser.parse_known_args(rest)
+    if known.workers is None:
+        return None
+    if known.workers < 1 or known.threads < 1:
+        raise SystemExit("fangkong serve: --workers and --threads must be at least 1")
+    if known.workers > 1 and not os.environ.get("FANGKONG_CACHE_URL"):
+        raise SystemExit("fangkong serve: more than one worker needs a shared cache: set FANGKONG_CACHE_URL "
+                         "(e.g. redis://127.0.0.1:6379/1), or use --workers 1")
+    return [sys.executable, "-m", "gunicorn", "fangkong.wsgi:application", "--bind", known.address,
+            "--workers", str(known.workers), "--threads", str(known.threads), "--timeout", str(known.timeout)]
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    if argv and argv[0] == "serve":
+        command = gunicorn_argv(argv[1:])
+        if command is not None:
+            os.execv(sys.executable, command)  # noqa: S606 (our own interpreter and arguments)
+        # The development server handles each request in a new thread: a kept connection would stay open
+        # until its thread is collected, so it closes its connection after each request.
+        os.environ.setdefault("FANGKONG_CONN_MAX_AGE", "0")
     if argv and argv[0] == "simulate":
         from fangkong.epi.simulate.cli import main as simulate_main
 

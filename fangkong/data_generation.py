@@ -5,8 +5,8 @@ cached figure is used only while no such write has committed since it was comput
 write, not "at most a minute old".
 
 - ``bump_data_generation()``: call it in the transaction of a write (or outside any); the counter is
-  incremented once when the outermost transaction commits (never when it rolls back), however many times
-  the write called it. Single-row ORM saves and deletes of the models the figures read bump it through
+  incremented when the outermost transaction commits (never when it rolls back) — once per atomic block
+  however many times the block called it (a bulk delete's per-row signals make one increment). Single-row ORM saves and deletes of the models the figures read bump it through
   signals (``fangkong.dashboard.apps``); bulk paths (``bulk_create``, ``update()``, COPY) call it
   explicitly — ``fangkong.cases.summaries`` does for every case and contact write, the surveillance
   services for reports, alerts and the detection run.
@@ -29,7 +29,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 GENERATION_KEY = "fangkong:data-generation"
-#: The counter outlives every entry keyed on it (the entries are kept at most a day).
+#: The counter outlives every entry keyed on it (no timeout).
 GENERATION_TIMEOUT = None
 
 
@@ -51,7 +51,10 @@ def _increment() -> None:
 
 def bump_data_generation() -> None:
     """Increment the generation when the current transaction commits (at once outside a transaction)."""
-    if connection.in_atomic_block and any(
-            func is _increment for _savepoints, func, *_rest in getattr(connection, "run_on_commit", ())):
-        return  # already due at this commit
+    if connection.in_atomic_block:
+        # Once per savepoint is enough (a bulk delete sends a signal per row: one increment, not a million).
+        current = set(connection.savepoint_ids)
+        if any(func is _increment and savepoints == current
+               for savepoints, func, *_rest in getattr(connection, "run_on_commit", ())):
+            return
     transaction.on_commit(_increment)

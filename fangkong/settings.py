@@ -7,7 +7,14 @@ run in-process: what ``make demo`` uses. Production sets at least:
 - ``CELERY_BROKER_URL`` — e.g. ``redis://127.0.0.1:6379/0``: jobs then go to Celery workers;
 - ``FANGKONG_SECRET_KEY`` and ``FANGKONG_PII_KEY`` — the Django secret and the key that protects
   citizen IDs and phone numbers (keyed hash + authenticated encryption);
-- ``FANGKONG_DEBUG=0`` (the default), ``FANGKONG_ALLOWED_HOSTS``.
+- ``FANGKONG_DEBUG=0`` (the default), ``FANGKONG_ALLOWED_HOSTS``;
+- ``FANGKONG_CACHE_URL`` — e.g. ``redis://127.0.0.1:6379/1``: Django's Redis cache, shared by every server
+  worker, job worker and command (the dashboard's figures and the data generation they are keyed on,
+  ``fangkong.data_generation``). Without it the cache is local memory, per process: right for the
+  development server (``make demo``), not for ``fangkong serve --workers N`` (which refuses N > 1 then);
+- ``FANGKONG_CONN_MAX_AGE`` — seconds a worker keeps its database connection (default 60; one connection
+  per gunicorn worker, so N workers hold at most N connections). ``fangkong serve`` without ``--workers``
+  (the development server, a thread per request) closes it after each request.
 """
 
 from __future__ import annotations
@@ -105,7 +112,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("FANGKONG_TEST_DB")} if os.environ.get(
     "FANGKONG_TEST_DB"
 ) else {}
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHE_URL = os.environ.get("FANGKONG_CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "fangkong"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fangkong"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -19,12 +19,16 @@ Definitions (shown on the page too):
 - incidence per 100,000: local infections reported in the 7 days to the day, per 100,000 residents;
 - open signals: alerts raised up to the day and neither closed nor dismissed as false alarms.
 
-Speed: ``situation`` keeps its result for ``SITUATION_CACHE_SECONDS`` per region, day and *scope* (the
-user's region prefixes: users who see the same rows share it, nobody sees another scope's figures), so
-twenty people watching the province page — and the big screens polling it — cost one computation a
-minute. The figures may therefore lag a write by up to that long (the page says when they were computed);
-the daily report always computes afresh (``fresh=True``). This is a bounded-staleness cache, not
-pre-aggregation kept in step with every write.
+Speed: contact figures (tracing, contacts in quarantine, contacts of close contacts) come from the daily
+tracing summary (``fangkong.cases.summaries``: one row per leaf region and day, recomputed by every case and
+contact write), not from the million contact rows. ``situation`` keeps its result in Django's cache per
+region, day, *scope* (the user's region prefixes: users who see the same rows share it, nobody sees another
+scope's figures) and *data generation* (``fangkong.data_generation``: bumped when any write that can change
+a figure commits — cases, contacts and their imports, alerts and the detection run, sentinel reports and
+their corrections). A cached result is therefore used only while nothing it was computed from has changed:
+twenty people watching the province page — and the big screens polling it — cost one computation per
+change of the data, and a write shows on the next request. The daily report computes afresh anyway
+(``fresh=True``).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import hashlib
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -42,6 +46,7 @@ from django.utils.http import urlencode
 from fangkong.accounts.access import in_scope, scope_prefixes
 from fangkong.cases import selectors as case_selectors
 from fangkong.cases.models import Classification, DetectionRoute
+from fangkong.data_generation import current_data_generation
 from fangkong.epi import projection as epi_projection
 from fangkong.epi import rt as epi_rt
 from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
@@ -62,7 +67,9 @@ OUTLOOK_DAYS = 14
 OUTLOOK_PATHS = 400
 ROUTES = [r.value for r in DetectionRoute]
 OPEN_STATUSES = [AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.INVESTIGATING, AlertStatus.CONFIRMED]
-SITUATION_CACHE_SECONDS = 60
+#: How long a computed situation is kept at most. Not a staleness bound: an entry is keyed on the data
+#: generation and never served after a write; the timeout only frees the memory of superseded entries.
+SITUATION_CACHE_SECONDS = 3600
 FIGURES = ("confirmed_local", "confirmed_imported", "asymptomatic_local", "asymptomatic_imported")
 
 
@@ -107,11 +114,19 @@ def _child_of(code: str, prefixes: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def situation(*, user, region: Region, day: dt.date, fresh: bool = False) -> dict:
-    """Everything the dashboard and the daily report show for ``region`` (in the user's scope) on ``day``;
-    at most ``SITUATION_CACHE_SECONDS`` old unless ``fresh``."""
+def situation_cache_key(*, user, region: Region, day: dt.date) -> str:
+    """The cache key of ``situation``: region, day, the user's scope and the current data generation."""
     scope = ",".join(scope_prefixes(user))
-    key = "dashboard:situation:" + hashlib.sha256(f"{region.code}|{day.isoformat()}|{scope}".encode()).hexdigest()
+    identity = f"{region.code}|{day.isoformat()}|{scope}|{current_data_generation()}"
+    return "dashboard:situation:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def situation(*, user, region: Region, day: dt.date, fresh: bool = False) -> dict:
+    """Everything the dashboard and the daily report show for ``region`` (in the user's scope) on ``day``:
+    from the cache while no figure-changing write has committed since it was computed, unless ``fresh``."""
+    # The key is read before computing: a write committing during the computation bumps the generation,
+    # so the result is stored under the old one and the next request computes again.
+    key = situation_cache_key(user=user, region=region, day=day)
     if not fresh:
         cached = cache.get(key)
         if cached is not None:
@@ -257,14 +272,9 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
     recorded yet (the resources module), so no first day of shortage can be given. Contacts per case are
     the region's own over the last 7 days (close contacts listed per new case, contacts of close contacts per
     close contact), the defaults of ``DemandParameters`` where there were none."""
-    # one pass over the region's contacts (the contact line list's rows) for both counts
-    tz = timezone.get_current_timezone()
-    week = (dt.datetime.combine(day - dt.timedelta(days=6), dt.time(), tz),
-            dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz))
-    counts = case_selectors.contact_list(user=user, filters={"region": region.code}).order_by().aggregate(
-        in_quarantine=Count("id", filter=Q(status="quarantined")),
-        secondary=Count("id", filter=Q(category="secondary", listed_at__gte=week[0], listed_at__lt=week[1])))
-    in_quarantine, secondary = counts["in_quarantine"], counts["secondary"]
+    # both counts from the daily tracing summary (the contact line list's rows, summed per region and day)
+    in_quarantine = case_selectors.contacts_in_quarantine(user=user, region=region)
+    secondary = tracing["secondary_contacts"]
     out = {"days": OUTLOOK_DAYS, "contacts_in_quarantine": in_quarantine, "projected": None,
            "capacity_known": False}
     if latest_rt is None or local.shape[0] < 8:

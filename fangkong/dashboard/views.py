@@ -80,7 +80,7 @@ def _context(request, code: str) -> dict:
                   "case_list": selectors.case_list_url({"region": region.code}),
                   "routes": [r.value for r in DetectionRoute]},
         "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-        "refresh_seconds": REFRESH_SECONDS, "cache_seconds": selectors.SITUATION_CACHE_SECONDS,
+        "refresh_seconds": REFRESH_SECONDS,
         "is_leaf": not data["children"],
     }
 

@@ -22,7 +22,7 @@ def demo_wave(province_commander):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """The dashboard keeps its figures for a minute per scope: every test starts without them."""
+    """The dashboard keeps its figures per scope and data generation: every test starts without them."""
     from django.core.cache import cache
 
     cache.clear()

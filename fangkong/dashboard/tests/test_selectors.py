@@ -74,20 +74,6 @@ def test_outlook_projects_from_the_current_rt(demo_wave, province_commander):
     assert projected["quarantine_rooms"]["median"] > 0 and outlook["capacity_known"] is False
 
 
-def test_situation_is_kept_a_minute_per_scope_and_fresh_on_demand(province_commander, shenzhen_epi):
-    from fangkong.cases.tests.builders import make_case
-
-    shenzhen = Region.objects.get(code="440300")
-    day = dt.date(2022, 3, 10)
-    make_case(province_commander, region="440304", name="甲", day="2022-03-10")
-    first = selectors.situation(user=shenzhen_epi, region=shenzhen, day=day)
-    make_case(province_commander, region="440304", name="乙", day="2022-03-10")
-
-    assert selectors.situation(user=shenzhen_epi, region=shenzhen, day=day)["new_total"] == first["new_total"] == 1
-    assert selectors.situation(user=province_commander, region=shenzhen, day=day)["new_total"] == 2  # other scope
-    assert selectors.situation(user=shenzhen_epi, region=shenzhen, day=day, fresh=True)["new_total"] == 2
-
-
 def test_outlook_contact_counts_equal_the_contact_line_list(demo_wave, province_commander):
     from fangkong.cases.selectors import contact_list
 
