@@ -10,6 +10,9 @@
 - ``contact_convert_to_case``: a contact who tests positive becomes a case in one action; the case's
   infector is the contact's source case (the epidemiological link is kept).
 - ``cases_import`` / ``contacts_import`` (``fangkong.cases.imports``) build on these.
+- Every write of a case or a contact ends with ``tracing_summary_refresh`` of the (region, day) keys it
+  touched (before and after), in its transaction: the daily tracing summary stays equal to the rows
+  (``fangkong.cases.summaries``) and the dashboard's cached figures are invalidated on commit.
 """
 
 from __future__ import annotations
