@@ -3,10 +3,14 @@
 - ``indicators/``, ``sites/``: what is reported, and where (sites in the caller's regions).
 - ``reports/``: list; ``POST`` submits one daily count (a reporter, for its own site; the same day again
   corrects it); ``POST reports/import/`` takes a CSV or XLSX file (``file``), all rows or none.
-- ``alerts/``: list (``?status=&region=&indicator=&level=&open=1``), detail with its signals and steps,
-  ``POST alerts/{id}/transition/`` (``status``, ``note``, ``version``), ``GET alerts/{id}/series/``.
+- ``alerts/``: list (``?status=&region=&indicator=&level=&open=1&first=&last=``: days overlapping the
+  period), detail with its signals and steps, ``POST alerts/{id}/transition/`` (``status``, ``note``,
+  ``version``), ``GET alerts/{id}/series/``, ``POST alerts/{id}/open-cluster/``, ``POST
+  alerts/{id}/open-case/`` (``citizen_id``, ``name``, ``onset_date``, ``disease``: a suspected case).
 - ``detection-configs/``: list; ``PATCH`` changes method, parameters, enabled (provincial level).
 - ``timeliness/`` (``?region=&first=&last=``) and ``reporting/`` (late and missing reports).
+- ``earlies/`` (``?region=&first=&last=``): the four earlies of cases per child region and week;
+  ``earlies-target/``: the targets in force (``GET``), set for a region and below (``POST``).
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from fangkong.api.errors import error_body
 from fangkong.regions import selectors as region_selectors
 from fangkong.regions.models import Region
 from fangkong.surveillance import selectors
+from fangkong.surveillance.earlies import DEFAULT_TARGETS, earlies, earlies_targets_for
 from fangkong.surveillance.models import AlertStatus, DetectionConfig
 from fangkong.surveillance.services import (
     StaleAlertError,
+    alert_open_case,
     alert_open_cluster,
     alert_transition,
     detection_config_update,
+    earlies_target_set,
     parse_report_file,
     report_submit,
     reports_import,
@@ -184,6 +191,7 @@ class AlertSerializer(serializers.Serializer):
     verified_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     cluster = serializers.IntegerField(source="cluster_id", allow_null=True)
+    case = serializers.IntegerField(source="case_id", allow_null=True)
     version = serializers.IntegerField()
 
 
@@ -213,6 +221,13 @@ class TransitionInputSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
+class OpenCaseInputSerializer(serializers.Serializer):
+    citizen_id = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    onset_date = serializers.CharField(max_length=10, required=False, allow_blank=True, help_text="YYYY-MM-DD")
+    disease = serializers.CharField(max_length=32, required=False, default="covid-19")
+
+
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Alerts (episodes of signals) in the caller's regions; respond with ``transition``."""
 
@@ -226,7 +241,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.alert_list(
             user=self.request.user, status=params.get("status", ""), region=params.get("region", ""),
             indicator=params.get("indicator", ""), level=params.get("level", ""),
-            open_only=bool(params.get("open")),
+            open_only=bool(params.get("open")), first=_date_param(params, "first"), last=_date_param(params, "last"),
         )
 
     def get_object(self):
@@ -254,6 +269,15 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     def open_cluster(self, request, pk=None, **kwargs):
         cluster = alert_open_cluster(actor=request.user, alert=self.get_object(), request=request)
         return Response({"cluster": cluster.pk, "name": cluster.name})
+
+    @extend_schema(request=OpenCaseInputSerializer, responses=dict)
+    @action(detail=True, methods=["post"], url_path="open-case")
+    def open_case(self, request, pk=None, **kwargs):
+        alert = self.get_object()  # 404 outside the caller's regions, before anything else
+        data = OpenCaseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = alert_open_case(actor=request.user, alert=alert, request=request, **data.validated_data)
+        return Response({"case": case.pk, "case_no": case.case_no, "classification": case.classification})
 
     @extend_schema(responses=dict)
     @action(detail=True, methods=["get"])
@@ -389,3 +413,46 @@ class ResponseTargetView(APIView):
         region = region_selectors.region_get(user=request.user, code=values.pop("region"))
         response_target_set(actor=request.user, region=region, request=request, **values)
         return Response({"region": region.code, **selectors.response_target_for(region.code)})
+
+
+class EarliesView(APIView):
+    """The four earlies of cases per child region and ISO week (``?region=&first=&last=``, default the
+    last 8 weeks): per interval the cases measured, median hours and share within target."""
+
+    fangkong_access = REGION_SCOPED
+
+    @extend_schema(responses=dict)
+    def get(self, request, *args, **kwargs):
+        region, first, last = period_and_region(request.user, request.query_params, default_days=56)
+        return Response(earlies(request.user, region, first, last))
+
+
+class EarliesTargetInputSerializer(serializers.Serializer):
+    region = serializers.CharField(max_length=12)
+    onset_visit_hours = serializers.FloatField()
+    visit_sampling_hours = serializers.FloatField()
+    sampling_report_hours = serializers.FloatField()
+    report_isolation_hours = serializers.FloatField()
+    isolation_treatment_hours = serializers.FloatField()
+
+
+class EarliesTargetView(APIView):
+    """The earlies' targets in force for a region (``?region=``); ``POST`` sets them for a region and below
+    (``surveillance.configure`` there)."""
+
+    fangkong_access = REGION_SCOPED
+
+    @extend_schema(responses=dict)
+    def get(self, request, *args, **kwargs):
+        region, _first, _last = period_and_region(request.user, request.query_params, default_days=1)
+        return Response({"region": region.code, **earlies_targets_for(region.code)})
+
+    @extend_schema(request=EarliesTargetInputSerializer, responses=dict)
+    def post(self, request, *args, **kwargs):
+        data = EarliesTargetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        region = region_selectors.region_get(user=request.user, code=values.pop("region"))
+        earlies_target_set(actor=request.user, region=region, request=request,
+                           **{k: values[k] for k in DEFAULT_TARGETS})
+        return Response({"region": region.code, **earlies_targets_for(region.code)})

@@ -18,5 +18,7 @@ urlpatterns = [
     path("surveillance/timeliness/", api.TimelinessView.as_view(), name="timeliness"),
     path("surveillance/reporting/", api.ReportingView.as_view(), name="reporting"),
     path("surveillance/response-target/", api.ResponseTargetView.as_view(), name="response-target"),
+    path("surveillance/earlies/", api.EarliesView.as_view(), name="earlies"),
+    path("surveillance/earlies-target/", api.EarliesTargetView.as_view(), name="earlies-target"),
     path("", include(router.urls)),
 ]

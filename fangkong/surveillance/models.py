@@ -13,6 +13,8 @@ lifecycle is tracked step by step, and the response-time targets they are measur
   new → acknowledged → investigating → confirmed outbreak / false alarm → closed, who and when per step.
 - ``Signal``: one alarming day of one unit × indicator (observed, threshold, method), in one alert.
 - ``ResponseTarget``: the service levels a region's response is measured against.
+- ``EarliesTarget``: the targets of the "four earlies" intervals of cases (onset → first visit → sampling →
+  report → isolation → treatment) in a region and below.
 """
 
 from __future__ import annotations
@@ -229,6 +231,8 @@ class Alert(models.Model):
                                   blank=True, related_name="+", verbose_name=_("closed by"))
     cluster = models.ForeignKey("cases.Cluster", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+", verbose_name=_("cluster opened"))
+    case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("case investigation opened"))
     version = models.PositiveIntegerField(default=0, editable=False)  # optimistic locking of transitions
 
     class Meta:
@@ -312,3 +316,29 @@ class ResponseTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id}: {self.acknowledge_hours} h / {self.verify_hours} h / {self.response_rate:.0%}"
+
+
+class EarliesTarget(models.Model):
+    """Targets of the four earlies' intervals in a region and below (the nearest region with a row wins).
+
+    Hours; an interval between dates (onset, sampling) counts whole days, so 24 h means "by the next day".
+    The defaults are in ``fangkong.surveillance.earlies.DEFAULT_TARGETS`` (with their sources).
+    """
+
+    region = models.OneToOneField("regions.Region", on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("region"))
+    onset_visit_hours = models.FloatField(_("onset to first visit within (hours)"), default=24)
+    visit_sampling_hours = models.FloatField(_("first visit to sampling within (hours)"), default=24)
+    sampling_report_hours = models.FloatField(_("sampling to report within (hours)"), default=24)
+    report_isolation_hours = models.FloatField(_("report to isolation within (hours)"), default=24)
+    isolation_treatment_hours = models.FloatField(_("isolation to treatment within (hours)"), default=24)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("updated by"))
+
+    class Meta:
+        verbose_name = _("earlies target")
+        verbose_name_plural = _("earlies targets")
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: earlies targets"

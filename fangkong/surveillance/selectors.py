@@ -92,8 +92,14 @@ def province_code() -> str:
 
 
 def alert_list(*, user, status: str = "", region: str = "", indicator: str = "", level: str = "",
-               open_only: bool = False) -> QuerySet[Alert]:
+               open_only: bool = False, first: dt.date | None = None, last: dt.date | None = None) -> QuerySet[Alert]:
+    """Alerts in the user's regions, newest first; ``first``/``last``: the alerts whose days overlap that
+    period (last day on or after ``first``, first day on or before ``last``)."""
     qs = scoped(user, Alert.objects.select_related("region", "indicator", "site"), SCOPE_FIELD)
+    if first:
+        qs = qs.filter(last_day__gte=first)
+    if last:
+        qs = qs.filter(first_day__lte=last)
     if status:
         qs = qs.filter(status=status)
     if open_only:
@@ -110,7 +116,7 @@ def alert_list(*, user, status: str = "", region: str = "", indicator: str = "",
 def alert_get(*, user, alert_id) -> Alert:
     return get_in_scope_or_404(
         user, Alert.objects.select_related("region", "indicator", "site", "acknowledged_by", "investigating_by",
-                                           "verified_by", "closed_by"),
+                                           "verified_by", "closed_by", "case"),
         SCOPE_FIELD, pk=alert_id)
 
 

@@ -11,6 +11,9 @@ transaction and writes an audit event.
   ``first`` to ``last``; one ``Signal`` per unit × indicator × alarming day (a second run adds none),
   consecutive days grouped into one ``Alert``.
 - ``alert_transition``: one lifecycle step, only along ``TRANSITIONS``, with who and when.
+- ``alert_open_cluster`` / ``alert_open_case``: from a confirmed alert, a cluster or a suspected case
+  (``fangkong.cases``), linked to the alert.
+- ``response_target_set`` / ``earlies_target_set``: the targets of a region and below.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from fangkong.surveillance.models import (
     AlertStatus,
     AlertTransition,
     DetectionConfig,
+    EarliesTarget,
     Indicator,
     Level,
     ResponseTarget,
@@ -382,6 +386,31 @@ def response_target_set(*, actor, region: Region, acknowledge_hours: float, veri
     return target
 
 
+def earlies_target_set(*, actor, region: Region, request=None, **hours) -> EarliesTarget:
+    """Set the four earlies' targets (hours per interval, as the fields of ``EarliesTarget``) of a region
+    and below; ``surveillance.configure`` in that region."""
+    from fangkong.surveillance.earlies import DEFAULT_TARGETS
+
+    if not (in_scope(actor, region.code) and can(actor, Capability.DETECTION_CONFIGURE, region.code)):
+        raise PermissionDenied(_("You may not set the earlies' targets for this region."))
+    errors = {name: [_("Unknown target.")] for name in hours if name not in DEFAULT_TARGETS}
+    values = {}
+    for name in DEFAULT_TARGETS:
+        value = hours.get(name)
+        if value is None:
+            errors[name] = [_("This value is required.")]
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 24 * 30:
+            errors[name] = [_("Between 0 and 720 hours.")]
+        else:
+            values[name] = float(value)
+    if errors:
+        raise ValidationError(errors)
+    target, _created = EarliesTarget.objects.update_or_create(region=region, defaults={**values, "updated_by": actor})
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=target, region_code=region.code,
+                 request=request, detail=values)
+    return target
+
+
 # ------------------------------------------------------------------------------------ detection run
 
 
@@ -586,6 +615,61 @@ def alert_open_cluster(*, actor, alert: Alert, request=None):
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.region_id,
                  request=request, detail={"cluster": cluster.pk})
     return cluster
+
+
+@transaction.atomic
+def alert_open_case(*, actor, alert: Alert, citizen_id: str, name: str = "", disease: str = "covid-19",
+                    onset_date=None, address_region: str = "", request=None):
+    """Open a case investigation for a confirmed alert: register a suspected case (``fangkong.cases``)
+    linked to the alert. The person is the one registered with ``citizen_id`` (it must be in the user's
+    area), or, if none is, a new registration with ``name`` in ``address_region`` (default: the alert's
+    region). Asked again, the same case. ``case.write`` in the alert's region."""
+    from fangkong.cases.models import Classification, DetectionRoute, Disease
+    from fangkong.cases.services import case_register
+    from fangkong.persons import protection
+    from fangkong.persons.citizen_id import CitizenIdError, parse_citizen_id
+    from fangkong.persons.models import Person
+    from fangkong.persons.services import CITIZEN_ID, person_register
+
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if not (in_scope(actor, locked.region_id) and can(actor, Capability.CASE_WRITE, locked.region_id)):
+        raise PermissionDenied(_("You may not register a case for this alert."))
+    if locked.outcome != AlertStatus.CONFIRMED:
+        raise ValidationError({"status": [_("Only a confirmed outbreak opens a case investigation.")]})
+    if locked.case_id:
+        return locked.case
+    errors: dict[str, list[str]] = {}
+    number = ""
+    try:
+        number = parse_citizen_id(citizen_id or "").number
+    except CitizenIdError as exc:
+        errors["citizen_id"] = [str(exc)]
+    disease_row = Disease.objects.filter(code=disease or "").first()
+    if disease_row is None:
+        errors["disease"] = [_("Choose a disease.")]
+    if isinstance(onset_date, str) and onset_date:
+        try:
+            onset_date = dt.date.fromisoformat(onset_date)
+        except ValueError:
+            errors["onset_date"] = [_("Enter a date as YYYY-MM-DD.")]
+    onset_date = onset_date or None
+    person = Person.objects.filter(citizen_id_hash=protection.keyed_hash(number, CITIZEN_ID)).first() \
+        if number else None
+    if number and person is None and not (name or "").strip():
+        errors["name"] = [_("This citizen ID is not registered: give the person's name to register them.")]
+    if errors:
+        raise ValidationError(errors)
+    if person is None:
+        person = person_register(actor=actor, request=request, name=name, citizen_id=number,
+                                 address_region=address_region or locked.region_id).person
+    case = case_register(actor=actor, request=request, person=person, disease=disease_row,
+                         classification=Classification.SUSPECTED, diagnosed_at=timezone.now(),
+                         report_region=locked.region_id, onset_date=onset_date,
+                         detection_route=DetectionRoute.OTHER)
+    Alert.objects.filter(pk=locked.pk).update(case=case, version=F("version") + 1)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.region_id,
+                 request=request, detail={"case": case.pk})
+    return case
 
 
 # ------------------------------------------------------------------------------------ catalogue

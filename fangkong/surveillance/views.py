@@ -1,8 +1,12 @@
 """Pages of sentinel surveillance. Thin: read through the scoped selectors, write through one service.
 
 - the reporter's daily form (one screen, phone-sized): the counts of one site for one day;
-- alerts: list with filters, detail with the series chart and the lifecycle buttons (htmx);
-- response timeliness against the targets; late and missing reports; bulk import of a file.
+- alerts: list with filters (status, region, indicator, level, days overlapping a period), detail with
+  the series chart, the lifecycle buttons (htmx), and from a confirmed alert a cluster or a case
+  investigation (htmx form);
+- a report's correction history;
+- response timeliness against the targets; the four earlies of cases; late and missing reports; bulk
+  import of a file.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import datetime as dt
 import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
@@ -27,13 +31,16 @@ from fangkong.accounts.roles import Capability
 from fangkong.regions import selectors as region_selectors
 from fangkong.surveillance import selectors
 from fangkong.surveillance.api import period_and_region
+from fangkong.surveillance.earlies import DEFAULT_TARGETS, INTERVALS, earlies
 from fangkong.surveillance.models import AlertStatus, DetectionConfig, Level
 from fangkong.surveillance.services import (
     TRANSITIONS,
     StaleAlertError,
+    alert_open_case,
     alert_open_cluster,
     alert_transition,
     detection_config_update,
+    earlies_target_set,
     parse_report_file,
     report_submit,
     reports_import,
@@ -136,11 +143,22 @@ def report_form(request):
 @require_GET
 def alert_list(request):
     filters = {k: request.GET.get(k, "") for k in ("status", "region", "indicator", "level")}
-    alerts = selectors.alert_list(user=request.user, **filters)
+    period, date_errors = {}, []
+    for name in ("first", "last"):
+        raw = request.GET.get(name, "")
+        filters[name] = raw
+        try:
+            period[name] = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            period[name] = None
+            date_errors.append(_("Enter a date as YYYY-MM-DD."))
+    alerts = selectors.alert_list(user=request.user, **{k: filters[k] for k in ("status", "region", "indicator",
+                                                                                 "level")}, **period)
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "surveillance/alert_list.html", {
         "page": page, "filters": filters, "statuses": AlertStatus.choices, "levels": Level.choices,
-        "indicators": selectors.indicator_list(), "regions": _region_choices(request.user), **_nav(request),
+        "indicators": selectors.indicator_list(), "regions": _region_choices(request.user),
+        "error": " ".join(sorted(set(date_errors))), **_nav(request),
     })
 
 
@@ -150,7 +168,14 @@ def _lifecycle_context(request, alert, error: str = "") -> dict:
     return {"alert": alert, "actions": actions, "lifecycle_error": error,
             "transitions": alert.transitions.select_related("by").all(),
             "can_open_cluster": alert.outcome == AlertStatus.CONFIRMED and not alert.cluster_id
-            and can(request.user, Capability.CASE_WRITE, alert.region_id)}
+            and can(request.user, Capability.CASE_WRITE, alert.region_id),
+            **_case_form_context(request, alert)}
+
+
+def _case_form_context(request, alert, *, errors: dict | None = None, values: dict | None = None) -> dict:
+    return {"can_open_case": alert.outcome == AlertStatus.CONFIRMED and not alert.case_id
+            and can(request.user, Capability.CASE_WRITE, alert.region_id),
+            "case_errors": errors or {}, "case_values": values or {}}
 
 
 @region_scoped
@@ -201,6 +226,45 @@ def alert_cluster(request, alert_id: int):
 
 
 @region_scoped
+@require_POST
+def alert_case(request, alert_id: int):
+    """Open a case investigation for a confirmed alert: register a suspected case (htmx form on the alert)."""
+    alert = selectors.alert_get(user=request.user, alert_id=alert_id)
+    values = {k: request.POST.get(k, "").strip() for k in ("citizen_id", "name", "onset_date")}
+    try:
+        case = alert_open_case(actor=request.user, alert=alert, request=request, **values)
+    except ValidationError as exc:
+        errors = {("general" if k == NON_FIELD_ERRORS else k): v for k, v in exc.message_dict.items()}
+        status = 400
+    except PermissionDenied as exc:
+        errors, status = {"general": [str(exc)]}, 403
+    else:
+        messages.success(request, _("Suspected case %(case_no)s registered for this alert.") % {
+            "case_no": case.case_no})
+        target = reverse("cases:case-detail", args=[case.pk])
+        if request.headers.get("HX-Request"):
+            response = render(request, "surveillance/_alert_case.html", {"alert": alert, "opened": case})
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+    if not request.headers.get("HX-Request"):
+        messages.error(request, " ".join(m for msgs in errors.values() for m in msgs))
+        return redirect("surveillance:alert-detail", alert_id=alert.pk)
+    return render(request, "surveillance/_alert_case.html",
+                  {"alert": alert, **_case_form_context(request, alert, errors=errors, values=values)}, status=status)
+
+
+@region_scoped
+@require_GET
+def report_detail(request, pk: int):
+    """One daily report and the values its corrections replaced."""
+    report = selectors.report_get(user=request.user, report_id=pk)
+    return render(request, "surveillance/report_detail.html", {
+        "report": report, "revisions": report.revisions.all(), **_nav(request),
+    })
+
+
+@region_scoped
 @require_GET
 def alert_series(request, alert_id: int):
     alert = selectors.alert_get(user=request.user, alert_id=alert_id)
@@ -227,6 +291,49 @@ def timeliness(request):
         "may_set_targets": can(request.user, Capability.DETECTION_CONFIGURE, region.code),
         "regions": _region_choices(request.user), **_nav(request),
     })
+
+
+@region_scoped
+@require_GET
+def earlies_page(request):
+    """The four earlies of the cases reported in a period, per child region and week, against targets."""
+    chosen, error = _period(request, 56)
+    if chosen is None:
+        chosen, _error = period_and_region(request.user, {}, default_days=56)
+    region, first, last = chosen
+    result = earlies(request.user, region, first, last)
+    intervals = result["intervals"]
+
+    def cells(entry):
+        return [entry[i["key"]] for i in intervals]
+
+    return render(request, "surveillance/earlies.html", {
+        "result": result, "region": region, "first": first, "last": last, "error": error,
+        "intervals": intervals,
+        "region_rows": [(r, cells(r)) for r in result["regions"]],
+        "week_rows": [(w, cells(w)) for w in result["weeks"]],
+        "total_cells": cells(result["total"]),
+        "target_fields": [(f, label, result["targets"][f]) for _k, label, f in INTERVALS if f],
+        "may_set_targets": can(request.user, Capability.DETECTION_CONFIGURE, region.code),
+        "regions": _region_choices(request.user), **_nav(request),
+    })
+
+
+@region_scoped
+@require_POST
+def earlies_targets(request):
+    """Set the earlies' targets of a region (and below), then show its earlies against them."""
+    region = region_selectors.region_get(user=request.user, code=request.POST.get("region", ""))
+    try:
+        values = {k: float(request.POST.get(k, "")) for k in DEFAULT_TARGETS}
+        earlies_target_set(actor=request.user, region=region, request=request, **values)
+    except ValueError:
+        messages.error(request, _("Enter numbers."))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("The earlies' targets are saved."))
+    return redirect(f"{reverse('surveillance:earlies')}?region={region.code}")
 
 
 @region_scoped

@@ -1,4 +1,5 @@
-/* Sentinel surveillance: the series chart of an alert (ECharts), and the report form's site switch. */
+/* Sentinel surveillance: the series chart of an alert and the earlies chart (ECharts), and the report form's
+   site switch. */
 (function () {
   "use strict";
 
@@ -30,8 +31,40 @@
       });
   }
 
+  /* The four earlies: share within target per week (one line per interval), cases per week (bars). */
+  function drawEarliesChart(el) {
+    var source = document.getElementById(el.dataset.source);
+    if (!window.echarts || !source) { return; }
+    var data = JSON.parse(source.textContent);
+    var weeks = data.weeks.map(function (w) { return w.week; });
+    var series = data.intervals.map(function (interval) {
+      return {
+        name: interval.label, type: "line", yAxisIndex: 0, connectNulls: true,
+        data: data.weeks.map(function (w) {
+          var cell = w[interval.key];
+          return cell && cell.share !== null ? Math.round(cell.share * 1000) / 10 : null;
+        })
+      };
+    });
+    series.push({ name: el.dataset.labelCases, type: "bar", yAxisIndex: 1, barMaxWidth: 24,
+                  itemStyle: { color: "rgba(96, 125, 139, 0.35)" },
+                  data: data.weeks.map(function (w) { return w.cases; }) });
+    var chart = window.echarts.init(el);
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 44, right: 44, top: 40, bottom: 28 },
+      xAxis: { type: "category", data: weeks },
+      yAxis: [{ type: "value", min: 0, max: 100, name: el.dataset.labelShare },
+              { type: "value", min: 0, name: el.dataset.labelCases, splitLine: { show: false } }],
+      series: series
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-alert-chart]").forEach(drawAlertChart);
+    document.querySelectorAll("[data-earlies-chart]").forEach(drawEarliesChart);
     document.querySelectorAll("select[data-reload-on-change]").forEach(function (select) {
       select.addEventListener("change", function () {
         var params = new URLSearchParams({ site: select.value });

@@ -378,3 +378,130 @@ def test_the_timeliness_page_sets_targets_where_allowed(client, shenzhen_epi, fu
     client.post(url, body)
     target = ResponseTarget.objects.get()
     assert (target.region_id, target.acknowledge_hours, target.response_rate) == ("440300", 1.5, 0.98)
+
+
+# ---------------------------------------------------------------- case investigation from an alert
+
+
+def _confirm(alert, actor):
+    from fangkong.surveillance.services import alert_transition
+
+    for status in ("acknowledged", "investigating", "confirmed"):
+        alert = alert_transition(actor=actor, alert=alert, to_status=status)
+    return alert
+
+
+def test_a_confirmed_alert_opens_one_case_investigation_for_a_new_person(client, futian_commander, alerts):
+    from fangkong.audit.models import AuditEvent
+    from fangkong.cases.models import Case
+    from fangkong.testing.builders import citizen_id
+
+    futian = alerts["futian"]
+    client.force_login(futian_commander)
+    url = reverse("surveillance:alert-case", args=[futian.pk])
+    cid = citizen_id("440304")
+    body = {"citizen_id": cid, "name": "哨点病例", "onset_date": "2022-03-08"}
+    assert client.post(url, body, HTTP_HX_REQUEST="true").status_code == 400  # not confirmed yet
+    assert not Case.objects.exists()
+    futian = _confirm(futian, futian_commander)
+    assert url in client.get(reverse("surveillance:alert-detail", args=[futian.pk])).content.decode()
+    response = client.post(url, body, HTTP_HX_REQUEST="true")
+    case = Case.objects.get()
+    assert response.status_code == 200 and response["HX-Redirect"] == reverse("cases:case-detail", args=[case.pk])
+    assert (case.classification, case.report_region_id, case.onset_date) == ("suspected", "440304",
+                                                                             dt.date(2022, 3, 8))
+    assert case.person.name == "哨点病例"
+    futian.refresh_from_db()
+    assert futian.case_id == case.pk
+    assert AuditEvent.objects.filter(object_type="surveillance.alert", object_id=str(futian.pk),
+                                     detail__case=case.pk).exists()
+    again = client.post(reverse("surveillance-api:alert-open-case", args=[futian.pk]), {"citizen_id": cid})
+    assert again.json()["case"] == case.pk and Case.objects.count() == 1
+    assert client.get(reverse("surveillance-api:alert-detail", args=[futian.pk])).json()["case"] == case.pk
+
+
+def test_the_api_opens_a_case_for_a_registered_person_by_citizen_id(client, futian_commander, alerts):
+    from fangkong.cases.models import Case
+    from fangkong.testing.builders import citizen_id, make_person
+
+    cid = citizen_id("440304")
+    person = make_person(futian_commander, name="已登记", region="440304", cid=cid)
+    futian = _confirm(alerts["futian"], futian_commander)
+    client.force_login(futian_commander)
+    url = reverse("surveillance-api:alert-open-case", args=[futian.pk])
+    assert client.post(url, {"citizen_id": "440304199001011230"}).status_code == 400  # bad check character
+    unknown = client.post(url, {"citizen_id": citizen_id("440304", born=dt.date(1985, 5, 5))})  # not registered, no name
+    assert unknown.status_code == 400 and "name" in unknown.json()["error"]["fields"]
+    assert client.post(url, {"citizen_id": cid, "onset_date": "2022-02-30"}).status_code == 400
+    assert not Case.objects.exists()
+    response = client.post(url, {"citizen_id": cid})
+    assert response.status_code == 200
+    assert Case.objects.get().person_id == person.pk
+
+
+def test_no_case_investigation_without_the_capability_or_out_of_scope(client, futian_commander, analyst, alerts):
+    from fangkong.cases.models import Case
+    from fangkong.testing.builders import citizen_id
+
+    futian = _confirm(alerts["futian"], futian_commander)
+    luohu = _confirm(alerts["luohu"], make_user_with_role("lh_cmd", "440303"))
+    body = {"citizen_id": citizen_id("440304"), "name": "某人"}
+    client.force_login(analyst)  # in scope (province) but may not write cases
+    detail = client.get(reverse("surveillance:alert-detail", args=[futian.pk])).content.decode()
+    assert reverse("surveillance:alert-case", args=[futian.pk]) not in detail  # no form
+    assert client.post(reverse("surveillance:alert-case", args=[futian.pk]), body,
+                       HTTP_HX_REQUEST="true").status_code == 403
+    assert client.post(reverse("surveillance-api:alert-open-case", args=[futian.pk]), body).status_code == 403
+    client.force_login(futian_commander)  # Luohu's alert is out of scope
+    assert client.post(reverse("surveillance:alert-case", args=[luohu.pk]), body).status_code == 404
+    assert client.post(reverse("surveillance-api:alert-open-case", args=[luohu.pk]), body).status_code == 404
+    assert not Case.objects.exists()
+
+
+def make_user_with_role(username, region):
+    from fangkong.accounts.roles import Role
+    from fangkong.testing.builders import make_user
+
+    return make_user(username, (region, Role.LOCAL_COMMANDER))
+
+
+# ---------------------------------------------------------------- alert period filter, correction history
+
+
+def test_the_alert_list_filters_by_a_period_of_alarming_days(client, shenzhen_epi, indicators):
+    fever = indicators["fever_clinic_visits"]
+    early = make_alert("440304", fever, day=dt.date(2022, 3, 1))
+    late = make_alert("440303", fever, day=dt.date(2022, 3, 20))
+    Alert.objects.filter(pk=late.pk).update(first_day=dt.date(2022, 3, 18))  # an episode 03-18 – 03-20
+    client.force_login(shenzhen_epi)
+    api = reverse("surveillance-api:alert-list")
+
+    def ids(**params):
+        return {a["id"] for a in client.get(api, params).json()["results"]}
+
+    assert ids(first="2022-03-19", last="2022-03-25") == {late.pk}  # overlaps the episode
+    assert ids(first="2022-02-20", last="2022-03-01") == {early.pk}
+    assert ids(last="2022-03-17") == {early.pk}
+    assert ids(first="2022-03-21") == set()
+    assert client.get(api, {"first": "2022-03-32"}).status_code == 400
+    page = client.get(reverse("surveillance:alert-list"), {"first": "2022-03-19"}).content.decode()
+    assert reverse("surveillance:alert-detail", args=[late.pk]) in page
+    assert reverse("surveillance:alert-detail", args=[early.pk]) not in page
+    bad = client.get(reverse("surveillance:alert-list"), {"first": "nonsense"})
+    assert bad.status_code == 200 and "YYYY-MM-DD" in bad.content.decode()
+
+
+def test_a_reports_correction_history_page(client, futian_reporter, futian_site, luohu_commander):
+    client.force_login(futian_reporter)
+    url = reverse("surveillance-api:report-list")
+    body = {"site": futian_site.pk, "indicator": "fever_clinic_visits", "date": "2022-03-01", "count": 12}
+    report_id = client.post(url, body, content_type="application/json").json()["id"]
+    client.post(url, {**body, "count": 15}, content_type="application/json")
+    form = client.get(reverse("surveillance:report"), {"site": futian_site.pk, "date": "2022-03-01"})
+    page_url = reverse("surveillance:report-detail", args=[report_id])
+    assert page_url in form.content.decode()
+    page = client.get(page_url).content.decode()
+    assert "Correction history" in page and ">12<" in page and "ft_reporter" in page and ">15<" not in page.split(
+        "Correction history")[1]
+    client.force_login(luohu_commander)
+    assert client.get(page_url).status_code == 404
