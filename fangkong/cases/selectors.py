@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
@@ -343,19 +344,38 @@ def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None
     def empty(key: str, label: str) -> TimelinessRow:
         return TimelinessRow(key, label, 0, 0, 0, 0, 0, 0)
 
-    # One grouped read of the summary (leaf region × day); totals, children and days are summed from it.
+    # One grouped read of the summary (child region × day, summed in the database: a few thousand rows at
+    # province scale); totals, children and days are summed from it.
     total = empty(region.code, region.name)
     length = len(_prefix(children[0].code)) if children else 0
     by_region = {_prefix(ch.code): empty(ch.code, ch.name) for ch in children}
-    by_day: dict[dt.date, TimelinessRow] = {}
-    for values in rows.values_list("region_id", "day", *SUMMED).order_by():
-        region_code, day, counts = values[0], values[1], values[2:]
-        targets = [total, by_day.setdefault(day, empty(day.isoformat(), day.isoformat()))]
-        child = by_region.get(region_code[:length]) if length else None
-        if child is not None:
-            targets.append(child)
-        for row in targets:
-            for name, value in zip(SUMMED, counts, strict=True):
-                setattr(row, name, getattr(row, name) + value)
+    aggregates = {name: Sum(name) for name in SUMMED}
+    if length:
+        grouped = rows.annotate(child=Substr("region_id", 1, length)).values_list("child", "day") \
+            .annotate(**aggregates)
+    else:
+        grouped = rows.values_list("day").annotate(**aggregates)
+    width = len(SUMMED)
+    sums_total = [0] * width
+    sums_day: dict[dt.date, list[int]] = {}
+    sums_child: dict[str, list[int]] = {}
+    for values in grouped.order_by():
+        child_prefix, day, counts = (values[0], values[1], values[2:]) if length else (None, values[0], values[1:])
+        targets = [sums_total, sums_day.setdefault(day, [0] * width)]
+        if child_prefix in by_region:
+            targets.append(sums_child.setdefault(child_prefix, [0] * width))
+        for target in targets:
+            for i, value in enumerate(counts):
+                target[i] += value or 0
+
+    def fill(row: TimelinessRow, sums: list[int]) -> TimelinessRow:
+        for name, value in zip(SUMMED, sums, strict=True):
+            setattr(row, name, value)
+        return row
+
+    fill(total, sums_total)
+    for child_prefix, sums in sums_child.items():
+        fill(by_region[child_prefix], sums)
+    by_day = {d: fill(empty(d.isoformat(), d.isoformat()), sums) for d, sums in sums_day.items()}
     return {"region": {"code": region.code, "name": region.name}, "total": total,
             "children": list(by_region.values()), "days": [by_day[d] for d in sorted(by_day)]}
