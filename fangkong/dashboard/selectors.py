@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 
 import numpy as np
 from django.core.cache import cache
@@ -70,6 +71,8 @@ OPEN_STATUSES = [AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.INVESTIG
 #: How long a computed situation is kept at most. Not a staleness bound: an entry is keyed on the data
 #: generation and never served after a write; the timeout only frees the memory of superseded entries.
 SITUATION_CACHE_SECONDS = 3600
+#: How long a request waits for a concurrent request computing the same figures before computing itself.
+COMPUTE_WAIT_SECONDS = 10
 FIGURES = ("confirmed_local", "confirmed_imported", "asymptomatic_local", "asymptomatic_imported")
 
 
@@ -123,14 +126,37 @@ def situation_cache_key(*, user, region: Region, day: dt.date) -> str:
 
 def situation(*, user, region: Region, day: dt.date, fresh: bool = False) -> dict:
     """Everything the dashboard and the daily report show for ``region`` (in the user's scope) on ``day``:
-    from the cache while no figure-changing write has committed since it was computed, unless ``fresh``."""
+    from the cache while no figure-changing write has committed since it was computed, unless ``fresh``.
+
+    After a write, the first request computes and the concurrent requests for the same key wait for its
+    result (up to ``COMPUTE_WAIT_SECONDS``) instead of all computing the same figures at once.
+    """
     # The key is read before computing: a write committing during the computation bumps the generation,
     # so the result is stored under the old one and the next request computes again.
     key = situation_cache_key(user=user, region=region, day=day)
-    if not fresh:
+    if fresh:
+        return _compute_and_keep(key, user=user, region=region, day=day)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    computing = key + ":computing"
+    if cache.add(computing, 1, COMPUTE_WAIT_SECONDS):
+        try:
+            return _compute_and_keep(key, user=user, region=region, day=day)
+        finally:
+            cache.delete(computing)
+    deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
         cached = cache.get(key)
         if cached is not None:
             return cached
+        if cache.get(computing) is None:  # the other computation failed or was abandoned
+            break
+    return _compute_and_keep(key, user=user, region=region, day=day)
+
+
+def _compute_and_keep(key: str, *, user, region: Region, day: dt.date) -> dict:
     data = compute_situation(user=user, region=region, day=day)
     cache.set(key, data, SITUATION_CACHE_SECONDS)
     return data

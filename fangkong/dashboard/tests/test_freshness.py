@@ -136,3 +136,39 @@ def test_the_cache_key_follows_region_day_scope_and_generation(province_commande
 
     cache.incr(GENERATION_KEY)  # what a commit does
     assert selectors.situation_cache_key(user=shenzhen_epi, region=shenzhen, day=DAY) != key
+
+
+def test_concurrent_misses_wait_for_the_one_computation(province_commander, shenzhen, monkeypatch):
+    """After a write, one request computes; a request arriving meanwhile takes its result."""
+    import threading
+
+    from django.core.cache import cache
+
+    key = selectors.situation_cache_key(user=province_commander, region=shenzhen, day=DAY)
+    assert cache.add(key + ":computing", 1, 10)  # another request is computing
+    done = {"new_total": 7}
+
+    def other_request_finishes():
+        cache.set(key, done, 60)
+        cache.delete(key + ":computing")
+
+    def must_not_compute(**kwargs):
+        raise AssertionError("computed twice")
+
+    monkeypatch.setattr(selectors, "compute_situation", must_not_compute)
+    timer = threading.Timer(0.2, other_request_finishes)
+    timer.start()
+    try:
+        assert selectors.situation(user=province_commander, region=shenzhen, day=DAY) == done
+    finally:
+        timer.join()
+
+
+def test_an_abandoned_computation_does_not_block_the_page(province_commander, shenzhen, monkeypatch):
+    from django.core.cache import cache
+
+    key = selectors.situation_cache_key(user=province_commander, region=shenzhen, day=DAY)
+    cache.add(key + ":computing", 1, 10)
+    monkeypatch.setattr(selectors, "COMPUTE_WAIT_SECONDS", 0.3)
+    assert selectors.situation(user=province_commander, region=shenzhen, day=DAY)["new_total"] == 0
+    assert cache.get(key)["new_total"] == 0
