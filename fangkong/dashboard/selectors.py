@@ -131,9 +131,18 @@ def situation(*, user, region: Region, day: dt.date, fresh: bool = False) -> dic
     After a write, the first request computes and the concurrent requests for the same key wait for its
     result (up to ``COMPUTE_WAIT_SECONDS``) instead of all computing the same figures at once.
     """
+    return keyed_situation(user=user, region=region, day=day, fresh=fresh)[1]
+
+
+def keyed_situation(*, user, region: Region, day: dt.date, fresh: bool = False) -> tuple[str, dict]:
+    """``situation`` with the cache key its figures belong to (for caches of what is rendered from them)."""
     # The key is read before computing: a write committing during the computation bumps the generation,
     # so the result is stored under the old one and the next request computes again.
     key = situation_cache_key(user=user, region=region, day=day)
+    return key, _situation(key, user=user, region=region, day=day, fresh=fresh)
+
+
+def _situation(key: str, *, user, region: Region, day: dt.date, fresh: bool) -> dict:
     if fresh:
         return _compute_and_keep(key, user=user, region=region, day=day)
     cached = cache.get(key)

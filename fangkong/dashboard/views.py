@@ -53,11 +53,12 @@ def _context(request, code: str) -> dict:
     day = _day(request, region, request.user)
     metric = request.GET.get("metric", "incidence")
     metric = metric if metric in METRICS else "incidence"
-    data = selectors.situation(user=request.user, region=region, day=day)
+    figures_key, data = selectors.keyed_situation(user=request.user, region=region, day=day)
     links = _links(region.code, day)
     labels = _chart_labels()
     return {
         "region": region, "day": day, "metric": metric, "metrics": _metric_choices(), "data": data,
+        "figures_key": figures_key, "figures_cache_seconds": selectors.SITUATION_CACHE_SECONDS,
         "links": links,
         "children": [{**c, "dashboard_url": _dashboard_url(c["code"], day, metric),
                       "case_list_url": selectors.case_list_url({"region": c["code"], "date_from": day.isoformat(),

@@ -172,3 +172,28 @@ def test_an_abandoned_computation_does_not_block_the_page(province_commander, sh
     monkeypatch.setattr(selectors, "COMPUTE_WAIT_SECONDS", 0.3)
     assert selectors.situation(user=province_commander, region=shenzhen, day=DAY)["new_total"] == 0
     assert cache.get(key)["new_total"] == 0
+
+
+def test_the_rendered_page_follows_a_write_and_the_language(client, province_commander,
+                                                            django_capture_on_commit_callbacks):
+    """The page body is kept per figures key, metric and language: a write or a language shows at once."""
+    import json
+    import re
+
+    def page_total(**headers) -> tuple[int, str]:
+        response = client.get(reverse("dashboard:region", kwargs={"code": "440300"}), {"date": "2022-03-10"},
+                              **headers)
+        body = response.content.decode()
+        data = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', body, re.S)
+        return json.loads(data.group(1))["data"]["new_total"], body
+
+    client.force_login(province_commander)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_case(province_commander, region="440304", name="甲", day="2022-03-10")
+    assert page_total(HTTP_ACCEPT_LANGUAGE="en")[0] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        make_case(province_commander, region="440304", name="乙", day="2022-03-10")
+    total, english = page_total(HTTP_ACCEPT_LANGUAGE="en")
+    assert total == 2 and "Subdivisions" in english
+    total, chinese = page_total(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert total == 2 and "Subdivisions" not in chinese
