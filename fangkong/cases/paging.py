@@ -163,8 +163,9 @@ def _values(row, keys: list[Key]) -> list:
     return [getattr(row, key.name) for key in keys]
 
 
-def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """(rows, capped): the number of rows up to ``cap``; ``capped`` when there are more."""
+def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """(rows, capped): the number of rows up to ``cap`` (``COUNT_CAP``); ``capped`` when there are more."""
+    cap = COUNT_CAP if cap is None else cap
     n = queryset.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
 

@@ -67,7 +67,7 @@ def case_list(request):
     page = _keyset(request, selectors.case_list(user=request.user, filters=filters, ordering=ordering),
                    selectors.CASE_ORDERINGS, ordering)
     return render(request, "cases/case_list.html", {
-        "page": page, "filters": filters, "ordering": ordering, "count_cap": paging.COUNT_CAP,
+        "page": page, "filters": filters, "ordering": ordering, "count_cap": page.count,
         "classifications": Classification.choices, "routes": DetectionRoute.choices,
         "can_write": can(request.user, Capability.CASE_WRITE),
     })
@@ -147,11 +147,12 @@ def case_new(request):
             else:
                 messages.success(request, _("Case registered."))
                 return redirect("cases:case-detail", case_id=case.pk)
+    status = 400 if errors else 200
     return render(request, "cases/case_new.html", {
         "values": values, "errors": errors, "non_field_errors": errors.pop("__all__", []),
         "diseases": Disease.objects.all(), "classifications": Classification.choices,
         "routes": DetectionRoute.choices, "severities": Severity.choices, "outcomes": Outcome.choices,
-    }, status=400 if errors else 200)
+    }, status=status)
 
 
 @region_scoped
@@ -224,7 +225,7 @@ def contact_list(request):
                      strict=True))
     rows = [(k, links[k.pk]) for k in page]
     return render(request, "cases/contact_list.html", {
-        "page": page, "rows": rows, "filters": filters, "ordering": ordering, "count_cap": paging.COUNT_CAP,
+        "page": page, "rows": rows, "filters": filters, "ordering": ordering, "count_cap": page.count,
         "categories": ContactCategory.choices, "statuses": ContactStatus.choices,
         "can_write": can(request.user, Capability.CASE_WRITE),
     })
@@ -277,10 +278,13 @@ def contact_new(request):
             return _done(request, reverse("cases:contact-detail", kwargs={"contact_id": contact.pk}),
                          _("Contact %(no)s registered; test schedule of %(protocol)s.") % {
                              "no": contact.contact_no, "protocol": contact.protocol.name})
+    status = 400 if errors else 200
+    if errors.get("address_region") and not values.get("address_region"):  # defaulted to the managing region
+        errors.setdefault("region", []).extend(errors.pop("address_region"))
     context = {"values": values, "errors": errors, "non_field_errors": errors.pop("__all__", []),
                "categories": ContactCategory.choices, "exposure_types": ExposureType.choices}
     template = "cases/_contact_form.html" if _htmx(request) else "cases/contact_new.html"
-    return render(request, template, context, status=400 if errors else 200)
+    return render(request, template, context, status=status)
 
 
 def _register_contact(request, values: dict):
@@ -488,7 +492,6 @@ def exposure_new(request):
     values = {k: request.POST.get(k, "").strip() for k in EXPOSURE_FORM_FIELDS} if request.method == "POST" else {
         "case_nos": request.GET.get("case_no", "").strip()}
     errors: dict = {}
-    back = request.GET.get("case_no", "") or values.get("case_nos", "").split(",")[0].strip()
     if request.method == "POST":
         numbers = [n for n in values["case_nos"].replace("，", ",").replace(" ", ",").split(",") if n]
         cases = list(selectors.case_list(user=request.user).filter(case_no__in=numbers))
@@ -506,12 +509,13 @@ def exposure_new(request):
         except ValueError:
             errors = {"__all__": [_("Enter times as YYYY-MM-DD HH:MM.")]}
         else:
-            target = reverse("cases:case-detail", kwargs={"case_id": cases[0].pk}) if cases else \
-                reverse("cases:case-list")
+            first = next((c for c in cases if c.case_no == numbers[0]), None) if numbers else None
+            target = reverse("cases:case-detail", kwargs={"case_id": first.pk}) if first else reverse("cases:case-list")
             return _done(request, target, _("Exposure at %(place)s recorded.") % {"place": exposure.place_name})
-    context = {"values": values, "errors": errors, "non_field_errors": errors.pop("__all__", []), "back": back}
+    status = 400 if errors else 200
+    context = {"values": values, "errors": errors, "non_field_errors": errors.pop("__all__", [])}
     template = "cases/_exposure_form.html" if _htmx(request) else "cases/exposure_new.html"
-    return render(request, template, context, status=400 if errors else 200)
+    return render(request, template, context, status=status)
 
 
 @region_scoped
