@@ -60,17 +60,8 @@ def _context(request, code: str) -> dict:
         "region": region, "day": day, "metric": metric, "metrics": _metric_choices(), "data": data,
         "figures_key": figures_key, "figures_cache_seconds": selectors.SITUATION_CACHE_SECONDS,
         "links": links,
-        "children": [{**c, "dashboard_url": _dashboard_url(c["code"], day, metric),
-                      "case_list_url": selectors.case_list_url({"region": c["code"], "date_from": day.isoformat(),
-                                                                 "date_to": day.isoformat()}),
-                      "local_url": selectors.case_list_url({"region": c["code"], "imported": "0",
-                                                            "date_from": day.isoformat(), "date_to": day.isoformat()}),
-                      "cumulative_url": selectors.case_list_url({"region": c["code"], "date_to": day.isoformat()}),
-                      "week_url": selectors.case_list_url({"region": c["code"], "imported": "0",
-                                                           "date_from": (day - dt.timedelta(days=6)).isoformat(),
-                                                           "date_to": day.isoformat()}),
-                      "signals_url": f"{reverse('surveillance:alert-list')}?{urlencode({'region': c['code']})}"}
-                     for c in data["children"]],
+        # built only when the page body is rendered (it is kept per figures key: see region.html)
+        "children": LazyList(lambda: _children(data, day, metric)),
         "breadcrumb": region_selectors.ancestors_in_scope(user=request.user, region=region),
         "statuses": selectors.alert_status_breakdown(data["signals"]),
         "open_statuses": [row for row in selectors.alert_status_breakdown(data["signals"]) if row[2]],
@@ -84,6 +75,46 @@ def _context(request, code: str) -> dict:
         "refresh_seconds": REFRESH_SECONDS,
         "is_leaf": not data["children"],
     }
+
+
+class LazyList:
+    """A list computed on first use (truthiness, iteration or length) in a template."""
+
+    def __init__(self, build):
+        self._build, self._items = build, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = self._build()
+        return self._items
+
+    def __bool__(self) -> bool:
+        return bool(self._list())
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+
+def _children(data: dict, day: dt.date, metric: str) -> list[dict]:
+    """The child rows of the page with the links of each figure."""
+    cases = reverse("cases:case-list")
+    alerts = reverse("surveillance:alert-list")
+    dashboard = _dashboard_url("000000", day, metric)  # one reversal, the code substituted per child
+
+    def case_list(code: str, **query) -> str:
+        return f"{cases}?{urlencode({'region': code, **query})}"
+
+    day_iso, week_iso = day.isoformat(), (day - dt.timedelta(days=6)).isoformat()
+    return [{**c, "dashboard_url": dashboard.replace("000000", c["code"], 1),
+             "case_list_url": case_list(c["code"], date_from=day_iso, date_to=day_iso),
+             "local_url": case_list(c["code"], imported="0", date_from=day_iso, date_to=day_iso),
+             "cumulative_url": case_list(c["code"], date_to=day_iso),
+             "week_url": case_list(c["code"], imported="0", date_from=week_iso, date_to=day_iso),
+             "signals_url": f"{alerts}?{urlencode({'region': c['code']})}"}
+            for c in data["children"]]
 
 
 def _dashboard_url(code: str, day: dt.date, metric: str, **extra) -> str:
