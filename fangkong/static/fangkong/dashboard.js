@@ -47,12 +47,12 @@
         var max = values.length ? Math.max.apply(null, values) : 1;
         chart.setOption({
           tooltip: {
-            trigger: "item",
+            trigger: "item", renderMode: "richText",
             formatter: function (p) {
               var row = (p.data && p.data.row) || {};
               var rt = row.rt ? row.rt.mean + " (" + row.rt.lower + "–" + row.rt.upper + ")" : "—";
-              return p.name + "<br>" + cfg.labels.metrics.incidence + ": " + (row.incidence_7d === null || row.incidence_7d === undefined ? "—" : row.incidence_7d) +
-                "<br>" + cfg.labels.rt + ": " + rt + "<br>" + cfg.labels.metrics.signals + ": " + (row.open_signals || 0);
+              return p.name + "\n" + cfg.labels.metrics.incidence + ": " + (row.incidence_7d === null || row.incidence_7d === undefined ? "—" : row.incidence_7d) +
+                "\n" + cfg.labels.rt + ": " + rt + "\n" + cfg.labels.metrics.signals + ": " + (row.open_signals || 0);
             }
           },
           visualMap: {
@@ -79,7 +79,7 @@
     var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el);
     if (charts.indexOf(chart) < 0) { charts.push(chart); }
     chart.setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },  // drawn in the canvas: no inline styles (CSP)
       legend: { top: 0, type: "scroll", textStyle: ink() },
       textStyle: ink(),
       grid: { left: 40, right: 10, top: 36, bottom: 40 },
@@ -123,7 +123,7 @@
     var lower = rt.lower.map(function (v) { return v === null ? "-" : v; });
     var width = rt.upper.map(function (v, i) { return v === null || rt.lower[i] === null ? "-" : +(v - rt.lower[i]).toFixed(2); });
     chart.setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },  // drawn in the canvas: no inline styles (CSP)
       textStyle: ink(),
       grid: { left: 40, right: 10, top: 20, bottom: 40 },
       xAxis: { type: "category", data: rt.dates },
