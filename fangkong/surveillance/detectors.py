@@ -8,7 +8,14 @@ names in snake_case), plus two of ours that every method understands:
 - ``min_observed`` (default 1 at site level, 3 above): a day alarms only when its count is at least this,
   so that a site going from 0 to 1 is not a signal;
 - ``reference_days`` (CUSUM only, default 28): the days before the evaluated day whose mean is the
-  reference value.
+  reference value;
+- ``measure`` (``"count"``, the default, or ``"rate"``): for an indicator reported with a denominator,
+  ``rate`` runs the detector on the share ``100 × count / denominator`` (per cent) of each unit-day
+  instead of the count, so that more consultations (or a school term starting) do not alarm by
+  themselves; ``min_observed`` still applies to the count. Only the EARS methods (mean + z × sd of a
+  baseline, meaningful for a continuous share) run on rates; the detection core takes integers, so the
+  share goes in as hundredths of a percentage point and the bound comes back in per cent, and
+  ``min_sigma`` is read in percentage points.
 """
 
 from __future__ import annotations
@@ -20,7 +27,12 @@ import numpy as np
 
 from fangkong.epi import detection
 
-EXTRA_PARAMETERS = ("min_observed", "reference_days")
+EXTRA_PARAMETERS = ("min_observed", "reference_days", "measure")
+MEASURES = ("count", "rate")
+#: The methods that run on rates (per cent); the others model counts or thresholds of counts.
+RATE_METHODS = ("ears_c1", "ears_c2", "ears_c3")
+#: A rate goes into the detection core (integers) in units of 1/RATE_RESOLUTION per cent.
+RATE_RESOLUTION = 100
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,11 @@ def check_parameters(method: str, params: dict) -> list[str]:
         return ["parameters must be an object"]
     allowed = set(METHODS[method].allowed) | set(EXTRA_PARAMETERS)
     problems = [f"unknown parameter {name!r} for {method}" for name in params if name not in allowed]
+    measure = params.get("measure", "count")
+    if measure not in MEASURES:
+        problems.append(f"measure must be one of {', '.join(MEASURES)}")
+    elif measure == "rate" and method not in RATE_METHODS:
+        problems.append(f"{method} works on counts; on rates choose one of {', '.join(RATE_METHODS)}")
     if problems:
         return problems
     try:
@@ -112,11 +129,26 @@ def check_parameters(method: str, params: dict) -> list[str]:
     return problems
 
 
-def run_method(method: str, params: dict, counts: np.ndarray, timepoints: np.ndarray):
-    """Run ``method`` on ``counts`` (time × unit, NaN = missing) at ``timepoints``; returns
-    (upperbound, alarm) shaped (len(timepoints), unit), alarm already requiring ``min_observed``."""
+def is_rate(params: dict) -> bool:
+    return params.get("measure", "count") == "rate"
+
+
+def run_method(method: str, params: dict, counts: np.ndarray, timepoints: np.ndarray,
+               numerators: np.ndarray | None = None):
+    """Run ``method`` on ``counts`` (time × unit, NaN = missing; the rates for a ``rate`` configuration) at
+    ``timepoints``; returns (upperbound, alarm) shaped (len(timepoints), unit), alarm already requiring
+    ``min_observed`` of ``numerators`` (the counts behind rates; default ``counts`` themselves)."""
     spec = METHODS[method]
     kwargs = {k: v for k, v in params.items() if k not in EXTRA_PARAMETERS}
+    if is_rate(params):
+        if method not in RATE_METHODS:
+            raise ValueError(f"{method} does not run on rates")
+        scaled = dict(params, measure="count")
+        if "min_sigma" in params:
+            scaled["min_sigma"] = float(params["min_sigma"]) * RATE_RESOLUTION
+        upper, alarm = run_method(method, scaled, np.round(counts * RATE_RESOLUTION), timepoints,
+                                  numerators=counts if numerators is None else numerators)
+        return upper / RATE_RESOLUTION, alarm
     if method == "cusum":
         timepoints = np.asarray(timepoints)
         reference = int(params.get("reference_days", 28))
@@ -135,7 +167,7 @@ def run_method(method: str, params: dict, counts: np.ndarray, timepoints: np.nda
     else:
         result = spec.function(counts, timepoints=timepoints, **spec.fixed, **kwargs)
         upper, alarm = result.upperbound, result.alarm
-    observed = counts[np.asarray(timepoints)]
+    observed = (counts if numerators is None else numerators)[np.asarray(timepoints)]
     minimum = float(params.get("min_observed", 1))
     with np.errstate(invalid="ignore"):
         alarm = np.asarray(alarm, dtype=bool) & (observed >= minimum) & ~np.isnan(observed)

@@ -138,16 +138,20 @@ def alert_series(*, alert: Alert, before: int = 28, after: int = 7) -> AlertSeri
     history = detectors.history_needed(method, params)
     first = alert.first_day - dt.timedelta(days=before)
     last = min(alert.last_day + dt.timedelta(days=after), timezone.localdate())
+    rate = detectors.is_rate(params)
     matrix = load_matrix(indicator_id=alert.indicator_id, level=alert.level,
-                         first=first - dt.timedelta(days=history), last=last, unit_key=alert.unit_key)
+                         first=first - dt.timedelta(days=history), last=last, unit_key=alert.unit_key,
+                         denominators=rate)
     n = (last - first).days + 1
     dates = [(first + dt.timedelta(days=i)).isoformat() for i in range(n)]
     if alert.unit_key not in matrix.unit_keys:
         return AlertSeries(dates, [None] * n, [None] * n, [False] * n, str(alert.first_day), str(alert.last_day))
-    column = matrix.counts[:, matrix.unit_keys.index(alert.unit_key)][:, None]
+    unit = matrix.unit_keys.index(alert.unit_key)
+    counts = matrix.counts[:, unit][:, None]
+    column = matrix.rates[:, unit][:, None] if rate else counts
     timepoints = np.arange(history, matrix.n_days)
     try:
-        upper, alarm = detectors.run_method(method, params, column, timepoints)
+        upper, alarm = detectors.run_method(method, params, column, timepoints, numerators=counts)
         upper, alarm = upper[:, 0], alarm[:, 0]
     except ValueError:
         upper, alarm = np.full(len(timepoints), np.nan), np.zeros(len(timepoints), dtype=bool)

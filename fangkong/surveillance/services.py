@@ -349,6 +349,8 @@ def detection_config_update(*, actor, config: DetectionConfig, method: str | Non
     method = config.method if method is None else method
     parameters = config.parameters if parameters is None else parameters
     problems = detectors.check_parameters(method, parameters)
+    if not problems and detectors.is_rate(parameters) and not config.indicator.has_denominator:
+        problems = [_("This indicator is reported without a denominator: detect on its counts.")]
     if problems:
         raise ValidationError({"parameters" if method in detectors.METHODS else "method": problems})
     before = {"method": config.method, "parameters": config.parameters, "enabled": config.enabled}
@@ -431,7 +433,8 @@ def _run_indicator(configs: list[DetectionConfig], first: dt.date, last: dt.date
     config id -> [(unit key, region, site, day, observed, threshold)]."""
     histories = {c.pk: detectors.history_needed(c.method, c.parameters) for c in configs}
     window_first = first - dt.timedelta(days=max(histories.values()))
-    sites = load_site_matrix(indicator_id=configs[0].indicator_id, first=window_first, last=last)
+    sites = load_site_matrix(indicator_id=configs[0].indicator_id, first=window_first, last=last,
+                             denominators=any(detectors.is_rate(c.parameters) for c in configs))
     found: dict[int, list[tuple]] = {}
     for config in configs:
         matrix = aggregate(sites, config.level)
@@ -440,8 +443,10 @@ def _run_indicator(configs: list[DetectionConfig], first: dt.date, last: dt.date
             continue
         start = (first - window_first).days
         timepoints = np.arange(start, matrix.n_days)
+        values = matrix.rates if detectors.is_rate(config.parameters) else matrix.counts
         try:
-            upper, alarm = detectors.run_method(config.method, config.parameters, matrix.counts, timepoints)
+            upper, alarm = detectors.run_method(config.method, config.parameters, values, timepoints,
+                                                numerators=matrix.counts)
         except ValueError:  # one unusable configuration must not stop the others
             logger.exception("detection %s/%s (%s) failed for %s..%s", config.indicator_id, config.level,
                              config.method, first, last)
@@ -450,7 +455,7 @@ def _run_indicator(configs: list[DetectionConfig], first: dt.date, last: dt.date
         rows, cols = np.nonzero(alarm)
         found[config.pk] = [
             (matrix.unit_keys[u], matrix.unit_regions[u], matrix.unit_sites[u], matrix.day(int(timepoints[r])),
-             float(matrix.counts[timepoints[r], u]), None if np.isnan(upper[r, u]) else float(upper[r, u]))
+             round(float(values[timepoints[r], u]), 3), None if np.isnan(upper[r, u]) else float(upper[r, u]))
             for r, u in zip(rows.tolist(), cols.tolist(), strict=True)
         ]
     return found

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from fangkong.audit.models import AuditEvent
-from fangkong.surveillance.models import Alert, DetectionConfig, Signal
+from fangkong.surveillance.models import Alert, DetectionConfig, SentinelReport, Signal
 from fangkong.surveillance.services import detection_config_update, detection_run
 from fangkong.surveillance.tasks import detection_run_task
 from fangkong.surveillance.tests.conftest import END, fill_series, make_site
@@ -127,13 +127,75 @@ def test_a_failing_configuration_does_not_stop_the_others(spike, monkeypatch):
     module = detection_run.__globals__["detectors"]
     real = module.run_method
 
-    def run_method(method, params, counts, timepoints):
+    def run_method(method, params, counts, timepoints, **kwargs):
         if method == "ears_c1":
             raise ValueError("broken")
-        return real(method, params, counts, timepoints)
+        return real(method, params, counts, timepoints, **kwargs)
 
     DetectionConfig.objects.filter(indicator__code="fever_clinic_visits", level="city").update(method="ears_c1")
     monkeypatch.setattr(module, "run_method", run_method)
     detection_run(first=FIRST, last=END)
     assert Alert.objects.filter(level="county", unit_key="region:440304").exists()
     assert not Alert.objects.filter(level="city").exists()
+
+
+# ---------------------------------------------------------------- detection on rates
+
+
+def _ili_with_denominators(indicators, futian_site, *, counts_spike: bool, denominators_follow: bool):
+    """Futian's ILI counts (a spike on the last two days when ``counts_spike``) with consultations 10 × the
+    count on ordinary days; on the last two days the consultations either follow the count (the share
+    stays 10%) or stay at their usual level."""
+    ili = indicators["ili_consultations"]
+    counts = fill_series(futian_site, ili, spike_days=2 if counts_spike else 0, spike=90, seed=4)
+    usual = int(10 * counts[:-2].mean())
+    for report in SentinelReport.objects.filter(site=futian_site, indicator=ili):
+        spiking = report.date > END - dt.timedelta(days=2) and counts_spike
+        report.denominator = report.count * 10 if (denominators_follow or not spiking) else usual
+        report.save(update_fields=["denominator"])
+    return ili
+
+
+def _county_config(province_commander, measure: str):
+    config = DetectionConfig.objects.get(indicator__code="ili_consultations", level="county")
+    detection_config_update(actor=province_commander, config=config,
+                            parameters={**config.parameters, "measure": measure})
+    DetectionConfig.objects.exclude(pk=config.pk).update(enabled=False)
+    return config
+
+
+def test_more_consultations_alarm_on_counts_but_not_on_the_rate(indicators, futian_site, province_commander):
+    _ili_with_denominators(indicators, futian_site, counts_spike=True, denominators_follow=True)
+    _county_config(province_commander, "count")
+    assert detection_run(first=FIRST, last=END).signals == 2  # the count jumped
+    Alert.objects.all().delete()
+    _county_config(province_commander, "rate")
+    assert detection_run(first=FIRST, last=END).signals == 0  # the share stayed at 10%
+
+
+def test_a_rise_in_the_share_alarms_on_the_rate(indicators, futian_site, province_commander):
+    _ili_with_denominators(indicators, futian_site, counts_spike=True, denominators_follow=False)
+    _county_config(province_commander, "rate")
+    detection_run(first=FIRST, last=END)
+    signal = Signal.objects.get(unit_key="region:440304", day=END)
+    assert 30 < signal.observed < 60  # per cent: 90 cases in about 200 consultations
+    assert signal.observed > signal.threshold
+    from fangkong.surveillance.selectors import alert_series
+
+    series = alert_series(alert=signal.alert)  # the chart shows the same rate and bound
+    assert series.observed[series.dates.index(END.isoformat())] == round(signal.observed, 1)
+    assert series.alarm[series.dates.index(END.isoformat())]
+
+
+@pytest.mark.parametrize(("code", "method", "parameters"), [
+    ("fever_clinic_visits", "ears_c2", {"baseline": 28, "measure": "rate"}),  # no denominator
+    ("ili_consultations", "farrington", {"b": 1, "measure": "rate"}),  # a count model
+    ("ili_consultations", "ears_c2", {"baseline": 28, "measure": "share"}),
+])
+def test_rates_only_where_a_denominator_and_a_method_allow(indicators, province_commander, code, method,
+                                                          parameters):
+    config = DetectionConfig.objects.get(indicator__code=code, level="county")
+    with pytest.raises(ValidationError):
+        detection_config_update(actor=province_commander, config=config, method=method, parameters=parameters)
+    config.refresh_from_db()
+    assert "measure" not in config.parameters
