@@ -23,8 +23,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from fangkong.accounts.access import REGION_SCOPED
@@ -228,10 +230,42 @@ class OpenCaseInputSerializer(serializers.Serializer):
     disease = serializers.CharField(max_length=32, required=False, default="covid-19")
 
 
+class UncountedPagination(LimitOffsetPagination):
+    """``?limit=&offset=`` without the exact count: a province holds hundreds of thousands of alerts and
+    counting every one in scope cost more than reading a page. One row more than the page is read to know
+    whether there is a next page; the response has ``next``, ``previous`` and ``results``."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.offset = self.get_offset(request)
+        rows = list(queryset[self.offset:self.offset + self.limit + 1])
+        self.has_more = len(rows) > self.limit
+        return rows[:self.limit]
+
+    def get_next_link(self):
+        if not self.has_more:
+            return None
+        url = replace_query_param(self.request.build_absolute_uri(), self.limit_query_param, self.limit)
+        return replace_query_param(url, self.offset_query_param, self.offset + self.limit)
+
+    def get_paginated_response(self, data):
+        return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {"type": "object", "required": ["results"], "properties": {
+            "next": {"type": "string", "nullable": True, "format": "uri"},
+            "previous": {"type": "string", "nullable": True, "format": "uri"}, "results": schema}}
+
+
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
-    """Alerts (episodes of signals) in the caller's regions; respond with ``transition``."""
+    """Alerts (episodes of signals) in the caller's regions, newest first, paged without a total count
+    (``next``/``previous``); respond with ``transition``."""
 
     fangkong_access = REGION_SCOPED
+    pagination_class = UncountedPagination
 
     def get_serializer_class(self):
         return AlertDetailSerializer if self.action == "retrieve" else AlertSerializer

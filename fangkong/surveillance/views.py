@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -57,6 +57,38 @@ ACTION_LABELS = {
 }
 
 
+@dataclass
+class UncountedPage:
+    """One page of a list without counting the whole list (a province holds hundreds of thousands of
+    alerts): one row more than the page is read to know whether a next page exists."""
+
+    rows: list
+    number: int
+    has_next: bool
+
+    @classmethod
+    def of(cls, queryset, raw_number) -> UncountedPage:
+        number = int(raw_number) if str(raw_number or "").isdigit() and int(raw_number) > 0 else 1
+        start = (number - 1) * PAGE_SIZE
+        rows = list(queryset[start:start + PAGE_SIZE + 1])
+        return cls(rows=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
 def _nav(request) -> dict:
     user = request.user
     return {
@@ -66,7 +98,8 @@ def _nav(request) -> dict:
 
 
 def _region_choices(user):
-    return [r for r in region_selectors.region_list(user=user) if r.level in ("province", "prefecture", "county")]
+    return list(region_selectors.region_list(user=user).filter(level__in=("province", "prefecture", "county"))
+                .order_by("code"))
 
 
 @region_scoped
@@ -154,7 +187,7 @@ def alert_list(request):
             date_errors.append(_("Enter a date as YYYY-MM-DD."))
     alerts = selectors.alert_list(user=request.user, **{k: filters[k] for k in ("status", "region", "indicator",
                                                                                  "level")}, **period)
-    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = UncountedPage.of(alerts, request.GET.get("page"))
     return render(request, "surveillance/alert_list.html", {
         "page": page, "filters": filters, "statuses": AlertStatus.choices, "levels": Level.choices,
         "indicators": selectors.indicator_list(), "regions": _region_choices(request.user),

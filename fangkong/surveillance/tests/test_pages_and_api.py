@@ -127,7 +127,7 @@ def test_another_countys_alert_is_not_found_on_pages_and_api(client, futian_comm
 
 def test_the_city_sees_both_counties_and_can_filter(client, shenzhen_epi, alerts):
     client.force_login(shenzhen_epi)
-    assert client.get(reverse("surveillance-api:alert-list")).json()["count"] == 2
+    assert len(client.get(reverse("surveillance-api:alert-list")).json()["results"]) == 2
     only = client.get(reverse("surveillance-api:alert-list"), {"region": "440303"}).json()
     assert [a["id"] for a in only["results"]] == [alerts["luohu"].pk]
     page = client.get(reverse("surveillance:alert-list"), {"status": "acknowledged"}).content.decode()
@@ -144,6 +144,21 @@ def test_the_alert_list_page_and_api_run_a_fixed_number_of_queries(client, shenz
         assert client.get(reverse("surveillance:alert-list")).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("surveillance-api:alert-list")).status_code == 200
+
+
+def test_the_alert_list_pages_without_counting(client, shenzhen_epi, indicators):
+    made = [make_alert("440304", indicators["fever_clinic_visits"], day=DAY - dt.timedelta(days=2 * n)).pk
+            for n in range(30)]
+    client.force_login(shenzhen_epi)
+    first = client.get(reverse("surveillance-api:alert-list"), {"limit": 20}).json()
+    assert "count" not in first and first["previous"] is None and len(first["results"]) == 20
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 10 and second["next"] is None and second["previous"]
+    assert [a["id"] for a in first["results"] + second["results"]] == made  # newest first, each once
+    page_two = client.get(reverse("surveillance:alert-list"), {"page": 2}).content.decode()
+    assert "Page 2" in page_two and "page=1" in page_two and "page=3" not in page_two
+    assert page_two.count('href="/surveillance/alerts/') == 5
+    assert client.get(reverse("surveillance:alert-list"), {"page": "x"}).status_code == 200
 
 
 # ---------------------------------------------------------------- lifecycle
