@@ -123,3 +123,24 @@ def test_earlies_targets_are_set_where_allowed(client, shenzhen_epi, futian_comm
                                                                  "report_isolation_hours": "6"})
     assert page.status_code == 302
     assert EarliesTarget.objects.get().report_isolation_hours == 6
+
+
+def test_the_demo_cases_carry_the_simulated_earlies(province_commander):
+    from fangkong.cases.demo import load_cases
+    from fangkong.epi.simulate import default_demo_params, load_region_tree, simulate_scenario
+    from fangkong.persons.demo import load_case_persons
+    from fangkong.regions.services import GUANGDONG_REGIONS
+
+    tree = load_region_tree(GUANGDONG_REGIONS)
+    scenario = simulate_scenario(default_demo_params().replace(max_infections=200), tree)
+    load_case_persons(scenario, tree, province_commander)
+    load_cases(scenario, tree, province_commander)
+    quarantined = Case.objects.filter(detection_route="during_quarantine").exclude(isolated_at=None)
+    assert quarantined.exists() and all(c.isolated_at < c.reported_at for c in quarantined)
+    clinic = Case.objects.filter(detection_route="fever_clinic")
+    assert clinic.exists() and not clinic.filter(first_visit_at=None).exists()
+    assert not Case.objects.filter(classification="asymptomatic").exclude(treatment_at=None).exists()
+    first, last = scenario.dates[0], scenario.dates[-1]
+    result = earlies(province_commander, "440000", first, last)
+    assert result["total"]["cases"] == Case.objects.count()
+    assert result["total"]["report_isolation"]["n"] > 0 and result["total"]["onset_visit"]["n"] > 0
