@@ -148,11 +148,16 @@ def _seek(keys: list[Key], values: list, *, forward: bool) -> Q:
 
 
 def _order(keys: list[Key], *, reverse: bool = False) -> list:
-    """ORDER BY of the keys (nulls last), or of the reversed order (nulls first) to read a page backwards."""
+    """ORDER BY of the keys (nullable ones nulls last), or of the reversed order (nulls first) to read a page
+    backwards. A column that cannot be null is ordered plainly, so that an index on it serves the order
+    (PostgreSQL will not read an index backwards for ``DESC NULLS LAST``)."""
     exprs = []
     for key in keys:
         column = F(key.name)
-        if key.descending != reverse:
+        descending = key.descending != reverse
+        if not key.nullable:
+            exprs.append(column.desc() if descending else column.asc())
+        elif descending:
             exprs.append(column.desc(nulls_first=True) if reverse else column.desc(nulls_last=True))
         else:
             exprs.append(column.asc(nulls_first=True) if reverse else column.asc(nulls_last=True))

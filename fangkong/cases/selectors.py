@@ -91,8 +91,9 @@ def case_list(*, user, filters: dict | None = None, ordering: str = "-reported")
     onset_from/onset_to (onset dates; a case without onset date is left out when either is given),
     cluster (id), disease (code)."""
     f = filters or {}
-    qs = scoped(user, Case.objects.select_related("person", "disease", "report_region", "residence_region"),
-                CASE_SCOPE)
+    # The regions come without their boundary (GeoJSON): decoding two per row cost more than the query.
+    qs = scoped(user, Case.objects.select_related("person", "disease", "report_region", "residence_region")
+                .defer("report_region__geometry", "residence_region__geometry"), CASE_SCOPE)
     if f.get("q"):
         qs = qs.filter(Q(case_no__icontains=f["q"]) | Q(person__name__icontains=f["q"]))
     if f.get("classification"):
@@ -136,8 +137,8 @@ def contact_list(*, user, filters: dict | None = None, ordering: str = "-listed"
     """Contacts in scope; filters: q (contact number or name), category, status, region, source_case (id),
     date_from/date_to (listing dates)."""
     f = filters or {}
-    qs = scoped(user, Contact.objects.select_related("person", "region", "source_case__person", "protocol"),
-                CONTACT_SCOPE)
+    qs = scoped(user, Contact.objects.select_related("person", "region", "source_case__person", "protocol")
+                .defer("region__geometry"), CONTACT_SCOPE)
     if f.get("q"):
         qs = qs.filter(Q(contact_no__icontains=f["q"]) | Q(person__name__icontains=f["q"]))
     for name in ("category", "status"):
