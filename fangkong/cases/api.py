@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.api.errors import error_body
-from fangkong.cases import selectors, services
+from fangkong.cases import paging, selectors, services
 from fangkong.cases.models import Classification, Disease
 from fangkong.persons import selectors as person_selectors
 from fangkong.regions import selectors as region_selectors
@@ -23,6 +23,41 @@ from fangkong.regions import selectors as region_selectors
 CASE_FILTERS = ("q", "classification", "detection_route", "imported", "late", "region", "date_from", "date_to",
                 "onset_from", "onset_to", "cluster", "disease")
 CONTACT_FILTERS = ("q", "category", "status", "region", "source_case", "date_from", "date_to")
+
+
+KEYSET_MAX_LIMIT = 200
+
+
+def keyset_requested(request) -> bool:
+    return "cursor" in request.query_params or "before" in request.query_params
+
+
+def keyset_response(request, queryset, orderings: dict, default: str, serialize) -> Response:
+    """A page read by keyset (``?cursor=`` for the first page, ``?cursor=<next>`` / ``?before=<previous>``
+    to move; ``limit`` up to 200): ``count`` is capped at 1,000 (``count_capped`` says when there are more);
+    ``next`` and ``previous`` are the URLs of the pages around it. Without ``cursor`` the list keeps its
+    limit/offset paging with an exact count."""
+    params = request.query_params
+    ordering = params.get("ordering", default)
+    ordering = ordering if ordering in orderings else default
+    try:
+        limit = max(1, min(int(params.get("limit", 50)), KEYSET_MAX_LIMIT))
+    except ValueError:
+        limit = 50
+    page = paging.keyset_page(queryset, order=orderings[ordering], ordering=ordering, size=limit,
+                              after=params.get("cursor", ""), before=params.get("before", ""))
+
+    def url(**cursor) -> str:
+        query = params.copy()
+        for name in ("cursor", "before", "offset"):
+            query.pop(name, None)
+        query.update(cursor)
+        return request.build_absolute_uri(request.path) + "?" + query.urlencode()
+
+    return Response({"count": page.count, "count_capped": page.count_capped,
+                     "next": url(cursor=page.next_cursor) if page.has_next else None,
+                     "previous": url(before=page.previous_cursor) if page.has_previous else None,
+                     "results": serialize(page.rows)})
 
 
 def stale(exc) -> Response:
@@ -125,7 +160,8 @@ class ReclassifySerializer(serializers.Serializer):
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Cases in the caller's scope. Filters: q, classification (one, or several separated by commas),
+    """Cases in the caller's scope (limit/offset paging with an exact count, or keyset paging with
+    ``?cursor=``: see ``keyset_response``). Filters: q, classification (one, or several separated by commas),
     detection_route, imported, late, region, date_from, date_to (report dates), onset_from, onset_to (onset
     dates), cluster, disease; ``ordering`` = reported, -reported, onset, -onset, case_no, region.
     ``PATCH`` needs the ``version`` read: a stale one is refused with 409."""
@@ -142,6 +178,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_object(self):
         return selectors.case_get(user=self.request.user, case_id=self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        if keyset_requested(request):
+            return keyset_response(request, self.get_queryset(), selectors.CASE_ORDERINGS, "-reported",
+                                   lambda rows: CaseOutputSerializer(rows, many=True).data)
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=CaseInputSerializer, responses={201: CaseDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -245,7 +287,7 @@ class ContactInputSerializer(serializers.Serializer):
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Contacts in the caller's scope. Filters: q, category, status, region, source_case, date_from,
+    """Contacts in the caller's scope (limit/offset, or keyset with ``?cursor=``). Filters: q, category, status, region, source_case, date_from,
     date_to; ``ordering`` = listed, -listed, quarantined, contact_no. ``convert`` turns a contact who tested
     positive into a case whose infector is the contact's source case."""
 
@@ -262,11 +304,15 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return selectors.contact_get(user=self.request.user, contact_id=self.kwargs["pk"])
 
     def list(self, request, *args, **kwargs):
+        def serialize(rows):
+            links = dict(zip([k.pk for k in rows], selectors.case_links(request.user, [k.source_case for k in rows]),
+                             strict=True))
+            return ContactOutputSerializer(rows, many=True, context={"request": request, "links": links}).data
+
+        if keyset_requested(request):
+            return keyset_response(request, self.get_queryset(), selectors.CONTACT_ORDERINGS, "-listed", serialize)
         page = self.paginate_queryset(self.get_queryset())
-        links = dict(zip([k.pk for k in page], selectors.case_links(request.user, [k.source_case for k in page]),
-                         strict=True))
-        return self.get_paginated_response(
-            ContactOutputSerializer(page, many=True, context={"request": request, "links": links}).data)
+        return self.get_paginated_response(serialize(page))
 
     @extend_schema(request=ContactInputSerializer, responses={201: ContactOutputSerializer})
     def create(self, request, *args, **kwargs):

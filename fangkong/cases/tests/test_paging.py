@@ -207,3 +207,24 @@ def test_the_contact_list_pages_by_keyset_too(client, shenzhen_epi, many):
     client.force_login(shenzhen_epi)
     response = client.get(reverse("cases:contact-list"))
     assert 'data-count="5"' in response.content.decode() and len(response.context["rows"]) == 5
+
+
+def test_the_api_pages_by_cursor_when_asked_and_keeps_limit_offset_otherwise(client, shenzhen_epi, guangzhou_epi,
+                                                                           many):
+    client.force_login(shenzhen_epi)
+    classic = client.get(reverse("cases-api:case-list"), {"limit": 5}).json()
+    assert classic["count"] == 13 and "count_capped" not in classic and "offset=5" in classic["next"]
+    seen, url = [], reverse("cases-api:case-list") + "?cursor=&limit=5&region=440304"
+    while url:
+        body = client.get(url).json()
+        assert body["count"] == 6 and body["count_capped"] is False
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == list(selectors.case_list(user=shenzhen_epi, filters={"region": "440304"})
+                        .values_list("pk", flat=True))
+    back = client.get(body["previous"]).json()
+    assert [row["id"] for row in back["results"]] == seen[:5]
+    contacts = client.get(reverse("cases-api:contact-list"), {"cursor": "", "limit": 2}).json()
+    assert contacts["count"] == 0 and contacts["results"] == [] and contacts["next"] is None
+    client.force_login(guangzhou_epi)  # another city: the cursor reveals nothing of Shenzhen's rows
+    assert client.get(reverse("cases-api:case-list"), {"cursor": "", "limit": 5}).json()["results"] == []
