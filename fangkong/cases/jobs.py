@@ -1,23 +1,38 @@
 """Imports as background jobs: submit (a service), run (a task), report progress.
 
-``import_job_submit`` stores the uploaded file in an ``ImportJob`` and enqueues ``run_import_job`` after
-commit: a Celery worker runs it when a broker is configured, the calling process otherwise. The import
-itself stays one transaction (all or nothing); its progress is written to the job row through a second
-database connection so that the job's page can show it while the transaction is still open (PostgreSQL;
-on SQLite, where the writer holds the lock, the page shows the outcome when the job ends).
+``import_job_submit`` stores the uploaded file in an ``ImportJob`` and starts ``run_import_job`` once the
+submission has committed:
+
+- with a Celery broker (``CELERY_BROKER_URL``), a worker runs it;
+- without one (the embedded set-up, ``make demo``), a thread of the calling process runs it with its own
+  database connection, so the upload page answers at once and the job's page follows the progress. When
+  the caller is still inside a transaction (a test, a caller's ``atomic`` block) the job runs in the
+  calling thread instead: another connection would not see the job row yet.
+
+The import checks every row before it opens its write transaction (``fangkong.cases.imports``), and the
+progress of that check is written to the job row as it goes: on PostgreSQL through a connection of its
+own (visible whatever the caller's transaction), elsewhere on the job's connection, committed at once
+(SQLite allows one writer at a time: the progress is written while the import is only reading). A job
+that stops on an unexpected error is marked failed, never left "running".
 """
 
 from __future__ import annotations
 
-from django.db import connections
+import logging
+import threading
+
+from django.db import connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.cases import imports
 from fangkong.cases.models import ImportJob
-from fangkong.jobs import app, enqueue_on_commit
+from fangkong.jobs import app, jobs_mode
+
+logger = logging.getLogger(__name__)
 
 
 def import_job_submit(*, actor, kind: str, data: bytes, file_name: str, request=None) -> ImportJob:
@@ -26,25 +41,49 @@ def import_job_submit(*, actor, kind: str, data: bytes, file_name: str, request=
     job = ImportJob.objects.create(kind=kind, file_name=file_name[:200], data=data, created_by=actor)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=job, request=request,
                  detail={"kind": kind, "file": file_name[:200], "bytes": len(data)})
-    enqueue_on_commit(run_import_job, job.pk)
+    transaction.on_commit(lambda: import_job_start(job.pk))
     return job
 
 
-class _SideChannel:
-    """Writes progress to the job row on a connection of its own (outside the import's transaction)."""
+def import_job_start(job_id: int) -> threading.Thread | None:
+    """Start a submitted job: on a Celery worker, in a thread of this process, or (inside a transaction)
+    here and now. Returns the thread when one was started."""
+    if jobs_mode() != "in-process":
+        run_import_job.delay(job_id)
+        return None
+    if connection.in_atomic_block:
+        run_import_job(job_id)
+        return None
+    thread = threading.Thread(target=_run_in_thread, args=(job_id,), name=f"import-job-{job_id}")
+    thread.start()
+    return thread
+
+
+def _run_in_thread(job_id: int) -> None:
+    try:
+        run_import_job(job_id)
+    except Exception:  # marked failed by run_import_job; nobody else would see the traceback
+        logger.exception("import job %s failed", job_id)
+    finally:
+        connections.close_all()  # this thread's connections
+
+
+class _Progress:
+    """Writes an import's progress to its job row while the import runs (see the module docstring)."""
 
     def __init__(self, job_id: int):
         self.job_id = job_id
         self.connection = None
-        if connections["default"].vendor == "postgresql":
+        if connection.vendor == "postgresql":
             self.connection = connections.create_connection("default")
 
     def __call__(self, done: int, total: int) -> None:
-        if self.connection is None:
-            return
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s, total_rows = %s "  # noqa: S608
-                           "WHERE id = %s", [done, total, self.job_id])
+        if self.connection is not None:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s, total_rows = %s "  # noqa: S608
+                               "WHERE id = %s", [done, total, self.job_id])
+        elif not connection.in_atomic_block:  # committed at once; inside a transaction it would hold the lock
+            ImportJob.objects.filter(pk=self.job_id).update(processed_rows=done, total_rows=total)
 
     def close(self) -> None:
         if self.connection is not None:
@@ -58,18 +97,24 @@ def run_import_job(job_id: int) -> str:
         return job.status  # a retried task does not import twice
     ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING)
     actor = User.objects.get(pk=job.created_by_id)
-    side = _SideChannel(job_id)
+    progress = _Progress(job_id)
     try:
         rows = imports.read_table(bytes(job.data), job.file_name)
         ImportJob.objects.filter(pk=job_id).update(total_rows=len(rows))
         run = imports.cases_import if job.kind == "cases" else imports.contacts_import
-        outcome = run(actor=actor, rows=rows, source=job.file_name, progress=side)
+        outcome = run(actor=actor, rows=rows, source=job.file_name, progress=progress)
     except imports.ImportRejected as exc:
         ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, errors=exc.errors[:1000],
                                                    finished_at=timezone.now())
         return ImportJob.Status.FAILED
+    except Exception:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+            errors=[{"row": 0, "column": "", "message": _("The import stopped on an internal error; nothing was "
+                                                          "saved. Please tell the administrator.")}])
+        raise
     finally:
-        side.close()
+        progress.close()
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.DONE, processed_rows=len(rows), created_count=outcome.created,
         existing_count=outcome.existing, finished_at=timezone.now(), data=b"")

@@ -56,3 +56,34 @@ def mask_phone(e164: str) -> str:
     if e164.startswith("+86") and len(e164) == 14:
         return f"+86 {e164[3:6]}****{e164[-4:]}"
     return e164[:4] + "*" * max(0, len(e164) - 8) + e164[-4:]
+
+
+def keyed_hashes(values, purpose: str) -> list[str]:
+    """``keyed_hash`` of many values (the same digests; the HMAC key schedule is computed once)."""
+    hash_key, _ = _keys(settings.PII_KEY)
+    block = hash_key.ljust(64, b"\0")  # HMAC-SHA256 (RFC 2104): a 32-byte key is padded to the block size
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    prefix = f"{purpose}:".encode()
+    digests = []
+    for value in values:
+        h = inner.copy()
+        h.update(prefix + value.encode())
+        o = outer.copy()
+        o.update(h.digest())
+        digests.append(o.hexdigest())
+    return digests
+
+
+def encrypt_many(values, purpose: str) -> list[str]:
+    """``encrypt`` of many values (each with its own random nonce; one cipher object)."""
+    values = list(values)
+    _, aead_key = _keys(settings.PII_KEY)
+    aead, associated = AESGCM(aead_key), purpose.encode()
+    nonces = os.urandom(12 * len(values))
+    sealed = []
+    for i, value in enumerate(values):
+        nonce = nonces[12 * i:12 * i + 12]
+        sealed.append(f"{VERSION}:" + base64.b64encode(nonce + aead.encrypt(nonce, value.encode("utf-8"),
+                                                                             associated)).decode("ascii"))
+    return sealed
