@@ -194,12 +194,61 @@ def percentile(values, q):
     return float(np.percentile(np.array(values) * 1000, q))
 
 
+def fill_cases(n_cases: int, day: dt.date, actor) -> None:
+    """``n_cases`` cases over the year before ``day`` with all the earlies' times (for ``earlies``), written in
+    the database like the history; one registered person for all of them (the selector reads no person)."""
+    from django.db import connection
+
+    from fangkong.cases.models import Case, Disease
+    from fangkong.persons.services import person_register
+    from fangkong.regions.models import Region
+
+    if Case.objects.filter(case_no__startswith="BENCH-").count() == n_cases:
+        return
+    Case.objects.filter(case_no__startswith="BENCH-").delete()
+    person = person_register(actor=actor, name="基准病例", address_region="440304").person
+    disease = Disease.objects.get(code="covid-19")
+    leaves = list(Region.objects.exclude(level__in=("province", "prefecture")).filter(children__isnull=True)
+                  .order_by("code").values_list("code", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO cases_case (case_no, classification, onset_date, sampling_date, diagnosed_at, reported_at,
+                report_date, report_deadline, reported_late, detection_route, imported, origin, severity, outcome,
+                version, created_at, updated_at, person_id, report_region_id, residence_region_id, disease_id,
+                found_under_management, first_visit_at, isolated_at, treatment_at)
+            SELECT 'BENCH-' || g, 'confirmed', r::date - 2 - (g %% 3), r::date - (g %% 2), r - interval '1 hour', r,
+                   r::date, r + interval '1 hour', g %% 25 = 7, 'fever_clinic', false, '', 'mild', 'recovered',
+                   1, now(), now(), %s, region, region, %s, false,
+                   r - interval '1 day' * (1 + g %% 2), r + interval '1 hour' * (g %% 30), r + interval '1 hour' * (2 + g %% 40)
+            FROM (SELECT g, %s::date - (g %% 365) + interval '10 hours' + interval '1 minute' * (g %% 480) AS r,
+                         (%s::varchar[])[1 + g %% %s] AS region
+                  FROM generate_series(1, %s) AS g) AS rows""",
+                       [person.pk, disease.pk, day, leaves, len(leaves), n_cases])
+        cursor.execute("ANALYZE cases_case")
+
+
+def bench_earlies(users, day: dt.date, repeats: int) -> None:
+    from fangkong.surveillance.earlies import earlies
+
+    for name, region, days in (("bench_province", "440000", 56), ("bench_province", "440000", 365),
+                               ("bench_province", "440300", 56), ("bench_futian", "440304", 56)):
+        times = []
+        for _i in range(repeats):
+            start = time.perf_counter()
+            result = earlies(users[name], region, day - dt.timedelta(days=days - 1), day)
+            times.append(time.perf_counter() - start)
+        print(f"earlies {region} over {days} days as {name} ({result['total']['cases']:,} cases): "
+              f"p50 {percentile(times, 50):.0f} ms, p95 {percentile(times, 95):.0f} ms; {load()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=30_000)
     parser.add_argument("--history-days", type=int, default=730)
     parser.add_argument("--alerts", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--earlies-cases", type=int, default=0,
+                        help="also time the earlies selector over this many cases in the year before")
     parser.add_argument("--only-list", action="store_true",
                         help="measure the alert list only, on the database a previous run left")
     args = parser.parse_args()
@@ -266,6 +315,10 @@ def main() -> None:
                 assert response.status_code == 200
             print(f"alert list {label} as {name}: p50 {percentile(times, 50):.0f} ms, "
                   f"p95 {percentile(times, 95):.0f} ms; {load()}")
+    if args.earlies_cases:
+        t_cases, _ = timed(lambda: fill_cases(args.earlies_cases, day, users["bench_province"]))
+        print(f"{args.earlies_cases:,} cases for the earlies ({t_cases:.0f} s)")
+        bench_earlies(users, day, repeats=10)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM surveillance_sentinelreport")
         total = cursor.fetchone()[0]

@@ -5,7 +5,8 @@ share within target.
 
 Read through the scoped case list (``fangkong.cases.selectors.case_list``): a user sees only the cases of
 their regions. Counts and shares are aggregated in the database; medians too on PostgreSQL
-(``percentile_cont``), in Python on SQLite (the embedded set-up, small data).
+(``percentile_cont``, every grouping in one scan with ``GROUPING SETS``), in Python on SQLite (the embedded
+set-up, small data).
 
 Intervals between two dates (onset, sampling, report date) count whole days; an interval ending at a
 time that starts at a date (onset → first visit, first visit → sampling) uses the local date of that
@@ -115,10 +116,7 @@ def _stats(n: int, within: int, median) -> dict:
             "share": round(within / n, 4) if n else None}
 
 
-def _aggregate(cases, group: tuple[str, ...], targets: dict) -> dict[tuple, dict]:
-    """group key -> {"cases": n, interval: stats}, counted (and, on PostgreSQL, medians taken) in the
-    database."""
-    postgres = connection.vendor == "postgresql"
+def _measures(targets: dict, *, medians: bool) -> dict:
     measures = {"cases": Count("pk")}
     expressions = _interval_expressions()
     for key, _label, _field in INTERVALS:
@@ -126,8 +124,49 @@ def _aggregate(cases, group: tuple[str, ...], targets: dict) -> dict[tuple, dict
         limit = _limit(key, targets)
         within = Q(reported_late=False) if limit is None else Q(**{f"{key}__lte": limit})
         measures[f"{key}__in"] = Count("pk", filter=within & Q(**{f"{key}__isnull": False}))
-        if postgres:
+        if medians:
             measures[f"{key}__median"] = _Median(expressions[key])  # an alias cannot be aggregated
+    return measures
+
+
+def _entry(row: dict, medians: dict) -> dict:
+    entry = {"cases": row["cases"] or 0}
+    for key, _label, _field in INTERVALS:
+        median = row[f"{key}__median"] if f"{key}__median" in row else medians.get(key)
+        entry[key] = _stats(row[f"{key}__n"] or 0, row[f"{key}__in"] or 0, median)
+    return entry
+
+
+#: The groupings of the result: per child, per week, per child and week, in total.
+GROUPINGS = (("child",), ("week",), ("child", "week"), ())
+
+
+def _aggregate_in_one_pass(cases, targets: dict) -> dict[tuple, dict[tuple, dict]] | None:
+    """PostgreSQL: every grouping in one scan (``GROUPING SETS``); None when the query Django compiles does
+    not end as expected (then the groupings are read one by one)."""
+    query = cases.values("child", "week").annotate(**_measures(targets, medians=True)).order_by()
+    sql, params = query.query.sql_with_params()
+    head, found, tail = sql.rpartition(" GROUP BY 1, 2")
+    if not found or tail.strip():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(head + " GROUP BY GROUPING SETS ((1), (2), (1, 2), ())", params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    result: dict[tuple, dict[tuple, dict]] = {grouping: {} for grouping in GROUPINGS}
+    for row in rows:  # a rolled-up column is NULL (a case's child is never NULL: "" outside every child)
+        if isinstance(row["week"], dt.datetime):  # the ORM's converter would have made it the Monday's date
+            row["week"] = row["week"].date()
+        grouping = tuple(g for g in ("child", "week") if row[g] is not None)
+        result[grouping][tuple(row[g] for g in grouping)] = _entry(row, {})
+    return result
+
+
+def _aggregate(cases, group: tuple[str, ...], targets: dict) -> dict[tuple, dict]:
+    """group key -> {"cases": n, interval: stats}, counted (and, on PostgreSQL, medians taken) in the
+    database."""
+    postgres = connection.vendor == "postgresql"
+    measures = _measures(targets, medians=postgres)
     rows = cases.values(*group).annotate(**measures).order_by(*group) if group else [cases.aggregate(**measures)]
     medians: dict[tuple, dict] = {}
     if not postgres:
@@ -140,15 +179,8 @@ def _aggregate(cases, group: tuple[str, ...], targets: dict) -> dict[tuple, dict
                 if value is not None:
                     bucket[key].append(value)
         medians = {g: {k: statistics.median(v) for k, v in by_key.items()} for g, by_key in values.items()}
-    result = {}
-    for row in rows:
-        key_of_row = tuple(row[g] for g in group)
-        entry = {"cases": row["cases"] or 0}
-        for key, _label, _field in INTERVALS:
-            median = row.get(f"{key}__median") if postgres else medians.get(key_of_row, {}).get(key)
-            entry[key] = _stats(row[f"{key}__n"] or 0, row[f"{key}__in"] or 0, median)
-        result[key_of_row] = entry
-    return result
+    return {tuple(row[g] for g in group): _entry(row, medians.get(tuple(row[g] for g in group), {}))
+            for row in rows}
 
 
 def _week_label(monday) -> str:
@@ -172,12 +204,13 @@ def earlies(user, region, date_from: dt.date, date_to: dt.date) -> dict:
                          for c in children], default=Value(""))
     cases = case_list(user=user, filters={"region": region.code, "date_from": date_from, "date_to": date_to}) \
         .order_by().alias(**_interval_expressions()).annotate(child=child_of, week=TruncWeek("report_date"))
-    by_child = _aggregate(cases, ("child",), targets)
-    by_week = _aggregate(cases, ("week",), targets)
-    by_child_week = _aggregate(cases, ("child", "week"), targets)
-    total = _aggregate(cases, (), targets)[()]
-    names = {c.code: c.name for c in children}
+    groups = _aggregate_in_one_pass(cases, targets) if connection.vendor == "postgresql" else None
+    if groups is None:
+        groups = {grouping: _aggregate(cases, grouping, targets) for grouping in GROUPINGS}
+    by_child, by_week, by_child_week = groups[("child",)], groups[("week",)], groups[("child", "week")]
     empty = {"cases": 0, **{k: _stats(0, 0, None) for k, _label, _field in INTERVALS}}
+    total = groups[()].get((), empty)
+    names = {c.code: c.name for c in children}
     return {
         "region": {"code": region.code, "name": region.name},
         "date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
@@ -186,9 +219,9 @@ def earlies(user, region, date_from: dt.date, date_to: dt.date) -> dict:
                       for k, label, f in INTERVALS],
         "total": total,
         "regions": [{"code": c.code, "name": c.name, **by_child.get((c.code,), empty)} for c in children],
-        "weeks": [{"week": _week_label(w), "monday": _monday(w), **v} for (w,), v in by_week.items()],
+        "weeks": [{"week": _week_label(w), "monday": _monday(w), **v} for (w,), v in sorted(by_week.items())],
         "region_weeks": [{"code": c, "name": names.get(c, ""), "week": _week_label(w), **v}
-                         for (c, w), v in by_child_week.items() if c],
+                         for (c, w), v in sorted(by_child_week.items()) if c],
     }
 
 

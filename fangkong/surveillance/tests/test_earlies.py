@@ -144,3 +144,23 @@ def test_the_demo_cases_carry_the_simulated_earlies(province_commander):
     result = earlies(province_commander, "440000", first, last)
     assert result["total"]["cases"] == Case.objects.count()
     assert result["total"]["report_isolation"]["n"] > 0 and result["total"]["onset_visit"]["n"] > 0
+
+
+def test_postgresql_reads_every_grouping_in_one_pass_with_the_same_figures(shenzhen_epi, shenzhen_cases):
+    from django.db import connection
+    from django.db.models.functions import TruncWeek
+
+    from fangkong.cases.selectors import case_list
+    from fangkong.surveillance import earlies as module
+
+    if connection.vendor != "postgresql":
+        pytest.skip("GROUPING SETS: PostgreSQL only")
+    cases = case_list(user=shenzhen_epi, filters={"region": "440300", "date_from": FIRST, "date_to": LAST}) \
+        .order_by().alias(**module._interval_expressions()) \
+        .annotate(child=module.SqlCase(module.When(report_region__code__startswith="4403", then=module.Value("x")),
+                                       default=module.Value("")), week=TruncWeek("report_date"))
+    targets = module.earlies_targets_for("440300")
+    one_pass = module._aggregate_in_one_pass(cases, targets)
+    assert one_pass is not None
+    for grouping in module.GROUPINGS:
+        assert one_pass[grouping] == module._aggregate(cases, grouping, targets), grouping
