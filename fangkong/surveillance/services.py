@@ -57,6 +57,8 @@ from fangkong.surveillance.series import aggregate, load_site_matrix
 logger = logging.getLogger(__name__)
 MAX_COUNT = 10_000_000
 IMPORT_MAX_ROWS = 2_000_000
+#: An import naming more sites than this reads every active site instead of looking its codes up.
+BULK_LOOKUP = 2_000
 
 
 # ---------------------------------------------------------------------------------------------- reports
@@ -221,30 +223,45 @@ def reports_import(*, actor, rows: list[dict], source: str = "", request=None,
     now = reported_at or timezone.now()
     indicators = {i.code: i for i in Indicator.objects.all()}
     codes = {str(r.get("site") or "").strip() for r in rows}
-    sites = {s.code: s for s in SentinelSite.objects.filter(code__in=codes, active=True)}
+    # A network's whole day names most sites: then read them all rather than through an IN list of
+    # tens of thousands of codes (and their indicators likewise).
+    many = len(codes) > BULK_LOOKUP
+    active = SentinelSite.objects.filter(active=True)
+    sites = {s.code: s for s in (active if many else active.filter(code__in=codes)) if s.code in codes}
     allowed = {code: in_scope(actor, s.region_id) and can(actor, Capability.SENTINEL_IMPORT, s.region_id)
                for code, s in sites.items()}
+    site_pks = {code: s.pk for code, s in sites.items()}
     site_indicators: dict[int, set[int]] = {}
-    for site_pk, ind_pk in SentinelSite.indicators.through.objects.filter(
-            sentinelsite_id__in=[s.pk for s in sites.values()]).values_list("sentinelsite_id", "indicator_id"):
+    through = SentinelSite.indicators.through.objects
+    if not many:
+        through = through.filter(sentinelsite_id__in=list(site_pks.values()))
+    for site_pk, ind_pk in through.values_list("sentinelsite_id", "indicator_id"):
         site_indicators.setdefault(site_pk, set()).add(ind_pk)
+    dates: dict[str, dt.date] = {}  # each distinct date text parsed once
     parsed, errors, seen = [], {}, {}
     for number, row in enumerate(rows, start=1):
         row_errors: dict[str, list[str]] = {}
-        site = sites.get(str(row.get("site") or "").strip())
-        if site is None or not allowed.get(site.code):
+        code = str(row.get("site") or "").strip()
+        site = sites.get(code)
+        if site is None or not allowed.get(code):
             row_errors.setdefault("site", []).append(_("No such sentinel site."))
             site = None
         indicator = indicators.get(str(row.get("indicator") or "").strip())
         if indicator is None:
             row_errors.setdefault("indicator", []).append(_("No such indicator."))
+        raw_day = row.get("date")
+        if isinstance(raw_day, str) and raw_day in dates:
+            raw_day = dates[raw_day]
         count, denominator, day = _check_values(
-            indicator=indicator, site=site, site_indicators=site_indicators.get(site.pk, set()) if site else None,
-            count=row.get("count"), denominator=row.get("denominator"), day=row.get("date"), errors=row_errors,
+            indicator=indicator, site=site,
+            site_indicators=site_indicators.get(site_pks[code], set()) if site else None,
+            count=row.get("count"), denominator=row.get("denominator"), day=raw_day, errors=row_errors,
             today=today,
         )
+        if isinstance(row.get("date"), str) and day is not None:
+            dates[row["date"]] = day
         if not row_errors:
-            key = (site.pk, indicator.pk, day)  # the key of the row, as stored
+            key = (site_pks[code], indicator.pk, day)  # the key of the row, as stored
             if key in seen:
                 row_errors.setdefault("date", []).append(
                     _("The same site, indicator and day as row %(row)d.") % {"row": seen[key]})

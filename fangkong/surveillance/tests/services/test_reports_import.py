@@ -3,6 +3,7 @@ harmless; a changed value is a correction; sites outside the importer's regions 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -105,3 +106,24 @@ def test_a_broken_xlsx_gets_a_clear_error(sites):
     with pytest.raises(ValidationError) as error:
         parse_report_file("day.xlsx", b"not a zip")
     assert "file" in error.value.message_dict
+
+
+def test_a_file_naming_many_sites_is_checked_the_same(shenzhen_epi, sites, monkeypatch):
+    from fangkong.surveillance import services
+
+    monkeypatch.setattr(services, "BULK_LOOKUP", 0)  # every import reads all active sites
+    bad = CSV + (b"GZ1,fever_clinic_visits,2022-03-01,3,\n"  # another city's site: unknown
+                 b"XX9,fever_clinic_visits,2022-03-01,1,\n"  # no such site
+                 b"LH1,ili_consultations,2022-03-01,1,10\n"  # a site that does not report ILI
+                 b"LH1,fever_clinic_visits,2099-03-01,1,\n")  # a future date
+    with pytest.raises(ValidationError) as error:
+        reports_import(actor=shenzhen_epi, rows=parse_report_file("day.csv", bad))
+    errors = error.value.message_dict
+    assert set(errors) == {"row 4", "row 5", "row 6", "row 7"}
+    assert "site" in errors["row 4"][0] and "site" in errors["row 5"][0]
+    assert "indicator" in errors["row 6"][0] and "date" in errors["row 7"][0]
+    assert SentinelReport.objects.count() == 0
+    result = reports_import(actor=shenzhen_epi, rows=parse_report_file("day.csv", CSV))
+    assert (result.created, result.corrected, result.unchanged) == (3, 0, 0)
+    assert set(SentinelReport.objects.values_list("site__code", "date")) == {
+        ("FT1", dt.date(2022, 3, 1)), ("LH1", dt.date(2022, 3, 1))}
