@@ -164,6 +164,11 @@ def _order(keys: list[Key], *, reverse: bool = False) -> list:
     return exprs
 
 
+def ordered(queryset: QuerySet, order: tuple[str, ...]) -> QuerySet:
+    """``queryset`` in ``order`` as the pages show it (nullable columns last, the same on every database)."""
+    return queryset.order_by(*_order(keys_of(queryset.model, order)))
+
+
 def _values(row, keys: list[Key]) -> list:
     return [getattr(row, key.name) for key in keys]
 

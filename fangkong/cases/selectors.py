@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, in_scope, scoped
+from fangkong.cases import paging
 from fangkong.cases.models import Case, Cluster, Contact, DailyTracing, Exposure, ImportJob, RiskArea
 from fangkong.epi import chains
 from fangkong.regions.models import Region
@@ -115,7 +116,7 @@ def case_list(*, user, filters: dict | None = None, ordering: str = "-reported")
             qs = qs.filter(**{lookup: day})
     if str(f.get("cluster", "")).isdigit():
         qs = qs.filter(cluster_id=int(f["cluster"]))
-    return qs.order_by(*CASE_ORDERINGS.get(ordering, CASE_ORDERINGS["-reported"]))
+    return paging.ordered(qs, CASE_ORDERINGS.get(ordering, CASE_ORDERINGS["-reported"]))
 
 
 def case_get(*, user, case_id) -> Case:
@@ -153,7 +154,7 @@ def contact_list(*, user, filters: dict | None = None, ordering: str = "-listed"
         day = _date(f.get(name))
         if day:
             qs = qs.filter(**{lookup: dt.datetime.combine(day + dt.timedelta(days=shift), dt.time(), tz)})
-    return qs.order_by(*CONTACT_ORDERINGS.get(ordering, CONTACT_ORDERINGS["-listed"]))
+    return paging.ordered(qs, CONTACT_ORDERINGS.get(ordering, CONTACT_ORDERINGS["-listed"]))
 
 
 def contact_get(*, user, contact_id) -> Contact:
