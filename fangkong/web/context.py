@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fangkong.accounts.access import can, memberships_of
+from fangkong.accounts.access import can, memberships_of, scope_prefixes
 from fangkong.accounts.roles import Capability, Role
+from fangkong.data_generation import current_data_generation
 from fangkong.regions.models import Region
 from fangkong.regions.selectors import region_list, scope_roots
 from fangkong.web.modules import MODULES
@@ -23,6 +24,8 @@ def shell(request) -> dict:
             "code", "name_zh", "name_en", "level"
         ),
         "current_region_code": request.session.get(CURRENT_REGION_KEY, ""),
+        # the rendered switcher is kept per scope and region tree (regions bump the data generation)
+        "switcher_key": f"{','.join(scope_prefixes(user))}|{current_data_generation()}",
         "user_roles": roles,
         "can_browse_audit": can(user, Capability.AUDIT_BROWSE),
     }

@@ -197,3 +197,22 @@ def test_the_rendered_page_follows_a_write_and_the_language(client, province_com
     assert total == 2 and "Subdivisions" in english
     total, chinese = page_total(HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert total == 2 and "Subdivisions" not in chinese
+
+
+def test_the_kept_region_switcher_follows_the_scope_the_current_region_and_renames(
+        client, shenzhen_epi, guangzhou_epi, django_capture_on_commit_callbacks):
+    client.force_login(shenzhen_epi)
+    home = reverse("dashboard:region", kwargs={"code": "440300"})
+    page = client.get(home, {"date": "2022-03-10"}).content.decode()
+    assert 'value="440304"' in page and 'value="440106"' not in page
+    client.get(reverse("web:region-switch"), {"code": "440304"})
+    page = client.get(home, {"date": "2022-03-10"}).content.decode()
+    assert '<option value="440304" selected>' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        futian = Region.objects.get(code="440304")
+        futian.name_zh = "福田新区"
+        futian.save()
+    assert "福田新区" in client.get(home, {"date": "2022-03-10"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    client.force_login(guangzhou_epi)  # another scope: its own switcher
+    page = client.get(reverse("dashboard:region", kwargs={"code": "440100"}), {"date": "2022-03-10"}).content.decode()
+    assert 'value="440106"' in page and 'value="440304"' not in page
