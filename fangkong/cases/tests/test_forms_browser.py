@@ -1,0 +1,112 @@
+"""In a real browser (headless Chromium, strict CSP, htmx): register a contact from a case's page — errors come
+back in place, then the contact's page —, quarantine it, record an exposure, designate and lift a risk area.
+Screenshots are kept in ``test-artifacts/``; the console must stay free of errors (CSP included)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fangkong.testing.server import PASSWORD, running_server
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(os.environ.get("FANGKONG_ARTIFACTS", "test-artifacts")).resolve()
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def valid_citizen_id(first17: str) -> str:
+    return first17 + "10X98765432"[sum(int(a) * w for a, w in zip(first17, WEIGHTS, strict=True)) % 11]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("fangkong-forms"),
+                        [("sz_commander", "440300", "local_commander")]) as url:
+        yield url
+
+
+def test_contact_exposure_and_risk_area_forms_in_a_browser(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed (scripts/install-chromium.sh installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
+                and "400" not in msg.text and "favicon" not in msg.text else None)
+        page.goto(f"{server}/")
+        page.fill("#id_username", "sz_commander")
+        page.fill("#id_password", PASSWORD)
+        page.click(".signin button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        # a case to start from, through the API with the session (as the page's own scripts would)
+        token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+        headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
+        person = page.request.post(f"{server}/api/v1/persons/", headers=headers, data={
+            "name": "源头病例", "citizen_id": valid_citizen_id("44030419800101123"), "address_region": "440304"})
+        assert person.status == 201, person.text()
+        case = page.request.post(f"{server}/api/v1/cases/", headers=headers, data={
+            "person": person.json()["id"], "classification": "confirmed", "report_region": "440304",
+            "diagnosed_at": "2022-03-10T09:00:00+08:00", "reported_at": "2022-03-10T10:00:00+08:00"})
+        assert case.status == 201, case.text()
+        case_no = case.json()["case_no"]
+
+        page.goto(f"{server}/cases/{case.json()['id']}/")
+        page.click("a.btn-small[href*='/contacts/new/']")
+        page.wait_for_url("**/cases/contacts/new/?case_no=*")
+        assert page.input_value("#f-source_case_no") == case_no
+        page.fill("#f-citizen_id", "440304199001011234")  # wrong check character
+        page.fill("#f-name", "浏览器密接")
+        page.fill("#f-listed_at", "2022-03-10T15:00")
+        page.click("#contact-form button[type=submit]")
+        page.wait_for_selector("#contact-form .form-error")
+        assert "/contacts/new/" in page.url  # swapped in place, nothing saved
+        assert page.get_attribute("#f-citizen_id", "aria-invalid") == "true"
+        page.screenshot(path=ARTIFACTS / "cases-contact-form-errors.png", full_page=True, caret="initial")
+        page.fill("#f-citizen_id", valid_citizen_id("44030419900202456"))
+        page.click("#contact-form button[type=submit]")
+        page.wait_for_url("**/cases/contacts/*/")
+        assert "浏览器密接" in page.inner_text("dl.facts")
+        page.fill("#f-quarantined_at", "2022-03-10T20:00")
+        page.fill("#f-quarantine_place", "福田区集中隔离点")
+        with page.expect_navigation():  # htmx follows HX-Redirect to the contact's page
+            page.click("#contact-status form:first-of-type button[type=submit]")
+        facts = page.inner_text("dl.facts")
+        assert "福田区集中隔离点" in facts and "2022-03-10 20:00" in facts
+        page.screenshot(path=ARTIFACTS / "cases-contact-quarantined.png", full_page=True, caret="initial")
+
+        page.click("main a[href*='/exposures/new/?case_no=']")
+        page.wait_for_url("**/exposures/new/?case_no=*")
+        page.fill("#f-place_name", "福田某农贸市场")
+        page.fill("#f-starts_at", "2022-03-08T08:00")
+        page.fill("#f-ends_at", "2022-03-08T07:00")  # ends before it starts
+        page.click("#exposure-form button[type=submit]")
+        page.wait_for_selector("#exposure-form .form-error")
+        page.fill("#f-ends_at", "2022-03-08T10:00")
+        page.click("#exposure-form button[type=submit]")
+        page.wait_for_url(f"**/cases/{case.json()['id']}/")
+        assert "福田某农贸市场" in page.inner_text("main")
+
+        page.goto(f"{server}/cases/risk-areas/")
+        page.select_option("#f-region", "440304")
+        page.fill("#f-area", "梅林一村")
+        page.fill("#f-from", "2022-03-12")
+        page.click("section.card form.grid-form button[type=submit]")
+        page.wait_for_selector("[data-lift]")
+        page.screenshot(path=ARTIFACTS / "cases-risk-areas.png", full_page=True, caret="initial")
+        with page.expect_navigation():
+            page.click("[data-lift]")
+        assert page.locator("[data-lift]").count() == 0
+        assert "梅林一村" in page.inner_text("table.risk-areas") and "2022-03-12" in page.inner_text("table.risk-areas")
+
+        assert errors == []
+        browser.close()
