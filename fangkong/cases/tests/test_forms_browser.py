@@ -110,3 +110,60 @@ def test_contact_exposure_and_risk_area_forms_in_a_browser(server):
 
         assert errors == []
         browser.close()
+
+
+def test_a_bar_of_the_onset_curve_opens_the_line_list_of_its_cases(server):
+    """The dashboard's curve by onset date: clicking a bar lands on the case list of exactly that bar."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{server}/")
+        page.fill("#id_username", "sz_commander")
+        page.fill("#id_password", PASSWORD)
+        page.click(".signin button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+        headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
+        # three fever-clinic infections with onset on 5 March (one reported late, on the 9th), one suspected
+        # case with the same onset (not an infection), one infection with onset on the 6th
+        for n, (onset, reported, classification) in enumerate([
+                ("2022-03-05", "2022-03-07", "confirmed"), ("2022-03-05", "2022-03-08", "asymptomatic"),
+                ("2022-03-05", "2022-03-09", "confirmed"), ("2022-03-05", "2022-03-08", "suspected"),
+                ("2022-03-06", "2022-03-08", "confirmed")]):
+            person = page.request.post(f"{server}/api/v1/persons/", headers=headers, data={
+                "name": f"发病曲线{n}", "citizen_id": valid_citizen_id(f"44030419700101{n}12"),
+                "address_region": "440304"})
+            assert person.status == 201, person.text()
+            case = page.request.post(f"{server}/api/v1/cases/", headers=headers, data={
+                "person": person.json()["id"], "classification": classification, "report_region": "440304",
+                "detection_route": "fever_clinic", "onset_date": onset,
+                "diagnosed_at": f"{reported}T09:00:00+08:00", "reported_at": f"{reported}T10:00:00+08:00"})
+            assert case.status == 201, case.text()
+
+        page.goto(f"{server}/dashboard/440300/?date=2022-03-10")
+        page.wait_for_selector("[data-dashboard-curve] canvas")
+        page.click("[data-curve=by_onset]")
+        page.wait_for_selector("[data-dashboard-curve][data-curve-shown=by_onset]")
+        x, y, height = page.evaluate("""() => {
+            const el = document.querySelector('[data-dashboard-curve]');
+            const chart = window.echarts.getInstanceByDom(el);
+            const curve = JSON.parse(document.getElementById('dashboard-data').textContent).data.curve;
+            const s = curve.routes.indexOf('fever_clinic'), i = curve.dates.indexOf('2022-03-05');
+            const [px, py] = chart.convertToPixel({seriesIndex: s}, [i, curve.by_onset.fever_clinic[i] / 2]);
+            const box = el.getBoundingClientRect();
+            return [box.left + px, box.top + py, curve.by_onset.fever_clinic[i]];
+        }""")
+        assert height == 3
+        page.wait_for_timeout(1500)  # the bars grow in (ECharts animation)
+        page.screenshot(path=ARTIFACTS / "dashboard-onset-curve.png", caret="initial")
+        with page.expect_navigation():
+            page.mouse.click(x, y)
+        assert "onset_from=2022-03-05" in page.url and "onset_to=2022-03-05" in page.url
+        assert page.get_attribute("[data-count]", "data-count") == "3"
+        assert page.locator("table.table tbody tr").count() == 3
+        page.screenshot(path=ARTIFACTS / "dashboard-onset-bar-line-list.png", full_page=True, caret="initial")
+        assert errors == []
+        browser.close()
