@@ -265,7 +265,8 @@ def contact_new(request):
         raise PermissionDenied(_("Your role may not register contacts."))
     values = {k: request.POST.get(k, "").strip() for k in CONTACT_FORM_FIELDS} if request.method == "POST" else {
         "source_case_no": request.GET.get("case_no", "").strip(), "category": "close", "exposure_type": "household",
-        "listed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+        "listed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "region": _case_region(request, request.GET.get("case_no", ""))}
     errors: dict = {}
     if request.method == "POST":
         try:
@@ -285,6 +286,14 @@ def contact_new(request):
                "categories": ContactCategory.choices, "exposure_types": ExposureType.choices}
     template = "cases/_contact_form.html" if _htmx(request) else "cases/contact_new.html"
     return render(request, template, context, status=status)
+
+
+def _case_region(request, case_no: str) -> str:
+    """The region of report of the case a form starts from (in scope), to preselect it."""
+    if not case_no.strip():
+        return ""
+    return selectors.case_list(user=request.user).filter(case_no=case_no.strip()) \
+        .values_list("report_region_id", flat=True).first() or ""
 
 
 def _register_contact(request, values: dict):
@@ -490,7 +499,8 @@ def exposure_new(request):
     if not can(request.user, Capability.CASE_WRITE):
         raise PermissionDenied(_("Your role may not record exposures."))
     values = {k: request.POST.get(k, "").strip() for k in EXPOSURE_FORM_FIELDS} if request.method == "POST" else {
-        "case_nos": request.GET.get("case_no", "").strip()}
+        "case_nos": request.GET.get("case_no", "").strip(),
+        "region": _case_region(request, request.GET.get("case_no", ""))}
     errors: dict = {}
     if request.method == "POST":
         numbers = [n for n in values["case_nos"].replace("，", ",").replace(" ", ",").split(",") if n]

@@ -46,6 +46,8 @@ def test_the_case_page_and_the_contact_list_lead_to_the_form(client, shenzhen_ep
     assert reverse("cases:contact-new") in client.get(reverse("cases:contact-list")).content.decode()
     form = client.get(reverse("cases:contact-new") + f"?case_no={source.case_no}")
     assert form.status_code == 200 and f'value="{source.case_no}"' in form.content.decode()
+    assert form.context["values"]["region"] == "440304"  # the source case's region, preselected
+    assert '<option value="440304" selected>' in form.content.decode()
     assert "<script>" not in form.content.decode() and 'hx-post="' in form.content.decode()
 
 
