@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Disease(models.Model):
@@ -198,9 +199,10 @@ class ExposureType(models.TextChoices):
 
 
 class ContactStatus(models.TextChoices):
-    LISTED = "listed", _("Listed")
-    QUARANTINED = "quarantined", _("Quarantined")
-    RELEASED = "released", _("Released")
+    # A context of their own: "Listed"/"Quarantined" are also the headers of the time columns (判定/隔离时间).
+    LISTED = "listed", pgettext_lazy("contact status", "Listed")
+    QUARANTINED = "quarantined", pgettext_lazy("contact status", "Quarantined")
+    RELEASED = "released", pgettext_lazy("contact status", "Released")
     CONVERTED = "converted", _("Converted to case")
     LOST = "lost", _("Lost to follow-up")
 

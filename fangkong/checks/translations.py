@@ -80,14 +80,31 @@ def check() -> list[str]:
                 problems.append(f"{committed} is missing: compile the catalogue")
                 continue
             with fresh.open("rb") as a, committed.open("rb") as b:
-                if gettext.GNUTranslations(a)._catalog != gettext.GNUTranslations(b)._catalog:
+                compiled = gettext.GNUTranslations(a)._catalog
+                if compiled != gettext.GNUTranslations(b)._catalog:
                     problems.append(f"{committed} is stale: recompile the catalogue")
+            if lang == "en":
+                problems += english_identity_problems(compiled)
     return problems
 
 
+def english_identity_problems(compiled: dict) -> list[str]:
+    """The English catalogue translates every message to itself (the source strings are English): a
+    message that reads differently is a leftover fuzzy guess of makemessages."""
+    wrong = [key for key, text in compiled.items()
+             if isinstance(key, str) and key and key.split("\x04")[-1] != text]  # "context\x04msgid"
+    return [f"en catalogue: {key!r} reads {compiled[key]!r} (run --fill-en)" for key in wrong[:20]] + (
+        [f"en catalogue: {len(wrong) - 20} more messages read differently"] if len(wrong) > 20 else [])
+
+
 def fill_english() -> None:
+    """Make every English msgstr its msgid. makemessages pre-fills new entries with a *fuzzy guess* from a
+    similar old message ("Contacts" -> "Cases and contacts"): the translations are emptied first, so that
+    no guess survives, then ``msgen`` copies every msgid."""
     make_messages()
     po = catalogue("en")
+    subprocess.run(["msgfilter", "--keep-header", "--no-wrap", "-i", str(po), "-o", str(po), "sed", "-e", "d"],
+                   check=True)
     subprocess.run(["msgen", "--force-po", "--no-wrap", "-o", str(po), str(po)], check=True)
     subprocess.run(["msgattrib", "--clear-fuzzy", "--no-wrap", "-o", str(po), str(po)], check=True)
     compile_catalogues()
