@@ -55,6 +55,7 @@ from fangkong.regions import selectors as region_selectors
 from fangkong.regions.codes import subtree_prefix
 from fangkong.regions.models import Region
 from fangkong.surveillance import selectors as surveillance_selectors
+from fangkong.surveillance.earlies import earlies as surveillance_earlies
 from fangkong.surveillance.models import AlertStatus
 
 COUNTED = (Classification.CONFIRMED, Classification.ASYMPTOMATIC)
@@ -259,6 +260,7 @@ def compute_situation(*, user, region: Region, day: dt.date) -> dict:
         "rt": {"dates": rt["dates"], "mean": rt["mean"], "lower": rt["lower"], "upper": rt["upper"]},
         "signals": signals,
         "tracing": tracing,
+        "earlies": _earlies(user, region, day),
         "outlook": _outlook(user, region, day, local[:, :1], imported[:, :1], rt["latest"][0], tracing),
         "definitions": {"incidence_days": INCIDENCE_DAYS, "curve_days": CURVE_DAYS,
                         "serial_interval": [SERIAL_INTERVAL_MEAN, SERIAL_INTERVAL_SD]},
@@ -345,6 +347,17 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
                         "close_contacts_per_case": round(parameters.close_contacts_per_case, 2),
                         "secondary_per_close_contact": round(parameters.secondary_contacts_per_close_contact, 2)}
     return out
+
+
+def _earlies(user, region: Region, day: dt.date) -> dict:
+    """The four earlies of the cases reported in the 7 days to the day (the earlies
+    page's figures for the same region and period): per interval, cases measured, median hours, share
+    within target."""
+    result = surveillance_earlies(user, region, day - dt.timedelta(days=INCIDENCE_DAYS - 1), day)
+    total = result["total"]
+    return {"cases": total["cases"], "date_from": result["date_from"], "date_to": result["date_to"],
+            "intervals": [{"key": i["key"], "target_hours": i["target_hours"], **total[i["key"]]}
+                          for i in result["intervals"]]}  # labels in the page's language, by key
 
 
 def _signals(user, region: Region, day: dt.date, open_alerts, prefixes, per_unit) -> dict:

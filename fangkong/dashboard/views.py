@@ -22,6 +22,7 @@ from fangkong.accounts.access import in_scope, region_scoped
 from fangkong.cases.models import DetectionRoute
 from fangkong.dashboard import selectors
 from fangkong.regions import selectors as region_selectors
+from fangkong.surveillance.earlies import INTERVALS as EARLIES_INTERVALS
 from fangkong.surveillance.models import AlertStatus
 from fangkong.web.context import CURRENT_REGION_KEY
 
@@ -74,7 +75,14 @@ def _context(request, code: str) -> dict:
         "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "refresh_seconds": REFRESH_SECONDS,
         "is_leaf": not data["children"],
+        "earlies": _earlies_rows(data),
     }
+
+
+def _earlies_rows(data: dict) -> list[dict]:
+    """The earlies panel's rows: each interval's figures with its label in the page's language."""
+    labels = {key: label for key, label, _field in EARLIES_INTERVALS}
+    return [{**row, "label": labels[row["key"]]} for row in data.get("earlies", {}).get("intervals", [])]
 
 
 class LazyList:
@@ -141,6 +149,8 @@ def _links(code: str, day: dt.date) -> dict:
         {"region": code, "category": "close", "date_from": (day - dt.timedelta(days=6)).isoformat(),
          "date_to": day.isoformat()})
     links["quarantined"] = f"{reverse('cases:contact-list')}?" + urlencode({"region": code, "status": "quarantined"})
+    links["earlies"] = f"{reverse('surveillance:earlies')}?" + urlencode(
+        {"region": code, "first": (day - dt.timedelta(days=6)).isoformat(), "last": day.isoformat()})
     links["bulletins"] = f"{reverse('bulletins:list')}?{urlencode({'region': code, 'date': day.isoformat()})}"
     return links
 

@@ -99,8 +99,9 @@ def test_anonymous_and_nobody_are_refused(client, nobody):
 
 def test_province_page_query_count_is_bounded(client, province_commander, django_assert_max_num_queries):
     client.force_login(province_commander)
-    # 21 of them are surveillance.selectors.timeliness counting the counties of each city
-    with django_assert_max_num_queries(50):
+    # 21 of them are surveillance.selectors.timeliness counting the counties of each city; the earlies
+    # panel reads its groupings one by one on SQLite (one scan on PostgreSQL)
+    with django_assert_max_num_queries(60):
         assert client.get(reverse("dashboard:region", kwargs={"code": "440000"}),
                           {"date": "2022-03-10"}).status_code == 200
 
@@ -113,3 +114,43 @@ def test_pages_render_without_any_case(client, analyst):
         data = page_data(response)["data"]
         assert data["new_total"] == 0 and data["totals"]["rt"] is None and data["rt"]["dates"] == []
         assert data["outlook"]["projected"] is None
+
+
+def test_earlies_panel_equals_the_earlies_page_for_the_week_and_links_to_it(client, province_commander, demo_wave):
+    from fangkong.surveillance.earlies import earlies
+
+    scenario, _codes = demo_wave
+    day = busiest(scenario)
+    client.force_login(province_commander)
+
+    response = client.get(reverse("dashboard:region", kwargs={"code": "440000"}), {"date": day.isoformat()})
+
+    panel = page_data(response)["data"]["earlies"]
+    week = earlies(province_commander, "440000", day - dt.timedelta(days=6), day)
+    assert panel["cases"] == week["total"]["cases"] > 0
+    by_key = {row["key"]: row for row in panel["intervals"]}
+    assert [row["key"] for row in panel["intervals"]] == [i["key"] for i in week["intervals"]]
+    for key, row in by_key.items():
+        assert (row["n"], row["within"], row["median_hours"]) == (
+            week["total"][key]["n"], week["total"][key]["within"], week["total"][key]["median_hours"])
+    assert by_key["report_isolation"]["n"] > 0  # the demo's cases carry isolation times
+    html = response.content.decode()
+    link = re.search(r'data-panel="earlies">\s*<h2><a href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    query = dict(parse_qsl(urlsplit(link).query))
+    assert query == {"region": "440000", "first": (day - dt.timedelta(days=6)).isoformat(), "last": day.isoformat()}
+    assert client.get(link).status_code == 200
+    assert "Report → isolation" in html
+
+
+def test_earlies_panel_counts_only_the_county_for_a_county_user(client, futian_commander, province_commander,
+                                                               demo_wave):
+    scenario, _codes = demo_wave
+    day = busiest(scenario)
+    client.force_login(futian_commander)
+
+    data = page_data(client.get(reverse("dashboard:region", kwargs={"code": "440304"}),
+                                {"date": day.isoformat()}))["data"]
+
+    futian = case_list(user=province_commander, filters={
+        "region": "440304", "date_from": (day - dt.timedelta(days=6)).isoformat(), "date_to": day.isoformat()})
+    assert data["earlies"]["cases"] == futian.count()
