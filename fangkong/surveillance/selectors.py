@@ -236,7 +236,7 @@ def timeliness(*, user, region: Region, first: dt.date, last: dt.date) -> Timeli
     alerts = alert_list(user=user, region=region.code) \
         .filter(raised_at__gte=start, raised_at__lt=end) \
         .values_list("region_id", "raised_at", "acknowledged_at", "verified_at", "outcome")
-    children = list(Region.objects.filter(parent=region).order_by("code")) or [region]
+    children = list(Region.objects.filter(parent=region).defer("geometry").order_by("code")) or [region]
     child_prefix = [(c, subtree_prefix(c.code)) for c in children]
     rows = {c.code: TimelinessRow(region=c) for c in children}
     total = TimelinessRow(region=region)
