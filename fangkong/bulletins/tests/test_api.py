@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_generate_review_approve_over_the_api(client, province_commander, shenzhen_epi):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages asserted below are the English ones
     client.force_login(shenzhen_epi)
     created = client.post(reverse("bulletins-api:bulletin-list"),
                           {"region": "440300", "date": "2022-03-10", "language": "en"}, content_type="application/json")

@@ -60,6 +60,7 @@ def test_the_reviewer_may_also_approve_when_not_the_drafter(shenzhen_epi, shenzh
 
 
 def test_the_page_refuses_the_drafter_with_the_reason_and_hides_the_button(client, shenzhen_commander):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages asserted below are the English ones
     bulletin = services.bulletin_generate(actor=shenzhen_commander, region_code="440300", day=DAY, language="en")
     client.force_login(shenzhen_commander)
     page = client.get(reverse("bulletins:detail", kwargs={"bulletin_id": bulletin.pk})).content.decode()

@@ -147,6 +147,7 @@ def test_the_alert_list_page_and_api_run_a_fixed_number_of_queries(client, shenz
 
 
 def test_the_alert_list_pages_without_counting(client, shenzhen_epi, indicators):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the text asserted below is English
     made = [make_alert("440304", indicators["fever_clinic_visits"], day=DAY - dt.timedelta(days=2 * n)).pk
             for n in range(30)]
     client.force_login(shenzhen_epi)
@@ -507,6 +508,7 @@ def test_the_alert_list_filters_by_a_period_of_alarming_days(client, shenzhen_ep
 
 
 def test_a_reports_correction_history_page(client, futian_reporter, futian_site, luohu_commander):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the text asserted below is English
     client.force_login(futian_reporter)
     url = reverse("surveillance-api:report-list")
     body = {"site": futian_site.pk, "indicator": "fever_clinic_visits", "date": "2022-03-01", "count": 12}
