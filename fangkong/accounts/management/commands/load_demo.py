@@ -18,6 +18,7 @@ DEMO_USERS = (
     ("province", Role.PROVINCIAL_COMMANDER, "440000", "省指挥部"),
     ("shenzhen", Role.LOCAL_COMMANDER, "440300", "深圳市指挥部"),
     ("futian", Role.LOCAL_COMMANDER, "440304", "福田区指挥部"),
+    ("province_epi", Role.EPIDEMIOLOGIST, "440000", "省疾控流调"),  # drafts the demo's daily reports
     ("dongguan_epi", Role.EPIDEMIOLOGIST, "441900", "东莞市疾控流调"),
     ("sentinel_futian", Role.SENTINEL_REPORTER, "440304", "福田区哨点"),
     ("quarantine_sz", Role.QUARANTINE_MANAGER, "440300", "深圳隔离点"),
