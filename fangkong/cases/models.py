@@ -208,7 +208,7 @@ class ContactStatus(models.TextChoices):
 
 
 class Contact(models.Model):
-    contact_no = models.CharField(_("contact number"), max_length=40, unique=True)
+    contact_no = models.CharField(_("contact number"), max_length=40)  # unique: Meta (no pattern twin)
     person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="contacts",
                                verbose_name=_("person"))
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
@@ -228,7 +228,9 @@ class Contact(models.Model):
     listed_date = models.DateField(_("listing date"), null=True, editable=False)  # local date, for grouping
     quarantined_at = models.DateTimeField(_("quarantined"), null=True, blank=True)
     quarantine_place = models.CharField(_("quarantine place"), max_length=200, blank=True)
+    # Not indexed: contacts are never looked up by protocol (only a protocol's deletion, which PROTECT refuses).
     protocol = models.ForeignKey("protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="+",
+                                 db_index=False,
                                  verbose_name=_("protocol version used"))
     test_schedule = models.JSONField(_("test schedule"), default=list, blank=True)
     release_due = models.DateField(_("release due"), null=True, blank=True)
@@ -254,7 +256,8 @@ class Contact(models.Model):
                                         "quarantined_within_24h", "quarantined_at"], name="contact_timeliness")]
         constraints = [models.CheckConstraint(
             condition=models.Q(quarantined_at__isnull=True) | models.Q(quarantined_at__gte=models.F("listed_at")),
-            name="contact_quarantined_after_listed")]
+            name="contact_quarantined_after_listed"),
+            models.UniqueConstraint(fields=["contact_no"], name="contact_no_once")]
 
     def __str__(self) -> str:
         return self.contact_no

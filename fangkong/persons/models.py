@@ -17,10 +17,12 @@ class Person(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     # Citizen ID: keyed hash for look-up, AES-GCM for authorised display, mask for everything else.
-    citizen_id_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # The hashes are looked up by equality only: their unique constraint and index are declared in Meta, so
+    # that PostgreSQL gets no second (varchar_pattern_ops) index to maintain on every insert.
+    citizen_id_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001 (NULL: no ID; unique ignores NULLs)
     citizen_id_sealed = models.TextField(blank=True, editable=False)
     citizen_id_masked = models.CharField(_("citizen ID"), max_length=18, blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_sealed = models.TextField(blank=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=24, blank=True, editable=False)
     address_region = models.ForeignKey(
@@ -37,6 +39,8 @@ class Person(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        constraints = [models.UniqueConstraint(fields=["citizen_id_hash"], name="person_citizen_id_once")]
+        indexes = [models.Index(fields=["phone_hash"], name="person_phone_hash")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.citizen_id_masked or self.pk})"
