@@ -4,18 +4,12 @@ Screenshots are kept in ``test-artifacts/``; the console must stay free of error
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from fangkong.testing.browser import ARTIFACTS, chromium_page
 from fangkong.testing.server import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(os.environ.get("FANGKONG_ARTIFACTS", "test-artifacts")).resolve()
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
@@ -31,18 +25,7 @@ def server(tmp_path_factory):
 
 
 def test_contact_exposure_and_risk_area_forms_in_a_browser(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed (scripts/install-chromium.sh installs it)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
-                and "400" not in msg.text and "favicon" not in msg.text else None)
+    with chromium_page(ignore=("400", "favicon")) as (page, errors):
         page.goto(f"{server}/")
         page.fill("#id_username", "sz_commander")
         page.fill("#id_password", PASSWORD)
@@ -109,17 +92,11 @@ def test_contact_exposure_and_risk_area_forms_in_a_browser(server):
         assert "梅林一村" in page.inner_text("table.risk-areas") and "2022-03-12" in page.inner_text("table.risk-areas")
 
         assert errors == []
-        browser.close()
 
 
 def test_a_bar_of_the_onset_curve_opens_the_line_list_of_its_cases(server):
     """The dashboard's curve by onset date: clicking a bar lands on the case list of exactly that bar."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with chromium_page(console=False) as (page, errors):
         page.goto(f"{server}/")
         page.fill("#id_username", "sz_commander")
         page.fill("#id_password", PASSWORD)
@@ -166,4 +143,3 @@ def test_a_bar_of_the_onset_curve_opens_the_line_list_of_its_cases(server):
         assert page.locator("table.table tbody tr").count() == 3
         page.screenshot(path=ARTIFACTS / "dashboard-onset-bar-line-list.png", full_page=True, caret="initial")
         assert errors == []
-        browser.close()

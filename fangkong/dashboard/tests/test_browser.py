@@ -3,18 +3,12 @@ dashboard; screenshots of both are kept in ``test-artifacts/``."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from fangkong.testing.browser import ARTIFACTS, chromium_page
 from fangkong.testing.server import running_server
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(os.environ.get("FANGKONG_ARTIFACTS", "test-artifacts")).resolve()
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 DEMO_PASSWORD = "fangkong-demo-2022"  # noqa: S105 - the documented password of the demo users
 BUSIEST_DAY = "2022-03-15"  # the demo wave's busiest report day
 SHENZHEN_CENTRE = (114.06, 22.60)
@@ -27,17 +21,7 @@ def demo_server(tmp_path_factory):
 
 
 def test_province_dashboard_click_city_on_map_opens_city_dashboard(demo_server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed (scripts/install-chromium.sh installs it)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    with chromium_page(viewport=(1500, 1000), ignore=()) as (page, errors):
         page.goto(f"{demo_server}/")
         page.fill("#id_username", "province")
         page.fill("#id_password", DEMO_PASSWORD)
@@ -68,4 +52,3 @@ def test_province_dashboard_click_city_on_map_opens_city_dashboard(demo_server):
         assert page.locator("table.dash-children tbody tr").count() == 9  # Shenzhen's districts
         page.screenshot(path=ARTIFACTS / "dashboard-shenzhen.png", full_page=True)
         assert [e for e in errors if "favicon" not in e] == []
-        browser.close()

@@ -6,18 +6,12 @@ The server is a real ``fangkong serve`` on its own database; screenshots are kep
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from fangkong.testing.browser import ARTIFACTS, chromium_page
 from fangkong.testing.server import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(os.environ.get("FANGKONG_ARTIFACTS", "test-artifacts")).resolve()
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -29,19 +23,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed (scripts/install-chromium.sh installs it)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    with chromium_page(viewport=(1400, 900), ignore=()) as (page, errors):
         yield page, errors
-        browser.close()
 
 
 def test_sign_in_switch_language_open_region(server, browser_page):

@@ -1,0 +1,46 @@
+"""Headless Chromium for the browser tests: Debian's chromium driven by Playwright, the arguments our
+environment needs, the directory screenshots are kept in, and the page errors collected.
+
+    with chromium_page(viewport=(1400, 1000)) as (page, errors):
+        page.goto(url)
+        ...
+        assert errors == []
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(os.environ.get("FANGKONG_ARTIFACTS", "test-artifacts")).resolve()
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def chromium_page(*, viewport: tuple[int, int] = (1400, 1000), console: bool = True,
+                  ignore: tuple[str, ...] = ("favicon",)) -> Iterator[tuple[object, list[str]]]:
+    """A Chinese-locale page and the list its errors go to: uncaught exceptions, and (``console``) console
+    errors — CSP violations included — except those containing one of ``ignore``."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed (scripts/install-chromium.sh installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        if console:
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
+                    and not any(part in msg.text for part in ignore) else None)
+        try:
+            yield page, errors
+        finally:
+            browser.close()
