@@ -1,30 +1,3 @@
-"""A reduced demo wave (the demo scenario cut at 150 infections) loaded through the demo loaders."""
+"""The report is drawn from the dashboard's figures: the same reduced demo wave and the same fresh cache."""
 
-from __future__ import annotations
-
-import pytest
-
-
-@pytest.fixture
-def demo_wave(province_commander):
-    """The scenario (raw rows, for independent counts) and the region codes of its arrays, loaded."""
-    from fangkong.cases.demo import load_cases
-    from fangkong.epi.simulate import default_demo_params, load_region_tree, simulate_scenario
-    from fangkong.persons.demo import load_case_persons
-    from fangkong.regions.services import GUANGDONG_REGIONS
-
-    tree = load_region_tree(GUANGDONG_REGIONS)
-    scenario = simulate_scenario(default_demo_params().replace(max_infections=150), tree)
-    load_case_persons(scenario, tree, province_commander)
-    load_cases(scenario, tree, province_commander)
-    return scenario, tree.codes.astype(str)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """The dashboard keeps its figures for a minute per scope: every test starts without them."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
+from fangkong.dashboard.tests.conftest import demo_wave, fresh_cache  # noqa: F401 (fixtures)
