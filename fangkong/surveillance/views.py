@@ -305,19 +305,18 @@ def alert_series(request, alert_id: int):
 
 
 def _period(request, default_days: int):
+    """(region, first, last, error): the period and region asked for, or the defaults with the reason when
+    the query is not valid."""
     try:
-        return period_and_region(request.user, request.GET, default_days=default_days), None
+        return (*period_and_region(request.user, request.GET, default_days=default_days), None)
     except ValidationError as exc:
-        return None, " ".join(exc.messages)
+        return (*period_and_region(request.user, {}, default_days=default_days), " ".join(exc.messages))
 
 
 @region_scoped
 @require_GET
 def timeliness(request):
-    chosen, error = _period(request, 28)
-    if chosen is None:
-        chosen, _error = period_and_region(request.user, {}, default_days=28)
-    region, first, last = chosen
+    region, first, last, error = _period(request, 28)
     result = selectors.timeliness(user=request.user, region=region, first=first, last=last)
     return render(request, "surveillance/timeliness.html", {
         "result": result, "region": region, "first": first, "last": last, "error": error,
@@ -330,10 +329,7 @@ def timeliness(request):
 @require_GET
 def earlies_page(request):
     """The four earlies of the cases reported in a period, per child region and week, against targets."""
-    chosen, error = _period(request, 56)
-    if chosen is None:
-        chosen, _error = period_and_region(request.user, {}, default_days=56)
-    region, first, last = chosen
+    region, first, last, error = _period(request, 56)
     result = earlies(request.user, region, first, last)
     intervals = result["intervals"]
 
@@ -372,10 +368,7 @@ def earlies_targets(request):
 @region_scoped
 @require_GET
 def reporting(request):
-    chosen, error = _period(request, 7)
-    if chosen is None:
-        chosen, _error = period_and_region(request.user, {}, default_days=7)
-    region, first, last = chosen
+    region, first, last, error = _period(request, 7)
     summary = selectors.reporting_status(user=request.user, region=region.code, first=first, last=last)
     return render(request, "surveillance/reporting.html", {
         "summary": summary, "region": region, "first": first, "last": last, "error": error,
