@@ -18,7 +18,8 @@
 Speed (one million contacts in under two minutes on PostgreSQL, ``benchmarks/bench_cases.py``): the rows
 are checked without building a model instance each (``fangkong.persons.services.PersonChecker``, the
 citizen IDs in one vectorised pass, parsed dates and times, protocols and test schedules cached per
-distinct value), and on PostgreSQL persons and contacts are written with COPY. The checking runs outside
+distinct value), and on PostgreSQL persons and contacts are written with COPY and their foreign keys
+checked by set (``fangkong.bulk_copy.foreign_keys_checked_by_set``). The checking runs outside
 the write transaction, so that on SQLite (one writer at a time) the job can record its progress while it
 runs; the write transaction follows. ``tests/test_imports_scale.py`` holds this path to the row-by-row
 services' results.
@@ -45,6 +46,7 @@ from fangkong.accounts.access import can, in_scope, memberships_of
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.bulk_copy import copy_available, copy_rows, copy_text, foreign_keys_checked_by_set
 from fangkong.cases.models import (
     Case,
     Classification,
@@ -67,9 +69,6 @@ from fangkong.persons.services import (
     CITIZEN_ID,
     PersonChecker,
     citizen_ids_parse_many,
-    copy_available,
-    copy_rows,
-    copy_text,
     person_ids_reserve,
     persons_insert_many,
 )
@@ -352,8 +351,14 @@ class _RowPersons:
 
     def write(self, *, source: str, request=None) -> None:
         """Register the new persons (one audit event, as ``persons_import`` records)."""
+        self.insert()
+        self.audit(source=source, request=request)
+
+    def insert(self) -> None:
         ids = None if self.reserved is None else [self.reserved[p.citizen_id_hash] for p in self.fresh]
         self._ids = persons_insert_many(actor=self.actor, persons=self.fresh, ids=ids)
+
+    def audit(self, *, source: str, request=None) -> None:
         if self._ids:
             audit_record(actor=self.actor, action=AuditEvent.Action.IMPORT, object_type="persons.person",
                          object_id=source[:64], request=request, detail={"created": len(self._ids), "existing": 0})
@@ -369,8 +374,9 @@ def contacts_import(*, actor, rows: list[dict], source: str = "", request=None, 
     """Import contact rows (``CONTACT_COLUMNS``); all or nothing; known contact numbers are skipped.
 
     PostgreSQL: one transaction in which the rows are checked while the checked ones stream to COPY (the
-    server writes while Python checks), then the new persons are written, then the audit and the summary;
-    any error rolls it all back. Elsewhere: every row checked first, then one write transaction.
+    server writes while Python checks), then the new persons are written, their foreign keys checked once
+    per key rather than once per row when the role may (``fangkong.bulk_copy``), then the audit and the
+    summary; any error rolls it all back. Elsewhere: every row checked first, then one write transaction.
     """
     _check_columns(rows, "contacts")
     return _retrying(lambda: _contacts_import(actor, rows, source, request, progress))
@@ -379,25 +385,27 @@ def contacts_import(*, actor, rows: list[dict], source: str = "", request=None, 
 def _contacts_import(actor, rows, source, request, progress) -> ImportOutcome:
     if copy_available():
         with transaction.atomic():
-            check = _ContactCheck(actor=actor, rows=rows, progress=progress, reserve=True)
-            copy_rows(Contact._meta.db_table, CONTACT_COPY_COLUMNS, check.copy_chunks())
-            if check.errors:
-                raise _rejected(check.errors)  # inside the transaction: the rows already sent are rolled back
+            # Entered before the persons' ids are reserved: the check covers every row written here.
+            with foreign_keys_checked_by_set(Contact, Person):
+                check = _ContactCheck(actor=actor, rows=rows, progress=progress, reserve=True)
+                copy_rows(Contact._meta.db_table, CONTACT_COPY_COLUMNS, check.copy_chunks())
+                if check.errors:
+                    raise _rejected(check.errors)  # inside the transaction: the rows already sent are rolled back
+                check.persons.insert()
             return _contacts_finish(check, source, request)
     check = _ContactCheck(actor=actor, rows=rows, progress=progress)
     checked = list(check)
     if check.errors:
         raise _rejected(check.errors)
     with transaction.atomic():
-        check.persons.write(source=source, request=request)
+        check.persons.insert()
         Contact.objects.bulk_create(_contact_objects(checked, check.persons, check.now), batch_size=2000)
-        return _contacts_finish(check, source, request, persons_written=True)
+        return _contacts_finish(check, source, request)
 
 
-def _contacts_finish(check: _ContactCheck, source: str, request, persons_written: bool = False) -> ImportOutcome:
-    """After the contacts: the new persons (unless written), the audit event, the tracing summary."""
-    if not persons_written:
-        check.persons.write(source=source, request=request)
+def _contacts_finish(check: _ContactCheck, source: str, request) -> ImportOutcome:
+    """After the persons and contacts are written: the audit events, the tracing summary."""
+    check.persons.audit(source=source, request=request)
     audit_record(actor=check.actor, action=AuditEvent.Action.IMPORT, object_type="cases.contact",
                  object_id=source[:64], request=request, detail={"created": check.created, "existing": check.existing})
     tracing_summary_refresh(check.keys)

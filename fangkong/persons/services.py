@@ -22,12 +22,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg.copy import QueuedLibpqWriter
 
 from fangkong.accounts.access import can, in_scope
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.bulk_copy import copy_available, copy_rows, copy_text
 from fangkong.persons import protection
 from fangkong.persons.citizen_id import (
     PROVINCE_CODES,
@@ -381,40 +381,6 @@ class PersonChecker:
             birth_date=birth_date or (parsed.birth_date if parsed else None), address_region_id=address_region,
             address_text=address_text, citizen_id=parsed.number if parsed else "",
             citizen_id_hash=citizen_id_hash if parsed else "", phone=e164), {}
-
-
-def copy_text(value) -> str:
-    """A value in PostgreSQL's COPY text format (``\\N`` for None; backslash, tab and newlines escaped)."""
-    if value is None:
-        return "\\N"
-    text = value if isinstance(value, str) else value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
-
-
-def copy_rows(table: str, columns: list[str], chunks) -> None:
-    """COPY ``chunks`` (strings of tab-separated rows, each ending in a newline) into ``table`` on the
-    default connection, inside the caller's transaction (PostgreSQL with psycopg 3).
-
-    A worker thread of psycopg sends the data (``QueuedLibpqWriter``) while this thread formats the next
-    chunk, so the server ingests while Python prepares. ``chunks`` may be a generator doing work of its
-    own, but no query: the connection is busy with the COPY (a query would wait for it forever, so it is
-    refused with ``RuntimeError``).
-    """
-    with connection.cursor() as cursor, connection.execute_wrapper(_no_query_during_copy):
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
-            for chunk in chunks:
-                copy.write(chunk)
-
-
-def _no_query_during_copy(execute, sql, params, many, context):
-    raise RuntimeError(f"a query while COPY is writing on the same connection: {sql[:80]}")
-
-
-def copy_available() -> bool:
-    return connection.vendor == "postgresql" and hasattr(connection.connection, "cursor")
 
 
 def person_ids_reserve(count: int) -> list[int]:
