@@ -369,5 +369,10 @@ class ImportJob(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
+    def saving(self) -> bool:
+        """Every row is checked and the job is still running: the rows are being written (all at once)."""
+        return self.status == self.Status.RUNNING and 0 < self.total_rows <= self.processed_rows
+
+    @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -252,6 +252,23 @@ def test_an_import_job_is_private_to_its_submitter(client, dongguan_epi, shenzhe
     assert client.get(response["Location"]).status_code == 404
 
 
+def test_the_job_page_says_when_every_row_is_checked_and_the_rows_are_being_saved(client, dongguan_epi):
+    from fangkong.cases.models import ImportJob
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(dongguan_epi)
+    job = ImportJob.objects.create(kind="contacts", file_name="big.csv", data=b"", created_by=dongguan_epi,
+                                   status=ImportJob.Status.RUNNING, total_rows=1000, processed_rows=400)
+    page = client.get(reverse("cases:import-job", args=[job.pk]), {"fragment": 1}).content.decode()
+    assert "400 of 1000 rows checked (40%)" in page and 'value="40"' in page and "Saving" not in page
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=1000)
+    page = client.get(reverse("cases:import-job", args=[job.pk]), {"fragment": 1}).content.decode()
+    assert "Every row is checked. Saving" in page and 'value="100"' not in page
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, created_count=1000)
+    page = client.get(reverse("cases:import-job", args=[job.pk]), {"fragment": 1}).content.decode()
+    assert "Saving" not in page and "1000 created, 0 already there." in page
+
+
 def test_the_command_line_import_reports_progress(dongguan_epi, tmp_path):
     from django.core.management import call_command
 
@@ -262,7 +279,7 @@ def test_the_command_line_import_reports_progress(dongguan_epi, tmp_path):
     path.write_bytes(_import_file([row], CASE_COLUMNS).getvalue())
     out, err = io.StringIO(), io.StringIO()
     call_command("import_cases", str(path), "--kind", "cases", "--user", "dg_epi", stdout=out, stderr=err)
-    assert "checked 1 of 1 rows (100%)" in err.getvalue() and "1 created" in out.getvalue()
+    assert "checked 1 of 1 rows (100%); saving ..." in err.getvalue() and "1 created" in out.getvalue()
     assert Case.objects.get().case_no == "CLI-1"
 
 

@@ -31,7 +31,8 @@ class Command(BaseCommand):
             raise CommandError(f"no such user: {options['user']}")
 
         def progress(done: int, total: int) -> None:
-            self.stderr.write(f"\rchecked {done:,} of {total:,} rows ({100 * done // max(total, 1)}%)", ending="")
+            self.stderr.write(f"\rchecked {done:,} of {total:,} rows ({100 * done // max(total, 1)}%)"
+                              + ("; saving ..." if done >= total else ""), ending="")
             self.stderr.flush()
 
         rows = imports.read_table(path.read_bytes(), path.name)
