@@ -14,6 +14,12 @@ progress of that check is written to the job row as it goes: on PostgreSQL throu
 own (visible whatever the caller's transaction), elsewhere on the job's connection, committed at once
 (SQLite allows one writer at a time: the progress is written while the import is only reading). A job
 that stops on an unexpected error is marked failed, never left "running".
+
+A job also beats a heartbeat (``ImportJob.heartbeat_at``): when it starts, with every progress report, and
+on PostgreSQL every ``HEARTBEAT`` seconds while the rows are being saved. A job that loses its process (the
+server restarted under an in-process job, a worker was killed) stops beating; after
+``ImportJob.STALLED_AFTER`` its page offers to run it again (``import_job_rerun``). That is always safe:
+an import saves all its rows or none, and rows already imported are skipped.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +40,7 @@ from fangkong.cases.models import ImportJob
 from fangkong.jobs import app, jobs_mode
 
 logger = logging.getLogger(__name__)
+HEARTBEAT = 30  # seconds, on PostgreSQL while the rows are saved
 
 
 def import_job_submit(*, actor, kind: str, data: bytes, file_name: str, request=None) -> ImportJob:
@@ -42,6 +50,21 @@ def import_job_submit(*, actor, kind: str, data: bytes, file_name: str, request=
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=job, request=request,
                  detail={"kind": kind, "file": file_name[:200], "bytes": len(data)})
     transaction.on_commit(lambda: import_job_start(job.pk))
+    return job
+
+
+def import_job_rerun(*, actor, job: ImportJob, request=None) -> ImportJob:
+    """Run a stalled job again from the start (its file is kept until it is done); refused with
+    ``ValidationError`` while the job is alive or finished. The caller has checked that ``actor`` may see
+    the job (``selectors.import_job_get``: its submitter)."""
+    if not job.stalled:
+        raise ValidationError(_("This import is not stalled: it is still running or it has finished."))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, processed_rows=0, heartbeat_at=None,
+                                               errors=[])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=job, request=request,
+                 detail={"rerun": True, "was": job.status, "last_heartbeat": str(job.heartbeat_at or "")})
+    transaction.on_commit(lambda: import_job_start(job.pk))
+    job.refresh_from_db()
     return job
 
 
@@ -69,25 +92,43 @@ def _run_in_thread(job_id: int) -> None:
 
 
 class _Progress:
-    """Writes an import's progress to its job row while the import runs (see the module docstring)."""
+    """Writes an import's progress and heartbeat to its job row while the import runs (module docstring)."""
 
     def __init__(self, job_id: int):
         self.job_id = job_id
         self.connection = None
+        self._lock = threading.Lock()  # one statement at a time on the connection: reports and heartbeats
+        self._stop = threading.Event()
         if connection.vendor == "postgresql":
             self.connection = connections.create_connection("default")
+            self.connection.inc_thread_sharing()  # the heartbeat thread writes on it too
+            threading.Thread(target=self._beat, name=f"import-job-{job_id}-heartbeat", daemon=True).start()
 
     def __call__(self, done: int, total: int) -> None:
         if self.connection is not None:
-            with self.connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s, total_rows = %s "  # noqa: S608
-                               "WHERE id = %s", [done, total, self.job_id])
+            with self._lock:
+                self._update("processed_rows = %s, total_rows = %s, heartbeat_at = now()", [done, total])
         elif not connection.in_atomic_block:  # committed at once; inside a transaction it would hold the lock
-            ImportJob.objects.filter(pk=self.job_id).update(processed_rows=done, total_rows=total)
+            ImportJob.objects.filter(pk=self.job_id).update(processed_rows=done, total_rows=total,
+                                                            heartbeat_at=timezone.now())
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT):
+            with self._lock:
+                if not self._stop.is_set():
+                    self._update("heartbeat_at = now()", [])
+
+    def _update(self, assignments: str, params: list) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET {assignments} WHERE id = %s",  # noqa: S608
+                           [*params, self.job_id])
 
     def close(self) -> None:
+        self._stop.set()
         if self.connection is not None:
-            self.connection.close()
+            with self._lock:
+                self.connection.dec_thread_sharing()
+                self.connection.close()
 
 
 @app.task(name="fangkong.cases.run_import_job")
@@ -95,7 +136,7 @@ def run_import_job(job_id: int) -> str:
     job = ImportJob.objects.get(pk=job_id)
     if job.finished:
         return job.status  # a retried task does not import twice
-    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING)
+    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING, heartbeat_at=timezone.now())
     actor = User.objects.get(pk=job.created_by_id)
     progress = _Progress(job_id)
     try:

@@ -8,6 +8,8 @@ only as far as the other side is in scope (see ``selectors.case_link``).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -357,12 +359,24 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written when the job starts and while it runs (``fangkong.cases.jobs``); a job whose heartbeat stops
+    # for STALLED_AFTER has lost its process (a restart) and may be run again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    STALLED_AFTER = dt.timedelta(minutes=10)
 
     class Meta:
         ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name} {self.status}"
+
+    @property
+    def stalled(self) -> bool:
+        """Queued or running, and no sign of life for ``STALLED_AFTER``."""
+        if self.finished:
+            return False
+        return timezone.now() - (self.heartbeat_at or self.created_at) > self.STALLED_AFTER
 
     @property
     def finished(self) -> bool:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("export/", views.case_export, name="case-export"),
     path("import/", views.import_page, name="import"),
     path("import/<int:job_id>/", views.import_job, name="import-job"),
+    path("import/<int:job_id>/rerun/", views.import_job_rerun, name="import-job-rerun"),
     path("<int:case_id>/", views.case_detail, name="case-detail"),
     path("<int:case_id>/edit/", views.case_edit, name="case-edit"),
     path("contacts/", views.contact_list, name="contact-list"),

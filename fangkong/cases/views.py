@@ -35,6 +35,7 @@ from fangkong.cases.models import (
     DetectionRoute,
     Disease,
     ExposureType,
+    ImportJob,
     Outcome,
     RiskArea,
     Severity,
@@ -562,4 +563,18 @@ def import_page(request):
 def import_job(request, job_id: int):
     job = selectors.import_job_get(user=request.user, job_id=job_id)
     template = "cases/_import_job.html" if request.GET.get("fragment") else "cases/import_job.html"
-    return render(request, template, {"job": job, "errors": job.errors[:500]})
+    return render(request, template, {"job": job, "errors": job.errors[:500],
+                                      "stalled_minutes": int(ImportJob.STALLED_AFTER.total_seconds() // 60)})
+
+
+@region_scoped
+@require_POST
+def import_job_rerun(request, job_id: int):
+    """Run a stalled import again (its page offers it once the job has shown no sign of life for a while)."""
+    job = selectors.import_job_get(user=request.user, job_id=job_id)
+    try:
+        with transaction.atomic():
+            jobs.import_job_rerun(actor=request.user, job=job, request=request)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("cases:import-job", job_id=job.pk)

@@ -350,6 +350,30 @@ def test_a_job_that_stops_on_an_unexpected_error_is_marked_failed(dongguan_epi, 
     assert job.status == "failed" and job.finished_at and "internal error" in job.errors[0]["message"]
 
 
+def test_a_running_job_beats_its_heartbeat_and_stops_when_it_ends(dongguan_epi, monkeypatch):
+    """At the start and, on PostgreSQL, from a thread of its own while the rows are saved (no progress
+    report then); the heartbeat thread stops with the job."""
+    import time
+
+    job = ImportJob.objects.create(kind="contacts", file_name="x.csv", data=b"contact_no\r\nX\r\n",
+                                   created_by=dongguan_epi)
+    assert jobs.run_import_job(job.pk) == "failed"  # on its columns, after it started
+    assert ImportJob.objects.get(pk=job.pk).heartbeat_at is not None
+    if connection.vendor != "postgresql":
+        return
+    monkeypatch.setattr(jobs, "HEARTBEAT", 0.02)
+    progress = jobs._Progress(job.pk)
+    progress.connection.force_debug_cursor = True
+    time.sleep(0.3)
+    progress(5, 10)
+    progress.close()
+    statements = [q["sql"] for q in progress.connection.queries_log]
+    assert sum("SET heartbeat_at = now()" in q for q in statements) >= 3
+    assert any("processed_rows = 5" in q for q in statements)
+    time.sleep(0.1)
+    assert len(progress.connection.queries_log) == len(statements)
+
+
 def test_a_job_inside_a_transaction_runs_in_the_calling_thread(dongguan_epi, source):
     data = _csv([_contact("J1", source_case_no=source.case_no)], CONTACT_COLUMNS)
     job = ImportJob.objects.create(kind="contacts", file_name="j.csv", data=data, created_by=dongguan_epi)

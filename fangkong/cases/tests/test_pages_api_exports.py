@@ -269,6 +269,55 @@ def test_the_job_page_says_when_every_row_is_checked_and_the_rows_are_being_save
     assert "Saving" not in page and "1000 created, 0 already there." in page
 
 
+def _case_row(case_no: str) -> dict:
+    return {"case_no": case_no, "name": "重跑", "citizen_id": citizen_id("441900"), "address_region": "441900",
+            "disease": "covid-19", "classification": "confirmed", "diagnosed_at": "2022-03-15 09:00",
+            "reported_at": "2022-03-15 10:00", "detection_route": "screening", "report_region": "441900"}
+
+
+def test_a_stalled_import_is_offered_to_be_run_again_and_runs_only_then(client, dongguan_epi, shenzhen_epi):
+    import datetime as dt
+
+    from django.test import TestCase
+    from django.utils import timezone
+
+    from fangkong.cases.models import ImportJob
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    data = _import_file([_case_row("RR-1"), _case_row("RR-2")], CASE_COLUMNS).getvalue()
+    job = ImportJob.objects.create(kind="cases", file_name="rr.csv", data=data, created_by=dongguan_epi,
+                                   status=ImportJob.Status.RUNNING, total_rows=2, processed_rows=1,
+                                   heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
+    page_url, rerun_url = reverse("cases:import-job", args=[job.pk]), reverse("cases:import-job-rerun", args=[job.pk])
+    reruns = AuditEvent.objects.filter(action="update", object_type="cases.importjob")
+
+    client.force_login(dongguan_epi)
+    page = client.get(page_url).content.decode()
+    assert "Run the import again" not in page and "hx-get" in page  # alive: still polled, not offered
+    refused = client.post(rerun_url, follow=True)
+    assert "This import is not stalled" in refused.content.decode()
+    assert ImportJob.objects.filter(pk=job.pk, status="running", processed_rows=1).exists()
+    assert not reruns.exists() and not Case.objects.exists()
+
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=11))
+    page = client.get(page_url).content.decode()
+    assert "no sign of life for more than 10 minutes" in page and "Run the import again" in page
+    assert "hx-get" not in page  # no more polling of a job that does not move
+    client.force_login(shenzhen_epi)  # somebody else's job: not found, unchanged
+    assert client.post(rerun_url).status_code == 404
+    assert ImportJob.objects.get(pk=job.pk).status == "running"
+
+    client.force_login(dongguan_epi)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post(rerun_url).status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.processed_rows, job.stalled) == ("done", 2, 2, False)
+    assert set(Case.objects.values_list("case_no", flat=True)) == {"RR-1", "RR-2"}
+    rerun = reruns.get()
+    assert rerun.detail["rerun"] is True and rerun.detail["was"] == "running"
+    assert client.post(rerun_url, follow=True).content.decode().count("This import is not stalled") == 1
+
+
 def test_the_command_line_import_reports_progress(dongguan_epi, tmp_path):
     from django.core.management import call_command
 
