@@ -7,15 +7,16 @@ scope only its case number and city are given (``case_id`` is null, no person).
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.api.errors import error_body
-from fangkong.cases import paging, selectors, services
+from fangkong.cases import imports, jobs, paging, selectors, services
 from fangkong.cases.models import Classification, Disease
 from fangkong.persons import selectors as person_selectors
 from fangkong.regions import selectors as region_selectors
@@ -106,15 +107,17 @@ class CaseDetailSerializer(CaseOutputSerializer):
     infectees = serializers.SerializerMethodField()
     classification_history = serializers.SerializerMethodField()
 
+    @extend_schema_field(CaseLinkSerializer(allow_null=True))
     def get_infector(self, case):
         link = selectors.case_link(self.context["request"].user, case.infector)
         return CaseLinkSerializer(link).data if link else None
 
+    @extend_schema_field(CaseLinkSerializer(many=True))
     def get_infectees(self, case):
         return CaseLinkSerializer(selectors.case_infectees(user=self.context["request"].user, case=case),
                                   many=True).data
 
-    def get_classification_history(self, case):
+    def get_classification_history(self, case) -> list[dict]:
         return [{"previous": h.previous, "classification": h.classification, "changed_at": h.changed_at,
                  "reason": h.reason} for h in case.classification_history.all()]
 
@@ -252,6 +255,7 @@ class ContactOutputSerializer(serializers.Serializer):
     converted_case = serializers.IntegerField(source="converted_case_id", allow_null=True)
     version = serializers.IntegerField()
 
+    @extend_schema_field(CaseLinkSerializer)
     def get_source_case(self, contact):
         links = self.context.get("links")
         link = links[contact.pk] if links else selectors.case_link(self.context["request"].user, contact.source_case)
@@ -510,3 +514,60 @@ def _timeliness_region(request):
 
 
 
+
+
+class ImportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    file_name = serializers.CharField()
+    status = serializers.CharField()
+    total_rows = serializers.IntegerField()
+    processed_rows = serializers.IntegerField(help_text="rows checked so far")
+    saving = serializers.BooleanField(help_text="every row is checked and the rows are being written")
+    stalled = serializers.BooleanField(help_text="no sign of life for 10 minutes: may be run again")
+    created_count = serializers.IntegerField()
+    existing_count = serializers.IntegerField()
+    errors = serializers.SerializerMethodField(help_text="when failed: every error (row, column, message), "
+                                                          "the first 1,000")
+    created_at = serializers.DateTimeField()
+    heartbeat_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_errors(self, job) -> list[dict]:
+        return job.errors
+
+
+class ImportJobInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=sorted(imports.COLUMNS))
+    file = serializers.FileField(help_text="CSV (UTF-8) or XLSX with the template's header row")
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Imports of cases or contacts as background jobs, as on the import page: POST a file (multipart) and
+    get 202 with the job; GET the job for its progress and, once failed, every error; POST ``rerun`` on a
+    stalled job. Nothing is saved unless every row is valid; rows already imported are skipped. A user
+    sees only the jobs they submitted."""
+
+    fangkong_access = REGION_SCOPED
+    serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self):
+        return selectors.import_job_list(user=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(ImportJobSerializer(selectors.import_job_get(user=request.user, job_id=kwargs["pk"])).data)
+
+    @extend_schema(request={"multipart/form-data": ImportJobInputSerializer}, responses={202: ImportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ImportJobInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = jobs.import_job_submit(actor=request.user, request=request, kind=data.validated_data["kind"],
+                                     upload=data.validated_data["file"])
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=ImportJobSerializer)
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, pk=None, **kwargs):
+        job = selectors.import_job_get(user=request.user, job_id=pk)
+        return Response(ImportJobSerializer(jobs.import_job_rerun(actor=request.user, job=job, request=request)).data)

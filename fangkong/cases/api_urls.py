@@ -12,6 +12,7 @@ router.register("contacts", api.ContactViewSet, basename="contact")
 router.register("clusters", api.ClusterViewSet, basename="cluster")
 router.register("risk-areas", api.RiskAreaViewSet, basename="risk-area")
 router.register("exposures", api.ExposureViewSet, basename="exposure")
+router.register("import-jobs", api.ImportJobViewSet, basename="import-job")
 
 app_name = "cases-api"
 urlpatterns = [

@@ -27,12 +27,14 @@ from __future__ import annotations
 import logging
 import threading
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.access import can
 from fangkong.accounts.models import User
+from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.cases import imports
@@ -43,9 +45,18 @@ logger = logging.getLogger(__name__)
 HEARTBEAT = 30  # seconds, on PostgreSQL while the rows are saved
 
 
-def import_job_submit(*, actor, kind: str, data: bytes, file_name: str, request=None) -> ImportJob:
+def import_job_submit(*, actor, kind: str, upload, request=None) -> ImportJob:
+    """Store an uploaded file (Django's ``UploadedFile``: ``name``, ``size``, ``read()``) as a job and start
+    it after commit; ``PermissionDenied`` for a role that may not write cases, ``ValidationError`` for an
+    unknown kind or a file over ``imports.MAX_BYTES`` (refused before it is read). The rows themselves are
+    checked by the job (scope, capability per region, every field)."""
+    if not can(actor, Capability.CASE_WRITE):
+        raise PermissionDenied(_("Your role may not import cases or contacts."))
     if kind not in imports.COLUMNS:
-        raise ValueError(kind)
+        raise ValidationError({"kind": [_("Choose a file and what it holds.")]})
+    if upload.size > imports.MAX_BYTES:
+        raise ValidationError({"file": [_("The file is too large.")]})
+    data, file_name = upload.read(), upload.name or "upload"
     job = ImportJob.objects.create(kind=kind, file_name=file_name[:200], data=data, created_by=actor)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=job, request=request,
                  detail={"kind": kind, "file": file_name[:200], "bytes": len(data)})

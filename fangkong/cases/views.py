@@ -545,14 +545,15 @@ def import_page(request):
     error, kind = "", request.POST.get("kind", "cases")
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if upload is None or kind not in imports.COLUMNS:
+        if upload is None:
             error = _("Choose a file and what it holds.")
-        elif upload.size > imports.MAX_BYTES:
-            error = _("The file is too large.")
         else:
-            job = jobs.import_job_submit(actor=request.user, kind=kind, data=upload.read(), file_name=upload.name,
-                                         request=request)
-            return redirect("cases:import-job", job_id=job.pk)
+            try:
+                job = jobs.import_job_submit(actor=request.user, kind=kind, upload=upload, request=request)
+            except ValidationError as exc:
+                error = "; ".join(exc.messages)
+            else:
+                return redirect("cases:import-job", job_id=job.pk)
     return render(request, "cases/import.html", {
         "error": error, "kind": kind, "recent": selectors.import_job_list(user=request.user)[:10],
     }, status=400 if error else 200)

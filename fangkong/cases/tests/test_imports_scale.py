@@ -419,7 +419,9 @@ JOB_SCRIPT = textwrap.dedent("""
             reached.set()
             resume.wait(120)
     jobs._Progress.__call__ = pausing
-    job = jobs.import_job_submit(actor=actor, kind="contacts", data="\\n".join(lines).encode(), file_name="k.csv")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    upload = SimpleUploadedFile("k.csv", "\\n".join(lines).encode())
+    job = jobs.import_job_submit(actor=actor, kind="contacts", upload=upload)
     out = {"after_submit": ImportJob.objects.get(pk=job.pk).status, "reached": reached.wait(300)}
     out["while_running"] = ImportJob.objects.filter(pk=job.pk).values("status", "processed_rows", "total_rows").get()
     out["contacts_while_running"] = Contact.objects.count()

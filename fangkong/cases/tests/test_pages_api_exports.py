@@ -318,6 +318,46 @@ def test_a_stalled_import_is_offered_to_be_run_again_and_runs_only_then(client, 
     assert client.post(rerun_url, follow=True).content.decode().count("This import is not stalled") == 1
 
 
+def test_the_import_job_api_submits_reports_every_error_and_is_private(client, dongguan_epi, dongguan_analyst,
+                                                                       shenzhen_epi):
+    from django.test import TestCase
+
+    from fangkong.cases.models import ImportJob
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    jobs_url = reverse("cases-api:import-job-list")
+    good, bad = _case_row("API-1"), {**_case_row("API-2"), "citizen_id": "123", "report_region": "440304"}
+
+    client.force_login(dongguan_analyst)  # a read-only role: refused, nothing stored
+    refused = client.post(jobs_url, {"kind": "cases", "file": _import_file([good], CASE_COLUMNS)})
+    assert refused.status_code == 403 and not ImportJob.objects.exists()
+    client.force_login(dongguan_epi)
+    unknown = client.post(jobs_url, {"kind": "persons", "file": _import_file([good], CASE_COLUMNS)})
+    assert unknown.status_code == 400 and "kind" in unknown.json()["error"]["fields"] and not ImportJob.objects.exists()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        failed = client.post(jobs_url, {"kind": "cases", "file": _import_file([good, bad], CASE_COLUMNS)})
+    assert failed.status_code == 202 and failed.json()["status"] == "queued"
+    body = client.get(reverse("cases-api:import-job-detail", args=[failed.json()["id"]])).json()
+    assert body["status"] == "failed" and not Case.objects.exists()
+    assert {(e["row"], e["column"]) for e in body["errors"]} >= {(3, "citizen_id"), (3, "report_region")}
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        done = client.post(jobs_url, {"kind": "cases", "file": _import_file([good], CASE_COLUMNS)}).json()
+    detail_url = reverse("cases-api:import-job-detail", args=[done["id"]])
+    body = client.get(detail_url).json()
+    assert (body["status"], body["created_count"], body["saving"], body["stalled"]) == ("done", 1, False, False)
+    assert Case.objects.get().case_no == "API-1"
+    rerun = client.post(reverse("cases-api:import-job-rerun", args=[done["id"]]))
+    assert rerun.status_code == 400 and "not stalled" in str(rerun.json())
+    assert [j["id"] for j in client.get(jobs_url).json()["results"]] == [done["id"], failed.json()["id"]]
+
+    client.force_login(shenzhen_epi)  # somebody else's jobs: not listed, not found, not re-run
+    assert client.get(jobs_url).json()["results"] == []
+    assert client.get(detail_url).status_code == 404
+    assert client.post(reverse("cases-api:import-job-rerun", args=[done["id"]])).status_code == 404
+
+
 def test_the_command_line_import_reports_progress(dongguan_epi, tmp_path):
     from django.core.management import call_command
 
