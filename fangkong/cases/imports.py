@@ -61,6 +61,7 @@ from fangkong.cases.models import (
     Outcome,
     Severity,
 )
+from fangkong.cases.services import cases_found_under_management_mark
 from fangkong.cases.summaries import tracing_summary_refresh
 from fangkong.persons import protection
 from fangkong.persons.citizen_id import CitizenId
@@ -308,6 +309,7 @@ class _RowPersons:
         self._failed_row: dict[str, int] = {}  # hash -> the file row whose person fields were wrong
         self._values = _Values()
         self.region_of: dict[int, str] = {}  # reference -> address region code
+        self.known_used: set[int] = set()  # ids of the registered persons the rows refer to
         self._ids: list[int] = []
 
     def resolve(self, i: int, row_errors: list) -> int | None:
@@ -322,6 +324,7 @@ class _RowPersons:
                 row_errors.append(("person", _("Choose a person registered in your area.")))
                 return None
             self.region_of[known[0]] = known[1]
+            self.known_used.add(known[0])
             return known[0]
         reference = self._fresh_ref.get(h)
         if reference is not None:
@@ -406,9 +409,12 @@ def _contacts_import(actor, rows, source, request, progress) -> ImportOutcome:
 def _contacts_finish(check: _ContactCheck, source: str, request) -> ImportOutcome:
     """After the persons and contacts are written: the audit events, the tracing summary."""
     check.persons.audit(source=source, request=request)
+    found = cases_found_under_management_mark(check.persons.known_used)  # new persons have no case yet
     audit_record(actor=check.actor, action=AuditEvent.Action.IMPORT, object_type="cases.contact",
-                 object_id=source[:64], request=request, detail={"created": check.created, "existing": check.existing})
-    tracing_summary_refresh(check.keys)
+                 object_id=source[:64], request=request,
+                 detail={"created": check.created, "existing": check.existing,
+                         "cases_now_found_under_management": len(found)})
+    tracing_summary_refresh(check.keys | set(found.values()))
     return ImportOutcome(created=check.created, existing=check.existing, persons_created=len(check.persons.fresh))
 
 

@@ -21,7 +21,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -346,10 +346,27 @@ def contact_register(*, actor, request=None, other_source_cases=(), **fields) ->
     contact.save()
     if other_source_cases:
         contact.other_source_cases.set(other_source_cases)
+    found = cases_found_under_management_mark([contact.person_id])
+    detail = {"protocol": contact.protocol.code}
+    if found:
+        detail["cases_now_found_under_management"] = sorted(found)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=contact, region_code=contact.region_id,
-                 request=request, detail={"protocol": contact.protocol.code})
-    tracing_summary_refresh(contact_keys(contact))
+                 request=request, detail=detail)
+    tracing_summary_refresh(contact_keys(contact) | set(found.values()))
     return contact
+
+
+def cases_found_under_management_mark(person_ids) -> dict[int, tuple[str, dt.date]]:
+    """Cases of these persons that were reported when the person was already on a contact list, but whose
+    contact was registered after the case (data entry lags the field work), now count as found under
+    management. Returns their ids and summary keys (for ``tracing_summary_refresh``)."""
+    listed_before_report = Contact.objects.filter(person=OuterRef("person"), listed_at__lte=OuterRef("reported_at"))
+    cases = (Case.objects.filter(person_id__in=list(person_ids), found_under_management=False)
+             .filter(Exists(listed_before_report)))
+    found = {pk: (region, day) for pk, region, day in cases.values_list("pk", "report_region_id", "report_date")}
+    if found:
+        Case.objects.filter(pk__in=list(found)).update(found_under_management=True)
+    return found
 
 
 @transaction.atomic

@@ -317,6 +317,23 @@ def test_the_daily_tracing_summary_follows_the_import(dongguan_epi, source):
     assert DailyTracing.objects.get(region_id="441900", day=dt.date(2022, 3, 15)).new_cases == 1
 
 
+def test_an_imported_listing_before_a_registered_case_counts_it_as_found_under_management(dongguan_epi, source):
+    cid = _cid()
+    person = person_services.person_register(actor=dongguan_epi, name="先病例", address_region="441900",
+                                             citizen_id=cid).person
+    case = make_case(dongguan_epi, region="441900", person=person, day="2022-03-13", hour=15)  # reported 16:00
+    assert not case.found_under_management
+    rows = [_contact("FUM1", source_case_no=source.case_no, citizen_id=cid, listed_at="2022-03-13 08:00",
+                     quarantined_at="")]
+    assert contacts_import(actor=dongguan_epi, rows=rows, source="fum.csv").created == 1
+    case.refresh_from_db()
+    assert case.found_under_management
+    day = DailyTracing.objects.get(region_id="441900", day=dt.date(2022, 3, 13))
+    assert (day.new_cases, day.under_management) == (1, 1)
+    audit = AuditEvent.objects.get(action="import", object_type="cases.contact", object_id="fum.csv")
+    assert audit.detail["cases_now_found_under_management"] == 1
+
+
 def test_the_earlies_columns_are_checked_and_optional(dongguan_epi):
     assert "first_visit_at,isolated_at,treatment_at" in imports.template_csv("cases").decode("utf-8-sig")
     rows = [

@@ -222,3 +222,24 @@ def test_a_guangzhou_user_sees_none_of_shenzhens_summary(province_commander, gua
     assert (mine.new_cases, mine.close_contacts, mine.in_quarantine) == (1, 1, 1)
     assert selectors.contacts_in_quarantine(user=shenzhen_epi, region=province) == 1
     assert gz.report_region_id == "440106"
+
+
+def test_a_case_counts_as_found_under_management_once_its_earlier_listing_is_entered(province_commander):
+    """Data entry lags the field work: a contact listed before the case's report but entered after the case
+    makes the case one found under management, in the case and in the summary; a later listing does not."""
+    from fangkong.audit.models import AuditEvent
+
+    user = province_commander
+    source = make_case(user, region="441900", day="2022-03-10")
+    late = make_case(user, region="440304", name="后录入", day="2022-03-11", hour=15)  # reported at 16:00
+    other = make_case(user, region="440304", name="未管控", day="2022-03-11", hour=15)
+    assert not late.found_under_management
+    contact = make_contact(user, source_case=source, region="440304", person=late.person, listed="2022-03-11",
+                           hour=10)
+    make_contact(user, source_case=source, region="440304", person=other.person, listed="2022-03-11", hour=17)
+    late.refresh_from_db()
+    other.refresh_from_db()
+    assert late.found_under_management and not other.found_under_management
+    assert_summary_matches(user, "listing entered after the case")
+    created = AuditEvent.objects.get(action="create", object_type="cases.contact", object_id=str(contact.pk))
+    assert created.detail["cases_now_found_under_management"] == [late.pk]
