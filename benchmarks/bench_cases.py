@@ -3,7 +3,7 @@
     createdb -h 127.0.0.1 -U postgres fangkong_bench_cases
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fangkong_bench_cases \\
         .venv/bin/python benchmarks/bench_cases.py [--cases 100000] [--contacts 1000000] \\
-        [--import-rows 1000000] [--requests 30] [--plain-role]
+        [--import-rows 1000000] [--import-cases 0] [--requests 30] [--plain-role]
 
 Set-up (not timed): the Guangdong region tree; ``--cases`` cases over the leaf regions (Shenzhen and
 Dongguan heavy) in clusters of 100 with infector links, and ``--contacts`` contacts (40% close) with
@@ -18,7 +18,9 @@ Timed, through the code the application uses:
    job and the command line. It prints how the foreign keys were checked: by set when the role may turn
    the row triggers off (a superuser, as here, or a role granted ``SET ON PARAMETER
    session_replication_role``), per row with ``--plain-role`` (a role without that grant);
-2. the case list page (``/cases/``) as the provincial commander and as the Shenzhen epidemiologist, the
+2. with ``--import-cases N``, ``cases_import`` of N new cases (new persons; 9 in 10 infected by the
+   case of the row before, so the links point inside the file);
+3. the case list page (``/cases/``) as the provincial commander and as the Shenzhen epidemiologist, the
    page of the largest cluster (``/cases/clusters/<id>/`` and its ``graph.json``), and the tracing
    timeliness page (``/cases/timeliness/``) for the province and for Shenzhen: p50 and p95 over
    ``--requests`` requests each (after one warm-up request).
@@ -190,6 +192,28 @@ def import_rows(n: int, seed: int = 11) -> list[dict]:
     return rows
 
 
+def case_import_rows(n: int, seed: int = 5) -> list[dict]:
+    """``n`` case rows of new persons, reported over four days; 9 in 10 name the previous row as infector."""
+    from fangkong.cases.imports import CASE_COLUMNS
+    from fangkong.persons.demo import synthetic_identities
+
+    codes, weights = leaves_weighted()
+    rng = np.random.default_rng(seed)
+    regions = [codes[i] for i in rng.choice(len(codes), size=n, p=weights)]
+    rows = []
+    for j, person in enumerate(synthetic_identities(regions, seed=seed, as_of=dt.date(2022, 3, 1))):
+        reported = dt.datetime(2022, 4, 2, 8) + dt.timedelta(minutes=j % 5000)
+        rows.append({column: "" for column in CASE_COLUMNS} | {
+            "case_no": f"BENCH-C{j:07d}", "name": person["name"], "citizen_id": person["citizen_id"],
+            "phone": person["phone"], "sex": person["sex"], "birth_date": person["birth_date"].isoformat(),
+            "address_region": person["address_region"], "disease": "covid-19", "classification": "confirmed",
+            "onset_date": "2022-03-30", "sampling_date": "2022-03-31",
+            "diagnosed_at": (reported - dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"),
+            "reported_at": reported.strftime("%Y-%m-%d %H:%M"), "detection_route": "screening",
+            "report_region": person["address_region"], "infector_case_no": f"BENCH-C{j - 1:07d}" if j % 10 else ""})
+    return rows
+
+
 def plain_role_become(name: str = "fangkong_bench_plain") -> None:
     """Switch the session to a role without superuser rights nor the grant on session_replication_role."""
     from django.db import connection
@@ -221,6 +245,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--import-rows", type=int, default=1_000_000)
+    parser.add_argument("--import-cases", type=int, default=0,
+                        help="also time cases_import of this many new cases (9 in 10 infected by the row before)")
     parser.add_argument("--requests", type=int, default=30, help="per page; 0 skips the pages")
     parser.add_argument("--plain-role", action="store_true",
                         help="import as a database role that may not turn row triggers off (the per-row "
@@ -234,7 +260,7 @@ def main() -> None:
 
     from fangkong.accounts.models import User
     from fangkong.bulk_copy import foreign_keys_checked_by_set
-    from fangkong.cases.imports import contacts_import
+    from fangkong.cases.imports import cases_import, contacts_import
     from fangkong.cases.models import Cluster, Contact
 
     t = time.perf_counter()
@@ -242,8 +268,11 @@ def main() -> None:
     from django.db import connection
 
     actor = User.objects.get(username="bench_province")
-    with connection.cursor() as cursor:  # what an earlier run imported: its contacts, then its persons
+    with connection.cursor() as cursor:  # what an earlier run imported: its contacts and cases, then its persons
         cursor.execute("DELETE FROM cases_contact WHERE contact_no LIKE 'BENCH-I%%'")
+        cursor.execute("DELETE FROM cases_classificationchange WHERE case_id IN "
+                       "(SELECT id FROM cases_case WHERE case_no LIKE 'BENCH-C%%')")
+        cursor.execute("DELETE FROM cases_case WHERE case_no LIKE 'BENCH-C%%'")
         cursor.execute("DELETE FROM persons_person WHERE created_by_id = %s", [actor.pk])
     with connection.cursor() as cursor:  # as autovacuum would, so that index-only scans can skip the heap
         cursor.execute("VACUUM ANALYZE cases_contact")
@@ -265,6 +294,15 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         print(f"contacts_import of {len(rows):,} rows: {elapsed:.1f} s ({len(rows) / elapsed:,.0f} rows/s); "
               f"{outcome.created:,} contacts, {outcome.persons_created:,} persons registered", flush=True)
+        del rows
+
+    if args.import_cases:
+        rows = case_import_rows(args.import_cases)
+        start = time.perf_counter()
+        outcome = cases_import(actor=actor, rows=rows, source="bench-cases")
+        elapsed = time.perf_counter() - start
+        print(f"cases_import of {len(rows):,} rows: {elapsed:.1f} s ({len(rows) / elapsed:,.0f} rows/s); "
+              f"{outcome.created:,} cases, {outcome.persons_created:,} persons registered", flush=True)
         del rows
 
     if not args.requests:

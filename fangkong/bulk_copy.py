@@ -1,7 +1,8 @@
 """Bulk writes to PostgreSQL with COPY, in the caller's transaction (the import paths of persons and contacts).
 
 - ``copy_text`` / ``copy_rows``: values in COPY's text format, streamed to the server while Python
-  prepares the next chunk.
+  prepares the next chunk; ``ids_reserve``: primary keys drawn ahead, so rows can refer to rows not yet
+  written.
 - ``foreign_keys_checked_by_set``: the referential checks of a bulk write done once per foreign key
   instead of once per row and key. PostgreSQL checks a foreign key with a trigger per inserted row; for
   a million contacts (six keys each) and their persons (two) that is eight million trigger calls, about
@@ -62,6 +63,19 @@ def _no_query_during_copy(execute, sql, params, many, context):
 
 def copy_available() -> bool:
     return connection.vendor == "postgresql" and hasattr(connection.connection, "cursor")
+
+
+def ids_reserve(model, count: int) -> list[int]:
+    """``count`` fresh primary keys from the table's sequence (PostgreSQL), for rows written later with
+    explicit ids — so that other rows can refer to them before they exist (foreign keys are checked at
+    commit or by ``foreign_keys_checked_by_set``)."""
+    if count <= 0:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:  # only the model's own table and column names go into the text
+        cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{meta.db_table}', '{meta.pk.column}')) "  # noqa: S608
+                       "FROM generate_series(1, %s)", [count])
+        return [row[0] for row in cursor.fetchall()]
 
 
 @contextmanager

@@ -46,7 +46,7 @@ from fangkong.accounts.access import can, in_scope, memberships_of
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
-from fangkong.bulk_copy import copy_available, copy_rows, copy_text, foreign_keys_checked_by_set
+from fangkong.bulk_copy import copy_available, copy_rows, copy_text, foreign_keys_checked_by_set, ids_reserve
 from fangkong.cases.models import (
     Case,
     Classification,
@@ -70,7 +70,6 @@ from fangkong.persons.services import (
     CITIZEN_ID,
     PersonChecker,
     citizen_ids_parse_many,
-    person_ids_reserve,
     persons_insert_many,
 )
 from fangkong.protocols.models import ProtocolVersion
@@ -303,7 +302,7 @@ class _RowPersons:
         self.reserved: dict[str, int] | None = None
         if reserve:
             unknown = sorted(set(hashes) - self.known.keys())
-            self.reserved = dict(zip(unknown, person_ids_reserve(len(unknown)), strict=True))
+            self.reserved = dict(zip(unknown, ids_reserve(Person, len(unknown)), strict=True))
         self.fresh: list = []  # CheckedPerson, in the order they will be written
         self._fresh_ref: dict[str, int] = {}
         self._failed_row: dict[str, int] = {}  # hash -> the file row whose person fields were wrong
@@ -695,14 +694,24 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
     with transaction.atomic():
         persons.write(source=source, request=request)
         built = _case_objects(checked, persons, infectors, actor)
-        Case.objects.bulk_create(built, batch_size=1000)
+        # An infector named by another row of the file: on PostgreSQL the ids are drawn first and the link
+        # written with the row; elsewhere it is set once the rows have ids (bulk_update's CASE WHEN per
+        # batch took 18 s of a 44 s import of 100,000 cases on PostgreSQL).
+        ids_first = copy_available()
+        if ids_first:
+            for case, pk in zip(built, ids_reserve(Case, len(built)), strict=True):
+                case.pk = pk
         by_no = {case.case_no: case for case in built}
-        late_links = []
-        for case, row in zip(built, checked, strict=True):
-            if row["infector_no"] and case.infector_id is None:
-                case.infector_id = by_no[row["infector_no"]].pk
-                late_links.append(case)
-        Case.objects.bulk_update(late_links, ["infector"], batch_size=1000)
+        in_file = [(case, by_no[row["infector_no"]]) for case, row in zip(built, checked, strict=True)
+                   if row["infector_no"] and case.infector_id is None]
+        if ids_first:
+            for case, infector in in_file:
+                case.infector_id = infector.pk
+        Case.objects.bulk_create(built, batch_size=1000)
+        if in_file and not ids_first:
+            for case, infector in in_file:
+                case.infector_id = infector.pk
+            Case.objects.bulk_update([case for case, _infector in in_file], ["infector"], batch_size=1000)
         ClassificationChange.objects.bulk_create(
             [ClassificationChange(case=c, classification=c.classification, changed_at=c.reported_at, changed_by=actor)
              for c in built], batch_size=1000)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import phonenumbers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,7 @@ from fangkong.accounts.access import can, in_scope
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
-from fangkong.bulk_copy import copy_available, copy_rows, copy_text
+from fangkong.bulk_copy import copy_available, copy_rows, copy_text, ids_reserve
 from fangkong.persons import protection
 from fangkong.persons.citizen_id import (
     PROVINCE_CODES,
@@ -383,24 +383,12 @@ class PersonChecker:
             citizen_id_hash=citizen_id_hash if parsed else "", phone=e164), {}
 
 
-def person_ids_reserve(count: int) -> list[int]:
-    """``count`` fresh ids of the person sequence (PostgreSQL), for rows that ``persons_insert_many`` will
-    write with COPY: rows that refer to new persons can then be written before them (the foreign keys are
-    checked at commit)."""
-    if count <= 0:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{Person._meta.db_table}', 'id')) "  # noqa: S608
-                       "FROM generate_series(1, %s)", [count])
-        return [row[0] for row in cursor.fetchall()]
-
-
 def persons_insert_many(*, actor, persons: list[CheckedPerson], ids: list[int] | None = None,
                         chunk: int = 20000) -> list[int]:
     """Write checked persons (identifiers hashed and sealed here) and return their ids, in order.
 
     PostgreSQL: the rows written with COPY in the caller's transaction, with the ``ids`` given (reserved by
-    ``person_ids_reserve``) or drawn here; other databases: ``bulk_create`` (``ids`` must be None). The
+    ``fangkong.bulk_copy.ids_reserve``) or drawn here; other databases: ``bulk_create`` (``ids`` must be None). The
     caller audits.
     """
     if not persons:
@@ -416,7 +404,7 @@ def persons_insert_many(*, actor, persons: list[CheckedPerson], ids: list[int] |
         Person.objects.bulk_create(built, batch_size=1000)
         return [p.pk for p in built]
     table = Person._meta.db_table
-    ids = ids if ids is not None else person_ids_reserve(len(persons))
+    ids = ids if ids is not None else ids_reserve(Person, len(persons))
     tail = f"\t{now.isoformat()}\t{now.isoformat()}\t{actor_id if actor_id is not None else '\\N'}\n"
     # Written in the order of the citizen-ID hash: the inserts into its (large, random-keyed) indexes then
     # walk the leaf pages in order instead of touching a random page each.
