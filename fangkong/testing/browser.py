@@ -1,5 +1,5 @@
 """Headless Chromium for the browser tests: Debian's chromium driven by Playwright, the arguments our
-environment needs, the directory screenshots are kept in, and the page errors collected.
+environment needs, the directory screenshots are kept in, the page errors collected, and signing in.
 
     with chromium_page(viewport=(1400, 1000)) as (page, errors):
         page.goto(url)
@@ -44,3 +44,12 @@ def chromium_page(*, viewport: tuple[int, int] = (1400, 1000), console: bool = T
             yield page, errors
         finally:
             browser.close()
+
+
+def sign_in(page, server: str, username: str, password: str) -> None:
+    """Sign in through the home page's form and wait for the page that follows."""
+    page.goto(f"{server}/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click(".signin button[type=submit]")
+    page.wait_for_load_state("networkidle")

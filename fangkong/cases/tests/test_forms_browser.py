@@ -6,15 +6,22 @@ from __future__ import annotations
 
 import pytest
 
-from fangkong.testing.browser import ARTIFACTS, chromium_page
+from fangkong.persons.citizen_id import check_character
+from fangkong.testing.browser import ARTIFACTS, chromium_page, sign_in
 from fangkong.testing.server import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
-WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
 def valid_citizen_id(first17: str) -> str:
-    return first17 + "10X98765432"[sum(int(a) * w for a, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    return first17 + check_character(first17)
+
+
+def _signed_in(page, server: str) -> dict:
+    """Sign in as the Shenzhen commander; the headers of a JSON API call with the session."""
+    sign_in(page, server, "sz_commander", PASSWORD)
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    return {"X-CSRFToken": token, "Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +33,8 @@ def server(tmp_path_factory):
 
 def test_contact_exposure_and_risk_area_forms_in_a_browser(server):
     with chromium_page(ignore=("400", "favicon")) as (page, errors):
-        page.goto(f"{server}/")
-        page.fill("#id_username", "sz_commander")
-        page.fill("#id_password", PASSWORD)
-        page.click(".signin button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        headers = _signed_in(page, server)
         # a case to start from, through the API with the session (as the page's own scripts would)
-        token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-        headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
         person = page.request.post(f"{server}/api/v1/persons/", headers=headers, data={
             "name": "源头病例", "citizen_id": valid_citizen_id("44030419800101123"), "address_region": "440304"})
         assert person.status == 201, person.text()
@@ -97,13 +98,7 @@ def test_contact_exposure_and_risk_area_forms_in_a_browser(server):
 def test_a_bar_of_the_onset_curve_opens_the_line_list_of_its_cases(server):
     """The dashboard's curve by onset date: clicking a bar lands on the case list of exactly that bar."""
     with chromium_page(console=False) as (page, errors):
-        page.goto(f"{server}/")
-        page.fill("#id_username", "sz_commander")
-        page.fill("#id_password", PASSWORD)
-        page.click(".signin button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-        headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
+        headers = _signed_in(page, server)
         # three fever-clinic infections with onset on 5 March (one reported late, on the 9th), one suspected
         # case with the same onset (not an infection), one infection with onset on the 6th
         for n, (onset, reported, classification) in enumerate([

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fangkong.testing.browser import ARTIFACTS, chromium_page
+from fangkong.testing.browser import ARTIFACTS, chromium_page, sign_in
 from fangkong.testing.server import running_server
 
 pytestmark = pytest.mark.browser
@@ -22,11 +22,7 @@ def demo_server(tmp_path_factory):
 
 def test_province_dashboard_click_city_on_map_opens_city_dashboard(demo_server):
     with chromium_page(viewport=(1500, 1000), ignore=()) as (page, errors):
-        page.goto(f"{demo_server}/")
-        page.fill("#id_username", "province")
-        page.fill("#id_password", DEMO_PASSWORD)
-        page.click(".signin button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        sign_in(page, demo_server, "province", DEMO_PASSWORD)
 
         page.goto(f"{demo_server}/dashboard/440000/?date={BUSIEST_DAY}")
         page.wait_for_selector("[data-dashboard-map][data-ready] canvas")

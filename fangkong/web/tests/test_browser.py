@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from fangkong.testing.browser import ARTIFACTS, chromium_page
+from fangkong.testing.browser import ARTIFACTS, chromium_page, sign_in
 from fangkong.testing.server import PASSWORD, running_server
 
 pytestmark = pytest.mark.browser
@@ -29,10 +29,7 @@ def browser_page():
 
 def test_sign_in_switch_language_open_region(server, browser_page):
     page, errors = browser_page
-    page.goto(f"{server}/")
-    page.fill("#id_username", "sz_commander")
-    page.fill("#id_password", PASSWORD)
-    page.click(".signin button[type=submit]")
+    sign_in(page, server, "sz_commander", PASSWORD)
     page.wait_for_selector("text=您的辖区")
     page.screenshot(path=ARTIFACTS / "home-zh.png", full_page=True)
 
