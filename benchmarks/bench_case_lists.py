@@ -14,33 +14,19 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from html import unescape
-
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
 import django  # noqa: E402
 
 django.setup()
+from bench_cases import percentiles  # noqa: E402 (this folder is on the path of a script run from it)
 from django.test import Client  # noqa: E402
 
 from fangkong.accounts.models import User  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-
-
-def timed(client, path):
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    times = []
-    for _ in range(N):
-        start = time.perf_counter()
-        response = client.get(path)
-        times.append(time.perf_counter() - start)
-    ms = np.array(times) * 1000
-    return np.percentile(ms, 50), np.percentile(ms, 95), response
 
 
 def deep(client, path, pages):
@@ -62,7 +48,7 @@ for user, label in (("bench_province", "province"), ("bench_sz_epi", "Shenzhen e
               ("API contacts, limit/offset", "/api/v1/contacts/"),
               ("API contacts, ?cursor=", "/api/v1/contacts/?cursor=")]
     for name, path in paths:
-        p50, p95, response = timed(client, path)
+        p50, p95, response = percentiles(client, path, N)
         if path.startswith("/api/"):
             count = response.json()["count"]
         else:

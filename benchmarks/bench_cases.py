@@ -228,16 +228,37 @@ def plain_role_become(name: str = "fangkong_bench_plain") -> None:
         cursor.execute(f"SET ROLE {name}")
 
 
-def percentiles(client, path: str, n: int) -> tuple[float, float, int]:
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
+def timed(fn, n: int) -> tuple[float, float]:
+    """p50 and p95 in ms of ``n`` calls of ``fn``, after one warm-up call."""
+    fn()
     times = []
     for _ in range(n):
         start = time.perf_counter()
-        response = client.get(path)
+        fn()
         times.append(time.perf_counter() - start)
     ms = np.array(times) * 1000
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95)), response.status_code
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
+
+
+def percentiles(client, path: str, n: int):
+    """p50 and p95 in ms of ``n`` requests of ``path`` (after a warm-up), and the last response (a 200)."""
+    last = []
+
+    def get():
+        last[:] = [client.get(path)]
+        assert last[0].status_code == 200, (path, last[0].status_code)
+
+    p50, p95 = timed(get, n)
+    return p50, p95, last[0]
+
+
+def import_timed(run, actor, rows: list[dict], what: str, source: str) -> None:
+    """Time one import of ``rows`` through ``run`` (``contacts_import`` or ``cases_import``) and print it."""
+    start = time.perf_counter()
+    outcome = run(actor=actor, rows=rows, source=source)
+    elapsed = time.perf_counter() - start
+    print(f"{run.__name__} of {len(rows):,} rows: {elapsed:.1f} s ({len(rows) / elapsed:,.0f} rows/s); "
+          f"{outcome.created:,} {what}, {outcome.persons_created:,} persons registered", flush=True)
 
 
 def main() -> None:
@@ -289,21 +310,11 @@ def main() -> None:
         with transaction.atomic(), foreign_keys_checked_by_set(Contact) as by_set:
             pass
         print("foreign keys: " + ("checked by set, row triggers off" if by_set else "per-row triggers"), flush=True)
-        start = time.perf_counter()
-        outcome = contacts_import(actor=actor, rows=rows, source="bench")
-        elapsed = time.perf_counter() - start
-        print(f"contacts_import of {len(rows):,} rows: {elapsed:.1f} s ({len(rows) / elapsed:,.0f} rows/s); "
-              f"{outcome.created:,} contacts, {outcome.persons_created:,} persons registered", flush=True)
+        import_timed(contacts_import, actor, rows, "contacts", "bench")
         del rows
 
     if args.import_cases:
-        rows = case_import_rows(args.import_cases)
-        start = time.perf_counter()
-        outcome = cases_import(actor=actor, rows=rows, source="bench-cases")
-        elapsed = time.perf_counter() - start
-        print(f"cases_import of {len(rows):,} rows: {elapsed:.1f} s ({len(rows) / elapsed:,.0f} rows/s); "
-              f"{outcome.created:,} cases, {outcome.persons_created:,} persons registered", flush=True)
-        del rows
+        import_timed(cases_import, actor, case_import_rows(args.import_cases), "cases", "bench-cases")
 
     if not args.requests:
         return
@@ -317,7 +328,7 @@ def main() -> None:
             paths += [(f"cluster page ({largest.n} cases)", f"/cases/clusters/{largest.pk}/"),
                       ("cluster graph.json", f"/cases/clusters/{largest.pk}/graph.json")]
         for name, path in paths:
-            p50, p95, _status = percentiles(client, path, args.requests)
+            p50, p95, _response = percentiles(client, path, args.requests)
             print(f"{label:26s} {name:28s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms", flush=True)
 
 

@@ -47,17 +47,6 @@ def bench_cases_module():
     return module
 
 
-def timed(fn, n: int) -> tuple[float, float]:
-    fn()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    ms = np.array(times) * 1000
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
-
-
 def add_alerts(day: dt.date, n_closed: int, n_open: int) -> None:
     """Historical closed alerts over two years and open ones in the 30 days to ``day`` (bulk, idempotent)."""
     from django.db import connection
@@ -103,6 +92,7 @@ def main() -> None:
     parser.add_argument("--skip-report", action="store_true")
     args = parser.parse_args()
     bench_cases = bench_cases_module()
+    timed = bench_cases.timed
     bench_cases.setup_django()
 
     from django.core.management import call_command
