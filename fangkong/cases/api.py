@@ -513,9 +513,6 @@ def _timeliness_region(request):
     return roots[0]
 
 
-
-
-
 class ImportJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
@@ -527,14 +524,11 @@ class ImportJobSerializer(serializers.Serializer):
     stalled = serializers.BooleanField(help_text="no sign of life for 10 minutes: may be run again")
     created_count = serializers.IntegerField()
     existing_count = serializers.IntegerField()
-    errors = serializers.SerializerMethodField(help_text="when failed: every error (row, column, message), "
-                                                          "the first 1,000")
+    errors = serializers.ListField(child=serializers.DictField(),
+                                   help_text="when failed: every error (row, column, message), the first 1,000")
     created_at = serializers.DateTimeField()
     heartbeat_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
-
-    def get_errors(self, job) -> list[dict]:
-        return job.errors
 
 
 class ImportJobInputSerializer(serializers.Serializer):
