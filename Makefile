@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test install install-dev lint test-sqlite test-postgres test-browser clean serve
+.PHONY: demo test install install-dev lint test-sqlite test-postgres test-fuzz test-browser test-epi-standalone clean serve
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "fangkong needs Python >= 3.12 (Django 6)"; exit 1; }
@@ -29,8 +29,8 @@ install-dev: $(DEV_STAMP)
 ## make demo: install, migrate SQLite under ./var, load the demo province, create demo users, serve :8000
 demo: $(STAMP)
 	@mkdir -p var
-	$(BIN)/fangkong demo
-	$(BIN)/fangkong serve
+	FANGKONG_DEMO=1 $(BIN)/fangkong demo
+	FANGKONG_DEMO=1 $(BIN)/fangkong serve
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check fangkong benchmarks scripts
@@ -38,21 +38,33 @@ lint: $(DEV_STAMP)
 	$(BIN)/python -m fangkong.checks.translations
 
 test-sqlite: $(DEV_STAMP)
-	$(BIN)/pytest -n 2 -m "not browser" --cov --cov-report=term:skip-covered --cov-fail-under=$$(cat .coverage-floor)
+	$(BIN)/pytest -n 2 -m "not browser and not fuzz" --cov --cov-report=term:skip-covered --cov-fail-under=$$(cat .coverage-floor)
 
-# The Django suite again on PostgreSQL (fangkong.epi does not touch a database). Without a server it is
-# skipped with a visible message; under CI=true it is required.
+# The Django suite again on PostgreSQL (fangkong.epi does not touch a database; the walks over every URL,
+# role or the whole demo — marker `walk` — ran in the SQLite pass). Without a server it is skipped with a
+# visible message; under CI=true it is required.
 test-postgres: $(DEV_STAMP)
 	@rc=0; $(BIN)/python -m fangkong.checks.postgres_available || rc=$$?; \
 	if [ $$rc -eq 3 ]; then exit 0; elif [ $$rc -ne 0 ]; then exit 1; fi; \
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/pytest -n 2 -m "not browser" -p no:cacheprovider --ignore=fangkong/epi
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/pytest -n 2 -m "not browser and not fuzz and not walk" -p no:cacheprovider --ignore=fangkong/epi
+
+# The API fuzzed from its own schema by schemathesis against a live server (bounded: about two minutes on an
+# idle machine; a fixed seed, so a failure reproduces with `make test-fuzz`).
+test-fuzz: $(DEV_STAMP)
+	$(BIN)/pytest -m fuzz -p no:cacheprovider
 
 test-browser: $(DEV_STAMP)
 	bash scripts/install-chromium.sh
 	$(BIN)/pytest -m browser -p no:cacheprovider
 
-## make test: development dependencies, lint, the suite on SQLite and PostgreSQL, the browser test
-test: lint test-sqlite test-postgres test-browser
+# fangkong.epi as a library of its own: a fresh virtual environment without Django, `pip install
+# fangkong/epi[test]` (numpy, scipy, pytest, hypothesis), its tests from the installed copy.
+test-epi-standalone: | $(BIN)/python
+	bash scripts/test-epi-standalone.sh $(BIN)/python
+
+## make test: development dependencies, lint, the suite on SQLite and PostgreSQL, the API fuzzer, the browser
+## test, and the epi library installed and tested on its own
+test: lint test-sqlite test-postgres test-fuzz test-browser test-epi-standalone
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache .ruff_cache .coverage

@@ -12,10 +12,13 @@ their listing and quarantine times, written with COPY; their persons are written
 
 Timed, through the code the application uses:
 
-1. ``contacts_import`` of ``--import-rows`` new contacts (CSV-like rows of strings, each with a valid
-   citizen ID): row validation, registration of the new persons (hash + encryption of identifiers),
-   protocol lookup and test schedule, one transaction, audit — the whole import path of the page, the
-   job and the command line. It prints how the foreign keys were checked: by set when the role may turn
+1. ``contacts_import`` of ``--import-rows`` new contacts, each with a valid citizen ID, read from a CSV
+   file as an upload is (``imports.read_table``: ``fangkong.table_files``, within the import's caps):
+   row validation, registration of the new persons (hash + encryption of identifiers), protocol lookup
+   and test schedule, one transaction, audit — the whole import path of the page, the job and the command
+   line. It prints the time to read the file and to import, and the process's **peak resident memory**
+   during both (``VmHWM`` of ``/proc/self/status``, reset before through ``/proc/self/clear_refs``), with
+   the memory the file itself takes. It prints how the foreign keys were checked: by set when the role may turn
    the row triggers off (a superuser, as here, or a role granted ``SET ON PARAMETER
    session_replication_role``), per row with ``--plain-role`` (a role without that grant);
 2. with ``--import-cases N``, ``cases_import`` of N new cases (new persons; 9 in 10 infected by the
@@ -252,6 +255,57 @@ def percentiles(client, path: str, n: int):
     return p50, p95, last[0]
 
 
+def rss_peak_reset() -> int:
+    """Reset the process's peak resident memory to its current one (Linux); the current one, in kB."""
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+    return proc_status_kb("VmRSS")
+
+
+def proc_status_kb(key: str) -> int:
+    with open("/proc/self/status") as handle:
+        return next(int(line.split()[1]) for line in handle if line.startswith(key + ":"))
+
+
+def as_csv(rows: list[dict]) -> bytes:
+    import csv
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def import_file_measured(path: str, *, plain_role: bool) -> None:
+    """Read a contacts CSV and import it, timed, with the peak resident memory of this fresh process."""
+    from django.db import transaction
+
+    from fangkong.accounts.models import User
+    from fangkong.bulk_copy import foreign_keys_checked_by_set
+    from fangkong.cases.imports import contacts_import, read_table
+    from fangkong.cases.models import Contact
+
+    actor = User.objects.get(username="bench_province")
+    if plain_role:
+        plain_role_become()
+    with transaction.atomic(), foreign_keys_checked_by_set(Contact) as by_set:
+        pass
+    print("foreign keys: " + ("checked by set, row triggers off" if by_set else "per-row triggers"), flush=True)
+    before = rss_peak_reset()
+    start = time.perf_counter()
+    with open(path, "rb") as handle:
+        data = handle.read()
+    rows = read_table(data, "contacts.csv")
+    print(f"read_table of a {len(data) / 1024 / 1024:,.0f} MB CSV: {time.perf_counter() - start:.1f} s, "
+          f"{len(rows):,} rows; resident memory {before / 1024:,.0f} MB before, "
+          f"{proc_status_kb('VmRSS') / 1024:,.0f} MB with the file and its rows", flush=True)
+    import_timed(contacts_import, actor, rows, "contacts", "bench")
+    peak = proc_status_kb("VmHWM")
+    print(f"peak resident memory of read + import: {peak / 1024:,.0f} MB ({(peak - before) / 1024:,.0f} MB above the "
+          f"process before it read the file); load average {os.getloadavg()[0]:.1f}", flush=True)
+
+
 def import_timed(run, actor, rows: list[dict], what: str, source: str) -> None:
     """Time one import of ``rows`` through ``run`` (``contacts_import`` or ``cases_import``) and print it."""
     start = time.perf_counter()
@@ -272,17 +326,18 @@ def main() -> None:
     parser.add_argument("--plain-role", action="store_true",
                         help="import as a database role that may not turn row triggers off (the per-row "
                              "foreign-key checks: what a deployment without the grant gets)")
+    parser.add_argument("--import-file", help=argparse.SUPPRESS)  # the child process that reads and imports
     args = parser.parse_args()
     setup_django()
+    if args.import_file:
+        return import_file_measured(args.import_file, plain_role=args.plain_role)
 
-    from django.db import transaction
     from django.db.models import Count
     from django.test import Client
 
     from fangkong.accounts.models import User
-    from fangkong.bulk_copy import foreign_keys_checked_by_set
-    from fangkong.cases.imports import cases_import, contacts_import
-    from fangkong.cases.models import Cluster, Contact
+    from fangkong.cases.imports import cases_import
+    from fangkong.cases.models import Cluster
 
     t = time.perf_counter()
     build(args.cases, args.contacts)
@@ -304,14 +359,15 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
 
     if args.import_rows:
-        rows = import_rows(args.import_rows)
-        if args.plain_role:
-            plain_role_become()
-        with transaction.atomic(), foreign_keys_checked_by_set(Contact) as by_set:
-            pass
-        print("foreign keys: " + ("checked by set, row triggers off" if by_set else "per-row triggers"), flush=True)
-        import_timed(contacts_import, actor, rows, "contacts", "bench")
-        del rows
+        import subprocess
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
+            handle.write(as_csv(import_rows(args.import_rows)))
+        # read and import in a process of their own, as a server's job would: its memory is theirs alone
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--import-file", handle.name,
+                        *(["--plain-role"] if args.plain_role else [])], check=True)
+        os.unlink(handle.name)
 
     if args.import_cases:
         import_timed(cases_import, actor, case_import_rows(args.import_cases), "cases", "bench-cases")
@@ -322,8 +378,10 @@ def main() -> None:
     largest = Cluster.objects.annotate(n=Count("cases")).order_by("-n").first()
     for username, label in (("bench_province", "province"), ("bench_sz_epi", "Shenzhen epidemiologist")):
         client.force_login(User.objects.get(username=username))
-        paths = [("case list", "/cases/"), ("case list, page 50", "/cases/?page=50"),
-                 ("timeliness", "/cases/timeliness/")]
+        deep = "/cases/"
+        for _ in range(49):  # the cursor of the 50th page, by the "next" links (not timed)
+            deep = "/cases/?cursor=" + client.get(deep).context["page"].next_cursor
+        paths = [("case list", "/cases/"), ("case list, page 50", deep), ("timeliness", "/cases/timeliness/")]
         if username == "bench_province":
             paths += [(f"cluster page ({largest.n} cases)", f"/cases/clusters/{largest.pk}/"),
                       ("cluster graph.json", f"/cases/clusters/{largest.pk}/graph.json")]

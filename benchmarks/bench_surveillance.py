@@ -15,7 +15,10 @@ services and views the application uses:
    (row validation, one transaction, audit), and the same file again (all rows unchanged);
 2. the daily detection run for that day at every level (site, county, city; all six indicators);
 3. the alert list, API (``/api/v1/surveillance/alerts/``) and page (``/surveillance/``), as a
-   provincial and as a county user: p50 and p95 over ``--requests`` requests each.
+   provincial and as a county user: p50 and p95 over ``--requests`` requests each;
+4. with ``--pages``: the late and missing reports page (``/surveillance/reporting/``, one day, 7 days — its
+   default — and 30 days) and, with ``--earlies-cases``, the four earlies page for 30 days
+   (``/surveillance/earlies/``), as a provincial, a city (Shenzhen) and a county (Futian) reader.
 
 Each figure is printed with the 1-minute load average. The database is reused between runs when it
 already holds the same number of sites (history chunks already there are skipped); the benchmark day's
@@ -47,6 +50,10 @@ def setup_django():
     django.setup()
 
 
+#: Share of the history's reports never sent, and of those sent after the deadline (noon of the next day):
+#: the late and missing reports page then has work to do (as the simulator's 2 % missing reports).
+MISSING_SHARE = 0.02
+LATE_SHARE = 0.01
 #: History is written in chunks of this many days, one INSERT … SELECT each (a chunk is all there or absent).
 CHUNK_DAYS = 30
 REPORT_TABLE = "surveillance_sentinelreport"
@@ -62,7 +69,8 @@ REPORT_UNIQUE = ("sentinel_report_day_site", f"ALTER TABLE {REPORT_TABLE} ADD CO
 def fill_history(sites, indicators, first: dt.date, day: dt.date) -> None:
     """Reports of every site × indicator for each day from ``first`` to the day before ``day``, generated in
     the database (``INSERT … SELECT`` over ``generate_series``): counts around each site's level (a normal
-    approximation of the Poisson), one statement per ``CHUNK_DAYS`` days; secondary indexes and the unique
+    approximation of the Poisson), ``MISSING_SHARE`` of them never sent and ``LATE_SHARE`` sent late, one
+    statement per ``CHUNK_DAYS`` days; secondary indexes and the unique
     constraint are dropped while writing and built once afterwards, foreign-key triggers are off for the
     session (the rows are consistent by construction). Chunks already present are skipped."""
     from django.db import connection
@@ -109,9 +117,11 @@ def fill_history(sites, indicators, first: dt.date, day: dt.date) -> None:
                     SELECT s.site_id, i.indicator_id, d::date,
                            greatest(0, round(i.level * s.level + sqrt(i.level * s.level)
                                              * 2 * (random() + random() + random() - 1.5)))::integer,
-                           NULL, d + interval '1 day 9 hours', s.region_id
+                           NULL, d + CASE WHEN random() < %s THEN interval '1 day 15 hours'
+                                          ELSE interval '1 day 9 hours' END, s.region_id
                     FROM generate_series(%s::date, %s::date, interval '1 day') AS d
-                    CROSS JOIN bench_indicator i CROSS JOIN bench_site s""", [start, end])
+                    CROSS JOIN bench_indicator i CROSS JOIN bench_site s
+                    WHERE random() >= %s""", [LATE_SHARE, start, end, MISSING_SHARE])
                 print(f"  {start}–{end}: {cursor.rowcount:,} rows, {time.perf_counter() - began:.0f} s", flush=True)
             cursor.execute("SET session_replication_role = origin")
             cursor.execute("DROP TABLE bench_site, bench_indicator")
@@ -125,6 +135,15 @@ def fill_history(sites, indicators, first: dt.date, day: dt.date) -> None:
         if missing:
             print(f"indexes built in {time.perf_counter() - began:.0f} s", flush=True)
             cursor.execute(f"VACUUM ANALYZE {REPORT_TABLE}")
+    from fangkong.surveillance.models import DailySiteReporting
+    from fangkong.surveillance.summaries import reporting_summary_rebuild
+
+    if missing or not DailySiteReporting.objects.filter(day=day - dt.timedelta(days=1)).exists():
+        began = time.perf_counter()  # the history was written around the services: summarise it
+        rows = reporting_summary_rebuild()
+        print(f"reporting summary rebuilt: {rows:,} site-days in {time.perf_counter() - began:.0f} s", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE surveillance_dailysitereporting")
 
 
 def build(n_sites: int, history_days: int, day: dt.date, n_alerts: int) -> None:
@@ -133,7 +152,7 @@ def build(n_sites: int, history_days: int, day: dt.date, n_alerts: int) -> None:
 
     from fangkong.regions.models import Region
     from fangkong.regions.services import region_tree_load
-    from fangkong.surveillance.models import Alert, SentinelReport, SentinelSite
+    from fangkong.surveillance.models import Alert, SentinelSite
     from fangkong.surveillance.services import indicators_ensure
 
     call_command("migrate", verbosity=0)
@@ -158,9 +177,19 @@ def build(n_sites: int, history_days: int, day: dt.date, n_alerts: int) -> None:
         site_pks = list(SentinelSite.objects.values_list("pk", flat=True))
         through.objects.bulk_create([through(sentinelsite_id=s, indicator_id=i.pk)
                                      for s in site_pks for i in indicators.values()], batch_size=20000)
+        from fangkong.surveillance.summaries import site_indicator_counts_refresh
+
+        site_indicator_counts_refresh()  # written around the signals
+        with connection.cursor() as cursor:  # planner statistics, as autovacuum would gather them in service
+            cursor.execute("ANALYZE surveillance_sentinelsite, surveillance_sentinelsite_indicators")
     sites = list(SentinelSite.objects.order_by("pk").values_list("pk", "region_id"))
     fill_history(sites, indicators, day - dt.timedelta(days=history_days), day)
-    SentinelReport.objects.filter(date__gte=day).delete()
+    # the benchmark day of a previous run, removed in SQL (a QuerySet.delete() would send a signal per row)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM surveillance_sentinelreportrevision WHERE report_id IN "
+                       "(SELECT id FROM surveillance_sentinelreport WHERE date >= %s)", [day])
+        cursor.execute("DELETE FROM surveillance_sentinelreport WHERE date >= %s", [day])
+        cursor.execute("DELETE FROM surveillance_dailysitereporting WHERE day >= %s", [day])
     Alert.objects.all().delete()
     leaves = [r for _pk, r in sites]
     rng = np.random.default_rng(3)
@@ -199,11 +228,15 @@ def fill_cases(n_cases: int, day: dt.date, actor) -> None:
     the database like the history; one registered person for all of them (the selector reads no person)."""
     from django.db import connection
 
-    from fangkong.cases.models import Case, Disease
+    from fangkong.cases.models import Case, CaseEarlies, Disease
     from fangkong.persons.services import person_register
     from fangkong.regions.models import Region
 
     if Case.objects.filter(case_no__startswith="BENCH-").count() == n_cases:
+        if not CaseEarlies.objects.filter(case__case_no__startswith="BENCH-").exists():
+            from fangkong.cases.case_earlies import case_earlies_rebuild
+
+            case_earlies_rebuild()
         return
     Case.objects.filter(case_no__startswith="BENCH-").delete()
     person = person_register(actor=actor, name="基准病例", address_region="440304").person
@@ -225,6 +258,11 @@ def fill_cases(n_cases: int, day: dt.date, actor) -> None:
                   FROM generate_series(1, %s) AS g) AS rows""",
                        [person.pk, disease.pk, day, leaves, len(leaves), n_cases])
         cursor.execute("ANALYZE cases_case")
+    from fangkong.cases.case_earlies import case_earlies_rebuild
+
+    case_earlies_rebuild()  # written around the services: work out each case's intervals
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_caseearlies")
 
 
 def bench_earlies(users, day: dt.date, repeats: int) -> None:
@@ -241,6 +279,47 @@ def bench_earlies(users, day: dt.date, repeats: int) -> None:
               f"p50 {percentile(times, 50):.0f} ms, p95 {percentile(times, 95):.0f} ms; {load()}")
 
 
+def _last_report_day() -> dt.date:
+    """The last day with reports (the benchmark day of the run that built the database)."""
+    from django.db.models import Max
+
+    from fangkong.surveillance.models import DailySiteReporting
+
+    return DailySiteReporting.objects.aggregate(day=Max("day"))["day"]
+
+
+def bench_pages(users, day: dt.date, requests: int, *, earlies: bool) -> None:
+    """The late and missing reports page and the earlies page, in-process (Django's test client, session
+    authentication): p50 and p95 over ``requests`` requests after one warm-up."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from fangkong.accounts.models import User
+    from fangkong.accounts.roles import Role
+    from fangkong.accounts.services import user_create
+
+    readers = {**users, "bench_shenzhen": User.objects.filter(username="bench_shenzhen").first() or user_create(
+        username="bench_shenzhen", password="bench-password-1", memberships=[("440300", Role.LOCAL_COMMANDER)],
+        validate_password=False)}
+    pages = [("reporting", reverse("surveillance:reporting"), days) for days in (1, 7, 30)]
+    if earlies:
+        pages.append(("earlies", reverse("surveillance:earlies"), 30))
+    for name, user in readers.items():
+        client = Client()
+        client.force_login(user)
+        for label, url, days in pages:
+            params = {"first": (day - dt.timedelta(days=days - 1)).isoformat(), "last": day.isoformat()}
+            client.get(url, params)
+            times = []
+            for _i in range(requests):
+                start = time.perf_counter()
+                response = client.get(url, params)
+                times.append(time.perf_counter() - start)
+                assert response.status_code == 200
+            print(f"{label} page, {days} day(s), as {name}: p50 {percentile(times, 50):.0f} ms, "
+                  f"p95 {percentile(times, 95):.0f} ms; {load()}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=30_000)
@@ -249,8 +328,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--earlies-cases", type=int, default=0,
                         help="also time the earlies selector over this many cases in the year before")
+    parser.add_argument("--pages", action="store_true",
+                        help="also time the late and missing reports page (and the earlies page with --earlies-cases)")
     parser.add_argument("--only-list", action="store_true",
                         help="measure the alert list only, on the database a previous run left")
+    parser.add_argument("--only-pages", action="store_true",
+                        help="measure the two pages only (late and missing reports; earlies when a previous run "
+                             "left its cases), on the database a previous run left, after migrating it")
     args = parser.parse_args()
     setup_django()
 
@@ -265,6 +349,16 @@ def main() -> None:
     from fangkong.surveillance.services import detection_run, parse_report_file, reports_import
 
     day = dt.date.today() - dt.timedelta(days=1)
+    if args.only_pages:
+        from django.core.management import call_command
+
+        from fangkong.cases.models import Case
+
+        call_command("migrate", verbosity=0)
+        day = _last_report_day() or day
+        users = {name: User.objects.get(username=name) for name in ("bench_province", "bench_futian")}
+        bench_pages(users, day, args.requests, earlies=Case.objects.filter(case_no__startswith="BENCH-").exists())
+        return
     if not args.only_list:
         t_build, _ = timed(lambda: build(args.sites, args.history_days, day, args.alerts))
         print(f"set-up: {args.sites:,} sites, {args.history_days} days of history, {args.alerts:,} old alerts "
@@ -319,6 +413,8 @@ def main() -> None:
         t_cases, _ = timed(lambda: fill_cases(args.earlies_cases, day, users["bench_province"]))
         print(f"{args.earlies_cases:,} cases for the earlies ({t_cases:.0f} s)")
         bench_earlies(users, day, repeats=10)
+    if args.pages:
+        bench_pages(users, day, args.requests, earlies=bool(args.earlies_cases))
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM surveillance_sentinelreport")
         total = cursor.fetchone()[0]

@@ -3,6 +3,7 @@
     # a production server on the benchmark database (see bench_dashboard.py for the set-up), shared cache:
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/fangkong_bench_dashboard
     export FANGKONG_CACHE_URL=redis://127.0.0.1:6379/1
+    export FANGKONG_DEMO=1  # a benchmark, not a deployment: development keys and plain HTTP accepted
     .venv/bin/fangkong serve 127.0.0.1:8790 --workers 4 &
     .venv/bin/python benchmarks/load_dashboard.py http://127.0.0.1:8790 --users 20 --seconds 60 --date 2022-02-16 \\
         [--write-every 5 --writers 2]

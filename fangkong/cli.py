@@ -3,7 +3,11 @@
     fangkong demo              migrate the embedded database, load the demo province, create demo users
     fangkong serve [ADDR:PORT] serve the application with Django's development server (default 127.0.0.1:8000)
     fangkong serve [ADDR:PORT] --workers N [--threads T] [--timeout S]
-                               production: gunicorn with N worker processes (N > 1 needs FANGKONG_CACHE_URL)
+                               production: gunicorn with N worker processes (N > 1 needs FANGKONG_CACHE_URL);
+                               refuses the development keys, DEBUG and cookies without Secure
+                               (fangkong check --deploy lists them; FANGKONG_DEMO=1 accepts them)
+    fangkong check --deploy    what a production server would refuse, and Django's deployment warnings
+    fangkong audit_verify      verify the audit trail's hash chain
     fangkong migrate           apply database migrations
     fangkong createuser NAME --region CODE --role ROLE [--password P]
     fangkong simulate --scale N --seed S --out DIR   write a synthetic province scenario
@@ -41,11 +45,38 @@ def gunicorn_argv(rest: list[str]) -> list[str] | None:
             "--workers", str(known.workers), "--threads", str(known.threads), "--timeout", str(known.timeout)]
 
 
+def deployment_refusal(*, warn: bool = True) -> str | None:
+    """The message a production server stops with, or None when the deployment check passes.
+
+    Runs every check tagged for deployment (``fangkong.checks.deployment`` and Django's own); warnings
+    are printed to standard error (unless ``warn`` is false: ``fangkong.wsgi`` checks again in the server
+    ``fangkong serve`` already warned for) but do not stop the server.
+    """
+    import django
+    from django.core import checks
+
+    django.setup()
+    messages = [m for m in checks.run_checks(tags=[checks.Tags.security], include_deployment_checks=True)
+                if not m.is_silenced()]
+    for message in messages:
+        if warn and message.level < checks.ERROR:
+            print(f"fangkong serve: warning: {message}", file=sys.stderr)
+    errors = [m for m in messages if m.level >= checks.ERROR]
+    if not errors:
+        return None
+    lines = "\n".join(f"  - {m.msg}\n    {m.hint}" if m.hint else f"  - {m.msg}" for m in errors)
+    return ("fangkong serve: refusing to start the production server:\n" + lines +
+            "\n(`fangkong check --deploy` lists these; FANGKONG_DEMO=1 serves a demonstration anyway)")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
     if argv and argv[0] == "serve":
         command = gunicorn_argv(argv[1:])
+        refusal = deployment_refusal()  # the development server too: it is reachable from the network all the same
+        if refusal:
+            raise SystemExit(refusal)
         if command is not None:
             os.execv(sys.executable, command)  # noqa: S606 (our own interpreter and arguments)
         # The development server handles each request in a new thread: a kept connection would stay open

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import pytest
 
-# Nothing Django is imported at module level: fangkong.epi's tests run without Django at all.
+# Nothing Django is imported at module level, and nothing here needs Django or pytest-django unless a
+# test asks for a database: fangkong.epi's tests run where neither is installed (make test-epi-standalone).
+DJANGO_INSTALLED = importlib.util.find_spec("django") is not None
+
+
+def django_configured() -> bool:
+    """True when Django is installed and its settings are configured (not so for fangkong.epi's tests run
+    with ``-p no:django`` or where only the library is installed): autouse fixtures touching Django ask."""
+    if not DJANGO_INSTALLED:
+        return False
+    from django.conf import settings
+
+    return settings.configured
 
 
 def pytest_configure(config):
@@ -68,6 +81,16 @@ def _user(username: str, region: str, role_name: str):
     return make_user(username, (region, Role[role_name]))
 
 
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory):
+    """A real ``fangkong serve`` on its own SQLite demo installation (``fangkong demo``), shared by the
+    browser tests of the session (setting it up takes a minute)."""
+    from fangkong.testing.server import running_server
+
+    with running_server(tmp_path_factory.mktemp("fangkong-demo"), [], demo=True) as url:
+        yield url
+
+
 @pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Each test starts in English, the source language of messages.
@@ -76,9 +99,7 @@ def _english_outside_requests():
     leaves it active in the thread afterwards; without this, one test's request would decide the
     language of the messages the next test's services produce.
     """
-    from django.conf import settings
-
-    if not settings.configured:  # fangkong.epi's tests may run without Django
+    if not django_configured():  # fangkong.epi's tests, with or without Django installed
         yield
         return
     from django.utils import translation
@@ -86,3 +107,15 @@ def _english_outside_requests():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _no_sign_in_failures_carried_over():
+    """Failed sign-ins are counted in a cache that outlives a test's transaction: each test starts at zero."""
+    if not django_configured():  # fangkong.epi's tests, with or without Django installed
+        yield
+        return
+    from django.core.cache import caches
+
+    caches["axes"].clear()
+    yield

@@ -2,7 +2,8 @@
 
 ``CELERY_BROKER_URL`` (e.g. ``redis://127.0.0.1:6379/0``) sends tasks to workers started with
 ``celery -A fangkong.jobs worker``; without it tasks run eagerly in the calling process, which is what
-the embedded set-up (``make demo``) and the tests use. Services enqueue with ``enqueue_on_commit`` so
+the embedded set-up (``make demo``) and the tests use. The tasks are found in the ``tasks.py`` of every
+installed app; the schedule of Celery beat is the ``periodic_jobs`` the modules declare. Services enqueue with ``enqueue_on_commit`` so
 that a job never sees a transaction that rolled back.
 """
 
@@ -17,8 +18,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
 
 app = Celery("fangkong")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["fangkong.accounts", "fangkong.persons", "fangkong.regions", "fangkong.cases",
-                        "fangkong.surveillance"])
+app.autodiscover_tasks()  # the ``tasks.py`` of every installed app, read when the app is finalised
+
+
+def schedule_declared_jobs() -> None:
+    """Celery beat's schedule: the ``periodic_jobs`` every module declares (``fangkong.modules``).
+
+    Called when Django is ready (``fangkong.web.apps``), in every process: server, worker and beat.
+    """
+    from celery.schedules import crontab
+
+    from fangkong.modules import periodic_jobs
+
+    app.conf.beat_schedule = {
+        **(app.conf.beat_schedule or {}),
+        **{job.name: {"task": job.task, "schedule": crontab(**job.crontab)} for job in periodic_jobs()},
+    }
 
 
 @app.task(name="fangkong.ping")

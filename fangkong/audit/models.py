@@ -1,15 +1,22 @@
 """AuditEvent: the append-only record of who did what, when, to which object, from where.
 
-Rows are written by services (every write), by every reveal of personal data, by every export and
-at sign-in. The application can only insert: ``save`` refuses to update, ``delete`` and the
+Rows are written by services (every write), by every reveal of personal data, by every export, at
+sign-in (bounded: see ``fangkong.accounts.signin_audit``) and when an object or action is refused
+(bounded per user). The application can only insert: ``save`` refuses to update, ``delete`` and the
 queryset's ``update``/``delete`` raise, and a database trigger (installed by the migration on
 SQLite and PostgreSQL) refuses UPDATE and DELETE from any other client too.
+
+Each event carries ``previous_hash``, the ``event_hash`` of the event before it, and its own
+``event_hash``: SHA-256 over a canonical serialisation of its fields and ``previous_hash``
+(``fangkong.audit.chain``). Someone who drops the trigger and edits or deletes a row breaks the chain
+at that row, and ``fangkong audit_verify`` names it.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,8 +43,12 @@ class AuditEvent(models.Model):
         SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
         SIGN_OUT = "sign_out", _("Sign out")
         IMPORT = "import", _("Import")
+        SIGN_IN_LOCKED = "sign_in_locked", _("Sign-in locked out")
+        ACCESS_REFUSED = "access_refused", _("Access refused")
+        LOOKUP = "lookup", _("Look-up by identifier")
 
-    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Set by ``audit_record`` before the event is hashed (an ``auto_now_add`` would be set after).
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("user"),
@@ -49,6 +60,9 @@ class AuditEvent(models.Model):
     region_code = models.CharField(_("region"), max_length=12, blank=True, db_index=True)
     source_ip = models.GenericIPAddressField(_("source IP"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    previous_hash = models.CharField(_("previous event's hash"), max_length=64, blank=True)
+    event_hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -8,22 +8,30 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fangkong.accounts.access import REGION_SCOPED
+from fangkong.accounts.need_to_know import Category, Shows
+from fangkong.api import fields as api_fields
 from fangkong.api.errors import error_body
 from fangkong.bulletins import selectors, services
 from fangkong.bulletins.models import Bulletin
+from fangkong.request_params import Day, PageQuery, RegionCode, params_of
+
+
+class BulletinListQuery(PageQuery):
+    region = RegionCode(help_text="a region in scope: its subtree")
+    date = Day(help_text="the day the reports are about")
 
 
 class BulletinSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     region = serializers.CharField(source="region_id")
-    date = serializers.DateField()
+    date = api_fields.DateField()
     language = serializers.CharField()
     version = serializers.IntegerField()
     status = serializers.CharField()
     fingerprint = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    reviewed_at = serializers.DateTimeField(allow_null=True)
-    approved_at = serializers.DateTimeField(allow_null=True)
+    created_at = api_fields.DateTimeField()
+    reviewed_at = api_fields.DateTimeField(allow_null=True)
+    approved_at = api_fields.DateTimeField(allow_null=True)
 
 
 class BulletinDetailSerializer(BulletinSerializer):
@@ -33,7 +41,7 @@ class BulletinDetailSerializer(BulletinSerializer):
 
 class GenerateSerializer(serializers.Serializer):
     region = serializers.CharField(max_length=12)
-    date = serializers.DateField()
+    date = api_fields.DateField()
     language = serializers.ChoiceField(choices=Bulletin.Language.values)
 
 
@@ -46,14 +54,16 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     latest version on (draft → reviewed → approved)."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"list": BulletinListQuery}
 
     def get_serializer_class(self):
         return BulletinDetailSerializer if self.action == "retrieve" else BulletinSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        day = GenerateSerializer().fields["date"].to_internal_value(params["date"]) if params.get("date") else None
-        return selectors.bulletin_list(user=self.request.user, region=params.get("region", ""), day=day)
+        params = params_of(self.request)
+        return selectors.bulletin_list(user=self.request.user, region=params.get("region") or "",
+                                       day=params.get("date"))
 
     def get_object(self):
         return selectors.bulletin_get(user=self.request.user, bulletin_id=self.kwargs["pk"])

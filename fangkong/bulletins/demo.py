@@ -46,3 +46,8 @@ def load_demo_bulletins(actor) -> str:
     made.append(services.bulletin_generate(actor=actor, region_code="440300", day=day, language=Bulletin.Language.ZH))
     return (f"demo bulletins: {len(made)} reports of {day.isoformat()} (the busiest day), drafted by {DRAFTER}, "
             f"reviewed and approved by {actor.username}")
+
+
+def demo_load(actor) -> str:
+    """This module's demo loader (declared on its ``AppConfig``)."""
+    return load_demo_bulletins(actor)

@@ -67,5 +67,8 @@ class BulletinPdf(models.Model):
     pdf = models.BinaryField()
     rendered_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("report PDF")
+
     def __str__(self) -> str:
         return f"PDF of {self.bulletin_id}"

@@ -236,6 +236,8 @@ def render_report_html(content: dict, features: list[dict], language: str) -> st
             "region_name": _name(content["region"], language),
             "paragraphs": official_wording(content, language),
             "children": [{**ch, "name": _name(ch, language)} for ch in content["children"]],
+            # rates on apportioned county populations are marked * and explained in the note
+            "estimated": any(ch.get("population_estimated") for ch in content["children"]),
             "signals": [{**a, "status_name": STATUS_NAMES[language].get(a["status"], a["status"])}
                         for a in content["signals"]["recent"]],
             "curve": mark_safe(curve_svg(content["curve"], language)),  # noqa: S308 - built above, escaped

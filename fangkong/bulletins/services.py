@@ -108,8 +108,9 @@ def bulletin_approve(*, actor, bulletin: Bulletin, request=None) -> Bulletin:
 
 def bulletin_pdf(*, bulletin: Bulletin, document_html: str) -> bytes:
     """The PDF of ``bulletin`` rendered from ``document_html``: read from the database when this very
-    document was rendered before (by any process), otherwise rendered now and stored with the version."""
-    digest = hashlib.sha256(document_html.encode("utf-8")).hexdigest()
+    document was rendered before with the same stylesheet (by any process), otherwise rendered now and
+    stored with the version."""
+    digest = hashlib.sha256(document_html.encode("utf-8") + report.report_css_path().read_bytes()).hexdigest()
     stored = BulletinPdf.objects.filter(bulletin=bulletin, document_sha256=digest).first()
     if stored is not None:
         return bytes(stored.pdf)

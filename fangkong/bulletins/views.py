@@ -17,33 +17,22 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from fangkong import paging
 from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.need_to_know import Category, shows
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.bulletins import selectors, services
+from fangkong.bulletins.api import BulletinListQuery
+from fangkong.bulletins.differences import report_differences
 from fangkong.bulletins.models import Bulletin
 from fangkong.regions import selectors as region_selectors
 from fangkong.regions.models import Region
-
-FIGURE_LABELS = {
-    "new_total": gettext_lazy("New infections"), "cumulative_total": gettext_lazy("Cumulative infections"),
-    "new.confirmed_local": gettext_lazy("New local confirmed cases"),
-    "new.asymptomatic_local": gettext_lazy("New local asymptomatic infections"),
-    "new.confirmed_imported": gettext_lazy("New imported confirmed cases"),
-    "new.asymptomatic_imported": gettext_lazy("New imported asymptomatic infections"),
-    "cumulative.confirmed_local": gettext_lazy("Cumulative local confirmed cases"),
-    "cumulative.asymptomatic_local": gettext_lazy("Cumulative local asymptomatic infections"),
-    "cumulative.confirmed_imported": gettext_lazy("Cumulative imported confirmed cases"),
-    "cumulative.asymptomatic_imported": gettext_lazy("Cumulative imported asymptomatic infections"),
-    "local_7d": gettext_lazy("Local infections in 7 days"), "incidence_7d": gettext_lazy("Per 100,000 (7 days)"),
-    "rt.mean": gettext_lazy("Rt"), "rt.lower": gettext_lazy("Rt lower bound"), "rt.upper": gettext_lazy("Rt upper bound"),
-    "open_signals": gettext_lazy("Open signals"), "signals.open": gettext_lazy("Open signals"),
-    "curve": gettext_lazy("Epidemic curve"), "rt": gettext_lazy("Rt over time"),
-}
+from fangkong.request_params import query_params
+from fangkong.web.day import chosen_day
 
 
 def _day(value: str) -> dt.date | None:
@@ -54,20 +43,25 @@ def _day(value: str) -> dt.date | None:
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
+@query_params(BulletinListQuery)
 @require_GET
 def bulletin_list(request):
-    region = request.GET.get("region", "")
-    day = _day(request.GET.get("date", ""))
+    region = request.params["region"] or ""
+    day = request.params["date"]
     regions = region_selectors.region_list(user=request.user).exclude(level=Region.Level.TOWNSHIP) \
         .only("code", "name_zh", "name_en", "level").order_by("code")
     return render(request, "bulletins/list.html", {
-        "bulletins": selectors.bulletin_list(user=request.user, region=region, day=day)[:200],
+        "bulletins": paging.page_of(selectors.bulletin_list(user=request.user, region=region, day=day),
+                                    order=tuple(Bulletin._meta.ordering), size=50, cursor=request.params["cursor"]),
         "region": region, "day": day, "regions": regions, "languages": Bulletin.Language.choices,
+        "generate_day": day or chosen_day(request),
         "can_generate": can(request.user, Capability.BULLETIN_DRAFT),
     })
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_POST
 def bulletin_generate(request):
     day = _day(request.POST.get("date", ""))
@@ -86,24 +80,8 @@ def bulletin_generate(request):
     return redirect("bulletins:detail", bulletin_id=bulletin.pk)
 
 
-def _diff_rows(changes: list[dict], bulletin: Bulletin) -> list[dict]:
-    names = {c["code"]: (c["name_en"] if bulletin.language == "en" else c["name_zh"])
-             for c in bulletin.content.get("children", [])}
-    rows = []
-    for change in changes:
-        key = change["key"]
-        where = ""
-        if key.startswith("children."):
-            _children, code, key = key.split(".", 2)
-            where = names.get(code, code)
-        elif key.startswith("totals."):
-            key = key.removeprefix("totals.")
-        rows.append({"where": where, "label": FIGURE_LABELS.get(key, key), "before": change["before"],
-                     "after": change["after"]})
-    return rows
-
-
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_GET
 def bulletin_detail(request, bulletin_id: int):
     bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
@@ -112,7 +90,7 @@ def bulletin_detail(request, bulletin_id: int):
     latest = versions[0].version if versions else bulletin.version
     return render(request, "bulletins/detail.html", {
         "bulletin": bulletin, "previous": previous, "versions": versions, "is_latest": bulletin.version == latest,
-        "changes": _diff_rows(selectors.bulletin_diff(previous, bulletin), bulletin),
+        "changes": report_differences(previous, bulletin),
         "can_review": can(request.user, Capability.BULLETIN_REVIEW, bulletin.region_id),
         "can_approve": can(request.user, Capability.BULLETIN_APPROVE, bulletin.region_id),
         "is_drafter": bulletin.created_by_id == request.user.pk,
@@ -121,6 +99,7 @@ def bulletin_detail(request, bulletin_id: int):
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_POST
 def bulletin_transition(request, bulletin_id: int):
     bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
@@ -143,6 +122,7 @@ def _document(bulletin: Bulletin, *, for_browser: bool) -> str:
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_GET
 def bulletin_report(request, bulletin_id: int):
     bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
@@ -150,6 +130,7 @@ def bulletin_report(request, bulletin_id: int):
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_GET
 def bulletin_pdf(request, bulletin_id: int):
     bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)

@@ -6,63 +6,35 @@ scope only its case number and city are given (``case_id`` is null, no person).
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fangkong.accounts.access import REGION_SCOPED
-from fangkong.api.errors import error_body
-from fangkong.cases import imports, jobs, paging, selectors, services
-from fangkong.cases.models import Classification, Disease
+from fangkong.accounts.need_to_know import Category, Shows
+from fangkong.api import fields as api_fields
+from fangkong.api.errors import stale_version_response
+from fangkong.api.parsers import JSONObjectParser
+from fangkong.cases import imports, jobs, selectors, services
+from fangkong.cases.inputs import CaseEnlistInput
+from fangkong.cases.models import Classification
+from fangkong.cases.params import (
+    CaseFilters,
+    CaseListQuery,
+    ContactFilters,
+    ContactListQuery,
+    ExposureListQuery,
+    TimelinessQuery,
+)
 from fangkong.persons import selectors as person_selectors
+from fangkong.persons.shown import person_shown
 from fangkong.regions import selectors as region_selectors
+from fangkong.request_params import PAST, filters_of, params_of
 
-CASE_FILTERS = ("q", "classification", "detection_route", "imported", "late", "region", "date_from", "date_to",
-                "onset_from", "onset_to", "cluster", "disease")
-CONTACT_FILTERS = ("q", "category", "status", "region", "source_case", "date_from", "date_to")
-
-
-KEYSET_MAX_LIMIT = 200
-
-
-def keyset_requested(request) -> bool:
-    return "cursor" in request.query_params or "before" in request.query_params
-
-
-def keyset_response(request, queryset, orderings: dict, default: str, serialize) -> Response:
-    """A page read by keyset (``?cursor=`` for the first page, ``?cursor=<next>`` / ``?before=<previous>``
-    to move; ``limit`` up to 200): ``count`` is capped at 1,000 (``count_capped`` says when there are more);
-    ``next`` and ``previous`` are the URLs of the pages around it. Without ``cursor`` the list keeps its
-    limit/offset paging with an exact count."""
-    params = request.query_params
-    ordering = params.get("ordering", default)
-    ordering = ordering if ordering in orderings else default
-    try:
-        limit = max(1, min(int(params.get("limit", 50)), KEYSET_MAX_LIMIT))
-    except ValueError:
-        limit = 50
-    page = paging.keyset_page(queryset, order=orderings[ordering], ordering=ordering, size=limit,
-                              after=params.get("cursor", ""), before=params.get("before", ""))
-
-    def url(**cursor) -> str:
-        query = params.copy()
-        for name in ("cursor", "before", "offset"):
-            query.pop(name, None)
-        query.update(cursor)
-        return request.build_absolute_uri(request.path) + "?" + query.urlencode()
-
-    return Response({"count": page.count, "count_capped": page.count_capped,
-                     "next": url(cursor=page.next_cursor) if page.has_next else None,
-                     "previous": url(before=page.previous_cursor) if page.has_previous else None,
-                     "results": serialize(page.rows)})
-
-
-def stale(exc) -> Response:
-    return Response(error_body("stale_version", str(exc)), status=status.HTTP_409_CONFLICT)
+stale = stale_version_response  # the one 409 answer (fangkong.api.errors)
 
 
 class CaseLinkSerializer(serializers.Serializer):
@@ -74,20 +46,52 @@ class CaseLinkSerializer(serializers.Serializer):
     person_name = serializers.CharField()
 
 
-class CaseOutputSerializer(serializers.Serializer):
+class PersonShownMixin:
+    """The person fields of a case or contact row as ``fangkong.persons.shown`` lets the caller see them:
+    name and citizen-ID mask for named readers (empty otherwise), sex and age band for every reader."""
+
+    person_region_field = "report_region_id"
+
+    def _shown(self, row):
+        cache = self.context.setdefault("_shown", {})
+        key = (type(row).__name__, row.pk)
+        if key not in cache:
+            cache[key] = person_shown(self.context["request"].user, row.person, getattr(row, self.person_region_field))
+        return cache[key]
+
+    def get_person_name(self, row) -> str:
+        shown = self._shown(row)
+        return shown.name if shown else ""
+
+    def get_citizen_id_masked(self, row) -> str:
+        shown = self._shown(row)
+        return shown.citizen_id if shown else ""
+
+    def get_sex(self, row) -> str:
+        shown = self._shown(row)
+        return shown.sex if shown else ""
+
+    def get_age_band(self, row) -> str:
+        shown = self._shown(row)
+        return shown.age_band if shown else ""
+
+
+class CaseOutputSerializer(PersonShownMixin, serializers.Serializer):
     id = serializers.IntegerField()
     case_no = serializers.CharField()
     person = serializers.IntegerField(source="person_id")
-    person_name = serializers.CharField(source="person.name")
-    citizen_id_masked = serializers.CharField(source="person.citizen_id_masked")
+    person_name = serializers.SerializerMethodField(help_text="empty unless the caller may read named line lists")
+    citizen_id_masked = serializers.SerializerMethodField(help_text="the mask; empty unless named")
+    sex = serializers.SerializerMethodField()
+    age_band = serializers.SerializerMethodField(help_text="ten-year band, e.g. 30–39")
     disease = serializers.CharField(source="disease.code")
     classification = serializers.CharField()
-    onset_date = serializers.DateField(allow_null=True)
-    first_visit_at = serializers.DateTimeField(allow_null=True)
-    sampling_date = serializers.DateField(allow_null=True)
-    diagnosed_at = serializers.DateTimeField()
-    reported_at = serializers.DateTimeField()
-    report_deadline = serializers.DateTimeField()
+    onset_date = api_fields.DateField(window=PAST, allow_null=True)
+    first_visit_at = api_fields.DateTimeField(allow_null=True)
+    sampling_date = api_fields.DateField(allow_null=True)
+    diagnosed_at = api_fields.DateTimeField()
+    reported_at = api_fields.DateTimeField()
+    report_deadline = api_fields.DateTimeField()
     reported_late = serializers.BooleanField()
     detection_route = serializers.CharField()
     imported = serializers.BooleanField()
@@ -96,8 +100,8 @@ class CaseOutputSerializer(serializers.Serializer):
     outcome = serializers.CharField()
     residence_region = serializers.CharField(source="residence_region_id")
     report_region = serializers.CharField(source="report_region_id")
-    isolated_at = serializers.DateTimeField(allow_null=True)
-    treatment_at = serializers.DateTimeField(allow_null=True)
+    isolated_at = api_fields.DateTimeField(allow_null=True)
+    treatment_at = api_fields.DateTimeField(allow_null=True)
     cluster = serializers.IntegerField(source="cluster_id", allow_null=True)
     version = serializers.IntegerField()
 
@@ -122,38 +126,18 @@ class CaseDetailSerializer(CaseOutputSerializer):
                  "reason": h.reason} for h in case.classification_history.all()]
 
 
-class CaseInputSerializer(serializers.Serializer):
-    person = serializers.IntegerField()
-    disease = serializers.SlugField(default="covid-19")
-    classification = serializers.ChoiceField(choices=Classification.values)
-    diagnosed_at = serializers.DateTimeField()
-    reported_at = serializers.DateTimeField(required=False)
-    onset_date = serializers.DateField(required=False, allow_null=True)
-    sampling_date = serializers.DateField(required=False, allow_null=True)
-    detection_route = serializers.CharField(default="other")
-    imported = serializers.BooleanField(default=False)
-    origin = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    severity = serializers.CharField(default="mild")
-    outcome = serializers.CharField(default="under_treatment")
-    report_region = serializers.CharField(max_length=12)
-    infector_case_no = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    first_visit_at = serializers.DateTimeField(required=False, allow_null=True)
-    isolated_at = serializers.DateTimeField(required=False, allow_null=True)
-    treatment_at = serializers.DateTimeField(required=False, allow_null=True)
-
-
 class CaseUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField()
-    onset_date = serializers.DateField(required=False, allow_null=True)
-    sampling_date = serializers.DateField(required=False, allow_null=True)
+    onset_date = api_fields.DateField(window=PAST, required=False, allow_null=True)
+    sampling_date = api_fields.DateField(required=False, allow_null=True)
     detection_route = serializers.CharField(required=False)
     imported = serializers.BooleanField(required=False)
     origin = serializers.CharField(required=False, allow_blank=True, max_length=100)
     severity = serializers.CharField(required=False)
     outcome = serializers.CharField(required=False)
-    first_visit_at = serializers.DateTimeField(required=False, allow_null=True)
-    isolated_at = serializers.DateTimeField(required=False, allow_null=True)
-    treatment_at = serializers.DateTimeField(required=False, allow_null=True)
+    first_visit_at = api_fields.DateTimeField(required=False, allow_null=True)
+    isolated_at = api_fields.DateTimeField(required=False, allow_null=True)
+    treatment_at = api_fields.DateTimeField(required=False, allow_null=True)
 
 
 class ReclassifySerializer(serializers.Serializer):
@@ -163,45 +147,33 @@ class ReclassifySerializer(serializers.Serializer):
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Cases in the caller's scope (limit/offset paging with an exact count, or keyset paging with
-    ``?cursor=``: see ``keyset_response``). Filters: q, classification (one, or several separated by commas),
-    detection_route, imported, late, region, date_from, date_to (report dates), onset_from, onset_to (onset
-    dates), cluster, disease; ``ordering`` = reported, -reported, onset, -onset, case_no, region.
-    ``PATCH`` needs the ``version`` read: a stale one is refused with 409."""
+    """Cases in the caller's scope, paged by keyset (``fangkong.api.pagination``). Filters: q,
+    classification (one, or several separated by commas), detection_route, imported, late, region,
+    date_from, date_to (report dates), onset_from, onset_to (onset dates), cluster, disease; ``ordering`` =
+    reported, -reported, onset, -onset, case_no, region. ``PATCH`` needs the ``version`` read: a stale one
+    is refused with 409."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = {"*": Shows(Category.PSEUDONYMISED), "create": Shows(Category.NAMED), "partial_update": Shows(Category.NAMED), "reclassify": Shows(Category.NAMED)}
+    query_params = {"list": CaseListQuery}
+    orderings, default_ordering = selectors.CASE_ORDERINGS, "-reported"
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action == "retrieve" else CaseOutputSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.case_list(user=self.request.user, filters={k: params.get(k, "") for k in CASE_FILTERS},
-                                   ordering=params.get("ordering", "-reported"))
+        params = params_of(self.request)
+        return selectors.case_list(user=self.request.user, filters=filters_of(params, CaseFilters),
+                                   ordering=params.get("ordering") or self.default_ordering)
 
     def get_object(self):
         return selectors.case_get(user=self.request.user, case_id=self.kwargs["pk"])
 
-    def list(self, request, *args, **kwargs):
-        if keyset_requested(request):
-            return keyset_response(request, self.get_queryset(), selectors.CASE_ORDERINGS, "-reported",
-                                   lambda rows: CaseOutputSerializer(rows, many=True).data)
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(request=CaseInputSerializer, responses={201: CaseDetailSerializer})
+    @extend_schema(request=CaseEnlistInput, responses={201: CaseDetailSerializer})
     def create(self, request, *args, **kwargs):
-        data = CaseInputSerializer(data=request.data)
+        data = CaseEnlistInput(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        person = person_selectors.person_get(user=request.user, person_id=fields.pop("person"))
-        disease = Disease.objects.filter(code=fields.pop("disease")).first()
-        infector_no = fields.pop("infector_case_no", "")
-        infector = selectors.case_get_by_no(infector_no) if infector_no else None
-        if infector_no and infector is None:
-            return Response(error_body("invalid", _("The input is not valid."),
-                                       {"infector_case_no": [_("No case with this number.")]}), status=400)
-        case = services.case_register(actor=request.user, request=request, person=person, disease=disease,
-                                      infector=infector, **fields)
+        case = services.case_enlist(actor=request.user, request=request, **data.validated_data)
         return Response(CaseDetailSerializer(case, context={"request": request}).data, status=201)
 
     @extend_schema(request=CaseUpdateSerializer, responses=CaseDetailSerializer)
@@ -234,23 +206,30 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(CaseDetailSerializer(case, context={"request": request}).data)
 
 
-class ContactOutputSerializer(serializers.Serializer):
+class ContactOutputSerializer(PersonShownMixin, serializers.Serializer):
+    person_region_field = "region_id"
+
     id = serializers.IntegerField()
     contact_no = serializers.CharField()
     person = serializers.IntegerField(source="person_id")
-    person_name = serializers.CharField(source="person.name")
+    person_name = serializers.SerializerMethodField(help_text="empty unless the caller may read named line lists")
+    sex = serializers.SerializerMethodField()
+    age_band = serializers.SerializerMethodField(help_text="ten-year band, e.g. 30–39")
     category = serializers.CharField()
     source_case = serializers.SerializerMethodField()
     exposure_type = serializers.CharField()
-    exposure_start = serializers.DateField(allow_null=True)
-    exposure_end = serializers.DateField(allow_null=True)
-    listed_at = serializers.DateTimeField()
-    quarantined_at = serializers.DateTimeField(allow_null=True)
+    exposure_start = api_fields.DateField(window=PAST, allow_null=True)
+    exposure_end = api_fields.DateField(window=PAST, allow_null=True)
+    listed_at = api_fields.DateTimeField()
+    quarantined_at = api_fields.DateTimeField(allow_null=True)
     quarantine_place = serializers.CharField()
     status = serializers.CharField()
     protocol = serializers.CharField(source="protocol.code")
     test_schedule = serializers.JSONField()
-    release_due = serializers.DateField(allow_null=True)
+    release_due = api_fields.DateField(allow_null=True)
+    # Day 0 of the management period: the last exposure, or the listing date when it is unknown.
+    management_counted_from = api_fields.DateField()
+    last_exposure_unknown = serializers.BooleanField()
     region = serializers.CharField(source="region_id")
     converted_case = serializers.IntegerField(source="converted_case_id", allow_null=True)
     version = serializers.IntegerField()
@@ -264,17 +243,21 @@ class ContactOutputSerializer(serializers.Serializer):
 
 class ContactUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField()
-    quarantined_at = serializers.DateTimeField(required=False)
+    quarantined_at = api_fields.DateTimeField(required=False)
     quarantine_place = serializers.CharField(required=False, allow_blank=True, max_length=200)
     status = serializers.CharField(required=False)
+    # An edited exposure window counts the management period again from its end (audited).
+    exposure_start = api_fields.DateField(window=PAST, required=False, allow_null=True)
+    exposure_end = api_fields.DateField(window=PAST, required=False, allow_null=True)
 
 
 class ConvertSerializer(serializers.Serializer):
     version = serializers.IntegerField()
-    diagnosed_at = serializers.DateTimeField()
-    reported_at = serializers.DateTimeField(required=False)
+    diagnosed_at = api_fields.DateTimeField()
+    reported_at = api_fields.DateTimeField(required=False)
     classification = serializers.ChoiceField(choices=Classification.values, default="confirmed")
-    sampling_date = serializers.DateField(required=False, allow_null=True)
+    sampling_date = api_fields.DateField(required=False, allow_null=True)
+    onset_date = api_fields.DateField(window=PAST, required=False, allow_null=True)
 
 
 class ContactInputSerializer(serializers.Serializer):
@@ -282,27 +265,29 @@ class ContactInputSerializer(serializers.Serializer):
     source_case = serializers.IntegerField()
     category = serializers.ChoiceField(choices=["close", "secondary"])
     region = serializers.CharField(max_length=12)
-    listed_at = serializers.DateTimeField()
-    quarantined_at = serializers.DateTimeField(required=False, allow_null=True)
+    listed_at = api_fields.DateTimeField()
+    quarantined_at = api_fields.DateTimeField(required=False, allow_null=True)
     quarantine_place = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     exposure_type = serializers.CharField(default="other")
-    exposure_start = serializers.DateField(required=False, allow_null=True)
-    exposure_end = serializers.DateField(required=False, allow_null=True)
+    exposure_start = api_fields.DateField(window=PAST, required=False, allow_null=True)
+    exposure_end = api_fields.DateField(window=PAST, required=False, allow_null=True)
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Contacts in the caller's scope (limit/offset, or keyset with ``?cursor=``). Filters: q, category, status, region, source_case, date_from,
-    date_to; ``ordering`` = listed, -listed, quarantined, contact_no. ``convert`` turns a contact who tested
-    positive into a case whose infector is the contact's source case."""
+    """Contacts in the caller's scope, paged by keyset. Filters: q, category, status, region, source_case,
+    date_from, date_to; ``ordering`` = listed, -listed, quarantined, contact_no. ``convert`` turns a contact
+    who tested positive into a case whose infector is the contact's source case."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = {"*": Shows(Category.PSEUDONYMISED), "create": Shows(Category.NAMED), "partial_update": Shows(Category.NAMED), "convert": Shows(Category.NAMED)}
     serializer_class = ContactOutputSerializer
+    query_params = {"list": ContactListQuery}
+    orderings, default_ordering = selectors.CONTACT_ORDERINGS, "-listed"
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.contact_list(user=self.request.user,
-                                      filters={k: params.get(k, "") for k in CONTACT_FILTERS},
-                                      ordering=params.get("ordering", "-listed"))
+        params = params_of(self.request)
+        return selectors.contact_list(user=self.request.user, filters=filters_of(params, ContactFilters),
+                                      ordering=params.get("ordering") or self.default_ordering)
 
     def get_object(self):
         return selectors.contact_get(user=self.request.user, contact_id=self.kwargs["pk"])
@@ -313,8 +298,6 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                              strict=True))
             return ContactOutputSerializer(rows, many=True, context={"request": request, "links": links}).data
 
-        if keyset_requested(request):
-            return keyset_response(request, self.get_queryset(), selectors.CONTACT_ORDERINGS, "-listed", serialize)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(serialize(page))
 
@@ -370,6 +353,7 @@ class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Clusters in scope; a cluster's detail carries its chain graph, timeline and statistics."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.PSEUDONYMISED)
     serializer_class = ClusterSerializer
 
     def get_queryset(self):
@@ -384,23 +368,27 @@ class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class RiskAreaSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     region = serializers.CharField(source="region_id")
+    kind = serializers.CharField()
     area_name = serializers.CharField()
+    address = serializers.CharField()
     level = serializers.CharField()
-    designated_from = serializers.DateField()
-    lifted_on = serializers.DateField(allow_null=True)
-    negative_screen_on = serializers.DateField(allow_null=True)
+    designated_from = api_fields.DateField()
+    lifted_on = api_fields.DateField(allow_null=True)
+    negative_screen_on = api_fields.DateField(allow_null=True)
 
 
 class RiskAreaInputSerializer(serializers.Serializer):
     region = serializers.CharField(max_length=12)
+    kind = serializers.ChoiceField(choices=["region", "compound", "building"], required=False, default="")
     area_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     level = serializers.ChoiceField(choices=["high", "medium", "low"])
-    designated_from = serializers.DateField()
-    negative_screen_on = serializers.DateField(required=False, allow_null=True)
+    designated_from = api_fields.DateField()
+    negative_screen_on = api_fields.DateField(required=False, allow_null=True)
 
 
 class LiftSerializer(serializers.Serializer):
-    lifted_on = serializers.DateField()
+    lifted_on = api_fields.DateField()
     override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
@@ -409,6 +397,7 @@ class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     designation date (null while a required negative area-wide screen is missing)."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
     serializer_class = RiskAreaSerializer
 
     def get_queryset(self):
@@ -448,16 +437,16 @@ class ExposureSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     place_name = serializers.CharField()
     region = serializers.CharField(source="region_id")
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = api_fields.DateTimeField(window=PAST)
+    ends_at = api_fields.DateTimeField(window=PAST)
     description = serializers.CharField()
 
 
 class ExposureInputSerializer(serializers.Serializer):
     place_name = serializers.CharField(max_length=200)
     region = serializers.CharField(max_length=12)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = api_fields.DateTimeField(window=PAST)
+    ends_at = api_fields.DateTimeField(window=PAST)
     cases = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
@@ -466,10 +455,12 @@ class ExposureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Exposure events (place, time window, cases present) in scope; ``?case=ID`` filters by case."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = {"*": Shows(Category.PSEUDONYMISED), "create": Shows(Category.NAMED)}
     serializer_class = ExposureSerializer
+    query_params = {"list": ExposureListQuery}
 
     def get_queryset(self):
-        case_id = self.request.query_params.get("case", "")
+        case_id = params_of(self.request).get("case")
         case = selectors.case_get(user=self.request.user, case_id=case_id) if case_id else None
         return selectors.exposure_list(user=self.request.user, case=case)
 
@@ -488,24 +479,25 @@ class TimelinessView(APIView):
     ``date_from`` / ``date_to`` (YYYY-MM-DD) bound the period."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"get": TimelinessQuery}
 
     @extend_schema(responses=dict)
     def get(self, request):
-        region = _timeliness_region(request)
-        params = request.query_params
-        report = selectors.tracing_timeliness(user=request.user, region=region,
-                                              date_from=selectors._date(params.get("date_from")),
-                                              date_to=selectors._date(params.get("date_to")))
+        params = params_of(request)
+        region = timeliness_region(request.user, params.get("region"))
+        report = selectors.tracing_timeliness(user=request.user, region=region, date_from=params.get("date_from"),
+                                              date_to=params.get("date_to"))
         return Response({"region": report["region"], "total": report["total"].as_dict(),
                          "children": [r.as_dict() for r in report["children"]],
                          "days": [r.as_dict() for r in report["days"]]})
 
 
-def _timeliness_region(request):
-    code = request.GET.get("region", "")
+def timeliness_region(user, code: str | None):
+    """The region of a timeliness report: ``code`` (in scope), or the user's first region."""
     if code:
-        return region_selectors.region_get(user=request.user, code=code)
-    roots = region_selectors.scope_roots(user=request.user)
+        return region_selectors.region_get(user=user, code=code)
+    roots = region_selectors.scope_roots(user=user)
     if not roots:
         from django.http import Http404
 
@@ -516,7 +508,7 @@ def _timeliness_region(request):
 class ImportJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
-    file_name = serializers.CharField()
+    file_name = serializers.CharField(source="shown_file_name")
     status = serializers.CharField()
     total_rows = serializers.IntegerField()
     processed_rows = serializers.IntegerField(help_text="rows checked so far")
@@ -526,9 +518,9 @@ class ImportJobSerializer(serializers.Serializer):
     existing_count = serializers.IntegerField()
     errors = serializers.ListField(child=serializers.DictField(),
                                    help_text="when failed: every error (row, column, message), the first 1,000")
-    created_at = serializers.DateTimeField()
-    heartbeat_at = serializers.DateTimeField(allow_null=True)
-    finished_at = serializers.DateTimeField(allow_null=True)
+    created_at = api_fields.DateTimeField()
+    heartbeat_at = api_fields.DateTimeField(allow_null=True)
+    finished_at = api_fields.DateTimeField(allow_null=True)
 
 
 class ImportJobInputSerializer(serializers.Serializer):
@@ -543,8 +535,9 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     sees only the jobs they submitted."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.NAMED)
     serializer_class = ImportJobSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
     def get_queryset(self):
         return selectors.import_job_list(user=self.request.user)
@@ -554,6 +547,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(request={"multipart/form-data": ImportJobInputSerializer}, responses={202: ImportJobSerializer})
     def create(self, request, *args, **kwargs):
+        jobs.import_allowed_check(request.user)  # before the upload is read
         data = ImportJobInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = jobs.import_job_submit(actor=request.user, request=request, kind=data.validated_data["kind"],

@@ -17,8 +17,16 @@ from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
-from fangkong.cases.models import Case, ClassificationChange, Cluster, Contact, ContactStatus, Disease
-from fangkong.cases.selectors import city_code
+from fangkong.cases.case_earlies import case_earlies_rebuild
+from fangkong.cases.models import (
+    Case,
+    ClassificationChange,
+    Cluster,
+    Contact,
+    ContactStatus,
+    Disease,
+    RiskArea,
+)
 from fangkong.cases.summaries import tracing_summary_rebuild
 from fangkong.epi.chains import build_chain_index
 from fangkong.epi.simulate import DETECTION_ROUTES
@@ -28,6 +36,7 @@ from fangkong.persons.demo import synthetic_identities
 from fangkong.persons.models import Person
 from fangkong.persons.services import CITIZEN_ID, persons_import
 from fangkong.protocols.models import ProtocolVersion
+from fangkong.regions.codes import city_code
 
 CASE_PERSON_SEED = 20220317  # the seed fangkong.persons.demo.load_case_persons uses
 CONTACT_PERSON_SEED = 20220318
@@ -146,8 +155,12 @@ def load_cases(scenario, tree, actor) -> str:
             quarantined = max(quarantined, listed)
         protocol = next(p for p in protocols if p.effective_from <= listed.date())
         category = "close" if contacts.category[j] == 1 else "secondary"
-        begin = (quarantined or listed).date()
-        release = protocol.management_end(category, begin)
+        exposure = start + dt.timedelta(days=int(contacts.exposure_day[j])) if contacts.exposure_day[j] >= 0 else None
+        if j % 10 == 9:
+            exposure = None  # one contact in ten could not say when they were last exposed
+        elif exposure is not None and exposure > listed.date():
+            exposure = listed.date()  # the scenario's day grid: exposed and listed the same day
+        schedule, release = protocol.contact_plan(category, exposure_end=exposure, listed_date=listed.date())
         case_index = int(became[j])
         if case_index >= 0 and converted_first.get(case_index) == j:
             status, converted = ContactStatus.CONVERTED, int(pk_of[case_index])
@@ -156,7 +169,6 @@ def load_cases(scenario, tree, actor) -> str:
         else:
             status, converted = (ContactStatus.RELEASED if release and (release - start).days <= end_day
                                  else ContactStatus.QUARANTINED if quarantined else ContactStatus.LISTED), None
-        exposure = start + dt.timedelta(days=int(contacts.exposure_day[j])) if contacts.exposure_day[j] >= 0 else None
         source_reported = rows[int(contacts.case[j])].reported_at
         krows.append(Contact(
             contact_no=f"SIM-K{j:07d}",
@@ -168,7 +180,7 @@ def load_cases(scenario, tree, actor) -> str:
             exposure_type=("household", "workplace", "social", "transport", "spacetime")[j % 5],
             exposure_start=exposure, exposure_end=exposure, listed_at=listed, quarantined_at=quarantined,
             quarantine_place=f"集中隔离点{1 + j % 40}号" if quarantined else "", protocol=protocol,
-            test_schedule=protocol.test_schedule(category, begin), release_due=release, status=status,
+            test_schedule=schedule, release_due=release, status=status,
             converted_case_id=converted,
         ))
     # Close contacts first, so that contacts of close contacts are created already pointing at them.
@@ -181,6 +193,86 @@ def load_cases(scenario, tree, actor) -> str:
         case.found_under_management = True
     Case.objects.bulk_update(managed, ["found_under_management"], batch_size=1000)
     tracing_summary_rebuild()  # the rows above were bulk-created around the services
+    case_earlies_rebuild()
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="cases.case", object_id="demo scenario",
                  detail={"cases": len(rows), "contacts": len(krows), "clusters": len(clusters)})
     return f"demo cases: {len(rows)} cases, {len(krows)} contacts, {len(clusters)} clusters"
+
+
+def demo_load(actor) -> str:
+    """This module's demo loader (declared on its ``AppConfig``): its part of the demo scenario."""
+    from fangkong.demo import demo_scenario
+
+    scenario, tree = demo_scenario()
+    loaded = load_cases(scenario, tree, actor)
+    return f"{loaded}\n{load_demo_areas_and_suspects(actor)}"
+
+
+# --- suspected and excluded cases, risk areas ---------------------------------------------------------------
+
+DEMO_AREA_ADDRESS = "（演示）"  # marks the demo's synthetic compounds and buildings
+
+
+def load_demo_areas_and_suspects(actor) -> str:
+    """What the scenario does not simulate, written through the services on top of it: suspected cases
+    among contacts still under management (every second one later excluded after negative tests), and
+    risk areas — for the three counties with most cases, a housing compound (high) and a building (high)
+    holding some of the county's cases, and the whole county (medium); the compound of the busiest county
+    lifted once its rule allows. Synthetic names, marked in the address."""
+    from fangkong.cases.services import (
+        case_reclassify,
+        case_register,
+        risk_area_designate,
+        risk_area_lift,
+        risk_area_lift_date,
+    )
+
+    if Case.objects.filter(classification__in=("suspected", "excluded")).exists() or \
+            RiskArea.objects.filter(address__endswith=DEMO_AREA_ADDRESS).exists():
+        return "demo suspected cases and risk areas: already loaded"
+    covid = Disease.objects.get(code="covid-19")
+    open_ids = list(Contact.objects.exclude(status=ContactStatus.CONVERTED).filter(person__cases__isnull=True)
+                    .order_by("pk").values_list("pk", flat=True))
+    chosen = open_ids[::max(1, len(open_ids) // 24)][:24]
+    suspects = list(Contact.objects.filter(pk__in=chosen).select_related("person").order_by("pk"))
+    excluded = 0
+    for n, contact in enumerate(suspects):
+        diagnosed = contact.listed_at + dt.timedelta(days=2, hours=3)
+        case = case_register(actor=actor, person=contact.person, disease=covid, classification="suspected",
+                             diagnosed_at=diagnosed, reported_at=diagnosed + dt.timedelta(hours=1),
+                             report_region=contact.region_id, detection_route="during_quarantine",
+                             onset_date=diagnosed.date() - dt.timedelta(days=1))
+        if n % 2:
+            case_reclassify(actor=actor, case=case, classification="excluded", expected_version=case.version,
+                            reason="两次核酸检测阴性，排除")
+            excluded += 1
+    counties = (Case.objects.filter(classification__in=("confirmed", "asymptomatic"), report_region__level="county")
+                .values_list("report_region_id", flat=True))
+    busiest = [code for code, _n in _most_common(counties, 3)]
+    areas = 0
+    for rank, code in enumerate(busiest):
+        cases = list(Case.objects.filter(report_region_id=code, classification__in=("confirmed", "asymptomatic"))
+                     .order_by("report_date", "pk")[:12])
+        if len(cases) < 3:
+            continue
+        first = cases[0].report_date + dt.timedelta(days=1)
+        compound = risk_area_designate(actor=actor, region=code, level="high", kind="compound",
+                                       area_name=f"第{rank + 1}号小区", address=f"示例路{rank + 1}号{DEMO_AREA_ADDRESS}",
+                                       cases=cases[:4], designated_from=first)
+        risk_area_designate(actor=actor, region=code, level="high", kind="building",
+                            area_name=f"第{rank + 1}号小区{rank + 3}栋", address=f"示例路{rank + 1}号{DEMO_AREA_ADDRESS}",
+                            cases=cases[4:6], designated_from=first)
+        risk_area_designate(actor=actor, region=code, level="medium", designated_from=first)
+        areas += 3
+        if rank == 0:
+            lift, _protocol = risk_area_lift_date(compound, last_infection=cases[3].report_date)
+            if lift is not None and lift <= timezone.localdate():
+                risk_area_lift(actor=actor, area=compound, lifted_on=lift, last_infection=cases[3].report_date)
+    return f"demo suspected cases: {len(suspects)} ({excluded} excluded); risk areas: {areas}"
+
+
+def _most_common(values, n: int) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]

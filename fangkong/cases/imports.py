@@ -32,9 +32,7 @@ in quarantine was isolated before its onset and its report.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass
 
@@ -42,11 +40,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import table_files
 from fangkong.accounts.access import can, in_scope, memberships_of
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.bulk_copy import copy_available, copy_rows, copy_text, foreign_keys_checked_by_set, ids_reserve
+from fangkong.cases import import_columns
+from fangkong.cases.case_earlies import case_earlies_refresh
 from fangkong.cases.models import (
     Case,
     Classification,
@@ -74,6 +75,7 @@ from fangkong.persons.services import (
 )
 from fangkong.protocols.models import ProtocolVersion
 from fangkong.regions.models import Region
+from fangkong.table_files import Row, TableLimits
 
 PERSON_COLUMNS = ["name", "citizen_id", "phone", "sex", "birth_date", "address_region"]
 EARLIES_COLUMNS = ["first_visit_at", "isolated_at", "treatment_at"]
@@ -84,7 +86,9 @@ CONTACT_COLUMNS = ["contact_no", *PERSON_COLUMNS, "category", "source_case_no", 
                    "exposure_start", "exposure_end", "listed_at", "quarantined_at", "quarantine_place"]
 COLUMNS = {"cases": CASE_COLUMNS, "contacts": CONTACT_COLUMNS}
 OPTIONAL_COLUMNS = frozenset(EARLIES_COLUMNS)  # in the template; a file may leave them out
-MAX_BYTES = 200 * 1024 * 1024
+# 200 MB holds a million contacts in CSV; no spreadsheet holds more than 1,048,576 rows (the header included)
+LIMITS = TableLimits(max_bytes=200 * 1024 * 1024, max_rows=1_048_575, max_columns=64)
+MAX_BYTES = LIMITS.max_bytes
 NUMBER_LENGTH = 40  # Case.case_no, Contact.contact_no
 LOOKUP_CHUNK = 10000
 SOON = dt.timedelta(minutes=5)  # clock skew allowed for "not in the future"
@@ -105,44 +109,21 @@ class ImportOutcome:
 
 
 def template_csv(kind: str) -> bytes:
-    return ("\ufeff" + ",".join(COLUMNS[kind]) + "\r\n").encode("utf-8")
+    """The template of ``kind``: Chinese headers and an example row (``fangkong.cases.import_columns``)."""
+    return import_columns.template_csv(kind, COLUMNS[kind])
 
 
-def read_table(data: bytes, filename: str) -> list[dict]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file as dicts of stripped strings."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise ImportRejected([{"row": 0, "column": "", "message": _("Not a readable XLSX file.")}]) from exc
-        values = list(book.active.iter_rows(values_only=True))
-        if not values:
-            return []
-        header = [str(h or "").strip() for h in values[0]]
-        return [{h: _cell(v) for h, v in zip(header, row, strict=False)} for row in values[1:]
-                if any(v not in (None, "") for v in row)]
+def read_table(data, filename: str) -> list[Row]:
+    """The rows of a CSV or XLSX file of cases or contacts, read within ``LIMITS`` (``fangkong.table_files``);
+    ``ImportRejected`` naming the cap or the fault otherwise."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected([{"row": 0, "column": "", "message": _("The file is not UTF-8 text.")}]) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader
-            if any((v or "").strip() for v in row.values())]
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
+        return table_files.read_table(data, filename, LIMITS)
+    except table_files.TableRejected as exc:
+        raise ImportRejected([{"row": exc.row, "column": "", "message": exc.message}]) from exc
 
 
 def _check_columns(rows: list[dict], kind: str) -> None:
+    import_columns.canonical_rows(rows)  # the template's Chinese headers read as the codes
     if not rows:
         raise ImportRejected([{"row": 0, "column": "", "message": _("The file has no data rows.")}])
     missing = [c for c in COLUMNS[kind] if c not in rows[0] and c not in OPTIONAL_COLUMNS]
@@ -151,8 +132,21 @@ def _check_columns(rows: list[dict], kind: str) -> None:
 
 
 def _column(rows: list[dict], name: str) -> list[str]:
-    """One column's stripped texts (empty when the cell or the column is missing)."""
-    return [(row.get(name) or "").strip() for row in rows]
+    """One column's stripped texts (empty when the cell or the column is missing); in a coded column, a
+    Chinese or English label stands for its code (确诊病例 → confirmed)."""
+    texts = [(row.get(name) or "").strip() for row in rows]
+    if name in import_columns.CHOICES or name in import_columns.EXTRA_VALUES:
+        return [import_columns.coded(name, text) for text in texts]
+    return texts
+
+
+def _unknown(column: str) -> str:
+    return _("Unknown value: use one of %(values)s.") % {"values": import_columns.accepted_values(column)}
+
+
+def _not_future(row_errors: list, column: str, day, today) -> None:
+    if day is not None and day > today:
+        row_errors.append((column, _("This date is in the future.")))
 
 
 def _report(progress, done: int, total: int) -> None:
@@ -251,6 +245,8 @@ def _own_number(row_errors: list, column: str, number: str, seen: set, duplicate
     """A row's own number: required, at most 40 characters, unique within the file."""
     if not number:
         row_errors.append((column, _("Required.")))
+    elif number.startswith(import_columns.EXAMPLE_PREFIX):
+        row_errors.append((column, _("This is the template's example row: delete it before importing.")))
     elif number in seen:
         row_errors.append((column, duplicate_message))
     elif len(number) > NUMBER_LENGTH:
@@ -337,7 +333,7 @@ class _RowPersons:
         birth_error = birth if isinstance(birth, str) else None
         checked, errors = self.checker.check(
             name=row.get("name") or "", address_region=(row.get("address_region") or "").strip(),
-            sex=(row.get("sex") or "").strip(), birth_date=None if birth_error else birth, parsed_id=parsed,
+            sex=import_columns.coded("sex", (row.get("sex") or "").strip()), birth_date=None if birth_error else birth, parsed_id=parsed,
             citizen_id_hash=h, phone=(row.get("phone") or "").strip())
         if birth_error:
             row_errors.append(("birth_date", birth_error))
@@ -455,6 +451,7 @@ class _ContactCheck:
         listed_col, quarantined_col = _column(rows, "listed_at"), _column(rows, "quarantined_at")
         source_nos, keys = self.source_nos, self.keys
         latest = self.now + SOON
+        today = timezone.localtime(latest).date()
         duplicate = _("This contact number appears twice in the file.")
         seen: set[str] = set()
         for count, i in enumerate(pending, start=1):
@@ -469,15 +466,21 @@ class _ContactCheck:
             row_errors.extend(("region", message) for message in region_errors(region))
             category = category_col[i]
             if category not in categories:
-                row_errors.append(("category", _("Choose close contact or contact of a close contact.")))
+                row_errors.append(("category", _unknown("category")))
             exposure_type = exposure_col[i] or ExposureType.OTHER
             if exposure_type not in exposure_types:
-                row_errors.append(("exposure_type", _("Choose an exposure type.")))
+                row_errors.append(("exposure_type", _unknown("exposure_type")))
             exposure_start = _take(row_errors, "exposure_start", values.date(start_col[i]))
             exposure_end = _take(row_errors, "exposure_end", values.date(end_col[i]))
+            _not_future(row_errors, "exposure_start", exposure_start, today)
+            _not_future(row_errors, "exposure_end", exposure_end, today)
             if exposure_start and exposure_end and exposure_end < exposure_start:
                 row_errors.append(("exposure_end", _("The exposure ends before it starts.")))
             listed = _take(row_errors, "listed_at", values.moment(listed_col[i]), required=True)
+            if listed is not None:
+                for name, value in (("exposure_start", exposure_start), ("exposure_end", exposure_end)):
+                    if value is not None and value > listed[1]:
+                        row_errors.append((name, _("The exposure cannot be after the day the contact was listed.")))
             quarantined = _take(row_errors, "quarantined_at", values.moment(quarantined_col[i]))
             if listed is not None:
                 if listed[0] > latest:
@@ -504,13 +507,11 @@ class _ContactCheck:
                 continue
             if errors:
                 continue  # the file is refused: nothing more to write
-            start = (quarantined or listed)[1]
-            key = (protocol.pk, category, start)
+            key = (protocol.pk, category, exposure_end, listed[1])
             schedule = schedules.get(key)
-            if schedule is None:
-                plan = protocol.test_schedule(category, start)
-                schedule = schedules[key] = (plan, copy_text(json.dumps(plan)),
-                                             protocol.management_end(category, start))
+            if schedule is None:  # counted from the last exposure, else the listing date
+                plan, release_due = protocol.contact_plan(category, exposure_end=exposure_end, listed_date=listed[1])
+                schedule = schedules[key] = (plan, copy_text(json.dumps(plan)), release_due)
             self.created += 1
             keys.add((region, listed[1]))
             yield (numbers[i], person, region, category, source_case[0], exposure_type, exposure_start,
@@ -576,12 +577,13 @@ def _flag(text: str) -> bool:
 def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
     now = timezone.now()
     latest = now + SOON
+    today = timezone.localtime(latest).date()
     numbers = _column(rows, "case_no")
     existing = _existing_numbers(Case, "case_no", numbers)
     pending = [i for i, number in enumerate(numbers) if not number or number not in existing]
     codes = set(Region.objects.values_list("code", flat=True))
     persons = _RowPersons(actor=actor, rows=rows, pending=pending, codes=codes)
-    diseases = {d.code: d for d in Disease.objects.all()}
+    diseases = {name: d for d in Disease.objects.all() for name in (d.code, d.name_zh, d.name_en)}
     statuses: dict[int, list[tuple[dt.date, int]]] = {}
     for status in DiseaseStatus.objects.order_by("-effective_from"):
         statuses.setdefault(status.disease_id, []).append((status.effective_from, status.reporting_hours))
@@ -618,18 +620,20 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
         row_errors.extend(("report_region", message) for message in region_errors(report_region))
         classification = column["classification"][i]
         if classification not in classifications:
-            row_errors.append(("classification", _("Choose a classification.")))
+            row_errors.append(("classification", _unknown("classification")))
         route = column["detection_route"][i] or DetectionRoute.OTHER
         if route not in routes:
-            row_errors.append(("detection_route", _("Choose a detection route.")))
+            row_errors.append(("detection_route", _unknown("detection_route")))
         severity = column["severity"][i] or Severity.MILD
         if severity not in severities:
-            row_errors.append(("severity", _("Choose a severity.")))
+            row_errors.append(("severity", _unknown("severity")))
         outcome = column["outcome"][i] or Outcome.UNDER_TREATMENT
         if outcome not in outcomes:
-            row_errors.append(("outcome", _("Choose an outcome.")))
+            row_errors.append(("outcome", _unknown("outcome")))
         onset = _take(row_errors, "onset_date", values.date(column["onset_date"][i]))
         sampling = _take(row_errors, "sampling_date", values.date(column["sampling_date"][i]))
+        _not_future(row_errors, "onset_date", onset, today)
+        _not_future(row_errors, "sampling_date", sampling, today)
         diagnosed = _take(row_errors, "diagnosed_at", values.moment(column["diagnosed_at"][i]), required=True)
         reported = _take(row_errors, "reported_at", values.moment(column["reported_at"][i]))
         reported_at = reported[0] if reported else now
@@ -718,6 +722,7 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
         audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="cases.case", object_id=source[:64],
                      request=request, detail={"created": len(built), "existing": len(rows) - len(pending)})
         tracing_summary_refresh({(c.report_region_id, c.report_date) for c in built})
+        case_earlies_refresh([c.pk for c in built])
     return ImportOutcome(created=len(built), existing=len(rows) - len(pending), persons_created=len(persons.fresh))
 
 

@@ -20,18 +20,29 @@ on PostgreSQL every ``HEARTBEAT`` seconds while the rows are being saved. A job 
 server restarted under an in-process job, a worker was killed) stops beating; after
 ``ImportJob.STALLED_AFTER`` its page offers to run it again (``import_job_rerun``). That is always safe:
 an import saves all its rows or none, and rows already imported are skipped.
+
+The uploaded file holds citizen IDs and phone numbers in clear, so the job keeps it only sealed
+(AES-GCM with the PII key, ``fangkong.persons.protection.seal``) and only while the job may still run or
+be run again: a job that is done or failed drops it at once, and ``import_jobs_purge`` (every hour by
+Celery beat, ``fangkong import_jobs_purge`` from cron, and at every new submission) marks a job that has
+shown no sign of life for ``settings.IMPORT_FILE_HOURS`` (default 24) as abandoned and drops its file.
+Error reports name rows and columns, never the values of the file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 
+from cryptography.exceptions import InvalidTag
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import table_files
 from fangkong.accounts.access import can
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Capability
@@ -40,26 +51,71 @@ from fangkong.audit.services import audit_record
 from fangkong.cases import imports
 from fangkong.cases.models import ImportJob
 from fangkong.jobs import app, jobs_mode
+from fangkong.persons import protection
 
 logger = logging.getLogger(__name__)
 HEARTBEAT = 30  # seconds, on PostgreSQL while the rows are saved
+PAYLOAD = "cases.importjob.data"  # the purpose the uploaded file is sealed for (associated data)
+FILE_NAME = "cases.importjob.file_name"  # the purpose the upload's name is sealed for
+#: The most bytes of a name that still fit ``ImportJob.file_name`` once sealed (``v1:`` + base64 of the
+#: 12-byte nonce, the name and the 16-byte tag: 3 + 4 × ⌈(n + 28) / 3⌉ ≤ 200).
+FILE_NAME_BYTES = 119
+
+
+def file_name_seal(name: str) -> str:
+    """The upload's name sealed with the PII key (AES-GCM, as citizen IDs are): a file named after a person
+    or an ID number leaves no clear trace. A longer name is shortened in its stem, its extension kept."""
+    name = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1] or "upload"
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension.encode()) > 16:
+        stem, dot, extension = name, "", ""
+    room = FILE_NAME_BYTES - len((dot + extension).encode())
+    stem = stem.encode()[:room].decode("utf-8", errors="ignore")
+    return protection.encrypt(stem + dot + extension, FILE_NAME)
+
+
+def file_name_unseal(stored: str) -> str:
+    """The name ``file_name_seal`` sealed; a name stored before names were sealed is shown as it is."""
+    if not stored.startswith(f"{protection.VERSION}:"):
+        return stored
+    try:
+        return protection.decrypt(stored, FILE_NAME)
+    except (ValueError, InvalidTag):
+        return "?"
+
+
+def file_extension(name: str) -> str:
+    """``.csv`` or ``.xlsx``: what the audit keeps of the upload's name."""
+    stem, dot, extension = name.rpartition(".")
+    return (dot + extension).lower()[:16] if dot else ""
+
+
+def import_allowed_check(actor) -> None:
+    """``PermissionDenied`` for a role that may not import cases or contacts: checked before an upload is
+    read (the API and the page ask first, ``import_job_submit`` again)."""
+    if not can(actor, Capability.CASE_WRITE):
+        raise PermissionDenied(_("Your role may not import cases or contacts."))
 
 
 def import_job_submit(*, actor, kind: str, upload, request=None) -> ImportJob:
     """Store an uploaded file (Django's ``UploadedFile``: ``name``, ``size``, ``read()``) as a job and start
     it after commit; ``PermissionDenied`` for a role that may not write cases, ``ValidationError`` for an
-    unknown kind or a file over ``imports.MAX_BYTES`` (refused before it is read). The rows themselves are
-    checked by the job (scope, capability per region, every field)."""
-    if not can(actor, Capability.CASE_WRITE):
-        raise PermissionDenied(_("Your role may not import cases or contacts."))
+    unknown kind, a file that is not CSV or XLSX or one over ``imports.LIMITS`` (refused before it is
+    read). The rows themselves are checked by the job (caps on rows and columns, scope, capability per
+    region, every field)."""
+    import_allowed_check(actor)
     if kind not in imports.COLUMNS:
         raise ValidationError({"kind": [_("Choose a file and what it holds.")]})
-    if upload.size > imports.MAX_BYTES:
-        raise ValidationError({"file": [_("The file is too large.")]})
+    try:
+        table_files.upload_check(upload, imports.LIMITS)
+    except table_files.TableRejected as exc:
+        raise ValidationError({"file": [exc.message]}) from exc
+    import_jobs_purge()
     data, file_name = upload.read(), upload.name or "upload"
-    job = ImportJob.objects.create(kind=kind, file_name=file_name[:200], data=data, created_by=actor)
+    job = ImportJob.objects.create(kind=kind, file_name=file_name_seal(file_name),
+                                   data=protection.seal(data, PAYLOAD), created_by=actor)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=job, request=request,
-                 detail={"kind": kind, "file": file_name[:200], "bytes": len(data)})
+                 detail={"kind": kind, "file_type": file_extension(file_name), "bytes": len(data)})
     transaction.on_commit(lambda: import_job_start(job.pk))
     return job
 
@@ -70,6 +126,8 @@ def import_job_rerun(*, actor, job: ImportJob, request=None) -> ImportJob:
     the job (``selectors.import_job_get``: its submitter)."""
     if not job.stalled:
         raise ValidationError(_("This import is not stalled: it is still running or it has finished."))
+    if not job.data:
+        raise ValidationError(_("The file of this import is no longer kept: please upload it again."))
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, processed_rows=0, heartbeat_at=None,
                                                errors=[])
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=job, request=request,
@@ -77,6 +135,37 @@ def import_job_rerun(*, actor, job: ImportJob, request=None) -> ImportJob:
     transaction.on_commit(lambda: import_job_start(job.pk))
     job.refresh_from_db()
     return job
+
+
+def import_jobs_purge(*, now: dt.datetime | None = None) -> int:
+    """Drop the files of jobs that may no longer run: a finished job's (normally dropped when it finished),
+    and that of a job with no sign of life for ``settings.IMPORT_FILE_HOURS``, which is marked failed
+    (abandoned) and can no longer be run again. Returns the number of jobs abandoned; audited (one event)
+    when there are any."""
+    now = now or timezone.now()
+    ImportJob.objects.filter(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED]).exclude(
+        data=b"").update(data=b"")
+    cutoff = now - dt.timedelta(hours=settings.IMPORT_FILE_HOURS)
+    alive = ImportJob.objects.filter(status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING])
+    abandoned = list(alive.filter(heartbeat_at__lt=cutoff).values_list("pk", flat=True)) + list(
+        alive.filter(heartbeat_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True))
+    if not abandoned:
+        return 0
+    with transaction.atomic():
+        ImportJob.objects.filter(pk__in=abandoned).update(
+            status=ImportJob.Status.FAILED, finished_at=now, data=b"",
+            errors=[{"row": 0, "column": "", "message": str(_(
+                "The import was abandoned: it showed no sign of life for %(hours)d hours and its file is no "
+                "longer kept; nothing was saved. Please upload the file again.") % {
+                    "hours": settings.IMPORT_FILE_HOURS})}])
+        audit_record(actor=None, action=AuditEvent.Action.UPDATE, object_type="cases.importjob",
+                     detail={"abandoned": sorted(abandoned), "file_hours": settings.IMPORT_FILE_HOURS})
+    return len(abandoned)
+
+
+@app.task(name="fangkong.cases.import_jobs_purge")
+def import_jobs_purge_task() -> int:
+    return import_jobs_purge()
 
 
 def import_job_start(job_id: int) -> threading.Thread | None:
@@ -151,17 +240,18 @@ def run_import_job(job_id: int) -> str:
     actor = User.objects.get(pk=job.created_by_id)
     progress = _Progress(job_id)
     try:
-        rows = imports.read_table(bytes(job.data), job.file_name)
+        rows = imports.read_table(protection.unseal(job.data, PAYLOAD), job.shown_file_name)
         ImportJob.objects.filter(pk=job_id).update(total_rows=len(rows))
         run = imports.cases_import if job.kind == "cases" else imports.contacts_import
-        outcome = run(actor=actor, rows=rows, source=job.file_name, progress=progress)
+        # the audit events name the job, not the file (its name may be a person's)
+        outcome = run(actor=actor, rows=rows, source=f"import-job-{job.pk}", progress=progress)
     except imports.ImportRejected as exc:
         ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, errors=exc.errors[:1000],
-                                                   finished_at=timezone.now())
+                                                   finished_at=timezone.now(), data=b"")
         return ImportJob.Status.FAILED
     except Exception:
         ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(), data=b"",
             errors=[{"row": 0, "column": "", "message": _("The import stopped on an internal error; nothing was "
                                                           "saved. Please tell the administrator.")}])
         raise

@@ -53,6 +53,7 @@ class DiseaseStatus(models.Model):
     managed_as_class_a = models.BooleanField(_("managed as class A"), default=False)
 
     class Meta:
+        verbose_name = _("disease status")
         ordering = ["disease", "effective_from"]
         constraints = [models.UniqueConstraint(fields=["disease", "effective_from"], name="disease_status_once")]
 
@@ -112,6 +113,7 @@ class Cluster(models.Model):
 
 
 class Case(models.Model):
+    AUDIT_NAME_FIELD = "case_no"  # the audit trail names a case by its number
     case_no = models.CharField(_("case number"), max_length=40, unique=True)
     person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="cases",
                                verbose_name=_("person"))
@@ -167,6 +169,24 @@ class Case(models.Model):
         return self.case_no
 
 
+class CaseNumberSequence(models.Model):
+    """The last sequence number drawn for the cases of one county in one year: case numbers read
+    ``440304-2022-00123`` (county code, year of report, sequence). Drawn by
+    ``fangkong.cases.case_numbers.case_number_draw`` under the row's lock, so concurrent registrations
+    never draw the same number."""
+
+    county = models.CharField(max_length=6)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case-number sequence")
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="case_number_sequence_once")]
+
+    def __str__(self) -> str:
+        return f"{self.county}-{self.year}: {self.last}"
+
+
 class ClassificationChange(models.Model):
     """One re-classification of a case (the first classification is a change from '')."""
 
@@ -179,6 +199,7 @@ class ClassificationChange(models.Model):
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("classification change")
         ordering = ["changed_at", "id"]
 
     def __str__(self) -> str:
@@ -210,6 +231,7 @@ class ContactStatus(models.TextChoices):
 
 
 class Contact(models.Model):
+    AUDIT_NAME_FIELD = "contact_no"  # the audit trail names a contact by its number
     contact_no = models.CharField(_("contact number"), max_length=40)  # unique: Meta (no pattern twin)
     person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="contacts",
                                verbose_name=_("person"))
@@ -264,6 +286,42 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.contact_no
 
+    @property
+    def last_exposure_unknown(self) -> bool:
+        """No end of the exposure window: the management period is counted from the listing date."""
+        return self.exposure_end is None
+
+    @property
+    def management_counted_from(self) -> dt.date:
+        """Day 0 of the management period (``fangkong.protocols.periods.contact_counted_from``)."""
+        return self.exposure_end or self.listed_date or timezone.localtime(self.listed_at).date()
+
+
+class CaseEarlies(models.Model):
+    """The four earlies' intervals of one case, in hours (None where an end is unknown), with what they are
+    grouped and scoped by. Kept in step with the case by ``fangkong.cases.case_earlies`` on every write of a
+    case; the earlies page aggregates these instead of working out every interval from the case's dates
+    and times (see ``fangkong.surveillance.earlies`` for the definitions)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False,
+                               db_constraint=False)  # the case's region of report (its scope)
+    report_date = models.DateField()
+    reported_late = models.BooleanField()
+    onset_visit = models.FloatField(null=True)
+    visit_sampling = models.FloatField(null=True)
+    sampling_report = models.FloatField(null=True)
+    diagnosis_report = models.FloatField(null=True)
+    report_isolation = models.FloatField(null=True)
+    isolation_treatment = models.FloatField(null=True)
+
+    class Meta:
+        verbose_name = _("four earlies of a case")
+        indexes = [models.Index(fields=["report_date", "region"], name="case_earlies_day")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.report_date}"
+
 
 class DailyTracing(models.Model):
     """Tracing figures of one leaf region on one day, kept in step with the rows by the services.
@@ -285,6 +343,7 @@ class DailyTracing(models.Model):
     under_management = models.PositiveIntegerField(default=0)  # new cases found among listed contacts
 
     class Meta:
+        verbose_name = _("daily tracing summary")
         constraints = [models.UniqueConstraint(fields=["region", "day"], name="daily_tracing_once")]
         indexes = [models.Index(fields=["day", "region"], name="daily_tracing_day")]
 
@@ -304,6 +363,7 @@ class Exposure(models.Model):
     description = models.CharField(_("description"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("exposure")
         ordering = ["-starts_at"]
         constraints = [models.CheckConstraint(condition=models.Q(ends_at__gte=models.F("starts_at")),
                                               name="exposure_window_ordered")]
@@ -313,15 +373,29 @@ class Exposure(models.Model):
 
 
 class RiskArea(models.Model):
+    """A risk area: a whole region, or (as the editions draw them, "原则上以小区（村）为单位划定"; November 2022:
+    "一般以单元、楼栋为单位划定") one housing compound or village, or one building or unit, at an address in a
+    county. A compound or building is lifted on its own infections (``cases``), a whole region on the
+    cases reported in it."""
+
     class Level(models.TextChoices):
         HIGH = "high", _("High risk")
         MEDIUM = "medium", _("Medium risk")
         LOW = "low", _("Low risk")
 
+    class Kind(models.TextChoices):
+        REGION = "region", _("Whole region")
+        COMPOUND = "compound", _("Housing compound or village")
+        BUILDING = "building", _("Building or unit")
+
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("region"))
+    kind = models.CharField(_("extent"), max_length=16, choices=Kind.choices, default=Kind.REGION)
     area_name = models.CharField(_("named area"), max_length=200, blank=True,
                                  help_text=_("Empty: the whole region."))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    cases = models.ManyToManyField(Case, blank=True, related_name="risk_areas",
+                                   verbose_name=_("infections in the area"))
     level = models.CharField(_("level"), max_length=8, choices=Level.choices)
     designated_from = models.DateField(_("from"))
     lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
@@ -348,6 +422,8 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=16)
+    # The upload's name, sealed with the PII key (``fangkong.cases.jobs.file_name_seal``): a file may be
+    # named after a person or an ID number. Read it with ``shown_file_name``.
     file_name = models.CharField(_("file"), max_length=200)
     data = models.BinaryField(editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -366,10 +442,18 @@ class ImportJob(models.Model):
     STALLED_AFTER = dt.timedelta(minutes=10)
 
     class Meta:
+        verbose_name = _("import job")
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.file_name} {self.status}"
+        return f"{self.kind} {self.pk} {self.status}"
+
+    @property
+    def shown_file_name(self) -> str:
+        """The upload's name, for its submitter (the only one who sees the job)."""
+        from fangkong.cases.jobs import file_name_unseal
+
+        return file_name_unseal(self.file_name)
 
     @property
     def stalled(self) -> bool:

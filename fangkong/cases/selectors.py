@@ -8,6 +8,10 @@ Scope rule (documented in the README of this app and tested for pages, API and e
   cluster member reported elsewhere — is shown **only as far as the other side is in scope**: when the
   other case is out of the user's scope the user sees its case number and its city (prefecture), never
   its person, dates or details, and it is not a link to a page (its page answers 404 to the user).
+
+Need to know (``fangkong.accounts.need_to_know``): cases, contacts, clusters and exposures are line-list
+rows (``pseudonymised`` at least), risk areas and the tracing summary ``aggregates``; which person fields
+a row shows is ``need_to_know.person_shown``'s business, never a template's.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
-from fangkong.accounts.access import get_in_scope_or_404, in_scope, scoped
-from fangkong.cases import paging
+from fangkong import paging
+from fangkong.accounts.access import in_scope
+from fangkong.accounts.need_to_know import Category, may_read, readable, readable_or_404, readable_q
 from fangkong.cases.models import Case, Cluster, Contact, DailyTracing, Exposure, ImportJob, RiskArea
 from fangkong.epi import chains
+from fangkong.regions.codes import city_code
 from fangkong.regions.models import Region
 
 CASE_SCOPE = "report_region__code"
@@ -43,11 +49,6 @@ CONTACT_ORDERINGS = {
     "quarantined": ("quarantined_at", "id"), "-quarantined": ("-quarantined_at", "-id"),
     "contact_no": ("contact_no", "id"), "-contact_no": ("-contact_no", "-id"),
 }
-
-
-def city_code(code: str) -> str:
-    """The prefecture (city) containing ``code``: 440304 -> 440300; 441900001 -> 441900."""
-    return code[:4] + "00" if code[:2] != code[:6] else code
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,12 @@ def case_links(user, cases) -> list[CaseLink]:
     names = _city_names(c.report_region_id for c in cases)
     links = []
     for c in cases:
-        visible = in_scope(user, c.report_region_id)
+        visible = may_read(user, Category.PSEUDONYMISED, c.report_region_id)
+        named = may_read(user, Category.NAMED, c.report_region_id)
         city = city_code(c.report_region_id)
         links.append(CaseLink(case_id=c.pk if visible else None, case_no=c.case_no, city_code=city,
                               city_name=names.get(city, city), in_scope=visible,
-                              person_name=c.person.name if visible else ""))
+                              person_name=c.person.name if named else ""))
     return links
 
 
@@ -85,27 +87,33 @@ def case_link(user, case: Case | None) -> CaseLink | None:
     return case_links(user, [case])[0] if case is not None else None
 
 
-def case_list(*, user, filters: dict | None = None, ordering: str = "-reported") -> QuerySet[Case]:
-    """Cases in scope; filters: q (case number or name), classification (one, or several separated by
+def case_list(*, user, filters: dict | None = None, ordering: str = "-reported",
+              category: str = Category.PSEUDONYMISED) -> QuerySet[Case]:
+    """Cases the user may read as ``category`` (a line list by default; ``aggregates`` for a reader that
+    only counts them, such as the dashboard, whose rows never leave it); filters: q (case number or name), classification (one, or several separated by
     commas: "confirmed,asymptomatic" are the infections the dashboard counts), detection_route, imported
     ("1"/"0"), late ("1"), region (a code in scope: its subtree), date_from/date_to (report dates),
     onset_from/onset_to (onset dates; a case without onset date is left out when either is given),
     cluster (id), disease (code)."""
     f = filters or {}
     # The regions come without their boundary (GeoJSON): decoding two per row cost more than the query.
-    qs = scoped(user, Case.objects.select_related("person", "disease", "report_region", "residence_region")
-                .defer("report_region__geometry", "residence_region__geometry"), CASE_SCOPE)
+    qs = readable(user, category,
+                  Case.objects.select_related("person", "disease", "report_region", "residence_region")
+                  .defer("report_region__geometry", "residence_region__geometry"), CASE_SCOPE)
     if f.get("q"):
-        qs = qs.filter(Q(case_no__icontains=f["q"]) | Q(person__name__icontains=f["q"]))
+        # by name only where the user may read names: elsewhere a name search would tell who is a case
+        qs = qs.filter(Q(case_no__icontains=f["q"]) |
+                       (Q(person__name__icontains=f["q"]) & readable_q(user, Category.NAMED, CASE_SCOPE)))
     if f.get("classification"):
-        qs = qs.filter(classification__in=[c.strip() for c in str(f["classification"]).split(",")])
+        chosen = f["classification"]
+        qs = qs.filter(classification__in=chosen if isinstance(chosen, list) else [c.strip() for c in chosen.split(",")])
     if f.get("detection_route"):
         qs = qs.filter(detection_route=f["detection_route"])
     if f.get("disease"):
         qs = qs.filter(disease__code=f["disease"])
-    if f.get("imported") in ("0", "1"):
-        qs = qs.filter(imported=f["imported"] == "1")
-    if f.get("late") == "1":
+    if _flag(f.get("imported")) is not None:
+        qs = qs.filter(imported=_flag(f["imported"]))
+    if _flag(f.get("late")):
         qs = qs.filter(reported_late=True)
     if f.get("region"):
         qs = qs.filter(report_region__code__startswith=_prefix(f["region"]))
@@ -114,15 +122,15 @@ def case_list(*, user, filters: dict | None = None, ordering: str = "-reported")
         day = _date(f.get(name))
         if day:
             qs = qs.filter(**{lookup: day})
-    if str(f.get("cluster", "")).isdigit():
-        qs = qs.filter(cluster_id=int(f["cluster"]))
+    if _id(f.get("cluster")):
+        qs = qs.filter(cluster_id=_id(f["cluster"]))
     return paging.ordered(qs, CASE_ORDERINGS.get(ordering, CASE_ORDERINGS["-reported"]))
 
 
 def case_get(*, user, case_id) -> Case:
     qs = Case.objects.select_related("person", "disease", "report_region", "residence_region", "cluster",
                                      "infector__person", "created_by")
-    return get_in_scope_or_404(user, qs, CASE_SCOPE, pk=case_id)
+    return readable_or_404(user, Category.PSEUDONYMISED, qs, CASE_SCOPE, pk=case_id)
 
 
 def case_get_by_no(case_no: str) -> Case | None:
@@ -138,17 +146,19 @@ def contact_list(*, user, filters: dict | None = None, ordering: str = "-listed"
     """Contacts in scope; filters: q (contact number or name), category, status, region, source_case (id),
     date_from/date_to (listing dates)."""
     f = filters or {}
-    qs = scoped(user, Contact.objects.select_related("person", "region", "source_case__person", "protocol")
-                .defer("region__geometry"), CONTACT_SCOPE)
+    qs = readable(user, Category.PSEUDONYMISED,
+                  Contact.objects.select_related("person", "region", "source_case__person", "protocol")
+                  .defer("region__geometry"), CONTACT_SCOPE)
     if f.get("q"):
-        qs = qs.filter(Q(contact_no__icontains=f["q"]) | Q(person__name__icontains=f["q"]))
+        qs = qs.filter(Q(contact_no__icontains=f["q"]) |
+                       (Q(person__name__icontains=f["q"]) & readable_q(user, Category.NAMED, CONTACT_SCOPE)))
     for name in ("category", "status"):
         if f.get(name):
             qs = qs.filter(**{name: f[name]})
     if f.get("region"):
         qs = qs.filter(region__code__startswith=_prefix(f["region"]))
-    if str(f.get("source_case", "")).isdigit():
-        qs = qs.filter(source_case_id=int(f["source_case"]))
+    if _id(f.get("source_case")):
+        qs = qs.filter(source_case_id=_id(f["source_case"]))
     tz = timezone.get_current_timezone()
     for name, lookup, shift in (("date_from", "listed_at__gte", 0), ("date_to", "listed_at__lt", 1)):
         day = _date(f.get(name))
@@ -160,16 +170,20 @@ def contact_list(*, user, filters: dict | None = None, ordering: str = "-listed"
 def contact_get(*, user, contact_id) -> Contact:
     qs = Contact.objects.select_related("person", "region", "source_case", "protocol", "converted_case",
                                         "via_contact")
-    return get_in_scope_or_404(user, qs, CONTACT_SCOPE, pk=contact_id)
+    return readable_or_404(user, Category.PSEUDONYMISED, qs, CONTACT_SCOPE, pk=contact_id)
+
+
+CLUSTER_ORDER = ("-n_cases", "-id")  # the largest first
 
 
 def cluster_list(*, user) -> QuerySet[Cluster]:
-    return scoped(user, Cluster.objects.select_related("region"), "region__code").annotate(
-        n_cases=Count("cases")).order_by("-n_cases", "-id")
+    return readable(user, Category.PSEUDONYMISED, Cluster.objects.select_related("region"), "region__code").annotate(
+        n_cases=Count("cases")).order_by(*CLUSTER_ORDER)
 
 
 def cluster_get(*, user, cluster_id) -> Cluster:
-    return get_in_scope_or_404(user, Cluster.objects.select_related("region"), "region__code", pk=cluster_id)
+    return readable_or_404(user, Category.PSEUDONYMISED, Cluster.objects.select_related("region"), "region__code",
+                           pk=cluster_id)
 
 
 def import_job_list(*, user) -> QuerySet[ImportJob]:
@@ -187,23 +201,30 @@ def import_job_get(*, user, job_id) -> ImportJob:
 
 
 def exposure_list(*, user, case=None) -> QuerySet[Exposure]:
-    qs = scoped(user, Exposure.objects.select_related("region"), "region__code")
+    qs = readable(user, Category.PSEUDONYMISED, Exposure.objects.select_related("region"), "region__code")
     if case is not None:
         qs = qs.filter(cases=case)
     return qs.order_by("-starts_at", "-id")
 
 
 def risk_area_list(*, user) -> QuerySet[RiskArea]:
-    return scoped(user, RiskArea.objects.select_related("region"), "region__code")
+    return readable(user, Category.AGGREGATES, RiskArea.objects.select_related("region"), "region__code")
 
 
 def risk_area_get(*, user, area_id) -> RiskArea:
-    return get_in_scope_or_404(user, RiskArea.objects.select_related("region"), "region__code", pk=area_id)
+    return readable_or_404(user, Category.AGGREGATES, RiskArea.objects.select_related("region"), "region__code",
+                           pk=area_id)
 
 
 def risk_area_last_case(*, user, area: RiskArea) -> dt.date | None:
-    """The latest report date of a case in the area's region since its designation (None if none)."""
+    """The latest infection counted for lifting the area (None if none): for a whole region, the latest
+    report date of a case in the region since the designation; for a compound or building, of the area's
+    own infections (``RiskArea.cases``) — cases elsewhere in the county do not hold it."""
+    if area.kind != RiskArea.Kind.REGION:
+        return case_list(user=user).filter(risk_areas=area).order_by("-report_date") \
+            .values_list("report_date", flat=True).first()
     return case_list(user=user, filters={"region": area.region_id, "date_from": area.designated_from},
+                     category=Category.AGGREGATES,
                      ordering="-reported").values_list("report_date", flat=True).first()
 
 
@@ -211,6 +232,19 @@ def _prefix(code: str) -> str:
     from fangkong.regions.codes import is_valid_code, subtree_prefix
 
     return subtree_prefix(code) if is_valid_code(code) else "x"
+
+
+def _flag(value) -> bool | None:
+    """A yes/no filter: a bool (checked parameters) or "1"/"0" (callers passing text); None when not given."""
+    if isinstance(value, bool) or value is None:
+        return value
+    return {"1": True, "0": False}.get(str(value))
+
+
+def _id(value) -> int | None:
+    """An id filter: an int (checked parameters) or its digits, within 64 bits; None otherwise."""
+    text = str(value if value is not None else "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) < 2**63 else None
 
 
 def _date(value) -> dt.date | None:
@@ -228,7 +262,8 @@ def _date(value) -> dt.date | None:
 def cluster_chain(*, user, cluster: Cluster) -> dict:
     """Nodes, links, daily timeline and chain statistics of a cluster, as the user may see them.
 
-    Members reported outside the user's scope appear as nodes with only their case number and city.
+    Members reported outside the user's scope appear as nodes with only their case number and city, and an
+    opaque node id (``x1``, ``x2`` …) instead of their database id.
     """
     rows = list(Case.objects.filter(cluster=cluster).values_list(
         "id", "case_no", "report_region_id", "infector_id", "report_date", "onset_date", "classification",
@@ -241,20 +276,25 @@ def cluster_chain(*, user, cluster: Cluster) -> dict:
     offspring = {int(index.case_ids[i]): int(index.offspring[i]) for i in range(ids.size)}
     names = _city_names(r[2] for r in rows)
     nodes = []
+    key_of: dict[int, str] = {}
+    hidden = 0
     for case_id, case_no, region, _infector, report_date, onset, classification, person, imported in rows:
-        visible = in_scope(user, region)
+        visible = may_read(user, Category.PSEUDONYMISED, region)
         city = city_code(region)
-        node = {"id": str(case_id), "case_no": case_no, "city": names.get(city, city), "in_scope": visible,
+        if not visible:
+            hidden += 1
+        key_of[case_id] = str(case_id) if visible else f"x{hidden}"
+        node = {"id": key_of[case_id], "case_no": case_no, "city": names.get(city, city), "in_scope": visible,
                 "generation": gen[case_id]}
         if visible:
-            node.update({"name": person, "report_date": report_date.isoformat(),
+            node.update({"name": person if may_read(user, Category.NAMED, region) else "", "report_date": report_date.isoformat(),
                          "onset_date": onset.isoformat() if onset else None, "classification": classification,
                          "imported": imported, "offspring": offspring[case_id]})
         nodes.append(node)
-    days = sorted({r[4] for r in rows if in_scope(user, r[2])})
+    days = sorted({r[4] for r in rows if may_read(user, Category.PSEUDONYMISED, r[2])})
     counts = {d: 0 for d in days}
     for r in rows:
-        if in_scope(user, r[2]):
+        if may_read(user, Category.PSEUDONYMISED, r[2]):
             counts[r[4]] += 1
     stats = {"cases": len(rows), "links": len(links), "chains": index.n_chains,
              "generations": int(index.generation.max()) + 1 if ids.size else 0}
@@ -268,7 +308,7 @@ def cluster_chain(*, user, cluster: Cluster) -> dict:
         serial = serial[np.isfinite(serial)]
         if serial.size:
             stats["serial_interval_mean"] = round(float(serial.mean()), 1)
-    return {"nodes": nodes, "links": [{"source": str(a), "target": str(b)} for a, b in links],
+    return {"nodes": nodes, "links": [{"source": key_of[a], "target": key_of[b]} for a, b in links],
             "timeline": [{"date": d.isoformat(), "cases": counts[d]} for d in days], "stats": stats}
 
 
@@ -313,7 +353,8 @@ def tracing_summary_rows(*, user, region: Region, date_from: dt.date | None = No
     A row's region is the managing region of its contacts and the region of report of its cases — the
     fields the contacts and cases are scoped on — so a user sees the summary of exactly the rows in scope.
     """
-    qs = scoped(user, DailyTracing.objects.filter(region__code__startswith=_prefix(region.code)), SUMMARY_SCOPE)
+    qs = readable(user, Category.AGGREGATES, DailyTracing.objects.filter(region__code__startswith=_prefix(region.code)),
+                  SUMMARY_SCOPE)
     if date_from:
         qs = qs.filter(day__gte=date_from)
     if date_to:
@@ -324,6 +365,24 @@ def tracing_summary_rows(*, user, region: Region, date_from: dt.date | None = No
 def contacts_in_quarantine(*, user, region: Region) -> int:
     """Contacts (both categories) managed in ``region`` and in scope whose status is quarantined now."""
     return tracing_summary_rows(user=user, region=region).aggregate(n=Sum("in_quarantine"))["n"] or 0
+
+
+EXPOSURE_LEAD_SAMPLE = 2000
+
+
+def exposure_to_report_days(*, user, region: Region, date_from: dt.date, date_to: dt.date) -> int | None:
+    """Median days from close contacts' last exposure to their source case's report, over the close contacts
+    listed in ``region`` (in scope) between the two dates whose last exposure is known (at most
+    ``EXPOSURE_LEAD_SAMPLE`` of them); None when there are none. The protocols count a contact's period
+    from that exposure, so the demand projection uses it (``fangkong.epi.projection.DemandParameters``)."""
+    rows = readable(user, Category.AGGREGATES,  # only a figure leaves this reader (need to know)
+                    Contact.objects.filter(region__code__startswith=_prefix(region.code), category="close",
+                                           listed_date__gte=date_from, listed_date__lte=date_to,
+                                           exposure_end__isnull=False), CONTACT_SCOPE)
+    pairs = list(rows.values_list("exposure_end", "source_case__report_date")[:EXPOSURE_LEAD_SAMPLE])
+    if not pairs:
+        return None
+    return max(0, round(float(np.median([(reported - exposed).days for exposed, reported in pairs]))))
 
 
 def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None,

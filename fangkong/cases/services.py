@@ -1,14 +1,21 @@
 """Every write of the cases app: validate first, one transaction, one audit event.
 
-- ``case_register``: a new case (form, API, import); the reporting deadline of the disease's class in
+- ``case_register``: a new case (form, API, import), numbered ``440304-2022-00123`` (county, year,
+  sequence: ``fangkong.cases.case_numbers``) unless it brings its own number; the reporting deadline of the disease's class in
   force on the diagnosis date (2 h for class A and diseases managed as class A, 24 h otherwise) is
   stored with the case and a report after it is flagged ``reported_late``.
 - ``case_update`` / ``case_reclassify`` / ``contact_update``: optimistic locking. The caller sends the
   ``version`` it read; when somebody saved since, ``StaleEditError`` is raised and nothing is written.
-- ``contact_register``: the test schedule comes from the protocol version in force on the day the
-  contact is listed, and the contact records that version.
+- ``contact_register``: the protocol version in force on the day the contact is listed fixes the
+  management period and the test schedule, counted from the last exposure (the end of the exposure window;
+  the listing date when it is unknown, ``fangkong.protocols.periods``); the contact records that version.
+  Quarantining a contact does not move the dates; editing its exposure recomputes them (audited with the
+  before and after values).
+- ``contact_enlist``: the contact form's action — the person found or registered by citizen ID and the
+  contact, in one transaction.
 - ``contact_convert_to_case``: a contact who tests positive becomes a case in one action; the case's
-  infector is the contact's source case (the epidemiological link is kept).
+  infector is the contact's source case (the epidemiological link is kept), its isolation time the
+  contact's quarantine time, its report time the one entered (back-entries audited as such).
 - ``cases_import`` / ``contacts_import`` (``fangkong.cases.imports``) build on these.
 - Every write of a case or a contact ends with ``tracing_summary_refresh`` of the (region, day) keys it
   touched (before and after), in its transaction: the daily tracing summary stays equal to the rows
@@ -29,6 +36,8 @@ from fangkong.accounts.access import can, in_scope
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.cases.case_earlies import case_earlies_refresh
+from fangkong.cases.case_numbers import case_number_draw
 from fangkong.cases.models import (
     Case,
     Classification,
@@ -47,8 +56,9 @@ from fangkong.cases.models import (
     Severity,
 )
 from fangkong.cases.summaries import case_keys, contact_keys, tracing_summary_refresh
+from fangkong.locking import StaleEditError, versioned_update
 from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
-from fangkong.protocols.services import StaleEditError
+from fangkong.regions.codes import subtree_prefix
 from fangkong.regions.models import Region
 
 __all__ = ["StaleEditError"]
@@ -83,6 +93,13 @@ def _region_in_scope(actor, code, field: str, errors: dict, *, regions: dict | N
         errors.setdefault(field, []).append(_("Choose a region within your area."))
         return None
     return region
+
+
+def _number(case: Case) -> None:
+    """A case without a number of its own (imports keep theirs) draws the next readable one of its county
+    and year of report (``fangkong.cases.case_numbers``), in the caller's transaction."""
+    if not case.case_no:
+        case.case_no = case_number_draw(region_code=case.report_region_id, report_date=case.report_date)
 
 
 def _next_number(prefix: str, model) -> str:
@@ -153,7 +170,7 @@ def build_case(*, actor, person, disease: Disease, classification: str, diagnose
     if errors:
         raise ValidationError(errors)
     return Case(
-        case_no=case_no or _next_number("C", Case), person=person, disease=disease, classification=classification,
+        case_no=case_no, person=person, disease=disease, classification=classification,
         onset_date=onset_date, sampling_date=sampling_date, diagnosed_at=diagnosed_at, reported_at=reported_at,
         report_date=timezone.localtime(reported_at).date(), report_deadline=deadline,
         reported_late=reported_at > deadline, detection_route=detection_route, imported=imported,
@@ -167,6 +184,7 @@ def build_case(*, actor, person, disease: Disease, classification: str, diagnose
 def case_register(*, actor, request=None, **fields) -> Case:
     """Register one case (fields as ``build_case``); its first classification starts the history."""
     case = build_case(actor=actor, **fields)
+    _number(case)
     case.full_clean(exclude=["person", "disease", "report_region", "residence_region", "infector", "cluster"])
     case.found_under_management = Contact.objects.filter(person=case.person,
                                                          listed_at__lte=case.reported_at).exists()
@@ -176,6 +194,7 @@ def case_register(*, actor, request=None, **fields) -> Case:
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=case, region_code=case.report_region_id,
                  request=request, detail={"late": case.reported_late})
     tracing_summary_refresh(case_keys(case))
+    case_earlies_refresh([case.pk])
     return case
 
 
@@ -188,14 +207,19 @@ def _check_earlies(times: dict, now: dt.datetime, errors: dict) -> None:
         errors.setdefault("treatment_at", []).append(_("Treatment cannot start before isolation."))
 
 
+def _check_exposure(start: dt.date | None, end: dt.date | None, listed_date: dt.date, errors: dict) -> None:
+    """An exposure window is ordered and over by the day the contact is listed (it is what the period
+    is counted from: a later last exposure would be a new exposure, recorded as such)."""
+    if start and end and end < start:
+        errors.setdefault("exposure_end", []).append(_("The exposure ends before it starts."))
+    for name, value in (("exposure_start", start), ("exposure_end", end)):
+        if value is not None and value > listed_date:
+            errors.setdefault(name, []).append(_("The exposure cannot be after the day the contact was listed."))
+
+
 def _locked_save(model, obj, expected_version: int, values: dict) -> int:
-    """Write ``values`` only if the stored version is still ``expected_version``; raise otherwise."""
-    updated = model.objects.filter(pk=obj.pk, version=expected_version).update(
-        **values, version=F("version") + 1, updated_at=timezone.now())
-    if updated != 1:
-        raise StaleEditError(_("Someone else saved this record after you opened it. Nothing was saved: "
-                               "reload the page to see their change, then apply yours again."))
-    return expected_version + 1
+    """Write ``values`` only if the stored version is still ``expected_version`` (``fangkong.locking``)."""
+    return versioned_update(model, obj.pk, expected_version, values)
 
 
 def _jsonable(value):
@@ -251,6 +275,7 @@ def case_update(*, actor, case: Case, expected_version: int, changes: dict, requ
     _locked_update(actor=actor, obj=case, expected_version=expected_version, values=changes,
                    region_code=case.report_region_id, request=request)
     tracing_summary_refresh(before | case_keys(case))
+    case_earlies_refresh([case.pk])
     return case
 
 
@@ -297,8 +322,8 @@ def build_contact(*, actor, person, source_case: Case, category: str, region: Re
         errors.setdefault("category", []).append(_("Choose close contact or contact of a close contact."))
     if exposure_type not in ExposureType.values:
         errors.setdefault("exposure_type", []).append(_("Choose an exposure type."))
-    if exposure_start and exposure_end and exposure_end < exposure_start:
-        errors.setdefault("exposure_end", []).append(_("The exposure ends before it starts."))
+    if listed_at is not None:
+        _check_exposure(exposure_start, exposure_end, timezone.localtime(listed_at).date(), errors)
     if listed_at is None:
         errors.setdefault("listed_at", []).append(_("The listing time is required."))
     elif listed_at > now + dt.timedelta(minutes=5):
@@ -325,17 +350,18 @@ def build_contact(*, actor, person, source_case: Case, category: str, region: Re
                 % {"name": protocol.name})
     if errors:
         raise ValidationError(errors)
-    start = timezone.localtime(quarantined_at or listed_at).date()
+    listed_date = timezone.localtime(listed_at).date()
+    schedule, release_due = protocol.contact_plan(category, exposure_end=exposure_end, listed_date=listed_date)
     within_24h = dt.timedelta(days=1)
     return Contact(
-        listed_date=timezone.localtime(listed_at).date(),
+        listed_date=listed_date,
         listed_within_24h=listed_at - source_case.reported_at <= within_24h,
         quarantined_within_24h=(quarantined_at - listed_at <= within_24h) if quarantined_at else None,
         contact_no=contact_no or _next_number("K", Contact), person=person, region=managed, category=category,
         source_case=source_case, via_contact=via_contact, exposure_type=exposure_type,
         exposure_start=exposure_start, exposure_end=exposure_end, listed_at=listed_at,
         quarantined_at=quarantined_at, quarantine_place=quarantine_place.strip(), protocol=protocol,
-        test_schedule=protocol.test_schedule(category, start), release_due=protocol.management_end(category, start),
+        test_schedule=schedule, release_due=release_due,
         status=ContactStatus.QUARANTINED if quarantined_at else ContactStatus.LISTED,
     )
 
@@ -356,6 +382,60 @@ def contact_register(*, actor, request=None, other_source_cases=(), **fields) ->
     return contact
 
 
+def case_enlist(*, actor, request=None, disease: str = "covid-19", infector_case_no: str = "",
+                person: int | None = None, citizen_id: str = "", name: str = "", phone: str = "",
+                address_region: str = "", **fields) -> Case:
+    """Register a case from what the case form or the API knows (``fangkong.cases.inputs.CaseEnlistInput``):
+    the infector by case number, the person by citizen ID — found by an audited look-up (kept on record
+    even when the case is refused) or registered with the name, phone and region of residence given (the
+    region of report by default) — or else by registry number among the persons the actor may see, the
+    disease by code; then ``case_register`` (``fields`` as there): a person registered here stays only with
+    the case. ``ValidationError`` by field, ``PersonElsewhereError``, ``PermissionDenied``."""
+    from fangkong.cases.selectors import case_get_by_no
+    from fangkong.persons.selectors import person_list
+    from fangkong.persons.services import person_lookup, person_register
+
+    infector = case_get_by_no(infector_case_no) if infector_case_no else None
+    if infector_case_no and infector is None:
+        raise ValidationError({"infector_case_no": [_("No case with this number.")]})
+    found = person_lookup(actor=actor, citizen_id=citizen_id, purpose="case", request=request) if citizen_id else None
+    with transaction.atomic():
+        if citizen_id:
+            chosen = found or person_register(actor=actor, request=request, name=name, citizen_id=citizen_id,
+                                              phone=phone,
+                                              address_region=address_region or fields.get("report_region", "")
+                                              ).person
+        else:
+            chosen = person_list(user=actor).filter(pk=person).first() if person else None
+        return case_register(actor=actor, request=request, person=chosen, infector=infector,
+                             disease=Disease.objects.filter(code=disease or "").first(), **fields)
+
+
+def contact_enlist(*, actor, request=None, source_case_no: str, citizen_id: str, name: str = "", phone: str = "",
+                   address_region: str = "", **fields) -> Contact:
+    """Register a contact from what the contact form knows (``fangkong.cases.inputs.ContactEnlistInput``):
+    the source case by its number among the actor's cases, the person by citizen ID — found in the
+    registry (an audited look-up, kept on record even when the contact is refused) or registered with the
+    name, phone and region of residence given (the contact's region by default) — and the contact
+    (``contact_register``; ``fields`` as there): the new person and the contact both or neither.
+    ``ValidationError`` by field, ``PersonElsewhereError`` for an ID registered outside the actor's
+    regions, ``PermissionDenied`` for a role that may not register."""
+    from fangkong.cases.selectors import case_list
+    from fangkong.persons.services import person_lookup, person_register
+
+    source = case_list(user=actor).filter(case_no=source_case_no).first() if source_case_no else None
+    if source is None:
+        raise ValidationError({"source_case_no": [_("No case with this number in your area.")]})
+    if not citizen_id:
+        raise ValidationError({"citizen_id": [_("The citizen ID is required.")]})
+    found = person_lookup(actor=actor, citizen_id=citizen_id, purpose="contact", request=request)
+    with transaction.atomic():
+        person = found or person_register(actor=actor, request=request, name=name, citizen_id=citizen_id,
+                                          phone=phone, address_region=address_region or fields.get("region", "")
+                                          ).person
+        return contact_register(actor=actor, request=request, person=person, source_case=source, **fields)
+
+
 def cases_found_under_management_mark(person_ids) -> dict[int, tuple[str, dt.date]]:
     """Cases of these persons that were reported when the person was already on a contact list, but whose
     contact was registered after the case (data entry lags the field work), now count as found under
@@ -371,7 +451,7 @@ def cases_found_under_management_mark(person_ids) -> dict[int, tuple[str, dt.dat
 
 @transaction.atomic
 def contact_update(*, actor, contact: Contact, expected_version: int, changes: dict, request=None) -> Contact:
-    """Record quarantine, place, status or exposure; quarantining regenerates the schedule (locked)."""
+    """Record quarantine, place, status or exposure; an edited exposure recomputes the period (locked)."""
     _require(actor, Capability.CONTACT_MANAGE, contact.region_id, _("Your role may not manage contacts."))
     _refuse_uneditable(changes, CONTACT_EDITABLE)
     errors: dict[str, list[str]] = {}
@@ -383,13 +463,20 @@ def contact_update(*, actor, contact: Contact, expected_version: int, changes: d
     quarantined_at = changes.get("quarantined_at")
     if quarantined_at is not None and quarantined_at < contact.listed_at:
         errors["quarantined_at"] = [_("A contact cannot be quarantined before being listed.")]
+    if "exposure_type" in changes and changes["exposure_type"] not in ExposureType.values:
+        errors["exposure_type"] = [_("Choose an exposure type.")]
+    exposure_edited = "exposure_start" in changes or "exposure_end" in changes
+    exposure_end = changes.get("exposure_end", contact.exposure_end)
+    if exposure_edited:
+        _check_exposure(changes.get("exposure_start", contact.exposure_start), exposure_end,
+                        _listed_date(contact), errors)
     if errors:
         raise ValidationError(errors)
     values = dict(changes)
+    if exposure_edited:  # the period is counted from the last exposure: a new one moves every date
+        values["test_schedule"], values["release_due"] = contact.protocol.contact_plan(
+            contact.category, exposure_end=exposure_end, listed_date=_listed_date(contact))
     if quarantined_at is not None:
-        start = timezone.localtime(quarantined_at).date()
-        values["test_schedule"] = contact.protocol.test_schedule(contact.category, start)
-        values["release_due"] = contact.protocol.management_end(contact.category, start)
         values["quarantined_within_24h"] = quarantined_at - contact.listed_at <= dt.timedelta(days=1)
         if status is None and contact.status == ContactStatus.LISTED:
             values["status"] = ContactStatus.QUARANTINED
@@ -400,6 +487,22 @@ def contact_update(*, actor, contact: Contact, expected_version: int, changes: d
     return contact
 
 
+def _listed_date(contact: Contact) -> dt.date:
+    return contact.listed_date or timezone.localtime(contact.listed_at).date()
+
+
+BACK_ENTRY = dt.timedelta(hours=1)  # a report time this much before the entry is a back-entry (audited so)
+
+
+def contact_conversion_warnings(contact: Contact) -> list[str]:
+    """What the person converting a contact should know first: no exposure dates means no incubation
+    period and no infector timing can be read from the contact."""
+    if contact.exposure_start is None and contact.exposure_end is None:
+        return [_("This contact has no exposure dates: the case will carry no exposure time. "
+                  "Record the exposure on the contact first if it is known.")]
+    return []
+
+
 @transaction.atomic
 def contact_convert_to_case(*, actor, contact: Contact, expected_version: int, diagnosed_at: dt.datetime,
                             classification: str = Classification.CONFIRMED, disease: Disease | None = None,
@@ -407,29 +510,46 @@ def contact_convert_to_case(*, actor, contact: Contact, expected_version: int, d
                             sampling_date: dt.date | None = None, onset_date: dt.date | None = None,
                             request=None) -> Case:
     """The contact tested positive: register the case (infector = the contact's source case, for a close
-    contact) and close the contact as converted, in one transaction; refused if the contact changed."""
+    contact) and close the contact as converted, in one transaction; refused if the contact changed.
+
+    What is known is kept: the contact's quarantine time becomes the case's isolation time (the person was
+    isolated from then on); the report time is the one entered (default now) and may be earlier than the
+    entry — a back-entry, audited as such — and lateness is judged on that real report time against the
+    deadline of the diagnosis time, which the caller must give. A contact without exposure dates converts,
+    with the warning of ``contact_conversion_warnings`` in the audit event."""
     if contact.status == ContactStatus.CONVERTED:
         raise ValidationError({"status": [_("This contact has already become a case.")]})
+    now = timezone.now()
     source = contact.source_case
     case = build_case(
         actor=actor, person=contact.person, disease=disease or source.disease, classification=classification,
         diagnosed_at=diagnosed_at, reported_at=reported_at, report_region=report_region or contact.region_id,
-        onset_date=onset_date, sampling_date=sampling_date,
+        onset_date=onset_date, sampling_date=sampling_date, now=now,
         detection_route=(DetectionRoute.DURING_QUARANTINE if contact.quarantined_at else
                          DetectionRoute.CONTACT_TRACING),
         infector=source if contact.category == ContactCategory.CLOSE else None,
-        cluster=source.cluster,
+        cluster=source.cluster, isolated_at=contact.quarantined_at,
     )
     case.found_under_management = contact.listed_at <= case.reported_at
+    _number(case)
     case.save()
     _locked_save(Contact, contact, expected_version,
                  {"status": ContactStatus.CONVERTED, "converted_case": case})
     contact.status, contact.converted_case = ContactStatus.CONVERTED, case
     ClassificationChange.objects.create(case=case, previous="", classification=case.classification,
                                         changed_at=case.reported_at, changed_by=actor)
+    detail = {"from_contact": contact.pk, "infector": case.infector_id, "late": case.reported_late,
+              "reported_at": case.reported_at.isoformat(), "diagnosed_at": case.diagnosed_at.isoformat(),
+              "isolated_at": case.isolated_at.isoformat() if case.isolated_at else None}
+    if case.reported_at < now - BACK_ENTRY:
+        detail["back_entered"] = True
+        detail["entered_at"] = now.isoformat()
+    if contact.exposure_start is None and contact.exposure_end is None:
+        detail["no_exposure_dates"] = True
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=case, region_code=case.report_region_id,
-                 request=request, detail={"from_contact": contact.pk, "infector": case.infector_id})
+                 request=request, detail=detail)
     tracing_summary_refresh(contact_keys(contact) | case_keys(case))
+    case_earlies_refresh([case.pk])
     return case
 
 
@@ -520,11 +640,17 @@ def risk_area_lift(*, actor, area: RiskArea, lifted_on: dt.date, last_infection:
 
 @transaction.atomic
 def risk_area_designate(*, actor, region: Region | str, level: str, designated_from: dt.date,
-                        area_name: str = "", last_infection_on: dt.date | None = None,
+                        area_name: str = "", kind: str = "", address: str = "", cases=(),
+                        last_infection_on: dt.date | None = None,
                         negative_screen_on: dt.date | None = None, request=None) -> RiskArea:
+    """Designate a risk area: a whole region (``kind`` region, no name), or a housing compound or village or a
+    building or unit (named, with its address) whose own infections ``cases`` (in the actor's scope and in
+    the region) are what its lifting is counted on. ``kind`` defaults to compound when a name is given."""
     code = region.code if isinstance(region, Region) else region
     errors: dict = {}
     found = _region_in_scope(actor, code, "region", errors)
+    area_name, address = (area_name or "").strip(), (address or "").strip()
+    kind = kind or (RiskArea.Kind.COMPOUND if area_name else RiskArea.Kind.REGION)
     if designated_from is None:
         errors.setdefault("designated_from", []).append(_("The start date is required."))
     else:
@@ -536,13 +662,57 @@ def risk_area_designate(*, actor, region: Region | str, level: str, designated_f
             if level not in protocol.risk_levels:
                 errors.setdefault("level", []).append(
                     _("The protocol in force (%(name)s) has no such risk level.") % {"name": protocol.name})
-    if len(area_name) > 200:
-        errors.setdefault("area_name", []).append(_("At most %(limit)d characters.") % {"limit": 200})
+    if kind not in RiskArea.Kind.values:
+        errors.setdefault("kind", []).append(_("Choose the whole region, a compound or a building."))
+    elif kind == RiskArea.Kind.REGION and area_name:
+        errors.setdefault("area_name", []).append(_("A whole region has no area name: choose a compound or a building."))
+    elif kind != RiskArea.Kind.REGION and not area_name:
+        errors.setdefault("area_name", []).append(_("Name the compound or building."))
+    for name, value in (("area_name", area_name), ("address", address)):
+        if len(value) > 200:
+            errors.setdefault(name, []).append(_("At most %(limit)d characters.") % {"limit": 200})
+    _check_area_cases(actor, found, cases, errors)
     if errors:
         raise ValidationError(errors)
     _require(actor, Capability.RISK_AREA_DESIGNATE, found.code, _("Your role may not designate risk areas."))
-    area = RiskArea.objects.create(region=found, level=level, designated_from=designated_from,
-                                   area_name=area_name.strip(), last_infection_on=last_infection_on,
+    area = RiskArea.objects.create(region=found, level=level, designated_from=designated_from, kind=kind,
+                                   area_name=area_name, address=address, last_infection_on=last_infection_on,
                                    negative_screen_on=negative_screen_on)
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=area, region_code=found.code, request=request)
+    if cases:
+        area.cases.set(cases)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=area, region_code=found.code, request=request,
+                 detail={"kind": kind, "cases": sorted(c.pk for c in cases)} if cases or kind != "region" else None)
+    return area
+
+
+def _check_area_cases(actor, region: Region | None, cases, errors: dict) -> None:
+    """Infections of an area: cases the actor may see, reported in the area's region."""
+    if region is None:
+        return
+    prefix = subtree_prefix(region.code)
+    outside = [c.case_no for c in cases
+               if not in_scope(actor, c.report_region_id) or not c.report_region_id.startswith(prefix)]
+    if outside:
+        errors.setdefault("cases", []).append(
+            _("These cases are not in the area's region or not in your area: %(numbers)s.")
+            % {"numbers": ", ".join(outside)})
+
+
+@transaction.atomic
+def risk_area_infections_add(*, actor, area: RiskArea, cases, request=None) -> RiskArea:
+    """Record new infections found in a compound or building: its lifting date is counted from them."""
+    _require(actor, Capability.RISK_AREA_DESIGNATE, area.region_id, _("Your role may not designate risk areas."))
+    errors: dict = {}
+    if area.kind == RiskArea.Kind.REGION:
+        errors["cases"] = [_("A whole region counts every case reported in it: nothing to add.")]
+    elif area.lifted_on is not None:
+        errors["cases"] = [_("This risk area is already lifted.")]
+    elif not cases:
+        errors["cases"] = [_("Give the case numbers of the infections.")]
+    _check_area_cases(actor, area.region, cases, errors)
+    if errors:
+        raise ValidationError(errors)
+    area.cases.add(*cases)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=area, region_code=area.region_id,
+                 request=request, detail={"infections_added": sorted(c.pk for c in cases)})
     return area

@@ -1,5 +1,10 @@
-"""Celery tasks of the cases app (discovered by ``fangkong.jobs``)."""
+"""Celery tasks of the cases app (discovered by ``fangkong.jobs``).
 
-from fangkong.cases.jobs import run_import_job
+``import_jobs_purge`` runs every hour by Celery beat (``celery -A fangkong.jobs beat``; the module declares
+the schedule, ``periodic_jobs`` in ``apps.py``); without a broker, run ``fangkong import_jobs_purge`` from
+cron (a new submission also runs it).
+"""
 
-__all__ = ["run_import_job"]
+from fangkong.cases.jobs import import_jobs_purge_task, run_import_job
+
+__all__ = ["import_jobs_purge_task", "run_import_job"]

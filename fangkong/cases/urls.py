@@ -27,4 +27,5 @@ urlpatterns = [
     path("timeliness/", views.timeliness, name="timeliness"),
     path("risk-areas/", views.risk_area_list, name="risk-areas"),
     path("risk-areas/<int:area_id>/lift/", views.risk_area_lift, name="risk-area-lift"),
+    path("risk-areas/<int:area_id>/infections/", views.risk_area_infections, name="risk-area-infections"),
 ]

@@ -3,10 +3,11 @@
 Cross-region links are rendered from ``selectors.case_link``: an out-of-scope case shows as its number
 and city, without a link or person data.
 
-The line lists page by keyset (``fangkong.cases.paging``: ``?after=`` / ``?before=`` cursors, a count capped
-at 1,000). The forms (contact, contact status, exposure, risk area lifting) post with htmx when it is there
-(the form fragment comes back with its errors, status 400; success answers ``HX-Redirect``) and as plain
-forms without it (redirect after post).
+The lists page by keyset (``fangkong.paging``: ``?cursor=``, a count capped at 1,000); every page's query
+parameters are declared in ``fangkong.cases.params`` and checked before the view runs. The forms
+(contact, contact status, exposure, risk area lifting) post with htmx when it is there (the form fragment
+comes back with its errors, status 400; success answers ``HX-Redirect``) and as plain forms without it
+(redirect after post).
 """
 
 from __future__ import annotations
@@ -15,19 +16,22 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fangkong import paging
 from fangkong.accounts.access import can, in_scope, region_scoped
+from fangkong.accounts.need_to_know import Category, shows
 from fangkong.accounts.roles import Capability
-from fangkong.cases import exports, imports, jobs, paging, selectors, services
-from fangkong.cases.api import CASE_FILTERS, CONTACT_FILTERS, _timeliness_region
+from fangkong.cases import exports, imports, jobs, selectors, services
+from fangkong.cases.api import timeliness_region
+from fangkong.cases.inputs import CaseEnlistInput, ContactEnlistInput
 from fangkong.cases.models import (
     Classification,
     ContactCategory,
@@ -40,61 +44,89 @@ from fangkong.cases.models import (
     RiskArea,
     Severity,
 )
-from fangkong.persons import selectors as person_selectors
+from fangkong.cases.params import (
+    CaseExportQuery,
+    CaseFilters,
+    CaseListQuery,
+    CaseNumberQuery,
+    ContactExportQuery,
+    ContactFilters,
+    ContactListQuery,
+    FragmentQuery,
+    ImportPageQuery,
+    PageQuery,
+    TimelinessQuery,
+)
+from fangkong.inputs import PageForm
 from fangkong.persons import services as person_services
+from fangkong.protocols.models import TEST_PHASE_LABELS
+from fangkong.request_params import filter_names, filters_of, query_params
+from fangkong.web.day import day_asked
 
 PAGE_SIZE = 50
+#: Tracing timeliness shows by default the days up to the user's day (``fangkong.web.day``).
+TIMELINESS_DAYS = 28
 
 
-def _filters(request, names) -> dict:
-    return {k: request.GET.get(k, "").strip() for k in names}
+def _form(request, declaration) -> dict:
+    """The filters as typed, for the filter form (the checked values are in ``request.params``)."""
+    return {name: request.GET.get(name, "").strip() for name in filter_names(declaration)}
 
 
-def _keyset(request, queryset, orderings: dict, ordering: str) -> paging.KeysetPage:
-    return paging.keyset_page(queryset, order=orderings[ordering], ordering=ordering, size=PAGE_SIZE,
-                              after=request.GET.get("after", ""), before=request.GET.get("before", ""))
-
-
-def _ordering(request, orderings: dict, default: str) -> str:
-    ordering = request.GET.get("ordering", default)
-    return ordering if ordering in orderings else default
+def _keyset(request, queryset, order: tuple[str, ...], ordering: str = "") -> paging.Page:
+    return paging.page_of(queryset, order=order, ordering=ordering, size=PAGE_SIZE,
+                          cursor=request.params.get("cursor"))
 
 
 @region_scoped
+@shows(Category.PSEUDONYMISED)
+@query_params(CaseListQuery)
 @require_GET
 def case_list(request):
-    filters = _filters(request, CASE_FILTERS)
-    ordering = _ordering(request, selectors.CASE_ORDERINGS, "-reported")
-    page = _keyset(request, selectors.case_list(user=request.user, filters=filters, ordering=ordering),
-                   selectors.CASE_ORDERINGS, ordering)
+    ordering = request.params["ordering"] or "-reported"
+    queryset = selectors.case_list(user=request.user, filters=filters_of(request.params, CaseFilters),
+                                   ordering=ordering)
+    page = _keyset(request, queryset, selectors.CASE_ORDERINGS[ordering], ordering)
     return render(request, "cases/case_list.html", {
-        "page": page, "filters": filters, "ordering": ordering, "count_cap": page.count,
+        "page": page, "filters": _form(request, CaseFilters), "ordering": ordering, "count_cap": page.count,
         "classifications": Classification.choices, "routes": DetectionRoute.choices,
         "can_write": can(request.user, Capability.CASE_WRITE),
+        "can_export_clear": can(request.user, Capability.PERSON_EXPORT_CLEAR),
     })
 
 
 @region_scoped
-@require_GET
+@shows(Category.PSEUDONYMISED)
+@query_params(CaseExportQuery)
+@require_http_methods(["GET", "POST"])
 def case_export(request):
-    return _export(request, "cases", selectors.case_list(user=request.user, filters=_filters(request, CASE_FILTERS),
-                                                          ordering=request.GET.get("ordering", "-reported")),
-                   _filters(request, CASE_FILTERS))
+    queryset = selectors.case_list(user=request.user, filters=filters_of(request.params, CaseFilters),
+                                   ordering=request.params["ordering"] or "-reported")
+    return _export(request, "cases", queryset, _form(request, CaseFilters))
 
 
 @region_scoped
-@require_GET
+@shows(Category.PSEUDONYMISED)
+@query_params(ContactExportQuery)
+@require_http_methods(["GET", "POST"])
 def contact_export(request):
-    filters = _filters(request, CONTACT_FILTERS)
-    return _export(request, "contacts", selectors.contact_list(user=request.user, filters=filters), filters)
+    queryset = selectors.contact_list(user=request.user, filters=filters_of(request.params, ContactFilters),
+                                      ordering=request.params["ordering"] or "-listed")
+    return _export(request, "contacts", queryset, _form(request, ContactFilters))
 
 
 def _export(request, kind, queryset, filters):
-    fmt = request.GET.get("format", "csv")
-    if fmt not in exports.FORMATS:
-        return HttpResponse(_("Choose CSV or XLSX."), status=400, content_type="text/plain; charset=utf-8")
-    body, content_type, filename = exports.export_line_list(user=request.user, kind=kind, queryset=queryset,
-                                                            fmt=fmt, filters=filters, request=request)
+    """GET: the file, masked. POST (the form "export in clear", with its reason): in clear where the user
+    may export in clear; a reason that is not a sentence answers 400 with the form again, nothing written."""
+    reason = request.POST.get("reason", "") if request.method == "POST" else None
+    try:
+        body, content_type, filename = exports.export_line_list(
+            user=request.user, kind=kind, queryset=queryset, fmt=request.params["format"] or "csv",
+            filters=filters, request=request, reason=reason)
+    except ValidationError as exc:
+        return render(request, "cases/export_clear.html", {
+            "kind": kind, "errors": exc.message_dict.get("reason", exc.messages), "reason": reason or "",
+            "query": request.GET.urlencode()}, status=400)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -112,42 +144,25 @@ def _parse_date(value: str):
 
 
 @region_scoped
+@shows(Category.NAMED)
 @require_http_methods(["GET", "POST"])
 def case_new(request):
     if not can(request.user, Capability.CASE_WRITE):
         raise PermissionDenied(_("Your role may not register cases."))
-    values, errors = {}, {}
-    if request.method == "POST":
-        values = {k: request.POST.get(k, "").strip() for k in (
-            "person", "disease", "classification", "diagnosed_at", "reported_at", "onset_date", "sampling_date",
-            "detection_route", "origin", "severity", "outcome", "report_region", "infector_case_no",
-            *services.EARLIES)}
+    form = PageForm(CaseEnlistInput, request)
+    if form.is_valid():
         try:
-            person = person_selectors.person_list(user=request.user).filter(pk=int(values["person"] or 0)).first()
-            fields = {"diagnosed_at": _parse_moment(values["diagnosed_at"]),
-                      "reported_at": _parse_moment(values["reported_at"]),
-                      "onset_date": _parse_date(values["onset_date"]),
-                      "sampling_date": _parse_date(values["sampling_date"]),
-                      **{name: _parse_moment(values[name]) for name in services.EARLIES}}
-        except ValueError:
-            errors = {"__all__": [_("Enter dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM.")]}
-        if not errors:
-            infector = selectors.case_get_by_no(values["infector_case_no"]) if values["infector_case_no"] else None
-            try:
-                if values["infector_case_no"] and infector is None:
-                    raise ValidationError({"infector_case_no": [_("No case with this number.")]})
-                case = services.case_register(
-                    actor=request.user, request=request, person=person,
-                    disease=Disease.objects.filter(code=values["disease"]).first(),
-                    classification=values["classification"], report_region=values["report_region"],
-                    detection_route=values["detection_route"] or "other", imported="imported" in request.POST,
-                    origin=values["origin"], severity=values["severity"] or "mild",
-                    outcome=values["outcome"] or "under_treatment", infector=infector, **fields)
-            except ValidationError as exc:
-                errors = exc.message_dict
-            else:
-                messages.success(request, _("Case registered."))
-                return redirect("cases:case-detail", case_id=case.pk)
+            case = services.case_enlist(actor=request.user, request=request, **form.data)
+        except person_services.PersonElsewhereError as exc:
+            form.errors = {"citizen_id": [str(exc)]}
+        except ValidationError as exc:
+            form.errors = _form_errors(exc)
+            if "person" in form.errors and not form.values["person"]:
+                form.errors.setdefault("citizen_id", []).extend(form.errors.pop("person"))
+        else:
+            messages.success(request, _("Case registered."))
+            return redirect("cases:case-detail", case_id=case.pk)
+    values, errors = form.values, dict(form.errors)
     status = 400 if errors else 200
     return render(request, "cases/case_new.html", {
         "values": values, "errors": errors, "non_field_errors": errors.pop("__all__", []),
@@ -157,6 +172,7 @@ def case_new(request):
 
 
 @region_scoped
+@shows(Category.PSEUDONYMISED)
 @require_GET
 def case_detail(request, case_id: int):
     case = selectors.case_get(user=request.user, case_id=case_id)
@@ -179,6 +195,7 @@ def _case_context(request, case, **extra):
 
 
 @region_scoped
+@shows(Category.NAMED)
 @require_POST
 def case_edit(request, case_id: int):
     """Edit severity/outcome/dates (with the version read) or re-classify; a stale version is refused."""
@@ -216,12 +233,15 @@ def case_edit(request, case_id: int):
 
 
 @region_scoped
+@shows(Category.PSEUDONYMISED)
+@query_params(ContactListQuery)
 @require_GET
 def contact_list(request):
-    filters = _filters(request, CONTACT_FILTERS)
-    ordering = _ordering(request, selectors.CONTACT_ORDERINGS, "-listed")
-    page = _keyset(request, selectors.contact_list(user=request.user, filters=filters, ordering=ordering),
-                   selectors.CONTACT_ORDERINGS, ordering)
+    ordering = request.params["ordering"] or "-listed"
+    queryset = selectors.contact_list(user=request.user, filters=filters_of(request.params, ContactFilters),
+                                      ordering=ordering)
+    page = _keyset(request, queryset, selectors.CONTACT_ORDERINGS[ordering], ordering)
+    filters = _form(request, ContactFilters)
     links = dict(zip([k.pk for k in page], selectors.case_links(request.user, [k.source_case for k in page]),
                      strict=True))
     rows = [(k, links[k.pk]) for k in page]
@@ -229,6 +249,7 @@ def contact_list(request):
         "page": page, "rows": rows, "filters": filters, "ordering": ordering, "count_cap": page.count,
         "categories": ContactCategory.choices, "statuses": ContactStatus.choices,
         "can_write": can(request.user, Capability.CASE_WRITE),
+        "can_export_clear": can(request.user, Capability.PERSON_EXPORT_CLEAR),
     })
 
 
@@ -252,34 +273,30 @@ def _form_errors(exc) -> dict:
     return {"__all__": [str(exc)]}
 
 
-CONTACT_FORM_FIELDS = ("source_case_no", "citizen_id", "name", "phone", "address_region", "category", "region",
-                       "exposure_type", "exposure_start", "exposure_end", "listed_at", "quarantined_at",
-                       "quarantine_place")
-
-
 @region_scoped
+@shows(Category.NAMED)
+@query_params(CaseNumberQuery)
 @require_http_methods(["GET", "POST"])
 def contact_new(request):
     """Register a contact of a case: the person by citizen ID (registered on the way if new, through the
     person registry's service), the contact with its test schedule from the protocol in force."""
     if not can(request.user, Capability.CASE_WRITE):
         raise PermissionDenied(_("Your role may not register contacts."))
-    values = {k: request.POST.get(k, "").strip() for k in CONTACT_FORM_FIELDS} if request.method == "POST" else {
-        "source_case_no": request.GET.get("case_no", "").strip(), "category": "close", "exposure_type": "household",
+    form = PageForm(ContactEnlistInput, request, initial={
+        "source_case_no": request.params["case_no"] or "", "category": "close", "exposure_type": "household",
         "listed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "region": _case_region(request, request.GET.get("case_no", ""))}
-    errors: dict = {}
-    if request.method == "POST":
+        "region": _case_region(request, request.params["case_no"] or "")})
+    if form.is_valid():
+        data = {**form.data, "exposure_type": form.data.get("exposure_type") or "other"}
         try:
-            contact = _register_contact(request, values)
+            contact = services.contact_enlist(actor=request.user, request=request, **data)
         except (ValidationError, PermissionDenied, person_services.PersonElsewhereError) as exc:
-            errors = _form_errors(exc)
-        except ValueError:
-            errors = {"__all__": [_("Enter dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM.")]}
+            form.errors = _form_errors(exc)
         else:
             return _done(request, reverse("cases:contact-detail", kwargs={"contact_id": contact.pk}),
                          _("Contact %(no)s registered; test schedule of %(protocol)s.") % {
                              "no": contact.contact_no, "protocol": contact.protocol.name})
+    values, errors = form.values, dict(form.errors)
     status = 400 if errors else 200
     if errors.get("address_region") and not values.get("address_region"):  # defaulted to the managing region
         errors.setdefault("region", []).extend(errors.pop("address_region"))
@@ -297,26 +314,8 @@ def _case_region(request, case_no: str) -> str:
         .values_list("report_region_id", flat=True).first() or ""
 
 
-def _register_contact(request, values: dict):
-    """The person (found or registered by citizen ID) and the contact, both or neither."""
-    source = selectors.case_list(user=request.user).filter(case_no=values["source_case_no"]).first()
-    if source is None:
-        raise ValidationError({"source_case_no": [_("No case with this number in your area.")]})
-    fields = {"listed_at": _parse_moment(values["listed_at"]), "quarantined_at": _parse_moment(values["quarantined_at"]),
-              "exposure_start": _parse_date(values["exposure_start"]), "exposure_end": _parse_date(values["exposure_end"])}
-    if not values["citizen_id"]:
-        raise ValidationError({"citizen_id": [_("The citizen ID is required.")]})
-    with transaction.atomic():
-        person = person_services.person_register(
-            actor=request.user, request=request, name=values["name"], citizen_id=values["citizen_id"],
-            phone=values["phone"], address_region=values["address_region"] or values["region"]).person
-        return services.contact_register(
-            actor=request.user, request=request, person=person, source_case=source, category=values["category"],
-            region=values["region"], exposure_type=values["exposure_type"] or "other",
-            quarantine_place=values["quarantine_place"], **fields)
-
-
 @region_scoped
+@shows(Category.PSEUDONYMISED)
 @require_GET
 def contact_detail(request, contact_id: int):
     contact = selectors.contact_get(user=request.user, contact_id=contact_id)
@@ -329,19 +328,26 @@ def _contact_context(request, contact, **extra) -> dict:
         "contact": contact, "source": selectors.case_link(request.user, contact.source_case),
         "can_convert": can(request.user, Capability.CASE_WRITE, contact.region_id) and open_,
         "can_manage": can(request.user, Capability.CONTACT_MANAGE, contact.region_id) and open_,
-        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "status_errors": {}, **extra,
+        "can_record_exposure": can(request.user, Capability.CASE_WRITE),
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "status_errors": {},
+        "test_schedule": [{**test, "phase_label": TEST_PHASE_LABELS.get(test["phase"], test["phase"])}
+                          for test in contact.test_schedule],
+        "conversion_warnings": services.contact_conversion_warnings(contact) if open_ else [], **extra,
     }
 
 
 STATUS_ACTIONS = {"quarantine": ContactStatus.QUARANTINED, "release": ContactStatus.RELEASED,
-                  "lost": ContactStatus.LOST, "listed": ContactStatus.LISTED}
+                  "lost": ContactStatus.LOST, "listed": ContactStatus.LISTED,
+                  "exposure": None}  # the exposure window: the period is counted again from its end
 
 
 @region_scoped
+@shows(Category.NAMED)
 @require_POST
 def contact_status(request, contact_id: int):
-    """Quarantine (time and place: the test schedule is regenerated), release, lost to follow-up or back
-    to listed — ``services.contact_update`` under the version the page read."""
+    """Quarantine (time and place), release, lost to follow-up, back to listed, or the exposure window
+    corrected (the management period and the test schedule are counted again from the last exposure) —
+    ``services.contact_update`` under the version the page read."""
     contact = selectors.contact_get(user=request.user, contact_id=contact_id)
     action = request.POST.get("action", "")
     errors: dict = {}
@@ -349,7 +355,10 @@ def contact_status(request, contact_id: int):
         version = int(request.POST.get("version", ""))
         if action not in STATUS_ACTIONS:
             raise ValidationError({"action": [_("Choose what happened to the contact.")]})
-        changes: dict = {"status": STATUS_ACTIONS[action]}
+        changes: dict = {"status": STATUS_ACTIONS[action]} if STATUS_ACTIONS[action] else {}
+        if action == "exposure":
+            changes.update(exposure_start=_parse_date(request.POST.get("exposure_start", "").strip()),
+                           exposure_end=_parse_date(request.POST.get("exposure_end", "").strip()))
         if action == "quarantine":
             moment = _parse_moment(request.POST.get("quarantined_at", "").strip())
             if moment is None:
@@ -363,7 +372,7 @@ def contact_status(request, contact_id: int):
     except (ValidationError, PermissionDenied) as exc:
         errors, status = _form_errors(exc), 403 if isinstance(exc, PermissionDenied) else 400
     except ValueError:
-        errors, status = {"__all__": [_("Enter times as YYYY-MM-DD HH:MM.")]}, 400
+        errors, status = {"__all__": [_("Enter dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM.")]}, 400
     if not errors:
         return _done(request, reverse("cases:contact-detail", kwargs={"contact_id": contact.pk}),
                      _("Contact %(no)s: %(status)s.") % {"no": contact.contact_no,
@@ -377,30 +386,44 @@ def contact_status(request, contact_id: int):
 
 
 @region_scoped
+@shows(Category.NAMED)
 @require_POST
 def contact_convert(request, contact_id: int):
+    """The contact tested positive: the diagnosis time is asked for (no default), the report time defaults
+    to now and may be earlier (a back-entry), onset and sampling dates are optional."""
     contact = selectors.contact_get(user=request.user, contact_id=contact_id)
+    post = request.POST
     try:
+        diagnosed_at = _parse_moment(post.get("diagnosed_at", "").strip())
+        if diagnosed_at is None:
+            raise ValidationError({"diagnosed_at": [_("The diagnosis time is required.")]})
         case = services.contact_convert_to_case(
             actor=request.user, contact=contact, request=request,
-            expected_version=int(request.POST.get("version") or -1),
-            diagnosed_at=_parse_moment(request.POST.get("diagnosed_at", "")) or timezone.now(),
-            classification=request.POST.get("classification") or Classification.CONFIRMED)
+            expected_version=int(post.get("version") or -1), diagnosed_at=diagnosed_at,
+            reported_at=_parse_moment(post.get("reported_at", "").strip()),
+            onset_date=_parse_date(post.get("onset_date", "").strip()),
+            sampling_date=_parse_date(post.get("sampling_date", "").strip()),
+            classification=post.get("classification") or Classification.CONFIRMED)
     except (services.StaleEditError, ValidationError, ValueError) as exc:
         messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("cases:contact-detail", contact_id=contact.pk)
+    for warning in services.contact_conversion_warnings(contact):
+        messages.warning(request, warning)
     messages.success(request, _("The contact is now a case; the infector link is kept."))
     return redirect("cases:case-detail", case_id=case.pk)
 
 
 @region_scoped
+@shows(Category.PSEUDONYMISED)
+@query_params(PageQuery)
 @require_GET
 def cluster_list(request):
-    page = Paginator(selectors.cluster_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _keyset(request, selectors.cluster_list(user=request.user), selectors.CLUSTER_ORDER)
     return render(request, "cases/cluster_list.html", {"page": page})
 
 
 @region_scoped
+@shows(Category.PSEUDONYMISED)
 @require_GET
 def cluster_detail(request, cluster_id: int):
     cluster = selectors.cluster_get(user=request.user, cluster_id=cluster_id)
@@ -409,6 +432,7 @@ def cluster_detail(request, cluster_id: int):
 
 
 @region_scoped
+@shows(Category.PSEUDONYMISED)
 @require_GET
 def cluster_graph(request, cluster_id: int):
     cluster = selectors.cluster_get(user=request.user, cluster_id=cluster_id)
@@ -416,31 +440,38 @@ def cluster_graph(request, cluster_id: int):
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
+@query_params(TimelinessQuery)
 @require_GET
 def timeliness(request):
-    region = _timeliness_region(request)
-    report = selectors.tracing_timeliness(
-        user=request.user, region=region, date_from=selectors._date(request.GET.get("date_from")),
-        date_to=selectors._date(request.GET.get("date_to")))
+    region = timeliness_region(request.user, request.params["region"])
+    date_to = day_asked(request, "date_to")  # by default the user's day (``fangkong.web.day``)
+    date_from = request.params["date_from"] or date_to - dt.timedelta(days=TIMELINESS_DAYS - 1)
+    report = selectors.tracing_timeliness(user=request.user, region=region, date_from=date_from, date_to=date_to)
     return render(request, "cases/timeliness.html", {
         "report": report, "region": region, "total": report["total"].as_dict(),
         "children": [r.as_dict() for r in report["children"]],
         "days": [r.as_dict() for r in report["days"]][-60:],
-        "date_from": request.GET.get("date_from", ""), "date_to": request.GET.get("date_to", ""),
+        "date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
+        "api_query": urlencode({"region": region.code, "date_from": date_from.isoformat(),
+                                "date_to": date_to.isoformat()}),
     })
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_http_methods(["GET", "POST"])
 def risk_area_list(request):
     errors, values = {}, {}
     if request.method == "POST":
-        values = {k: request.POST.get(k, "").strip() for k in ("region", "level", "area_name", "designated_from",
-                                                                 "negative_screen_on")}
+        values = {k: request.POST.get(k, "").strip() for k in ("region", "level", "kind", "area_name", "address",
+                                                                 "case_nos", "designated_from", "negative_screen_on")}
         try:
             services.risk_area_designate(
                 actor=request.user, request=request, region=values["region"], level=values["level"],
-                area_name=values["area_name"], designated_from=_parse_date(values["designated_from"]),
+                kind=values["kind"], area_name=values["area_name"], address=values["address"],
+                cases=_cases_by_numbers(request, values["case_nos"]),
+                designated_from=_parse_date(values["designated_from"]),
                 negative_screen_on=_parse_date(values["negative_screen_on"]))
         except ValidationError as exc:
             errors = exc.message_dict
@@ -464,11 +495,13 @@ def _risk_area_page(request, *, errors=None, values=None, lift_errors=None, stat
                      "errors": (lift_errors or {}).get(area.pk, [])})
     return render(request, "cases/risk_areas.html", {
         "rows": rows, "errors": errors or {}, "values": values or {}, "levels": RiskArea.Level.choices,
+        "kinds": RiskArea.Kind.choices,
         "today": today, "can_designate": can(request.user, Capability.RISK_AREA_DESIGNATE),
     }, status=status)
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_POST
 def risk_area_lift(request, area_id: int):
     """Lift an area on a date: allowed when the protocol's rule says it can be lifted by then, otherwise
@@ -490,18 +523,48 @@ def risk_area_lift(request, area_id: int):
                                                                 "date": area.lifted_on.isoformat()})
 
 
+def _cases_by_numbers(request, text: str) -> list:
+    """Cases in scope by their numbers (comma, full-width comma or space separated); an unknown number is a
+    field error on ``case_nos``."""
+    numbers = [n for n in text.replace("，", ",").replace(" ", ",").split(",") if n]
+    cases = list(selectors.case_list(user=request.user).filter(case_no__in=numbers))
+    missing = sorted(set(numbers) - {c.case_no for c in cases})
+    if missing:
+        raise ValidationError({"case_nos": [_("No case with these numbers in your area: %(numbers)s.")
+                                            % {"numbers": ", ".join(missing)}]})
+    return cases
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_POST
+def risk_area_infections(request, area_id: int):
+    """New infections found in a compound or building: its lifting date is counted from them."""
+    area = selectors.risk_area_get(user=request.user, area_id=area_id)
+    try:
+        services.risk_area_infections_add(actor=request.user, area=area, request=request,
+                                          cases=_cases_by_numbers(request, request.POST.get("case_nos", "")))
+    except (ValidationError, PermissionDenied) as exc:
+        messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        return _risk_area_page(request, lift_errors={area.pk: messages_},
+                               status=403 if isinstance(exc, PermissionDenied) else 400)
+    return _done(request, reverse("cases:risk-areas"), _("Infections recorded in %(name)s.") % {"name": area.area_name})
+
+
 EXPOSURE_FORM_FIELDS = ("place_name", "region", "starts_at", "ends_at", "case_nos", "description")
 
 
 @region_scoped
+@shows(Category.NAMED)
+@query_params(CaseNumberQuery)
 @require_http_methods(["GET", "POST"])
 def exposure_new(request):
     """Record an exposure event: a place in a region, a time window, the cases present (by case number)."""
     if not can(request.user, Capability.CASE_WRITE):
         raise PermissionDenied(_("Your role may not record exposures."))
     values = {k: request.POST.get(k, "").strip() for k in EXPOSURE_FORM_FIELDS} if request.method == "POST" else {
-        "case_nos": request.GET.get("case_no", "").strip(),
-        "region": _case_region(request, request.GET.get("case_no", ""))}
+        "case_nos": request.params["case_no"] or "",
+        "region": _case_region(request, request.params["case_no"] or "")}
     errors: dict = {}
     if request.method == "POST":
         numbers = [n for n in values["case_nos"].replace("，", ",").replace(" ", ",").split(",") if n]
@@ -530,18 +593,19 @@ def exposure_new(request):
 
 
 @region_scoped
+@shows(Category.NAMED)
+@query_params(ImportPageQuery)
 @require_http_methods(["GET", "POST"])
 def import_page(request):
     """Upload a CSV/XLSX of cases or contacts: it runs as a background job whose page shows the progress;
     the whole file is checked and saved only when every row is valid. ``?template=cases|contacts``
     downloads the header row."""
-    template = request.GET.get("template", "")
-    if template in imports.COLUMNS:
+    template = request.params["template"]
+    if template:
         response = HttpResponse(imports.template_csv(template), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{template}-template.csv"'
         return response
-    if not can(request.user, Capability.CASE_WRITE):
-        raise PermissionDenied(_("Your role may not import cases or contacts."))
+    jobs.import_allowed_check(request.user)  # before the upload is read
     error, kind = "", request.POST.get("kind", "cases")
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -560,15 +624,18 @@ def import_page(request):
 
 
 @region_scoped
+@shows(Category.NAMED)
+@query_params(FragmentQuery)
 @require_GET
 def import_job(request, job_id: int):
     job = selectors.import_job_get(user=request.user, job_id=job_id)
-    template = "cases/_import_job.html" if request.GET.get("fragment") else "cases/import_job.html"
+    template = "cases/_import_job.html" if request.params["fragment"] else "cases/import_job.html"
     return render(request, template, {"job": job, "errors": job.errors[:500],
                                       "stalled_minutes": int(ImportJob.STALLED_AFTER.total_seconds() // 60)})
 
 
 @region_scoped
+@shows(Category.NAMED)
 @require_POST
 def import_job_rerun(request, job_id: int):
     """Run a stalled import again (its page offers it once the job has shown no sign of life for a while)."""

@@ -6,5 +6,5 @@ from fangkong.dashboard import api
 
 app_name = "dashboard-api"
 urlpatterns = [
-    path("dashboard/<str:code>/", api.SituationView.as_view(), name="situation"),
+    path("dashboard/<region:code>/", api.SituationView.as_view(), name="situation"),
 ]

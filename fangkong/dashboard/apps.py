@@ -1,22 +1,17 @@
 """App config of the command dashboard (province → city → county drill-down, big screen).
 
 ``ready`` connects the data generation (``fangkong.data_generation``) to single-row saves and deletes of
-every model the dashboard's figures read, so a cached ``situation`` is never used after such a write
-commits. Bulk writes (``bulk_create``, ``update()``, COPY) send no signal: their services call
+every model the dashboard's figures read — the ``figure_sources`` each module declares
+(``fangkong.modules``) —, so a cached ``situation`` is never used after such a write commits. Bulk
+writes (``bulk_create``, ``update()``, COPY) send no signal: their services call
 ``bump_data_generation`` themselves (the cases services through ``fangkong.cases.summaries``, the
 surveillance services for imports, alert transitions and the detection run).
 """
 
-from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
 
-#: The models whose rows a dashboard figure is computed from ("app_label.ModelName").
-FIGURE_SOURCES = (
-    "cases.Case", "cases.Contact", "cases.DailyTracing",
-    "surveillance.Alert", "surveillance.AlertTransition", "surveillance.ResponseTarget",
-    "surveillance.SentinelReport", "surveillance.SentinelReportRevision",
-    "regions.Region", "protocols.ProtocolVersion",
-)
+from fangkong import modules
 
 
 def _bump_on_write(sender, **kwargs) -> None:
@@ -25,15 +20,18 @@ def _bump_on_write(sender, **kwargs) -> None:
     bump_data_generation()
 
 
-class DashboardConfig(AppConfig):
+class DashboardConfig(modules.ModuleConfig):
     name = "fangkong.dashboard"
     label = "dashboard"
     verbose_name = "Command dashboard"
 
-    def ready(self) -> None:
-        from django.apps import apps
+    navigation = (modules.NavEntry("dashboard", _("Command dashboard"), _("Situation of the province, its cities and counties."),
+                                   "dashboard:home"),)
+    page_urls = ("dashboard/", "fangkong.dashboard.urls")
+    api_urls = "fangkong.dashboard.api_urls"
 
-        for label in FIGURE_SOURCES:
-            model = apps.get_model(label)
+    def ready(self) -> None:
+        for model in modules.figure_source_models():
+            label = model._meta.label
             post_save.connect(_bump_on_write, sender=model, dispatch_uid=f"data-generation-save-{label}")
             post_delete.connect(_bump_on_write, sender=model, dispatch_uid=f"data-generation-delete-{label}")

@@ -17,11 +17,13 @@ Definitions (shown on the page too):
   ``SERIAL_INTERVAL_MEAN`` and sd ``SERIAL_INTERVAL_SD`` days; shown only when the window carries enough
   infectivity (``RT_MIN_INFECTIVITY``), otherwise the prior would dominate;
 - incidence per 100,000: local infections reported in the 7 days to the day, per 100,000 residents;
-- open signals: alerts raised up to the day and neither closed nor dismissed as false alarms.
+- open signals: alerts whose first alarming day is on or before the day and which, at the end of the day,
+  were neither closed nor dismissed as false alarms (from the lifecycle's timestamps: ``alerts_open_on``).
 
-Speed: contact figures (tracing, contacts in quarantine, contacts of close contacts) come from the daily
+Speed: contact figures (tracing, contacts of close contacts) come from the daily
 tracing summary (``fangkong.cases.summaries``: one row per leaf region and day, recomputed by every case and
-contact write), not from the million contact rows. ``situation`` keeps its result in Django's cache per
+contact write), not from the million contact rows; contacts in quarantine on the day are counted from the
+contacts' own dates (``contacts_in_quarantine_on``: the summary holds only their status now). ``situation`` keeps its result in Django's cache per
 region, day, *scope* (the user's region prefixes: users who see the same rows share it, nobody sees another
 scope's figures) and *data generation* (``fangkong.data_generation``: bumped when any write that can change
 a figure commits — cases, contacts and their imports, alerts and the detection run, sentinel reports and
@@ -39,14 +41,16 @@ import time
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Case as CaseWhen
+from django.db.models import CharField, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from fangkong.accounts.access import in_scope, scope_prefixes
+from fangkong.accounts.need_to_know import Category, read_prefixes, readable
 from fangkong.cases import selectors as case_selectors
-from fangkong.cases.models import Classification, DetectionRoute
+from fangkong.cases.models import Classification, Contact, DetectionRoute
 from fangkong.data_generation import current_data_generation
 from fangkong.epi import projection as epi_projection
 from fangkong.epi import rt as epi_rt
@@ -91,24 +95,21 @@ def case_list_url(filters: dict) -> str:
     return f"{reverse('cases:case-list')}?{urlencode(filters)}"
 
 
-def default_day(*, user, region: Region) -> dt.date:
-    """The last report date with a case in the region (or today when there is none)."""
-    last = case_selectors.case_list(user=user, filters={"region": region.code}).order_by("-report_date") \
-        .values_list("report_date", flat=True).first()
-    return last or dt.date.today()
-
-
 def busiest_day(*, user, region: Region) -> dt.date | None:
     """The report date with the most infections in the region (the demo's "busiest day")."""
-    row = case_selectors.case_list(user=user, filters={"region": region.code}) \
+    row = case_selectors.case_list(user=user, filters={"region": region.code}, category=Category.AGGREGATES) \
         .filter(classification__in=COUNTED).order_by().values("report_date") \
         .annotate(n=Count("id")).order_by("-n", "report_date").first()
     return row["report_date"] if row else None
 
 
 def _region_dict(region: Region) -> dict:
+    """A region as the figures carry it. ``population_estimated``: the population (and so every rate per
+    100,000 of the region) is an apportioned estimate, not an official count; ``geometry_synthetic``: no
+    source has its boundary (the map does not draw it)."""
     return {"code": region.code, "name_zh": region.name_zh, "name_en": region.name_en, "level": region.level,
-            "population": region.population}
+            "population": region.population, "population_estimated": region.population_estimated,
+            "geometry_synthetic": region.geometry_synthetic}
 
 
 def _child_of(code: str, prefixes: list[tuple[str, str]]) -> str | None:
@@ -120,7 +121,7 @@ def _child_of(code: str, prefixes: list[tuple[str, str]]) -> str | None:
 
 def situation_cache_key(*, user, region: Region, day: dt.date) -> str:
     """The cache key of ``situation``: region, day, the user's scope and the current data generation."""
-    scope = ",".join(scope_prefixes(user))
+    scope = ",".join(read_prefixes(user, Category.AGGREGATES))
     identity = f"{region.code}|{day.isoformat()}|{scope}|{current_data_generation()}"
     return "dashboard:situation:" + hashlib.sha256(identity.encode()).hexdigest()
 
@@ -177,7 +178,8 @@ def compute_situation(*, user, region: Region, day: dt.date) -> dict:
     children = list(region_selectors.region_list(user=user, parent=region.code).order_by("code"))
     prefixes = [(c.code, subtree_prefix(c.code)) for c in children]
     units = [region.code] + [c.code for c in children]
-    cases = case_selectors.case_list(user=user, filters={"region": region.code}).order_by()
+    cases = case_selectors.case_list(user=user, filters={"region": region.code}, category=Category.AGGREGATES) \
+        .order_by()
 
     # --- new and cumulative, by classification and origin -------------------------------------------------
     first = day - dt.timedelta(days=CURVE_DAYS - 1)
@@ -232,8 +234,7 @@ def compute_situation(*, user, region: Region, day: dt.date) -> dict:
         curve_onset[route][(onset - first).days] += n
 
     rt = _rt(local, imported, earliest, first, day)
-    open_alerts = surveillance_selectors.alert_list(user=user, region=region.code, open_only=True) \
-        .filter(first_day__lte=day)
+    open_alerts = alerts_open_on(user=user, region=region, day=day)
     signals = _signals(user, region, day, open_alerts, prefixes, per_unit)
     tracing = case_selectors.tracing_timeliness(user=user, region=region, date_from=day - dt.timedelta(days=6),
                                                 date_to=day)["total"].as_dict()
@@ -301,6 +302,20 @@ def _rt(local: np.ndarray, imported: np.ndarray, earliest: dt.date | None, first
     return {"dates": dates, "mean": means, "lower": lows, "upper": highs, "latest": latest}
 
 
+def contacts_in_quarantine_on(*, user, region: Region, day: dt.date) -> int:
+    """Contacts (any category) managed in ``region`` and in scope whose management period covers ``day``, by
+    their own dates: they had entered quarantine by the end of the day (``quarantined_at``), their release was
+    not yet due (``release_due``, the day after the last day of management, is after the day), and they had
+    not become a case (a converted contact leaves on its case's report date). The figure follows the chosen
+    day; the contacts' current status says only where they are now."""
+    tz = timezone.get_current_timezone()
+    end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
+    rows = Contact.objects.filter(region__code__startswith=subtree_prefix(region.code), quarantined_at__lt=end_of_day,
+                                  release_due__gt=day) \
+        .filter(Q(converted_case__isnull=True) | Q(converted_case__report_date__gt=day))
+    return readable(user, Category.AGGREGATES, rows, case_selectors.CONTACT_SCOPE).count()
+
+
 def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np.ndarray, latest_rt,
              tracing: dict) -> dict:
     """Where the next ``OUTLOOK_DAYS`` days lead under the current Rt (its posterior, one draw per path):
@@ -308,9 +323,10 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
     protocol in force (``fangkong.epi.projection``), against what is in use today. Capacities are not
     recorded yet (the resources module), so no first day of shortage can be given. Contacts per case are
     the region's own over the last 7 days (close contacts listed per new case, contacts of close contacts per
-    close contact), the defaults of ``DemandParameters`` where there were none."""
-    # both counts from the daily tracing summary (the contact line list's rows, summed per region and day)
-    in_quarantine = case_selectors.contacts_in_quarantine(user=user, region=region)
+    close contact), the defaults of ``DemandParameters`` where there were none; contacts' periods are counted
+    from their last exposure, the median number of days before their source case's report over the same
+    days (from entering quarantine when no close contact of those days has a known last exposure)."""
+    in_quarantine = contacts_in_quarantine_on(user=user, region=region, day=day)
     secondary = tracing["secondary_contacts"]
     out = {"days": OUTLOOK_DAYS, "contacts_in_quarantine": in_quarantine, "projected": None,
            "capacity_known": False}
@@ -328,9 +344,13 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
         std_si=SERIAL_INTERVAL_SD, n_paths=OUTLOOK_PATHS, seed=day.toordinal())
     defaults = epi_projection.DemandParameters()
     close, new_cases = tracing["close_contacts"], tracing["new_cases"]
+    # the protocols count a contact's period from the last exposure, days before the source case's report
+    lead = case_selectors.exposure_to_report_days(user=user, region=region, date_from=day - dt.timedelta(days=6),
+                                                  date_to=day)
     parameters = epi_projection.DemandParameters(
         close_contacts_per_case=close / new_cases if new_cases else defaults.close_contacts_per_case,
-        secondary_contacts_per_close_contact=secondary / close if close else defaults.secondary_contacts_per_close_contact)
+        secondary_contacts_per_close_contact=secondary / close if close else defaults.secondary_contacts_per_close_contact,
+        exposure_to_report_days=lead)
     demand = epi_projection.resource_demand(projection, protocol.as_quarantine_protocol(), parameters)
     total = projection.reported.sum(axis=0)
     low, mid, high = np.quantile(total, [0.025, 0.5, 0.975])
@@ -345,7 +365,8 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
                         "quarantine_rooms": last_day("quarantine_rooms"),
                         "isolation_beds": last_day("isolation_beds"), "protocol": protocol.code,
                         "close_contacts_per_case": round(parameters.close_contacts_per_case, 2),
-                        "secondary_per_close_contact": round(parameters.secondary_contacts_per_close_contact, 2)}
+                        "secondary_per_close_contact": round(parameters.secondary_contacts_per_close_contact, 2),
+                        "exposure_to_report_days": lead}
     return out
 
 
@@ -360,16 +381,33 @@ def _earlies(user, region: Region, day: dt.date) -> dict:
                           for i in result["intervals"]]}  # labels in the page's language, by key
 
 
+def alerts_open_on(*, user, region: Region, day: dt.date):
+    """Alerts in ``region`` (in scope) open at the end of ``day``: their first alarming day on or before it, and
+    by then neither closed nor judged a false alarm — from the lifecycle's timestamps, so a past day shows
+    what was open then (the alerts' status now says only where they are now). Each carries ``status_on_day``,
+    its step at the end of the day."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone.get_current_timezone())
+    status_on_day = CaseWhen(
+        When(closed_at__lt=end, then=Value(AlertStatus.CLOSED.value)),
+        When(verified_at__lt=end, then=F("outcome")),
+        When(investigating_at__lt=end, then=Value(AlertStatus.INVESTIGATING.value)),
+        When(acknowledged_at__lt=end, then=Value(AlertStatus.ACKNOWLEDGED.value)),
+        default=Value(AlertStatus.NEW.value), output_field=CharField())
+    return surveillance_selectors.alert_list(user=user, region=region.code, last=day) \
+        .annotate(status_on_day=status_on_day) \
+        .filter(status_on_day__in=[s.value for s in OPEN_STATUSES])
+
+
 def _signals(user, region: Region, day: dt.date, open_alerts, prefixes, per_unit) -> dict:
     by_status = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
-    for code, status, n in open_alerts.order_by().values_list("region_id", "status").annotate(n=Count("id")):
+    for code, status, n in open_alerts.order_by().values_list("region_id", "status_on_day").annotate(n=Count("id")):
         by_status[status] = by_status.get(status, 0) + n
         child = _child_of(code, prefixes)
         for u in [region.code] + ([child] if child else []):
             per_unit[u]["open_signals"] = per_unit[u].get("open_signals", 0) + n
     recent = [{"id": a.pk, "region": a.region.name_zh, "region_en": a.region.name_en,
                "indicator": a.indicator.name_zh, "indicator_en": a.indicator.name_en,
-               "first_day": a.first_day.isoformat(), "last_day": a.last_day.isoformat(), "status": a.status,
+               "first_day": a.first_day.isoformat(), "last_day": a.last_day.isoformat(), "status": a.status_on_day,
                "peak": a.peak_observed}
               for a in open_alerts[:8]]
     week = surveillance_selectors.timeliness(user=user, region=region, first=day - dt.timedelta(days=6), last=day)
@@ -397,9 +435,12 @@ def region_geometry(*, user, region: Region) -> dict:
 
 
 def _region_geometry(user, region: Region) -> dict:
+    """Real boundaries only: a schematic shape (``geometry_synthetic``: no source has the boundary) is never
+    drawn as if it were one; when no child has a real boundary the map is the region's own outline."""
     children = [c for c in region_selectors.region_list(user=user, parent=region.code).defer(None).order_by("code")
-                if c.geometry]
-    shapes = children or ([region] if region.geometry and in_scope(user, region.code) else [])
+                if c.geometry and not c.geometry_synthetic]
+    shapes = children or ([region] if region.geometry and not region.geometry_synthetic
+                          and in_scope(user, region.code) else [])
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": r.code, "properties": {"code": r.code, "name": r.name},
          "geometry": r.geometry} for r in shapes]}

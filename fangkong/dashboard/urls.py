@@ -7,7 +7,7 @@ from fangkong.dashboard import views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("<str:code>/", views.region_dashboard, name="region"),
-    path("<str:code>/screen/panel/", views.screen_panel, name="screen-panel"),
-    path("<str:code>/geo.json", views.region_geo, name="geo"),
+    path("<region:code>/", views.region_dashboard, name="region"),
+    path("<region:code>/screen/panel/", views.screen_panel, name="screen-panel"),
+    path("<region:code>/geo.json", views.region_geo, name="geo"),
 ]

@@ -19,18 +19,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from fangkong.accounts.access import in_scope, region_scoped
+from fangkong.accounts.need_to_know import Category, shows
 from fangkong.cases.models import DetectionRoute
 from fangkong.dashboard import selectors
+from fangkong.dashboard.params import DashboardQuery
 from fangkong.regions import selectors as region_selectors
+from fangkong.request_params import query_params
 from fangkong.surveillance.earlies import INTERVALS as EARLIES_INTERVALS
 from fangkong.surveillance.models import AlertStatus
 from fangkong.web.context import CURRENT_REGION_KEY
+from fangkong.web.day import day_asked
 
-METRICS = ("incidence", "rt", "signals")
 REFRESH_SECONDS = 60
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_GET
 def home(request):
     code = request.session.get(CURRENT_REGION_KEY, "")
@@ -42,18 +46,10 @@ def home(request):
     return redirect("dashboard:region", code=code)
 
 
-def _day(request, region, user) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return selectors.default_day(user=user, region=region)
-
-
 def _context(request, code: str) -> dict:
     region = region_selectors.region_get(user=request.user, code=code)
-    day = _day(request, region, request.user)
-    metric = request.GET.get("metric", "incidence")
-    metric = metric if metric in METRICS else "incidence"
+    day = day_asked(request, "date")
+    metric = request.params["metric"] or "incidence"
     figures_key, data = selectors.keyed_situation(user=request.user, region=region, day=day)
     links = _links(region.code, day)
     labels = _chart_labels()
@@ -75,6 +71,11 @@ def _context(request, code: str) -> dict:
         "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "refresh_seconds": REFRESH_SECONDS,
         "is_leaf": not data["children"],
+        # rates on apportioned populations are labelled 估算; schematic shapes are not drawn (selectors)
+        "estimated_rates": any(c.get("population_estimated") for c in data["children"] or [data["totals"]]),
+        "hidden_shapes": sum(bool(c.get("geometry_synthetic")) for c in data["children"]),
+        "map_estimated": any(c.get("population_estimated") and not c.get("geometry_synthetic")
+                             for c in data["children"] or [data["totals"]]),
         "earlies": _earlies_rows(data),
     }
 
@@ -148,7 +149,6 @@ def _links(code: str, day: dt.date) -> dict:
     links["contacts"] = f"{reverse('cases:contact-list')}?" + urlencode(
         {"region": code, "category": "close", "date_from": (day - dt.timedelta(days=6)).isoformat(),
          "date_to": day.isoformat()})
-    links["quarantined"] = f"{reverse('cases:contact-list')}?" + urlencode({"region": code, "status": "quarantined"})
     links["earlies"] = f"{reverse('surveillance:earlies')}?" + urlencode(
         {"region": code, "first": (day - dt.timedelta(days=6)).isoformat(), "last": day.isoformat()})
     links["bulletins"] = f"{reverse('bulletins:list')}?{urlencode({'region': code, 'date': day.isoformat()})}"
@@ -163,34 +163,54 @@ def _chart_labels() -> dict:
     return {
         "routes": dict(DetectionRoute.choices),
         "by_report": _("By report date"), "by_onset": _("By onset date"),
-        "rt": _("Rt"), "band": _("95 percent credible interval"), "threshold": _("Rt = 1"),
+        "rt": _("Rt"), "band": _("95 percent credible interval"), "band_lower": _("Lower bound"),
+        "threshold": _("Rt = 1"),
         "metrics": dict(_metric_choices()), "no_data": _("No data"),
         "statuses": dict(AlertStatus.choices),
     }
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
+@query_params(DashboardQuery)
 @require_GET
 def region_dashboard(request, code: str):
     context = _context(request, code)
-    if request.GET.get("screen") == "big":
+    if request.params["screen"] == "big":
+        context["big_screen"] = True
         context["panel_url"] = reverse("dashboard:screen-panel", kwargs={"code": code}) + "?" + urlencode(
             {"date": request.GET.get("date", ""), "metric": context["metric"]})
         return render(request, "dashboard/screen.html", context)
     context["screen_url"] = _dashboard_url(code, context["day"], context["metric"], screen="big")
+    context["module_panels"] = _module_panels(request, code)
     return render(request, "dashboard/region.html", context)
 
 
+def _module_panels(request, code: str) -> list[str]:
+    """The panels the modules declare (``dashboard_panels``), each rendered from its own context function."""
+    from django.template.loader import render_to_string
+    from django.utils.module_loading import import_string
+
+    from fangkong.modules import dashboard_panels
+
+    return [render_to_string(panel.template, import_string(panel.context)(request, code), request=request)
+            for panel in dashboard_panels()]
+
+
 @region_scoped
+@shows(Category.AGGREGATES)
+@query_params(DashboardQuery)
 @require_GET
 def screen_panel(request, code: str):
     """The big screen's body, polled every ``REFRESH_SECONDS`` by htmx."""
     context = _context(request, code)
+    context["big_screen"] = True
     context["panel_url"] = request.get_full_path()
     return render(request, "dashboard/_screen_panel.html", context)
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_GET
 def region_geo(request, code: str):
     region = region_selectors.region_get(user=request.user, code=code)

@@ -5,3 +5,5 @@ Arrays and dataclasses in, arrays and dataclasses out. Modules: ``series`` (surv
 projection and resource demand), ``chains`` (transmission chains), ``simulate`` (synthetic province
 outbreak scenarios). An import-linter contract forbids any import of Django or of the apps here.
 """
+
+__version__ = "0.1.0"

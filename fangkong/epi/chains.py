@@ -29,6 +29,38 @@ import numpy as np
 from scipy import optimize, special, stats
 
 PROFILE_CHI2_95 = float(stats.chi2.ppf(0.95, df=1))
+__all__ = [
+    "ChainIndex",
+    "ContactRecords",
+    "DelaySummary",
+    "OffspringFit",
+    "Proportion",
+    "TracingReport",
+    "as_days",
+    "build_chain_index",
+    "complete_offspring_counts",
+    "fit_offspring_negative_binomial",
+    "tracing_report",
+    "wilson_proportion",
+]
+
+#: What each public name corresponds to in R (the API reference shows it).
+R_EQUIVALENTS = {
+    "ChainIndex": "the connected components of the transmission graph (`igraph::components`) with generations",
+    "ContactRecords": "none (input records)",
+    "DelaySummary": "`summary()` / `quantile(x, 0.9)` of the delays",
+    "OffspringFit": "`fitdistrplus::fitdist(x, \"nbinom\")` estimates (`mu` = R, `size` = k), with profile-likelihood "
+                    "intervals (Lloyd-Smith et al. 2005) instead of its standard errors",
+    "Proportion": "`prop.test(x, n, correct = FALSE)$conf.int` (the Wilson score interval)",
+    "TracingReport": "none (the platform's tracing indicators)",
+    "as_days": "`as.numeric(date)` (days)",
+    "build_chain_index": "`igraph::graph_from_edgelist` + `igraph::components` on infector → infectee links",
+    "complete_offspring_counts": "none (the right-censoring rule of Lloyd-Smith et al. 2005 applied by report date)",
+    "fit_offspring_negative_binomial": "`fitdistrplus::fitdist(x, \"nbinom\", method = \"mle\")` (same maximum)",
+    "tracing_report": "none (the platform's tracing indicators)",
+    "wilson_proportion": "`prop.test(x, n, correct = FALSE)$conf.int`, `binom::binom.wilson`",
+}
+
 LOG_K_BOUNDS = (np.log(1e-4), np.log(1e6))
 NOT_A_CASE = -1
 
@@ -314,6 +346,7 @@ class Proportion:
 
 
 def wilson_proportion(numerator: int, denominator: int, confidence: float = 0.95) -> Proportion:
+    """``numerator / denominator`` with its Wilson score interval at ``confidence`` (NaN for 0/0)."""
     if denominator < 0 or numerator < 0 or numerator > denominator:
         raise ValueError(f"need 0 <= numerator <= denominator, got {numerator}/{denominator}")
     if denominator == 0:

@@ -30,6 +30,43 @@ import numpy as np
 
 from .rt import RtEstimate, discretised_gamma_serial_interval, validated_si_distr
 
+__all__ = [
+    "PROTOCOLS",
+    "PROTOCOL_8TH_EDITION",
+    "PROTOCOL_9TH_EDITION",
+    "PROTOCOL_20_MEASURES_NOV_2022",
+    "DemandParameters",
+    "Projection",
+    "QuarantineProtocol",
+    "ResourceDemand",
+    "RtScenario",
+    "Shortage",
+    "project_cases",
+    "resource_demand",
+    "scenario_from_estimate",
+    "shortage_days",
+]
+
+_NO_R = "none (the platform's resource model)"
+#: What each public name corresponds to in R (the API reference shows it).
+R_EQUIVALENTS = {
+    "project_cases": "the model of `projections::project(x, R, si, n_sim, n_days, model = \"poisson\")` (RECON) — "
+                     "the renewal equation EpiEstim estimates; checked against its own expectation, not against R",
+    "Projection": "the `projections` object `projections::project` returns (days × simulations)",
+    "RtScenario": "the `R` argument of `projections::project` (a value, values per time window, or draws)",
+    "scenario_from_estimate": "drawing `R` from the last window of `EpiEstim::estimate_R` (`sample_posterior_R`)",
+    "PROTOCOLS": _NO_R,
+    "PROTOCOL_8TH_EDITION": _NO_R,
+    "PROTOCOL_9TH_EDITION": _NO_R,
+    "PROTOCOL_20_MEASURES_NOV_2022": _NO_R,
+    "DemandParameters": _NO_R,
+    "QuarantineProtocol": _NO_R,
+    "ResourceDemand": _NO_R,
+    "Shortage": _NO_R,
+    "resource_demand": _NO_R,
+    "shortage_days": _NO_R,
+}
+
 # --- scenarios and projection ---------------------------------------------------------------------------
 
 
@@ -161,6 +198,8 @@ def project_cases(
     `local` / `imported` are the observed daily series (same length); `future_imported` is the expected
     imported stream over the horizon (scalar or (horizon,)), drawn as Poisson per path. Serial interval as
     in `estimate_r`. `report_delay_distr[d]` = P(reported d days after the case date), default same day.
+
+    Returns a `Projection` whose `cases`, `reported` and `rt` are (horizon, n_paths).
     """
     history_local = _nonnegative_series(local, "local")
     n_hist = history_local.size
@@ -286,6 +325,10 @@ class DemandParameters:
 
     - `close_contacts_per_case`, `secondary_contacts_per_close_contact`: people traced.
     - `tracing_delay_days`: days from a case's report to its contacts entering quarantine.
+    - `exposure_to_report_days`: the protocols count a contact's management from the last exposure, which
+      comes before the source case's report: with this many days between them, a contact is managed from
+      day 1 after that exposure and leaves when the protocol's days since it are over (tests due before the
+      contact is found are not counted). None (the default) counts the period from entering quarantine.
     - `people_per_room`: quarantine is one person per room unless set (families).
     - `isolation_fraction`, `isolation_days`: share of cases isolated in designated facilities, for how long.
     - `severe_fraction`, `severe_delay_days`, `severe_days`: share needing severe care, from how many days
@@ -300,6 +343,7 @@ class DemandParameters:
     close_contacts_per_case: float = 10.0
     secondary_contacts_per_close_contact: float = 3.0
     tracing_delay_days: int = 1
+    exposure_to_report_days: int | None = None
     people_per_room: float = 1.0
     isolation_fraction: float = 1.0
     isolation_days: int = 14
@@ -321,6 +365,8 @@ class DemandParameters:
                      "severe_delay_days", "severe_days"):
             if not np.isfinite(getattr(self, name)) or getattr(self, name) < 0:
                 raise ValueError(f"{name} must be a finite number >= 0")
+        if self.exposure_to_report_days is not None and not 0 <= self.exposure_to_report_days < 10_000:
+            raise ValueError("exposure_to_report_days must be a whole number of days >= 0")
         if self.people_per_room <= 0:
             raise ValueError("people_per_room must be > 0")
         for fraction in ("isolation_fraction", "severe_fraction"):
@@ -404,9 +450,22 @@ def resource_demand(
     close = reported * p.close_contacts_per_case
     secondary = close * p.secondary_contacts_per_close_contact if protocol.secondary_contacts_traced else 0 * close
     cc_days = protocol.close_contact_centralised_days
-    close_in_rooms = _occupancy(close, delay, cc_days)
-    close_at_home = _occupancy(close, delay + cc_days, protocol.close_contact_home_days)
-    secondary_present = _occupancy(secondary, delay, protocol.secondary_contact_days)
+    # Day k of a period is `first + k - 1` days after the source case's report: from entering quarantine,
+    # or (counted from the last exposure) from the day after it; nobody is present before entering.
+    first = delay if p.exposure_to_report_days is None else 1 - int(p.exposure_to_report_days)
+
+    def present(entries, from_day: int, days: int) -> np.ndarray:  # period days from_day .. from_day + days - 1
+        start, end = first + from_day - 1, first + from_day + days - 2
+        start = max(start, delay)
+        return _occupancy(entries, start, end - start + 1) if end >= start else np.zeros_like(entries)
+
+    def tested(entries, from_day: int, days) -> np.ndarray:
+        offset = first + from_day - 1
+        return _events_on_days(entries, offset, [d for d in days if offset + d - 1 >= delay])
+
+    close_in_rooms = present(close, 1, cc_days)
+    close_at_home = present(close, cc_days + 1, protocol.close_contact_home_days)
+    secondary_present = present(secondary, 1, protocol.secondary_contact_days)
     travellers_in_rooms = _occupancy(arrivals, 0, protocol.inbound_centralised_days)
     travellers_at_home = _occupancy(arrivals, protocol.inbound_centralised_days, protocol.inbound_home_days)
     people_in_rooms = close_in_rooms + travellers_in_rooms
@@ -421,9 +480,9 @@ def resource_demand(
     severe = _occupancy(reported * p.severe_fraction, int(p.severe_delay_days), int(p.severe_days))
     tests = (
         reported * p.tests_per_case
-        + _events_on_days(close, delay, protocol.close_contact_test_days)
-        + _events_on_days(close, delay + cc_days, protocol.close_contact_home_test_days)
-        + _events_on_days(secondary, delay, protocol.secondary_contact_test_days)
+        + tested(close, 1, protocol.close_contact_test_days)
+        + tested(close, cc_days + 1, protocol.close_contact_home_test_days)
+        + tested(secondary, 1, protocol.secondary_contact_test_days)
     )
     staff = (
         rooms * p.staff_per_quarantine_room + isolation * p.staff_per_isolation_bed

@@ -27,6 +27,38 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal, special
 
+__all__ = [
+    "DEFAULT_QUANTILES",
+    "RtEstimate",
+    "RtFlags",
+    "UncertainSiRtEstimate",
+    "discretised_gamma_serial_interval",
+    "draw_serial_interval_moments",
+    "estimate_r",
+    "estimate_r_uncertain_si",
+    "gamma_quantile",
+    "total_infectivity",
+    "validated_si_distr",
+]
+
+#: What each public name corresponds to in R (the API reference shows it).
+R_EQUIVALENTS = {
+    "DEFAULT_QUANTILES": "the quantile columns of `EpiEstim::estimate_R(...)$R` (`Quantile.0.025(R)` ... `Quantile.0.975(R)`)",
+    "RtEstimate": "`EpiEstim::estimate_R(...)$R`: `mean` = `Mean(R)`, `std` = `Std(R)`, `quantile(q)` = `Quantile.q(R)`, "
+                  "`t_start`/`t_end` = `t_start`/`t_end`",
+    "RtFlags": "the warnings `EpiEstim::estimate_R` prints",
+    "UncertainSiRtEstimate": "`EpiEstim::estimate_R(method = \"uncertain_si\")$R` (the mixture evaluated exactly)",
+    "discretised_gamma_serial_interval": "`EpiEstim::discr_si(k, mu, sigma)`",
+    "draw_serial_interval_moments": "the truncated-normal draws of the serial interval inside "
+                                    "`estimate_R(method = \"uncertain_si\")`",
+    "estimate_r": "`EpiEstim::estimate_R(incid, method = \"parametric_si\" | \"non_parametric_si\", config = make_config(...))`",
+    "estimate_r_uncertain_si": "`EpiEstim::estimate_R(incid, method = \"uncertain_si\", config = make_config(...))`",
+    "gamma_quantile": "`qgamma(q, shape)`",
+    "total_infectivity": "`EpiEstim::overall_infectivity(incid, si_distr)`",
+    "validated_si_distr": "EpiEstim's checks of `si_distr` in `make_config`",
+}
+
+#: Quantile levels of a posterior summary, EpiEstim's.
 DEFAULT_QUANTILES = (0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975)
 DEFAULT_CV_POSTERIOR = 0.3
 # EpiEstim accepts a non-parametric serial interval whose sum is within 0.01 of one.
@@ -36,7 +68,7 @@ DENSE_CONVOLUTION_MAX_DAYS = 2048
 
 
 def discretised_gamma_serial_interval(days: np.ndarray | Sequence[int], mean_si: float, std_si: float) -> np.ndarray:
-    """EpiEstim's `discr_si`: P(serial interval = k) for a gamma distribution offset by one day.
+    """EpiEstim's `discr_si`: P(serial interval = k) for a gamma distribution offset by one day, shaped as `days`.
 
     The continuous interval is 1 + Gamma(shape=((mean-1)/std)^2, scale=std^2/(mean-1)), discretised by
     linear interpolation of its CDF (Cori et al. 2013, web appendix 11); negative values from rounding
@@ -410,6 +442,8 @@ def estimate_r(
     `std_si` (gamma offset by one, discretised as `discr_si` over 0..T-1). `local` and `imported` are
     daily counts (time,) or (time, unit); every case on day 1 counts as imported. Windows are 1-based and
     inclusive; the default is weekly sliding windows. Gamma prior with `mean_prior`, `std_prior`.
+
+    Returns an `RtEstimate` whose arrays are (window,) for one series or (window, unit) for several.
     """
     local_arr, imported_arr, moved, single = _prepare_incidence(local, imported)
     n_days = local_arr.shape[0]
@@ -461,7 +495,10 @@ def draw_serial_interval_moments(
     min_std_si: float,
     max_std_si: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Truncated-normal draws of the serial interval's mean and std, by rejection as EpiEstim does."""
+    """Truncated-normal draws of the serial interval's mean and std, by rejection as EpiEstim does.
+
+    Returns (means, stds), each (n_draws,).
+    """
 
     def truncated(centre, spread, low, high):
         out = np.empty(n_draws)
@@ -526,6 +563,9 @@ def estimate_r_uncertain_si(
     Arguments mirror EpiEstim's config. `si_moment_draws=(means, stds)` replaces the random draws (used
     to compare with EpiEstim's own draws). Draws whose discretisation is degenerate (mean <= 1) are
     rejected with ValueError, as `discr_si` does.
+
+    Returns an `UncertainSiRtEstimate`: components (draw, window) or (draw, window, unit); its `mean`,
+    `std` and `quantile(q)` are (window,) or (window, unit).
     """
     _check_uncertain_config(
         mean_si, std_mean_si, min_mean_si, max_mean_si, std_si, std_std_si, min_std_si, max_std_si, n1

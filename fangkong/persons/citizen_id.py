@@ -68,5 +68,10 @@ def parse_citizen_id(raw: str) -> CitizenId:
 
 
 def mask_citizen_id(number: str) -> str:
-    """``440304199001011234`` → ``440304********1234``."""
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    """``440304199001011234`` → ``440304************``: the region digits only.
+
+    The birth date is shown beside the mask, so any digit of the sequence or the check character would
+    narrow the number to a few candidates (the last four: to exactly one). Pages drop even the region
+    digits for a reader who may not see that region (``fangkong.persons.shown``).
+    """
+    return number[:6] + "*" * (len(number) - 6)

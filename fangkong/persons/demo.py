@@ -58,3 +58,11 @@ def load_case_persons(scenario, tree, actor) -> str:
     people = synthetic_identities(regions, seed=20220317, as_of=as_of)
     result = persons_import(actor=actor, rows=people, source="demo scenario")
     return f"demo persons: {result.created} registered, {result.existing} already there"
+
+
+def demo_load(actor) -> str:
+    """This module's demo loader (declared on its ``AppConfig``): its part of the demo scenario."""
+    from fangkong.demo import demo_scenario
+
+    scenario, tree = demo_scenario()
+    return load_case_persons(scenario, tree, actor)

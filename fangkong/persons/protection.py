@@ -4,6 +4,8 @@ Neither value is ever stored in clear. From the secret ``settings.PII_KEY`` HKDF
 one for HMAC-SHA256 (exact look-up and de-duplication without decryption) and one for AES-256-GCM
 (display to roles allowed to see the value; every such reveal is audited by the service that does it).
 The encrypted text is ``v1:`` + base64(nonce ‖ ciphertext ‖ tag), the purpose bound as associated data.
+Larger payloads (an uploaded import file, kept only while its job may run) are sealed as bytes with the
+same key and layout, without the base64: ``seal`` / ``unseal``.
 """
 
 from __future__ import annotations
@@ -35,27 +37,50 @@ def keyed_hash(value: str, purpose: str) -> str:
     return hmac.new(hash_key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def encrypt(value: str, purpose: str) -> str:
+def _seal(plain: bytes, purpose: str) -> bytes:
+    """nonce ‖ AES-256-GCM(plain) ‖ tag, ``purpose`` bound as associated data."""
     _, aead_key = _keys(settings.PII_KEY)
     nonce = os.urandom(12)
-    sealed = AESGCM(aead_key).encrypt(nonce, value.encode("utf-8"), purpose.encode())
-    return f"{VERSION}:" + base64.b64encode(nonce + sealed).decode("ascii")
+    return nonce + AESGCM(aead_key).encrypt(nonce, plain, purpose.encode())
+
+
+def _unseal(raw: bytes, purpose: str) -> bytes:
+    _, aead_key = _keys(settings.PII_KEY)
+    return AESGCM(aead_key).decrypt(raw[:12], raw[12:], purpose.encode())
+
+
+def encrypt(value: str, purpose: str) -> str:
+    return f"{VERSION}:" + base64.b64encode(_seal(value.encode("utf-8"), purpose)).decode("ascii")
 
 
 def decrypt(token: str, purpose: str) -> str:
     version, _, payload = token.partition(":")
     if version != VERSION:
         raise ValueError(f"unknown protection version {version!r}")
-    _, aead_key = _keys(settings.PII_KEY)
-    raw = base64.b64decode(payload)
-    return AESGCM(aead_key).decrypt(raw[:12], raw[12:], purpose.encode()).decode("utf-8")
+    return _unseal(base64.b64decode(payload), purpose).decode("utf-8")
+
+
+def seal(data: bytes, purpose: str) -> bytes:
+    """``data`` (any bytes, e.g. an uploaded file) sealed: ``v1:`` ‖ nonce ‖ ciphertext ‖ tag."""
+    return f"{VERSION}:".encode() + _seal(bytes(data), purpose)
+
+
+def unseal(sealed: bytes, purpose: str) -> bytes:
+    """The bytes ``seal`` sealed for ``purpose``; ``ValueError`` for anything else (``InvalidTag`` when the
+    key, the purpose or a byte differs)."""
+    sealed = bytes(sealed)
+    prefix = f"{VERSION}:".encode()
+    if not sealed.startswith(prefix):
+        raise ValueError("not a sealed payload")
+    return _unseal(sealed[len(prefix):], purpose)
 
 
 def mask_phone(e164: str) -> str:
-    """``+8613812345678`` → ``+86 138****5678``."""
+    """``+8613812345678`` → ``+86 *******5678``: the last four digits only (the carrier and area digits
+    would narrow the number for anyone who also knows where the person lives)."""
     if e164.startswith("+86") and len(e164) == 14:
-        return f"+86 {e164[3:6]}****{e164[-4:]}"
-    return e164[:4] + "*" * max(0, len(e164) - 8) + e164[-4:]
+        return "+86 " + "*" * 7 + e164[-4:]
+    return "+" + "*" * max(0, len(e164) - 5) + e164[-4:]
 
 
 def keyed_hashes(values, purpose: str) -> list[str]:

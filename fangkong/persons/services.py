@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.access import can, in_scope
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
-from fangkong.audit.services import audit_record
+from fangkong.audit.services import audit_record, reason_clean
 from fangkong.bulk_copy import copy_available, copy_rows, copy_text, ids_reserve
-from fangkong.persons import protection
+from fangkong.inputs import validate_row
+from fangkong.persons import protection, rules
 from fangkong.persons.citizen_id import (
     PROVINCE_CODES,
     CitizenId,
@@ -36,7 +37,9 @@ from fangkong.persons.citizen_id import (
     mask_citizen_id,
     parse_citizen_id,
 )
+from fangkong.persons.inputs import PersonInput
 from fangkong.persons.models import Person
+from fangkong.persons.rules import normalise_phone as normalise_phone  # noqa: I001  (kept importable here)
 from fangkong.regions.models import Region
 
 CITIZEN_ID = "citizen_id"
@@ -53,75 +56,32 @@ class Registration:
     created: bool
 
 
-def normalise_phone(raw: str) -> str:
-    try:
-        number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException as exc:
-        raise ValidationError(_("Not a phone number.")) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(_("Not a valid phone number."))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _check_length(errors: dict, field: str, value: str, limit: int) -> None:
-    if len(value) > limit:
-        errors.setdefault(field, []).append(_("At most %(limit)d characters.") % {"limit": limit})
-
-
 def _person_from_input(
     *, actor, name: str, address_region: str, sex: str = "", birth_date: dt.date | None = None,
     citizen_id: str = "", phone: str = "", address_text: str = "", regions: dict | None = None,
 ) -> Person:
-    """Validate one person's fields and build the unsaved row (identifiers sealed); raise per field."""
-    errors: dict[str, list[str]] = {}
-    name, address_text = (name or "").strip(), (address_text or "").strip()
-    if not name:
-        errors.setdefault("name", []).append(_("A name is required."))
-    _check_length(errors, "name", name, 64)
-    _check_length(errors, "address_text", address_text, 200)
-    if sex and sex not in Person.Sex.values:
-        errors.setdefault("sex", []).append(_("Sex must be M, F or U."))
-    if birth_date is not None and (birth_date > dt.date.today() or birth_date.year < 1890):
-        errors.setdefault("birth_date", []).append(_("The birth date is impossible."))
-    if regions is not None:
-        region = regions.get(address_region or "")
-    else:
-        region = Region.objects.filter(code=address_region or "").first()
-    if region is None or not in_scope(actor, region.code):
-        errors.setdefault("address_region", []).append(_("Choose a region within your area."))
-    elif not can(actor, Capability.PERSON_REGISTER, region.code):
-        raise PermissionDenied(_("Your role may not register persons."))
-    parsed = None
-    if citizen_id:
-        try:
-            parsed = parse_citizen_id(citizen_id)
-        except CitizenIdError as exc:
-            errors.setdefault("citizen_id", []).append(str(exc))
-    if parsed and birth_date and parsed.birth_date != birth_date:
-        errors.setdefault("birth_date", []).append(_("The birth date does not match the citizen ID."))
-    if parsed and sex in ("M", "F") and parsed.sex != sex:
-        errors.setdefault("sex", []).append(_("The sex does not match the citizen ID."))
-    e164 = ""
-    if phone:
-        try:
-            e164 = normalise_phone(phone)
-        except ValidationError as exc:
-            errors.setdefault("phone", []).extend(exc.messages)
+    """Judge one person's fields (``rules.person_fields_check``) and build the unsaved row (identifiers
+    sealed); ``ValidationError`` per field, ``PermissionDenied`` for a role that may not register persons."""
+    code = address_region or ""
+    region = regions.get(code) if regions is not None else Region.objects.filter(code=code).first()
+    region_errors, denied = rules.region_verdict(actor, code, known=region is not None)
+    if denied:
+        raise PermissionDenied(region_errors[0])
+    values, errors = rules.person_fields_check(
+        name=name, address_region_errors=region_errors, sex=sex, birth_date=birth_date,
+        parsed_id=rules.citizen_id_verdict(citizen_id) if citizen_id else None,
+        phone=rules.phone_verdict(phone) if phone else "", address_text=address_text)
     if errors:
         raise ValidationError(errors)
-    person = Person(
-        name=name,
-        sex=sex or (parsed.sex if parsed else Person.Sex.UNKNOWN),
-        birth_date=birth_date or (parsed.birth_date if parsed else None),
-        address_region=region,
-        address_text=address_text,
-        created_by=actor,
-    )
-    if parsed:
-        person.citizen_id_hash = protection.keyed_hash(parsed.number, CITIZEN_ID)
-        person.citizen_id_sealed = protection.encrypt(parsed.number, CITIZEN_ID)
-        person.citizen_id_masked = parsed.masked
-    if e164:
+    person = Person(name=values["name"], sex=values["sex"], birth_date=values["birth_date"], address_region=region,
+                    address_text=values["address_text"], created_by=actor)
+    if values["citizen_id"]:
+        number = values["citizen_id"]
+        person.citizen_id_hash = protection.keyed_hash(number, CITIZEN_ID)
+        person.citizen_id_sealed = protection.encrypt(number, CITIZEN_ID)
+        person.citizen_id_masked = mask_citizen_id(number)
+    if values["phone"]:
+        e164 = values["phone"]
         person.phone_hash = protection.keyed_hash(e164, PHONE)
         person.phone_sealed = protection.encrypt(e164, PHONE)
         person.phone_masked = protection.mask_phone(e164)
@@ -150,6 +110,31 @@ def person_register(*, actor, request=None, **fields) -> Registration:
     return Registration(person=person, created=True)
 
 
+def looks_like_citizen_id(text: str) -> bool:
+    """Digits (and a final X) of an ID's length: a search meant as a look-up by identifier, not a name."""
+    text = (text or "").strip().upper()
+    return len(text) in (15, 18) and text[:-1].isdigit() and (text[-1].isdigit() or text[-1] == "X")
+
+
+def person_lookup(*, actor, citizen_id: str, purpose: str, request=None) -> Person | None:
+    """Find the person with this citizen ID among those the actor may see (keyed-hash look-up): the person
+    or None — a person registered outside the actor's regions is not found, and nothing says it exists.
+    Every look-up is audited (action ``lookup``: purpose and whether a person was found, never the number).
+    An invalid number raises ``ValidationError`` on ``citizen_id`` and is not audited (nothing was looked up).
+    The result is the registry row as the actor's role may see it: masked identifiers only."""
+    from fangkong.persons.selectors import person_list
+
+    try:
+        parsed = parse_citizen_id(citizen_id)
+    except CitizenIdError as exc:
+        raise ValidationError({"citizen_id": [_("Not a valid citizen ID: %(reason)s.") % {"reason": exc}]}) from exc
+    person = person_list(user=actor).filter(citizen_id_hash=protection.keyed_hash(parsed.number, CITIZEN_ID)).first()
+    audit_record(actor=actor, action=AuditEvent.Action.LOOKUP, object_type="persons.person",
+                 object_id=str(person.pk) if person else "", region_code=person.address_region_id if person else "",
+                 request=request, detail={"identifier": CITIZEN_ID, "purpose": purpose[:40], "found": person is not None})
+    return person
+
+
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -160,6 +145,10 @@ class ImportResult:
 def persons_import(*, actor, rows: list[dict], source: str = "", request=None) -> ImportResult:
     """Register many persons at once: all rows valid or nothing saved; known citizen IDs are skipped.
 
+    Each row is read through the input schema of the registry page and the API
+    (``fangkong.persons.inputs.PersonInput``, as ``fangkong.inputs.validate_row`` reads an import row), then
+    judged by the rules of ``person_register``.
+
     Errors are reported per row as ``{"row 3": ["phone: ..."]}`` (rows numbered from 1). Rows whose
     citizen ID is already registered (in the database or earlier in the file) count as ``existing``.
     One audit event records the import.
@@ -167,10 +156,14 @@ def persons_import(*, actor, rows: list[dict], source: str = "", request=None) -
     regions = {r.code: r for r in Region.objects.all().only("code")}
     built, errors = [], {}
     for number, row in enumerate(rows, start=1):
-        try:
-            built.append(_person_from_input(actor=actor, regions=regions, **row))
-        except ValidationError as exc:
-            errors[f"row {number}"] = [f"{field}: {m}" for field, ms in exc.message_dict.items() for m in ms]
+        data, row_errors = validate_row(PersonInput, row)
+        if data is not None:
+            try:
+                built.append(_person_from_input(actor=actor, regions=regions, **data))
+            except ValidationError as exc:
+                row_errors = exc.message_dict
+        if row_errors:
+            errors[f"row {number}"] = [f"{field}: {m}" for field, ms in row_errors.items() for m in ms]
     if errors:
         raise ValidationError(errors)
     hashes = [p.citizen_id_hash for p in built if p.citizen_id_hash]
@@ -196,16 +189,19 @@ class Revealed:
 
 
 def person_reveal(*, actor, person: Person, reason: str = "", request=None) -> Revealed:
-    """Decrypt the citizen ID and phone of a person the actor may see, and audit the reveal."""
+    """Decrypt the citizen ID and phone of a person the actor may see, and audit the reveal with its reason:
+    ``PermissionDenied`` for a role that may not reveal there, ``ValidationError`` on ``reason`` when the
+    reason is not a short sentence (``fangkong.audit.services.reason_clean``); nothing is decrypted then."""
     if not can(actor, Capability.PERSON_REVEAL, person.address_region_id):
         raise PermissionDenied(_("Your role may not see personal identifiers."))
+    reason = reason_clean(reason)
     revealed = Revealed(
         citizen_id=protection.decrypt(person.citizen_id_sealed, CITIZEN_ID) if person.citizen_id_sealed else "",
         phone=protection.decrypt(person.phone_sealed, PHONE) if person.phone_sealed else "",
     )
     audit_record(
         actor=actor, action=AuditEvent.Action.REVEAL, obj=person, region_code=person.address_region_id,
-        request=request, detail={"fields": ["citizen_id", "phone"], "reason": reason[:200]},
+        request=request, detail={"fields": ["citizen_id", "phone"]}, reason=reason,
     )
     return revealed
 
@@ -258,10 +254,7 @@ def citizen_ids_parse_many(raws: list[str]) -> list[CitizenId | str]:
             if isinstance(born, dt.date) else born
     for i, text in enumerate(texts):
         if out[i] is None:
-            try:
-                out[i] = parse_citizen_id(text)
-            except CitizenIdError as exc:
-                out[i] = str(exc) or str(_("Not a valid citizen ID."))
+            out[i] = rules.citizen_id_verdict(text)
     return out
 
 
@@ -289,14 +282,7 @@ class PhoneNormaliser:
                                                                               national_number=int(raw)))
                 verdict = self._prefixes[raw[:6]] = "" if valid else [str(_("Not a valid phone number."))]
             return verdict if isinstance(verdict, list) else "+86" + raw
-        return self._full(raw)
-
-    @staticmethod
-    def _full(raw: str) -> str | list[str]:
-        try:
-            return normalise_phone(raw)
-        except ValidationError as exc:
-            return [str(m) for m in exc.messages]
+        return rules.phone_verdict(raw)
 
 
 @dataclass(slots=True)
@@ -315,7 +301,8 @@ class CheckedPerson:
 
 
 class PersonChecker:
-    """``_person_from_input``'s rules for one row at a time, without building a ``Person``.
+    """``_person_from_input``'s rules (``rules.person_fields_check``) for one row at a time, without building a
+    ``Person``.
 
     ``check`` returns ``(CheckedPerson, {})`` or ``(None, {field: [messages]})``. The caller gives the
     citizen ID already parsed (``citizen_ids_parse_many``) and its keyed hash. A role that may not
@@ -333,54 +320,24 @@ class PersonChecker:
     def _region_errors(self, code: str) -> list[str]:
         verdict = self._region_verdicts.get(code)
         if verdict is None:
-            if code not in self.regions or not in_scope(self.actor, code):
-                verdict = [str(_("Choose a region within your area."))]
-            elif not can(self.actor, Capability.PERSON_REGISTER, code):
-                verdict = [str(_("Your role may not register persons."))]
-            else:
-                verdict = []
-            self._region_verdicts[code] = verdict
+            verdict = self._region_verdicts[code] = rules.region_verdict(self.actor, code,
+                                                                         known=code in self.regions)[0]
         return verdict
 
     def check(self, *, name: str, address_region: str, sex: str = "", birth_date: dt.date | None = None,
               parsed_id: CitizenId | str | None = None, citizen_id_hash: str = "", phone: str = "",
               address_text: str = "") -> tuple[CheckedPerson | None, dict[str, list[str]]]:
-        errors: dict[str, list[str]] = {}
-        name, address_text = (name or "").strip(), (address_text or "").strip()
-        if not name:
-            errors["name"] = [str(_("A name is required."))]
-        if len(name) > 64:
-            errors.setdefault("name", []).append(str(_("At most %(limit)d characters.") % {"limit": 64}))
-        if len(address_text) > 200:
-            errors["address_text"] = [str(_("At most %(limit)d characters.") % {"limit": 200})]
-        if sex and sex not in ("M", "F", "U"):
-            errors["sex"] = [str(_("Sex must be M, F or U."))]
-        if birth_date is not None and (birth_date > self.today or birth_date.year < 1890):
-            errors.setdefault("birth_date", []).append(str(_("The birth date is impossible.")))
-        region_errors = self._region_errors(address_region or "")
-        if region_errors:
-            errors["address_region"] = region_errors
-        parsed = parsed_id if isinstance(parsed_id, CitizenId) else None
-        if isinstance(parsed_id, str):
-            errors.setdefault("citizen_id", []).append(parsed_id)
-        if parsed and birth_date and parsed.birth_date != birth_date:
-            errors.setdefault("birth_date", []).append(str(_("The birth date does not match the citizen ID.")))
-        if parsed and sex in ("M", "F") and parsed.sex != sex:
-            errors.setdefault("sex", []).append(str(_("The sex does not match the citizen ID.")))
-        e164 = ""
-        if phone:
-            normalised = self.phones(phone)
-            if isinstance(normalised, list):
-                errors.setdefault("phone", []).extend(normalised)
-            else:
-                e164 = normalised
+        values, errors = rules.person_fields_check(
+            name=name, address_region_errors=self._region_errors(address_region or ""), sex=sex,
+            birth_date=birth_date, parsed_id=parsed_id, phone=self.phones(phone) if phone else "",
+            address_text=address_text, today=self.today)
         if errors:
             return None, errors
         return CheckedPerson(
-            name=name, sex=sex or (parsed.sex if parsed else Person.Sex.UNKNOWN),
-            birth_date=birth_date or (parsed.birth_date if parsed else None), address_region_id=address_region,
-            address_text=address_text, citizen_id=parsed.number if parsed else "",
-            citizen_id_hash=citizen_id_hash if parsed else "", phone=e164), {}
+            name=values["name"], sex=values["sex"], birth_date=values["birth_date"],
+            address_region_id=address_region, address_text=values["address_text"],
+            citizen_id=values["citizen_id"], citizen_id_hash=citizen_id_hash if values["citizen_id"] else "",
+            phone=values["phone"]), {}
 
 
 def persons_insert_many(*, actor, persons: list[CheckedPerson], ids: list[int] | None = None,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from fangkong.accounts.access import REGION_SCOPED
-from fangkong.api.errors import error_body
+from fangkong.accounts.need_to_know import Category, Shows
+from fangkong.api import fields as api_fields
+from fangkong.api.errors import error_body, stale_version_response
 from fangkong.protocols import selectors
 from fangkong.protocols.services import StaleEditError, protocol_update
 
@@ -16,7 +18,7 @@ class ProtocolSerializer(serializers.Serializer):
     code = serializers.CharField()
     name_zh = serializers.CharField()
     name_en = serializers.CharField()
-    effective_from = serializers.DateField()
+    effective_from = api_fields.DateField()
     close_contact_centralised_days = serializers.IntegerField()
     close_contact_home_days = serializers.IntegerField()
     close_contact_test_days = serializers.JSONField()
@@ -40,6 +42,7 @@ class ProtocolViewSet(viewsets.ViewSet):
     """Protocol versions (DESIGN.md §8). ``PATCH`` (administrators) sends ``version`` and the changed rules."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.REFERENCE)
     lookup_field = "code"
     lookup_value_regex = r"[-a-z0-9]+"
 
@@ -66,5 +69,5 @@ class ProtocolViewSet(viewsets.ViewSet):
                                       changes=dict(partial.validated_data),
                                       request=request)
         except StaleEditError as exc:
-            return Response(error_body("stale_version", str(exc)), status=status.HTTP_409_CONFLICT)
+            return stale_version_response(exc)
         return Response(ProtocolSerializer(updated).data)

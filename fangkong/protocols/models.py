@@ -14,9 +14,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.epi.projection import QuarantineProtocol
+from fangkong.protocols import periods
 
 RISK_LEVELS = ("high", "medium", "low")
 RISK_LEVEL_LABELS = {"high": _("high"), "medium": _("medium"), "low": _("low")}
+#: The phases of a contact's test schedule, in the protocols' own words.
+TEST_PHASE_LABELS = {"centralised": _("centralised quarantine for medical observation"),
+                     "home": _("home health monitoring")}
+#: How lists name the editions installed by ``editions.py`` (other versions: by their full name).
+SHORT_NAMES = {"8th": _("8th edition"), "9th": _("9th edition"), "nov-2022": _("Twenty measures")}
 
 
 class ProtocolVersion(models.Model):
@@ -46,6 +52,9 @@ class ProtocolVersion(models.Model):
     lookback_from_last_negative = models.BooleanField(
         _("look back from the last negative test for screening finds"), default=False)
     notes = models.TextField(_("notes"), blank=True)
+    # The edition's own words for its rules (``fangkong.protocols.editions.CITATIONS``): document, number,
+    # date and quoted clauses. Data, not rules: the rules are the fields above.
+    citations = models.JSONField(_("citations"), default=dict, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -62,6 +71,10 @@ class ProtocolVersion(models.Model):
         from django.utils.translation import get_language
 
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    @property
+    def short_name(self) -> str:
+        return str(SHORT_NAMES[self.code]) if self.code in SHORT_NAMES else self.name
 
     @property
     def risk_level_names(self) -> list:
@@ -104,34 +117,32 @@ class ProtocolVersion(models.Model):
         )
 
     def test_schedule(self, category: str, start: dt.date) -> list[dict]:
-        """Test dates for a contact whose management starts on ``start``.
+        """Test dates when day 1 of the period is ``start`` (``fangkong.protocols.periods.test_schedule``).
 
         ``category`` is ``close`` or ``secondary``; each entry is {"date", "phase", "day"}. Empty when
         the protocol does not manage that category.
         """
-        schedule = []
-        if category == "close":
-            for day in self.close_contact_test_days:
-                schedule.append({"date": (start + dt.timedelta(days=day - 1)).isoformat(),
-                                 "phase": "centralised", "day": day})
-            home_start = start + dt.timedelta(days=self.close_contact_centralised_days)
-            for day in self.close_contact_home_test_days:
-                schedule.append({"date": (home_start + dt.timedelta(days=day - 1)).isoformat(),
-                                 "phase": "home", "day": day})
-        elif category == "secondary" and self.secondary_contacts_traced:
-            phase = "centralised" if self.secondary_contact_centralised else "home"
-            for day in self.secondary_contact_test_days:
-                schedule.append({"date": (start + dt.timedelta(days=day - 1)).isoformat(),
-                                 "phase": phase, "day": day})
-        return schedule
+        return periods.test_schedule(self, category, start)
 
     def management_end(self, category: str, start: dt.date) -> dt.date | None:
-        """The day after the last day of management (release date), or None when not managed."""
-        if category == "close":
-            return start + dt.timedelta(days=self.close_contact_centralised_days + self.close_contact_home_days)
-        if category == "secondary" and self.secondary_contacts_traced:
-            return start + dt.timedelta(days=self.secondary_contact_days)
-        return None
+        """The day after the last day of management when day 1 is ``start`` (release date), or None when
+        not managed."""
+        period = periods.management_period(self, category, start - periods.DAY)
+        return period.release_due if period else None
+
+    def management_period(self, category: str, counted_from: dt.date) -> periods.ManagementPeriod | None:
+        """The period of ``close``, ``secondary`` or ``inbound`` when day 0 (last exposure, day of entry) is
+        ``counted_from``; None when the edition does not manage that category."""
+        return periods.management_period(self, category, counted_from)
+
+    def contact_plan(self, category: str, *, exposure_end: dt.date | None,
+                     listed_date: dt.date) -> tuple[list[dict], dt.date | None]:
+        """(test schedule, release due) of a contact: counted from the last exposure, else the listing date."""
+        return periods.contact_plan(self, category, exposure_end=exposure_end, listed_date=listed_date)
+
+    @property
+    def citation_clauses(self) -> list[dict]:
+        return list((self.citations or {}).get("clauses", []))
 
     def risk_area_lift_date(self, *, designated_from: dt.date, last_infection: dt.date | None,
                             negative_screen: dt.date | None) -> dt.date | None:

@@ -10,7 +10,10 @@ from fangkong.accounts.access import can
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.locking import StaleEditError, check_version
 from fangkong.protocols.models import ProtocolVersion
+
+__all__ = ["EDITABLE_FIELDS", "StaleEditError", "protocol_update"]  # StaleEditError: fangkong.locking
 
 EDITABLE_FIELDS = (
     "name_zh", "name_en", "effective_from",
@@ -20,10 +23,6 @@ EDITABLE_FIELDS = (
     "inbound_home_days", "risk_levels", "risk_area_lift_days", "risk_area_lift_needs_screen",
     "lookback_days", "lookback_from_last_negative", "notes",
 )
-
-
-class StaleEditError(Exception):
-    """Somebody else saved the record since the caller read it (optimistic locking)."""
 
 
 @transaction.atomic
@@ -37,9 +36,9 @@ def protocol_update(*, actor, protocol: ProtocolVersion, changes: dict, expected
     if unknown:
         raise ValidationError({name: [_("This field cannot be edited.")] for name in unknown})
     current = ProtocolVersion.objects.select_for_update().get(pk=protocol.pk)
-    if current.version != expected_version:
-        raise StaleEditError(_("This protocol version was changed by someone else since you opened it; "
-                               "reload it and apply your change again."))
+    check_version(current.version, expected_version,
+                  _("This protocol version was changed by someone else since you opened it; "
+                    "reload it and apply your change again."))
     before = {name: _jsonable(getattr(current, name)) for name in changes}
     for name, value in changes.items():
         setattr(current, name, value)

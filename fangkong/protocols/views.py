@@ -6,11 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.need_to_know import Category, shows
 from fangkong.accounts.roles import Capability
 from fangkong.protocols import selectors
+from fangkong.protocols.models import RISK_LEVEL_LABELS
 from fangkong.protocols.services import EDITABLE_FIELDS, StaleEditError, protocol_update
 
 LIST_FIELDS = {"close_contact_test_days", "close_contact_home_test_days", "secondary_contact_test_days",
@@ -21,6 +24,7 @@ TEXT_FIELDS = {"name_zh", "name_en", "notes", "effective_from"}
 
 
 @region_scoped
+@shows(Category.REFERENCE)
 @require_GET
 def protocol_list(request):
     return render(request, "protocols/protocol_list.html", {
@@ -30,6 +34,7 @@ def protocol_list(request):
 
 
 @region_scoped
+@shows(Category.REFERENCE)
 @require_http_methods(["GET", "POST"])
 def protocol_detail(request, code: str):
     protocol = selectors.protocol_get(user=request.user, code=code)
@@ -50,11 +55,21 @@ def protocol_detail(request, code: str):
             else:
                 messages.success(request, _("Protocol version saved."))
                 return redirect("protocols:detail", code=protocol.code)
-    fields = [(protocol._meta.get_field(name), _display(getattr(protocol, name))) for name in EDITABLE_FIELDS]
+    fields = [(protocol._meta.get_field(name), _display(getattr(protocol, name)), _shown(name, getattr(protocol, name)),
+               "en" if name == "name_en" else "") for name in EDITABLE_FIELDS]
     return render(request, "protocols/protocol_detail.html", {
         "protocol": protocol, "fields": fields, "can_edit": can_edit, "errors": errors,
         "non_field_errors": errors.pop("__all__", []) if errors else [],
     }, status=400 if errors else 200)
+
+
+def _shown(name: str, value):
+    """A value as the page shows it: risk levels by their names, day lists with the enumeration comma."""
+    if name == "risk_levels":
+        return pgettext("enumeration", ", ").join(str(RISK_LEVEL_LABELS.get(level, level)) for level in value)
+    if isinstance(value, list):
+        return pgettext("enumeration", ", ").join(str(v) for v in value) or "—"
+    return _display(value)
 
 
 def _display(value):

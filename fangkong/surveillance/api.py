@@ -18,24 +18,35 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from fangkong.accounts.access import REGION_SCOPED
-from fangkong.api.errors import error_body
+from fangkong.accounts.need_to_know import Category, Reach, Shows
+from fangkong.api import fields as api_fields
+from fangkong.api.errors import stale_version_response
+from fangkong.api.pagination import UncountedPagination
+from fangkong.api.parsers import JSONObjectParser
 from fangkong.regions import selectors as region_selectors
 from fangkong.regions.models import Region
+from fangkong.request_params import filters_of, params_of
 from fangkong.surveillance import selectors
 from fangkong.surveillance.earlies import DEFAULT_TARGETS, earlies, earlies_targets_for
+from fangkong.surveillance.inputs import ReportInput
 from fangkong.surveillance.models import AlertStatus, DetectionConfig
+from fangkong.surveillance.params import (
+    AlertFilters,
+    AlertListQuery,
+    PeriodQuery,
+    RegionQuery,
+    ReportListQuery,
+    SiteListQuery,
+)
 from fangkong.surveillance.services import (
     StaleAlertError,
     alert_open_case,
@@ -46,8 +57,10 @@ from fangkong.surveillance.services import (
     parse_report_file,
     report_submit,
     reports_import,
+    reports_import_allowed_check,
     response_target_set,
 )
+from fangkong.web.day import data_last_day
 
 
 class IndicatorSerializer(serializers.Serializer):
@@ -63,6 +76,7 @@ class IndicatorViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The indicators sentinel sites report."""
 
     fangkong_access = REGION_SCOPED  # not regional data, but for signed-in users only
+    fangkong_shows = Shows(Category.REFERENCE)
     serializer_class = IndicatorSerializer
     pagination_class = None
 
@@ -83,14 +97,16 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     """Sentinel sites in the caller's regions (``?region=CODE&kind=``; ``?mine=1``: the sites I report for)."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES, frozenset({Reach.REGION, Reach.OWN_SITES}))
     serializer_class = SiteSerializer
+    query_params = {"list": SiteListQuery}
 
     def get_queryset(self):
-        params = self.request.query_params
+        params = params_of(self.request)
         if params.get("mine"):
             return selectors.sites_reported_by(user=self.request.user)
-        return selectors.site_list(user=self.request.user, region=params.get("region", ""),
-                                   kind=params.get("kind", ""))
+        return selectors.site_list(user=self.request.user, region=params.get("region") or "",
+                                   kind=params.get("kind") or "")
 
     def get_object(self):
         return selectors.site_get(user=self.request.user, site_id=self.kwargs["pk"])
@@ -100,30 +116,22 @@ class ReportOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     site = serializers.CharField(source="site.code")
     indicator = serializers.CharField(source="indicator.code")
-    date = serializers.DateField()
+    date = api_fields.DateField()
     count = serializers.IntegerField()
     denominator = serializers.IntegerField(allow_null=True)
-    reported_at = serializers.DateTimeField()
+    reported_at = api_fields.DateTimeField()
 
 
 class RevisionSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     denominator = serializers.IntegerField(allow_null=True)
-    reported_at = serializers.DateTimeField()
-    replaced_at = serializers.DateTimeField()
+    reported_at = api_fields.DateTimeField()
+    replaced_at = api_fields.DateTimeField()
     replaced_by = serializers.CharField(source="replaced_by.username", allow_null=True, default=None)
 
 
 class ReportDetailSerializer(ReportOutputSerializer):
     revisions = RevisionSerializer(many=True)
-
-
-class ReportInputSerializer(serializers.Serializer):
-    site = serializers.IntegerField(help_text="site id")
-    indicator = serializers.CharField(max_length=40)
-    date = serializers.CharField(max_length=10, help_text="YYYY-MM-DD")
-    count = serializers.JSONField()
-    denominator = serializers.JSONField(required=False, allow_null=True)
 
 
 class ImportInputSerializer(serializers.Serializer):
@@ -136,7 +144,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     carries the values its corrections replaced."""
 
     fangkong_access = REGION_SCOPED
-    parser_classes = (JSONParser, FormParser, MultiPartParser)
+    fangkong_shows = Shows(Category.AGGREGATES, frozenset({Reach.REGION, Reach.OWN_SITES}))
+    parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
+    query_params = {"list": ReportListQuery}
 
     def get_serializer_class(self):
         return ReportDetailSerializer if self.action == "retrieve" else ReportOutputSerializer
@@ -145,16 +155,14 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return selectors.report_get(user=self.request.user, report_id=self.kwargs["pk"])
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.report_list(
-            user=self.request.user, site_id=params.get("site") if str(params.get("site", "")).isdigit() else None,
-            indicator=params.get("indicator", ""), first=_date_param(params, "first"),
-            last=_date_param(params, "last"),
-        )
+        params = params_of(self.request)
+        return selectors.report_list(user=self.request.user, site_id=params.get("site"),
+                                     indicator=params.get("indicator") or "", first=params.get("first"),
+                                     last=params.get("last"))
 
-    @extend_schema(request=ReportInputSerializer, responses={201: ReportOutputSerializer, 200: ReportOutputSerializer})
+    @extend_schema(request=ReportInput, responses={201: ReportOutputSerializer, 200: ReportOutputSerializer})
     def create(self, request, *args, **kwargs):
-        data = ReportInputSerializer(data=request.data)
+        data = ReportInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         result = report_submit(actor=request.user, request=request, site_id=values["site"],
@@ -163,13 +171,14 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         body = {**ReportOutputSerializer(result.report).data, "corrected": result.corrected}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
-    @extend_schema(request=ImportInputSerializer, responses=dict)
+    @extend_schema(request={"multipart/form-data": ImportInputSerializer}, responses=dict)
     @action(detail=False, methods=["post"], url_path="import")
     def import_file(self, request, *args, **kwargs):
+        reports_import_allowed_check(request.user)  # before the upload is read
         data = ImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        rows = parse_report_file(upload.name, upload.read())
+        rows = parse_report_file(upload.name, upload)
         result = reports_import(actor=request.user, rows=rows, source=upload.name, request=request)
         return Response({"created": result.created, "corrected": result.corrected, "unchanged": result.unchanged})
 
@@ -182,23 +191,23 @@ class AlertSerializer(serializers.Serializer):
     site = serializers.IntegerField(source="site_id", allow_null=True)
     indicator = serializers.CharField(source="indicator.code")
     method = serializers.CharField()
-    first_day = serializers.DateField()
-    last_day = serializers.DateField()
+    first_day = api_fields.DateField()
+    last_day = api_fields.DateField()
     days = serializers.IntegerField()
     peak_observed = serializers.FloatField()
     status = serializers.CharField()
     outcome = serializers.CharField()
-    raised_at = serializers.DateTimeField()
-    acknowledged_at = serializers.DateTimeField(allow_null=True)
-    verified_at = serializers.DateTimeField(allow_null=True)
-    closed_at = serializers.DateTimeField(allow_null=True)
+    raised_at = api_fields.DateTimeField()
+    acknowledged_at = api_fields.DateTimeField(allow_null=True)
+    verified_at = api_fields.DateTimeField(allow_null=True)
+    closed_at = api_fields.DateTimeField(allow_null=True)
     cluster = serializers.IntegerField(source="cluster_id", allow_null=True)
     case = serializers.IntegerField(source="case_id", allow_null=True)
     version = serializers.IntegerField()
 
 
 class SignalSerializer(serializers.Serializer):
-    day = serializers.DateField()
+    day = api_fields.DateField()
     observed = serializers.FloatField()
     threshold = serializers.FloatField(allow_null=True)
     method = serializers.CharField()
@@ -207,7 +216,7 @@ class SignalSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
-    at = serializers.DateTimeField()
+    at = api_fields.DateTimeField()
     by = serializers.CharField(source="by.username")
     note = serializers.CharField()
 
@@ -230,53 +239,20 @@ class OpenCaseInputSerializer(serializers.Serializer):
     disease = serializers.CharField(max_length=32, required=False, default="covid-19")
 
 
-class UncountedPagination(LimitOffsetPagination):
-    """``?limit=&offset=`` without the exact count: a province holds hundreds of thousands of alerts and
-    counting every one in scope cost more than reading a page. One row more than the page is read to know
-    whether there is a next page; the response has ``next``, ``previous`` and ``results``."""
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        self.limit = self.get_limit(request)
-        if self.limit is None:
-            return None
-        self.offset = self.get_offset(request)
-        rows = list(queryset[self.offset:self.offset + self.limit + 1])
-        self.has_more = len(rows) > self.limit
-        return rows[:self.limit]
-
-    def get_next_link(self):
-        if not self.has_more:
-            return None
-        url = replace_query_param(self.request.build_absolute_uri(), self.limit_query_param, self.limit)
-        return replace_query_param(url, self.offset_query_param, self.offset + self.limit)
-
-    def get_paginated_response(self, data):
-        return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
-
-    def get_paginated_response_schema(self, schema):
-        return {"type": "object", "required": ["results"], "properties": {
-            "next": {"type": "string", "nullable": True, "format": "uri"},
-            "previous": {"type": "string", "nullable": True, "format": "uri"}, "results": schema}}
-
-
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Alerts (episodes of signals) in the caller's regions, newest first, paged without a total count
     (``next``/``previous``); respond with ``transition``."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = {"*": Shows(Category.AGGREGATES, frozenset({Reach.REGION, Reach.OWN_SITES})), "transition": Shows(Category.AGGREGATES), "open_cluster": Shows(Category.PSEUDONYMISED), "open_case": Shows(Category.NAMED)}
     pagination_class = UncountedPagination
+    query_params = {"list": AlertListQuery}
 
     def get_serializer_class(self):
         return AlertDetailSerializer if self.action == "retrieve" else AlertSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.alert_list(
-            user=self.request.user, status=params.get("status", ""), region=params.get("region", ""),
-            indicator=params.get("indicator", ""), level=params.get("level", ""),
-            open_only=bool(params.get("open")), first=_date_param(params, "first"), last=_date_param(params, "last"),
-        )
+        return alerts_filtered(self.request.user, params_of(self.request))
 
     def get_object(self):
         alert = selectors.alert_get(user=self.request.user, alert_id=self.kwargs["pk"])
@@ -295,7 +271,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
                                      note=data.validated_data.get("note", ""),
                                      version=data.validated_data.get("version"), request=request)
         except StaleAlertError as exc:
-            return Response(error_body("conflict", str(exc)), status=status.HTTP_409_CONFLICT)
+            return stale_version_response(exc)
         return Response(AlertSerializer(alert).data)
 
     @extend_schema(request=None, responses=dict)
@@ -327,13 +303,14 @@ class DetectionConfigSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=DetectionConfig.Method.values, required=False)
     parameters = serializers.JSONField(required=False)
     enabled = serializers.BooleanField(required=False)
-    updated_at = serializers.DateTimeField(read_only=True)
+    updated_at = api_fields.DateTimeField(read_only=True)
 
 
 class DetectionConfigViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Detection per indicator and level; changes need the provincial ``surveillance.configure``."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
     serializer_class = DetectionConfigSerializer
     pagination_class = None
     http_method_names = ["get", "patch", "head", "options"]
@@ -349,25 +326,27 @@ class DetectionConfigViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, vie
         return Response(DetectionConfigSerializer(config).data)
 
 
-def _date_param(params, name: str, default: dt.date | None = None) -> dt.date | None:
-    raw = params.get(name, "")
-    if not raw:
-        return default
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationError({name: [_("Enter a date as YYYY-MM-DD.")]}) from exc
+def alerts_filtered(user, params: dict):
+    """The alerts in scope that the checked ``AlertFilters`` parameters select (page and API)."""
+    filters = filters_of(params, AlertFilters)
+    return selectors.alert_list(user=user, status=filters.get("status", ""), region=filters.get("region", ""),
+                                indicator=filters.get("indicator", ""), level=filters.get("level", ""),
+                                open_only=bool(filters.get("open")), first=filters.get("first"),
+                                last=filters.get("last"))
 
 
-def period_and_region(user, params, *, default_days: int) -> tuple[Region, dt.date, dt.date]:
-    """The region (default: the user's first region) and period from query parameters."""
-    last = _date_param(params, "last", timezone.localdate())
-    first = _date_param(params, "first", last - dt.timedelta(days=default_days - 1))
+def period_and_region(user, params: dict, *, default_days: int, default_last: dt.date | None = None
+                      ) -> tuple[Region, dt.date, dt.date]:
+    """The region (default: the user's first region) and period from checked ``PeriodQuery`` parameters; the
+    period ends by default on ``default_last``, or on the last day with data in the user's scope
+    (``fangkong.web.day``)."""
+    last = params.get("last") or default_last or data_last_day(user)
+    first = params.get("first") or last - dt.timedelta(days=default_days - 1)
     if first > last:
         raise ValidationError({"first": [_("The end of the period is before its start.")]})
     if (last - first).days > 366:
         raise ValidationError({"first": [_("At most one year at a time.")]})
-    code = params.get("region", "")
+    code = params.get("region")
     if code:
         region = region_selectors.region_get(user=user, code=code)
     else:
@@ -382,10 +361,12 @@ class TimelinessView(APIView):
     """Response timeliness per child region against the targets (``?region=&first=&last=``)."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"get": PeriodQuery}
 
     @extend_schema(responses=dict)
     def get(self, request, *args, **kwargs):
-        region, first, last = period_and_region(request.user, request.query_params, default_days=28)
+        region, first, last = period_and_region(request.user, params_of(request), default_days=28)
         result = selectors.timeliness(user=request.user, region=region, first=first, last=last)
 
         def row(r):
@@ -405,10 +386,12 @@ class ReportingView(APIView):
     """Late and missing reports per site and county (``?region=&first=&last=``, default the last 7 days)."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"get": PeriodQuery}
 
     @extend_schema(responses=dict)
     def get(self, request, *args, **kwargs):
-        region, first, last = period_and_region(request.user, request.query_params, default_days=7)
+        region, first, last = period_and_region(request.user, params_of(request), default_days=7)
         summary = selectors.reporting_status(user=request.user, region=region.code, first=first, last=last)
         return Response({
             "region": region.code, "first": str(first), "last": str(last), "expected": summary.expected,
@@ -433,10 +416,12 @@ class ResponseTargetView(APIView):
     (``surveillance.configure`` there)."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"get": RegionQuery}
 
     @extend_schema(responses=dict)
     def get(self, request, *args, **kwargs):
-        region, _first, _last = period_and_region(request.user, request.query_params, default_days=1)
+        region, _first, _last = period_and_region(request.user, params_of(request), default_days=1)
         return Response({"region": region.code, **selectors.response_target_for(region.code)})
 
     @extend_schema(request=ResponseTargetInputSerializer, responses=dict)
@@ -454,10 +439,12 @@ class EarliesView(APIView):
     last 8 weeks): per interval the cases measured, median hours and share within target."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"get": PeriodQuery}
 
     @extend_schema(responses=dict)
     def get(self, request, *args, **kwargs):
-        region, first, last = period_and_region(request.user, request.query_params, default_days=56)
+        region, first, last = period_and_region(request.user, params_of(request), default_days=56)
         return Response(earlies(request.user, region, first, last))
 
 
@@ -475,10 +462,12 @@ class EarliesTargetView(APIView):
     (``surveillance.configure`` there)."""
 
     fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"get": RegionQuery}
 
     @extend_schema(responses=dict)
     def get(self, request, *args, **kwargs):
-        region, _first, _last = period_and_region(request.user, request.query_params, default_days=1)
+        region, _first, _last = period_and_region(request.user, params_of(request), default_days=1)
         return Response({"region": region.code, **earlies_targets_for(region.code)})
 
     @extend_schema(request=EarliesTargetInputSerializer, responses=dict)

@@ -1,9 +1,51 @@
-"""App config of sentinel surveillance: sites, daily reports, detection, signals and their response."""
+"""App config of sentinel surveillance: sites, daily reports, detection, signals and their response.
 
-from django.apps import AppConfig
+``ready`` keeps the daily reporting summary (``summaries.py``) in step with single-report saves and
+deletes, and each site's count of indicators with changes of its set; the bulk paths refresh them themselves.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import gettext_lazy as _
+
+from fangkong import modules
+from fangkong.accounts.need_to_know import Category
+from fangkong.accounts.roles import Role
+
+#: When the daily detection run starts (local time), for the day before (``tasks.py``).
+DAILY_RUN = {"hour": 9, "minute": 0}
 
 
-class SurveillanceConfig(AppConfig):
+class SurveillanceConfig(modules.ModuleConfig):
     name = "fangkong.surveillance"
     label = "surveillance"
     verbose_name = "Sentinel surveillance"
+
+    navigation = (modules.NavEntry("surveillance", _("Sentinel surveillance"),
+                                   _("Sentinel reports, early warning, signals and response."), "surveillance:alert-list"),)
+    capabilities = (
+        modules.CapabilityGrant("surveillance.report", _("Submit daily reports for one's own sentinel sites"),
+                                (Role.SENTINEL_REPORTER,), category=Category.AGGREGATES),
+        modules.CapabilityGrant("surveillance.import", _("Import sentinel reports in bulk"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST), category=Category.AGGREGATES),
+        modules.CapabilityGrant("surveillance.respond", _("Acknowledge, investigate and verify signals"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST), category=Category.AGGREGATES),
+        modules.CapabilityGrant("surveillance.configure", _("Configure aberration detection and response targets"),
+                                (Role.PROVINCIAL_COMMANDER, Role.EPIDEMIOLOGIST), category=Category.AGGREGATES),
+    )
+    page_urls = ("surveillance/", "fangkong.surveillance.urls")
+    api_urls = "fangkong.surveillance.api_urls"
+    demo_loader = "fangkong.surveillance.demo.demo_load"
+    demo_order = 20
+    periodic_jobs = (modules.PeriodicJob("surveillance-daily-detection", "fangkong.surveillance.detection_run", DAILY_RUN),)
+    figure_sources = ("Alert", "AlertTransition", "ResponseTarget", "SentinelReport", "SentinelReportRevision")
+    scoped_tables = ("SentinelReport", "Alert", "AlertTransition")
+    scope_records = "fangkong.surveillance.tests.scope.other_city_records"
+
+    def ready(self) -> None:
+        from fangkong.surveillance.models import SentinelReport, SentinelSite
+        from fangkong.surveillance.summaries import refresh_on_indicators_change, refresh_on_report_write
+
+        post_save.connect(refresh_on_report_write, sender=SentinelReport, dispatch_uid="reporting-summary-save")
+        post_delete.connect(refresh_on_report_write, sender=SentinelReport, dispatch_uid="reporting-summary-delete")
+        m2m_changed.connect(refresh_on_indicators_change, sender=SentinelSite.indicators.through,
+                            dispatch_uid="site-indicator-count")

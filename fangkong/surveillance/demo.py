@@ -26,6 +26,7 @@ from fangkong.epi.simulate.params import INDICATORS, PLACE_KINDS
 from fangkong.epi.simulate.places import place_codes, place_names
 from fangkong.surveillance.models import Alert, AlertStatus, AlertTransition, SentinelReport, SentinelSite
 from fangkong.surveillance.services import detection_run, indicators_ensure
+from fangkong.surveillance.summaries import reporting_summary_rebuild, site_indicator_counts_refresh
 
 SITE_KINDS = ("fever_clinic", "primary_care", "pharmacy", "school")
 DEMO_REPORTER = "sentinel_futian"
@@ -69,6 +70,7 @@ def load_sites_and_reports(scenario, tree, actor) -> tuple[int, int]:
         [through(sentinelsite_id=int(s), indicator_id=int(i)) for s, i in
          {(int(s), int(i)) for s, i in zip(series_site_pk, series_indicator_pk, strict=True)}],
         batch_size=5000)
+    site_indicator_counts_refresh(site_pk.values())  # written around the signals
     region_of_series = np.array([str(tree.codes[r]) for r in places.region[series.site]])
     counts, denominators = scenario.sentinel_counts, scenario.sentinel_denominators
     rng = np.random.default_rng(20220317)
@@ -100,6 +102,7 @@ def load_sites_and_reports(scenario, tree, actor) -> tuple[int, int]:
         for start in range(0, len(rows), 20000):
             cursor.executemany(sql, rows[start:start + 20000])
     reports = rows
+    reporting_summary_rebuild()  # written around the services
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="surveillance.sentinelreport",
                  object_id="demo scenario", detail={"sites": len(sites), "created": len(reports)})
     reporter = User.objects.filter(username=DEMO_REPORTER).first()
@@ -169,3 +172,11 @@ def load_demo_surveillance(scenario, tree, actor) -> str:
     answered = _respond(scenario, tree, actor, last)
     return (f"demo surveillance: {sites} sites, {reports} reports; detection {first}..{last}: "
             f"{summary.signals} signals in {summary.alerts} alerts, {answered} answered")
+
+
+def demo_load(actor) -> str:
+    """This module's demo loader (declared on its ``AppConfig``): its part of the demo scenario."""
+    from fangkong.demo import demo_scenario
+
+    scenario, tree = demo_scenario()
+    return load_demo_surveillance(scenario, tree, actor)

@@ -1,63 +1,108 @@
-"""The adapter between detection configurations and ``fangkong.epi.detection``: method names, their
-parameters and defaults, how much history each needs, and one call that runs a configured detector over
-a (time, unit) array of counts.
+"""The detection methods a configuration may name, as a registry over ``fangkong.epi.detection``, and one
+call that runs any of them on a sentinel series.
 
-The parameters of a configuration are the detector's own keyword arguments (R ``surveillance`` control
-names in snake_case), plus two of ours that every method understands:
+Each method name (``DetectionConfig.Method``) maps to a detector control of the library
+(:class:`~fangkong.epi.detection.detector.DetectorControl`), plus the control fields the name fixes
+(``ears_c2`` is ``EarsControl(method="C2")``) and the platform's defaults where R's do not suit daily
+sentinel data. Everything else is the same for every method: the parameters a configuration may set are
+the control's fields (R ``surveillance`` control names in snake_case, with R's defaults, documented on
+the control), the history a method reads is ``control.history(365)``, and it runs through
+:func:`fangkong.epi.detection.detect`. No code here knows one method from another.
 
-- ``min_observed`` (default 1 at site level, 3 above): a day alarms only when its count is at least this,
-  so that a site going from 0 to 1 is not a signal;
-- ``reference_days`` (CUSUM only, default 28): the days before the evaluated day whose mean is the
-  reference value;
+The platform adds two parameters around any detector:
+
+- ``min_observed`` (default 1; the shipped configurations use 1 at site level for notifiable cases,
+  5 or 10 above): a day alarms only when its count is at least this, so that a site going from 0 to 1
+  is not a signal;
 - ``measure`` (``"count"``, the default, or ``"rate"``): for an indicator reported with a denominator,
   ``rate`` runs the detector on the share ``100 × count / denominator`` (per cent) of each unit-day
   instead of the count, so that more consultations (or a school term starting) do not alarm by
-  themselves; ``min_observed`` still applies to the count. Only the EARS methods (mean + z × sd of a
-  baseline, meaningful for a continuous share) run on rates; the detection core takes integers, so the
-  share goes in as hundredths of a percentage point and the bound comes back in per cent, and
-  ``min_sigma`` is read in percentage points.
+  themselves; ``min_observed`` still applies to the count. Only methods whose control is ``continuous``
+  (the EARS methods: mean + z × sd of a baseline, meaningful for a share) run on rates; the detection core
+  takes integers, so the share goes in as hundredths of a percentage point (``control.scaled`` rescales
+  the parameters in the units of the observations, EARS ``min_sigma``, read in percentage points) and the
+  bound comes back in per cent.
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
-from fangkong.epi import detection
+from fangkong.epi.detection import (
+    BayesControl,
+    CusumControl,
+    DetectorControl,
+    EarsControl,
+    FarringtonControl,
+    FixedThresholdControl,
+    MovingPercentileControl,
+    detect,
+)
+from fangkong.epi.series import SurveillanceSeries
+from fangkong.surveillance.series import DAILY
 
-EXTRA_PARAMETERS = ("min_observed", "reference_days", "measure")
+#: The parameters the platform adds to every method's own.
+PLATFORM_PARAMETERS = ("min_observed", "measure")
+#: What each parameter means, for the methods page (the names stay the detectors' own).
+PARAMETER_LABELS = {
+    "baseline": _("days of baseline"), "alpha": _("significance level"),
+    "min_sigma": _("smallest standard deviation of the baseline"), "b": _("years of history"),
+    "w": _("half-width of the comparison window (weeks or days)"), "reweight": _("down-weight past outbreaks"),
+    "weights_threshold": _("residual above which a past value is down-weighted"), "trend": _("fit a time trend"),
+    "p_threshold_trend": _("significance of the trend"), "powertrans": _("power transformation of the counts"),
+    "no_periods": _("periods of the seasonal factor"),
+    "past_weeks_not_included": _("most recent weeks left out of the baseline"),
+    "threshold_method": _("how the threshold is computed"), "k": _("allowance of the cumulative sum"),
+    "h": _("decision limit of the cumulative sum"), "trans": _("transformation of the counts"),
+    "reset": _("restart the sum after an alarm"), "act_y": _("include the current year"),
+    "percentile": _("percentile of the historical values"), "years": _("years of history"),
+    "adjacent_periods": _("adjacent periods taken from each past year"), "period_length": _("days per period"),
+    "min_cases": _("smallest count that may alarm (CIDARS)"), "threshold": _("fixed threshold"),
+    "min_observed": _("smallest count that may alarm"), "reference_window": _("days of the reference mean"),
+    "measure": _("count or rate (per cent of the denominator)"),
+}
 MEASURES = ("count", "rate")
-#: The methods that run on rates (per cent); the others model counts or thresholds of counts.
-RATE_METHODS = ("ears_c1", "ears_c2", "ears_c3")
 #: A rate goes into the detection core (integers) in units of 1/RATE_RESOLUTION per cent.
 RATE_RESOLUTION = 100
 
 
 @dataclass(frozen=True)
-class MethodSpec:
-    function: object
-    fixed: dict
-    allowed: tuple[str, ...]
+class Method:
+    """A configurable method: a library detector control, what its name fixes, the platform's defaults."""
+
+    control: type[DetectorControl]
+    #: control fields the method's name fixes (not settable by a configuration)
+    fixed: Mapping[str, object] = field(default_factory=dict)
+    #: the platform's defaults, where R's default does not suit daily sentinel data
+    defaults: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The parameters a configuration of this method may set (besides ``PLATFORM_PARAMETERS``)."""
+        return tuple(name for name in self.control.parameter_names() if name not in self.fixed)
+
+    def control_for(self, params: Mapping[str, object]) -> DetectorControl:
+        """The detector control of a configuration's parameters; ``ValueError``/``TypeError`` if unusable."""
+        own = {name: value for name, value in params.items() if name not in PLATFORM_PARAMETERS}
+        return self.control(**{**self.defaults, **own, **self.fixed})
 
 
-METHODS: dict[str, MethodSpec] = {
-    "ears_c1": MethodSpec(detection.ears_c, {"method": "C1"}, ("baseline", "alpha", "min_sigma")),
-    "ears_c2": MethodSpec(detection.ears_c, {"method": "C2"}, ("baseline", "alpha", "min_sigma")),
-    "ears_c3": MethodSpec(detection.ears_c, {"method": "C3"}, ("baseline", "alpha", "min_sigma")),
-    "farrington": MethodSpec(
-        detection.farrington_flexible, {"freq": 365},
-        ("b", "w", "reweight", "weights_threshold", "alpha", "trend", "p_threshold_trend", "powertrans",
-         "no_periods", "past_weeks_not_included", "threshold_method"),
-    ),
-    "cusum": MethodSpec(detection.cusum, {}, ("k", "h", "trans", "alpha", "reset")),
-    "bayes": MethodSpec(detection.bayes, {"freq": 365}, ("b", "w", "act_y", "alpha")),
-    "moving_percentile": MethodSpec(
-        detection.moving_percentile, {"freq": 365},
-        ("percentile", "years", "adjacent_periods", "period_length", "min_cases"),
-    ),
-    "fixed_threshold": MethodSpec(detection.fixed_threshold, {}, ("threshold", "period_length")),
+METHODS: dict[str, Method] = {
+    "ears_c1": Method(EarsControl, fixed={"method": "C1"}),
+    "ears_c2": Method(EarsControl, fixed={"method": "C2"}),
+    "ears_c3": Method(EarsControl, fixed={"method": "C3"}),
+    "farrington": Method(FarringtonControl),
+    # R's running sum over the whole evaluated range never forgets an old excess on daily data: each day
+    # is judged against the mean of the four weeks before it (see CusumControl.reference_window).
+    "cusum": Method(CusumControl, defaults={"reference_window": 28}),
+    "bayes": Method(BayesControl),
+    "moving_percentile": Method(MovingPercentileControl),
+    "fixed_threshold": Method(FixedThresholdControl),
 }
 
 #: Default detector per indicator (code) and level; any indicator not listed gets ``FALLBACK``.
@@ -86,89 +131,82 @@ def default_config(indicator_code: str, level: str) -> tuple[str, dict, bool]:
     return method, dict(params), enabled
 
 
-def history_needed(method: str, params: dict) -> int:
+def control_for(method: str, params: Mapping[str, object]) -> DetectorControl:
+    """The library control a configuration runs; ``ValueError`` for an unknown method or a bad parameter."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    try:
+        return METHODS[method].control_for(params)
+    except TypeError as error:  # an unknown keyword
+        raise ValueError(str(error)) from None
+
+
+def history_needed(method: str, params: Mapping[str, object]) -> int:
     """How many days before an evaluated day the method reads."""
-    if method.startswith("ears_"):
-        return int(params.get("baseline", 7)) + {"ears_c1": 0, "ears_c2": 2, "ears_c3": 4}[method]
-    if method == "farrington":
-        return int(params.get("b", 5)) * 365 + int(params.get("w", 3))
-    if method == "bayes":
-        b, w = int(params.get("b", 0)), int(params.get("w", 6))
-        return max(w, b * 365 + w)
-    if method == "moving_percentile":
-        length = int(params.get("period_length") or 7)
-        return int(params.get("years", 3)) * 365 + int(params.get("adjacent_periods", 2)) * length + length - 1
-    if method == "fixed_threshold":
-        return int(params.get("period_length", 1)) - 1
-    if method == "cusum":
-        return int(params.get("reference_days", 28))
-    raise ValueError(f"unknown method {method!r}")
+    return control_for(method, params).history(DAILY)
 
 
-def check_parameters(method: str, params: dict) -> list[str]:
+def is_rate(params: Mapping[str, object]) -> bool:
+    return params.get("measure", "count") == "rate"
+
+
+def measured(series: SurveillanceSeries, params: Mapping[str, object]) -> np.ndarray:
+    """What a configuration detects on: the counts, or for a ``rate`` configuration the per-cent shares."""
+    return series.rates(per=100) if is_rate(params) else series.observed
+
+
+def check_parameters(method: str, params: object) -> list[str]:
     """Problems with ``params`` for ``method`` (empty when they are usable)."""
     if method not in METHODS:
         return [f"unknown method {method!r}; choose one of {', '.join(METHODS)}"]
     if not isinstance(params, dict):
         return ["parameters must be an object"]
-    allowed = set(METHODS[method].allowed) | set(EXTRA_PARAMETERS)
+    spec = METHODS[method]
+    allowed = set(spec.parameters) | set(PLATFORM_PARAMETERS)
     problems = [f"unknown parameter {name!r} for {method}" for name in params if name not in allowed]
     measure = params.get("measure", "count")
     if measure not in MEASURES:
         problems.append(f"measure must be one of {', '.join(MEASURES)}")
-    elif measure == "rate" and method not in RATE_METHODS:
-        problems.append(f"{method} works on counts; on rates choose one of {', '.join(RATE_METHODS)}")
+    elif measure == "rate" and not spec.control.continuous:
+        rate_methods = [name for name, other in METHODS.items() if other.control.continuous]
+        problems.append(f"{method} works on counts; on rates choose one of {', '.join(rate_methods)}")
     if problems:
         return problems
     try:
         days = history_needed(method, params) + 3
         counts = np.tile(np.arange(days, dtype=float) % 5 + 3, (2, 1)).T
-        run_method(method, params, counts, np.array([days - 1]))
+        series = SurveillanceSeries(counts, population=counts * 10 if is_rate(params) else None, freq=DAILY)
+        run_method(method, params, series, np.array([days - 1]))
     except (ValueError, TypeError) as exc:
         problems.append(str(exc))
     return problems
 
 
-def is_rate(params: dict) -> bool:
-    return params.get("measure", "count") == "rate"
+def run_method(method: str, params: Mapping[str, object], series: SurveillanceSeries | np.ndarray,
+               timepoints: np.ndarray) -> SurveillanceSeries:
+    """Run a configured method on a daily series (day × unit counts, NaN = missing; an array is taken as one)
+    at ``timepoints``.
 
-
-def run_method(method: str, params: dict, counts: np.ndarray, timepoints: np.ndarray,
-               numerators: np.ndarray | None = None):
-    """Run ``method`` on ``counts`` (time × unit, NaN = missing; the rates for a ``rate`` configuration) at
-    ``timepoints``; returns (upperbound, alarm) shaped (len(timepoints), unit), alarm already requiring
-    ``min_observed`` of ``numerators`` (the counts behind rates; default ``counts`` themselves)."""
-    spec = METHODS[method]
-    kwargs = {k: v for k, v in params.items() if k not in EXTRA_PARAMETERS}
+    Returns ``series`` at ``timepoints`` — counts and denominators as they were — with ``upperbound`` in the
+    units of what was detected on (counts, or per cent for a ``rate`` configuration) and ``alarm`` already
+    requiring ``min_observed`` counts. ``ValueError`` if the configuration cannot run on this series.
+    """
+    if not isinstance(series, SurveillanceSeries):
+        series = SurveillanceSeries(series, freq=DAILY)
+    control = control_for(method, params)
     if is_rate(params):
-        if method not in RATE_METHODS:
+        if not control.continuous:
             raise ValueError(f"{method} does not run on rates")
-        scaled = dict(params, measure="count")
-        if "min_sigma" in params:
-            scaled["min_sigma"] = float(params["min_sigma"]) * RATE_RESOLUTION
-        upper, alarm = run_method(method, scaled, np.round(counts * RATE_RESOLUTION), timepoints,
-                                  numerators=counts if numerators is None else numerators)
-        return upper / RATE_RESOLUTION, alarm
-    if method == "cusum":
-        timepoints = np.asarray(timepoints)
-        reference = int(params.get("reference_days", 28))
-        upper = np.full((len(timepoints), counts.shape[1]), np.nan)
-        alarm = np.zeros(upper.shape, dtype=bool)
-        for row, t in enumerate(timepoints):  # reference mean from the days before each evaluated day
-            window = counts[t - reference: t + 1]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # a unit with no report in the window
-                mean = np.nanmean(window[:reference], axis=0)
-            usable = ~np.isnan(mean) & (mean > 0) & ~np.isnan(window[-1])
-            if not usable.any():
-                continue
-            result = spec.function(window[:, usable], timepoints=[reference], m=mean[usable], **kwargs)
-            upper[row, usable], alarm[row, usable] = result.upperbound[0], result.alarm[0]
+        fixed_point = SurveillanceSeries(np.round(series.rates(per=100) * RATE_RESOLUTION), freq=series.freq)
+        flagged = detect(fixed_point, control.scaled(RATE_RESOLUTION), timepoints=timepoints)
+        upperbound, diagnostics = flagged.upperbound / RATE_RESOLUTION, {}
     else:
-        result = spec.function(counts, timepoints=timepoints, **spec.fixed, **kwargs)
-        upper, alarm = result.upperbound, result.alarm
-    observed = (counts if numerators is None else numerators)[np.asarray(timepoints)]
+        flagged = detect(series, control, timepoints=timepoints)
+        upperbound, diagnostics = flagged.upperbound, flagged.diagnostics
+    at_timepoints = series.subset(time=timepoints)
+    counts = at_timepoints.observed
     minimum = float(params.get("min_observed", 1))
     with np.errstate(invalid="ignore"):
-        alarm = np.asarray(alarm, dtype=bool) & (observed >= minimum) & ~np.isnan(observed)
-    return np.asarray(upper, dtype=float), alarm
+        alarm = flagged.alarm & (counts >= minimum) & ~np.isnan(counts)
+    return dataclasses.replace(at_timepoints, upperbound=upperbound, alarm=alarm, control=control,
+                               diagnostics=diagnostics)

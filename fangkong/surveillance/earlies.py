@@ -3,10 +3,11 @@ report → isolation → treatment (and diagnosis → report against the legal d
 the chosen region and per ISO week of report, with the number of cases measured, the median and the
 share within target.
 
-Read through the scoped case list (``fangkong.cases.selectors.case_list``): a user sees only the cases of
-their regions. Counts and shares are aggregated in the database; medians too on PostgreSQL
-(``percentile_cont``, every grouping in one scan with ``GROUPING SETS``), in Python on SQLite (the embedded
-set-up, small data).
+Read from each case's intervals worked out when the case was written (``cases.CaseEarlies``, kept in step
+by ``fangkong.cases.case_earlies``), scoped like the case list (by region of report): a user sees only
+the cases of their regions. On PostgreSQL counts, shares and medians are aggregated in the database
+(``percentile_cont``, every grouping in one scan with ``GROUPING SETS``); elsewhere (SQLite, the embedded
+set-up) the period's rows are read once and aggregated in Python.
 
 Intervals between two dates (onset, sampling, report date) count whole days; an interval ending at a
 time that starts at a date (onset → first visit, first visit → sampling) uses the local date of that
@@ -41,12 +42,14 @@ import statistics
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, Value, When
+from django.db.models import Aggregate, Count, FloatField, Q, Value, When
 from django.db.models import Case as SqlCase
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.regions.codes import covers, subtree_prefix
+from fangkong.accounts.need_to_know import Category, readable
+from fangkong.cases.models import CaseEarlies
+from fangkong.regions.codes import ancestor_codes, subtree_prefix
 from fangkong.regions.models import Region
 from fangkong.surveillance.models import EarliesTarget
 
@@ -63,34 +66,18 @@ DEFAULT_TARGETS = {"onset_visit_hours": 24.0, "visit_sampling_hours": 24.0, "sam
                    "report_isolation_hours": 24.0, "isolation_treatment_hours": 24.0}
 
 
-def _duration(expression) -> ExpressionWrapper:
-    return ExpressionWrapper(expression, output_field=DurationField())
-
-
-def _interval_expressions() -> dict:
-    return {
-        "onset_visit": _duration(TruncDate("first_visit_at") - F("onset_date")),
-        "visit_sampling": _duration(F("sampling_date") - TruncDate("first_visit_at")),
-        "sampling_report": _duration(F("report_date") - F("sampling_date")),
-        "diagnosis_report": _duration(F("reported_at") - F("diagnosed_at")),
-        "report_isolation": _duration(F("isolated_at") - F("reported_at")),
-        "isolation_treatment": _duration(F("treatment_at") - F("isolated_at")),
-    }
-
-
 class _Median(Aggregate):
     """PostgreSQL's continuous median (ignores NULLs)."""
 
     function = "percentile_cont"
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
+    output_field = FloatField()
 
 
 def earlies_targets_for(region_code: str) -> dict:
     """The targets of the nearest region (itself or an ancestor) with a row, else the defaults; with
     ``source``: the code of that region, or "" for the defaults."""
-    ancestors = {c for c in (region_code[:2] + "0000", region_code[:4] + "00", region_code[:6], region_code)
-                 if covers(c, region_code)}
+    ancestors = ancestor_codes(region_code)
     rows = list(EarliesTarget.objects.filter(region_id__in=ancestors).values("region_id", *DEFAULT_TARGETS))
     if not rows:
         return {**DEFAULT_TARGETS, "source": ""}
@@ -99,16 +86,13 @@ def earlies_targets_for(region_code: str) -> dict:
 
 
 def _hours(value) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.timedelta):
-        return round(value.total_seconds() / 3600, 1)
-    return round(float(value) / 3_600_000_000, 1)  # SQLite: microseconds
+    return None if value is None else round(float(value), 1)
 
 
-def _limit(key: str, targets: dict) -> dt.timedelta | None:
+def _limit(key: str, targets: dict) -> float | None:
+    """The target of an interval in hours (None: the case's legal reporting deadline)."""
     field = next(f for k, _label, f in INTERVALS if k == key)
-    return dt.timedelta(hours=targets[field]) if field else None
+    return targets[field] if field else None
 
 
 def _stats(n: int, within: int, median) -> dict:
@@ -116,35 +100,36 @@ def _stats(n: int, within: int, median) -> dict:
             "share": round(within / n, 4) if n else None}
 
 
-def _measures(targets: dict, *, medians: bool) -> dict:
+def _measures(targets: dict) -> dict:
     measures = {"cases": Count("pk")}
-    expressions = _interval_expressions()
     for key, _label, _field in INTERVALS:
         measures[f"{key}__n"] = Count("pk", filter=Q(**{f"{key}__isnull": False}))
         limit = _limit(key, targets)
         within = Q(reported_late=False) if limit is None else Q(**{f"{key}__lte": limit})
         measures[f"{key}__in"] = Count("pk", filter=within & Q(**{f"{key}__isnull": False}))
-        if medians:
-            measures[f"{key}__median"] = _Median(expressions[key])  # an alias cannot be aggregated
+        measures[f"{key}__median"] = _Median(key)
     return measures
 
 
-def _entry(row: dict, medians: dict) -> dict:
+def _entry(row: dict) -> dict:
     entry = {"cases": row["cases"] or 0}
     for key, _label, _field in INTERVALS:
-        median = row[f"{key}__median"] if f"{key}__median" in row else medians.get(key)
-        entry[key] = _stats(row[f"{key}__n"] or 0, row[f"{key}__in"] or 0, median)
+        entry[key] = _stats(row[f"{key}__n"] or 0, row[f"{key}__in"] or 0, row[f"{key}__median"])
     return entry
 
 
 #: The groupings of the result: per child, per week, per child and week, in total.
 GROUPINGS = (("child",), ("week",), ("child", "week"), ())
+KEYS = tuple(key for key, _label, _field in INTERVALS)
 
 
-def _aggregate_in_one_pass(cases, targets: dict) -> dict[tuple, dict[tuple, dict]] | None:
+def _aggregate_in_one_pass(rows, children: list[Region], targets: dict) -> dict[tuple, dict[tuple, dict]] | None:
     """PostgreSQL: every grouping in one scan (``GROUPING SETS``); None when the query Django compiles does
-    not end as expected (then the groupings are read one by one)."""
-    query = cases.values("child", "week").annotate(**_measures(targets, medians=True)).order_by()
+    not end as expected (then the rows are aggregated in Python)."""
+    child_of = SqlCase(*[When(region__code__startswith=subtree_prefix(c.code), then=Value(c.code)) for c in children],
+                       default=Value(""))
+    query = rows.annotate(child=child_of, week=TruncWeek("report_date")).values("child", "week") \
+        .annotate(**_measures(targets)).order_by()
     sql, params = query.query.sql_with_params()
     head, found, tail = sql.rpartition(" GROUP BY 1, 2")
     if not found or tail.strip():
@@ -152,35 +137,44 @@ def _aggregate_in_one_pass(cases, targets: dict) -> dict[tuple, dict[tuple, dict
     with connection.cursor() as cursor:
         cursor.execute(head + " GROUP BY GROUPING SETS ((1), (2), (1, 2), ())", params)
         names = [column.name for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        fetched = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     result: dict[tuple, dict[tuple, dict]] = {grouping: {} for grouping in GROUPINGS}
-    for row in rows:  # a rolled-up column is NULL (a case's child is never NULL: "" outside every child)
-        if isinstance(row["week"], dt.datetime):  # the ORM's converter would have made it the Monday's date
+    for row in fetched:  # a rolled-up column is NULL (a case's child is never NULL: "" outside every child)
+        if isinstance(row["week"], dt.datetime):
             row["week"] = row["week"].date()
         grouping = tuple(g for g in ("child", "week") if row[g] is not None)
-        result[grouping][tuple(row[g] for g in grouping)] = _entry(row, {})
+        result[grouping][tuple(row[g] for g in grouping)] = _entry(row)
     return result
 
 
-def _aggregate(cases, group: tuple[str, ...], targets: dict) -> dict[tuple, dict]:
-    """group key -> {"cases": n, interval: stats}, counted (and, on PostgreSQL, medians taken) in the
-    database."""
-    postgres = connection.vendor == "postgresql"
-    measures = _measures(targets, medians=postgres)
-    rows = cases.values(*group).annotate(**measures).order_by(*group) if group else [cases.aggregate(**measures)]
-    medians: dict[tuple, dict] = {}
-    if not postgres:
-        values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        keys = [k for k, _label, _field in INTERVALS]
-        copies = {f"value_{k}": F(k) for k in keys}  # an alias cannot be selected as such
-        for row in cases.annotate(**copies).values_list(*group, *copies):
-            bucket = values[tuple(row[:len(group)])]
-            for key, value in zip(keys, row[len(group):], strict=True):
+def _aggregate_in_python(rows, children: list[Region], targets: dict) -> dict[tuple, dict[tuple, dict]]:
+    """Every grouping from one read of the rows: counts, shares within target and medians."""
+    prefixes = [(subtree_prefix(c.code), c.code) for c in children]
+    limits = {key: _limit(key, targets) for key in KEYS}
+    values: dict[tuple, dict[tuple, list]] = {grouping: defaultdict(lambda: [0] + [[] for _k in KEYS] + [
+        0] * len(KEYS)) for grouping in GROUPINGS}
+    for region, day, late, *intervals in rows.values_list("region_id", "report_date", "reported_late", *KEYS):
+        child = next((code for prefix, code in prefixes if region.startswith(prefix)), "")
+        week = day - dt.timedelta(days=day.weekday())
+        for grouping in GROUPINGS:
+            key = tuple({"child": child, "week": week}[g] for g in grouping)
+            bucket = values[grouping][key]
+            bucket[0] += 1
+            for i, value in enumerate(intervals):
                 if value is not None:
-                    bucket[key].append(value)
-        medians = {g: {k: statistics.median(v) for k, v in by_key.items()} for g, by_key in values.items()}
-    return {tuple(row[g] for g in group): _entry(row, medians.get(tuple(row[g] for g in group), {}))
-            for row in rows}
+                    bucket[1 + i].append(value)
+                    limit = limits[KEYS[i]]
+                    bucket[1 + len(KEYS) + i] += (not late) if limit is None else value <= limit
+    result: dict[tuple, dict[tuple, dict]] = {grouping: {} for grouping in GROUPINGS}
+    for grouping, buckets in values.items():
+        for key, bucket in buckets.items():
+            entry = {"cases": bucket[0]}
+            for i, interval in enumerate(KEYS):
+                measured = bucket[1 + i]
+                entry[interval] = _stats(len(measured), bucket[1 + len(KEYS) + i],
+                                         statistics.median(measured) if measured else None)
+            result[grouping][key] = entry
+    return result
 
 
 def _week_label(monday) -> str:
@@ -190,23 +184,26 @@ def _week_label(monday) -> str:
     return f"{year}-W{week:02d}"
 
 
+def earlies_rows(*, user, region: Region, date_from: dt.date, date_to: dt.date):
+    """The intervals of the cases reported in the period in ``region``, within the user's scope (the case
+    list's scope rule: the region of report)."""
+    return readable(user, Category.AGGREGATES, CaseEarlies.objects.filter(report_date__gte=date_from, report_date__lte=date_to,
+                                                   region__code__startswith=subtree_prefix(region.code)),
+                  "region__code").order_by()
+
+
 def earlies(user, region, date_from: dt.date, date_to: dt.date) -> dict:
     """The earlies of the cases reported from ``date_from`` to ``date_to`` in ``region`` (a ``Region`` or
     a code; only the cases in the user's scope count), per child region, per ISO week, per child region
     and week, and in total. Hours; a JSON-ready dict (dates as ISO strings)."""
-    from fangkong.cases.selectors import case_list
-
     if not isinstance(region, Region):
         region = Region.objects.defer("geometry").get(code=region)
     targets = earlies_targets_for(region.code)
     children = list(Region.objects.filter(parent=region).defer("geometry").order_by("code")) or [region]
-    child_of = SqlCase(*[When(report_region__code__startswith=subtree_prefix(c.code), then=Value(c.code))
-                         for c in children], default=Value(""))
-    cases = case_list(user=user, filters={"region": region.code, "date_from": date_from, "date_to": date_to}) \
-        .order_by().alias(**_interval_expressions()).annotate(child=child_of, week=TruncWeek("report_date"))
-    groups = _aggregate_in_one_pass(cases, targets) if connection.vendor == "postgresql" else None
+    rows = earlies_rows(user=user, region=region, date_from=date_from, date_to=date_to)
+    groups = _aggregate_in_one_pass(rows, children, targets) if connection.vendor == "postgresql" else None
     if groups is None:
-        groups = {grouping: _aggregate(cases, grouping, targets) for grouping in GROUPINGS}
+        groups = _aggregate_in_python(rows, children, targets)
     by_child, by_week, by_child_week = groups[("child",)], groups[("week",)], groups[("child", "week")]
     empty = {"cases": 0, **{k: _stats(0, 0, None) for k, _label, _field in INTERVALS}}
     total = groups[()].get((), empty)

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fangkong.epi.series import SurveillanceSeries
 from fangkong.surveillance import detectors
-from fangkong.surveillance.series import UnitMatrix, aggregate
+from fangkong.surveillance.series import DAILY, aggregate, unit_of
 
 #: Candidates compared by default: (label, method, parameters).
 CANDIDATES: tuple[tuple[str, str, dict], ...] = (
@@ -29,7 +30,7 @@ CANDIDATES: tuple[tuple[str, str, dict], ...] = (
      {"baseline": 28, "alpha": 0.001, "min_sigma": 1.0, "min_observed": 5}),
     ("EARS C2 (7 d, α 0.01)", "ears_c2", {"baseline": 7, "alpha": 0.01, "min_sigma": 1.0, "min_observed": 5}),
     ("EARS C3 (7 d, α 0.01)", "ears_c3", {"baseline": 7, "alpha": 0.01, "min_sigma": 1.0, "min_observed": 5}),
-    ("CUSUM (28 d reference)", "cusum", {"reference_days": 28, "min_observed": 5}),
+    ("CUSUM (28 d reference)", "cusum", {"reference_window": 28, "min_observed": 5}),
     ("Bayes (w 28, α 0.001)", "bayes", {"w": 28, "alpha": 0.001, "min_observed": 5}),
     ("Moving percentile (1 y, 80th)", "moving_percentile",
      {"years": 1, "percentile": 80, "adjacent_periods": 2, "min_observed": 5}),
@@ -50,24 +51,25 @@ class Score:
     alarms_per_county_week: float
 
 
-def scenario_matrices(scenario, tree, level: str) -> dict[int, UnitMatrix]:
+def scenario_series(scenario, tree, level: str) -> dict[int, SurveillanceSeries]:
     """Per indicator (index into INDICATORS): the scenario's counts aggregated to ``level``."""
-    series = scenario.sentinel_series
+    sites = scenario.sentinel_series
     codes = tree.codes.astype(str)
     counts = scenario.sentinel_counts.astype(np.float64)
     counts[scenario.sentinel_counts < 0] = np.nan
+    days = np.datetime64(scenario.params.start_date, "D") + np.arange(counts.shape[1])
     out = {}
-    for indicator in np.unique(series.indicator).tolist():
-        rows = np.flatnonzero(series.indicator == indicator)
-        sites = UnitMatrix(first=scenario.params.start_date, unit_keys=[f"site:{s}" for s in series.site[rows]],
-                           unit_regions=[codes[r] for r in series.region[rows]],
-                           unit_sites=series.site[rows].tolist(), counts=counts[rows].T)
-        out[indicator] = aggregate(sites, level)
+    for indicator in np.unique(sites.indicator).tolist():
+        rows = np.flatnonzero(sites.indicator == indicator)
+        units = [unit_of("site", site, codes[region]) for site, region in
+                 zip(sites.site[rows].tolist(), sites.region[rows].tolist(), strict=True)]
+        site_series = SurveillanceSeries(counts[rows].T, freq=DAILY, dates=days, units=units)
+        out[indicator] = aggregate(site_series, level)
     return out
 
 
 def evaluate(scenario, tree, *, level: str = "county", candidates=CANDIDATES) -> list[Score]:
-    matrices = scenario_matrices(scenario, tree, level)
+    all_series = scenario_series(scenario, tree, level)
     index_of = {str(c): i for i, c in enumerate(tree.codes)}
     truth = scenario.truth
     n_days = scenario.sentinel_counts.shape[1]
@@ -82,18 +84,16 @@ def evaluate(scenario, tree, *, level: str = "county", candidates=CANDIDATES) ->
         periods = signalled = 0
         delays: list[int] = []
         units_seen = set()
-        for indicator, matrix in matrices.items():
-            if not matrix.unit_keys:
-                continue
-            _upper, alarm = detectors.run_method(method, params, matrix.counts, timepoints)
-            regions = np.array([index_of.get(code, -1) for code in matrix.unit_regions])
+        for indicator, series in all_series.items():
+            alarm = detectors.run_method(method, params, series, timepoints).alarm
+            regions = np.array([index_of.get(unit.region, -1) for unit in series.units])
             known = regions >= 0
             outbreak = np.zeros((len(timepoints), len(regions)), dtype=bool)
             outbreak[:, known] = truth.outbreak[regions[known], indicator][:, timepoints].T
             alarms_total += alarm.sum()
             false_total += (alarm & ~outbreak).sum()
             unit_weeks += len(regions) * len(timepoints) / 7
-            units_seen.update(matrix.unit_keys)
+            units_seen.update(unit.key for unit in series.units)
             column_of = {r: j for j, r in enumerate(regions.tolist()) if r >= 0}
             for region, ind, first_day, last_day in truth.outbreak_periods.tolist():
                 if ind != indicator or region not in column_of or last_day < start:
@@ -104,7 +104,7 @@ def evaluate(scenario, tree, *, level: str = "county", candidates=CANDIDATES) ->
                 if hits.size:
                     signalled += 1
                     delays.append(int(hits[0]) + max(first_day, start) - first_day)
-        weeks_per_unit = unit_weeks / max(len(matrices), 1)
+        weeks_per_unit = unit_weeks / max(len(all_series), 1)
         scores.append(Score(
             label=label, method=method, evaluated_days=len(timepoints), units=len(units_seen),
             periods=periods, periods_signalled=round(signalled / periods, 3) if periods else None,

@@ -8,6 +8,9 @@ lifecycle is tracked step by step, and the response-time targets they are measur
   and whether a denominator (consultations, enrolment) comes with the count.
 - ``SentinelReport``: one count per site × indicator × day; a correction overwrites the value and keeps
   the previous one in ``SentinelReportRevision``.
+- ``DailySiteReporting``: per site and day, the reports received and those received late (the late and
+  missing reports page reads it; ``fangkong.surveillance.summaries`` keeps it in step with the reports),
+  and ``DailyRegionReporting`` the same summed per region and day (the page's totals).
 - ``DetectionConfig``: per indicator × level (site, county, city), the detector and its parameters.
 - ``Alert``: an episode — consecutive alarming days of one unit × indicator — with its lifecycle
   new → acknowledged → investigating → confirmed outbreak / false alarm → closed, who and when per step.
@@ -85,11 +88,17 @@ class SentinelSite(models.Model):
     reporters = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="sentinel_sites", blank=True,
                                        verbose_name=_("reporting users"))
     active = models.BooleanField(_("active"), default=True)
+    # The number of its indicators, kept equal to them (``summaries.site_indicator_counts_refresh``, on every
+    # change of the set): the late and missing reports page sums it per region instead of joining 180,000
+    # site-indicator rows at province scale.
+    n_indicators = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["region_id", "kind", "name"]
         verbose_name = _("sentinel site")
         verbose_name_plural = _("sentinel sites")
+        # the late and missing reports page lists sites in this order and stops at the 200th listed
+        indexes = [models.Index(fields=["region", "code"], name="sentinel_site_region_code")]
 
     def __str__(self) -> str:
         return self.name
@@ -128,6 +137,50 @@ class SentinelReport(models.Model):
         return f"{self.site_id}/{self.indicator_id}/{self.date}: {self.count}"
 
 
+class DailySiteReporting(models.Model):
+    """Reports of one site on one day: how many were received and how many of them late (after
+    ``summaries.REPORT_DUE_HOUR`` o'clock of the next day). One row per site-day with at least one report;
+    ``fangkong.surveillance.summaries`` recomputes the rows each report write touches."""
+
+    site = models.ForeignKey(SentinelSite, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False,
+                               db_constraint=False)  # the reports' (denormalised) region, for scope
+    received = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("site-day reporting")
+        # day first, like the reports: a day's rows are appended together, and a period is one range
+        constraints = [models.UniqueConstraint(fields=["day", "site"], name="daily_site_reporting_once")]
+        # site first, with the counts (read from the index alone): the late and missing reports page walks
+        # the sites in order and reads each one's period, stopping at the last site it lists
+        indexes = [models.Index(fields=["site", "day", "received", "late"], name="daily_site_reporting_site")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.day}: {self.received} ({self.late} late)"
+
+
+class DailyRegionReporting(models.Model):
+    """The ``DailySiteReporting`` rows of one region (the reports' leaf region) on one day, summed: about 180
+    rows a day at province scale instead of 30,000, for the late and missing reports page's totals. Rows of
+    every site, active or not (the page subtracts the inactive sites' rows, few, through the site index).
+    Recomputed from the site-day rows by ``fangkong.surveillance.summaries`` with them."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False,
+                               db_constraint=False)
+    day = models.DateField()
+    received = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("region-day reporting")
+        constraints = [models.UniqueConstraint(fields=["day", "region"], name="daily_region_reporting_once")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.day}: {self.received} ({self.late} late)"
+
+
 class SentinelReportRevision(models.Model):
     """The value a correction replaced."""
 
@@ -151,16 +204,26 @@ class SentinelReportRevision(models.Model):
         return f"{self.report_id} was {self.count} (replaced {self.replaced_at:%Y-%m-%d %H:%M})"
 
 
+class DetectionMethod(models.TextChoices):
+    """The aberration detection methods, each named with what it does (the code is the detector's)."""
+
+    EARS_C1 = "ears_c1", _("EARS C1 (mean and spread of the last 7 days)")
+    EARS_C2 = "ears_c2", _("EARS C2 (baseline ending 2 days before)")
+    EARS_C3 = "ears_c3", _("EARS C3 (C2 summed over 3 days)")
+    FARRINGTON = "farrington", _("Farrington (flexible regression on past years)")
+    CUSUM = "cusum", _("CUSUM (cumulative sum)")
+    BAYES = "bayes", _("Bayes (negative binomial prediction)")
+    MOVING_PERCENTILE = "moving_percentile", _("CIDARS moving percentile")
+    FIXED_THRESHOLD = "fixed_threshold", _("Fixed threshold")
+
+
+def method_label(code: str) -> str:
+    """The label of a detection method code (the code itself when unknown)."""
+    return dict(DetectionMethod.choices).get(code, code)
+
+
 class DetectionConfig(models.Model):
-    class Method(models.TextChoices):
-        EARS_C1 = "ears_c1", _("EARS C1")
-        EARS_C2 = "ears_c2", _("EARS C2")
-        EARS_C3 = "ears_c3", _("EARS C3")
-        FARRINGTON = "farrington", _("Farrington (flexible)")
-        CUSUM = "cusum", _("CUSUM")
-        BAYES = "bayes", _("Bayes")
-        MOVING_PERCENTILE = "moving_percentile", _("CIDARS moving percentile")
-        FIXED_THRESHOLD = "fixed_threshold", _("Fixed threshold")
+    Method = DetectionMethod
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="detection_configs",
                                   verbose_name=_("indicator"))
@@ -248,6 +311,10 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.unit_key} {self.indicator_id} {self.first_day}–{self.last_day} ({self.status})"
 
+    @property
+    def method_label(self) -> str:
+        return method_label(self.method)
+
 
 class Signal(models.Model):
     """One alarming day of one unit × indicator; running detection again adds no second row."""
@@ -275,6 +342,10 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_key} {self.indicator_id} {self.day}: {self.observed:g} > {self.threshold}"
+
+    @property
+    def method_label(self) -> str:
+        return method_label(self.method)
 
 
 class AlertTransition(models.Model):

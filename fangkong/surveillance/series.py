@@ -1,67 +1,67 @@
-"""Reports as arrays: read the daily counts of one indicator into a (day × unit) matrix at a level.
+"""Reports as series: the daily counts of one indicator read into a ``fangkong.epi`` surveillance series.
 
-Units: a site (level ``site``), a county (``county``: the six-digit county code, or the township itself
-where a prefecture has no counties, as in Dongguan and Zhongshan) or a city (``city``: the prefecture).
-A missing site report is filled with the site's median over the window before summing, so that one
-clinic forgetting to report does not look like a drop in the county; a unit-day with no report from any
-of its sites stays missing (NaN), which the detectors treat as R does. With ``denominators``, the
-reported denominators (consultations, enrolment) are read and summed the same way, and ``rates`` gives
-``100 × count / denominator`` per unit-day (NaN where no denominator was reported).
+The series is the library's own :class:`~fangkong.epi.series.SurveillanceSeries` (``freq=365``, one
+``datetime64[D]`` date per day), whose units are labelled with :class:`Unit`: the unit key stored on
+signals and alerts, the region it belongs to, and the site at site level. Units: a site (level
+``site``), a county (``county``: the six-digit county code, or the township itself where a prefecture has
+no counties, as in Dongguan and Zhongshan) or a city (``city``: the prefecture).
+
+A missing site report is filled with the site's median over the window before summing, so that one clinic
+forgetting to report does not look like a drop in the county; a unit-day with no report from any of its
+sites stays missing (NaN), which the detectors treat as R does. With ``denominators``, the reported
+denominators (consultations, enrolment) are read and summed the same way into the series' ``population``
+(R's slot for denominators), and ``series.rates(per=100)`` gives ``100 × count / denominator`` per
+unit-day (NaN where no denominator was reported).
+
+Every loader returns None when the indicator has no report in the window (a series has at least one unit).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import warnings
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from django.db import connection
 
+from fangkong.epi.series import SurveillanceSeries
+from fangkong.regions.codes import city_code, county_code
 from fangkong.surveillance.models import SentinelReport, SentinelSite
 
-
-def county_code(code: str) -> str:
-    county = code[:6]
-    return code if county.endswith("00") and len(code) > 6 else county
+#: Sentinel reports are daily.
+DAILY = 365
 
 
-def city_code(code: str) -> str:
-    return code[:4] + "00"
+class Unit(NamedTuple):
+    """The label of one unit (column) of a sentinel series."""
+
+    key: str  #: ``site:<id>`` or ``region:<code>``, as stored on signals and alerts
+    region: str  #: the site's region code, or the county's / city's code
+    site: int | None  #: the site id at site level, else None
 
 
-def unit_of(level: str, site_id: int, region_code: str) -> tuple[str, str]:
-    """(unit key, region code) of a site's report at ``level``."""
+def unit_of(level: str, site_id: int, region_code: str) -> Unit:
+    """The unit a site's report belongs to at ``level``."""
     if level == "site":
-        return f"site:{site_id}", region_code
+        return Unit(f"site:{site_id}", region_code, site_id)
     code = county_code(region_code) if level == "county" else city_code(region_code)
-    return f"region:{code}", code
+    return Unit(f"region:{code}", code, None)
 
 
-@dataclass(frozen=True)
-class UnitMatrix:
-    first: dt.date
-    unit_keys: list[str]
-    unit_regions: list[str]
-    unit_sites: list[int | None]
-    counts: np.ndarray  # (day, unit) float, NaN = missing
-    denominators: np.ndarray | None = None  # the same shape, when read; NaN = missing or not reported
+def unit_position(series: SurveillanceSeries | None, unit_key: str) -> int | None:
+    """The column of the unit ``unit_key`` in ``series``, None when it is not there."""
+    if series is None:
+        return None
+    return next((i for i, unit in enumerate(series.units) if unit.key == unit_key), None)
 
-    @property
-    def rates(self) -> np.ndarray:
-        """100 × count / denominator (per cent), NaN where either is missing or the denominator is 0."""
-        if self.denominators is None:
-            raise ValueError("the denominators were not read")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rates = 100.0 * self.counts / self.denominators
-        return np.where(np.isfinite(rates) & (self.denominators > 0), rates, np.nan)
 
-    @property
-    def n_days(self) -> int:
-        return self.counts.shape[0]
+def day_of(series: SurveillanceSeries, index: int) -> dt.date:
+    return series.dates[index].item()
 
-    def day(self, index: int) -> dt.date:
-        return self.first + dt.timedelta(days=index)
+
+def _days(first: dt.date, last: dt.date) -> np.ndarray:
+    return np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
 
 
 def _region_filter(level: str, unit_key: str) -> dict:
@@ -71,8 +71,8 @@ def _region_filter(level: str, unit_key: str) -> dict:
     return {"region__code__startswith": value[:4] if level == "city" else value}
 
 
-def load_site_matrix(*, indicator_id: int, first: dt.date, last: dt.date, unit_key: str | None = None,
-                     level: str = "site", denominators: bool = False) -> UnitMatrix:
+def load_site_series(*, indicator_id: int, first: dt.date, last: dt.date, unit_key: str | None = None,
+                     level: str = "site", denominators: bool = False) -> SurveillanceSeries | None:
     """The counts of ``indicator_id`` per site from ``first`` to ``last`` (inclusive); NaN = no report.
 
     Rows are read once as plain tuples (site, date, count) through the database cursor; at 30,000 sites
@@ -88,7 +88,7 @@ def load_site_matrix(*, indicator_id: int, first: dt.date, last: dt.date, unit_k
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
-        return UnitMatrix(first, [], [], [], np.zeros((n_days, 0)), np.zeros((n_days, 0)) if denominators else None)
+        return None
     site_ids, dates, values, *rest = zip(*rows, strict=True)
     site_ids = np.asarray(site_ids, dtype=np.int64)
     date_index = {first + dt.timedelta(days=i): i for i in range(n_days)}
@@ -104,8 +104,8 @@ def load_site_matrix(*, indicator_id: int, first: dt.date, last: dt.date, unit_k
                                                         dtype=np.float64)
     region_of = dict(SentinelSite.objects.filter(pk__in=sites.tolist()).values_list("pk", "region_id")) \
         if len(sites) < 900 else dict(SentinelSite.objects.values_list("pk", "region_id"))
-    return UnitMatrix(first, [f"site:{s}" for s in sites.tolist()], [region_of[s] for s in sites.tolist()],
-                      sites.tolist(), matrix, denominator_matrix)
+    return SurveillanceSeries(matrix, population=denominator_matrix, freq=DAILY, dates=_days(first, last),
+                              units=[unit_of("site", s, region_of[s]) for s in sites.tolist()])
 
 
 def _filled_sums(matrix: np.ndarray, unit_of_site: np.ndarray, n_units: int) -> np.ndarray:
@@ -120,37 +120,38 @@ def _filled_sums(matrix: np.ndarray, unit_of_site: np.ndarray, n_units: int) -> 
     return totals_t.T.copy()
 
 
-def aggregate(site_matrix: UnitMatrix, level: str) -> UnitMatrix:
-    """Sum a site matrix to counties or cities (missing site-days filled with the site's median)."""
-    if level == "site" or not site_matrix.unit_keys:
-        return site_matrix
-    matrix = site_matrix.counts
+def aggregate(site_series: SurveillanceSeries | None, level: str) -> SurveillanceSeries | None:
+    """Sum a site series to counties or cities (missing site-days filled with the site's median)."""
+    if level == "site" or site_series is None:
+        return site_series
+    matrix = site_series.observed
     n_days = matrix.shape[0]
     reported = ~np.isnan(matrix)
-    keys: dict[str, int] = {}
-    regions: list[str] = []
-    unit_of_site = np.empty(len(site_matrix.unit_keys), dtype=np.int64)
-    for i, (site_id, code) in enumerate(zip(site_matrix.unit_sites, site_matrix.unit_regions, strict=True)):
-        key, unit_code = unit_of(level, site_id, code)
-        if key not in keys:
-            keys[key] = len(keys)
-            regions.append(unit_code)
-        unit_of_site[i] = keys[key]
-    totals = _filled_sums(matrix, unit_of_site, len(keys))
-    reports_t = np.zeros((len(keys), n_days))
+    positions: dict[str, int] = {}
+    units: list[Unit] = []
+    unit_of_site = np.empty(site_series.n_units, dtype=np.int64)
+    for i, site in enumerate(site_series.units):
+        unit = unit_of(level, site.site, site.region)
+        if unit.key not in positions:
+            positions[unit.key] = len(units)
+            units.append(unit)
+        unit_of_site[i] = positions[unit.key]
+    totals = _filled_sums(matrix, unit_of_site, len(units))
+    reports_t = np.zeros((len(units), n_days))
     np.add.at(reports_t, unit_of_site, reported.T.astype(np.float64))
     any_report = reports_t.T > 0
     totals[~any_report] = np.nan
     denominators = None
-    if site_matrix.denominators is not None:
-        denominators = _filled_sums(site_matrix.denominators, unit_of_site, len(keys))
+    if site_series.population is not None:
+        denominators = _filled_sums(site_series.population, unit_of_site, len(units))
         denominators[~any_report] = np.nan
-    return UnitMatrix(site_matrix.first, list(keys), regions, [None] * len(keys), np.round(totals), denominators)
+    return SurveillanceSeries(np.round(totals), population=denominators, freq=site_series.freq,
+                              dates=site_series.dates, units=units)
 
 
-def load_matrix(*, indicator_id: int, level: str, first: dt.date, last: dt.date,
-                unit_key: str | None = None, denominators: bool = False) -> UnitMatrix:
+def load_series(*, indicator_id: int, level: str, first: dt.date, last: dt.date,
+                unit_key: str | None = None, denominators: bool = False) -> SurveillanceSeries | None:
     """The counts of ``indicator_id`` from ``first`` to ``last`` (inclusive) per unit at ``level``."""
-    sites = load_site_matrix(indicator_id=indicator_id, first=first, last=last, unit_key=unit_key, level=level,
+    sites = load_site_series(indicator_id=indicator_id, first=first, last=last, unit_key=unit_key, level=level,
                              denominators=denominators)
     return aggregate(sites, level)

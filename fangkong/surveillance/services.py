@@ -18,24 +18,25 @@ transaction and writes an audit event.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import table_files
 from fangkong.accounts.access import can, in_scope
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.data_generation import bump_data_generation
+from fangkong.locking import StaleEditError, check_version
 from fangkong.regions.models import Region
 from fangkong.surveillance import detectors
 from fangkong.surveillance.models import (
@@ -52,11 +53,15 @@ from fangkong.surveillance.models import (
     SentinelSite,
     Signal,
 )
-from fangkong.surveillance.series import aggregate, load_site_matrix
+from fangkong.surveillance.series import aggregate, day_of, load_site_series
+from fangkong.surveillance.summaries import reporting_summary_refresh
+from fangkong.table_files import Row, TableLimits
 
 logger = logging.getLogger(__name__)
 MAX_COUNT = 10_000_000
-IMPORT_MAX_ROWS = 2_000_000
+# A day of a province's whole network is 30,000 sites × 6 indicators = 180,000 rows, about 7 MB of CSV.
+IMPORT_LIMITS = TableLimits(max_bytes=16 * 1024 * 1024, max_rows=250_000, max_columns=16)
+IMPORT_MAX_ROWS = IMPORT_LIMITS.max_rows
 #: An import naming more sites than this reads every active site instead of looking its codes up.
 BULK_LOOKUP = 2_000
 
@@ -176,6 +181,45 @@ def report_submit(*, actor, site_id, indicator_code: str, date, count, denominat
 
 
 @dataclass(frozen=True)
+class DayReportResult:
+    created: int
+    corrected: int
+
+
+@transaction.atomic
+def site_day_report(*, actor, site_id, date, counts: Mapping[str, tuple[object, object]],
+                    request=None) -> DayReportResult:
+    """Record a site's day at once (the daily report page): ``counts`` maps each indicator code to its
+    ``(count, denominator)`` as entered; an indicator left without a count is not reported. Each count is
+    recorded (or corrected) by ``report_submit``; all or nothing: ``ValidationError`` with the errors under
+    the indicator's code (or ``date``, ``site``), and "Enter at least one count." for a day with none;
+    ``PermissionDenied`` for someone who does not report for the site."""
+    errors: dict[str, list[str]] = {}
+    _parse_date(date, errors, timezone.localdate())  # the day is judged even when no count is entered
+    created = corrected = 0
+    entered = {code: (count, denominator) for code, (count, denominator) in counts.items()
+               if not (count is None or (isinstance(count, str) and not count.strip()))}
+    for code, (count, denominator) in entered.items():
+        if isinstance(denominator, str) and not denominator.strip():
+            denominator = None
+        try:
+            result = report_submit(actor=actor, request=request, site_id=site_id, indicator_code=code, date=date,
+                                   count=count, denominator=denominator)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                mine = errors.setdefault(field if field in ("date", "site") else code, [])
+                mine.extend(m for m in messages if m not in mine)
+            continue
+        created += result.created
+        corrected += result.corrected
+    if not entered:
+        errors.setdefault(NON_FIELD_ERRORS, []).append(_("Enter at least one count."))
+    if errors:
+        raise ValidationError(errors)
+    return DayReportResult(created=created, corrected=corrected)
+
+
+@dataclass(frozen=True)
 class ImportResult:
     created: int
     corrected: int
@@ -185,26 +229,21 @@ class ImportResult:
 IMPORT_COLUMNS = ("site", "indicator", "date", "count", "denominator")
 
 
-def parse_report_file(name: str, content: bytes) -> list[dict]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX upload as dicts keyed by the header row."""
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+def reports_import_allowed_check(actor) -> None:
+    """``PermissionDenied`` for a role that may import reports nowhere: checked before an upload is read
+    (``reports_import`` checks each row's site against the regions where the actor may)."""
+    if not can(actor, Capability.SENTINEL_IMPORT):
+        raise PermissionDenied(_("Your role may not import sentinel reports."))
 
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-            raise ValidationError({"file": [_("This is not a readable XLSX file.")]}) from exc
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(c or "").strip().lower() for c in next(rows, [])]
-        return [dict(zip(header, row, strict=False)) for row in rows if any(c not in (None, "") for c in row)]
+
+def parse_report_file(name: str, content) -> list[Row]:
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX upload (bytes or the uploaded file) keyed by the
+    header row, read within ``IMPORT_LIMITS`` (``fangkong.table_files``: kind and size before anything is
+    read); ``ValidationError`` on ``file`` naming the cap or the fault otherwise."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError({"file": [_("A CSV file must be encoded in UTF-8.")]}) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames:
-        reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
-    return [row for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+        return table_files.read_table(content, name, IMPORT_LIMITS)
+    except table_files.TableRejected as exc:
+        raise ValidationError({"file": [exc.message]}) from exc
 
 
 @transaction.atomic
@@ -294,6 +333,7 @@ def reports_import(*, actor, rows: list[dict], source: str = "", request=None,
         else:
             changed[stored[0]] = (count, denominator)
     _insert_reports(fresh, actor=actor, now=now)
+    written = {(site, day) for site, _indicator, day, *_rest in fresh}
     if changed:
         reports = list(SentinelReport.objects.filter(pk__in=list(changed)))
         revisions = [_correct(r, actor=actor, count=changed[r.pk][0], denominator=changed[r.pk][1], now=now)
@@ -301,6 +341,8 @@ def reports_import(*, actor, rows: list[dict], source: str = "", request=None,
         SentinelReportRevision.objects.bulk_create(revisions, batch_size=5000)
         SentinelReport.objects.bulk_update(reports, ["count", "denominator", "reported_at", "reported_by"],
                                            batch_size=2000)
+        written |= {(r.site_id, r.date) for r in reports}
+    reporting_summary_refresh(written)  # bulk writes send no signal
     bump_data_generation()  # bulk writes send no signal: the dashboard's cached figures follow on commit
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="surveillance.sentinelreport",
                  object_id=source[:64], request=request,
@@ -448,31 +490,36 @@ OPEN_STATUSES = (AlertStatus.NEW, AlertStatus.ACKNOWLEDGED, AlertStatus.INVESTIG
 def _run_indicator(configs: list[DetectionConfig], first: dt.date, last: dt.date) -> dict[int, list[tuple]]:
     """Alarms of each configuration of one indicator in the period, reading the reports once:
     config id -> [(unit key, region, site, day, observed, threshold)]."""
-    histories = {c.pk: detectors.history_needed(c.method, c.parameters) for c in configs}
-    window_first = first - dt.timedelta(days=max(histories.values()))
-    sites = load_site_matrix(indicator_id=configs[0].indicator_id, first=window_first, last=last,
-                             denominators=any(detectors.is_rate(c.parameters) for c in configs))
-    found: dict[int, list[tuple]] = {}
+    found: dict[int, list[tuple]] = {config.pk: [] for config in configs}
+    histories = {}
     for config in configs:
-        matrix = aggregate(sites, config.level)
-        if not matrix.unit_keys:
-            found[config.pk] = []
-            continue
-        start = (first - window_first).days
-        timepoints = np.arange(start, matrix.n_days)
-        values = matrix.rates if detectors.is_rate(config.parameters) else matrix.counts
         try:
-            upper, alarm = detectors.run_method(config.method, config.parameters, values, timepoints,
-                                                numerators=matrix.counts)
+            histories[config.pk] = detectors.history_needed(config.method, config.parameters)
+        except ValueError:  # one unusable configuration must not stop the others
+            logger.exception("detection %s/%s (%s): unusable parameters", config.indicator_id, config.level,
+                             config.method)
+    if not histories:
+        return found
+    window_first = first - dt.timedelta(days=max(histories.values()))
+    sites = load_site_series(indicator_id=configs[0].indicator_id, first=window_first, last=last,
+                             denominators=any(detectors.is_rate(c.parameters) for c in configs))
+    for config in configs:
+        series = aggregate(sites, config.level)
+        if series is None or config.pk not in histories:
+            continue
+        timepoints = np.arange((first - window_first).days, series.n_time)
+        try:
+            flagged = detectors.run_method(config.method, config.parameters, series, timepoints)
         except ValueError:  # one unusable configuration must not stop the others
             logger.exception("detection %s/%s (%s) failed for %s..%s", config.indicator_id, config.level,
                              config.method, first, last)
-            found[config.pk] = []
             continue
-        rows, cols = np.nonzero(alarm)
+        values = detectors.measured(flagged, config.parameters)
+        rows, cols = np.nonzero(flagged.alarm)
         found[config.pk] = [
-            (matrix.unit_keys[u], matrix.unit_regions[u], matrix.unit_sites[u], matrix.day(int(timepoints[r])),
-             round(float(values[timepoints[r], u]), 3), None if np.isnan(upper[r, u]) else float(upper[r, u]))
+            (flagged.units[u].key, flagged.units[u].region, flagged.units[u].site, day_of(flagged, r),
+             round(float(values[r, u]), 3),
+             None if np.isnan(flagged.upperbound[r, u]) else float(flagged.upperbound[r, u]))
             for r, u in zip(rows.tolist(), cols.tolist(), strict=True)
         ]
     return found
@@ -585,8 +632,8 @@ _STAMP = {
 }
 
 
-class StaleAlertError(Exception):
-    """The alert changed since the caller read it (another user moved it first)."""
+class StaleAlertError(StaleEditError):
+    """The alert changed since the caller read it (another user moved it first): ``fangkong.locking``."""
 
 
 @transaction.atomic
@@ -596,8 +643,10 @@ def alert_transition(*, actor, alert: Alert, to_status: str, note: str = "", ver
     if not can(actor, Capability.SIGNAL_RESPOND, alert.region_id):
         raise PermissionDenied(_("Your role may not respond to signals."))
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
-    if version is not None and locked.version != version:
-        raise StaleAlertError(_("Someone else has changed this alert; reload it and try again."))
+    try:
+        check_version(locked.version, version, _("Someone else has changed this alert; reload it and try again."))
+    except StaleEditError as exc:
+        raise StaleAlertError(str(exc)) from None
     if to_status not in TRANSITIONS.get(locked.status, ()):
         raise ValidationError({"status": [_("An alert that is “%(from)s” cannot become “%(to)s”.") % {
             "from": AlertStatus(locked.status).label,

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from celery.schedules import crontab
 from django.utils import timezone
 
 from fangkong.jobs import app
 
-#: When the daily run starts (local time), for the day before. Reports that arrive later are counted by
-#: the following days' windows; ``fangkong surveillance_detect --first DAY`` re-runs a day (adding only
-#: what is new).
-DAILY_RUN = {"hour": 9, "minute": 0}
+# When the daily run starts is declared with the module (``DAILY_RUN`` of ``apps.py``, its periodic job).
+# Reports that arrive later are counted by the following days' windows; ``fangkong surveillance_detect
+# --first DAY`` re-runs a day (adding only what is new).
 
 
 @app.task(name="fangkong.surveillance.detection_run")
@@ -30,9 +28,3 @@ def detection_run_task(first: str | None = None, last: str | None = None) -> dic
     summary = detection_run(first=start, last=end)
     return {"first": str(summary.first), "last": str(summary.last), "configs": summary.configs,
             "signals": summary.signals, "alerts": summary.alerts}
-
-
-app.conf.beat_schedule = {
-    **(app.conf.beat_schedule or {}),
-    "surveillance-daily-detection": {"task": "fangkong.surveillance.detection_run", "schedule": crontab(**DAILY_RUN)},
-}

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,13 +24,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fangkong import paging
 from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.need_to_know import Category, Reach, shows
 from fangkong.accounts.roles import Capability
+from fangkong.inputs import PageForm, error_messages
 from fangkong.regions import selectors as region_selectors
+from fangkong.request_params import filter_names, query_params
 from fangkong.surveillance import selectors
-from fangkong.surveillance.api import period_and_region
+from fangkong.surveillance.api import alerts_filtered, period_and_region
+from fangkong.surveillance.detectors import PARAMETER_LABELS
 from fangkong.surveillance.earlies import DEFAULT_TARGETS, INTERVALS, earlies
+from fangkong.surveillance.inputs import site_day_input
 from fangkong.surveillance.models import AlertStatus, DetectionConfig, Level
+from fangkong.surveillance.params import AlertFilters, AlertListQuery, PeriodQuery, ReportFormQuery
 from fangkong.surveillance.services import (
     TRANSITIONS,
     StaleAlertError,
@@ -42,10 +47,13 @@ from fangkong.surveillance.services import (
     detection_config_update,
     earlies_target_set,
     parse_report_file,
-    report_submit,
     reports_import,
+    reports_import_allowed_check,
     response_target_set,
+    site_day_report,
 )
+from fangkong.surveillance.summaries import REPORT_DUE_HOUR
+from fangkong.web.day import chosen_day, remember_day
 
 PAGE_SIZE = 25
 ACTION_LABELS = {
@@ -55,38 +63,6 @@ ACTION_LABELS = {
     AlertStatus.FALSE_ALARM: gettext_lazy("False alarm"),
     AlertStatus.CLOSED: gettext_lazy("Close"),
 }
-
-
-@dataclass
-class UncountedPage:
-    """One page of a list without counting the whole list (a province holds hundreds of thousands of
-    alerts): one row more than the page is read to know whether a next page exists."""
-
-    rows: list
-    number: int
-    has_next: bool
-
-    @classmethod
-    def of(cls, queryset, raw_number) -> UncountedPage:
-        number = int(raw_number) if str(raw_number or "").isdigit() and int(raw_number) > 0 else 1
-        start = (number - 1) * PAGE_SIZE
-        rows = list(queryset[start:start + PAGE_SIZE + 1])
-        return cls(rows=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
 
 
 def _nav(request) -> dict:
@@ -103,17 +79,19 @@ def _region_choices(user):
 
 
 @region_scoped
+@shows(Category.AGGREGATES, reaches_served=(Reach.REGION, Reach.OWN_SITES))
+@query_params(ReportFormQuery)
 @require_http_methods(["GET", "POST"])
 def report_form(request):
     sites = list(selectors.sites_reported_by(user=request.user))
     if not sites:
         return render(request, "surveillance/report_form.html", {"sites": [], **_nav(request)})
-    chosen = request.POST.get("site") or request.GET.get("site") or str(sites[0].pk)
+    chosen = request.POST.get("site") or str(request.params["site"] or sites[0].pk)
     site = next((s for s in sites if str(s.pk) == chosen), None)
     if site is None:
         raise Http404("not your site")
     today = timezone.localdate()
-    raw_day = request.POST.get("date") or request.GET.get("date") or today.isoformat()
+    raw_day = request.POST.get("date") or (request.params["date"] or today).isoformat()
     try:
         day = dt.date.fromisoformat(raw_day)
     except ValueError:
@@ -121,48 +99,32 @@ def report_form(request):
     indicators = list(site.indicators.all())
     existing = {r.indicator_id: r for r in selectors.report_list(user=request.user, site_id=site.pk, first=day,
                                                                   last=day)}
-    values = {i.code: {"count": existing[i.pk].count if i.pk in existing else "",
-                       "denominator": (existing[i.pk].denominator or "") if i.pk in existing else ""}
-              for i in indicators}
+    initial = {"date": raw_day}
+    for i in indicators:
+        initial[f"count-{i.code}"] = existing[i.pk].count if i.pk in existing else ""
+        initial[f"denominator-{i.code}"] = (existing[i.pk].denominator or "") if i.pk in existing else ""
+    form = PageForm(site_day_input([i.code for i in indicators]), request, initial=initial)
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        values = {i.code: {"count": request.POST.get(f"count-{i.code}", "").strip(),
-                           "denominator": request.POST.get(f"denominator-{i.code}", "").strip()}
-                  for i in indicators}
-        if raw_day and day.isoformat() != raw_day:
-            errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
-        saved = corrected = 0
-        try:
-            with transaction.atomic():
-                for indicator in indicators:
-                    entry = values[indicator.code]
-                    if entry["count"] == "":
-                        continue
-                    try:
-                        result = report_submit(actor=request.user, request=request, site_id=site.pk,
-                                               indicator_code=indicator.code, date=raw_day, count=entry["count"],
-                                               denominator=entry["denominator"] or None)
-                    except ValidationError as exc:
-                        for field, msgs in exc.message_dict.items():
-                            key = field if field in ("date", "site") else indicator.code
-                            errors.setdefault(key, []).extend(msgs)
-                        continue
-                    saved += result.created
-                    corrected += result.corrected
-                if not any(v["count"] != "" for v in values.values()):
-                    errors.setdefault("__all__", []).append(_("Enter at least one count."))
-                if errors:
-                    raise ValidationError(errors)
-        except ValidationError:
-            status = 400
-        except PermissionDenied as exc:
-            errors["__all__"] = [str(exc)]
-            status = 403
-        else:
-            messages.success(request, _("Saved: %(new)d new, %(corrected)d corrected.") % {
-                "new": saved, "corrected": corrected})
-            return redirect(f"{request.path}?site={site.pk}&date={day.isoformat()}")
+        if form.is_valid():
+            try:
+                result = site_day_report(actor=request.user, request=request, site_id=site.pk, date=raw_day,
+                                         counts={i.code: (form.data.get(f"count-{i.code}", ""),
+                                                          form.data.get(f"denominator-{i.code}", ""))
+                                                 for i in indicators})
+            except ValidationError as exc:
+                errors, status = error_messages(exc), 400
+            except PermissionDenied as exc:
+                errors, status = {NON_FIELD_ERRORS: [str(exc)]}, 403
+            else:
+                messages.success(request, _("Saved: %(new)d new, %(corrected)d corrected.") % {
+                    "new": result.created, "corrected": result.corrected})
+                return redirect(f"{request.path}?site={site.pk}&date={day.isoformat()}")
+        else:  # a field of the sheet under its indicator (its code after "count-" or "denominator-")
+            errors, status = {k.partition("-")[2] or k: v for k, v in form.errors.items()}, 400
+    values = {i.code: {"count": form.values[f"count-{i.code}"], "denominator": form.values[f"denominator-{i.code}"]}
+              for i in indicators}
     rows = [{"indicator": i, "count": values[i.code]["count"], "denominator": values[i.code]["denominator"],
              "errors": errors.get(i.code, []), "reported": existing.get(i.pk)} for i in indicators]
     return render(request, "surveillance/report_form.html", {
@@ -173,25 +135,16 @@ def report_form(request):
 
 
 @region_scoped
+@shows(Category.AGGREGATES, reaches_served=(Reach.REGION, Reach.OWN_SITES))
+@query_params(AlertListQuery)
 @require_GET
 def alert_list(request):
-    filters = {k: request.GET.get(k, "") for k in ("status", "region", "indicator", "level")}
-    period, date_errors = {}, []
-    for name in ("first", "last"):
-        raw = request.GET.get(name, "")
-        filters[name] = raw
-        try:
-            period[name] = dt.date.fromisoformat(raw) if raw else None
-        except ValueError:
-            period[name] = None
-            date_errors.append(_("Enter a date as YYYY-MM-DD."))
-    alerts = selectors.alert_list(user=request.user, **{k: filters[k] for k in ("status", "region", "indicator",
-                                                                                 "level")}, **period)
-    page = UncountedPage.of(alerts, request.GET.get("page"))
+    page = paging.page_of(alerts_filtered(request.user, request.params), order=selectors.ALERT_ORDER,
+                          size=PAGE_SIZE, cursor=request.params["cursor"], counted=False)
     return render(request, "surveillance/alert_list.html", {
-        "page": page, "filters": filters, "statuses": AlertStatus.choices, "levels": Level.choices,
-        "indicators": selectors.indicator_list(), "regions": _region_choices(request.user),
-        "error": " ".join(sorted(set(date_errors))), **_nav(request),
+        "page": page, "filters": {name: request.GET.get(name, "") for name in filter_names(AlertFilters)},
+        "statuses": AlertStatus.choices, "levels": Level.choices,
+        "indicators": selectors.indicator_list(), "regions": _region_choices(request.user), **_nav(request),
     })
 
 
@@ -212,6 +165,7 @@ def _case_form_context(request, alert, *, errors: dict | None = None, values: di
 
 
 @region_scoped
+@shows(Category.AGGREGATES, reaches_served=(Reach.REGION, Reach.OWN_SITES))
 @require_GET
 def alert_detail(request, alert_id: int):
     alert = selectors.alert_get(user=request.user, alert_id=alert_id)
@@ -221,6 +175,7 @@ def alert_detail(request, alert_id: int):
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_POST
 def alert_transition_fragment(request, alert_id: int):
     alert = selectors.alert_get(user=request.user, alert_id=alert_id)
@@ -245,6 +200,7 @@ def alert_transition_fragment(request, alert_id: int):
 
 
 @region_scoped
+@shows(Category.PSEUDONYMISED)
 @require_POST
 def alert_cluster(request, alert_id: int):
     """Open a cluster investigation for a confirmed alert, then show it in the cases module."""
@@ -259,6 +215,7 @@ def alert_cluster(request, alert_id: int):
 
 
 @region_scoped
+@shows(Category.NAMED)
 @require_POST
 def alert_case(request, alert_id: int):
     """Open a case investigation for a confirmed alert: register a suspected case (htmx form on the alert)."""
@@ -288,6 +245,7 @@ def alert_case(request, alert_id: int):
 
 
 @region_scoped
+@shows(Category.AGGREGATES, reaches_served=(Reach.REGION, Reach.OWN_SITES))
 @require_GET
 def report_detail(request, pk: int):
     """One daily report and the values its corrections replaced."""
@@ -298,6 +256,7 @@ def report_detail(request, pk: int):
 
 
 @region_scoped
+@shows(Category.AGGREGATES, reaches_served=(Reach.REGION, Reach.OWN_SITES))
 @require_GET
 def alert_series(request, alert_id: int):
     alert = selectors.alert_get(user=request.user, alert_id=alert_id)
@@ -306,14 +265,23 @@ def alert_series(request, alert_id: int):
 
 def _period(request, default_days: int):
     """(region, first, last, error): the period and region asked for, or the defaults with the reason when
-    the query is not valid."""
+    the query is not valid. The period ends by default on the user's day (``fangkong.web.day``); a period
+    asked for makes its last day the user's day."""
+    day = chosen_day(request)
     try:
-        return (*period_and_region(request.user, request.GET, default_days=default_days), None)
+        region, first, last = period_and_region(request.user, request.params, default_days=default_days,
+                                                default_last=day)
     except ValidationError as exc:
-        return (*period_and_region(request.user, {}, default_days=default_days), " ".join(exc.messages))
+        return (*period_and_region(request.user, {}, default_days=default_days, default_last=day),
+                " ".join(exc.messages))
+    if request.params["last"]:
+        remember_day(request, last)
+    return region, first, last, None
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
+@query_params(PeriodQuery)
 @require_GET
 def timeliness(request):
     region, first, last, error = _period(request, 28)
@@ -326,6 +294,8 @@ def timeliness(request):
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
+@query_params(PeriodQuery)
 @require_GET
 def earlies_page(request):
     """The four earlies of the cases reported in a period, per child region and week, against targets."""
@@ -349,6 +319,7 @@ def earlies_page(request):
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_POST
 def earlies_targets(request):
     """Set the earlies' targets of a region (and below), then show its earlies against them."""
@@ -366,21 +337,23 @@ def earlies_targets(request):
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
+@query_params(PeriodQuery)
 @require_GET
 def reporting(request):
     region, first, last, error = _period(request, 7)
     summary = selectors.reporting_status(user=request.user, region=region.code, first=first, last=last)
     return render(request, "surveillance/reporting.html", {
         "summary": summary, "region": region, "first": first, "last": last, "error": error,
-        "regions": _region_choices(request.user), **_nav(request),
+        "due_hour": REPORT_DUE_HOUR, "regions": _region_choices(request.user), **_nav(request),
     })
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_http_methods(["GET", "POST"])
 def import_reports(request):
-    if not can(request.user, Capability.SENTINEL_IMPORT):
-        raise PermissionDenied(_("Your role may not import sentinel reports."))
+    reports_import_allowed_check(request.user)  # before the upload is read
     errors: dict = {}
     status = 200
     if request.method == "POST":
@@ -388,7 +361,7 @@ def import_reports(request):
         try:
             if upload is None:
                 raise ValidationError({"file": [_("Choose a CSV or XLSX file.")]})
-            rows = parse_report_file(upload.name, upload.read())
+            rows = parse_report_file(upload.name, upload)
             result = reports_import(actor=request.user, rows=rows, source=upload.name, request=request)
         except ValidationError as exc:
             errors, status = exc.message_dict, 400
@@ -400,6 +373,7 @@ def import_reports(request):
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_http_methods(["GET", "POST"])
 def detection_configs(request):
     """Detection per indicator and level; provincial configurers change method, parameters and switch."""
@@ -429,12 +403,15 @@ def detection_configs(request):
         status = 400
     rows = [{"config": c, "parameters": json.dumps(c.parameters, ensure_ascii=False), "errors": errors.get(c.pk, [])}
             for c in configs]
+    in_use = sorted({name for c in configs for name in c.parameters})
     return render(request, "surveillance/detection.html", {
-        "rows": rows, "may_configure": may_configure, "methods": DetectionConfig.Method.choices, **_nav(request),
+        "rows": rows, "may_configure": may_configure, "methods": DetectionConfig.Method.choices,
+        "parameter_labels": [(name, PARAMETER_LABELS.get(name, "")) for name in in_use], **_nav(request),
     }, status=status)
 
 
 @region_scoped
+@shows(Category.AGGREGATES)
 @require_POST
 def response_targets(request):
     """Set the response targets of a region (and below), then show its timeliness against them."""

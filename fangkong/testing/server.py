@@ -27,7 +27,7 @@ def free_port() -> int:
 
 def fangkong(home: Path, *args: str, env: dict) -> None:
     subprocess.run([sys.executable, "-m", "fangkong.cli", *args], cwd=home, env=env, check=True,
-                   capture_output=True, text=True, timeout=300)
+                   capture_output=True, text=True, timeout=900)  # the demo load: about a minute idle, minutes on a loaded machine
 
 
 @contextlib.contextmanager
@@ -38,6 +38,7 @@ def running_server(home: Path, users: list[tuple[str, str, str]], *, demo: bool 
     """
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     env["FANGKONG_HOME"] = str(home)
+    env["FANGKONG_DEMO"] = "1"  # a test installation: development keys, no two-factor enrolment required
     fangkong(home, "migrate", env=env)  # also makes the SQLite folder, which ``demo`` alone does not
     fangkong(home, "demo" if demo else "load_regions", env=env)
     for username, region, role in users:

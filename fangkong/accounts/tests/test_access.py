@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from fangkong.accounts.access import can, get_in_scope_or_404, region_scoped, scope_prefixes, scoped
 from fangkong.accounts.models import User
+from fangkong.accounts.need_to_know import Category, shows
 from fangkong.accounts.roles import Capability, Role
 from fangkong.regions.models import Region
 from fangkong.testing.builders import make_user
@@ -58,11 +59,24 @@ def undeclared_view(request):
 
 
 @region_scoped
+def scoped_only_view(request):
+    return HttpResponse("secret")
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
 def declared_view(request):
     return HttpResponse("fine")
 
 
+@region_scoped
+@shows(Category.AUDIT)
+def audit_view(request):
+    return HttpResponse("secret")
+
+
 urlpatterns = [path("undeclared/", undeclared_view), path("declared/", declared_view),
+               path("scoped-only/", scoped_only_view), path("audit-only/", audit_view),
                path("", include("fangkong.web.urls"))]
 
 
@@ -72,5 +86,10 @@ def test_a_view_without_access_policy_is_closed(client, province_commander):
     response = client.get("/undeclared/")
     assert response.status_code == 403 and b"secret" not in response.content
     assert client.get("/declared/").content == b"fine"
+    # A view that declares its scope but not what it shows is closed too (need to know, issue 13); one
+    # showing a category the role may not read is refused before it runs.
+    for path_ in ("/scoped-only/", "/audit-only/"):
+        response = client.get(path_)
+        assert response.status_code == 403 and b"secret" not in response.content
     client.logout()
     assert client.get("/declared/").status_code == 302

@@ -1,34 +1,29 @@
 """Every URL of the application, API and pages alike, called by a user of another city leaks nothing.
 
 The URL patterns come from the URL configuration itself, not from a list written here: a new endpoint
-is enumerated automatically. It must declare an access policy (or the test fails), and when it is
+is enumerated automatically. So do the records tried and the tables checked: every module declares
+(``fangkong.modules``) the function that creates another city's records for this test
+(``scope_records``: it returns the URL parameter values that reach them) and the tables that must not
+change (``scoped_tables``), so a new module is covered the moment it is installed. It must declare an access policy (or the test fails), and when it is
 called with the identifiers of another city's records — and without any — the response must not
 contain that city's persons, identifiers or region details, and nothing may change in the database.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
+from importlib import import_module
 
 import pytest
+from django.http import Http404
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 
 from fangkong.accounts.access import access_policy_of
-from fangkong.accounts.models import Membership, User
-from fangkong.bulletins.models import Bulletin
-from fangkong.bulletins.services import bulletin_generate
-from fangkong.cases.models import Case, Cluster, Contact, ImportJob, RiskArea
-from fangkong.cases.services import cluster_create
-from fangkong.cases.tests.builders import make_case, make_contact
+from fangkong.modules import installed_modules, scope_record_makers, scoped_models
 from fangkong.persons.models import Person
-from fangkong.regions.models import Region
-from fangkong.surveillance.models import Alert, AlertTransition, SentinelReport, SentinelSite
-from fangkong.surveillance.tests.builders import make_shenzhen_surveillance
-from fangkong.testing.builders import make_person
+from fangkong.persons.tests.scope import NAMES as SZ_NAMES
 
-SZ_NAMES = ("深圳测试甲", "福田测试乙")
 # Texts that only a view of Shenzhen or of the whole province could show.
 OUTSIDE_MARKERS = ("深圳", "福田", "Shenzhen", "Futian", "广东省", "Guangdong Province", *SZ_NAMES)
 
@@ -63,50 +58,30 @@ def concrete_paths(values: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 
 def table_counts() -> dict[str, int]:
-    return {m.__name__: m.objects.count() for m in (Person, Membership, Region, User, SentinelReport, Alert,
-                                                    AlertTransition, Case, Contact, Cluster, RiskArea, Bulletin)}
+    return {m._meta.label: m.objects.count() for m in scoped_models()}
+
+
+#: URL parameters of the platform itself; the modules' records add theirs.
+PLATFORM_URL_VALUES = {"code": ["440300", "440304", "440000"], "slug": ["cases"], "format": ["json"]}
 
 
 @pytest.fixture
-def shenzhen_data(shenzhen_epi):
-    people = [
-        make_person(shenzhen_epi, name=SZ_NAMES[0], region="440303", phone="13812345678"),
-        make_person(shenzhen_epi, name=SZ_NAMES[1], region="440304", phone="13987654321"),
-    ]
-    # Shenzhen's cases, a contact and a cluster (issue 6): ids of these are tried on every URL too.
-    case = make_case(shenzhen_epi, region="440303", person=people[0])
-    make_contact(shenzhen_epi, source_case=case, region="440304", person=people[1])
-    cluster_create(actor=shenzhen_epi, name="深圳测试聚集", region="440300", cases=[case])
-    RiskArea.objects.create(region_id="440304", area_name="福田测试小区", level="high",
-                            designated_from=case.report_date)
-    ImportJob.objects.create(kind="cases", file_name="深圳导入.csv", data=b"", created_by=shenzhen_epi,
-                             status=ImportJob.Status.FAILED, errors=[{"row": 2, "column": "name", "message": "深圳"}])
-    make_shenzhen_surveillance()  # a Futian sentinel site, report and alert (issue 7)
-    bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10), language="zh-hans")
-    return people
+def shenzhen_data(shenzhen_epi) -> dict[str, list[str]]:
+    """Every module's Shenzhen records; the URL parameter values that reach them."""
+    values = {name: list(tried) for name, tried in PLATFORM_URL_VALUES.items()}
+    for make_records in scope_record_makers():
+        for name, tried in make_records(shenzhen_epi).items():
+            values.setdefault(name, []).extend(tried)
+    return values
 
 
-def url_values(people) -> dict[str, list[str]]:
-    ids = [str(p.pk) for p in people]
-    case_ids = [str(pk) for pk in Case.objects.values_list("pk", flat=True)]
-    contact_ids = [str(pk) for pk in Contact.objects.values_list("pk", flat=True)]
-    cluster_ids = [str(pk) for pk in Cluster.objects.values_list("pk", flat=True)]
-    cluster_ids += [str(pk) for pk in RiskArea.objects.values_list("pk", flat=True)]  # tried as "pk" too
-    sentinel_ids = [f"{pk}" for pk in Alert.objects.values_list("pk", flat=True)] + [
-        f"{pk}" for pk in SentinelSite.objects.values_list("pk", flat=True)] + [
-        f"{pk}" for pk in SentinelReport.objects.values_list("pk", flat=True)]
-    bulletin_ids = [str(pk) for pk in Bulletin.objects.values_list("pk", flat=True)]  # issue 8
-    return {
-        "pk": ids + case_ids + contact_ids + cluster_ids + sentinel_ids + bulletin_ids, "person_id": ids,
-        "bulletin_id": bulletin_ids,
-        "case_id": case_ids, "contact_id": contact_ids, "cluster_id": cluster_ids,
-        "area_id": [str(pk) for pk in RiskArea.objects.values_list("pk", flat=True)],  # issue 6: risk-area lift
-        "job_id": [str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)],
-        "alert_id": [str(pk) for pk in Alert.objects.values_list("pk", flat=True)],
-        "code": ["440300", "440304", "440000"],
-        "slug": ["cases"],
-        "format": ["json"],
-    }
+def test_every_module_takes_part():
+    """The modules holding regional records declare them (a guard against a declaration dropped)."""
+    assert {"persons.Person", "accounts.Membership", "regions.Region", "accounts.User",
+            "surveillance.SentinelReport", "surveillance.Alert", "surveillance.AlertTransition", "cases.Case",
+            "cases.Contact", "cases.Cluster", "cases.RiskArea", "bulletins.Bulletin"} <= {
+        m._meta.label for m in scoped_models()}
+    assert len(scope_record_makers()) >= 4
 
 
 def test_every_url_declares_its_access_policy():
@@ -117,7 +92,7 @@ def test_every_url_declares_its_access_policy():
 
 
 def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
-    paths = concrete_paths(url_values(shenzhen_data))
+    paths = concrete_paths(shenzhen_data)
     names = {name for name, _ in paths}
     # The enumeration really reaches the endpoints that could leak (guards against a broken walk).
     assert {"api:person-detail", "api:region-detail", "web:person-detail", "web:region-detail",
@@ -131,7 +106,12 @@ def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
             "dashboard:region", "dashboard:geo", "dashboard:screen-panel", "dashboard-api:situation",
             "bulletins:detail", "bulletins:pdf", "bulletins:report", "bulletins:transition",
             "bulletins-api:bulletin-detail", "bulletins-api:bulletin-transition"} <= names
-    sealed = [p.citizen_id_masked for p in shenzhen_data] + [p.phone_masked for p in shenzhen_data]
+    for module in installed_modules():  # and every module's pages and API, a new one included
+        for urls in filter(None, (module.page_urls and module.page_urls[1], module.api_urls)):
+            namespace = import_module(urls).app_name
+            assert any(name.startswith(f"{namespace}:") for name in names), f"no URL of {namespace} reached"
+    people = list(Person.objects.all())  # all of them Shenzhen's
+    sealed = [p.citizen_id_masked for p in people] + [p.phone_masked for p in people]
     before = table_counts()
     for name, path in paths:
         for method in ("get", "post"):
@@ -148,10 +128,47 @@ def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
 def test_the_same_urls_do_show_the_data_in_scope(client, shenzhen_epi, shenzhen_data):
     """Positive control: the markers the test looks for are really what these endpoints show."""
     client.force_login(shenzhen_epi)
-    person = shenzhen_data[0]
+    person = Person.objects.get(name=SZ_NAMES[0])
     for path in (reverse("web:person-detail", kwargs={"person_id": person.pk}),
                  reverse("api:person-detail", kwargs={"pk": person.pk}),
                  reverse("api:person-list"), reverse("web:person-list")):
         assert SZ_NAMES[0] in client.get(path).content.decode(), path
     assert "Shenzhen" in client.get(reverse("api:region-detail", kwargs={"code": "440300"})).content.decode()
     assert "深圳" in client.get(reverse("web:region-detail", kwargs={"code": "440300"})).content.decode()
+
+
+def test_an_object_of_two_regions_is_in_the_scope_of_each_and_of_no_third(db, shenzhen_epi, guangzhou_epi):
+    """Scope over two regions (issue 15): a case reported in Shenzhen of a resident of Dongguan stands for
+    any object with two regions (a hand-off's sender and receiver). Both sides see it, through the
+    selector and the guard; a third city sees neither, gets the same 404 as for a missing id, and the
+    refusal is audited; one region field alone keeps the one-region behaviour."""
+    from fangkong.accounts.access import get_in_scope_or_404, in_scope, scoped
+    from fangkong.audit.models import AuditEvent
+    from fangkong.cases.models import Case
+    from fangkong.cases.tests.builders import make_case
+    from fangkong.testing.builders import make_user
+
+    dongguan = make_user("dg_epi", ("441900", "epidemiologist"))
+    case = make_case(shenzhen_epi, region="440303", residence_region="441900")
+    other = make_case(shenzhen_epi, region="440304")  # one region only: Shenzhen's
+    both = ("report_region__code", "residence_region__code")
+    cases = Case.objects.all()
+    assert set(scoped(shenzhen_epi, cases, both)) == {case, other}
+    assert list(scoped(dongguan, cases, both)) == [case]
+    assert list(scoped(guangzhou_epi, cases, both)) == []
+    assert list(scoped(dongguan, cases, "report_region__code")) == []  # one field: as before
+    assert in_scope(dongguan, case.report_region_id, case.residence_region_id)
+    assert in_scope(shenzhen_epi, case.report_region_id, case.residence_region_id)
+    assert not in_scope(guangzhou_epi, case.report_region_id, case.residence_region_id)
+    assert not in_scope(guangzhou_epi) and not in_scope(dongguan, None, "")
+    assert get_in_scope_or_404(dongguan, cases, both, pk=case.pk) == case
+    with pytest.raises(Http404):
+        get_in_scope_or_404(dongguan, cases, both, pk=other.pk)
+    refusals = AuditEvent.objects.filter(action=AuditEvent.Action.ACCESS_REFUSED)
+    before = refusals.count()
+    for pk in (case.pk, other.pk, 2**62):
+        with pytest.raises(Http404):
+            get_in_scope_or_404(guangzhou_epi, cases, both, pk=pk)
+    assert refusals.count() > before
+    with pytest.raises(ValueError):
+        scoped(shenzhen_epi, cases, ())

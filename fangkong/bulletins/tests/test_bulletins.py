@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 
 from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
-from fangkong.bulletins import selectors, services
+from fangkong.bulletins import services
+from fangkong.bulletins.differences import report_differences
 from fangkong.bulletins.models import Bulletin
 from fangkong.cases.tests.builders import make_case
 from fangkong.dashboard.selectors import situation
@@ -70,13 +72,45 @@ def test_regenerate_makes_a_new_version_and_shows_the_differences(client, shenzh
                                         language="zh-hans")
 
     assert (first.version, second.version) == (1, 2)
-    changes = {ch["key"]: (ch["before"], ch["after"]) for ch in selectors.bulletin_diff(first, second)}
-    assert changes["new.confirmed_local"] == (1, 2)
-    assert changes["children.440304.new.confirmed_local"] == (1, 2)
+    changes = [(d.where, d.label, d.before, d.after) for d in report_differences(first, second)]
+    assert ("Shenzhen", "New local confirmed cases", "1", "2") in changes
+    assert ("Futian District", "New local confirmed cases", "1", "2") in changes
+    assert ("Shenzhen", "Cumulative infections", "1", "2") in changes
+    # each figure once: the city's own row of the table does not repeat its top-level figures
+    assert len(changes) == len(set(changes))
+    assert [c for c in changes if c[:2] == ("Shenzhen", "New local confirmed cases")] == [changes[1]]
+    assert "Epidemic curve" in [c[1] for c in changes]
     client.force_login(shenzhen_epi)
     page = client.get(reverse("bulletins:detail", kwargs={"bulletin_id": second.pk})).content.decode()
-    assert "福田区" in page and "diff-table" in page
+    assert "福田区" in page and "diff-table" in page and "新增本土确诊病例" in page
+    table = page[page.index("diff-table"):page.index("</table>", page.index("diff-table"))]
+    # no internal key, no structure written out, each row once
+    assert "new." not in table and "tracing" not in table and "{" not in table and "_" not in table
+    rows = table.split("<tr>")[2:]
+    assert len(rows) == len(set(rows)) == len(changes)
     assert "全市新增本土确诊病例2例（福田区2例）" in second.html
+
+
+def test_differences_write_rt_shares_and_the_earlies_in_words(province_commander, shenzhen_epi):
+    make_case(province_commander, region="440304", name="甲", day="2022-03-10")
+    first = services.bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10),
+                                       language="zh-hans")
+    second = services.bulletin_generate(actor=shenzhen_epi, region_code="440300", day=dt.date(2022, 3, 10),
+                                        language="zh-hans")
+    content = second.content
+    content["totals"]["rt"] = {"mean": 1.234, "lower": 0.9, "upper": 1.6}
+    content["tracing"]["listed_within_24h"] = 0.5
+    content["earlies"]["intervals"][2]["median_hours"] = 30.0
+    content["children"][3]["rt"] = {"mean": 0.8, "lower": 0.5, "upper": 1.1}
+
+    with translation.override("zh-hans"):
+        changes = {(d.where, d.label): (d.before, d.after) for d in report_differences(first, second)}
+
+    assert changes[("深圳市", "Rt（95%可信区间）")] == ("—", "1.23 (0.90–1.60)")
+    assert changes[("深圳市", "24小时内判定的密切接触者占比")][1] == "50%"
+    assert changes[("深圳市", "采样 → 报告：中位数（小时）")] == ("—", "30.0")
+    assert changes[(content["children"][3]["name_zh"], "Rt（95%可信区间）")] == ("—", "0.80 (0.50–1.10)")
+    assert len(changes) == 4
 
 
 def test_workflow_draft_reviewed_approved_each_step_audited(client, shenzhen_epi, province_commander):

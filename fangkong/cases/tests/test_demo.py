@@ -30,3 +30,26 @@ def test_the_demo_loader_puts_the_scenario_into_the_database(province_commander)
     assert sizes.size and (sizes >= 3).all()
     assert load_cases(scenario, tree, province_commander) == "demo cases: already loaded"
     assert Case.objects.count() == scenario.cases.n and message.startswith("demo cases:")
+
+
+def test_the_demo_has_suspected_and_excluded_cases_and_risk_areas(province_commander):
+    from fangkong.cases.demo import load_demo_areas_and_suspects
+    from fangkong.cases.models import RiskArea
+    from fangkong.cases.selectors import risk_area_last_case
+
+    tree = load_region_tree(GUANGDONG_REGIONS)
+    scenario = simulate_scenario(default_demo_params().replace(max_infections=200), tree)
+    load_case_persons(scenario, tree, province_commander)
+    load_cases(scenario, tree, province_commander)
+    message = load_demo_areas_and_suspects(province_commander)
+    suspected = Case.objects.filter(classification="suspected")
+    excluded = Case.objects.filter(classification="excluded")
+    assert suspected.exists() and excluded.exists(), message
+    assert all(list(c.classification_history.values_list("classification", flat=True)) == ["suspected", "excluded"]
+               for c in excluded)
+    kinds = set(RiskArea.objects.values_list("kind", flat=True))
+    assert kinds == {"region", "compound", "building"}
+    for area in RiskArea.objects.exclude(kind="region"):
+        own = max(area.cases.values_list("report_date", flat=True))
+        assert risk_area_last_case(user=province_commander, area=area) == own  # its own infections only
+    assert load_demo_areas_and_suspects(province_commander).endswith("already loaded")

@@ -160,7 +160,7 @@ def _status(client, contact, **data):
                        {"version": str(contact.version), **data}, **data.pop("_headers", {}))
 
 
-def test_quarantine_from_the_page_regenerates_the_schedule(client, shenzhen_epi, listed):
+def test_quarantine_from_the_page_keeps_the_period_counted_from_the_exposure(client, shenzhen_epi, listed):
     client.force_login(shenzhen_epi)
     page = client.get(reverse("cases:contact-detail", kwargs={"contact_id": listed.pk})).content.decode()
     assert 'name="action" value="quarantine"' in page and 'value="release"' in page
@@ -173,7 +173,7 @@ def test_quarantine_from_the_page_regenerates_the_schedule(client, shenzhen_epi,
     assert response.status_code == 204 and response["HX-Redirect"].endswith(f"/contacts/{listed.pk}/")
     listed.refresh_from_db()
     assert listed.status == "quarantined" and listed.quarantine_place == "集中隔离点A"
-    assert listed.test_schedule[0]["date"] == "2022-03-12" != schedule_at_listing[0]["date"]  # from quarantine day
+    assert listed.test_schedule == schedule_at_listing  # counted from the last exposure, not the quarantine
     assert listed.release_due > dt.date(2022, 3, 12)
     assert listed.quarantined_within_24h is False and listed.version == 2
 
@@ -221,8 +221,15 @@ def test_status_changes_are_denied_outside_the_scope_and_to_roles_without_contac
     page = client.get(reverse("cases:contact-detail", kwargs={"contact_id": listed.pk})).content.decode()
     assert 'id="contact-status"' not in page
     assert client.post(url, {"version": 1, "action": "release"}).status_code == 403
-    quarantine = make_user("sz_quarantine", ("440300", Role.QUARANTINE_MANAGER))  # manages, may not register
+    # Need to know (issue 13): a quarantine-site manager acts on the persons assigned to its sites; until
+    # a quarantine-site module assigns any, it sees and manages none.
+    quarantine = make_user("sz_quarantine", ("440300", Role.QUARANTINE_MANAGER))
     client.force_login(quarantine)
+    assert client.post(url, {"version": 1, "action": "release"}).status_code == 403
+    listed.refresh_from_db()
+    assert listed.status == "listed"
+    commander = make_user("sz_commander", ("440300", Role.LOCAL_COMMANDER))
+    client.force_login(commander)
     assert client.post(url, {"version": 1, "action": "release"}).status_code == 302
     listed.refresh_from_db()
     assert listed.status == "released"

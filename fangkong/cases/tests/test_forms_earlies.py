@@ -98,9 +98,11 @@ def test_the_exports_carry_the_earlies(client, shenzhen_epi):
     client.force_login(shenzhen_epi)
     rows = list(csv.reader(io.StringIO(client.get(reverse("cases:case-export") + "?format=csv")
                                        .content.decode("utf-8-sig"))))
-    header, row = rows
+    watermark, header, row = rows
+    assert watermark[0].startswith("Exported by sz_epi at ")
     assert header[-3:] == ["First medical visit", "Isolated", "Admitted for treatment"]
     assert row[-3:] == ["2022-03-09 20:00", "2022-03-10 11:00", ""]
     book = load_workbook(io.BytesIO(client.get(reverse("cases:case-export") + "?format=xlsx").content))
-    header, row = list(book.active.iter_rows(values_only=True))
+    watermark, header, row = list(book.active.iter_rows(values_only=True))
+    assert watermark[0].startswith("Exported by sz_epi at ")
     assert header[-2] == "Isolated" and row[-2] == "2022-03-10 11:00"

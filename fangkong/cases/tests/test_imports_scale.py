@@ -335,7 +335,8 @@ def test_an_imported_listing_before_a_registered_case_counts_it_as_found_under_m
 
 
 def test_the_earlies_columns_are_checked_and_optional(dongguan_epi):
-    assert "first_visit_at,isolated_at,treatment_at" in imports.template_csv("cases").decode("utf-8-sig")
+    # the template heads them in Chinese (fangkong.cases.import_columns), read back as these codes
+    assert "首次就诊时间,隔离时间,收治时间" in imports.template_csv("cases").decode("utf-8-sig")
     rows = [
         _case("E1", first_visit_at="2022-03-12 10:00"),  # before the onset (13 March)
         _case("E2", first_visit_at="2022-03-15 11:00"),  # after the report
@@ -354,7 +355,8 @@ def test_the_earlies_columns_are_checked_and_optional(dongguan_epi):
 
 
 def test_a_job_that_stops_on_an_unexpected_error_is_marked_failed(dongguan_epi, monkeypatch):
-    job = ImportJob.objects.create(kind="contacts", file_name="x.csv", data=b"contact_no\r\nX\r\n",
+    job = ImportJob.objects.create(kind="contacts", file_name="x.csv",
+                                   data=protection.seal(b"contact_no\r\nX\r\n", jobs.PAYLOAD),
                                    created_by=dongguan_epi)
 
     def broken(**kwargs):
@@ -372,7 +374,8 @@ def test_a_running_job_beats_its_heartbeat_and_stops_when_it_ends(dongguan_epi, 
     report then); the heartbeat thread stops with the job."""
     import time
 
-    job = ImportJob.objects.create(kind="contacts", file_name="x.csv", data=b"contact_no\r\nX\r\n",
+    job = ImportJob.objects.create(kind="contacts", file_name="x.csv",
+                                   data=protection.seal(b"contact_no\r\nX\r\n", jobs.PAYLOAD),
                                    created_by=dongguan_epi)
     assert jobs.run_import_job(job.pk) == "failed"  # on its columns, after it started
     assert ImportJob.objects.get(pk=job.pk).heartbeat_at is not None
@@ -393,7 +396,8 @@ def test_a_running_job_beats_its_heartbeat_and_stops_when_it_ends(dongguan_epi, 
 
 def test_a_job_inside_a_transaction_runs_in_the_calling_thread(dongguan_epi, source):
     data = _csv([_contact("J1", source_case_no=source.case_no)], CONTACT_COLUMNS)
-    job = ImportJob.objects.create(kind="contacts", file_name="j.csv", data=data, created_by=dongguan_epi)
+    job = ImportJob.objects.create(kind="contacts", file_name="j.csv", data=protection.seal(data, jobs.PAYLOAD),
+                                   created_by=dongguan_epi)
     assert jobs.import_job_start(job.pk) is None  # the test's transaction: another connection would not see it
     job.refresh_from_db()
     assert job.status == "done" and job.created_count == 1 and job.processed_rows == 1

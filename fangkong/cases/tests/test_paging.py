@@ -1,10 +1,12 @@
-"""Keyset pagination of the case and contact lists: every row exactly once, forwards and backwards, in
-every ordering the list offers (with rows of equal keys and empty onset dates); stable when rows are added
-before the page; filters kept; cursors of another ordering or garbage ignored; the count capped; the
-onset filter the dashboard's curve links to; the page's query count does not grow with the list."""
+"""Keyset pagination (``fangkong.paging``) of the case and contact lists: every row exactly once, forwards
+and backwards, in every ordering the list offers (with rows of equal keys and empty onset dates); stable
+when rows are added before the page; filters kept; cursors of another ordering, another list, tampered or
+garbage refused with 400 naming ``cursor``; the count capped; the onset filter the dashboard's curve links
+to; the page's query count does not grow with the list."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from html import unescape
@@ -12,9 +14,11 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from fangkong.cases import paging, selectors
+from fangkong import paging
+from fangkong.cases import selectors
 from fangkong.cases.models import Case
 from fangkong.cases.tests.builders import make_case, make_contact
+from fangkong.request_params import ParameterError
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +44,7 @@ def _walk(queryset, ordering: str, size: int) -> tuple[list[int], list[list[int]
     order = selectors.CASE_ORDERINGS.get(ordering) or selectors.CONTACT_ORDERINGS[ordering]
     pages, after = [], ""
     while True:
-        page = paging.keyset_page(queryset, order=order, ordering=ordering, size=size, after=after)
+        page = paging.page_of(queryset, order=order, ordering=ordering, size=size, cursor=after)
         pages.append([r.pk for r in page])
         if not page.has_next:
             break
@@ -73,20 +77,20 @@ def test_every_case_exactly_once_in_every_ordering_forwards_and_backwards(shenzh
 
     assert walked == [c.pk for c in sorted(Case.objects.all(), key=sort_key)]
     # backwards from the last page gives back the same pages
-    page = paging.keyset_page(queryset, order=order, ordering=ordering, size=4, after=_cursor_before_last(
+    page = paging.page_of(queryset, order=order, ordering=ordering, size=4, cursor=_cursor_before_last(
         queryset, order, ordering, pages))
     back = [[r.pk for r in page]]
     while page.has_previous:
-        page = paging.keyset_page(queryset, order=order, ordering=ordering, size=4, before=page.previous_cursor)
+        page = paging.page_of(queryset, order=order, ordering=ordering, size=4, cursor=page.previous_cursor)
         back.insert(0, [r.pk for r in page])
     assert back == pages
 
 
 def _cursor_before_last(queryset, order, ordering, pages) -> str:
     """The cursor that opens the last page (as the "next" link of the page before it)."""
-    page = paging.keyset_page(queryset, order=order, ordering=ordering, size=4)
+    page = paging.page_of(queryset, order=order, ordering=ordering, size=4)
     for _ in range(len(pages) - 2):
-        page = paging.keyset_page(queryset, order=order, ordering=ordering, size=4, after=page.next_cursor)
+        page = paging.page_of(queryset, order=order, ordering=ordering, size=4, cursor=page.next_cursor)
     return page.next_cursor
 
 
@@ -131,16 +135,30 @@ def test_the_page_links_keep_the_filters_and_walk_the_list(client, shenzhen_epi,
     assert seen == expected and len(seen) == 6
 
 
-def test_foreign_or_broken_cursors_start_from_the_first_page(shenzhen_epi, many):
+def test_foreign_tampered_or_broken_cursors_are_refused_naming_the_cursor(client, shenzhen_epi, many):
     queryset = selectors.case_list(user=shenzhen_epi, ordering="-reported")
-    first = paging.keyset_page(queryset, order=selectors.CASE_ORDERINGS["-reported"], ordering="-reported", size=4)
-    onset_cursor = paging.keyset_page(
+    first = paging.page_of(queryset, order=selectors.CASE_ORDERINGS["-reported"], ordering="-reported", size=4)
+    onset_cursor = paging.page_of(
         selectors.case_list(user=shenzhen_epi, ordering="onset"), order=selectors.CASE_ORDERINGS["onset"],
         ordering="onset", size=4).next_cursor
-    for cursor in (onset_cursor, "garbage", "W10", "eyJ4Ijoz"):
-        page = paging.keyset_page(queryset, order=selectors.CASE_ORDERINGS["-reported"], ordering="-reported",
-                                  size=4, after=cursor)
-        assert [r.pk for r in page] == [r.pk for r in first], cursor
+    contact_cursor = paging._encode("cases.contact:-reported", [first.rows[0].reported_at, 1], backwards=False)
+    payload, signature = first.next_cursor.rsplit(":", 1)
+    tampered = payload[:-2] + ("AA" if payload[-2:] != "AA" else "AB") + ":" + signature
+    infinity = base64.urlsafe_b64encode(b'["cases.case:-reported",0,[Infinity,1]]').decode().rstrip("=")
+    for cursor in (onset_cursor, contact_cursor, tampered, infinity, "garbage", "W10", "eyJ4Ijoz"):
+        with pytest.raises(ParameterError) as refused:
+            paging.page_of(queryset, order=selectors.CASE_ORDERINGS["-reported"], ordering="-reported", size=4,
+                           cursor=cursor)
+        assert set(refused.value.message_dict) == {"cursor"}, cursor
+    client.force_login(shenzhen_epi)
+    for cursor in (onset_cursor, tampered, infinity):
+        api = client.get(reverse("cases-api:case-list"), {"cursor": cursor})
+        assert api.status_code == 400 and set(api.json()["error"]["fields"]) == {"cursor"}, cursor
+        page = client.get(reverse("cases:case-list"), {"cursor": cursor})
+        assert page.status_code == 400 and "data-invalid-parameters" in page.content.decode(), cursor
+        assert "cursor" in page.content.decode()
+    # the cursor the server made still opens its page
+    assert client.get(reverse("cases:case-list"), {"cursor": first.next_cursor}).status_code == 200
 
 
 def test_the_count_is_capped(client, shenzhen_epi, many, monkeypatch):
@@ -192,7 +210,7 @@ def test_the_export_links_of_the_list_give_csv_and_xlsx(client, shenzhen_epi, ma
     csv_response, xlsx_response = (client.get(link) for link in links)
     assert csv_response["Content-Type"].startswith("text/csv")
     assert xlsx_response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert csv_response.content.decode("utf-8-sig").count("\n") == 1 + 6  # header + Futian's cases
+    assert csv_response.content.decode("utf-8-sig").count("\n") == 2 + 6  # watermark, header, Futian's cases
 
 
 def test_the_contact_list_pages_by_keyset_too(client, shenzhen_epi, many):
@@ -209,12 +227,9 @@ def test_the_contact_list_pages_by_keyset_too(client, shenzhen_epi, many):
     assert 'data-count="5"' in response.content.decode() and len(response.context["rows"]) == 5
 
 
-def test_the_api_pages_by_cursor_when_asked_and_keeps_limit_offset_otherwise(client, shenzhen_epi, guangzhou_epi,
-                                                                           many):
+def test_the_api_pages_by_cursor_with_a_capped_limit(client, shenzhen_epi, guangzhou_epi, many):
     client.force_login(shenzhen_epi)
-    classic = client.get(reverse("cases-api:case-list"), {"limit": 5}).json()
-    assert classic["count"] == 13 and "count_capped" not in classic and "offset=5" in classic["next"]
-    seen, url = [], reverse("cases-api:case-list") + "?cursor=&limit=5&region=440304"
+    seen, url = [], reverse("cases-api:case-list") + "?limit=5&region=440304"
     while url:
         body = client.get(url).json()
         assert body["count"] == 6 and body["count_capped"] is False
@@ -224,7 +239,15 @@ def test_the_api_pages_by_cursor_when_asked_and_keeps_limit_offset_otherwise(cli
                         .values_list("pk", flat=True))
     back = client.get(body["previous"]).json()
     assert [row["id"] for row in back["results"]] == seen[:5]
-    contacts = client.get(reverse("cases-api:contact-list"), {"cursor": "", "limit": 2}).json()
+    assert client.get(reverse("cases-api:case-list"), {"limit": 200}).json()["count"] == 13
+    for limit in (0, 201, 2**63, "x"):
+        refused = client.get(reverse("cases-api:case-list"), {"limit": limit})
+        assert refused.status_code == 400 and set(refused.json()["error"]["fields"]) == {"limit"}, limit
+    contacts = client.get(reverse("cases-api:contact-list"), {"limit": 2}).json()
     assert contacts["count"] == 0 and contacts["results"] == [] and contacts["next"] is None
-    client.force_login(guangzhou_epi)  # another city: the cursor reveals nothing of Shenzhen's rows
-    assert client.get(reverse("cases-api:case-list"), {"cursor": "", "limit": 5}).json()["results"] == []
+    client.force_login(guangzhou_epi)  # another city: a cursor reveals nothing of Shenzhen's rows
+    first = client.get(reverse("cases-api:case-list"), {"limit": 5}).json()
+    assert first["results"] == []
+    shenzhen_cursor = paging.page_of(selectors.case_list(user=shenzhen_epi), order=selectors.CASE_ORDERINGS["-reported"],
+                                     ordering="-reported", size=5).next_cursor
+    assert client.get(reverse("cases-api:case-list"), {"cursor": shenzhen_cursor}).json()["results"] == []

@@ -104,8 +104,9 @@ def test_a_contact_gets_the_schedule_of_the_protocol_in_force(shenzhen_epi):
     source = make_case(shenzhen_epi, region="440304")
     contact = make_contact(shenzhen_epi, source_case=source, region="440304", listed="2022-03-10")
     assert contact.protocol.code == "8th" and contact.status == "quarantined"
+    # no exposure recorded: counted from the listing date (day 0), day 1 is the next day
     assert [s["date"] for s in contact.test_schedule] == [
-        "2022-03-10", "2022-03-13", "2022-03-16", "2022-03-23", "2022-03-25", "2022-03-30"]
+        "2022-03-11", "2022-03-14", "2022-03-17", "2022-03-24", "2022-03-26", "2022-03-31"]
     later_source = make_case(shenzhen_epi, region="440304", day="2022-07-10")
     later = make_contact(shenzhen_epi, source_case=later_source, region="440304", listed="2022-07-10")
     assert later.protocol.code == "9th" and len(later.test_schedule) == 6
@@ -119,14 +120,15 @@ def test_secondary_contacts_are_refused_under_the_november_2022_measures(shenzhe
     assert Contact.objects.count() == 0
 
 
-def test_quarantining_a_listed_contact_regenerates_its_schedule(shenzhen_epi):
+def test_quarantining_a_listed_contact_keeps_its_period_counted_from_the_exposure(shenzhen_epi):
     source = make_case(shenzhen_epi, region="440304")
     contact = make_contact(shenzhen_epi, source_case=source, region="440304", quarantined_hour=None)
     assert contact.status == "listed"
+    schedule, release = contact.test_schedule, contact.release_due
     contact_update(actor=shenzhen_epi, contact=contact, expected_version=1,
                    changes={"quarantined_at": at("2022-03-12", 8), "quarantine_place": "福田酒店"})
     contact.refresh_from_db()
-    assert contact.status == "quarantined" and contact.test_schedule[0]["date"] == "2022-03-12"
+    assert contact.status == "quarantined" and contact.test_schedule == schedule and contact.release_due == release
     with pytest.raises(ValidationError):
         contact_update(actor=shenzhen_epi, contact=contact, expected_version=2,
                        changes={"quarantined_at": at("2022-03-01", 8)})

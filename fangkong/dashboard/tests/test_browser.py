@@ -6,18 +6,11 @@ from __future__ import annotations
 import pytest
 
 from fangkong.testing.browser import ARTIFACTS, chromium_page, sign_in
-from fangkong.testing.server import running_server
 
 pytestmark = pytest.mark.browser
 DEMO_PASSWORD = "fangkong-demo-2022"  # noqa: S105 - the documented password of the demo users
 BUSIEST_DAY = "2022-03-15"  # the demo wave's busiest report day
 SHENZHEN_CENTRE = (114.06, 22.60)
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("fangkong-demo"), [], demo=True) as url:
-        yield url
 
 
 def test_province_dashboard_click_city_on_map_opens_city_dashboard(demo_server):

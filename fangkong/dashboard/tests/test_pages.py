@@ -93,7 +93,7 @@ def test_anonymous_and_nobody_are_refused(client, nobody):
     url = reverse("dashboard:region", kwargs={"code": "440000"})
     assert client.get(url).status_code == 302
     client.force_login(nobody)
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403  # no role, so no category to read (need to know)
     assert client.get(reverse("dashboard:home")).status_code == 403
 
 
@@ -108,7 +108,7 @@ def test_province_page_query_count_is_bounded(client, province_commander, django
 
 def test_pages_render_without_any_case(client, analyst):
     client.force_login(analyst)
-    for params in ({}, {"date": "2022-03-10"}, {"date": "not-a-date", "metric": "nonsense"}, {"screen": "big"}):
+    for params in ({}, {"date": "2022-03-10"}, {"date": "", "metric": ""}, {"screen": "big"}):
         response = client.get(reverse("dashboard:region", kwargs={"code": "440000"}), params)
         assert response.status_code == 200
         data = page_data(response)["data"]
@@ -155,3 +155,15 @@ def test_earlies_panel_counts_only_the_county_for_a_county_user(client, futian_c
     futian = case_list(user=province_commander, filters={
         "region": "440304", "date_from": (day - dt.timedelta(days=6)).isoformat(), "date_to": day.isoformat()})
     assert data["earlies"]["cases"] == futian.count()
+
+
+@pytest.mark.parametrize("date", ["not-a-date", "0001-01-01", "9999-12-31", "1899-12-31"])
+def test_parameters_out_of_their_range_get_a_clear_400_page_naming_them(client, analyst, date):
+    client.force_login(analyst)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.get(reverse("dashboard:region", kwargs={"code": "440000"}), {"date": date, "metric": "x"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "data-invalid-parameters" in page and "<code>date</code>" in page and "<code>metric</code>" in page
+    api = client.get(reverse("dashboard-api:situation", kwargs={"code": "440000"}), {"date": date})
+    assert api.status_code == 400 and set(api.json()["error"]["fields"]) == {"date"}

@@ -23,16 +23,17 @@ overall and by ``k``; ``python -m fangkong.epi.detection.evaluation`` prints the
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from fangkong.epi.detection.bayes import bayes
-from fangkong.epi.detection.cidars import fixed_threshold, moving_percentile
-from fangkong.epi.detection.cusum import cusum
-from fangkong.epi.detection.ears import ears_c
-from fangkong.epi.detection.farrington import farrington_flexible
+from fangkong.epi.detection.bayes import BayesControl
+from fangkong.epi.detection.cidars import FixedThresholdControl, MovingPercentileControl
+from fangkong.epi.detection.cusum import CusumControl
+from fangkong.epi.detection.detector import DetectorControl, detect
+from fangkong.epi.detection.ears import EarsControl
+from fangkong.epi.detection.farrington import FarringtonControl
+from fangkong.epi.series import SurveillanceSeries
 
 N_WEEKS = 624
 CURRENT_WEEKS = np.arange(575, 624)  # 0-based: weeks 576..624
@@ -126,39 +127,23 @@ def simulate_scenario(scenario: Scenario, replicates: int, rng: np.random.Genera
     return {"baseline": counts, "with_outbreak": with_outbreak}
 
 
-def _farrington(counts):
-    return farrington_flexible(counts, timepoints=CURRENT_WEEKS).alarm
-
-
-def _noufaily(counts):
-    return farrington_flexible(
-        counts,
-        timepoints=CURRENT_WEEKS,
+#: detector name -> the control evaluated (every one runs through ``detect`` on the same series)
+METHODS: dict[str, DetectorControl] = {
+    "farrington": FarringtonControl(),
+    "noufaily": FarringtonControl(
         no_periods=10,
         weights_threshold=2.58,
         past_weeks_not_included=26,
         p_threshold_trend=1,
         threshold_method="nbPlugin",
-    ).alarm
-
-
-def _ears(method):
-    return lambda counts: ears_c(counts, timepoints=CURRENT_WEEKS, method=method).alarm
-
-
-#: detector name -> function (counts (624, n) -> alarms (49, n)) with the settings evaluated
-METHODS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "farrington": _farrington,
-    "noufaily": _noufaily,
-    "ears_C1": _ears("C1"),
-    "ears_C2": _ears("C2"),
-    "ears_C3": _ears("C3"),
-    "cusum": lambda counts: cusum(counts, timepoints=CURRENT_WEEKS, reset=True).alarm,
-    "bayes": lambda counts: bayes(counts, timepoints=CURRENT_WEEKS, freq=52, b=1, w=3).alarm,
-    "moving_percentile_P80": lambda counts: (
-        moving_percentile(counts, timepoints=CURRENT_WEEKS, freq=52, percentile=80).alarm
     ),
-    "fixed_threshold_1": lambda counts: fixed_threshold(counts, timepoints=CURRENT_WEEKS).alarm,
+    "ears_C1": EarsControl(method="C1"),
+    "ears_C2": EarsControl(method="C2"),
+    "ears_C3": EarsControl(method="C3"),
+    "cusum": CusumControl(reset=True),
+    "bayes": BayesControl(b=1, w=3),
+    "moving_percentile_P80": MovingPercentileControl(percentile=80),
+    "fixed_threshold_1": FixedThresholdControl(),
 }
 
 
@@ -203,8 +188,9 @@ def run_evaluation(
         quiet_weeks += CURRENT_WEEKS.size * replicates
         # all k share one detector call: columns [baseline | k=1 | ... | k=10]
         stacked = np.concatenate([baseline] + [simulated["with_outbreak"][k][0] for k in CURRENT_K], axis=1)
+        series = SurveillanceSeries(stacked, freq=52)
         for name in names:
-            alarms = METHODS[name](stacked)
+            alarms = detect(series, METHODS[name], timepoints=CURRENT_WEEKS).alarm
             false_alarms[name] += int(alarms[:, :replicates].sum())
             for index, k in enumerate(CURRENT_K, start=1):
                 in_outbreak = simulated["with_outbreak"][k][1]

@@ -53,11 +53,15 @@ while the coefficients still move; bounds then agree with R to about 1e-6 relati
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 from scipy import stats
 
+from fangkong.epi.detection.detector import DetectorControl
 from fangkong.epi.detection.result import DetectionResult
-from fangkong.epi.series import coerce_series, resolve_timepoints
+from fangkong.epi.series import SurveillanceSeries, coerce_series, resolve_timepoints
 
 THRESHOLD_METHODS = ("delta", "nbPlugin", "muan")
 POWER_TRANSFORMS = {"none": 1.0, "1/2": 0.5, "2/3": 2.0 / 3.0}
@@ -410,208 +414,259 @@ def _threshold_negative_binomial(eta0, se_eta0, phi, y, alpha, method):
     return upper, pvalue, score
 
 
+@dataclass(frozen=True)
+class FarringtonControl(DetectorControl):
+    """Control of R ``surveillance::farringtonFlexible(sts, control = list(...))``; R's defaults (Farrington 1996).
+
+    The improved method of Noufaily et al. (2013): ``no_periods=10, weights_threshold=2.58,
+    past_weeks_not_included=26, p_threshold_trend=1, threshold_method="nbPlugin"``.
+    """
+
+    name: ClassVar[str] = "farringtonFlexible"
+    r_function: ClassVar[str] = "surveillance::farringtonFlexible"
+
+    #: number of past years in the reference set, >= 1 (R ``b``)
+    b: int = 5
+    #: half-width of each year's window of reference points (R ``w``); 2w+1 must not exceed ``freq``
+    w: int = 3
+    #: down-weight outliers in the reference set with Anscombe residuals (R ``reweight``)
+    reweight: bool = True
+    #: residual above which a reference point is down-weighted (R ``weightsThreshold``; Noufaily: 2.58)
+    weights_threshold: float = 2.58
+    #: one-sided level of the upper bound (R ``alpha``)
+    alpha: float = 0.05
+    #: fit a time trend, kept only if significant, if b >= 3 and if it does not extrapolate (R ``trend``)
+    trend: bool = True
+    #: p-value below which the trend is kept (R ``pThresholdTrend``; Noufaily: 1)
+    p_threshold_trend: float = 0.05
+    #: (cases, points): no alarm unless at least ``cases`` in the last ``points`` time points (R ``limit54``)
+    limit54: tuple[int, int] = (5, 4)
+    #: power transformation for the "delta" bound: "2/3", "1/2" or "none" (R ``powertrans``)
+    powertrans: str = "2/3"
+    #: use log(population) as an offset; the series must carry a positive population (R ``populationOffset``)
+    population_offset: bool = False
+    #: seasonal factor levels: 1 = Farrington's windows only; Noufaily: 10 (R ``noPeriods``)
+    no_periods: int = 1
+    #: most recent points left out of the reference set; None = ``w`` (R ``pastWeeksNotIncluded``)
+    past_weeks_not_included: int | None = None
+    #: "delta" (Farrington), "nbPlugin" or "muan" (Noufaily) (R ``thresholdMethod``)
+    threshold_method: str = "delta"
+    #: True reproduces R's dispersion after reweighting (see the module docstring)
+    r_compat: bool = False
+
+    def __post_init__(self) -> None:
+        for name, least in (("b", 1), ("w", 0), ("no_periods", 1)):
+            value = getattr(self, name)
+            if int(value) != value or value < least:
+                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        if self.threshold_method not in THRESHOLD_METHODS:
+            raise ValueError(f"threshold_method must be one of {THRESHOLD_METHODS}, got {self.threshold_method!r}")
+        if self.powertrans not in POWER_TRANSFORMS:
+            raise ValueError(f"powertrans must be one of {tuple(POWER_TRANSFORMS)}, got {self.powertrans!r}")
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha must lie in (0, 1), got {self.alpha!r}")
+        limit54 = tuple(self.limit54)
+        if len(limit54) != 2 or not (limit54[0] >= 0 and limit54[1] > 0):
+            raise ValueError(f"limit54 must be (cases >= 0, period > 0), got {self.limit54!r}")
+        object.__setattr__(self, "limit54", limit54)
+        past = self.past_weeks_not_included
+        if past is not None and (int(past) != past or past < 0):
+            raise ValueError(f"past_weeks_not_included must be an integer >= 0, got {past!r}")
+
+    def history(self, freq: int) -> int:
+        return self.b * freq + self.w
+
+    def evaluate(self, series: SurveillanceSeries, timepoints: object = None) -> DetectionResult:
+        """Farrington at ``timepoints`` (default: ``freq*b + w`` .. end, R's default range) for every unit.
+
+        Diagnostics: ``expected``, ``score``, ``pvalue``, ``phi``, ``trend`` (1.0 where a trend was kept),
+        ``trend_coefficient`` (per time step, NaN without trend), ``mu0`` (R's ``mu0Vector``); all NaN
+        where R returns NA (both fits failed to converge).
+        """
+        b, w, no_periods = self.b, self.w, self.no_periods
+        reweight, weights_threshold, alpha = self.reweight, self.weights_threshold, self.alpha
+        trend, p_threshold_trend, limit54 = self.trend, self.p_threshold_trend, self.limit54
+        powertrans, population_offset, threshold_method = self.powertrans, self.population_offset, self.threshold_method
+        r_compat = self.r_compat
+        series = coerce_series(series)
+        counts = series.observed
+        freq = series.freq
+        if 2 * w + 1 > freq:
+            raise ValueError(f"w={w} is too large for freq={freq}: windows of 2w+1 points would overlap")
+        past_weeks_not_included = w if self.past_weeks_not_included is None else int(self.past_weeks_not_included)
+        if population_offset:
+            if series.population is None:
+                raise ValueError("population_offset=True needs a population")
+            if not (series.population > 0).all():  # NaN compares False
+                raise ValueError("population_offset=True needs a positive population at every time point")
+        history = b * freq + w
+        points = resolve_timepoints(
+            timepoints,
+            default_start=history,
+            n_time=series.n_time,
+            minimum=history,
+            history=f"b*freq + w = {history} (b={b}, freq={freq}, w={w})",
+        )
+        if limit54[1] - 1 > points.min():
+            raise ValueError(f"limit54 period {limit54[1]} reaches before the start of observed")
+
+        offsets, levels = reference_design(
+            freq=freq, b=b, w=w, no_periods=no_periods, past_weeks_not_included=int(past_weeks_not_included)
+        )
+        if offsets.size == 0:
+            raise ValueError("past_weeks_not_included leaves no reference values")
+        by_level_then_time = np.lexsort((offsets, levels))  # row order is free; grouping by level helps
+        offsets, levels = offsets[by_level_then_time], levels[by_level_then_time]
+        centre = offsets.mean()
+        wtime = (offsets - centre) / freq
+        wtime_now = (0.0 - centre) / freq
+        present_levels = np.unique(levels)
+        level_of_row = np.searchsorted(present_levels, levels)
+        level_now = int(np.searchsorted(present_levels, no_periods))
+        level_starts = np.searchsorted(level_of_row, np.arange(present_levels.size))
+        model = {
+            "level_starts": level_starts,
+            "level_of_row": level_of_row,
+            "reweight": reweight,
+            "weights_threshold": weights_threshold,
+            "r_compat": r_compat,
+        }
+
+        n_units = series.n_units
+        shape = (len(points), n_units)
+        outputs = {
+            name: np.full(shape, np.nan)
+            for name in ("upperbound", "expected", "score", "pvalue", "phi", "trend", "trend_coefficient", "mu0")
+        }
+        alarm = np.zeros(shape, dtype=bool)
+        z_alpha = stats.norm.ppf(1 - alpha)
+        exponent = POWER_TRANSFORMS[powertrans]
+        # blocks of at most BATCH_SIZE fits (time points x units) keep the working arrays cache-sized
+        unit_block = min(n_units, BATCH_SIZE)
+        chunk = max(1, BATCH_SIZE // unit_block)
+        for unit_start in range(0, n_units, unit_block):
+            units = slice(unit_start, unit_start + unit_block)
+            block_counts = counts[:, units]
+            block_population = None if series.population is None else series.population[:, units]
+            n_block = block_counts.shape[1]
+            for start in range(0, len(points), chunk):
+                rows = slice(start, start + chunk)
+                k = points[rows]
+                index = k[:, None] + offsets[None, :]
+                y = np.transpose(block_counts[index], (0, 2, 1)).reshape(-1, offsets.size).astype(float)
+                present = ~np.isnan(y)
+                y = np.where(present, y, 0.0)
+                y_now = block_counts[k].reshape(-1).astype(float)
+                offset = offset_now = None
+                if population_offset:
+                    offset = np.log(np.transpose(block_population[index], (0, 2, 1)).reshape(-1, offsets.size))
+                    offset_now = np.log(block_population[k].reshape(-1))
+                n_fits = y.shape[0]
+                eta, se_eta, phi = np.full(n_fits, np.nan), np.full(n_fits, np.nan), np.full(n_fits, np.nan)
+                valid = np.zeros(n_fits, dtype=bool)
+                use_trend = np.zeros(n_fits, dtype=bool)
+                coefficient = np.full(n_fits, np.nan)
+                if trend and b >= 3:  # R fits the trend model for b < 3 too, but can never keep it
+                    fit = _fit_farrington_model(wtime, y=y, present=present, offset=offset, **model)
+                    eta_t, se_t = _predict(fit, wtime_now, level_now, offset_now)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        t_value = fit["beta_trend"] / np.sqrt(fit["dispersion"] / fit["schur"])
+                    p_trend = 2 * stats.t.sf(np.abs(t_value), fit["df_residual"])
+                    max_response = np.max(np.where(present, y, -np.inf), axis=-1)
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        use_trend = (
+                            fit["first_fit_converged"]
+                            & (p_trend < p_threshold_trend)
+                            & (np.exp(eta_t) <= max_response)
+                        )
+                    eta[use_trend], se_eta[use_trend], phi[use_trend] = (
+                        eta_t[use_trend],
+                        se_t[use_trend],
+                        fit["phi"][use_trend],
+                    )
+                    valid |= use_trend
+                    coefficient[use_trend] = fit["beta_trend"][use_trend] / freq
+                flat = ~use_trend
+                if flat.any():
+                    fit = _fit_farrington_model(
+                        None,
+                        y=y[flat],
+                        present=present[flat],
+                        offset=None if offset is None else offset[flat],
+                        **model,
+                    )
+                    eta[flat], se_eta[flat] = _predict(
+                        fit, 0.0, level_now, None if offset_now is None else offset_now[flat]
+                    )
+                    phi[flat] = fit["phi"]
+                    valid[flat] = fit["first_fit_converged"]
+
+                if threshold_method == "delta":
+                    with np.errstate(over="ignore"):
+                        mu0 = np.exp(eta)
+                    se_mu0 = se_eta * mu0
+                    upper, pvalue, score = _threshold_delta(mu0, se_mu0, phi, y_now, alpha, exponent)
+                    expected = mu0
+                    with np.errstate(over="ignore"):
+                        mu0_vector = np.exp(mu0 + z_alpha * se_mu0)
+                else:
+                    upper, pvalue, score = _threshold_negative_binomial(
+                        eta, se_eta, phi, y_now, alpha, threshold_method
+                    )
+                    with np.errstate(over="ignore"):
+                        expected = np.exp(eta)
+                        mu0_vector = (
+                            np.exp(eta) if threshold_method == "nbPlugin" else np.exp(eta + z_alpha * se_eta)
+                        )
+
+                recent = block_counts[k[:, None] - np.arange(limit54[1])[None, :]]  # (tp, lag, unit)
+                enough = (np.sum(recent, axis=1) >= limit54[0]).reshape(-1)  # NaN sum -> False
+                keep = valid & enough
+                result_rows = {
+                    "upperbound": np.where(keep, upper, np.nan),
+                    "expected": np.where(keep & ~np.isnan(upper), expected, np.nan),
+                    "score": np.where(valid, score, np.nan),
+                    "pvalue": np.where(valid, pvalue, np.nan),
+                    "phi": np.where(valid, phi, np.nan),
+                    "trend": np.where(valid, use_trend.astype(float), np.nan),
+                    "trend_coefficient": coefficient,
+                    "mu0": np.where(valid, mu0_vector, np.nan),
+                }
+                if r_compat:
+                    # R leaves ``expected`` at its initial 0 where no model converged
+                    result_rows["expected"] = np.where(valid, result_rows["expected"], 0.0)
+                for name, values in result_rows.items():
+                    outputs[name][rows, units] = values.reshape(len(k), n_block)
+                with np.errstate(invalid="ignore"):
+                    alarm_rows = keep & (score > 1) & (y_now != 0)
+                alarm[rows, units] = alarm_rows.reshape(len(k), n_block)
+
+        upperbound = outputs.pop("upperbound")
+        return DetectionResult(
+            method=f"farringtonFlexible_{threshold_method}",
+            timepoints=points,
+            upperbound=upperbound,
+            alarm=alarm,
+            diagnostics=outputs,
+        )
+
+
+
 def farrington_flexible(
     observed: object,
     *,
     timepoints: object = None,
     freq: int | None = None,
-    b: int = 5,
-    w: int = 3,
-    reweight: bool = True,
-    weights_threshold: float = 2.58,
-    alpha: float = 0.05,
-    trend: bool = True,
-    p_threshold_trend: float = 0.05,
-    limit54: tuple[int, int] = (5, 4),
-    powertrans: str = "2/3",
     population: object = None,
-    population_offset: bool = False,
-    no_periods: int = 1,
-    past_weeks_not_included: int | None = None,
-    threshold_method: str = "delta",
-    r_compat: bool = False,
+    **control: object,
 ) -> DetectionResult:
-    """Run R's ``farringtonFlexible`` at ``timepoints`` (0-based) for every unit at once.
+    """R's ``farringtonFlexible`` at ``timepoints`` (0-based) for every unit at once.
 
-    Defaults are R's (Farrington 1996 settings). The improved method of Noufaily et al. (2013):
-    ``no_periods=10, weights_threshold=2.58, past_weeks_not_included=26, p_threshold_trend=1,
-    threshold_method="nbPlugin"``. ``timepoints`` default to ``freq*b + w .. end`` (R's default
-    range). ``freq`` defaults to the series' own (52 for a plain array). Diagnostics: ``expected``,
-    ``score``, ``pvalue``, ``phi``, ``trend`` (1.0 where a trend was kept), ``trend_coefficient``
-    (per time step, NaN without trend), ``mu0`` (R's ``mu0Vector``); all NaN where R returns NA
-    (both fits failed to converge). ``r_compat=True`` reproduces R's dispersion after reweighting
-    exactly; the default follows the published method (see the module docstring).
+    ``observed``: a :class:`~fangkong.epi.series.SurveillanceSeries` or (time, unit) counts; ``freq``
+    (default: the series' own, 52 for a plain array) and ``population`` override the series'. ``control``:
+    the fields of :class:`FarringtonControl` (``b``, ``w``, ``reweight``, ...: defaults and meaning documented there). Returns a
+    :class:`DetectionResult` shaped (len(timepoints), unit). Same as
+    ``FarringtonControl(**control).evaluate(coerce_series(observed, population=..., freq=...), timepoints)``.
     """
-    series = coerce_series(observed, population=population, freq=freq)
-    counts = series.observed
-    freq = series.freq
-    for name, value, least in (("b", b, 1), ("w", w, 0), ("no_periods", no_periods, 1)):
-        if int(value) != value or value < least:
-            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    b, w, no_periods = int(b), int(w), int(no_periods)
-    if threshold_method not in THRESHOLD_METHODS:
-        raise ValueError(f"threshold_method must be one of {THRESHOLD_METHODS}, got {threshold_method!r}")
-    if powertrans not in POWER_TRANSFORMS:
-        raise ValueError(f"powertrans must be one of {tuple(POWER_TRANSFORMS)}, got {powertrans!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
-    if len(limit54) != 2 or not (limit54[0] >= 0 and limit54[1] > 0):
-        raise ValueError(f"limit54 must be (cases >= 0, period > 0), got {limit54!r}")
-    if 2 * w + 1 > freq:
-        raise ValueError(f"w={w} is too large for freq={freq}: windows of 2w+1 points would overlap")
-    if past_weeks_not_included is None:
-        past_weeks_not_included = w
-    if int(past_weeks_not_included) != past_weeks_not_included or past_weeks_not_included < 0:
-        raise ValueError(f"past_weeks_not_included must be an integer >= 0, got {past_weeks_not_included!r}")
-    if population_offset and series.population is None:
-        raise ValueError("population_offset=True needs a population")
-    history = b * freq + w
-    points = resolve_timepoints(
-        timepoints,
-        default_start=history,
-        n_time=series.n_time,
-        minimum=history,
-        history=f"b*freq + w = {history} (b={b}, freq={freq}, w={w})",
-    )
-    if limit54[1] - 1 > points.min():
-        raise ValueError(f"limit54 period {limit54[1]} reaches before the start of observed")
-
-    offsets, levels = reference_design(
-        freq=freq, b=b, w=w, no_periods=no_periods, past_weeks_not_included=int(past_weeks_not_included)
-    )
-    if offsets.size == 0:
-        raise ValueError("past_weeks_not_included leaves no reference values")
-    by_level_then_time = np.lexsort((offsets, levels))  # row order is free; grouping by level helps
-    offsets, levels = offsets[by_level_then_time], levels[by_level_then_time]
-    centre = offsets.mean()
-    wtime = (offsets - centre) / freq
-    wtime_now = (0.0 - centre) / freq
-    present_levels = np.unique(levels)
-    level_of_row = np.searchsorted(present_levels, levels)
-    level_now = int(np.searchsorted(present_levels, no_periods))
-    level_starts = np.searchsorted(level_of_row, np.arange(present_levels.size))
-    model = {
-        "level_starts": level_starts,
-        "level_of_row": level_of_row,
-        "reweight": reweight,
-        "weights_threshold": weights_threshold,
-        "r_compat": r_compat,
-    }
-
-    n_units = series.n_units
-    shape = (len(points), n_units)
-    outputs = {
-        name: np.full(shape, np.nan)
-        for name in ("upperbound", "expected", "score", "pvalue", "phi", "trend", "trend_coefficient", "mu0")
-    }
-    alarm = np.zeros(shape, dtype=bool)
-    z_alpha = stats.norm.ppf(1 - alpha)
-    exponent = POWER_TRANSFORMS[powertrans]
-    # blocks of at most BATCH_SIZE fits (time points x units) keep the working arrays cache-sized
-    unit_block = min(n_units, BATCH_SIZE)
-    chunk = max(1, BATCH_SIZE // unit_block)
-    for unit_start in range(0, n_units, unit_block):
-        units = slice(unit_start, unit_start + unit_block)
-        block_counts = counts[:, units]
-        block_population = None if series.population is None else series.population[:, units]
-        n_block = block_counts.shape[1]
-        for start in range(0, len(points), chunk):
-            rows = slice(start, start + chunk)
-            k = points[rows]
-            index = k[:, None] + offsets[None, :]
-            y = np.transpose(block_counts[index], (0, 2, 1)).reshape(-1, offsets.size).astype(float)
-            present = ~np.isnan(y)
-            y = np.where(present, y, 0.0)
-            y_now = block_counts[k].reshape(-1).astype(float)
-            offset = offset_now = None
-            if population_offset:
-                offset = np.log(np.transpose(block_population[index], (0, 2, 1)).reshape(-1, offsets.size))
-                offset_now = np.log(block_population[k].reshape(-1))
-            n_fits = y.shape[0]
-            eta, se_eta, phi = np.full(n_fits, np.nan), np.full(n_fits, np.nan), np.full(n_fits, np.nan)
-            valid = np.zeros(n_fits, dtype=bool)
-            use_trend = np.zeros(n_fits, dtype=bool)
-            coefficient = np.full(n_fits, np.nan)
-            if trend and b >= 3:  # R fits the trend model for b < 3 too, but can never keep it
-                fit = _fit_farrington_model(wtime, y=y, present=present, offset=offset, **model)
-                eta_t, se_t = _predict(fit, wtime_now, level_now, offset_now)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    t_value = fit["beta_trend"] / np.sqrt(fit["dispersion"] / fit["schur"])
-                p_trend = 2 * stats.t.sf(np.abs(t_value), fit["df_residual"])
-                max_response = np.max(np.where(present, y, -np.inf), axis=-1)
-                with np.errstate(over="ignore", invalid="ignore"):
-                    use_trend = (
-                        fit["first_fit_converged"]
-                        & (p_trend < p_threshold_trend)
-                        & (np.exp(eta_t) <= max_response)
-                    )
-                eta[use_trend], se_eta[use_trend], phi[use_trend] = (
-                    eta_t[use_trend],
-                    se_t[use_trend],
-                    fit["phi"][use_trend],
-                )
-                valid |= use_trend
-                coefficient[use_trend] = fit["beta_trend"][use_trend] / freq
-            flat = ~use_trend
-            if flat.any():
-                fit = _fit_farrington_model(
-                    None,
-                    y=y[flat],
-                    present=present[flat],
-                    offset=None if offset is None else offset[flat],
-                    **model,
-                )
-                eta[flat], se_eta[flat] = _predict(
-                    fit, 0.0, level_now, None if offset_now is None else offset_now[flat]
-                )
-                phi[flat] = fit["phi"]
-                valid[flat] = fit["first_fit_converged"]
-
-            if threshold_method == "delta":
-                with np.errstate(over="ignore"):
-                    mu0 = np.exp(eta)
-                se_mu0 = se_eta * mu0
-                upper, pvalue, score = _threshold_delta(mu0, se_mu0, phi, y_now, alpha, exponent)
-                expected = mu0
-                with np.errstate(over="ignore"):
-                    mu0_vector = np.exp(mu0 + z_alpha * se_mu0)
-            else:
-                upper, pvalue, score = _threshold_negative_binomial(
-                    eta, se_eta, phi, y_now, alpha, threshold_method
-                )
-                with np.errstate(over="ignore"):
-                    expected = np.exp(eta)
-                    mu0_vector = (
-                        np.exp(eta) if threshold_method == "nbPlugin" else np.exp(eta + z_alpha * se_eta)
-                    )
-
-            recent = block_counts[k[:, None] - np.arange(limit54[1])[None, :]]  # (tp, lag, unit)
-            enough = (np.sum(recent, axis=1) >= limit54[0]).reshape(-1)  # NaN sum -> False
-            keep = valid & enough
-            result_rows = {
-                "upperbound": np.where(keep, upper, np.nan),
-                "expected": np.where(keep & ~np.isnan(upper), expected, np.nan),
-                "score": np.where(valid, score, np.nan),
-                "pvalue": np.where(valid, pvalue, np.nan),
-                "phi": np.where(valid, phi, np.nan),
-                "trend": np.where(valid, use_trend.astype(float), np.nan),
-                "trend_coefficient": coefficient,
-                "mu0": np.where(valid, mu0_vector, np.nan),
-            }
-            if r_compat:
-                # R leaves ``expected`` at its initial 0 where no model converged
-                result_rows["expected"] = np.where(valid, result_rows["expected"], 0.0)
-            for name, values in result_rows.items():
-                outputs[name][rows, units] = values.reshape(len(k), n_block)
-            with np.errstate(invalid="ignore"):
-                alarm_rows = keep & (score > 1) & (y_now != 0)
-            alarm[rows, units] = alarm_rows.reshape(len(k), n_block)
-
-    upperbound = outputs.pop("upperbound")
-    return DetectionResult(
-        method=f"farringtonFlexible_{threshold_method}",
-        timepoints=points,
-        upperbound=upperbound,
-        alarm=alarm,
-        diagnostics=outputs,
-    )
+    return FarringtonControl(**control).evaluate(coerce_series(observed, population=population, freq=freq), timepoints)

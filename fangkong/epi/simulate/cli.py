@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             residents = args.scale if args.scale is not None else int(tree.leaf_population_total)
             params = scaled_params(residents, seed=args.seed, history_days=args.history_days)
         summary = write_scenario(params, tree, args.out, progress=not args.quiet, formats=args.format)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, ImportError) as error:
         print(f"fangkong simulate: {error}", file=sys.stderr)
         return 2
     if summary.infections_capped:

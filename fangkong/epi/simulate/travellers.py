@@ -69,7 +69,7 @@ class LoopEvents:
     """Loop events as parallel arrays (one row per event), ordered by traveller then time.
 
     ``result`` is 1 positive / 0 negative for tests, -1 otherwise; ``place`` is a place id or -1;
-    ``region`` the region where the event happens.
+    ``region`` the region where the event happens; ``time`` the event's time (float days, ``day`` its floor).
     """
 
     traveller: np.ndarray
@@ -78,6 +78,7 @@ class LoopEvents:
     place: np.ndarray
     region: np.ndarray
     result: np.ndarray
+    time: np.ndarray
 
     @property
     def n(self) -> int:
@@ -254,6 +255,7 @@ def loop_events(
         place=np.concatenate([r[3] for r in rows])[order].astype(np.int32),
         region=np.concatenate([r[4] for r in rows])[order].astype(np.int32),
         result=np.concatenate([r[5] for r in rows])[order].astype(np.int8),
+        time=time[order],
     )
 
 

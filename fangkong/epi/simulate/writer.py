@@ -6,6 +6,10 @@ empty cells for missing values), or to Parquet when a table is large (``formats=
 :data:`PARQUET_ROWS` rows). A ``manifest.json`` lists every file with its row count and the
 parameters. Output is byte-for-byte identical for the same parameters and seed.
 
+The files are written with Arrow's CSV and Parquet writers, so this module needs ``pyarrow`` (the
+``files`` extra of the ``fangkong-epi`` distribution); everything else in :mod:`fangkong.epi`, the
+in-memory :func:`~fangkong.epi.simulate.simulate_scenario` included, needs only numpy and scipy.
+
 Files: ``regions.csv``, ``places``, ``sentinel_series``, ``sentinel_reports`` (one row per reported
 site × indicator × day), ``cases``, ``contacts``, ``travellers``, ``loop_events``, and the truth:
 ``truth_infections``, ``truth_travellers``, ``truth_outbreak_periods``.
@@ -23,9 +27,13 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
+
+try:  # optional: only writing files needs Arrow
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+except ImportError:  # pragma: no cover - exercised by the standalone library test (make test-epi-standalone)
+    pa = pa_csv = pq = None
 
 from .epidemic import Infections
 from .linelist import CLOSE
@@ -162,13 +170,17 @@ def write_scenario(
     """Generate the scenario for ``params`` (scaled to ``scale`` residents if given) and write it.
 
     ``formats`` is ``"auto"`` (Parquet for large tables), ``"csv"`` or ``"parquet"``. Raises
-    ``ValueError`` before any work if the parameters, the tree or the scale are invalid.
+    ``ValueError`` before any work if the parameters, the tree or the scale are invalid, and
+    ``ImportError`` if ``pyarrow`` is not installed.
     """
     if formats not in ("auto", "csv", "parquet"):
         raise ValueError(f"formats must be auto, csv or parquet, got {formats!r}")
     if scale is not None:
         params = params.replace(residents=scale)
     validate_params(params, tree, sentinel_in_memory=False)
+    if pa is None:
+        raise ImportError("write_scenario writes CSV and Parquet with pyarrow, which is not installed: "
+                          "pip install 'fangkong-epi[files]' (or pyarrow)")
     started = time.monotonic()
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)

@@ -230,6 +230,29 @@ def test_rooms_beds_tests_follow_protocol_arithmetic():
     assert ninth["home_monitored"][:, 0].sum() == 10 * 3 + 20 * 7
 
 
+def test_periods_counted_from_the_last_exposure_shorten_the_stay():
+    # One case reported on day 1; its 10 close contacts were last exposed 3 days before the report and enter
+    # quarantine the day after it (day 2). 8th edition: period days 1..14 are horizon days -1..12, so they are
+    # in rooms on days 2..12 (11 days, not 14) and at home on days 13..19; tests on period days 4, 7, 14 and
+    # home days 2, 7 (day 1 fell before they were found).
+    proj = fixed_projection(np.zeros(5), [1] + [0] * 29)
+    params = DemandParameters(close_contacts_per_case=10, secondary_contacts_per_close_contact=0,
+                              tracing_delay_days=1, exposure_to_report_days=3, tests_per_case=0)
+    demand = resource_demand(proj, PROTOCOL_8TH_EDITION, params).demand
+    rooms = demand["quarantine_rooms"][:, 0]
+    assert rooms[0] == 0 and rooms[1] == 10 and rooms[11] == 10 and rooms[12] == 0 and rooms.sum() == 10 * 11
+    home = demand["home_monitored"][:, 0]
+    assert home[11] == 0 and home[12] == 10 and home[18] == 10 and home[19] == 0
+    tests = demand["tests"][:, 0]
+    assert np.flatnonzero(tests).tolist() == [1, 4, 11, 13, 18]  # period days 4, 7, 14; home days 2, 7
+    # found after the whole period: nobody in a room
+    late = DemandParameters(close_contacts_per_case=10, secondary_contacts_per_close_contact=0,
+                            tracing_delay_days=30, exposure_to_report_days=3)
+    assert resource_demand(proj, PROTOCOL_8TH_EDITION, late).demand["quarantine_rooms"].sum() == 0
+    with pytest.raises(ValueError, match="exposure_to_report_days"):
+        DemandParameters(exposure_to_report_days=-1)
+
+
 def test_history_cases_still_occupy_rooms_and_travellers_add_rooms():
     proj = fixed_projection([0, 0, 0, 1, 0], [0] * 10)
     params = DemandParameters(close_contacts_per_case=10, tracing_delay_days=0, people_per_room=2)

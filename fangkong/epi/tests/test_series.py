@@ -40,8 +40,46 @@ def test_population_is_broadcast_and_checked():
     assert series.population.shape == (5, 2)
     with pytest.raises(ValueError, match="population"):
         SurveillanceSeries(np.zeros((5, 2)), population=np.ones((4, 2)))
+    for bad in (-1.0, np.inf):
+        with pytest.raises(ValueError, match="population"):
+            SurveillanceSeries(np.zeros((5, 2)), population=np.full((5, 2), bad))
+    # a denominator nobody reported (NaN) or a day without consultations (0) is data, not an error
+    unknown = SurveillanceSeries(np.zeros((2, 1)), population=np.array([np.nan, 0.0]))
+    assert np.isnan(unknown.population[0, 0]) and unknown.population[1, 0] == 0
+
+
+def test_rates_are_per_population_and_missing_where_it_is_unknown_or_zero():
+    series = SurveillanceSeries(np.array([[5.0, 1.0], [np.nan, 2.0], [3.0, 4.0]]),
+                                population=np.array([[50.0, 0.0], [40.0, np.nan], [30.0, 8.0]]))
+    np.testing.assert_array_equal(series.rates(per=100), [[10.0, np.nan], [np.nan, np.nan], [10.0, 50.0]])
+    np.testing.assert_array_equal(series.rates()[2], [0.1, 0.5])
     with pytest.raises(ValueError, match="population"):
-        SurveillanceSeries(np.zeros((5, 2)), population=np.zeros((5, 2)))
+        SurveillanceSeries(np.zeros(3)).rates()
+
+
+def test_units_label_the_columns_and_subset_cuts_every_axis_alike():
+    dates = np.arange("2026-03-01", "2026-03-05", dtype="datetime64[D]")
+    series = SurveillanceSeries(np.arange(12).reshape(4, 3), population=np.full((4, 3), 10.0), freq=365,
+                                dates=dates, units=[("site", 1), ("site", 2), "county"])
+    assert series.unit_index("county") == 2 and series.unit_index(("site", 2)) == 1
+    with pytest.raises(KeyError, match="city"):
+        series.unit_index("city")
+    part = series.subset(time=[1, 3], units=[2, 0])
+    np.testing.assert_array_equal(part.observed, [[5, 3], [11, 9]])
+    assert part.units == ("county", ("site", 1)) and part.population.shape == (2, 2)
+    np.testing.assert_array_equal(part.dates, dates[[1, 3]])
+    assert part.freq == 365 and series.subset(time=slice(2, None)).units == series.units
+    with pytest.raises(ValueError, match="units"):
+        SurveillanceSeries(np.zeros((2, 3)), units=["a", "b"])
+
+
+def test_alarm_and_upperbound_must_match_the_counts():
+    with pytest.raises(ValueError, match="upperbound"):
+        SurveillanceSeries(np.zeros((3, 2)), upperbound=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="alarm"):
+        SurveillanceSeries(np.zeros((3, 2)), alarm=np.zeros((3, 2)))
+    marked = SurveillanceSeries(np.zeros((3, 2)), upperbound=np.ones((3, 2)), alarm=np.zeros((3, 2), dtype=bool))
+    assert marked.subset(units=[1]).alarm.shape == (3, 1)
 
 
 def test_freq_and_dates_are_checked():

@@ -17,13 +17,13 @@ from fangkong.accounts.roles import Role
 from fangkong.persons import protection
 from fangkong.persons.citizen_id import CitizenIdError, check_character, parse_citizen_id
 from fangkong.persons.models import Person
+from fangkong.persons.rules import normalise_phone
 from fangkong.persons.services import (
     CITIZEN_ID,
     PersonChecker,
     PhoneNormaliser,
     _person_from_input,
     citizen_ids_parse_many,
-    normalise_phone,
     persons_insert_many,
 )
 from fangkong.testing.builders import citizen_id, make_user
@@ -73,7 +73,8 @@ def test_phone_normaliser_answers_as_normalise_phone_over_every_four_digit_prefi
 
 
 def test_person_checker_follows_the_rules_of_person_register(shenzhen_epi):
-    laboratory = make_user("lab", ("440304", Role.LABORATORY))
+    laboratory = make_user("lab", ("440304", Role.LABORATORY))  # no samples module yet: registers no one
+    futian_epi = make_user("ft_bulk_epi", ("440304", Role.EPIDEMIOLOGIST))
     analyst = make_user("bulk_analyst", ("440300", Role.ANALYST))
     good = citizen_id("440304", dt.date(1990, 5, 6), male=False)
     cases = [
@@ -108,7 +109,9 @@ def test_person_checker_follows_the_rules_of_person_register(shenzhen_epi):
         _person_from_input(actor=analyst, name="己", address_region="440304")
     assert PersonChecker(actor=analyst).check(name="己", address_region="440304")[1] == {
         "address_region": ["Your role may not register persons."]}
-    assert PersonChecker(actor=laboratory).check(name="己", address_region="440304")[1] == {}
+    assert PersonChecker(actor=laboratory).check(name="己", address_region="440304")[1] == {
+        "address_region": ["Your role may not register persons."]}
+    assert PersonChecker(actor=futian_epi).check(name="己", address_region="440304")[1] == {}
 
 
 def test_bulk_hashes_and_seals_match_the_single_ones():
@@ -133,5 +136,5 @@ def test_persons_insert_many_stores_no_identifier_in_clear(shenzhen_epi):
     assert protection.decrypt(person.citizen_id_sealed, CITIZEN_ID) == cid
     assert protection.decrypt(person.phone_sealed, "phone") == "+8613800138000"
     assert person.phone_hash == protection.keyed_hash("+8613800138000", "phone")
-    assert (person.citizen_id_masked, person.phone_masked) == (cid[:6] + "********" + cid[-4:], "+86 138****8000")
+    assert (person.citizen_id_masked, person.phone_masked) == (cid[:6] + "*" * 12, "+86 *******8000")
     assert (person.sex, person.birth_date, person.created_by) == (parsed.sex, dt.date(1977, 7, 7), shenzhen_epi)

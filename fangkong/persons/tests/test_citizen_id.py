@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 
 from fangkong.persons.citizen_id import CitizenIdError, check_character, mask_citizen_id, parse_citizen_id
+from fangkong.persons.protection import mask_phone
 
 
 def test_check_character_of_the_standards_worked_example():
@@ -46,8 +47,11 @@ def test_a_birth_date_in_the_future_is_impossible():
         parse_citizen_id(first17 + check_character(first17))
 
 
-def test_mask_keeps_region_and_last_four():
-    assert mask_citizen_id("44030419900101123X") == "440304********123X"
+def test_mask_keeps_the_region_digits_only():
+    """The birth date is shown beside the mask: any digit after it would narrow the number down (issue 13)."""
+    assert mask_citizen_id("44030419900101123X") == "440304************"
+    assert mask_phone("+8613812345678") == "+86 *******5678"
+    assert mask_phone("+447911123456") == "+********3456"
 
 
 def test_the_reasons_are_translated():

@@ -45,7 +45,36 @@ def test_boundaries_are_real_or_marked_synthetic(db):
     lon, lat = futian.geometry["coordinates"][0][0][0] if futian.geometry["type"] == "MultiPolygon" \
         else futian.geometry["coordinates"][0][0]
     assert 113.9 < lon < 114.2 and 22.4 < lat < 22.7  # Futian lies in Shenzhen
-    assert Region.objects.get(code="440311").geometry_synthetic  # Guangming: no geometry in the package
+    # Only the townships of Dongguan and Zhongshan have no boundary in any registry package.
+    synthetic = Region.objects.filter(geometry_synthetic=True)
+    assert synthetic.exists() and set(synthetic.values_list("level", flat=True)) == {"township"}
+
+
+def _outer_rings(geometry: dict) -> list:
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [polygon[0] for polygon in polygons]
+
+
+def _inside(point, rings) -> bool:
+    x, y = point
+    inside = False
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                inside = not inside
+    return inside
+
+
+def test_guangming_is_drawn_on_land_where_it_is_and_cut_from_baoan(db):
+    """Guangming District (2018) was a square in the sea: its shape is now the current boundary, in
+    Shenzhen's north-west, and Bao'an's shape no longer covers it."""
+    guangming, baoan = Region.objects.get(code="440311"), Region.objects.get(code="440306")
+    assert not guangming.geometry_synthetic
+    points = [p for ring in _outer_rings(guangming.geometry) for p in ring]
+    centre = (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+    assert 113.85 < centre[0] < 114.0 and 22.7 < centre[1] < 22.84  # Guangming's town centre: 113.94, 22.75
+    assert _inside(centre, _outer_rings(guangming.geometry))
+    assert not _inside(centre, _outer_rings(baoan.geometry))
 
 
 def test_loading_twice_changes_nothing(db):

@@ -35,9 +35,9 @@
         var values = data.map(function (d) { return d.value; });
         chart.setOption({
           tooltip: {
-            trigger: "item",
+            trigger: "item", renderMode: "richText",  // drawn in the canvas: a name never becomes markup
             formatter: function (p) {
-              return p.name + "<br>" + el.dataset.labelPopulation + ": " +
+              return String(p.name).replace(/[{}|]/g, " ") + "\n" + el.dataset.labelPopulation + ": " +
                 (p.value || 0).toLocaleString();
             }
           },

@@ -32,6 +32,8 @@
         var rows = data.children.length ? data.children : [data.totals];
         var byCode = {};
         rows.forEach(function (row) { byCode[row.code] = row; });
+        // no child with a real boundary: the map is the region's own outline, coloured by its own figures
+        if (!byCode[data.totals.code]) { byCode[data.totals.code] = data.totals; }
         var mapName = "dashboard-" + cfg.geo_url;
         window.echarts.registerMap(mapName, geo);
         var values = [];
@@ -51,7 +53,7 @@
             formatter: function (p) {
               var row = (p.data && p.data.row) || {};
               var rt = row.rt ? row.rt.mean + " (" + row.rt.lower + "–" + row.rt.upper + ")" : "—";
-              return p.name + "\n" + cfg.labels.metrics.incidence + ": " + (row.incidence_7d === null || row.incidence_7d === undefined ? "—" : row.incidence_7d) +
+              return String(p.name).replace(/[{}|]/g, " ") + "\n" + cfg.labels.metrics.incidence + ": " + (row.incidence_7d === null || row.incidence_7d === undefined ? "—" : row.incidence_7d) +
                 "\n" + cfg.labels.rt + ": " + rt + "\n" + cfg.labels.metrics.signals + ": " + (row.open_signals || 0);
             }
           },
@@ -129,7 +131,7 @@
       xAxis: { type: "category", data: rt.dates },
       yAxis: { type: "value", min: 0 },
       series: [
-        { name: "lower", type: "line", data: lower, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, tooltip: { show: false } },
+        { name: cfg.labels.band_lower, type: "line", data: lower, stack: "band", symbol: "none", lineStyle: { opacity: 0 }, tooltip: { show: false } },
         { name: cfg.labels.band, type: "line", data: width, stack: "band", symbol: "none", lineStyle: { opacity: 0 },
           areaStyle: { color: "rgba(179,38,30,0.18)" } },
         { name: cfg.labels.rt, type: "line", data: rt.mean.map(function (v) { return v === null ? "-" : v; }),

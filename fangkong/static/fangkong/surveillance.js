@@ -12,7 +12,7 @@
         var alarms = s.dates.map(function (d, i) { return s.alarm[i] ? [d, s.observed[i]] : null; })
           .filter(function (p) { return p; });
         chart.setOption({
-          tooltip: { trigger: "axis" },
+          tooltip: { trigger: "axis", renderMode: "richText" },  // canvas text: data never become markup
           legend: { top: 0, data: [el.dataset.labelObserved, el.dataset.labelThreshold, el.dataset.labelAlert] },
           grid: { left: 40, right: 16, top: 32, bottom: 28 },
           xAxis: { type: "category", data: s.dates, axisLabel: { formatter: function (v) { return v.slice(5); } } },
@@ -51,7 +51,7 @@
                   data: data.weeks.map(function (w) { return w.cases; }) });
     var chart = window.echarts.init(el);
     chart.setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },  // canvas text: data never become markup
       legend: { top: 0, type: "scroll" },
       grid: { left: 44, right: 44, top: 40, bottom: 28 },
       xAxis: { type: "category", data: weeks },

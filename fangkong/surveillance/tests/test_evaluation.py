@@ -36,6 +36,6 @@ def test_the_command_prints_one_line_per_method():
 def test_cusum_skips_units_without_reference_and_missing_days():
     counts = np.array([[5.0, np.nan, 5.0]] * 29 + [[30.0, 4.0, np.nan]])
     counts[::3, 0] = 6
-    upper, alarm = detectors.run_method("cusum", {"reference_days": 28}, counts, np.array([29]))
-    assert alarm.tolist() == [[True, False, False]]
-    assert np.isnan(upper[0, 1]) and np.isnan(upper[0, 2])
+    flagged = detectors.run_method("cusum", {}, counts, np.array([29]))  # the platform's 28-day reference
+    assert flagged.alarm.tolist() == [[True, False, False]]
+    assert np.isnan(flagged.upperbound[0, 1]) and np.isnan(flagged.upperbound[0, 2])

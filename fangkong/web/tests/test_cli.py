@@ -28,6 +28,7 @@ def test_createuser_refuses_unknown_region_and_changes_nothing(db):
     assert not User.objects.filter(username="lab2").exists()
 
 
+@pytest.mark.walk
 def test_demo_creates_users_and_persons_and_is_idempotent(db, capsys):
     """One full demo load (then a second one: nothing doubles). Kept to one test: a load takes ~40 s."""
     from fangkong.accounts.management.commands.load_demo import DEMO_PASSWORD, DEMO_USERS

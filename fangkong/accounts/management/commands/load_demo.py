@@ -52,7 +52,7 @@ class Command(BaseCommand):
 
 
 def demo_loaders():
-    """Loaders that modules add for their part of the demo scenario (see fangkong.demo)."""
-    from fangkong.demo import DEMO_LOADERS
+    """The loaders the modules declare for their part of the demo scenario (``fangkong.modules``)."""
+    from fangkong.modules import demo_loaders as declared
 
-    return DEMO_LOADERS
+    return declared()

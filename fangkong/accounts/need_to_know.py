@@ -1,0 +1,253 @@
+"""Need to know: the one declaration of which data each role may read and write, and in which part of its region.
+
+Region scope (``fangkong.accounts.access``) says *where* a user acts; this matrix says *what* a role needs
+there. Every endpoint declares the category it shows (``@shows``: the least category without which it has
+nothing to answer) and is refused — before any view code runs — to a role that may not read it; every
+selector reads through ``readable`` / ``readable_or_404`` for the category of its rows; and every page,
+serializer and export shows a person only through ``person_shown``, which gives each role the fields of
+its category and nothing more. The README's table is this matrix.
+
+Categories, from the least to the most personal:
+
+- ``reference``: the region tree, protocol editions, indicator definitions — no data about anyone.
+- ``aggregates``: counts, rates, series and signals by region, day or sentinel site; risk areas; bulletins.
+- ``pseudonymised``: line lists without name, citizen ID, phone, address or birth date: a row per case or
+  contact with its number, sex, age band, region and dates.
+- ``named``: line lists with names, birth dates, addresses and *masked* identifiers (``person_shown``).
+- ``identifiers``: citizen IDs and phone numbers in clear (an audited reveal or unmasked export).
+- ``audit``: the audit trail: who did what to which object — cases and contacts named by their numbers,
+  persons by row id only.
+
+Reach, the part of the region a grant covers:
+
+- ``region``: the membership's whole region subtree;
+- ``own_sites``: the sentinel sites the user reports for (``SentinelSite.reporters``);
+- ``own_samples``: the persons of the laboratory's own samples — **no samples module yet: resolves to
+  nothing**, so a laboratory sees no person at all for now;
+- ``assigned_sites``: the persons assigned to the manager's quarantine sites — **no site assignment yet:
+  resolves to nothing**; the strictest sensible reading: until the quarantine-site module assigns persons
+  to sites, a quarantine-site manager sees aggregates only, and contacts' quarantine and release are
+  recorded by epidemiologists and commanders.
+
+Writes are capabilities: each module declares, with each capability it grants, the category it writes
+(``fangkong.modules.CapabilityGrant.category``), and a test keeps every role's capabilities within its
+``writes`` here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.roles import Capability, Role
+from fangkong.regions.codes import covers, subtree_prefix
+
+
+class Category:
+    REFERENCE = "reference"
+    AGGREGATES = "aggregates"
+    PSEUDONYMISED = "pseudonymised"
+    NAMED = "named"
+    IDENTIFIERS = "identifiers"
+    AUDIT = "audit"
+
+
+#: Person data, from the least to the most: a grant of one includes the ones before it.
+PERSON_LEVELS = (Category.PSEUDONYMISED, Category.NAMED, Category.IDENTIFIERS)
+
+
+class Reach:
+    REGION = "region"
+    OWN_SITES = "own_sites"
+    OWN_SAMPLES = "own_samples"
+    ASSIGNED_SITES = "assigned_sites"
+
+
+#: Reaches whose module does not exist yet: they resolve to no rows, and no endpoint serves them.
+PENDING_REACHES = frozenset({Reach.OWN_SAMPLES, Reach.ASSIGNED_SITES})
+
+
+@dataclass(frozen=True)
+class Grant:
+    reads: dict[str, str]   # category -> reach
+    writes: dict[str, str]  # category -> reach
+
+
+R = Reach.REGION
+NEED_TO_KNOW: dict[str, Grant] = {
+    Role.PROVINCIAL_COMMANDER: Grant(
+        reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.PSEUDONYMISED: R, Category.NAMED: R,
+               Category.IDENTIFIERS: R},
+        writes={Category.AGGREGATES: R, Category.NAMED: R}),
+    Role.LOCAL_COMMANDER: Grant(
+        reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.PSEUDONYMISED: R, Category.NAMED: R,
+               Category.IDENTIFIERS: R},
+        writes={Category.AGGREGATES: R, Category.NAMED: R}),
+    Role.EPIDEMIOLOGIST: Grant(
+        reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.PSEUDONYMISED: R, Category.NAMED: R,
+               Category.IDENTIFIERS: R},
+        writes={Category.AGGREGATES: R, Category.NAMED: R}),
+    Role.SENTINEL_REPORTER: Grant(
+        reads={Category.REFERENCE: R, Category.AGGREGATES: Reach.OWN_SITES},
+        writes={Category.AGGREGATES: Reach.OWN_SITES}),
+    Role.QUARANTINE_MANAGER: Grant(
+        reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.NAMED: Reach.ASSIGNED_SITES},
+        writes={Category.NAMED: Reach.ASSIGNED_SITES}),
+    # places and their inspections are aggregates: the inspector records them (fangkong.places), no person data
+    Role.INSPECTOR: Grant(reads={Category.REFERENCE: R, Category.AGGREGATES: R}, writes={Category.AGGREGATES: R}),
+    Role.LABORATORY: Grant(
+        reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.NAMED: Reach.OWN_SAMPLES},
+        writes={Category.NAMED: Reach.OWN_SAMPLES}),
+    Role.ANALYST: Grant(
+        reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.PSEUDONYMISED: R}, writes={}),
+    Role.SYSTEM_ADMINISTRATOR: Grant(
+        reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.AUDIT: R},
+        writes={Category.REFERENCE: R}),
+}
+
+#: Capabilities that are reads of a category (a role holds one only where its ``reads`` grant the category).
+READ_CAPABILITIES = frozenset({Capability.PERSON_REVEAL, Capability.PERSON_EXPORT_CLEAR, Capability.AUDIT_BROWSE})
+
+
+def _includes(granted: dict[str, str], category: str) -> str | None:
+    """The reach of ``category`` in a grant; a person level includes the levels below it."""
+    if category in PERSON_LEVELS:
+        for level in PERSON_LEVELS[PERSON_LEVELS.index(category):]:
+            if level in granted and granted[level] not in PENDING_REACHES:
+                return granted[level]
+        return None
+    reach = granted.get(category)
+    return reach if reach not in PENDING_REACHES else None
+
+
+def reaches(user, category: str) -> list[tuple[str, str]]:
+    """(region code, reach) of each of the user's memberships that may read ``category``."""
+    from fangkong.accounts.access import memberships_of
+
+    found = []
+    for code, role in memberships_of(user):
+        grant = NEED_TO_KNOW.get(role)
+        reach = _includes(grant.reads, category) if grant else None
+        if reach:
+            found.append((code, reach))
+    return found
+
+
+def may_read(user, category: str, region_code: str | None = None, *, reach: str = Reach.REGION) -> bool:
+    """Whether the user may read ``category`` (at ``reach``; in ``region_code`` when given)."""
+    return any(r == reach and (region_code is None or covers(code, region_code))
+               for code, r in reaches(user, category))
+
+
+def read_prefixes(user, category: str, reach: str = Reach.REGION) -> list[str]:
+    """The code prefixes of the regions where the user may read ``category`` at ``reach``."""
+    prefixes = sorted({subtree_prefix(code) for code, r in reaches(user, category) if r == reach})
+    return [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
+
+
+def readable_q(user, category: str, field: str) -> Q:
+    """The condition on a region code (``field``) that selects where the user may read ``category``."""
+    prefixes = read_prefixes(user, category)
+    if not prefixes:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in prefixes))
+
+
+def readable(user, category: str, queryset: QuerySet, field: str) -> QuerySet:
+    """The rows of ``queryset`` (region code in ``field``) the user may read as ``category`` region-wide."""
+    if not read_prefixes(user, category):
+        return queryset.none()
+    return queryset.filter(readable_q(user, category, field))
+
+
+def readable_or_404(user, category: str, queryset: QuerySet, field: str, **lookup):
+    """One row the user may read as ``category``, or 404 (audited as a refusal, like any out-of-scope object)."""
+    from fangkong.accounts.access import get_in_scope_or_404
+
+    return get_in_scope_or_404(user, queryset, field, within=read_prefixes(user, category), **lookup)
+
+
+def person_level(user, region_code: str | None) -> str | None:
+    """The highest person category the user may read in ``region_code`` (None: no person data there)."""
+    for level in reversed(PERSON_LEVELS):
+        if region_code and may_read(user, level, region_code):
+            return level
+    return None
+
+
+def endpoint_allows(user, declared: Shows) -> bool:
+    """Whether the user may open an endpoint declaring ``declared`` at all (the gate before any view)."""
+    return any(reach in declared.reaches for _code, reach in reaches(user, declared.category))
+
+
+def url_opens(user, url_name: str, **kwargs) -> bool:
+    """Whether the page named ``url_name`` lets the user in (navigation shows only the pages that do)."""
+    from django.urls import resolve, reverse
+
+    declared = shows_of(resolve(reverse(url_name, kwargs=kwargs or None)).func)
+    return declared is not None and endpoint_allows(user, declared)
+
+
+# --- endpoint declarations ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shows:
+    """What an endpoint shows: the least category it needs, and the reaches its selectors can answer for."""
+
+    category: str
+    reaches: frozenset[str] = frozenset({Reach.REGION})
+
+
+def shows(category: str, *, reaches_served: tuple[str, ...] = (Reach.REGION,)):
+    """Declare the category a page shows (``@shows(Category.NAMED)``); the gate refuses roles without it."""
+    declared = Shows(category, frozenset(reaches_served))
+
+    def decorate(view):
+        view.fangkong_shows = declared
+        return view
+
+    return decorate
+
+
+def shows_of(view_func, method: str = "get") -> Shows | None:
+    """The declaration of a view function or an API view. An API view may map its actions to declarations
+    (``{"*": Shows(...), "create": Shows(...)}``: ``"*"`` for the actions not named)."""
+    declared = getattr(view_func, "fangkong_shows", None)
+    cls = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
+    if declared is None and cls is not None:
+        declared = getattr(cls, "fangkong_shows", None)
+    if isinstance(declared, dict):
+        actions = getattr(view_func, "actions", None) or {}
+        action = actions.get(method.lower(), method.lower())
+        declared = declared.get(action, declared.get("*"))
+    return declared
+
+
+def api_declaration(view) -> Shows | None:
+    """The declaration of a DRF view instance for the action it runs (``fangkong_shows``, maybe per action)."""
+    declared = getattr(view, "fangkong_shows", None)
+    if isinstance(declared, dict):
+        action = getattr(view, "action", None) or view.request.method.lower()
+        declared = declared.get(action, declared.get("*"))
+    return declared
+
+
+class NeedToKnowPermission:
+    """DRF permission: the API view declares what it shows (per action) and the caller's role may read it."""
+
+    message = _("Your role does not need the data this endpoint shows.")
+
+    def has_permission(self, request, view) -> bool:
+        declared = api_declaration(view)
+        if declared is None:
+            self.message = "This endpoint has not declared what it shows and is closed."
+            return False
+        return endpoint_allows(request.user, declared)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return True

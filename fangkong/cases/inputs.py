@@ -1,0 +1,73 @@
+"""Input schemas of the cases module (``fangkong.inputs``): the types of what a form posts; every rule about
+the values is the services' (``build_contact`` through ``contact_enlist``, the person registry's rules)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from fangkong.api import fields as api_fields
+from fangkong.cases.models import Classification
+from fangkong.request_params import PAST
+
+
+def _text(max_length: int) -> serializers.CharField:
+    return serializers.CharField(default="", allow_blank=True, max_length=max_length)
+
+
+class ContactEnlistInput(serializers.Serializer):
+    """Register a contact of a case: the source case by number, the person by citizen ID (registered with
+    the name, phone and region of residence when new), the contact's category, region, exposure and the
+    times of listing and quarantine."""
+
+    source_case_no = _text(40)
+    citizen_id = _text(32)
+    name = serializers.CharField(default="", allow_blank=True)
+    phone = _text(32)
+    address_region = _text(12)
+    category = _text(20)
+    region = _text(12)
+    exposure_type = _text(20)
+    exposure_start = api_fields.DateField(default=None, allow_null=True)
+    exposure_end = api_fields.DateField(default=None, allow_null=True)
+    listed_at = api_fields.DateTimeField(default=None, allow_null=True)
+    quarantined_at = api_fields.DateTimeField(default=None, allow_null=True)
+    quarantine_place = serializers.CharField(default="", allow_blank=True)
+
+
+class CaseEnlistInput(serializers.Serializer):
+    """Register a case, on the page and over the API: the person by registry number (``person``) or by
+    citizen ID (found, or registered with the name, phone and region of residence given), the disease by
+    code, the infector by case number, and the case's times and facts. An empty route, severity or outcome
+    is the usual one."""
+
+    person = serializers.IntegerField(required=False, allow_null=True, help_text="registry number of the person")
+    citizen_id = _text(32)
+    name = serializers.CharField(default="", allow_blank=True, help_text="a new person's name")
+    phone = _text(32)
+    address_region = _text(12)
+    disease = serializers.SlugField(default="covid-19", allow_blank=True)
+    classification = serializers.CharField(allow_blank=True, max_length=20,
+                                           help_text="one of " + ", ".join(Classification.values))
+    diagnosed_at = api_fields.DateTimeField(allow_null=True)
+    reported_at = api_fields.DateTimeField(required=False, allow_null=True)
+    onset_date = api_fields.DateField(window=PAST, required=False, allow_null=True)
+    sampling_date = api_fields.DateField(required=False, allow_null=True)
+    detection_route = serializers.CharField(default="other", allow_blank=True)
+    imported = serializers.BooleanField(default=False)
+    origin = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    severity = serializers.CharField(default="mild", allow_blank=True)
+    outcome = serializers.CharField(default="under_treatment", allow_blank=True)
+    report_region = serializers.CharField(max_length=12, allow_blank=True)
+    infector_case_no = _text(40)
+    first_visit_at = api_fields.DateTimeField(required=False, allow_null=True)
+    isolated_at = api_fields.DateTimeField(required=False, allow_null=True)
+    treatment_at = api_fields.DateTimeField(required=False, allow_null=True)
+
+    def validate_detection_route(self, value):
+        return value or "other"
+
+    def validate_severity(self, value):
+        return value or "mild"
+
+    def validate_outcome(self, value):
+        return value or "under_treatment"

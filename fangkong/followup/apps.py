@@ -1,0 +1,37 @@
+"""App config of the follow-up module: everything the platform needs from it (``fangkong.modules``)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong import modules
+from fangkong.accounts.need_to_know import Category
+from fangkong.accounts.roles import Role
+
+PACKAGE = __name__.rpartition(".")[0]  # "fangkong.followup"
+RECORD = "followup.record"  # record checks and tests of the persons under management in one's region
+
+
+class FollowupConfig(modules.ModuleConfig):
+    name = PACKAGE
+    label = "followup"
+    verbose_name = "Follow-up"
+
+    navigation = (modules.NavEntry("followup", _("Daily follow-up"),
+                                   _("Today's health checks and tests of the persons under management."),
+                                   "followup:due"),)
+    capabilities = (modules.CapabilityGrant(RECORD, _("Record daily health checks and tests of persons under management"),
+                                            (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER,
+                                             Role.EPIDEMIOLOGIST), category=Category.NAMED),)
+    page_urls = ("followup/", f"{PACKAGE}.urls")
+    api_urls = f"{PACKAGE}.api_urls"
+    demo_loader = f"{PACKAGE}.demo.demo_load"
+    demo_order = 50  # after the cases module's contacts (30)
+    periodic_jobs = (
+        modules.PeriodicJob("followup-sync", f"{PACKAGE}.subjects_sync", {"minute": "*/15"}),
+        modules.PeriodicJob("followup-sweep", f"{PACKAGE}.followups_sweep", {"hour": 0, "minute": 5}),
+    )
+    figure_sources = ("Subject", "HealthCheck", "ScheduledTest")
+    scoped_tables = ("Subject", "HealthCheck", "ScheduledTest")
+    scope_records = f"{PACKAGE}.tests.scope.other_city_records"
+    # Who is under management (``fangkong.followup.sources``): the contacts of the cases module. Another
+    # module adds its own kind by declaring ``followup_sources`` on its own config.
+    followup_sources = (f"{PACKAGE}.sources.ContactSource",)

@@ -1,0 +1,53 @@
+"""Input schemas of the follow-up module: one per action, used by the page, the API and an import alike
+(``fangkong.inputs``). What needs the database (the subject's period, a check already recorded) is the
+service's to refuse."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from fangkong.request_params import PAST, Day, Id
+
+from .models import TEMPERATURE_MAX, TEMPERATURE_MIN, ScheduledTest, Slot, Symptom
+
+
+class CheckInput(serializers.Serializer):
+    """Record one daily health check: the day and slot, the temperature and the symptoms asked, or that
+    the check was not possible (with the reason in the note)."""
+
+    subject = Id(required=True, label=_("Person under management"))
+    day = Day(window=PAST, required=True, label=_("Day"))
+    slot = serializers.ChoiceField(choices=Slot.choices, label=_("Slot"))
+    temperature = serializers.DecimalField(
+        max_digits=3, decimal_places=1, min_value=TEMPERATURE_MIN, max_value=TEMPERATURE_MAX, required=False,
+        allow_null=True, label=_("Temperature (°C)"),
+        error_messages={"min_value": _("A body temperature lies between 34.0 and 43.0 °C."),
+                        "max_value": _("A body temperature lies between 34.0 and 43.0 °C.")})
+    symptoms = serializers.MultipleChoiceField(choices=Symptom.choices, required=False, label=_("Symptoms"))
+    not_possible = serializers.BooleanField(required=False, default=False, label=_("Check not possible"))
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", label=_("Note"))
+    checked_at = serializers.DateTimeField(required=False, allow_null=True, label=_("Checked at"))
+
+    def validate(self, attrs):
+        if attrs.get("not_possible"):
+            if not attrs.get("note", "").strip():
+                raise serializers.ValidationError({"note": [_("Say why the check was not possible.")]})
+        elif attrs.get("temperature") is None:
+            raise serializers.ValidationError({"temperature": [_("Enter the temperature measured.")]})
+        attrs["symptoms"] = sorted(attrs.get("symptoms") or ())
+        return attrs
+
+
+class SampleInput(serializers.Serializer):
+    """Record a scheduled test: the day the sample was taken, and its result when it is known."""
+
+    taken_on = Day(window=PAST, required=True, label=_("Sample taken on"))
+    result = serializers.ChoiceField(choices=ScheduledTest.Result.choices, required=False, allow_blank=True,
+                                     default="", label=_("Result"))
+
+
+class SuspectedInput(serializers.Serializer):
+    """Open a suspected case for a person under management with fever or symptoms."""
+
+    onset_date = Day(window=PAST, required=False, allow_null=True, label=_("Onset"))

@@ -1,0 +1,238 @@
+"""Writes of the follow-up module: each checks the capability, runs in one transaction and is audited.
+
+- ``subjects_sync``: copies who is under management from the sources (``sources.py``) into ``Subject``
+  and their test days into ``ScheduledTest``; a moved period moves the tests not yet taken; a person no
+  longer under management at the source ends. Run by the periodic job (and by the demo).
+- ``health_check_record``: one daily check; refused with field errors for a temperature outside
+  34–43 °C, a day or time in the future, a day outside the period, a person not under management, a
+  second check for the same day and slot. Fever (≥ 37.3 °C) or a symptom marks the person symptomatic.
+- ``sample_record``: a scheduled test's sample and result; a positive result marks the person too.
+- ``subject_to_suspected``: a person with fever or symptoms becomes a suspected case through the
+  source's module (for contacts: ``fangkong.cases.services.contact_convert_to_case``), never here.
+- ``followups_sweep``: the end of a day: every slot without a check is recorded missed, every test due
+  by then and not taken is overdue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import can
+from fangkong.audit.models import AuditEvent
+from fangkong.audit.services import audit_record
+
+from .apps import RECORD
+from .models import FEVER_FROM, SLOTS, TEMPERATURE_MAX, TEMPERATURE_MIN, HealthCheck, ScheduledTest, Subject
+from .sources import Managed, source_of, sources
+
+LATE = dt.timedelta(minutes=5)  # clock skew allowed on a time entered as "now"
+COPIED = ("label", "person_id", "region_id", "category", "protocol_id", "counted_from", "first_day", "last_day",
+          "centralised_until")
+
+
+def _require(actor, region_code: str) -> None:
+    if not can(actor, RECORD, region_code):
+        raise PermissionDenied(_("You may not record follow-ups of persons managed in this region."))
+
+
+def _values(item: Managed) -> dict:
+    return {"label": item.label, "person_id": item.person_id, "region_id": item.region_code,
+            "category": item.category, "protocol_id": item.protocol_id, "counted_from": item.counted_from,
+            "first_day": item.first_day, "last_day": item.last_day, "centralised_until": item.centralised_until}
+
+
+def _tests_for(subject: Subject, item: Managed) -> list[ScheduledTest]:
+    return [ScheduledTest(subject=subject, region_id=item.region_code, due_date=due, phase=phase, day=day)
+            for due, phase, day in item.tests]
+
+
+@transaction.atomic
+def subjects_sync(*, day: dt.date | None = None, kinds: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Bring ``Subject`` and ``ScheduledTest`` in step with the sources (module docstring); idempotent.
+    Returns the counts of subjects created, changed and ended."""
+    day = day or timezone.localdate()
+    now = timezone.now()
+    counts = {"created": 0, "changed": 0, "ended": 0}
+    for kind, source in sources().items():
+        if kinds is not None and kind not in kinds:
+            continue
+        items = {item.source_id: item for item in source.under_management(day)}
+        active = {s.source_id: s for s in Subject.objects.filter(kind=kind, status=Subject.Status.ACTIVE)}
+        known = set(Subject.objects.filter(kind=kind, source_id__in=list(items)).values_list("source_id", flat=True))
+        new = [Subject(kind=kind, source_id=pk, synced_at=now, **_values(item))
+               for pk, item in items.items() if pk not in known]
+        Subject.objects.bulk_create(new, batch_size=2000)
+        new = list(Subject.objects.filter(kind=kind, source_id__in=[s.source_id for s in new]))
+        ScheduledTest.objects.bulk_create([t for s in new for t in _tests_for(s, items[s.source_id])], batch_size=5000)
+        counts["created"] += len(new)
+        for pk, subject in active.items():
+            item = items.get(pk)
+            if item is None:
+                subject.status = Subject.Status.ENDED
+                subject.ended_on = min(subject.last_day, day - dt.timedelta(days=1))
+                subject.save(update_fields=["status", "ended_on"])
+                counts["ended"] += 1
+                continue
+            values = _values(item)
+            if all(getattr(subject, name) == values[name] for name in COPIED):
+                continue
+            for name, value in values.items():
+                setattr(subject, name, value)
+            subject.synced_at = now
+            subject.save(update_fields=[*COPIED, "synced_at"])
+            wanted = {(phase, d): due for due, phase, d in item.tests}
+            open_tests = subject.tests.exclude(status=ScheduledTest.Status.TAKEN)
+            open_tests.exclude(region_id=item.region_code).update(region_id=item.region_code)
+            for test in open_tests:
+                if wanted.get((test.phase, test.day)) != test.due_date:
+                    test.delete()
+            have = set(subject.tests.values_list("phase", "day"))
+            ScheduledTest.objects.bulk_create([t for t in _tests_for(subject, item) if (t.phase, t.day) not in have])
+            counts["changed"] += 1
+    if any(counts.values()):
+        audit_record(actor=None, action=AuditEvent.Action.UPDATE, object_type="followup.subject",
+                     detail={"sync": counts, "day": day.isoformat()})
+    return counts
+
+
+def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, temperature=None, symptoms=(),
+                        not_possible: bool = False, note: str = "", checked_at: dt.datetime | None = None,
+                        request=None) -> HealthCheck:
+    """Record one daily health check (input validated by ``inputs.CheckInput``)."""
+    _require(actor, subject.region_id)
+    now = timezone.now()
+    checked_at = checked_at or now
+    errors: dict[str, list[str]] = {}
+    if subject.status != Subject.Status.ACTIVE:
+        errors["subject"] = [_("This person is no longer under management.")]
+    if day > timezone.localdate():
+        errors.setdefault("day", []).append(_("A check cannot be recorded for a day still to come."))
+    elif not subject.covers(day):
+        errors.setdefault("day", []).append(
+            _("This day lies outside the management period (%(first)s to %(last)s).")
+            % {"first": subject.first_day.isoformat(), "last": subject.last_day.isoformat()})
+    if checked_at > now + LATE:
+        errors.setdefault("checked_at", []).append(_("The time of the check is in the future."))
+    elif timezone.localtime(checked_at).date() < day:
+        errors.setdefault("checked_at", []).append(_("A check cannot be made before its day."))
+    temperature = None if temperature in (None, "") else Decimal(str(temperature))
+    if temperature is not None and not TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX:
+        errors["temperature"] = [_("A body temperature lies between 34.0 and 43.0 °C.")]
+    elif temperature is None and not not_possible:
+        errors["temperature"] = [_("Enter the temperature measured.")]
+    if slot not in SLOTS:
+        errors.setdefault("slot", []).append(_("Choose morning or evening."))
+    elif HealthCheck.objects.filter(subject=subject, day=day, slot=slot).exists():
+        errors.setdefault("slot", []).append(_("A check is already recorded for this person, day and slot."))
+    if errors:
+        raise ValidationError(errors)
+    symptoms = sorted(set(symptoms or ()))
+    if not_possible:
+        outcome, temperature, symptoms = HealthCheck.Outcome.NOT_POSSIBLE, None, []
+    elif symptoms or (temperature is not None and temperature >= FEVER_FROM):
+        outcome = HealthCheck.Outcome.SYMPTOMATIC
+    else:
+        outcome = HealthCheck.Outcome.OK
+    check = HealthCheck(subject=subject, region_id=subject.region_id, day=day, slot=slot, outcome=outcome,
+                        temperature=temperature, symptoms=symptoms, note=note.strip(), checked_at=checked_at,
+                        checked_by=actor)
+    check.full_clean(exclude=["subject", "region", "checked_by"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            check.save()
+            if outcome == HealthCheck.Outcome.SYMPTOMATIC and (subject.symptomatic_since is None
+                                                               or day < subject.symptomatic_since):
+                Subject.objects.filter(pk=subject.pk).update(symptomatic_since=day)
+                subject.symptomatic_since = day
+            audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=check, region_code=subject.region_id,
+                         request=request, detail={"subject": subject.label, "day": day.isoformat(), "slot": slot,
+                                                  "outcome": outcome})
+    except IntegrityError as exc:  # recorded by somebody else since the check above
+        raise ValidationError({"slot": [_("A check is already recorded for this person, day and slot.")]}) from exc
+    return check
+
+
+@transaction.atomic
+def sample_record(*, actor, test: ScheduledTest, taken_on: dt.date, result: str = "",
+                       request=None) -> ScheduledTest:
+    """Record a scheduled test's sample (and result when known; input validated by ``inputs.SampleInput``)."""
+    subject = test.subject
+    _require(actor, subject.region_id)
+    errors: dict[str, list[str]] = {}
+    if taken_on > timezone.localdate():
+        errors["taken_on"] = [_("A sample cannot be taken on a day still to come.")]
+    elif taken_on < subject.first_day:
+        errors["taken_on"] = [_("This day lies before the management period.")]
+    if result not in ScheduledTest.Result.values:
+        errors["result"] = [_("Choose negative, positive or awaiting result.")]
+    if test.result and result != test.result:
+        errors["result"] = [_("The result of this test is already recorded.")]
+    if errors:
+        raise ValidationError(errors)
+    before = {"status": test.status, "taken_on": test.taken_on.isoformat() if test.taken_on else None,
+              "result": test.result}
+    test.status, test.taken_on, test.result = ScheduledTest.Status.TAKEN, taken_on, result
+    test.recorded_by, test.recorded_at = actor, timezone.now()
+    test.save(update_fields=["status", "taken_on", "result", "recorded_by", "recorded_at"])
+    if result == ScheduledTest.Result.POSITIVE and subject.symptomatic_since is None:
+        Subject.objects.filter(pk=subject.pk).update(symptomatic_since=taken_on)
+        subject.symptomatic_since = taken_on
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=subject.region_id,
+                 request=request, detail={"subject": subject.label, "before": before,
+                                          "after": {"status": test.status, "taken_on": taken_on.isoformat(),
+                                                    "result": result}})
+    return test
+
+
+@transaction.atomic
+def subject_to_suspected(*, actor, subject: Subject, onset_date: dt.date | None = None, request=None) -> str:
+    """A person with fever, symptoms or a positive test becomes a suspected case through the source's module
+    (the cases service for a contact); the follow-up ends as converted. Returns the case number."""
+    _require(actor, subject.region_id)
+    errors: dict[str, list[str]] = {}
+    if subject.status != Subject.Status.ACTIVE:
+        errors["subject"] = [_("This person is no longer under management.")]
+    elif subject.symptomatic_since is None:
+        errors["subject"] = [_("No fever, symptom or positive test is recorded for this person.")]
+    if onset_date is not None and subject.symptomatic_since and onset_date > timezone.localdate():
+        errors["onset_date"] = [_("This date cannot lie in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    case_no = source_of(subject.kind).to_suspected(actor=actor, source_id=subject.source_id,
+                                                   onset_date=onset_date or subject.symptomatic_since,
+                                                   request=request)
+    subject.status, subject.outcome_ref = Subject.Status.CONVERTED, case_no
+    subject.ended_on = min(subject.last_day, timezone.localdate() - dt.timedelta(days=1))
+    subject.save(update_fields=["status", "outcome_ref", "ended_on"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=subject, region_code=subject.region_id,
+                 request=request, detail={"became_suspected_case": case_no})
+    return case_no
+
+
+@transaction.atomic
+def followups_sweep(*, day: dt.date) -> dict[str, int]:
+    """The end of ``day``: a slot of an active subject without a check is recorded missed, a test due by
+    ``day`` and not taken becomes overdue. Idempotent; audited once with the counts."""
+    followed = Q(ended_on__isnull=True) | Q(ended_on__gte=day)
+    due = Subject.objects.filter(followed, first_day__lte=day, last_day__gte=day)
+    done = set(HealthCheck.objects.filter(day=day, subject__in=due).values_list("subject_id", "slot"))
+    missed = [HealthCheck(subject_id=pk, region_id=region, day=day, slot=slot, outcome=HealthCheck.Outcome.MISSED)
+              for pk, region in due.values_list("pk", "region_id").iterator(chunk_size=10000)
+              for slot in SLOTS if (pk, slot) not in done]
+    HealthCheck.objects.bulk_create(missed, batch_size=5000, ignore_conflicts=True)
+    overdue = ScheduledTest.objects.filter(
+        Q(subject__ended_on__isnull=True) | Q(subject__ended_on__gte=F("due_date")),
+        status=ScheduledTest.Status.DUE, due_date__lte=day).update(
+        status=ScheduledTest.Status.OVERDUE)
+    counts = {"missed_checks": len(missed), "overdue_tests": overdue}
+    audit_record(actor=None, action=AuditEvent.Action.UPDATE,
+                 object_type=HealthCheck._meta.label_lower,  # the trail labels it as the model it wrote
+                 detail={"sweep": True, "day": day.isoformat(), **counts})
+    return counts

@@ -1,0 +1,123 @@
+"""The follow-up pages and API: the worker's day list of their region, a check recorded in one step from
+the page and from the API with one schema (same refusals, nothing changed), the overdue list, the counts;
+who may open what (need to know) and the denied paths (another city, a role without the capability)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from fangkong.inputs import validate_row
+from fangkong.testing.builders import make_user
+
+from ..inputs import CheckInput
+from ..models import HealthCheck, Subject
+from ..services import followups_sweep, health_check_record
+from .builders import days_ago, managed_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(subject, **fields):
+    return {"subject": subject.pk, "day": timezone.localdate().isoformat(), "slot": "morning",
+            "temperature": "36.6", **fields}
+
+
+def test_the_day_list_shows_the_regions_persons_with_their_next_slot(client, shenzhen_epi, guangzhou_epi):
+    contact, subject = managed_contact(shenzhen_epi, name="随访页甲")
+    client.force_login(shenzhen_epi)
+    page = client.get("/followup/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "随访页甲" in text and f'data-subject="{subject.pk}"' in text
+    assert 'name="slot"' in text and 'value="morning" selected' in text
+    api = client.get("/api/v1/followup/due/").json()
+    [row] = api["results"]
+    assert (row["id"], row["name"], row["open_slots"]) == (subject.pk, "随访页甲", ["morning", "evening"])
+    client.force_login(guangzhou_epi)
+    assert "随访页甲" not in client.get("/followup/").content.decode()
+    assert client.get("/api/v1/followup/due/").json()["results"] == []
+    assert client.get(f"/followup/subjects/{subject.pk}/").status_code == 404
+
+
+def test_page_api_and_import_row_record_the_same_check(client, shenzhen_epi):
+    subjects = [managed_contact(shenzhen_epi, name=n)[1] for n in "甲乙丙"]
+    client.force_login(shenzhen_epi)
+    page = client.post(f"/followup/subjects/{subjects[0].pk}/check/",
+                       {**_post(subjects[0], temperature=" 37.5 "), "symptoms": ["cough", "fatigue"], "next": "/followup/"})
+    assert page.status_code == 302 and page["Location"] == "/followup/"
+    api = client.post("/api/v1/followup/checks/", {**_post(subjects[1], temperature="37.5"),
+                                                   "symptoms": ["fatigue", "cough"]}, content_type="application/json")
+    assert api.status_code == 201 and api.json()["outcome"] == "symptomatic"
+    data, errors = validate_row(CheckInput, {**_post(subjects[2], temperature="37.5"), "symptoms": ["cough", "fatigue"]})
+    assert errors == {}
+    data.pop("subject")
+    health_check_record(actor=shenzhen_epi, subject=subjects[2], **data)
+    rows = list(HealthCheck.objects.order_by("subject_id").values_list("temperature", "symptoms", "outcome", "checked_by"))
+    assert rows == [(Decimal("37.5"), ["cough", "fatigue"], "symptomatic", shenzhen_epi.pk)] * 3
+
+
+def test_bad_checks_are_refused_alike_by_page_and_api_and_change_nothing(client, shenzhen_epi):
+    _contact, subject = managed_contact(shenzhen_epi)
+    client.force_login(shenzhen_epi)
+    for fields, field in (({"temperature": "45"}, "temperature"), ({"day": days_ago(30).isoformat()}, "day")):
+        page = client.post(f"/followup/subjects/{subject.pk}/check/", _post(subject, **fields))
+        api = client.post("/api/v1/followup/checks/", _post(subject, **fields), content_type="application/json")
+        assert page.status_code == api.status_code == 400
+        assert field in api.json()["error"]["fields"]
+        assert 'aria-invalid="true"' in page.content.decode()
+    assert client.post("/api/v1/followup/checks/", _post(subject), content_type="application/json").status_code == 201
+    again = client.post("/api/v1/followup/checks/", _post(subject), content_type="application/json")
+    assert again.status_code == 400 and set(again.json()["error"]["fields"]) == {"slot"}
+    assert HealthCheck.objects.count() == 1
+
+
+def test_other_region_and_roles_without_the_capability_are_refused(client, shenzhen_epi, guangzhou_epi, analyst):
+    _contact, subject = managed_contact(shenzhen_epi)
+    inspector = make_user("fu_inspector", ("440300", "inspector"))
+    client.force_login(guangzhou_epi)  # another city: the person does not exist for them
+    assert client.post(f"/followup/subjects/{subject.pk}/check/", _post(subject)).status_code == 404
+    assert client.post("/api/v1/followup/checks/", _post(subject), content_type="application/json").status_code == 404
+    for user in (analyst, inspector):  # no named data: the lists and the form are closed
+        client.force_login(user)
+        for url in ("/followup/", "/followup/overdue/", f"/followup/subjects/{subject.pk}/",
+                    "/api/v1/followup/due/", "/api/v1/followup/overdue/"):
+            assert client.get(url).status_code == 403, (user, url)
+        assert client.post(f"/followup/subjects/{subject.pk}/check/", _post(subject)).status_code == 403
+        assert client.post("/api/v1/followup/checks/", _post(subject), content_type="application/json").status_code == 403
+    client.force_login(inspector)  # aggregates: the counts only
+    assert client.get("/api/v1/followup/counts/").json()["due"] == 1
+    assert HealthCheck.objects.count() == 0
+
+
+def test_the_overdue_list_and_the_suspected_case_from_the_page(client, shenzhen_epi):
+    _c1, silent = managed_contact(shenzhen_epi, name="漏检者", listed=days_ago(3))
+    _c2, feverish = managed_contact(shenzhen_epi, name="发热者", listed=days_ago(3))
+    health_check_record(actor=shenzhen_epi, subject=feverish, day=days_ago(1), slot="morning",
+                        temperature=Decimal("38.4"))
+    followups_sweep(day=days_ago(1))
+    client.force_login(shenzhen_epi)
+    text = client.get("/followup/overdue/").content.decode()
+    assert "漏检者" in text and "发热者" in text
+    overdue = client.get("/api/v1/followup/overdue/").json()
+    assert [s["name"] for s in overdue["symptomatic"]] == ["发热者"]
+    assert {m["subject"]["name"] for m in overdue["missed"]} == {"漏检者", "发热者"}
+    detail = client.get(f"/followup/subjects/{feverish.pk}/").content.decode()
+    assert "data-strip" in detail and f"/followup/subjects/{feverish.pk}/suspected/" in detail
+    assert client.post(f"/followup/subjects/{silent.pk}/suspected/").status_code == 302  # refused: no symptom
+    assert Subject.objects.get(pk=silent.pk).status == "active"
+    assert client.post(f"/followup/subjects/{feverish.pk}/suspected/").status_code == 302
+    feverish.refresh_from_db()
+    assert feverish.status == "converted" and feverish.outcome_ref
+
+
+def test_a_test_sample_and_result_from_the_page(client, shenzhen_epi, guangzhou_epi):
+    _contact, subject = managed_contact(shenzhen_epi)
+    test = subject.tests.order_by("due_date").first()
+    client.force_login(guangzhou_epi)
+    assert client.post(f"/followup/tests/{test.pk}/sample/", {"taken_on": test.due_date.isoformat()}).status_code == 404
+    client.force_login(shenzhen_epi)
+    client.post(f"/followup/tests/{test.pk}/sample/", {"taken_on": test.due_date.isoformat(), "result": "negative"})
+    test.refresh_from_db()
+    assert (test.status, test.result) == ("taken", "negative")

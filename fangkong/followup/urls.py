@@ -1,0 +1,15 @@
+"""Pages of the follow-up module (mounted at /followup/ by its declaration)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "followup"
+urlpatterns = [
+    path("", views.due, name="due"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("subjects/<int:pk>/", views.subject_detail, name="subject"),
+    path("subjects/<int:pk>/check/", views.check_new, name="check-new"),
+    path("subjects/<int:pk>/suspected/", views.suspected, name="suspected"),
+    path("tests/<int:pk>/sample/", views.sample_record, name="sample"),
+]

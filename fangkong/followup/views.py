@@ -1,0 +1,174 @@
+"""Pages of the follow-up module (phone first): the worker's list of the day's checks and tests, one check
+recorded in one step from that list, a person's follow-up, the overdue list. Read through the selectors,
+write through the services, input through the action's schema (``inputs.py``, the same as the API's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.need_to_know import Category, may_read, shows
+from fangkong.inputs import PageForm
+from fangkong.request_params import query_params
+from fangkong.web.day import data_last_day, day_asked, is_day_chosen
+
+from . import selectors, services
+from .apps import RECORD
+from .inputs import CheckInput, SampleInput, SuspectedInput
+from .models import Slot, Symptom
+from .params import DayQuery, DueQuery
+from .sources import source_of
+
+PAGE = 50
+
+
+def _day(request):
+    """The day of the lists: the one asked (it becomes the user's day for every page, ``fangkong.web.day``),
+    the one the user chose before, else today — or, when nobody in the user's area is under management
+    today (a training installation on past data), the last day with data."""
+    if request.params.get("day") or is_day_chosen(request):
+        return day_asked(request, "day")
+    today = timezone.localdate()
+    if selectors.due_subjects(user=request.user, day=today).exists():
+        return today
+    return data_last_day(request.user)
+
+
+def _slot_default(row) -> str:
+    return (row.open_slots or [Slot.MORNING])[0] if row else Slot.MORNING
+
+
+@region_scoped
+@shows(Category.NAMED)
+@query_params(DueQuery)
+@require_GET
+def due(request):
+    """The day's persons under management in the worker's region, each with the slot to check next."""
+    day, region = _day(request), request.params.get("region")
+    limit = request.params.get("limit") or PAGE
+    rows = selectors.due_list(user=request.user, day=day, region=region, open_only=bool(request.params.get("open")),
+                              limit=limit + 1, after=request.params.get("after") or 0)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    following = None
+    if more:
+        query = {k: v for k, v in request.GET.items() if k != "after"}
+        following = f"?{urlencode({**query, 'after': rows[-1].subject.pk})}"
+    return render(request, "followup/due.html", {
+        "day": day, "today": timezone.localdate(), "rows": rows, "region": region or "", "next_page": following,
+        "open_only": bool(request.params.get("open")), "may_record": can(request.user, RECORD),
+        "counts": selectors.followup_counts(user=request.user, day=day, region=region),
+        "symptoms": Symptom.choices, "slots": Slot.choices})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_http_methods(["GET", "POST"])
+def check_new(request, pk: int):
+    """Record one check of a person (the list posts here in one step; a refusal shows this form again)."""
+    subject = selectors.subject_get(user=request.user, subject_id=pk)
+    if not can(request.user, RECORD, subject.region_id):
+        raise PermissionDenied(_("Your role may not record follow-ups."))
+    today = timezone.localdate()
+    form = PageForm(CheckInput, request, initial={"subject": subject.pk, "day": today, "slot": Slot.MORNING})
+    if form.is_valid():
+        data = dict(form.data)
+        if data.pop("subject") != subject.pk:
+            form.errors["subject"] = [_("This form belongs to another person.")]
+        else:
+            try:
+                services.health_check_record(actor=request.user, subject=subject, request=request, **data)
+            except ValidationError as exc:
+                form.add_errors(exc)
+            else:
+                messages.success(request, _("Check recorded for %(label)s.") % {"label": subject.label})
+                back = request.POST.get("next", "")
+                return redirect(back if back.startswith(reverse("followup:due")) else reverse("followup:due"))
+    return render(request, "followup/check_new.html", {
+        "form": form, "subject": subject, "symptoms": Symptom.choices, "slots": Slot.choices,
+        "checked": request.POST.getlist("symptoms") if form.bound else []}, status=form.status)
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_GET
+def subject_detail(request, pk: int):
+    """One person's follow-up: the days of the period, each check, the tests to their results."""
+    subject = selectors.subject_get(user=request.user, subject_id=pk)
+    checks = selectors.subject_checks(subject)
+    today = timezone.localdate()
+    by_day: dict = {}
+    for check in checks:
+        by_day.setdefault(check.day, []).append(check)
+    strip = []
+    day = subject.first_day
+    while day <= subject.last_day:
+        strip.append({"day": day, "n": subject.day_number(day), "checks": by_day.get(day, []),
+                      "future": day > today})
+        day += dt.timedelta(days=1)
+    may_record = can(request.user, RECORD, subject.region_id)
+    return render(request, "followup/subject_detail.html", {
+        "subject": subject, "strip": strip, "checks": checks, "tests": selectors.subject_tests(subject),
+        "today": today, "may_record": may_record, "source_url": source_of(subject.kind).url(subject.source_id),
+        "may_open_case": may_record and can(request.user, "case.write", subject.region_id),
+        "may_read_cases": may_read(request.user, Category.PSEUDONYMISED, subject.region_id)})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_POST
+def sample_record(request, pk: int):
+    test = selectors.test_get(user=request.user, test_id=pk)
+    form = PageForm(SampleInput, request)
+    if form.is_valid():
+        try:
+            services.sample_record(actor=request.user, test=test, request=request, **form.data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+    if form.errors:
+        messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+    else:
+        messages.success(request, _("Test recorded."))
+    return redirect("followup:subject", pk=test.subject_id)
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_POST
+def suspected(request, pk: int):
+    """Open a suspected case for a person with fever or symptoms (through the owning module's service)."""
+    subject = selectors.subject_get(user=request.user, subject_id=pk)
+    form = PageForm(SuspectedInput, request)
+    if form.is_valid():
+        try:
+            case_no = services.subject_to_suspected(actor=request.user, subject=subject, request=request, **form.data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("Suspected case %(case)s opened; the contact's link is kept.") % {"case": case_no})
+            return redirect("followup:subject", pk=subject.pk)
+    messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+    return redirect("followup:subject", pk=subject.pk)
+
+
+@region_scoped
+@shows(Category.NAMED)
+@query_params(DayQuery)
+@require_GET
+def overdue(request):
+    """What must reach the epidemiologist today: fever or symptoms, missed checks, overdue tests."""
+    day, region = _day(request), request.params.get("region")
+    return render(request, "followup/overdue.html", {
+        "day": day, "region": region or "",
+        "symptomatic": selectors.symptomatic_subjects(user=request.user, region=region),
+        "missed": selectors.missed_checks(user=request.user, day=day, region=region),
+        "tests": selectors.overdue_tests(user=request.user, day=day, region=region)})

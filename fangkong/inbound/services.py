@@ -1,0 +1,445 @@
+"""Writes of the inbound closed loop: each checks the capability where it acts, validates against the loop's
+rules (``loop.py``), runs in one transaction and is audited.
+
+- ``manifest_import``: a manifest and its travellers (declared); the same manifest twice adds nothing.
+- ``travellers_arrive``: the port confirms arrival; the management period is fixed from the protocol
+  edition in force on the day of entry (``fangkong.protocols``).
+- ``handoff_send`` / ``handoffs_answer``: a hand-off from the sender to a receiver, acknowledged or
+  rejected by the receiver only (``may_answer``).
+- ``traveller_step``: the steps a user records (check-in, home monitoring, release, lost, transferred out).
+- ``traveller_to_case``: a positive traveller leaves the loop as an imported case (the cases service).
+- ``breaks_sweep`` (the periodic job) and ``break_close``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import can, memberships_of
+from fangkong.audit.models import AuditEvent
+from fangkong.audit.services import audit_record
+from fangkong.modules import role_capabilities
+from fangkong.regions.codes import covers
+from fangkong.regions.models import Region
+
+from . import loop
+from .apps import MANAGE
+from .documents import Document, documents_protect
+from .models import (
+    OPEN_STATUSES,
+    Handoff,
+    LoopBreak,
+    LoopStep,
+    Manifest,
+    Port,
+    Status,
+    TransferBatch,
+    Traveller,
+)
+
+#: The ports of the demo province (code, Chinese name, English name, kind, region).
+PORTS = (
+    ("shenzhen-bay", "深圳湾口岸", "Shenzhen Bay Port", Port.Kind.LAND_PORT, "440305"),
+    ("huanggang", "皇岗口岸", "Huanggang Port", Port.Kind.LAND_PORT, "440304"),
+    ("futian-port", "福田口岸", "Futian Port", Port.Kind.LAND_PORT, "440304"),
+    ("luohu", "罗湖口岸", "Luohu Port", Port.Kind.LAND_PORT, "440303"),
+    ("shekou", "蛇口邮轮母港", "Shekou Cruise Homeport", Port.Kind.SEA_PORT, "440305"),
+    ("baoan-airport", "深圳宝安国际机场", "Shenzhen Bao'an International Airport", Port.Kind.AIRPORT, "440306"),
+    ("baiyun-airport", "广州白云国际机场", "Guangzhou Baiyun International Airport", Port.Kind.AIRPORT, "440111"),
+    ("nansha", "南沙港", "Nansha Port", Port.Kind.SEA_PORT, "440115"),
+    ("gongbei", "拱北口岸", "Gongbei Port", Port.Kind.LAND_PORT, "440402"),
+    ("hzmb-zhuhai", "港珠澳大桥珠海公路口岸", "HZMB Zhuhai Port", Port.Kind.LAND_PORT, "440402"),
+)
+#: Hours an open break waits for an answer before it goes one level up the region tree.
+ESCALATE_AFTER_HOURS = 4
+
+
+def ports_install() -> int:
+    """Install the ports of ``PORTS`` (idempotent); how many were added."""
+    added = 0
+    for code, zh, en, kind, region in PORTS:
+        _port, created = Port.objects.get_or_create(code=code, defaults={"name_zh": zh, "name_en": en, "kind": kind,
+                                                                         "region_id": region})
+        added += created
+    return added
+
+
+def _require(actor, region_code: str, message: str) -> None:
+    if not can(actor, MANAGE, region_code):
+        raise PermissionDenied(message)
+
+
+def _now_check(at: dt.datetime, field_name: str, now: dt.datetime) -> None:
+    if at > now + dt.timedelta(minutes=5):
+        raise ValidationError({field_name: [_("This time is in the future.")]})
+
+
+def _step(traveller: Traveller, target: str, *, at: dt.datetime, actor, region: str, note: str = "",
+          due_at: dt.datetime | None = None) -> LoopStep:
+    """Move ``traveller`` to ``target`` (already checked), with its step row; open breaks of the status it
+    leaves are closed by the step itself."""
+    step = LoopStep(traveller=traveller, status_from=traveller.status, status_to=target, at=at, by=actor,
+                    region_id=region, note=note)
+    LoopBreak.objects.filter(traveller=traveller, closed_at__isnull=True).update(
+        closed_at=at, closed_by=actor, resolution=_("Next step recorded: %(status)s") % {"status": Status(target).label})
+    traveller.status, traveller.status_at, traveller.due_at = target, at, due_at
+    traveller.version += 1
+    return step
+
+
+# --- manifests ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    manifest: Manifest | None
+    created: int = 0
+    already: int = 0
+    errors: list[dict] = field(default_factory=list)  # {"row", "field", "message"}
+
+
+def manifest_import(*, actor, port: str, carrier: str, carrier_no: str, arrival_date: dt.date, rows: list[dict],
+                    request=None, row_errors: list[dict] | None = None) -> ImportResult:
+    """Import a manifest's travellers (each row validated by ``inputs.TravellerRow``; ``row_errors`` the
+    rows the schema refused). All rows or none: any error refuses the whole file and changes nothing. A
+    traveller already on the same manifest is skipped (importing it twice adds nothing); one with an open
+    loop on another manifest, or listed twice in the file, is an error on its row."""
+    place = Port.objects.select_related("region").filter(code=port).first()
+    if place is None:
+        raise ValidationError({"port": [_("Unknown port of entry.")]})
+    _require(actor, place.region_id, _("You may not import manifests at this port."))
+    if arrival_date > timezone.localdate():
+        raise ValidationError({"arrival_date": [_("The arrival date is in the future.")]})
+    errors = list(row_errors or [])
+    destinations = {r.code: r for r in Region.objects.filter(code__in={row["destination"] for row in rows})}
+    documents: list[Document] = []
+    for number, row in enumerate(rows, start=2):
+        if row["destination"] not in destinations:
+            errors.append({"row": row.get("_row", number), "field": "destination", "message": _("Unknown region.")})
+        documents.append(row["document"])
+    protected = documents_protect(documents)
+    seen: dict[str, int] = {}
+    for number, (row, (digest, _sealed, _mask)) in enumerate(zip(rows, protected, strict=True), start=2):
+        line = row.get("_row", number)
+        if digest in seen:
+            errors.append({"row": line, "field": "id_number",
+                           "message": _("The same traveller is listed twice (rows %(first)s and %(row)s).")
+                           % {"first": seen[digest], "row": line}})
+        seen.setdefault(digest, line)
+    if errors:
+        return ImportResult(manifest=None, errors=sorted(errors, key=lambda e: (e["row"], e["field"])))
+    with transaction.atomic():
+        manifest, _created = Manifest.objects.get_or_create(
+            port=place, carrier_no=carrier_no, arrival_date=arrival_date,
+            defaults={"carrier": carrier, "region_id": place.region_id, "created_by": actor})
+        on_manifest = set(manifest.travellers.filter(id_hash__in=list(seen)).values_list("id_hash", flat=True))
+        elsewhere = dict(Traveller.objects.filter(id_hash__in=list(set(seen) - on_manifest), status__in=OPEN_STATUSES)
+                         .values_list("id_hash", "manifest__carrier_no"))
+        for digest, line in seen.items():
+            if digest in elsewhere:
+                errors.append({"row": line, "field": "id_number",
+                               "message": _("This traveller is already in a closed loop (manifest %(no)s).")
+                               % {"no": elsewhere[digest]}})
+        if errors:
+            transaction.set_rollback(True)
+            return ImportResult(manifest=None, errors=errors)
+        now = timezone.now()
+        new = [Traveller(manifest=manifest, port=place, port_region_id=place.region_id, destination_id=row["destination"],
+                         holder_id=place.region_id, name=row["name"], sex=row.get("sex") or "U",
+                         birth_date=row.get("birth_date"), nationality=row.get("nationality", ""),
+                         id_kind=row["document"].kind, id_hash=digest, id_sealed=sealed, id_masked=mask,
+                         address_text=row.get("address_text", ""), status=Status.DECLARED, status_at=now,
+                         created_at=now, created_by=actor)
+               for row, (digest, sealed, mask) in zip(rows, protected, strict=True) if digest not in on_manifest]
+        Traveller.objects.bulk_create(new, batch_size=2000)
+        audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=manifest, region_code=place.region_id,
+                     request=request, detail={"created": len(new), "already": len(on_manifest), "port": place.code})
+    return ImportResult(manifest=manifest, created=len(new), already=len(on_manifest))
+
+
+# --- arrival --------------------------------------------------------------------------------------------------
+
+
+def _period(traveller: Traveller, day: dt.date) -> None:
+    from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
+
+    try:
+        rules = protocol_in_force(day)
+    except NoProtocolInForce:
+        return
+    period = rules.management_period("inbound", day)
+    traveller.protocol = rules
+    traveller.centralised_until, traveller.home_until = period.centralised_until, period.home_until
+    traveller.release_due = period.release_due
+
+
+def travellers_arrive(*, actor, travellers: list[Traveller], at: dt.datetime, request=None) -> int:
+    """The port confirms the arrival of declared travellers at ``at`` (not in the future); their management
+    period is counted from the day of entry under the edition in force that day."""
+    now = timezone.now()
+    _now_check(at, "arrived_at", now)
+    for traveller in travellers:
+        _require(actor, traveller.port_region_id, _("You may not confirm arrivals at this port."))
+        if not loop.may_step(traveller.status, loop.ARRIVED):
+            raise ValidationError({"status": [_("%(name)s is %(status)s: arrival cannot be confirmed.")
+                                              % {"name": traveller.name, "status": traveller.get_status_display()}]})
+    with transaction.atomic():
+        day = timezone.localtime(at).date()
+        steps = []
+        for traveller in travellers:
+            steps.append(_step(traveller, loop.ARRIVED, at=at, actor=actor, region=traveller.port_region_id,
+                               due_at=loop.due_after(loop.ARRIVED, at)))
+            traveller.arrived_at = at
+            _period(traveller, day)
+        Traveller.objects.bulk_update(travellers, ["status", "status_at", "due_at", "version", "arrived_at", "protocol",
+                                                   "centralised_until", "home_until", "release_due"])
+        LoopStep.objects.bulk_create(steps)
+        for traveller in travellers:
+            audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=traveller,
+                         region_code=traveller.port_region_id, request=request, detail={"status": loop.ARRIVED})
+    return len(travellers)
+
+
+# --- hand-offs ------------------------------------------------------------------------------------------------
+
+
+def handoff_send(*, actor, travellers: list[Traveller], stage: str, receiver_region: str, receiver_unit: str,
+                 sender_unit: str, expected_at: dt.datetime, ack_deadline: dt.datetime | None = None,
+                 vehicle: str = "", escort: str = "", request=None) -> TransferBatch:
+    """Hand travellers over to a receiver (point-to-point transfer); each awaits the receiver's answer
+    until ``ack_deadline`` (default ``loop.ACK_WITHIN_HOURS`` of the stage after sending)."""
+    if not travellers:
+        raise ValidationError({"travellers": [_("Choose at least one traveller.")]})
+    receiver = Region.objects.filter(code=receiver_region).first()
+    if receiver is None:
+        raise ValidationError({"receiver_region": [_("Unknown region.")]})
+    senders = {t.holder_id for t in travellers}
+    if len(senders) != 1:
+        raise ValidationError({"travellers": [_("The travellers of one hand-off are held by one region.")]})
+    sender = senders.pop()
+    _require(actor, sender, _("You may not hand over travellers held by this region."))
+    now = timezone.now()
+    if stage not in loop.ACK_WITHIN_HOURS:
+        raise ValidationError({"stage": [_("Choose the stage of the hand-off.")]})
+    deadline = ack_deadline or now + dt.timedelta(hours=loop.ACK_WITHIN_HOURS[stage])
+    if deadline <= now:
+        raise ValidationError({"ack_deadline": [_("The deadline to acknowledge has passed already.")]})
+    if receiver.code == sender:
+        raise ValidationError({"receiver_region": [_("A hand-off goes to another region.")]})
+    allowed_from = (Status.ARRIVED,) if stage == TransferBatch.Stage.QUARANTINE else (Status.CENTRAL_QUARANTINE,)
+    for traveller in travellers:
+        if traveller.status not in allowed_from:
+            raise ValidationError({"travellers": [_("%(name)s is %(status)s and cannot be handed over now.")
+                                                  % {"name": traveller.name,
+                                                     "status": traveller.get_status_display()}]})
+    with transaction.atomic():
+        batch = TransferBatch.objects.create(
+            stage=stage, sender_region_id=sender, sender_unit=sender_unit, receiver_region=receiver,
+            receiver_unit=receiver_unit, vehicle=vehicle, escort=escort, expected_at=expected_at,
+            ack_deadline=deadline, created_at=now, created_by=actor)
+        handoffs, steps = [], []
+        for traveller in travellers:
+            handoffs.append(Handoff(batch=batch, traveller=traveller, sender_region_id=sender,
+                                    receiver_region=receiver, status_before=traveller.status))
+            steps.append(_step(traveller, loop.IN_TRANSFER, at=now, actor=actor, region=sender,
+                               due_at=loop.due_after(loop.IN_TRANSFER, now, ack_deadline=deadline)))
+        try:
+            Handoff.objects.bulk_create(handoffs)
+        except IntegrityError as exc:
+            raise ValidationError({"travellers": [_("A traveller already awaits another hand-off.")]}) from exc
+        LoopStep.objects.bulk_create(steps)
+        Traveller.objects.bulk_update(travellers, ["status", "status_at", "due_at", "version"])
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=batch, region_code=sender, request=request,
+                     detail={"receiver": receiver.code, "travellers": len(travellers), "stage": stage})
+    return batch
+
+
+def may_answer(actor, handoff: Handoff) -> bool:
+    """Only the receiver answers a hand-off: a membership with the capability whose region lies within the
+    receiving region, or covers the receiver but not the sender (the province, above both, does not)."""
+    grants = role_capabilities()
+    for code, role in memberships_of(actor):
+        if MANAGE not in grants.get(role, ()):
+            continue
+        receiver, sender = handoff.receiver_region_id, handoff.sender_region_id
+        if covers(receiver, code) or (covers(code, receiver) and not covers(code, sender)):
+            return True
+    return False
+
+
+def handoffs_answer(*, actor, handoffs: list[Handoff], accept: bool, reason: str = "", request=None) -> int:
+    """The receiver acknowledges (or rejects, with a reason) pending hand-offs, one or a whole batch. An
+    acknowledgement hands the traveller over (to quarantine) or starts home health monitoring; a rejection
+    returns the traveller to the sender in the status it had."""
+    reason = (reason or "").strip()
+    if not handoffs:
+        raise ValidationError({"handoffs": [_("Choose at least one hand-off.")]})
+    if not accept and not reason:
+        raise ValidationError({"reason": [_("Say why the hand-off is rejected.")]})
+    for handoff in handoffs:
+        if not may_answer(actor, handoff):
+            raise PermissionDenied(_("Only the receiving region answers a hand-off."))
+        if handoff.state != Handoff.State.PENDING:
+            raise ValidationError({"handoffs": [_("This hand-off was answered already.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        travellers, steps = [], []
+        for handoff in handoffs:
+            traveller, batch = handoff.traveller, handoff.batch
+            handoff.state = Handoff.State.ACKNOWLEDGED if accept else Handoff.State.REJECTED
+            handoff.answered_at, handoff.answered_by, handoff.reason = now, actor, reason[:200]
+            if accept:
+                target = loop.HANDED_OVER if batch.stage == TransferBatch.Stage.QUARANTINE else loop.HOME_MONITORING
+                traveller.holder_id = handoff.receiver_region_id
+                region = handoff.receiver_region_id
+            else:
+                target, region = handoff.status_before, handoff.sender_region_id
+            due = loop.due_after(target, now, centralised_until=traveller.centralised_until,
+                                 home_until=traveller.home_until)
+            steps.append(_step(traveller, target, at=now, actor=actor, region=region, note=reason[:200], due_at=due))
+            travellers.append(traveller)
+        Handoff.objects.bulk_update(handoffs, ["state", "answered_at", "answered_by", "reason"])
+        Traveller.objects.bulk_update(travellers, ["status", "status_at", "due_at", "version", "holder"])
+        LoopStep.objects.bulk_create(steps)
+        for handoff in handoffs:
+            audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=handoff,
+                         region_code=handoff.receiver_region_id, request=request,
+                         detail={"state": handoff.state, "traveller": handoff.traveller_id}, reason=reason[:200])
+    return len(handoffs)
+
+
+# --- steps recorded by the holder -----------------------------------------------------------------------------
+
+
+def traveller_step(*, actor, traveller: Traveller, status: str, at: dt.datetime | None = None, note: str = "",
+                   expected_version: int | None = None, request=None) -> Traveller:
+    """Record a step the holder makes (check-in at the site, home monitoring, release, lost, transferred out)."""
+    now = timezone.now()
+    at = at or now
+    _require(actor, traveller.holder_id, _("Only the region holding the traveller records this step."))
+    if status not in loop.RECORDED_STEPS or status == loop.ARRIVED:
+        raise ValidationError({"status": [_("This step is not recorded here.")]})
+    if not loop.may_step(traveller.status, status) or (traveller.status, status) in loop.HANDOFF_STEPS:
+        raise ValidationError({"status": [_("A traveller who is %(current)s cannot become %(target)s.")
+                                          % {"current": traveller.get_status_display(),
+                                             "target": Status(status).label}]})
+    _now_check(at, "at", now)
+    if at < traveller.status_at:
+        raise ValidationError({"at": [_("This step cannot precede the previous one.")]})
+    if expected_version is not None and expected_version != traveller.version:
+        raise ValidationError({"__all__": [_("Someone changed this traveller meanwhile; reload the page.")]})
+    with transaction.atomic():
+        locked = Traveller.objects.select_for_update().get(pk=traveller.pk)
+        if locked.version != traveller.version:
+            raise ValidationError({"__all__": [_("Someone changed this traveller meanwhile; reload the page.")]})
+        due = loop.due_after(status, at, centralised_until=traveller.centralised_until,
+                             home_until=traveller.home_until)
+        step = _step(traveller, status, at=at, actor=actor, region=traveller.holder_id, note=note[:200], due_at=due)
+        step.save()
+        traveller.save(update_fields=["status", "status_at", "due_at", "version"])
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=traveller, region_code=traveller.holder_id,
+                     request=request, detail={"status": status})
+    return traveller
+
+
+def traveller_to_case(*, actor, traveller: Traveller, diagnosed_at: dt.datetime, classification: str = "confirmed",
+                      request=None) -> Traveller:
+    """A positive traveller leaves the loop as an imported case, registered through the cases service in the
+    region holding the traveller (residence: the destination). The person is found by citizen ID or
+    registered there."""
+    from fangkong.cases.models import DetectionRoute, Disease
+    from fangkong.cases.services import case_register
+    from fangkong.persons.services import person_register
+
+    from .documents import document_reveal
+    from .models import IdKind
+
+    _require(actor, traveller.holder_id, _("Only the region holding the traveller records this step."))
+    if not loop.may_step(traveller.status, loop.CASE):
+        raise ValidationError({"status": [_("A traveller who is %(current)s cannot become %(target)s.")
+                                          % {"current": traveller.get_status_display(),
+                                             "target": Status.CASE.label}]})
+    with transaction.atomic():
+        citizen_id = document_reveal(traveller.id_kind, traveller.id_sealed) \
+            if traveller.id_kind == IdKind.CITIZEN_ID else ""
+        person = person_register(actor=actor, request=request, name=traveller.name, sex=traveller.sex,
+                                 birth_date=traveller.birth_date, citizen_id=citizen_id,
+                                 address_region=traveller.holder_id, address_text=traveller.address_text).person
+        case = case_register(actor=actor, request=request, person=person,
+                             disease=Disease.objects.get(code="covid-19"), classification=classification,
+                             diagnosed_at=diagnosed_at, report_region=traveller.holder_id,
+                             detection_route=DetectionRoute.INBOUND_SCREENING, imported=True,
+                             origin=traveller.port.name_zh, residence_region=traveller.destination_id)
+        step = _step(traveller, loop.CASE, at=diagnosed_at, actor=actor, region=traveller.holder_id,
+                     note=case.case_no)
+        step.save()
+        traveller.case = case
+        traveller.save(update_fields=["status", "status_at", "due_at", "version", "case"])
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=traveller, region_code=traveller.holder_id,
+                     request=request, detail={"status": loop.CASE, "case": case.case_no})
+    return traveller
+
+
+# --- breaks ---------------------------------------------------------------------------------------------------
+
+
+def breaks_sweep(*, now: dt.datetime | None = None, batch_size: int = 5000) -> dict[str, int]:
+    """The periodic job: every open loop whose next step is overdue becomes a break, visible to both sides
+    (the region that holds the traveller and the one it was going to), and its due time is cleared (the
+    next step sets a new one); open breaks unanswered for ``ESCALATE_AFTER_HOURS`` go one level up."""
+    now = now or timezone.now()
+    found = 0
+    while True:
+        with transaction.atomic():
+            due = list(Traveller.objects.filter(due_at__lt=now).order_by("due_at")
+                       .values_list("pk", "status", "due_at", "holder_id", "destination_id")[:batch_size])
+            if not due:
+                break
+            pending = dict(Handoff.objects.filter(traveller_id__in=[row[0] for row in due],
+                                                  state=Handoff.State.PENDING)
+                           .values_list("traveller_id", "pk"))
+            receivers = dict(Handoff.objects.filter(pk__in=pending.values()).values_list("pk", "receiver_region_id"))
+            breaks = []
+            for pk, status, due_at, holder, destination in due:
+                kind = loop.BREAK_OF_STATUS.get(status)
+                if kind is None:
+                    continue
+                handoff = pending.get(pk)
+                receiver = receivers[handoff] if handoff else destination
+                breaks.append(LoopBreak(kind=kind, traveller_id=pk, handoff_id=handoff, sender_region_id=holder,
+                                        receiver_region_id=receiver, due_at=due_at, detected_at=now))
+            LoopBreak.objects.bulk_create(breaks, ignore_conflicts=True)
+            Traveller.objects.filter(pk__in=[row[0] for row in due]).update(due_at=None)
+            found += len(breaks)
+    escalated = 0
+    for level in (1, 0):  # the higher level first: a break goes up one level per sweep at most
+        escalated += LoopBreak.objects.filter(
+            closed_at__isnull=True, level=level,
+            detected_at__lt=now - dt.timedelta(hours=ESCALATE_AFTER_HOURS * (level + 1))).update(level=level + 1)
+    if found or escalated:
+        audit_record(actor=None, action=AuditEvent.Action.CREATE, object_type="inbound.loopbreak",
+                     detail={"found": found, "escalated": escalated})
+    return {"found": found, "escalated": escalated}
+
+
+def break_close(*, actor, loop_break: LoopBreak, resolution: str, request=None) -> LoopBreak:
+    """Either side closes a break with what was done (the traveller found, the hand-off re-sent…)."""
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ValidationError({"resolution": [_("Say how the break was resolved.")]})
+    if not (can(actor, MANAGE, loop_break.sender_region_id) or can(actor, MANAGE, loop_break.receiver_region_id)):
+        raise PermissionDenied(_("Only the two regions of a break close it."))
+    if loop_break.closed_at is not None:
+        raise ValidationError({"resolution": [_("This break is closed already.")]})
+    with transaction.atomic():
+        loop_break.closed_at, loop_break.closed_by, loop_break.resolution = timezone.now(), actor, resolution[:200]
+        loop_break.save(update_fields=["closed_at", "closed_by", "resolution"])
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=loop_break,
+                     region_code=loop_break.sender_region_id, request=request, reason=resolution[:200])
+    return loop_break

@@ -1,0 +1,285 @@
+"""Pages of the inbound module: the port officer's arrival screen (phone and desk), the receiver's inbox with
+one-click acknowledgement, one traveller's loop, a hand-off's reconciliation and the break list. Reads go
+through the selectors, writes through the services, input through the action's schema (``inputs.py``,
+the same one the API and the manifest import use). Every page names persons, so it shows named data."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.need_to_know import Category, shows
+from fangkong.inputs import PageForm, error_messages, validate_row
+from fangkong.table_files import TableLimits, TableRejected, read_table
+
+from . import selectors, services
+from .apps import MANAGE
+from .inputs import (
+    AnswerInput,
+    ArrivalInput,
+    BreakCloseInput,
+    HandoffInput,
+    ManifestInput,
+    StepInput,
+    TravellerRow,
+)
+from .models import Status
+
+MANIFEST_LIMITS = TableLimits(max_bytes=20 * 1024 * 1024, max_rows=20_000, max_columns=16)
+#: Column headers of a manifest file, Chinese or code.
+MANIFEST_COLUMNS = {"姓名": "name", "证件类型": "id_kind", "证件号码": "id_number", "目的地": "destination",
+                    "性别": "sex", "出生日期": "birth_date", "国籍": "nationality", "地址": "address_text"}
+
+
+def _shown(user, traveller, *also: str):
+    return selectors.traveller_shown(user, traveller, *also)
+
+
+def _require_manage(user):
+    if not can(user, MANAGE):
+        raise PermissionDenied(_("Your role may not manage inbound travellers."))
+
+
+def _ids(objects_of, user, ids: list[int]):
+    rows = list(objects_of(user=user).filter(pk__in=ids))
+    if len(rows) != len(set(ids)):
+        raise Http404("not found")
+    return rows
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_GET
+def arrivals(request, slug: str | None = None):
+    """The port officer's screen: pick a port, see who is declared and who arrived, confirm, hand over."""
+    ports = list(selectors.port_list(user=request.user))
+    slug = slug or request.GET.get("port", "")[:32]  # the port picker's form (no script: the CSP forbids inline)
+    chosen = selectors.port_get(user=request.user, code=slug) if slug else (ports[0] if ports else None)
+    rows = list(selectors.arrivals(user=request.user, port=chosen)[:200]) if chosen else []
+    return render(request, "inbound/arrivals.html", {
+        "ports": ports, "port": chosen, "may_manage": can(request.user, MANAGE),
+        "rows": [(t, _shown(request.user, t)) for t in rows], "now": timezone.localtime(),
+        "handoff": PageForm(HandoffInput, request), "arrival": PageForm(ArrivalInput, request),
+        "breaks_open": selectors.break_list(user=request.user).count(),
+        "inbox_count": selectors.inbox(user=request.user).count(),
+    })
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_http_methods(["GET", "POST"])
+def manifest_import_page(request):
+    """Import a manifest file (CSV or XLSX): every row through ``TravellerRow``, all or nothing."""
+    _require_manage(request.user)
+    form = PageForm(ManifestInput, request)
+    result, row_errors = None, []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            form.errors.setdefault("file", []).append(_("Choose a CSV or XLSX file."))
+        if form.is_valid() and upload is not None:
+            try:
+                table = read_table(upload, upload.name, MANIFEST_LIMITS)
+            except TableRejected as exc:
+                form.errors.setdefault("file", []).append(str(exc))
+            else:
+                rows, row_errors = manifest_rows(table)
+                try:
+                    result = services.manifest_import(actor=request.user, request=request, rows=rows,
+                                                      row_errors=row_errors, **form.data)
+                except ValidationError as exc:
+                    form.add_errors(exc)
+                else:
+                    row_errors = result.errors
+                    if result.manifest is not None:
+                        messages.success(request, _("%(created)d travellers added, %(already)d already on the "
+                                                    "manifest.") % {"created": result.created,
+                                                                    "already": result.already})
+                        return redirect("inbound:port-arrivals", slug=result.manifest.port.code)
+    status = 400 if form.errors or row_errors else 200
+    return render(request, "inbound/manifest_import.html",
+                  {"form": form, "row_errors": row_errors[:200], "ports": selectors.port_list(user=request.user),
+                   "columns": MANIFEST_COLUMNS}, status=status)
+
+
+def manifest_rows(table) -> tuple[list[dict], list[dict]]:
+    """The rows of a manifest file through ``TravellerRow`` (headers in Chinese or as codes): the valid
+    rows (with their row number) and the errors by row and column."""
+    rows, errors = [], []
+    for number, row in enumerate(table, start=2):
+        cells = {MANIFEST_COLUMNS.get(key, key): value for key, value in row.items()}
+        data, problems = validate_row(TravellerRow, cells)
+        if problems:
+            errors.extend({"row": number, "field": name, "message": message}
+                          for name, messages_ in problems.items() for message in messages_)
+        else:
+            rows.append({**data, "_row": number})
+    return rows, errors
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_POST
+def arrive(request):
+    _require_manage(request.user)
+    form = PageForm(ArrivalInput, request)
+    port = request.POST.get("port", "")
+    if form.is_valid():
+        travellers = _ids(selectors.traveller_list, request.user, form.data["travellers"])
+        try:
+            count = services.travellers_arrive(actor=request.user, travellers=travellers,
+                                               at=form.data["arrived_at"], request=request)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("Arrival confirmed for %(count)d travellers.") % {"count": count})
+            return redirect("inbound:port-arrivals", slug=travellers[0].port.code)
+    for field, errors in form.errors.items():
+        for message in errors:
+            messages.error(request, f"{field}: {message}" if field != "__all__" else message)
+    return redirect("inbound:port-arrivals", slug=port) if port else redirect("inbound:arrivals")
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_POST
+def handoff_new(request):
+    _require_manage(request.user)
+    form = PageForm(HandoffInput, request)
+    if form.is_valid():
+        travellers = _ids(selectors.traveller_list, request.user, form.data.pop("travellers"))
+        try:
+            batch = services.handoff_send(actor=request.user, travellers=travellers, request=request, **form.data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("Hand-off sent; the receiver has been asked to acknowledge."))
+            return redirect("inbound:batch-detail", pk=batch.pk)
+    for field, errors in form.errors.items():
+        for message in errors:
+            messages.error(request, f"{field}: {message}" if field != "__all__" else message)
+    return redirect("inbound:arrivals")
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_GET
+def inbox(request):
+    """The receiver's inbox: incoming hand-offs by batch, each acknowledged with one click."""
+    rows = selectors.inbox_page(user=request.user)
+    batches: dict[int, dict] = {}
+    for handoff in rows:
+        entry = batches.setdefault(handoff.batch_id, {"batch": handoff.batch, "rows": [], "may": False})
+        may = services.may_answer(request.user, handoff)
+        entry["rows"].append((handoff, _shown(request.user, handoff.traveller, handoff.receiver_region_id), may))
+        entry["may"] = entry["may"] or may
+    return render(request, "inbound/inbox.html", {"batches": list(batches.values()), "now": timezone.now()})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_POST
+def answer(request):
+    _require_manage(request.user)
+    form = PageForm(AnswerInput, request)
+    if form.is_valid():
+        handoffs = _ids(selectors.handoff_list, request.user, form.data["handoffs"])
+        try:
+            count = services.handoffs_answer(actor=request.user, handoffs=handoffs, accept=form.data["accept"],
+                                             reason=form.data.get("reason", ""), request=request)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("%(count)d hand-offs answered.") % {"count": count})
+            return redirect("inbound:inbox")
+    for field, errors in form.errors.items():
+        for message in errors:
+            messages.error(request, f"{field}: {message}" if field != "__all__" else message)
+    return redirect("inbound:inbox")
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_GET
+def batch_detail(request, pk: int):
+    batch = selectors.batch_get(user=request.user, batch_id=pk)
+    handoffs = [(h, _shown(request.user, h.traveller, h.receiver_region_id, h.sender_region_id))
+                for h in batch.handoffs.select_related("traveller")]
+    return render(request, "inbound/batch_detail.html", {"batch": batch, "handoffs": handoffs,
+                                                         "figures": selectors.batch_reconciliation(batch)})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_GET
+def traveller_detail(request, pk: int):
+    """One traveller's loop: each step with who and when, the period and the days remaining."""
+    traveller = selectors.traveller_get(user=request.user, traveller_id=pk)
+    today = timezone.localdate()
+    remaining = (traveller.release_due - today).days if traveller.release_due else None
+    central_left = (traveller.centralised_until - today).days + 1 if traveller.centralised_until else None
+    return render(request, "inbound/traveller_detail.html", {
+        "t": traveller, "shown": _shown(request.user, traveller), "steps": selectors.traveller_steps(traveller),
+        "handoffs": traveller.handoffs.select_related("batch", "sender_region", "receiver_region"),
+        "breaks": traveller.breaks.all(), "remaining": remaining, "central_left": central_left,
+        "may_step": can(request.user, MANAGE, traveller.holder_id) and traveller.status in (
+            Status.HANDED_OVER, Status.CENTRAL_QUARANTINE, Status.HOME_MONITORING, Status.ARRIVED, Status.DECLARED),
+        "step": PageForm(StepInput, request), "Status": Status})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_POST
+def traveller_step_page(request, pk: int):
+    traveller = selectors.traveller_get(user=request.user, traveller_id=pk)
+    form = PageForm(StepInput, request)
+    if form.is_valid():
+        try:
+            services.traveller_step(actor=request.user, traveller=traveller, request=request,
+                                    status=form.data["status"], at=form.data.get("at"), note=form.data.get("note", ""),
+                                    expected_version=form.data.get("expected_version"))
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("Step recorded."))
+            return redirect("inbound:traveller-detail", pk=traveller.pk)
+    for field, errors in form.errors.items():
+        for message in errors:
+            messages.error(request, f"{field}: {message}" if field != "__all__" else message)
+    return redirect("inbound:traveller-detail", pk=traveller.pk)
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_GET
+def break_list(request):
+    """Open breaks of both sides, the oldest first; each closed with what was done."""
+    rows = selectors.break_page(user=request.user)
+    return render(request, "inbound/break_list.html", {
+        "rows": [(b, _shown(request.user, b.traveller, b.receiver_region_id, b.sender_region_id)) for b in rows], "may_manage": can(request.user, MANAGE)})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_POST
+def break_close_page(request, pk: int):
+    loop_break = selectors.break_get(user=request.user, break_id=pk)
+    form = PageForm(BreakCloseInput, request)
+    if form.is_valid():
+        try:
+            services.break_close(actor=request.user, loop_break=loop_break, request=request, **form.data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("Break closed."))
+            return redirect("inbound:break-list")
+    for message in error_messages(form.errors).get("resolution", []) + form.non_field_errors:
+        messages.error(request, message)
+    return redirect("inbound:break-list")
+

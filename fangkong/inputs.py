@@ -1,0 +1,118 @@
+"""One input schema per action, shared by the page, the API and the import (issue 15, item 1).
+
+**The choice: DRF serializers.** The API already speaks them, the query-parameter declarations
+(``fangkong.request_params``) are serializers, and the date fields with their plausibility windows
+(``fangkong.api.fields``) are serializer fields; Django forms would be a second set of fields with a second
+date parser and a second error format. So each user action has one ``serializers.Serializer`` in its
+module's ``inputs.py``, and:
+
+- the **API** validates ``request.data`` with it (``schema(data=request.data)``; DRF's 400 error shape);
+- a **page** binds the posted form to it through :class:`PageForm`, which keeps what was typed for the
+  form to show again and the errors by field (the schema's and the service's);
+- an **import** validates each row with :func:`validate_row`, which reads a row exactly as a posted form
+  is read (an empty cell is an empty form field), so a row and a form with the same values get the same
+  verdict and the same validated data.
+
+The service then takes the validated data, owns its transaction and its audit event, and may still refuse
+with a Django ``ValidationError`` (a rule that needs the database): the page shows it under the field
+(:meth:`PageForm.add_errors`), the API answers it in the same error shape (``fangkong.api.errors``), the
+import reports it against the row (:func:`error_messages`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from rest_framework import serializers
+
+NON_FIELD = "__all__"
+
+
+def _messages(detail) -> list[str]:
+    if isinstance(detail, dict):  # a nested serializer's errors: "field: message"
+        return [f"{key}: {m}" for key, value in detail.items() for m in _messages(value)]
+    if isinstance(detail, list | tuple):
+        return [m for item in detail for m in _messages(item)]
+    return [str(detail)]
+
+
+def error_messages(errors) -> dict[str, list[str]]:
+    """Errors by field as plain strings, from a serializer's ``errors`` or a Django ``ValidationError``;
+    errors about the whole input under ``__all__``."""
+    if isinstance(errors, ValidationError):
+        errors = errors.message_dict if hasattr(errors, "error_dict") else {NON_FIELD: errors.messages}
+    if not isinstance(errors, Mapping):
+        return {NON_FIELD: _messages(errors)}
+    out: dict[str, list[str]] = {}
+    for key, detail in errors.items():
+        name = NON_FIELD if key in (serializers.api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD) else key
+        out.setdefault(name, []).extend(_messages(detail))
+    return out
+
+
+def as_form_data(row: Mapping[str, object]) -> QueryDict:
+    """A row of an import (cell values, ``None`` for an empty cell; a list for a field of several values)
+    or a posted form, as the form a page posts: text trimmed, an empty cell an empty field."""
+    data = QueryDict(mutable=True)
+    for key, value in row.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        data.setlist(str(key), ["" if v is None else str(v).strip() for v in values])
+    return data
+
+
+class PageForm:
+    """A page's form bound to an action's schema: ``values`` to show again, ``errors`` by field.
+
+    On a GET the form is unbound and shows ``initial``; on a POST it reads ``request.POST`` the way
+    :func:`validate_row` reads an import row. ``is_valid()`` runs the schema; ``data`` is then the
+    validated data to hand to the service, and a service's ``ValidationError`` goes to :meth:`add_errors`.
+    """
+
+    def __init__(self, schema: type[serializers.Serializer], request, *, initial: Mapping | None = None,
+                 context: Mapping | None = None):
+        self.bound = request.method == "POST"
+        names = list(schema().fields)
+        if self.bound:
+            self.values = {name: request.POST.get(name, "").strip() for name in names}
+            posted = {name: request.POST.getlist(name) for name in names if name in request.POST}
+            self._serializer = schema(data=as_form_data(posted),
+                                      context={"request": request, **(context or {})})
+        else:
+            self.values = {name: "" if (initial or {}).get(name) is None else str(initial[name]) for name in names}
+            self._serializer = None
+        self.errors: dict[str, list[str]] = {}
+        self.data: dict = {}
+
+    def is_valid(self) -> bool:
+        if not self.bound:
+            return False
+        if self._serializer.is_valid():
+            self.data = dict(self._serializer.validated_data)
+            return True
+        self.errors = error_messages(self._serializer.errors)
+        return False
+
+    def add_errors(self, exc: ValidationError) -> None:
+        """A service's refusal, shown under the fields it names (or above the form)."""
+        for name, messages in error_messages(exc).items():
+            self.errors.setdefault(name if name in self.values else NON_FIELD, []).extend(messages)
+
+    @property
+    def non_field_errors(self) -> list[str]:
+        return self.errors.get(NON_FIELD, [])
+
+    @property
+    def status(self) -> int:
+        """The page's status: 400 when a posted form was refused."""
+        return 400 if self.errors else 200
+
+
+def validate_row(schema: type[serializers.Serializer], row: Mapping[str, object], *,
+                 context: Mapping | None = None) -> tuple[dict | None, dict[str, list[str]]]:
+    """One import row through the action's schema: ``(validated data, {})`` or ``(None, errors by column)``."""
+    serializer = schema(data=as_form_data(row), context=dict(context or {}))
+    if serializer.is_valid():
+        return dict(serializer.validated_data), {}
+    return None, error_messages(serializer.errors)

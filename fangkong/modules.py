@@ -1,0 +1,155 @@
+"""The module kit: what a module declares about itself, and how the platform discovers it.
+
+A module is a Django app whose ``AppConfig`` subclasses :class:`ModuleConfig` and declares, as class
+attributes, everything the platform needs from it (``docs/adding-a-module.md`` walks through one):
+
+- ``navigation``: its entries in the navigation (:class:`NavEntry`); an entry whose slug is one of the
+  planned modules (``fangkong.web.modules.PLANNED``) takes that placeholder's place;
+- ``capabilities``: what its users may do beyond reading (:class:`CapabilityGrant`: code, label, the roles
+  that get it) — ``fangkong.accounts.access.can`` reads the grants of every module;
+- ``page_urls`` (prefix and URL module) and ``api_urls`` (mounted under ``/api/v1/``);
+- ``demo_loader``: the function loading its part of the demo scenario, and ``demo_order``;
+- ``periodic_jobs`` (:class:`PeriodicJob`, for Celery beat); its Celery tasks live in ``tasks.py``, which
+  ``fangkong.jobs`` discovers in every installed app;
+- ``dashboard_panels`` (:class:`DashboardPanel`) and ``figure_sources``: the models whose rows the
+  dashboard's figures read, so that the data generation (``fangkong.data_generation``) follows them;
+- ``scoped_tables`` and ``scope_records``: the tables the scope test checks are unchanged after every URL
+  was called by a user of another city, and the function (in the module's tests) that creates that other
+  city's records and names the URL parameter values that reach them.
+
+The functions below read the declarations of the installed modules, in the order of ``INSTALLED_APPS``.
+Nothing here imports a module: declarations are data and dotted paths, resolved when used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.apps import AppConfig, apps
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One entry of the navigation; ``url_name`` None marks a module not built yet (a placeholder page)."""
+
+    slug: str
+    title: Promise | str
+    summary: Promise | str
+    url_name: str | None = None
+
+
+@dataclass(frozen=True)
+class CapabilityGrant:
+    """A capability (``"<module>.<verb>"``) a module defines, its label, the roles that hold it, and the data
+    category it writes — or reads, for a read capability such as a reveal (``fangkong.accounts.need_to_know``:
+    a role may hold it only where the matrix lets it write, or read, that category; a test checks it)."""
+
+    code: str
+    label: Promise | str
+    roles: tuple[str, ...]
+    category: str
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A Celery task run on a schedule (``crontab`` keyword arguments, local time)."""
+
+    name: str
+    task: str
+    crontab: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A panel of the region dashboard: a template and the dotted path of ``context(request, code) -> dict``."""
+
+    slug: str
+    title: Promise | str
+    template: str
+    context: str
+
+
+class ModuleConfig(AppConfig):
+    """The declaration of a module (module docstring). Every attribute has an empty default."""
+
+    navigation: tuple[NavEntry, ...] = ()
+    capabilities: tuple[CapabilityGrant, ...] = ()
+    page_urls: tuple[str, str] | None = None  # ("cases/", "fangkong.cases.urls")
+    api_urls: str | None = None  # "fangkong.cases.api_urls", mounted under /api/v1/
+    demo_loader: str | None = None  # "fangkong.cases.demo.demo_load": loader(actor) -> str (one line of output)
+    demo_order: int = 100  # loaders run by increasing order (a loader may need another's rows)
+    periodic_jobs: tuple[PeriodicJob, ...] = ()
+    dashboard_panels: tuple[DashboardPanel, ...] = ()
+    figure_sources: tuple[str, ...] = ()  # model names of this app the dashboard's figures are computed from
+    scoped_tables: tuple[str, ...] = ()  # model names of this app the scope test counts
+    scope_records: str | None = None  # "fangkong.cases.tests.scope.other_city_records": (actor) -> {param: [values]}
+
+
+def installed_modules() -> list[ModuleConfig]:
+    """The installed modules, in the order of ``INSTALLED_APPS``."""
+    return [config for config in apps.get_app_configs() if isinstance(config, ModuleConfig)]
+
+
+def navigation_entries() -> list[NavEntry]:
+    """Every module's navigation entries."""
+    return [entry for module in installed_modules() for entry in module.navigation]
+
+
+def capability_grants() -> list[CapabilityGrant]:
+    """Every capability the modules define; a code defined twice is an error."""
+    grants = [grant for module in installed_modules() for grant in module.capabilities]
+    codes = [grant.code for grant in grants]
+    duplicates = sorted({code for code in codes if codes.count(code) > 1})
+    if duplicates:
+        raise ValueError(f"capabilities declared by more than one module: {duplicates}")
+    return grants
+
+
+@cache
+def role_capabilities() -> dict[str, frozenset[str]]:
+    """Role → the capability codes it holds, from the modules' grants (read once: apps do not change)."""
+    table: dict[str, set[str]] = {}
+    for grant in capability_grants():
+        for role in grant.roles:
+            table.setdefault(str(role), set()).add(grant.code)
+    return {role: frozenset(codes) for role, codes in table.items()}
+
+
+def url_modules() -> tuple[list[tuple[str, str]], list[str]]:
+    """``([(prefix, page URL module)], [API URL module])`` of the installed modules."""
+    pages = [module.page_urls for module in installed_modules() if module.page_urls]
+    api = [module.api_urls for module in installed_modules() if module.api_urls]
+    return pages, api
+
+
+def demo_loaders() -> list[Callable]:
+    """The modules' demo loaders, by ``demo_order`` (then ``INSTALLED_APPS``)."""
+    declared = [module for module in installed_modules() if module.demo_loader]
+    return [import_string(module.demo_loader) for module in sorted(declared, key=lambda m: m.demo_order)]
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    return [job for module in installed_modules() for job in module.periodic_jobs]
+
+
+def dashboard_panels() -> list[DashboardPanel]:
+    return [panel for module in installed_modules() for panel in module.dashboard_panels]
+
+
+def figure_source_models() -> list:
+    """The model classes whose rows the dashboard's figures read."""
+    return [module.get_model(name) for module in installed_modules() for name in module.figure_sources]
+
+
+def scoped_models() -> list:
+    """The model classes the scope test counts before and after calling every URL."""
+    return [module.get_model(name) for module in installed_modules() for name in module.scoped_tables]
+
+
+def scope_record_makers() -> list[Callable]:
+    """The modules' functions that create another city's records for the scope test."""
+    return [import_string(module.scope_records) for module in installed_modules() if module.scope_records]

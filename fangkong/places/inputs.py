@@ -1,0 +1,133 @@
+"""Input schemas of the places module: one per action, used by the page, the API and the import
+(``fangkong.inputs``)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from fangkong.api.fields import DateField, DateTimeField
+from fangkong.persons.services import normalise_phone
+from fangkong.request_params import PAST, RegionCode
+
+from .credit_code import CreditCodeError, parse_credit_code
+from .models import Inspection, PlaceCategory, RiskTier
+
+CREDIT_CODE_ERRORS = {
+    "length": _("A unified social credit code has 18 characters."),
+    "characters": _("A unified social credit code uses digits and capital letters without I, O, Z, S and V."),
+    "region": _("Characters 3 to 8 of a unified social credit code are the region code (digits)."),
+    "check": _("The check character (the 18th) does not match: the code is mistyped (GB 32100-2015)."),
+}
+RESULT_VALUES = ("pass", "fail", "na")
+#: The same results as the Chinese interface asks for them (编号:合格 …).
+RESULT_WORDS = {"合格": "pass", "不合格": "fail", "不适用": "na"}
+
+
+class LabelledChoice(serializers.ChoiceField):
+    """A coded value given by its code or its label in either language (an import template's 农贸市场)."""
+
+    def to_internal_value(self, data):
+        text = str(data).strip()
+        for code, label in self.choices.items():
+            if text in (code, str(label)) or text.lower() == str(label).lower():
+                return code
+        from django.utils.translation import override
+
+        with override("zh-hans"):
+            chinese = {str(label): code for code, label in self.choices.items()}
+        with override("en"):
+            english = {str(label).lower(): code for code, label in self.choices.items()}
+        if text in chinese:
+            return chinese[text]
+        if text.lower() in english:
+            return english[text.lower()]
+        raise serializers.ValidationError(
+            _("Unknown value %(value)s; choose among: %(choices)s.")
+            % {"value": text[:40], "choices": "、".join(str(label) for label in self.choices.values())})
+
+
+class PlaceInput(serializers.Serializer):
+    """Register a key place."""
+
+    category = LabelledChoice(PlaceCategory.choices, label=_("Category"))
+    name = serializers.CharField(max_length=200, label=_("Name"))
+    address = serializers.CharField(max_length=300, label=_("Address"))
+    region = RegionCode(required=True, label=_("Region (county or street)"))
+    responsible_unit = serializers.CharField(max_length=200, label=_("Responsible unit"))
+    responsible_person = serializers.CharField(max_length=64, label=_("Responsible person"))
+    contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, label=_("Contact phone"))
+    risk_tier = LabelledChoice(RiskTier.choices, required=False, allow_blank=True, label=_("Risk tier"))
+    credit_code = serializers.CharField(max_length=40, required=False, allow_blank=True,
+                                        label=_("Unified social credit code"))
+
+    def validate_contact_phone(self, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            return normalise_phone(value)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def validate_credit_code(self, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            return parse_credit_code(value)
+        except CreditCodeError as exc:
+            raise serializers.ValidationError(str(CREDIT_CODE_ERRORS[str(exc)])) from exc
+
+
+class InspectionInput(serializers.Serializer):
+    """Record an inspection of a place: a result per checklist item (``code:pass``, ``code:fail``,
+    ``code:na``), or a waiver with its reason; a re-inspection names the inspection it follows up."""
+
+    place = serializers.IntegerField(min_value=1, max_value=2**63 - 1, label=_("Place"))
+    inspected_on = DateField(window=PAST, label=_("Inspected on"))
+    mode = serializers.ChoiceField(Inspection.Mode.choices, default=Inspection.Mode.PHONE, label=_("Mode"))
+    results = serializers.ListField(child=serializers.CharField(max_length=40), required=False,
+                                    label=_("Results by item"))
+    waived = serializers.BooleanField(default=False, label=_("Waived"))
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, label=_("Notes"))
+    close_place = serializers.BooleanField(default=False, label=_("Close the place temporarily"))
+    deadline = DateField(required=False, allow_null=True, label=_("Rectification deadline"))
+    follow_up_of = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+                                            label=_("Re-inspection of"))
+
+    def validate_results(self, value: list[str]) -> dict[str, str]:
+        results: dict[str, str] = {}
+        for entry in value:
+            code, _sep, result = entry.replace("：", ":").partition(":")
+            result = RESULT_WORDS.get(result.strip(), result.strip())
+            code = code.strip()
+            if result not in RESULT_VALUES or not code:
+                raise serializers.ValidationError(
+                    _("Give each item as code:pass, code:fail or code:na (%(entry)s).") % {"entry": entry[:40]})
+            results[code] = result
+        return results
+
+    def validate(self, attrs):
+        if attrs.get("waived") and not (attrs.get("notes") or "").strip():
+            raise serializers.ValidationError({"notes": [_("Say why the inspection is waived.")]})
+        if not attrs.get("waived") and not attrs.get("results"):
+            raise serializers.ValidationError({"results": [_("Give the result of each checklist item.")]})
+        return attrs
+
+
+class RectificationInput(serializers.Serializer):
+    """Move a rectification order on: start, submit (with evidence), verify, or reopen (with a new deadline)."""
+
+    ACTIONS = (("start", _("Rectification started")), ("submit", _("Submit for verification")),
+               ("verify", _("Verify")), ("reopen", _("Reopen")))
+    action = serializers.ChoiceField(ACTIONS, label=_("Action"))
+    evidence = serializers.CharField(max_length=2000, required=False, allow_blank=True, label=_("Evidence"))
+    deadline = DateField(required=False, allow_null=True, label=_("New deadline"))
+
+
+class ScanInput(serializers.Serializer):
+    """A scan of a venue code: the code printed on the place, the person, the time."""
+
+    venue_code = serializers.CharField(max_length=200, label=_("Venue code"))
+    person = serializers.IntegerField(min_value=1, max_value=2**63 - 1, label=_("Person"))
+    scanned_at = DateTimeField(window=PAST, label=_("Scanned at"))

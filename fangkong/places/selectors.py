@@ -1,0 +1,170 @@
+"""Reads of the places module, always scoped to the user's regions and read per need-to-know category:
+places, checklists, inspections, rectifications and coverage are aggregates (the inspector reads them);
+scans and co-visitors are named data (the roles that trace)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from fangkong.accounts.need_to_know import Category, readable, readable_or_404
+
+from .models import Inspection, Place, Rectification, Scan
+
+SCOPE = "region__code"  # the foreign-key column holds the code: no join
+
+
+def place_list(*, user, filters: dict | None = None) -> QuerySet[Place]:
+    filters = filters or {}
+    queryset = readable(user, Category.AGGREGATES, Place.objects.select_related("region", "county"), SCOPE)
+    if filters.get("category"):
+        queryset = queryset.filter(category=filters["category"])
+    if filters.get("region"):
+        queryset = queryset.filter(region__code__startswith=filters["region"].rstrip("0") or filters["region"])
+    if filters.get("q"):
+        queryset = queryset.filter(Q(name__icontains=filters["q"]) | Q(address__icontains=filters["q"]))
+    if filters.get("overdue"):
+        queryset = queryset.filter(next_due_on__lt=timezone.localdate())
+    return queryset
+
+
+def place_get(*, user, place_id: int) -> Place:
+    return readable_or_404(user, Category.AGGREGATES, Place.objects.select_related("region", "county"), SCOPE,
+                           pk=place_id)
+
+
+def overdue_places(*, user) -> QuerySet[Place]:
+    """Places whose next inspection is past due, the longest overdue first."""
+    return place_list(user=user).filter(next_due_on__lt=timezone.localdate()).order_by("next_due_on", "id")
+
+
+def inspection_list(*, user, place: Place | None = None) -> QuerySet[Inspection]:
+    queryset = readable(user, Category.AGGREGATES,
+                        Inspection.objects.select_related("place", "checklist", "inspector"), SCOPE)
+    return queryset.filter(place=place) if place is not None else queryset
+
+
+def inspection_get(*, user, inspection_id: int) -> Inspection:
+    return readable_or_404(user, Category.AGGREGATES,
+                           Inspection.objects.select_related("place", "checklist", "follow_up_of"), SCOPE,
+                           pk=inspection_id)
+
+
+def rectification_list(*, user, place: Place | None = None, unfinished: bool = False) -> QuerySet[Rectification]:
+    queryset = readable(user, Category.AGGREGATES,
+                        Rectification.objects.select_related("place", "finding", "finding__inspection"), SCOPE)
+    if place is not None:
+        queryset = queryset.filter(place=place)
+    if unfinished:
+        queryset = queryset.filter(state__in=Rectification.UNFINISHED)
+    return queryset
+
+
+def rectification_get(*, user, rectification_id: int) -> Rectification:
+    return readable_or_404(user, Category.AGGREGATES,
+                           Rectification.objects.select_related("place", "finding"), SCOPE, pk=rectification_id)
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    county: str
+    county_name: str
+    places: int
+    covered: int       # inspected within their frequency
+    overdue: int       # next inspection past due
+    open_orders: int   # rectification orders not yet verified or submitted
+    overdue_orders: int
+
+    @property
+    def share(self) -> float | None:
+        return self.covered / self.places if self.places else None
+
+
+def coverage(*, user, category: str | None = None, today: dt.date | None = None) -> list[CoverageRow]:
+    """Per county: places, those inspected within their frequency, those overdue, open and overdue orders.
+    Two grouped queries on indexed columns (``place_county_due``, ``rectification_state_deadline``)."""
+    from fangkong.regions.models import Region
+
+    today = today or timezone.localdate()
+    places = place_list(user=user, filters={"category": category})
+    counts = places.values("county_id").annotate(
+        places=Count("id"),
+        covered=Count("id", filter=Q(last_inspected_on__isnull=False, next_due_on__gte=today)),
+        overdue=Count("id", filter=Q(next_due_on__lt=today))).order_by("county_id")
+    orders = rectification_list(user=user, unfinished=True)
+    if category:
+        orders = orders.filter(place__category=category)
+    order_counts = {row["place__county_id"]: row for row in orders.values("place__county_id").annotate(
+        open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=today))).order_by()}
+    names = dict(Region.objects.filter(code__in=[row["county_id"] for row in counts]).values_list("code", "name_zh"))
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en"):
+        names = dict(Region.objects.filter(code__in=list(names)).values_list("code", "name_en"))
+    return [CoverageRow(county=row["county_id"], county_name=names.get(row["county_id"], row["county_id"]),
+                        places=row["places"], covered=row["covered"], overdue=row["overdue"],
+                        open_orders=order_counts.get(row["county_id"], {}).get("open", 0),
+                        overdue_orders=order_counts.get(row["county_id"], {}).get("overdue", 0))
+            for row in counts]
+
+
+def coverage_total(rows: list[CoverageRow]) -> CoverageRow:
+    return CoverageRow(county="", county_name="", places=sum(r.places for r in rows),
+                       covered=sum(r.covered for r in rows), overdue=sum(r.overdue for r in rows),
+                       open_orders=sum(r.open_orders for r in rows), overdue_orders=sum(r.overdue_orders for r in rows))
+
+
+# --- scans and co-visitors: named data -------------------------------------------------------------------------
+
+
+def scan_list(*, user, place: Place | None = None) -> QuerySet[Scan]:
+    queryset = readable(user, Category.NAMED, Scan.objects.select_related("place", "person"), SCOPE)
+    return queryset.filter(place=place) if place is not None else queryset
+
+
+@dataclass(frozen=True)
+class CoVisitor:
+    person_id: int
+    place_id: int
+    place_name: str
+    case_scan: dt.datetime
+    their_scan: dt.datetime
+    overlap_minutes: int
+
+
+def co_visitors(*, user, person_id: int, window_minutes: int = 30, since: dt.datetime | None = None) -> list[CoVisitor]:
+    """For a person (a case's), the others who scanned the same place within ``window_minutes`` of one of
+    their scans (since ``since``; by default every scan kept — retention bounds them). The overlap assumes
+    each stayed ``window_minutes`` after scanning: ``window − |Δt|``. Only scans the user may read as named
+    data are searched. Three queries whatever the number of the person's scans: theirs, the others' at the
+    same places within the windows (index ``scan_place_time``), the places' names."""
+    window = dt.timedelta(minutes=window_minutes)
+    scans = readable(user, Category.NAMED, Scan.objects.order_by(), SCOPE)  # no joins, no sort
+    own = scans.filter(person_id=person_id)
+    if since is not None:
+        own = own.filter(scanned_at__gte=since)
+    own = list(own.values_list("place_id", "scanned_at"))
+    if not own:
+        return []
+    near = reduce(or_, (Q(place_id=place, scanned_at__gte=moment - window, scanned_at__lte=moment + window)
+                        for place, moment in own))
+    others = scans.filter(near).exclude(person_id=person_id).values_list("place_id", "person_id", "scanned_at")
+    names = dict(Place.objects.filter(pk__in={place for place, _m in own}).values_list("id", "name"))
+    visits: dict[int, list[dt.datetime]] = {}
+    for place, moment in own:
+        visits.setdefault(place, []).append(moment)
+    best: dict[int, CoVisitor] = {}
+    for place_id, other_person, their in others:
+        for moment in visits[place_id]:
+            overlap = int((window - abs(their - moment)).total_seconds() // 60)
+            if overlap < 0:
+                continue
+            found = CoVisitor(other_person, place_id, names[place_id], moment, their, overlap)
+            if other_person not in best or overlap > best[other_person].overlap_minutes:
+                best[other_person] = found
+    return sorted(best.values(), key=lambda c: (-c.overlap_minutes, c.person_id))

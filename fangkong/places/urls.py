@@ -1,0 +1,18 @@
+"""Pages of the places module (mounted at /places/ by its declaration)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "places"
+urlpatterns = [
+    path("", views.place_list, name="place-list"),
+    path("new/", views.place_new, name="place-new"),
+    path("import/", views.place_import, name="place-import"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("co-visits/", views.co_visits, name="co-visits"),
+    path("<int:pk>/", views.place_detail, name="place-detail"),
+    path("<int:pk>/inspect/", views.inspection_new, name="inspection-new"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path("rectifications/<int:pk>/", views.rectification_act, name="rectification-act"),
+]

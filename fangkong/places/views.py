@@ -1,0 +1,209 @@
+"""Pages of the places module: read through the selectors, write through the services, input through the
+action's schema (``inputs.py``, the same one the API and the import use)."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fangkong import paging
+from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.need_to_know import Category, shows
+from fangkong.inputs import PageForm
+from fangkong.persons.shown import person_shown
+from fangkong.request_params import filters_of, query_params
+
+from . import selectors, services
+from .apps import INSPECT, REGISTER
+from .inputs import InspectionInput, PlaceInput, RectificationInput
+from .models import PlaceCategory, Rectification, RiskTier
+from .params import CoverageQuery, CoVisitQuery, PlaceFilters, PlaceListQuery
+
+PAGE_SIZE = 50
+
+
+def venue_qr_svg(code: str) -> str:
+    """The printable QR code of a venue code, inline SVG drawn here (segno): it carries the signed token only."""
+    out = io.BytesIO()
+    segno.make(code, error="q").save(out, kind="svg", scale=4, border=4, xmldecl=False, svgns=True,
+                                     title=_("Venue code"))
+    return out.getvalue().decode("utf-8")
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@query_params(PlaceListQuery)
+@require_GET
+def place_list(request):
+    queryset = selectors.place_list(user=request.user, filters=filters_of(request.params, PlaceFilters))
+    overdue = bool(request.params.get("overdue"))
+    order = ("next_due_on",) if overdue else ("name",)
+    return render(request, "places/place_list.html", {
+        "places": paging.page_of(queryset, order=order, size=PAGE_SIZE, cursor=request.params["cursor"]),
+        "filters": {k: request.GET.get(k, "") for k in ("q", "category", "region", "overdue")},
+        "categories": PlaceCategory.choices, "today": timezone.localdate(), "overdue": overdue,
+        "may_register": can(request.user, REGISTER)})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def place_new(request):
+    if not can(request.user, REGISTER):
+        raise PermissionDenied(_("Your role may not register places."))
+    form = PageForm(PlaceInput, request)
+    if form.is_valid():
+        try:
+            place = services.place_register(actor=request.user, request=request, **form.data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("Place registered."))
+            return redirect("places:place-detail", pk=place.pk)
+    return render(request, "places/place_new.html", {"form": form, "categories": PlaceCategory.choices,
+                                                     "tiers": RiskTier.choices}, status=form.status)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def place_import(request):
+    if not can(request.user, REGISTER):
+        raise PermissionDenied(_("Your role may not register places."))
+    result, status = None, 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            result = services.ImportResult(errors=[{"row": 0, "column": "file", "message": _("Choose a file.")}])
+        else:
+            result = services.places_import(actor=request.user, data=upload.read(services.IMPORT_LIMITS.max_bytes + 1),
+                                            name=upload.name, request=request)
+        status = 400 if result.errors else 200
+    return render(request, "places/place_import.html", {"result": result, "columns": services.PLACE_COLUMNS},
+                  status=status)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def place_detail(request, pk: int):
+    place = selectors.place_get(user=request.user, place_id=pk)
+    return render(request, "places/place_detail.html", {
+        "place": place, "venue_code": services.venue_code(place),
+        "venue_qr": mark_safe(venue_qr_svg(services.venue_code(place))),  # noqa: S308 - drawn by segno from our token
+        "checklist": services.checklist_in_force(place.category, timezone.localdate()),
+        "inspections": selectors.inspection_list(user=request.user, place=place)[:20],
+        "orders": selectors.rectification_list(user=request.user, place=place)[:50],
+        "may_inspect": can(request.user, INSPECT, place.region_id), "today": timezone.localdate()})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def inspection_new(request, pk: int):
+    place = selectors.place_get(user=request.user, place_id=pk)
+    if not can(request.user, INSPECT, place.region_id):
+        raise PermissionDenied(_("Your role may not inspect places in this region."))
+    follow = request.GET.get("follow_up_of") or request.POST.get("follow_up_of") or ""
+    form = PageForm(InspectionInput, request, initial={"place": place.pk, "inspected_on": timezone.localdate(),
+                                                        "follow_up_of": follow})
+    if form.is_valid():
+        try:
+            form.data["place"] = place.pk
+            inspection = services.inspection_record(actor=request.user, request=request, **form.data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("Inspection recorded."))
+            return redirect("places:inspection-detail", pk=inspection.pk)
+    checklist = services.checklist_in_force(place.category, timezone.localdate())
+    items = checklist.items if checklist else []
+    if follow.isdigit():
+        open_codes = set(selectors.rectification_list(user=request.user, place=place)
+                         .filter(finding__inspection_id=int(follow))
+                         .exclude(state=Rectification.State.VERIFIED).values_list("finding__item_code", flat=True))
+        items = [item for item in items if item["code"] in open_codes]
+    return render(request, "places/inspection_new.html", {
+        "place": place, "form": form, "checklist": checklist, "items": items, "follow_up_of": follow},
+        status=form.status)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def inspection_detail(request, pk: int):
+    inspection = selectors.inspection_get(user=request.user, inspection_id=pk)
+    findings = list(inspection.findings.select_related("rectification", "carried_from"))
+    orders = list(selectors.rectification_list(user=request.user, place=inspection.place)
+                  .filter(finding__inspection=inspection))
+    return render(request, "places/inspection_detail.html", {
+        "inspection": inspection, "findings": findings, "orders": orders,
+        "may_inspect": can(request.user, INSPECT, inspection.region_id),
+        "actions": RectificationInput.ACTIONS, "open_left": any(o.state != Rectification.State.VERIFIED
+                                                                for o in orders)})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_POST
+def rectification_act(request, pk: int):
+    order = selectors.rectification_get(user=request.user, rectification_id=pk)
+    form = PageForm(RectificationInput, request)
+    if form.is_valid():
+        try:
+            services.rectification_act(actor=request.user, rectification=order.pk, request=request, **form.data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+    if form.errors:
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+        return redirect("places:inspection-detail", pk=order.finding.inspection_id)
+    messages.success(request, _("Rectification order updated."))
+    return redirect("places:inspection-detail", pk=order.finding.inspection_id)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@query_params(CoverageQuery)
+@require_GET
+def coverage(request):
+    category = request.params.get("category")
+    rows = selectors.coverage(user=request.user, category=category)
+    return render(request, "places/coverage.html", {
+        "rows": rows, "total": selectors.coverage_total(rows), "categories": PlaceCategory.choices,
+        "category": category or "", "overdue": selectors.overdue_places(user=request.user)[:20]})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@query_params(CoVisitQuery)
+@require_GET
+def co_visits(request):
+    from fangkong.cases.selectors import case_get
+
+    person_id = request.params.get("person")
+    if request.params.get("case"):
+        person_id = case_get(user=request.user, case_id=request.params["case"]).person_id
+    rows = []
+    if person_id:
+        from fangkong.persons.models import Person
+
+        found = selectors.co_visitors(user=request.user, person_id=person_id,
+                                      window_minutes=request.params.get("window") or 30)
+        persons = Person.objects.in_bulk([c.person_id for c in found])
+        rows = [(c, person_shown(request.user, persons[c.person_id], persons[c.person_id].address_region_id))
+                for c in found]
+    return render(request, "places/co_visits.html", {"rows": rows, "person": person_id or "",
+                                                     "window": request.params.get("window") or 30})
+
+
+
