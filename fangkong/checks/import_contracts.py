@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+from pathlib import Path
 
 from importlinter import Contract, ContractCheck, fields, output
 
@@ -26,14 +27,28 @@ def _private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
+def _source_file(module: str) -> Path | None:
+    """The file of ``module``, found from its top package's folder: a subpackage's ``__init__`` is not run
+    (it may need Django's settings, which the linter does not load)."""
+    top, *parts = module.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    base = Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def private_imports(module: str, root: str) -> list[tuple[str, str, int]]:
     """``(imported module, private name or "", line)`` of every private import of another module in ``module``."""
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+    origin = _source_file(module)
+    if origin is None:
         return []
-    with open(spec.origin, encoding="utf-8") as source:
-        tree = ast.parse(source.read(), spec.origin)
-    package = module if spec.origin.endswith("__init__.py") else module.rpartition(".")[0]
+    with open(origin, encoding="utf-8") as source:
+        tree = ast.parse(source.read(), str(origin))
+    package = module if origin.name == "__init__.py" else module.rpartition(".")[0]
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):

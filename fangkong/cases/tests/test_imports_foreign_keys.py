@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 
 from fangkong.accounts.roles import Role
 from fangkong.bulk_copy import foreign_keys_checked_by_set
-from fangkong.cases import imports
+from fangkong.cases.imports import contacts as contact_imports
 from fangkong.cases.imports import contacts_import
 from fangkong.cases.models import Contact
 from fangkong.cases.tests.builders import make_case
@@ -48,8 +48,8 @@ def _role() -> str:
 
 def _roles_seen_by_copy(monkeypatch) -> list[str]:
     seen = []
-    original = imports.copy_rows
-    monkeypatch.setattr(imports, "copy_rows", lambda *args: (seen.append(_role()), original(*args))[1])
+    original = contact_imports.copy_rows
+    monkeypatch.setattr(contact_imports, "copy_rows", lambda *args: (seen.append(_role()), original(*args))[1])
     return seen
 
 

@@ -37,6 +37,7 @@ from fangkong.cases.imports import (
     cases_import,
     contacts_import,
 )
+from fangkong.cases.imports import contacts as contact_imports
 from fangkong.cases.models import Case, Contact, DailyTracing, ImportJob
 from fangkong.cases.services import build_case, build_contact
 from fangkong.cases.tests.builders import TZ, at, covid, make_case, make_contact, make_person
@@ -278,7 +279,7 @@ def test_rows_outside_the_scope_or_beyond_the_role_are_refused(dongguan_epi, she
 
 def test_postgresql_writes_with_copy_and_other_databases_with_bulk_create(dongguan_epi, source, monkeypatch):
     tables = []
-    for module in (imports, person_services):
+    for module in (contact_imports, person_services):
         original = module.copy_rows
         monkeypatch.setattr(module, "copy_rows", lambda table, columns, chunks, _o=original: (
             tables.append(table), _o(table, columns, chunks))[1])
