@@ -4,12 +4,14 @@ Caches of computed figures (the dashboard's ``situation``) put the current gener
 cached figure is used only while no such write has committed since it was computed — correct on every
 write, not "at most a minute old".
 
-- ``bump_data_generation()``: call it in the transaction of a write (or outside any); the counter is
-  incremented when the outermost transaction commits (never when it rolls back) — once per atomic block
-  however many times the block called it (a bulk delete's per-row signals make one increment). Single-row ORM saves and deletes of the models the figures read bump it through
-  signals (``fangkong.dashboard.apps``); bulk paths (``bulk_create``, ``update()``, COPY) call it
-  explicitly — ``fangkong.cases.summaries`` does for every case and contact write, the surveillance
-  services for reports, alerts and the detection run.
+- ``bump_data_generation()``: the one way to say "figures may have changed". Every service that writes a
+  model the figures read (a module's ``figure_sources``) calls it in its transaction, whatever the write
+  (``save()``, ``bulk_create``, ``update()``, COPY): the counter is incremented when the outermost
+  transaction commits (never when it rolls back) — once per atomic block however many times the block
+  called it. No model signal calls it: a write made around the services (a shell, a test's ORM call)
+  must call it itself. ``fangkong.cases.summaries`` calls it for every case and contact write; the
+  dashboard's tests (``test_explicit_generation.py``) check that no fangkong app connects a model signal
+  and that every module writing a figure source calls it.
 - ``current_data_generation()``: the value to put in a cache key.
 
 The counter lives in the *shared* cache when ``FANGKONG_CACHE_URL`` is set (Redis: every server worker,
@@ -52,7 +54,7 @@ def _increment() -> None:
 def bump_data_generation() -> None:
     """Increment the generation when the current transaction commits (at once outside a transaction)."""
     if connection.in_atomic_block:
-        # Once per savepoint is enough (a bulk delete sends a signal per row: one increment, not a million).
+        # Once per savepoint is enough (a loop of writes that each bump: one increment, not a million).
         current = set(connection.savepoint_ids)
         if any(func is _increment and savepoints == current
                for savepoints, func, *_rest in getattr(connection, "run_on_commit", ())):

@@ -6,7 +6,7 @@
 date parser and a second error format. So each user action has one ``serializers.Serializer`` in its
 module's ``inputs.py``, and:
 
-- the **API** validates ``request.data`` with it (``schema(data=request.data)``; DRF's 400 error shape);
+- the **API** validates ``request.data`` with it (:func:`api_input`; DRF's 400 error shape);
 - a **page** binds the posted form to it through :class:`PageForm`, which keeps what was typed for the
   form to show again and the errors by field (the schema's and the service's);
 - an **import** validates each row with :func:`validate_row`, which reads a row exactly as a posted form
@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import pgettext
 from rest_framework import serializers
 
 NON_FIELD = "__all__"
@@ -50,6 +51,20 @@ def error_messages(errors) -> dict[str, list[str]]:
         name = NON_FIELD if key in (serializers.api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD) else key
         out.setdefault(name, []).extend(_messages(detail))
     return out
+
+
+def api_input(schema: type[serializers.Serializer], request, *, context: Mapping | None = None) -> dict:
+    """An API request's body through the action's schema: the validated data, or DRF's ``ValidationError``
+    (the API's 400 answer, ``fangkong.api.errors``)."""
+    serializer = schema(data=request.data, context={"request": request, **(context or {})})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def error_summary(errors: Mapping[str, list[str]]) -> str:
+    """Errors by field (``error_messages``, ``PageForm.errors``) as one message, the clauses separated by
+    the language's semicolon ("；" in Chinese, as the ``semicolon`` template tag)."""
+    return pgettext("punctuation", "; ").join(m for messages in errors.values() for m in messages)
 
 
 def as_form_data(row: Mapping[str, object]) -> QueryDict:

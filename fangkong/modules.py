@@ -12,7 +12,8 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
 - ``periodic_jobs`` (:class:`PeriodicJob`, for Celery beat); its Celery tasks live in ``tasks.py``, which
   ``fangkong.jobs`` discovers in every installed app;
 - ``dashboard_panels`` (:class:`DashboardPanel`) and ``figure_sources``: the models whose rows the
-  dashboard's figures read, so that the data generation (``fangkong.data_generation``) follows them;
+  dashboard's figures read; the module's services writing them call ``bump_data_generation``
+  (``fangkong.data_generation``; the dashboard's tests check that each writing module does);
 - ``scoped_tables`` and ``scope_records``: the tables the scope test checks are unchanged after every URL
   was called by a user of another city, and the function (in the module's tests) that creates that other
   city's records and names the URL parameter values that reach them.

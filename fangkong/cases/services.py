@@ -56,6 +56,7 @@ from fangkong.cases.models import (
     Severity,
 )
 from fangkong.cases.summaries import case_keys, contact_keys, tracing_summary_refresh
+from fangkong.data_generation import bump_data_generation
 from fangkong.locking import StaleEditError, versioned_update
 from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
 from fangkong.regions.codes import subtree_prefix
@@ -217,11 +218,6 @@ def _check_exposure(start: dt.date | None, end: dt.date | None, listed_date: dt.
             errors.setdefault(name, []).append(_("The exposure cannot be after the day the contact was listed."))
 
 
-def _locked_save(model, obj, expected_version: int, values: dict) -> int:
-    """Write ``values`` only if the stored version is still ``expected_version`` (``fangkong.locking``)."""
-    return versioned_update(model, obj.pk, expected_version, values)
-
-
 def _jsonable(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -239,7 +235,7 @@ def _refuse_uneditable(changes: dict, editable) -> None:
 def _locked_update(*, actor, obj, expected_version: int, values: dict, region_code: str, request=None) -> None:
     """Save ``values`` on ``obj`` under its version lock, update the instance and audit before/after."""
     before = {name: _jsonable(getattr(obj, name)) for name in values}
-    obj.version = _locked_save(type(obj), obj, expected_version, values)
+    obj.version = versioned_update(type(obj), obj.pk, expected_version, values)
     for name, value in values.items():
         setattr(obj, name, value)
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=obj, region_code=region_code,
@@ -289,7 +285,7 @@ def case_reclassify(*, actor, case: Case, classification: str, expected_version:
     if classification == case.classification:
         raise ValidationError({"classification": [_("The case already has this classification.")]})
     previous = case.classification
-    case.version = _locked_save(Case, case, expected_version, {"classification": classification})
+    case.version = versioned_update(Case, case.pk, expected_version, {"classification": classification})
     case.classification = classification
     ClassificationChange.objects.create(case=case, previous=previous, classification=classification,
                                         changed_by=actor, reason=reason[:200])
@@ -533,7 +529,7 @@ def contact_convert_to_case(*, actor, contact: Contact, expected_version: int, d
     case.found_under_management = contact.listed_at <= case.reported_at
     _number(case)
     case.save()
-    _locked_save(Contact, contact, expected_version,
+    versioned_update(Contact, contact.pk, expected_version,
                  {"status": ContactStatus.CONVERTED, "converted_case": case})
     contact.status, contact.converted_case = ContactStatus.CONVERTED, case
     ClassificationChange.objects.create(case=case, previous="", classification=case.classification,
@@ -566,6 +562,8 @@ def cluster_create(*, actor, name: str, region: Region | str, cases=(), request=
     cluster = Cluster.objects.create(name=name.strip()[:100], region=found)
     ids = [c.pk for c in cases if in_scope(actor, c.report_region_id)]
     Case.objects.filter(pk__in=ids).update(cluster=cluster, version=F("version") + 1)
+    if ids:
+        bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=cluster, region_code=found.code,
                  request=request, detail={"cases": len(ids)})
     return cluster

@@ -34,6 +34,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.cases.models import Case, ContactCategory
 from fangkong.cases.services import contact_register
+from fangkong.data_generation import bump_data_generation
 from fangkong.persons import protection
 from fangkong.persons.services import (
     CITIZEN_ID,
@@ -207,6 +208,7 @@ def _request_create(*, actor, sender, receiver, case, origin: str, persons: list
             for row, previous in zip(rows, from_persons or [None] * len(rows), strict=True):
                 row.forwarded_from = previous
             RequestedPerson.objects.bulk_create(rows)
+            bump_data_generation()
             audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=req, region_code=sender.code,
                          request=request, detail={"receiver": receiver.code, "source_case": case.case_no,
                                                   "persons": len(rows), "urgency": urgency,
@@ -237,6 +239,7 @@ def request_acknowledge(*, actor, req: InvestigationRequest, note: str = "", req
     if req.status == RequestStatus.SENT:
         req.status = RequestStatus.ACKNOWLEDGED
     req.save(update_fields=["acknowledged_at", "acknowledged_by", "status"])
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=req, region_code=req.receiver_region_id,
                  request=request, detail={"acknowledged": True, "late": now > req.ack_deadline, "note": note[:300]})
     return req
@@ -317,6 +320,7 @@ def person_outcome_record(*, actor, req: InvestigationRequest, person_id: int, o
     _recount(req, now)
     req.save(update_fields=["acknowledged_at", "acknowledged_by", "status", "reported_at", "persons_total",
                             "persons_pending", "persons_not_found", "persons_quarantined"])
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=req, region_code=req.receiver_region_id,
                  request=request, detail={"person": person.pk, "outcome": [previous, outcome],
                                           "contact": person.contact_id,
@@ -362,6 +366,7 @@ def overdue_escalate(*, now: dt.datetime | None = None) -> dict[str, int]:
             Q(outcome=OutcomeKind.NOT_FOUND)
             | Q(outcome=OutcomeKind.PENDING, request__report_deadline__lt=now)).update(escalated_at=now)
         if requests or persons:
+            bump_data_generation()
             audit_record(actor=None, action=AuditEvent.Action.UPDATE,
                          object_type=InvestigationRequest._meta.label_lower,  # labelled as the model in the trail
                          detail={"escalation": True, "requests": requests, "persons": persons, "at": now.isoformat()})

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.access import can
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.data_generation import bump_data_generation
 
 from .apps import RECORD
 from .models import FEVER_FROM, SLOTS, TEMPERATURE_MAX, TEMPERATURE_MIN, HealthCheck, ScheduledTest, Subject
@@ -97,6 +98,7 @@ def subjects_sync(*, day: dt.date | None = None, kinds: tuple[str, ...] | None =
             ScheduledTest.objects.bulk_create([t for t in _tests_for(subject, item) if (t.phase, t.day) not in have])
             counts["changed"] += 1
     if any(counts.values()):
+        bump_data_generation()
         audit_record(actor=None, action=AuditEvent.Action.UPDATE, object_type="followup.subject",
                      detail={"sync": counts, "day": day.isoformat()})
     return counts
@@ -151,6 +153,7 @@ def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, tem
                                                                or day < subject.symptomatic_since):
                 Subject.objects.filter(pk=subject.pk).update(symptomatic_since=day)
                 subject.symptomatic_since = day
+            bump_data_generation()
             audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=check, region_code=subject.region_id,
                          request=request, detail={"subject": subject.label, "day": day.isoformat(), "slot": slot,
                                                   "outcome": outcome})
@@ -184,6 +187,7 @@ def sample_record(*, actor, test: ScheduledTest, taken_on: dt.date, result: str 
     if result == ScheduledTest.Result.POSITIVE and subject.symptomatic_since is None:
         Subject.objects.filter(pk=subject.pk).update(symptomatic_since=taken_on)
         subject.symptomatic_since = taken_on
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=subject.region_id,
                  request=request, detail={"subject": subject.label, "before": before,
                                           "after": {"status": test.status, "taken_on": taken_on.isoformat(),
@@ -211,6 +215,7 @@ def subject_to_suspected(*, actor, subject: Subject, onset_date: dt.date | None 
     subject.status, subject.outcome_ref = Subject.Status.CONVERTED, case_no
     subject.ended_on = min(subject.last_day, timezone.localdate() - dt.timedelta(days=1))
     subject.save(update_fields=["status", "outcome_ref", "ended_on"])
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=subject, region_code=subject.region_id,
                  request=request, detail={"became_suspected_case": case_no})
     return case_no
@@ -232,6 +237,8 @@ def followups_sweep(*, day: dt.date) -> dict[str, int]:
         status=ScheduledTest.Status.DUE, due_date__lte=day).update(
         status=ScheduledTest.Status.OVERDUE)
     counts = {"missed_checks": len(missed), "overdue_tests": overdue}
+    if any(counts.values()):
+        bump_data_generation()
     audit_record(actor=None, action=AuditEvent.Action.UPDATE,
                  object_type=HealthCheck._meta.label_lower,  # the trail labels it as the model it wrote
                  detail={"sweep": True, "day": day.isoformat(), **counts})

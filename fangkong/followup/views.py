@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, may_read, shows
-from fangkong.inputs import PageForm
+from fangkong.inputs import PageForm, error_summary
 from fangkong.request_params import query_params
 from fangkong.web.day import data_last_day, day_asked, is_day_chosen
 
@@ -135,7 +135,7 @@ def sample_record(request, pk: int):
         except ValidationError as exc:
             form.add_errors(exc)
     if form.errors:
-        messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+        messages.error(request, error_summary(form.errors))
     else:
         messages.success(request, _("Test recorded."))
     return redirect("followup:subject", pk=test.subject_id)
@@ -156,7 +156,7 @@ def suspected(request, pk: int):
         else:
             messages.success(request, _("Suspected case %(case)s opened; the contact's link is kept.") % {"case": case_no})
             return redirect("followup:subject", pk=subject.pk)
-    messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+    messages.error(request, error_summary(form.errors))
     return redirect("followup:subject", pk=subject.pk)
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api.pagination import paged_response
+from fangkong.inputs import api_input
 
 from . import selectors, services
 from .inputs import AnswerInput, ArrivalInput, BreakCloseInput, HandoffInput, ManifestApiInput, StepInput
@@ -68,12 +69,6 @@ class BreakSerializer(serializers.Serializer):
     resolution = serializers.CharField()
 
 
-def _validated(schema, request) -> dict:
-    data = schema(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 def _objects(selector, user, ids: list[int]) -> list:
     rows = list(selector(user=user).filter(pk__in=ids))
     if len(rows) != len(set(ids)):
@@ -97,7 +92,7 @@ class TravellerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(request=ArrivalInput, responses={200: None})
     @action(detail=False, methods=["post"])
     def arrive(self, request, *args, **kwargs):
-        data = _validated(ArrivalInput, request)
+        data = api_input(ArrivalInput, request)
         travellers = _objects(selectors.traveller_list, request.user, data["travellers"])
         count = services.travellers_arrive(actor=request.user, travellers=travellers, at=data["arrived_at"],
                                            request=request)
@@ -107,7 +102,7 @@ class TravellerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def step(self, request, pk=None, *args, **kwargs):
         traveller = self.get_object()
-        data = _validated(StepInput, request)
+        data = api_input(StepInput, request)
         services.traveller_step(actor=request.user, traveller=traveller, request=request, status=data["status"],
                                 at=data.get("at"), note=data.get("note", ""),
                                 expected_version=data.get("expected_version"))
@@ -126,7 +121,7 @@ class ManifestViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=ManifestApiInput, responses={201: None, 200: None})
     def create(self, request, *args, **kwargs):
-        data = _validated(ManifestApiInput, request)
+        data = api_input(ManifestApiInput, request)
         rows = data.pop("travellers")
         result = services.manifest_import(actor=request.user, request=request, rows=rows, **data)
         if result.manifest is None:
@@ -151,7 +146,7 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(request=HandoffInput, responses={201: None})
     def create(self, request, *args, **kwargs):
-        data = _validated(HandoffInput, request)
+        data = api_input(HandoffInput, request)
         travellers = _objects(selectors.traveller_list, request.user, data.pop("travellers"))
         batch = services.handoff_send(actor=request.user, travellers=travellers, request=request, **data)
         return Response({"batch": batch.pk, "ack_deadline": batch.ack_deadline}, status=status.HTTP_201_CREATED)
@@ -165,7 +160,7 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=AnswerInput, responses={200: None})
     @action(detail=False, methods=["post"])
     def answer(self, request, *args, **kwargs):
-        data = _validated(AnswerInput, request)
+        data = api_input(AnswerInput, request)
         handoffs = _objects(selectors.handoff_list, request.user, data["handoffs"])
         count = services.handoffs_answer(actor=request.user, handoffs=handoffs, accept=data["accept"],
                                          reason=data.get("reason", ""), request=request)
@@ -186,6 +181,6 @@ class BreakViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None, *args, **kwargs):
         loop_break = selectors.break_get(user=request.user, break_id=pk)
-        data = _validated(BreakCloseInput, request)
+        data = api_input(BreakCloseInput, request)
         services.break_close(actor=request.user, loop_break=loop_break, request=request, **data)
         return Response(BreakSerializer(loop_break).data)

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.access import can, memberships_of
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.data_generation import bump_data_generation
+from fangkong.locking import check_version
 from fangkong.modules import role_capabilities
 from fangkong.regions.codes import covers
 from fangkong.regions.models import Region
@@ -158,6 +160,7 @@ def manifest_import(*, actor, port: str, carrier: str, carrier_no: str, arrival_
                          created_at=now, created_by=actor)
                for row, (digest, sealed, mask) in zip(rows, protected, strict=True) if digest not in on_manifest]
         Traveller.objects.bulk_create(new, batch_size=2000)
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=manifest, region_code=place.region_id,
                      request=request, detail={"created": len(new), "already": len(on_manifest), "port": place.code})
     return ImportResult(manifest=manifest, created=len(new), already=len(on_manifest))
@@ -200,6 +203,7 @@ def travellers_arrive(*, actor, travellers: list[Traveller], at: dt.datetime, re
         Traveller.objects.bulk_update(travellers, ["status", "status_at", "due_at", "version", "arrived_at", "protocol",
                                                    "centralised_until", "home_until", "release_due"])
         LoopStep.objects.bulk_create(steps)
+        bump_data_generation()
         for traveller in travellers:
             audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=traveller,
                          region_code=traveller.port_region_id, request=request, detail={"status": loop.ARRIVED})
@@ -255,6 +259,7 @@ def handoff_send(*, actor, travellers: list[Traveller], stage: str, receiver_reg
             raise ValidationError({"travellers": [_("A traveller already awaits another hand-off.")]}) from exc
         LoopStep.objects.bulk_create(steps)
         Traveller.objects.bulk_update(travellers, ["status", "status_at", "due_at", "version"])
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=batch, region_code=sender, request=request,
                      detail={"receiver": receiver.code, "travellers": len(travellers), "stage": stage})
     return batch
@@ -307,6 +312,7 @@ def handoffs_answer(*, actor, handoffs: list[Handoff], accept: bool, reason: str
         Handoff.objects.bulk_update(handoffs, ["state", "answered_at", "answered_by", "reason"])
         Traveller.objects.bulk_update(travellers, ["status", "status_at", "due_at", "version", "holder"])
         LoopStep.objects.bulk_create(steps)
+        bump_data_generation()
         for handoff in handoffs:
             audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=handoff,
                          region_code=handoff.receiver_region_id, request=request,
@@ -332,17 +338,17 @@ def traveller_step(*, actor, traveller: Traveller, status: str, at: dt.datetime 
     _now_check(at, "at", now)
     if at < traveller.status_at:
         raise ValidationError({"at": [_("This step cannot precede the previous one.")]})
-    if expected_version is not None and expected_version != traveller.version:
-        raise ValidationError({"__all__": [_("Someone changed this traveller meanwhile; reload the page.")]})
+    stale = _("Someone changed this traveller meanwhile; reload the page.")
+    check_version(traveller.version, expected_version, stale)
     with transaction.atomic():
         locked = Traveller.objects.select_for_update().get(pk=traveller.pk)
-        if locked.version != traveller.version:
-            raise ValidationError({"__all__": [_("Someone changed this traveller meanwhile; reload the page.")]})
+        check_version(locked.version, traveller.version, stale)
         due = loop.due_after(status, at, centralised_until=traveller.centralised_until,
                              home_until=traveller.home_until)
         step = _step(traveller, status, at=at, actor=actor, region=traveller.holder_id, note=note[:200], due_at=due)
         step.save()
         traveller.save(update_fields=["status", "status_at", "due_at", "version"])
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=traveller, region_code=traveller.holder_id,
                      request=request, detail={"status": status})
     return traveller
@@ -381,6 +387,7 @@ def traveller_to_case(*, actor, traveller: Traveller, diagnosed_at: dt.datetime,
         step.save()
         traveller.case = case
         traveller.save(update_fields=["status", "status_at", "due_at", "version", "case"])
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=traveller, region_code=traveller.holder_id,
                      request=request, detail={"status": loop.CASE, "case": case.case_no})
     return traveller
@@ -423,6 +430,7 @@ def breaks_sweep(*, now: dt.datetime | None = None, batch_size: int = 5000) -> d
             closed_at__isnull=True, level=level,
             detected_at__lt=now - dt.timedelta(hours=ESCALATE_AFTER_HOURS * (level + 1))).update(level=level + 1)
     if found or escalated:
+        bump_data_generation()
         audit_record(actor=None, action=AuditEvent.Action.CREATE, object_type="inbound.loopbreak",
                      detail={"found": found, "escalated": escalated})
     return {"found": found, "escalated": escalated}
@@ -440,6 +448,7 @@ def break_close(*, actor, loop_break: LoopBreak, resolution: str, request=None) 
     with transaction.atomic():
         loop_break.closed_at, loop_break.closed_by, loop_break.resolution = timezone.now(), actor, resolution[:200]
         loop_break.save(update_fields=["closed_at", "closed_by", "resolution"])
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=loop_break,
                      region_code=loop_break.sender_region_id, request=request, reason=resolution[:200])
     return loop_break

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
 from fangkong.inputs import PageForm, error_messages, validate_row
+from fangkong.locking import StaleEditError
 from fangkong.table_files import TableLimits, TableRejected, read_table
 
 from . import selectors, services
@@ -246,6 +247,8 @@ def traveller_step_page(request, pk: int):
                                     expected_version=form.data.get("expected_version"))
         except ValidationError as exc:
             form.add_errors(exc)
+        except StaleEditError as exc:
+            form.add_errors(ValidationError(str(exc)))
         else:
             messages.success(request, _("Step recorded."))
             return redirect("inbound:traveller-detail", pk=traveller.pk)

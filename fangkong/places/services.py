@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.access import can
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.data_generation import bump_data_generation
 from fangkong.inputs import error_messages, validate_row
 from fangkong.persons import protection
 from fangkong.regions.models import Region
@@ -87,6 +88,7 @@ def place_register(*, actor, request=None, **data) -> Place:
     place = _new_place(actor, data)
     with transaction.atomic():
         place.save()
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=place, region_code=place.region_id,
                      request=request, detail={"category": place.category})
     return place
@@ -148,6 +150,7 @@ def places_import(*, actor, data: bytes, name: str, request=None) -> ImportResul
         return result
     with transaction.atomic():
         Place.objects.bulk_create(places, batch_size=1000)
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="places.place", request=request,
                      detail={"file": name[:100], "created": len(places)})
     result.created = len(places)
@@ -266,6 +269,7 @@ def inspection_record(*, actor, place: int, inspected_on: dt.date, results: dict
                 if result != "fail":
                     _verify(actor, open_orders[code], _("verified by re-inspection %(id)s") % {"id": inspection.pk})
         _after_inspection(target, inspection, critical, close_place)
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=inspection, region_code=target.region_id,
                      request=request, detail={"place": target.pk, "outcome": outcome, "findings": failed,
                                               "follow_up_of": follow_up_of, "closed_place": close_place})
@@ -348,6 +352,7 @@ def rectification_act(*, actor, rectification: int, action: str, evidence: str =
                 order.verified_by, order.verified_at = None, None
             order.updated_at = timezone.now()
             order.save(update_fields=["state", "evidence", "deadline", "verified_by", "verified_at", "updated_at"])
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=order, region_code=order.region_id,
                      request=request, detail={"action": action, "from": before, "to": order.state})
     return order
@@ -359,6 +364,7 @@ def place_reopen(*, actor, place: int, request=None) -> Place:
     with transaction.atomic():
         target.status = Place.Status.OPEN
         target.save(update_fields=["status"])
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=target, region_code=target.region_id,
                      request=request, detail={"status": "open"})
     return target
@@ -434,5 +440,7 @@ def overdue_mark(*, today: dt.date | None = None) -> dict:
         marked = Rectification.objects.filter(
             state__in=(Rectification.State.OPEN, Rectification.State.RECTIFYING, Rectification.State.REOPENED),
             deadline__lt=today).update(state=Rectification.State.OVERDUE, updated_at=timezone.now())
+        if marked:
+            bump_data_generation()
     overdue_places = Place.objects.filter(next_due_on__lt=today).count()
     return {"rectifications_marked_overdue": marked, "places_overdue": overdue_places}

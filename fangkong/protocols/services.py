@@ -10,6 +10,7 @@ from fangkong.accounts.access import can
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.data_generation import bump_data_generation
 from fangkong.locking import StaleEditError, check_version
 from fangkong.protocols.models import ProtocolVersion
 
@@ -45,6 +46,7 @@ def protocol_update(*, actor, protocol: ProtocolVersion, changes: dict, expected
     current.full_clean()
     current.version += 1
     current.save(update_fields=[*changes, "version", "updated_at"])
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=current, request=request,
                  detail={"before": before, "after": {n: _jsonable(getattr(current, n)) for n in changes}})
     return current

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.data_generation import bump_data_generation
 from fangkong.regions.codes import is_valid_code
 from fangkong.regions.models import Region
 
@@ -57,6 +58,7 @@ def region_tree_load(*, regions_csv: Path = GUANGDONG_REGIONS, boundaries: Path 
             defaults["geometry"], defaults["geometry_synthetic"] = shapes.get(code, (None, False))
         Region.objects.update_or_create(code=code, defaults=defaults)
         known.add(code)
+    bump_data_generation()
     audit_record(
         actor=actor, action=AuditEvent.Action.IMPORT, object_type="regions.region",
         object_id=str(regions_csv.name), detail={"regions": len(rows)},

@@ -29,7 +29,6 @@ from rest_framework.views import APIView
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Reach, Shows
 from fangkong.api import fields as api_fields
-from fangkong.api.errors import stale_version_response
 from fangkong.api.pagination import UncountedPagination
 from fangkong.api.parsers import JSONObjectParser
 from fangkong.regions import selectors as region_selectors
@@ -48,7 +47,6 @@ from fangkong.surveillance.params import (
     SiteListQuery,
 )
 from fangkong.surveillance.services import (
-    StaleAlertError,
     alert_open_case,
     alert_open_cluster,
     alert_transition,
@@ -266,12 +264,10 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         alert = self.get_object()  # 404 outside the caller's regions, before anything else
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            alert = alert_transition(actor=request.user, alert=alert, to_status=data.validated_data["status"],
-                                     note=data.validated_data.get("note", ""),
-                                     version=data.validated_data.get("version"), request=request)
-        except StaleAlertError as exc:
-            return stale_version_response(exc)
+        # a stale version raises StaleEditError: the API's one 409 answer (fangkong.api.errors)
+        alert = alert_transition(actor=request.user, alert=alert, to_status=data.validated_data["status"],
+                                 note=data.validated_data.get("note", ""),
+                                 version=data.validated_data.get("version"), request=request)
         return Response(AlertSerializer(alert).data)
 
     @extend_schema(request=None, responses=dict)

@@ -1,10 +1,9 @@
 """App config of sentinel surveillance: sites, daily reports, detection, signals and their response.
 
-``ready`` keeps the daily reporting summary (``summaries.py``) in step with single-report saves and
-deletes, and each site's count of indicators with changes of its set; the bulk paths refresh them themselves.
+No model signal is connected: the services that write reports refresh the daily reporting summary
+(``summaries.py``) and bump the data generation themselves.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from fangkong import modules
@@ -40,12 +39,3 @@ class SurveillanceConfig(modules.ModuleConfig):
     figure_sources = ("Alert", "AlertTransition", "ResponseTarget", "SentinelReport", "SentinelReportRevision")
     scoped_tables = ("SentinelReport", "Alert", "AlertTransition")
     scope_records = "fangkong.surveillance.tests.scope.other_city_records"
-
-    def ready(self) -> None:
-        from fangkong.surveillance.models import SentinelReport, SentinelSite
-        from fangkong.surveillance.summaries import refresh_on_indicators_change, refresh_on_report_write
-
-        post_save.connect(refresh_on_report_write, sender=SentinelReport, dispatch_uid="reporting-summary-save")
-        post_delete.connect(refresh_on_report_write, sender=SentinelReport, dispatch_uid="reporting-summary-delete")
-        m2m_changed.connect(refresh_on_indicators_change, sender=SentinelSite.indicators.through,
-                            dispatch_uid="site-indicator-count")

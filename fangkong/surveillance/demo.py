@@ -70,7 +70,7 @@ def load_sites_and_reports(scenario, tree, actor) -> tuple[int, int]:
         [through(sentinelsite_id=int(s), indicator_id=int(i)) for s, i in
          {(int(s), int(i)) for s, i in zip(series_site_pk, series_indicator_pk, strict=True)}],
         batch_size=5000)
-    site_indicator_counts_refresh(site_pk.values())  # written around the signals
+    site_indicator_counts_refresh(site_pk.values())
     region_of_series = np.array([str(tree.codes[r]) for r in places.region[series.site]])
     counts, denominators = scenario.sentinel_counts, scenario.sentinel_denominators
     rng = np.random.default_rng(20220317)

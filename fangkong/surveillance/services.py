@@ -36,7 +36,7 @@ from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.data_generation import bump_data_generation
-from fangkong.locking import StaleEditError, check_version
+from fangkong.locking import check_version
 from fangkong.regions.models import Region
 from fangkong.surveillance import detectors
 from fangkong.surveillance.models import (
@@ -166,6 +166,8 @@ def report_submit(*, actor, site_id, indicator_code: str, date, count, denominat
                                 reported_at=now, reported_by=actor, region_id=site.region_id)
         report.full_clean(validate_constraints=False)
         report.save()
+        reporting_summary_refresh([(site.pk, day)])
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=report, region_code=site.region_id,
                      request=request, detail={"count": count, "denominator": denominator, "date": str(day)})
         return ReportResult(report, created=True, corrected=False)
@@ -174,6 +176,8 @@ def report_submit(*, actor, site_id, indicator_code: str, date, count, denominat
     previous = {"count": report.count, "denominator": report.denominator}
     _correct(report, actor=actor, count=count, denominator=denominator, now=now).save()
     report.save(update_fields=["count", "denominator", "reported_at", "reported_by"])
+    reporting_summary_refresh([(site.pk, day)])
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=report, region_code=site.region_id,
                  request=request, detail={"previous": previous, "count": count, "denominator": denominator,
                                           "date": str(day), "correction": True})
@@ -342,8 +346,8 @@ def reports_import(*, actor, rows: list[dict], source: str = "", request=None,
         SentinelReport.objects.bulk_update(reports, ["count", "denominator", "reported_at", "reported_by"],
                                            batch_size=2000)
         written |= {(r.site_id, r.date) for r in reports}
-    reporting_summary_refresh(written)  # bulk writes send no signal
-    bump_data_generation()  # bulk writes send no signal: the dashboard's cached figures follow on commit
+    reporting_summary_refresh(written)
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="surveillance.sentinelreport",
                  object_id=source[:64], request=request,
                  detail={"created": len(fresh), "corrected": len(changed), "unchanged": unchanged})
@@ -441,6 +445,7 @@ def response_target_set(*, actor, region: Region, acknowledge_hours: float, veri
     target, _created = ResponseTarget.objects.update_or_create(
         region=region, defaults={"acknowledge_hours": acknowledge_hours, "verify_hours": verify_hours,
                                  "response_rate": response_rate, "updated_by": actor})
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=target, region_code=region.code,
                  request=request, detail={"acknowledge_hours": acknowledge_hours, "verify_hours": verify_hours,
                                           "response_rate": response_rate})
@@ -567,7 +572,7 @@ def _group_into_alerts(config: DetectionConfig, alarms: list[tuple], *, raised_a
     Signal.objects.bulk_create(signals, batch_size=2000)
     Alert.objects.bulk_update(list(touched.values()), ["first_day", "last_day", "days", "peak_observed"],
                               batch_size=1000)
-    bump_data_generation()  # bulk writes send no signal: the dashboard's cached figures follow on commit
+    bump_data_generation()
     return len(signals), len(fresh)
 
 
@@ -632,10 +637,6 @@ _STAMP = {
 }
 
 
-class StaleAlertError(StaleEditError):
-    """The alert changed since the caller read it (another user moved it first): ``fangkong.locking``."""
-
-
 @transaction.atomic
 def alert_transition(*, actor, alert: Alert, to_status: str, note: str = "", version: int | None = None,
                      request=None, at=None) -> Alert:
@@ -643,10 +644,7 @@ def alert_transition(*, actor, alert: Alert, to_status: str, note: str = "", ver
     if not can(actor, Capability.SIGNAL_RESPOND, alert.region_id):
         raise PermissionDenied(_("Your role may not respond to signals."))
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
-    try:
-        check_version(locked.version, version, _("Someone else has changed this alert; reload it and try again."))
-    except StaleEditError as exc:
-        raise StaleAlertError(str(exc)) from None
+    check_version(locked.version, version, _("Someone else has changed this alert; reload it and try again."))
     if to_status not in TRANSITIONS.get(locked.status, ()):
         raise ValidationError({"status": [_("An alert that is “%(from)s” cannot become “%(to)s”.") % {
             "from": AlertStatus(locked.status).label,
@@ -661,7 +659,7 @@ def alert_transition(*, actor, alert: Alert, to_status: str, note: str = "", ver
     if to_status in (AlertStatus.CONFIRMED, AlertStatus.FALSE_ALARM):
         changes["outcome"] = to_status
     Alert.objects.filter(pk=locked.pk).update(**changes)
-    bump_data_generation()  # update() sends no signal
+    bump_data_generation()
     AlertTransition.objects.create(alert=locked, from_status=from_status, to_status=to_status, at=now, by=actor,
                                    note=note)
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.region_id,
@@ -683,6 +681,7 @@ def alert_open_cluster(*, actor, alert: Alert, request=None):
     name = f"{locked.region.name_zh}{locked.indicator.name_zh}哨点预警 {locked.first_day:%Y-%m-%d}"
     cluster = cluster_create(actor=actor, name=name, region=locked.region_id, request=request)
     Alert.objects.filter(pk=locked.pk).update(cluster=cluster, version=F("version") + 1)
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.region_id,
                  request=request, detail={"cluster": cluster.pk})
     return cluster
@@ -738,6 +737,7 @@ def alert_open_case(*, actor, alert: Alert, citizen_id: str, name: str = "", dis
                          report_region=locked.region_id, onset_date=onset_date,
                          detection_route=DetectionRoute.OTHER)
     Alert.objects.filter(pk=locked.pk).update(case=case, version=F("version") + 1)
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.region_id,
                  request=request, detail={"case": case.pk})
     return case

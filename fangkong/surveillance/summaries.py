@@ -8,13 +8,13 @@ A report is *late* when it was received after ``REPORT_DUE_HOUR`` o'clock (local
 the day it reports on. A correction counts once, with its latest receipt time (a correction sent late
 makes the report late).
 
-Kept in step with the reports:
+Kept in step with the reports, explicitly (no model signal):
 
-- single-row saves and deletes of ``SentinelReport`` (the reporter's form, corrections, tests, the admin)
-  refresh their site-day through signals (``apps.py``);
-- the bulk paths call ``reporting_summary_refresh`` with the site-days they wrote (``reports_import``) or
-  ``reporting_summary_rebuild`` (the demo loader, benchmarks; ``fangkong reporting_summary_rebuild`` on
-  the command line after reports were written around the services).
+- every service writing reports calls ``reporting_summary_refresh`` with the site-days it wrote
+  (``report_submit``, ``reports_import``), in its transaction;
+- ``reporting_summary_rebuild`` recomputes everything (the demo loader, benchmarks; ``fangkong
+  reporting_summary_rebuild`` on the command line after reports were written around the services);
+- a writer of a site's set of indicators calls ``site_indicator_counts_refresh`` for those sites.
 
 A refresh deletes the rows of its keys and recomputes them from the reports with one grouped
 ``INSERT … SELECT`` per day and batch of sites, in the caller's transaction; then the region-day rows
@@ -145,24 +145,8 @@ def reporting_summary_rebuild() -> int:
 
 def site_indicator_counts_refresh(site_ids: Iterable[int] | None = None) -> int:
     """Set ``SentinelSite.n_indicators`` from the sites' indicators (of ``site_ids``, or of every site);
-    returns the number of sites updated. The bulk writers of the site-indicator table call it; single
-    changes of a site's set come through ``refresh_on_indicators_change``."""
+    returns the number of sites updated. Every writer of the site-indicator table calls it."""
     through = SentinelSite.indicators.through.objects.filter(sentinelsite_id=OuterRef("pk")).order_by() \
         .values("sentinelsite_id").annotate(n=Count("*")).values("n")
     sites = SentinelSite.objects.all() if site_ids is None else SentinelSite.objects.filter(pk__in=list(site_ids))
     return sites.update(n_indicators=Coalesce(Subquery(through), 0))
-
-
-def refresh_on_indicators_change(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
-    """Signal receiver (``m2m_changed`` of the sites' indicators, from either side): recount the sites."""
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    if not reverse:
-        site_indicator_counts_refresh([instance.pk])
-    else:  # an indicator's sites changed: those sites (all of them after a clear, which names none)
-        site_indicator_counts_refresh(None if action == "post_clear" else pk_set)
-
-
-def refresh_on_report_write(sender, instance: SentinelReport, **kwargs) -> None:
-    """Signal receiver: a single report saved or deleted refreshes its site-day."""
-    reporting_summary_refresh([(instance.site_id, instance.date)])

@@ -29,6 +29,7 @@ from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, shows
 from fangkong.accounts.roles import Capability
 from fangkong.inputs import PageForm, error_messages
+from fangkong.locking import StaleEditError
 from fangkong.regions import selectors as region_selectors
 from fangkong.request_params import filter_names, query_params
 from fangkong.surveillance import selectors
@@ -40,7 +41,6 @@ from fangkong.surveillance.models import AlertStatus, DetectionConfig, Level
 from fangkong.surveillance.params import AlertFilters, AlertListQuery, PeriodQuery, ReportFormQuery
 from fangkong.surveillance.services import (
     TRANSITIONS,
-    StaleAlertError,
     alert_open_case,
     alert_open_cluster,
     alert_transition,
@@ -187,7 +187,7 @@ def alert_transition_fragment(request, alert_id: int):
                                  version=int(version) if version.isdigit() else None)
     except ValidationError as exc:
         error, status = " ".join(exc.messages), 400
-    except StaleAlertError as exc:
+    except StaleEditError as exc:
         error, status = str(exc), 409
         alert = selectors.alert_get(user=request.user, alert_id=alert_id)
     except PermissionDenied as exc:

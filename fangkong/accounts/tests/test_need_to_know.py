@@ -43,6 +43,7 @@ from fangkong.cases.tests.builders import make_case, make_contact
 from fangkong.modules import capability_grants, installed_modules, role_capabilities
 from fangkong.persons.citizen_id import check_character
 from fangkong.surveillance.models import Alert, SentinelReport, SentinelSite
+from fangkong.surveillance.summaries import site_indicator_counts_refresh
 from fangkong.surveillance.tests.builders import make_shenzhen_surveillance
 from fangkong.testing.builders import make_person, make_user
 
@@ -81,6 +82,7 @@ def world(shenzhen_epi):
     own = SentinelSite.objects.get(code="SZTEST1")
     other = SentinelSite.objects.create(code="SZTEST2", name=OTHER_SITE, kind="pharmacy", region_id="440304")
     other.indicators.set(own.indicators.all())
+    site_indicator_counts_refresh([other.pk])  # written around the services: the writer refreshes
     fever = own.indicators.first()
     Alert.objects.create(level="site", region_id="440304", site=own, unit_key=f"site:{own.pk}", indicator=fever,
                          method="ears_c2", first_day=dt.date(2022, 3, 10), last_day=dt.date(2022, 3, 10),

@@ -1,8 +1,8 @@
 """The dashboard's cache is correct when data changes: a committed write changes the figure at once.
 
 ``situation`` is cached per region, day, scope and data generation (``fangkong.data_generation``); the
-generation is bumped when a write that can change a figure commits — through signals for single-row
-saves, explicitly from the bulk paths. Tests run inside a transaction that never commits, so the writes
+generation is bumped when a write that can change a figure commits — explicitly, by the service that
+wrote (``test_explicit_generation.py``). Tests run inside a transaction that never commits, so the writes
 here run under ``django_capture_on_commit_callbacks(execute=True)``, which runs what a commit would run.
 """
 
@@ -212,6 +212,7 @@ def test_the_kept_region_switcher_follows_the_scope_the_current_region_and_renam
         futian = Region.objects.get(code="440304")
         futian.name_zh = "福田新区"
         futian.save()
+        bump_data_generation()  # written around the services (region_tree_load bumps): the writer bumps
     assert "福田新区" in client.get(home, {"date": "2022-03-10"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     client.force_login(guangzhou_epi)  # another scope: its own switcher
     page = client.get(reverse("dashboard:region", kwargs={"code": "440100"}), {"date": "2022-03-10"}).content.decode()

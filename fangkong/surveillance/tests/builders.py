@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from fangkong.surveillance.models import Alert, SentinelReport, SentinelSite, Signal
 from fangkong.surveillance.services import indicators_ensure
+from fangkong.surveillance.summaries import reporting_summary_refresh, site_indicator_counts_refresh
 
 
 def make_shenzhen_surveillance() -> dict[str, list[str]]:
@@ -19,6 +20,8 @@ def make_shenzhen_surveillance() -> dict[str, list[str]]:
     day = dt.date(2022, 3, 10)
     SentinelReport.objects.create(site=site, indicator=fever, date=day, count=42, region_id="440304",
                                   reported_at=timezone.now())
+    site_indicator_counts_refresh([site.pk])  # written around the services: the writer refreshes
+    reporting_summary_refresh([(site.pk, day)])
     alert = Alert.objects.create(level="county", region_id="440304", unit_key="region:440304", indicator=fever,
                                  method="ears_c2", first_day=day, last_day=day, peak_observed=42,
                                  raised_at=timezone.now())

@@ -11,6 +11,7 @@ import pytest
 from fangkong.accounts.roles import Role
 from fangkong.surveillance.models import SentinelReport, SentinelSite
 from fangkong.surveillance.services import indicators_ensure
+from fangkong.surveillance.summaries import site_indicator_counts_refresh
 from fangkong.testing.builders import make_user
 
 END = dt.date(2022, 3, 31)
@@ -24,6 +25,7 @@ def indicators(db):
 def make_site(code: str, region: str, indicators, kind="fever_clinic", codes=("fever_clinic_visits",)):
     site = SentinelSite.objects.create(code=code, name=f"测试哨点{code}", kind=kind, region_id=region)
     site.indicators.set([indicators[c] for c in codes])
+    site_indicator_counts_refresh([site.pk])  # written around the services: the writer refreshes the count
     return site
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.surveillance.models import Alert, AlertTransition, DetectionConfig, SentinelReport, Signal
+from fangkong.surveillance.summaries import reporting_summary_refresh
 
 DAY = dt.date(2022, 3, 10)
 
@@ -255,6 +256,7 @@ def test_late_and_missing_reports(client, shenzhen_epi, futian_site, luohu_site,
                                   reported_at=on_time)
     SentinelReport.objects.create(site=luohu_site, indicator=fever, date=DAY, count=3, region_id="440303",
                                   reported_at=on_time + dt.timedelta(days=2))
+    reporting_summary_refresh([(futian_site.pk, DAY), (luohu_site.pk, DAY)])  # written around the services
     client.force_login(shenzhen_epi)
     data = client.get(reverse("surveillance-api:reporting"), {"region": "440300", "first": str(DAY),
                                                               "last": str(DAY)}).json()

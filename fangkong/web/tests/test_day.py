@@ -13,6 +13,7 @@ from fangkong.accounts.roles import Role
 from fangkong.cases.tests.builders import make_case
 from fangkong.surveillance.models import SentinelReport, SentinelSite
 from fangkong.surveillance.services import indicators_ensure
+from fangkong.surveillance.summaries import reporting_summary_refresh, site_indicator_counts_refresh
 from fangkong.testing.builders import make_user
 from fangkong.web.day import DAY_SESSION_KEY, data_last_day
 
@@ -28,8 +29,11 @@ def _report(region: str, day: dt.date, code: str) -> SentinelReport:
     fever = indicators_ensure()["fever_clinic_visits"]
     site = SentinelSite.objects.create(code=code, name=f"哨点{code}", kind="fever_clinic", region_id=region)
     site.indicators.add(fever)
-    return SentinelReport.objects.create(site=site, indicator=fever, date=day, count=3, region_id=region,
-                                         reported_at=timezone.now())
+    report = SentinelReport.objects.create(site=site, indicator=fever, date=day, count=3, region_id=region,
+                                           reported_at=timezone.now())
+    site_indicator_counts_refresh([site.pk])  # written around the services: the writer refreshes
+    reporting_summary_refresh([(site.pk, day)])
+    return report
 
 
 @pytest.fixture

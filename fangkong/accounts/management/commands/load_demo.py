@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.accounts.services import user_create
+from fangkong.data_generation import bump_data_generation
 from fangkong.regions.services import region_tree_load
 
 DEMO_PASSWORD = "fangkong-demo-2022"  # noqa: S105 (printed on purpose: demo accounts only)
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         loader_actor = User.objects.get(username=DEMO_USERS[0][0])  # the provincial commander
         for loader in demo_loaders():
             self.stdout.write(loader(loader_actor))
+        bump_data_generation()  # the loaders write in bulk: figures cached before the load are not used after it
         self.stdout.write(f"\nDemo users (password for all: {DEMO_PASSWORD})")
         for username, role, region in rows:
             self.stdout.write(f"  {username:<16} {role!s:<28} {region}")

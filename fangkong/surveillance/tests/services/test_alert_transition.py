@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
+from fangkong.locking import StaleEditError
 from fangkong.surveillance.models import Alert, AlertTransition
-from fangkong.surveillance.services import StaleAlertError, alert_transition
+from fangkong.surveillance.services import alert_transition
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_users_without_the_capability_there_are_refused(alert, request, user_fix
 
 def test_a_stale_version_is_refused(alert, futian_commander, shenzhen_epi):
     alert_transition(actor=futian_commander, alert=alert, to_status="acknowledged", version=0)
-    with pytest.raises(StaleAlertError):
+    with pytest.raises(StaleEditError):
         alert_transition(actor=shenzhen_epi, alert=alert, to_status="investigating", version=0)
     alert.refresh_from_db()
     assert alert.status == "acknowledged" and alert.acknowledged_by.username == "futian_commander"
