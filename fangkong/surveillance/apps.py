@@ -36,6 +36,7 @@ class SurveillanceConfig(modules.ModuleConfig):
     demo_loader = "fangkong.surveillance.demo.demo_load"
     demo_order = 20
     periodic_jobs = (modules.PeriodicJob("surveillance-daily-detection", "fangkong.surveillance.detection_run", DAILY_RUN),)
-    figure_sources = ("Alert", "AlertTransition", "ResponseTarget", "SentinelReport", "SentinelReportRevision")
+    figure_sources = ("Alert", "AlertTransition", "EarliesTarget", "ResponseTarget", "SentinelReport",
+                      "SentinelReportRevision")
     scoped_tables = ("SentinelReport", "Alert", "AlertTransition")
     scope_records = "fangkong.surveillance.tests.scope.other_city_records"

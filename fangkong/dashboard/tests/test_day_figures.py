@@ -17,7 +17,7 @@ from fangkong.surveillance.services import indicators_ensure
 pytestmark = pytest.mark.django_db
 
 FIRST = dt.date(2022, 3, 1)
-#: The lifecycle (as ``surveillance.services.alert_transition`` walks it) and the time field each step stamps.
+#: The lifecycle (as ``surveillance.lifecycle.alert_transition`` walks it) and the time field each step stamps.
 NEXT = {"new": ("acknowledged",), "acknowledged": ("investigating", "false_alarm"),
         "investigating": ("confirmed", "false_alarm"), "confirmed": ("closed",), "false_alarm": ("closed",)}
 STAMP = {"acknowledged": "acknowledged_at", "investigating": "investigating_at", "confirmed": "verified_at",

@@ -62,10 +62,10 @@ def test_a_file_over_the_byte_cap_is_refused_naming_it_before_it_is_read(client,
 
 @pytest.mark.parametrize("where", [API, PAGE])
 def test_a_million_rows_are_refused_at_the_row_cap(client, shenzhen_epi, futian_site, monkeypatch, where):
-    from fangkong.surveillance import services
+    from fangkong.surveillance import reports
 
     limits = table_files.TableLimits(max_bytes=IMPORT_LIMITS.max_bytes, max_rows=10_000, max_columns=16)
-    monkeypatch.setattr(services, "IMPORT_LIMITS", limits)  # the cap met sooner: the same path, less waiting
+    monkeypatch.setattr(reports, "IMPORT_LIMITS", limits)  # the cap met sooner: the same path, less waiting
     client.force_login(shenzhen_epi)
     response = client.post(reverse(where), {"file": SimpleUploadedFile("m.csv", million_row_csv())})
     assert response.status_code == 400

@@ -109,9 +109,9 @@ def test_a_broken_xlsx_gets_a_clear_error(sites):
 
 
 def test_a_file_naming_many_sites_is_checked_the_same(shenzhen_epi, sites, monkeypatch):
-    from fangkong.surveillance import services
+    from fangkong.surveillance import reports
 
-    monkeypatch.setattr(services, "BULK_LOOKUP", 0)  # every import reads all active sites
+    monkeypatch.setattr(reports, "BULK_LOOKUP", 0)  # every import reads all active sites
     bad = CSV + (b"GZ1,fever_clinic_visits,2022-03-01,3,\n"  # another city's site: unknown
                  b"XX9,fever_clinic_visits,2022-03-01,1,\n"  # no such site
                  b"LH1,ili_consultations,2022-03-01,1,10\n"  # a site that does not report ILI
