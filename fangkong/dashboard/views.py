@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from fangkong.accounts.access import in_scope, region_scoped
-from fangkong.accounts.need_to_know import Category, shows
+from fangkong.accounts.need_to_know import Category, shows, url_opens
 from fangkong.cases.models import DetectionRoute
 from fangkong.dashboard import selectors
 from fangkong.dashboard.params import DashboardQuery
@@ -51,14 +51,17 @@ def _context(request, code: str) -> dict:
     day = day_asked(request, "date")
     metric = request.params["metric"] or "incidence"
     figures_key, data = selectors.keyed_situation(user=request.user, region=region, day=day)
-    links = _links(region.code, day)
+    opens = _opens(request.user)
+    links = _links(region.code, day, opens)
     labels = _chart_labels()
     return {
         "region": region, "day": day, "metric": metric, "metrics": _metric_choices(), "data": data,
         "figures_key": figures_key, "figures_cache_seconds": selectors.SITUATION_CACHE_SECONDS,
         "links": links,
+        # the rendered body is kept per figures key and per set of pages the user may open (see region.html)
+        "opens_key": "".join("1" if opens[name] else "0" for name in LINKED_PAGES),
         # built only when the page body is rendered (it is kept per figures key: see region.html)
-        "children": LazyList(lambda: _children(data, day, metric)),
+        "children": LazyList(lambda: _children(data, day, metric, opens)),
         "breadcrumb": region_selectors.ancestors_in_scope(user=request.user, region=region),
         "statuses": selectors.alert_status_breakdown(data["signals"]),
         "open_statuses": [row for row in selectors.alert_status_breakdown(data["signals"]) if row[2]],
@@ -66,7 +69,7 @@ def _context(request, code: str) -> dict:
         "chart": {"data": data, "labels": labels, "metric": metric,
                   "geo_url": reverse("dashboard:geo", kwargs={"code": region.code}),
                   "child_link": _dashboard_url("000000", day, metric),
-                  "case_list": selectors.case_list_url({"region": region.code}),
+                  "case_list": selectors.case_list_url({"region": region.code}) if opens["cases:case-list"] else "",
                   "routes": [r.value for r in DetectionRoute]},
         "previous_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
         "refresh_seconds": REFRESH_SECONDS,
@@ -107,14 +110,14 @@ class LazyList:
         return len(self._list())
 
 
-def _children(data: dict, day: dt.date, metric: str) -> list[dict]:
-    """The child rows of the page with the links of each figure."""
+def _children(data: dict, day: dt.date, metric: str, opens: dict[str, bool]) -> list[dict]:
+    """The child rows of the page with the links of each figure (none to a page the user may not open)."""
     cases = reverse("cases:case-list")
     alerts = reverse("surveillance:alert-list")
     dashboard = _dashboard_url("000000", day, metric)  # one reversal, the code substituted per child
 
     def case_list(code: str, **query) -> str:
-        return f"{cases}?{urlencode({'region': code, **query})}"
+        return f"{cases}?{urlencode({'region': code, **query})}" if opens["cases:case-list"] else ""
 
     day_iso, week_iso = day.isoformat(), (day - dt.timedelta(days=6)).isoformat()
     return [{**c, "dashboard_url": dashboard.replace("000000", c["code"], 1),
@@ -122,7 +125,7 @@ def _children(data: dict, day: dt.date, metric: str) -> list[dict]:
              "local_url": case_list(c["code"], imported="0", date_from=day_iso, date_to=day_iso),
              "cumulative_url": case_list(c["code"], date_to=day_iso),
              "week_url": case_list(c["code"], imported="0", date_from=week_iso, date_to=day_iso),
-             "signals_url": f"{alerts}?{urlencode({'region': c['code']})}"}
+             "signals_url": f"{alerts}?{urlencode({'region': c['code']})}" if opens["surveillance:alert-list"] else ""}
             for c in data["children"]]
 
 
@@ -131,8 +134,18 @@ def _dashboard_url(code: str, day: dt.date, metric: str, **extra) -> str:
     return f"{reverse('dashboard:region', kwargs={'code': code})}?{urlencode(query)}"
 
 
-def _links(code: str, day: dt.date) -> dict:
-    """The line list or page behind every figure."""
+#: The pages the dashboard's figures open; a figure links to one only for a user it lets in.
+LINKED_PAGES = ("cases:case-list", "cases:contact-list", "cases:timeliness", "surveillance:alert-list",
+                "surveillance:timeliness", "surveillance:earlies", "bulletins:list")
+
+
+def _opens(user) -> dict[str, bool]:
+    return {name: url_opens(user, name) for name in LINKED_PAGES}
+
+
+def _links(code: str, day: dt.date, opens: dict[str, bool]) -> dict:
+    """The line list or page behind every figure, for the pages the user may open (a figure without its link
+    is shown as plain text: a commander's figure does not lead the administrator to a refusal)."""
     links = {}
     for figure in selectors.FIGURES:
         links[f"new_{figure}"] = selectors.case_list_url(selectors.figure_filters(code, day, figure))
@@ -152,7 +165,10 @@ def _links(code: str, day: dt.date) -> dict:
     links["earlies"] = f"{reverse('surveillance:earlies')}?" + urlencode(
         {"region": code, "first": (day - dt.timedelta(days=6)).isoformat(), "last": day.isoformat()})
     links["bulletins"] = f"{reverse('bulletins:list')}?{urlencode({'region': code, 'date': day.isoformat()})}"
-    return links
+    page_of = {"signals": "surveillance:alert-list", "response": "surveillance:timeliness",
+               "tracing": "cases:timeliness", "contacts": "cases:contact-list", "earlies": "surveillance:earlies",
+               "bulletins": "bulletins:list"}
+    return {key: url for key, url in links.items() if opens[page_of.get(key, "cases:case-list")]}
 
 
 def _metric_choices() -> list[tuple[str, str]]:

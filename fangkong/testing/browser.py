@@ -26,7 +26,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def chromium_page(*, viewport: tuple[int, int] = (1400, 1000), console: bool = True,
                   ignore: tuple[str, ...] = ("favicon",)) -> Iterator[tuple[object, list[str]]]:
     """A Chinese-locale page and the list its errors go to: uncaught exceptions, and (``console``) console
-    errors — CSP violations included — except those containing one of ``ignore``."""
+    errors — CSP violations included — except those containing one of ``ignore``; each console error names
+    the resource it concerns and the page it happened on."""
     sync_api = pytest.importorskip("playwright.sync_api")
     executable = shutil.which("chromium")
     if executable is None:
@@ -38,8 +39,8 @@ def chromium_page(*, viewport: tuple[int, int] = (1400, 1000), console: bool = T
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         if console:
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
-                    and not any(part in msg.text for part in ignore) else None)
+            page.on("console", lambda msg: errors.append(f"{msg.text} [{msg.location.get('url')} on {page.url}]")
+                    if msg.type == "error" and not any(part in msg.text for part in ignore) else None)
         try:
             yield page, errors
         finally:

@@ -167,3 +167,32 @@ def test_parameters_out_of_their_range_get_a_clear_400_page_naming_them(client, 
     assert "data-invalid-parameters" in page and "<code>date</code>" in page and "<code>metric</code>" in page
     api = client.get(reverse("dashboard-api:situation", kwargs={"code": "440000"}), {"date": date})
     assert api.status_code == 400 and set(api.json()["error"]["fields"]) == {"date"}
+
+
+def test_figures_link_only_to_pages_the_user_may_open_and_the_kept_body_is_not_shared(
+        client, province_commander, sysadmin, demo_wave):
+    """The administrator sees the province's figures (aggregates) but may not open line lists: its figures
+    are plain text, not links to a refusal — even right after a commander rendered the same figures (the
+    rendered body is kept per figures key), and the commander's links come back after the administrator's."""
+    scenario, _codes = demo_wave
+    url = reverse("dashboard:region", kwargs={"code": "440000"})
+    query = {"date": busiest(scenario).isoformat()}
+    cases, alerts = reverse("cases:case-list"), reverse("surveillance:alert-list")
+
+    def hrefs(user) -> list[str]:
+        client.force_login(user)
+        response = client.get(url, query)
+        assert response.status_code == 200
+        return re.findall(r'href="([^"]+)"', response.content.decode())
+
+    commander_links = hrefs(province_commander)
+    assert any(h.startswith(cases + "?") for h in commander_links)
+    assert any(h.startswith(alerts + "?") for h in commander_links)
+    admin_links = hrefs(sysadmin)
+    for href in admin_links:
+        path = urlsplit(href.replace("&amp;", "&")).path
+        if path.startswith("/") and not path.startswith(("/static/", "/i18n/")):
+            assert client.get(href.replace("&amp;", "&")).status_code != 403, href
+    assert not any(h.startswith(cases + "?") for h in admin_links)
+    assert 'data-figure="new_confirmed_local"' in client.get(url, query).content.decode()  # the figure stays
+    assert hrefs(province_commander) == commander_links

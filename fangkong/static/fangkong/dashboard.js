@@ -113,7 +113,7 @@
     chart.on("click", function (p) {
       var day = cfg.data.curve.dates[p.dataIndex];
       var route = cfg.data.curve.routes[p.seriesIndex];
-      if (day && route) { window.location.href = curveUrl(cfg, which, day, route); }
+      if (day && route && cfg.case_list) { window.location.href = curveUrl(cfg, which, day, route); }
     });
     chart.getDom().setAttribute("data-curve-shown", which);
   }

@@ -91,4 +91,4 @@ def test_no_english_word_on_any_page_in_chinese(demo_server, role):
         found = _crawl(page, demo_server, role)
     assert found == {}, "English words or ASCII punctuation in the Chinese interface:\n" + "\n".join(
         f"  {href}: {' '.join(problems)}" for href, problems in sorted(found.items()))
-    assert errors == []
+    assert errors == [], "Errors in the browser:\n" + "\n".join(errors)
