@@ -29,6 +29,7 @@ from fangkong.bulletins import selectors, services
 from fangkong.bulletins.api import BulletinListQuery
 from fangkong.bulletins.differences import report_differences
 from fangkong.bulletins.models import Bulletin
+from fangkong.inputs import error_messages, error_summary
 from fangkong.regions import selectors as region_selectors
 from fangkong.regions.models import Region
 from fangkong.request_params import query_params
@@ -73,7 +74,7 @@ def bulletin_generate(request):
         bulletin = services.bulletin_generate(actor=request.user, region_code=code, day=day,
                                               language=request.POST.get("language", "zh-hans"), request=request)
     except (PermissionDenied, ValidationError, services.BulletinStateError) as exc:
-        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        message = error_summary(error_messages(exc)) if isinstance(exc, ValidationError) else str(exc)
         return render(request, "bulletins/error.html", {"message": message}, status=403 if isinstance(
             exc, PermissionDenied) else 400)
     messages.success(request, _("Version %(v)d generated.") % {"v": bulletin.version})

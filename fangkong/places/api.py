@@ -18,6 +18,7 @@ from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api import fields as api_fields
 from fangkong.api.errors import error_body
 from fangkong.api.parsers import JSONObjectParser
+from fangkong.inputs import api_input
 from fangkong.request_params import filters_of, params_of
 
 from . import selectors, services
@@ -91,9 +92,8 @@ class PlaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request=PlaceInput, responses={201: PlaceDetailSerializer})
     def create(self, request, *args, **kwargs):
-        data = PlaceInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        place = services.place_register(actor=request.user, request=request, **data.validated_data)
+        data = api_input(PlaceInput, request)
+        place = services.place_register(actor=request.user, request=request, **data)
         return Response(PlaceDetailSerializer(place).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": ImportInput}, responses=dict)
@@ -101,9 +101,8 @@ class PlaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def import_file(self, request, *args, **kwargs):
         if not can(request.user, REGISTER):  # before the upload is read
             raise PermissionDenied(_("Your role may not register places."))
-        data = ImportInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
+        data = api_input(ImportInput, request)
+        upload = data["file"]
         return _import_answer(services.places_import(
             actor=request.user, data=upload.read(services.IMPORT_LIMITS.max_bytes + 1), name=upload.name,
             request=request))
@@ -156,9 +155,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request, *args, **kwargs):
         if not can(request.user, INSPECT):
             raise PermissionDenied(_("Your role may not inspect places."))
-        data = InspectionCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        inspection = services.inspection_record(actor=request.user, request=request, **data.validated_data)
+        data = api_input(InspectionCreateInput, request)
+        inspection = services.inspection_record(actor=request.user, request=request, **data)
         return Response(InspectionDetailSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
 
@@ -191,10 +189,9 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @action(detail=True, methods=["post"])
     def act(self, request, *args, **kwargs):
         order = self.get_object()
-        data = RectificationInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = api_input(RectificationInput, request)
         order = services.rectification_act(actor=request.user, rectification=order.pk, request=request,
-                                           **data.validated_data)
+                                           **data)
         return Response(RectificationSerializer(order).data)
 
 
@@ -219,9 +216,8 @@ class ScanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=ScanInput, responses={201: ScanSerializer, 200: ScanSerializer})
     def create(self, request, *args, **kwargs):
-        data = ScanInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        scan, new = services.scan_record(actor=request.user, request=request, **data.validated_data)
+        data = api_input(ScanInput, request)
+        scan, new = services.scan_record(actor=request.user, request=request, **data)
         return Response(ScanSerializer(scan).data, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK)
 
     @extend_schema(request={"multipart/form-data": ImportInput}, responses=dict)
@@ -229,9 +225,8 @@ class ScanViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def import_file(self, request, *args, **kwargs):
         if not can(request.user, SCAN_RECORD):
             raise PermissionDenied(_("Your role may not record scans."))
-        data = ImportInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
+        data = api_input(ImportInput, request)
+        upload = data["file"]
         return _import_answer(services.scans_import(
             actor=request.user, data=upload.read(services.IMPORT_LIMITS.max_bytes + 1), name=upload.name,
             request=request))

@@ -31,6 +31,7 @@ from fangkong.accounts.need_to_know import Category, Reach, Shows
 from fangkong.api import fields as api_fields
 from fangkong.api.pagination import UncountedPagination
 from fangkong.api.parsers import JSONObjectParser
+from fangkong.inputs import api_input
 from fangkong.regions import selectors as region_selectors
 from fangkong.regions.models import Region
 from fangkong.request_params import filters_of, params_of
@@ -160,9 +161,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     @extend_schema(request=ReportInput, responses={201: ReportOutputSerializer, 200: ReportOutputSerializer})
     def create(self, request, *args, **kwargs):
-        data = ReportInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = api_input(ReportInput, request)
         result = report_submit(actor=request.user, request=request, site_id=values["site"],
                                indicator_code=values["indicator"], date=values["date"], count=values["count"],
                                denominator=values.get("denominator"))
@@ -173,9 +172,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=False, methods=["post"], url_path="import")
     def import_file(self, request, *args, **kwargs):
         reports_import_allowed_check(request.user)  # before the upload is read
-        data = ImportInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
+        data = api_input(ImportInputSerializer, request)
+        upload = data["file"]
         rows = parse_report_file(upload.name, upload)
         result = reports_import(actor=request.user, rows=rows, source=upload.name, request=request)
         return Response({"created": result.created, "corrected": result.corrected, "unchanged": result.unchanged})
@@ -262,12 +260,11 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None, **kwargs):
         alert = self.get_object()  # 404 outside the caller's regions, before anything else
-        data = TransitionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = api_input(TransitionInputSerializer, request)
         # a stale version raises StaleEditError: the API's one 409 answer (fangkong.api.errors)
-        alert = alert_transition(actor=request.user, alert=alert, to_status=data.validated_data["status"],
-                                 note=data.validated_data.get("note", ""),
-                                 version=data.validated_data.get("version"), request=request)
+        alert = alert_transition(actor=request.user, alert=alert, to_status=data["status"],
+                                 note=data.get("note", ""),
+                                 version=data.get("version"), request=request)
         return Response(AlertSerializer(alert).data)
 
     @extend_schema(request=None, responses=dict)
@@ -280,9 +277,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="open-case")
     def open_case(self, request, pk=None, **kwargs):
         alert = self.get_object()  # 404 outside the caller's regions, before anything else
-        data = OpenCaseInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = alert_open_case(actor=request.user, alert=alert, request=request, **data.validated_data)
+        data = api_input(OpenCaseInputSerializer, request)
+        case = alert_open_case(actor=request.user, alert=alert, request=request, **data)
         return Response({"case": case.pk, "case_no": case.case_no, "classification": case.classification})
 
     @extend_schema(responses=dict)
@@ -422,9 +418,7 @@ class ResponseTargetView(APIView):
 
     @extend_schema(request=ResponseTargetInputSerializer, responses=dict)
     def post(self, request, *args, **kwargs):
-        data = ResponseTargetInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = api_input(ResponseTargetInputSerializer, request)
         region = region_selectors.region_get(user=request.user, code=values.pop("region"))
         response_target_set(actor=request.user, region=region, request=request, **values)
         return Response({"region": region.code, **selectors.response_target_for(region.code)})
@@ -468,9 +462,7 @@ class EarliesTargetView(APIView):
 
     @extend_schema(request=EarliesTargetInputSerializer, responses=dict)
     def post(self, request, *args, **kwargs):
-        data = EarliesTargetInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = api_input(EarliesTargetInputSerializer, request)
         region = region_selectors.region_get(user=request.user, code=values.pop("region"))
         earlies_target_set(actor=request.user, region=region, request=request,
                            **{k: values[k] for k in DEFAULT_TARGETS})
