@@ -14,14 +14,15 @@ module's ``inputs.py``, and:
   verdict and the same validated data.
 
 The service then takes the validated data, owns its transaction and its audit event, and may still refuse
-with a Django ``ValidationError`` (a rule that needs the database): the page shows it under the field
-(:meth:`PageForm.add_errors`), the API answers it in the same error shape (``fangkong.api.errors``), the
-import reports it against the row (:func:`error_messages`).
+with a Django ``ValidationError`` (a rule that needs the database), under the names of the schema's fields:
+the page shows it under the field (:meth:`PageForm.submit` runs the service and keeps its refusal), the
+API answers it in the same error shape (``fangkong.api.errors``), the import reports it against the row
+(:func:`error_messages`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
@@ -81,8 +82,9 @@ class PageForm:
     """A page's form bound to an action's schema: ``values`` to show again, ``errors`` by field.
 
     On a GET the form is unbound and shows ``initial``; on a POST it reads ``request.POST`` the way
-    :func:`validate_row` reads an import row. ``is_valid()`` runs the schema; ``data`` is then the
-    validated data to hand to the service, and a service's ``ValidationError`` goes to :meth:`add_errors`.
+    :func:`validate_row` reads an import row. :meth:`submit` runs the schema and then the service on the
+    validated data, keeping the refusal of either by field; ``is_valid()`` / ``data`` / :meth:`add_errors`
+    are its steps, for a page that must do something between them.
     """
 
     def __init__(self, schema: type[serializers.Serializer], request, *, initial: Mapping | None = None,
@@ -108,6 +110,23 @@ class PageForm:
             return True
         self.errors = error_messages(self._serializer.errors)
         return False
+
+    def submit(self, action: Callable, /, *, refusals: Mapping[type[Exception], str] | None = None, **context):
+        """The page's action: when the posted form is valid, ``action(**validated data, **context)`` (what
+        ``context`` names wins over the form's field of that name) and its result; ``None`` when the form is
+        not posted, invalid or refused. The action's ``ValidationError`` goes under the fields it names;
+        an exception of a class in ``refusals`` under the field named there (``NON_FIELD``: above the form);
+        any other propagates (a ``PermissionDenied`` answers 403)."""
+        if not self.is_valid():
+            return None
+        try:
+            return action(**{**self.data, **context})
+        except ValidationError as exc:
+            self.add_errors(exc)
+        except tuple(refusals or ()) as exc:
+            field = next(name for kind, name in refusals.items() if isinstance(exc, kind))
+            self.errors.setdefault(field if field in self.values else NON_FIELD, []).append(str(exc))
+        return None
 
     def add_errors(self, exc: ValidationError) -> None:
         """A service's refusal, shown under the fields it names (or above the form)."""

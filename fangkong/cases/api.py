@@ -19,7 +19,7 @@ from fangkong.api import fields as api_fields
 from fangkong.api.errors import stale_version_response
 from fangkong.api.parsers import JSONObjectParser
 from fangkong.cases import imports, jobs, selectors, services
-from fangkong.cases.inputs import CaseEnlistInput
+from fangkong.cases.inputs import CaseEnlistInput, ContactEnlistInput
 from fangkong.cases.models import Classification
 from fangkong.cases.params import (
     CaseFilters,
@@ -29,7 +29,6 @@ from fangkong.cases.params import (
     ExposureListQuery,
     TimelinessQuery,
 )
-from fangkong.persons import selectors as person_selectors
 from fangkong.persons.shown import person_shown
 from fangkong.regions import selectors as region_selectors
 from fangkong.request_params import PAST, filters_of, params_of
@@ -260,19 +259,6 @@ class ConvertSerializer(serializers.Serializer):
     onset_date = api_fields.DateField(window=PAST, required=False, allow_null=True)
 
 
-class ContactInputSerializer(serializers.Serializer):
-    person = serializers.IntegerField()
-    source_case = serializers.IntegerField()
-    category = serializers.ChoiceField(choices=["close", "secondary"])
-    region = serializers.CharField(max_length=12)
-    listed_at = api_fields.DateTimeField()
-    quarantined_at = api_fields.DateTimeField(required=False, allow_null=True)
-    quarantine_place = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    exposure_type = serializers.CharField(default="other")
-    exposure_start = api_fields.DateField(window=PAST, required=False, allow_null=True)
-    exposure_end = api_fields.DateField(window=PAST, required=False, allow_null=True)
-
-
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Contacts in the caller's scope, paged by keyset. Filters: q, category, status, region, source_case,
     date_from, date_to; ``ordering`` = listed, -listed, quarantined, contact_no. ``convert`` turns a contact
@@ -301,15 +287,11 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(serialize(page))
 
-    @extend_schema(request=ContactInputSerializer, responses={201: ContactOutputSerializer})
+    @extend_schema(request=ContactEnlistInput, responses={201: ContactOutputSerializer})
     def create(self, request, *args, **kwargs):
-        data = ContactInputSerializer(data=request.data)
+        data = ContactEnlistInput(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        person = person_selectors.person_get(user=request.user, person_id=fields.pop("person"))
-        source = selectors.case_get(user=request.user, case_id=fields.pop("source_case"))
-        contact = services.contact_register(actor=request.user, request=request, person=person, source_case=source,
-                                            **fields)
+        contact = services.contact_enlist(actor=request.user, request=request, **data.validated_data)
         return Response(ContactOutputSerializer(contact, context={"request": request}).data, status=201)
 
     @extend_schema(request=ContactUpdateSerializer, responses=ContactOutputSerializer)

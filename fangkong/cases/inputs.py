@@ -15,11 +15,13 @@ def _text(max_length: int) -> serializers.CharField:
 
 
 class ContactEnlistInput(serializers.Serializer):
-    """Register a contact of a case: the source case by number, the person by citizen ID (registered with
-    the name, phone and region of residence when new), the contact's category, region, exposure and the
-    times of listing and quarantine."""
+    """Register a contact of a case, on the page and over the API: the source case by number, the person by
+    citizen ID (found, or registered with the name, phone and region of residence when new) or by registry
+    number (``person``), the contact's category, region, exposure and the times of listing and quarantine.
+    An empty exposure type is "other"."""
 
     source_case_no = _text(40)
+    person = serializers.IntegerField(required=False, allow_null=True, help_text="registry number of the person")
     citizen_id = _text(32)
     name = serializers.CharField(default="", allow_blank=True)
     phone = _text(32)
@@ -32,6 +34,9 @@ class ContactEnlistInput(serializers.Serializer):
     listed_at = api_fields.DateTimeField(default=None, allow_null=True)
     quarantined_at = api_fields.DateTimeField(default=None, allow_null=True)
     quarantine_place = serializers.CharField(default="", allow_blank=True)
+
+    def validate_exposure_type(self, value):
+        return value or "other"
 
 
 class CaseEnlistInput(serializers.Serializer):

@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -36,6 +37,7 @@ from fangkong.accounts.access import can, in_scope
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.cases import rules
 from fangkong.cases.case_earlies import case_earlies_refresh
 from fangkong.cases.case_numbers import case_number_draw
 from fangkong.cases.models import (
@@ -128,35 +130,23 @@ def build_case(*, actor, person, disease: Disease, classification: str, diagnose
         errors.setdefault("person", []).append(_("Choose a registered person."))
     elif not in_scope(actor, person.address_region_id):
         errors.setdefault("person", []).append(_("Choose a person registered in your area."))
-    if classification not in Classification.values:
-        errors.setdefault("classification", []).append(_("Choose a classification."))
-    if detection_route not in DetectionRoute.values:
-        errors.setdefault("detection_route", []).append(_("Choose a detection route."))
+    for field, value in (("classification", classification), ("detection_route", detection_route),
+                         ("severity", severity), ("outcome", outcome)):
+        _add(errors, rules.one_of(field, value))
     reported_at = reported_at or now
-    if diagnosed_at is None:
-        errors.setdefault("diagnosed_at", []).append(_("The diagnosis time is required."))
-    else:
-        if diagnosed_at > now + dt.timedelta(minutes=5):
-            errors.setdefault("diagnosed_at", []).append(_("The diagnosis time is in the future."))
-        if reported_at < diagnosed_at:
-            errors.setdefault("reported_at", []).append(_("A case cannot be reported before it is diagnosed."))
-        diagnosed_day = timezone.localtime(diagnosed_at).date()
-        for name, value in (("onset_date", onset_date), ("sampling_date", sampling_date)):
-            if value is not None and value > diagnosed_day:
-                errors.setdefault(name, []).append(_("This date is after the diagnosis."))
-    if reported_at > now + dt.timedelta(minutes=5):
-        errors.setdefault("reported_at", []).append(_("The report time is in the future."))
+    _add(errors, rules.diagnosis_and_report(
+        diagnosed_at, reported_at, now, onset_date=onset_date, sampling_date=sampling_date,
+        diagnosed_day=timezone.localtime(diagnosed_at).date() if diagnosed_at is not None else None))
     _check_earlies({"first_visit_at": first_visit_at, "isolated_at": isolated_at, "treatment_at": treatment_at},
                    now, errors)
-    if imported and not origin.strip():
-        errors.setdefault("origin", []).append(_("An imported case needs its origin."))
-    if len(origin) > 100:
-        errors.setdefault("origin", []).append(_("At most %(limit)d characters.") % {"limit": 100})
+    _add(errors, rules.origin(imported, origin))
     if residence_region is None and person is not None:
         residence_code = person.address_region_id
     else:
         residence_code = residence_region.code if isinstance(residence_region, Region) else residence_region
-    if not (regions.get(residence_code) if regions is not None else Region.objects.filter(code=residence_code or "").exists()):
+    known_residence = (regions.get(residence_code) if regions is not None
+                       else Region.objects.filter(code=residence_code or "").exists())
+    if not known_residence and (person is not None or residence_code is not None):  # else the person's error says it
         errors.setdefault("residence_region", []).append(_("Unknown region."))
     deadline = None
     if disease is not None and diagnosed_at is not None:
@@ -199,23 +189,22 @@ def case_register(*, actor, request=None, **fields) -> Case:
     return case
 
 
+def _add(errors: dict, found: rules.Errors) -> None:
+    """The ``(field, message)`` pairs of ``fangkong.cases.rules`` into errors by field."""
+    for field, message in found:
+        errors.setdefault(field, []).append(message)
+
+
 def _check_earlies(times: dict, now: dt.datetime, errors: dict) -> None:
     """The earlies' times: none in the future, treatment not before isolation."""
-    for name, value in times.items():
-        if value is not None and value > now + dt.timedelta(minutes=5):
-            errors.setdefault(name, []).append(_("This time is in the future."))
+    _add(errors, rules.earlies_not_future(times, now))
     if times.get("isolated_at") and times.get("treatment_at") and times["treatment_at"] < times["isolated_at"]:
         errors.setdefault("treatment_at", []).append(_("Treatment cannot start before isolation."))
 
 
-def _check_exposure(start: dt.date | None, end: dt.date | None, listed_date: dt.date, errors: dict) -> None:
-    """An exposure window is ordered and over by the day the contact is listed (it is what the period
-    is counted from: a later last exposure would be a new exposure, recorded as such)."""
-    if start and end and end < start:
-        errors.setdefault("exposure_end", []).append(_("The exposure ends before it starts."))
-    for name, value in (("exposure_start", start), ("exposure_end", end)):
-        if value is not None and value > listed_date:
-            errors.setdefault(name, []).append(_("The exposure cannot be after the day the contact was listed."))
+def _check_exposure(start: dt.date | None, end: dt.date | None, listed_date: dt.date | None, errors: dict) -> None:
+    """An exposure window is ordered and over by the day the contact is listed (``rules.exposure_window``)."""
+    _add(errors, rules.exposure_window(start, end, listed_date))
 
 
 def _jsonable(value):
@@ -314,20 +303,11 @@ def build_contact(*, actor, person, source_case: Case, category: str, region: Re
         errors.setdefault("person", []).append(_("Choose a person registered in your area."))
     if source_case is None:
         errors.setdefault("source_case", []).append(_("Choose the source case."))
-    if category not in ContactCategory.values:
-        errors.setdefault("category", []).append(_("Choose close contact or contact of a close contact."))
-    if exposure_type not in ExposureType.values:
-        errors.setdefault("exposure_type", []).append(_("Choose an exposure type."))
-    if listed_at is not None:
-        _check_exposure(exposure_start, exposure_end, timezone.localtime(listed_at).date(), errors)
-    if listed_at is None:
-        errors.setdefault("listed_at", []).append(_("The listing time is required."))
-    elif listed_at > now + dt.timedelta(minutes=5):
-        errors.setdefault("listed_at", []).append(_("The listing time is in the future."))
-    elif quarantined_at is not None and quarantined_at < listed_at:
-        errors.setdefault("quarantined_at", []).append(_("A contact cannot be quarantined before being listed."))
-    if len(quarantine_place) > 200:
-        errors.setdefault("quarantine_place", []).append(_("At most %(limit)d characters.") % {"limit": 200})
+    _add(errors, rules.one_of("category", category) + rules.one_of("exposure_type", exposure_type))
+    _check_exposure(exposure_start, exposure_end,
+                    timezone.localtime(listed_at).date() if listed_at is not None else None, errors)
+    _add(errors, rules.listing_times(listed_at, quarantined_at, now))
+    _add(errors, rules.at_most("quarantine_place", quarantine_place, 200))
     protocol = None
     if listed_at is not None:
         day = timezone.localtime(listed_at).date()
@@ -338,12 +318,7 @@ def build_contact(*, actor, person, source_case: Case, category: str, region: Re
                 protocol = protocol_in_force(day)
             except NoProtocolInForce:
                 protocol = None
-        if protocol is None:
-            errors.setdefault("listed_at", []).append(_("No protocol version was in force on that date."))
-        elif category == ContactCategory.SECONDARY and not protocol.secondary_contacts_traced:
-            errors.setdefault("category", []).append(
-                _("The protocol in force (%(name)s) no longer traces contacts of close contacts.")
-                % {"name": protocol.name})
+        _add(errors, rules.contact_protocol(protocol, category))
     if errors:
         raise ValidationError(errors)
     listed_date = timezone.localtime(listed_at).date()
@@ -393,9 +368,11 @@ def case_enlist(*, actor, request=None, disease: str = "covid-19", infector_case
 
     infector = case_get_by_no(infector_case_no) if infector_case_no else None
     if infector_case_no and infector is None:
-        raise ValidationError({"infector_case_no": [_("No case with this number.")]})
+        raise ValidationError(dict(rules.unknown_case("infector_case_no")))
     found = person_lookup(actor=actor, citizen_id=citizen_id, purpose="case", request=request) if citizen_id else None
-    with transaction.atomic():
+    # The refusals under the input's names: the person is the citizen ID's unless chosen by registry number.
+    names = {"infector": "infector_case_no", **({} if person else {"person": "citizen_id"})}
+    with _input_named(names), transaction.atomic():
         if citizen_id:
             chosen = found or person_register(actor=actor, request=request, name=name, citizen_id=citizen_id,
                                               phone=phone,
@@ -407,29 +384,75 @@ def case_enlist(*, actor, request=None, disease: str = "covid-19", infector_case
                              disease=Disease.objects.filter(code=disease or "").first(), **fields)
 
 
-def contact_enlist(*, actor, request=None, source_case_no: str, citizen_id: str, name: str = "", phone: str = "",
-                   address_region: str = "", **fields) -> Contact:
-    """Register a contact from what the contact form knows (``fangkong.cases.inputs.ContactEnlistInput``):
+@contextmanager
+def _input_named(names: dict[str, str]):
+    """A ``ValidationError`` raised inside, its fields renamed to the input's (``names``: service → input)."""
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        renamed: dict[str, list] = {}
+        for field, errors in exc.error_dict.items():
+            renamed.setdefault(names.get(field, field), []).extend(errors)
+        raise ValidationError(renamed) from exc
+
+
+def contact_enlist(*, actor, request=None, source_case_no: str, citizen_id: str = "", person: int | None = None,
+                   name: str = "", phone: str = "", address_region: str = "", **fields) -> Contact:
+    """Register a contact from what the contact form or the API knows (``fangkong.cases.inputs.ContactEnlistInput``):
     the source case by its number among the actor's cases, the person by citizen ID — found in the
     registry (an audited look-up, kept on record even when the contact is refused) or registered with the
-    name, phone and region of residence given (the contact's region by default) — and the contact
-    (``contact_register``; ``fields`` as there): the new person and the contact both or neither.
-    ``ValidationError`` by field, ``PersonElsewhereError`` for an ID registered outside the actor's
-    regions, ``PermissionDenied`` for a role that may not register."""
+    name, phone and region of residence given (the contact's region by default) — or else by registry number
+    among the persons the actor may see, and the contact (``contact_register``; ``fields`` as there): the
+    new person and the contact both or neither. ``ValidationError`` by field of the input,
+    ``PersonElsewhereError`` for an ID registered outside the actor's regions, ``PermissionDenied`` for a
+    role that may not register."""
     from fangkong.cases.selectors import case_list
+    from fangkong.persons.selectors import person_list
     from fangkong.persons.services import person_lookup, person_register
 
+    errors: dict[str, list] = {}  # every refusal of the input at once, as the import reports a row's
     source = case_list(user=actor).filter(case_no=source_case_no).first() if source_case_no else None
     if source is None:
-        raise ValidationError({"source_case_no": [_("No case with this number in your area.")]})
-    if not citizen_id:
-        raise ValidationError({"citizen_id": [_("The citizen ID is required.")]})
-    found = person_lookup(actor=actor, citizen_id=citizen_id, purpose="contact", request=request)
+        _add(errors, rules.unknown_case("source_case_no"))
+    _add(errors, rules.person_named(citizen_id, person))
+    found = None
+    if citizen_id:
+        try:
+            found = person_lookup(actor=actor, citizen_id=citizen_id, purpose="contact", request=request)
+        except ValidationError as exc:
+            _merge(errors, exc, {})
+    # The refusals under the input's names; a region of residence left empty is the contact's region.
+    names = {"source_case": "source_case_no", **({"person": "citizen_id"} if citizen_id else {}),
+             **({} if address_region else {"address_region": "region"})}
     with transaction.atomic():
-        person = found or person_register(actor=actor, request=request, name=name, citizen_id=citizen_id,
-                                          phone=phone, address_region=address_region or fields.get("region", "")
-                                          ).person
-        return contact_register(actor=actor, request=request, person=person, source_case=source, **fields)
+        chosen = None
+        if citizen_id and not errors.get("citizen_id"):
+            try:
+                chosen = found or person_register(actor=actor, request=request, name=name, citizen_id=citizen_id,
+                                                  phone=phone, address_region=address_region or fields.get("region", "")
+                                                  ).person
+            except ValidationError as exc:
+                _merge(errors, exc, names)
+        elif person and not citizen_id:
+            chosen = person_list(user=actor).filter(pk=person).first()
+        try:
+            contact = contact_register(actor=actor, request=request, person=chosen, source_case=source, **fields)
+        except ValidationError as exc:
+            # Without a person or a source case, what the input says about them is already reported.
+            skip = {"source_case"} | ({"person"} if chosen is None and (citizen_id or not person) else set())
+            _merge(errors, exc, names, skip=skip)
+        if errors:
+            raise ValidationError(errors)  # in the transaction: a person registered here is rolled back
+        return contact
+
+
+def _merge(errors: dict, exc: ValidationError, names: dict[str, str], *, skip=frozenset()) -> None:
+    """A ``ValidationError``'s messages into ``errors`` by field, renamed to the input's (``names``)."""
+    for field, messages in exc.message_dict.items():
+        if field not in skip:
+            errors.setdefault(names.get(field, field), []).extend(messages)
 
 
 def cases_found_under_management_mark(person_ids) -> dict[int, tuple[str, dt.date]]:

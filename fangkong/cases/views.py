@@ -57,7 +57,7 @@ from fangkong.cases.params import (
     PageQuery,
     TimelinessQuery,
 )
-from fangkong.inputs import PageForm
+from fangkong.inputs import NON_FIELD, PageForm
 from fangkong.persons import services as person_services
 from fangkong.protocols.models import TEST_PHASE_LABELS
 from fangkong.request_params import filter_names, filters_of, query_params
@@ -150,25 +150,16 @@ def case_new(request):
     if not can(request.user, Capability.CASE_WRITE):
         raise PermissionDenied(_("Your role may not register cases."))
     form = PageForm(CaseEnlistInput, request)
-    if form.is_valid():
-        try:
-            case = services.case_enlist(actor=request.user, request=request, **form.data)
-        except person_services.PersonElsewhereError as exc:
-            form.errors = {"citizen_id": [str(exc)]}
-        except ValidationError as exc:
-            form.errors = _form_errors(exc)
-            if "person" in form.errors and not form.values["person"]:
-                form.errors.setdefault("citizen_id", []).extend(form.errors.pop("person"))
-        else:
-            messages.success(request, _("Case registered."))
-            return redirect("cases:case-detail", case_id=case.pk)
-    values, errors = form.values, dict(form.errors)
-    status = 400 if errors else 200
+    case = form.submit(services.case_enlist, actor=request.user, request=request,
+                       refusals={person_services.PersonElsewhereError: "citizen_id"})
+    if case is not None:
+        messages.success(request, _("Case registered."))
+        return redirect("cases:case-detail", case_id=case.pk)
     return render(request, "cases/case_new.html", {
-        "values": values, "errors": errors, "non_field_errors": errors.pop("__all__", []),
+        "values": form.values, "errors": form.errors, "non_field_errors": form.non_field_errors,
         "diseases": Disease.objects.all(), "classifications": Classification.choices,
         "routes": DetectionRoute.choices, "severities": Severity.choices, "outcomes": Outcome.choices,
-    }, status=status)
+    }, status=form.status)
 
 
 @region_scoped
@@ -286,24 +277,16 @@ def contact_new(request):
         "source_case_no": request.params["case_no"] or "", "category": "close", "exposure_type": "household",
         "listed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "region": _case_region(request, request.params["case_no"] or "")})
-    if form.is_valid():
-        data = {**form.data, "exposure_type": form.data.get("exposure_type") or "other"}
-        try:
-            contact = services.contact_enlist(actor=request.user, request=request, **data)
-        except (ValidationError, PermissionDenied, person_services.PersonElsewhereError) as exc:
-            form.errors = _form_errors(exc)
-        else:
-            return _done(request, reverse("cases:contact-detail", kwargs={"contact_id": contact.pk}),
-                         _("Contact %(no)s registered; test schedule of %(protocol)s.") % {
-                             "no": contact.contact_no, "protocol": contact.protocol.name})
-    values, errors = form.values, dict(form.errors)
-    status = 400 if errors else 200
-    if errors.get("address_region") and not values.get("address_region"):  # defaulted to the managing region
-        errors.setdefault("region", []).extend(errors.pop("address_region"))
-    context = {"values": values, "errors": errors, "non_field_errors": errors.pop("__all__", []),
+    contact = form.submit(services.contact_enlist, actor=request.user, request=request,
+                          refusals={person_services.PersonElsewhereError: "citizen_id", PermissionDenied: NON_FIELD})
+    if contact is not None:
+        return _done(request, reverse("cases:contact-detail", kwargs={"contact_id": contact.pk}),
+                     _("Contact %(no)s registered; test schedule of %(protocol)s.") % {
+                         "no": contact.contact_no, "protocol": contact.protocol.name})
+    context = {"values": form.values, "errors": form.errors, "non_field_errors": form.non_field_errors,
                "categories": ContactCategory.choices, "exposure_types": ExposureType.choices}
     template = "cases/_contact_form.html" if _htmx(request) else "cases/contact_new.html"
-    return render(request, template, context, status=status)
+    return render(request, template, context, status=form.status)
 
 
 def _case_region(request, case_no: str) -> str:

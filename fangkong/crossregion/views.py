@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -70,14 +70,11 @@ def request_new(request):
     form = PageForm(RequestInput, request, initial={"sender_region": services.sending_region_of(request.user),
                                                     "urgency": Urgency.URGENT, "idempotency_key": uuid.uuid4().hex,
                                                     "source_case": request.GET.get("case_no", "")[:40]})
-    if form.is_valid():
-        try:
-            req, created = services.request_send(actor=request.user, request=request, **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        else:
-            messages.success(request, _("Request sent.") if created else _("This request was already sent."))
-            return redirect("crossregion:detail", request_id=req.pk)
+    sent = form.submit(services.request_send, actor=request.user, request=request)
+    if sent is not None:
+        req, created = sent
+        messages.success(request, _("Request sent.") if created else _("This request was already sent."))
+        return redirect("crossregion:detail", request_id=req.pk)
     return render(request, "crossregion/request_new.html", {
         "form": form, "urgencies": Urgency.choices, "categories": PersonCategory.choices,
         "line_fields": LINE_FIELDS}, status=form.status)
@@ -117,13 +114,8 @@ def person_outcome(request, request_id: int, person_id: int):
     if not can(request.user, WRITE, req.receiver_region_id):
         raise PermissionDenied(_("Only the receiving region may report on this request."))
     form = PageForm(OutcomeInput, request)
-    if form.is_valid():
-        try:
-            services.person_outcome_record(actor=request.user, req=req, person_id=person_id, request=request,
-                                           **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        else:
-            messages.success(request, _("Outcome recorded."))
-            return redirect("crossregion:detail", request_id=req.pk)
+    if form.submit(services.person_outcome_record, actor=request.user, req=req, person_id=person_id,
+                   request=request) is not None:
+        messages.success(request, _("Outcome recorded."))
+        return redirect("crossregion:detail", request_id=req.pk)
     return _detail(request, req, outcome_form=form, outcome_person=person_id, status=form.status)

@@ -129,11 +129,7 @@ def subject_detail(request, pk: int):
 def sample_record(request, pk: int):
     test = selectors.test_get(user=request.user, test_id=pk)
     form = PageForm(SampleInput, request)
-    if form.is_valid():
-        try:
-            services.sample_record(actor=request.user, test=test, request=request, **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
+    form.submit(services.sample_record, actor=request.user, test=test, request=request)
     if form.errors:
         messages.error(request, error_summary(form.errors))
     else:
@@ -148,14 +144,10 @@ def suspected(request, pk: int):
     """Open a suspected case for a person with fever or symptoms (through the owning module's service)."""
     subject = selectors.subject_get(user=request.user, subject_id=pk)
     form = PageForm(SuspectedInput, request)
-    if form.is_valid():
-        try:
-            case_no = services.subject_to_suspected(actor=request.user, subject=subject, request=request, **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        else:
-            messages.success(request, _("Suspected case %(case)s opened; the contact's link is kept.") % {"case": case_no})
-            return redirect("followup:subject", pk=subject.pk)
+    case_no = form.submit(services.subject_to_suspected, actor=request.user, subject=subject, request=request)
+    if case_no is not None:
+        messages.success(request, _("Suspected case %(case)s opened; the contact's link is kept.") % {"case": case_no})
+        return redirect("followup:subject", pk=subject.pk)
     messages.error(request, error_summary(form.errors))
     return redirect("followup:subject", pk=subject.pk)
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
-from fangkong.inputs import PageForm, error_messages, validate_row
+from fangkong.inputs import NON_FIELD, PageForm, error_messages, validate_row
 from fangkong.locking import StaleEditError
 from fangkong.table_files import TableLimits, TableRejected, read_table
 
@@ -131,16 +131,17 @@ def arrive(request):
     _require_manage(request.user)
     form = PageForm(ArrivalInput, request)
     port = request.POST.get("port", "")
-    if form.is_valid():
-        travellers = _ids(selectors.traveller_list, request.user, form.data["travellers"])
-        try:
-            count = services.travellers_arrive(actor=request.user, travellers=travellers,
-                                               at=form.data["arrived_at"], request=request)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        else:
-            messages.success(request, _("Arrival confirmed for %(count)d travellers.") % {"count": count})
-            return redirect("inbound:port-arrivals", slug=travellers[0].port.code)
+    travellers: list = []
+
+    def arrive(**data):
+        travellers.extend(_ids(selectors.traveller_list, request.user, data["travellers"]))
+        return services.travellers_arrive(actor=request.user, travellers=travellers, at=data["arrived_at"],
+                                          request=request)
+
+    count = form.submit(arrive)
+    if count is not None:
+        messages.success(request, _("Arrival confirmed for %(count)d travellers.") % {"count": count})
+        return redirect("inbound:port-arrivals", slug=travellers[0].port.code)
     for field, errors in form.errors.items():
         for message in errors:
             messages.error(request, f"{field}: {message}" if field != "__all__" else message)
@@ -153,15 +154,12 @@ def arrive(request):
 def handoff_new(request):
     _require_manage(request.user)
     form = PageForm(HandoffInput, request)
-    if form.is_valid():
-        travellers = _ids(selectors.traveller_list, request.user, form.data.pop("travellers"))
-        try:
-            batch = services.handoff_send(actor=request.user, travellers=travellers, request=request, **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        else:
-            messages.success(request, _("Hand-off sent; the receiver has been asked to acknowledge."))
-            return redirect("inbound:batch-detail", pk=batch.pk)
+    batch = form.submit(lambda travellers, **data: services.handoff_send(
+        actor=request.user, travellers=_ids(selectors.traveller_list, request.user, travellers), request=request,
+        **data))
+    if batch is not None:
+        messages.success(request, _("Hand-off sent; the receiver has been asked to acknowledge."))
+        return redirect("inbound:batch-detail", pk=batch.pk)
     for field, errors in form.errors.items():
         for message in errors:
             messages.error(request, f"{field}: {message}" if field != "__all__" else message)
@@ -189,16 +187,12 @@ def inbox(request):
 def answer(request):
     _require_manage(request.user)
     form = PageForm(AnswerInput, request)
-    if form.is_valid():
-        handoffs = _ids(selectors.handoff_list, request.user, form.data["handoffs"])
-        try:
-            count = services.handoffs_answer(actor=request.user, handoffs=handoffs, accept=form.data["accept"],
-                                             reason=form.data.get("reason", ""), request=request)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        else:
-            messages.success(request, _("%(count)d hand-offs answered.") % {"count": count})
-            return redirect("inbound:inbox")
+    count = form.submit(lambda handoffs, accept, reason="", **_rest: services.handoffs_answer(
+        actor=request.user, handoffs=_ids(selectors.handoff_list, request.user, handoffs), accept=accept,
+        reason=reason, request=request))
+    if count is not None:
+        messages.success(request, _("%(count)d hand-offs answered.") % {"count": count})
+        return redirect("inbound:inbox")
     for field, errors in form.errors.items():
         for message in errors:
             messages.error(request, f"{field}: {message}" if field != "__all__" else message)
@@ -240,18 +234,11 @@ def traveller_detail(request, pk: int):
 def traveller_step_page(request, pk: int):
     traveller = selectors.traveller_get(user=request.user, traveller_id=pk)
     form = PageForm(StepInput, request)
-    if form.is_valid():
-        try:
-            services.traveller_step(actor=request.user, traveller=traveller, request=request,
-                                    status=form.data["status"], at=form.data.get("at"), note=form.data.get("note", ""),
-                                    expected_version=form.data.get("expected_version"))
-        except ValidationError as exc:
-            form.add_errors(exc)
-        except StaleEditError as exc:
-            form.add_errors(ValidationError(str(exc)))
-        else:
-            messages.success(request, _("Step recorded."))
-            return redirect("inbound:traveller-detail", pk=traveller.pk)
+    if form.submit(lambda status, at=None, note="", expected_version=None, **_rest: services.traveller_step(
+            actor=request.user, traveller=traveller, request=request, status=status, at=at, note=note,
+            expected_version=expected_version), refusals={StaleEditError: NON_FIELD}) is not None:
+        messages.success(request, _("Step recorded."))
+        return redirect("inbound:traveller-detail", pk=traveller.pk)
     for field, errors in form.errors.items():
         for message in errors:
             messages.error(request, f"{field}: {message}" if field != "__all__" else message)
@@ -274,14 +261,9 @@ def break_list(request):
 def break_close_page(request, pk: int):
     loop_break = selectors.break_get(user=request.user, break_id=pk)
     form = PageForm(BreakCloseInput, request)
-    if form.is_valid():
-        try:
-            services.break_close(actor=request.user, loop_break=loop_break, request=request, **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        else:
-            messages.success(request, _("Break closed."))
-            return redirect("inbound:break-list")
+    if form.submit(services.break_close, actor=request.user, loop_break=loop_break, request=request) is not None:
+        messages.success(request, _("Break closed."))
+        return redirect("inbound:break-list")
     for message in error_messages(form.errors).get("resolution", []) + form.non_field_errors:
         messages.error(request, message)
     return redirect("inbound:break-list")

@@ -124,10 +124,9 @@ def person_lookup(*, actor, citizen_id: str, purpose: str, request=None) -> Pers
     The result is the registry row as the actor's role may see it: masked identifiers only."""
     from fangkong.persons.selectors import person_list
 
-    try:
-        parsed = parse_citizen_id(citizen_id)
-    except CitizenIdError as exc:
-        raise ValidationError({"citizen_id": [_("Not a valid citizen ID: %(reason)s.") % {"reason": exc}]}) from exc
+    parsed = rules.citizen_id_verdict(citizen_id)  # the registry's message, as person_register gives it
+    if isinstance(parsed, str):
+        raise ValidationError({"citizen_id": [parsed]})
     person = person_list(user=actor).filter(citizen_id_hash=protection.keyed_hash(parsed.number, CITIZEN_ID)).first()
     audit_record(actor=actor, action=AuditEvent.Action.LOOKUP, object_type="persons.person",
                  object_id=str(person.pk) if person else "", region_code=person.address_region_id if person else "",

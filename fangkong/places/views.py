@@ -7,7 +7,7 @@ import io
 
 import segno
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -60,14 +60,10 @@ def place_new(request):
     if not can(request.user, REGISTER):
         raise PermissionDenied(_("Your role may not register places."))
     form = PageForm(PlaceInput, request)
-    if form.is_valid():
-        try:
-            place = services.place_register(actor=request.user, request=request, **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        else:
-            messages.success(request, _("Place registered."))
-            return redirect("places:place-detail", pk=place.pk)
+    place = form.submit(services.place_register, actor=request.user, request=request)
+    if place is not None:
+        messages.success(request, _("Place registered."))
+        return redirect("places:place-detail", pk=place.pk)
     return render(request, "places/place_new.html", {"form": form, "categories": PlaceCategory.choices,
                                                      "tiers": RiskTier.choices}, status=form.status)
 
@@ -115,15 +111,10 @@ def inspection_new(request, pk: int):
     follow = request.GET.get("follow_up_of") or request.POST.get("follow_up_of") or ""
     form = PageForm(InspectionInput, request, initial={"place": place.pk, "inspected_on": timezone.localdate(),
                                                         "follow_up_of": follow})
-    if form.is_valid():
-        try:
-            form.data["place"] = place.pk
-            inspection = services.inspection_record(actor=request.user, request=request, **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        else:
-            messages.success(request, _("Inspection recorded."))
-            return redirect("places:inspection-detail", pk=inspection.pk)
+    inspection = form.submit(services.inspection_record, actor=request.user, request=request, place=place.pk)
+    if inspection is not None:
+        messages.success(request, _("Inspection recorded."))
+        return redirect("places:inspection-detail", pk=inspection.pk)
     checklist = services.checklist_in_force(place.category, timezone.localdate())
     items = checklist.items if checklist else []
     if follow.isdigit():
@@ -157,11 +148,7 @@ def inspection_detail(request, pk: int):
 def rectification_act(request, pk: int):
     order = selectors.rectification_get(user=request.user, rectification_id=pk)
     form = PageForm(RectificationInput, request)
-    if form.is_valid():
-        try:
-            services.rectification_act(actor=request.user, rectification=order.pk, request=request, **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
+    form.submit(services.rectification_act, actor=request.user, rectification=order.pk, request=request)
     if form.errors:
         for field_errors in form.errors.values():
             for message in field_errors:

@@ -179,21 +179,14 @@ def person_list(request):
     page = paging.page_of(person_selectors.person_list(user=request.user, search=query),
                           order=tuple(Person._meta.ordering), size=25, cursor=request.params["cursor"])
     form = PageForm(PersonInput, request)
-    if form.is_valid():
-        try:
-            registration = person_register(actor=request.user, request=request, **form.data)
-        except ValidationError as exc:
-            form.add_errors(exc)
-        except PersonElsewhereError as exc:
-            form.errors.setdefault("citizen_id", []).append(str(exc))
-        except PermissionDenied as exc:
-            form.errors.setdefault(NON_FIELD, []).append(str(exc))
+    registration = form.submit(person_register, actor=request.user, request=request,
+                               refusals={PersonElsewhereError: "citizen_id", PermissionDenied: NON_FIELD})
+    if registration is not None:
+        if registration.created:
+            messages.success(request, _("Person registered."))
         else:
-            if registration.created:
-                messages.success(request, _("Person registered."))
-            else:
-                messages.info(request, _("This citizen ID is already registered: here is the existing person."))
-            return redirect("web:person-detail", person_id=registration.person.pk)
+            messages.info(request, _("This citizen ID is already registered: here is the existing person."))
+        return redirect("web:person-detail", person_id=registration.person.pk)
     return render(request, "web/person_list.html", {
         "page": page, "query": query, "form": form,
         "sexes": Person.Sex.choices,

@@ -14,6 +14,7 @@ from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.bulk_copy import copy_available, ids_reserve
+from fangkong.cases import rules
 from fangkong.cases.case_earlies import case_earlies_refresh
 from fangkong.cases.imports.machinery import (
     CASE_COLUMNS,
@@ -34,11 +35,9 @@ from fangkong.cases.imports.machinery import (
     retrying,
     rows_by,
     take,
-    unknown_value,
 )
 from fangkong.cases.models import (
     Case,
-    Classification,
     ClassificationChange,
     Contact,
     DetectionRoute,
@@ -69,7 +68,8 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
     existing = existing_numbers(Case, "case_no", numbers)
     pending = [i for i, number in enumerate(numbers) if not number or number not in existing]
     codes = set(Region.objects.values_list("code", flat=True))
-    persons = RowPersons(actor=actor, rows=rows, pending=pending, codes=codes)
+    persons = RowPersons(actor=actor, rows=rows, pending=pending, codes=codes,
+                         residence_default="report_region")
     diseases = {name: d for d in Disease.objects.all() for name in (d.code, d.name_zh, d.name_en)}
     statuses: dict[int, list[tuple[dt.date, int]]] = {}
     for status in DiseaseStatus.objects.order_by("-effective_from"):
@@ -82,8 +82,6 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
     region_errors = RegionCheck(actor, codes, Capability.CASE_WRITE, _("Your role may not register cases."))
     values = FileValues()
     column = {name: column_texts(rows, name) for name in CASE_COLUMNS if name not in ("case_no", *PERSON_COLUMNS)}
-    classifications, routes = set(Classification.values), set(DetectionRoute.values)
-    severities, outcomes = set(Severity.values), set(Outcome.values)
     duplicate = _("This case number appears twice in the file.")
     errors: list[dict] = []
     checked: list[dict] = []
@@ -102,54 +100,41 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
         if infector_no and infector_no == number:
             row_errors.append(("infector_case_no", _("A case cannot be its own infector.")))
         elif infector_no and infector_no not in infectors and infector_no not in file_nos:
-            row_errors.append(("infector_case_no", _("No case with this number.")))
+            row_errors.extend(rules.unknown_case("infector_case_no"))
         report_region = column["report_region"][i]
         row_errors.extend(("report_region", message) for message in region_errors(report_region))
         classification = column["classification"][i]
-        if classification not in classifications:
-            row_errors.append(("classification", unknown_value("classification")))
         route = column["detection_route"][i] or DetectionRoute.OTHER
-        if route not in routes:
-            row_errors.append(("detection_route", unknown_value("detection_route")))
         severity = column["severity"][i] or Severity.MILD
-        if severity not in severities:
-            row_errors.append(("severity", unknown_value("severity")))
         outcome = column["outcome"][i] or Outcome.UNDER_TREATMENT
-        if outcome not in outcomes:
-            row_errors.append(("outcome", unknown_value("outcome")))
+        for field, value in (("classification", classification), ("detection_route", route),
+                             ("severity", severity), ("outcome", outcome)):
+            row_errors.extend(rules.one_of(field, value))
         onset = take(row_errors, "onset_date", values.date(column["onset_date"][i]))
         sampling = take(row_errors, "sampling_date", values.date(column["sampling_date"][i]))
         not_future(row_errors, "onset_date", onset, today)
         not_future(row_errors, "sampling_date", sampling, today)
-        diagnosed = take(row_errors, "diagnosed_at", values.moment(column["diagnosed_at"][i]), required=True)
+        diagnosed_text = values.moment(column["diagnosed_at"][i])
+        diagnosed = take(row_errors, "diagnosed_at", diagnosed_text)
         reported = take(row_errors, "reported_at", values.moment(column["reported_at"][i]))
         reported_at = reported[0] if reported else now
         earlies = {name: take(row_errors, name, values.moment(column[name][i])) for name in EARLIES_COLUMNS}
+        # The rules of build_case (fangkong.cases.rules) on the parsed values.
+        row_errors.extend(rules.diagnosis_and_report(
+            diagnosed[0] if diagnosed else None, reported_at, now, onset_date=onset, sampling_date=sampling,
+            diagnosed_day=diagnosed[1] if diagnosed else None, required=not isinstance(diagnosed_text, str)))
         deadline = None
         if diagnosed is not None:
-            if diagnosed[0] > latest:
-                row_errors.append(("diagnosed_at", _("The diagnosis time is in the future.")))
-            if reported_at < diagnosed[0]:
-                row_errors.append(("reported_at", _("A case cannot be reported before it is diagnosed.")))
-            for name, value in (("onset_date", onset), ("sampling_date", sampling)):
-                if value is not None and value > diagnosed[1]:
-                    row_errors.append((name, _("This date is after the diagnosis.")))
             if disease is not None:
                 hours = next((h for since, h in statuses.get(disease.pk, ()) if since <= diagnosed[1]), None)
                 if hours is None:
                     row_errors.append(("disease", _("This disease was not notifiable on that date.")))
                 else:
                     deadline = diagnosed[0] + dt.timedelta(hours=hours)
-        if reported_at > latest:
-            row_errors.append(("reported_at", _("The report time is in the future.")))
         imported, origin = _flag(column["imported"][i]), column["origin"][i]
-        if imported and not origin:
-            row_errors.append(("origin", _("An imported case needs its origin.")))
-        if len(origin) > 100:
-            row_errors.append(("origin", _("At most %(limit)d characters.") % {"limit": 100}))
-        for name, value in earlies.items():
-            if value is not None and value[0] > latest:
-                row_errors.append((name, _("This time is in the future.")))
+        row_errors.extend(rules.origin(imported, origin))
+        row_errors.extend(rules.earlies_not_future({name: value[0] if value else None
+                                                    for name, value in earlies.items()}, now))
         first_visit, treatment = earlies["first_visit_at"], earlies["treatment_at"]
         if first_visit is not None:
             if onset is not None and first_visit[1] < onset:

@@ -16,6 +16,7 @@ from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.bulk_copy import copy_available, copy_rows, copy_text, foreign_keys_checked_by_set
+from fangkong.cases import rules
 from fangkong.cases.imports.machinery import (
     DAY,
     SOON,
@@ -33,12 +34,10 @@ from fangkong.cases.imports.machinery import (
     retrying,
     rows_by,
     take,
-    unknown_value,
 )
 from fangkong.cases.models import (
     Case,
     Contact,
-    ContactCategory,
     ContactStatus,
     ExposureType,
 )
@@ -106,7 +105,8 @@ class _ContactCheck:
         self.pending = [i for i, number in enumerate(self.numbers) if not number or number not in existing]
         self.existing = len(rows) - len(self.pending)
         self.codes = set(Region.objects.values_list("code", flat=True))
-        self.persons = RowPersons(actor=actor, rows=rows, pending=self.pending, codes=self.codes, reserve=reserve)
+        self.persons = RowPersons(actor=actor, rows=rows, pending=self.pending, codes=self.codes, reserve=reserve,
+                                  residence_default="region", residence_errors_under_default=True)
         self.source_nos = column_texts(rows, "source_case_no")
         self.sources: dict[str, tuple[int, dt.datetime]] = {
             case_no: (pk, reported_at) for case_no, pk, reported_at
@@ -125,7 +125,6 @@ class _ContactCheck:
         region_errors = RegionCheck(self.actor, self.codes, Capability.CASE_WRITE,
                                      _("Your role may not register contacts."))
         values = FileValues()
-        categories, exposure_types = set(ContactCategory.values), set(ExposureType.values)
         category_col, region_col = column_texts(rows, "category"), column_texts(rows, "region")
         exposure_col, place_col = column_texts(rows, "exposure_type"), column_texts(rows, "quarantine_place")
         start_col, end_col = column_texts(rows, "exposure_start"), column_texts(rows, "exposure_end")
@@ -142,46 +141,34 @@ class _ContactCheck:
             person = persons.resolve(i, row_errors)
             source_case = sources.get(source_nos[i])
             if source_case is None:
-                row_errors.append(("source_case_no", _("No case with this number.")))
+                row_errors.extend(rules.unknown_case("source_case_no"))
             region = region_col[i]
             row_errors.extend(("region", message) for message in region_errors(region))
             category = category_col[i]
-            if category not in categories:
-                row_errors.append(("category", unknown_value("category")))
+            row_errors.extend(rules.one_of("category", category))
             exposure_type = exposure_col[i] or ExposureType.OTHER
-            if exposure_type not in exposure_types:
-                row_errors.append(("exposure_type", unknown_value("exposure_type")))
+            row_errors.extend(rules.one_of("exposure_type", exposure_type))
             exposure_start = take(row_errors, "exposure_start", values.date(start_col[i]))
             exposure_end = take(row_errors, "exposure_end", values.date(end_col[i]))
             not_future(row_errors, "exposure_start", exposure_start, today)
             not_future(row_errors, "exposure_end", exposure_end, today)
-            if exposure_start and exposure_end and exposure_end < exposure_start:
-                row_errors.append(("exposure_end", _("The exposure ends before it starts.")))
-            listed = take(row_errors, "listed_at", values.moment(listed_col[i]), required=True)
-            if listed is not None:
-                for name, value in (("exposure_start", exposure_start), ("exposure_end", exposure_end)):
-                    if value is not None and value > listed[1]:
-                        row_errors.append((name, _("The exposure cannot be after the day the contact was listed.")))
+            listed_text = values.moment(listed_col[i])
+            listed = take(row_errors, "listed_at", listed_text)
             quarantined = take(row_errors, "quarantined_at", values.moment(quarantined_col[i]))
-            if listed is not None:
-                if listed[0] > latest:
-                    row_errors.append(("listed_at", _("The listing time is in the future.")))
-                elif quarantined is not None and quarantined[0] < listed[0]:
-                    row_errors.append(("quarantined_at", _("A contact cannot be quarantined before being listed.")))
+            # The rules of build_contact (fangkong.cases.rules) on the parsed values.
+            row_errors.extend(rules.exposure_window(exposure_start, exposure_end, listed[1] if listed else None))
+            row_errors.extend(rules.listing_times(listed[0] if listed else None,
+                                                  quarantined[0] if quarantined else None, self.now,
+                                                  required=not isinstance(listed_text, str)))
             place = place_col[i]
-            if len(place) > 200:
-                row_errors.append(("quarantine_place", _("At most %(limit)d characters.") % {"limit": 200}))
+            row_errors.extend(rules.at_most("quarantine_place", place, 200))
             protocol = None
             if listed is not None:
                 day = listed[1]
                 if day not in protocol_on:
                     protocol_on[day] = next((p for p in protocols if p.effective_from <= day), None)
                 protocol = protocol_on[day]
-                if protocol is None:
-                    row_errors.append(("listed_at", _("No protocol version was in force on that date.")))
-                elif category == ContactCategory.SECONDARY and not protocol.secondary_contacts_traced:
-                    row_errors.append(("category", _("The protocol in force (%(name)s) no longer traces contacts "
-                                                     "of close contacts.") % {"name": protocol.name}))
+                row_errors.extend(rules.contact_protocol(protocol, category))
             if row_errors:
                 errors.extend({"row": i + 2, "column": column, "message": str(message)}
                               for column, message in row_errors)

@@ -18,7 +18,7 @@ from fangkong.accounts.access import can, in_scope
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.bulk_copy import ids_reserve
-from fangkong.cases import import_columns
+from fangkong.cases import import_columns, rules
 from fangkong.persons import protection
 from fangkong.persons.citizen_id import CitizenId
 from fangkong.persons.models import Person
@@ -91,10 +91,6 @@ def column_texts(rows: list[dict], name: str) -> list[str]:
     if name in import_columns.CHOICES or name in import_columns.EXTRA_VALUES:
         return [import_columns.coded(name, text) for text in texts]
     return texts
-
-
-def unknown_value(column: str) -> str:
-    return _("Unknown value: use one of %(values)s.") % {"values": import_columns.accepted_values(column)}
 
 
 def not_future(row_errors: list, column: str, day, today) -> None:
@@ -237,8 +233,12 @@ class RowPersons:
     an id once ``write`` has registered them.
     """
 
-    def __init__(self, *, actor, rows: list[dict], pending: list[int], codes, reserve: bool = False):
+    def __init__(self, *, actor, rows: list[dict], pending: list[int], codes, reserve: bool = False,
+                 residence_default: str = "", residence_errors_under_default: bool = False):
         self.actor = actor
+        # An empty region of residence is the row's ``residence_default`` column (as the form and the API
+        # of the same action take it), its errors then under that column when ``..._under_default``.
+        self.residence_default, self.under_default = residence_default, residence_errors_under_default
         self.checker = PersonChecker(actor=actor, regions=codes)
         self.rows = rows
         parsed = citizen_ids_parse_many([(rows[i].get("citizen_id") or "") for i in pending])
@@ -262,6 +262,9 @@ class RowPersons:
 
     def resolve(self, i: int, row_errors: list) -> int | None:
         parsed = self.parsed[i]
+        if not (self.rows[i].get("citizen_id") or "").strip():
+            row_errors.extend(rules.person_named(""))
+            return None
         if not isinstance(parsed, CitizenId):
             row_errors.append(("citizen_id", parsed))
             return None
@@ -284,14 +287,20 @@ class RowPersons:
         row = self.rows[i]
         birth = self._values.date((row.get("birth_date") or "").strip())
         birth_error = birth if isinstance(birth, str) else None
+        address_region = (row.get("address_region") or "").strip()
+        defaulted = not address_region and bool(self.residence_default)
+        if defaulted:
+            address_region = (row.get(self.residence_default) or "").strip()
         checked, errors = self.checker.check(
-            name=row.get("name") or "", address_region=(row.get("address_region") or "").strip(),
+            name=row.get("name") or "", address_region=address_region,
             sex=import_columns.coded("sex", (row.get("sex") or "").strip()), birth_date=None if birth_error else birth, parsed_id=parsed,
             citizen_id_hash=h, phone=(row.get("phone") or "").strip())
         if birth_error:
             row_errors.append(("birth_date", birth_error))
         if errors or birth_error:
-            row_errors.extend((field, message) for field, messages in errors.items() for message in messages)
+            rename = {"address_region": self.residence_default} if defaulted and self.under_default else {}
+            row_errors.extend((rename.get(field, field), message) for field, messages in errors.items()
+                              for message in messages)
             self._failed_row[h] = i + 2
             return None
         self.fresh.append(checked)

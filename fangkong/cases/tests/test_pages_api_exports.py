@@ -407,16 +407,17 @@ def test_contacts_exposures_and_risk_areas_over_the_api(client, dongguan_epi, sh
     client.force_login(dongguan_epi)
     person = make_person(dongguan_epi, name="接口密接", region="441900")
     created = client.post(reverse("cases-api:contact-list"), {
-        "person": person.pk, "source_case": outbreak["dg"].pk, "category": "close", "region": "441900",
+        "person": person.pk, "source_case_no": outbreak["dg"].case_no, "category": "close", "region": "441900",
         "listed_at": "2022-03-12T15:00:00+08:00"}, content_type="application/json")
     assert created.status_code == 201 and created.json()["protocol"] == "8th"
     assert len(created.json()["test_schedule"]) == 6
-    # The Shenzhen case is not Dongguan's to name as a source: 404, nothing created.
+    # The Shenzhen case is not Dongguan's to name as a source: not found among its cases, nothing created.
     before = Contact.objects.count()
     refused = client.post(reverse("cases-api:contact-list"), {
-        "person": person.pk, "source_case": outbreak["sz"].pk, "category": "close", "region": "441900",
+        "person": person.pk, "source_case_no": outbreak["sz"].case_no, "category": "close", "region": "441900",
         "listed_at": "2022-03-12T15:00:00+08:00"}, content_type="application/json")
-    assert refused.status_code == 404 and Contact.objects.count() == before
+    assert refused.status_code == 400 and set(refused.json()["error"]["fields"]) == {"source_case_no"}
+    assert Contact.objects.count() == before
     exposure = client.post(reverse("cases-api:exposure-list"), {
         "place_name": "某菜市场", "region": "441900", "starts_at": "2022-03-09T08:00:00+08:00",
         "ends_at": "2022-03-09T10:00:00+08:00", "cases": [outbreak["dg"].pk]}, content_type="application/json")
