@@ -59,7 +59,7 @@ class CaseEnlistInput(serializers.Serializer):
     sampling_date = api_fields.DateField(required=False, allow_null=True)
     detection_route = serializers.CharField(default="other", allow_blank=True)
     imported = serializers.BooleanField(default=False)
-    origin = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    origin = serializers.CharField(required=False, allow_blank=True, default="", help_text="at most 100 characters")
     severity = serializers.CharField(default="mild", allow_blank=True)
     outcome = serializers.CharField(default="under_treatment", allow_blank=True)
     report_region = serializers.CharField(max_length=12, allow_blank=True)

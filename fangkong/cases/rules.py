@@ -38,6 +38,10 @@ def person_named(citizen_id: str, person: int | None = None) -> Errors:
     return [] if citizen_id or person else [("citizen_id", _("The citizen ID is required."))]
 
 
+def unknown_disease() -> Errors:
+    return [("disease", _("Unknown disease code."))]
+
+
 def unknown_case(field: str) -> Errors:
     """A case named by its number (source case, infector) that is not found where the caller may look."""
     return [(field, _("No case with this number."))]

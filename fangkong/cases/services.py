@@ -25,7 +25,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -155,7 +154,7 @@ def build_case(*, actor, person, disease: Disease, classification: str, diagnose
         except ValidationError as exc:
             errors.setdefault("disease", []).extend(exc.messages)
     elif disease is None:
-        errors.setdefault("disease", []).append(_("Choose a disease."))
+        _add(errors, rules.unknown_disease())
     if infector is not None and infector.person_id == getattr(person, "pk", None):
         errors.setdefault("infector", []).append(_("A case cannot be its own infector."))
     if errors:
@@ -366,36 +365,46 @@ def case_enlist(*, actor, request=None, disease: str = "covid-19", infector_case
     from fangkong.persons.selectors import person_list
     from fangkong.persons.services import person_lookup, person_register
 
+    errors: dict[str, list] = {}  # every refusal of the input at once, as the import reports a row's
     infector = case_get_by_no(infector_case_no) if infector_case_no else None
     if infector_case_no and infector is None:
-        raise ValidationError(dict(rules.unknown_case("infector_case_no")))
-    found = person_lookup(actor=actor, citizen_id=citizen_id, purpose="case", request=request) if citizen_id else None
+        _add(errors, rules.unknown_case("infector_case_no"))
+    _add(errors, rules.person_named(citizen_id, person))
+    chosen_disease = Disease.objects.filter(code=disease or "").first()
+    if chosen_disease is None:
+        _add(errors, rules.unknown_disease())
+    found = None
+    if citizen_id:
+        try:
+            found = person_lookup(actor=actor, citizen_id=citizen_id, purpose="case", request=request)
+        except ValidationError as exc:
+            _merge(errors, exc, {})
     # The refusals under the input's names: the person is the citizen ID's unless chosen by registry number.
-    names = {"infector": "infector_case_no", **({} if person else {"person": "citizen_id"})}
-    with _input_named(names), transaction.atomic():
-        if citizen_id:
-            chosen = found or person_register(actor=actor, request=request, name=name, citizen_id=citizen_id,
-                                              phone=phone,
-                                              address_region=address_region or fields.get("report_region", "")
-                                              ).person
-        else:
-            chosen = person_list(user=actor).filter(pk=person).first() if person else None
-        return case_register(actor=actor, request=request, person=chosen, infector=infector,
-                             disease=Disease.objects.filter(code=disease or "").first(), **fields)
-
-
-@contextmanager
-def _input_named(names: dict[str, str]):
-    """A ``ValidationError`` raised inside, its fields renamed to the input's (``names``: service → input)."""
-    try:
-        yield
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        renamed: dict[str, list] = {}
-        for field, errors in exc.error_dict.items():
-            renamed.setdefault(names.get(field, field), []).extend(errors)
-        raise ValidationError(renamed) from exc
+    names = {"infector": "infector_case_no", **({"person": "citizen_id"} if citizen_id else {})}
+    with transaction.atomic():
+        chosen = None
+        if citizen_id and not errors.get("citizen_id"):
+            try:
+                chosen = found or person_register(actor=actor, request=request, name=name, citizen_id=citizen_id,
+                                                  phone=phone,
+                                                  address_region=address_region or fields.get("report_region", "")
+                                                  ).person
+            except ValidationError as exc:
+                _merge(errors, exc, names)
+        elif person and not citizen_id:
+            chosen = person_list(user=actor).filter(pk=person).first()
+        try:
+            case = case_register(actor=actor, request=request, person=chosen, infector=infector,
+                                 disease=chosen_disease, **fields)
+        except ValidationError as exc:
+            # Without a person or a disease, what the input says about them is already reported.
+            skip = {"disease"} if chosen_disease is None else set()
+            if chosen is None and (citizen_id or not person):
+                skip |= {"person", "residence_region"}
+            _merge(errors, exc, names, skip=skip)
+        if errors:
+            raise ValidationError(errors)  # in the transaction: a person registered here is rolled back
+        return case
 
 
 def contact_enlist(*, actor, request=None, source_case_no: str, citizen_id: str = "", person: int | None = None,

@@ -95,7 +95,7 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
         person = persons.resolve(i, row_errors)
         disease = diseases.get(column["disease"][i])
         if disease is None:
-            row_errors.append(("disease", _("Unknown disease code.")))
+            row_errors.extend(rules.unknown_disease())
         infector_no = column["infector_case_no"][i]
         if infector_no and infector_no == number:
             row_errors.append(("infector_case_no", _("A case cannot be its own infector.")))

@@ -11,14 +11,23 @@ comparison, and so is anything the file says that a form does not ask for (sex, 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from fangkong.cases.imports import CONTACT_COLUMNS, ImportRejected, contacts_import
-from fangkong.cases.models import Contact
+from fangkong.cases.imports import (
+    CASE_COLUMNS,
+    CONTACT_COLUMNS,
+    ImportRejected,
+    cases_import,
+    contacts_import,
+)
+from fangkong.cases.models import Case, Contact
 from fangkong.cases.tests.builders import make_case
 from fangkong.inputs import NON_FIELD
 from fangkong.persons import protection
@@ -131,3 +140,114 @@ def test_the_contact_rows_cover_both_verdicts(shenzhen_epi, world):
     bad = {**good, "category": "maybe", "exposure_end": "2022-03-12", "quarantined_at": "2022-03-10T10:00"}
     assert set(_through_import(shenzhen_epi, bad)) == {"category", "exposure_end", "quarantined_at"}
     assert _stored(world["keep"]) == []
+
+
+CASE_RECORD = ("person__name", "person__citizen_id_hash", "person__phone_hash", "person__address_region_id",
+               "disease__code", "classification", "onset_date", "sampling_date", "diagnosed_at", "reported_at",
+               "report_date", "report_deadline", "reported_late", "detection_route", "imported", "origin",
+               "severity", "outcome", "residence_region_id", "report_region_id", "infector__case_no",
+               "isolated_at", "found_under_management")
+MOMENTS = ("diagnosed_at", "reported_at", "first_visit_at", "isolated_at", "treatment_at", "onset_date",
+           "sampling_date")
+
+
+@st.composite
+def case_rows(draw) -> dict[str, str]:
+    """A case as the form posts it (tokens as for contacts; ``infector_case_no`` ``infector``: a known case).
+    The first visit and the admission for treatment are left out: the import checks them against the onset
+    and the first visit, the form against the isolation (not yet one rule, see the note of issue 15)."""
+    return {
+        "citizen_id": draw(st.sampled_from(["new", "new", "new", "known", "123", ""])),
+        "name": draw(st.sampled_from(["新病例", "新病例", "", "赵" * 65])),
+        "phone": draw(st.sampled_from(["", "13812345678", "12"])),
+        "address_region": draw(st.sampled_from(["", "", "440304", "440106"])),
+        "disease": draw(st.sampled_from(["covid-19", "covid-19", "covid-19", "nope"])),
+        "classification": draw(st.sampled_from(["confirmed", "confirmed", "asymptomatic", "maybe", ""])),
+        "diagnosed_at": draw(st.sampled_from(["2022-03-10T09:00", "2022-03-10T09:00", "2022-03-09T22:00", ""])),
+        "reported_at": draw(st.sampled_from(["2022-03-10T10:00", "2022-03-10T10:00", "2022-03-10T08:00",
+                                             "2022-03-11T12:00"])),
+        "onset_date": draw(st.sampled_from(["", "2022-03-08", "2022-03-11"])),
+        "sampling_date": draw(st.sampled_from(["", "2022-03-09", "2022-03-11"])),
+        "detection_route": draw(st.sampled_from(["fever_clinic", "", "contact_tracing", "teleport"])),
+        "imported": draw(st.sampled_from(["", "", "true"])),
+        "origin": draw(st.sampled_from(["", "", "香港", "x" * 101])),
+        "severity": draw(st.sampled_from(["", "mild", "severe", "grave"])),
+        "outcome": draw(st.sampled_from(["", "under_treatment", "recovered", "zombie"])),
+        "report_region": draw(st.sampled_from(["440304", "440304", "440304", "440106", "nowhere"])),
+        "infector_case_no": draw(st.sampled_from(["", "", "infector", "none-such"])),
+        # "soon": in two days, in the future but inside the schema's plausible window (which the import's
+        # fast path does not apply yet: a time years ahead is refused by both, with other messages)
+        "isolated_at": draw(st.sampled_from(["", "2022-03-10T11:00", "soon"])),
+    }
+
+
+def _cases_stored(keep_cases: set[int], keep_persons: set[int]) -> list[dict]:
+    rows = list(Case.objects.exclude(pk__in=keep_cases).order_by("pk").values(*CASE_RECORD))
+    Case.objects.exclude(pk__in=keep_cases).delete()
+    Person.objects.exclude(pk__in=keep_persons).delete()
+    return rows
+
+
+def _case_through_page(client, row) -> dict:
+    response = client.post("/cases/new/", row)
+    assert response.status_code in (302, 400), response.status_code
+    return {} if response.status_code == 302 else dict(response.context["errors"])
+
+
+def _case_through_api(api, row) -> dict:
+    body = {k: (None if k in MOMENTS and v == "" else v) for k, v in row.items()}
+    body["imported"] = bool(row["imported"])
+    response = api.post("/api/v1/cases/", body, format="json")
+    assert response.status_code in (201, 400), (response.status_code, response.content)
+    return {} if response.status_code == 201 else {
+        (NON_FIELD if k == "non_field_errors" else k): v for k, v in response.json()["error"]["fields"].items()}
+
+
+def _case_through_import(actor, row) -> dict:
+    line = {column: row.get(column, "") for column in CASE_COLUMNS}
+    line["case_no"] = "PROP-C1"
+    try:
+        cases_import(actor=actor, rows=[line], source="property")
+    except ImportRejected as exc:
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors:
+            errors.setdefault(error["column"], []).append(error["message"])
+        return errors
+    return {}
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(row=case_rows())
+def test_a_case_gets_the_same_verdict_and_record_from_page_api_and_import(shenzhen_epi, world, row):
+    client, api = Client(HTTP_ACCEPT_LANGUAGE="en"), APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(shenzhen_epi)
+    api.force_authenticate(shenzhen_epi)
+    source = world["source"]
+    values = _resolved(row, source, world["known_id"], citizen_id("440304"))
+    values["infector_case_no"] = {"infector": source.case_no}.get(values["infector_case_no"],
+                                                                   values["infector_case_no"])
+    if values["isolated_at"] == "soon":
+        values["isolated_at"] = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    keep_cases = {source.pk}
+    page = _by_field(_case_through_page(client, values)), _cases_stored(keep_cases, world["keep"])
+    assert (_by_field(_case_through_api(api, values)), _cases_stored(keep_cases, world["keep"])) == page, values
+    assert (_by_field(_case_through_import(shenzhen_epi, values)),
+            _cases_stored(keep_cases, world["keep"])) == page, values
+
+
+def test_the_case_rows_cover_both_verdicts(shenzhen_epi, world):
+    """The control of the property above: a good row is stored, a bad one refused on several fields."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(shenzhen_epi)
+    good = {"citizen_id": citizen_id("440304"), "name": "新病例", "phone": "", "address_region": "",
+            "disease": "covid-19", "classification": "confirmed", "diagnosed_at": "2022-03-10T09:00",
+            "reported_at": "2022-03-10T10:00", "onset_date": "2022-03-08", "sampling_date": "",
+            "detection_route": "fever_clinic", "imported": "", "origin": "", "severity": "", "outcome": "",
+            "report_region": "440304", "infector_case_no": world["source"].case_no, "isolated_at": ""}
+    assert _case_through_page(client, good) == {}
+    stored = _cases_stored({world["source"].pk}, world["keep"])
+    assert len(stored) == 1 and stored[0]["residence_region_id"] == "440304"
+    bad = {**good, "classification": "maybe", "onset_date": "2022-03-11", "infector_case_no": "none-such"}
+    assert set(_case_through_import(shenzhen_epi, bad)) == {"classification", "onset_date", "infector_case_no"}
+    assert _cases_stored({world["source"].pk}, world["keep"]) == []
