@@ -169,22 +169,27 @@ class Case(models.Model):
         return self.case_no
 
 
-class CaseNumberSequence(models.Model):
-    """The last sequence number drawn for the cases of one county in one year: case numbers read
-    ``440304-2022-00123`` (county code, year of report, sequence). Drawn by
-    ``fangkong.cases.case_numbers.case_number_draw`` under the row's lock, so concurrent registrations
+class NumberSequence(models.Model):
+    """The last sequence number drawn for one kind of record (cases, contacts) of one county in one year:
+    case numbers read ``440304-2022-00123``, contact numbers ``440304-2022-M00123`` (county code, year,
+    sequence). Drawn by ``fangkong.cases.case_numbers`` under the row's lock, so concurrent registrations
     never draw the same number."""
 
-    county = models.CharField(max_length=6)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    class Kind(models.TextChoices):
+        CASE = "case", _("case")
+        CONTACT = "contact", _("contact")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.CASE)
+    county = models.CharField(_("county"), max_length=6)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number drawn"), default=0)
 
     class Meta:
-        verbose_name = _("case-number sequence")
-        constraints = [models.UniqueConstraint(fields=["county", "year"], name="case_number_sequence_once")]
+        verbose_name = _("number sequence")
+        constraints = [models.UniqueConstraint(fields=["kind", "county", "year"], name="number_sequence_once")]
 
     def __str__(self) -> str:
-        return f"{self.county}-{self.year}: {self.last}"
+        return f"{self.kind} {self.county}-{self.year}: {self.last}"
 
 
 class ClassificationChange(models.Model):
@@ -260,6 +265,9 @@ class Contact(models.Model):
     release_due = models.DateField(_("release due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=ContactStatus.choices,
                               default=ContactStatus.LISTED)
+    # When management ended before its due date: released early or lost to follow-up (empty otherwise,
+    # and again when the contact is taken back): from then on it is no longer counted in quarantine.
+    released_at = models.DateTimeField(_("management ended"), null=True, blank=True)
     # Tracing timeliness, kept with the row for fast aggregation (set by the services and loaders).
     listed_within_24h = models.BooleanField(null=True, editable=False)
     quarantined_within_24h = models.BooleanField(null=True, editable=False)
@@ -277,7 +285,12 @@ class Contact(models.Model):
                    models.Index(fields=["listed_at", "id"], name="contact_listed"),
                    # Tracing timeliness can read only this index (index-only scan on PostgreSQL).
                    models.Index(fields=["category", "region", "listed_date", "listed_within_24h",
-                                        "quarantined_within_24h", "quarantined_at"], name="contact_timeliness")]
+                                        "quarantined_within_24h", "quarantined_at"], name="contact_timeliness"),
+                   # Contacts in quarantine on a day (the dashboard): those not yet due to be released, by
+                   # region, with the columns the count reads (quarantined by then, not released early).
+                   models.Index(fields=["release_due", "region", "quarantined_at", "released_at",
+                                                "converted_case"],
+                                name="contact_quarantined_on")]
         constraints = [models.CheckConstraint(
             condition=models.Q(quarantined_at__isnull=True) | models.Q(quarantined_at__gte=models.F("listed_at")),
             name="contact_quarantined_after_listed"),

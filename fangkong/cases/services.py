@@ -8,7 +8,9 @@
   ``version`` it read; when somebody saved since, ``StaleEditError`` is raised and nothing is written.
 - ``contact_register``: the protocol version in force on the day the contact is listed fixes the
   management period and the test schedule, counted from the last exposure (the end of the exposure window;
-  the listing date when it is unknown, ``fangkong.protocols.periods``); the contact records that version.
+  the listing date when it is unknown, ``fangkong.protocols.periods``); the contact records that version
+  and is numbered ``440304-2022-M00123`` (managing county, year of listing, sequence) unless it brings its
+  own number.
   Quarantining a contact does not move the dates; editing its exposure recomputes them (audited with the
   before and after values).
 - ``contact_enlist``: the contact form's action — the person found or registered by citizen ID and the
@@ -38,7 +40,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.cases import rules
 from fangkong.cases.case_earlies import case_earlies_refresh
-from fangkong.cases.case_numbers import case_number_draw
+from fangkong.cases.case_numbers import case_number_draw, contact_number_draw
 from fangkong.cases.models import (
     Case,
     Classification,
@@ -69,7 +71,9 @@ CASE_EDITABLE = ("onset_date", "sampling_date", "detection_route", "imported", "
                  "residence_region", "cluster", "infector", "first_visit_at", "isolated_at", "treatment_at")
 EARLIES = ("first_visit_at", "isolated_at", "treatment_at")  # the "four earlies" times, each optional
 CONTACT_EDITABLE = ("quarantined_at", "quarantine_place", "status", "exposure_type", "exposure_start",
-                    "exposure_end")
+                    "exposure_end", "released_at")
+#: Statuses that end management before its due date (``Contact.released_at`` records when).
+MANAGEMENT_ENDED = (ContactStatus.RELEASED, ContactStatus.LOST)
 
 
 def disease_status_on(disease: Disease, day: dt.date) -> DiseaseStatus:
@@ -104,9 +108,11 @@ def _number(case: Case) -> None:
         case.case_no = case_number_draw(region_code=case.report_region_id, report_date=case.report_date)
 
 
-def _next_number(prefix: str, model) -> str:
-    stamp = timezone.localtime().strftime("%Y%m%d%H%M%S%f")
-    return f"{prefix}-{stamp}-{model.objects.count() + 1}"
+def _contact_number(contact: Contact) -> None:
+    """A contact without a number of its own (imports keep theirs) draws the next readable one of its
+    managing county and year of listing (``fangkong.cases.case_numbers``), in the caller's transaction."""
+    if not contact.contact_no:
+        contact.contact_no = contact_number_draw(region_code=contact.region_id, listed_date=contact.listed_date)
 
 
 def build_case(*, actor, person, disease: Disease, classification: str, diagnosed_at: dt.datetime,
@@ -327,7 +333,7 @@ def build_contact(*, actor, person, source_case: Case, category: str, region: Re
         listed_date=listed_date,
         listed_within_24h=listed_at - source_case.reported_at <= within_24h,
         quarantined_within_24h=(quarantined_at - listed_at <= within_24h) if quarantined_at else None,
-        contact_no=contact_no or _next_number("K", Contact), person=person, region=managed, category=category,
+        contact_no=contact_no, person=person, region=managed, category=category,
         source_case=source_case, via_contact=via_contact, exposure_type=exposure_type,
         exposure_start=exposure_start, exposure_end=exposure_end, listed_at=listed_at,
         quarantined_at=quarantined_at, quarantine_place=quarantine_place.strip(), protocol=protocol,
@@ -339,6 +345,7 @@ def build_contact(*, actor, person, source_case: Case, category: str, region: Re
 @transaction.atomic
 def contact_register(*, actor, request=None, other_source_cases=(), **fields) -> Contact:
     contact = build_contact(actor=actor, **fields)
+    _contact_number(contact)
     contact.save()
     if other_source_cases:
         contact.other_source_cases.set(other_source_cases)
@@ -504,6 +511,9 @@ def contact_update(*, actor, contact: Contact, expected_version: int, changes: d
     if exposure_edited:  # the period is counted from the last exposure: a new one moves every date
         values["test_schedule"], values["release_due"] = contact.protocol.contact_plan(
             contact.category, exposure_end=exposure_end, listed_date=_listed_date(contact))
+    _release_time(contact, status, values, errors)
+    if errors:
+        raise ValidationError(errors)
     if quarantined_at is not None:
         values["quarantined_within_24h"] = quarantined_at - contact.listed_at <= dt.timedelta(days=1)
         if status is None and contact.status == ContactStatus.LISTED:
@@ -513,6 +523,29 @@ def contact_update(*, actor, contact: Contact, expected_version: int, changes: d
                    region_code=contact.region_id, request=request)
     tracing_summary_refresh(before | contact_keys(contact))
     return contact
+
+
+def _release_time(contact: Contact, status: str | None, values: dict, errors: dict) -> None:
+    """Released or lost: management ended at the time given (default now; a back-entry may be earlier, not
+    before the listing nor in the future), which the counts of contacts in quarantine follow. Taken back
+    (listed, quarantined): the time is cleared. A time alone corrects the end of an ended contact."""
+    moment = values.get("released_at")
+    ending = status in MANAGEMENT_ENDED or (status is None and contact.status in MANAGEMENT_ENDED)
+    if status is not None and not ending:
+        values["released_at"] = None
+        return
+    if not ending:
+        if moment is not None:
+            errors["released_at"] = [_("Only a released or lost contact has an end of management.")]
+        return
+    if moment is None:
+        if status is None or contact.status in MANAGEMENT_ENDED and contact.released_at:
+            return  # already ended: keep its time
+        moment = values["released_at"] = timezone.now()
+    if moment < contact.listed_at:
+        errors["released_at"] = [_("Management cannot end before the contact was listed.")]
+    elif moment > timezone.now() + dt.timedelta(minutes=5):
+        errors["released_at"] = [_("The end of management is in the future.")]
 
 
 def _listed_date(contact: Contact) -> dt.date:

@@ -342,6 +342,10 @@ def contact_status(request, contact_id: int):
         if action == "exposure":
             changes.update(exposure_start=_parse_date(request.POST.get("exposure_start", "").strip()),
                            exposure_end=_parse_date(request.POST.get("exposure_end", "").strip()))
+        if action in ("release", "lost"):
+            ended = _parse_moment(request.POST.get("released_at", "").strip())
+            if ended is not None:
+                changes["released_at"] = ended
         if action == "quarantine":
             moment = _parse_moment(request.POST.get("quarantined_at", "").strip())
             if moment is None:

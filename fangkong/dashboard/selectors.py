@@ -305,13 +305,15 @@ def _rt(local: np.ndarray, imported: np.ndarray, earliest: dt.date | None, first
 def contacts_in_quarantine_on(*, user, region: Region, day: dt.date) -> int:
     """Contacts (any category) managed in ``region`` and in scope whose management period covers ``day``, by
     their own dates: they had entered quarantine by the end of the day (``quarantined_at``), their release was
-    not yet due (``release_due``, the day after the last day of management, is after the day), and they had
-    not become a case (a converted contact leaves on its case's report date). The figure follows the chosen
+    not yet due (``release_due``, the day after the last day of management, is after the day), they had not
+    been released early or lost to follow-up by the end of the day (``released_at``), and they had not
+    become a case (a converted contact leaves on its case's report date). The figure follows the chosen
     day; the contacts' current status says only where they are now."""
     tz = timezone.get_current_timezone()
     end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
     rows = Contact.objects.filter(region__code__startswith=subtree_prefix(region.code), quarantined_at__lt=end_of_day,
                                   release_due__gt=day) \
+        .filter(Q(released_at__isnull=True) | Q(released_at__gte=end_of_day)) \
         .filter(Q(converted_case__isnull=True) | Q(converted_case__report_date__gt=day))
     return readable(user, Category.AGGREGATES, rows, case_selectors.CONTACT_SCOPE).count()
 

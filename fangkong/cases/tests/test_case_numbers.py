@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 
 from fangkong.cases.case_numbers import case_number_draw
-from fangkong.cases.models import Case, CaseNumberSequence
+from fangkong.cases.models import Case, NumberSequence
 from fangkong.cases.services import case_register, contact_convert_to_case
 from fangkong.cases.tests.builders import at, covid, make_case, make_contact, make_person
 
@@ -95,11 +95,50 @@ def test_threads_drawing_at_once_never_get_the_same_number():
             t.join(timeout=120)
         assert not failures, failures
         assert sorted(drawn) == [f"{county}-{year}-{n:05d}" for n in range(1, 81)]
-        assert CaseNumberSequence.objects.get(county=county, year=year).last == 80
+        assert NumberSequence.objects.get(kind="case", county=county, year=year).last == 80
     finally:
         def clean():
-            CaseNumberSequence.objects.filter(county=county).delete()
+            NumberSequence.objects.filter(county=county).delete()
             connection.close()
         cleaner = threading.Thread(target=clean)
         cleaner.start()
         cleaner.join()
+
+
+def test_contacts_are_numbered_by_managing_county_year_and_sequence(shenzhen_epi):
+    """Like cases, with an M (密接) before the sequence; a contact bringing its own number keeps it."""
+    from fangkong.cases.case_numbers import contact_number_draw
+
+    source = make_case(shenzhen_epi, region="440304", day="2022-03-10")
+    first = make_contact(shenzhen_epi, source_case=source, region="440304", listed="2022-03-10")
+    second = make_contact(shenzhen_epi, source_case=source, region="440304", name="乙", listed="2022-03-11")
+    other = make_contact(shenzhen_epi, source_case=source, region="440305", name="丙", listed="2022-03-11")
+    own = make_contact(shenzhen_epi, source_case=source, region="440304", name="丁", contact_no="SZ-K-17")
+    assert [first.contact_no, second.contact_no, other.contact_no, own.contact_no] == [
+        "440304-2022-M00001", "440304-2022-M00002", "440305-2022-M00001", "SZ-K-17"]
+    assert NumberSequence.objects.get(kind="contact", county="440304", year=2022).last == 2
+    assert source.case_no == "440304-2022-00001"  # cases count apart
+    make_contact(shenzhen_epi, source_case=source, region="440304", name="戊", contact_no="440304-2022-M00003")
+    with transaction.atomic():
+        assert contact_number_draw(region_code="440304", listed_date=dt.date(2022, 5, 1)) == "440304-2022-M00004"
+
+
+def test_the_migration_renumbers_old_generated_contact_numbers_only(shenzhen_epi):
+    import importlib
+
+    from django.apps import apps
+
+    from fangkong.cases.models import Contact
+
+    migration = importlib.import_module("fangkong.cases.migrations.0017_number_sequence_kind_contact_release")
+    source = make_case(shenzhen_epi, region="440304", day="2022-03-10")
+    old = [make_contact(shenzhen_epi, source_case=source, region="440304", name=name, listed=day,
+                        contact_no=f"K-2026120501071788510{i}-{i + 1}")
+           for i, (name, day) in enumerate((("甲", "2022-03-11"), ("乙", "2022-03-10"), ("丙", "2023-01-02")))]
+    kept = make_contact(shenzhen_epi, source_case=source, region="440304", name="丁", contact_no="K-17")
+    drawn = make_contact(shenzhen_epi, source_case=source, region="440304", name="戊", listed="2022-03-12")
+    migration.renumber_and_release(apps, None)
+    numbers = dict(Contact.objects.values_list("pk", "contact_no"))
+    assert drawn.contact_no == "440304-2022-M00001" and numbers[kept.pk] == "K-17"
+    assert [numbers[c.pk] for c in old] == ["440304-2022-M00003", "440304-2022-M00002", "440304-2023-M00001"]
+    assert NumberSequence.objects.get(kind="contact", county="440304", year=2022).last == 3

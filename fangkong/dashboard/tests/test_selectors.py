@@ -90,7 +90,8 @@ def test_outlook_contact_counts_equal_the_contact_line_list(demo_wave, province_
 
 def in_quarantine_from_dates(prefix: str, day: dt.date) -> int:
     """Contacts under ``prefix`` in quarantine on ``day``, counted one by one from their own dates: quarantined
-    by the end of the day (local time), release due after it, not converted to a case reported by then."""
+    by the end of the day (local time), release due after it, not released early or lost by then, not
+    converted to a case reported by then."""
     from django.utils import timezone
 
     from fangkong.cases.models import Contact
@@ -101,7 +102,8 @@ def in_quarantine_from_dates(prefix: str, day: dt.date) -> int:
             continue
         entered = timezone.localtime(contact.quarantined_at).date()
         case = contact.converted_case
-        n += entered <= day < contact.release_due and (case is None or case.report_date > day)
+        ended = contact.released_at and timezone.localtime(contact.released_at).date() <= day
+        n += entered <= day < contact.release_due and not ended and (case is None or case.report_date > day)
     return n
 
 
@@ -151,3 +153,33 @@ def test_outlook_counts_quarantine_from_the_contacts_last_exposure(demo_wave, pr
         unknown += contact.exposure_end is None
         assert contact.release_due == counted_from + dt.timedelta(days=totals[contact.protocol.code] + 1)
     assert unknown > 0  # the demo shows contacts whose last exposure is unknown
+
+
+def test_an_early_release_leaves_the_count_on_the_day_it_happened(province_commander):
+    """Released (or lost) before the due date: counted in quarantine up to the day before, not from that day
+    on, whatever the due date; taken back, counted again."""
+    from fangkong.cases.models import ContactStatus
+    from fangkong.cases.services import contact_update
+    from fangkong.cases.tests.builders import at, make_case, make_contact
+
+    source = make_case(province_commander, region="440304", day="2022-03-10")
+    released = make_contact(province_commander, source_case=source, region="440304", listed="2022-03-10")
+    lost = make_contact(province_commander, source_case=source, region="440304", name="乙", listed="2022-03-10")
+    assert released.release_due > dt.date(2022, 3, 20)
+    shenzhen = Region.objects.get(code="440300")
+
+    def count(day):
+        return selectors.contacts_in_quarantine_on(user=province_commander, region=shenzhen, day=day)
+
+    assert count(dt.date(2022, 3, 15)) == count(dt.date(2022, 3, 20)) == 2
+    released = contact_update(actor=province_commander, contact=released, expected_version=released.version,
+                              changes={"status": ContactStatus.RELEASED, "released_at": at("2022-03-16", 9)})
+    lost = contact_update(actor=province_commander, contact=lost, expected_version=lost.version,
+                          changes={"status": ContactStatus.LOST, "released_at": at("2022-03-18", 9)})
+    assert [count(dt.date(2022, 3, d)) for d in (15, 16, 17, 18, 20)] == [2, 1, 1, 0, 0]
+    for day in (15, 16, 18):
+        assert count(dt.date(2022, 3, day)) == in_quarantine_from_dates("4403", dt.date(2022, 3, day))
+    contact_update(actor=province_commander, contact=lost, expected_version=lost.version,
+                   changes={"status": ContactStatus.QUARANTINED})
+    lost.refresh_from_db()
+    assert lost.released_at is None and count(dt.date(2022, 3, 20)) == 1
