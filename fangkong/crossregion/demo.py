@@ -1,7 +1,8 @@
 """The demo's cross-region requests (the module's ``demo_loader``): between Shenzhen, Dongguan, Huizhou and
 Guangzhou, in every state — reported back, acknowledged with persons still awaited, never acknowledged,
 with a person not found, one person forwarded twice (Huizhou → Guangzhou → Dongguan, quarantined there),
-and one sent just now, still within its deadlines. Sent about the first cases the cases' demo reported in
+and one sent at the demo's last report (the last day of the demo, like every date here), still within its
+deadlines then. Sent about the first cases the cases' demo reported in
 Shenzhen, Dongguan and Guangzhou, at their report times; persons are synthetic identities (fixed seed), so
 the load is deterministic. Everything goes through the services, as the loading commander."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Max
 from django.utils import timezone
 
 from fangkong.cases.models import Case
@@ -61,11 +63,13 @@ def demo_load(actor) -> str:
         for person, outcome in zip(req.persons.order_by("id"), outcomes, strict=True):
             _record(actor, req, person, outcome, county, at)
     case = _case_of("4403")
-    if case is not None:  # one sent just now: within its deadlines
+    last = Case.objects.aggregate(last=Max("reported_at"))["last"]
+    if case is not None:  # one sent at the end of the demo's last day: within its deadlines then
         request_send(actor=actor, sender_region="440300", receiver_region="440100", source_case=case.case_no,
-                     persons=[_person(next(identities))], urgency="extra_urgent", idempotency_key="demo-now")
+                     persons=[_person(next(identities))], urgency="extra_urgent", idempotency_key="demo-now",
+                     now=last)
         sent += 1
-    flagged = overdue_escalate()  # what the periodic job would have flagged by now
+    flagged = overdue_escalate(now=last)  # what the periodic job would have flagged by the demo's last report
     return (f"demo cross-region requests: {InvestigationRequest.objects.count()} requests "
             f"({sent} sent, the rest forwards; {flagged['requests']} escalated)")
 

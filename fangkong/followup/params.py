@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from fangkong.request_params import Day, Flag, Id, Integer, Query, RegionCode
+from fangkong.request_params import Day, Flag, Id, Integer, PageQuery, Query, RegionCode
 
 
 class DayQuery(Query):
     day = Day(help_text="the day (YYYY-MM-DD; default today)")
     region = RegionCode(help_text="only persons managed within this region code")
+
+
+class DuePageQuery(DayQuery, PageQuery):
+    """The day's list page: paged by ``fangkong.paging`` (``cursor``)."""
+
+    open = Flag(help_text="1: only persons with a slot still unchecked")
 
 
 class DueQuery(DayQuery):

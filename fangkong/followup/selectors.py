@@ -60,23 +60,33 @@ def due_subjects(*, user, day: dt.date, region: str | None = None) -> QuerySet[S
     return _in_region(_named(user, subjects), region)
 
 
-def due_list(*, user, day: dt.date, region: str | None = None, open_only: bool = False,
-             limit: int = 200, after: int = 0) -> list[DueRow]:
-    """The day's list (at most ``limit`` persons, ids after ``after``): each person with the day's checks and
-    the tests due that day or overdue; ``open_only``: only those with a slot still unchecked. Three queries."""
-    subjects = due_subjects(user=user, day=day, region=region).filter(pk__gt=after)
+def due_queryset(*, user, day: dt.date, region: str | None = None, open_only: bool = False) -> QuerySet[Subject]:
+    """The day's persons (``open_only``: only those with a slot still unchecked) with the day's checks and the
+    tests due that day or overdue prefetched; rows for ``due_rows``, in any order or page."""
+    subjects = due_subjects(user=user, day=day, region=region)
     if open_only:
         complete = HealthCheck.objects.filter(subject=OuterRef("pk"), day=day).values("subject").annotate(
             n=Count("id")).filter(n__gte=len(SLOTS))
         subjects = subjects.exclude(Exists(complete))
-    subjects = subjects.select_related("person").prefetch_related(
+    return subjects.select_related("person").prefetch_related(
         Prefetch("checks", queryset=HealthCheck.objects.filter(day=day), to_attr="day_checks"),
         Prefetch("tests", queryset=ScheduledTest.objects.filter(
             Q(due_date=day) | Q(status=ScheduledTest.Status.OVERDUE) | Q(due_date__lt=day, status=ScheduledTest.Status.DUE)),
-            to_attr="open_tests"),
-    ).order_by("pk")[:limit]
+            to_attr="open_tests"))
+
+
+def due_rows(subjects, day: dt.date) -> list[DueRow]:
+    """The list's rows of persons read through ``due_queryset``."""
     return [DueRow(subject=s, day_number=s.day_number(day), phase=s.phase_on(day),
                    checks={c.slot: c for c in s.day_checks}, tests=list(s.open_tests)) for s in subjects]
+
+
+def due_list(*, user, day: dt.date, region: str | None = None, open_only: bool = False,
+             limit: int = 200, after: int = 0) -> list[DueRow]:
+    """The day's list (at most ``limit`` persons, ids after ``after``): each person with the day's checks and
+    the tests due that day or overdue; ``open_only``: only those with a slot still unchecked. Three queries."""
+    subjects = due_queryset(user=user, day=day, region=region, open_only=open_only).filter(pk__gt=after)
+    return due_rows(subjects.order_by("pk")[:limit], day)
 
 
 def missed_checks(*, user, day: dt.date, region: str | None = None, limit: int = 200) -> QuerySet[HealthCheck]:

@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fangkong import paging
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, may_read, shows
 from fangkong.inputs import PageForm, error_summary
@@ -25,7 +25,7 @@ from . import selectors, services
 from .apps import RECORD
 from .inputs import CheckInput, SampleInput, SuspectedInput
 from .models import Slot, Symptom
-from .params import DayQuery, DueQuery
+from .params import DayQuery, DuePageQuery
 from .sources import source_of
 
 PAGE = 50
@@ -49,23 +49,18 @@ def _slot_default(row) -> str:
 
 @region_scoped
 @shows(Category.NAMED)
-@query_params(DueQuery)
+@query_params(DuePageQuery)
 @require_GET
 def due(request):
-    """The day's persons under management in the worker's region, each with the slot to check next."""
+    """The day's persons under management in the worker's region, each with the slot to check next, ``PAGE``
+    at a time (``fangkong.paging``: a phone shows one page of cards, not the whole district)."""
     day, region = _day(request), request.params.get("region")
-    limit = request.params.get("limit") or PAGE
-    rows = selectors.due_list(user=request.user, day=day, region=region, open_only=bool(request.params.get("open")),
-                              limit=limit + 1, after=request.params.get("after") or 0)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    following = None
-    if more:
-        query = {k: v for k, v in request.GET.items() if k != "after"}
-        following = f"?{urlencode({**query, 'after': rows[-1].subject.pk})}"
+    subjects = selectors.due_queryset(user=request.user, day=day, region=region,
+                                      open_only=bool(request.params.get("open")))
+    page = paging.page_of(subjects, order=("id",), size=PAGE, cursor=request.params["cursor"])
     return render(request, "followup/due.html", {
-        "day": day, "today": timezone.localdate(), "rows": rows, "region": region or "", "next_page": following,
-        "open_only": bool(request.params.get("open")), "may_record": can(request.user, RECORD),
+        "day": day, "today": timezone.localdate(), "rows": selectors.due_rows(page.rows, day), "page": page,
+        "region": region or "", "open_only": bool(request.params.get("open")), "may_record": can(request.user, RECORD),
         "counts": selectors.followup_counts(user=request.user, day=day, region=region),
         "symptoms": Symptom.choices, "slots": Slot.choices})
 

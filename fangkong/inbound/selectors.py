@@ -70,6 +70,18 @@ def arrivals(*, user, port: Port) -> QuerySet[Traveller]:
         status__in=(Status.DECLARED, Status.ARRIVED)).order_by("status", "manifest_id", "name")
 
 
+def default_port(*, user, ports: list[Port]) -> Port | None:
+    """The port the arrival screen opens on: the one of ``ports`` with the most declared or arrived
+    travellers the user may see (then the most travellers at all; the first port when none has any)."""
+    if not ports:
+        return None
+    waiting = dict(traveller_list(user=user).filter(status__in=(Status.DECLARED, Status.ARRIVED)).order_by()
+                   .values("port_id").annotate(n=Count("pk")).values_list("port_id", "n"))
+    counts = waiting or dict(traveller_list(user=user).order_by().values("port_id").annotate(n=Count("pk"))
+                             .values_list("port_id", "n"))
+    return max(ports, key=lambda port: counts.get(port.pk, 0))  # the first of equals: the list's order
+
+
 def inbox(*, user) -> QuerySet[Handoff]:
     """Hand-offs awaiting the user's acknowledgement: pending, to a region in the user's scope."""
     return scoped(user, Handoff.objects.filter(state=Handoff.State.PENDING)

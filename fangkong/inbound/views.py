@@ -61,7 +61,8 @@ def arrivals(request, slug: str | None = None):
     """The port officer's screen: pick a port, see who is declared and who arrived, confirm, hand over."""
     ports = list(selectors.port_list(user=request.user))
     slug = slug or request.GET.get("port", "")[:32]  # the port picker's form (no script: the CSP forbids inline)
-    chosen = selectors.port_get(user=request.user, code=slug) if slug else (ports[0] if ports else None)
+    chosen = selectors.port_get(user=request.user, code=slug) if slug else selectors.default_port(user=request.user,
+                                                                                                  ports=ports)
     rows = list(selectors.arrivals(user=request.user, port=chosen)[:200]) if chosen else []
     return render(request, "inbound/arrivals.html", {
         "ports": ports, "port": chosen, "may_manage": can(request.user, MANAGE),

@@ -1,18 +1,20 @@
 """The demo part of the places module (its ``demo_loader``): key places of every category in two counties of
 Guangzhou and two of Shenzhen, inspected through the services — some passed, some overdue, findings with
-rectification orders in every state, re-inspections — and venue-code scans around Shenzhen's demo cases by
+rectification orders in every state, re-inspections, all dated as on the demo's last day (the last case
+report) — and venue-code scans around Shenzhen's demo cases by
 the cases' own contacts, so that the co-visit search finds real contacts. Deterministic; loads once."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F, Max
 from django.utils import timezone
 
 from fangkong.inputs import validate_row
 
 from .inputs import PlaceInput
-from .models import Place, PlaceCategory, Rectification, Scan
+from .models import Inspection, Place, PlaceCategory, Rectification, Scan
 from .services import inspection_record, overdue_mark, place_register, rectification_act
 
 COUNTIES = ("440106", "440104", "440304", "440303")  # Tianhe, Yuexiu, Futian, Luohu
@@ -79,9 +81,27 @@ def demo_load(actor) -> str:
                 inspection_record(actor=actor, place=place.pk, inspected_on=today - dt.timedelta(days=3),
                                   results={"G2": "pass", "G4": "fail"}, follow_up_of=first.pk)
     marked = overdue_mark(today=today)
+    _move_to_the_demo_day(today)
     scans = _scans_around_cases(places)
     return (f"demo places: {len(places)} places, {Rectification.objects.count()} rectification orders "
             f"({marked['rectifications_marked_overdue']} overdue), {scans} scans")
+
+
+def _move_to_the_demo_day(today: dt.date) -> None:
+    """The places were registered and inspected through the services on the real date: move every date they
+    wrote back by the same number of days, so that the demo's last day (the last case report) is the day
+    they were loaded on — the same states (overdue, deadlines, re-inspections) on the demo's calendar."""
+    from fangkong.cases.models import Case
+
+    last = Case.objects.aggregate(last=Max("report_date"))["last"]
+    if last is None or last >= today:
+        return
+    shift = last - today
+    moves = {Place: ("registered_on", "last_inspected_on", "next_due_on", "created_at"),
+             Inspection: ("inspected_on", "created_at"), Rectification: ("deadline", "verified_at", "updated_at")}
+    for model, fields in moves.items():
+        for field in fields:
+            model.objects.filter(**{f"{field}__isnull": False}).update(**{field: F(field) + shift})
 
 
 def _scans_around_cases(places) -> int:

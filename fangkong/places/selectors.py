@@ -19,7 +19,9 @@ from .models import Inspection, Place, Rectification, Scan
 SCOPE = "region__code"  # the foreign-key column holds the code: no join
 
 
-def place_list(*, user, filters: dict | None = None) -> QuerySet[Place]:
+def place_list(*, user, filters: dict | None = None, today: dt.date | None = None) -> QuerySet[Place]:
+    """Places in scope; ``filters["overdue"]``: those due before ``today`` (default: the real date; the pages
+    give the user's day, ``fangkong.web.day``)."""
     filters = filters or {}
     queryset = readable(user, Category.AGGREGATES, Place.objects.select_related("region", "county"), SCOPE)
     if filters.get("category"):
@@ -29,7 +31,7 @@ def place_list(*, user, filters: dict | None = None) -> QuerySet[Place]:
     if filters.get("q"):
         queryset = queryset.filter(Q(name__icontains=filters["q"]) | Q(address__icontains=filters["q"]))
     if filters.get("overdue"):
-        queryset = queryset.filter(next_due_on__lt=timezone.localdate())
+        queryset = queryset.filter(next_due_on__lt=today or timezone.localdate())
     return queryset
 
 
@@ -38,9 +40,10 @@ def place_get(*, user, place_id: int) -> Place:
                            pk=place_id)
 
 
-def overdue_places(*, user) -> QuerySet[Place]:
-    """Places whose next inspection is past due, the longest overdue first."""
-    return place_list(user=user).filter(next_due_on__lt=timezone.localdate()).order_by("next_due_on", "id")
+def overdue_places(*, user, today: dt.date | None = None) -> QuerySet[Place]:
+    """Places whose next inspection is past due on ``today`` (default: the real date), the longest overdue
+    first."""
+    return place_list(user=user).filter(next_due_on__lt=today or timezone.localdate()).order_by("next_due_on", "id")
 
 
 def inspection_list(*, user, place: Place | None = None) -> QuerySet[Inspection]:

@@ -20,6 +20,7 @@ from fangkong.accounts.need_to_know import Category, shows
 from fangkong.inputs import PageForm
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import filters_of, query_params
+from fangkong.web.day import chosen_day
 
 from . import selectors, services
 from .apps import INSPECT, REGISTER
@@ -43,13 +44,14 @@ def venue_qr_svg(code: str) -> str:
 @query_params(PlaceListQuery)
 @require_GET
 def place_list(request):
-    queryset = selectors.place_list(user=request.user, filters=filters_of(request.params, PlaceFilters))
+    today = chosen_day(request)  # overdue on the user's day (``fangkong.web.day``)
+    queryset = selectors.place_list(user=request.user, filters=filters_of(request.params, PlaceFilters), today=today)
     overdue = bool(request.params.get("overdue"))
     order = ("next_due_on",) if overdue else ("name",)
     return render(request, "places/place_list.html", {
         "places": paging.page_of(queryset, order=order, size=PAGE_SIZE, cursor=request.params["cursor"]),
         "filters": {k: request.GET.get(k, "") for k in ("q", "category", "region", "overdue")},
-        "categories": PlaceCategory.choices, "today": timezone.localdate(), "overdue": overdue,
+        "categories": PlaceCategory.choices, "today": today, "overdue": overdue,
         "may_register": can(request.user, REGISTER)})
 
 
@@ -98,7 +100,7 @@ def place_detail(request, pk: int):
         "checklist": services.checklist_in_force(place.category, timezone.localdate()),
         "inspections": selectors.inspection_list(user=request.user, place=place)[:20],
         "orders": selectors.rectification_list(user=request.user, place=place)[:50],
-        "may_inspect": can(request.user, INSPECT, place.region_id), "today": timezone.localdate()})
+        "may_inspect": can(request.user, INSPECT, place.region_id), "today": chosen_day(request)})
 
 
 @region_scoped
@@ -164,10 +166,11 @@ def rectification_act(request, pk: int):
 @require_GET
 def coverage(request):
     category = request.params.get("category")
-    rows = selectors.coverage(user=request.user, category=category)
+    today = chosen_day(request)  # coverage and overdue on the user's day (``fangkong.web.day``)
+    rows = selectors.coverage(user=request.user, category=category, today=today)
     return render(request, "places/coverage.html", {
         "rows": rows, "total": selectors.coverage_total(rows), "categories": PlaceCategory.choices,
-        "category": category or "", "overdue": selectors.overdue_places(user=request.user)[:20]})
+        "category": category or "", "overdue": selectors.overdue_places(user=request.user, today=today)[:20]})
 
 
 @region_scoped

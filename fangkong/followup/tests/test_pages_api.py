@@ -4,6 +4,8 @@ who may open what (need to know) and the denied paths (another city, a role with
 
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -39,6 +41,23 @@ def test_the_day_list_shows_the_regions_persons_with_their_next_slot(client, she
     assert "随访页甲" not in client.get("/followup/").content.decode()
     assert client.get("/api/v1/followup/due/").json()["results"] == []
     assert client.get(f"/followup/subjects/{subject.pk}/").status_code == 404
+
+
+def test_the_day_list_is_paged_with_the_projects_cursors(client, shenzhen_epi, monkeypatch):
+    """A phone shows one page of cards (``PAGE``), the pager's cursor the next ones, each person once."""
+    from fangkong.followup import views
+
+    monkeypatch.setattr(views, "PAGE", 2)
+    subjects = [managed_contact(shenzhen_epi, name=n)[1] for n in "甲乙丙"]
+    client.force_login(shenzhen_epi)
+    first = client.get("/followup/").content.decode()
+    following = re.search(r'href="(\?[^"]*cursor=[^"]+)" rel="next"', first)
+    assert first.count("data-subject=") == 2 and following
+    second = client.get("/followup/" + html.unescape(following.group(1))).content.decode()
+    assert second.count("data-subject=") == 1 and 'rel="next"' not in second
+    shown = re.findall(r'data-subject="(\d+)"', first + second)
+    assert sorted(map(int, shown)) == sorted(s.pk for s in subjects)
+    assert client.get("/followup/", {"cursor": "forged"}).status_code == 400
 
 
 def test_page_api_and_import_row_record_the_same_check(client, shenzhen_epi):

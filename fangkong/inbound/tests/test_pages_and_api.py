@@ -38,6 +38,16 @@ def test_the_port_officer_sees_the_travellers_of_the_port_and_another_city_does_
     assert "旅客甲" not in client.get("/inbound/").content.decode()
 
 
+def test_the_arrival_screen_opens_on_a_port_with_travellers(client, users):
+    """Not on the first port of the list (罗湖 has none here), but on the one with travellers to receive."""
+    client.force_login(users["futian"])
+    empty = client.get("/inbound/").content.decode()
+    imported(users["futian"], [row()])
+    page = client.get("/inbound/").content.decode()
+    assert "旅客甲" in page and "旅客甲" not in empty
+    assert re.search(r'<option value="huanggang"[^>]*selected', page)
+
+
 def test_a_manifest_file_is_imported_once_and_a_bad_one_not_at_all(client, users):
     client.force_login(users["futian"])
     content = (HEADER + "旅客甲,passport,E11223344,441900,M\n旅客乙,citizen_id,440304199001011233,440304,\n").encode()
