@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fangkong.places",
     "fangkong.crossregion",
     "fangkong.inbound",
+    "fangkong.keypopulations",
     "fangkong.api",
     "fangkong.web",
 ]

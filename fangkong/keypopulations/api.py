@@ -1,0 +1,204 @@
+"""REST API of the key-populations module. Groups and their counts are aggregates; rosters, tests and the
+overdue are named data (masked identifiers, ``person_shown``). Writes take the same input schemas as the
+pages and the imports (``inputs.py``)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from fangkong.accounts.access import REGION_SCOPED, can
+from fangkong.accounts.need_to_know import Category, Shows
+from fangkong.api import fields as api_fields
+from fangkong.api.errors import error_body
+from fangkong.api.parsers import JSONObjectParser
+from fangkong.persons.shown import person_shown
+from fangkong.request_params import params_of
+
+from . import selectors, services
+from .apps import MANAGE, TEST_RECORD
+from .inputs import FrequencyInput, GroupInput, MemberInput, ResultInput
+from .models import Compliance, KeyTest, RosterEntry
+from .params import DayQuery, OverdueQuery
+
+AGGREGATES = Shows(Category.AGGREGATES)
+NAMED = Shows(Category.NAMED)
+
+
+class GroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    population = serializers.CharField()
+    region = serializers.CharField(source="region_id")
+    place = serializers.IntegerField(source="place_id", allow_null=True)
+    employer_name = serializers.CharField()
+    employer_code = serializers.CharField()
+    members = serializers.IntegerField(required=False)
+    overdue = serializers.IntegerField(required=False)
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    group = serializers.IntegerField()
+    person = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    citizen_id = serializers.CharField(help_text="masked")
+    start = api_fields.DateField()
+    end = api_fields.DateField(allow_null=True)
+    last_test_on = api_fields.DateField(allow_null=True)
+    next_due_on = api_fields.DateField(allow_null=True)
+    interval_days = serializers.IntegerField(allow_null=True)
+
+
+def member_data(user, entry, status) -> dict:
+    shown = person_shown(user, entry.person, entry.group.region_id)
+    return {"id": entry.pk, "group": entry.group_id, "person": shown.person_id if shown else None,
+            "name": shown.name if shown else "", "citizen_id": shown.citizen_id if shown else "",
+            "start": entry.start, "end": entry.end,
+            "last_test_on": status.last_test_on if status else None,
+            "next_due_on": status.next_due_on if status else None,
+            "interval_days": status.interval_days if status else None}
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField()
+
+
+def import_answer(result: services.ImportResult) -> Response:
+    """201 with the counts (created, existing, updated), or 400 in the API's one error shape."""
+    if not result.errors:
+        return Response(dict(result.counts), status=status.HTTP_201_CREATED)
+    fields: dict[str, list[str]] = {}
+    for error in result.errors:
+        where = f"row {error['row']} {error['column']}".strip() if error["row"] else "file"
+        fields.setdefault(where, []).append(error["message"])
+    return Response(error_body("invalid", "The file was not imported.", fields), status=status.HTTP_400_BAD_REQUEST)
+
+
+def _upload(request, capability: str, refusal: str):
+    if not can(request.user, capability):  # before the upload is read
+        raise PermissionDenied(refusal)
+    data = ImportInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    upload = data.validated_data["file"]
+    return upload.read(services.IMPORT_LIMITS.max_bytes + 1), upload.name
+
+
+class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Key-population groups in the caller's regions, with members and overdue on ``?day=``."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = {"*": AGGREGATES, "roster": NAMED, "frequency": NAMED, "roster_import": NAMED}
+    serializer_class = GroupSerializer
+    query_params = {"list": DayQuery, "roster": DayQuery}
+    parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
+
+    def _day(self):
+        return params_of(self.request).get("day") or timezone.localdate()
+
+    def get_queryset(self):
+        return selectors.group_list(user=self.request.user, day=self._day()).order_by("id")
+
+    def get_object(self):
+        return selectors.group_get(user=self.request.user, group_id=self.kwargs["pk"])
+
+    @extend_schema(request=GroupInput, responses={201: GroupSerializer})
+    def create(self, request, *args, **kwargs):
+        data = GroupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        group = services.group_create(actor=request.user, request=request, **data.validated_data)
+        return Response(GroupSerializer(group).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses={200: MemberSerializer(many=True)})
+    @extend_schema(methods=["post"], request=MemberInput, responses={201: MemberSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def roster(self, request, pk=None, *args, **kwargs):
+        """The group's members on ``?day=`` (GET, at most 500) or a person put on its roster (POST)."""
+        if request.method == "POST":
+            data = MemberInput(data={**request.data, "group": pk})
+            data.is_valid(raise_exception=True)
+            added = services.member_add(actor=request.user, request=request, **data.validated_data)
+            status_row = Compliance.objects.filter(person=added.entry.person_id).first()
+            return Response(member_data(request.user, added.entry, status_row),
+                            status=status.HTTP_201_CREATED if added.outcome == "created" else status.HTTP_200_OK)
+        rows = selectors.roster_rows(user=request.user, group_id=pk, day=self._day())
+        return Response([member_data(request.user, entry, row) for entry, row in rows])
+
+    @extend_schema(request=FrequencyInput, responses={201: dict})
+    @action(detail=True, methods=["post"])
+    def frequency(self, request, pk=None, *args, **kwargs):
+        """Set the group's frequency from a day on (one the protocol rule in force allows)."""
+        data = FrequencyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.frequency_set(actor=request.user, request=request, group=int(pk), **data.validated_data)
+        return Response({"group": row.group_id, "days": row.days, "effective_from": row.effective_from.isoformat(),
+                         "rule": row.rule.code}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": ImportInput}, responses=dict)
+    @action(detail=False, methods=["post"], url_path="roster-import")
+    def roster_import(self, request, *args, **kwargs):
+        """A roster file (columns of ``MemberInput``): all rows or none; the same file twice adds nothing."""
+        data, name = _upload(request, MANAGE, _("Your role may not keep rosters."))
+        return import_answer(services.roster_import(actor=request.user, data=data, name=name, request=request))
+
+
+class ResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    group = serializers.IntegerField(source="group_id")
+    person = serializers.IntegerField(source="person_id")
+    sampled_on = api_fields.DateField()
+    result = serializers.CharField()
+
+
+class ResultViewSet(viewsets.GenericViewSet):
+    """Test results of rostered persons: one entered (POST) or a file of them (``import/``)."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = NAMED
+    serializer_class = ResultSerializer
+    parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
+
+    def get_queryset(self):
+        return KeyTest.objects.none()
+
+    @extend_schema(request=ResultInput, responses={201: ResultSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ResultInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        test, outcome = services.result_record(actor=request.user, request=request, **data.validated_data)
+        return Response(ResultSerializer(test).data,
+                        status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK)
+
+    @extend_schema(request={"multipart/form-data": ImportInput}, responses=dict)
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_file(self, request, *args, **kwargs):
+        data, name = _upload(request, TEST_RECORD, _("Your role may not record tests."))
+        return import_answer(services.results_import(actor=request.user, data=data, name=name, request=request))
+
+
+class OverdueViewSet(viewsets.GenericViewSet):
+    """Persons overdue on ``?day=`` in the caller's groups, by group, employer, place or region (at most 1,000)."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = NAMED
+    serializer_class = MemberSerializer
+    query_params = {"list": OverdueQuery}
+
+    def get_queryset(self):
+        return RosterEntry.objects.none()
+
+    @extend_schema(responses={200: MemberSerializer(many=True)})
+    def list(self, request, *args, **kwargs):
+        params = params_of(request)
+        day = params.get("day") or timezone.localdate()
+        entries = list(selectors.overdue_entries(
+            user=request.user, day=day, group=params.get("group"), employer=params.get("employer") or "",
+            place=params.get("place"), region=params.get("region") or "")[:1000])
+        found = Compliance.objects.in_bulk([entry.person_id for entry in entries])
+        return Response([member_data(request.user, entry, found.get(entry.person_id)) for entry in entries])

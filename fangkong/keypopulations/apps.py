@@ -1,0 +1,42 @@
+"""App config of the key-populations module (重点人群): groups under periodic testing, their rosters, test
+results and compliance — everything the platform needs from it (``fangkong.modules``)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong import modules
+from fangkong.accounts.need_to_know import Category
+from fangkong.accounts.roles import Role
+
+PACKAGE = __name__.rpartition(".")[0]
+MANAGE = "keypopulations.manage"  # create groups, set their frequency, keep their rosters (named data)
+TEST_RECORD = "keypopulations.result_record"  # enter and import test results of rostered persons
+#: Every morning: compliance recomputed as of the day, overdue persons counted (and raised as problems).
+OVERDUE_RUN = {"hour": 6, "minute": 20}
+TRACING = (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST)
+
+
+class KeyPopulationsConfig(modules.ModuleConfig):
+    name = PACKAGE
+    label = "keypopulations"
+    verbose_name = "Key populations"
+
+    navigation = (modules.NavEntry("keypopulations", _("Key populations"),
+                                   _("Key populations under periodic testing: groups, rosters, tests, who is overdue."),
+                                   "keypopulations:group-list"),)
+    capabilities = (
+        modules.CapabilityGrant(MANAGE, _("Create key-population groups and keep their rosters"), TRACING,
+                                category=Category.NAMED),
+        modules.CapabilityGrant(TEST_RECORD, _("Enter and import test results of key populations"), TRACING,
+                                category=Category.NAMED),
+    )
+    page_urls = ("keypopulations/", f"{PACKAGE}.urls")
+    api_urls = f"{PACKAGE}.api_urls"
+    demo_loader = f"{PACKAGE}.demo.demo_load"
+    demo_order = 60  # after places (50): groups of the demo's ports, cold stores and quarantine hotels
+    periodic_jobs = (modules.PeriodicJob("keypopulations-overdue", "fangkong.keypopulations.overdue_run",
+                                         OVERDUE_RUN),)
+    dashboard_panels = (modules.DashboardPanel("keypopulations", _("Key populations under periodic testing"),
+                                               "keypopulations/_panel.html", f"{PACKAGE}.selectors.panel_context"),)
+    figure_sources = ("KeyTest", "RosterEntry", "Compliance")
+    scoped_tables = ("KeyGroup", "GroupFrequency", "RosterEntry", "KeyTest")
+    scope_records = f"{PACKAGE}.tests.scope.other_city_records"

@@ -1,0 +1,16 @@
+"""Query parameters of the key-populations pages and API (``fangkong.request_params``), checked before either runs."""
+
+from __future__ import annotations
+
+from fangkong.request_params import Day, Id, Query, RegionCode, Text
+
+
+class DayQuery(Query):
+    day = Day(help_text="the day compliance is shown for (default: the user's day)")
+
+
+class OverdueQuery(DayQuery):
+    group = Id(help_text="a group")
+    employer = Text(help_text="an employer's unified social credit code")
+    place = Id(help_text="a key place")
+    region = RegionCode(help_text="a region in scope: its subtree")

@@ -1,0 +1,149 @@
+"""Reads of the key-populations module, always scoped.
+
+Groups and their counts are aggregates: read in the regions of the reader's memberships (a county's
+commander sees its county's groups only). Rosters, tests and overdue persons are named data: read only
+where the reader may read named data, and shown through ``person_shown`` (masked identifiers). An account
+acting for an employer (``EmployerAccess``) reads its employers' staff and nothing else
+(``employer_staff``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from fangkong.accounts.need_to_know import Category, readable, readable_or_404
+from fangkong.regions.codes import covers, subtree_prefix
+
+from .models import Compliance, EmployerAccess, GroupFrequency, KeyGroup, KeyTest, RosterEntry, TestingRule
+
+SCOPE = "region__code"
+
+
+def rule_in_force(population: str, region_code: str, day: dt.date) -> TestingRule | None:
+    """The rule for ``population`` in force on ``day`` in ``region_code``: the latest in force there (a
+    local rule of a region covering it, or a national one); between two equally recent, the local one."""
+    candidates = [rule for rule in TestingRule.objects.filter(population=population, effective_from__lte=day)
+                  .select_related("edition")
+                  if not rule.region or covers(rule.region, region_code)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda rule: (rule.effective_from, len(rule.region)))
+
+
+def active_on(day: dt.date, prefix: str = "") -> Q:
+    """Roster memberships in force on ``day``."""
+    return Q(**{f"{prefix}start__lte": day}) & (Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__gte": day}))
+
+
+def group_list(*, user, day: dt.date) -> QuerySet[KeyGroup]:
+    """The groups in the reader's regions with their members and overdue members on ``day``."""
+    overdue = Exists(Compliance.objects.filter(person=OuterRef("roster__person"), next_due_on__lt=day))
+    return readable(user, Category.AGGREGATES, KeyGroup.objects.select_related("region", "place"), SCOPE).annotate(
+        members=Count("roster", filter=active_on(day, "roster__"), distinct=True),
+        overdue=Count("roster", filter=active_on(day, "roster__") & Q(overdue), distinct=True))
+
+
+def group_get(*, user, group_id: int, category: str = Category.AGGREGATES) -> KeyGroup:
+    return readable_or_404(user, category, KeyGroup.objects.select_related("region", "place"), SCOPE, pk=group_id)
+
+
+def frequencies_of(group: KeyGroup) -> QuerySet[GroupFrequency]:
+    return group.frequencies.select_related("rule", "rule__edition").order_by("effective_from")
+
+
+def roster_of(*, user, group_id: int) -> QuerySet[RosterEntry]:
+    """The memberships of a group the reader may read named data of (404 otherwise)."""
+    group = group_get(user=user, group_id=group_id, category=Category.NAMED)
+    return RosterEntry.objects.filter(group=group).select_related("person", "group").order_by("person__name", "id")
+
+
+def _with_compliance(entries: QuerySet[RosterEntry]) -> list[tuple[RosterEntry, Compliance | None]]:
+    rows = list(entries)
+    found = Compliance.objects.in_bulk([entry.person_id for entry in rows])
+    return [(entry, found.get(entry.person_id)) for entry in rows]
+
+
+def roster_rows(*, user, group_id: int, day: dt.date, limit: int = 500) -> list[tuple[RosterEntry, Compliance | None]]:
+    """The group's members on ``day`` with their compliance (at most ``limit``, overdue first)."""
+    entries = roster_of(user=user, group_id=group_id).filter(active_on(day)).order_by("person__name", "id")
+    rows = _with_compliance(entries[:limit])
+    return sorted(rows, key=lambda row: (row[1] is None or row[1].next_due_on is None or row[1].next_due_on >= day,))
+
+
+def overdue_entries(*, user, day: dt.date, group: int | None = None, employer: str = "", place: int | None = None,
+                    region: str = "") -> QuerySet[RosterEntry]:
+    """Memberships in force on ``day`` of persons overdue on ``day`` (their due day passed), in the groups
+    whose named data the reader may read, narrowed by group, employer (credit code), place or region."""
+    overdue = Compliance.objects.filter(person=OuterRef("person"), next_due_on__lt=day)
+    rows = readable(user, Category.NAMED, RosterEntry.objects.all(), "group__region__code").filter(
+        active_on(day)).filter(Exists(overdue))
+    if group:
+        rows = rows.filter(group_id=group)
+    if employer:
+        rows = rows.filter(group__employer_code=employer)
+    if place:
+        rows = rows.filter(group__place_id=place)
+    if region:
+        rows = rows.filter(group__region__code__startswith=subtree_prefix(region))
+    return rows.select_related("person", "group").order_by("group_id", "person_id")
+
+
+def tests_of(*, user, group_id: int, limit: int = 200) -> QuerySet[KeyTest]:
+    group = group_get(user=user, group_id=group_id, category=Category.NAMED)
+    return KeyTest.objects.filter(group=group).select_related("person")[:limit]
+
+
+# --- an employer's own staff --------------------------------------------------------------------------------
+
+
+def employer_codes(user) -> list[str]:
+    """The employers the account acts for."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(EmployerAccess.objects.filter(user=user).values_list("employer_code", flat=True))
+
+
+def employer_staff(*, user, employer: str, day: dt.date) -> list[tuple[RosterEntry, Compliance | None]]:
+    """The staff of ``employer`` on the rosters in force on ``day``, with their compliance — only for an
+    account acting for that employer (404 otherwise: the same answer whether the employer exists or not)."""
+    if not employer or employer not in employer_codes(user):
+        raise Http404("not found")
+    entries = (RosterEntry.objects.filter(group__employer_code=employer).filter(active_on(day))
+               .select_related("person", "group").order_by("group_id", "person__name", "id"))
+    return _with_compliance(entries)
+
+
+# --- the dashboard panel ------------------------------------------------------------------------------------
+
+
+def compliance_by_city(*, user, code: str, day: dt.date) -> list[dict]:
+    """Per city and population in the region ``code``: members on ``day``, overdue, share on time."""
+    from fangkong.regions.codes import city_code
+    from fangkong.regions.models import Region
+
+    rows: dict[tuple[str, str], dict] = {}
+    groups = group_list(user=user, day=day).filter(region__code__startswith=subtree_prefix(code))
+    for group in groups:
+        key = (city_code(group.region_id), group.population)
+        row = rows.setdefault(key, {"city": key[0], "population": group.get_population_display(), "groups": 0,
+                                    "members": 0, "overdue": 0})
+        row["groups"] += 1
+        row["members"] += group.members
+        row["overdue"] += group.overdue
+    names = dict(Region.objects.filter(code__in={city for city, _p in rows}).values_list("code", "name_zh"))
+    for row in rows.values():
+        row["city_name"] = names.get(row["city"], row["city"])
+        row["on_time"] = round(100 * (row["members"] - row["overdue"]) / row["members"]) if row["members"] else None
+    return [rows[key] for key in sorted(rows)]
+
+
+def panel_context(request, code: str) -> dict:
+    """The dashboard panel (``dashboard_panels``): compliance per city and population on the user's day."""
+    from fangkong.web.day import chosen_day
+
+    day = chosen_day(request)
+    rows = compliance_by_city(user=request.user, code=code, day=day)
+    return {"keypop_rows": rows, "keypop_day": day, "keypop_overdue": sum(row["overdue"] for row in rows)}

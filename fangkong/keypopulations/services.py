@@ -1,0 +1,365 @@
+"""Writes of the key-populations module: each checks the capability, runs in a transaction, is audited.
+
+- ``group_create`` and ``frequency_set``: a group's frequency must be one the protocol rule in force allows
+  (``selectors.rule_in_force``, ``rules.py``) on the day it takes effect; the row cites the rule.
+- ``member_add`` (and ``roster_import``, the same per row): the person found or registered in the registry
+  (``person_register``: identifiers sealed and masked), then the membership — the same membership again is
+  the one already there (an import run twice adds nothing); a new end day closes it.
+- ``result_record`` (and ``results_import``): one result per person and day, a positive replacing a negative;
+  a positive result asks for a case (``positive_follow_up``).
+- ``compliance_refresh``: each person's next due day (``compliance.next_due``) after any of the above, and
+  for everyone by the morning job (``overdue_run``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import can
+from fangkong.audit.models import AuditEvent
+from fangkong.audit.services import audit_record
+from fangkong.inputs import error_messages, validate_row
+from fangkong.persons import protection
+from fangkong.persons.models import Person
+from fangkong.persons.services import CITIZEN_ID, person_register
+from fangkong.regions.models import Region
+from fangkong.table_files import TableLimits, TableRejected, read_table
+
+from . import compliance, selectors
+from .apps import MANAGE, TEST_RECORD
+from .models import Compliance, GroupFrequency, KeyGroup, KeyTest, Population, Result, RosterEntry
+
+IMPORT_LIMITS = TableLimits(max_bytes=20 * 1024 * 1024, max_rows=100_000)
+
+
+def _group_for(actor, group_id: int, capability: str) -> KeyGroup:
+    group = KeyGroup.objects.select_related("region").filter(pk=group_id).first()
+    if group is None:
+        raise ValidationError({"group": [_("No key-population group with this number.")]})
+    if not can(actor, capability, group.region_id):
+        raise PermissionDenied(_("This group lies outside your regions or your role may not change it."))
+    return group
+
+
+def _allowed(population: str, region_code: str, days: int | None, day: dt.date):
+    """(rule, days): the rule in force and the frequency checked against it (its default when None)."""
+    rule = selectors.rule_in_force(population, region_code, day)
+    if rule is None:
+        raise ValidationError({"frequency_days": [
+            _("No protocol rule sets periodic testing of this population on %(day)s.") % {"day": day.isoformat()}]})
+    if days is None:
+        return rule, rule.default_days
+    if days not in rule.allowed_days:
+        allowed = "、".join(str(d) for d in rule.allowed_days)
+        raise ValidationError({"frequency_days": [
+            _("The rule in force on %(day)s (%(rule)s) allows testing every %(allowed)s days, not every %(days)s.")
+            % {"day": day.isoformat(), "rule": rule.code, "allowed": allowed, "days": days}]})
+    return rule, days
+
+
+def group_create(*, actor, name: str, population: str, region: str, place: int | None = None,
+                 employer_name: str = "", employer_code: str = "", frequency_days: int | None = None,
+                 effective_from: dt.date | None = None, request=None) -> KeyGroup:
+    """Create a group (input ``inputs.GroupInput``) with its first frequency, allowed by the rule in force."""
+    if not can(actor, MANAGE, region):
+        raise PermissionDenied(_("You may not create key-population groups in this region."))
+    area = Region.objects.filter(code=region).first()
+    if area is None:
+        raise ValidationError({"region": [_("No region with this code.")]})
+    if population not in Population.values:
+        raise ValidationError({"population": [_("Unknown population.")]})
+    site = None
+    if place:
+        from fangkong.places.models import Place
+
+        site = Place.objects.filter(pk=place).first()
+        if site is None or not can(actor, MANAGE, site.region_id):
+            raise ValidationError({"place": [_("No key place with this number in your regions.")]})
+    day = effective_from or timezone.localdate()
+    rule, days = _allowed(population, region, frequency_days, day)
+    with transaction.atomic():
+        group = KeyGroup(name=name, population=population, region=area, place=site, employer_name=employer_name,
+                         employer_code=employer_code, created_by=actor)
+        group.full_clean()
+        group.save()
+        GroupFrequency.objects.create(group=group, effective_from=day, days=days, rule=rule, created_by=actor)
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=group, region_code=region, request=request,
+                     detail={"frequency_days": days, "from": day.isoformat(), "rule": rule.code})
+    return group
+
+
+def frequency_set(*, actor, group: int, days: int, effective_from: dt.date, request=None) -> GroupFrequency:
+    """Set the group's frequency from a day on (input ``inputs.FrequencyInput``); members' due days follow."""
+    found = _group_for(actor, group, MANAGE)
+    rule, days = _allowed(found.population, found.region_id, days, effective_from)
+    with transaction.atomic():
+        row, _created = GroupFrequency.objects.update_or_create(
+            group=found, effective_from=effective_from, defaults={"days": days, "rule": rule, "created_by": actor})
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=found, region_code=found.region_id,
+                     request=request, detail={"frequency_days": days, "from": effective_from.isoformat(),
+                                              "rule": rule.code})
+        compliance_refresh(RosterEntry.objects.filter(group=found).values_list("person_id", flat=True))
+    return row
+
+
+# --- rosters ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Added:
+    entry: RosterEntry
+    outcome: str  # "created", "existing" or "updated" (a new end day)
+
+
+def _membership(actor, group: KeyGroup, person: Person, start: dt.date, end: dt.date | None) -> Added:
+    if end is not None and end < start:
+        raise ValidationError({"end": [_("The end of membership lies before its start.")]})
+    entry = RosterEntry.objects.filter(group=group, person=person, start=start).first()
+    if entry is not None:
+        if end is None or entry.end == end:
+            return Added(entry, "existing")
+        entry.end = end
+        entry.save(update_fields=["end"])
+        return Added(entry, "updated")
+    return Added(RosterEntry.objects.create(group=group, person=person, start=start, end=end, created_by=actor),
+                 "created")
+
+
+def member_add(*, actor, group: int, start: dt.date, end: dt.date | None = None, request=None,
+               **person_fields) -> Added:
+    """Put a person on a group's roster (input ``inputs.MemberInput``): the person found by citizen ID or
+    registered; the same membership again changes nothing, with an end day it closes the membership."""
+    found = _group_for(actor, group, MANAGE)
+    if end is not None and end < start:
+        raise ValidationError({"end": [_("The end of membership lies before its start.")]})
+    with transaction.atomic():
+        person = person_register(actor=actor, request=request, **person_fields).person
+        added = _membership(actor, found, person, start, end)
+        if added.outcome != "existing":
+            audit_record(actor=actor, action=AuditEvent.Action.CREATE if added.outcome == "created"
+                         else AuditEvent.Action.UPDATE, obj=added.entry, region_code=found.region_id,
+                         request=request, detail={"group": found.pk, "outcome": added.outcome})
+            compliance_refresh([person.pk])
+    return added
+
+
+@dataclass
+class ImportResult:
+    counts: dict = field(default_factory=lambda: defaultdict(int))
+    errors: list[dict] = field(default_factory=list)  # {"row", "column", "message"}
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _rows(data: bytes, name: str, result: ImportResult) -> list:
+    try:
+        return read_table(data, name, IMPORT_LIMITS)
+    except TableRejected as exc:
+        result.errors.append({"row": exc.row, "column": "", "message": exc.message})
+        return []
+
+
+def _import(actor, rows, schema, apply, result: ImportResult, object_type: str, name: str, request) -> ImportResult:
+    """Every row through ``schema`` (``validate_row``), then all applied in one transaction by ``apply``;
+    any refused row and nothing is kept, every error reported against its row (the header is row 1)."""
+    valid_rows = []
+    for number, row in enumerate(rows, start=2):
+        valid, errors = validate_row(schema, row)
+        result.errors.extend({"row": number, "column": column, "message": message}
+                             for column, messages in errors.items() for message in messages)
+        valid_rows.append((number, valid))
+    if result.errors:
+        return result
+    try:
+        with transaction.atomic():
+            for number, valid in valid_rows:
+                try:
+                    with transaction.atomic():
+                        result.counts[apply(valid)] += 1
+                except (ValidationError, PermissionDenied) as exc:
+                    messages = error_messages(exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+                    result.errors.extend({"row": number, "column": column, "message": message}
+                                         for column, texts in messages.items() for message in texts)
+            if result.errors:
+                raise _Refused
+            audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type=object_type, request=request,
+                         detail={"file_type": name.rpartition(".")[2][:8], **result.counts})
+    except _Refused:
+        result.counts.clear()
+    return result
+
+
+class _Refused(Exception):
+    """Rolls an import back when a row was refused by the service."""
+
+
+def roster_import(*, actor, data: bytes, name: str, request=None) -> ImportResult:
+    """Put the persons of a CSV or XLSX file on rosters (columns of ``inputs.MemberInput``): all or nothing;
+    a file imported twice adds nothing the second time (every row ``existing``)."""
+    from .inputs import MemberInput
+
+    result = ImportResult()
+    rows = _rows(data, name, result)
+    if result.errors:
+        return result
+    return _import(actor, rows, MemberInput, lambda valid: member_add(actor=actor, **valid).outcome, result,
+                   "keypopulations.rosterentry", name, request)
+
+
+# --- tests --------------------------------------------------------------------------------------------------
+
+
+def person_on_roster(group: KeyGroup, citizen_id: str) -> Person:
+    """The person of ``citizen_id`` (already checked) on the group's roster, by keyed hash; else refused."""
+    digest = protection.keyed_hash(citizen_id, CITIZEN_ID)
+    entry = RosterEntry.objects.filter(group=group, person__citizen_id_hash=digest).select_related("person").first()
+    if entry is None:
+        raise ValidationError({"citizen_id": [_("No person with this citizen ID is on the group's roster.")]})
+    return entry.person
+
+
+def result_record(*, actor, group: int, citizen_id: str, sampled_on: dt.date, result: str, request=None) -> tuple[KeyTest, str]:
+    """Record a test of a rostered person (input ``inputs.ResultInput``); (test, outcome): ``created``,
+    ``existing`` (the same result again) or ``updated`` (a positive replacing a negative of that day)."""
+    found = _group_for(actor, group, TEST_RECORD)
+    if result not in Result.values:
+        raise ValidationError({"result": [_("Unknown result.")]})
+    with transaction.atomic():
+        person = person_on_roster(found, citizen_id)
+        test = KeyTest.objects.select_for_update().filter(person=person, sampled_on=sampled_on).first()
+        if test is not None and (test.result == result or result == Result.NEGATIVE):
+            return test, "existing"
+        if test is None:
+            test = KeyTest.objects.create(person=person, group=found, sampled_on=sampled_on, result=result,
+                                          created_by=actor)
+            outcome = "created"
+        else:
+            test.result, test.group = result, found
+            test.save(update_fields=["result", "group"])
+            outcome = "updated"
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE if outcome == "created" else AuditEvent.Action.UPDATE,
+                     obj=test, region_code=found.region_id, request=request,
+                     detail={"group": found.pk, "result": result})
+        compliance_refresh([person.pk])
+        if result == Result.POSITIVE:
+            positive_follow_up(actor=actor, test=test, request=request)
+    return test, outcome
+
+
+def results_import(*, actor, data: bytes, name: str, request=None) -> ImportResult:
+    """Record the tests of a CSV or XLSX file (columns of ``inputs.ResultInput``): all or nothing, idempotent."""
+    from .inputs import ResultInput
+
+    result = ImportResult()
+    rows = _rows(data, name, result)
+    if result.errors:
+        return result
+    return _import(actor, rows, ResultInput, lambda valid: result_record(actor=actor, **valid)[1], result,
+                   "keypopulations.keytest", name, request)
+
+
+def positive_follow_up(*, actor, test: KeyTest, request=None) -> int:
+    """A positive test: the person's workplaces (the key places of their groups) become due for inspection
+    today; the case itself is registered on the case page (``cases:case-new``) with the person's registry
+    number — the page of the test links there. Returns the places flagged."""
+    from fangkong.places.models import Place
+
+    today = timezone.localdate()
+    places = list(KeyGroup.objects.filter(roster__person=test.person, place__isnull=False)
+                  .values_list("place_id", flat=True).distinct())
+    flagged = Place.objects.filter(pk__in=places, next_due_on__gt=today).update(next_due_on=today)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=test.group.region_id,
+                 request=request, detail={"positive": True, "places_due_for_inspection": places})
+    return flagged
+
+
+# --- compliance ---------------------------------------------------------------------------------------------
+
+
+def _memberships(person_ids) -> dict[int, list[compliance.Membership]]:
+    entries = list(RosterEntry.objects.filter(person_id__in=person_ids).values_list("person_id", "group_id", "start", "end"))
+    frequencies: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for group_id, since, days in (GroupFrequency.objects.filter(group_id__in={e[1] for e in entries})
+                                  .order_by("effective_from").values_list("group_id", "effective_from", "days")):
+        frequencies[group_id].append((since, days))
+    found: dict[int, list[compliance.Membership]] = defaultdict(list)
+    for person_id, group_id, start, end in entries:
+        found[person_id].append(compliance.Membership(start, end, tuple(frequencies[group_id])))
+    return found
+
+
+def compliance_refresh(person_ids, *, today: dt.date | None = None, batch: int = 5000) -> int:
+    """Recompute the compliance of these persons as of ``today``; returns how many rows were written."""
+    from django.db.models import Max
+
+    today = today or timezone.localdate()
+    ids = list(person_ids)
+    written = 0
+    for i in range(0, len(ids), batch):
+        chunk = ids[i:i + batch]
+        memberships = _memberships(chunk)
+        tests = dict(KeyTest.objects.filter(person_id__in=chunk, sampled_on__lte=today).values("person_id")
+                     .annotate(last=Max("sampled_on")).values_list("person_id", "last"))
+        positives = dict(KeyTest.objects.filter(person_id__in=chunk, result=Result.POSITIVE).values("person_id")
+                         .annotate(last=Max("sampled_on")).values_list("person_id", "last"))
+        rows = []
+        for person_id in chunk:
+            due = compliance.next_due(memberships.get(person_id, []), tests.get(person_id), today)
+            rows.append(Compliance(person_id=person_id, last_test_on=tests.get(person_id), interval_days=due.days,
+                                   next_due_on=due.on, positive_on=positives.get(person_id), computed_on=today))
+        Compliance.objects.bulk_create(rows, update_conflicts=True, unique_fields=["person"],
+                                       update_fields=["last_test_on", "interval_days", "next_due_on", "positive_on",
+                                                      "computed_on"])
+        written += len(rows)
+    return written
+
+
+def overdue_run(*, today: dt.date | None = None) -> dict:
+    """The morning job: everyone on a roster recomputed as of ``today``; the overdue counted (and raised as
+    problems once the problem lists exist: ``problems_raise``). Running it twice changes nothing more."""
+    today = today or timezone.localdate()
+    people = RosterEntry.objects.values_list("person_id", flat=True).distinct().order_by("person_id")
+    refreshed = compliance_refresh(people.iterator(), today=today)
+    overdue = Compliance.objects.filter(next_due_on__lt=today).count()
+    return {"refreshed": refreshed, "overdue": overdue, **problems_raise(today=today)}
+
+
+def problems_raise(*, today: dt.date) -> dict:
+    """Each group with persons overdue on ``today`` raises one problem of the three lists
+    (``fangkong.worklists.services.problem_raise``, source ``keypop``), once per group and day (its source
+    key), in the group's region — the task goes to the region's command, which escalates it; the evidence
+    names the group, its employer and the count, never a person. While the worklists module is not
+    installed, nothing is raised (``problems_raised`` None)."""
+    from django.apps import apps
+    from django.db.models import Count, Exists, OuterRef
+
+    if not apps.is_installed("fangkong.worklists"):
+        return {"problems_raised": None}
+    from fangkong.worklists.services import problem_raise
+
+    overdue = Exists(Compliance.objects.filter(person=OuterRef("person"), next_due_on__lt=today))
+    groups = (RosterEntry.objects.filter(selectors.active_on(today)).filter(overdue).values("group_id")
+              .annotate(n=Count("person_id", distinct=True)).order_by("group_id"))
+    counts = {row["group_id"]: row["n"] for row in groups}
+    raised = 0
+    for group in KeyGroup.objects.filter(pk__in=counts).order_by("pk"):
+        title = _("%(group)s: %(count)d persons overdue for their test on %(day)s") % {
+            "group": group.name, "count": counts[group.pk], "day": today.isoformat()}
+        evidence = _("Group %(group)d, employer %(employer)s; the list: %(link)s") % {
+            "group": group.pk, "employer": group.employer_name or "—",
+            "link": f"/keypopulations/overdue/?group={group.pk}&day={today.isoformat()}"}
+        _problem, created = problem_raise(actor=None, source="keypop", source_key=f"group-{group.pk}-{today}",
+                                          region=group.region_id, severity="serious" if counts[group.pk] > 10
+                                          else "moderate", title=title[:200], evidence=evidence,
+                                          link=f"/keypopulations/overdue/?group={group.pk}&day={today.isoformat()}")
+        raised += created
+    return {"problems_raised": raised}

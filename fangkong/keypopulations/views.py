@@ -1,0 +1,166 @@
+"""Pages of the key-populations module: read through the selectors, write through the services, input
+through the action's schema (``inputs.py``, the same one the API and the imports use). The day shown is
+the user's day (``fangkong.web.day``: on a training installation, the last day with data)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from fangkong.accounts.access import can, memberships_of, region_scoped
+from fangkong.accounts.need_to_know import Category, may_read, shows
+from fangkong.inputs import PageForm
+from fangkong.persons.shown import person_shown
+from fangkong.request_params import query_params
+from fangkong.web.day import day_asked
+
+from . import selectors, services
+from .apps import MANAGE, TEST_RECORD
+from .inputs import FrequencyInput, GroupInput, MemberInput, ResultInput
+from .models import Compliance, Population
+from .params import DayQuery, OverdueQuery
+
+
+def _rows(user, pairs):
+    """(entry, shown person, compliance) for a template."""
+    return [(entry, person_shown(user, entry.person, entry.group.region_id), status) for entry, status in pairs]
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@query_params(DayQuery)
+@require_GET
+def group_list(request):
+    day = day_asked(request, "day")
+    return render(request, "keypopulations/group_list.html", {
+        "groups": selectors.group_list(user=request.user, day=day)[:200], "day": day,
+        "may_manage": can(request.user, MANAGE), "may_read_named": may_read(request.user, Category.NAMED)})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def group_new(request):
+    if not can(request.user, MANAGE):
+        raise PermissionDenied(_("Your role may not create key-population groups."))
+    form = PageForm(GroupInput, request, initial={"region": next(iter(memberships_of(request.user)), ("",))[0]})
+    if form.is_valid():
+        try:
+            group = services.group_create(actor=request.user, request=request, **form.data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("Group created."))
+            return redirect("keypopulations:group-detail", group_id=group.pk)
+    return render(request, "keypopulations/group_new.html", {"form": form, "populations": Population.choices},
+                  status=form.status)
+
+
+ACTIONS = {"member": (MemberInput, MANAGE), "test": (ResultInput, TEST_RECORD), "frequency": (FrequencyInput, MANAGE)}
+
+
+@region_scoped
+@shows(Category.NAMED)
+@query_params(DayQuery)
+@require_http_methods(["GET", "POST"])
+def group_detail(request, group_id: int):
+    """A group: its frequencies and the rules they cite, its members with their compliance, and the forms
+    to add a member, record a test and change the frequency."""
+    group = selectors.group_get(user=request.user, group_id=group_id, category=Category.NAMED)
+    day = day_asked(request, "day")
+    kind = request.POST.get("action", "") if request.method == "POST" else ""
+    forms = {}
+    for name, (schema, _capability) in ACTIONS.items():
+        forms[name] = PageForm(schema, request if kind == name else _Unbound(request), initial={"group": group.pk})
+    if kind in ACTIONS:
+        schema, capability = ACTIONS[kind]
+        if not can(request.user, capability, group.region_id):
+            raise PermissionDenied(_("Your role may not change this group."))
+        form = forms[kind]
+        if form.is_valid():
+            data = {key: value for key, value in form.data.items() if key != "group"}
+            try:
+                if kind == "member":
+                    services.member_add(actor=request.user, request=request, group=group.pk, **data)
+                elif kind == "test":
+                    services.result_record(actor=request.user, request=request, group=group.pk, **data)
+                else:
+                    services.frequency_set(actor=request.user, request=request, group=group.pk, **data)
+            except ValidationError as exc:
+                form.add_errors(exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("keypopulations:group-detail", group_id=group.pk)
+    status = 400 if any(form.errors for form in forms.values()) else 200
+    return render(request, "keypopulations/group_detail.html", {
+        "group": group, "day": day, "frequencies": selectors.frequencies_of(group),
+        "rows": _rows(request.user, selectors.roster_rows(user=request.user, group_id=group.pk, day=day)),
+        "tests": selectors.tests_of(user=request.user, group_id=group.pk, limit=20), "forms": forms,
+        "may_manage": can(request.user, MANAGE, group.region_id),
+        "may_test": can(request.user, TEST_RECORD, group.region_id),
+        "may_register_case": can(request.user, "case.write", group.region_id)}, status=status)
+
+
+class _Unbound:
+    """A GET-like request for the forms not posted (they show empty)."""
+
+    method = "GET"
+
+    def __init__(self, request):
+        self.POST = {}
+
+
+@region_scoped
+@shows(Category.NAMED)
+@query_params(OverdueQuery)
+@require_GET
+def overdue(request):
+    """Persons overdue on the day, in the reader's groups, by group, employer, place or region."""
+    day = day_asked(request, "day")
+    params = request.params
+    entries = list(selectors.overdue_entries(
+        user=request.user, day=day, group=params.get("group"), employer=params.get("employer") or "",
+        place=params.get("place"), region=params.get("region") or "")[:500])
+    found = Compliance.objects.in_bulk([entry.person_id for entry in entries])
+    return render(request, "keypopulations/overdue.html", {
+        "day": day, "rows": _rows(request.user, [(entry, found.get(entry.person_id)) for entry in entries]),
+        "filters": {key: params.get(key) or "" for key in ("group", "employer", "place", "region")}})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_http_methods(["GET", "POST"])
+def import_page(request):
+    """Upload a roster or a file of test results: all rows or none, every error against its row."""
+    if not (can(request.user, MANAGE) or can(request.user, TEST_RECORD)):
+        raise PermissionDenied(_("Your role may not import rosters or tests."))
+    result, kind = None, request.POST.get("kind", "roster")
+    if request.method == "POST" and request.FILES.get("file"):
+        upload = request.FILES["file"]
+        data = upload.read(services.IMPORT_LIMITS.max_bytes + 1)
+        run = services.roster_import if kind == "roster" else services.results_import
+        result = run(actor=request.user, data=data, name=upload.name, request=request)
+        if result.ok:
+            messages.success(request, _("Imported: %(created)d new, %(existing)d already there, %(updated)d updated.")
+                             % {key: result.counts.get(key, 0) for key in ("created", "existing", "updated")})
+            return redirect("keypopulations:import")
+    return render(request, "keypopulations/import.html", {"result": result, "kind": kind},
+                  status=400 if result is not None and not result.ok else 200)
+
+
+@region_scoped
+@shows(Category.NAMED)
+@query_params(DayQuery)
+@require_GET
+def employer(request):
+    """An employer's account: the compliance of its own staff, and nothing else."""
+    day = day_asked(request, "day")
+    codes = selectors.employer_codes(request.user)
+    staff = []
+    for code in codes:
+        staff.extend(selectors.employer_staff(user=request.user, employer=code, day=day))
+    return render(request, "keypopulations/employer.html", {
+        "day": day, "codes": codes, "rows": _rows(request.user, staff)})
