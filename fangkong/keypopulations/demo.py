@@ -27,7 +27,7 @@ SEED = 20220412
 STAFF = 25
 LATE_SHARE = 0.04
 POPULATIONS = {"port": "port_frontline", "cold_chain": "cold_chain", "quarantine_hotel": "quarantine_hotel"}
-EMPLOYERS = {"port": "口岸服务有限公司", "cold_chain": "冷链物流有限公司", "quarantine_hotel": "酒店管理有限公司"}
+EMPLOYERS = {"port": "口岸服务有限公司", "cold_chain": "冷链物流有限公司", "quarantine_hotel": "隔离酒店管理有限公司"}
 SURNAMES = "陈李张王刘黄杨赵周吴徐孙马朱胡郭何林罗高"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
 
@@ -61,7 +61,7 @@ def demo_load(actor) -> str:
         code = f"91{place.county_id}MA5DEM{i:03d}"
         group = group_create(actor=actor, name=f"{place.name}工作人员", population=POPULATIONS[place.category],
                              region=place.county_id, place=place.pk,
-                             employer_name=f"{place.name[:4]}{EMPLOYERS[place.category]}",
+                             employer_name=f"{place.name.partition('区')[0]}区{EMPLOYERS[place.category]}",
                              employer_code=code + credit_check(code), effective_from=start)
         days = group.frequencies.get().days
         for _k in range(STAFF):

@@ -21,7 +21,7 @@ class GroupInput(serializers.Serializer):
     """Create a group under periodic testing: its population, region, and the place or employer it belongs to."""
 
     name = serializers.CharField(max_length=200, label=_("Name"))
-    population = LabelledChoice(Population.choices, label=_("Population"))
+    population = LabelledChoice(Population.choices, label=_("Key population"))
     region = RegionCode(required=True, label=_("Region"))
     place = serializers.IntegerField(required=False, allow_null=True, label=_("Key place"), **ID)
     employer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",

@@ -34,7 +34,7 @@ class TestingRule(models.Model):
     tested at (``rules.py``)."""
 
     code = models.SlugField(_("code"), max_length=48, unique=True)
-    population = models.CharField(_("population"), max_length=24, choices=Population.choices)
+    population = models.CharField(_("key population"), max_length=24, choices=Population.choices)
     edition = models.ForeignKey("protocols.ProtocolVersion", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("protocol edition"))
     region = models.CharField(_("local rule of (region code; empty: national)"), max_length=12, blank=True,
@@ -57,7 +57,7 @@ class KeyGroup(models.Model):
     """A group of persons tested at one frequency: the staff of a place, or of an employer, or on its own."""
 
     name = models.CharField(_("name"), max_length=200)
-    population = models.CharField(_("population"), max_length=24, choices=Population.choices)
+    population = models.CharField(_("key population"), max_length=24, choices=Population.choices)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                               verbose_name=_("key place"))

@@ -1,0 +1,149 @@
+"""Benchmark: key populations (issue 28) — 2,000,000 persons on rosters, 1,000,000 test results on the day:
+today's overdue list, the per-employer page and the morning recomputation, on PostgreSQL.
+
+    createdb -h 127.0.0.1 -U postgres test_keypop_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test_keypop_bench \\
+        .venv/bin/python benchmarks/bench_keypopulations.py [persons, default 2000000]
+
+Builds once, in SQL (``generate_series``; deterministic): persons in Guangdong's counties, groups of 100
+(a quarter daily, half every two days, a quarter weekly; one employer per ten groups, so 1,000 staff per
+employer), one membership each, tests on the day for half of them (1,000,000 at the default size) and on
+earlier days for the rest, a few percent never tested; then the morning job's recomputation of every
+person's compliance through the real service, timed. Then, in-process after one warm-up: the overdue list
+(API, first 1,000 rows, and the count) as the provincial commander, and the employer's staff page as an
+employer account, p50/p95.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+import django  # noqa: E402
+
+django.setup()
+from bench_cases import percentiles  # noqa: E402 (this folder is on the path of a script run from it)
+from django.test import Client  # noqa: E402
+
+N_PERSONS = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
+GROUP_SIZE = 100
+N = 30
+
+
+def build(today) -> float | None:
+    """Build the data when missing; the seconds the recomputation of everyone's compliance took (None:
+    already built)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from fangkong.accounts.models import User
+    from fangkong.keypopulations.models import EmployerAccess, KeyGroup
+    from fangkong.keypopulations.services import overdue_run
+    from fangkong.regions.models import Region
+    from fangkong.regions.services import region_tree_load
+    from fangkong.testing.builders import make_user
+
+    call_command("migrate", verbosity=0)
+    if not Region.objects.exists():
+        region_tree_load()
+    for name, region, role in (("bench_province", "440000", "provincial_commander"),
+                               ("bench_employer", "440304", "epidemiologist")):
+        if not User.objects.filter(username=name).exists():
+            make_user(name, (region, role))
+    employer = User.objects.get(username="bench_employer")
+    EmployerAccess.objects.get_or_create(user=employer, employer_code="BENCH0000000000000")
+    n_groups = N_PERSONS // GROUP_SIZE
+    if KeyGroup.objects.count() == n_groups:
+        return None
+    counties = list(Region.objects.filter(level="county").order_by("code").values_list("code", flat=True))
+    rule = {days: f"8th-{population}" for days, population in ((1, "port_frontline"), (2, "cold_chain"),
+                                                                (7, "delivery"))}
+    print(f"building {N_PERSONS:,} persons in {n_groups:,} groups ...", flush=True)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE keypopulations_compliance, keypopulations_keytest, keypopulations_rosterentry, "
+                       "keypopulations_groupfrequency, keypopulations_keygroup CASCADE")
+        cursor.execute("DELETE FROM persons_person WHERE citizen_id_hash LIKE 'kpbench%%'")
+        cursor.execute("CREATE TEMP TABLE bench_counties (i int, code text)")
+        cursor.executemany("INSERT INTO bench_counties VALUES (%s, %s)", list(enumerate(counties)))
+        # groups: 0..n-1; every tenth a new employer; the first employer is the benchmark's account's
+        cursor.execute("""
+            INSERT INTO keypopulations_keygroup (id, name, population, region_id, employer_name, employer_code, created_at)
+            SELECT g + 1, 'bench group ' || g,
+                   CASE WHEN g % 4 = 0 THEN 'port_frontline' WHEN g % 4 = 3 THEN 'delivery' ELSE 'cold_chain' END,
+                   (SELECT code FROM bench_counties WHERE i = (g / 10) % %s),
+                   'bench employer ' || (g / 10), CASE WHEN g / 10 = 0 THEN 'BENCH0000000000000'
+                   ELSE 'BENCH' || lpad((g / 10)::text, 13, '0') END, now()
+            FROM generate_series(0, %s - 1) AS g""", [len(counties), n_groups])
+        cursor.execute("SELECT setval(pg_get_serial_sequence('keypopulations_keygroup', 'id'), %s)", [n_groups])
+        cursor.execute("""
+            INSERT INTO keypopulations_groupfrequency (group_id, effective_from, days, rule_id, created_at)
+            SELECT g.id, %s::date - 60,
+                   CASE WHEN (g.id - 1) % 4 = 0 THEN 1 WHEN (g.id - 1) % 4 = 3 THEN 7 ELSE 2 END,
+                   (SELECT id FROM keypopulations_testingrule WHERE code = CASE WHEN (g.id - 1) % 4 = 0 THEN %s
+                    WHEN (g.id - 1) % 4 = 3 THEN %s ELSE %s END), now()
+            FROM keypopulations_keygroup g""", [today, rule[1], rule[7], rule[2]])
+        cursor.execute("SELECT coalesce(max(id), 0) FROM persons_person")
+        base = cursor.fetchone()[0]
+        cursor.execute("""
+            INSERT INTO persons_person (id, name, sex, citizen_id_hash, citizen_id_sealed, citizen_id_masked,
+                phone_hash, phone_sealed, phone_masked, address_region_id, address_text, created_at, updated_at)
+            SELECT %s + p, '基准' || p, 'M', 'kpbench' || p, '', '440304********' || lpad((p % 10000)::text, 4, '0'),
+                   '', '', '', g.region_id, '', now(), now()
+            FROM generate_series(0, %s - 1) AS p JOIN keypopulations_keygroup g ON g.id = p / %s + 1""",
+                       [base + 1, N_PERSONS, GROUP_SIZE])
+        cursor.execute("SELECT setval(pg_get_serial_sequence('persons_person', 'id'), %s)", [base + N_PERSONS + 1])
+        cursor.execute("""
+            INSERT INTO keypopulations_rosterentry (group_id, person_id, start, created_at)
+            SELECT p / %s + 1, %s + p, %s::date - 30 - (p % 20), now() FROM generate_series(0, %s - 1) AS p""",
+                       [GROUP_SIZE, base + 1, today, N_PERSONS])
+        # tests: half on the day (1,000,000 at the default size), the rest 1-8 days ago, 3 % never tested
+        cursor.execute("""
+            INSERT INTO keypopulations_keytest (person_id, group_id, sampled_on, result, created_at)
+            SELECT %s + p, p / %s + 1,
+                   CASE WHEN p % 2 = 0 THEN %s::date ELSE %s::date - 1 - (p / 2) % 8 END, 'negative', now()
+            FROM generate_series(0, %s - 1) AS p WHERE p % 37 <> 5""", [base + 1, GROUP_SIZE, today, today, N_PERSONS])
+        cursor.execute("ANALYZE")
+    print(f"built in {time.perf_counter() - started:.0f} s; the morning recomputation ...", flush=True)
+    started = time.perf_counter()
+    result = overdue_run(today=today)
+    took = time.perf_counter() - started
+    print(f"overdue_run: {result} in {took:.1f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE keypopulations_compliance")
+    return took
+
+
+def main() -> None:
+    from django.utils import timezone
+
+    from fangkong.accounts.models import User
+    from fangkong.keypopulations.models import KeyTest
+    from fangkong.keypopulations.selectors import overdue_entries
+
+    today = timezone.localdate()
+    took = build(today)
+    province = User.objects.get(username="bench_province")
+    print(f"tests on the day: {KeyTest.objects.filter(sampled_on=today).count():,}", flush=True)
+    started = time.perf_counter()
+    count = overdue_entries(user=province, day=today).count()
+    print(f"overdue today (count, province): {count:,} in {time.perf_counter() - started:.2f} s", flush=True)
+    client = Client()
+    client.force_login(province)
+    day = today.isoformat()
+    p50, p95, _response = percentiles(client, f"/api/v1/keypopulation-overdue/?day={day}", 5)
+    print(f"province  overdue API (first 1,000)      p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
+    p50, p95, _response = percentiles(client, f"/keypopulations/?day={day}", 5)
+    print(f"province  group list (200 groups, counts) p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
+    client.force_login(User.objects.get(username="bench_employer"))
+    p50, p95, _response = percentiles(client, f"/keypopulations/employer/?day={day}", N)
+    print(f"employer  staff page (1,000 staff)        p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
+    if took is not None:
+        print(f"morning recomputation of {N_PERSONS:,} persons: {took:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
