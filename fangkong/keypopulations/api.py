@@ -18,6 +18,7 @@ from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api import fields as api_fields
 from fangkong.api.errors import error_body
 from fangkong.api.parsers import JSONObjectParser
+from fangkong.inputs import api_input
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import params_of
 
@@ -110,9 +111,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request=GroupInput, responses={201: GroupSerializer})
     def create(self, request, *args, **kwargs):
-        data = GroupInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        group = services.group_create(actor=request.user, request=request, **data.validated_data)
+        group = services.group_create(actor=request.user, request=request, **api_input(GroupInput, request))
         return Response(GroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["get"], responses={200: MemberSerializer(many=True)})
@@ -134,9 +133,8 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def frequency(self, request, pk=None, *args, **kwargs):
         """Set the group's frequency from a day on (one the protocol rule in force allows)."""
-        data = FrequencyInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        row = services.frequency_set(actor=request.user, request=request, group=int(pk), **data.validated_data)
+        row = services.frequency_set(actor=request.user, request=request, group=int(pk),
+                                     **api_input(FrequencyInput, request))
         return Response({"group": row.group_id, "days": row.days, "effective_from": row.effective_from.isoformat(),
                          "rule": row.rule.code}, status=status.HTTP_201_CREATED)
 
@@ -169,9 +167,7 @@ class ResultViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=ResultInput, responses={201: ResultSerializer})
     def create(self, request, *args, **kwargs):
-        data = ResultInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        test, outcome = services.result_record(actor=request.user, request=request, **data.validated_data)
+        test, outcome = services.result_record(actor=request.user, request=request, **api_input(ResultInput, request))
         return Response(ResultSerializer(test).data,
                         status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK)
 
