@@ -73,8 +73,8 @@ def build(today) -> float | None:
         cursor.execute("""
             INSERT INTO keypopulations_keygroup (id, name, population, region_id, employer_name, employer_code, created_at)
             SELECT g + 1, 'bench group ' || g,
-                   CASE WHEN g % 4 = 0 THEN 'port_frontline' WHEN g % 4 = 3 THEN 'delivery' ELSE 'cold_chain' END,
-                   (SELECT code FROM bench_counties WHERE i = (g / 10) % %s),
+                   CASE WHEN g %% 4 = 0 THEN 'port_frontline' WHEN g %% 4 = 3 THEN 'delivery' ELSE 'cold_chain' END,
+                   (SELECT code FROM bench_counties WHERE i = (g / 10) %% %s),
                    'bench employer ' || (g / 10), CASE WHEN g / 10 = 0 THEN 'BENCH0000000000000'
                    ELSE 'BENCH' || lpad((g / 10)::text, 13, '0') END, now()
             FROM generate_series(0, %s - 1) AS g""", [len(counties), n_groups])
@@ -82,30 +82,30 @@ def build(today) -> float | None:
         cursor.execute("""
             INSERT INTO keypopulations_groupfrequency (group_id, effective_from, days, rule_id, created_at)
             SELECT g.id, %s::date - 60,
-                   CASE WHEN (g.id - 1) % 4 = 0 THEN 1 WHEN (g.id - 1) % 4 = 3 THEN 7 ELSE 2 END,
-                   (SELECT id FROM keypopulations_testingrule WHERE code = CASE WHEN (g.id - 1) % 4 = 0 THEN %s
-                    WHEN (g.id - 1) % 4 = 3 THEN %s ELSE %s END), now()
+                   CASE WHEN (g.id - 1) %% 4 = 0 THEN 1 WHEN (g.id - 1) %% 4 = 3 THEN 7 ELSE 2 END,
+                   (SELECT id FROM keypopulations_testingrule WHERE code = CASE WHEN (g.id - 1) %% 4 = 0 THEN %s
+                    WHEN (g.id - 1) %% 4 = 3 THEN %s ELSE %s END), now()
             FROM keypopulations_keygroup g""", [today, rule[1], rule[7], rule[2]])
         cursor.execute("SELECT coalesce(max(id), 0) FROM persons_person")
         base = cursor.fetchone()[0]
         cursor.execute("""
             INSERT INTO persons_person (id, name, sex, citizen_id_hash, citizen_id_sealed, citizen_id_masked,
                 phone_hash, phone_sealed, phone_masked, address_region_id, address_text, created_at, updated_at)
-            SELECT %s + p, '基准' || p, 'M', 'kpbench' || p, '', '440304********' || lpad((p % 10000)::text, 4, '0'),
+            SELECT %s + p, '基准' || p, 'M', 'kpbench' || p, '', '440304********' || lpad((p %% 10000)::text, 4, '0'),
                    '', '', '', g.region_id, '', now(), now()
             FROM generate_series(0, %s - 1) AS p JOIN keypopulations_keygroup g ON g.id = p / %s + 1""",
                        [base + 1, N_PERSONS, GROUP_SIZE])
         cursor.execute("SELECT setval(pg_get_serial_sequence('persons_person', 'id'), %s)", [base + N_PERSONS + 1])
         cursor.execute("""
             INSERT INTO keypopulations_rosterentry (group_id, person_id, start, created_at)
-            SELECT p / %s + 1, %s + p, %s::date - 30 - (p % 20), now() FROM generate_series(0, %s - 1) AS p""",
+            SELECT p / %s + 1, %s + p, %s::date - 30 - (p %% 20), now() FROM generate_series(0, %s - 1) AS p""",
                        [GROUP_SIZE, base + 1, today, N_PERSONS])
         # tests: half on the day (1,000,000 at the default size), the rest 1-8 days ago, 3 % never tested
         cursor.execute("""
             INSERT INTO keypopulations_keytest (person_id, group_id, sampled_on, result, created_at)
             SELECT %s + p, p / %s + 1,
-                   CASE WHEN p % 2 = 0 THEN %s::date ELSE %s::date - 1 - (p / 2) % 8 END, 'negative', now()
-            FROM generate_series(0, %s - 1) AS p WHERE p % 37 <> 5""", [base + 1, GROUP_SIZE, today, today, N_PERSONS])
+                   CASE WHEN p %% 2 = 0 THEN %s::date ELSE %s::date - 1 - (p / 2) %% 8 END, 'negative', now()
+            FROM generate_series(0, %s - 1) AS p WHERE p %% 37 <> 5""", [base + 1, GROUP_SIZE, today, today, N_PERSONS])
         cursor.execute("ANALYZE")
     print(f"built in {time.perf_counter() - started:.0f} s; the morning recomputation ...", flush=True)
     started = time.perf_counter()
