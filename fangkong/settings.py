@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "fangkong.followup",
     "fangkong.places",
     "fangkong.crossregion",
+    "fangkong.worklists",
     "fangkong.inbound",
     "fangkong.keypopulations",
     "fangkong.api",

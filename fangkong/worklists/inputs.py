@@ -1,0 +1,60 @@
+"""Input schemas of the worklists module: one per action, used by the page, the API and the import
+(``fangkong.inputs``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from fangkong.request_params import RegionCode
+
+from .models import Severity, SlaClass, Unit
+
+
+class ProblemInput(serializers.Serializer):
+    """Raise a problem found by staff (the other modules call ``services.problem_raise`` directly)."""
+
+    region = RegionCode(required=True, label=_("Region"))
+    severity = serializers.ChoiceField(choices=Severity.choices, label=_("Severity"))
+    title = serializers.CharField(max_length=200, label=_("Title"))
+    evidence = serializers.CharField(required=False, allow_blank=True, default="", label=_("Evidence"))
+    found_at = serializers.DateTimeField(required=False, allow_null=True, default=None, label=_("Found at"))
+    source_key = serializers.CharField(max_length=128, label=_("Reference number"),
+                                       help_text=_("Your reference: the same number raised again changes nothing."))
+
+
+class TaskInput(serializers.Serializer):
+    """Create a task: region, owner unit (and person), time limit class, optional deadline."""
+
+    region = RegionCode(required=True, label=_("Region"))
+    title = serializers.CharField(max_length=200, label=_("Title"))
+    description = serializers.CharField(required=False, allow_blank=True, default="", label=_("Description"))
+    owner_unit = serializers.IntegerField(min_value=1, label=_("Owner unit"))
+    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None, label=_("Owner"))
+    sla_class = serializers.ChoiceField(choices=SlaClass.choices, label=_("Time limit class"))
+    deadline = serializers.DateTimeField(required=False, allow_null=True, default=None, label=_("Deadline"))
+    problem = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None,
+                                       label=_("Problem"))
+
+
+class AssignInput(serializers.Serializer):
+    owner_unit = serializers.IntegerField(min_value=1, label=_("Owner unit"))
+    owner = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None, label=_("Owner"))
+    note = serializers.CharField(required=False, allow_blank=True, default="", label=_("Note"))
+
+
+class TransitionInput(serializers.Serializer):
+    """A step of the state machine; ``note``: the close-out evidence, or the reason to return or cancel."""
+
+    action = serializers.ChoiceField(choices=[("start", _("Start")), ("submit", _("Submit for close-out")),
+                                              ("close", _("Verify and close")), ("return", _("Return")),
+                                              ("cancel", _("Cancel"))], label=_("Action"))
+    note = serializers.CharField(required=False, allow_blank=True, default="", label=_("Evidence or reason"))
+
+
+class UnitInput(serializers.Serializer):
+    region = RegionCode(required=True, label=_("Region"))
+    name = serializers.CharField(max_length=100, label=_("Name"))
+    kind = serializers.ChoiceField(choices=Unit.Kind.choices, default=Unit.Kind.OTHER, label=_("Kind"))
+    standing_duties = serializers.CharField(required=False, allow_blank=True, default="",
+                                            label=_("Standing duties"))

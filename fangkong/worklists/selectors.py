@@ -1,0 +1,161 @@
+"""Reads of the worklists module, always scoped: the tasks, problems and units of the regions where the user
+may read aggregates (``readable``), and the personal inbox.
+
+A county sees its own tasks and those escalated from below it (its subtree), the province everything, another
+city nothing. Tasks and problems are aggregates: their evidence names records, never a person's identifiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from fangkong.accounts.access import memberships_of
+from fangkong.accounts.need_to_know import Category, readable, readable_or_404
+from fangkong.regions.models import Region
+
+from .models import OPEN_STATES, Escalation, Problem, State, Task, Unit
+
+SCOPE = "region__code"
+DUE_SOON = dt.timedelta(hours=24)
+SECTION_ROWS = 50
+
+
+def _tasks() -> QuerySet[Task]:
+    return Task.objects.select_related("region", "owner_unit", "owner", "escalated_to")
+
+
+def task_list(*, user) -> QuerySet[Task]:
+    return readable(user, Category.AGGREGATES, _tasks(), SCOPE)
+
+
+def task_get(*, user, task_id: int) -> Task:
+    return readable_or_404(user, Category.AGGREGATES, _tasks(), SCOPE, pk=task_id)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: dt.datetime
+    kind: str  # "event" (a ``TaskEvent``) or "escalation" (an ``Escalation``)
+    row: object
+
+
+def task_history(task: Task) -> list[HistoryRow]:
+    """The task's events and escalations in time order."""
+    rows = [HistoryRow(e.at, "event", e) for e in task.events.select_related("actor")]
+    rows += [HistoryRow(e.at, "escalation", e) for e in task.escalations.select_related("to_region")]
+    return sorted(rows, key=lambda h: h.at)
+
+
+def overdue_list(*, user, now: dt.datetime | None = None) -> QuerySet[Task]:
+    """Open tasks past their deadline, the longest overdue first."""
+    return task_list(user=user).filter(state__in=OPEN_STATES, deadline__lt=now or timezone.now()).order_by(
+        "deadline", "id")
+
+
+def problem_list(*, user) -> QuerySet[Problem]:
+    return readable(user, Category.AGGREGATES, Problem.objects.select_related("region"), SCOPE)
+
+
+def problem_get(*, user, problem_id: int) -> Problem:
+    return readable_or_404(user, Category.AGGREGATES, Problem.objects.select_related("region"), SCOPE,
+                           pk=problem_id)
+
+
+def unit_list(*, user) -> QuerySet[Unit]:
+    return readable(user, Category.AGGREGATES, Unit.objects.select_related("region"), SCOPE)
+
+
+@dataclass
+class Inbox:
+    new: list[Task]
+    due_soon: list[Task]
+    overdue: list[Task]
+    escalated: list[Task]
+
+
+def _mine(user) -> Q:
+    """Tasks owned by the user, or by a unit of one of the user's regions with no person named."""
+    regions = sorted({code for code, _role in memberships_of(user)})
+    return Q(owner=user) | Q(owner__isnull=True, owner_unit__region_id__in=regions)
+
+
+def inbox(*, user, now: dt.datetime | None = None) -> Inbox:
+    """The personal inbox: new (not started yet), due within a day, overdue, and escalated to one of the user's
+    regions; open tasks only, each section at most ``SECTION_ROWS``, the earliest deadline first."""
+    now = now or timezone.now()
+    mine = task_list(user=user).filter(_mine(user), state__in=OPEN_STATES).order_by("deadline", "id")
+    regions = sorted({code for code, _role in memberships_of(user)})
+    return Inbox(
+        new=list(mine.filter(state=State.OPEN, deadline__gte=now)[:SECTION_ROWS]),
+        due_soon=list(mine.filter(deadline__gte=now, deadline__lt=now + DUE_SOON)[:SECTION_ROWS]),
+        overdue=list(mine.filter(deadline__lt=now)[:SECTION_ROWS]),
+        escalated=list(task_list(user=user).filter(state__in=OPEN_STATES, escalated_to_id__in=regions)
+                       .order_by("deadline", "id")[:SECTION_ROWS]),
+    )
+
+
+@dataclass
+class Responsibility:
+    unit: Unit
+    open: int
+    overdue: int
+    closed: int
+    closed_on_time: int
+    escalations: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(100 * self.closed_on_time / self.closed, 1) if self.closed else None
+
+
+def responsibility_list(*, user, region: str | None = None, now: dt.datetime | None = None) -> list[Responsibility]:
+    """The responsibility list (责任清单): per unit in scope (in ``region``'s subtree when given), its open
+    tasks, those overdue, those closed and closed on time (submitted by the deadline), and the escalations of
+    its tasks."""
+    now = now or timezone.now()
+    units = unit_list(user=user)
+    if region:
+        units = units.filter(region__code__startswith=Region(code=region).prefix)
+    opened = Q(tasks__state__in=OPEN_STATES)
+    units = units.annotate(
+        n_open=Count("tasks", filter=opened),
+        n_overdue=Count("tasks", filter=opened & Q(tasks__deadline__lt=now)),
+        n_closed=Count("tasks", filter=Q(tasks__state=State.CLOSED)),
+        n_on_time=Count("tasks", filter=Q(tasks__state=State.CLOSED, tasks__submitted_at__lte=F("tasks__deadline"))),
+    )
+    escalations = dict(Escalation.objects.filter(task__owner_unit__in=[u.pk for u in units])
+                       .values("task__owner_unit").annotate(n=Count("id")).values_list("task__owner_unit", "n"))
+    return [Responsibility(u, u.n_open, u.n_overdue, u.n_closed, u.n_on_time, escalations.get(u.pk, 0))
+            for u in units]
+
+
+@dataclass
+class RegionFigures:
+    code: str
+    name: str
+    open: int
+    overdue: int
+    escalated: int
+
+
+def region_figures(*, user, code: str, now: dt.datetime | None = None) -> list[RegionFigures]:
+    """Per child region of ``code``: open tasks, overdue, escalated (open and escalated at least once)."""
+    now = now or timezone.now()
+    tasks = task_list(user=user).filter(state__in=OPEN_STATES)
+    out = []
+    for child in Region.objects.filter(parent_id=code).order_by("code"):
+        here = tasks.filter(region__code__startswith=child.prefix).aggregate(
+            open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=now)),
+            escalated=Count("id", filter=Q(escalation_level__gt=0)))
+        if here["open"]:
+            out.append(RegionFigures(child.code, child.name, here["open"], here["overdue"], here["escalated"]))
+    return out
+
+
+def panel_context(request, code: str) -> dict:
+    """The dashboard panel (``dashboard_panels`` in ``apps.py``): open / overdue / escalated per child region."""
+    return {"figures": region_figures(user=request.user, code=code), "code": code}

@@ -1,0 +1,300 @@
+"""The worklists module's own tests: problems raised once per source key, tasks along their state machine with
+close-out verified by someone else, deadlines on the working calendar (fixed clocks: weekends, holidays, urgent
+classes), the escalation sweep (idempotent, 100 % and 200 %, inactive owners), scope, and bad input refused
+alike by page, API and import with nothing changed."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from fangkong.accounts.roles import Role
+from fangkong.inputs import validate_row
+from fangkong.testing.builders import make_user
+
+from ..hours import Calendar, deadlines
+from ..inputs import TaskInput
+from ..models import Escalation, Problem, Severity, SlaClass, Source, State, Task, TaskEvent, Unit
+from ..selectors import inbox, overdue_list, responsibility_list, task_list
+from ..services import (
+    command_unit,
+    escalation_sweep,
+    problem_raise,
+    task_assign,
+    task_create,
+    task_transition,
+)
+
+pytestmark = pytest.mark.django_db
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=CST)
+
+
+def futian_task(actor, **extra) -> Task:
+    problem, _created = problem_raise(actor=actor, source=Source.MANUAL, source_key=extra.pop("key", "k1"),
+                                      region=extra.pop("region", "440304"), severity=Severity.SERIOUS,
+                                      title="隔离点管理漏洞", **extra)
+    return problem.tasks.get()
+
+
+# --- problems ----------------------------------------------------------------------------------------------
+
+
+def test_a_problem_is_raised_once_per_source_key_with_a_task_for_the_command(province_commander):
+    first, created = problem_raise(actor=None, source=Source.INBOUND, source_key="break:1", region="440304",
+                                   severity=Severity.SERIOUS, title="转运交接未签收", evidence="交接单 17")
+    again, created_again = problem_raise(actor=None, source=Source.INBOUND, source_key="break:1", region="440304",
+                                         severity=Severity.MINOR, title="changed")
+    assert created and not created_again and again == first and again.title == "转运交接未签收"
+    task = first.tasks.get()
+    assert task.owner_unit == command_unit(first.region) and task.sla_class == SlaClass.URGENT
+    assert Problem.objects.count() == Task.objects.count() == 1
+
+
+def test_raising_needs_the_capability_in_the_region(guangzhou_epi, analyst):
+    for actor in (guangzhou_epi, analyst):
+        with pytest.raises(PermissionDenied):
+            problem_raise(actor=actor, source=Source.MANUAL, source_key="x", region="440304",
+                          severity=Severity.MINOR, title="x")
+    with pytest.raises(ValidationError):
+        problem_raise(actor=None, source="nowhere", source_key="x", region="440304", severity=Severity.MINOR,
+                      title="x")
+    assert Problem.objects.count() == 0
+
+
+# --- the working calendar ----------------------------------------------------------------------------------
+
+
+def test_routine_deadlines_run_on_working_hours_across_the_weekend():
+    calendar = Calendar({})
+    # Friday 2026-12-04 16:00: 1.5 h left that day, Monday and Tuesday 7 h each, 5.5 h on Wednesday (21 h)
+    first, second = deadlines(at(2026, 12, 4, 16, 0), SlaClass.ROUTINE, calendar=calendar)
+    assert first == at(2026, 12, 9, 16, 0)
+    assert second == at(2026, 12, 14, 16, 0)  # 21 working hours later: Wednesday, Thursday, Friday, Monday
+    # created on a Saturday: the clock starts on Monday morning
+    assert deadlines(at(2026, 12, 5, 10, 0), SlaClass.ROUTINE, calendar=calendar)[0] == at(2026, 12, 9, 17, 30)
+    # lunch break does not count
+    assert calendar.add(at(2026, 12, 7, 11, 0), dt.timedelta(hours=2)) == at(2026, 12, 7, 15, 0)
+
+
+def test_holidays_and_exchanged_working_days_are_configurable():
+    # 2026-12-07 Monday is a holiday; 2026-12-05 Saturday is worked in exchange
+    calendar = Calendar({dt.date(2026, 12, 7): False, dt.date(2026, 12, 5): True})
+    assert calendar.add(at(2026, 12, 4, 17, 0), dt.timedelta(hours=4)) == at(2026, 12, 5, 12, 0)
+    assert calendar.add(at(2026, 12, 5, 17, 0), dt.timedelta(hours=1)) == at(2026, 12, 8, 9, 0)
+
+
+def test_urgent_classes_run_round_the_clock():
+    saturday_night = at(2026, 12, 5, 23, 0)
+    assert deadlines(saturday_night, SlaClass.EXTRA_URGENT) == (at(2026, 12, 6, 1, 0), at(2026, 12, 6, 3, 0))
+    assert deadlines(saturday_night, SlaClass.URGENT) == (at(2026, 12, 6, 23, 0), at(2026, 12, 7, 23, 0))
+
+
+def test_a_deadline_given_doubles_on_the_calendar_for_routine_tasks():
+    calendar = Calendar({})
+    first, second = deadlines(at(2026, 12, 4, 16, 0), SlaClass.ROUTINE, at(2026, 12, 7, 10, 0), calendar)
+    assert first == at(2026, 12, 7, 10, 0)  # 1.5 h on Friday + 1.5 h on Monday
+    assert second == at(2026, 12, 7, 15, 0)
+
+
+# --- the state machine -------------------------------------------------------------------------------------
+
+
+def test_close_out_is_verified_by_someone_other_than_the_owner_and_a_return_reopens(futian_commander,
+                                                                                    shenzhen_epi):
+    owner = make_user("futian_epi", ("440304", Role.EPIDEMIOLOGIST))
+    unit = Unit.objects.create(region_id="440304", name="福田区疾控中心", kind=Unit.Kind.CDC)
+    task = task_create(actor=futian_commander, region="440304", title="核查", owner_unit=unit.pk, owner=owner.pk,
+                       sla_class=SlaClass.URGENT)
+    task_transition(actor=owner, task_id=task.pk, action="start")
+    task_transition(actor=owner, task_id=task.pk, action="submit", note="已核查 12 人")
+    with pytest.raises(ValidationError, match="someone other than the owner"):
+        task_transition(actor=owner, task_id=task.pk, action="close")  # the owner cannot verify (no capability
+    task_transition(actor=futian_commander, task_id=task.pk, action="return", note="缺少核查记录")
+    task.refresh_from_db()
+    assert task.state == State.RETURNED and task.reason == "缺少核查记录"
+    assert task in inbox(user=owner).new or task in inbox(user=owner).due_soon
+    task_transition(actor=owner, task_id=task.pk, action="submit", note="补充核查记录")
+    task_transition(actor=shenzhen_epi, task_id=task.pk, action="close")
+    task.refresh_from_db()
+    assert (task.state, task.verified_by) == (State.CLOSED, shenzhen_epi)
+    assert list(task.events.values_list("kind", flat=True)) == [
+        "created", "started", "submitted", "returned", "submitted", "closed"]
+
+
+def test_the_owner_holding_the_verify_capability_still_cannot_verify(futian_commander):
+    task = futian_task(futian_commander)  # the command unit's task: the commander works on it
+    task_transition(actor=futian_commander, task_id=task.pk, action="submit", note="done")
+    with pytest.raises(ValidationError):
+        task_transition(actor=futian_commander, task_id=task.pk, action="close")
+    task.refresh_from_db()
+    assert task.state == State.SUBMITTED
+
+
+def test_forbidden_transitions_and_missing_reasons_change_nothing(futian_commander, shenzhen_epi):
+    task = futian_task(futian_commander)
+    for action, note in (("close", ""), ("return", "x"), ("cancel", ""), ("submit", ""), ("fly", "")):
+        with pytest.raises(ValidationError):
+            task_transition(actor=shenzhen_epi, task_id=task.pk, action=action, note=note)
+    task_transition(actor=shenzhen_epi, task_id=task.pk, action="cancel", note="重复问题")
+    with pytest.raises(ValidationError):
+        task_transition(actor=shenzhen_epi, task_id=task.pk, action="start")
+    task.refresh_from_db()
+    assert task.state == State.CANCELLED and task.events.count() == 2
+
+
+# --- bad input ---------------------------------------------------------------------------------------------
+
+
+def test_bad_task_input_is_refused_with_a_clear_error_and_nothing_changes(futian_commander, shenzhen_epi):
+    futian = Unit.objects.create(region_id="440304", name="福田区疾控中心")
+    luohu = Unit.objects.create(region_id="440303", name="罗湖区疾控中心")
+    guangzhou_epi = make_user("gz_worker", ("440100", Role.EPIDEMIOLOGIST))
+    gone = make_user("gone", ("440304", Role.EPIDEMIOLOGIST))
+    gone.is_active = False
+    gone.save()
+    cases = [
+        ({"deadline": at(2020, 1, 1, 0, 0)}, "deadline"),
+        ({"owner_unit": luohu.pk}, "owner_unit"),
+        ({"owner": guangzhou_epi.pk}, "owner"),
+        ({"owner": gone.pk}, "owner"),
+        ({"sla_class": "5m"}, "sla_class"),
+    ]
+    for extra, field in cases:
+        data = {"region": "440304", "title": "t", "owner_unit": futian.pk, "sla_class": SlaClass.URGENT, **extra}
+        with pytest.raises(ValidationError) as exc:
+            task_create(actor=shenzhen_epi, **data)
+        assert field in exc.value.message_dict
+    task = task_create(actor=shenzhen_epi, region="440304", title="t", owner_unit=futian.pk, sla_class="24h")
+    with pytest.raises(ValidationError) as exc:
+        task_assign(actor=shenzhen_epi, task_id=task.pk, owner_unit=luohu.pk)
+    assert "owner_unit" in exc.value.message_dict
+    task.refresh_from_db()
+    assert task.owner_unit == futian and Task.objects.count() == 1 and TaskEvent.objects.count() == 1
+
+
+def test_page_api_and_import_create_the_same_task_and_refuse_alike(client, shenzhen_epi):
+    unit = Unit.objects.create(region_id="440304", name="福田区疾控中心")
+    row = {"region": "440304", "title": " 核查 ", "owner_unit": str(unit.pk), "sla_class": "24h"}
+    client.force_login(shenzhen_epi)
+    assert client.post("/worklists/tasks/new/", row).status_code == 302
+    assert client.post("/api/v1/worklists-tasks/", row, content_type="application/json").status_code == 201
+    data, errors = validate_row(TaskInput, row)
+    assert errors == {}
+    task_create(actor=shenzhen_epi, **data)
+    assert list(Task.objects.order_by().values_list("title", "owner_unit", "sla_class").distinct()) == [("核查", unit.pk, "24h")]
+    bad = {**row, "deadline": "2020-01-01T08:00"}
+    page = client.post("/worklists/tasks/new/", bad)
+    api = client.post("/api/v1/worklists-tasks/", bad, content_type="application/json")
+    assert page.status_code == api.status_code == 400
+    assert set(api.json()["error"]["fields"]) == {"deadline"}
+    assert Task.objects.count() == 3
+
+
+# --- escalation --------------------------------------------------------------------------------------------
+
+
+def test_escalation_at_100_and_200_percent_once_each(futian_commander):
+    task = futian_task(futian_commander)  # urgent: 24 h, second deadline at 48 h
+    assert escalation_sweep(now=task.deadline - dt.timedelta(minutes=1)) == {"level_1": 0, "level_2": 0}
+    assert escalation_sweep(now=task.deadline + dt.timedelta(minutes=1)) == {"level_1": 1, "level_2": 0}
+    assert escalation_sweep(now=task.deadline + dt.timedelta(minutes=2)) == {"level_1": 0, "level_2": 0}
+    task.refresh_from_db()
+    assert (task.escalation_level, task.escalated_to_id) == (1, "440300")  # Futian → Shenzhen
+    assert escalation_sweep(now=task.second_deadline + dt.timedelta(minutes=1)) == {"level_1": 0, "level_2": 1}
+    assert escalation_sweep(now=task.second_deadline + dt.timedelta(hours=5)) == {"level_1": 0, "level_2": 0}
+    task.refresh_from_db()
+    assert (task.escalation_level, task.escalated_to_id) == (2, "440000")
+    assert list(Escalation.objects.values_list("level", "to_region", "reason")) == [
+        (1, "440300", "deadline"), (2, "440000", "second_deadline")]
+
+
+def test_an_escalation_is_missed_by_no_sweep_that_comes_late(futian_commander):
+    task = futian_task(futian_commander)
+    # the job did not run for three days: both levels at once, each once
+    assert escalation_sweep(now=task.second_deadline + dt.timedelta(days=1)) == {"level_1": 1, "level_2": 0}
+    assert escalation_sweep(now=task.second_deadline + dt.timedelta(days=1)) == {"level_1": 0, "level_2": 1}
+    assert Escalation.objects.count() == 2
+
+
+def test_routine_tasks_escalate_on_the_calendar_not_over_the_weekend(futian_commander):
+    unit = Unit.objects.create(region_id="440304", name="福田区疾控中心")
+    task = task_create(actor=futian_commander, region="440304", title="t", owner_unit=unit.pk,
+                       sla_class=SlaClass.ROUTINE)
+    # move the task to a Friday afternoon (fixed clock) and recompute its deadlines as the service does
+    created = at(2026, 12, 4, 16, 0)
+    first, second = deadlines(created, SlaClass.ROUTINE)
+    Task.objects.filter(pk=task.pk).update(created_at=created, deadline=first, second_deadline=second)
+    assert escalation_sweep(now=at(2026, 12, 7, 9, 0)) == {"level_1": 0, "level_2": 0}  # Monday: 2 h used
+    assert escalation_sweep(now=at(2026, 12, 9, 15, 59)) == {"level_1": 0, "level_2": 0}
+    assert escalation_sweep(now=at(2026, 12, 9, 16, 1)) == {"level_1": 1, "level_2": 0}
+
+
+def test_a_task_whose_owner_left_escalates_at_once(futian_commander):
+    owner = make_user("leaver", ("440304", Role.EPIDEMIOLOGIST))
+    unit = Unit.objects.create(region_id="440304", name="福田区疾控中心")
+    task = task_create(actor=futian_commander, region="440304", title="t", owner_unit=unit.pk, owner=owner.pk,
+                       sla_class=SlaClass.ROUTINE)
+    assert escalation_sweep() == {"level_1": 0, "level_2": 0}
+    owner.is_active = False
+    owner.save()
+    assert escalation_sweep() == {"level_1": 1, "level_2": 0}
+    assert escalation_sweep() == {"level_1": 0, "level_2": 0}
+    assert Escalation.objects.get(task=task).reason == Escalation.Reason.INACTIVE_OWNER
+
+
+def test_closed_and_submitted_tasks_do_not_escalate(futian_commander):
+    task = futian_task(futian_commander)
+    task_transition(actor=futian_commander, task_id=task.pk, action="submit", note="done")
+    assert escalation_sweep(now=task.second_deadline + dt.timedelta(days=1)) == {"level_1": 0, "level_2": 0}
+
+
+# --- scope -------------------------------------------------------------------------------------------------
+
+
+def test_scope_county_sees_its_own_and_escalated_province_all_other_city_nothing(futian_commander,
+                                                                                province_commander,
+                                                                                guangzhou_epi, client):
+    futian = futian_task(futian_commander, key="f")
+    luohu = futian_task(province_commander, key="l", region="440303")
+    escalation_sweep(now=futian.deadline + dt.timedelta(minutes=1))
+    shenzhen = make_user("sz_cmd", ("440300", Role.LOCAL_COMMANDER))
+    assert set(task_list(user=futian_commander)) == {futian}
+    assert set(task_list(user=province_commander)) == {futian, luohu}
+    assert set(task_list(user=guangzhou_epi)) == set() and list(overdue_list(user=guangzhou_epi)) == []
+    assert set(inbox(user=shenzhen).escalated) == {futian, luohu}  # both escalated to Shenzhen
+    assert set(overdue_list(user=futian_commander, now=futian.deadline + dt.timedelta(minutes=1))) == {futian}
+    client.force_login(guangzhou_epi)
+    assert client.get(f"/worklists/tasks/{futian.pk}/").status_code == 404
+    assert client.get(f"/api/v1/worklists-tasks/{futian.pk}/").status_code == 404
+    assert client.post(f"/api/v1/worklists-tasks/{futian.pk}/transition/", {"action": "cancel", "note": "x"},
+                       content_type="application/json").status_code == 404
+    futian.refresh_from_db()
+    assert futian.state == State.OPEN
+
+
+def test_the_responsibility_list_counts_per_unit(futian_commander, shenzhen_epi):
+    task = futian_task(futian_commander)
+    escalation_sweep(now=task.deadline + dt.timedelta(minutes=1))
+    late = futian_task(futian_commander, key="k2")
+    task_transition(actor=futian_commander, task_id=late.pk, action="submit", note="done")
+    task_transition(actor=shenzhen_epi, task_id=late.pk, action="close")
+    [row] = responsibility_list(user=futian_commander, now=task.deadline + dt.timedelta(minutes=1))
+    assert (row.open, row.overdue, row.closed, row.closed_on_time, row.escalations) == (1, 1, 1, 1, 1)
+    assert row.on_time_rate == 100.0
+
+
+def test_the_pages_answer(client, futian_commander):
+    task = futian_task(futian_commander)
+    escalation_sweep(now=task.deadline + dt.timedelta(minutes=1))
+    client.force_login(futian_commander)
+    for url in ("/worklists/", "/worklists/tasks/", "/worklists/overdue/", "/worklists/problems/",
+                "/worklists/responsibility/", f"/worklists/tasks/{task.pk}/", "/worklists/tasks/new/",
+                "/worklists/problems/new/", "/api/v1/worklists-tasks/inbox/", "/api/v1/worklists-tasks/overdue/",
+                "/api/v1/worklists-responsibility/", f"/api/v1/worklists-tasks/{task.pk}/"):
+        assert client.get(url).status_code == 200, url
+    assert "data-escalation" in client.get(f"/worklists/tasks/{task.pk}/").content.decode()
