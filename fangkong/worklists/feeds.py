@@ -46,7 +46,7 @@ def _alerts(now: dt.datetime) -> int:
             severity=Severity.SERIOUS, title=f"预警信号超时未响应：{alert.indicator}（{alert.first_day}起）",
             evidence=f"预警 #{alert.pk}，{alert.raised_at:%Y-%m-%d %H:%M} 发出，响应时限 {hours:g} 小时，仍未签收。",
             link=reverse("surveillance:alert-detail", kwargs={"alert_id": alert.pk}),
-            found_at=alert.raised_at + dt.timedelta(hours=hours))
+            found_at=min(alert.raised_at + dt.timedelta(hours=hours), timezone.now()))
         raised += created
     return raised
 
@@ -62,7 +62,7 @@ def _breaks(now: dt.datetime) -> int:
             actor=None, source=Source.INBOUND, source_key=f"break:{brk.pk}", region=brk.receiver_region_id,
             severity=Severity.SERIOUS, title=f"闭环管理断点：{brk.get_kind_display()}",
             evidence=f"断点 #{brk.pk}，入境人员 #{brk.traveller_id}，应于 {timezone.localtime(brk.due_at):%Y-%m-%d %H:%M} 完成。",
-            link=reverse("inbound:break-list"), found_at=min(brk.detected_at, now))
+            link=reverse("inbound:break-list"), found_at=min(brk.detected_at, timezone.now()))
         raised += created
     return raised
 
@@ -79,7 +79,7 @@ def _requests(now: dt.datetime) -> int:
             actor=None, source=Source.CROSSREGION, source_key=f"request:{req.pk}", region=req.receiver_region_id,
             severity=Severity.SERIOUS, title=f"协查函超时未办结：{req.request_no}",
             evidence=f"协查函 {req.request_no}，{req.get_status_display()}。",
-            link=reverse("crossregion:detail", kwargs={"request_id": req.pk}), found_at=min(req.escalated_at, now))
+            link=reverse("crossregion:detail", kwargs={"request_id": req.pk}), found_at=min(req.escalated_at, timezone.now()))
         raised += created
     return raised
 

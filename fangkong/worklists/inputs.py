@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from fangkong.request_params import RegionCode
+from fangkong.request_params import PageQuery, RegionCode
 
 from .models import Severity, SlaClass, Unit
 
@@ -58,3 +58,9 @@ class UnitInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Unit.Kind.choices, default=Unit.Kind.OTHER, label=_("Kind"))
     standing_duties = serializers.CharField(required=False, allow_blank=True, default="",
                                             label=_("Standing duties"))
+
+
+class TaskListQuery(PageQuery):
+    """The task lists' parameters: paging, and the region whose subtree to show (the dashboard panel's links)."""
+
+    region = RegionCode(label=_("Region"))

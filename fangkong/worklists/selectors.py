@@ -80,7 +80,8 @@ class Inbox:
 def _mine(user) -> Q:
     """Tasks owned by the user, or by a unit of one of the user's regions with no person named."""
     regions = sorted({code for code, _role in memberships_of(user)})
-    return Q(owner=user) | Q(owner__isnull=True, owner_unit__region_id__in=regions)
+    units = list(Unit.objects.filter(region_id__in=regions).values_list("pk", flat=True))
+    return Q(owner=user) | Q(owner__isnull=True, owner_unit_id__in=units)
 
 
 def inbox(*, user, now: dt.datetime | None = None) -> Inbox:

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -280,50 +280,53 @@ def superior(code: str, steps: int) -> str:
     return place[0] if place else code
 
 
+def _escalate(tasks, level: int, reason: str, now: dt.datetime) -> dict[str, int]:
+    """Move ``tasks`` (a queryset of tasks at ``level - 1``) to ``level``, each to the region ``level`` steps above
+    its owner unit's, and record one ``Escalation`` per task moved: one UPDATE per owner region and one
+    INSERT … SELECT per level, whatever the number of tasks. Returns the tasks moved per region told."""
+    moved: dict[str, int] = defaultdict(int)
+    for code in tasks.order_by().values_list("owner_unit__region_id", flat=True).distinct():
+        target = superior(code, level)
+        moved[target] += Task.objects.filter(pk__in=tasks.filter(owner_unit__region_id=code).values("pk")).update(
+            escalation_level=level, escalated_to_id=target, escalated_at=now)
+    if moved:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO worklists_escalation (task_id, level, reason, to_region_id, at) "
+                "SELECT id, %s, %s, escalated_to_id, escalated_at FROM worklists_task "
+                "WHERE escalated_at = %s AND escalation_level = %s",
+                [level, reason, connection.ops.adapt_datetimefield_value(now), level])
+    return moved
+
+
 def escalation_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Escalate what is due (the periodic job): an open task past its deadline, or whose owner is no longer
-    active, to the superior of the owner unit's region (level 1); past twice its time allowed, to the level
-    above that (level 2). Idempotent: a task reaches each level once (``Escalation`` is unique per task and
-    level). One audit event and one notice per receiving region per run."""
+    """Escalate what is due (the periodic job): an open task whose owner is no longer active, or past its
+    deadline, to the superior of the owner unit's region (level 1); past twice its time allowed, to the level
+    above that (level 2) — a task both due for level 1 and past its second deadline reaches level 2 on the next
+    run. Idempotent: each level once per task (the update is conditional on the level before; ``Escalation``
+    is unique per task and level). One audit event and one notice per receiving region per run."""
     now = now or timezone.now()
     open_tasks = Task.objects.filter(state__in=OPEN_STATES)
-    due = {
-        1: list(open_tasks.filter(escalation_level=0, deadline__lt=now)
-                .values_list("pk", "owner_unit__region_id")),
-        2: list(open_tasks.filter(escalation_level=1, second_deadline__lt=now)
-                .values_list("pk", "owner_unit__region_id")),
-    }
-    due_ids = {pk for rows in due.values() for pk, _region in rows}
-    inactive = [(pk, code) for pk, code in open_tasks.filter(escalation_level=0, owner__is_active=False)
-                .values_list("pk", "owner_unit__region_id") if pk not in due_ids]
-    reasons = {1: Escalation.Reason.DEADLINE, 2: Escalation.Reason.SECOND_DEADLINE}
-    batches: dict[tuple[int, str, str], list[int]] = defaultdict(list)
-    targets: dict[tuple[str, int], str] = {}
-    for level, rows in ((1, due[1]), (2, due[2]), (1, inactive)):
-        reason = reasons[level] if rows is not inactive else Escalation.Reason.INACTIVE_OWNER
-        for pk, code in rows:
-            target = targets.get((code, level)) or targets.setdefault((code, level), superior(code, level))
-            batches[(level, target, reason)].append(pk)
-    counts = {"level_1": 0, "level_2": 0}
     with transaction.atomic():
-        for (level, target, reason), ids in batches.items():
-            for start in range(0, len(ids), 5000):
-                chunk = ids[start:start + 5000]
-                moved = Task.objects.filter(pk__in=chunk, escalation_level=level - 1, state__in=OPEN_STATES).update(
-                    escalation_level=level, escalated_to_id=target, escalated_at=now)
-                if moved != len(chunk):  # changed since read: keep only those really moved now
-                    chunk = list(Task.objects.filter(pk__in=chunk, escalation_level=level, escalated_at=now)
-                                 .values_list("pk", flat=True))
-                Escalation.objects.bulk_create(
-                    [Escalation(task_id=pk, level=level, reason=reason, to_region_id=target, at=now) for pk in chunk],
-                    ignore_conflicts=True)
-                counts[f"level_{level}"] += len(chunk)
-        per_region: dict[str, list[int]] = defaultdict(list)
-        for (_level, target, _reason), ids in batches.items():
-            per_region[target].extend(ids)
-        for target, ids in per_region.items():
+        second = _escalate(open_tasks.filter(escalation_level=1, second_deadline__lt=now), 2,
+                           Escalation.Reason.SECOND_DEADLINE, now)
+        # escalated_at marks each step's rows for its INSERT … SELECT: a microsecond apart
+        now_first = now + dt.timedelta(microseconds=1)
+        inactive = _escalate(open_tasks.filter(escalation_level=0, owner__is_active=False), 1,
+                             Escalation.Reason.INACTIVE_OWNER, now_first)
+        first = _escalate(open_tasks.filter(escalation_level=0, deadline__lt=now), 1, Escalation.Reason.DEADLINE,
+                          now_first + dt.timedelta(microseconds=1))
+        told: dict[str, int] = defaultdict(int)
+        for moved in (second, inactive, first):
+            for target, count in moved.items():
+                told[target] += count
+        for target, count in told.items():
+            if not count:
+                continue
             audit_record(actor=None, action=AuditEvent.Action.UPDATE, object_type=Task._meta.label_lower,
-                         region_code=target, detail={"escalation": True, "tasks": len(ids), "at": now.isoformat()})
-            transaction.on_commit(lambda t=target, i=tuple(ids): notifier().send(Notice("escalated", t, i)))
-    return counts
-
+                         region_code=target, detail={"escalation": True, "tasks": count, "at": now.isoformat()})
+            ids = tuple(Task.objects.filter(escalated_to_id=target, escalated_at__gte=now,
+                                            escalated_at__lte=now_first + dt.timedelta(microseconds=1))
+                        .values_list("pk", flat=True)[:1000])
+            transaction.on_commit(lambda t=target, i=ids: notifier().send(Notice("escalated", t, i)))
+    return {"level_1": sum(inactive.values()) + sum(first.values()), "level_2": sum(second.values())}

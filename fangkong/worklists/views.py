@@ -10,18 +10,20 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong import paging
 from fangkong.accounts.access import can, memberships_of, region_scoped
-from fangkong.accounts.need_to_know import Category, shows
+from fangkong.accounts.need_to_know import Category, endpoint_allows, shows, shows_of
 from fangkong.inputs import PageForm
+from fangkong.regions.codes import subtree_prefix
 from fangkong.request_params import PageQuery, query_params
 
 from . import selectors, services
 from .apps import WORK, WRITE
-from .inputs import AssignInput, ProblemInput, TaskInput, TransitionInput
+from .inputs import AssignInput, ProblemInput, TaskInput, TaskListQuery, TransitionInput
 from .models import Severity, SlaClass, Source, TaskEvent
 
 PAGE_SIZE = 50
@@ -44,24 +46,28 @@ def inbox(request):
                                                     "inbox": selectors.inbox(user=request.user)})
 
 
+def _tasks_page(request, tab: str, tasks):
+    region = request.params.get("region")
+    if region:
+        tasks = tasks.filter(region__code__startswith=subtree_prefix(region))
+    page = paging.page_of(tasks, order=ORDER, size=PAGE_SIZE, cursor=request.params.get("cursor"))
+    return render(request, "worklists/task_list.html", {**_common(request, tab), "page": page, "region": region})
+
+
 @region_scoped
 @shows(Category.AGGREGATES)
-@query_params(PageQuery)
+@query_params(TaskListQuery)
 @require_GET
 def task_list(request):
-    page = paging.page_of(selectors.task_list(user=request.user), order=ORDER, size=PAGE_SIZE,
-                          cursor=request.params.get("cursor"))
-    return render(request, "worklists/task_list.html", {**_common(request, "tasks"), "page": page})
+    return _tasks_page(request, "tasks", selectors.task_list(user=request.user))
 
 
 @region_scoped
 @shows(Category.AGGREGATES)
-@query_params(PageQuery)
+@query_params(TaskListQuery)
 @require_GET
 def overdue(request):
-    page = paging.page_of(selectors.overdue_list(user=request.user), order=ORDER, size=PAGE_SIZE,
-                          cursor=request.params.get("cursor"))
-    return render(request, "worklists/task_list.html", {**_common(request, "overdue"), "page": page})
+    return _tasks_page(request, "overdue", selectors.overdue_list(user=request.user))
 
 
 @region_scoped
@@ -71,7 +77,21 @@ def overdue(request):
 def problem_list(request):
     page = paging.page_of(selectors.problem_list(user=request.user), order=("-found_at", "-id"), size=PAGE_SIZE,
                           cursor=request.params.get("cursor"))
+    opens: dict = {}
+    for problem in page.rows:  # a link to the source record only for a reader that record's page lets in
+        problem.link_opens = bool(problem.link) and _opens(request.user, problem.link, opens)
     return render(request, "worklists/problem_list.html", {**_common(request, "problems"), "page": page})
+
+
+def _opens(user, link: str, seen: dict) -> bool:
+    try:
+        view = resolve(link).func
+    except Resolver404:
+        return False
+    if view not in seen:
+        declared = shows_of(view, "GET")
+        seen[view] = declared is not None and endpoint_allows(user, declared)
+    return seen[view]
 
 
 @region_scoped

@@ -292,9 +292,29 @@ def test_the_pages_answer(client, futian_commander):
     task = futian_task(futian_commander)
     escalation_sweep(now=task.deadline + dt.timedelta(minutes=1))
     client.force_login(futian_commander)
-    for url in ("/worklists/", "/worklists/tasks/", "/worklists/overdue/", "/worklists/problems/",
+    for url in ("/worklists/", "/worklists/tasks/", "/worklists/overdue/?region=440304", "/worklists/problems/",
                 "/worklists/responsibility/", f"/worklists/tasks/{task.pk}/", "/worklists/tasks/new/",
                 "/worklists/problems/new/", "/api/v1/worklists-tasks/inbox/", "/api/v1/worklists-tasks/overdue/",
                 "/api/v1/worklists-responsibility/", f"/api/v1/worklists-tasks/{task.pk}/"):
         assert client.get(url).status_code == 200, url
     assert "data-escalation" in client.get(f"/worklists/tasks/{task.pk}/").content.decode()
+
+
+# --- the feed from the other modules -----------------------------------------------------------------------
+
+
+def test_an_overdue_cross_region_request_becomes_one_problem_for_the_receiver(shenzhen_epi):
+    from fangkong.crossregion.services import overdue_escalate
+    from fangkong.crossregion.tests.scope import other_city_records
+
+    from ..feeds import feed
+
+    request_id = int(other_city_records(shenzhen_epi)["request_id"][0])
+    later = dt.datetime.now(tz=CST) + dt.timedelta(days=3)
+    assert feed(now=later)["crossregion"] == 0  # not flagged by its own module yet
+    overdue_escalate(now=later)
+    assert feed(now=later)["crossregion"] == 1
+    assert feed(now=later)["crossregion"] == 0  # once
+    problem = Problem.objects.get(source=Source.CROSSREGION)
+    assert (problem.source_key, problem.region_id) == (f"request:{request_id}", "441900")
+    assert problem.tasks.get().owner_unit.region_id == "441900"
