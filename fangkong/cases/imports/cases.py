@@ -30,6 +30,7 @@ from fangkong.cases.imports.machinery import (
     existing_numbers,
     not_future,
     own_number,
+    readable_cases_by_number,
     rejection,
     report_progress,
     retrying,
@@ -78,7 +79,7 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
     file_nos = {numbers[i]: i for i in pending if numbers[i]}
     infectors: dict[str, tuple[int, int]] = {
         case_no: (pk, person_id) for case_no, pk, person_id
-        in rows_by(Case, "case_no", {infector_col[i] for i in pending}, ("id", "person"))}
+        in readable_cases_by_number(actor, {infector_col[i] for i in pending}, ("id", "person"))}
     region_errors = RegionCheck(actor, codes, Capability.CASE_WRITE, _("Your role may not register cases."))
     values = FileValues()
     column = {name: column_texts(rows, name) for name in CASE_COLUMNS if name not in ("case_no", *PERSON_COLUMNS)}

@@ -29,14 +29,13 @@ from fangkong.cases.imports.machinery import (
     existing_numbers,
     not_future,
     own_number,
+    readable_cases_by_number,
     rejection,
     report_progress,
     retrying,
-    rows_by,
     take,
 )
 from fangkong.cases.models import (
-    Case,
     Contact,
     ContactStatus,
     ExposureType,
@@ -110,7 +109,7 @@ class _ContactCheck:
         self.source_nos = column_texts(rows, "source_case_no")
         self.sources: dict[str, tuple[int, dt.datetime]] = {
             case_no: (pk, reported_at) for case_no, pk, reported_at
-            in rows_by(Case, "case_no", {self.source_nos[i] for i in self.pending}, ("id", "reported_at"))}
+            in readable_cases_by_number(actor, {self.source_nos[i] for i in self.pending}, ("id", "reported_at"))}
         self.protocols = list(ProtocolVersion.objects.order_by("-effective_from"))
         memberships_of(actor)  # read now and kept on the user: no query may run while the rows stream to COPY
         self.errors: list[dict] = []

@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 
 from fangkong import table_files
 from fangkong.accounts.access import can, in_scope
+from fangkong.accounts.need_to_know import Category, read_prefixes
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.bulk_copy import ids_reserve
 from fangkong.cases import import_columns, rules
+from fangkong.cases.models import Case
 from fangkong.persons import protection
 from fangkong.persons.citizen_id import CitizenId
 from fangkong.persons.models import Person
@@ -122,6 +124,15 @@ def rows_by(model, key: str, values, fields: tuple[str, ...] = ()) -> list[tuple
         found.extend(model.objects.filter(**{f"{key}__in": wanted[start:start + LOOKUP_CHUNK]})
                      .values_list(key, *fields))
     return found
+
+
+def readable_cases_by_number(actor, numbers, fields: tuple[str, ...]) -> list[tuple]:
+    """``(case_no, *fields)`` of the cases named in ``numbers`` that ``actor`` may read — the look-up of the
+    page and the API (``case_list``): a case outside the actor's area is unknown to an import as well, so a
+    file cannot link a row to it, nor learn from the verdict which case numbers exist elsewhere."""
+    prefixes = tuple(read_prefixes(actor, Category.PSEUDONYMISED))
+    return [row[:-1] for row in rows_by(Case, "case_no", numbers, (*fields, "report_region"))
+            if row[-1].startswith(prefixes)]
 
 
 def existing_numbers(model, field: str, numbers: list[str]) -> set[str]:
