@@ -159,6 +159,8 @@ class Task(models.Model):
             models.Index(fields=["owner", "deadline"], name="worklists_task_owner",
                          condition=Q(state__in=OPEN_STATES)),
             models.Index(fields=["owner_unit", "deadline"], name="worklists_task_unit"),
+            models.Index(fields=["owner_unit", "deadline", "id"], name="worklists_task_unit_open",
+                         condition=Q(state__in=OPEN_STATES, owner__isnull=True)),
             models.Index(fields=["escalated_to", "deadline"], name="worklists_task_escalated",
                          condition=Q(state__in=OPEN_STATES)),
         ]

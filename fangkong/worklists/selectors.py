@@ -25,7 +25,9 @@ SECTION_ROWS = 50
 
 
 def _tasks() -> QuerySet[Task]:
-    return Task.objects.select_related("region", "owner_unit", "owner", "escalated_to")
+    # the regions' boundaries (GeoJSON) are never shown here: without the defer each row would bring two along
+    return Task.objects.select_related("region", "owner_unit", "owner", "escalated_to").defer(
+        "region__geometry", "escalated_to__geometry")
 
 
 def task_list(*, user) -> QuerySet[Task]:
@@ -57,16 +59,17 @@ def overdue_list(*, user, now: dt.datetime | None = None) -> QuerySet[Task]:
 
 
 def problem_list(*, user) -> QuerySet[Problem]:
-    return readable(user, Category.AGGREGATES, Problem.objects.select_related("region"), SCOPE)
+    return readable(user, Category.AGGREGATES, Problem.objects.select_related("region").defer("region__geometry"),
+                    SCOPE)
 
 
 def problem_get(*, user, problem_id: int) -> Problem:
-    return readable_or_404(user, Category.AGGREGATES, Problem.objects.select_related("region"), SCOPE,
-                           pk=problem_id)
+    problems = Problem.objects.select_related("region").defer("region__geometry")
+    return readable_or_404(user, Category.AGGREGATES, problems, SCOPE, pk=problem_id)
 
 
 def unit_list(*, user) -> QuerySet[Unit]:
-    return readable(user, Category.AGGREGATES, Unit.objects.select_related("region"), SCOPE)
+    return readable(user, Category.AGGREGATES, Unit.objects.select_related("region").defer("region__geometry"), SCOPE)
 
 
 @dataclass
@@ -77,23 +80,27 @@ class Inbox:
     escalated: list[Task]
 
 
-def _mine(user) -> Q:
-    """Tasks owned by the user, or by a unit of one of the user's regions with no person named."""
+def _mine(user, **section) -> list[Task]:
+    """The first ``SECTION_ROWS`` open tasks of a section (``section``: its conditions) owned by the user, or by a
+    unit of one of the user's regions with no person named: two ordered index reads merged (an OR would make
+    the database sort every open task of the unit)."""
     regions = sorted({code for code, _role in memberships_of(user)})
     units = list(Unit.objects.filter(region_id__in=regions).values_list("pk", flat=True))
-    return Q(owner=user) | Q(owner__isnull=True, owner_unit_id__in=units)
+    tasks = task_list(user=user).filter(state__in=OPEN_STATES, **section).order_by("deadline", "id")
+    rows = [*tasks.filter(owner=user)[:SECTION_ROWS],
+            *tasks.filter(owner__isnull=True, owner_unit_id__in=units)[:SECTION_ROWS]]
+    return sorted(rows, key=lambda t: (t.deadline, t.pk))[:SECTION_ROWS]
 
 
 def inbox(*, user, now: dt.datetime | None = None) -> Inbox:
     """The personal inbox: new (not started yet), due within a day, overdue, and escalated to one of the user's
     regions; open tasks only, each section at most ``SECTION_ROWS``, the earliest deadline first."""
     now = now or timezone.now()
-    mine = task_list(user=user).filter(_mine(user), state__in=OPEN_STATES).order_by("deadline", "id")
     regions = sorted({code for code, _role in memberships_of(user)})
     return Inbox(
-        new=list(mine.filter(state=State.OPEN, deadline__gte=now)[:SECTION_ROWS]),
-        due_soon=list(mine.filter(deadline__gte=now, deadline__lt=now + DUE_SOON)[:SECTION_ROWS]),
-        overdue=list(mine.filter(deadline__lt=now)[:SECTION_ROWS]),
+        new=_mine(user, state=State.OPEN, deadline__gte=now),
+        due_soon=_mine(user, deadline__gte=now, deadline__lt=now + DUE_SOON),
+        overdue=_mine(user, deadline__lt=now),
         escalated=list(task_list(user=user).filter(state__in=OPEN_STATES, escalated_to_id__in=regions)
                        .order_by("deadline", "id")[:SECTION_ROWS]),
     )

@@ -282,13 +282,17 @@ def superior(code: str, steps: int) -> str:
 
 def _escalate(tasks, level: int, reason: str, now: dt.datetime) -> dict[str, int]:
     """Move ``tasks`` (a queryset of tasks at ``level - 1``) to ``level``, each to the region ``level`` steps above
-    its owner unit's, and record one ``Escalation`` per task moved: one UPDATE per owner region and one
-    INSERT … SELECT per level, whatever the number of tasks. Returns the tasks moved per region told."""
+    its owner unit's, and record one ``Escalation`` per task moved: one UPDATE per owner region (by unit ids, no
+    join) and one INSERT … SELECT, whatever the number of tasks. Returns the tasks moved per region told."""
     moved: dict[str, int] = defaultdict(int)
-    for code in tasks.order_by().values_list("owner_unit__region_id", flat=True).distinct():
+    unit_ids = set(tasks.order_by().values_list("owner_unit_id", flat=True).distinct())
+    by_region: dict[str, list[int]] = defaultdict(list)
+    for pk, code in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "region_id"):
+        by_region[code].append(pk)
+    for code, units in by_region.items():
         target = superior(code, level)
-        moved[target] += Task.objects.filter(pk__in=tasks.filter(owner_unit__region_id=code).values("pk")).update(
-            escalation_level=level, escalated_to_id=target, escalated_at=now)
+        moved[target] += tasks.filter(owner_unit_id__in=units).update(escalation_level=level, escalated_to_id=target,
+                                                                      escalated_at=now)
     if moved:
         with connection.cursor() as cursor:
             cursor.execute(
