@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.access import can
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.data_generation import bump_data_generation
 from fangkong.inputs import error_messages, validate_row
 from fangkong.persons import protection
 from fangkong.persons.models import Person
@@ -127,9 +128,11 @@ def _membership(actor, group: KeyGroup, person: Person, start: dt.date, end: dt.
             return Added(entry, "existing")
         entry.end = end
         entry.save(update_fields=["end"])
+        bump_data_generation()
         return Added(entry, "updated")
-    return Added(RosterEntry.objects.create(group=group, person=person, start=start, end=end, created_by=actor),
-                 "created")
+    entry = RosterEntry.objects.create(group=group, person=person, start=start, end=end, created_by=actor)
+    bump_data_generation()
+    return Added(entry, "created")
 
 
 def member_add(*, actor, group: int, start: dt.date, end: dt.date | None = None, request=None,
@@ -246,6 +249,7 @@ def result_record(*, actor, group: int, citizen_id: str, sampled_on: dt.date, re
             test.result, test.group = result, found
             test.save(update_fields=["result", "group"])
             outcome = "updated"
+        bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE if outcome == "created" else AuditEvent.Action.UPDATE,
                      obj=test, region_code=found.region_id, request=request,
                      detail={"group": found.pk, "result": result})
@@ -277,6 +281,7 @@ def positive_follow_up(*, actor, test: KeyTest, request=None) -> int:
     places = list(KeyGroup.objects.filter(roster__person=test.person, place__isnull=False)
                   .values_list("place_id", flat=True).distinct())
     flagged = Place.objects.filter(pk__in=places, next_due_on__gt=today).update(next_due_on=today)
+    bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=test.group.region_id,
                  request=request, detail={"positive": True, "places_due_for_inspection": places})
     return flagged
@@ -320,6 +325,8 @@ def compliance_refresh(person_ids, *, today: dt.date | None = None, batch: int =
                                        update_fields=["last_test_on", "interval_days", "next_due_on", "positive_on",
                                                       "computed_on"])
         written += len(rows)
+    if written:
+        bump_data_generation()
     return written
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.access import can
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.data_generation import bump_data_generation
 from fangkong.regions.codes import covers
 from fangkong.regions.models import Region
 
@@ -138,6 +139,7 @@ def _task_new(*, actor, region: Region, unit: Unit, owner, title: str, descripti
                 state_changed_at=now)
     task.full_clean()
     task.save()
+    bump_data_generation()
     TaskEvent.objects.create(task=task, at=now, actor=actor, kind=TaskEvent.Kind.CREATED, to_state=State.OPEN,
                              note=unit.name)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=task, region_code=region.code, request=request,
@@ -203,6 +205,7 @@ def task_assign(*, actor, task_id: int, owner_unit: int, owner: int | None = Non
         _check_owner(unit, task.region, person)
         task.owner_unit, task.owner = unit, person
         task.save(update_fields=["owner_unit", "owner"])
+        bump_data_generation()
         TaskEvent.objects.create(task=task, actor=actor, kind=TaskEvent.Kind.ASSIGNED, from_state=task.state,
                                  to_state=task.state,
                                  note="\n".join(filter(None, (unit.name, note))))
@@ -259,6 +262,7 @@ def task_transition(*, actor, task_id: int, action: str, note: str = "", request
             task.reason = note
             fields += ["reason"]
         task.save(update_fields=fields)
+        bump_data_generation()
         TaskEvent.objects.create(task=task, at=now, actor=actor, kind=kind, from_state=before, to_state=target,
                                  note=note)
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=task, region_code=task.region_id,
@@ -300,6 +304,7 @@ def _escalate(tasks, level: int, reason: str, now: dt.datetime) -> dict[str, int
                 "SELECT id, %s, %s, escalated_to_id, escalated_at FROM worklists_task "
                 "WHERE escalated_at = %s AND escalation_level = %s",
                 [level, reason, connection.ops.adapt_datetimefield_value(now), level])
+        bump_data_generation()
     return moved
 
 
