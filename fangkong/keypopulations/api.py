@@ -67,7 +67,7 @@ def member_data(user, entry, status) -> dict:
             "interval_days": status.interval_days if status else None}
 
 
-class ImportInput(serializers.Serializer):
+class RosterFileInput(serializers.Serializer):
     file = serializers.FileField()
 
 
@@ -85,7 +85,7 @@ def import_answer(result: services.ImportResult) -> Response:
 def _upload(request, capability: str, refusal: str):
     if not can(request.user, capability):  # before the upload is read
         raise PermissionDenied(refusal)
-    data = ImportInput(data=request.data)
+    data = RosterFileInput(data=request.data)
     data.is_valid(raise_exception=True)
     upload = data.validated_data["file"]
     return upload.read(services.IMPORT_LIMITS.max_bytes + 1), upload.name
@@ -116,7 +116,8 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(methods=["get"], responses={200: MemberSerializer(many=True)})
     @extend_schema(methods=["post"], request=MemberInput, responses={201: MemberSerializer})
-    @action(detail=True, methods=["get", "post"])
+    # a capped array (at most 500), not a page: the schema says so (paging it like the other lists is to do)
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def roster(self, request, pk=None, *args, **kwargs):
         """The group's members on ``?day=`` (GET, at most 500) or a person put on its roster (POST)."""
         if request.method == "POST":
@@ -138,7 +139,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response({"group": row.group_id, "days": row.days, "effective_from": row.effective_from.isoformat(),
                          "rule": row.rule.code}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": ImportInput}, responses=dict)
+    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses=dict)
     @action(detail=False, methods=["post"], url_path="roster-import")
     def roster_import(self, request, *args, **kwargs):
         """A roster file (columns of ``MemberInput``): all rows or none; the same file twice adds nothing."""
@@ -171,7 +172,7 @@ class ResultViewSet(viewsets.GenericViewSet):
         return Response(ResultSerializer(test).data,
                         status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK)
 
-    @extend_schema(request={"multipart/form-data": ImportInput}, responses=dict)
+    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses=dict)
     @action(detail=False, methods=["post"], url_path="import")
     def import_file(self, request, *args, **kwargs):
         data, name = _upload(request, TEST_RECORD, _("Your role may not record tests."))
@@ -185,6 +186,7 @@ class OverdueViewSet(viewsets.GenericViewSet):
     fangkong_shows = NAMED
     serializer_class = MemberSerializer
     query_params = {"list": OverdueQuery}
+    pagination_class = None  # a capped array (at most 1,000), not a page: the schema says so
 
     def get_queryset(self):
         return RosterEntry.objects.none()

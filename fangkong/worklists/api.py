@@ -17,7 +17,7 @@ from fangkong.api.pagination import paged_response
 from fangkong.request_params import PageQuery
 
 from . import selectors, services
-from .inputs import AssignInput, ProblemInput, TaskInput, TransitionInput
+from .inputs import AssignInput, ProblemInput, TaskInput, TaskTransitionInput
 from .models import Source
 
 
@@ -112,12 +112,12 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         task = services.task_create(actor=request.user, request=request, **data.validated_data)
         return Response(TaskDetailSerializer(task).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TransitionInput, responses={200: TaskDetailSerializer})
+    @extend_schema(request=TaskTransitionInput, responses={200: TaskDetailSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None, format=None):
         """Start, submit for close-out (note: the evidence), verify and close, return or cancel (note: why)."""
         task = self.get_object()
-        data = TransitionInput(data=request.data)
+        data = TaskTransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.task_transition(actor=request.user, task_id=task.pk, request=request, **data.validated_data)
         return Response(TaskDetailSerializer(self.get_object()).data)

@@ -43,7 +43,7 @@ class AssignInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", label=_("Note"))
 
 
-class TransitionInput(serializers.Serializer):
+class TaskTransitionInput(serializers.Serializer):
     """A step of the state machine; ``note``: the close-out evidence, or the reason to return or cancel."""
 
     action = serializers.ChoiceField(choices=[("start", _("Start")), ("submit", _("Submit for close-out")),

@@ -23,7 +23,7 @@ from fangkong.request_params import PageQuery, query_params
 
 from . import selectors, services
 from .apps import WORK, WRITE
-from .inputs import AssignInput, ProblemInput, TaskInput, TaskListQuery, TransitionInput
+from .inputs import AssignInput, ProblemInput, TaskInput, TaskListQuery, TaskTransitionInput
 from .models import Severity, SlaClass, Source, TaskEvent
 
 PAGE_SIZE = 50
@@ -141,7 +141,7 @@ def _task_action(request, task_id: int, schema, service, done: str, form_name: s
 @shows(Category.AGGREGATES)
 @require_POST
 def task_transition(request, task_id: int):
-    return _task_action(request, task_id, TransitionInput, services.task_transition, _("Task updated."), "form")
+    return _task_action(request, task_id, TaskTransitionInput, services.task_transition, _("Task updated."), "form")
 
 
 @region_scoped
