@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "fangkong.crossregion",
     "fangkong.worklists",
     "fangkong.inbound",
+    "fangkong.public",
     "fangkong.keypopulations",
     "fangkong.api",
     "fangkong.web",

@@ -29,6 +29,7 @@ class Source(models.TextChoices):
     RESOURCES = "resources", _("Forecast shortage")
     IMPORTS = "imports", _("Stalled import")
     KEYPOP = "keypop", _("Key population overdue")
+    PUBLIC = "public", _("Public site tampering")
 
 
 class SlaClass(models.TextChoices):

@@ -1,0 +1,38 @@
+"""App config of the public module (权威发声): the public site that only shows approved, signed, verified
+content (``fangkong.modules`` reads these declarations; the module's README says how it works)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong import modules
+from fangkong.accounts.need_to_know import Category
+from fangkong.accounts.roles import Role
+
+PACKAGE = __name__.rpartition(".")[0]
+NOTICE_DRAFT = "public.notice_draft"
+NOTICE_APPROVE = "public.notice_approve"
+PUBLISH = "public.publish"
+
+
+class PublicConfig(modules.ModuleConfig):
+    name = PACKAGE
+    label = "public"
+    verbose_name = "Public site"
+
+    navigation = (modules.NavEntry("public", _("Public site"),
+                                   _("Official notices, publishing approved content, the signed public site."),
+                                   "public:manage"),)
+    capabilities = (
+        modules.CapabilityGrant(NOTICE_DRAFT, _("Draft official notices for the public site"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST),
+                                category=Category.AGGREGATES),
+        modules.CapabilityGrant(NOTICE_APPROVE, _("Approve official notices for the public site"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER), category=Category.AGGREGATES),
+        modules.CapabilityGrant(PUBLISH, _("Prepare and publish the public site"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER), category=Category.AGGREGATES),
+    )
+    page_urls = ("public/", f"{PACKAGE}.urls")
+    demo_loader = f"{PACKAGE}.demo.demo_load"
+    demo_order = 95  # last: publishes what the other modules approved (bulletins 40, cases 30)
+    periodic_jobs = (modules.PeriodicJob("public-watch", "fangkong.public.watch", {"minute": "*/5"}),)
+    scoped_tables = ("Notice", "Publication")
+    scope_records = f"{PACKAGE}.tests.scope.other_city_records"
