@@ -142,8 +142,8 @@ def build_case(*, actor, person, disease: Disease, classification: str, diagnose
     _add(errors, rules.diagnosis_and_report(
         diagnosed_at, reported_at, now, onset_date=onset_date, sampling_date=sampling_date,
         diagnosed_day=timezone.localtime(diagnosed_at).date() if diagnosed_at is not None else None))
-    _check_earlies({"first_visit_at": first_visit_at, "isolated_at": isolated_at, "treatment_at": treatment_at},
-                   now, errors)
+    _add(errors, rules.earlies({"first_visit_at": first_visit_at, "isolated_at": isolated_at,
+                                "treatment_at": treatment_at}, now, onset_date=onset_date, reported_at=reported_at))
     _add(errors, rules.origin(imported, origin))
     if residence_region is None and person is not None:
         residence_code = person.address_region_id
@@ -200,13 +200,6 @@ def _add(errors: dict, found: rules.Errors) -> None:
         errors.setdefault(field, []).append(message)
 
 
-def _check_earlies(times: dict, now: dt.datetime, errors: dict) -> None:
-    """The earlies' times: none in the future, treatment not before isolation."""
-    _add(errors, rules.earlies_not_future(times, now))
-    if times.get("isolated_at") and times.get("treatment_at") and times["treatment_at"] < times["isolated_at"]:
-        errors.setdefault("treatment_at", []).append(_("Treatment cannot start before isolation."))
-
-
 def _check_exposure(start: dt.date | None, end: dt.date | None, listed_date: dt.date | None, errors: dict) -> None:
     """An exposure window is ordered and over by the day the contact is listed (``rules.exposure_window``)."""
     _add(errors, rules.exposure_window(start, end, listed_date))
@@ -257,8 +250,9 @@ def case_update(*, actor, case: Case, expected_version: int, changes: dict, requ
         errors["infector"] = [_("A case cannot be its own infector.")]
     if changes.get("imported", case.imported) and not str(changes.get("origin", case.origin)).strip():
         errors["origin"] = [_("An imported case needs its origin.")]
-    if any(name in changes for name in EARLIES):
-        _check_earlies({name: changes.get(name, getattr(case, name)) for name in EARLIES}, timezone.now(), errors)
+    if any(name in changes for name in (*EARLIES, "onset_date")):
+        _add(errors, rules.earlies({name: changes.get(name, getattr(case, name)) for name in EARLIES}, timezone.now(),
+                                   onset_date=changes.get("onset_date", case.onset_date), reported_at=case.reported_at))
     if errors:
         raise ValidationError(errors)
     before = case_keys(case)
