@@ -119,3 +119,17 @@ def _no_sign_in_failures_carried_over():
 
     caches["axes"].clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _public_site_apart(tmp_path_factory, monkeypatch):
+    """The public site's directories and signing key of a test live in a temporary folder, never in the
+    checkout's ``var/`` (a demo load in a test publishes; the public pages of the next test would serve it)."""
+    if not django_configured():  # fangkong.epi's tests, with or without Django installed
+        yield
+        return
+    base = tmp_path_factory.mktemp("public-site")
+    for name, path in (("PUBLIC_SITE_DIR", base / "site"), ("PUBLIC_SNAPSHOT_DIR", base / "snapshot"),
+                       ("PUBLIC_SIGNING_KEY", base / "keys" / "site-signing.pem")):
+        monkeypatch.setenv(f"FANGKONG_{name}", str(path))
+    yield

@@ -1,5 +1,6 @@
-"""``fangkong public_publish --render-only``: re-render nothing new — write the current published edition
-again from its stored snapshot (after losing the site directory); the edition stays the same signed one."""
+"""``fangkong public_publish``: write the current published edition again from its stored snapshot (after
+losing the site or snapshot directory, or on a new host); nothing new is published: the files, manifest and
+signature come out byte-identical, which the command checks against the manifest hash recorded at publication."""
 
 from django.core.management.base import BaseCommand, CommandError
 
