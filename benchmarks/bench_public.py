@@ -2,7 +2,7 @@
 server with verification off.
 
     .venv/bin/python benchmarks/bench_public.py [--areas 300] [--notices 30] [--seconds 20] [--clients 8]
-        [--workers 2 --threads 4]
+        [--workers 1 --threads 8]
 
 1. A fresh SQLite installation in a temporary folder (migrate, the region tree), a day's content: the
    province's daily report and each city's (Chinese and English, drafted, reviewed, approved), ``--areas``
@@ -164,8 +164,8 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="fangkong-bench-public-"))
     setup_django(home)

@@ -14,9 +14,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import html.parser
+import html
 import json
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -114,60 +115,45 @@ def notice_withdraw(*, actor, notice: Notice, request=None) -> Notice:
 # --- the snapshot ----------------------------------------------------------------------------------------
 
 
-class _ReportText(html.parser.HTMLParser):
-    """The issuer, title, date line and paragraphs of a stored report (our own HTML)."""
+_REPORT_PARTS = {"issuer": re.compile(r'<p class="report-issuer">(.*?)</p>', re.S),
+                 "title": re.compile(r"<h1[^>]*>(.*?)</h1>", re.S),
+                 "date_line": re.compile(r'<p class="report-date">(.*?)</p>', re.S)}
+_REPORT_TEXT = re.compile(r'<p class="report-text">(.*?)</p>', re.S)
+_TAG = re.compile(r"<[^>]*>")
 
-    WANTED = {"report-issuer": "issuer", "report-date": "date_line", "report-text": "paragraphs"}
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found: dict = {"issuer": "", "title": "", "date_line": "", "paragraphs": []}
-        self._into: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        classes = (dict(attrs).get("class") or "").split()
-        target = "title" if tag == "h1" else next((self.WANTED[c] for c in classes if c in self.WANTED), None)
-        if target and self._into is None and (target != "title" or not self.found["title"]):
-            self._into, self._text = target, []
-
-    def handle_endtag(self, tag):
-        if self._into and tag in ("p", "h1"):
-            text = " ".join("".join(self._text).split())
-            if self._into == "paragraphs":
-                self.found["paragraphs"].append(text)
-            else:
-                self.found[self._into] = text
-            self._into = None
-
-    def handle_data(self, data):
-        if self._into:
-            self._text.append(data)
+def _plain_text(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG.sub("", fragment)).split())
 
 
 def report_text(report_html: str) -> dict:
-    parser = _ReportText()
-    parser.feed(report_html)
-    parser.close()
-    return parser.found
+    """The issuer, title, date line and paragraphs of a stored report (the bulletins module's own HTML:
+    ``report_<language>.html``), as plain text."""
+    found: dict = {key: (_plain_text(m.group(1)) if (m := pattern.search(report_html)) else "")
+                   for key, pattern in _REPORT_PARTS.items()}
+    found["paragraphs"] = [_plain_text(p) for p in _REPORT_TEXT.findall(report_html)]
+    return found
 
 
 def _stamp(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _approving_body(user, region_code: str) -> tuple[str, str]:
-    """The headquarters in whose name ``user`` approved (their membership covering the record's region)."""
-    codes = sorted((code for code, _role in user.memberships.values_list("region_id", "role")
-                    if covers(code, region_code)), key=len)
-    region = Region.objects.filter(code=codes[0] if codes else region_code).first()
-    if region is None:
-        return "", ""
-    return f"{region.name_zh}疫情防控指挥部", f"{region.name_en} Epidemic Prevention and Control Headquarters"
+def _approving_body(user, region_code: str, known: dict) -> tuple[str, str]:
+    """The headquarters in whose name ``user`` approved (their membership covering the record's region);
+    ``known`` remembers the answers of one collection."""
+    if (user.pk, region_code) not in known:
+        codes = sorted((code for code in user.memberships.values_list("region_id", flat=True)
+                        if covers(code, region_code)), key=len)
+        region = Region.objects.filter(code=codes[0] if codes else region_code).only("name_zh", "name_en").first()
+        known[user.pk, region_code] = ("", "") if region is None else (
+            f"{region.name_zh}疫情防控指挥部", f"{region.name_en} Epidemic Prevention and Control Headquarters")
+    return known[user.pk, region_code]
 
 
 def _approved_bulletins(site: str, ids: list[int] | None) -> list[Bulletin]:
-    qs = Bulletin.objects.select_related("region", "approved_by").filter(region__code__startswith=subtree_prefix(site))
+    qs = Bulletin.objects.select_related("region", "approved_by").defer("content", "region__geometry") \
+        .filter(region__code__startswith=subtree_prefix(site))
     if ids is not None:
         chosen = list(qs.filter(pk__in=ids))
         refused = sorted({*ids} - {b.pk for b in chosen if b.status == Bulletin.Status.APPROVED})
@@ -183,7 +169,8 @@ def _approved_bulletins(site: str, ids: list[int] | None) -> list[Bulletin]:
 
 
 def _approved_notices(site: str, ids: list[int] | None) -> list[Notice]:
-    qs = Notice.objects.select_related("region", "approved_by").filter(region__code__startswith=subtree_prefix(site))
+    qs = Notice.objects.select_related("region", "approved_by").defer("region__geometry") \
+        .filter(region__code__startswith=subtree_prefix(site))
     if ids is not None:
         chosen = list(qs.filter(pk__in=ids))
         refused = sorted({*ids} - {n.pk for n in chosen if n.status == Notice.Status.APPROVED})
@@ -198,7 +185,8 @@ def snapshot_collect(*, site: str, day: dt.date, bulletin_ids: list[int] | None 
                      notice_ids: list[int] | None = None) -> dict:
     """The approved content of the site on ``day`` (sorted, JSON-ready), screened; ValidationError naming
     every record that may not go out."""
-    region = Region.objects.get(code=site)
+    bodies: dict = {}
+    region = Region.objects.only("code", "name_zh", "name_en").get(code=site)
     errors: list[str] = []
     bulletins = []
     for b in _approved_bulletins(site, bulletin_ids):
@@ -206,7 +194,7 @@ def snapshot_collect(*, site: str, day: dt.date, bulletin_ids: list[int] | None 
             errors.append(_("Report %(id)s: its text no longer matches its approved fingerprint.") % {"id": b.pk})
             continue
         text = report_text(b.html)
-        zh, en = _approving_body(b.approved_by, b.region_id)
+        zh, en = _approving_body(b.approved_by, b.region_id, bodies)
         bulletins.append({"id": b.pk, "region": b.region_id, "region_zh": b.region.name_zh,
                           "region_en": b.region.name_en, "date": b.date.isoformat(), "language": b.language,
                           "version": b.version, "fingerprint": b.fingerprint, **text,
@@ -215,17 +203,19 @@ def snapshot_collect(*, site: str, day: dt.date, bulletin_ids: list[int] | None 
     bulletins.sort(key=lambda b: (len(b["region"].rstrip("0")),))  # the site's own report first, then its areas'
     notices = []
     for n in _approved_notices(site, notice_ids):
-        zh, en = _approving_body(n.approved_by, n.region_id)
+        zh, en = _approving_body(n.approved_by, n.region_id, bodies)
         notices.append({"id": n.pk, "region": n.region_id, "region_zh": n.region.name_zh,
                         "region_en": n.region.name_en, "title_zh": n.title_zh, "title_en": n.title_en,
                         "body_zh": n.body_zh, "body_en": n.body_en, "approved_at": _stamp(n.approved_at),
                         "approved_by_zh": zh, "approved_by_en": en})
     notices.sort(key=lambda n: (n["approved_at"], n["id"]), reverse=True)
     areas = []
-    for a in RiskArea.objects.select_related("region").filter(
+    lift_dates: dict[tuple, tuple] = {}  # the rule gives the same date for the same dates
+    for a in RiskArea.objects.select_related("region").defer("region__geometry").filter(
             region__code__startswith=subtree_prefix(site), lifted_on__isnull=True, designated_from__lte=day) \
             .order_by("region_id", "level", "area_name", "id"):
-        lift_on, protocol = risk_area_lift_date(a)
+        lift_on, protocol = lift_dates.get((a.designated_from, a.last_infection_on, a.negative_screen_on)) or \
+            lift_dates.setdefault((a.designated_from, a.last_infection_on, a.negative_screen_on), risk_area_lift_date(a))
         areas.append({"id": a.pk, "region": a.region_id, "region_zh": a.region.name_zh,
                       "region_en": a.region.name_en, "kind": a.kind, "level": a.level, "area_name": a.area_name,
                       "address": a.address, "designated_from": a.designated_from.isoformat(),
