@@ -25,6 +25,8 @@ from fangkong.cases.inputs import (
     CaseReclassifyInput,
     ContactConvertInput,
     ContactEnlistInput,
+    ExposureRecordInput,
+    RiskAreaDesignateInput,
     RiskAreaLiftInput,
 )
 from fangkong.cases.params import (
@@ -327,16 +329,6 @@ class RiskAreaSerializer(serializers.Serializer):
     negative_screen_on = api_fields.DateField(allow_null=True)
 
 
-class RiskAreaInputSerializer(serializers.Serializer):
-    region = serializers.CharField(max_length=12)
-    kind = serializers.ChoiceField(choices=["region", "compound", "building"], required=False, default="")
-    area_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    level = serializers.ChoiceField(choices=["high", "medium", "low"])
-    designated_from = api_fields.DateField()
-    negative_screen_on = api_fields.DateField(required=False, allow_null=True)
-
-
 class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Risk areas in scope with ``can_be_lifted_on`` from the lifting rule of the protocol in force on the
     designation date (null while a required negative area-wide screen is missing)."""
@@ -368,11 +360,11 @@ class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                                        last_infection=selectors.risk_area_last_case(user=request.user, area=area))
         return Response(self._with_lift(request, area))
 
-    @extend_schema(request=RiskAreaInputSerializer, responses={201: RiskAreaSerializer})
+    @extend_schema(request=RiskAreaDesignateInput, responses={201: RiskAreaSerializer})
     def create(self, request, *args, **kwargs):
-        data = RiskAreaInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        area = services.risk_area_designate(actor=request.user, request=request, **data.validated_data)
+        data = api_input(RiskAreaDesignateInput, request)
+        cases = selectors.case_list_by_numbers(user=request.user, text=data.pop("case_nos"))
+        area = services.risk_area_designate(actor=request.user, request=request, cases=cases, **data)
         return Response(self._with_lift(request, area), status=201)
 
 
@@ -383,15 +375,6 @@ class ExposureSerializer(serializers.Serializer):
     starts_at = api_fields.DateTimeField(window=PAST)
     ends_at = api_fields.DateTimeField(window=PAST)
     description = serializers.CharField()
-
-
-class ExposureInputSerializer(serializers.Serializer):
-    place_name = serializers.CharField(max_length=200)
-    region = serializers.CharField(max_length=12)
-    starts_at = api_fields.DateTimeField(window=PAST)
-    ends_at = api_fields.DateTimeField(window=PAST)
-    cases = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class ExposureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -407,12 +390,11 @@ class ExposureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         case = selectors.case_get(user=self.request.user, case_id=case_id) if case_id else None
         return selectors.exposure_list(user=self.request.user, case=case)
 
-    @extend_schema(request=ExposureInputSerializer, responses={201: ExposureSerializer})
+    @extend_schema(request=ExposureRecordInput, responses={201: ExposureSerializer})
     def create(self, request, *args, **kwargs):
-        data = ExposureInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        fields = api_input(ExposureRecordInput, request)
         cases = [selectors.case_get(user=request.user, case_id=pk) for pk in fields.pop("cases")]
+        cases += selectors.case_list_by_numbers(user=request.user, text=fields.pop("case_nos"))
         exposure = services.exposure_record(actor=request.user, request=request, cases=cases, **fields)
         return Response(ExposureSerializer(exposure).data, status=201)
 

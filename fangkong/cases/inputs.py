@@ -140,3 +140,36 @@ class RiskAreaLiftInput(serializers.Serializer):
 
     lifted_on = api_fields.DateField(allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class RiskAreaDesignateInput(serializers.Serializer):
+    """Designate a risk area (the risk-area page, ``POST /api/v1/risk-areas/``): a whole region, or a named
+    compound or building with its address and the case numbers of its own infections."""
+
+    region = serializers.CharField(max_length=12)
+    kind = serializers.ChoiceField(choices=["region", "compound", "building"], required=False, default="")
+    area_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    level = serializers.ChoiceField(choices=["high", "medium", "low"])
+    designated_from = api_fields.DateField()
+    negative_screen_on = api_fields.DateField(required=False, allow_null=True)
+    case_nos = _text(2000)
+
+
+class RiskAreaInfectionsInput(serializers.Serializer):
+    """New infections found in a compound or building, by case number (the risk-area page)."""
+
+    case_nos = _text(2000)
+
+
+class ExposureRecordInput(serializers.Serializer):
+    """Record an exposure event (the exposure page, ``POST /api/v1/exposures/``): a place in a region, a time
+    window, the cases present — by case number (``case_nos``, as the page asks) or by id (``cases``)."""
+
+    place_name = serializers.CharField(max_length=200)
+    region = serializers.CharField(max_length=12)
+    starts_at = api_fields.DateTimeField(window=PAST)
+    ends_at = api_fields.DateTimeField(window=PAST)
+    cases = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    case_nos = _text(2000)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)

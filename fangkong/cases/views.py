@@ -38,6 +38,9 @@ from fangkong.cases.inputs import (
     ContactConvertInput,
     ContactEnlistInput,
     ContactStatusInput,
+    ExposureRecordInput,
+    RiskAreaDesignateInput,
+    RiskAreaInfectionsInput,
     RiskAreaLiftInput,
 )
 from fangkong.cases.models import (
@@ -138,17 +141,6 @@ def _export(request, kind, queryset, filters):
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _parse_moment(value: str):
-    if not value:
-        return None
-    moment = dt.datetime.fromisoformat(value)
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-
-
-def _parse_date(value: str):
-    return dt.date.fromisoformat(value) if value else None
 
 
 @region_scoped
@@ -430,24 +422,17 @@ def timeliness(request):
 @shows(Category.AGGREGATES)
 @require_http_methods(["GET", "POST"])
 def risk_area_list(request):
-    errors, values = {}, {}
-    if request.method == "POST":
-        values = {k: request.POST.get(k, "").strip() for k in ("region", "level", "kind", "area_name", "address",
-                                                                 "case_nos", "designated_from", "negative_screen_on")}
+    form = PageForm(RiskAreaDesignateInput, request)
+    if form.is_valid():
+        data = dict(form.data)
         try:
-            services.risk_area_designate(
-                actor=request.user, request=request, region=values["region"], level=values["level"],
-                kind=values["kind"], area_name=values["area_name"], address=values["address"],
-                cases=_cases_by_numbers(request, values["case_nos"]),
-                designated_from=_parse_date(values["designated_from"]),
-                negative_screen_on=_parse_date(values["negative_screen_on"]))
+            cases = selectors.case_list_by_numbers(user=request.user, text=data.pop("case_nos"))
+            services.risk_area_designate(actor=request.user, request=request, cases=cases, **data)
         except ValidationError as exc:
-            errors = exc.message_dict
-        except ValueError:
-            errors = {"designated_from": [_("Enter a date as YYYY-MM-DD.")]}
+            form.add_errors(exc)
         else:
             return _done(request, reverse("cases:risk-areas"), _("Risk area designated."))
-    return _risk_area_page(request, errors=errors, values=values, status=400 if errors else 200)
+    return _risk_area_page(request, errors=form.errors, values=form.values, status=form.status)
 
 
 def _risk_area_page(request, *, errors=None, values=None, lift_errors=None, status=200):
@@ -494,35 +479,26 @@ def risk_area_lift(request, area_id: int):
                                                                 "date": area.lifted_on.isoformat()})
 
 
-def _cases_by_numbers(request, text: str) -> list:
-    """Cases in scope by their numbers (comma, full-width comma or space separated); an unknown number is a
-    field error on ``case_nos``."""
-    numbers = [n for n in text.replace("，", ",").replace(" ", ",").split(",") if n]
-    cases = list(selectors.case_list(user=request.user).filter(case_no__in=numbers))
-    missing = sorted(set(numbers) - {c.case_no for c in cases})
-    if missing:
-        raise ValidationError({"case_nos": [_("No case with these numbers in your area: %(numbers)s.")
-                                            % {"numbers": ", ".join(missing)}]})
-    return cases
-
-
 @region_scoped
 @shows(Category.AGGREGATES)
 @require_POST
 def risk_area_infections(request, area_id: int):
     """New infections found in a compound or building: its lifting date is counted from them."""
     area = selectors.risk_area_get(user=request.user, area_id=area_id)
+    form = PageForm(RiskAreaInfectionsInput, request)
     try:
-        services.risk_area_infections_add(actor=request.user, area=area, request=request,
-                                          cases=_cases_by_numbers(request, request.POST.get("case_nos", "")))
-    except (ValidationError, PermissionDenied) as exc:
-        messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        return _risk_area_page(request, lift_errors={area.pk: messages_},
-                               status=403 if isinstance(exc, PermissionDenied) else 400)
+        if form.is_valid():
+            services.risk_area_infections_add(actor=request.user, area=area, request=request,
+                                              cases=selectors.case_list_by_numbers(user=request.user,
+                                                                                   text=form.data["case_nos"]))
+    except ValidationError as exc:
+        form.add_errors(exc)
+    except PermissionDenied as exc:
+        return _risk_area_page(request, lift_errors={area.pk: [str(exc)]}, status=403)
+    if form.errors:
+        return _risk_area_page(request, status=400, lift_errors={
+            area.pk: [m for messages_ in form.errors.values() for m in messages_]})
     return _done(request, reverse("cases:risk-areas"), _("Infections recorded in %(name)s.") % {"name": area.area_name})
-
-
-EXPOSURE_FORM_FIELDS = ("place_name", "region", "starts_at", "ends_at", "case_nos", "description")
 
 
 @region_scoped
@@ -533,32 +509,25 @@ def exposure_new(request):
     """Record an exposure event: a place in a region, a time window, the cases present (by case number)."""
     if not can(request.user, Capability.CASE_WRITE):
         raise PermissionDenied(_("Your role may not record exposures."))
-    values = {k: request.POST.get(k, "").strip() for k in EXPOSURE_FORM_FIELDS} if request.method == "POST" else {
-        "case_nos": request.params["case_no"] or "",
-        "region": _case_region(request, request.params["case_no"] or "")}
-    errors: dict = {}
-    if request.method == "POST":
-        numbers = [n for n in values["case_nos"].replace("，", ",").replace(" ", ",").split(",") if n]
-        cases = list(selectors.case_list(user=request.user).filter(case_no__in=numbers))
-        missing = sorted(set(numbers) - {c.case_no for c in cases})
+    form = PageForm(ExposureRecordInput, request, initial={
+        "case_nos": request.params["case_no"] or "", "region": _case_region(request, request.params["case_no"] or "")})
+    exposure = None
+    if form.is_valid():
+        data = dict(form.data)
+        data.pop("cases")
         try:
-            if missing:
-                raise ValidationError({"case_nos": [_("No case with these numbers in your area: %(numbers)s.")
-                                                    % {"numbers": ", ".join(missing)}]})
-            exposure = services.exposure_record(
-                actor=request.user, request=request, place_name=values["place_name"], region=values["region"],
-                starts_at=_parse_moment(values["starts_at"]), ends_at=_parse_moment(values["ends_at"]),
-                cases=cases, description=values["description"])
-        except (ValidationError, PermissionDenied) as exc:
-            errors = _form_errors(exc)
-        except ValueError:
-            errors = {"__all__": [_("Enter times as YYYY-MM-DD HH:MM.")]}
-        else:
-            first = next((c for c in cases if c.case_no == numbers[0]), None) if numbers else None
-            target = reverse("cases:case-detail", kwargs={"case_id": first.pk}) if first else reverse("cases:case-list")
-            return _done(request, target, _("Exposure at %(place)s recorded.") % {"place": exposure.place_name})
+            cases = selectors.case_list_by_numbers(user=request.user, text=data.pop("case_nos"))
+            exposure = services.exposure_record(actor=request.user, request=request, cases=cases, **data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        except PermissionDenied as exc:
+            form.errors.setdefault(NON_FIELD, []).append(str(exc))
+    if exposure is not None:
+        target = reverse("cases:case-detail", kwargs={"case_id": cases[0].pk}) if cases else reverse("cases:case-list")
+        return _done(request, target, _("Exposure at %(place)s recorded.") % {"place": exposure.place_name})
+    errors = dict(form.errors)
     status = 400 if errors else 200
-    context = {"values": values, "errors": errors, "non_field_errors": errors.pop("__all__", [])}
+    context = {"values": form.values, "errors": errors, "non_field_errors": errors.pop(NON_FIELD, [])}
     template = "cases/_exposure_form.html" if _htmx(request) else "cases/exposure_new.html"
     return render(request, template, context, status=status)
 
