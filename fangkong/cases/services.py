@@ -41,6 +41,7 @@ from fangkong.audit.services import audit_record
 from fangkong.cases import rules
 from fangkong.cases.case_earlies import case_earlies_refresh
 from fangkong.cases.case_numbers import case_number_draw, contact_number_draw
+from fangkong.cases.inputs import STATUS_ACTIONS
 from fangkong.cases.models import (
     Case,
     Classification,
@@ -517,6 +518,28 @@ def contact_update(*, actor, contact: Contact, expected_version: int, changes: d
                    region_code=contact.region_id, request=request)
     tracing_summary_refresh(before | contact_keys(contact))
     return contact
+
+
+def contact_status_record(*, actor, contact: Contact, expected_version: int, action: str,
+                          quarantined_at: dt.datetime | None = None, quarantine_place: str = "",
+                          released_at: dt.datetime | None = None, exposure_start: dt.date | None = None,
+                          exposure_end: dt.date | None = None, request=None) -> Contact:
+    """What the contact page says happened (``fangkong.cases.inputs.ContactStatusInput``): quarantined at a
+    time (required) and place, released or lost (at ``released_at``, default now), back to listed, or the
+    exposure window corrected — ``contact_update`` with the changes each means."""
+    if action not in STATUS_ACTIONS:
+        raise ValidationError({"action": [_("Choose what happened to the contact.")]})
+    changes: dict = {"status": STATUS_ACTIONS[action]} if STATUS_ACTIONS[action] else {}
+    if action == "exposure":
+        changes.update(exposure_start=exposure_start, exposure_end=exposure_end)
+    if action in ("release", "lost") and released_at is not None:
+        changes["released_at"] = released_at
+    if action == "quarantine":
+        if quarantined_at is None:
+            raise ValidationError({"quarantined_at": [_("The quarantine time is required.")]})
+        changes.update(quarantined_at=quarantined_at, quarantine_place=quarantine_place.strip())
+    return contact_update(actor=actor, contact=contact, expected_version=expected_version, changes=changes,
+                          request=request)
 
 
 def _release_time(contact: Contact, status: str | None, values: dict, errors: dict) -> None:
