@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "fangkong.worklists",
     "fangkong.inbound",
     "fangkong.keypopulations",
+    "fangkong.resources",
     "fangkong.api",
     "fangkong.web",
 ]
