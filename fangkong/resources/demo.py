@@ -110,12 +110,20 @@ def _check_in_contacts(actor, day: dt.date) -> int:
                                       category="close",
                                       converted_case__isnull=True) \
         .filter(Q(released_at__isnull=True) | Q(released_at__gte=end)).order_by("quarantined_at", "id")
-    rooms = list(site.rooms.order_by("id").values_list("pk", flat=True))
+    rooms = iter(site.rooms.order_by("id").values_list("pk", flat=True)[:MAX_CHECK_INS])
     count = 0
-    for room_id, contact in zip(rooms[:MAX_CHECK_INS], contacts.iterator(), strict=False):
-        at = max(contact.quarantined_at, end - dt.timedelta(days=20))
+    # in a room only during the centralised phase of its period (not those already in home monitoring); those
+    # leaving on the day first, then the latest arrivals (the manager's screen shows both)
+    due = [(services.expected_check_out(contact=c), c) for c in contacts.select_related("protocol")]
+    due = [(d, c) for d, c in due if d is not None and d >= day]
+    due.sort(key=lambda pair: (pair[0] != day, -pair[1].quarantined_at.timestamp()))
+    for _due, contact in due:
+        room_id = next(rooms, None)
+        if room_id is None:
+            break
         try:
-            services.check_in(actor=actor, room_id=room_id, contact_no=contact.contact_no, checked_in_at=at)
+            services.check_in(actor=actor, room_id=room_id, contact_no=contact.contact_no,
+                              checked_in_at=contact.quarantined_at)
         except ValidationError:
             continue
         count += 1
