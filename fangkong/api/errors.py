@@ -37,7 +37,9 @@ def error_handler(exc, context):
     if isinstance(exc, StaleEditError):
         return stale_version_response(exc)
     if isinstance(exc, PersonElsewhereError):
-        return Response(error_body("registered_elsewhere", str(exc)), status=status.HTTP_409_CONFLICT)
+        # the citizen ID's field named, as the page shows it under the field
+        return Response(error_body("registered_elsewhere", str(exc), {"citizen_id": [str(exc)]}),
+                        status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

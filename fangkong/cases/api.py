@@ -19,8 +19,16 @@ from fangkong.api import fields as api_fields
 from fangkong.api.errors import stale_version_response
 from fangkong.api.parsers import JSONObjectParser
 from fangkong.cases import imports, jobs, selectors, services
-from fangkong.cases.inputs import CaseEnlistInput, ContactEnlistInput
-from fangkong.cases.models import Classification
+from fangkong.cases.inputs import (
+    CaseEditInput,
+    CaseEnlistInput,
+    CaseReclassifyInput,
+    ContactConvertInput,
+    ContactEnlistInput,
+    ExposureRecordInput,
+    RiskAreaDesignateInput,
+    RiskAreaLiftInput,
+)
 from fangkong.cases.params import (
     CaseFilters,
     CaseListQuery,
@@ -29,6 +37,7 @@ from fangkong.cases.params import (
     ExposureListQuery,
     TimelinessQuery,
 )
+from fangkong.inputs import api_input
 from fangkong.persons.shown import person_shown
 from fangkong.regions import selectors as region_selectors
 from fangkong.request_params import PAST, filters_of, params_of
@@ -125,26 +134,6 @@ class CaseDetailSerializer(CaseOutputSerializer):
                  "reason": h.reason} for h in case.classification_history.all()]
 
 
-class CaseUpdateSerializer(serializers.Serializer):
-    version = serializers.IntegerField()
-    onset_date = api_fields.DateField(window=PAST, required=False, allow_null=True)
-    sampling_date = api_fields.DateField(required=False, allow_null=True)
-    detection_route = serializers.CharField(required=False)
-    imported = serializers.BooleanField(required=False)
-    origin = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    severity = serializers.CharField(required=False)
-    outcome = serializers.CharField(required=False)
-    first_visit_at = api_fields.DateTimeField(required=False, allow_null=True)
-    isolated_at = api_fields.DateTimeField(required=False, allow_null=True)
-    treatment_at = api_fields.DateTimeField(required=False, allow_null=True)
-
-
-class ReclassifySerializer(serializers.Serializer):
-    version = serializers.IntegerField()
-    classification = serializers.ChoiceField(choices=Classification.values)
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-
-
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases in the caller's scope, paged by keyset (``fangkong.api.pagination``). Filters: q,
     classification (one, or several separated by commas), detection_route, imported, late, region,
@@ -170,17 +159,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=CaseEnlistInput, responses={201: CaseDetailSerializer})
     def create(self, request, *args, **kwargs):
-        data = CaseEnlistInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = services.case_enlist(actor=request.user, request=request, **data.validated_data)
+        case = services.case_enlist(actor=request.user, request=request, **api_input(CaseEnlistInput, request))
         return Response(CaseDetailSerializer(case, context={"request": request}).data, status=201)
 
-    @extend_schema(request=CaseUpdateSerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=CaseEditInput, responses=CaseDetailSerializer)
     def partial_update(self, request, *args, **kwargs):
         case = self.get_object()
-        data = CaseUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
+        changes = api_input(CaseEditInput, request)
         version = changes.pop("version")
         try:
             case = services.case_update(actor=request.user, case=case, expected_version=version, changes=changes,
@@ -189,17 +174,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return stale(exc)
         return Response(CaseDetailSerializer(case, context={"request": request}).data)
 
-    @extend_schema(request=ReclassifySerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=CaseReclassifyInput, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])
     def reclassify(self, request, pk=None, **kwargs):
         case = self.get_object()
-        data = ReclassifySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = api_input(CaseReclassifyInput, request)
         try:
             case = services.case_reclassify(actor=request.user, case=case, request=request,
-                                            classification=data.validated_data["classification"],
-                                            expected_version=data.validated_data["version"],
-                                            reason=data.validated_data["reason"])
+                                            classification=data["classification"],
+                                            expected_version=data["version"], reason=data["reason"])
         except services.StaleEditError as exc:
             return stale(exc)
         return Response(CaseDetailSerializer(case, context={"request": request}).data)
@@ -250,15 +233,6 @@ class ContactUpdateSerializer(serializers.Serializer):
     exposure_end = api_fields.DateField(window=PAST, required=False, allow_null=True)
 
 
-class ConvertSerializer(serializers.Serializer):
-    version = serializers.IntegerField()
-    diagnosed_at = api_fields.DateTimeField()
-    reported_at = api_fields.DateTimeField(required=False)
-    classification = serializers.ChoiceField(choices=Classification.values, default="confirmed")
-    sampling_date = api_fields.DateField(required=False, allow_null=True)
-    onset_date = api_fields.DateField(window=PAST, required=False, allow_null=True)
-
-
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Contacts in the caller's scope, paged by keyset. Filters: q, category, status, region, source_case,
     date_from, date_to; ``ordering`` = listed, -listed, quarantined, contact_no. ``convert`` turns a contact
@@ -289,9 +263,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(request=ContactEnlistInput, responses={201: ContactOutputSerializer})
     def create(self, request, *args, **kwargs):
-        data = ContactEnlistInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        contact = services.contact_enlist(actor=request.user, request=request, **data.validated_data)
+        contact = services.contact_enlist(actor=request.user, request=request, **api_input(ContactEnlistInput, request))
         return Response(ContactOutputSerializer(contact, context={"request": request}).data, status=201)
 
     @extend_schema(request=ContactUpdateSerializer, responses=ContactOutputSerializer)
@@ -308,13 +280,11 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return stale(exc)
         return Response(ContactOutputSerializer(contact, context={"request": request}).data)
 
-    @extend_schema(request=ConvertSerializer, responses={201: CaseDetailSerializer})
+    @extend_schema(request=ContactConvertInput, responses={201: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None, **kwargs):
         contact = self.get_object()
-        data = ConvertSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        fields = api_input(ContactConvertInput, request)
         version = fields.pop("version")
         try:
             case = services.contact_convert_to_case(actor=request.user, contact=contact, expected_version=version,
@@ -359,21 +329,6 @@ class RiskAreaSerializer(serializers.Serializer):
     negative_screen_on = api_fields.DateField(allow_null=True)
 
 
-class RiskAreaInputSerializer(serializers.Serializer):
-    region = serializers.CharField(max_length=12)
-    kind = serializers.ChoiceField(choices=["region", "compound", "building"], required=False, default="")
-    area_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    level = serializers.ChoiceField(choices=["high", "medium", "low"])
-    designated_from = api_fields.DateField()
-    negative_screen_on = api_fields.DateField(required=False, allow_null=True)
-
-
-class LiftSerializer(serializers.Serializer):
-    lifted_on = api_fields.DateField()
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
-
-
 class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Risk areas in scope with ``can_be_lifted_on`` from the lifting rule of the protocol in force on the
     designation date (null while a required negative area-wide screen is missing)."""
@@ -395,23 +350,21 @@ class RiskAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         lift, protocol = services.risk_area_lift_date(area, last_infection=last)
         return {**RiskAreaSerializer(area).data, "can_be_lifted_on": lift, "protocol": protocol.code}
 
-    @extend_schema(request=LiftSerializer, responses=RiskAreaSerializer)
+    @extend_schema(request=RiskAreaLiftInput, responses=RiskAreaSerializer)
     @action(detail=True, methods=["post"])
     def lift(self, request, pk=None, **kwargs):
         area = selectors.risk_area_get(user=request.user, area_id=pk)
-        data = LiftSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = api_input(RiskAreaLiftInput, request)
         area = services.risk_area_lift(actor=request.user, area=area, request=request,
-                                       lifted_on=data.validated_data["lifted_on"],
-                                       override_reason=data.validated_data["override_reason"],
+                                       lifted_on=data["lifted_on"], override_reason=data["override_reason"],
                                        last_infection=selectors.risk_area_last_case(user=request.user, area=area))
         return Response(self._with_lift(request, area))
 
-    @extend_schema(request=RiskAreaInputSerializer, responses={201: RiskAreaSerializer})
+    @extend_schema(request=RiskAreaDesignateInput, responses={201: RiskAreaSerializer})
     def create(self, request, *args, **kwargs):
-        data = RiskAreaInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        area = services.risk_area_designate(actor=request.user, request=request, **data.validated_data)
+        data = api_input(RiskAreaDesignateInput, request)
+        cases = selectors.case_list_by_numbers(user=request.user, text=data.pop("case_nos"))
+        area = services.risk_area_designate(actor=request.user, request=request, cases=cases, **data)
         return Response(self._with_lift(request, area), status=201)
 
 
@@ -422,15 +375,6 @@ class ExposureSerializer(serializers.Serializer):
     starts_at = api_fields.DateTimeField(window=PAST)
     ends_at = api_fields.DateTimeField(window=PAST)
     description = serializers.CharField()
-
-
-class ExposureInputSerializer(serializers.Serializer):
-    place_name = serializers.CharField(max_length=200)
-    region = serializers.CharField(max_length=12)
-    starts_at = api_fields.DateTimeField(window=PAST)
-    ends_at = api_fields.DateTimeField(window=PAST)
-    cases = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class ExposureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -446,12 +390,11 @@ class ExposureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         case = selectors.case_get(user=self.request.user, case_id=case_id) if case_id else None
         return selectors.exposure_list(user=self.request.user, case=case)
 
-    @extend_schema(request=ExposureInputSerializer, responses={201: ExposureSerializer})
+    @extend_schema(request=ExposureRecordInput, responses={201: ExposureSerializer})
     def create(self, request, *args, **kwargs):
-        data = ExposureInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        fields = api_input(ExposureRecordInput, request)
         cases = [selectors.case_get(user=request.user, case_id=pk) for pk in fields.pop("cases")]
+        cases += selectors.case_list_by_numbers(user=request.user, text=fields.pop("case_nos"))
         exposure = services.exposure_record(actor=request.user, request=request, cases=cases, **fields)
         return Response(ExposureSerializer(exposure).data, status=201)
 

@@ -46,6 +46,7 @@ EXTRA_VALUES = {
     "sex": {"男": "M", "女": "F", "未知": "U", "不详": "U", "男性": "M", "女性": "F"},
     # the names COVID-19 had in 2020-2022 (the disease table holds today's, 新型冠状病毒感染)
     "disease": {"新型冠状病毒肺炎": "covid-19", "新冠肺炎": "covid-19", "新冠病毒感染": "covid-19"},
+    "imported": {"是": "true", "否": "false"},
 }
 
 EXAMPLES = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from fangkong.api import fields as api_fields
-from fangkong.cases.models import Classification
+from fangkong.cases.models import Classification, ContactStatus
 from fangkong.request_params import PAST
 
 
@@ -76,3 +76,100 @@ class CaseEnlistInput(serializers.Serializer):
 
     def validate_outcome(self, value):
         return value or "under_treatment"
+
+
+class CaseEditInput(serializers.Serializer):
+    """Edit a case's facts and times (the case page's edit form, ``PATCH /api/v1/cases/<id>/``) under the
+    ``version`` read; a field left out is kept, an empty date or time is cleared."""
+
+    version = serializers.IntegerField()
+    onset_date = api_fields.DateField(window=PAST, required=False, allow_null=True)
+    sampling_date = api_fields.DateField(required=False, allow_null=True)
+    detection_route = serializers.CharField(required=False)
+    imported = serializers.BooleanField(required=False)
+    origin = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    severity = serializers.CharField(required=False)
+    outcome = serializers.CharField(required=False)
+    first_visit_at = api_fields.DateTimeField(required=False, allow_null=True)
+    isolated_at = api_fields.DateTimeField(required=False, allow_null=True)
+    treatment_at = api_fields.DateTimeField(required=False, allow_null=True)
+
+
+class CaseReclassifyInput(serializers.Serializer):
+    """Re-classify a case (the case page, ``POST /api/v1/cases/<id>/reclassify/``) with the reason."""
+
+    version = serializers.IntegerField()
+    classification = serializers.ChoiceField(choices=Classification.values)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class ContactConvertInput(serializers.Serializer):
+    """A contact tested positive (the contact page, ``POST /api/v1/contacts/<id>/convert/``): the time of
+    diagnosis (required, no default), the report time (default now), classification, sampling and onset."""
+
+    version = serializers.IntegerField()
+    diagnosed_at = api_fields.DateTimeField(default=None, allow_null=True)  # required by the rules of a case
+    reported_at = api_fields.DateTimeField(required=False)
+    classification = serializers.ChoiceField(choices=Classification.values, default="confirmed")
+    sampling_date = api_fields.DateField(required=False, allow_null=True)
+    onset_date = api_fields.DateField(window=PAST, required=False, allow_null=True)
+
+
+# What the contact page's status form says happened (``ContactStatusInput.action``) and the status it sets;
+# "exposure": the exposure window corrected, the management period counted again from its end.
+STATUS_ACTIONS = {"quarantine": ContactStatus.QUARANTINED, "release": ContactStatus.RELEASED,
+                  "lost": ContactStatus.LOST, "listed": ContactStatus.LISTED, "exposure": None}
+
+
+class ContactStatusInput(serializers.Serializer):
+    """What happened to a contact (the contact page's status form): quarantined (time required, place),
+    released or lost to follow-up (when; default now), back to listed, or the exposure window corrected."""
+
+    version = serializers.IntegerField()
+    action = serializers.ChoiceField(choices=list(STATUS_ACTIONS))
+    quarantined_at = api_fields.DateTimeField(default=None, allow_null=True)
+    quarantine_place = _text(200)
+    released_at = api_fields.DateTimeField(default=None, allow_null=True)
+    exposure_start = api_fields.DateField(window=PAST, default=None, allow_null=True)
+    exposure_end = api_fields.DateField(window=PAST, default=None, allow_null=True)
+
+
+class RiskAreaLiftInput(serializers.Serializer):
+    """Lift a risk area on a date (the risk-area page: today when left empty), with an override reason
+    when the protocol's rule does not allow it yet."""
+
+    lifted_on = api_fields.DateField(allow_null=True)
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class RiskAreaDesignateInput(serializers.Serializer):
+    """Designate a risk area (the risk-area page, ``POST /api/v1/risk-areas/``): a whole region, or a named
+    compound or building with its address and the case numbers of its own infections."""
+
+    region = serializers.CharField(max_length=12)
+    kind = serializers.ChoiceField(choices=["region", "compound", "building"], required=False, default="")
+    area_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    level = serializers.ChoiceField(choices=["high", "medium", "low"])
+    designated_from = api_fields.DateField()
+    negative_screen_on = api_fields.DateField(required=False, allow_null=True)
+    case_nos = _text(2000)
+
+
+class RiskAreaInfectionsInput(serializers.Serializer):
+    """New infections found in a compound or building, by case number (the risk-area page)."""
+
+    case_nos = _text(2000)
+
+
+class ExposureRecordInput(serializers.Serializer):
+    """Record an exposure event (the exposure page, ``POST /api/v1/exposures/``): a place in a region, a time
+    window, the cases present — by case number (``case_nos``, as the page asks) or by id (``cases``)."""
+
+    place_name = serializers.CharField(max_length=200)
+    region = serializers.CharField(max_length=12)
+    starts_at = api_fields.DateTimeField(window=PAST)
+    ends_at = api_fields.DateTimeField(window=PAST)
+    cases = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    case_nos = _text(2000)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)

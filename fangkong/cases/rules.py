@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.cases import import_columns
@@ -116,7 +117,23 @@ def origin(imported: bool, text: str) -> Errors:
     return errors + at_most("origin", text, 100)
 
 
-def earlies_not_future(times: dict[str, dt.datetime | None], now: dt.datetime) -> Errors:
-    """None of the earlies' times (first visit, isolation, treatment) is in the future."""
-    return [(name, _("This time is in the future.")) for name, value in times.items()
-            if value is not None and value > now + SOON]
+def earlies(times: dict[str, dt.datetime | None], now: dt.datetime, *, onset_date: dt.date | None,
+            reported_at: dt.datetime) -> Errors:
+    """The earlies' times (first visit, isolation, admission for treatment), each optional: none in the
+    future; the first medical visit neither before the day of onset (local) nor after the report; the
+    admission for treatment neither before the first visit nor before the isolation."""
+    errors: Errors = [(name, _("This time is in the future.")) for name, value in times.items()
+                      if value is not None and value > now + SOON]
+    first_visit, isolated, treatment = (times.get(name) for name in ("first_visit_at", "isolated_at",
+                                                                     "treatment_at"))
+    if first_visit is not None:
+        if onset_date is not None and timezone.localtime(first_visit).date() < onset_date:
+            errors.append(("first_visit_at", _("The first medical visit is before the onset.")))
+        if first_visit > reported_at:
+            errors.append(("first_visit_at", _("The first medical visit is after the report.")))
+    if treatment is not None:
+        if first_visit is not None and treatment < first_visit:
+            errors.append(("treatment_at", _("The admission for treatment is before the first medical visit.")))
+        if isolated is not None and treatment < isolated:
+            errors.append(("treatment_at", _("Treatment cannot start before isolation.")))
+    return errors

@@ -20,10 +20,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong import paging
 from fangkong.accounts.access import in_scope
@@ -440,3 +442,15 @@ def tracing_timeliness(*, user, region: Region, date_from: dt.date | None = None
     by_day = {d: fill(empty(d.isoformat(), d.isoformat()), sums) for d, sums in sums_day.items()}
     return {"region": {"code": region.code, "name": region.name}, "total": total,
             "children": list(by_region.values()), "days": [by_day[d] for d in sorted(by_day)]}
+
+
+def case_list_by_numbers(*, user, text: str) -> list[Case]:
+    """The cases named by ``text`` (case numbers separated by commas, full-width commas or spaces) among those
+    ``user`` may read; a number not found there is refused on ``case_nos``, as if it did not exist."""
+    numbers = [n for n in text.replace("，", ",").replace(" ", ",").split(",") if n]
+    cases = list(case_list(user=user).filter(case_no__in=numbers))
+    missing = sorted(set(numbers) - {c.case_no for c in cases})
+    if missing:
+        raise ValidationError({"case_nos": [_("No case with these numbers in your area: %(numbers)s.")
+                                            % {"numbers": ", ".join(missing)}]})
+    return sorted(cases, key=lambda c: numbers.index(c.case_no))

@@ -41,6 +41,7 @@ from fangkong.audit.services import audit_record
 from fangkong.cases import rules
 from fangkong.cases.case_earlies import case_earlies_refresh
 from fangkong.cases.case_numbers import case_number_draw, contact_number_draw
+from fangkong.cases.inputs import STATUS_ACTIONS
 from fangkong.cases.models import (
     Case,
     Classification,
@@ -142,8 +143,8 @@ def build_case(*, actor, person, disease: Disease, classification: str, diagnose
     _add(errors, rules.diagnosis_and_report(
         diagnosed_at, reported_at, now, onset_date=onset_date, sampling_date=sampling_date,
         diagnosed_day=timezone.localtime(diagnosed_at).date() if diagnosed_at is not None else None))
-    _check_earlies({"first_visit_at": first_visit_at, "isolated_at": isolated_at, "treatment_at": treatment_at},
-                   now, errors)
+    _add(errors, rules.earlies({"first_visit_at": first_visit_at, "isolated_at": isolated_at,
+                                "treatment_at": treatment_at}, now, onset_date=onset_date, reported_at=reported_at))
     _add(errors, rules.origin(imported, origin))
     if residence_region is None and person is not None:
         residence_code = person.address_region_id
@@ -200,13 +201,6 @@ def _add(errors: dict, found: rules.Errors) -> None:
         errors.setdefault(field, []).append(message)
 
 
-def _check_earlies(times: dict, now: dt.datetime, errors: dict) -> None:
-    """The earlies' times: none in the future, treatment not before isolation."""
-    _add(errors, rules.earlies_not_future(times, now))
-    if times.get("isolated_at") and times.get("treatment_at") and times["treatment_at"] < times["isolated_at"]:
-        errors.setdefault("treatment_at", []).append(_("Treatment cannot start before isolation."))
-
-
 def _check_exposure(start: dt.date | None, end: dt.date | None, listed_date: dt.date | None, errors: dict) -> None:
     """An exposure window is ordered and over by the day the contact is listed (``rules.exposure_window``)."""
     _add(errors, rules.exposure_window(start, end, listed_date))
@@ -257,8 +251,9 @@ def case_update(*, actor, case: Case, expected_version: int, changes: dict, requ
         errors["infector"] = [_("A case cannot be its own infector.")]
     if changes.get("imported", case.imported) and not str(changes.get("origin", case.origin)).strip():
         errors["origin"] = [_("An imported case needs its origin.")]
-    if any(name in changes for name in EARLIES):
-        _check_earlies({name: changes.get(name, getattr(case, name)) for name in EARLIES}, timezone.now(), errors)
+    if any(name in changes for name in (*EARLIES, "onset_date")):
+        _add(errors, rules.earlies({name: changes.get(name, getattr(case, name)) for name in EARLIES}, timezone.now(),
+                                   onset_date=changes.get("onset_date", case.onset_date), reported_at=case.reported_at))
     if errors:
         raise ValidationError(errors)
     before = case_keys(case)
@@ -523,6 +518,28 @@ def contact_update(*, actor, contact: Contact, expected_version: int, changes: d
                    region_code=contact.region_id, request=request)
     tracing_summary_refresh(before | contact_keys(contact))
     return contact
+
+
+def contact_status_record(*, actor, contact: Contact, expected_version: int, action: str,
+                          quarantined_at: dt.datetime | None = None, quarantine_place: str = "",
+                          released_at: dt.datetime | None = None, exposure_start: dt.date | None = None,
+                          exposure_end: dt.date | None = None, request=None) -> Contact:
+    """What the contact page says happened (``fangkong.cases.inputs.ContactStatusInput``): quarantined at a
+    time (required) and place, released or lost (at ``released_at``, default now), back to listed, or the
+    exposure window corrected — ``contact_update`` with the changes each means."""
+    if action not in STATUS_ACTIONS:
+        raise ValidationError({"action": [_("Choose what happened to the contact.")]})
+    changes: dict = {"status": STATUS_ACTIONS[action]} if STATUS_ACTIONS[action] else {}
+    if action == "exposure":
+        changes.update(exposure_start=exposure_start, exposure_end=exposure_end)
+    if action in ("release", "lost") and released_at is not None:
+        changes["released_at"] = released_at
+    if action == "quarantine":
+        if quarantined_at is None:
+            raise ValidationError({"quarantined_at": [_("The quarantine time is required.")]})
+        changes.update(quarantined_at=quarantined_at, quarantine_place=quarantine_place.strip())
+    return contact_update(actor=actor, contact=contact, expected_version=expected_version, changes=changes,
+                          request=request)
 
 
 def _release_time(contact: Contact, status: str | None, values: dict, errors: dict) -> None:

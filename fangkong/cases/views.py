@@ -31,7 +31,18 @@ from fangkong.accounts.need_to_know import Category, shows
 from fangkong.accounts.roles import Capability
 from fangkong.cases import exports, imports, jobs, selectors, services
 from fangkong.cases.api import timeliness_region
-from fangkong.cases.inputs import CaseEnlistInput, ContactEnlistInput
+from fangkong.cases.inputs import (
+    CaseEditInput,
+    CaseEnlistInput,
+    CaseReclassifyInput,
+    ContactConvertInput,
+    ContactEnlistInput,
+    ContactStatusInput,
+    ExposureRecordInput,
+    RiskAreaDesignateInput,
+    RiskAreaInfectionsInput,
+    RiskAreaLiftInput,
+)
 from fangkong.cases.models import (
     Classification,
     ContactCategory,
@@ -57,7 +68,7 @@ from fangkong.cases.params import (
     PageQuery,
     TimelinessQuery,
 )
-from fangkong.inputs import NON_FIELD, PageForm
+from fangkong.inputs import NON_FIELD, PageForm, error_summary
 from fangkong.persons import services as person_services
 from fangkong.protocols.models import TEST_PHASE_LABELS
 from fangkong.request_params import filter_names, filters_of, query_params
@@ -132,17 +143,6 @@ def _export(request, kind, queryset, filters):
     return response
 
 
-def _parse_moment(value: str):
-    if not value:
-        return None
-    moment = dt.datetime.fromisoformat(value)
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-
-
-def _parse_date(value: str):
-    return dt.date.fromisoformat(value) if value else None
-
-
 @region_scoped
 @shows(Category.NAMED)
 @require_http_methods(["GET", "POST"])
@@ -191,34 +191,27 @@ def _case_context(request, case, **extra):
 def case_edit(request, case_id: int):
     """Edit severity/outcome/dates (with the version read) or re-classify; a stale version is refused."""
     case = selectors.case_get(user=request.user, case_id=case_id)
+    reclassify = bool(request.POST.get("classification"))
+    form = PageForm(CaseReclassifyInput if reclassify else CaseEditInput, request)
     try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
-    try:
-        if request.POST.get("classification"):
-            services.case_reclassify(actor=request.user, case=case, expected_version=version, request=request,
-                                     classification=request.POST["classification"],
-                                     reason=request.POST.get("reason", ""))
-        else:
-            changes = {k: request.POST[k] for k in ("severity", "outcome", "origin") if k in request.POST}
-            for name in ("onset_date", "sampling_date"):
-                if name in request.POST:
-                    changes[name] = _parse_date(request.POST[name])
-            for name in services.EARLIES:
-                if name in request.POST:
-                    changes[name] = _parse_moment(request.POST[name].strip())
-            services.case_update(actor=request.user, case=case, expected_version=version, changes=changes,
-                                 request=request)
+        if form.is_valid():
+            data = dict(form.data)
+            version = data.pop("version")
+            if reclassify:
+                services.case_reclassify(actor=request.user, case=case, expected_version=version, request=request,
+                                         **data)
+            else:
+                services.case_update(actor=request.user, case=case, expected_version=version, changes=data,
+                                     request=request)
     except services.StaleEditError as exc:
         return render(request, "cases/case_detail.html",
                       _case_context(request, selectors.case_get(user=request.user, case_id=case_id),
                                     edit_error=str(exc)), status=409)
-    except (ValidationError, ValueError) as exc:
-        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else \
-            _("Enter dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM.")
-        return render(request, "cases/case_detail.html", _case_context(request, case, edit_error=message),
-                      status=400)
+    except ValidationError as exc:
+        form.add_errors(exc)
+    if form.errors:
+        return render(request, "cases/case_detail.html",
+                      _case_context(request, case, edit_error=error_summary(form.errors)), status=400)
     messages.success(request, _("Case saved."))
     return redirect("cases:case-detail", case_id=case.pk)
 
@@ -319,47 +312,28 @@ def _contact_context(request, contact, **extra) -> dict:
     }
 
 
-STATUS_ACTIONS = {"quarantine": ContactStatus.QUARANTINED, "release": ContactStatus.RELEASED,
-                  "lost": ContactStatus.LOST, "listed": ContactStatus.LISTED,
-                  "exposure": None}  # the exposure window: the period is counted again from its end
-
-
 @region_scoped
 @shows(Category.NAMED)
 @require_POST
 def contact_status(request, contact_id: int):
     """Quarantine (time and place), release, lost to follow-up, back to listed, or the exposure window
     corrected (the management period and the test schedule are counted again from the last exposure) —
-    ``services.contact_update`` under the version the page read."""
+    ``services.contact_status_record`` under the version the page read."""
     contact = selectors.contact_get(user=request.user, contact_id=contact_id)
-    action = request.POST.get("action", "")
-    errors: dict = {}
+    form = PageForm(ContactStatusInput, request)
+    status = 400
     try:
-        version = int(request.POST.get("version", ""))
-        if action not in STATUS_ACTIONS:
-            raise ValidationError({"action": [_("Choose what happened to the contact.")]})
-        changes: dict = {"status": STATUS_ACTIONS[action]} if STATUS_ACTIONS[action] else {}
-        if action == "exposure":
-            changes.update(exposure_start=_parse_date(request.POST.get("exposure_start", "").strip()),
-                           exposure_end=_parse_date(request.POST.get("exposure_end", "").strip()))
-        if action in ("release", "lost"):
-            ended = _parse_moment(request.POST.get("released_at", "").strip())
-            if ended is not None:
-                changes["released_at"] = ended
-        if action == "quarantine":
-            moment = _parse_moment(request.POST.get("quarantined_at", "").strip())
-            if moment is None:
-                raise ValidationError({"quarantined_at": [_("The quarantine time is required.")]})
-            changes.update(quarantined_at=moment, quarantine_place=request.POST.get("quarantine_place", "").strip())
-        services.contact_update(actor=request.user, contact=contact, expected_version=version, changes=changes,
-                                request=request)
+        if form.is_valid():
+            data = dict(form.data)
+            services.contact_status_record(actor=request.user, contact=contact,
+                                           expected_version=data.pop("version"), request=request, **data)
     except services.StaleEditError as exc:
-        errors = {"__all__": [str(exc)]}
-        status = 409
-    except (ValidationError, PermissionDenied) as exc:
-        errors, status = _form_errors(exc), 403 if isinstance(exc, PermissionDenied) else 400
-    except ValueError:
-        errors, status = {"__all__": [_("Enter dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM.")]}, 400
+        form.errors, status = {NON_FIELD: [str(exc)]}, 409
+    except ValidationError as exc:
+        form.add_errors(exc)
+    except PermissionDenied as exc:
+        form.errors, status = _form_errors(exc), 403
+    errors = form.errors
     if not errors:
         return _done(request, reverse("cases:contact-detail", kwargs={"contact_id": contact.pk}),
                      _("Contact %(no)s: %(status)s.") % {"no": contact.contact_no,
@@ -379,20 +353,19 @@ def contact_convert(request, contact_id: int):
     """The contact tested positive: the diagnosis time is asked for (no default), the report time defaults
     to now and may be earlier (a back-entry), onset and sampling dates are optional."""
     contact = selectors.contact_get(user=request.user, contact_id=contact_id)
-    post = request.POST
+    form = PageForm(ContactConvertInput, request)
+    case = None
     try:
-        diagnosed_at = _parse_moment(post.get("diagnosed_at", "").strip())
-        if diagnosed_at is None:
-            raise ValidationError({"diagnosed_at": [_("The diagnosis time is required.")]})
-        case = services.contact_convert_to_case(
-            actor=request.user, contact=contact, request=request,
-            expected_version=int(post.get("version") or -1), diagnosed_at=diagnosed_at,
-            reported_at=_parse_moment(post.get("reported_at", "").strip()),
-            onset_date=_parse_date(post.get("onset_date", "").strip()),
-            sampling_date=_parse_date(post.get("sampling_date", "").strip()),
-            classification=post.get("classification") or Classification.CONFIRMED)
-    except (services.StaleEditError, ValidationError, ValueError) as exc:
-        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+        if form.is_valid():
+            data = dict(form.data)
+            case = services.contact_convert_to_case(actor=request.user, contact=contact, request=request,
+                                                    expected_version=data.pop("version"), **data)
+    except services.StaleEditError as exc:
+        form.errors = {NON_FIELD: [str(exc)]}
+    except ValidationError as exc:
+        form.add_errors(exc)
+    if case is None:
+        messages.error(request, error_summary(form.errors))
         return redirect("cases:contact-detail", contact_id=contact.pk)
     for warning in services.contact_conversion_warnings(contact):
         messages.warning(request, warning)
@@ -449,24 +422,17 @@ def timeliness(request):
 @shows(Category.AGGREGATES)
 @require_http_methods(["GET", "POST"])
 def risk_area_list(request):
-    errors, values = {}, {}
-    if request.method == "POST":
-        values = {k: request.POST.get(k, "").strip() for k in ("region", "level", "kind", "area_name", "address",
-                                                                 "case_nos", "designated_from", "negative_screen_on")}
+    form = PageForm(RiskAreaDesignateInput, request)
+    if form.is_valid():
+        data = dict(form.data)
         try:
-            services.risk_area_designate(
-                actor=request.user, request=request, region=values["region"], level=values["level"],
-                kind=values["kind"], area_name=values["area_name"], address=values["address"],
-                cases=_cases_by_numbers(request, values["case_nos"]),
-                designated_from=_parse_date(values["designated_from"]),
-                negative_screen_on=_parse_date(values["negative_screen_on"]))
+            cases = selectors.case_list_by_numbers(user=request.user, text=data.pop("case_nos"))
+            services.risk_area_designate(actor=request.user, request=request, cases=cases, **data)
         except ValidationError as exc:
-            errors = exc.message_dict
-        except ValueError:
-            errors = {"designated_from": [_("Enter a date as YYYY-MM-DD.")]}
+            form.add_errors(exc)
         else:
             return _done(request, reverse("cases:risk-areas"), _("Risk area designated."))
-    return _risk_area_page(request, errors=errors, values=values, status=400 if errors else 200)
+    return _risk_area_page(request, errors=form.errors, values=form.values, status=form.status)
 
 
 def _risk_area_page(request, *, errors=None, values=None, lift_errors=None, status=200):
@@ -494,32 +460,23 @@ def risk_area_lift(request, area_id: int):
     """Lift an area on a date: allowed when the protocol's rule says it can be lifted by then, otherwise
     only with an override reason (audited with the date the rule allows)."""
     area = selectors.risk_area_get(user=request.user, area_id=area_id)
+    form = PageForm(RiskAreaLiftInput, request)
     try:
-        lifted_on = _parse_date(request.POST.get("lifted_on", "").strip()) or timezone.localdate()
-        services.risk_area_lift(actor=request.user, area=area, request=request, lifted_on=lifted_on,
-                                override_reason=request.POST.get("override_reason", ""),
-                                last_infection=selectors.risk_area_last_case(user=request.user, area=area))
-    except (ValidationError, PermissionDenied) as exc:
-        messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        return _risk_area_page(request, lift_errors={area.pk: messages_},
-                               status=403 if isinstance(exc, PermissionDenied) else 400)
-    except ValueError:
-        return _risk_area_page(request, lift_errors={area.pk: [_("Enter a date as YYYY-MM-DD.")]}, status=400)
+        if form.is_valid():
+            services.risk_area_lift(actor=request.user, area=area, request=request,
+                                    lifted_on=form.data["lifted_on"] or timezone.localdate(),
+                                    override_reason=form.data["override_reason"],
+                                    last_infection=selectors.risk_area_last_case(user=request.user, area=area))
+    except ValidationError as exc:
+        form.add_errors(exc)
+    except PermissionDenied as exc:
+        return _risk_area_page(request, lift_errors={area.pk: [str(exc)]}, status=403)
+    if form.errors:
+        return _risk_area_page(request, status=400, lift_errors={
+            area.pk: [m for messages_ in form.errors.values() for m in messages_]})
     return _done(request, reverse("cases:risk-areas"),
                  _("Risk area %(name)s lifted on %(date)s.") % {"name": area.area_name or area.region.name,
                                                                 "date": area.lifted_on.isoformat()})
-
-
-def _cases_by_numbers(request, text: str) -> list:
-    """Cases in scope by their numbers (comma, full-width comma or space separated); an unknown number is a
-    field error on ``case_nos``."""
-    numbers = [n for n in text.replace("，", ",").replace(" ", ",").split(",") if n]
-    cases = list(selectors.case_list(user=request.user).filter(case_no__in=numbers))
-    missing = sorted(set(numbers) - {c.case_no for c in cases})
-    if missing:
-        raise ValidationError({"case_nos": [_("No case with these numbers in your area: %(numbers)s.")
-                                            % {"numbers": ", ".join(missing)}]})
-    return cases
 
 
 @region_scoped
@@ -528,17 +485,20 @@ def _cases_by_numbers(request, text: str) -> list:
 def risk_area_infections(request, area_id: int):
     """New infections found in a compound or building: its lifting date is counted from them."""
     area = selectors.risk_area_get(user=request.user, area_id=area_id)
+    form = PageForm(RiskAreaInfectionsInput, request)
     try:
-        services.risk_area_infections_add(actor=request.user, area=area, request=request,
-                                          cases=_cases_by_numbers(request, request.POST.get("case_nos", "")))
-    except (ValidationError, PermissionDenied) as exc:
-        messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        return _risk_area_page(request, lift_errors={area.pk: messages_},
-                               status=403 if isinstance(exc, PermissionDenied) else 400)
+        if form.is_valid():
+            services.risk_area_infections_add(actor=request.user, area=area, request=request,
+                                              cases=selectors.case_list_by_numbers(user=request.user,
+                                                                                   text=form.data["case_nos"]))
+    except ValidationError as exc:
+        form.add_errors(exc)
+    except PermissionDenied as exc:
+        return _risk_area_page(request, lift_errors={area.pk: [str(exc)]}, status=403)
+    if form.errors:
+        return _risk_area_page(request, status=400, lift_errors={
+            area.pk: [m for messages_ in form.errors.values() for m in messages_]})
     return _done(request, reverse("cases:risk-areas"), _("Infections recorded in %(name)s.") % {"name": area.area_name})
-
-
-EXPOSURE_FORM_FIELDS = ("place_name", "region", "starts_at", "ends_at", "case_nos", "description")
 
 
 @region_scoped
@@ -549,32 +509,25 @@ def exposure_new(request):
     """Record an exposure event: a place in a region, a time window, the cases present (by case number)."""
     if not can(request.user, Capability.CASE_WRITE):
         raise PermissionDenied(_("Your role may not record exposures."))
-    values = {k: request.POST.get(k, "").strip() for k in EXPOSURE_FORM_FIELDS} if request.method == "POST" else {
-        "case_nos": request.params["case_no"] or "",
-        "region": _case_region(request, request.params["case_no"] or "")}
-    errors: dict = {}
-    if request.method == "POST":
-        numbers = [n for n in values["case_nos"].replace("，", ",").replace(" ", ",").split(",") if n]
-        cases = list(selectors.case_list(user=request.user).filter(case_no__in=numbers))
-        missing = sorted(set(numbers) - {c.case_no for c in cases})
+    form = PageForm(ExposureRecordInput, request, initial={
+        "case_nos": request.params["case_no"] or "", "region": _case_region(request, request.params["case_no"] or "")})
+    exposure = None
+    if form.is_valid():
+        data = dict(form.data)
+        data.pop("cases")
         try:
-            if missing:
-                raise ValidationError({"case_nos": [_("No case with these numbers in your area: %(numbers)s.")
-                                                    % {"numbers": ", ".join(missing)}]})
-            exposure = services.exposure_record(
-                actor=request.user, request=request, place_name=values["place_name"], region=values["region"],
-                starts_at=_parse_moment(values["starts_at"]), ends_at=_parse_moment(values["ends_at"]),
-                cases=cases, description=values["description"])
-        except (ValidationError, PermissionDenied) as exc:
-            errors = _form_errors(exc)
-        except ValueError:
-            errors = {"__all__": [_("Enter times as YYYY-MM-DD HH:MM.")]}
-        else:
-            first = next((c for c in cases if c.case_no == numbers[0]), None) if numbers else None
-            target = reverse("cases:case-detail", kwargs={"case_id": first.pk}) if first else reverse("cases:case-list")
-            return _done(request, target, _("Exposure at %(place)s recorded.") % {"place": exposure.place_name})
+            cases = selectors.case_list_by_numbers(user=request.user, text=data.pop("case_nos"))
+            exposure = services.exposure_record(actor=request.user, request=request, cases=cases, **data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        except PermissionDenied as exc:
+            form.errors.setdefault(NON_FIELD, []).append(str(exc))
+    if exposure is not None:
+        target = reverse("cases:case-detail", kwargs={"case_id": cases[0].pk}) if cases else reverse("cases:case-list")
+        return _done(request, target, _("Exposure at %(place)s recorded.") % {"place": exposure.place_name})
+    errors = dict(form.errors)
     status = 400 if errors else 200
-    context = {"values": values, "errors": errors, "non_field_errors": errors.pop("__all__", [])}
+    context = {"values": form.values, "errors": errors, "non_field_errors": errors.pop(NON_FIELD, [])}
     template = "cases/_exposure_form.html" if _htmx(request) else "cases/exposure_new.html"
     return render(request, template, context, status=status)
 

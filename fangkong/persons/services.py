@@ -49,6 +49,9 @@ PHONE = "phone"
 class PersonElsewhereError(Exception):
     """The citizen ID is registered to a person outside the caller's regions."""
 
+    def __init__(self):
+        super().__init__(_("This citizen ID is already registered in another region."))
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -96,7 +99,7 @@ def person_register(*, actor, request=None, **fields) -> Registration:
         existing = Person.objects.filter(citizen_id_hash=person.citizen_id_hash).first()
         if existing is not None:
             if not in_scope(actor, existing.address_region_id):
-                raise PersonElsewhereError(_("This citizen ID is already registered in another region."))
+                raise PersonElsewhereError()
             return Registration(person=existing, created=False)
     person.full_clean()
     try:

@@ -19,33 +19,29 @@ from fangkong.cases.case_earlies import case_earlies_refresh
 from fangkong.cases.imports.machinery import (
     CASE_COLUMNS,
     EARLIES_COLUMNS,
-    PERSON_COLUMNS,
-    SOON,
-    FileValues,
+    ELSEWHERE,
     ImportOutcome,
     RegionCheck,
     RowPersons,
+    SchemaCells,
     check_columns,
     column_texts,
+    elsewhere_error,
     existing_numbers,
-    not_future,
     own_number,
     readable_cases_by_number,
     rejection,
     report_progress,
     retrying,
     rows_by,
-    take,
 )
+from fangkong.cases.inputs import CaseEnlistInput
 from fangkong.cases.models import (
     Case,
     ClassificationChange,
     Contact,
-    DetectionRoute,
     Disease,
     DiseaseStatus,
-    Outcome,
-    Severity,
 )
 from fangkong.cases.summaries import tracing_summary_refresh
 from fangkong.regions.models import Region
@@ -57,21 +53,16 @@ def cases_import(*, actor, rows: list[dict], source: str = "", request=None, pro
     return retrying(lambda: _cases_import(actor, rows, source, request, progress))
 
 
-def _flag(text: str) -> bool:
-    return text.lower() in ("1", "true", "yes", "y", "是")
-
-
 def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
     now = timezone.now()
-    latest = now + SOON
-    today = timezone.localtime(latest).date()
     numbers = column_texts(rows, "case_no")
     existing = existing_numbers(Case, "case_no", numbers)
     pending = [i for i, number in enumerate(numbers) if not number or number not in existing]
     codes = set(Region.objects.values_list("code", flat=True))
     persons = RowPersons(actor=actor, rows=rows, pending=pending, codes=codes,
                          residence_default="report_region")
-    diseases = {name: d for d in Disease.objects.all() for name in (d.code, d.name_zh, d.name_en)}
+    diseases = {d.code: d for d in Disease.objects.all()}
+    disease_code = {name: d.code for d in diseases.values() for name in (d.name_zh, d.name_en)}
     statuses: dict[int, list[tuple[dt.date, int]]] = {}
     for status in DiseaseStatus.objects.order_by("-effective_from"):
         statuses.setdefault(status.disease_id, []).append((status.effective_from, status.reporting_hours))
@@ -81,8 +72,8 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
         case_no: (pk, person_id) for case_no, pk, person_id
         in readable_cases_by_number(actor, {infector_col[i] for i in pending}, ("id", "person"))}
     region_errors = RegionCheck(actor, codes, Capability.CASE_WRITE, _("Your role may not register cases."))
-    values = FileValues()
-    column = {name: column_texts(rows, name) for name in CASE_COLUMNS if name not in ("case_no", *PERSON_COLUMNS)}
+    cells = SchemaCells(CaseEnlistInput)
+    column = {name: column_texts(rows, name) for name in CASE_COLUMNS if name != "case_no"}
     duplicate = _("This case number appears twice in the file.")
     errors: list[dict] = []
     checked: list[dict] = []
@@ -90,40 +81,48 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
     seen: set[str] = set()
     for count, i in enumerate(pending, start=1):
         report_progress(progress, count, len(pending))
-        row_errors: list[tuple[str, str]] = []
         number = numbers[i]
-        own_number(row_errors, "case_no", number, seen, duplicate)
+        own: list[tuple[str, str]] = []
+        own_number(own, "case_no", number, seen, duplicate)
+        # The cells as the case form's fields (CaseEnlistInput): a refused one refuses the row with the
+        # form's errors alone, as the page does before any rule is tried.
+        row_errors: list[tuple[str, str]] = []
+        for name in ("citizen_id", "name", "phone", "address_region"):
+            cells.value(row_errors, name, column[name][i])
+        disease_text = column["disease"][i]
+        disease = diseases.get(cells.value(row_errors, "disease", disease_code.get(disease_text, disease_text)))
+        classification, route, severity, outcome, imported, origin, report_region, infector_no = (
+            cells.value(row_errors, name, column[name][i])
+            for name in ("classification", "detection_route", "severity", "outcome", "imported", "origin",
+                         "report_region", "infector_case_no"))
+        onset = cells.value(row_errors, "onset_date", column["onset_date"][i])
+        sampling = cells.value(row_errors, "sampling_date", column["sampling_date"][i])
+        diagnosed = cells.moment(row_errors, "diagnosed_at", column["diagnosed_at"][i])
+        reported = cells.moment(row_errors, "reported_at", column["reported_at"][i])
+        earlies = {name: cells.moment(row_errors, name, column[name][i]) for name in EARLIES_COLUMNS}
+        if row_errors:
+            errors.extend({"row": i + 2, "column": c, "message": str(m)} for c, m in own + row_errors)
+            continue
+        row_errors = own
         person = persons.resolve(i, row_errors)
-        disease = diseases.get(column["disease"][i])
+        if person is ELSEWHERE:  # as the page: refused for that alone
+            errors.extend({"row": i + 2, "column": c, "message": str(m)} for c, m in own + [elsewhere_error()])
+            continue
         if disease is None:
             row_errors.extend(rules.unknown_disease())
-        infector_no = column["infector_case_no"][i]
         if infector_no and infector_no == number:
             row_errors.append(("infector_case_no", _("A case cannot be its own infector.")))
         elif infector_no and infector_no not in infectors and infector_no not in file_nos:
             row_errors.extend(rules.unknown_case("infector_case_no"))
-        report_region = column["report_region"][i]
         row_errors.extend(("report_region", message) for message in region_errors(report_region))
-        classification = column["classification"][i]
-        route = column["detection_route"][i] or DetectionRoute.OTHER
-        severity = column["severity"][i] or Severity.MILD
-        outcome = column["outcome"][i] or Outcome.UNDER_TREATMENT
         for field, value in (("classification", classification), ("detection_route", route),
                              ("severity", severity), ("outcome", outcome)):
             row_errors.extend(rules.one_of(field, value))
-        onset = take(row_errors, "onset_date", values.date(column["onset_date"][i]))
-        sampling = take(row_errors, "sampling_date", values.date(column["sampling_date"][i]))
-        not_future(row_errors, "onset_date", onset, today)
-        not_future(row_errors, "sampling_date", sampling, today)
-        diagnosed_text = values.moment(column["diagnosed_at"][i])
-        diagnosed = take(row_errors, "diagnosed_at", diagnosed_text)
-        reported = take(row_errors, "reported_at", values.moment(column["reported_at"][i]))
         reported_at = reported[0] if reported else now
-        earlies = {name: take(row_errors, name, values.moment(column[name][i])) for name in EARLIES_COLUMNS}
-        # The rules of build_case (fangkong.cases.rules) on the parsed values.
+        # The rules of build_case (fangkong.cases.rules) on the typed values.
         row_errors.extend(rules.diagnosis_and_report(
             diagnosed[0] if diagnosed else None, reported_at, now, onset_date=onset, sampling_date=sampling,
-            diagnosed_day=diagnosed[1] if diagnosed else None, required=not isinstance(diagnosed_text, str)))
+            diagnosed_day=diagnosed[1] if diagnosed else None))
         deadline = None
         if diagnosed is not None:
             if disease is not None:
@@ -132,19 +131,9 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
                     row_errors.append(("disease", _("This disease was not notifiable on that date.")))
                 else:
                     deadline = diagnosed[0] + dt.timedelta(hours=hours)
-        imported, origin = _flag(column["imported"][i]), column["origin"][i]
         row_errors.extend(rules.origin(imported, origin))
-        row_errors.extend(rules.earlies_not_future({name: value[0] if value else None
-                                                    for name, value in earlies.items()}, now))
-        first_visit, treatment = earlies["first_visit_at"], earlies["treatment_at"]
-        if first_visit is not None:
-            if onset is not None and first_visit[1] < onset:
-                row_errors.append(("first_visit_at", _("The first medical visit is before the onset.")))
-            if first_visit[0] > reported_at:
-                row_errors.append(("first_visit_at", _("The first medical visit is after the report.")))
-            if treatment is not None and treatment[0] < first_visit[0]:
-                row_errors.append(("treatment_at", _("The admission for treatment is before the first "
-                                                     "medical visit.")))
+        row_errors.extend(rules.earlies({name: value[0] if value else None for name, value in earlies.items()},
+                                        now, onset_date=onset, reported_at=reported_at))
         if person is not None and infector_no in infectors and infectors[infector_no][1] == person:
             row_errors.append(("infector_case_no", _("A case cannot be its own infector.")))
         if row_errors:
@@ -156,7 +145,7 @@ def _cases_import(actor, rows, source, request, progress) -> ImportOutcome:
         checked.append({
             "case_no": number, "person": person, "disease": disease, "classification": classification,
             "onset_date": onset, "sampling_date": sampling, "diagnosed_at": diagnosed[0], "reported_at": reported_at,
-            "report_date": reported_at.astimezone(values.zone).date(), "report_deadline": deadline,
+            "report_date": reported_at.astimezone(cells.zone).date(), "report_deadline": deadline,
             "reported_late": reported_at > deadline, "detection_route": route, "imported": imported,
             "origin": origin, "severity": severity, "outcome": outcome, "report_region_id": report_region,
             "infector_no": infector_no, **{name: value[0] if value else None for name, value in earlies.items()},

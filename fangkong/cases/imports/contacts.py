@@ -18,33 +18,35 @@ from fangkong.audit.services import audit_record
 from fangkong.bulk_copy import copy_available, copy_rows, copy_text, foreign_keys_checked_by_set
 from fangkong.cases import rules
 from fangkong.cases.imports.machinery import (
+    CONTACT_COLUMNS,
     DAY,
-    SOON,
-    FileValues,
+    ELSEWHERE,
     ImportOutcome,
     RegionCheck,
     RowPersons,
+    SchemaCells,
     check_columns,
     column_texts,
+    elsewhere_error,
     existing_numbers,
-    not_future,
     own_number,
     readable_cases_by_number,
     rejection,
     report_progress,
     retrying,
-    take,
 )
+from fangkong.cases.inputs import ContactEnlistInput
 from fangkong.cases.models import (
     Contact,
     ContactStatus,
-    ExposureType,
 )
 from fangkong.cases.services import cases_found_under_management_mark
 from fangkong.cases.summaries import tracing_summary_refresh
 from fangkong.persons.models import Person
 from fangkong.protocols.models import ProtocolVersion
 from fangkong.regions.models import Region
+
+CONTACT_FORM_COLUMNS = [name for name in CONTACT_COLUMNS if name not in ("contact_no", "sex", "birth_date")]
 
 
 def contacts_import(*, actor, rows: list[dict], source: str = "", request=None, progress=None) -> ImportOutcome:
@@ -123,43 +125,44 @@ class _ContactCheck:
         schedules: dict[tuple, tuple[list, str, dt.date | None]] = {}
         region_errors = RegionCheck(self.actor, self.codes, Capability.CASE_WRITE,
                                      _("Your role may not register contacts."))
-        values = FileValues()
-        category_col, region_col = column_texts(rows, "category"), column_texts(rows, "region")
-        exposure_col, place_col = column_texts(rows, "exposure_type"), column_texts(rows, "quarantine_place")
-        start_col, end_col = column_texts(rows, "exposure_start"), column_texts(rows, "exposure_end")
-        listed_col, quarantined_col = column_texts(rows, "listed_at"), column_texts(rows, "quarantined_at")
+        cells = SchemaCells(ContactEnlistInput)
+        column = {name: column_texts(rows, name) for name in CONTACT_FORM_COLUMNS}
         source_nos, keys = self.source_nos, self.keys
-        latest = self.now + SOON
-        today = timezone.localtime(latest).date()
         duplicate = _("This contact number appears twice in the file.")
         seen: set[str] = set()
         for count, i in enumerate(pending, start=1):
             report_progress(progress, count, len(pending))
+            own: list[tuple[str, str]] = []
+            own_number(own, "contact_no", numbers[i], seen, duplicate)
+            # The cells as the contact form's fields (ContactEnlistInput): a refused one refuses the row
+            # with the form's errors alone, as the page does before any rule is tried.
             row_errors: list[tuple[str, str]] = []
-            own_number(row_errors, "contact_no", numbers[i], seen, duplicate)
+            for name in ("citizen_id", "name", "phone", "address_region", "source_case_no"):
+                cells.value(row_errors, name, column[name][i])
+            category, region, exposure_type, place, exposure_start, exposure_end = (
+                cells.value(row_errors, name, column[name][i])
+                for name in ("category", "region", "exposure_type", "quarantine_place", "exposure_start",
+                             "exposure_end"))
+            listed = cells.moment(row_errors, "listed_at", column["listed_at"][i])
+            quarantined = cells.moment(row_errors, "quarantined_at", column["quarantined_at"][i])
+            if row_errors:
+                errors.extend({"row": i + 2, "column": c, "message": str(m)} for c, m in own + row_errors)
+                continue
+            row_errors = own
             person = persons.resolve(i, row_errors)
+            if person is ELSEWHERE:  # as the page: refused for that alone
+                errors.extend({"row": i + 2, "column": c, "message": str(m)} for c, m in own + [elsewhere_error()])
+                continue
             source_case = sources.get(source_nos[i])
             if source_case is None:
                 row_errors.extend(rules.unknown_case("source_case_no"))
-            region = region_col[i]
             row_errors.extend(("region", message) for message in region_errors(region))
-            category = category_col[i]
             row_errors.extend(rules.one_of("category", category))
-            exposure_type = exposure_col[i] or ExposureType.OTHER
             row_errors.extend(rules.one_of("exposure_type", exposure_type))
-            exposure_start = take(row_errors, "exposure_start", values.date(start_col[i]))
-            exposure_end = take(row_errors, "exposure_end", values.date(end_col[i]))
-            not_future(row_errors, "exposure_start", exposure_start, today)
-            not_future(row_errors, "exposure_end", exposure_end, today)
-            listed_text = values.moment(listed_col[i])
-            listed = take(row_errors, "listed_at", listed_text)
-            quarantined = take(row_errors, "quarantined_at", values.moment(quarantined_col[i]))
-            # The rules of build_contact (fangkong.cases.rules) on the parsed values.
+            # The rules of build_contact (fangkong.cases.rules) on the typed values.
             row_errors.extend(rules.exposure_window(exposure_start, exposure_end, listed[1] if listed else None))
             row_errors.extend(rules.listing_times(listed[0] if listed else None,
-                                                  quarantined[0] if quarantined else None, self.now,
-                                                  required=not isinstance(listed_text, str)))
-            place = place_col[i]
+                                                  quarantined[0] if quarantined else None, self.now))
             row_errors.extend(rules.at_most("quarantine_place", place, 200))
             protocol = None
             if listed is not None:
@@ -169,8 +172,7 @@ class _ContactCheck:
                 protocol = protocol_on[day]
                 row_errors.extend(rules.contact_protocol(protocol, category))
             if row_errors:
-                errors.extend({"row": i + 2, "column": column, "message": str(message)}
-                              for column, message in row_errors)
+                errors.extend({"row": i + 2, "column": c, "message": str(m)} for c, m in row_errors)
                 continue
             if errors:
                 continue  # the file is refused: nothing more to write

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import table_files
+from fangkong import inputs, table_files
 from fangkong.accounts.access import can, in_scope
 from fangkong.accounts.need_to_know import Category, read_prefixes
 from fangkong.audit.models import AuditEvent
@@ -27,6 +27,7 @@ from fangkong.persons.models import Person
 from fangkong.persons.services import (
     CITIZEN_ID,
     PersonChecker,
+    PersonElsewhereError,
     citizen_ids_parse_many,
     persons_insert_many,
 )
@@ -46,7 +47,6 @@ LIMITS = TableLimits(max_bytes=200 * 1024 * 1024, max_rows=1_048_575, max_column
 MAX_BYTES = LIMITS.max_bytes
 NUMBER_LENGTH = 40  # Case.case_no, Contact.contact_no
 LOOKUP_CHUNK = 10000
-SOON = dt.timedelta(minutes=5)  # clock skew allowed for "not in the future"
 DAY = dt.timedelta(days=1)
 
 
@@ -93,11 +93,6 @@ def column_texts(rows: list[dict], name: str) -> list[str]:
     if name in import_columns.CHOICES or name in import_columns.EXTRA_VALUES:
         return [import_columns.coded(name, text) for text in texts]
     return texts
-
-
-def not_future(row_errors: list, column: str, day, today) -> None:
-    if day is not None and day > today:
-        row_errors.append((column, _("This date is in the future.")))
 
 
 def report_progress(progress, done: int, total: int) -> None:
@@ -154,12 +149,11 @@ def rejection(errors: list[dict]) -> ImportRejected:
 
 
 class FileValues:
-    """Dates and times of a file, parsed once per distinct text (they recur: a day, a minute)."""
+    """The dates of a file's columns that no form asks for (a person's birth date), parsed once per
+    distinct text."""
 
     def __init__(self):
-        self.zone = timezone.get_current_timezone()
         self._dates: dict[str, dt.date | str] = {}
-        self._moments: dict[str, tuple[dt.datetime, dt.date, str] | str] = {}
 
     def date(self, value: str) -> dt.date | str | None:
         """The date, None when empty, or the error message."""
@@ -174,31 +168,37 @@ class FileValues:
             self._dates[value] = parsed
         return parsed
 
-    def moment(self, value: str) -> tuple[dt.datetime, dt.date, str] | str | None:
-        """(aware time, its local date, ISO text), None when empty, or the error message."""
-        if not value:
-            return None
-        parsed = self._moments.get(value)
-        if parsed is None:
-            try:
-                moment = dt.datetime.fromisoformat(value.replace("/", "-"))
-            except ValueError:
-                parsed = _("Enter a time as YYYY-MM-DD HH:MM.")
+
+class SchemaCells:
+    """A file's cells read through the action's input schema (``fangkong.inputs.ColumnReader``): each
+    cell gets the verdict, the messages and the value its text gets as a field of the page's form, each
+    distinct text of a column once. Before that, a file's own conventions are read as a form's: a label for
+    a code (``column_texts``), ``2022/03/10`` for ``2022-03-10`` in a time. A time comes back as (aware
+    time, its local date, ISO text), what the rows and the COPY stream need."""
+
+    def __init__(self, schema):
+        self.reader = inputs.ColumnReader(schema)
+        self.zone = timezone.get_current_timezone()
+        self._moments: dict[tuple[str, str], tuple] = {}
+
+    def value(self, row_errors: list, name: str, text: str):
+        """The field's value for ``text`` (None when empty or refused), its messages into ``row_errors``."""
+        value, messages = self.reader.read(name, text)
+        row_errors.extend((name, message) for message in messages)
+        return None if value is inputs.ABSENT else value
+
+    def moment(self, row_errors: list, name: str, text: str) -> tuple[dt.datetime, dt.date, str] | None:
+        key = (name, text)
+        found = self._moments.get(key)
+        if found is None:
+            value, messages = self.reader.read(name, text.replace("/", "-"))
+            if value is inputs.ABSENT or value is None:
+                found = (None, messages)
             else:
-                moment = timezone.make_aware(moment, self.zone) if timezone.is_naive(moment) else moment
-                parsed = (moment, moment.astimezone(self.zone).date(), moment.isoformat())
-            self._moments[value] = parsed
-        return parsed
-
-
-def take(row_errors: list, column: str, parsed, required: bool = False):
-    """The parsed value of ``FileValues.date``/``moment``, recording its error (or a missing required one)."""
-    if isinstance(parsed, str):
-        row_errors.append((column, parsed))
-        return None
-    if parsed is None and required:
-        row_errors.append((column, _("Required.")))
-    return parsed
+                found = ((value, value.astimezone(self.zone).date(), value.isoformat()), messages)
+            self._moments[key] = found
+        row_errors.extend((name, message) for message in found[1])
+        return found[0]
 
 
 def own_number(row_errors: list, column: str, number: str, seen: set, duplicate_message: str) -> None:
@@ -232,6 +232,14 @@ class RegionCheck:
                 verdict = []
             self._verdicts[code] = verdict
         return verdict
+
+
+ELSEWHERE = object()  # RowPersons.resolve: the citizen ID is registered outside the importer's regions
+
+
+def elsewhere_error(column: str = "citizen_id") -> tuple[str, str]:
+    """The row's only error when its person is registered elsewhere (the page's ``PersonElsewhereError``)."""
+    return column, str(PersonElsewhereError())
 
 
 class RowPersons:
@@ -281,10 +289,13 @@ class RowPersons:
             return None
         h = self.hash_of[i]
         known = self.known.get(h)
-        if known is not None:
-            if not in_scope(self.actor, known[1]):
-                row_errors.append(("person", _("Choose a person registered in your area.")))
+        if known is not None and not in_scope(self.actor, known[1]):
+            # As the page: the person's fields are checked as for a new person (the registry does not say
+            # the number is known elsewhere until they pass), then the row is refused for that alone.
+            if self._person_checked(i, h, parsed, row_errors) is None:
                 return None
+            return ELSEWHERE
+        if known is not None:
             self.region_of[known[0]] = known[1]
             self.known_used.add(known[0])
             return known[0]
@@ -295,6 +306,18 @@ class RowPersons:
             row_errors.append(("person", _("This person could not be registered: see row %(row)d.")
                                % {"row": self._failed_row[h]}))
             return None
+        checked = self._person_checked(i, h, parsed, row_errors)
+        if checked is None:
+            self._failed_row[h] = i + 2
+            return None
+        self.fresh.append(checked)
+        reference = self.reserved[h] if self.reserved is not None else -len(self.fresh)
+        self._fresh_ref[h] = reference
+        self.region_of[reference] = checked.address_region_id
+        return reference
+
+    def _person_checked(self, i: int, h: str, parsed: CitizenId, row_errors: list):
+        """The row's person as a new one (``PersonChecker``), or None with its errors in ``row_errors``."""
         row = self.rows[i]
         birth = self._values.date((row.get("birth_date") or "").strip())
         birth_error = birth if isinstance(birth, str) else None
@@ -304,21 +327,17 @@ class RowPersons:
             address_region = (row.get(self.residence_default) or "").strip()
         checked, errors = self.checker.check(
             name=row.get("name") or "", address_region=address_region,
-            sex=import_columns.coded("sex", (row.get("sex") or "").strip()), birth_date=None if birth_error else birth, parsed_id=parsed,
-            citizen_id_hash=h, phone=(row.get("phone") or "").strip())
+            sex=import_columns.coded("sex", (row.get("sex") or "").strip()),
+            birth_date=None if birth_error else birth, parsed_id=parsed, citizen_id_hash=h,
+            phone=(row.get("phone") or "").strip())
         if birth_error:
             row_errors.append(("birth_date", birth_error))
         if errors or birth_error:
             rename = {"address_region": self.residence_default} if defaulted and self.under_default else {}
             row_errors.extend((rename.get(field, field), message) for field, messages in errors.items()
                               for message in messages)
-            self._failed_row[h] = i + 2
             return None
-        self.fresh.append(checked)
-        reference = self.reserved[h] if self.reserved is not None else -len(self.fresh)
-        self._fresh_ref[h] = reference
-        self.region_of[reference] = checked.address_region_id
-        return reference
+        return checked
 
     def write(self, *, source: str, request=None) -> None:
         """Register the new persons (one audit event, as ``persons_import`` records)."""

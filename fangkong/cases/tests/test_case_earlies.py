@@ -68,7 +68,8 @@ def test_intervals_follow_every_write_path(province_commander, shenzhen_epi):
         day = dt.date(2022, 3, 1) + dt.timedelta(days=rng.randrange(10))
         case = make_case(province_commander, region=rng.choice(["440304", "440303", "440106"]), day=day.isoformat(),
                          hour=rng.randrange(6, 20), report_hour=rng.choice([None, 23]),
-                         onset_date=_maybe(rng, day - dt.timedelta(days=rng.randrange(5))),
+                         # the onset on the day of the first visit or before (the visit is the day before)
+                         onset_date=_maybe(rng, day - dt.timedelta(days=1 + rng.randrange(4))),
                          sampling_date=_maybe(rng, day - dt.timedelta(days=rng.randrange(2))),
                          first_visit_at=_maybe(rng, at((day - dt.timedelta(days=1)).isoformat(), rng.randrange(24))),
                          isolated_at=_maybe(rng, at(day.isoformat(), 23)), name=f"病例{i}")
@@ -105,11 +106,12 @@ def test_the_earlies_figures_equal_figures_computed_from_the_case_rows(province_
     rng = random.Random(5)
     for i in range(30):
         day = dt.date(2022, 3, 7) + dt.timedelta(days=rng.randrange(14))
+        visit_day = day - dt.timedelta(days=rng.randrange(1, 4))
         make_case(province_commander, region=rng.choice(["440304", "440303", "440305", "440106"]),
                   day=day.isoformat(), hour=rng.randrange(6, 20), report_hour=rng.choice([None, None, 23]),
-                  onset_date=_maybe(rng, day - dt.timedelta(days=rng.randrange(5))),
+                  onset_date=_maybe(rng, visit_day - dt.timedelta(days=rng.randrange(3))),  # not after the visit
                   sampling_date=_maybe(rng, day - dt.timedelta(days=rng.randrange(3))),
-                  first_visit_at=_maybe(rng, at((day - dt.timedelta(days=rng.randrange(1, 4))).isoformat(), 10)),
+                  first_visit_at=_maybe(rng, at(visit_day.isoformat(), 10)),
                   isolated_at=_maybe(rng, at(day.isoformat(), 9 + rng.randrange(14))), name=f"例{i}")
     first, last = dt.date(2022, 3, 8), dt.date(2022, 3, 18)
 

@@ -236,9 +236,12 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(dongguan_epi, shenzhen_e
     errors = {(e["row"], e["column"]) for e in rejected.value.errors}
     assert {(3, "citizen_id"), (4, "phone"), (4, "sex"), (5, "contact_no"), (6, "source_case_no"), (6, "category"),
             (6, "exposure_type"), (7, "region"), (7, "address_region"), (8, "listed_at"), (9, "quarantined_at"),
-            (10, "category"), (11, "listed_at"), (11, "exposure_start"), (12, "person"), (13, "contact_no"),
+            (10, "category"), (11, "listed_at"), (11, "exposure_start"), (12, "citizen_id"), (13, "contact_no"),
             (13, "exposure_end"), (13, "listed_at"), (14, "quarantine_place"), (14, "birth_date")} <= errors
     assert not any(row == 2 for row, _column in errors)  # the good row has none
+    # registered in Shenzhen: refused for that alone, as the page refuses it
+    assert [e["message"] for e in rejected.value.errors if e["row"] == 12] == [
+        "This citizen ID is already registered in another region."]
     assert all(e["message"] for e in rejected.value.errors)
     assert [e["row"] for e in rejected.value.errors] == sorted(e["row"] for e in rejected.value.errors)
 
