@@ -110,14 +110,16 @@ def _check_in_contacts(actor, day: dt.date) -> int:
                                       category="close",
                                       converted_case__isnull=True) \
         .filter(Q(released_at__isnull=True) | Q(released_at__gte=end)).order_by("quarantined_at", "id")
-    rooms = iter(site.rooms.order_by("id").values_list("pk", flat=True)[:MAX_CHECK_INS])
+    room_ids = list(site.rooms.order_by("id").values_list("pk", flat=True)[:MAX_CHECK_INS])
+    rooms = iter(room_ids)
     count = 0
     # in a room only during the centralised phase of its period (not those already in home monitoring); those
     # leaving on the day first, then the latest arrivals (the manager's screen shows both)
     due = [(services.expected_check_out(contact=c), c) for c in contacts.select_related("protocol")]
     due = [(d, c) for d, c in due if d is not None and d >= day]
-    due.sort(key=lambda pair: (pair[0] != day, -pair[1].quarantined_at.timestamp()))
-    for _due, contact in due:
+    leaving = [c for d, c in due if d == day][:len(room_ids) // 4]
+    latest = sorted((c for d, c in due if d != day), key=lambda c: c.quarantined_at, reverse=True)
+    for contact in leaving + latest:
         room_id = next(rooms, None)
         if room_id is None:
             break

@@ -108,7 +108,7 @@ def site_new(request):
 @require_GET
 def site_detail(request, site_id: int):
     site = selectors.site_get(user=request.user, site_id=site_id)
-    board = selectors.site_board(user=request.user, site=site)
+    board = selectors.site_board(user=request.user, site=site, day=day_asked(request, "date"))
     rooms = selectors.room_list(user=request.user, site=site)
     return render(request, "resources/site.html", {
         "site": site, "board": board, "free_rooms": rooms.filter(state__in=(Room.State.AVAILABLE, Room.State.RESERVED))[:300],
