@@ -206,6 +206,7 @@ class ContactOutputSerializer(PersonShownMixin, serializers.Serializer):
     quarantined_at = api_fields.DateTimeField(allow_null=True)
     quarantine_place = serializers.CharField()
     status = serializers.CharField()
+    released_at = api_fields.DateTimeField(allow_null=True, help_text="end of management (released or lost)")
     protocol = serializers.CharField(source="protocol.code")
     test_schedule = serializers.JSONField()
     release_due = api_fields.DateField(allow_null=True)
@@ -231,6 +232,8 @@ class ContactUpdateSerializer(serializers.Serializer):
     # An edited exposure window counts the management period again from its end (audited).
     exposure_start = api_fields.DateField(window=PAST, required=False, allow_null=True)
     exposure_end = api_fields.DateField(window=PAST, required=False, allow_null=True)
+    # Released or lost: when management ended (default now); a time alone corrects an ended contact's.
+    released_at = api_fields.DateTimeField(required=False)
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -195,6 +195,29 @@ def test_the_api_edits_the_exposure_and_the_dates_follow(client, shenzhen_epi):
     assert response.json()["release_due"] == expected_close("8th", D("2022-03-10"))[0].isoformat()
 
 
+def test_the_end_of_management_is_given_and_read_over_the_api_as_on_the_page(client, shenzhen_epi):
+    """Released (or lost) at a time: entered on the page or over the API, read back by both; a time before
+    the listing is refused by both and changes nothing."""
+    source = make_case(shenzhen_epi, region="440304", day="2022-03-10")
+    contact = make_contact(shenzhen_epi, source_case=source, region="440304", listed="2022-03-12")
+    client.force_login(shenzhen_epi)
+    api = f"/api/v1/contacts/{contact.pk}/"
+    early = client.patch(api, {"version": 1, "status": "released", "released_at": "2022-03-11T10:00"},
+                         content_type="application/json")
+    assert early.status_code == 400 and "released_at" in early.json()["error"]["fields"]
+    assert Contact.objects.get(pk=contact.pk).version == 1 and client.get(api).json()["released_at"] is None
+    done = client.patch(api, {"version": 1, "status": "released", "released_at": "2022-03-30T10:00"},
+                        content_type="application/json")
+    assert done.status_code == 200 and done.json()["released_at"] == "2022-03-30T10:00:00+08:00"
+    page = client.post(reverse("cases:contact-status", kwargs={"contact_id": contact.pk}),
+                       {"version": 2, "action": "lost", "released_at": "2022-03-29T09:00"})
+    assert page.status_code == 302
+    assert client.get(api).json()["released_at"] == "2022-03-29T09:00:00+08:00"
+    wrong = client.post(reverse("cases:contact-status", kwargs={"contact_id": contact.pk}),
+                        {"version": 3, "action": "release", "released_at": "2022-03-29T25:00"})
+    assert wrong.status_code == 400 and Contact.objects.get(pk=contact.pk).status == "lost"
+
+
 def test_imported_contacts_are_managed_from_their_last_exposure(shenzhen_epi):
     from fangkong.testing.builders import citizen_id
 

@@ -23,15 +23,17 @@ def test_province_dashboard_click_city_on_map_opens_city_dashboard(demo_server):
         new_local = int(page.inner_text("[data-figure=new_confirmed_local] .stat-value").replace(",", ""))
         assert new_local > 0
         page.screenshot(path=ARTIFACTS / "dashboard-province.png", full_page=True)
-        # where Shenzhen lies on the drawn map, from the chart itself
-        x, y = page.evaluate(
+        # where Shenzhen lies on the drawn map, from the chart itself — once the chart has laid the map out
+        # (on a loaded machine the canvas can be there before the geo coordinates are: null, then retry)
+        x, y = page.wait_for_function(
             """([lon, lat]) => {
                 const el = document.querySelector('[data-dashboard-map]');
-                const chart = window.echarts.getInstanceByDom(el);
-                const [px, py] = chart.convertToPixel({seriesIndex: 0}, [lon, lat]);
+                const chart = window.echarts && window.echarts.getInstanceByDom(el);
+                const point = chart && chart.convertToPixel({seriesIndex: 0}, [lon, lat]);
+                if (!point || !isFinite(point[0]) || !isFinite(point[1])) return null;
                 const box = el.getBoundingClientRect();
-                return [box.left + px, box.top + py];
-            }""", list(SHENZHEN_CENTRE))
+                return [box.left + point[0], box.top + point[1]];
+            }""", arg=list(SHENZHEN_CENTRE)).json_value()
         page.mouse.click(x, y)
         page.wait_for_url("**/dashboard/440300/**")
         page.wait_for_selector("[data-dashboard-map][data-ready] canvas")
