@@ -155,6 +155,14 @@ def validate_row(schema: type[serializers.Serializer], row: Mapping[str, object]
 
 
 ABSENT = object()  # a cell the posted form would leave out of the validated data
+NO_MESSAGES: tuple[str, ...] = ()
+
+
+class _FormField(dict):
+    """One posted field, as DRF reads a form (``getlist`` makes it HTML input): a text already stripped."""
+
+    def getlist(self, key, default=None):
+        return [self[key]] if key in self else (default or [])
 
 
 class ColumnReader:
@@ -166,35 +174,40 @@ class ColumnReader:
     serializer's ``validate_<field>``), so it holds only for a schema whose rules are all per field: a
     schema with a ``validate()`` across fields is refused here (read its rows with :func:`validate_row`).
     A row with an error here is refused as the page refuses the form: with these errors only, before any
-    rule of the service is tried."""
+    rule of the service is tried. The texts read are kept up to ``KEPT`` at a time (names and numbers are
+    distinct per row: a million of them would be kept for nothing), then forgotten."""
+
+    KEPT = 1 << 16
 
     def __init__(self, schema: type[serializers.Serializer], *, context: Mapping | None = None):
         if schema.validate is not serializers.Serializer.validate:
             raise TypeError(f"{schema.__name__} has rules across fields: read its rows with validate_row")
         self._serializer = schema(context=dict(context or {}))
         self.fields = self._serializer.fields
-        self._read: dict[tuple[str, str], tuple[object, list[str]]] = {}
+        self._read: dict[tuple[str, str], tuple[object, tuple[str, ...]]] = {}
 
-    def read(self, name: str, text: str) -> tuple[object, list[str]]:
-        """The value of field ``name`` for a cell's text (``ABSENT`` when the form would leave it out, or
-        when it is refused) and the field's messages (none when it is valid)."""
+    def read(self, name: str, text: str) -> tuple[object, tuple[str, ...]]:
+        """The value of field ``name`` for a cell's text, stripped (``ABSENT`` when the form would leave it
+        out, or when it is refused) and the field's messages (none when it is valid)."""
         key = (name, text)
         found = self._read.get(key)
         if found is None:
+            if len(self._read) >= self.KEPT:
+                self._read.clear()
             found = self._read[key] = self._read_field(name, text)
         return found
 
-    def _read_field(self, name: str, text: str) -> tuple[object, list[str]]:
+    def _read_field(self, name: str, text: str) -> tuple[object, tuple[str, ...]]:
         field = self.fields[name]
         validate = getattr(self._serializer, f"validate_{name}", None)
         try:
-            value = field.run_validation(field.get_value(as_form_data({name: text})))
+            value = field.run_validation(field.get_value(_FormField({name: text})))
             if validate is not None:
                 value = validate(value)
         except serializers.ValidationError as exc:
-            return ABSENT, _messages(exc.detail)
+            return ABSENT, tuple(_messages(exc.detail))
         except ValidationError as exc:
-            return ABSENT, [str(m) for m in exc.messages]
+            return ABSENT, tuple(str(m) for m in exc.messages)
         except SkipField:
-            return ABSENT, []
-        return value, []
+            return ABSENT, NO_MESSAGES
+        return value, NO_MESSAGES

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from hypothesis import given, settings
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from fangkong.api.fields import DateField
-from fangkong.inputs import NON_FIELD, PageForm, error_messages, validate_row
+from fangkong.inputs import ABSENT, NON_FIELD, ColumnReader, PageForm, error_messages, validate_row
 
 
 class SampleInput(serializers.Serializer):
@@ -96,3 +97,58 @@ def test_an_import_row_reads_an_empty_cell_as_an_empty_field():
 
 def test_error_messages_flattens_nested_errors():
     assert error_messages({"non_field_errors": ["a"], "f": {"g": ["b"]}}) == {NON_FIELD: ["a"], "f": ["g: b"]}
+
+
+class PerFieldInput(serializers.Serializer):
+    """A schema whose rules are all per field (``ColumnReader`` reads it cell by cell)."""
+
+    title = serializers.CharField(max_length=20)
+    day = DateField(required=False, allow_null=True)
+    count = serializers.IntegerField(required=False, min_value=0)
+    urgent = serializers.BooleanField(required=False)
+    route = serializers.CharField(default="other", allow_blank=True)
+
+    def validate_route(self, value):
+        return value or "other"
+
+
+@settings(max_examples=80, deadline=None)
+@given(row=st.fixed_dictionaries({
+    "title": st.sampled_from(["", "  ok ", "x" * 21, "标题"]),
+    "day": st.sampled_from(["", "2022-03-10", "2022-3-9", "2099-01-01", "1850-01-01", "yesterday"]),
+    "count": st.sampled_from(["", "3", "-1", "x", "9" * 30]),
+    "urgent": st.sampled_from(["", "true", "false", "maybe", "on"]),
+    "route": st.sampled_from(["", "clinic"]),
+}))
+def test_a_column_reader_gives_each_cell_the_verdict_and_value_of_the_whole_form(row):
+    """Cell by cell, the reader says what ``validate_row`` says of the row: the same errors by field and,
+    when none, the same typed values (the import's fast path relies on it)."""
+    reader = ColumnReader(PerFieldInput)
+    values, errors = {}, {}
+    for name, text in row.items():
+        value, messages = reader.read(name, text.strip())
+        if messages:
+            errors[name] = list(messages)
+        elif value is not ABSENT:
+            values[name] = value
+    data, expected = validate_row(PerFieldInput, row)
+    assert errors == expected
+    if not expected:
+        assert values == data
+
+
+def test_a_column_reader_refuses_a_schema_with_rules_across_fields():
+    with pytest.raises(TypeError):
+        ColumnReader(SampleInput)
+
+
+def test_a_column_reader_keeps_a_bounded_number_of_texts(monkeypatch):
+    """A million distinct names must not be kept: past ``KEPT`` texts the reader forgets and starts again,
+    with the same answers."""
+    monkeypatch.setattr(ColumnReader, "KEPT", 100)
+    reader = ColumnReader(PerFieldInput)
+    first = reader.read("title", "t-0")
+    for i in range(1000):
+        assert reader.read("title", f"t-{i}") == (f"t-{i}", ())
+        assert len(reader._read) <= 100
+    assert reader.read("title", "t-0") == first and reader.read("title", "x" * 21)[0] is ABSENT

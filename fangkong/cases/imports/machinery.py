@@ -184,20 +184,24 @@ class SchemaCells:
     def value(self, row_errors: list, name: str, text: str):
         """The field's value for ``text`` (None when empty or refused), its messages into ``row_errors``."""
         value, messages = self.reader.read(name, text)
-        row_errors.extend((name, message) for message in messages)
+        if messages:
+            row_errors.extend((name, message) for message in messages)
         return None if value is inputs.ABSENT else value
 
     def moment(self, row_errors: list, name: str, text: str) -> tuple[dt.datetime, dt.date, str] | None:
         key = (name, text)
         found = self._moments.get(key)
         if found is None:
+            if len(self._moments) >= self.reader.KEPT:
+                self._moments.clear()
             value, messages = self.reader.read(name, text.replace("/", "-"))
             if value is inputs.ABSENT or value is None:
                 found = (None, messages)
             else:
                 found = ((value, value.astimezone(self.zone).date(), value.isoformat()), messages)
             self._moments[key] = found
-        row_errors.extend((name, message) for message in found[1])
+        if found[1]:
+            row_errors.extend((name, message) for message in found[1])
         return found[0]
 
 
