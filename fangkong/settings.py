@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "fangkong.inbound",
     "fangkong.public",
     "fangkong.keypopulations",
+    "fangkong.resources",
     "fangkong.api",
     "fangkong.web",
 ]

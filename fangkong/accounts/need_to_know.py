@@ -24,10 +24,10 @@ Reach, the part of the region a grant covers:
 - ``own_sites``: the sentinel sites the user reports for (``SentinelSite.reporters``);
 - ``own_samples``: the persons of the laboratory's own samples — **no samples module yet: resolves to
   nothing**, so a laboratory sees no person at all for now;
-- ``assigned_sites``: the persons assigned to the manager's quarantine sites — **no site assignment yet:
-  resolves to nothing**; the strictest sensible reading: until the quarantine-site module assigns persons
-  to sites, a quarantine-site manager sees aggregates only, and contacts' quarantine and release are
-  recorded by epidemiologists and commanders.
+- ``assigned_sites``: the persons assigned to the quarantine sites the manager manages
+  (``fangkong.resources``: ``QuarantineSite.managers``, the site's open and past room assignments). Only
+  the resources module's selectors serve it: everywhere else a quarantine-site manager reads aggregates
+  only, and contacts' quarantine and release are recorded by epidemiologists and commanders.
 
 Writes are capabilities: each module declares, with each capability it grants, the category it writes
 (``fangkong.modules.CapabilityGrant.category``), and a test keeps every role's capabilities within its
@@ -68,7 +68,7 @@ class Reach:
 
 
 #: Reaches whose module does not exist yet: they resolve to no rows, and no endpoint serves them.
-PENDING_REACHES = frozenset({Reach.OWN_SAMPLES, Reach.ASSIGNED_SITES})
+PENDING_REACHES = frozenset({Reach.OWN_SAMPLES})
 
 
 @dataclass(frozen=True)

@@ -322,8 +322,9 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
              tracing: dict) -> dict:
     """Where the next ``OUTLOOK_DAYS`` days lead under the current Rt (its posterior, one draw per path):
     projected reported infections and the quarantine rooms and isolation beds they will need under the
-    protocol in force (``fangkong.epi.projection``), against what is in use today. Capacities are not
-    recorded yet (the resources module), so no first day of shortage can be given. Contacts per case are
+    protocol in force (``fangkong.epi.projection``), against what is in use today and — where the resources
+    module records rooms or beds in the region — the first day of shortage and its probability
+    (``_shortage``; ``capacity_known``). Contacts per case are
     the region's own over the last 7 days (close contacts listed per new case, contacts of close contacts per
     close contact), the defaults of ``DemandParameters`` where there were none; contacts' periods are counted
     from their last exposure, the median number of days before their source case's report over the same
@@ -361,7 +362,11 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
         values = demand.demand[name][-1]
         return {"median": round(float(np.median(values))), "upper": round(float(np.quantile(values, 0.975)))}
 
-    out["projected"] = {"infections": {"median": round(float(mid)), "lower": round(float(low)),
+    shortage = _shortage(user, region, day, demand)
+    if shortage is not None:
+        out["capacity_known"], out["capacity"] = True, shortage.pop("capacity")
+    out["projected"] = {"shortage": shortage or {},
+                        "infections": {"median": round(float(mid)), "lower": round(float(low)),
                                        "upper": round(float(high))},
                         "daily_median": [round(float(v), 1) for v in np.median(projection.reported, axis=1)],
                         "quarantine_rooms": last_day("quarantine_rooms"),
@@ -369,6 +374,30 @@ def _outlook(user, region: Region, day: dt.date, local: np.ndarray, imported: np
                         "close_contacts_per_case": round(parameters.close_contacts_per_case, 2),
                         "secondary_per_close_contact": round(parameters.secondary_contacts_per_close_contact, 2),
                         "exposure_to_report_days": lead}
+    return out
+
+
+def _shortage(user, region: Region, day: dt.date, demand) -> dict | None:
+    """Against the rooms and isolation beds recorded in the region (the resources module, when installed):
+    per resource the probability of a shortage within the outlook, its first day (median over paths, when
+    most paths run short) and the probability of occupancy above 90 %; None when nothing is recorded."""
+    from django.apps import apps
+
+    if not apps.is_installed("fangkong.resources"):
+        return None
+    from fangkong.resources.forecast import capacity_today
+
+    capacity = capacity_today(user=user, region=region, day=day)
+    if capacity is None:
+        return None
+    short = epi_projection.shortage_days(demand, capacity)
+    above = epi_projection.occupancy_above(demand, capacity)
+    out: dict = {"capacity": {k: round(v) for k, v in capacity.items()}}
+    for name, s in short.items():
+        first = int(s.median_day) if np.isfinite(s.median_day) else None
+        out[name] = {"probability": round(s.probability, 3), "first_day": first,
+                     "first_date": (day + dt.timedelta(days=first)).isoformat() if first else None,
+                     "above_90": round(above[name], 3)}
     return out
 
 

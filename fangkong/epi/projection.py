@@ -41,6 +41,7 @@ __all__ = [
     "ResourceDemand",
     "RtScenario",
     "Shortage",
+    "occupancy_above",
     "project_cases",
     "resource_demand",
     "scenario_from_estimate",
@@ -55,6 +56,7 @@ R_EQUIVALENTS = {
     "Projection": "the `projections` object `projections::project` returns (days × simulations)",
     "RtScenario": "the `R` argument of `projections::project` (a value, values per time window, or draws)",
     "scenario_from_estimate": "drawing `R` from the last window of `EpiEstim::estimate_R` (`sample_posterior_R`)",
+    "occupancy_above": _NO_R,
     "PROTOCOLS": _NO_R,
     "PROTOCOL_8TH_EDITION": _NO_R,
     "PROTOCOL_9TH_EDITION": _NO_R,
@@ -540,4 +542,26 @@ def shortage_days(demand: ResourceDemand, capacity: Mapping[str, float]) -> dict
             probability=float(np.mean(np.isfinite(first))), median_day=float(median),
             day_80=(float(low), float(high)),
         )
+    return out
+
+
+def occupancy_above(demand: ResourceDemand, capacity: Mapping[str, float], *, share: float = 0.9,
+                    within: int | None = None) -> dict[str, float]:
+    """Probability (share of paths) that occupancy exceeds `share` of capacity on at least one of the first
+    `within` days (the whole horizon when None), per occupancy-type resource of `capacity` (rooms, beds,
+    staff; `supply:` stocks are not occupancies and are refused). A capacity of 0 counts any demand above 0.
+    """
+    if not 0 < share <= 1:
+        raise ValueError("share must lie in (0, 1]")
+    out = {}
+    for resource, cap in capacity.items():
+        if resource.startswith(STOCK_PREFIX):
+            raise ValueError(f"{resource!r} is a stock, not an occupancy")
+        if not np.isfinite(cap) or cap < 0:
+            raise ValueError(f"capacity for {resource!r} must be a finite number >= 0")
+        series = demand._get(resource)
+        days = series.shape[0] if within is None else int(within)
+        if not 1 <= days <= series.shape[0]:
+            raise ValueError(f"within must lie in 1..{series.shape[0]}")
+        out[resource] = float(np.mean((series[:days] > share * cap + 1e-9).any(axis=0)))
     return out

@@ -218,9 +218,12 @@ def test_the_matrix_covers_every_role_and_capabilities_stay_within_its_writes():
                                                           Category.AGGREGATES: Reach.OWN_SITES}
     for role in (Role.EPIDEMIOLOGIST, Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER):
         assert NEED_TO_KNOW[role].reads[Category.NAMED] == Reach.REGION
-    for role in (Role.LABORATORY, Role.QUARANTINE_MANAGER, Role.INSPECTOR, Role.SYSTEM_ADMINISTRATOR):
+    for role in (Role.LABORATORY, Role.INSPECTOR, Role.SYSTEM_ADMINISTRATOR):
         assert not any(level in NEED_TO_KNOW[role].reads and NEED_TO_KNOW[role].reads[level] not in PENDING_REACHES
                        for level in PERSON_LEVELS), role
+    # the quarantine-site manager: named persons of its own sites only (fangkong.resources), nothing region-wide
+    assert {level: reach for level, reach in NEED_TO_KNOW[Role.QUARANTINE_MANAGER].reads.items()
+            if level in PERSON_LEVELS} == {Category.NAMED: Reach.ASSIGNED_SITES}
 
 
 # --- every URL as every role -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ PLATFORM_GRANTS = {
                           Capability.SIGNAL_RESPOND, Capability.DETECTION_CONFIGURE, Capability.CASE_WRITE,
                           Capability.CONTACT_MANAGE, Capability.BULLETIN_DRAFT, Capability.BULLETIN_REVIEW},
     Role.SENTINEL_REPORTER: {Capability.SENTINEL_REPORT},
-    # need to know (issue 13): no person capability until persons are assigned to its sites
+    # need to know (issue 13): no platform capability; its person capability is the resources module's (check-in)
     Role.QUARANTINE_MANAGER: set(),
     Role.INSPECTOR: set(),
     Role.LABORATORY: set(),  # need to know: the persons of its own samples, once the laboratory module exists

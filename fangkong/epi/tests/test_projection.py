@@ -331,3 +331,21 @@ def test_bad_protocol_and_parameters_are_rejected():
         DemandParameters(close_contacts_per_case=-1)
     with pytest.raises(ValueError, match=r"supplies_per_quarantine_day\['masks'\]"):
         DemandParameters(supplies_per_quarantine_day={"masks": -2})
+
+
+def test_occupancy_above_counts_the_paths_crossing_the_share_of_capacity_within_the_days():
+    from fangkong.epi.projection import ResourceDemand, occupancy_above
+
+    # 4 paths over 5 days: path 0 never above 90 of 100, path 1 above on day 2, path 2 on day 5, path 3 at 90 exactly
+    rooms = np.array([[10, 80, 10, 90], [20, 95, 10, 90], [30, 10, 10, 90], [40, 10, 10, 90], [50, 10, 91, 90]],
+                     dtype=float)
+    demand = ResourceDemand(protocol="test", demand={"quarantine_rooms": rooms, "supply:masks": rooms})
+    assert occupancy_above(demand, {"quarantine_rooms": 100}) == {"quarantine_rooms": 0.5}
+    assert occupancy_above(demand, {"quarantine_rooms": 100}, within=4) == {"quarantine_rooms": 0.25}
+    assert occupancy_above(demand, {"quarantine_rooms": 100}, share=0.5, within=1) == {"quarantine_rooms": 0.5}
+    assert occupancy_above(demand, {"quarantine_rooms": 0}) == {"quarantine_rooms": 1.0}
+    for bad in ({"supply:masks": 10}, {"quarantine_rooms": -1}, {"quarantine_rooms": float("nan")}):
+        with pytest.raises(ValueError):
+            occupancy_above(demand, bad)
+    with pytest.raises(ValueError):
+        occupancy_above(demand, {"quarantine_rooms": 100}, within=6)

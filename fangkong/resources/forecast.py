@@ -1,0 +1,301 @@
+"""The resources forecast: for each city and resource, demand over the next days against what the city has.
+
+Adapter between the database and ``fangkong.epi.projection`` (the math is there, no Django): per city, the
+daily local and imported infections reported over ``HISTORY_DAYS`` give Rt (Cori et al., its posterior drawn
+per path), the renewal equation projects reported cases ``HORIZON_DAYS`` ahead, and ``resource_demand`` turns
+them into rooms (close contacts and contacts of close contacts for the centralised days of the protocol in
+force, inbound travellers), isolation and severe-care beds, tests and supplies. Against it:
+
+- rooms: the city's rooms not out of service; beds: the latest count of each hospital's beds by type
+  (ordinary → isolation beds, severe and ICU → severe-care beds);
+- supplies: stock on hand in the city's stores plus what is in transit to them (shipped, not received),
+  compared with cumulative use.
+
+Per city × resource: the 80 % band of demand, the **first shortage day** (median over paths) with its
+**probability** (share of paths short within the horizon), and the probability that occupancy exceeds
+90 % of capacity within ``WARNING_DAYS``. Cities with too few local cases to estimate Rt get no projection.
+"What if": the same under another protocol edition or a fixed Rt (``protocol``, ``rt``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from fangkong.accounts.need_to_know import Category, read_prefixes
+from fangkong.cases.models import Case, Classification
+from fangkong.epi import projection as epi_projection
+from fangkong.epi import rt as epi_rt
+from fangkong.protocols.models import ProtocolVersion
+from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
+from fangkong.regions.models import Region
+
+from .models import BedCensus, BedType, Item, Requisition, Room, Stock, StockMovement
+
+HISTORY_DAYS = 42
+HORIZON_DAYS = 28
+#: A shortage this close raises a problem in the three lists (``services.shortage_sweep``).
+WARNING_DAYS = 14
+PATHS = 400
+BAND = 0.8
+#: A shortage is announced when at least this share of paths runs short within the horizon.
+ANNOUNCE_PROBABILITY = 0.5
+#: Local cases over the last 14 days below which Rt is not estimated for a city.
+MIN_LOCAL_CASES = 5
+SERIAL_INTERVAL = (3.5, 1.5)
+#: Days of issues the burn rate of a supply is the mean of.
+BURN_DAYS = 14
+#: China's standard: at least 20 quarantine rooms per 10,000 residents.
+ROOMS_PER_10K_STANDARD = 20
+COUNTED = (Classification.CONFIRMED, Classification.ASYMPTOMATIC)
+
+ROOMS, ISOLATION, SEVERE = "quarantine_rooms", "isolation_beds", "severe_care_beds"
+#: Supplies used per person-day in centralised quarantine and per patient-day in hospital (planning ratios of
+#: the demo; a province sets its own), and tests → test kits and reagents one to one.
+PER_QUARANTINE_DAY = {Item.MASKS.value: 3.0, Item.SUITS.value: 0.3, Item.DISINFECTANT.value: 0.2}
+PER_PATIENT_DAY = {Item.MASKS.value: 12.0, Item.SUITS.value: 4.0, Item.DISINFECTANT.value: 0.5}
+PER_TEST = (Item.TEST_KITS.value, Item.REAGENTS.value)
+RESOURCE_LABELS = {ROOMS: "Quarantine rooms", ISOLATION: "Isolation beds (ordinary)",
+                   SEVERE: "Severe-care beds (severe and ICU)"}
+
+
+def cities_in_view(user) -> list[Region]:
+    """The cities (prefectures) wholly within the regions where the user reads aggregates."""
+    prefixes = read_prefixes(user, Category.AGGREGATES)
+    if not prefixes:
+        return []
+    q = Q(pk__in=[])
+    for p in prefixes:
+        q |= Q(code__startswith=p)
+    return list(Region.objects.filter(q, level=Region.Level.PREFECTURE).defer("geometry").order_by("code"))
+
+
+def _city(code: str) -> str:
+    return code[:4] + "00"
+
+
+def _series(cities: list[str], day: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """(days, cities) local and imported infections by report date, the last row ``day``."""
+    first = day - dt.timedelta(days=HISTORY_DAYS - 1)
+    local = np.zeros((HISTORY_DAYS, len(cities)))
+    imported = np.zeros_like(local)
+    index = {c: i for i, c in enumerate(cities)}
+    q = Q(pk__in=[])
+    for c in cities:
+        q |= Q(report_region__code__startswith=c[:4])
+    rows = Case.objects.filter(q, classification__in=COUNTED, report_date__gte=first, report_date__lte=day) \
+        .order_by().values_list("report_region_id", "report_date", "imported").annotate(n=Count("id"))
+    for region, date, is_imported, n in rows:
+        i = index.get(_city(region))
+        if i is not None:
+            (imported if is_imported else local)[(date - first).days, i] += n
+    return local, imported
+
+
+def capacities(cities: list[str], day: dt.date) -> dict[str, dict[str, float]]:
+    """Per city: rooms in service and occupied, beds of the latest count by type, supplies on hand + in transit."""
+    out = {c: {"rooms_in_service": 0.0, "rooms_occupied": 0.0, ISOLATION: 0.0, SEVERE: 0.0,
+               "isolation_occupied": 0.0, "severe_occupied": 0.0,
+               **{f"supply:{i}": 0.0 for i in Item.values}, **{f"transit:{i}": 0.0 for i in Item.values}}
+           for c in cities}
+    q = Q(pk__in=[])
+    for c in cities:
+        q |= Q(region__code__startswith=c[:4])
+    for region, state, n in Room.objects.filter(q).order_by().values_list("region_id", "state").annotate(n=Count("id")):
+        row = out.get(_city(region))
+        if row is None:
+            continue
+        if state != Room.State.OUT_OF_SERVICE:
+            row["rooms_in_service"] += n
+        if state == Room.State.OCCUPIED:
+            row["rooms_occupied"] += n
+    latest = BedCensus.objects.filter(q, date__lte=day).order_by().values("hospital_id", "bed_type") \
+        .annotate(last=Max("date"))
+    wanted = Q(pk__in=[])
+    for row in latest:
+        wanted |= Q(hospital_id=row["hospital_id"], bed_type=row["bed_type"], date=row["last"])
+    for region, bed_type, beds, occupied in BedCensus.objects.filter(wanted).values_list(
+            "region_id", "bed_type", "beds", "occupied"):
+        row = out.get(_city(region))
+        if row is None:
+            continue
+        key = ISOLATION if bed_type == BedType.ORDINARY else SEVERE
+        row[key] += beds
+        row["isolation_occupied" if key == ISOLATION else "severe_occupied"] += occupied
+    for region, item, n in Stock.objects.filter(q).order_by().values_list("region_id", "item").annotate(n=Sum("quantity")):
+        if _city(region) in out:
+            out[_city(region)][f"supply:{item}"] += n
+    transit = Requisition.objects.filter(status=Requisition.Status.SHIPPED, requesting_region_id__in=cities) \
+        .order_by().values_list("requesting_region_id", "item").annotate(n=Sum("quantity"))
+    for region, item, n in transit:
+        out[region][f"transit:{item}"] += n
+    return out
+
+
+def burn_rates(cities: list[str], day: dt.date) -> dict[str, dict[str, float]]:
+    """Per city and item: the mean daily quantity issued from its stores over the ``BURN_DAYS`` to ``day``."""
+    tz = timezone.get_current_timezone()
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
+    start = end - dt.timedelta(days=BURN_DAYS)
+    q = Q(pk__in=[])
+    for c in cities:
+        q |= Q(region__code__startswith=c[:4])
+    out: dict[str, dict[str, float]] = {c: {} for c in cities}
+    rows = StockMovement.objects.filter(q, kind=StockMovement.Kind.ISSUE, at__gte=start, at__lt=end).order_by() \
+        .values_list("region_id", "item").annotate(n=Sum("change"))
+    for region, item, n in rows:
+        if _city(region) in out:
+            out[_city(region)][item] = out[_city(region)].get(item, 0.0) - n / BURN_DAYS
+    return out
+
+
+@dataclass(frozen=True)
+class Line:
+    """One city × resource of the forecast."""
+
+    city: str
+    city_name: str
+    resource: str
+    capacity: float
+    in_use: float | None
+    band: tuple[float, float, float] | None   # (10 %, 50 %, 90 %) of the peak daily demand (stocks: total use)
+    daily: tuple[list[float], list[float], list[float]] | None  # the 80 % band and median per day
+    probability: float | None                 # of a shortage within the horizon
+    first_day: float | None                   # median first shortage day (1 = tomorrow), None: not on most paths
+    first_date: dt.date | None
+    above_90: float | None                    # probability occupancy > 90 % within WARNING_DAYS (occupancies)
+
+    @property
+    def warning(self) -> bool:
+        return bool(self.first_day is not None and self.first_day <= WARNING_DAYS)
+
+
+def forecast(cities: list[Region], day: dt.date, *, horizon: int = HORIZON_DAYS, protocol: ProtocolVersion | None = None,
+             rt: float | None = None, n_paths: int = PATHS) -> list[Line]:
+    """The forecast of every city × resource (see the module docstring)."""
+    codes = [c.code for c in cities]
+    if not codes:
+        return []
+    if protocol is None:
+        try:
+            protocol = protocol_in_force(day)
+        except NoProtocolInForce:
+            return []
+    rules = protocol.as_quarantine_protocol()
+    local, imported = _series(codes, day)
+    caps = capacities(codes, day)
+    est = epi_rt.estimate_r(local, imported=imported, mean_si=SERIAL_INTERVAL[0], std_si=SERIAL_INTERVAL[1])
+    parameters = epi_projection.DemandParameters(supplies_per_quarantine_day=PER_QUARANTINE_DAY,
+                                                 supplies_per_patient_day=PER_PATIENT_DAY)
+    burns = burn_rates(codes, day)
+    lines: list[Line] = []
+    for u, city in enumerate(cities):
+        cap = caps[city.code]
+        stocks = {f"supply:{i}": cap[f"supply:{i}"] + cap[f"transit:{i}"] for i in Item.values}
+        capacity = {ROOMS: cap["rooms_in_service"], ISOLATION: cap[ISOLATION], SEVERE: cap[SEVERE], **stocks}
+        in_use = {ROOMS: cap["rooms_occupied"], ISOLATION: cap["isolation_occupied"], SEVERE: cap["severe_occupied"]}
+        demand: dict[str, np.ndarray] = {}
+        if local[-14:, u].sum() >= MIN_LOCAL_CASES:
+            try:
+                scenario = epi_projection.RtScenario("what if", rt=rt) if rt is not None else \
+                    epi_projection.scenario_from_estimate(est, unit=u)
+            except ValueError:
+                scenario = None
+            if scenario is not None:
+                paths = epi_projection.project_cases(
+                    local[:, u], imported=imported[:, u], horizon=horizon, scenario=scenario,
+                    mean_si=SERIAL_INTERVAL[0], std_si=SERIAL_INTERVAL[1], n_paths=n_paths,
+                    seed=day.toordinal() + int(city.code))
+                demand = dict(epi_projection.resource_demand(paths, rules, parameters).demand)
+                demand.update({f"supply:{i}": demand["tests"] for i in PER_TEST})
+        # supplies are used at least at the rate they were issued lately (screening, other uses the model omits)
+        for item, rate in burns[city.code].items():
+            key = f"supply:{item}"
+            floor = np.full((horizon, 1), rate)
+            demand[key] = np.maximum(demand[key], floor) if key in demand else floor
+        lines.extend(_lines(city, day, demand, capacity, in_use))
+    return lines
+
+
+def _lines(city: Region, day: dt.date, demand: dict[str, np.ndarray], capacity: dict, in_use: dict) -> list[Line]:
+    """One line per resource of ``capacity``: a band and a shortage where ``demand`` has the resource."""
+    present = {k: v for k, v in capacity.items() if k in demand}
+    wrapped = epi_projection.ResourceDemand(protocol="", demand=demand)
+    shortages = epi_projection.shortage_days(wrapped, present)
+    occupancies = {k: v for k, v in present.items() if not k.startswith("supply:")}
+    within = min(WARNING_DAYS, next(iter(demand.values())).shape[0]) if demand else WARNING_DAYS
+    above = epi_projection.occupancy_above(wrapped, occupancies, within=within) if occupancies else {}
+    out = []
+    for resource, cap in capacity.items():
+        if resource not in demand:
+            out.append(Line(city.code, city.name_zh, resource, cap, in_use.get(resource), None, None, None, None,
+                            None, None))
+            continue
+        series = demand[resource]
+        used = np.cumsum(series, axis=0) if resource.startswith("supply:") else series
+        low, mid, high = np.quantile(used, [(1 - BAND) / 2, 0.5, (1 + BAND) / 2], axis=1)
+        peak = np.quantile(used.max(axis=0), [(1 - BAND) / 2, 0.5, (1 + BAND) / 2])
+        short = shortages[resource]
+        first = short.median_day if np.isfinite(short.median_day) else None
+        out.append(Line(city.code, city.name_zh, resource, cap, in_use.get(resource),
+                        tuple(round(float(v), 1) for v in peak),
+                        ([round(float(v), 1) for v in low], [round(float(v), 1) for v in mid],
+                         [round(float(v), 1) for v in high]),
+                        round(short.probability, 3), first,
+                        day + dt.timedelta(days=int(first)) if first is not None else None,
+                        round(above[resource], 3) if resource in above else None))
+    return out
+
+
+def forecast_table(*, user, day: dt.date, protocol: ProtocolVersion | None = None, rt: float | None = None) -> list[Line]:
+    """The forecast for the cities in the user's view (the page's table)."""
+    return forecast(cities_in_view(user), day, protocol=protocol, rt=rt)
+
+
+def capacity_today(*, user, region: Region, day: dt.date) -> dict | None:
+    """Rooms in service and ordinary (isolation) beds of the latest count on or before ``day`` recorded in
+    ``region``'s subtree where the user reads aggregates — the dashboard outlook's capacity; None when none is
+    recorded there."""
+    from fangkong.accounts.need_to_know import readable
+    from fangkong.regions.codes import subtree_prefix
+
+    prefix = subtree_prefix(region.code)
+    rooms = readable(user, Category.AGGREGATES, Room.objects.filter(region__code__startswith=prefix), "region__code") \
+        .exclude(state=Room.State.OUT_OF_SERVICE).count()
+    census = readable(user, Category.AGGREGATES, BedCensus.objects.filter(
+        region__code__startswith=prefix, bed_type=BedType.ORDINARY, date__lte=day), "region__code")
+    latest = census.order_by().values("hospital_id").annotate(last=Max("date"))
+    wanted = Q(pk__in=[])
+    for row in latest:
+        wanted |= Q(hospital_id=row["hospital_id"], date=row["last"])
+    beds = census.filter(wanted).aggregate(n=Sum("beds"))["n"] or 0
+    if not rooms and not beds:
+        return None
+    return {ROOMS: float(rooms), ISOLATION: float(beds)}
+
+
+def room_norms(*, user) -> list[dict]:
+    """Rooms in service per 10,000 residents of each city in view, against the standard of 20."""
+    cities = cities_in_view(user)
+    caps = capacities([c.code for c in cities], timezone.localdate())
+    rows = []
+    for city in cities:
+        rooms = caps[city.code]["rooms_in_service"]
+        per = round(rooms / city.population * 10_000, 2) if city.population else None
+        rows.append({"city": city, "rooms": int(rooms), "per_10k": per,
+                     "needed": max(0, int(np.ceil(city.population / 10_000 * ROOMS_PER_10K_STANDARD) - rooms)),
+                     "meets": per is not None and per >= ROOMS_PER_10K_STANDARD})
+    return rows
+
+
+def bed_summary(*, user) -> list[dict]:
+    """Beds of the latest count per city in view and type: open and occupied."""
+    cities = cities_in_view(user)
+    caps = capacities([c.code for c in cities], timezone.localdate())
+    return [{"city": c, "isolation": int(caps[c.code][ISOLATION]), "isolation_occupied": int(caps[c.code]["isolation_occupied"]),
+             "severe": int(caps[c.code][SEVERE]), "severe_occupied": int(caps[c.code]["severe_occupied"])}
+            for c in cities if caps[c.code][ISOLATION] or caps[c.code][SEVERE]]

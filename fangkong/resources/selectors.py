@@ -1,0 +1,188 @@
+"""Reads of the resources module, always scoped.
+
+- Sites, rooms and their occupancy (aggregates): the user's region subtree, except for a quarantine-site
+  manager, who sees **only the sites it manages** (``QuarantineSite.managers``) within its region.
+- Assignments name persons: readers of named data region-wide, and the manager for its own sites
+  (``Reach.ASSIGNED_SITES``, ``fangkong.accounts.need_to_know``) — nothing else of any person.
+- Stock, movements and hospitals: the user's region subtree; a requisition: its requesting *or* its
+  supplying city (each side sees what it sent or received).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from fangkong.accounts.access import get_in_scope_or_404, memberships_of, scoped
+from fangkong.accounts.need_to_know import NEED_TO_KNOW, Category, Reach, read_prefixes
+from fangkong.accounts.roles import Role
+from fangkong.regions.codes import subtree_prefix
+
+from .models import (
+    Assignment,
+    BedCensus,
+    Hospital,
+    QuarantineSite,
+    Requisition,
+    Room,
+    Stock,
+    StockMovement,
+    Store,
+)
+
+SCOPE = "region__code"
+TWO_SIDES = ("requesting_region__code", "supplying_region__code")
+NONE = Q(pk__in=[])
+
+
+def _any(conditions: list[Q]) -> Q:
+    return reduce(or_, conditions, NONE)
+
+
+def managed_site_ids(user) -> QuerySet:
+    """Ids of the sites the user manages, within the regions of its quarantine-site-manager memberships."""
+    prefixes = [subtree_prefix(code) for code, role in memberships_of(user) if role == Role.QUARANTINE_MANAGER]
+    if not prefixes:
+        return QuarantineSite.objects.none().values("pk")
+    return QuarantineSite.objects.filter(_any([Q(region__code__startswith=p) for p in prefixes]),
+                                         managers=user).values("pk")
+
+
+def site_q(user, site_field: str) -> Q:
+    """Sites (``site_field``: the path to the site's id) the user may see: its region for the roles that read
+    aggregates region-wide, its own sites for a quarantine-site manager."""
+    wide = sorted({subtree_prefix(code) for code, role in memberships_of(user)
+                   if role != Role.QUARANTINE_MANAGER
+                   and NEED_TO_KNOW.get(role) and NEED_TO_KNOW[role].reads.get(Category.AGGREGATES) == Reach.REGION})
+    region_field = "region__code" if site_field == "pk" else site_field.replace("_id", "__region__code")
+    q = _any([Q(**{f"{region_field}__startswith": p}) for p in wide])
+    if any(role == Role.QUARANTINE_MANAGER for _code, role in memberships_of(user)):
+        q |= Q(**{f"{site_field}__in": managed_site_ids(user)})
+    return q
+
+
+def _named_q(user) -> Q:
+    """Assignments whose person the user may read: named readers region-wide, the manager in its own sites."""
+    q = _any([Q(region__code__startswith=p) for p in read_prefixes(user, Category.NAMED)])
+    if read_prefixes(user, Category.NAMED, Reach.ASSIGNED_SITES):
+        q |= Q(site_id__in=managed_site_ids(user))
+    return q
+
+
+def may_see_persons(user) -> bool:
+    return bool(read_prefixes(user, Category.NAMED) or read_prefixes(user, Category.NAMED, Reach.ASSIGNED_SITES))
+
+
+# --- sites and rooms ------------------------------------------------------------------------------------------
+
+
+def site_list(*, user) -> QuerySet[QuarantineSite]:
+    """Sites in view, each with its rooms counted by state (one grouped query)."""
+    states = {f"rooms_{s.value}": Count("rooms", filter=Q(rooms__state=s.value)) for s in Room.State}
+    return QuarantineSite.objects.filter(site_q(user, "pk")).select_related("region").defer("region__geometry") \
+        .annotate(rooms_total=Count("rooms"), **states)
+
+
+def site_get(*, user, site_id: int) -> QuarantineSite:
+    return get_in_scope_or_404(user, QuarantineSite.objects.filter(site_q(user, "pk")).select_related("region")
+                               .defer("region__geometry"), SCOPE, pk=site_id)
+
+
+def room_list(*, user, site: QuarantineSite) -> QuerySet[Room]:
+    return Room.objects.filter(site_q(user, "site_id"), site=site)
+
+
+def room_get(*, user, room_id: int) -> Room:
+    return get_in_scope_or_404(user, Room.objects.filter(site_q(user, "site_id")).select_related("site"), SCOPE,
+                               pk=room_id)
+
+
+def assignment_list(*, user, site: QuarantineSite | None = None, open_only: bool = False) -> QuerySet[Assignment]:
+    rows = Assignment.objects.filter(_named_q(user)).select_related("room", "site", "person")
+    if site is not None:
+        rows = rows.filter(site=site)
+    if open_only:
+        rows = rows.filter(checked_out_at__isnull=True)
+    return rows
+
+
+def assignment_get(*, user, assignment_id: int) -> Assignment:
+    return get_in_scope_or_404(user, Assignment.objects.filter(_named_q(user)).select_related("room", "site", "person"),
+                               SCOPE, pk=assignment_id)
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    return dt.datetime.combine(day, dt.time(), tz), dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
+
+
+def site_board(*, user, site: QuarantineSite, day: dt.date | None = None) -> dict:
+    """The manager's screen of one site: rooms by state, arrivals and departures of the day (checked out, or
+    due to check out and still in), and who is in now — persons only for a reader of them."""
+    day = day or timezone.localdate()
+    start, end = _day_bounds(day)
+    counts = dict(Room.objects.filter(site=site).values_list("state").annotate(n=Count("id")).order_by())
+    total = sum(counts.values())
+    in_service = total - counts.get(Room.State.OUT_OF_SERVICE, 0)
+    occupied = counts.get(Room.State.OCCUPIED, 0)
+    board = {"day": day, "states": [(s, counts.get(s.value, 0)) for s in Room.State], "rooms_total": total,
+             "occupied": occupied, "in_service": in_service,
+             "occupancy": round(100 * occupied / in_service, 1) if in_service else None,
+             "persons_shown": may_see_persons(user)}
+    rows = assignment_list(user=user, site=site).order_by("room__number")
+    board["arrivals"] = list(rows.filter(checked_in_at__gte=start, checked_in_at__lt=end))
+    board["departures"] = list(rows.filter(Q(checked_out_at__gte=start, checked_out_at__lt=end)
+                                           | Q(checked_out_at__isnull=True, expected_check_out__lte=day)))
+    board["present"] = list(rows.filter(checked_out_at__isnull=True)[:500])
+    return board
+
+
+# --- hospitals and beds --------------------------------------------------------------------------------------
+
+
+def hospital_list(*, user) -> QuerySet[Hospital]:
+    return scoped(user, Hospital.objects.select_related("region").defer("region__geometry"), SCOPE)
+
+
+def hospital_get(*, user, hospital_id: int) -> Hospital:
+    return get_in_scope_or_404(user, Hospital.objects.all(), SCOPE, pk=hospital_id)
+
+
+def bed_census_list(*, user, hospital: Hospital | None = None) -> QuerySet[BedCensus]:
+    rows = scoped(user, BedCensus.objects.select_related("hospital"), SCOPE)
+    return rows.filter(hospital=hospital) if hospital is not None else rows
+
+
+# --- supplies ------------------------------------------------------------------------------------------------
+
+
+def store_list(*, user) -> QuerySet[Store]:
+    return scoped(user, Store.objects.select_related("region").defer("region__geometry"), SCOPE)
+
+
+def store_get(*, user, store_id: int) -> Store:
+    return get_in_scope_or_404(user, Store.objects.all(), SCOPE, pk=store_id)
+
+
+def stock_list(*, user) -> QuerySet[Stock]:
+    return scoped(user, Stock.objects.select_related("store"), SCOPE)
+
+
+def movement_list(*, user, store: Store | None = None) -> QuerySet[StockMovement]:
+    rows = scoped(user, StockMovement.objects.select_related("store", "requisition"), SCOPE)
+    return rows.filter(store=store) if store is not None else rows
+
+
+def requisition_list(*, user) -> QuerySet[Requisition]:
+    """Requisitions the user's cities sent or received."""
+    return scoped(user, Requisition.objects.select_related("requesting_region", "supplying_region",
+                                                           "destination_store", "source_store")
+                  .defer("requesting_region__geometry", "supplying_region__geometry"), TWO_SIDES)
+
+
+def requisition_get(*, user, requisition_id: int) -> Requisition:
+    return get_in_scope_or_404(user, Requisition.objects.all(), TWO_SIDES, pk=requisition_id)

@@ -1,0 +1,99 @@
+"""The forecast per city × resource against recorded capacity, the demo's shortage, the problem it raises in
+the three lists (once), and the dashboard's outlook reading recorded capacity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from django.db.models import Max
+
+from fangkong.cases.models import Case
+from fangkong.regions.models import Region
+from fangkong.worklists.models import Problem, Source
+
+from .. import forecast, services
+from ..demo import demo_load
+from ..models import QuarantineSite, Room
+
+pytestmark = pytest.mark.django_db
+
+
+def _busiest_week_end(scenario) -> dt.date:
+    return scenario.params.start_date + dt.timedelta(days=int(np.bincount(scenario.cases.report_day).argmax()))
+
+
+def test_no_capacity_is_a_shortage_on_day_one_and_plenty_is_none(demo_wave, users):
+    day = _busiest_week_end(demo_wave)
+    shenzhen = Region.objects.get(code="440300")
+    lines = {line.resource: line for line in forecast.forecast([shenzhen], day)}
+    rooms = lines[forecast.ROOMS]
+    assert rooms.capacity == 0 and rooms.band is not None and rooms.band[1] > 0
+    assert rooms.probability == 1.0 and rooms.first_day == 1.0 and rooms.first_date == day + dt.timedelta(days=1)
+    assert rooms.above_90 == 1.0 and rooms.warning
+    # plenty of rooms for an epidemic brought under control (what if Rt were 0.3): no shortage on any path
+    site = services.site_create(actor=users["province"], region="440304", name="大型隔离点", kind="purpose_built")
+    services.rooms_add(actor=users["province"], site=site, first=1, last=2000, kind="single")
+    services.rooms_add(actor=users["province"], site=site, first=2001, last=4000, kind="single")
+    plenty = {line.resource: line for line in forecast.forecast([shenzhen], day, rt=0.3)}[forecast.ROOMS]
+    assert plenty.capacity == 4000 and plenty.probability == 0.0 and plenty.first_day is None and not plenty.warning
+    # rooms out of service are not capacity
+    Room.objects.filter(site=site, number__in=[str(n) for n in range(1, 3001)]).update(state=Room.State.OUT_OF_SERVICE)
+    assert {line.resource: line for line in forecast.forecast([shenzhen], day, rt=0.3)}[forecast.ROOMS].capacity == 1000
+
+
+def test_what_if_a_lower_rt_and_a_shorter_protocol_need_fewer_rooms(demo_wave):
+    from fangkong.protocols.models import ProtocolVersion
+
+    day = _busiest_week_end(demo_wave)
+    shenzhen = Region.objects.get(code="440300")
+    peak = {}
+    for name, kwargs in (("base", {"rt": 1.5}), ("low", {"rt": 0.5}),
+                         ("nov", {"rt": 1.5, "protocol": ProtocolVersion.objects.get(code="nov-2022")})):
+        peak[name] = {x.resource: x for x in forecast.forecast([shenzhen], day, **kwargs)}[forecast.ROOMS].band[1]
+    assert peak["low"] < peak["base"] and peak["nov"] < peak["base"]
+
+
+def test_the_demo_produces_a_shortage_and_the_sweep_raises_it_once(demo_wave, province_commander):
+    message = demo_load(province_commander)
+    assert "quarantine sites" in message and QuarantineSite.objects.filter(region__code__startswith="4403").count() == 3
+    day = Case.objects.aggregate(last=Max("report_date"))["last"]
+    lines = forecast.forecast(list(Region.objects.filter(code__in=["440300", "441900"])), day)
+    warned = [line for line in lines if line.warning and line.probability >= forecast.ANNOUNCE_PROBABILITY]
+    assert warned, [(x.city, x.resource, x.probability, x.first_day) for x in lines]
+    first = services.shortage_sweep(day=day)
+    assert first["raised"] == first["warnings"] >= len(warned)
+    problems = Problem.objects.filter(source=Source.RESOURCES)
+    assert problems.count() == first["raised"] and all(p.region_id in ("440300", "441900") for p in problems)
+    assert services.shortage_sweep(day=day)["raised"] == 0 and problems.count() == first["raised"]
+    assert "demo resources" in demo_load(province_commander)  # loaded twice: nothing added
+    assert QuarantineSite.objects.count() == 5
+
+
+def test_the_page_shows_the_forecast_of_the_cities_in_view_only(client, demo_wave, users):
+    day = _busiest_week_end(demo_wave)
+    client.force_login(users["sz"])
+    page = client.get("/resources/", {"date": day.isoformat()}).content.decode()
+    assert "深圳市" in page and "东莞市" not in page and 'data-shortage-warning' in page
+    client.force_login(users["gz"])
+    page = client.get("/resources/", {"date": day.isoformat()}).content.decode()
+    assert "深圳市" not in page
+    client.force_login(users["province"])
+    body = client.get("/api/v1/resource-forecast/").json()
+    assert {row["city"] for row in body} >= {"440300", "441900"}
+
+
+def test_the_dashboard_outlook_reads_recorded_capacity(demo_wave, users, province_commander):
+    from fangkong.dashboard import selectors as dashboard
+
+    day = _busiest_week_end(demo_wave)
+    province = Region.objects.get(code="440000")
+    before = dashboard.situation(user=province_commander, region=province, day=day)["outlook"]
+    assert before["capacity_known"] is False
+    site = services.site_create(actor=users["province"], region="440304", name="隔离点", kind="hotel")
+    services.rooms_add(actor=users["province"], site=site, first=1, last=30, kind="single")
+    after = dashboard.situation(user=province_commander, region=province, day=day, fresh=True)["outlook"]
+    assert after["capacity_known"] is True and after["capacity"]["quarantine_rooms"] == 30
+    shortage = after["projected"]["shortage"]["quarantine_rooms"]
+    assert shortage["probability"] == 1.0 and shortage["first_day"] == 1
