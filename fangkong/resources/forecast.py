@@ -32,6 +32,7 @@ from fangkong.epi import projection as epi_projection
 from fangkong.epi import rt as epi_rt
 from fangkong.protocols.models import ProtocolVersion
 from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
+from fangkong.regions.codes import city_code, subtree_prefix
 from fangkong.regions.models import Region
 
 from .models import BedCensus, BedType, Item, Requisition, Room, Stock, StockMovement
@@ -74,10 +75,6 @@ def cities_in_view(user) -> list[Region]:
     return list(Region.objects.filter(q, level=Region.Level.PREFECTURE).defer("geometry").order_by("code"))
 
 
-def _city(code: str) -> str:
-    return code[:4] + "00"
-
-
 def _series(cities: list[str], day: dt.date) -> tuple[np.ndarray, np.ndarray]:
     """(days, cities) local and imported infections by report date, the last row ``day``."""
     first = day - dt.timedelta(days=HISTORY_DAYS - 1)
@@ -86,11 +83,11 @@ def _series(cities: list[str], day: dt.date) -> tuple[np.ndarray, np.ndarray]:
     index = {c: i for i, c in enumerate(cities)}
     q = Q(pk__in=[])
     for c in cities:
-        q |= Q(report_region__code__startswith=c[:4])
+        q |= Q(report_region__code__startswith=subtree_prefix(c))
     rows = Case.objects.filter(q, classification__in=COUNTED, report_date__gte=first, report_date__lte=day) \
         .order_by().values_list("report_region_id", "report_date", "imported").annotate(n=Count("id"))
     for region, date, is_imported, n in rows:
-        i = index.get(_city(region))
+        i = index.get(city_code(region))
         if i is not None:
             (imported if is_imported else local)[(date - first).days, i] += n
     return local, imported
@@ -104,9 +101,9 @@ def capacities(cities: list[str], day: dt.date) -> dict[str, dict[str, float]]:
            for c in cities}
     q = Q(pk__in=[])
     for c in cities:
-        q |= Q(region__code__startswith=c[:4])
+        q |= Q(region__code__startswith=subtree_prefix(c))
     for region, state, n in Room.objects.filter(q).order_by().values_list("region_id", "state").annotate(n=Count("id")):
-        row = out.get(_city(region))
+        row = out.get(city_code(region))
         if row is None:
             continue
         if state != Room.State.OUT_OF_SERVICE:
@@ -120,15 +117,15 @@ def capacities(cities: list[str], day: dt.date) -> dict[str, dict[str, float]]:
         wanted |= Q(hospital_id=row["hospital_id"], bed_type=row["bed_type"], date=row["last"])
     for region, bed_type, beds, occupied in BedCensus.objects.filter(wanted).values_list(
             "region_id", "bed_type", "beds", "occupied"):
-        row = out.get(_city(region))
+        row = out.get(city_code(region))
         if row is None:
             continue
         key = ISOLATION if bed_type == BedType.ORDINARY else SEVERE
         row[key] += beds
         row["isolation_occupied" if key == ISOLATION else "severe_occupied"] += occupied
     for region, item, n in Stock.objects.filter(q).order_by().values_list("region_id", "item").annotate(n=Sum("quantity")):
-        if _city(region) in out:
-            out[_city(region)][f"supply:{item}"] += n
+        if city_code(region) in out:
+            out[city_code(region)][f"supply:{item}"] += n
     transit = Requisition.objects.filter(status=Requisition.Status.SHIPPED, requesting_region_id__in=cities) \
         .order_by().values_list("requesting_region_id", "item").annotate(n=Sum("quantity"))
     for region, item, n in transit:
@@ -143,13 +140,13 @@ def burn_rates(cities: list[str], day: dt.date) -> dict[str, dict[str, float]]:
     start = end - dt.timedelta(days=BURN_DAYS)
     q = Q(pk__in=[])
     for c in cities:
-        q |= Q(region__code__startswith=c[:4])
+        q |= Q(region__code__startswith=subtree_prefix(c))
     out: dict[str, dict[str, float]] = {c: {} for c in cities}
     rows = StockMovement.objects.filter(q, kind=StockMovement.Kind.ISSUE, at__gte=start, at__lt=end).order_by() \
         .values_list("region_id", "item").annotate(n=Sum("change"))
     for region, item, n in rows:
-        if _city(region) in out:
-            out[_city(region)][item] = out[_city(region)].get(item, 0.0) - n / BURN_DAYS
+        if city_code(region) in out:
+            out[city_code(region)][item] = out[city_code(region)].get(item, 0.0) - n / BURN_DAYS
     return out
 
 

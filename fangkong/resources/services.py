@@ -30,7 +30,7 @@ from fangkong.data_generation import bump_data_generation
 from fangkong.locking import check_version
 from fangkong.modules import role_capabilities
 from fangkong.protocols import periods
-from fangkong.regions.codes import covers
+from fangkong.regions.codes import city_code, covers
 from fangkong.regions.models import Region
 
 from .apps import ASSIGN, MANAGE
@@ -411,14 +411,10 @@ def stock_issue(*, actor, store: Store, item: str, quantity: int, reason: str, r
     return movement
 
 
-def _city_of(code: str) -> str:
-    return code[:4] + "00"
-
-
 def requisition_create(*, actor, store: Store, supplying_city: str, item: str, quantity: int, note: str = "",
                        request=None) -> Requisition:
     """A city asks another city of the same province for supplies, into one of its stores."""
-    requesting = _city_of(store.region_id)
+    requesting = city_code(store.region_id)
     _require(actor, MANAGE, requesting, _("You may not request supplies for this city."))
     supplier = _region(supplying_city, "supplying_city")
     if supplier.code[:2] != requesting[:2]:
@@ -468,7 +464,7 @@ def requisition_approve(*, actor, requisition_id: int, source_store: Store, expe
     with transaction.atomic():
         requisition = _step(requisition_id, expected_version, Requisition.Status.REQUESTED)
         _require(actor, MANAGE, requisition.supplying_region_id, _("Only the supplying city approves a requisition."))
-        if _city_of(source_store.region_id) != requisition.supplying_region_id:
+        if city_code(source_store.region_id) != requisition.supplying_region_id:
             raise ValidationError({"source_store": [_("Ship from a store of the supplying city.")]})
         requisition.source_store = source_store
         return _advance(requisition, Requisition.Status.APPROVED, "approved_at", actor=actor, request=request,

@@ -72,6 +72,9 @@ def invalid_values(field) -> list[str]:
         return ["no-such-choice"]
     if isinstance(field, Text):
         return ["x" * (field.max_length + 1), "a\x00b"]
+    if isinstance(field, serializers.FloatField):
+        beyond = [str(field.max_value + 1)] if field.max_value is not None else []
+        return ["abc", "nan", "inf", "1e400", *beyond]
     if isinstance(field, serializers.Field):
         raise AssertionError(f"teach this test the invalid values of {type(field).__name__}")
     return []
