@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from fangkong.accounts.models import Membership, User
 from fangkong.accounts.roles import Role
@@ -86,12 +87,13 @@ def test_the_last_free_room_goes_to_exactly_one_of_several_sessions():
     def attempt(number: str):
         try:
             start.wait()
-            assignment = services.check_in(actor=user, room_id=room.pk, contact_no=number)
+            with translation.override("en"):  # a new thread speaks the default language (Chinese)
+                assignment = services.check_in(actor=user, room_id=room.pk, contact_no=number)
             with lock:
                 won.append(assignment.pk)
         except ValidationError as exc:
-            with lock:
-                refused.append(exc)
+            with lock, translation.override("en"):
+                refused.append(" ".join(exc.messages))
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
         finally:
@@ -105,7 +107,7 @@ def test_the_last_free_room_goes_to_exactly_one_of_several_sessions():
             t.join(timeout=120)
         assert not failures, failures
         assert len(won) == 1 and len(refused) == SESSIONS - 1
-        assert all("not free" in str(exc) for exc in refused)
+        assert all("not free" in str(exc) for exc in refused), refused
         counts = _in_thread(lambda: (Assignment.objects.filter(room_id=room.pk).count(),
                                      Room.objects.get(pk=room.pk).state))
         assert counts == (1, Room.State.OCCUPIED)
