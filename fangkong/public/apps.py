@@ -11,6 +11,8 @@ PACKAGE = __name__.rpartition(".")[0]
 NOTICE_DRAFT = "public.notice_draft"
 NOTICE_APPROVE = "public.notice_approve"
 PUBLISH = "public.publish"
+TESTING_SITE_DRAFT = "public.testing_site_draft"
+TESTING_SITE_APPROVE = "public.testing_site_approve"
 
 
 class PublicConfig(modules.ModuleConfig):
@@ -27,6 +29,11 @@ class PublicConfig(modules.ModuleConfig):
                                 category=Category.AGGREGATES),
         modules.CapabilityGrant(NOTICE_APPROVE, _("Approve official notices for the public site"),
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER), category=Category.AGGREGATES),
+        modules.CapabilityGrant(TESTING_SITE_DRAFT, _("Draft testing sites and their hours for the public site"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST),
+                                category=Category.AGGREGATES),
+        modules.CapabilityGrant(TESTING_SITE_APPROVE, _("Approve testing sites and their hours for the public site"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER), category=Category.AGGREGATES),
         modules.CapabilityGrant(PUBLISH, _("Prepare and publish the public site"),
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER), category=Category.AGGREGATES),
     )
@@ -34,5 +41,5 @@ class PublicConfig(modules.ModuleConfig):
     demo_loader = f"{PACKAGE}.demo.demo_load"
     demo_order = 95  # last: publishes what the other modules approved (bulletins 40, cases 30)
     periodic_jobs = (modules.PeriodicJob("public-watch", "fangkong.public.watch", {"minute": "*/5"}),)
-    scoped_tables = ("Notice", "Publication")
+    scoped_tables = ("Notice", "Publication", "TestingSite")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

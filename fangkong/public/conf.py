@@ -8,6 +8,8 @@
   host has it. Default ``var/public-keys/site-signing.pem`` (the demo generates one).
 - ``PUBLIC_VERIFY_KEY``: the public key (PEM) the server and the watcher verify with; on a separate
   read-only public host this is the only key present. Default: the signing key's ``.pub`` next to it.
+- ``PUBLIC_STATE_DIR``: what the server and the watcher remember between requests and runs, outside the
+  served directories: the highest edition number seen (``store.EditionMark``). Default ``var/public-state``.
 - ``PUBLIC_SITE_REGION``: the region whose public site this is (default the province, 440000).
 - ``PUBLIC_VERIFY``: verification when served (default on; off only to measure its cost).
 """
@@ -31,6 +33,10 @@ def site_dir() -> Path:
 
 def snapshot_dir() -> Path:
     return _path("PUBLIC_SNAPSHOT_DIR", settings.VAR_DIR / "public" / "snapshot")
+
+
+def state_dir() -> Path:
+    return _path("PUBLIC_STATE_DIR", settings.VAR_DIR / "public-state")
 
 
 def signing_key_path() -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -19,13 +20,16 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangkong.cases.exports import formula_safe
 
+from .inputs import WEEKDAYS
+
 ASSETS = Path(__file__).parent / "site_assets"
 LANGUAGES = (("zh-hans", ""), ("en", "en/"))
-PAGES = ("index", "bulletins", "risk-areas", "rules", "notices", "data")
-DATASETS = ("bulletins", "risk-areas", "rules", "notices")
+PAGES = ("index", "bulletins", "risk-areas", "testing-sites", "rules", "notices", "data")
+DATASETS = ("bulletins", "risk-areas", "testing-sites", "rules", "notices")
 
 
 def _sri(body: bytes) -> str:
@@ -70,6 +74,39 @@ def _kind_label(kind: str) -> str:
             "building": _("Building or unit")}.get(kind, kind)
 
 
+def _service_label(service: str) -> str:
+    return {"nucleic_acid": _("Nucleic-acid sampling"), "single_tube": _("Single-tube sampling"),
+            "antigen": _("Antigen test")}.get(service, service)
+
+
+def _days_label(days: list[int]) -> str:
+    """The days of the week, as a person says them: "Monday to Friday", "Saturday, Sunday"."""
+    names = dict(WEEKDAYS)
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        return _("%(first)s to %(last)s") % {"first": names[days[0]], "last": names[days[-1]]}
+    return pgettext("list", ", ").join(str(names[d]) for d in days)
+
+
+def hours_label(weekdays: list[int], opens_at: str, closes_at: str) -> str:
+    """"08:00–20:00 daily", "09:00–17:00, Monday to Friday", "24 hours daily" — in the active language."""
+    period = _("24 hours") if opens_at == closes_at == "00:00" else \
+        pgettext("time range", "%(opens)s–%(closes)s") % {"opens": opens_at, "closes": closes_at}
+    if sorted(weekdays) == list(range(1, 8)):
+        return _("%(hours)s daily") % {"hours": period}
+    return _("%(hours)s, %(days)s") % {"hours": period, "days": _days_label(sorted(weekdays))}
+
+
+def _today(site: dict, day: str) -> tuple[str, str]:
+    """(state, label) of a testing site on the edition's day: open, not-today, suspended, closed."""
+    if site["status"] == "suspended":
+        return "suspended", pgettext("testing site", "Suspended")
+    if site["status"] == "closed":
+        return "closed", pgettext("testing site", "Closed")
+    if day and dt.date.fromisoformat(day).isoweekday() in site["weekdays"]:
+        return "open", _("Open on %(day)s") % {"day": day}
+    return "not-today", _("Not open on %(day)s") % {"day": day}
+
+
 def _localised(snapshot: dict, language: str) -> dict:
     en = language == "en"
     site = snapshot["site"]
@@ -82,10 +119,23 @@ def _localised(snapshot: dict, language: str) -> dict:
                 "paragraphs": [p for p in (n["body_en"] if en else n["body_zh"]).split("\n") if p.strip()],
                 "region_name": n["region_en"] if en else n["region_zh"],
                 "approved_by": n["approved_by_en"] if en else n["approved_by_zh"]} for n in snapshot["notices"]]
+    day = snapshot.get("day", "")
+    testing_sites = []
+    for t in snapshot.get("testing_sites", []):
+        state, state_label = _today(t, day)
+        testing_sites.append({
+            **t, "name": t["name_en"] if en else t["name_zh"], "address": t["address_en"] if en else t["address_zh"],
+            "area": (f"{t['city_en']} · {t['region_en']}" if en else f"{t['city_zh']} · {t['region_zh']}")
+            if t["city_zh"] and t["city_zh"] != t["region_zh"] else (t["region_en"] if en else t["region_zh"]),
+            "hours": hours_label(t["weekdays"], t["opens_at"], t["closes_at"]),
+            "hours_note": t["hours_note_en"] if en else t["hours_note_zh"],
+            "service_labels": [_service_label(x) for x in t["services"]], "state": state, "state_label": state_label,
+            "approved_by": t["approved_by_en"] if en else t["approved_by_zh"]})
     rules = snapshot["rules"]
     return {
-        "site_name": site["name_en"] if en else site["name_zh"], "as_of": snapshot["as_of"],
+        "site_name": site["name_en"] if en else site["name_zh"], "as_of": snapshot["as_of"], "day": day,
         "bulletins": bulletins, "latest": bulletins[:1], "risk_areas": risk_areas, "notices": notices,
+        "testing_sites": testing_sites, "open_that_day": sum(1 for t in testing_sites if t["state"] == "open"),
         "rules": rules and {**rules, "name": rules["name_en"] if en else rules["name_zh"],
                             "rows": _rule_rows(rules)},
     }
@@ -129,10 +179,16 @@ def _datasets(snapshot: dict) -> dict[str, bytes]:
                    "risk_levels", "risk_area_lift_days", "risk_area_lift_needs_screen"]),
         "notices": (snapshot["notices"], ["region", "region_zh", "region_en", "title_zh", "title_en", "body_zh",
                                           "body_en", "approved_at", "approved_by_zh", "approved_by_en"]),
+        "testing-sites": (snapshot.get("testing_sites", []),
+                          ["region", "region_zh", "region_en", "city_zh", "city_en", "name_zh", "name_en",
+                           "address_zh", "address_en", "weekdays", "opens_at", "closes_at", "hours_note_zh",
+                           "hours_note_en", "services", "status", "approved_at", "approved_by_zh", "approved_by_en"]),
     }
     files = {}
     for name, (rows, columns) in tables.items():
         data = {"as_of": snapshot["as_of"], "site": snapshot["site"]["region"], name.replace("-", "_"): rows}
+        if name == "testing-sites":
+            data["day"] = snapshot.get("day", "")
         files[f"data/{name}.json"] = (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n") \
             .encode("utf-8")
         files[f"data/{name}.csv"] = _csv(

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from fangkong.accounts.need_to_know import Category, readable, readable_or_404
 
-from .models import Notice, Publication
+from .models import Notice, Publication, TestingSite
 
 SCOPE_FIELD = "region__code"
 
@@ -30,3 +30,14 @@ def publication_list(*, user) -> QuerySet[Publication]:
 def publication_get(*, user, publication_id) -> Publication:
     return readable_or_404(user, Category.AGGREGATES, Publication.objects.select_related("prepared_by", "published_by"),
                            SCOPE_FIELD, pk=publication_id)
+
+
+def testing_site_list(*, user) -> QuerySet[TestingSite]:
+    return readable(user, Category.AGGREGATES,
+                    TestingSite.objects.select_related("region", "created_by", "approved_by"), SCOPE_FIELD)
+
+
+def testing_site_get(*, user, site_id) -> TestingSite:
+    return readable_or_404(user, Category.AGGREGATES,
+                           TestingSite.objects.select_related("region", "created_by", "approved_by"), SCOPE_FIELD,
+                           pk=site_id)

@@ -32,12 +32,21 @@ from fangkong.bulletins.models import Bulletin
 from fangkong.cases.models import RiskArea
 from fangkong.cases.services import risk_area_lift_date
 from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
-from fangkong.regions.codes import covers, subtree_prefix
+from fangkong.regions.codes import city_code, covers, subtree_prefix
 from fangkong.regions.models import Region
 
 from . import conf, render, screen, signing, store
-from .apps import NOTICE_APPROVE, NOTICE_DRAFT, PUBLISH
-from .models import BODY_MAX, TITLE_MAX, Notice, Publication
+from .apps import NOTICE_APPROVE, NOTICE_DRAFT, PUBLISH, TESTING_SITE_APPROVE, TESTING_SITE_DRAFT
+from .models import (
+    ADDRESS_MAX,
+    BODY_MAX,
+    HOURS_NOTE_MAX,
+    SITE_NAME_MAX,
+    TITLE_MAX,
+    Notice,
+    Publication,
+    TestingSite,
+)
 
 log = logging.getLogger("fangkong.public")
 SITE_OBJECT = "public.site"
@@ -112,6 +121,81 @@ def notice_withdraw(*, actor, notice: Notice, request=None) -> Notice:
     return notice
 
 
+# --- testing sites ---------------------------------------------------------------------------------------
+
+
+COUNTY_LEVELS = (Region.Level.COUNTY, Region.Level.TOWNSHIP)  # a township: of a city without counties (Dongguan)
+
+
+def testing_site_create(*, actor, region: str, name_zh: str, name_en: str, address_zh: str, address_en: str,
+                        weekdays: list[int], opens_at: dt.time, closes_at: dt.time, services: list[str],
+                        status: str = TestingSite.Status.OPEN, hours_note_zh: str = "", hours_note_en: str = "",
+                        replaces: int | None = None, request=None) -> TestingSite:
+    """Draft a testing site, or a new version of an approved one (``replaces``: its id, same county); input
+    validated by ``inputs.TestingSiteInput``; plain text, screened. Another person approves it."""
+    if not can(actor, TESTING_SITE_DRAFT, region):
+        raise PermissionDenied(_("You may not draft testing sites for this region."))
+    place = Region.objects.filter(code=region).only("code", "level").first()
+    if place is None or not covers(conf.site_region(), region) or place.level not in COUNTY_LEVELS:
+        raise ValidationError({"region": [_("Enter the code of a county of this public site.")]})
+    previous = None
+    if replaces is not None:
+        previous = TestingSite.objects.filter(pk=replaces, region_id=region,
+                                              review=TestingSite.Review.APPROVED).first()
+        if previous is None:
+            raise ValidationError({"replaces": [_("No approved testing site of this county has this number.")]})
+    _screen_fields({"name_zh": (name_zh, SITE_NAME_MAX, False), "name_en": (name_en, SITE_NAME_MAX, False),
+                    "address_zh": (address_zh, ADDRESS_MAX, False), "address_en": (address_en, ADDRESS_MAX, False),
+                    "hours_note_zh": (hours_note_zh, HOURS_NOTE_MAX, False),
+                    "hours_note_en": (hours_note_en, HOURS_NOTE_MAX, False)})
+    with transaction.atomic():
+        site = TestingSite(region=place, name_zh=name_zh, name_en=name_en, address_zh=address_zh,
+                           address_en=address_en, weekdays=sorted(weekdays), opens_at=opens_at, closes_at=closes_at,
+                           hours_note_zh=hours_note_zh, hours_note_en=hours_note_en, services=list(services),
+                           status=status, replaces=previous, created_by=actor)
+        site.full_clean()
+        site.save()
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=site, region_code=region, request=request,
+                     detail={"replaces": replaces} if replaces else None)
+    return site
+
+
+def testing_site_approve(*, actor, site: TestingSite, request=None) -> TestingSite:
+    """Approve a drafted testing site (somebody other than its drafter); the version it replaces is superseded."""
+    if not can(actor, TESTING_SITE_APPROVE, site.region_id):
+        raise PermissionDenied(_("You may not approve testing sites for this region."))
+    if actor.pk == site.created_by_id:
+        raise FourEyesError(_("You drafted this testing site: another person must approve it (four eyes)."))
+    with transaction.atomic():
+        if TestingSite.objects.filter(pk=site.pk, review=TestingSite.Review.DRAFT).update(
+                review=TestingSite.Review.APPROVED, approved_at=timezone.now(), approved_by=actor) != 1:
+            raise PublicationStateError(_("The testing site is no longer a draft."))
+        if site.replaces_id is not None and TestingSite.objects.filter(
+                pk=site.replaces_id, review=TestingSite.Review.APPROVED).update(
+                review=TestingSite.Review.SUPERSEDED) != 1:
+            raise PublicationStateError(_("The version this draft replaces is no longer the approved one: "
+                                          "draft the change again."))
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=site, region_code=site.region_id,
+                     request=request, detail={"from": "draft", "to": "approved", "supersedes": site.replaces_id})
+    site.refresh_from_db()
+    return site
+
+
+def testing_site_withdraw(*, actor, site: TestingSite, request=None) -> TestingSite:
+    """Withdraw a testing site (a draft, or the approved version): the next edition no longer shows it."""
+    if not can(actor, TESTING_SITE_APPROVE, site.region_id):
+        raise PermissionDenied(_("You may not withdraw testing sites for this region."))
+    with transaction.atomic():
+        previous = site.review
+        if TestingSite.objects.filter(pk=site.pk, review__in=[TestingSite.Review.DRAFT, TestingSite.Review.APPROVED]) \
+                .update(review=TestingSite.Review.WITHDRAWN) != 1:
+            raise PublicationStateError(_("The testing site is already withdrawn or superseded."))
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=site, region_code=site.region_id,
+                     request=request, detail={"from": previous, "to": "withdrawn"})
+    site.refresh_from_db()
+    return site
+
+
 # --- the snapshot ----------------------------------------------------------------------------------------
 
 
@@ -181,6 +265,11 @@ def _approved_notices(site: str, ids: list[int] | None) -> list[Notice]:
     return list(qs.filter(status=Notice.Status.APPROVED))
 
 
+def _approved_testing_sites(site: str) -> list[TestingSite]:
+    return list(TestingSite.objects.select_related("region", "approved_by").defer("region__geometry")
+                .filter(region__code__startswith=subtree_prefix(site), review=TestingSite.Review.APPROVED))
+
+
 def snapshot_collect(*, site: str, day: dt.date, bulletin_ids: list[int] | None = None,
                      notice_ids: list[int] | None = None) -> dict:
     """The approved content of the site on ``day`` (sorted, JSON-ready), screened; ValidationError naming
@@ -209,6 +298,23 @@ def snapshot_collect(*, site: str, day: dt.date, bulletin_ids: list[int] | None 
                         "body_zh": n.body_zh, "body_en": n.body_en, "approved_at": _stamp(n.approved_at),
                         "approved_by_zh": zh, "approved_by_en": en})
     notices.sort(key=lambda n: (n["approved_at"], n["id"]), reverse=True)
+    testing = []
+    approved_sites = _approved_testing_sites(site)
+    cities = {r.code: r for r in Region.objects.only("code", "name_zh", "name_en").filter(
+        code__in={city_code(t.region_id) for t in approved_sites})}
+    for t in approved_sites:
+        zh, en = _approving_body(t.approved_by, t.region_id, bodies)
+        city = cities.get(city_code(t.region_id))
+        testing.append({"id": t.pk, "region": t.region_id, "region_zh": t.region.name_zh, "region_en": t.region.name_en,
+                        "city_zh": city.name_zh if city else "", "city_en": city.name_en if city else "",
+                        "name_zh": t.name_zh, "name_en": t.name_en, "address_zh": t.address_zh,
+                        "address_en": t.address_en, "weekdays": list(t.weekdays),
+                        "opens_at": t.opens_at.strftime("%H:%M"), "closes_at": t.closes_at.strftime("%H:%M"),
+                        "hours_note_zh": t.hours_note_zh, "hours_note_en": t.hours_note_en,
+                        "services": list(t.services), "status": t.status, "approved_at": _stamp(t.approved_at),
+                        "approved_by_zh": zh, "approved_by_en": en})
+    status_order = {value: n for n, value in enumerate(TestingSite.Status.values)}  # open, suspended, closed
+    testing.sort(key=lambda t: (t["region"], status_order.get(t["status"], 9), t["name_zh"], t["id"]))
     areas = []
     lift_dates: dict[tuple, tuple] = {}  # the rule gives the same date for the same dates
     for a in RiskArea.objects.select_related("region").defer("region__geometry").filter(
@@ -232,9 +338,10 @@ def snapshot_collect(*, site: str, day: dt.date, bulletin_ids: list[int] | None 
     except NoProtocolInForce:
         rules = {}
     snapshot = {"site": {"region": region.code, "name_zh": region.name_zh, "name_en": region.name_en},
-                "as_of": max([b["approved_at"] for b in bulletins] + [n["approved_at"] for n in notices],
-                             default=""),
-                "bulletins": bulletins, "notices": notices, "risk_areas": areas, "rules": rules}
+                "as_of": max([b["approved_at"] for b in bulletins] + [n["approved_at"] for n in notices]
+                             + [t["approved_at"] for t in testing], default=""),
+                "day": day.isoformat(), "bulletins": bulletins, "notices": notices, "risk_areas": areas,
+                "testing_sites": testing, "rules": rules}
     errors.extend(_screen_snapshot(snapshot))
     if errors:
         raise ValidationError(errors)
@@ -268,6 +375,13 @@ def _screen_snapshot(snapshot: dict) -> list[str]:
         where = _("risk area %(id)s") % {"id": a["id"]}
         for key in ("area_name", "address", "region_zh", "region_en"):
             check(where, a[key], 200)
+    for t in snapshot["testing_sites"]:
+        where = _("testing site %(id)s") % {"id": t["id"]}
+        for key, limit in (("name_zh", SITE_NAME_MAX), ("name_en", SITE_NAME_MAX), ("address_zh", ADDRESS_MAX),
+                           ("address_en", ADDRESS_MAX), ("hours_note_zh", HOURS_NOTE_MAX),
+                           ("hours_note_en", HOURS_NOTE_MAX), ("region_zh", 300), ("region_en", 300),
+                           ("city_zh", 300), ("city_en", 300), ("approved_by_zh", 300), ("approved_by_en", 300)):
+            check(where, t[key], limit)
     if snapshot["rules"]:
         check(_("rules"), snapshot["rules"]["name_zh"] + " " + snapshot["rules"]["name_en"], 200)
     return found
@@ -311,8 +425,28 @@ def edition_build(snapshot: dict) -> tuple[dict[str, bytes], bytes, bytes]:
     return files, manifest, signing.sign(key, manifest)
 
 
+def _edition_write(publication: Publication, files: dict[str, bytes], manifest: bytes, signature: bytes) -> None:
+    """The edition's files, signed manifest and signed edition record into the snapshot and site directories;
+    the edition mark raised to its number (the server on this host will refuse anything older)."""
+    key = signing.private_key_load(conf.signing_key_path())
+    record = signing.edition_bytes(serial=publication.serial, manifest_sha256=signing.sha256(manifest),
+                                   published_at=publication.published_at.isoformat(), site=publication.region_id)
+    store.edition_write(files=files, manifest=manifest, signature=signature,
+                        public_pem=signing.public_pem(key.public_key()), edition=record,
+                        edition_signature=signing.sign(key, record), site_dir=conf.site_dir(),
+                        snapshot_dir=conf.snapshot_dir())
+    store.EditionMark(conf.state_dir()).raise_to(publication.serial, signing.sha256(manifest))
+
+
+def publication_latest(region: str | None = None) -> Publication | None:
+    """The edition now published for the site (the highest edition number)."""
+    return Publication.objects.filter(region_id=region or conf.site_region(), status=Publication.Status.PUBLISHED,
+                                      serial__isnull=False).order_by("-serial").first()
+
+
 def publication_publish(*, actor, publication: Publication, request=None) -> Publication:
-    """Publish a prepared edition: somebody other than its preparer; the files written, signed, swapped in."""
+    """Publish a prepared edition: somebody other than its preparer; the files written, signed, swapped in,
+    with the next edition number."""
     if not can(actor, PUBLISH, publication.region_id):
         raise PermissionDenied(_("You may not publish the public site."))
     if actor.pk == publication.prepared_by_id:
@@ -322,22 +456,37 @@ def publication_publish(*, actor, publication: Publication, request=None) -> Pub
     if signing.sha256(_canonical(publication.snapshot)) != publication.snapshot_sha256:
         raise PublicationStateError(_("This edition's content changed after it was prepared; prepare it again."))
     files, manifest, signature = edition_build(publication.snapshot)
-    public_pem = signing.public_pem(signing.private_key_load(conf.signing_key_path()).public_key())
     with transaction.atomic():
-        locked = Publication.objects.select_for_update().get(pk=publication.pk)
+        # every edition of the site locked: the numbers are given one at a time
+        editions = list(Publication.objects.select_for_update().filter(region_id=publication.region_id)
+                        .values_list("pk", "serial", "status"))
+        locked = Publication.objects.get(pk=publication.pk)
         if locked.status != Publication.Status.PREPARED:
             raise PublicationStateError(_("This edition is not waiting to be published."))
         Publication.objects.filter(region_id=locked.region_id, status=Publication.Status.PUBLISHED) \
             .update(status=Publication.Status.SUPERSEDED)
         locked.status, locked.published_at, locked.published_by = Publication.Status.PUBLISHED, timezone.now(), actor
+        locked.serial = max((serial or 0 for _pk, serial, _status in editions), default=0) + 1
         locked.manifest_sha256, locked.file_count = signing.sha256(manifest), len(files)
-        locked.save(update_fields=["status", "published_at", "published_by", "manifest_sha256", "file_count"])
+        locked.save(update_fields=["status", "published_at", "published_by", "manifest_sha256", "file_count",
+                                   "serial"])
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.region_id,
-                     request=request, detail={"from": "prepared", "to": "published",
+                     request=request, detail={"from": "prepared", "to": "published", "serial": locked.serial,
                                               "manifest_sha256": locked.manifest_sha256, "files": len(files)})
-        store.edition_write(files=files, manifest=manifest, signature=signature, public_pem=public_pem,
-                            site_dir=conf.site_dir(), snapshot_dir=conf.snapshot_dir())
+        _edition_write(locked, files, manifest, signature)
     return locked
+
+
+def edition_rewrite(publication: Publication) -> int:
+    """Write a published edition again from its stored snapshot (after losing a directory, on a new host, or
+    after a rollback was found): byte-identical files, manifest, signature and edition record. The number of
+    files; PublicationStateError if it no longer renders to the manifest recorded at publication."""
+    files, manifest, signature = edition_build(publication.snapshot)
+    if signing.sha256(manifest) != publication.manifest_sha256:
+        raise PublicationStateError(_("The edition renders differently from when it was published; "
+                                      "prepare a new one."))
+    _edition_write(publication, files, manifest, signature)
+    return len(files)
 
 
 # --- tampering -------------------------------------------------------------------------------------------

@@ -22,8 +22,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 PUBLIC_KEY = "public-key.pem"
+EDITION = "edition.json"
+EDITION_SIGNATURE = "edition.sig"
 #: The files that describe the site and are checked by the signature itself, not listed in the manifest.
-SIGNED_SELF = (MANIFEST, SIGNATURE, PUBLIC_KEY)
+SIGNED_SELF = (MANIFEST, SIGNATURE, PUBLIC_KEY, EDITION, EDITION_SIGNATURE)
 
 
 def sha256(data: bytes) -> str:
@@ -88,5 +90,37 @@ def manifest_verify(public_key: Ed25519PublicKey, manifest: bytes, signature: by
         files = {str(path): str(entry["sha256"]) for path, entry in document["files"].items()}
         return Manifest(files=files, as_of=str(document["as_of"]), site=str(document["site"]),
                         raw_sha256=sha256(manifest))
+    except (InvalidSignature, ValueError, KeyError, TypeError):
+        return None
+
+
+# --- the edition record: which publication, in order ----------------------------------------------------
+#
+# The manifest says what the files are; it is the same for the same approved content, whenever published.
+# The edition record (``edition.json``, signed in ``edition.sig``) says *which* publication it is: its
+# number (1, 2, 3 … for the site), the manifest it published and when. An attacker who puts an older,
+# validly signed edition back is found by its number being lower than the highest already seen.
+
+
+@dataclass(frozen=True)
+class Edition:
+    serial: int
+    manifest_sha256: str
+    published_at: str
+
+
+def edition_bytes(*, serial: int, manifest_sha256: str, published_at: str, site: str) -> bytes:
+    document = {"format": 1, "manifest_sha256": manifest_sha256, "published_at": published_at, "serial": serial,
+                "site": site}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def edition_verify(public_key: Ed25519PublicKey, record: bytes, signature: bytes) -> Edition | None:
+    """The edition record if ``signature`` is the key's signature of exactly ``record``; None otherwise."""
+    try:
+        public_key.verify(base64.b64decode(signature.strip(), validate=True), record)
+        document = json.loads(record)
+        return Edition(serial=int(document["serial"]), manifest_sha256=str(document["manifest_sha256"]),
+                       published_at=str(document["published_at"]))
     except (InvalidSignature, ValueError, KeyError, TypeError):
         return None

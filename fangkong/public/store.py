@@ -7,11 +7,15 @@ public key.
 - ``SiteReader.fetch(path)``: the body of ``path`` if, and only if, its SHA-256 is the one the verified
   manifest lists — from the site directory, else from the snapshot — with what went wrong;
 - ``site_restore``: the site directory made equal to the verified snapshot again (changed, missing and
-  unlisted files), where the caller may write.
+  unlisted files), where the caller may write;
+- ``EditionMark``: the highest edition number seen, kept in a file outside the served directories; an
+  edition below it is a rollback (an older, validly signed edition put back) and is not served.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shutil
 import tempfile
@@ -23,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import signing
 
+log = logging.getLogger("fangkong.public")
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json",
                  ".csv": "text/csv; charset=utf-8", ".css": "text/css", ".svg": "image/svg+xml",
                  ".sig": "text/plain; charset=us-ascii", ".pem": "text/plain; charset=us-ascii"}
@@ -62,8 +67,9 @@ def _write_tree(target: Path, files: dict[str, bytes]) -> None:
 
 
 def edition_write(*, files: dict[str, bytes], manifest: bytes, signature: bytes, public_pem: bytes,
-                  site_dir: Path, snapshot_dir: Path) -> None:
-    everything = {**files, signing.MANIFEST: manifest, signing.SIGNATURE: signature, signing.PUBLIC_KEY: public_pem}
+                  edition: bytes, edition_signature: bytes, site_dir: Path, snapshot_dir: Path) -> None:
+    everything = {**files, signing.MANIFEST: manifest, signing.SIGNATURE: signature, signing.PUBLIC_KEY: public_pem,
+                  signing.EDITION: edition, signing.EDITION_SIGNATURE: edition_signature}
     _write_tree(snapshot_dir, everything)
     _write_tree(site_dir, everything)
 
@@ -73,6 +79,58 @@ def _read(base: Path, path: str) -> bytes | None:
         return (base / path).read_bytes()
     except OSError:
         return None
+
+
+class EditionMark:
+    """The highest edition number seen (``edition-mark.json`` in the state directory, outside the served
+    directories; written atomically, re-read whenever the file changes, so every worker process and every
+    restart shares it). Where the file cannot be written (a read-only host without a state directory) the
+    mark is kept in memory and the failure logged."""
+
+    NAME = "edition-mark.json"
+
+    def __init__(self, state_dir: Path | None):
+        self.path = state_dir / self.NAME if state_dir else None
+        self.serial, self._stat = 0, None
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        if self.path is None:
+            return
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return
+        key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if key == self._stat:
+            return
+        try:
+            self.serial = max(self.serial, int(json.loads(self.path.read_bytes())["serial"]))
+            self._stat = key
+        except (OSError, ValueError, KeyError, TypeError):
+            log.error("the edition mark %s cannot be read", self.path)
+
+    def current(self) -> int:
+        with self._lock:
+            self._refresh()
+            return self.serial
+
+    def raise_to(self, serial: int, manifest_sha256: str = "") -> None:
+        """Record ``serial`` as seen (never lowers the mark)."""
+        with self._lock:
+            self._refresh()
+            if serial <= self.serial:
+                return
+            self.serial = serial
+            if self.path is None:
+                return
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                staging = self.path.with_name(f".{self.NAME}.{os.getpid()}.{threading.get_ident()}")
+                staging.write_text(json.dumps({"serial": serial, "manifest_sha256": manifest_sha256}) + "\n")
+                os.replace(staging, self.path)
+            except OSError:
+                log.exception("the edition mark cannot be written to %s: kept in memory only", self.path)
 
 
 @dataclass
@@ -89,39 +147,67 @@ class SiteReader:
     """Reads the site and its snapshot, verifying against the signed manifest. Verified manifests are
     cached by the SHA-256 of their bytes and signature, so each request still reads and hashes them."""
 
-    def __init__(self, *, site_dir: Path, snapshot_dir: Path, public_key: Ed25519PublicKey):
+    def __init__(self, *, site_dir: Path, snapshot_dir: Path, public_key: Ed25519PublicKey,
+                 mark: EditionMark | None = None):
         self.site_dir, self.snapshot_dir, self.public_key = site_dir, snapshot_dir, public_key
-        self._verified: dict[str, signing.Manifest | None] = {}
+        self.mark = mark or EditionMark(None)
+        self._verified: dict[str, object] = {}
         self._lock = threading.Lock()
 
-    def _manifest(self, base: Path) -> signing.Manifest | None:
-        raw, sig = _read(base, signing.MANIFEST), _read(base, signing.SIGNATURE)
-        if raw is None or sig is None:
-            return None
-        key = signing.sha256(raw + b"\n" + sig)
+    def _verify_cached(self, key: str, verify):
         with self._lock:
             if key in self._verified:
                 return self._verified[key]
-        verified = signing.manifest_verify(self.public_key, raw, sig)
+        verified = verify()
         with self._lock:
             if len(self._verified) > 64:
                 self._verified.clear()
             self._verified[key] = verified
         return verified
 
+    def edition(self, base: Path, manifest: signing.Manifest | None) -> signing.Edition | None:
+        """The verified edition record of ``base``, if it is the record of ``manifest``."""
+        raw, sig = _read(base, signing.EDITION), _read(base, signing.EDITION_SIGNATURE)
+        if manifest is None or raw is None or sig is None:
+            return None
+        edition = self._verify_cached("edition:" + signing.sha256(raw + b"\n" + sig),
+                                      lambda: signing.edition_verify(self.public_key, raw, sig))
+        return edition if edition is not None and edition.manifest_sha256 == manifest.raw_sha256 else None
+
+    def _manifest(self, base: Path) -> signing.Manifest | None:
+        raw, sig = _read(base, signing.MANIFEST), _read(base, signing.SIGNATURE)
+        if raw is None or sig is None:
+            return None
+        return self._verify_cached(signing.sha256(raw + b"\n" + sig),
+                                   lambda: signing.manifest_verify(self.public_key, raw, sig))
+
     def manifests(self) -> tuple[signing.Manifest | None, signing.Manifest | None, list[tuple[str, str]]]:
-        """(the manifest to serve by, the snapshot's, problems): the newer of the two verified ones."""
+        """(the manifest to serve by, the snapshot's, problems): of the two verified ones, the later edition
+        (by the signed edition number, then by ``as_of``) — and none when even that one is older than the
+        highest edition already seen (a rollback: an older signed edition put back in both directories)."""
         site, snapshot = self._manifest(self.site_dir), self._manifest(self.snapshot_dir)
         problems = []
         if site is None:
             problems.append(("manifest", "the site's manifest is missing or its signature does not verify"))
         if snapshot is None:
             problems.append(("snapshot", "the snapshot's manifest is missing or its signature does not verify"))
-        chosen = site
-        if snapshot is not None and (site is None or snapshot.as_of > site.as_of):
-            chosen = snapshot
+        site_edition, snapshot_edition = self.edition(self.site_dir, site), self.edition(self.snapshot_dir, snapshot)
+        site_serial = site_edition.serial if site_edition else 0
+        snapshot_serial = snapshot_edition.serial if snapshot_edition else 0
+        chosen, serial = site, site_serial
+        if snapshot is not None and (site is None or (snapshot_serial, snapshot.as_of) > (site_serial, site.as_of)):
+            chosen, serial = snapshot, snapshot_serial
             if site is not None:
-                problems.append(("rollback", "the site's manifest is older than the snapshot's"))
+                problems.append(("rollback", "the site's edition is older than the snapshot's"))
+        if chosen is None:
+            return None, snapshot, problems
+        seen = self.mark.current()
+        if serial < seen:
+            problems.append(("rollback", f"edition {serial or '(unnumbered)'} is older than edition {seen}, already "
+                                         "published: an older signed edition was put back; it is not served"))
+            return None, snapshot, problems
+        if serial > seen:
+            self.mark.raise_to(serial, chosen.raw_sha256)
         return chosen, snapshot, problems
 
     def fetch(self, path: str) -> Fetched:
@@ -130,7 +216,7 @@ class SiteReader:
         manifest, _snapshot, problems = self.manifests()
         if manifest is None:
             return Fetched(None, problems=problems)
-        if path in (signing.MANIFEST, signing.SIGNATURE):  # the verified pair itself
+        if path in (signing.MANIFEST, signing.SIGNATURE, signing.EDITION, signing.EDITION_SIGNATURE):
             base = self.site_dir if (self._manifest(self.site_dir) or None) == manifest else self.snapshot_dir
             return Fetched(_read(base, path), "site" if base == self.site_dir else "snapshot", problems)
         expected = manifest.files.get(path)
@@ -172,7 +258,7 @@ def site_restore(*, site_dir: Path, snapshot_dir: Path, public_key: Ed25519Publi
     if snapshot is None:
         return []
     done = []
-    for path in [*snapshot.files, signing.MANIFEST, signing.SIGNATURE, signing.PUBLIC_KEY]:
+    for path in [*snapshot.files, *signing.SIGNED_SELF]:
         good = _read(snapshot_dir, path)
         if good is None or (path in snapshot.files and signing.sha256(good) != snapshot.files[path]):
             continue

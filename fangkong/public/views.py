@@ -26,8 +26,9 @@ from fangkong.cases.models import RiskArea
 from fangkong.inputs import NON_FIELD, PageForm, error_messages, error_summary
 
 from . import conf, selectors, services, signing, store
-from .apps import NOTICE_APPROVE, NOTICE_DRAFT, PUBLISH
-from .inputs import NoticeInput
+from .apps import NOTICE_APPROVE, NOTICE_DRAFT, PUBLISH, TESTING_SITE_APPROVE, TESTING_SITE_DRAFT
+from .inputs import WEEKDAYS, NoticeInput, TestingSiteInput
+from .models import TestingSite
 
 UNAVAILABLE = ("<!DOCTYPE html>\n<html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
                "content=\"width=device-width, initial-scale=1\"><title>暂时无法提供 · Temporarily unavailable</title>"
@@ -46,12 +47,13 @@ _lock = threading.Lock()
 
 def site_reader() -> store.SiteReader:
     """The reader for the configured directories and key (one per configuration, per process)."""
-    key = (str(conf.site_dir()), str(conf.snapshot_dir()), str(conf.verify_key_path()))
+    key = (str(conf.site_dir()), str(conf.snapshot_dir()), str(conf.verify_key_path()), str(conf.state_dir()))
     with _lock:
         reader = _readers.get(key)
         if reader is None:
             reader = _readers[key] = store.SiteReader(site_dir=conf.site_dir(), snapshot_dir=conf.snapshot_dir(),
-                                                      public_key=signing.public_key_load(conf.verify_key_path()))
+                                                      public_key=signing.public_key_load(conf.verify_key_path()),
+                                                      mark=store.EditionMark(conf.state_dir()))
         return reader
 
 
@@ -115,6 +117,10 @@ def _fail(request, exc: Exception, status: int = 400):
 def manage(request):
     return render(request, "public/manage.html", {
         "notices": selectors.notice_list(user=request.user)[:100],
+        "testing_sites": selectors.testing_site_list(user=request.user).filter(
+            review__in=[TestingSite.Review.DRAFT, TestingSite.Review.APPROVED])[:200],
+        "may_draft_sites": can(request.user, TESTING_SITE_DRAFT),
+        "may_approve_sites": can(request.user, TESTING_SITE_APPROVE),
         "publications": selectors.publication_list(user=request.user)[:30],
         "may_draft": can(request.user, NOTICE_DRAFT), "may_approve": can(request.user, NOTICE_APPROVE),
         "may_publish": can(request.user, PUBLISH, conf.site_region()), "site_region": conf.site_region(),
@@ -207,3 +213,62 @@ def publication_publish(request, publication_id: int):
         return _fail(request, exc)
     messages.success(request, _("Published: the public site now shows this edition."))
     return redirect("public:publication", publication_id=publication.pk)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def testing_site_new(request):
+    """Draft a testing site, or (``?replaces=<id>``) a new version of an approved one, its values filled in."""
+    if not can(request.user, TESTING_SITE_DRAFT):
+        raise PermissionDenied(_("Your role may not draft testing sites."))
+    initial: dict = {"region": next(iter(memberships_of(request.user)), ("",))[0], "status": TestingSite.Status.OPEN,
+                     "opens_at": "08:00", "closes_at": "20:00"}
+    checked = {"weekdays": [str(d) for d, _label in WEEKDAYS], "services": [TestingSite.Service.NUCLEIC_ACID]}
+    replaces = request.GET.get("replaces", "")
+    if replaces.isdigit():
+        previous = selectors.testing_site_get(user=request.user, site_id=int(replaces))
+        initial = {f: getattr(previous, f) for f in ("name_zh", "name_en", "address_zh", "address_en",
+                                                    "hours_note_zh", "hours_note_en", "status")}
+        initial |= {"region": previous.region_id, "replaces": previous.pk,
+                    "opens_at": previous.opens_at.strftime("%H:%M"), "closes_at": previous.closes_at.strftime("%H:%M")}
+        checked = {"weekdays": [str(d) for d in previous.weekdays], "services": list(previous.services)}
+    form = PageForm(TestingSiteInput, request, initial=initial)
+    if form.bound:
+        checked = {name: request.POST.getlist(name) for name in checked}
+    site = form.submit(services.testing_site_create, actor=request.user, request=request)
+    if site is not None:
+        messages.success(request, _("Testing site drafted: another person must approve it."))
+        return redirect("public:manage")
+    return render(request, "public/testing_site_new.html", {
+        "form": form, "weekdays": [(str(d), label, str(d) in checked["weekdays"]) for d, label in WEEKDAYS],
+        "services": [(value, label, value in checked["services"]) for value, label in TestingSite.Service.choices],
+        "statuses": TestingSite.Status.choices,
+    }, status=form.status)
+
+
+def _site_step(request, site_id: int, step, done: str):
+    site = selectors.testing_site_get(user=request.user, site_id=site_id)
+    try:
+        step(actor=request.user, site=site, request=request)
+    except PermissionDenied as exc:
+        return _fail(request, exc, 403)
+    except services.PublicationStateError as exc:
+        return _fail(request, exc)
+    messages.success(request, done)
+    return redirect("public:manage")
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_POST
+def testing_site_approve(request, site_id: int):
+    return _site_step(request, site_id, services.testing_site_approve, _("Testing site approved."))
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_POST
+def testing_site_withdraw(request, site_id: int):
+    return _site_step(request, site_id, services.testing_site_withdraw,
+                      _("Testing site withdrawn: the next edition no longer shows it."))

@@ -23,15 +23,18 @@ DAY = dt.date(2022, 3, 17)
 def site(settings, tmp_path):
     """The public site's directories and key under ``tmp_path``; returns the paths."""
     paths = {"site": tmp_path / "www" / "site", "snapshot": tmp_path / "www" / "snapshot",
-             "key": tmp_path / "keys" / "signing.pem"}
+             "key": tmp_path / "keys" / "signing.pem", "state": tmp_path / "state"}
     settings.PUBLIC_SITE_DIR, settings.PUBLIC_SNAPSHOT_DIR = str(paths["site"]), str(paths["snapshot"])
     settings.PUBLIC_SIGNING_KEY = str(paths["key"])
+    settings.PUBLIC_STATE_DIR = str(paths["state"])
     settings.PUBLIC_VERIFY_KEY = None
     settings.PUBLIC_VERIFY = True
     signing.key_generate(paths["key"])
     views._reported.clear()
+    views._readers.clear()
     yield paths
     views._reported.clear()
+    views._readers.clear()
 
 
 @pytest.fixture

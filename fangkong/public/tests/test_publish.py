@@ -25,8 +25,11 @@ NOTICE = {"region": "440000", "title_zh": "关于核酸检测的通告", "title_
           "body_zh": "请于3月18日前完成核酸检测。\n检测免费。", "body_en": "Please be tested by 18 March.\nTesting is free."}
 
 
-def _tree(base) -> dict[str, bytes]:
-    return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+def _tree(base, *, edition: bool = True) -> dict[str, bytes]:
+    """The files under ``base``; without the edition record (which publication: its number and time) if asked."""
+    left_out = () if edition else (signing.EDITION, signing.EDITION_SIGNATURE)
+    files = {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+    return {path: body for path, body in files.items() if path not in left_out}
 
 
 def _published(actor, publisher, **kwargs) -> Publication:
@@ -85,10 +88,17 @@ def test_the_same_approved_records_give_the_same_files_and_hashes(site, province
     notice = services.notice_create(actor=province_epi, **NOTICE)
     services.notice_approve(actor=province_commander, notice=notice)
     first = _published(province_commander, deputy)
-    files_first = _tree(site["site"])
+    files_first = _tree(site["site"], edition=False)
     second = _published(deputy, province_commander)
     assert first.manifest_sha256 == second.manifest_sha256 and first.snapshot_sha256 == second.snapshot_sha256
-    assert _tree(site["site"]) == files_first == _tree(site["snapshot"])
+    # every page, dataset, asset, the manifest and its signature byte-identical; only the edition record
+    # (which publication it is: number 2, published later) is new
+    assert _tree(site["site"], edition=False) == files_first == _tree(site["snapshot"], edition=False)
+    assert (first.serial, second.serial) == (1, 2)
+    key = signing.public_key_load(conf.verify_key_path())
+    edition = signing.edition_verify(key, (site["site"] / signing.EDITION).read_bytes(),
+                                     (site["site"] / signing.EDITION_SIGNATURE).read_bytes())
+    assert edition.serial == 2 and edition.manifest_sha256 == second.manifest_sha256
     assert Publication.objects.get(pk=first.pk).status == Publication.Status.SUPERSEDED
     # a change of approved content changes the edition
     services.notice_withdraw(actor=province_commander, notice=notice)
