@@ -38,6 +38,7 @@ class PublicConfig(modules.ModuleConfig):
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER), category=Category.AGGREGATES),
     )
     page_urls = ("public/", f"{PACKAGE}.urls")
+    api_urls = f"{PACKAGE}.api_urls"
     demo_loader = f"{PACKAGE}.demo.demo_load"
     demo_order = 95  # last: publishes what the other modules approved (bulletins 40, cases 30)
     periodic_jobs = (modules.PeriodicJob("public-watch", "fangkong.public.watch", {"minute": "*/5"}),)
