@@ -9,6 +9,7 @@ recorded (audit) and raised (three lists), the watcher reports it in one run and
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from fangkong.worklists.models import Problem, Source
 
 from .. import services, signing
 from ..models import Notice, Publication
+from ..models import TestingSite as Site
 from ..watcher import watch
 from .conftest import DAY, SPAM
 
@@ -109,6 +111,47 @@ def test_spam_in_a_notice_is_refused_when_drafted(province_epi):
             services.notice_create(actor=province_epi, region="440000", title_zh="通告", title_en="Notice",
                                    body_zh=bad, body_en="Text.")
     assert Notice.objects.count() == 0
+
+
+SITE_TEXT_FIELDS = ("name_zh", "name_en", "address_zh", "address_en", "hours_note_zh", "hours_note_en")
+SITE = {"region": "440304", "name_zh": "福田区核酸采样点", "name_en": "Futian testing site", "address_zh": "福华路1号",
+        "address_en": "1 Fuhua Road", "weekdays": [1, 2, 3, 4, 5, 6, 7], "opens_at": dt.time(8),
+        "closes_at": dt.time(20), "services": ["nucleic_acid"], "hours_note_zh": "", "hours_note_en": ""}
+
+
+def test_spam_in_a_testing_site_is_refused_when_drafted(futian_commander):
+    for line in SPAM:
+        for field in SITE_TEXT_FIELDS:
+            with pytest.raises(ValidationError) as refused:
+                services.testing_site_create(actor=futian_commander, **{**SITE, field: line})
+            assert field in refused.value.message_dict
+    assert not Site.objects.exists()
+
+
+def test_spam_in_an_approved_testing_site_stops_the_edition_and_never_reaches_a_client(
+        client, site, province_commander, deputy, futian_commander, approved_bulletins):
+    """Every field of a testing site, each spam line, written past the screen straight into the database as
+    an approved record (and a draft carrying all of them): the edition is refused, naming the site; the
+    site keeps the signed edition; no client receives the text."""
+    fields = {k: v for k, v in SITE.items() if k != "region"}
+    Site.objects.create(region_id="440304", **{**fields, **{f: SPAM[0][:60] for f in SITE_TEXT_FIELDS}},
+                        created_by=futian_commander)  # a draft: never collected
+    first = _publish(province_commander, deputy)
+    assert first.snapshot["testing_sites"] == []
+    from django.db import transaction
+
+    for n, line in enumerate(SPAM):
+        for field in SITE_TEXT_FIELDS:
+            with transaction.atomic():
+                bad = Site.objects.create(region_id="440304", **{**fields, field: line[:80]},
+                                          created_by=futian_commander, review=Site.Review.APPROVED,
+                                          approved_by=province_commander)
+                with pytest.raises(ValidationError) as refused:
+                    services.publication_prepare(actor=province_commander, day=DAY)
+                assert str(bad.pk) in str(refused.value), (n, field)
+                transaction.set_rollback(True)
+    assert Publication.objects.get().pk == first.pk
+    _no_spam(_everything_served(client, site))
 
 
 def test_spam_in_drafts_notices_and_names_never_reaches_a_client(client, site, province_epi, province_commander,
