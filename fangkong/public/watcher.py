@@ -9,6 +9,12 @@ files the manifest does not list and a manifest whose signature fails — and re
 snapshot there. Every finding goes to the audit trail and the three lists (``services.tampering_report``).
 The reference is the newest manifest that verifies with the configured public key: the one served, or the
 snapshot's.
+
+Rollback (an older, validly signed edition put back, in both directories): the signed edition record
+(``edition.json``) carries the edition number; the watcher compares the number served and the numbers on
+disk with the highest it knows — the latest published edition in the database, and the edition mark it
+keeps in the state directory — and where it can write the site and has the database and key, writes the
+latest edition again (``services.edition_rewrite``).
 """
 
 from __future__ import annotations
@@ -90,6 +96,7 @@ def watch(*, base_url: str | None = None, fetch: Fetch | None = None, restore: b
     if reference is None:
         found("no-reference", "-", "no manifest verifies with the configured public key")
         return _finish(report)
+    expected_serial = _check_rollback(report, fetch, base, key, served, reader)
     k_status, k_body = fetch(base + signing.PUBLIC_KEY)
     if k_status != 200 or k_body != signing.public_pem(key):
         found("http-key", signing.PUBLIC_KEY, "the public key served is not the configured one")
@@ -119,7 +126,60 @@ def watch(*, base_url: str | None = None, fetch: Fetch | None = None, restore: b
     _check_disk(report, reader, reference, site_dir)
     if restore and any(kind.startswith("disk-") for kind, _p, _d in report.findings) and os.access(site_dir, os.W_OK):
         report.restored = store.site_restore(site_dir=site_dir, snapshot_dir=snapshot_dir, public_key=key)
+    if restore and expected_serial and any(kind == "disk-rollback" for kind, _p, _d in report.findings) \
+            and os.access(site_dir, os.W_OK):
+        report.restored.extend(_rewrite_latest(expected_serial))
     return _finish(report)
+
+
+def _latest_published_serial() -> int:
+    try:
+        latest = services.publication_latest()
+    except Exception:  # noqa: BLE001 - a watcher without the database still compares with its edition mark
+        return 0
+    return latest.serial if latest is not None else 0
+
+
+def _check_rollback(report: WatchReport, fetch: Fetch, base: str, key, served: signing.Manifest | None,
+                    reader: store.SiteReader) -> int:
+    """Findings when the edition served or on disk is older than the latest known; the latest number."""
+    mark = store.EditionMark(conf.state_dir())
+    expected = max(_latest_published_serial(), mark.current())
+    e_status, e_body = fetch(base + signing.EDITION)
+    es_status, es_body = fetch(base + signing.EDITION_SIGNATURE)
+    edition = signing.edition_verify(key, e_body, es_body) if e_status == 200 and es_status == 200 else None
+    if served is not None:
+        if edition is None or edition.manifest_sha256 != served.raw_sha256:
+            report.findings.append(("http-edition", signing.EDITION,
+                                    "the served edition record is missing, does not verify or is not the served "
+                                    "manifest's"))
+        elif edition.serial < expected:
+            report.findings.append(("http-rollback", signing.EDITION,
+                                    f"edition {edition.serial} is served; edition {expected} is the latest published"))
+    for base_dir, kind in ((reader.site_dir, "disk-rollback"), (reader.snapshot_dir, "disk-rollback")):
+        manifest = reader._manifest(base_dir) if base_dir.exists() else None
+        if manifest is None:
+            continue
+        on_disk = reader.edition(base_dir, manifest)
+        serial = on_disk.serial if on_disk else 0
+        if serial < expected:
+            report.findings.append((kind, base_dir.name, f"edition {serial or '(unnumbered)'} is in {base_dir}; "
+                                                         f"edition {expected} is the latest published"))
+    if edition is not None and served is not None and edition.manifest_sha256 == served.raw_sha256:
+        mark.raise_to(edition.serial, served.raw_sha256)
+    return expected
+
+
+def _rewrite_latest(expected_serial: int) -> list[str]:
+    try:
+        latest = services.publication_latest()
+        if latest is None or latest.serial != expected_serial:
+            return []
+        count = services.edition_rewrite(latest)
+    except Exception:  # noqa: BLE001 - no database or no signing key here: reported, not repaired
+        services.log.exception("the watcher could not write the latest edition again")
+        return []
+    return [f"rewrote edition {expected_serial} ({count} files) from the database"]
 
 
 def _check_disk(report: WatchReport, reader: store.SiteReader, reference: signing.Manifest, site_dir: Path) -> None:
