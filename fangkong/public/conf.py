@@ -27,6 +27,16 @@ def _path(name: str, default: Path) -> Path:
     return Path(value) if value else default
 
 
+NAMES = ("PUBLIC_SITE_DIR", "PUBLIC_SNAPSHOT_DIR", "PUBLIC_SIGNING_KEY", "PUBLIC_VERIFY_KEY", "PUBLIC_STATE_DIR",
+         "PUBLIC_VERIFY")
+
+
+def fingerprint() -> tuple:
+    """The raw values of the settings that decide where and how the site is read (cheap: no paths built), so a
+    server can keep what it built from them until they change."""
+    return tuple((getattr(settings, name, None), os.environ.get(f"FANGKONG_{name}")) for name in NAMES)
+
+
 def site_dir() -> Path:
     return _path("PUBLIC_SITE_DIR", settings.VAR_DIR / "public" / "site")
 

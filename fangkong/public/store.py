@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -133,6 +134,54 @@ class EditionMark:
                 log.exception("the edition mark cannot be written to %s: kept in memory only", self.path)
 
 
+#: A file whose status changed less than this long ago is read and hashed again at every request: a write in
+#: the same clock tick as the reading could leave its status (ctime) as it was ("racily clean", as git says).
+RACY_NS = 2_000_000_000
+
+
+def _identity(path: str) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class FileCache:
+    """Files' bytes and SHA-256 by their identity — device, inode, size, modification and status-change
+    times — so that a file unchanged since it was read is neither read nor hashed again (git's index does the
+    same). Any write to a file, or its replacement, changes its identity: a write changes its status-change
+    time (ctime), which no process can set back without changing the system clock, and a replacement its
+    inode; a file changed less than ``RACY_NS`` ago is never kept, and a file that changed while being read
+    is not kept either. The verdict stays the server's: the SHA-256 kept is of the very bytes sent."""
+
+    LIMIT = 4096
+
+    def __init__(self):
+        self._known: dict[str, tuple[tuple, bytes, str]] = {}
+        self._lock = threading.Lock()
+
+    def read(self, path: str) -> tuple[bytes | None, str]:
+        identity = _identity(path)
+        if identity is None:
+            return None, ""
+        known = self._known.get(path)
+        if known is not None and known[0] == identity:
+            return known[1], known[2]
+        try:
+            with open(path, "rb") as f:
+                body = f.read()
+        except OSError:
+            return None, ""
+        digest = signing.sha256(body)
+        if time.time_ns() - identity[4] > RACY_NS and _identity(path) == identity:
+            with self._lock:
+                if len(self._known) >= self.LIMIT:
+                    self._known.clear()
+                self._known[path] = (identity, body, digest)
+        return body, digest
+
+
 @dataclass
 class Fetched:
     """What the server may send for a path, and what it found on the way (``problems``: kind, detail)."""
@@ -144,15 +193,27 @@ class Fetched:
 
 
 class SiteReader:
-    """Reads the site and its snapshot, verifying against the signed manifest. Verified manifests are
-    cached by the SHA-256 of their bytes and signature, so each request still reads and hashes them."""
+    """Reads the site and its snapshot, verifying against the signed manifest. Every file is read through a
+    ``FileCache`` (bytes and SHA-256 kept while the file's identity is unchanged), and verified manifests and
+    edition records are kept by the SHA-256 of their bytes and signature."""
 
     def __init__(self, *, site_dir: Path, snapshot_dir: Path, public_key: Ed25519PublicKey,
                  mark: EditionMark | None = None):
         self.site_dir, self.snapshot_dir, self.public_key = site_dir, snapshot_dir, public_key
         self.mark = mark or EditionMark(None)
+        self.verify = True  # off only to measure what verification costs (``conf.verify_enabled``)
         self._verified: dict[str, object] = {}
         self._lock = threading.Lock()
+        self._files = FileCache()
+        self._bases = {site_dir: str(site_dir), snapshot_dir: str(snapshot_dir)}
+
+    def published(self) -> bool:
+        """Whether anything was ever written here (the site or the snapshot directory exists)."""
+        return any(os.path.isdir(base) for base in self._bases.values())
+
+    def _read(self, base: Path, path: str) -> tuple[bytes | None, str]:
+        """(bytes, sha256) of ``path`` under ``base`` (through the file cache)."""
+        return self._files.read(os.path.join(self._bases.get(base) or str(base), path))
 
     def _verify_cached(self, key: str, verify):
         with self._lock:
@@ -167,18 +228,18 @@ class SiteReader:
 
     def edition(self, base: Path, manifest: signing.Manifest | None) -> signing.Edition | None:
         """The verified edition record of ``base``, if it is the record of ``manifest``."""
-        raw, sig = _read(base, signing.EDITION), _read(base, signing.EDITION_SIGNATURE)
+        (raw, raw_sha), (sig, sig_sha) = self._read(base, signing.EDITION), self._read(base, signing.EDITION_SIGNATURE)
         if manifest is None or raw is None or sig is None:
             return None
-        edition = self._verify_cached("edition:" + signing.sha256(raw + b"\n" + sig),
+        edition = self._verify_cached(f"edition:{raw_sha}:{sig_sha}",
                                       lambda: signing.edition_verify(self.public_key, raw, sig))
         return edition if edition is not None and edition.manifest_sha256 == manifest.raw_sha256 else None
 
     def _manifest(self, base: Path) -> signing.Manifest | None:
-        raw, sig = _read(base, signing.MANIFEST), _read(base, signing.SIGNATURE)
+        (raw, raw_sha), (sig, sig_sha) = self._read(base, signing.MANIFEST), self._read(base, signing.SIGNATURE)
         if raw is None or sig is None:
             return None
-        return self._verify_cached(signing.sha256(raw + b"\n" + sig),
+        return self._verify_cached(f"manifest:{raw_sha}:{sig_sha}",
                                    lambda: signing.manifest_verify(self.public_key, raw, sig))
 
     def manifests(self) -> tuple[signing.Manifest | None, signing.Manifest | None, list[tuple[str, str]]]:
@@ -218,26 +279,25 @@ class SiteReader:
             return Fetched(None, problems=problems)
         if path in (signing.MANIFEST, signing.SIGNATURE, signing.EDITION, signing.EDITION_SIGNATURE):
             base = self.site_dir if (self._manifest(self.site_dir) or None) == manifest else self.snapshot_dir
-            return Fetched(_read(base, path), "site" if base == self.site_dir else "snapshot", problems)
+            return Fetched(self._read(base, path)[0], "site" if base == self.site_dir else "snapshot", problems)
         expected = manifest.files.get(path)
         if expected is None:
             if (self.site_dir / path).is_file():
                 problems.append(("unlisted", f"{path} is in the site but not in the signed manifest"))
             return Fetched(None, problems=problems, listed=False)
-        body = _read(self.site_dir, path)
-        if body is not None and signing.sha256(body) == expected:
+        body, digest = self._read(self.site_dir, path)
+        if body is not None and digest == expected:
             return Fetched(body, "site", problems)
         problems.append(("changed" if body is not None else "missing",
-                         f"{path}: sha256 {signing.sha256(body) if body is not None else '-'} is not the signed "
-                         f"{expected}"))
-        body = _read(self.snapshot_dir, path)
-        if body is not None and signing.sha256(body) == expected:
+                         f"{path}: sha256 {digest or '-'} is not the signed {expected}"))
+        body, digest = self._read(self.snapshot_dir, path)
+        if body is not None and digest == expected:
             return Fetched(body, "snapshot", problems)
         return Fetched(None, problems=problems)
 
     def fetch_unverified(self, path: str) -> Fetched:
         """The file as found (verification off: only to measure what verification costs)."""
-        return Fetched(_read(self.site_dir, path), "site")
+        return Fetched(self._read(self.site_dir, path)[0], "site")
 
 
 def unlisted_files(base: Path, manifest: signing.Manifest) -> list[str]:

@@ -47,13 +47,17 @@ _lock = threading.Lock()
 
 def site_reader() -> store.SiteReader:
     """The reader for the configured directories and key (one per configuration, per process)."""
-    key = (str(conf.site_dir()), str(conf.snapshot_dir()), str(conf.verify_key_path()), str(conf.state_dir()))
+    key = conf.fingerprint()
+    reader = _readers.get(key)
+    if reader is not None:
+        return reader
     with _lock:
         reader = _readers.get(key)
         if reader is None:
             reader = _readers[key] = store.SiteReader(site_dir=conf.site_dir(), snapshot_dir=conf.snapshot_dir(),
                                                       public_key=signing.public_key_load(conf.verify_key_path()),
                                                       mark=store.EditionMark(conf.state_dir()))
+            reader.verify = conf.verify_enabled()
         return reader
 
 
@@ -82,14 +86,19 @@ def site_file(request, path: str = ""):
     relative = store.safe_relative(path)
     if relative is None:
         return _plain(NOT_FOUND, 404)
-    if not conf.site_dir().exists() and not conf.snapshot_dir().exists():
-        return _plain(NOT_FOUND, 404)  # nothing published yet
     try:
         reader = site_reader()
+    except FileNotFoundError:
+        if not conf.site_dir().exists() and not conf.snapshot_dir().exists():
+            return _plain(NOT_FOUND, 404)  # nothing published yet, no key yet
+        _report([("key", "the verification key cannot be read")], relative, request)
+        return _plain(UNAVAILABLE, 503)
     except (OSError, ValueError):
         _report([("key", "the verification key cannot be read")], relative, request)
         return _plain(UNAVAILABLE, 503)
-    fetched = reader.fetch(relative) if conf.verify_enabled() else reader.fetch_unverified(relative)
+    if not reader.published():
+        return _plain(NOT_FOUND, 404)  # nothing published yet
+    fetched = reader.fetch(relative) if reader.verify else reader.fetch_unverified(relative)
     if fetched.problems:
         _report(fetched.problems, relative, request)
     if fetched.body is None:

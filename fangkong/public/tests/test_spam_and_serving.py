@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,7 +26,7 @@ from fangkong.cases.models import RiskArea
 from fangkong.regions.models import Region
 from fangkong.worklists.models import Problem, Source
 
-from .. import services, signing
+from .. import services, signing, views
 from ..models import Notice, Publication
 from ..models import TestingSite as Site
 from ..watcher import watch
@@ -295,3 +297,51 @@ def test_a_clean_site_gives_the_watcher_nothing_to_report(client, published):
     report = watch(base_url=BASE, fetch=_client_fetch(client))
     assert report.findings == [] and report.restored == [] and report.checked > 20
     assert not Problem.objects.filter(source=Source.PUBLIC).exists()
+
+
+# --- the file cache: a file is read and hashed again whenever it changed -------------------------------------
+
+
+def test_a_kept_file_changed_in_place_with_its_times_put_back_is_not_sent(client, published, monkeypatch):
+    """The server keeps the bytes and hash of files unchanged since it read them (device, inode, size, mtime,
+    ctime). An intruder who rewrites a page in place, same size, and sets its modification time back still
+    changes its ctime: the page is hashed again, refused, and the snapshot's copy sent."""
+    from .. import store
+
+    monkeypatch.setattr(store, "RACY_NS", 0)  # keep files at once (by default: only those unchanged for 2 s)
+    time.sleep(0.05)
+    good = client.get("/public/").content
+    assert any(path.endswith("index.html") for path in views.site_reader()._files._known)
+    index = published["site"] / "index.html"
+    before = index.stat()
+    spam = SPAM[0].encode()
+    with index.open("r+b") as f:
+        f.seek(before.st_size // 2)
+        f.write(spam)
+    os.utime(index, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = index.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    response = client.get("/public/")
+    assert response.status_code == 200 and response.content == good and spam not in response.content
+    assert Problem.objects.filter(source=Source.PUBLIC).exists()
+
+
+def test_a_file_changed_moments_ago_is_not_kept(client, published):
+    """Just published: every file is younger than the racy window, so each request reads and hashes it."""
+    client.get("/public/")
+    assert views.site_reader()._files._known == {}
+
+
+def test_a_public_host_serves_the_site_alone_verified_with_the_same_headers(client, published, settings):
+    """``host_settings``: only /public/, through three middlewares; the same verification and headers."""
+    from .. import host_settings
+
+    settings.MIDDLEWARE, settings.ROOT_URLCONF = host_settings.MIDDLEWARE, host_settings.ROOT_URLCONF
+    response = client.get("/public/")
+    assert response.status_code == 200 and response.content == (published["site"] / "index.html").read_bytes()
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff" and response["X-Frame-Options"] == "DENY"
+    for elsewhere in ("/public/manage/", "/accounts/login/", "/api/v1/public-notices/", "/admin/", "/"):
+        assert client.get(elsewhere).status_code == 404, elsewhere
+    _append(published)
+    _no_spam(_everything_served(client, published))
