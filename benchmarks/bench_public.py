@@ -1,30 +1,32 @@
 """Benchmark of the public site (issue 23): publishing a day's content, and verified serving against the same
-server with verification off.
+server with verification off, measured with a load tool (``wrk``: ``apt-get install -y wrk``).
 
-    .venv/bin/python benchmarks/bench_public.py [--areas 300] [--notices 30] [--seconds 20] [--clients 8]
-        [--workers 1 --threads 8]
+    .venv/bin/python benchmarks/bench_public.py [--areas 300] [--notices 30] [--sites 200] [--seconds 20]
+        [--connections 32] [--wrk-threads 2] [--workers 2] [--threads 4]
 
 1. A fresh SQLite installation in a temporary folder (migrate, the region tree), a day's content: the
    province's daily report and each city's (Chinese and English, drafted, reviewed, approved), ``--areas``
-   risk areas in force, ``--notices`` approved notices. Then ``publication_prepare`` + ``publication_publish``
-   timed (target: under 5 s), twice, the second edition checked byte-identical.
-2. ``fangkong serve --workers W --threads T`` (gunicorn) on that installation, twice: verification on, then
-   off (``FANGKONG_PUBLIC_VERIFY=0``); ``--clients`` threads each with a keep-alive connection request the
-   Chinese home page and the reports page in turn for ``--seconds``: requests/s, p50/p95, and the ratio.
-   Standard library client (the figures include the client's own cost on the same machine).
+   risk areas in force, ``--notices`` approved notices, ``--sites`` approved testing sites. Then
+   ``publication_prepare`` + ``publication_publish`` timed (target: under 5 s), twice, the second edition's
+   files and manifest checked byte-identical (only the edition record, which says it is edition 2, differs).
+2. gunicorn (``--workers`` x ``--threads``) on that installation, in two configurations — the platform's own
+   server (``fangkong.settings``: every middleware of the platform) and a public host
+   (``fangkong.public.host_settings``: only the public site, three middlewares) — each with verification on,
+   then off (``FANGKONG_PUBLIC_VERIFY=0``). ``wrk`` requests the Chinese home page and the reports page in
+   turn (keep-alive, ``--connections``) for ``--seconds`` after a warm-up: requests/s, latency p50/p99,
+   non-2xx answers, and the ratio on/off. wrk runs on the same machine and takes its share of the cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
-import statistics
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -47,7 +49,7 @@ def setup_django(home: Path) -> None:
     region_tree_load()
 
 
-def content(areas: int, notices: int):
+def content(areas: int, notices: int, sites: int = 0):
     from fangkong.accounts.roles import Role
     from fangkong.bulletins import services as bulletins
     from fangkong.cases.models import RiskArea
@@ -75,6 +77,12 @@ def content(areas: int, notices: int):
         n = services.notice_create(actor=epi, region="440000", title_zh=f"通告第{i}号", title_en=f"Notice {i}",
                                    body_zh="请广大市民坚持戴口罩、勤洗手。\n" * 5, body_en="Please wear masks.\n" * 5)
         services.notice_approve(actor=chief, notice=n)
+    for i in range(sites):
+        t = services.testing_site_create(actor=epi, region=counties[i % len(counties)], name_zh=f"第{i}核酸采样点",
+                                         name_en=f"Testing site {i}", address_zh=f"某路{i}号", address_en=f"{i} Road",
+                                         weekdays=[1, 2, 3, 4, 5, 6, 7][: 5 + i % 3], opens_at=dt.time(8),
+                                         closes_at=dt.time(20), services=["nucleic_acid"])
+        services.testing_site_approve(actor=chief, site=t)
     return chief, deputy, day, len(cities) + 1
 
 
@@ -88,59 +96,61 @@ def publish_once(chief, deputy, day) -> tuple[float, str, int]:
 
 
 def tree(base: Path) -> dict[str, bytes]:
-    return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+    """The files of an edition, without its edition record (which publication: number and time)."""
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*"))
+            if p.is_file() and p.name not in ("edition.json", "edition.sig")}
 
 
-def load(port: int, seconds: float, clients: int) -> tuple[float, list[float], int]:
-    paths = ["/public/", "/public/bulletins.html"]
-    times: list[float] = []
-    failures = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, bad, i = [], 0, 0
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            try:
-                conn.request("GET", paths[i % 2])
-                response = conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    bad += 1
-            except (OSError, http.client.HTTPException):
-                bad += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            mine.append(time.perf_counter() - started)
-            i += 1
-        with lock:
-            times.extend(mine)
-            failures[0] += bad
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return len(times) / (time.perf_counter() - began), times, failures[0]
+WRK_SCRIPT = """
+local paths = {"/public/", "/public/bulletins.html"}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % 2) + 1])
+end
+"""
 
 
-def serve_and_load(home: Path, *, verify: bool, args) -> tuple[float, list[float], int]:
+def wrk(port: int, seconds: float, args, home: Path) -> dict:
+    """One wrk run: requests/s, latency percentiles (ms), non-2xx answers, socket errors."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    script = home / "alternate.lua"
+    script.write_text(WRK_SCRIPT)
+    out = subprocess.run(["wrk", "-t", str(args.wrk_threads), "-c", str(args.connections), "-d", f"{seconds:.0f}s",
+                          "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],
+                         capture_output=True, text=True, check=True).stdout
+
+    def ms(text: str) -> float:
+        value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    found = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+             "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+             "non2xx": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0,
+             "errors": (m.group(0) if (m := re.search(r"Socket errors:.*", out)) else "")}
+    for pct in ("50", "90", "99"):
+        found[f"p{pct}"] = ms(re.search(rf"\s{pct}%\s+(\S+)", out).group(1))
+    return found
+
+
+def serve_and_load(home: Path, *, verify: bool, settings_module: str, args) -> dict:
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "FANGKONG_HOME": str(home), "FANGKONG_DEMO": "1", "FANGKONG_PUBLIC_VERIFY": "1" if verify else "0"}
-    log = (home / f"server-{verify}.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "fangkong.cli", "serve", f"127.0.0.1:{port}", "--workers",
-                               str(args.workers), "--threads", str(args.threads)], cwd=home, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    env = {**os.environ, "FANGKONG_HOME": str(home), "FANGKONG_DEMO": "1",
+           "FANGKONG_PUBLIC_VERIFY": "1" if verify else "0", "DJANGO_SETTINGS_MODULE": settings_module}
+    name = f"server-{settings_module.rsplit('.', 1)[-1]}-{'on' if verify else 'off'}.log"
+    log = (home / name).open("w")
+    # gunicorn as ``fangkong serve --workers`` starts it (run directly: the public site keeps no cached figures,
+    # so several workers need no shared cache here)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "fangkong.wsgi:application", "--bind",
+                               f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads)],
+                              cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/public/", timeout=2) as r:  # noqa: S310
@@ -148,10 +158,10 @@ def serve_and_load(home: Path, *, verify: bool, args) -> tuple[float, list[float
                     break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError((home / f"server-{verify}.log").read_text()) from None
+                    raise RuntimeError((home / name).read_text()) from None
                 time.sleep(0.3)
-        load(port, 2, args.clients)  # warm-up
-        return load(port, args.seconds, args.clients)
+        wrk(port, 3, args, home)  # warm-up: every worker has read and checked the files once
+        return wrk(port, args.seconds, args, home)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -162,14 +172,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--areas", type=int, default=300)
     parser.add_argument("--notices", type=int, default=30)
+    parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="fangkong-bench-public-"))
     setup_django(home)
-    chief, deputy, day, reports = content(args.areas, args.notices)
+    chief, deputy, day, reports = content(args.areas, args.notices, args.sites)
     first, manifest_1, files = publish_once(chief, deputy, day)
     from fangkong.public import conf
 
@@ -179,15 +191,18 @@ def main() -> None:
     print(f"publish a day's content ({reports} reports x 2 languages, {args.areas} risk areas, {args.notices} "
           f"notices; {files} files, {sum(len(b) for b in files_1.values()) / 1e6:.2f} MB): "
           f"{first:.2f} s, again {second:.2f} s; identical files and manifest: {identical}")
+    print(f"(machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before serving)")
     results = {}
-    for verify in (True, False):
-        rps, times, failures = serve_and_load(home, verify=verify, args=args)
-        times.sort()
-        results[verify] = rps
-        print(f"verification {'on ' if verify else 'off'}: {rps:7.1f} requests/s, p50 {statistics.median(times) * 1000:.1f} ms, "
-              f"p95 {times[int(len(times) * 0.95)] * 1000:.1f} ms, {len(times)} requests, {failures} failed "
-              f"({args.clients} clients, gunicorn {args.workers} workers x {args.threads} threads, {args.seconds:.0f} s)")
-    print(f"ratio on/off: {results[True] / results[False]:.2f}")
+    for settings_module in ("fangkong.settings", "fangkong.public.host_settings"):
+        for verify in (True, False):
+            r = serve_and_load(home, verify=verify, settings_module=settings_module, args=args)
+            results[settings_module, verify] = r["rps"]
+            print(f"{settings_module:<31} verification {'on ' if verify else 'off'}: {r['rps']:7.1f} requests/s, "
+                  f"p50 {r['p50']:.1f} ms, p90 {r['p90']:.1f} ms, p99 {r['p99']:.1f} ms, {r['requests']} requests, "
+                  f"{r['non2xx']} not 2xx {r['errors']} (wrk {args.wrk_threads} threads x {args.connections} "
+                  f"connections, {args.seconds:.0f} s; gunicorn {args.workers} workers x {args.threads} threads); "
+                  f"load average {os.getloadavg()[0]:.1f}")
+        print(f"{settings_module}: ratio on/off {results[settings_module, True] / results[settings_module, False]:.2f}")
     print(f"(machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; home {home})")
 
 
