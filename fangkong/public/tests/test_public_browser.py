@@ -16,7 +16,7 @@ from fangkong.testing.browser import ARTIFACTS, chromium_page, sign_in
 pytestmark = pytest.mark.browser
 DEMO_PASSWORD = "fangkong-demo-2022"  # noqa: S105 - the documented password of the demo users
 SIDEWAYS = "() => document.scrollingElement.scrollWidth - innerWidth"
-PAGES = ("", "bulletins.html", "risk-areas.html", "rules.html", "notices.html", "data.html")
+PAGES = ("", "bulletins.html", "risk-areas.html", "testing-sites.html", "rules.html", "notices.html", "data.html")
 SHOTS = Path("/tmp/shots-public")
 
 
@@ -38,7 +38,7 @@ def test_every_public_page_loads_clean_from_this_origin_alone(demo_server, viewp
                     == "rgb(159, 31, 23)", "the stylesheet (with its SRI) did not apply"
                 assert all(page.locator("img").nth(i).get_attribute("alt") for i in range(page.locator("img").count()))
                 shot = f"public-{(prefix or 'zh/').rstrip('/')}-{name.split('.')[0] or 'index'}-{viewport[0]}.png"
-                if name in ("", "bulletins.html", "risk-areas.html") or viewport[0] == 390:
+                if name in ("", "bulletins.html", "risk-areas.html", "testing-sites.html") or viewport[0] == 390:
                     page.screenshot(path=str(SHOTS / shot), full_page=True)
                     page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
         # keyboard: the first Tab reaches the skip link
@@ -64,4 +64,32 @@ def test_the_public_report_is_the_approved_version(demo_server):
         page.goto(f"{demo_server}/bulletins/{zh['id']}/report/")
         approved_text = page.locator("p.report-text").all_inner_texts()
         assert public_text == approved_text
+        assert errors == []
+
+
+def test_the_testing_sites_are_the_approved_ones_with_their_hours(demo_server):
+    """Every approved testing site of the demo is on the page, with its hours as the record gives them, in
+    both languages; the open/closed badge follows the edition's day; the spam lines appear nowhere."""
+    from django.utils import translation
+
+    from fangkong.public.render import hours_label
+    from fangkong.public.tests.conftest import SPAM
+
+    with chromium_page(viewport=(390, 844)) as (page, errors):
+        data = json.loads(page.request.get(f"{demo_server}/public/data/testing-sites.json").body())
+        assert len(data["testing_sites"]) >= 5
+        for prefix, language in (("", "zh-hans"), ("en/", "en")):
+            page.goto(f"{demo_server}/public/{prefix}testing-sites.html")
+            text = page.locator("main").inner_text()
+            assert not any(line in text for line in SPAM)
+            for site in data["testing_sites"]:
+                item = page.locator(f"[data-testing-site='{site['id']}']")
+                with translation.override(language):
+                    expected = hours_label(site["weekdays"], site["opens_at"], site["closes_at"])
+                assert item.locator(".hours").inner_text() == expected
+                assert item.locator("h3").inner_text() == (site["name_en"] if language == "en" else site["name_zh"])
+            suspended = [s for s in data["testing_sites"] if s["status"] == "suspended"]
+            assert suspended and page.locator(f"[data-testing-site='{suspended[0]['id']}'] .badge").inner_text() \
+                == ("Suspended" if language == "en" else "暂停服务")
+        page.screenshot(path=str(ARTIFACTS / "public-en-testing-sites-390-checked.png"), full_page=True)
         assert errors == []
