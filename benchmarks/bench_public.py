@@ -189,7 +189,7 @@ def main() -> None:
     second, manifest_2, _ = publish_once(deputy, chief, day)
     identical = manifest_1 == manifest_2 and tree(conf.site_dir()) == files_1
     print(f"publish a day's content ({reports} reports x 2 languages, {args.areas} risk areas, {args.notices} "
-          f"notices; {files} files, {sum(len(b) for b in files_1.values()) / 1e6:.2f} MB): "
+          f"notices, {args.sites} testing sites; {files} files, {sum(len(b) for b in files_1.values()) / 1e6:.2f} MB): "
           f"{first:.2f} s, again {second:.2f} s; identical files and manifest: {identical}")
     print(f"(machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before serving)")
     results = {}
