@@ -72,7 +72,10 @@ def fill_history(sites, indicators, first: dt.date, day: dt.date) -> None:
     approximation of the Poisson), ``MISSING_SHARE`` of them never sent and ``LATE_SHARE`` sent late, one
     statement per ``CHUNK_DAYS`` days; secondary indexes and the unique
     constraint are dropped while writing and built once afterwards, foreign-key triggers are off for the
-    session (the rows are consistent by construction). Chunks already present are skipped."""
+    session (the rows are consistent by construction). Chunks already present are skipped. Receipt times are
+    local (``TIME_ZONE``): 09:00 the next day is on time, 15:00 late (due at noon); until 2026-12-06 they were
+    written in UTC, which made every history report late (17:00 local)."""
+    from django.conf import settings
     from django.db import connection
 
     rng = np.random.default_rng(2)
@@ -117,11 +120,11 @@ def fill_history(sites, indicators, first: dt.date, day: dt.date) -> None:
                     SELECT s.site_id, i.indicator_id, d::date,
                            greatest(0, round(i.level * s.level + sqrt(i.level * s.level)
                                              * 2 * (random() + random() + random() - 1.5)))::integer,
-                           NULL, d + CASE WHEN random() < %s THEN interval '1 day 15 hours'
-                                          ELSE interval '1 day 9 hours' END, s.region_id
+                           NULL, (d::date + CASE WHEN random() < %s THEN interval '1 day 15 hours'
+                                                 ELSE interval '1 day 9 hours' END) AT TIME ZONE %s, s.region_id
                     FROM generate_series(%s::date, %s::date, interval '1 day') AS d
                     CROSS JOIN bench_indicator i CROSS JOIN bench_site s
-                    WHERE random() >= %s""", [LATE_SHARE, start, end, MISSING_SHARE])
+                    WHERE random() >= %s""", [LATE_SHARE, settings.TIME_ZONE, start, end, MISSING_SHARE])
                 print(f"  {start}–{end}: {cursor.rowcount:,} rows, {time.perf_counter() - began:.0f} s", flush=True)
             cursor.execute("SET session_replication_role = origin")
             cursor.execute("DROP TABLE bench_site, bench_indicator")

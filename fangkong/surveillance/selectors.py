@@ -59,6 +59,21 @@ def _readable(user, queryset: QuerySet, site_field: str | None = "site") -> Quer
     return queryset.filter(condition)
 
 
+def _in_region(user, queryset: QuerySet, region: str) -> QuerySet:
+    """``queryset`` (already ``_readable``) narrowed to ``region``'s subtree, or left as it is when everything the
+    user reads lies inside that subtree. The same prefix twice (the reach and the region: a city's reader on its
+    own city, the default) made PostgreSQL estimate the rows as the square of their share and walk every site of
+    the city for the late and missing reports (Shenzhen, 30 days, 30,000 sites: 412 ms instead of 60)."""
+    if not region:
+        return queryset
+    prefix = region_prefix(region)
+    reach = read_prefixes(user, Category.AGGREGATES)
+    if reach and all(p.startswith(prefix) for p in reach) \
+            and not read_prefixes(user, Category.AGGREGATES, Reach.OWN_SITES):
+        return queryset
+    return queryset.filter(region__code__startswith=prefix)
+
+
 def _any_prefix(field: str, prefixes: list[str]) -> Q:
     condition = Q(pk__in=[])
     for prefix in prefixes:
@@ -85,9 +100,8 @@ NO_BOUNDARY = "region__geometry"
 
 
 def site_list(*, user, region: str = "", kind: str = "") -> QuerySet[SentinelSite]:
-    qs = _readable(user, SentinelSite.objects.select_related("region").defer(NO_BOUNDARY), None)
-    if region:
-        qs = qs.filter(region__code__startswith=region_prefix(region))
+    qs = _in_region(user, _readable(user, SentinelSite.objects.select_related("region").defer(NO_BOUNDARY), None),
+                    region)
     if kind:
         qs = qs.filter(kind=kind)
     return qs
@@ -149,8 +163,7 @@ def alert_list(*, user, status: str = "", region: str = "", indicator: str = "",
         qs = qs.filter(status=status)
     if open_only:
         qs = qs.exclude(status__in=(AlertStatus.CLOSED, AlertStatus.FALSE_ALARM))
-    if region:
-        qs = qs.filter(region__code__startswith=region_prefix(region))
+    qs = _in_region(user, qs, region)
     if indicator:
         qs = qs.filter(indicator__code=indicator)
     if level:
@@ -409,8 +422,7 @@ def reporting_status(*, user, region: str = "", first: dt.date, last: dt.date, o
         n_sites=Count("pk"), n=Sum("n_indicators")).values_list("region_id", "n_sites", "n")}
 
     def in_period(queryset: QuerySet) -> QuerySet:
-        queryset = _readable(user, queryset.filter(day__gte=first, day__lte=last))
-        return queryset.filter(region__code__startswith=region_prefix(region)) if region else queryset
+        return _in_region(user, _readable(user, queryset.filter(day__gte=first, day__lte=last)), region)
 
     counted: dict[str, list[int]] = {}
     for code, received, late in in_period(DailyRegionReporting.objects).order_by().values("region_id").annotate(
@@ -452,9 +464,8 @@ def reporting_status_by_site(*, user, region: str, first: dt.date, last: dt.date
     days = (last - first).days + 1
     sites = site_list(user=user, region=region).filter(active=True).order_by("region_id", "code") \
         .values_list("pk", "region_id").annotate(n_indicators=Count("indicators"))
-    summary = _readable(user, DailySiteReporting.objects.filter(day__gte=first, day__lte=last))
-    if region:
-        summary = summary.filter(region__code__startswith=region_prefix(region))
+    summary = _in_region(user, _readable(user, DailySiteReporting.objects.filter(day__gte=first, day__lte=last)),
+                         region)
     counted = {site: (received, late) for site, received, late in summary.order_by().values("site_id")
                .annotate(received=Sum("received"), late=Sum("late")).values_list("site_id", "received", "late")}
     listed, by_county = [], {}

@@ -275,8 +275,8 @@ def test_fast_late_and_missing_equal_the_straightforward_count_on_random_data(in
             a, b = sorted(rng.sample(range(-1, n_days + 1), 2))
             first, last = first_day + dt.timedelta(days=a), first_day + dt.timedelta(days=b)
             for prefix, user in users.items():
-                for region in {"": [""], "44": ["", "440300", "440100", "440304"], "4403": ["440300", "440304"],
-                               "440304": ["440304"]}[prefix]:
+                for region in {"": [""], "44": ["", "440300", "440100", "440304"], "4403": ["440300", "440304", "440000"],
+                               "440304": ["440304", "440300"]}[prefix]:  # the region wider than the reach too
                     for only_incomplete, limit in ((False, 200), (True, 200), (True, 3)):
                         got = reporting_status(user=user, region=region, first=first, last=last,
                                                only_incomplete=only_incomplete, limit=limit)
