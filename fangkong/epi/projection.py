@@ -89,6 +89,12 @@ R_EQUIVALENTS = {
 # --- scenarios and projection ---------------------------------------------------------------------------
 
 
+#: The largest drift a scenario accepts (log Rt per day; 0.2 a day is a factor of 3 in a month at one sd),
+#: and the largest `rt_drift_sd` reads from a history by default.
+MAX_DRIFT_SD = 0.2
+DRIFT_SD_CAP = 0.1
+
+
 @dataclass(frozen=True)
 class RtScenario:
     """Rt over the horizon: fixed values (`rt`: scalar or one per day) or, per sample path, a draw from
@@ -102,8 +108,8 @@ class RtScenario:
     drift_sd: float = 0.0
 
     def __post_init__(self):
-        if not (np.isfinite(self.drift_sd) and 0 <= self.drift_sd <= 1):
-            raise ValueError(f"scenario {self.name!r}: drift_sd must be between 0 and 1 (log Rt per day)")
+        if not (np.isfinite(self.drift_sd) and 0 <= self.drift_sd <= MAX_DRIFT_SD):
+            raise ValueError(f"scenario {self.name!r}: drift_sd must be between 0 and {MAX_DRIFT_SD} (log Rt per day)")
 
     def draw(self, rng: np.random.Generator, horizon: int, n_paths: int) -> np.ndarray:
         """(horizon, n_paths) values of Rt."""
@@ -153,10 +159,13 @@ def negative_binomial_k(counts) -> float | None:
     return float(min(1000.0, mean**2 / (variance - mean))) if variance > mean else 1000.0
 
 
-def rt_drift_sd(estimate: RtEstimate, *, unit: int | None = None, lag: int = 7, span: int = 28) -> float:
+def rt_drift_sd(estimate: RtEstimate, *, unit: int | None = None, lag: int = 7, span: int = 28,
+                cap: float = DRIFT_SD_CAP) -> float:
     """How far log Rt moved per day over the last `span` windows of `estimate`: the root mean square of the
     change of the posterior mean's log over `lag` days, divided by the square root of `lag` (the step of a
-    random walk that moves that far in `lag` days). 0 when fewer than two changes can be measured; at most 1."""
+    random walk that moves that far in `lag` days). 0 when fewer than two changes can be measured; at most
+    `cap`: a wave that turns (Rt from 3 to 1 in a week, 0.4 a day by this measure) is a change of regime, not a
+    drift to carry four weeks ahead — on the simulator's stable epidemics it is 0.03–0.05."""
     if lag < 1 or span <= lag:
         raise ValueError("lag must be >= 1 and span greater than lag")
     mean = estimate.mean
@@ -170,7 +179,7 @@ def rt_drift_sd(estimate: RtEstimate, *, unit: int | None = None, lag: int = 7, 
     change = change[np.isfinite(change)]
     if change.size < 2:
         return 0.0
-    return float(min(1.0, np.sqrt(np.mean(change**2) / lag)))
+    return float(min(cap, np.sqrt(np.mean(change**2) / lag)))
 
 
 @dataclass(frozen=True)

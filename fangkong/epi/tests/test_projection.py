@@ -274,13 +274,16 @@ def test_rt_drift_widens_the_band_and_is_measured_from_the_history():
     flat = rt_drift_sd(estimate_r(np.full(60, 100.0), **SI))
     grown = np.concatenate([np.full(40, 100.0), 100.0 * 1.08 ** np.arange(1, 21)])
     step = rt_drift_sd(estimate_r(grown, **SI))
-    assert flat < 0.005 < 0.02 < step <= 1
+    assert flat < 0.005 < 0.02 < step <= 0.1
+    assert rt_drift_sd(estimate_r(grown, **SI), cap=0.01) == 0.01
     assert rt_drift_sd(estimate_r(np.full(10, 5.0), **SI)) == 0.0  # too short to measure a change
     with pytest.raises(ValueError, match="drift_sd"):
         RtScenario("x", gamma_shape=2, gamma_scale=1, drift_sd=-0.1)
     with pytest.raises(ValueError, match="drift_sd"):
         RtScenario("x", gamma_shape=2, gamma_scale=1, drift_sd=float("nan"))
-    fixed = RtScenario("fixed", rt=1.2, drift_sd=0.3).draw(np.random.default_rng(1), 5, 3)
+    with pytest.raises(ValueError, match="drift_sd"):
+        RtScenario("x", gamma_shape=2, gamma_scale=1, drift_sd=0.5)
+    fixed = RtScenario("fixed", rt=1.2, drift_sd=0.2).draw(np.random.default_rng(1), 5, 3)
     assert np.all(fixed == 1.2)  # a what-if value is not drifted
 
 
