@@ -140,3 +140,22 @@ def test_a_city_without_enough_cases_keeps_the_default_ratios():
     enough = forecast._demand_parameters(np.array([2.0, 4.0, 6.0, 8.0, 10.0]), 2)
     assert enough.close_contacts_per_case == 6.0 and enough.exposure_to_report_days == 2
     assert enough.close_contacts_dispersion == pytest.approx(36 / (10 - 6))
+
+
+def test_the_page_reads_the_forecast_from_the_cache_until_the_data_change(demo_wave, users, monkeypatch,
+                                                                         django_capture_on_commit_callbacks):
+    day = _busiest_week_end(demo_wave)
+    computed = []
+    real = forecast.forecast
+    monkeypatch.setattr(forecast, "forecast", lambda *a, **k: computed.append(a) or real(*a, **k))
+    first = forecast.forecast_table(user=users["sz"], day=day)
+    again = forecast.forecast_table(user=users["sz"], day=day)
+    assert len(computed) == 1 and [x.band for x in again] == [x.band for x in first]
+    forecast.forecast_table(user=users["gz"], day=day)  # another view of cities: its own entry
+    forecast.forecast_table(user=users["sz"], day=day, rt=0.5)  # a what-if: its own entry
+    assert len(computed) == 3
+    site = services.site_create(actor=users["province"], region="440304", name="新隔离点", kind="hotel")
+    with django_capture_on_commit_callbacks(execute=True):  # the bump happens when the write commits
+        services.rooms_add(actor=users["province"], site=site, first=1, last=50, kind="single")
+    fresh = {x.resource: x for x in forecast.forecast_table(user=users["sz"], day=day)}
+    assert len(computed) == 4 and fresh[forecast.ROOMS].capacity == 50
