@@ -140,16 +140,18 @@ def _no_sign_in_failures_carried_over():
 
 
 @pytest.fixture(autouse=True)
-def _public_site_apart(tmp_path_factory, monkeypatch):
-    """The public site's directories and signing key of a test live in a temporary folder, never in the
-    checkout's ``var/`` (a demo load in a test publishes; the public pages of the next test would serve it)."""
+def _module_paths_apart(tmp_path_factory, monkeypatch):
+    """What the modules write outside the database (``ModuleConfig.isolated_paths``: the public site's
+    directories and signing key, …) lives in a temporary folder of each test, never in the checkout's
+    ``var/`` (a demo load in a test publishes; the public pages of the next test would serve it)."""
     if not django_configured():  # fangkong.epi's tests, with or without Django installed
         yield
         return
-    base = tmp_path_factory.mktemp("public-site")
-    for name, path in (("PUBLIC_SITE_DIR", base / "site"), ("PUBLIC_SNAPSHOT_DIR", base / "snapshot"),
-                       ("PUBLIC_SIGNING_KEY", base / "keys" / "site-signing.pem")):
-        monkeypatch.setenv(f"FANGKONG_{name}", str(path))
+    from fangkong.modules import isolated_paths
+
+    base = tmp_path_factory.mktemp("module-paths")
+    for name, relative in isolated_paths():
+        monkeypatch.setenv(name, str(base / relative))
     yield
 
 

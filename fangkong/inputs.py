@@ -81,7 +81,8 @@ def as_form_data(row: Mapping[str, object]) -> QueryDict:
 
 
 class PageForm:
-    """A page's form bound to an action's schema: ``values`` to show again, ``errors`` by field.
+    """A page's form bound to an action's schema: ``values`` to show again (``lists``: every value of a field
+    posted several times, as ticked boxes), ``errors`` by field.
 
     On a GET the form is unbound and shows ``initial``; on a POST it reads ``request.POST`` the way
     :func:`validate_row` reads an import row. :meth:`submit` runs the schema and then the service on the
@@ -96,10 +97,13 @@ class PageForm:
         if self.bound:
             self.values = {name: request.POST.get(name, "").strip() for name in names}
             posted = {name: request.POST.getlist(name) for name in names if name in request.POST}
+            self.lists = {name: [value.strip() for value in values] for name, values in posted.items()}
             self._serializer = schema(data=as_form_data(posted),
                                       context={"request": request, **(context or {})})
         else:
             self.values = {name: "" if (initial or {}).get(name) is None else str(initial[name]) for name in names}
+            self.lists = {name: [str(v) for v in value] for name, value in (initial or {}).items()
+                          if name in names and isinstance(value, list | tuple)}
             self._serializer = None
         self.errors: dict[str, list[str]] = {}
         self.data: dict = {}

@@ -16,7 +16,15 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
   (``fangkong.data_generation``; the dashboard's tests check that each writing module does);
 - ``scoped_tables`` and ``scope_records``: the tables the scope test checks are unchanged after every URL
   was called by a user of another city, and the function (in the module's tests) that creates that other
-  city's records and names the URL parameter values that reach them.
+  city's records and names the URL parameter values that reach them;
+- ``served_reaches``: the need-to-know reaches only a module can answer (``need_to_know.MODULE_REACHES``:
+  a laboratory's own samples, a manager's assigned sites) that this module's selectors answer: declaring
+  one makes it live for every role granted it (until then it resolves to no rows, and the need-to-know
+  test holds the roles reading it to nothing);
+- ``isolated_paths``: what the module writes outside the database, as ``(environment variable, relative
+  path)``: every test of the platform — the walks over every URL included, which run from other packages —
+  points each variable at a fresh temporary folder (``fangkong/conftest.py``), so that no test writes into
+  the checkout's ``var/`` and no test reads what an earlier one wrote.
 
 The functions below read the declarations of the installed modules, in the order of ``INSTALLED_APPS``.
 Nothing here imports a module: declarations are data and dotted paths, resolved when used.
@@ -88,6 +96,8 @@ class ModuleConfig(AppConfig):
     figure_sources: tuple[str, ...] = ()  # model names of this app the dashboard's figures are computed from
     scoped_tables: tuple[str, ...] = ()  # model names of this app the scope test counts
     scope_records: str | None = None  # "fangkong.cases.tests.scope.other_city_records": (actor) -> {param: [values]}
+    served_reaches: tuple[str, ...] = ()  # (Reach.ASSIGNED_SITES,): module reaches its selectors answer
+    isolated_paths: tuple[tuple[str, str], ...] = ()  # (("FANGKONG_PUBLIC_SITE_DIR", "site"),): set apart in tests
 
 
 def installed_modules() -> list[ModuleConfig]:
@@ -154,3 +164,20 @@ def scoped_models() -> list:
 def scope_record_makers() -> list[Callable]:
     """The modules' functions that create another city's records for the scope test."""
     return [import_string(module.scope_records) for module in installed_modules() if module.scope_records]
+
+
+@cache
+def served_reaches() -> frozenset[str]:
+    """The need-to-know reaches the installed modules serve (read once: apps do not change)."""
+    return frozenset(reach for module in installed_modules() for reach in module.served_reaches)
+
+
+def isolated_paths() -> list[tuple[str, str]]:
+    """``(environment variable, relative path)`` of what the modules write outside the database; a variable
+    declared twice is an error (two modules would write into one place)."""
+    paths = [path for module in installed_modules() for path in module.isolated_paths]
+    names = [name for name, _relative in paths]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"paths declared by more than one module: {duplicates}")
+    return paths

@@ -67,8 +67,17 @@ class Reach:
     ASSIGNED_SITES = "assigned_sites"
 
 
-#: Reaches whose module does not exist yet: they resolve to no rows, and no endpoint serves them.
-PENDING_REACHES = frozenset({Reach.OWN_SAMPLES})
+#: Reaches that only a module can answer (its rows say whose persons are whose: a laboratory's samples, a
+#: site's rooms). The module declares that it serves one (``ModuleConfig.served_reaches``); until an installed
+#: module does, the reach is pending: it resolves to no rows, and no endpoint serves it.
+MODULE_REACHES = frozenset({Reach.OWN_SAMPLES, Reach.ASSIGNED_SITES})
+
+
+def pending_reaches() -> frozenset[str]:
+    """The module reaches no installed module serves yet (``fangkong.modules.served_reaches``)."""
+    from fangkong.modules import served_reaches
+
+    return MODULE_REACHES - served_reaches()
 
 
 @dataclass(frozen=True)
@@ -115,13 +124,20 @@ READ_CAPABILITIES = frozenset({Capability.PERSON_REVEAL, Capability.PERSON_EXPOR
 
 def _includes(granted: dict[str, str], category: str) -> str | None:
     """The reach of ``category`` in a grant; a person level includes the levels below it."""
+    pending = pending_reaches()
     if category in PERSON_LEVELS:
         for level in PERSON_LEVELS[PERSON_LEVELS.index(category):]:
-            if level in granted and granted[level] not in PENDING_REACHES:
+            if level in granted and granted[level] not in pending:
                 return granted[level]
         return None
     reach = granted.get(category)
-    return reach if reach not in PENDING_REACHES else None
+    return reach if reach not in pending else None
+
+
+def role_reach(role: str, category: str) -> str | None:
+    """The reach at which ``role`` reads ``category`` now (None: not at all, or through a pending reach only)."""
+    grant = NEED_TO_KNOW.get(role)
+    return _includes(grant.reads, category) if grant else None
 
 
 def reaches(user, category: str) -> list[tuple[str, str]]:
@@ -130,8 +146,7 @@ def reaches(user, category: str) -> list[tuple[str, str]]:
 
     found = []
     for code, role in memberships_of(user):
-        grant = NEED_TO_KNOW.get(role)
-        reach = _includes(grant.reads, category) if grant else None
+        reach = role_reach(role, category)
         if reach:
             found.append((code, reach))
     return found

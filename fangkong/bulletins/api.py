@@ -12,7 +12,8 @@ from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api import fields as api_fields
 from fangkong.api.errors import error_body
 from fangkong.bulletins import selectors, services
-from fangkong.bulletins.models import Bulletin
+from fangkong.bulletins.inputs import BulletinGenerateInput, BulletinTransitionInput
+from fangkong.inputs import api_input
 from fangkong.request_params import Day, PageQuery, RegionCode, params_of
 
 
@@ -39,16 +40,6 @@ class BulletinDetailSerializer(BulletinSerializer):
     html = serializers.CharField()
 
 
-class GenerateSerializer(serializers.Serializer):
-    region = serializers.CharField(max_length=12)
-    date = api_fields.DateField()
-    language = serializers.ChoiceField(choices=Bulletin.Language.values)
-
-
-class TransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=[Bulletin.Status.REVIEWED, Bulletin.Status.APPROVED])
-
-
 class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Reports in scope (filters: region, date); POST generates the next version; ``transition`` moves the
     latest version on (draft → reviewed → approved)."""
@@ -68,22 +59,17 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_object(self):
         return selectors.bulletin_get(user=self.request.user, bulletin_id=self.kwargs["pk"])
 
-    @extend_schema(request=GenerateSerializer, responses={201: BulletinDetailSerializer})
+    @extend_schema(request=BulletinGenerateInput, responses={201: BulletinDetailSerializer})
     def create(self, request, *args, **kwargs):
-        data = GenerateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        bulletin = services.bulletin_generate(actor=request.user, region_code=data.validated_data["region"],
-                                              day=data.validated_data["date"],
-                                              language=data.validated_data["language"], request=request)
+        data = api_input(BulletinGenerateInput, request)
+        bulletin = services.bulletin_generate(actor=request.user, request=request, **data)
         return Response(BulletinDetailSerializer(bulletin).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TransitionSerializer, responses={200: BulletinSerializer})
+    @extend_schema(request=BulletinTransitionInput, responses={200: BulletinSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None, **kwargs):
         bulletin = self.get_object()
-        data = TransitionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        step = services.bulletin_review if data.validated_data["to"] == "reviewed" else services.bulletin_approve
+        step = services.BULLETIN_STEPS[api_input(BulletinTransitionInput, request)["to"]]
         try:
             bulletin = step(actor=request.user, bulletin=bulletin, request=request)
         except services.BulletinStateError as exc:

@@ -122,3 +122,7 @@ def bulletin_pdf(*, bulletin: Bulletin, document_html: str) -> bytes:
     except IntegrityError:  # another process stored the same version at the same moment: theirs is as good
         pass
     return pdf
+
+
+#: The steps of a report after its draft, by the status they lead to (the page's buttons, the API's ``to``).
+BULLETIN_STEPS = {Bulletin.Status.REVIEWED: bulletin_review, Bulletin.Status.APPROVED: bulletin_approve}

@@ -9,10 +9,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -28,19 +26,13 @@ from fangkong.audit.services import audit_record
 from fangkong.bulletins import selectors, services
 from fangkong.bulletins.api import BulletinListQuery
 from fangkong.bulletins.differences import report_differences
+from fangkong.bulletins.inputs import BulletinGenerateInput, BulletinTransitionInput
 from fangkong.bulletins.models import Bulletin
-from fangkong.inputs import error_messages, error_summary
+from fangkong.inputs import NON_FIELD, PageForm, error_summary
 from fangkong.regions import selectors as region_selectors
 from fangkong.regions.models import Region
 from fangkong.request_params import query_params
 from fangkong.web.day import chosen_day
-
-
-def _day(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 @region_scoped
@@ -65,18 +57,14 @@ def bulletin_list(request):
 @shows(Category.AGGREGATES)
 @require_POST
 def bulletin_generate(request):
-    day = _day(request.POST.get("date", ""))
-    code = request.POST.get("region", "")
-    if day is None or not code:
-        messages.error(request, _("Choose a region and a date."))
-        return render(request, "bulletins/error.html", {"message": _("Choose a region and a date.")}, status=400)
+    form = PageForm(BulletinGenerateInput, request)
     try:
-        bulletin = services.bulletin_generate(actor=request.user, region_code=code, day=day,
-                                              language=request.POST.get("language", "zh-hans"), request=request)
-    except (PermissionDenied, ValidationError, services.BulletinStateError) as exc:
-        message = error_summary(error_messages(exc)) if isinstance(exc, ValidationError) else str(exc)
-        return render(request, "bulletins/error.html", {"message": message}, status=403 if isinstance(
-            exc, PermissionDenied) else 400)
+        bulletin = form.submit(services.bulletin_generate, actor=request.user, request=request,
+                               refusals={services.BulletinStateError: NON_FIELD})
+    except PermissionDenied as exc:
+        return render(request, "bulletins/error.html", {"message": str(exc)}, status=403)
+    if bulletin is None:
+        return render(request, "bulletins/error.html", {"message": error_summary(form.errors)}, status=400)
     messages.success(request, _("Version %(v)d generated.") % {"v": bulletin.version})
     return redirect("bulletins:detail", bulletin_id=bulletin.pk)
 
@@ -104,11 +92,11 @@ def bulletin_detail(request, bulletin_id: int):
 @require_POST
 def bulletin_transition(request, bulletin_id: int):
     bulletin = selectors.bulletin_get(user=request.user, bulletin_id=bulletin_id)
-    step = {"reviewed": services.bulletin_review, "approved": services.bulletin_approve}.get(request.POST.get("to"))
-    if step is None:
-        return render(request, "bulletins/error.html", {"message": _("Unknown step.")}, status=400)
+    form = PageForm(BulletinTransitionInput, request)
+    if not form.is_valid():
+        return render(request, "bulletins/error.html", {"message": error_summary(form.errors)}, status=400)
     try:
-        bulletin = step(actor=request.user, bulletin=bulletin, request=request)
+        bulletin = services.BULLETIN_STEPS[form.data["to"]](actor=request.user, bulletin=bulletin, request=request)
     except PermissionDenied as exc:
         return render(request, "bulletins/error.html", {"message": str(exc)}, status=403)
     except services.BulletinStateError as exc:

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api import fields as api_fields
+from fangkong.inputs import api_input
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import params_of
 
@@ -90,9 +91,7 @@ class CheckCreateView(APIView):
 
     @extend_schema(request=CheckInput, responses={201: CheckSerializer})
     def post(self, request):
-        data = CheckInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = api_input(CheckInput, request)
         subject = selectors.subject_get(user=request.user, subject_id=values.pop("subject"))
         check = services.health_check_record(actor=request.user, subject=subject, request=request, **values)
         return Response(CheckSerializer(check).data, status=status.HTTP_201_CREATED)

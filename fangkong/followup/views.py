@@ -90,7 +90,7 @@ def check_new(request, pk: int):
                 return redirect(back if back.startswith(reverse("followup:due")) else reverse("followup:due"))
     return render(request, "followup/check_new.html", {
         "form": form, "subject": subject, "symptoms": Symptom.choices, "slots": Slot.choices,
-        "checked": request.POST.getlist("symptoms") if form.bound else []}, status=form.status)
+        "checked": form.lists.get("symptoms", [])}, status=form.status)
 
 
 @region_scoped

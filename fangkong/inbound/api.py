@@ -16,7 +16,15 @@ from fangkong.api.pagination import paged_response
 from fangkong.inputs import api_input
 
 from . import selectors, services
-from .inputs import AnswerInput, ArrivalInput, BreakCloseInput, HandoffInput, ManifestApiInput, StepInput
+from .inputs import (
+    AnswerInput,
+    ArrivalInput,
+    BreakCloseInput,
+    HandoffInput,
+    ManifestApiInput,
+    StepInput,
+    traveller_rows,
+)
 
 NAMED = Shows(Category.NAMED)
 
@@ -122,8 +130,9 @@ class ManifestViewSet(viewsets.GenericViewSet):
     @extend_schema(request=ManifestApiInput, responses={201: None, 200: None})
     def create(self, request, *args, **kwargs):
         data = api_input(ManifestApiInput, request)
-        rows = data.pop("travellers")
-        result = services.manifest_import(actor=request.user, request=request, rows=rows, **data)
+        rows, row_errors = traveller_rows(data.pop("travellers"), first=1)
+        result = services.manifest_import(actor=request.user, request=request, rows=rows, row_errors=row_errors,
+                                          **data)
         if result.manifest is None:
             return Response({"error": {"code": "invalid", "message": "rows refused",
                                        "fields": {"travellers": result.errors}}}, status=status.HTTP_400_BAD_REQUEST)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from fangkong.api.fields import DateField, DateTimeField
+from fangkong.inputs import validate_row
 from fangkong.request_params import PAST, RegionCode
 
 from . import loop
@@ -46,7 +47,27 @@ class TravellerRow(serializers.Serializer):
 
 
 class ManifestApiInput(ManifestInput):
-    travellers = TravellerRow(many=True, allow_empty=False)
+    """A manifest over the API: the page's fields and the travellers, each an object with the columns of a
+    file's row (``TravellerRow``), read as the file's rows are (:func:`traveller_rows`)."""
+
+    travellers = serializers.ListField(child=serializers.DictField(), allow_empty=False, label=_("Travellers"),
+                                       help_text="objects with the fields of TravellerRow")
+
+
+def traveller_rows(rows, *, first: int) -> tuple[list[dict], list[dict]]:
+    """Travellers through ``TravellerRow``, as a file's rows (columns already named as its fields) or the
+    API's list: the valid rows, each with its number (``_row``), and the errors by row and field
+    (``{"row", "field", "message"}``: the service's refusals have the same shape). The first row is numbered
+    ``first``: 2 in a file, under its header; 1 in the API's list."""
+    valid, errors = [], []
+    for number, cells in enumerate(rows, start=first):
+        data, problems = validate_row(TravellerRow, cells)
+        if problems:
+            errors.extend({"row": number, "field": name, "message": message}
+                          for name, messages in problems.items() for message in messages)
+        else:
+            valid.append({**data, "_row": number})
+    return valid, errors
 
 
 class ArrivalInput(serializers.Serializer):

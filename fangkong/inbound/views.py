@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
-from fangkong.inputs import NON_FIELD, PageForm, error_messages, validate_row
+from fangkong.inputs import NON_FIELD, PageForm, error_messages
 from fangkong.locking import StaleEditError
 from fangkong.table_files import TableLimits, TableRejected, read_table
 
@@ -28,7 +28,7 @@ from .inputs import (
     HandoffInput,
     ManifestInput,
     StepInput,
-    TravellerRow,
+    traveller_rows,
 )
 from .models import Status
 
@@ -111,18 +111,10 @@ def manifest_import_page(request):
 
 
 def manifest_rows(table) -> tuple[list[dict], list[dict]]:
-    """The rows of a manifest file through ``TravellerRow`` (headers in Chinese or as codes): the valid
-    rows (with their row number) and the errors by row and column."""
-    rows, errors = [], []
-    for number, row in enumerate(table, start=2):
-        cells = {MANIFEST_COLUMNS.get(key, key): value for key, value in row.items()}
-        data, problems = validate_row(TravellerRow, cells)
-        if problems:
-            errors.extend({"row": number, "field": name, "message": message}
-                          for name, messages_ in problems.items() for message in messages_)
-        else:
-            rows.append({**data, "_row": number})
-    return rows, errors
+    """The rows of a manifest file (headers in Chinese or as codes) through ``TravellerRow``
+    (``inputs.traveller_rows``, as the API's travellers): the valid rows and the errors by row and column."""
+    return traveller_rows(({MANIFEST_COLUMNS.get(key, key): value for key, value in row.items()} for row in table),
+                          first=2)
 
 
 @region_scoped

@@ -36,3 +36,7 @@ class PublicConfig(modules.ModuleConfig):
     periodic_jobs = (modules.PeriodicJob("public-watch", "fangkong.public.watch", {"minute": "*/5"}),)
     scoped_tables = ("Notice", "Publication")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
+    # the published site, its last good edition and the signing key (conf.py): in a temporary folder in tests
+    # (a demo load publishes; the next test's public pages would serve it)
+    isolated_paths = (("FANGKONG_PUBLIC_SITE_DIR", "site"), ("FANGKONG_PUBLIC_SNAPSHOT_DIR", "snapshot"),
+                      ("FANGKONG_PUBLIC_SIGNING_KEY", "keys/site-signing.pem"))

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from fangkong import modules
-from fangkong.accounts.need_to_know import Category
+from fangkong.accounts.need_to_know import Category, Reach
 from fangkong.accounts.roles import Role
 
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.resources"
@@ -40,3 +40,4 @@ class ResourcesConfig(modules.ModuleConfig):
     scoped_tables = ("QuarantineSite", "Room", "Assignment", "Hospital", "BedCensus", "Store", "Stock",
                      "StockMovement", "Requisition")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
+    served_reaches = (Reach.ASSIGNED_SITES,)  # the persons of the manager's sites: its rooms' assignments

@@ -37,8 +37,15 @@ from fangkong.regions.models import Region
 from fangkong.request_params import filters_of, params_of
 from fangkong.surveillance import selectors
 from fangkong.surveillance.earlies import DEFAULT_TARGETS, earlies, earlies_targets_for
-from fangkong.surveillance.inputs import ReportInput
-from fangkong.surveillance.models import AlertStatus, DetectionConfig
+from fangkong.surveillance.inputs import (
+    AlertOpenCaseInput,
+    AlertTransitionInput,
+    DetectionConfigInput,
+    EarliesTargetInput,
+    ReportInput,
+    ResponseTargetInput,
+)
+from fangkong.surveillance.models import DetectionConfig
 from fangkong.surveillance.params import (
     AlertFilters,
     AlertListQuery,
@@ -222,19 +229,6 @@ class AlertDetailSerializer(AlertSerializer):
     transitions = TransitionSerializer(many=True)
 
 
-class TransitionInputSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=AlertStatus.values)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    version = serializers.IntegerField(required=False)
-
-
-class OpenCaseInputSerializer(serializers.Serializer):
-    citizen_id = serializers.CharField(max_length=32)
-    name = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    onset_date = serializers.CharField(max_length=10, required=False, allow_blank=True, help_text="YYYY-MM-DD")
-    disease = serializers.CharField(max_length=32, required=False, default="covid-19")
-
-
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Alerts (episodes of signals) in the caller's regions, newest first, paged without a total count
     (``next``/``previous``); respond with ``transition``."""
@@ -256,15 +250,13 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
             alert = type(alert).objects.prefetch_related("signals", "transitions__by").get(pk=alert.pk)
         return alert
 
-    @extend_schema(request=TransitionInputSerializer, responses=AlertSerializer)
+    @extend_schema(request=AlertTransitionInput, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None, **kwargs):
         alert = self.get_object()  # 404 outside the caller's regions, before anything else
-        data = api_input(TransitionInputSerializer, request)
+        data = api_input(AlertTransitionInput, request)
         # a stale version raises StaleEditError: the API's one 409 answer (fangkong.api.errors)
-        alert = alert_transition(actor=request.user, alert=alert, to_status=data["status"],
-                                 note=data.get("note", ""),
-                                 version=data.get("version"), request=request)
+        alert = alert_transition(actor=request.user, alert=alert, request=request, **data)
         return Response(AlertSerializer(alert).data)
 
     @extend_schema(request=None, responses=dict)
@@ -273,11 +265,11 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         cluster = alert_open_cluster(actor=request.user, alert=self.get_object(), request=request)
         return Response({"cluster": cluster.pk, "name": cluster.name})
 
-    @extend_schema(request=OpenCaseInputSerializer, responses=dict)
+    @extend_schema(request=AlertOpenCaseInput, responses=dict)
     @action(detail=True, methods=["post"], url_path="open-case")
     def open_case(self, request, pk=None, **kwargs):
         alert = self.get_object()  # 404 outside the caller's regions, before anything else
-        data = api_input(OpenCaseInputSerializer, request)
+        data = api_input(AlertOpenCaseInput, request)
         case = alert_open_case(actor=request.user, alert=alert, request=request, **data)
         return Response({"case": case.pk, "case_no": case.case_no, "classification": case.classification})
 
@@ -292,9 +284,9 @@ class DetectionConfigSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     indicator = serializers.CharField(source="indicator.code", read_only=True)
     level = serializers.CharField(read_only=True)
-    method = serializers.ChoiceField(choices=DetectionConfig.Method.values, required=False)
-    parameters = serializers.JSONField(required=False)
-    enabled = serializers.BooleanField(required=False)
+    method = serializers.ChoiceField(choices=DetectionConfig.Method.values, read_only=True)
+    parameters = serializers.JSONField(read_only=True)
+    enabled = serializers.BooleanField(read_only=True)
     updated_at = api_fields.DateTimeField(read_only=True)
 
 
@@ -310,11 +302,11 @@ class DetectionConfigViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, vie
     def get_queryset(self):
         return DetectionConfig.objects.select_related("indicator")
 
+    @extend_schema(request=DetectionConfigInput, responses=DetectionConfigSerializer)
     def partial_update(self, request, *args, **kwargs):
         config = self.get_object()
-        data = DetectionConfigSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        config = detection_config_update(actor=request.user, config=config, request=request, **data.validated_data)
+        data = api_input(DetectionConfigInput, request)
+        config = detection_config_update(actor=request.user, config=config, request=request, **data)
         return Response(DetectionConfigSerializer(config).data)
 
 
@@ -396,13 +388,6 @@ class ReportingView(APIView):
         })
 
 
-class ResponseTargetInputSerializer(serializers.Serializer):
-    region = serializers.CharField(max_length=12)
-    acknowledge_hours = serializers.FloatField()
-    verify_hours = serializers.FloatField()
-    response_rate = serializers.FloatField()
-
-
 class ResponseTargetView(APIView):
     """The response targets in force for a region (``?region=``); ``POST`` sets them for a region and below
     (``surveillance.configure`` there)."""
@@ -416,9 +401,9 @@ class ResponseTargetView(APIView):
         region, _first, _last = period_and_region(request.user, params_of(request), default_days=1)
         return Response({"region": region.code, **selectors.response_target_for(region.code)})
 
-    @extend_schema(request=ResponseTargetInputSerializer, responses=dict)
+    @extend_schema(request=ResponseTargetInput, responses=dict)
     def post(self, request, *args, **kwargs):
-        values = api_input(ResponseTargetInputSerializer, request)
+        values = api_input(ResponseTargetInput, request)
         region = region_selectors.region_get(user=request.user, code=values.pop("region"))
         response_target_set(actor=request.user, region=region, request=request, **values)
         return Response({"region": region.code, **selectors.response_target_for(region.code)})
@@ -438,15 +423,6 @@ class EarliesView(APIView):
         return Response(earlies(request.user, region, first, last))
 
 
-class EarliesTargetInputSerializer(serializers.Serializer):
-    region = serializers.CharField(max_length=12)
-    onset_visit_hours = serializers.FloatField()
-    visit_sampling_hours = serializers.FloatField()
-    sampling_report_hours = serializers.FloatField()
-    report_isolation_hours = serializers.FloatField()
-    isolation_treatment_hours = serializers.FloatField()
-
-
 class EarliesTargetView(APIView):
     """The earlies' targets in force for a region (``?region=``); ``POST`` sets them for a region and below
     (``surveillance.configure`` there)."""
@@ -460,9 +436,9 @@ class EarliesTargetView(APIView):
         region, _first, _last = period_and_region(request.user, params_of(request), default_days=1)
         return Response({"region": region.code, **earlies_targets_for(region.code)})
 
-    @extend_schema(request=EarliesTargetInputSerializer, responses=dict)
+    @extend_schema(request=EarliesTargetInput, responses=dict)
     def post(self, request, *args, **kwargs):
-        values = api_input(EarliesTargetInputSerializer, request)
+        values = api_input(EarliesTargetInput, request)
         region = region_selectors.region_get(user=request.user, code=values.pop("region"))
         earlies_target_set(actor=request.user, region=region, request=request,
                            **{k: values[k] for k in DEFAULT_TARGETS})

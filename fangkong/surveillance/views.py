@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -28,15 +29,22 @@ from fangkong import paging
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, shows
 from fangkong.accounts.roles import Capability
-from fangkong.inputs import PageForm, error_messages
+from fangkong.inputs import NON_FIELD, PageForm, error_messages, error_summary
 from fangkong.locking import StaleEditError
 from fangkong.regions import selectors as region_selectors
 from fangkong.request_params import filter_names, query_params
 from fangkong.surveillance import selectors
 from fangkong.surveillance.api import alerts_filtered, period_and_region
 from fangkong.surveillance.detectors import PARAMETER_LABELS
-from fangkong.surveillance.earlies import DEFAULT_TARGETS, INTERVALS, earlies
-from fangkong.surveillance.inputs import site_day_input
+from fangkong.surveillance.earlies import INTERVALS, earlies
+from fangkong.surveillance.inputs import (
+    AlertOpenCaseInput,
+    AlertTransitionInput,
+    DetectionConfigPageInput,
+    EarliesTargetInput,
+    ResponseTargetInput,
+    site_day_input,
+)
 from fangkong.surveillance.models import AlertStatus, DetectionConfig, Level
 from fangkong.surveillance.params import AlertFilters, AlertListQuery, PeriodQuery, ReportFormQuery
 from fangkong.surveillance.services import (
@@ -179,19 +187,20 @@ def alert_detail(request, alert_id: int):
 @require_POST
 def alert_transition_fragment(request, alert_id: int):
     alert = selectors.alert_get(user=request.user, alert_id=alert_id)
+    form = PageForm(AlertTransitionInput, request)
     error, status = "", 200
-    version = request.POST.get("version", "")
     try:
-        alert = alert_transition(actor=request.user, alert=alert, to_status=request.POST.get("status", ""),
-                                 note=request.POST.get("note", ""), request=request,
-                                 version=int(version) if version.isdigit() else None)
-    except ValidationError as exc:
-        error, status = " ".join(exc.messages), 400
+        moved = form.submit(alert_transition, actor=request.user, alert=alert, request=request)
     except StaleEditError as exc:
         error, status = str(exc), 409
         alert = selectors.alert_get(user=request.user, alert_id=alert_id)
     except PermissionDenied as exc:
         error, status = str(exc), 403
+    else:
+        if moved is not None:
+            alert = moved
+        else:
+            error, status = error_summary(form.errors), form.status
     if not request.headers.get("HX-Request"):
         if error:
             messages.error(request, error)
@@ -220,15 +229,17 @@ def alert_cluster(request, alert_id: int):
 def alert_case(request, alert_id: int):
     """Open a case investigation for a confirmed alert: register a suspected case (htmx form on the alert)."""
     alert = selectors.alert_get(user=request.user, alert_id=alert_id)
-    values = {k: request.POST.get(k, "").strip() for k in ("citizen_id", "name", "onset_date")}
+    form = PageForm(AlertOpenCaseInput, request)
     try:
-        case = alert_open_case(actor=request.user, alert=alert, request=request, **values)
-    except ValidationError as exc:
-        errors = {("general" if k == NON_FIELD_ERRORS else k): v for k, v in exc.message_dict.items()}
-        status = 400
+        case = form.submit(alert_open_case, actor=request.user, alert=alert, request=request)
     except PermissionDenied as exc:
-        errors, status = {"general": [str(exc)]}, 403
+        case, form.errors = None, {NON_FIELD: [str(exc)]}
+        status = 403
     else:
+        status = form.status
+    values = form.values
+    errors = {("general" if k == NON_FIELD else k): v for k, v in form.errors.items()}
+    if case is not None:
         messages.success(request, _("Suspected case %(case_no)s registered for this alert.") % {
             "case_no": case.case_no})
         target = reverse("cases:case-detail", args=[case.pk])
@@ -323,17 +334,26 @@ def earlies_page(request):
 @require_POST
 def earlies_targets(request):
     """Set the earlies' targets of a region (and below), then show its earlies against them."""
-    region = region_selectors.region_get(user=request.user, code=request.POST.get("region", ""))
+    code = _targets_set(request, EarliesTargetInput, earlies_target_set, _("The earlies' targets are saved."))
+    return redirect(f"{reverse('surveillance:earlies')}?{urlencode({'region': code})}")
+
+
+def _targets_set(request, schema, service, saved: str) -> str:
+    """Targets of a region posted to ``schema`` and set by ``service``, the refusal or ``saved`` as the
+    message; the region's code, for the way back. The region is read first, in the user's scope (404
+    outside it, whatever else was posted)."""
+    form = PageForm(schema, request)
+    region = region_selectors.region_get(user=request.user, code=form.values["region"])
     try:
-        values = {k: float(request.POST.get(k, "")) for k in DEFAULT_TARGETS}
-        earlies_target_set(actor=request.user, region=region, request=request, **values)
-    except ValueError:
-        messages.error(request, _("Enter numbers."))
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        done = form.submit(service, actor=request.user, region=region, request=request)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
     else:
-        messages.success(request, _("The earlies' targets are saved."))
-    return redirect(f"{reverse('surveillance:earlies')}?region={region.code}")
+        if done is None:
+            messages.error(request, error_summary(form.errors))
+        else:
+            messages.success(request, saved)
+    return region.code
 
 
 @region_scoped
@@ -382,24 +402,14 @@ def detection_configs(request):
     errors: dict[int, list[str]] = {}
     status = 200
     if request.method == "POST":
-        config = next((c for c in configs if str(c.pk) == request.POST.get("config", "")), None)
+        form = PageForm(DetectionConfigPageInput, request)
+        config = next((c for c in configs if str(c.pk) == form.values["config"]), None)
         if config is None:
             raise Http404("no such configuration")
-        try:
-            parameters = json.loads(request.POST.get("parameters", "") or "{}")
-        except json.JSONDecodeError:
-            errors[config.pk] = [_("The parameters must be a JSON object.")]
-            parameters = None
-        if parameters is not None:
-            try:
-                detection_config_update(actor=request.user, config=config, request=request,
-                                        method=request.POST.get("method", config.method), parameters=parameters,
-                                        enabled=request.POST.get("enabled") == "on")
-            except ValidationError as exc:
-                errors[config.pk] = exc.messages
-            else:
-                messages.success(request, _("Detection configuration saved."))
-                return redirect("surveillance:detection")
+        if form.submit(detection_config_update, actor=request.user, config=config, request=request) is not None:
+            messages.success(request, _("Detection configuration saved."))
+            return redirect("surveillance:detection")
+        errors[config.pk] = [m for messages_ in form.errors.values() for m in messages_]
         status = 400
     rows = [{"config": c, "parameters": json.dumps(c.parameters, ensure_ascii=False), "errors": errors.get(c.pk, [])}
             for c in configs]
@@ -415,15 +425,5 @@ def detection_configs(request):
 @require_POST
 def response_targets(request):
     """Set the response targets of a region (and below), then show its timeliness against them."""
-    region = region_selectors.region_get(user=request.user, code=request.POST.get("region", ""))
-    try:
-        values = {k: float(request.POST.get(k, "")) for k in ("acknowledge_hours", "verify_hours")}
-        values["response_rate"] = float(request.POST.get("response_rate_percent", "")) / 100
-        response_target_set(actor=request.user, region=region, request=request, **values)
-    except ValueError:
-        messages.error(request, _("Enter numbers."))
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(request, _("Response targets saved."))
-    return redirect(f"{reverse('surveillance:timeliness')}?region={region.code}")
+    code = _targets_set(request, ResponseTargetInput, response_target_set, _("Response targets saved."))
+    return redirect(f"{reverse('surveillance:timeliness')}?{urlencode({'region': code})}")

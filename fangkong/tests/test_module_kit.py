@@ -78,3 +78,46 @@ def test_a_module_from_the_template_is_discovered_and_covered_by_the_scope_and_r
                    str(REPO / "fangkong/accounts/tests/test_roles.py"),
                    str(tmp_path / "kitdemo" / "tests")], env, REPO)
     assert " passed" in result.stdout and "failed" not in result.stdout and "error" not in result.stdout
+
+
+# --- declarations the platform's own tests read (served reaches, paths set apart) ------------------------
+
+
+def test_a_reach_a_module_serves_is_live_and_pending_without_its_declaration(monkeypatch):
+    """``ModuleConfig.served_reaches``: the resources module's declaration makes the manager's assigned sites
+    a reach that answers; the same platform without the declaration holds the manager to no person."""
+    from django.apps import apps
+
+    from fangkong import modules
+    from fangkong.accounts.need_to_know import Category, Reach, pending_reaches, role_reach
+    from fangkong.accounts.roles import Role
+
+    assert Reach.ASSIGNED_SITES in modules.served_reaches()
+    assert role_reach(Role.QUARANTINE_MANAGER, Category.NAMED) == Reach.ASSIGNED_SITES
+    monkeypatch.setattr(type(apps.get_app_config("resources")), "served_reaches", ())
+    modules.served_reaches.cache_clear()
+    try:
+        assert Reach.ASSIGNED_SITES in pending_reaches()
+        assert role_reach(Role.QUARANTINE_MANAGER, Category.NAMED) is None
+    finally:
+        monkeypatch.undo()
+        modules.served_reaches.cache_clear()
+    assert role_reach(Role.QUARANTINE_MANAGER, Category.NAMED) == Reach.ASSIGNED_SITES
+
+
+def test_what_a_module_writes_outside_the_database_is_set_apart_in_a_test_of_any_package(tmp_path_factory):
+    """``ModuleConfig.isolated_paths``: in a test of this package (not the module's own), every declared
+    variable names a place in this run's temporary folder, and the public module writes there, not in var/."""
+    from django.conf import settings
+
+    from fangkong import modules
+    from fangkong.public import conf
+
+    declared = dict(modules.isolated_paths())
+    assert {"FANGKONG_PUBLIC_SITE_DIR", "FANGKONG_PUBLIC_SNAPSHOT_DIR", "FANGKONG_PUBLIC_SIGNING_KEY"} <= set(declared)
+    temporary = tmp_path_factory.getbasetemp()
+    for name, relative in declared.items():
+        path = Path(os.environ[name])
+        assert temporary in path.parents and path.as_posix().endswith(relative), name
+    for path in (conf.site_dir(), conf.snapshot_dir(), conf.signing_key_path()):
+        assert temporary in path.parents and Path(settings.VAR_DIR) not in path.parents, path

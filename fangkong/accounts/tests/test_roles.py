@@ -26,10 +26,10 @@ PLATFORM_GRANTS = {
                           Capability.SIGNAL_RESPOND, Capability.DETECTION_CONFIGURE, Capability.CASE_WRITE,
                           Capability.CONTACT_MANAGE, Capability.BULLETIN_DRAFT, Capability.BULLETIN_REVIEW},
     Role.SENTINEL_REPORTER: {Capability.SENTINEL_REPORT},
-    # need to know (issue 13): no platform capability; its person capability is the resources module's (check-in)
+    # need to know (issue 13): no platform capability; a person capability only from a module serving its reach
     Role.QUARANTINE_MANAGER: set(),
     Role.INSPECTOR: set(),
-    Role.LABORATORY: set(),  # need to know: the persons of its own samples, once the laboratory module exists
+    Role.LABORATORY: set(),  # need to know: the persons of its own samples, from a module serving that reach
     Role.ANALYST: set(),
     Role.SYSTEM_ADMINISTRATOR: {Capability.AUDIT_BROWSE, Capability.USER_MANAGE, Capability.PROTOCOL_EDIT},
 }

@@ -140,3 +140,41 @@ def test_a_test_sample_and_result_from_the_page(client, shenzhen_epi, guangzhou_
     client.post(f"/followup/tests/{test.pk}/sample/", {"taken_on": test.due_date.isoformat(), "result": "negative"})
     test.refresh_from_db()
     assert (test.status, test.result) == ("taken", "negative")
+
+
+CARELESS_CHECKS = [
+    {"subject": None},  # an empty form (but for the person)
+    {"day": "2022-02-30"},
+    {"day": ""},
+    {"temperature": "1e400"},
+    {"temperature": "nan"},
+    {"temperature": ""},  # a check that was possible needs its temperature
+    {"slot": "midnight"},
+    {"symptoms": ["cough", "hiccups"]},
+    {"not_possible": "true", "temperature": ""},  # not possible, and no reason given
+]
+
+
+@pytest.mark.parametrize("fields", CARELESS_CHECKS, ids=range(len(CARELESS_CHECKS)))
+def test_a_careless_check_gets_the_same_refusal_from_page_and_api_and_changes_nothing(client, shenzhen_epi, fields):
+    _contact, subject = managed_contact(shenzhen_epi)
+    client.force_login(shenzhen_epi)
+    body = {"subject": subject.pk} if fields == {"subject": None} else _post(subject, **fields)
+    page = client.post(f"/followup/subjects/{subject.pk}/check/", body)
+    api = client.post("/api/v1/followup/checks/", body)  # the same form body
+    assert page.status_code == api.status_code == 400
+    assert page.context["form"].errors == api.json()["error"]["fields"]
+    assert not HealthCheck.objects.exists()
+
+
+def test_a_check_posted_twice_is_refused_the_second_time_alike(client, shenzhen_epi):
+    _contact, subject = managed_contact(shenzhen_epi)
+    client.force_login(shenzhen_epi)
+    body = {**_post(subject, temperature="37.5"), "symptoms": ["cough"]}
+    assert client.post(f"/followup/subjects/{subject.pk}/check/", body).status_code == 302
+    page = client.post(f"/followup/subjects/{subject.pk}/check/", body)
+    api = client.post("/api/v1/followup/checks/", body)
+    assert page.status_code == api.status_code == 400
+    assert page.context["form"].errors == api.json()["error"]["fields"]
+    assert page.context["checked"] == ["cough"]  # the ticked boxes shown again
+    assert HealthCheck.objects.count() == 1

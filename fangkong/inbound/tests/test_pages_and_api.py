@@ -160,3 +160,65 @@ def test_the_dashboard_shows_the_loop_per_port_of_the_region_only(client, users)
     assert [int(n) for n in re.findall(r"<td>(\d+)</td>", row)] == [1, 1, 0, 0, 0]  # arrivals, in transfer, …
     client.force_login(users["guangzhou"])
     assert "皇岗口岸" not in client.get("/dashboard/440100/").content.decode()
+
+
+COLUMNS = ["name", "id_kind", "id_number", "destination", "sex", "birth_date"]
+
+
+def _as_file(travellers: list[dict]) -> bytes:
+    lines = [",".join(COLUMNS)] + [",".join(str(t.get(c, "")) for c in COLUMNS) for t in travellers]
+    return ("\n".join(lines) + "\n").encode()
+
+
+CARELESS_MANIFESTS = [
+    ({}, [{"sex": "M"}]),  # a row left empty but for one cell
+    ({}, [{"name": "旅客甲", "id_kind": "passport", "id_number": "E11223344", "destination": "441900",
+           "birth_date": "1990-02-30"}]),
+    ({}, [{"name": "旅客甲", "id_kind": "passport", "id_number": "E11223344", "destination": "4419"}]),
+    ({}, [{"name": "旅客甲", "id_kind": "citizen_id", "id_number": "440304199001011230", "destination": "441900"}]),
+    ({}, [{"name": "旅客甲", "id_kind": "passport", "id_number": "E11223344", "destination": "441900"},
+          {"name": "旅客乙", "id_kind": "passport", "id_number": "E11223344", "destination": "441900"}]),  # twice
+    ({}, [{"name": "旅客甲", "id_kind": "passport", "id_number": "E11223344", "destination": "999999"},
+          {"name": "", "id_kind": "visa", "id_number": "", "destination": "441900", "sex": "X"}]),
+    ({"arrival_date": "2022-02-30"}, [{"name": "旅客甲", "id_kind": "passport", "id_number": "E11223344",
+                                       "destination": "441900"}]),
+    ({"port": "no-such-port"}, [{"name": "旅客甲", "id_kind": "passport", "id_number": "E11223344",
+                                 "destination": "441900"}]),
+]
+
+
+@pytest.mark.parametrize(("fields", "travellers"), CARELESS_MANIFESTS, ids=range(len(CARELESS_MANIFESTS)))
+def test_a_careless_manifest_gets_the_same_refusal_as_a_file_and_over_the_api(client, users, fields, travellers):
+    """The same manifest as a file on the page and as JSON over the API: the same errors by field, and by
+    row (a file's row 2 is the API's traveller 1), nothing stored."""
+    client.force_login(users["futian"])
+    page = manifest_post(client, _as_file(travellers), **fields)
+    body = {"port": "huanggang", "carrier": "vehicle", "carrier_no": "粤Z7777港",
+            "arrival_date": timezone.localdate().isoformat(), **fields,
+            "travellers": [{c: t.get(c, "") for c in COLUMNS} for t in travellers]}  # every column, as a file has
+    api = client.post("/api/v1/inbound-manifests/", body, content_type="application/json")
+    assert page.status_code == api.status_code == 400
+    fields_said = api.json()["error"]["fields"]
+    def numbered(row: int, field: str, message: str):  # a message naming rows names them by their numbering
+        return row, field, re.sub(r"\d+", "#", message)
+
+    by_row = sorted(numbered(e["row"] + 1, e["field"], e["message"]) for e in fields_said.pop("travellers", []))
+    assert page.context["form"].errors == fields_said
+    assert sorted(numbered(e["row"], e["field"], e["message"]) for e in page.context["row_errors"]) == by_row
+    assert not Traveller.objects.exists()
+
+
+def test_the_same_manifest_as_a_file_and_over_the_api_stores_the_same_travellers(client, users):
+    client.force_login(users["futian"])
+    travellers = [{"name": "旅客甲", "id_kind": "passport", "id_number": "E11223344", "destination": "441900",
+                   "sex": "M", "birth_date": "1980-05-06"},
+                  {"name": "旅客乙", "id_kind": "citizen_id", "id_number": "440304199001011233",
+                   "destination": "440304"}]
+    columns = ("name", "id_kind", "id_hash", "destination_id", "sex", "birth_date", "status", "port_id", "holder_id")
+    assert manifest_post(client, _as_file(travellers), carrier_no="粤Z0001港").status_code == 302
+    by_page = sorted(Traveller.objects.values_list(*columns))
+    Traveller.objects.all().delete()  # the same persons again: no longer on an open manifest
+    body = {"port": "huanggang", "carrier": "vehicle", "carrier_no": "粤Z0001港",
+            "arrival_date": timezone.localdate().isoformat(), "travellers": travellers}
+    assert client.post("/api/v1/inbound-manifests/", body, content_type="application/json").status_code == 201
+    assert sorted(Traveller.objects.values_list(*columns)) == by_page and len(by_page) == 2
