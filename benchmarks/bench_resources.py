@@ -12,8 +12,9 @@ count per city; stock of every item per city. Then times:
 - ``forecast.forecast`` of the 21 cities (400 paths, 28 days): the whole call (its database reads and the
   vectorised projection), against the naive way side by side: one projection per city × resource (the demand
   computed again for each resource, as a loop over resources would);
-- the occupancy page of the largest site (``/resources/sites/<id>/``, as its manager) and the overview
-  (``/resources/``, as the province), p50/p95 of ``requests`` after a warm-up, in process with the test client.
+- the occupancy page of the largest site (``/resources/sites/<id>/``, as its manager and as the province), its
+  rooms (``/resources/sites/<id>/room-list/``) and the overview (``/resources/``, as the province), p50/p95 of
+  ``requests`` after a warm-up, in process with the test client.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def main() -> None:
     province = User.objects.filter(username="bench_res_gd").first() or make_user("bench_res_gd", ("440000", "provincial_commander"))
     client = Client()
     for user, path in ((manager, f"/resources/sites/{site.pk}/"), (province, f"/resources/sites/{site.pk}/"),
-                       (province, "/resources/")):
+                       (manager, f"/resources/sites/{site.pk}/room-list/"), (province, "/resources/")):
         client.force_login(user)
         p50, p95, _last = percentiles(client, path, REQUESTS)
         print(f"{path} as {user.username}: p50 {p50:.0f} ms, p95 {p95:.0f} ms")

@@ -27,6 +27,24 @@ def pytest_configure(config):
         print("\nfangkong: running the suite on PostgreSQL", os.environ["DATABASE_URL"].split("@")[-1])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """Passwords hashed with a cheap hasher in the tests (Django's own advice for test settings).
+
+    The production hasher (PBKDF2, over a million iterations) costs about a second of CPU per password
+    set or checked; the suite makes thousands of users and sign-ins, and the hashing alone took a large
+    part of its time. No test is about the strength of the hash: a password is still hashed, checked, and
+    refused when wrong. Production settings are untouched (``fangkong.settings`` sets no hasher).
+    """
+    if not django_configured():  # fangkong.epi's tests, with or without Django installed
+        yield
+        return
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the Guangdong region tree (with boundaries)."""
@@ -135,3 +153,12 @@ def _module_paths_apart(tmp_path_factory, monkeypatch):
     for name, relative in isolated_paths():
         monkeypatch.setenv(name, str(base / relative))
     yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The browser tests share one Chromium per session (``fangkong.testing.browser``): closed here."""
+    import sys
+
+    browser = sys.modules.get("fangkong.testing.browser")
+    if browser is not None:
+        browser.browser_close()

@@ -372,6 +372,18 @@ def contacts_in_quarantine(*, user, region: Region) -> int:
 EXPOSURE_LEAD_SAMPLE = 2000
 
 
+def contacts_managed_on(day: dt.date) -> QuerySet[Contact]:
+    """Contacts (any category, every region: the caller scopes them) whose management covers ``day``, by
+    their own dates: they had entered quarantine by the end of the day (``quarantined_at``), their release was
+    not yet due (``release_due``, the day after the last day of management, is after the day), they had not
+    been released early or lost to follow-up by the end of the day (``released_at``), and they had not
+    become a case (a converted contact leaves on its case's report date)."""
+    end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone.get_current_timezone())
+    return Contact.objects.filter(quarantined_at__lt=end_of_day, release_due__gt=day) \
+        .filter(Q(released_at__isnull=True) | Q(released_at__gte=end_of_day)) \
+        .filter(Q(converted_case__isnull=True) | Q(converted_case__report_date__gt=day))
+
+
 def exposure_to_report_days(*, user, region: Region, date_from: dt.date, date_to: dt.date) -> int | None:
     """Median days from close contacts' last exposure to their source case's report, over the close contacts
     listed in ``region`` (in scope) between the two dates whose last exposure is known (at most

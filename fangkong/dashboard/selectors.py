@@ -42,7 +42,7 @@ import time
 import numpy as np
 from django.core.cache import cache
 from django.db.models import Case as CaseWhen
-from django.db.models import CharField, Count, F, Q, Value, When
+from django.db.models import CharField, Count, F, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -50,7 +50,7 @@ from django.utils.http import urlencode
 from fangkong.accounts.access import in_scope, scope_prefixes
 from fangkong.accounts.need_to_know import Category, read_prefixes, readable
 from fangkong.cases import selectors as case_selectors
-from fangkong.cases.models import Classification, Contact, DetectionRoute
+from fangkong.cases.models import Classification, DetectionRoute
 from fangkong.data_generation import current_data_generation
 from fangkong.epi import projection as epi_projection
 from fangkong.epi import rt as epi_rt
@@ -309,12 +309,7 @@ def contacts_in_quarantine_on(*, user, region: Region, day: dt.date) -> int:
     been released early or lost to follow-up by the end of the day (``released_at``), and they had not
     become a case (a converted contact leaves on its case's report date). The figure follows the chosen
     day; the contacts' current status says only where they are now."""
-    tz = timezone.get_current_timezone()
-    end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
-    rows = Contact.objects.filter(region__code__startswith=subtree_prefix(region.code), quarantined_at__lt=end_of_day,
-                                  release_due__gt=day) \
-        .filter(Q(released_at__isnull=True) | Q(released_at__gte=end_of_day)) \
-        .filter(Q(converted_case__isnull=True) | Q(converted_case__report_date__gt=day))
+    rows = case_selectors.contacts_managed_on(day).filter(region__code__startswith=subtree_prefix(region.code))
     return readable(user, Category.AGGREGATES, rows, case_selectors.CONTACT_SCOPE).count()
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from fangkong.api.fields import DateField, DateTimeField
-from fangkong.request_params import PAST, Day, Query, RegionCode
+from fangkong.request_params import PAST, Cursor, Day, Query, RegionCode
 
 from .models import BedType, Item, QuarantineSite, Room
 
@@ -128,3 +128,16 @@ class ForecastQuery(Query):
     date = Day(label=_("Date"))
     protocol = serializers.RegexField(r"^[a-z0-9-]{1,32}$", required=False, label=_("Protocol edition"))
     rt = serializers.FloatField(min_value=0, max_value=5, required=False, label=_("Rt"))
+
+
+class SitePageQuery(Query):
+    """A site's page: the day of its arrivals and departures, and the page of who is in."""
+
+    date = Day(label=_("Date"))
+    cursor = Cursor()
+
+
+class RoomListQuery(Query):
+    """The pages of a site's rooms."""
+
+    cursor = Cursor()

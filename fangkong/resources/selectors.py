@@ -14,7 +14,7 @@ import datetime as dt
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, memberships_of, scoped
@@ -122,7 +122,7 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def site_board(*, user, site: QuarantineSite, day: dt.date | None = None) -> dict:
     """The manager's screen of one site: rooms by state, arrivals and departures of the day (checked out, or
-    due to check out and still in), and who is in now — persons only for a reader of them."""
+    due to check out and still in) — persons only for a reader of them; who is in now: ``present_list``."""
     day = day or timezone.localdate()
     start, end = _day_bounds(day)
     counts = dict(Room.objects.filter(site=site).values_list("state").annotate(n=Count("id")).order_by())
@@ -137,8 +137,13 @@ def site_board(*, user, site: QuarantineSite, day: dt.date | None = None) -> dic
     board["arrivals"] = list(rows.filter(checked_in_at__gte=start, checked_in_at__lt=end))
     board["departures"] = list(rows.filter(Q(checked_out_at__gte=start, checked_out_at__lt=end)
                                            | Q(checked_out_at__isnull=True, expected_check_out__lte=day)))
-    board["present"] = list(rows.filter(checked_out_at__isnull=True)[:500])
     return board
+
+
+def present_list(*, user, site: QuarantineSite) -> QuerySet[Assignment]:
+    """Who is in the site's rooms now, by room number (``room_number``, for paging) — persons only for a reader
+    of them (``assignment_list``)."""
+    return assignment_list(user=user, site=site, open_only=True).annotate(room_number=F("room__number"))
 
 
 # --- hospitals and beds --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("sites/<int:site_id>/", views.site_detail, name="site"),
     path("sites/<int:site_id>/managers/", views.site_manager_add, name="site-manager-add"),
     path("sites/<int:site_id>/rooms/", views.rooms_add, name="rooms-add"),
+    path("sites/<int:site_id>/room-list/", views.room_list, name="room-list"),
     path("sites/<int:site_id>/check-in/", views.check_in, name="check-in"),
     path("rooms/<int:room_id>/state/", views.room_state, name="room-state"),
     path("assignments/<int:assignment_id>/check-out/", views.check_out, name="check-out"),

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fangkong import paging
 from fangkong.accounts.access import can, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, shows
 from fangkong.inputs import PageForm, error_summary
@@ -33,10 +34,12 @@ from .inputs import (
     HospitalInput,
     RequisitionInput,
     RequisitionStepInput,
+    RoomListQuery,
     RoomsInput,
     RoomStateInput,
     SiteInput,
     SiteManagerInput,
+    SitePageQuery,
     StockInput,
     StoreInput,
     TransferInput,
@@ -45,6 +48,8 @@ from .models import BedType, Item, QuarantineSite, Room
 
 STALE = {StaleEditError: "__all__"}
 SITE_PAGE = (Reach.REGION, Reach.ASSIGNED_SITES)
+#: Rows of a site's lists (who is in, the rooms) per page.
+PAGE_SIZE = 100
 
 
 def _home_region(user) -> str:
@@ -105,17 +110,36 @@ def site_new(request):
 
 @region_scoped
 @shows(Category.AGGREGATES, reaches_served=SITE_PAGE)
+@query_params(SitePageQuery)
 @require_GET
 def site_detail(request, site_id: int):
+    """The manager's screen: the board, who is in (``PAGE_SIZE`` a page, by room) and the check-in; the rooms and
+    their states on pages of their own (``room_list``)."""
     site = selectors.site_get(user=request.user, site_id=site_id)
     board = selectors.site_board(user=request.user, site=site, day=day_asked(request, "date"))
+    present = paging.page_of(selectors.present_list(user=request.user, site=site), order=("room_number",),
+                             size=PAGE_SIZE, cursor=request.params["cursor"])
     rooms = selectors.room_list(user=request.user, site=site)
     return render(request, "resources/site.html", {
-        "site": site, "board": board, "free_rooms": rooms.filter(state__in=(Room.State.AVAILABLE, Room.State.RESERVED))[:300],
-        "rooms": rooms[:1000], "may_assign": services.may_assign(request.user, site),
-        "may_manage": can(request.user, MANAGE, site.region_id), "states": services.MANUAL_STATES,
-        "room_kinds": Room.Kind.choices,
+        "site": site, "board": board, "present": present,
+        "free_rooms": rooms.filter(state__in=(Room.State.AVAILABLE, Room.State.RESERVED)).order_by("number")[:1000],
+        "may_assign": services.may_assign(request.user, site),
+        "may_manage": can(request.user, MANAGE, site.region_id), "room_kinds": Room.Kind.choices,
     })
+
+
+@region_scoped
+@shows(Category.AGGREGATES, reaches_served=SITE_PAGE)
+@query_params(RoomListQuery)
+@require_GET
+def room_list(request, site_id: int):
+    """A site's rooms with their states, ``PAGE_SIZE`` a page by number, and the change of a room's state."""
+    site = selectors.site_get(user=request.user, site_id=site_id)
+    rooms = paging.page_of(selectors.room_list(user=request.user, site=site), order=("number",), size=PAGE_SIZE,
+                           cursor=request.params["cursor"])
+    return render(request, "resources/rooms.html", {
+        "site": site, "rooms": rooms, "may_assign": services.may_assign(request.user, site),
+        "states": services.MANUAL_STATES})
 
 
 def _site_for_assign(request, site_id: int) -> QuarantineSite:
@@ -158,8 +182,8 @@ def room_state(request, room_id: int):
     form = PageForm(RoomStateInput, request)
     if form.submit(services.room_state_set, refusals=STALE, actor=request.user, room_id=room.pk,
                    request=request) is None:
-        return _refused(request, form, "resources:site", site_id=room.site_id)
-    return redirect("resources:site", site_id=room.site_id)
+        return _refused(request, form, "resources:room-list", site_id=room.site_id)
+    return redirect("resources:room-list", site_id=room.site_id)
 
 
 @region_scoped
@@ -192,9 +216,17 @@ def check_out(request, assignment_id: int):
 
 @region_scoped
 @shows(Category.NAMED, reaches_served=SITE_PAGE)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def transfer(request, assignment_id: int):
+    """A person's move to another room: the free rooms of the site to choose from (GET), the move (POST). Its
+    own page: a choice of rooms on every row of the site's list made 1,000-room sites' pages megabytes long."""
     assignment = selectors.assignment_get(user=request.user, assignment_id=assignment_id)
+    if request.method == "GET":
+        if not services.may_assign(request.user, assignment.site):
+            raise PermissionDenied(_("You may not check persons in or out at this site."))
+        free = selectors.room_list(user=request.user, site=assignment.site).filter(
+            state__in=(Room.State.AVAILABLE, Room.State.RESERVED))
+        return render(request, "resources/transfer.html", {"assignment": assignment, "free_rooms": free[:1000]})
     form = PageForm(TransferInput, request)
     room_id = request.POST.get("room", "")
     if room_id.isdigit() and not Room.objects.filter(selectors.site_q(request.user, "site_id"), pk=int(room_id)).exists():

@@ -1,16 +1,22 @@
 """A real fangkong server in a subprocess, on its own SQLite file, for real-browser tests.
 
 It is set up the way an operator would: ``fangkong migrate``, ``fangkong load_regions``,
-``fangkong createuser``, then ``fangkong serve`` on a free port of 127.0.0.1.
+``fangkong createuser``, then ``fangkong serve`` on a free port of 127.0.0.1. The first two run once per
+test session, in an installation of their own whose database each server then starts from (a copy): the
+migrations alone take some 20 s of CPU, and a browser session starts five servers.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +36,31 @@ def fangkong(home: Path, *args: str, env: dict) -> None:
                    capture_output=True, text=True, timeout=900)  # the demo load: about a minute idle, minutes on a loaded machine
 
 
+_template: dict[str, Path] = {}
+
+
+def installation_template(env: dict) -> Path:
+    """The SQLite database of a fresh installation (``fangkong migrate``, ``fangkong load_regions``), made
+    once per test session (process) in a temporary home of its own, removed at exit."""
+    if "database" not in _template:
+        home = Path(tempfile.mkdtemp(prefix="fangkong-template-"))
+        atexit.register(shutil.rmtree, home, ignore_errors=True)
+        env = {**env, "FANGKONG_HOME": str(home)}
+        fangkong(home, "migrate", env=env)
+        fangkong(home, "load_regions", env=env)
+        _template["database"] = home / "var" / "fangkong.sqlite3"
+    return _template["database"]
+
+
+def installation_copy(template: Path, home: Path) -> None:
+    """``home``'s database as a copy of ``template`` (SQLite's backup: complete even if a write-ahead log
+    were left beside the file)."""
+    (home / "var").mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(template)) as source, \
+            contextlib.closing(sqlite3.connect(home / "var" / "fangkong.sqlite3")) as target:
+        source.backup(target)
+
+
 @contextlib.contextmanager
 def running_server(home: Path, users: list[tuple[str, str, str]], *, demo: bool = False) -> Iterator[str]:
     """Serve a fresh installation under ``home`` with ``users`` (name, region, role); yield its URL.
@@ -39,8 +70,9 @@ def running_server(home: Path, users: list[tuple[str, str, str]], *, demo: bool 
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     env["FANGKONG_HOME"] = str(home)
     env["FANGKONG_DEMO"] = "1"  # a test installation: development keys, no two-factor enrolment required
-    fangkong(home, "migrate", env=env)  # also makes the SQLite folder, which ``demo`` alone does not
-    fangkong(home, "demo" if demo else "load_regions", env=env)
+    installation_copy(installation_template(env), home)  # migrated, regions loaded
+    if demo:
+        fangkong(home, "demo", env=env)  # its own migrate and region load find nothing left to do
     for username, region, role in users:
         fangkong(home, "createuser", username, "--region", region, "--role", role, "--password", PASSWORD, env=env)
     port = free_port()

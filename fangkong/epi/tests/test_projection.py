@@ -18,8 +18,10 @@ from fangkong.epi.projection import (
     Projection,
     QuarantineProtocol,
     RtScenario,
+    negative_binomial_k,
     project_cases,
     resource_demand,
+    rt_drift_sd,
     scenario_from_estimate,
     shortage_days,
 )
@@ -177,6 +179,150 @@ def test_80_percent_band_covers_province_simulator_truth():
     coverage = hits / total
     print(f"province simulator: 80% band coverage over 14-day horizon {coverage:.3f} ({hits}/{total})")
     assert 0.75 <= coverage <= 0.92
+
+
+def _rooms_backtest(reproduction_number: float, seeds: range, *, calibrated: bool = True) -> tuple[float, np.ndarray]:
+    """80 % band of quarantine rooms against the province simulator's true occupancy, 14 days ahead of a cut
+    made 14 days before the end of a 75-day epidemic (constant R, isolation not stopping transmission, no
+    depletion, infected travellers daily; close contacts with their own negative-binomial counts and tracing
+    delays, 14 days of centralised quarantine counted from entering it). What the platform knows at the cut,
+    and nothing else, sets the forecast: reported cases by report day (local and imported); Rt from them with
+    the platform's serial interval (mean 3.5, sd 1.5 — the simulator's generation interval has sd 2) and its
+    drift over the last four weeks (`rt_drift_sd`); close contacts listed per case and their dispersion
+    (`negative_binomial_k`) for the cases reported 14 to 3 days before the cut, counting only contacts listed by
+    the cut; the median days from a case's report to its contacts' entry; the contacts in quarantine at the
+    cut with their own end dates (`quarantined_by_day`). ``calibrated=False``: the forecast before these
+    (none of the three, Rt held, the contacts of the whole history modelled). Returns the share of days inside
+    the band and the share per horizon day."""
+    from fangkong.epi.simulate import ScenarioParams, synthetic_tree
+    from fangkong.epi.simulate.scenario import simulate_epidemic_part
+
+    tree = synthetic_tree(residents=200_000_000)
+    horizon = 14
+    inside = np.zeros(horizon)
+    for seed in seeds:
+        params = ScenarioParams(
+            seed=seed, history_days=1, epidemic_days=75, reproduction_number=((0, reproduction_number),),
+            dispersion_k=100.0, isolation_stops_transmission=False, traveller_infected_fraction=0.1,
+            traveller_arrivals_per_day=50)
+        part = simulate_epidemic_part(params, tree)
+        cases, contacts = part.cases, part.contacts
+        days, cut, stay = params.total_days, params.total_days - horizon, params.close_quarantine_days
+        reported = cases.report_day >= 0
+        local = np.bincount(cases.report_day[reported & ~cases.imported], minlength=days).astype(float)
+        imported = np.bincount(cases.report_day[reported & cases.imported], minlength=days).astype(float)
+        close = contacts.category == 1
+        entered = contacts.quarantine_day[close]
+        day = np.arange(days)[:, None]
+        truth = ((entered <= day) & (day < entered + stay)).sum(axis=1)[cut:]
+        source_report = cases.report_day[contacts.case[close]]
+        window = (source_report >= cut - 14) & (source_report < cut - 3) & (contacts.listed_day[close] < cut)
+        window_cases = np.flatnonzero((cases.report_day >= cut - 14) & (cases.report_day < cut - 3))
+        per_case = np.bincount(contacts.case[close][window], minlength=cases.n)[window_cases]
+        delay = int(round(np.median((entered - source_report)[window])))
+        est = estimate_r(local[:cut], imported=imported[:cut], mean_si=3.5, std_si=1.5)
+        scenario = scenario_from_estimate(est, drift_sd=rt_drift_sd(est) if calibrated else 0.0)
+        projection = project_cases(local[:cut], imported=imported[:cut], horizon=horizon, scenario=scenario,
+                                   future_imported=imported[cut - 14 : cut].mean(), mean_si=3.5, std_si=1.5,
+                                   n_paths=500, seed=seed, imported_reported_locally=True)
+        protocol = QuarantineProtocol(
+            name="simulator", close_contact_centralised_days=stay, close_contact_home_days=0,
+            close_contact_test_days=(), close_contact_home_test_days=(), secondary_contacts_traced=False,
+            secondary_contact_days=0, secondary_contact_centralised=False, secondary_contact_test_days=(),
+            inbound_centralised_days=0, inbound_home_days=0)
+        parameters = DemandParameters(close_contacts_per_case=per_case.mean(), tracing_delay_days=delay,
+                                      close_contacts_dispersion=negative_binomial_k(per_case) if calibrated else None)
+        inside_now = entered < cut
+        known = ((entered[inside_now] <= day[cut:]) & (day[cut:] < entered[inside_now] + stay)).sum(axis=1)
+        rooms = resource_demand(projection, protocol, parameters, seed=seed,
+                                quarantined_by_day=known if calibrated else None).demand["quarantine_rooms"]
+        low, high = np.quantile(rooms, [0.1, 0.9], axis=1)
+        inside += (truth >= low) & (truth <= high)
+    return float(inside.sum() / (horizon * len(seeds))), inside / len(seeds)
+
+
+@pytest.mark.parametrize("reproduction_number", [1.1, 0.9])
+def test_quarantine_rooms_band_covers_the_simulators_occupancy(reproduction_number):
+    """The backtest of the rooms forecast (issue 20: 80 % band coverage between 75 % and 85 % on the
+    simulator's occupancy), see `_rooms_backtest`. Measured (seeds 1..40, 500 paths, 2026-12-06): R = 1.1 0.780
+    of 560 days, R = 0.9 0.841; with 100 seeds 0.812 and 0.823. Before (the forecast without drift, dispersion
+    and recorded occupancy): 0.457 at R = 1.1 (100 seeds). Growing fast (R = 1.3) the band runs high in the
+    first week (0.638 with 100 seeds, 0.40 on day 3): one median tracing delay puts every contact in on the
+    same day — not asserted here; a delay distribution is the next step."""
+    coverage, by_day = _rooms_backtest(reproduction_number, range(1, 41))
+    print(f"R = {reproduction_number}: rooms 80% band coverage {coverage:.3f}; by day {np.round(by_day, 2)}")
+    assert 0.75 <= coverage <= 0.85
+    assert by_day.min() >= 0.5  # no day of the horizon is far off
+
+
+def test_the_rooms_backtest_fails_the_forecast_without_drift_dispersion_and_records():
+    """The same backtest on the forecast as it was: too narrow (the test above would fail on it)."""
+    coverage, by_day = _rooms_backtest(1.1, range(1, 11), calibrated=False)
+    assert coverage < 0.6 and by_day[0] == 0  # day 1 all from the history's cases: one value, never the truth
+
+
+def test_rt_drift_widens_the_band_and_is_measured_from_the_history():
+    history = np.random.default_rng(3).poisson(50, 60).astype(float)
+    est = estimate_r(history, **SI)
+    held = project_cases(history, horizon=21, scenario=scenario_from_estimate(est), n_paths=2000, seed=1, **SI)
+    drifting = project_cases(history, horizon=21, scenario=scenario_from_estimate(est, drift_sd=0.05),
+                             n_paths=2000, seed=1, **SI)
+    width = lambda p: np.subtract(*p.band(0.8)[::-1])  # noqa: E731
+    assert width(drifting)[-1] > 1.5 * width(held)[-1]
+    assert width(drifting)[0] == pytest.approx(width(held)[0], rel=0.25)  # the first day barely moves
+    # a constant series gives a small drift; a step from 1 to 1.5 in Rt a large one, bounded by 1
+    flat = rt_drift_sd(estimate_r(np.full(60, 100.0), **SI))
+    grown = np.concatenate([np.full(40, 100.0), 100.0 * 1.08 ** np.arange(1, 21)])
+    step = rt_drift_sd(estimate_r(grown, **SI))
+    assert flat < 0.005 < 0.02 < step <= 0.1
+    assert rt_drift_sd(estimate_r(grown, **SI), cap=0.01) == 0.01
+    assert rt_drift_sd(estimate_r(np.full(10, 5.0), **SI)) == 0.0  # too short to measure a change
+    with pytest.raises(ValueError, match="drift_sd"):
+        RtScenario("x", gamma_shape=2, gamma_scale=1, drift_sd=-0.1)
+    with pytest.raises(ValueError, match="drift_sd"):
+        RtScenario("x", gamma_shape=2, gamma_scale=1, drift_sd=float("nan"))
+    with pytest.raises(ValueError, match="drift_sd"):
+        RtScenario("x", gamma_shape=2, gamma_scale=1, drift_sd=0.5)
+    fixed = RtScenario("fixed", rt=1.2, drift_sd=0.2).draw(np.random.default_rng(1), 5, 3)
+    assert np.all(fixed == 1.2)  # a what-if value is not drifted
+
+
+def test_contacts_per_case_drawn_with_their_dispersion_keep_the_mean():
+    proj = fixed_projection(np.zeros(3), [100] * 10, n_paths=4000)
+    params = DemandParameters(close_contacts_per_case=6, tracing_delay_days=0, close_contacts_dispersion=1.0)
+    rooms = resource_demand(proj, PROTOCOL_9TH_EDITION, params, seed=5).demand["quarantine_rooms"]
+    exact = resource_demand(proj, PROTOCOL_9TH_EDITION, DemandParameters(close_contacts_per_case=6,
+                                                                         tracing_delay_days=0)).demand["quarantine_rooms"]
+    assert np.all(exact[0] == 600) and rooms[0].mean() == pytest.approx(600, rel=0.01)
+    # 100 cases with k = 1 each: variance of the day's contacts 100 (6 + 36) = 4,200
+    assert rooms[0].var() == pytest.approx(4200, rel=0.1)
+    again = resource_demand(proj, PROTOCOL_9TH_EDITION, params, seed=5).demand["quarantine_rooms"]
+    np.testing.assert_array_equal(rooms, again)
+    assert negative_binomial_k(np.random.default_rng(2).negative_binomial(2.0, 2.0 / 8.0, 20000)) == \
+        pytest.approx(2.0, rel=0.1)
+    assert negative_binomial_k([3, 3, 3]) == 1000.0 and negative_binomial_k([5]) is None
+    assert negative_binomial_k([0, 0]) is None
+    with pytest.raises(ValueError, match="counts"):
+        negative_binomial_k([1, -1])
+    with pytest.raises(ValueError, match="close_contacts_dispersion"):
+        DemandParameters(close_contacts_dispersion=0)
+
+
+def test_people_already_in_quarantine_replace_the_modelled_contacts_of_earlier_cases():
+    # A case reported 4 days and one reported 1 day before day 1; contacts enter 1 day after the report.
+    proj = fixed_projection([0, 1, 0, 0, 1], [0, 2, 0, 0, 0, 0, 0, 0])
+    params = DemandParameters(close_contacts_per_case=10, secondary_contacts_per_close_contact=0,
+                              tracing_delay_days=1)
+    modelled = resource_demand(proj, PROTOCOL_9TH_EDITION, params).demand
+    recorded = [7, 7, 7, 7, 3, 3, 0, 0]  # 7 people in, 4 leaving after day 4, 3 after day 6
+    known = resource_demand(proj, PROTOCOL_9TH_EDITION, params, quarantined_by_day=recorded).demand
+    # the first case's contacts entered before day 1 (records say 7, not the model's 10); the second's enter on
+    # day 1 (history day 4 + 1) and the projected case's on day 3: still modelled
+    np.testing.assert_allclose(modelled["quarantine_rooms"][:, 0], [20, 20, 40, 40, 30, 30, 30, 20])
+    np.testing.assert_allclose(known["quarantine_rooms"][:, 0], [17, 17, 37, 37, 33, 33, 30, 20])
+    np.testing.assert_allclose(known["home_monitored"], modelled["home_monitored"])  # still from the history
+    with pytest.raises(ValueError, match="quarantined_by_day"):
+        resource_demand(proj, PROTOCOL_9TH_EDITION, params, quarantined_by_day=[1, 2])
 
 
 # --- demand ----------------------------------------------------------------------------------------------

@@ -73,3 +73,14 @@ def demo_wave(province_commander):
     load_case_persons(scenario, tree, province_commander)
     load_cases(scenario, tree, province_commander)
     return scenario
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts and ends with an empty cache: the forecast is kept there under the data generation, which
+    does not change inside a test's transaction (the bump runs on commit)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -97,3 +97,65 @@ def test_the_dashboard_outlook_reads_recorded_capacity(demo_wave, users, provinc
     assert after["capacity_known"] is True and after["capacity"]["quarantine_rooms"] == 30
     shortage = after["projected"]["shortage"]["quarantine_rooms"]
     assert shortage["probability"] == 1.0 and shortage["first_day"] == 1
+
+
+def test_the_forecast_is_calibrated_on_the_citys_own_contacts(demo_wave):
+    """Contacts per case and the people in centralised quarantine, as the forecast reads them, equal the counts
+    made contact by contact (the protocol period of each contact computed on its own)."""
+    from fangkong.cases.models import Contact
+    from fangkong.cases.selectors import contacts_managed_on
+    from fangkong.protocols import periods
+    from fangkong.regions.codes import subtree_prefix
+
+    day = _busiest_week_end(demo_wave)
+    cities = ["440300", "441900"]
+    calibration = forecast.contact_calibration(cities, day)
+    present = forecast.quarantined_by_day(cities, day, 10)
+    for city in cities:
+        cases = Case.objects.filter(report_region__code__startswith=subtree_prefix(city), classification__in=forecast.COUNTED,
+                                    report_date__gte=day - dt.timedelta(days=forecast.CALIBRATION_DAYS),
+                                    report_date__lte=day - dt.timedelta(days=forecast.CALIBRATION_LAG))
+        straight = sorted(Contact.objects.filter(source_case=case, category="close", listed_date__lte=day).count()
+                          for case in cases)
+        per_case, lead = calibration[city]
+        assert sorted(per_case.tolist()) == straight
+        leads = [(c.source_case.report_date - c.exposure_end).days for c in Contact.objects.filter(
+            source_case__in=cases, category="close", listed_date__lte=day, exposure_end__isnull=False)]
+        assert lead == (max(0, round(float(np.median(leads)))) if leads else None)
+        expected = np.zeros(10)
+        for contact in contacts_managed_on(day).filter(region__code__startswith=subtree_prefix(city)):
+            counted, _known = periods.contact_counted_from(exposure_end=contact.exposure_end,
+                                                           listed_date=contact.listed_date)
+            period = contact.protocol.management_period(contact.category, counted)
+            for h in range(10):
+                if period and period.centralised_until and day + dt.timedelta(days=h + 1) <= period.centralised_until:
+                    expected[h] += 1
+        np.testing.assert_array_equal(present[city], expected)
+    assert present["440300"][0] > 0 and calibration["440300"][0].size >= forecast.MIN_CALIBRATION_CASES
+
+
+def test_a_city_without_enough_cases_keeps_the_default_ratios():
+    few = forecast._demand_parameters(np.array([3.0, 4.0]), None)
+    assert few.close_contacts_per_case == 10.0 and few.close_contacts_dispersion is None
+    enough = forecast._demand_parameters(np.array([2.0, 4.0, 6.0, 8.0, 10.0]), 2)
+    assert enough.close_contacts_per_case == 6.0 and enough.exposure_to_report_days == 2
+    assert enough.close_contacts_dispersion == pytest.approx(36 / (10 - 6))
+
+
+def test_the_page_reads_the_forecast_from_the_cache_until_the_data_change(demo_wave, users, monkeypatch,
+                                                                         django_capture_on_commit_callbacks):
+    day = _busiest_week_end(demo_wave)
+    computed = []
+    real = forecast.forecast
+    monkeypatch.setattr(forecast, "forecast", lambda *a, **k: computed.append(a) or real(*a, **k))
+    first = forecast.forecast_table(user=users["sz"], day=day)
+    again = forecast.forecast_table(user=users["sz"], day=day)
+    assert len(computed) == 1 and [x.band for x in again] == [x.band for x in first]
+    forecast.forecast_table(user=users["gz"], day=day)  # another view of cities: its own entry
+    forecast.forecast_table(user=users["sz"], day=day, rt=0.5)  # a what-if: its own entry
+    assert len(computed) == 3
+    site = services.site_create(actor=users["province"], region="440304", name="新隔离点", kind="hotel")
+    with django_capture_on_commit_callbacks(execute=True):  # the bump happens when the write commits
+        services.rooms_add(actor=users["province"], site=site, first=1, last=50, kind="single")
+    fresh = {x.resource: x for x in forecast.forecast_table(user=users["sz"], day=day)}
+    assert len(computed) == 4 and fresh[forecast.ROOMS].capacity == 50

@@ -178,3 +178,40 @@ def test_a_write_outside_the_region_is_refused_on_the_page(client, users, sites)
     assert client.post(f"/resources/sites/{sites['a'].pk}/rooms/", {"first": 1, "last": 2, "kind": "single"}).status_code == 404
     assert client.post("/resources/sites/new/", {"region": "440304", "name": "x", "kind": "hotel"}).status_code == 403
     assert Room.objects.count() == 5
+
+
+def test_who_is_in_and_the_rooms_are_paged_and_a_move_has_its_own_page(client, users, sites, contacts, monkeypatch):
+    """A 1,000-room site's page was 5.5 MB (a choice of free rooms on every row): who is in and the rooms are
+    paged by room number, and a move chooses its room on a page of its own."""
+    from .. import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for contact, number in zip(contacts, ("103", "101", "102"), strict=True):
+        services.check_in(actor=users["sz"], room_id=room(sites["a"], number).pk, contact_no=contact.contact_no)
+    client.force_login(users["manager"])
+    first = client.get(f"/resources/sites/{sites['a'].pk}/")
+    body = first.content.decode()
+    shown = [a.room.number for a in first.context["present"].rows]
+    assert shown == ["101", "102"] and 'rel="next"' in body and "<select id=\"t-" not in body
+    second = client.get(f"/resources/sites/{sites['a'].pk}/", {"cursor": first.context["present"].next_cursor})
+    assert [a.room.number for a in second.context["present"].rows] == ["103"]
+    rooms = client.get(f"/resources/sites/{sites['a'].pk}/room-list/")
+    assert [r.number for r in rooms.context["rooms"].rows] == ["101", "102"] and rooms.context["rooms"].next_cursor
+    assert client.get(f"/resources/sites/{sites['a'].pk}/room-list/", {"cursor": "forged"}).status_code == 400
+    # the move: the free rooms of the site only, then the move itself
+    assignment = first.context["present"].rows[0]
+    page = client.get(f"/resources/assignments/{assignment.pk}/transfer/")
+    assert page.status_code == 200 and list(page.context["free_rooms"]) == []  # the three rooms are taken
+    services.check_out(actor=users["sz"], assignment_id=first.context["present"].rows[1].pk)  # room to cleaning
+    assert list(client.get(f"/resources/assignments/{assignment.pk}/transfer/").context["free_rooms"]) == []
+    services.room_state_set(actor=users["sz"], room_id=room(sites["a"], "102").pk, state=Room.State.AVAILABLE)
+    page = client.get(f"/resources/assignments/{assignment.pk}/transfer/")
+    assert [r.number for r in page.context["free_rooms"]] == ["102"]
+    moved = client.post(f"/resources/assignments/{assignment.pk}/transfer/",
+                        {"room": room(sites["a"], "102").pk, "version": assignment.version})
+    assert moved.status_code == 302
+    assert Assignment.objects.get(checked_out_at__isnull=True, contact=contacts[1]).room.number == "102"
+    # another manager, and the other site's rooms: refused
+    client.force_login(users["other_manager"])
+    assert client.get(f"/resources/assignments/{assignment.pk}/transfer/").status_code == 404
+    assert client.get(f"/resources/sites/{sites['a'].pk}/room-list/").status_code == 404
