@@ -24,7 +24,10 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
 - ``isolated_paths``: what the module writes outside the database, as ``(environment variable, relative
   path)``: every test of the platform — the walks over every URL included, which run from other packages —
   points each variable at a fresh temporary folder (``fangkong/conftest.py``), so that no test writes into
-  the checkout's ``var/`` and no test reads what an earlier one wrote.
+  the checkout's ``var/`` and no test reads what an earlier one wrote;
+- ``problem_sources``: the kinds of problem it raises in the problem list of the three lists
+  (:class:`ProblemSource`: the code stored on each problem, its label, and the function the ``worklists-feed``
+  job calls to raise what its records show) — the lists know no module by name.
 
 The functions below read the declarations of the installed modules, in the order of ``INSTALLED_APPS``.
 Nothing here imports a module: declarations are data and dotted paths, resolved when used.
@@ -73,6 +76,19 @@ class PeriodicJob:
 
 
 @dataclass(frozen=True)
+class ProblemSource:
+    """A kind of problem a module raises in the problem list (``fangkong.worklists``): ``code`` is stored on
+    each problem (at most 16 characters), ``label`` shown beside it; ``feed``, if given, is the dotted path of
+    ``feed(now) -> int``, called by the periodic job ``worklists-feed`` to raise, through
+    ``worklists.services.problem_raise`` (idempotent by source and key), the problems the module's records
+    show, returning how many it raised."""
+
+    code: str
+    label: Promise | str
+    feed: str | None = None
+
+
+@dataclass(frozen=True)
 class DashboardPanel:
     """A panel of the region dashboard: a template and the dotted path of ``context(request, code) -> dict``."""
 
@@ -98,6 +114,7 @@ class ModuleConfig(AppConfig):
     scope_records: str | None = None  # "fangkong.cases.tests.scope.other_city_records": (actor) -> {param: [values]}
     served_reaches: tuple[str, ...] = ()  # (Reach.ASSIGNED_SITES,): module reaches its selectors answer
     isolated_paths: tuple[tuple[str, str], ...] = ()  # (("FANGKONG_PUBLIC_SITE_DIR", "site"),): set apart in tests
+    problem_sources: tuple[ProblemSource, ...] = ()  # (ProblemSource("inbound", _("Broken hand-off"), "…feed"),)
 
 
 def installed_modules() -> list[ModuleConfig]:
@@ -128,6 +145,21 @@ def role_capabilities() -> dict[str, frozenset[str]]:
         for role in grant.roles:
             table.setdefault(str(role), set()).add(grant.code)
     return {role: frozenset(codes) for role, codes in table.items()}
+
+
+@cache
+def problem_sources() -> dict[str, ProblemSource]:
+    """Code → the problem source declaring it, of every module; a code declared twice, or longer than the
+    problem's column, is an error (read once: apps do not change)."""
+    table: dict[str, ProblemSource] = {}
+    for module in installed_modules():
+        for source in module.problem_sources:
+            if source.code in table:
+                raise ValueError(f"problem source {source.code!r} declared by more than one module")
+            if not 0 < len(source.code) <= 16:
+                raise ValueError(f"problem source {source.code!r}: a code has 1 to 16 characters")
+            table[source.code] = source
+    return table
 
 
 def url_modules() -> tuple[list[tuple[str, str]], list[str]]:

@@ -7,6 +7,7 @@ from fangkong.accounts.need_to_know import Category
 from fangkong.accounts.roles import Role
 
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.crossregion"
+PROBLEM_SOURCE = "crossregion"  # the code of the problems it raises in the three lists (``problems.py``)
 WRITE = "crossregion.write"  # send, acknowledge and report on requests
 
 
@@ -32,3 +33,5 @@ class CrossregionConfig(modules.ModuleConfig):
     figure_sources = ("InvestigationRequest", "RequestedPerson")
     scoped_tables = ("InvestigationRequest", "RequestedPerson", "PersonOutcome")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Overdue cross-region request"),
+                                             f"{PACKAGE}.problems.feed"),)

@@ -8,6 +8,7 @@ from fangkong.accounts.need_to_know import Category
 from fangkong.accounts.roles import Role
 
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.inbound"
+PROBLEM_SOURCE = "inbound"  # the code of the problems it raises in the three lists (``problems.py``)
 MANAGE = "inbound.manage"  # import manifests, confirm arrivals, hand over, acknowledge, record steps, close breaks
 #: The break sweep runs every quarter of an hour: a break is found within 15 minutes of its deadline.
 SWEEP_MINUTES = 15
@@ -35,3 +36,5 @@ class InboundConfig(modules.ModuleConfig):
     figure_sources = ("Traveller", "LoopBreak")
     scoped_tables = ("Manifest", "Traveller", "LoopStep", "TransferBatch", "Handoff", "LoopBreak")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Broken inbound hand-off"),
+                                             f"{PACKAGE}.problems.feed"),)

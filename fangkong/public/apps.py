@@ -8,6 +8,7 @@ from fangkong.accounts.need_to_know import Category
 from fangkong.accounts.roles import Role
 
 PACKAGE = __name__.rpartition(".")[0]
+PROBLEM_SOURCE = "public"  # the code of the problems it raises in the three lists
 NOTICE_DRAFT = "public.notice_draft"
 NOTICE_APPROVE = "public.notice_approve"
 PUBLISH = "public.publish"
@@ -48,3 +49,4 @@ class PublicConfig(modules.ModuleConfig):
     # (a demo load publishes; the next test's public pages would serve it)
     isolated_paths = (("FANGKONG_PUBLIC_SITE_DIR", "site"), ("FANGKONG_PUBLIC_SNAPSHOT_DIR", "snapshot"),
                       ("FANGKONG_PUBLIC_SIGNING_KEY", "keys/site-signing.pem"), ("FANGKONG_PUBLIC_STATE_DIR", "state"))
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Public site tampering")),)

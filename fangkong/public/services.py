@@ -36,7 +36,14 @@ from fangkong.regions.codes import city_code, covers, subtree_prefix
 from fangkong.regions.models import Region
 
 from . import conf, render, screen, signing, store
-from .apps import NOTICE_APPROVE, NOTICE_DRAFT, PUBLISH, TESTING_SITE_APPROVE, TESTING_SITE_DRAFT
+from .apps import (
+    NOTICE_APPROVE,
+    NOTICE_DRAFT,
+    PROBLEM_SOURCE,
+    PUBLISH,
+    TESTING_SITE_APPROVE,
+    TESTING_SITE_DRAFT,
+)
 from .models import (
     ADDRESS_MAX,
     BODY_MAX,
@@ -496,7 +503,7 @@ def tampering_report(*, kind: str, path: str, detail: str, found_by: str, reques
     """Record what was found (audit, at most 20 events an hour per path and kind) and raise it once per
     path, kind and finding in the three lists. Never fails the caller: a public host without the database
     still logs it."""
-    from fangkong.worklists.models import Severity, Source
+    from fangkong.worklists.models import Severity
     from fangkong.worklists.services import problem_raise
 
     log.error("public site tampering (%s, found by %s): %s", kind, found_by, detail)
@@ -507,7 +514,7 @@ def tampering_report(*, kind: str, path: str, detail: str, found_by: str, reques
                              actor=None, action=AuditEvent.Action.ACCESS_REFUSED, object_type=SITE_OBJECT,
                              object_id=path, region_code=site, request=request,
                              detail={"kind": kind, "detail": detail[:500], "found_by": found_by})
-        problem_raise(actor=None, source=Source.PUBLIC, source_key=signing.sha256(
+        problem_raise(actor=None, source=PROBLEM_SOURCE, source_key=signing.sha256(
             f"{kind}|{path}|{detail}".encode())[:40], region=site, severity=Severity.CRITICAL,
             title=(_("Public site: %(kind)s — %(path)s") % {"kind": kind, "path": path})[:200],
             evidence=detail[:1000], request=request)

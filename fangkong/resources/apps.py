@@ -7,6 +7,7 @@ from fangkong.accounts.need_to_know import Category, Reach
 from fangkong.accounts.roles import Role
 
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.resources"
+PROBLEM_SOURCE = "resources"  # the code of the problems it raises in the three lists
 #: Sites, rooms, hospitals and their beds, stores, stock and requisitions (no person data).
 MANAGE = "resources.manage"
 #: Persons into and out of quarantine rooms, room states: the quarantine-site manager in its own sites only.
@@ -41,3 +42,4 @@ class ResourcesConfig(modules.ModuleConfig):
                      "StockMovement", "Requisition")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     served_reaches = (Reach.ASSIGNED_SITES,)  # the persons of the manager's sites: its rooms' assignments
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Forecast shortage")),)

@@ -33,7 +33,7 @@ from fangkong.protocols import periods
 from fangkong.regions.codes import city_code, covers
 from fangkong.regions.models import Region
 
-from .apps import ASSIGN, MANAGE
+from .apps import ASSIGN, MANAGE, PROBLEM_SOURCE
 from .models import (
     Assignment,
     BedCensus,
@@ -510,7 +510,7 @@ def shortage_sweep(*, day: dt.date | None = None) -> dict[str, int]:
     from django.urls import reverse
 
     from fangkong.cases.models import Case
-    from fangkong.worklists.models import Severity, Source
+    from fangkong.worklists.models import Severity
     from fangkong.worklists.services import problem_raise
 
     from . import forecast
@@ -529,7 +529,7 @@ def shortage_sweep(*, day: dt.date | None = None) -> dict[str, int]:
         warnings += 1
         name = RESOURCE_NAMES_ZH.get(line.resource, line.resource)
         _problem, created = problem_raise(
-            actor=None, source=Source.RESOURCES, source_key=f"shortage:{line.city}:{line.resource}:{line.first_date}",
+            actor=None, source=PROBLEM_SOURCE, source_key=f"shortage:{line.city}:{line.resource}:{line.first_date}",
             region=line.city, severity=Severity.CRITICAL if line.first_day <= 7 else Severity.SERIOUS,
             title=f"{line.city_name}{name}预计{line.first_date:%m月%d日}出现缺口",
             evidence=(f"{day:%Y-%m-%d} 预测：{name}现有 {line.capacity:g}，"

@@ -10,6 +10,8 @@ from fangkong import modules
 from fangkong.accounts.need_to_know import Category
 from fangkong.accounts.roles import Role
 
+PROBLEM_SOURCE = "surveillance"  # the code of the problems it raises in the three lists (``problems.py``)
+
 #: When the daily detection run starts (local time), for the day before (``tasks.py``).
 DAILY_RUN = {"hour": 9, "minute": 0}
 
@@ -40,3 +42,5 @@ class SurveillanceConfig(modules.ModuleConfig):
                       "SentinelReportRevision")
     scoped_tables = ("SentinelReport", "Alert", "AlertTransition")
     scope_records = "fangkong.surveillance.tests.scope.other_city_records"
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Unanswered early-warning signal"),
+                                             "fangkong.surveillance.problems.feed"),)

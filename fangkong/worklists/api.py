@@ -17,8 +17,8 @@ from fangkong.api.pagination import paged_response
 from fangkong.request_params import PageQuery
 
 from . import selectors, services
+from .apps import MANUAL
 from .inputs import AssignInput, ProblemInput, TaskInput, TaskTransitionInput
-from .models import Source
 
 
 class TaskSerializer(serializers.Serializer):
@@ -161,7 +161,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Raise a problem found by staff (201), or find it raised already with this reference (200)."""
         data = ProblemInput(data=request.data)
         data.is_valid(raise_exception=True)
-        problem, created = services.problem_raise(actor=request.user, source=Source.MANUAL, request=request,
+        problem, created = services.problem_raise(actor=request.user, source=MANUAL, request=request,
                                                   **data.validated_data)
         return Response(ProblemSerializer(problem).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

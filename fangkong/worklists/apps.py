@@ -10,6 +10,7 @@ from fangkong.accounts.roles import Role
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.worklists"
 WRITE = "worklists.write"  # raise problems, create, assign, verify, return and cancel tasks, keep the units
 WORK = "worklists.work"  # start and submit the tasks one owns
+MANUAL = "manual"  # the problem source of this module: a problem found by staff
 
 
 class WorklistsConfig(modules.ModuleConfig):
@@ -38,3 +39,4 @@ class WorklistsConfig(modules.ModuleConfig):
     figure_sources = ("Task", "Escalation")
     scoped_tables = ("Problem", "Task", "TaskEvent", "Escalation", "Unit")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
+    problem_sources = (modules.ProblemSource(MANUAL, _("Found by staff")),)

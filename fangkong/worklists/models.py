@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.modules import problem_sources
+
 
 class Severity(models.TextChoices):
     MINOR = "minor", _("Minor")
@@ -17,19 +19,10 @@ class Severity(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
-class Source(models.TextChoices):
-    """Where a problem was found: by a person, or raised by another module's job (``problem_raise``)."""
-
-    MANUAL = "manual", _("Found by staff")
-    SURVEILLANCE = "surveillance", _("Unanswered early-warning signal")
-    INBOUND = "inbound", _("Broken inbound hand-off")
-    CROSSREGION = "crossregion", _("Overdue cross-region request")
-    PLACES = "places", _("Overdue rectification")
-    SENTINEL = "sentinel", _("Late or missing sentinel report")
-    RESOURCES = "resources", _("Forecast shortage")
-    IMPORTS = "imports", _("Stalled import")
-    KEYPOP = "keypop", _("Key population overdue")
-    PUBLIC = "public", _("Public site tampering")
+def source_choices() -> list[tuple[str, str]]:
+    """Where a problem was found: the problem sources the installed modules declare (``fangkong.modules``),
+    read when used, so that a module raising problems adds no choice — and no migration — here."""
+    return [(source.code, source.label) for source in problem_sources().values()]
 
 
 class SlaClass(models.TextChoices):
@@ -84,7 +77,7 @@ class Unit(models.Model):
 class Problem(models.Model):
     """A problem found (问题清单): by staff or raised by another module, once per source and source key."""
 
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    source = models.CharField(_("source"), max_length=16, choices=source_choices)
     source_key = models.CharField(_("source key"), max_length=128,
                                   help_text=_("Identifies the problem within its source: raising it again changes "
                                               "nothing."))

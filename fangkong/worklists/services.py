@@ -20,12 +20,13 @@ from fangkong.accounts.access import can
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.data_generation import bump_data_generation
+from fangkong.modules import problem_sources
 from fangkong.regions.codes import covers
 from fangkong.regions.models import Region
 
 from .apps import WORK, WRITE
 from .hours import deadlines
-from .models import OPEN_STATES, Escalation, Problem, Severity, SlaClass, Source, State, Task, TaskEvent, Unit
+from .models import OPEN_STATES, Escalation, Problem, Severity, SlaClass, State, Task, TaskEvent, Unit
 from .notify import Notice, notifier
 
 #: action → (states it may start from, state it leads to, the history's kind)
@@ -85,7 +86,7 @@ def problem_raise(*, actor, source: str, source_key: str, region: str, severity:
     Evidence names records by their number or link, never a person's identifiers."""
     if actor is not None and not can(actor, WRITE, region):
         raise PermissionDenied(_("You may not raise problems in this region."))
-    if source not in Source.values:
+    if source not in problem_sources():
         raise ValidationError({"source": [_("Unknown problem source.")]})
     if not source_key:
         raise ValidationError({"source_key": [_("A problem needs its source key.")]})

@@ -22,9 +22,9 @@ from fangkong.regions.codes import subtree_prefix
 from fangkong.request_params import PageQuery, query_params
 
 from . import selectors, services
-from .apps import WORK, WRITE
+from .apps import MANUAL, WORK, WRITE
 from .inputs import AssignInput, ProblemInput, TaskInput, TaskListQuery, TaskTransitionInput
-from .models import Severity, SlaClass, Source, TaskEvent
+from .models import Severity, SlaClass, TaskEvent
 
 PAGE_SIZE = 50
 ORDER = ("deadline", "id")
@@ -182,7 +182,7 @@ def problem_new(request):
                                                     "severity": Severity.MODERATE, "source_key": uuid.uuid4().hex})
     if form.is_valid():
         try:
-            problem, created = services.problem_raise(actor=request.user, source=Source.MANUAL, request=request,
+            problem, created = services.problem_raise(actor=request.user, source=MANUAL, request=request,
                                                       **form.data)
         except ValidationError as exc:
             form.add_errors(exc)

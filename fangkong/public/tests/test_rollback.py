@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fangkong.worklists.models import Problem, Source
+from fangkong.worklists.models import Problem
 
 from .. import services, signing, views
+from ..apps import PROBLEM_SOURCE
 from ..watcher import watch
 from .conftest import DAY, SPAM
 
@@ -68,7 +69,7 @@ def test_an_older_signed_edition_in_both_directories_is_not_served_and_is_report
         response = client.get("/public/" + path)
         assert response.status_code == 503, path
         assert "暂时无法提供" in response.content.decode()
-    problem = Problem.objects.filter(source=Source.PUBLIC, title__contains="rollback").get()
+    problem = Problem.objects.filter(source=PROBLEM_SOURCE, title__contains="rollback").get()
     assert "older than edition 2" in problem.evidence
     # a new process (a restart, another worker) still knows: the mark is on disk, outside the site
     views._readers.clear()
@@ -93,7 +94,7 @@ def test_an_older_edition_in_the_site_directory_alone_gives_way_to_the_snapshot(
     assert response.status_code == 200 and NOTICE["title_zh"] in response.content.decode()
     assert client.get("/public/" + signing.EDITION).content == \
         (two_editions["snapshot"] / signing.EDITION).read_bytes()
-    assert Problem.objects.filter(source=Source.PUBLIC, title__contains="rollback").exists()
+    assert Problem.objects.filter(source=PROBLEM_SOURCE, title__contains="rollback").exists()
     report = watch(base_url=BASE, fetch=_fetch(client))
     assert "disk-rollback" in {kind for kind, _p, _d in report.findings}
     assert json.loads((two_editions["site"] / signing.EDITION).read_bytes())["serial"] == 2

@@ -24,9 +24,10 @@ from fangkong.bulletins import services as bulletin_services
 from fangkong.bulletins.models import Bulletin
 from fangkong.cases.models import RiskArea
 from fangkong.regions.models import Region
-from fangkong.worklists.models import Problem, Source
+from fangkong.worklists.models import Problem
 
 from .. import services, signing, views
+from ..apps import PROBLEM_SOURCE
 from ..models import Notice, Publication
 from ..models import TestingSite as Site
 from ..watcher import watch
@@ -261,7 +262,7 @@ def test_a_tampered_file_is_never_sent_and_is_reported(client, published, name):
         if path != "public-key.pem":
             assert client.get("/public/" + path).content == body, path
     events = AuditEvent.objects.filter(object_type="public.site")
-    assert events.exists() and Problem.objects.filter(source=Source.PUBLIC).exists()
+    assert events.exists() and Problem.objects.filter(source=PROBLEM_SOURCE).exists()
     # the watcher, in one run: reports each tampering and restores the signed snapshot
     report = watch(base_url=BASE, fetch=_client_fetch(client))
     assert kinds <= {kind for kind, _path, _detail in report.findings}, report.findings
@@ -296,7 +297,7 @@ def test_without_verification_the_spam_goes_out_and_the_watcher_sees_it_over_htt
 def test_a_clean_site_gives_the_watcher_nothing_to_report(client, published):
     report = watch(base_url=BASE, fetch=_client_fetch(client))
     assert report.findings == [] and report.restored == [] and report.checked > 20
-    assert not Problem.objects.filter(source=Source.PUBLIC).exists()
+    assert not Problem.objects.filter(source=PROBLEM_SOURCE).exists()
 
 
 # --- the file cache: a file is read and hashed again whenever it changed -------------------------------------
@@ -323,7 +324,7 @@ def test_a_kept_file_changed_in_place_with_its_times_put_back_is_not_sent(client
     assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
     response = client.get("/public/")
     assert response.status_code == 200 and response.content == good and spam not in response.content
-    assert Problem.objects.filter(source=Source.PUBLIC).exists()
+    assert Problem.objects.filter(source=PROBLEM_SOURCE).exists()
 
 
 def test_a_file_changed_moments_ago_is_not_kept(client, published):

@@ -11,9 +11,10 @@ from django.db.models import Max
 
 from fangkong.cases.models import Case
 from fangkong.regions.models import Region
-from fangkong.worklists.models import Problem, Source
+from fangkong.worklists.models import Problem
 
 from .. import forecast, services
+from ..apps import PROBLEM_SOURCE
 from ..demo import demo_load
 from ..models import QuarantineSite, Room
 
@@ -64,7 +65,7 @@ def test_the_demo_produces_a_shortage_and_the_sweep_raises_it_once(demo_wave, pr
     assert warned, [(x.city, x.resource, x.probability, x.first_day) for x in lines]
     first = services.shortage_sweep(day=day)
     assert first["raised"] == first["warnings"] >= len(warned)
-    problems = Problem.objects.filter(source=Source.RESOURCES)
+    problems = Problem.objects.filter(source=PROBLEM_SOURCE)
     assert problems.count() == first["raised"] and all(p.region_id in ("440300", "441900") for p in problems)
     assert services.shortage_sweep(day=day)["raised"] == 0 and problems.count() == first["raised"]
     assert "demo resources" in demo_load(province_commander)  # loaded twice: nothing added

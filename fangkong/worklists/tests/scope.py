@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ..models import Severity, SlaClass, Source
+from ..apps import MANUAL
+from ..models import Severity, SlaClass
 from ..services import problem_raise, task_transition
 
 
 def other_city_records(actor) -> dict[str, list[str]]:
-    problem, _created = problem_raise(actor=actor, source=Source.MANUAL, source_key="scope-futian", region="440304",
+    problem, _created = problem_raise(actor=actor, source=MANUAL, source_key="scope-futian", region="440304",
                                       severity=Severity.SERIOUS, title="福田测试问题", sla_class=SlaClass.URGENT)
     task = problem.tasks.get()
     task_transition(actor=actor, task_id=task.pk, action="submit", note="已整改")

@@ -13,9 +13,10 @@ from fangkong.accounts.roles import Role
 from fangkong.inputs import validate_row
 from fangkong.testing.builders import make_user
 
+from ..apps import MANUAL
 from ..hours import Calendar, deadlines
 from ..inputs import TaskInput
-from ..models import Escalation, Problem, Severity, SlaClass, Source, State, Task, TaskEvent, Unit
+from ..models import Escalation, Problem, Severity, SlaClass, State, Task, TaskEvent, Unit
 from ..selectors import inbox, overdue_list, responsibility_list, task_list
 from ..services import (
     command_unit,
@@ -35,7 +36,7 @@ def at(*args) -> dt.datetime:
 
 
 def futian_task(actor, **extra) -> Task:
-    problem, _created = problem_raise(actor=actor, source=Source.MANUAL, source_key=extra.pop("key", "k1"),
+    problem, _created = problem_raise(actor=actor, source=MANUAL, source_key=extra.pop("key", "k1"),
                                       region=extra.pop("region", "440304"), severity=Severity.SERIOUS,
                                       title="隔离点管理漏洞", **extra)
     return problem.tasks.get()
@@ -45,9 +46,9 @@ def futian_task(actor, **extra) -> Task:
 
 
 def test_a_problem_is_raised_once_per_source_key_with_a_task_for_the_command(province_commander):
-    first, created = problem_raise(actor=None, source=Source.INBOUND, source_key="break:1", region="440304",
+    first, created = problem_raise(actor=None, source="inbound", source_key="break:1", region="440304",
                                    severity=Severity.SERIOUS, title="转运交接未签收", evidence="交接单 17")
-    again, created_again = problem_raise(actor=None, source=Source.INBOUND, source_key="break:1", region="440304",
+    again, created_again = problem_raise(actor=None, source="inbound", source_key="break:1", region="440304",
                                          severity=Severity.MINOR, title="changed")
     assert created and not created_again and again == first and again.title == "转运交接未签收"
     task = first.tasks.get()
@@ -58,7 +59,7 @@ def test_a_problem_is_raised_once_per_source_key_with_a_task_for_the_command(pro
 def test_raising_needs_the_capability_in_the_region(guangzhou_epi, analyst):
     for actor in (guangzhou_epi, analyst):
         with pytest.raises(PermissionDenied):
-            problem_raise(actor=actor, source=Source.MANUAL, source_key="x", region="440304",
+            problem_raise(actor=actor, source=MANUAL, source_key="x", region="440304",
                           severity=Severity.MINOR, title="x")
     with pytest.raises(ValidationError):
         problem_raise(actor=None, source="nowhere", source_key="x", region="440304", severity=Severity.MINOR,
@@ -315,6 +316,6 @@ def test_an_overdue_cross_region_request_becomes_one_problem_for_the_receiver(sh
     overdue_escalate(now=later)
     assert feed(now=later)["crossregion"] == 1
     assert feed(now=later)["crossregion"] == 0  # once
-    problem = Problem.objects.get(source=Source.CROSSREGION)
+    problem = Problem.objects.get(source="crossregion")
     assert (problem.source_key, problem.region_id) == (f"request:{request_id}", "441900")
     assert problem.tasks.get().owner_unit.region_id == "441900"
