@@ -9,8 +9,10 @@ from rest_framework.response import Response
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api import fields as api_fields
-from fangkong.api.errors import error_body, stale_version_response
+from fangkong.api.errors import stale_version_response
+from fangkong.inputs import api_input
 from fangkong.protocols import selectors
+from fangkong.protocols.inputs import ProtocolEditInput
 from fangkong.protocols.services import StaleEditError, protocol_update
 
 
@@ -54,20 +56,12 @@ class ProtocolViewSet(viewsets.ViewSet):
     def retrieve(self, request, code=None, **kwargs):
         return Response(ProtocolSerializer(selectors.protocol_get(user=request.user, code=code)).data)
 
-    @extend_schema(request=dict, responses=ProtocolSerializer)
+    @extend_schema(request=ProtocolEditInput, responses=ProtocolSerializer)
     def partial_update(self, request, code=None, **kwargs):
         protocol = selectors.protocol_get(user=request.user, code=code)
-        changes = {k: v for k, v in request.data.items() if k != "version"}
         try:
-            version = int(request.data.get("version"))
-        except (TypeError, ValueError):
-            return Response(error_body("invalid", "The input is not valid.", {"version": ["Required."]}), status=400)
-        partial = ProtocolSerializer(data=changes, partial=True)
-        partial.is_valid(raise_exception=True)
-        try:
-            updated = protocol_update(actor=request.user, protocol=protocol, expected_version=version,
-                                      changes=dict(partial.validated_data),
-                                      request=request)
+            updated = protocol_update(actor=request.user, protocol=protocol, request=request,
+                                      **api_input(ProtocolEditInput, request))
         except StaleEditError as exc:
             return stale_version_response(exc)
         return Response(ProtocolSerializer(updated).data)

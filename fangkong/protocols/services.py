@@ -30,7 +30,8 @@ EDITABLE_FIELDS = (
 def protocol_update(*, actor, protocol: ProtocolVersion, changes: dict, expected_version: int,
                     request=None) -> ProtocolVersion:
     """Change rules of one version. Only protocol editors (administrators); the caller's version must be
-    the stored one; invalid values change nothing; the audit event records the old and new values."""
+    the stored one; invalid values change nothing; values equal to the stored ones are no change (an edit
+    changing nothing makes no new version); the audit event records the old and new values."""
     if not can(actor, Capability.PROTOCOL_EDIT):
         raise PermissionDenied(_("Only administrators may edit protocol versions."))
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
@@ -40,6 +41,9 @@ def protocol_update(*, actor, protocol: ProtocolVersion, changes: dict, expected
     check_version(current.version, expected_version,
                   _("This protocol version was changed by someone else since you opened it; "
                     "reload it and apply your change again."))
+    changes = {name: value for name, value in changes.items() if value != getattr(current, name)}
+    if not changes:  # nothing differs from the stored rules: no new version, no event
+        return current
     before = {name: _jsonable(getattr(current, name)) for name in changes}
     for name, value in changes.items():
         setattr(current, name, value)
