@@ -18,7 +18,7 @@ from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api import fields as api_fields
 from fangkong.api.errors import stale_version_response
 from fangkong.api.parsers import JSONObjectParser
-from fangkong.cases import imports, jobs, selectors, services
+from fangkong.cases import jobs, selectors, services
 from fangkong.cases.inputs import (
     CaseEditInput,
     CaseEnlistInput,
@@ -26,6 +26,7 @@ from fangkong.cases.inputs import (
     ContactConvertInput,
     ContactEnlistInput,
     ExposureRecordInput,
+    ImportJobInput,
     RiskAreaDesignateInput,
     RiskAreaLiftInput,
 )
@@ -451,11 +452,6 @@ class ImportJobSerializer(serializers.Serializer):
     finished_at = api_fields.DateTimeField(allow_null=True)
 
 
-class ImportJobInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=sorted(imports.COLUMNS))
-    file = serializers.FileField(help_text="CSV (UTF-8) or XLSX with the template's header row")
-
-
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Imports of cases or contacts as background jobs, as on the import page: POST a file (multipart) and
     get 202 with the job; GET the job for its progress and, once failed, every error; POST ``rerun`` on a
@@ -473,13 +469,12 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def retrieve(self, request, *args, **kwargs):
         return Response(ImportJobSerializer(selectors.import_job_get(user=request.user, job_id=kwargs["pk"])).data)
 
-    @extend_schema(request={"multipart/form-data": ImportJobInputSerializer}, responses={202: ImportJobSerializer})
+    @extend_schema(request={"multipart/form-data": ImportJobInput}, responses={202: ImportJobSerializer})
     def create(self, request, *args, **kwargs):
         jobs.import_allowed_check(request.user)  # before the upload is read
-        data = ImportJobInputSerializer(data=request.data)
+        data = ImportJobInput(data=request.data)
         data.is_valid(raise_exception=True)
-        job = jobs.import_job_submit(actor=request.user, request=request, kind=data.validated_data["kind"],
-                                     upload=data.validated_data["file"])
+        job = jobs.import_job_submit(actor=request.user, request=request, **data.validated_data)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=ImportJobSerializer)

@@ -3,6 +3,7 @@ the values is the services' (``build_contact`` through ``contact_enlist``, the p
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from fangkong.api import fields as api_fields
@@ -173,3 +174,17 @@ class ExposureRecordInput(serializers.Serializer):
     cases = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     case_nos = _text(2000)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+#: What an import file may hold: the kinds of ``cases.imports.COLUMNS`` (a test keeps them equal; the imports
+#: package reads this module, so it cannot be read from here).
+IMPORT_KINDS = (("cases", _("cases")), ("contacts", _("contacts")))
+
+
+class ImportJobInput(serializers.Serializer):
+    """A file of cases or contacts to import as a background job (the import page, ``POST
+    /api/v1/import-jobs/``): what it holds and the file; the job checks the rows."""
+
+    kind = serializers.ChoiceField(choices=IMPORT_KINDS, label=_("The file holds"))
+    file = serializers.FileField(source="upload", label=_("File"),
+                                 help_text="CSV (UTF-8) or XLSX with the template's header row")

@@ -39,6 +39,7 @@ from fangkong.cases.inputs import (
     ContactEnlistInput,
     ContactStatusInput,
     ExposureRecordInput,
+    ImportJobInput,
     RiskAreaDesignateInput,
     RiskAreaInfectionsInput,
     RiskAreaLiftInput,
@@ -68,7 +69,7 @@ from fangkong.cases.params import (
     PageQuery,
     TimelinessQuery,
 )
-from fangkong.inputs import NON_FIELD, PageForm, error_summary
+from fangkong.inputs import NON_FIELD, PageForm, error_messages, error_summary
 from fangkong.persons import services as person_services
 from fangkong.protocols.models import TEST_PHASE_LABELS
 from fangkong.request_params import filter_names, filters_of, query_params
@@ -546,16 +547,19 @@ def import_page(request):
         response["Content-Disposition"] = f'attachment; filename="{template}-template.csv"'
         return response
     jobs.import_allowed_check(request.user)  # before the upload is read
-    error, kind = "", request.POST.get("kind", "cases")
+    error, kind = "", "cases"
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            error = _("Choose a file and what it holds.")
+        posted = request.POST.copy()
+        posted.update(request.FILES)  # the form and its file, as DRF reads a multipart body (``request.data``)
+        submitted = ImportJobInput(data=posted)
+        kind = posted.get("kind", kind)
+        if not submitted.is_valid():
+            error = error_summary(error_messages(submitted.errors))
         else:
             try:
-                job = jobs.import_job_submit(actor=request.user, kind=kind, upload=upload, request=request)
+                job = jobs.import_job_submit(actor=request.user, request=request, **submitted.validated_data)
             except ValidationError as exc:
-                error = "; ".join(exc.messages)
+                error = error_summary(error_messages(exc))
             else:
                 return redirect("cases:import-job", job_id=job.pk)
     return render(request, "cases/import.html", {

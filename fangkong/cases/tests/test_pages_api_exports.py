@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
+from fangkong.cases import imports
 from fangkong.cases.exports import formula_safe
 from fangkong.cases.imports import CASE_COLUMNS, CONTACT_COLUMNS
 from fangkong.cases.models import Case, Contact
@@ -481,3 +482,39 @@ def _protocol_form(code: str) -> dict:
         if getattr(p, name):
             form[name] = "on"
     return form
+
+
+@pytest.mark.parametrize(("form", "field"), [
+    ({"kind": "vaccinations"}, "kind"),  # a kind the import does not know
+    ({"kind": ""}, "kind"),
+    ({}, "kind"),
+    ({"kind": "cases", "file": None}, "file"),  # no file
+])
+def test_the_import_page_and_the_api_refuse_the_same_bad_submission_and_store_nothing(client, dongguan_epi, form,
+                                                                                        field):
+    """One schema (``cases.inputs.ImportJobInput``) for the page and ``POST /api/v1/import-jobs/``."""
+    from django.utils import translation
+    from django.utils.html import escape
+
+    from fangkong.cases.inputs import ImportJobInput
+    from fangkong.cases.models import ImportJob
+
+    client.force_login(dongguan_epi)
+    body = {"file": _import_file([], CASE_COLUMNS), **form}
+    body = {k: v for k, v in body.items() if v is not None}
+    with translation.override("zh-hans"):  # the page's language
+        expected = ImportJobInput(data={**body, "file": _import_file([], CASE_COLUMNS)} if "file" in body else body)
+        assert not expected.is_valid() and field in expected.errors
+        message = escape(str(expected.errors[field][0]))
+    page = client.post(reverse("cases:import"), body)
+    assert page.status_code == 400 and message in page.content.decode()
+    body = {k: (_import_file([], CASE_COLUMNS) if k == "file" else v) for k, v in body.items()}
+    api = client.post("/api/v1/import-jobs/", body)
+    assert api.status_code == 400 and field in api.json()["error"]["fields"]
+    assert not ImportJob.objects.exists()
+
+
+def test_the_kinds_an_import_file_may_hold_are_the_kinds_the_import_reads():
+    from fangkong.cases.inputs import IMPORT_KINDS
+
+    assert sorted(kind for kind, _label in IMPORT_KINDS) == sorted(imports.COLUMNS)
