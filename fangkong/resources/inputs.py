@@ -104,6 +104,13 @@ class StockInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200, label=_("Reason"))
 
 
+class StockMovementInput(StockInput):
+    """The store page's one form for both movements: which one, then the movement's own fields."""
+
+    direction = serializers.ChoiceField((("receive", _("Receipt")), ("issue", _("Issue"))), default="receive",
+                                        label=_("Movement"))
+
+
 class RequisitionInput(serializers.Serializer):
     """A city asks another city of the province for supplies, into one of its stores."""
 
@@ -120,6 +127,12 @@ class ApproveInput(Version):
 
 class RequisitionStepInput(Version):
     """Ship or receive a requisition."""
+
+
+class RequisitionStepChoice(serializers.Serializer):
+    """Which step of a requisition the page's button asks for (each step then has its own schema)."""
+
+    step = serializers.ChoiceField(("approve", "ship", "receive"), label=_("Step"))
 
 
 class ForecastQuery(Query):

@@ -33,6 +33,7 @@ from .inputs import (
     ForecastQuery,
     HospitalInput,
     RequisitionInput,
+    RequisitionStepChoice,
     RequisitionStepInput,
     RoomListQuery,
     RoomsInput,
@@ -40,7 +41,7 @@ from .inputs import (
     SiteInput,
     SiteManagerInput,
     SitePageQuery,
-    StockInput,
+    StockMovementInput,
     StoreInput,
     TransferInput,
 )
@@ -192,8 +193,8 @@ def room_state(request, room_id: int):
 def check_in(request, site_id: int):
     site = _site_for_assign(request, site_id)
     form = PageForm(CheckInInput, request)
-    room_id = request.POST.get("room", "")
-    if room_id.isdigit() and not selectors.room_list(user=request.user, site=site).filter(pk=int(room_id)).exists():
+    if form.is_valid() and not selectors.room_list(user=request.user, site=site).filter(
+            pk=form.data["room_id"]).exists():
         raise PermissionDenied(_("This room is not at this site."))
     if form.submit(services.check_in, actor=request.user, request=request) is None:
         return _refused(request, form, "resources:site", site_id=site.pk)
@@ -228,8 +229,8 @@ def transfer(request, assignment_id: int):
             state__in=(Room.State.AVAILABLE, Room.State.RESERVED))
         return render(request, "resources/transfer.html", {"assignment": assignment, "free_rooms": free[:1000]})
     form = PageForm(TransferInput, request)
-    room_id = request.POST.get("room", "")
-    if room_id.isdigit() and not Room.objects.filter(selectors.site_q(request.user, "site_id"), pk=int(room_id)).exists():
+    if form.is_valid() and not Room.objects.filter(selectors.site_q(request.user, "site_id"),
+                                                   pk=form.data["room_id"]).exists():
         raise PermissionDenied(_("You may not move a person to this room."))
     if form.submit(services.transfer, refusals=STALE, actor=request.user, assignment_id=assignment.pk,
                    request=request) is None:
@@ -293,16 +294,20 @@ def store_new(request):
 @require_http_methods(["GET", "POST"])
 def store_detail(request, store_id: int):
     store = selectors.store_get(user=request.user, store_id=store_id)
-    form = PageForm(StockInput, request, initial={"item": Item.MASKS})
+    form = PageForm(StockMovementInput, request, initial={"item": Item.MASKS})
     if request.method == "POST":
-        action = services.stock_issue if request.POST.get("direction") == "issue" else services.stock_receive
-        if form.submit(action, actor=request.user, store=store, request=request) is not None:
+        if form.submit(_stock_move, actor=request.user, store=store, request=request) is not None:
             messages.success(request, _("Stock updated."))
             return redirect("resources:store", store_id=store.pk)
     return render(request, "resources/store.html", {
         "store": store, "stock": store.stock.all(), "movements": selectors.movement_list(user=request.user, store=store)[:100],
         "form": form, "items": Item.choices, "may_manage": can(request.user, MANAGE, store.region_id)},
         status=form.status)
+
+
+def _stock_move(*, direction: str, **movement):
+    """The store page's movement: a receipt or an issue, as the form's ``direction`` says."""
+    return (services.stock_issue if direction == "issue" else services.stock_receive)(**movement)
 
 
 @region_scoped
@@ -332,7 +337,10 @@ def requisition_new(request):
 def requisition_detail(request, requisition_id: int):
     requisition = selectors.requisition_get(user=request.user, requisition_id=requisition_id)
     if request.method == "POST":
-        step = request.POST.get("step")
+        chosen = PageForm(RequisitionStepChoice, request)
+        if not chosen.is_valid():
+            raise PermissionDenied(_("Unknown step."))
+        step = chosen.data["step"]
         if step == "approve":
             form = PageForm(ApproveInput, request)
             if form.is_valid():
@@ -345,9 +353,7 @@ def requisition_detail(request, requisition_id: int):
                 except StaleEditError as exc:
                     form.errors.setdefault("__all__", []).append(str(exc))
         else:
-            action = {"ship": services.requisition_ship, "receive": services.requisition_receive}.get(step)
-            if action is None:
-                raise PermissionDenied(_("Unknown step."))
+            action = {"ship": services.requisition_ship, "receive": services.requisition_receive}[step]
             form = PageForm(RequisitionStepInput, request)
             form.submit(action, refusals=STALE, actor=request.user, requisition_id=requisition.pk, request=request)
         if form.errors:

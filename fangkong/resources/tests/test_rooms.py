@@ -202,11 +202,16 @@ def test_who_is_in_and_the_rooms_are_paged_and_a_move_has_its_own_page(client, u
     assignment = first.context["present"].rows[0]
     page = client.get(f"/resources/assignments/{assignment.pk}/transfer/")
     assert page.status_code == 200 and list(page.context["free_rooms"]) == []  # the three rooms are taken
+    body = page.content.decode()
+    assert "data-no-free-room" in body and 'data-form="transfer"' not in body  # no Move button to press
     services.check_out(actor=users["sz"], assignment_id=first.context["present"].rows[1].pk)  # room to cleaning
     assert list(client.get(f"/resources/assignments/{assignment.pk}/transfer/").context["free_rooms"]) == []
     services.room_state_set(actor=users["sz"], room_id=room(sites["a"], "102").pk, state=Room.State.AVAILABLE)
     page = client.get(f"/resources/assignments/{assignment.pk}/transfer/")
-    assert [r.number for r in page.context["free_rooms"]] == ["102"]
+    assert [r.number for r in page.context["free_rooms"]] == ["102"] and 'data-form="transfer"' in page.content.decode()
+    for bad in ({"room": "x", "version": assignment.version}, {"version": assignment.version}):  # refused by the schema
+        assert client.post(f"/resources/assignments/{assignment.pk}/transfer/", bad).status_code == 302
+    assert Assignment.objects.get(pk=assignment.pk).checked_out_at is None
     moved = client.post(f"/resources/assignments/{assignment.pk}/transfer/",
                         {"room": room(sites["a"], "102").pk, "version": assignment.version})
     assert moved.status_code == 302

@@ -84,6 +84,11 @@ def test_more_than_on_hand_is_refused_and_changes_nothing(client, users, stores)
     page = client.post(f"/resources/stores/{stores['dg'].pk}/",
                        {"direction": "issue", "item": "masks", "quantity": "5001", "reason": "发放"})
     assert page.status_code == 400 and "5000" in page.content.decode()
+    page = client.post(f"/resources/stores/{stores['dg'].pk}/",  # a movement the form does not offer
+                       {"direction": "steal", "item": "masks", "quantity": "1", "reason": "发放"})
+    assert page.status_code == 400 and _on_hand(stores["dg"]) == 5000
+    for step in ("", "cancel"):  # a step the requisition does not have
+        assert client.post(f"/resources/requisitions/{r.pk}/", {"step": step}).status_code == 403
     r.refresh_from_db()
     assert r.status == Requisition.Status.APPROVED and _on_hand(stores["dg"]) == 5000
     assert StockMovement.objects.count() == 1  # the first receipt only
