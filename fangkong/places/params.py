@@ -26,3 +26,9 @@ class CoVisitQuery(Query):
     person = Id(help_text="the case's person (registry number)")
     case = Id(help_text="a case: its person")
     window = Integer(minimum=5, maximum=240, help_text="minutes around each scan (default 30)")
+
+
+class InspectionNewQuery(Query):
+    """The inspection form's address: ``?follow_up_of=<inspection>`` opens a re-inspection of its open findings."""
+
+    follow_up_of = Id(help_text="the inspection this one follows up")

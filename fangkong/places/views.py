@@ -26,7 +26,7 @@ from . import selectors, services
 from .apps import INSPECT, REGISTER
 from .inputs import InspectionInput, PlaceInput, RectificationInput
 from .models import PlaceCategory, Rectification, RiskTier
-from .params import CoverageQuery, CoVisitQuery, PlaceFilters, PlaceListQuery
+from .params import CoverageQuery, CoVisitQuery, InspectionNewQuery, PlaceFilters, PlaceListQuery
 
 PAGE_SIZE = 50
 
@@ -105,14 +105,15 @@ def place_detail(request, pk: int):
 
 @region_scoped
 @shows(Category.AGGREGATES)
+@query_params(InspectionNewQuery)
 @require_http_methods(["GET", "POST"])
 def inspection_new(request, pk: int):
     place = selectors.place_get(user=request.user, place_id=pk)
     if not can(request.user, INSPECT, place.region_id):
         raise PermissionDenied(_("Your role may not inspect places in this region."))
-    follow = request.GET.get("follow_up_of") or request.POST.get("follow_up_of") or ""
     form = PageForm(InspectionInput, request, initial={"place": place.pk, "inspected_on": timezone.localdate(),
-                                                        "follow_up_of": follow})
+                                                        "follow_up_of": request.params["follow_up_of"]})
+    follow = form.values["follow_up_of"]  # the address's on the first visit, what the form carried once posted
     inspection = form.submit(services.inspection_record, actor=request.user, request=request, place=place.pk)
     if inspection is not None:
         messages.success(request, _("Inspection recorded."))

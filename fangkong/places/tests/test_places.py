@@ -257,6 +257,27 @@ def test_a_re_inspection_carries_only_the_open_findings_forward(gz_inspector):
                                    follow_up_of=first.pk)
 
 
+def test_the_re_inspection_page_shows_only_the_open_findings_and_refuses_a_bad_reference(client, gz_inspector):
+    place = make_place(gz_inspector, region="440106")
+    first = services.inspection_record(actor=gz_inspector, place=place.pk, inspected_on=TODAY() - dt.timedelta(days=5),
+                                       results={**pass_all(place), "G2": "fail", "G4": "fail"})
+    client.force_login(gz_inspector)
+    url = reverse("places:inspection-new", kwargs={"pk": place.pk})
+    page = client.get(url, {"follow_up_of": first.pk})
+    assert page.status_code == 200 and [item["code"] for item in page.context["items"]] == ["G2", "G4"]
+    assert f'name="follow_up_of" value="{first.pk}"' in page.content.decode()
+    assert len(client.get(url).context["items"]) > 2  # a first inspection: the whole checklist
+    for bad in ("abc", "-1", "1e3"):  # the address's parameter is declared: refused, not guessed
+        assert client.get(url, {"follow_up_of": bad}).status_code == 400
+    posted = client.post(url, {"place": place.pk, "inspected_on": TODAY().isoformat(), "mode": "phone",
+                               "results": ["G2:pass", "G4:pass"], "follow_up_of": "abc"})
+    assert posted.status_code == 400 and Inspection.objects.count() == 1
+    posted = client.post(url, {"place": place.pk, "inspected_on": TODAY().isoformat(), "mode": "phone",
+                               "results": ["G2:pass", "G4:pass"], "follow_up_of": first.pk})
+    assert posted.status_code == 302
+    assert Inspection.objects.get(follow_up_of=first).outcome == Inspection.Outcome.PASSED
+
+
 def test_rectification_states_evidence_verifier_and_deadline(client, gz_inspector):
     place = make_place(gz_inspector, region="440106")
     services.inspection_record(actor=gz_inspector, place=place.pk, inspected_on=TODAY(),
