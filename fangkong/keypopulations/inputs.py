@@ -82,3 +82,16 @@ class ResultInput(serializers.Serializer):
         if isinstance(verdict, str):
             raise serializers.ValidationError(verdict)
         return verdict.number
+
+
+class ImportInput(serializers.Serializer):
+    """A roster or a file of test results to import (the import page; the API has one address per kind)."""
+
+    kind = serializers.ChoiceField((("roster", _("A roster")), ("tests", _("Test results"))), label=_("The file holds"))
+    file = serializers.FileField(label=_("File (CSV or XLSX)"))
+
+
+class GroupAction(serializers.Serializer):
+    """Which of the group page's forms was posted (each then has its own schema)."""
+
+    action = serializers.ChoiceField(("member", "test", "frequency"), label=_("Action"))

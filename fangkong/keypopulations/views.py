@@ -12,14 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fangkong.accounts.access import can, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, may_read, shows
-from fangkong.inputs import PageForm
+from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import query_params
 from fangkong.web.day import day_asked
 
 from . import selectors, services
 from .apps import MANAGE, TEST_RECORD
-from .inputs import FrequencyInput, GroupInput, MemberInput, ResultInput
+from .inputs import FrequencyInput, GroupAction, GroupInput, ImportInput, MemberInput, ResultInput
 from .models import Compliance, Population
 from .params import DayQuery, OverdueQuery
 
@@ -71,7 +71,14 @@ def group_detail(request, group_id: int):
     to add a member, record a test and change the frequency."""
     group = selectors.group_get(user=request.user, group_id=group_id, category=Category.NAMED)
     day = day_asked(request, "day")
-    kind = request.POST.get("action", "") if request.method == "POST" else ""
+    kind, refused = "", False
+    if request.method == "POST":
+        chosen = PageForm(GroupAction, request)
+        if chosen.is_valid():
+            kind = chosen.data["action"]
+        else:  # a form the page does not have: said above the page, nothing changed
+            refused = True
+            messages.error(request, error_summary(chosen.errors))
     forms = {}
     for name, (schema, _capability) in ACTIONS.items():
         forms[name] = PageForm(schema, request if kind == name else _Unbound(request), initial={"group": group.pk})
@@ -94,7 +101,7 @@ def group_detail(request, group_id: int):
             else:
                 messages.success(request, _("Saved."))
                 return redirect("keypopulations:group-detail", group_id=group.pk)
-    status = 400 if any(form.errors for form in forms.values()) else 200
+    status = 400 if refused or any(form.errors for form in forms.values()) else 200
     return render(request, "keypopulations/group_detail.html", {
         "group": group, "day": day, "frequencies": selectors.frequencies_of(group),
         "rows": _rows(request.user, selectors.roster_rows(user=request.user, group_id=group.pk, day=day)),
@@ -137,18 +144,26 @@ def import_page(request):
     """Upload a roster or a file of test results: all rows or none, every error against its row."""
     if not (can(request.user, MANAGE) or can(request.user, TEST_RECORD)):
         raise PermissionDenied(_("Your role may not import rosters or tests."))
-    result, kind = None, request.POST.get("kind", "roster")
-    if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES["file"]
-        data = upload.read(services.IMPORT_LIMITS.max_bytes + 1)
-        run = services.roster_import if kind == "roster" else services.results_import
-        result = run(actor=request.user, data=data, name=upload.name, request=request)
-        if result.ok:
-            messages.success(request, _("Imported: %(created)d new, %(existing)d already there, %(updated)d updated.")
-                             % {key: result.counts.get(key, 0) for key in ("created", "existing", "updated")})
-            return redirect("keypopulations:import")
-    return render(request, "keypopulations/import.html", {"result": result, "kind": kind},
-                  status=400 if result is not None and not result.ok else 200)
+    result, kind, refused = None, "roster", ""
+    if request.method == "POST":
+        posted = request.POST.copy()
+        posted.update(request.FILES)  # the form and its file, as DRF reads a multipart body
+        submitted = ImportInput(data=posted)
+        kind = posted.get("kind", kind)
+        if not submitted.is_valid():
+            refused = error_summary(error_messages(submitted.errors))
+        else:
+            upload = submitted.validated_data["file"]
+            data = upload.read(services.IMPORT_LIMITS.max_bytes + 1)
+            run = services.roster_import if submitted.validated_data["kind"] == "roster" else services.results_import
+            result = run(actor=request.user, data=data, name=upload.name, request=request)
+            if result.ok:
+                messages.success(request, _("Imported: %(created)d new, %(existing)d already there, %(updated)d "
+                                            "updated.") % {key: result.counts.get(key, 0)
+                                                           for key in ("created", "existing", "updated")})
+                return redirect("keypopulations:import")
+    return render(request, "keypopulations/import.html", {"result": result, "kind": kind, "refused": refused},
+                  status=400 if refused or (result is not None and not result.ok) else 200)
 
 
 @region_scoped

@@ -195,3 +195,31 @@ def test_page_api_and_import_row_put_the_same_member(client, shenzhen_epi):
                 "/api/v1/keypopulation-groups/", "/api/v1/keypopulation-overdue/?day=2022-04-12"):
         assert client.get(url).status_code == 200, url
     assert GroupFrequency.objects.count() == 1
+
+
+def test_the_import_page_reads_its_form_through_one_schema_and_refuses_what_it_does_not_offer(client, shenzhen_epi):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    group = _group(shenzhen_epi)
+    header = ["group", "name", "citizen_id", "address_region", "start", "end"]
+    roster = _csv([header, [str(group.pk), "员工甲", citizen_id("440304"), "440304", "2022-04-01", ""]])
+    client.force_login(shenzhen_epi)
+    for form in ({"kind": "vaccinations"}, {"kind": ""}, {}):  # a kind the page does not offer: not guessed
+        page = client.post("/keypopulations/import/", {**form, "file": SimpleUploadedFile("r.csv", roster)})
+        assert page.status_code == 400 and 'role="alert"' in page.content.decode()
+    page = client.post("/keypopulations/import/", {"kind": "roster"})  # no file: said, not silently ignored
+    assert page.status_code == 400 and 'role="alert"' in page.content.decode()
+    assert not RosterEntry.objects.exists()
+    page = client.post("/keypopulations/import/", {"kind": "roster", "file": SimpleUploadedFile("r.csv", roster)})
+    assert page.status_code == 302 and RosterEntry.objects.count() == 1
+
+
+def test_a_form_the_group_page_does_not_have_is_refused_and_changes_nothing(client, shenzhen_epi):
+    group = _group(shenzhen_epi)
+    client.force_login(shenzhen_epi)
+    for action in ("delete", ""):
+        page = client.post(f"/keypopulations/{group.pk}/", {"action": action, "group": group.pk, "name": "李四",
+                                                           "citizen_id": citizen_id("440304"),
+                                                           "address_region": "440304", "start": "2022-04-01"})
+        assert page.status_code == 400
+    assert not RosterEntry.objects.exists()
