@@ -15,7 +15,7 @@ from fangkong.api import fields as api_fields
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.selectors import audit_event_list, audit_filters_parse
 from fangkong.persons import selectors as person_selectors
-from fangkong.persons.inputs import PersonInput
+from fangkong.persons.inputs import PersonInput, RevealInput
 from fangkong.persons.services import person_register, person_reveal
 from fangkong.persons.shown import person_shown
 from fangkong.regions import selectors as region_selectors
@@ -104,12 +104,6 @@ class PersonOutputSerializer(serializers.Serializer):
         return shown.phone if shown else ""
 
 
-class RevealInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=200,
-                                   help_text="why the identifiers are needed, a short sentence (at least four Chinese "
-                                             "characters or three words); recorded in the audit trail")
-
-
 class RevealOutputSerializer(serializers.Serializer):
     citizen_id = serializers.CharField()
     phone = serializers.CharField()
@@ -141,10 +135,10 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                          "message": _("This citizen ID is already registered: the existing person is returned.")},
                         status=status.HTTP_200_OK)
 
-    @extend_schema(request=RevealInputSerializer, responses=RevealOutputSerializer)
+    @extend_schema(request=RevealInput, responses=RevealOutputSerializer)
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None, **kwargs):
-        data = RevealInputSerializer(data=request.data)
+        data = RevealInput(data=request.data)
         data.is_valid(raise_exception=True)
         revealed = person_reveal(actor=request.user, person=self.get_object(), request=request, **data.validated_data)
         return Response(RevealOutputSerializer(revealed).data)

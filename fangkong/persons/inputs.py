@@ -1,5 +1,6 @@
-"""Input schema of registering a person, one for the registry page, the API and the import of persons
-(``fangkong.inputs``).
+"""Input schemas of the person registry, one per action for the registry page, the API and the import of
+persons (``fangkong.inputs``): registering a person, revealing a person's identifiers with the reason,
+finding a person by citizen ID.
 
 The schema types the input (text trimmed, the birth date read as a date); every rule about the values is
 ``person_register``'s (``fangkong.persons.rules``), so the verdict and its messages are the same whichever
@@ -24,3 +25,24 @@ class PersonInput(serializers.Serializer):
                                            help_text="the code of the region of residence, within the caller's")
     address_text = serializers.CharField(required=False, allow_blank=True,
                                          help_text="at most 200 characters")
+
+
+class RevealInput(serializers.Serializer):
+    """Reveal a person's identifiers in clear: the reason, judged by ``person_reveal`` (a short sentence)."""
+
+    reason = serializers.CharField(allow_blank=True, max_length=200,
+                                   help_text="why the identifiers are needed, a short sentence (at least four Chinese "
+                                             "characters or three words); recorded in the audit trail")
+
+
+#: Where a search by citizen ID comes from: the registry's box, or the case and contact forms.
+FIND_PURPOSES = ("registry", "case", "contact")
+
+
+class PersonFindInput(serializers.Serializer):
+    """Find a person by citizen ID (posted, never in an address): the number (``citizen_id``, or the registry
+    box's ``q``, which may also hold a name) and where the search comes from."""
+
+    citizen_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    q = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    purpose = serializers.ChoiceField(FIND_PURPOSES, default="registry")

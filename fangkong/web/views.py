@@ -33,9 +33,9 @@ from fangkong.audit.selectors import (
     object_names,
 )
 from fangkong.audit.services import audit_record, audit_refusal, export_watermark
-from fangkong.inputs import NON_FIELD, PageForm
+from fangkong.inputs import NON_FIELD, PageForm, error_summary
 from fangkong.persons import selectors as person_selectors
-from fangkong.persons.inputs import PersonInput
+from fangkong.persons.inputs import PersonFindInput, PersonInput, RevealInput
 from fangkong.persons.models import Person
 from fangkong.persons.services import PersonElsewhereError, person_lookup, person_register, person_reveal
 from fangkong.persons.services import looks_like_citizen_id as person_lookup_wanted
@@ -195,9 +195,6 @@ def person_list(request):
     }, status=form.status)
 
 
-FIND_PURPOSES = ("registry", "case", "contact")
-
-
 @region_scoped
 @shows(Category.NAMED)
 @require_POST
@@ -208,10 +205,14 @@ def person_find(request):
     under the ID field) post here. A number is looked up by its keyed hash among the persons the user may
     see, audited (``person_lookup``); the answer shows only what the registry list shows (name, masked ID,
     region). Anything else typed in the registry's box is a name: back to the list, searched by name."""
-    raw = (request.POST.get("citizen_id") or request.POST.get("q") or "").strip()
-    purpose = request.POST.get("purpose", "registry")
-    purpose = purpose if purpose in FIND_PURPOSES else "registry"
+    form = PageForm(PersonFindInput, request)
     htmx = request.headers.get("HX-Request") == "true"
+    if not form.is_valid():  # a purpose no form of ours posts, a text too long to be a number or a name
+        if htmx:
+            return render(request, "web/_person_found.html", {"error": error_summary(form.errors)}, status=400)
+        messages.error(request, error_summary(form.errors))
+        return redirect("web:person-list")
+    raw, purpose = form.data["citizen_id"] or form.data["q"], form.data["purpose"]
     if not htmx and not person_lookup_wanted(raw):
         return redirect(f"{reverse('web:person-list')}?{urlencode({'q': raw})}" if raw else "web:person-list")
     person, error = None, ""
@@ -246,11 +247,10 @@ def person_detail(request, person_id: int):
 @require_POST
 def person_reveal_fragment(request, person_id: int):
     person = person_selectors.person_get(user=request.user, person_id=person_id)
-    try:
-        revealed = person_reveal(actor=request.user, person=person, request=request,
-                                 reason=request.POST.get("reason", ""))
-    except ValidationError as exc:  # no reason, or not a sentence: nothing revealed
-        return render(request, "web/_revealed.html", {"errors": exc.message_dict.get("reason", exc.messages)},
+    form = PageForm(RevealInput, request)
+    revealed = form.submit(person_reveal, actor=request.user, person=person, request=request)
+    if revealed is None:  # no reason, or not a sentence: nothing revealed
+        return render(request, "web/_revealed.html", {"errors": [m for ms in form.errors.values() for m in ms]},
                       status=400)
     return render(request, "web/_revealed.html", {"revealed": revealed})
 

@@ -96,6 +96,13 @@ def test_the_fragment_of_the_forms_shows_the_masked_person(client, shenzhen_epi,
     assert 'data-found=""' in missing
     bad = client.post(reverse("web:person-find"), {"citizen_id": "12345", "purpose": "contact"}, **HTMX)
     assert "field-error" in bad.content.decode() and _lookups().count() == 2
+    for form in ({"citizen_id": cid, "purpose": "export"}, {"citizen_id": cid * 6, "purpose": "case"}):
+        refused = client.post(reverse("web:person-find"), form, **HTMX)  # not a form of ours: refused, not looked up
+        assert refused.status_code == 400 and "field-error" in refused.content.decode()
+        assert cid not in refused.content.decode()
+        page = client.post(reverse("web:person-find"), form)
+        assert page.status_code == 302 and page["Location"] == reverse("web:person-list")
+    assert _lookups().count() == 2
 
 
 def test_the_lookup_needs_a_signed_in_user_and_a_post(client, futian_person):
