@@ -46,6 +46,14 @@ def site_day_input(indicator_codes) -> type[serializers.Serializer]:
     return type("SiteDayInput", (serializers.Serializer,), fields)
 
 
+class ReportSheetChoice(serializers.Serializer):
+    """Which sheet a posted daily report is for: the site (one the user reports for, else 404) and the day as
+    typed (judged by ``site_day_report`` with the counts; ``reports.report_day`` reads it the same way)."""
+
+    site = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    date = serializers.CharField(required=False, allow_blank=True, default="", max_length=10)
+
+
 class AlertTransitionInput(serializers.Serializer):
     """One step of an alert's lifecycle (the alert page's buttons, ``POST /api/v1/alerts/<id>/transition/``):
     the status it moves to, a note, and the version the caller read (none: not checked)."""

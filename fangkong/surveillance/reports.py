@@ -90,6 +90,11 @@ def _parse_date(value, errors: dict, today: dt.date) -> dt.date | None:
     return value
 
 
+def report_day(value, today: dt.date) -> dt.date | None:
+    """The day a report is for, read as ``report_submit`` reads it; ``None`` when it would be refused."""
+    return _parse_date(value, {}, today)
+
+
 def _check_values(*, indicator: Indicator | None, site: SentinelSite | None, site_indicators: set[int] | None,
                   count, denominator, day, errors: dict, today: dt.date):
     count = _parse_int(count, "count", errors)

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from urllib.parse import urlencode
 
@@ -42,11 +41,13 @@ from fangkong.surveillance.inputs import (
     AlertTransitionInput,
     DetectionConfigPageInput,
     EarliesTargetInput,
+    ReportSheetChoice,
     ResponseTargetInput,
     site_day_input,
 )
 from fangkong.surveillance.models import AlertStatus, DetectionConfig, Level
 from fangkong.surveillance.params import AlertFilters, AlertListQuery, PeriodQuery, ReportFormQuery
+from fangkong.surveillance.reports import report_day
 from fangkong.surveillance.services import (
     TRANSITIONS,
     alert_open_case,
@@ -94,16 +95,18 @@ def report_form(request):
     sites = list(selectors.sites_reported_by(user=request.user))
     if not sites:
         return render(request, "surveillance/report_form.html", {"sites": [], **_nav(request)})
-    chosen = request.POST.get("site") or str(request.params["site"] or sites[0].pk)
-    site = next((s for s in sites if str(s.pk) == chosen), None)
+    today = timezone.localdate()
+    if request.method == "POST":  # the sheet posts its site and day with the counts
+        where = PageForm(ReportSheetChoice, request)
+        if not where.is_valid():
+            raise Http404("not your site")
+        chosen, raw_day = where.data["site"], where.data["date"] or today.isoformat()
+    else:
+        chosen, raw_day = request.params["site"] or sites[0].pk, (request.params["date"] or today).isoformat()
+    site = next((s for s in sites if s.pk == chosen), None)
     if site is None:
         raise Http404("not your site")
-    today = timezone.localdate()
-    raw_day = request.POST.get("date") or (request.params["date"] or today).isoformat()
-    try:
-        day = dt.date.fromisoformat(raw_day)
-    except ValueError:
-        day = today
+    day = report_day(raw_day, today) or today  # the sheet of a day the service will refuse: today's values
     indicators = list(site.indicators.all())
     existing = {r.indicator_id: r for r in selectors.report_list(user=request.user, site_id=site.pk, first=day,
                                                                   last=day)}

@@ -76,7 +76,18 @@ def test_the_form_refuses_another_site(client, futian_reporter, futian_other_sit
     response = client.post(reverse("surveillance:report"), {
         "site": futian_other_site.pk, "date": "2022-03-01", "count-fever_clinic_visits": "12"})
     assert response.status_code == 404
+    for site in ("abc", "", "-1", None):  # not a site the sheet offers: not guessed from the address or the list
+        form = {"date": "2022-03-01", "count-fever_clinic_visits": "12", **({} if site is None else {"site": site})}
+        assert client.post(reverse("surveillance:report"), form).status_code == 404
     assert SentinelReport.objects.count() == 0
+
+
+def test_a_malformed_day_keeps_the_sheet_of_the_posted_site_and_saves_nothing(client, futian_reporter, futian_site):
+    client.force_login(futian_reporter)
+    response = client.post(reverse("surveillance:report"), {
+        "site": futian_site.pk, "date": "2022-02-30", "count-fever_clinic_visits": "12"})
+    assert response.status_code == 400 and response.context["site"] == futian_site
+    assert 'aria-invalid="true"' in response.content.decode() and SentinelReport.objects.count() == 0
 
 
 def test_the_api_takes_a_report_and_a_correction(client, futian_reporter, futian_site):
