@@ -71,6 +71,7 @@ from fangkong.cases.params import (
 )
 from fangkong.inputs import NON_FIELD, PageForm, error_messages, error_summary
 from fangkong.persons import services as person_services
+from fangkong.persons.inputs import RevealInput
 from fangkong.protocols.models import TEST_PHASE_LABELS
 from fangkong.request_params import filter_names, filters_of, query_params
 from fangkong.web.day import day_asked
@@ -130,14 +131,19 @@ def contact_export(request):
 def _export(request, kind, queryset, filters):
     """GET: the file, masked. POST (the form "export in clear", with its reason): in clear where the user
     may export in clear; a reason that is not a sentence answers 400 with the form again, nothing written."""
-    reason = request.POST.get("reason", "") if request.method == "POST" else None
+    form = PageForm(RevealInput, request)
+    reason = None  # a GET: the masked file
     try:
+        if form.bound:
+            if not form.is_valid():
+                raise ValidationError(form.errors)
+            reason = form.data["reason"]
         body, content_type, filename = exports.export_line_list(
             user=request.user, kind=kind, queryset=queryset, fmt=request.params["format"] or "csv",
             filters=filters, request=request, reason=reason)
     except ValidationError as exc:
         return render(request, "cases/export_clear.html", {
-            "kind": kind, "errors": exc.message_dict.get("reason", exc.messages), "reason": reason or "",
+            "kind": kind, "errors": exc.message_dict.get("reason", exc.messages), "reason": form.values["reason"],
             "query": request.GET.urlencode()}, status=400)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

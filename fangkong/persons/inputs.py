@@ -28,7 +28,8 @@ class PersonInput(serializers.Serializer):
 
 
 class RevealInput(serializers.Serializer):
-    """Reveal a person's identifiers in clear: the reason, judged by ``person_reveal`` (a short sentence)."""
+    """Identifiers in clear — a person's revealed, or a line list exported in clear: the reason, judged by the
+    service (``person_reveal``, ``cases.exports.export_line_list``: a short sentence)."""
 
     reason = serializers.CharField(allow_blank=True, max_length=200,
                                    help_text="why the identifiers are needed, a short sentence (at least four Chinese "

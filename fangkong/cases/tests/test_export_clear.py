@@ -68,7 +68,7 @@ def test_an_export_in_clear_carries_the_reason_and_the_persons_revealed(client, 
     assert contact_event.detail["revealed_persons"] == [rows["contact"].person_id]
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "ok", "核实", "12345678"])
+@pytest.mark.parametrize("reason", ["", "   ", "ok", "核实", "12345678", "转运隔离名单核对" * 30])
 def test_a_bad_reason_exports_nothing(client, epi, rows, reason):
     client.force_login(epi)
     response = client.post(reverse("cases:case-export") + "?format=csv", {"reason": reason})
