@@ -20,15 +20,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import reduce
-from operator import or_
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.need_to_know import prefixes_q
 from fangkong.modules import role_capabilities
 from fangkong.regions.codes import covers, subtree_prefix
 
@@ -89,8 +88,7 @@ def scoped(user, queryset: QuerySet, field: str | Sequence[str], *, within: list
     prefixes = scope_prefixes(user) if within is None else within
     if not prefixes:
         return queryset.none()
-    return queryset.filter(reduce(or_, (Q(**{f"{name}__startswith": p})
-                                        for name in _region_fields(field) for p in prefixes)))
+    return queryset.filter(prefixes_q(_region_fields(field), prefixes))
 
 
 def get_in_scope_or_404(user, queryset: QuerySet, field: str | Sequence[str], *, within: list[str] | None = None,

@@ -36,6 +36,7 @@ Writes are capabilities: each module declares, with each capability it grants, t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -164,12 +165,17 @@ def read_prefixes(user, category: str, reach: str = Reach.REGION) -> list[str]:
     return [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
 
 
+def prefixes_q(field: str | Sequence[str], prefixes) -> Q:
+    """The condition that a region code (``field``, or any of several fields) begins with one of ``prefixes``
+    (region-code prefixes, ``regions.codes.subtree_prefix``); no prefix: no row. The one way the platform
+    writes "in one of these regions" as a query condition."""
+    fields = (field,) if isinstance(field, str) else field
+    return reduce(or_, (Q(**{f"{name}__startswith": p}) for name in fields for p in prefixes), Q(pk__in=[]))
+
+
 def readable_q(user, category: str, field: str) -> Q:
     """The condition on a region code (``field``) that selects where the user may read ``category``."""
-    prefixes = read_prefixes(user, category)
-    if not prefixes:
-        return Q(pk__in=[])
-    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in prefixes))
+    return prefixes_q(field, read_prefixes(user, category))
 
 
 def readable(user, category: str, queryset: QuerySet, field: str) -> QuerySet:

@@ -35,7 +35,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from fangkong.accounts.need_to_know import Category, read_prefixes
+from fangkong.accounts.need_to_know import Category, prefixes_q, read_prefixes
 from fangkong.cases import selectors as case_selectors
 from fangkong.cases.models import Case, Classification, Contact
 from fangkong.data_generation import current_data_generation
@@ -89,18 +89,13 @@ def cities_in_view(user) -> list[Region]:
     prefixes = read_prefixes(user, Category.AGGREGATES)
     if not prefixes:
         return []
-    q = Q(pk__in=[])
-    for p in prefixes:
-        q |= Q(code__startswith=p)
-    return list(Region.objects.filter(q, level=Region.Level.PREFECTURE).defer("geometry").order_by("code"))
+    return list(Region.objects.filter(prefixes_q("code", prefixes), level=Region.Level.PREFECTURE)
+                .defer("geometry").order_by("code"))
 
 
 def _in_cities(field: str, cities: list[str]) -> Q:
     """Rows whose region code (``field``) lies in one of the cities."""
-    q = Q(pk__in=[])
-    for c in cities:
-        q |= Q(**{f"{field}__startswith": subtree_prefix(c)})
-    return q
+    return prefixes_q(field, [subtree_prefix(c) for c in cities])
 
 
 def contact_calibration(cities: list[str], day: dt.date) -> dict[str, tuple[np.ndarray, int | None]]:

@@ -11,14 +11,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import reduce
-from operator import or_
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, memberships_of, scoped
-from fangkong.accounts.need_to_know import NEED_TO_KNOW, Category, Reach, read_prefixes
+from fangkong.accounts.need_to_know import NEED_TO_KNOW, Category, Reach, prefixes_q, read_prefixes
 from fangkong.accounts.roles import Role
 from fangkong.regions.codes import subtree_prefix
 
@@ -36,11 +34,6 @@ from .models import (
 
 SCOPE = "region__code"
 TWO_SIDES = ("requesting_region__code", "supplying_region__code")
-NONE = Q(pk__in=[])
-
-
-def _any(conditions: list[Q]) -> Q:
-    return reduce(or_, conditions, NONE)
 
 
 def managed_site_ids(user) -> QuerySet:
@@ -48,7 +41,7 @@ def managed_site_ids(user) -> QuerySet:
     prefixes = [subtree_prefix(code) for code, role in memberships_of(user) if role == Role.QUARANTINE_MANAGER]
     if not prefixes:
         return QuarantineSite.objects.none().values("pk")
-    return QuarantineSite.objects.filter(_any([Q(region__code__startswith=p) for p in prefixes]),
+    return QuarantineSite.objects.filter(prefixes_q("region__code", prefixes),
                                          managers=user).values("pk")
 
 
@@ -59,7 +52,7 @@ def site_q(user, site_field: str) -> Q:
                    if role != Role.QUARANTINE_MANAGER
                    and NEED_TO_KNOW.get(role) and NEED_TO_KNOW[role].reads.get(Category.AGGREGATES) == Reach.REGION})
     region_field = "region__code" if site_field == "pk" else site_field.replace("_id", "__region__code")
-    q = _any([Q(**{f"{region_field}__startswith": p}) for p in wide])
+    q = prefixes_q(region_field, wide)
     if any(role == Role.QUARANTINE_MANAGER for _code, role in memberships_of(user)):
         q |= Q(**{f"{site_field}__in": managed_site_ids(user)})
     return q
@@ -67,7 +60,7 @@ def site_q(user, site_field: str) -> Q:
 
 def _named_q(user) -> Q:
     """Assignments whose person the user may read: named readers region-wide, the manager in its own sites."""
-    q = _any([Q(region__code__startswith=p) for p in read_prefixes(user, Category.NAMED)])
+    q = prefixes_q("region__code", read_prefixes(user, Category.NAMED))
     if read_prefixes(user, Category.NAMED, Reach.ASSIGNED_SITES):
         q |= Q(site_id__in=managed_site_ids(user))
     return q

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, scoped
-from fangkong.accounts.need_to_know import Category, Reach, read_prefixes
+from fangkong.accounts.need_to_know import Category, Reach, prefixes_q, read_prefixes
 from fangkong.regions.codes import ancestor_codes, is_valid_code, subtree_prefix
 from fangkong.regions.models import Region
 from fangkong.surveillance import detectors
@@ -48,13 +48,11 @@ def region_prefix(code: str) -> str:
 def _readable(user, queryset: QuerySet, site_field: str | None = "site") -> QuerySet:
     """Rows the user may read as aggregates: region-wide where the role reaches the region, and the rows of
     the user's own sites where it reaches only those (``site_field``: the row's site; None: the site itself)."""
-    condition = Q(pk__in=[])
-    for prefix in read_prefixes(user, Category.AGGREGATES):
-        condition |= Q(**{f"{SCOPE_FIELD}__startswith": prefix})
+    condition = prefixes_q(SCOPE_FIELD, read_prefixes(user, Category.AGGREGATES))
     own_prefixes = read_prefixes(user, Category.AGGREGATES, Reach.OWN_SITES)
     if own_prefixes:
         own = SentinelSite.objects.filter(reporters=user).filter(
-            _any_prefix("region__code", own_prefixes)).values("pk")
+            prefixes_q("region__code", own_prefixes)).values("pk")
         condition |= Q(**{"pk__in" if site_field is None else f"{site_field}__in": own})
     return queryset.filter(condition)
 
@@ -72,13 +70,6 @@ def _in_region(user, queryset: QuerySet, region: str) -> QuerySet:
             and not read_prefixes(user, Category.AGGREGATES, Reach.OWN_SITES):
         return queryset
     return queryset.filter(region__code__startswith=prefix)
-
-
-def _any_prefix(field: str, prefixes: list[str]) -> Q:
-    condition = Q(pk__in=[])
-    for prefix in prefixes:
-        condition |= Q(**{f"{field}__startswith": prefix})
-    return condition
 
 
 def _readable_or_404(user, queryset: QuerySet, site_field: str | None = "site", **lookup):
