@@ -74,6 +74,49 @@ def _percent(share) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
 
+RESOURCE_WORDS = {"zh-hans": {"quarantine_rooms": "集中隔离房间", "isolation_beds": "隔离床位"},
+                  "en": {"quarantine_rooms": "quarantine rooms", "isolation_beds": "isolation beds"}}
+
+
+def outlook_wording(content: dict, language: str) -> str | None:
+    """The report's paragraph on the outlook (the dashboard's, frozen with the report's figures): projected
+    infections over its days under the protocol in force and the current Rt, the rooms and beds they will
+    need, and — where the resources module records capacity — the first day of shortage with its probability,
+    or the probability of one within the outlook. None when there is no projection (too little history, a
+    report generated before the outlook was part of it)."""
+    outlook = content.get("outlook") or {}
+    projected = outlook.get("projected")
+    if not projected:
+        return None
+    days, scope = outlook["days"], scope_word(content["region"], language)
+    infections, rooms, beds = projected["infections"], projected["quarantine_rooms"], projected["isolation_beds"]
+    words = RESOURCE_WORDS[language]
+    clauses = []
+    if outlook.get("capacity_known"):
+        for name in ("quarantine_rooms", "isolation_beds"):
+            short = (projected.get("shortage") or {}).get(name)
+            if not short:
+                continue
+            first, chance = short["first_date"] and dt.date.fromisoformat(short["first_date"]), _percent(short["probability"])
+            if language == "en":
+                clauses.append(f"{words[name]} are projected to run short on {first.day} {first:%B} (probability "
+                               f"{chance})" if first else
+                               f"the probability that {words[name]} run short within {days} days is {chance}")
+            else:
+                clauses.append(f"{words[name]}预计于{first.month}月{first.day}日出现缺口（概率{chance}）" if first else
+                               f"{words[name]}{days}日内出现缺口的概率为{chance}")
+    if language == "en":
+        text = (f"Under the protocol in force and the current Rt, {scope} is projected to report "
+                f"{infections['median']} new infections in the next {days} days (95% interval "
+                f"{infections['lower']}–{infections['upper']}), needing about {rooms['median']} centralised "
+                f"quarantine rooms and {beds['median']} isolation beds on day {days}")
+        return text + ("; " + "; ".join(clauses) if clauses else "") + "."
+    text = (f"按现行防控方案和当前有效再生数推算，未来{days}日{scope}预计新增感染者{infections['median']}例"
+            f"（95%区间{infections['lower']}—{infections['upper']}例），第{days}日需集中隔离房间约{rooms['median']}间、"
+            f"隔离床位约{beds['median']}张")
+    return text + ("；" + "；".join(clauses) if clauses else "") + "。"
+
+
 def official_wording(content: dict, language: str) -> list[str]:
     """The report's paragraphs, in the official form of ``language`` ("zh-hans" or "en")."""
     day = dt.date.fromisoformat(content["date"])
@@ -105,7 +148,7 @@ def official_wording(content: dict, language: str) -> list[str]:
             f"of listing; {_percent(tracing['already_under_management'])} of the {tracing['new_cases']} new "
             f"infections were found among people already under management.",
         ]
-        return paragraphs
+        return paragraphs + [p for p in (outlook_wording(content, language),) if p]
     md = f"{day.month}月{day.day}日"
     paragraphs = [
         f"{md}0—24时，{scope}新增本土确诊病例{new['confirmed_local']}例"
@@ -125,7 +168,7 @@ def official_wording(content: dict, language: str) -> list[str]:
         f"集中隔离；{tracing['new_cases']}例新增感染者中{_percent(tracing['already_under_management'])}"
         f"在已管控人员中发现。",
     ]
-    return paragraphs
+    return paragraphs + [p for p in (outlook_wording(content, language),) if p]
 
 
 # --- pictures ------------------------------------------------------------------------------------------

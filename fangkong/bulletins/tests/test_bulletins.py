@@ -262,3 +262,45 @@ def test_report_lists_the_open_signals(shenzhen_epi):
     assert bulletin.content["signals"]["open"] == 1
     assert "表2" in bulletin.html and "福田区" in bulletin.html and "新发" in bulletin.html
     assert "现有未关闭的监测预警信号1起，其中新发1起" in bulletin.html
+
+
+def _outlook_content(capacity_known: bool, shortage: dict | None = None, projected: bool = True) -> dict:
+    outlook = {"days": 14, "contacts_in_quarantine": 40, "capacity_known": capacity_known,
+               "projected": {"infections": {"median": 120, "lower": 80, "upper": 190},
+                             "quarantine_rooms": {"median": 900, "upper": 1300},
+                             "isolation_beds": {"median": 150, "upper": 200},
+                             "shortage": shortage or {}} if projected else None}
+    return {"region": {"code": "440300", "level": "prefecture", "name_zh": "深圳市", "name_en": "Shenzhen"},
+            "outlook": outlook}
+
+
+def test_the_report_states_the_outlook_and_the_shortage_the_forecast_finds():
+    from fangkong.bulletins.report import outlook_wording
+
+    shortage = {"quarantine_rooms": {"probability": 0.84, "first_day": 6, "first_date": "2022-04-21", "above_90": 0.9},
+                "isolation_beds": {"probability": 0.12, "first_day": None, "first_date": None, "above_90": 0.2}}
+    zh = outlook_wording(_outlook_content(True, shortage), "zh-hans")
+    assert zh == ("按现行防控方案和当前有效再生数推算，未来14日全市预计新增感染者120例（95%区间80—190例），第14日需集中隔离"
+                  "房间约900间、隔离床位约150张；集中隔离房间预计于4月21日出现缺口（概率84.0%）；隔离床位14日内出现缺口"
+                  "的概率为12.0%。")
+    en = outlook_wording(_outlook_content(True, shortage), "en")
+    assert "report 120 new infections in the next 14 days (95% interval 80–190)" in en
+    assert "quarantine rooms are projected to run short on 21 April (probability 84.0%)" in en
+    assert "the probability that isolation beds run short within 14 days is 12.0%" in en
+    # no capacity recorded: the need, no shortage claimed; no projection, or an old report: no paragraph
+    assert outlook_wording(_outlook_content(False, shortage), "zh-hans").endswith("隔离床位约150张。")
+    assert outlook_wording(_outlook_content(False, projected=False), "en") is None
+    assert outlook_wording({"region": {"level": "province"}}, "en") is None
+
+
+def test_the_generated_report_carries_the_outlook_paragraph_of_its_figures(demo_wave, province_commander):
+    from fangkong.bulletins.report import outlook_wording
+
+    scenario, _codes = demo_wave
+    day, _index = busiest(scenario)
+    bulletin = services.bulletin_generate(actor=province_commander, region_code="440300", day=day,
+                                          language="zh-hans")
+    paragraph = outlook_wording(bulletin.content, "zh-hans")
+    assert paragraph and bulletin.content["outlook"]["projected"]
+    assert f"预计新增感染者{bulletin.content['outlook']['projected']['infections']['median']}例" in paragraph
+    assert paragraph in bulletin.html

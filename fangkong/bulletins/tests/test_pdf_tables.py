@@ -41,7 +41,7 @@ def _page_texts(pdf: bytes, name: str, page: int) -> list[str]:
     return [re.sub(r"\s+", " ", text) for text in json.loads(out)]
 
 
-@pytest.mark.parametrize("space_mm", [0, 60, 130])
+@pytest.mark.parametrize("space_mm", [0, 60, 105])
 def test_total_row_follows_the_last_city_and_the_head_repeats(demo_wave, province_commander, space_mm):
     scenario, _codes = demo_wave
     day, _index = busiest(scenario)
