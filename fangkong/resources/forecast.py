@@ -4,7 +4,8 @@ Adapter between the database and ``fangkong.epi.projection`` (the math is there,
 daily local and imported infections reported over ``HISTORY_DAYS`` give Rt (Cori et al., its posterior drawn
 per path), the renewal equation projects reported cases ``HORIZON_DAYS`` ahead, and ``resource_demand`` turns
 them into rooms (close contacts and contacts of close contacts for the centralised days of the protocol in
-force, inbound travellers), isolation and severe-care beds, tests and supplies. Against it:
+force, inbound travellers bound for the city as the inbound module's manifests and loops record them:
+``inbound_in_rooms``), isolation and severe-care beds, tests and supplies. Against it:
 
 - rooms: the city's rooms not out of service; beds: the latest count of each hospital's beds by type
   (ordinary → isolation beds, severe and ICU → severe-care beds);
@@ -139,6 +140,46 @@ def quarantined_by_day(cities: list[str], day: dt.date, horizon: int) -> dict[st
     return out
 
 
+#: The loop states in which an inbound traveller has yet to leave centralised quarantine.
+INBOUND_BEFORE_HOME = ("declared", "arrived", "in_transfer", "handed_over", "central_quarantine")
+
+
+def inbound_in_rooms(cities: list[str], day: dt.date, horizon: int, *,
+                     protocol: ProtocolVersion | None = None) -> dict[str, np.ndarray]:
+    """Per city: the inbound travellers bound for it (the inbound module's manifests; centralised quarantine is
+    at the destination) in centralised quarantine on each of the next ``horizon`` days — those already in as
+    their own periods say, and those declared or on their way from their day of entry (arrival, else the
+    manifest's arrival date) for the inbound centralised days of the edition in force that day (or of
+    ``protocol``, the "what if"). Zeros without the inbound module."""
+    from django.apps import apps
+
+    out = {c: np.zeros(horizon) for c in cities}
+    if not apps.is_installed("fangkong.inbound"):
+        return out
+    from django.db.models.functions import TruncDate
+
+    from fangkong.inbound.models import Traveller
+
+    rows = (Traveller.objects.filter(_in_cities("destination__code", cities), status__in=INBOUND_BEFORE_HOME)
+            .order_by().annotate(entry=Coalesce(TruncDate("arrived_at"), "manifest__arrival_date"))
+            .values_list("destination_id", "entry", "centralised_until").annotate(n=Count("id")))
+    horizon_days = np.array([day + dt.timedelta(days=h) for h in range(1, horizon + 1)])
+    editions: dict[dt.date, ProtocolVersion | None] = {}
+    for region, entry, until, n in rows:
+        if until is None:
+            if entry not in editions:
+                try:
+                    editions[entry] = protocol or protocol_in_force(entry)
+                except NoProtocolInForce:
+                    editions[entry] = None
+            edition = editions[entry]
+            until = edition.management_period("inbound", entry).centralised_until if edition else None
+        if until is None or until <= day:
+            continue
+        out.setdefault(city_code(region), np.zeros(horizon))[:] += n * ((horizon_days >= entry) & (horizon_days <= until))
+    return out
+
+
 def _series(cities: list[str], day: dt.date) -> tuple[np.ndarray, np.ndarray]:
     """(days, cities) local and imported infections by report date, the last row ``day``."""
     first = day - dt.timedelta(days=HISTORY_DAYS - 1)
@@ -245,6 +286,7 @@ def forecast(cities: list[Region], day: dt.date, *, horizon: int = HORIZON_DAYS,
     est = epi_rt.estimate_r(local, imported=imported, mean_si=SERIAL_INTERVAL[0], std_si=SERIAL_INTERVAL[1])
     calibration = contact_calibration(codes, day)
     in_quarantine = quarantined_by_day(codes, day, horizon)
+    inbound = inbound_in_rooms(codes, day, horizon, protocol=protocol)
     burns = burn_rates(codes, day)
     lines: list[Line] = []
     for u, city in enumerate(cities):
@@ -267,8 +309,14 @@ def forecast(cities: list[Region], day: dt.date, *, horizon: int = HORIZON_DAYS,
                     seed=day.toordinal() + int(city.code))
                 demand = dict(epi_projection.resource_demand(
                     paths, rules, _demand_parameters(*calibration[city.code]),
-                    quarantined_by_day=in_quarantine[city.code], seed=day.toordinal() + int(city.code)).demand)
+                    quarantined_by_day=in_quarantine[city.code] + inbound[city.code],  # both in rooms, as recorded
+                    seed=day.toordinal() + int(city.code)).demand)
                 demand.update({f"supply:{i}": demand["tests"] for i in PER_TEST})
+        recorded = in_quarantine[city.code] + inbound[city.code]
+        if ROOMS not in demand and recorded.any() and capacity[ROOMS]:
+            # no projection, in a city that records its rooms: at least the rooms the records fill (a city that
+            # records none is not said to run short of what it does not keep here)
+            demand[ROOMS] = recorded[:, None]
         # supplies are used at least at the rate they were issued lately (screening, other uses the model omits)
         for item, rate in burns[city.code].items():
             key = f"supply:{item}"

@@ -160,3 +160,39 @@ def test_the_page_reads_the_forecast_from_the_cache_until_the_data_change(demo_w
         services.rooms_add(actor=users["province"], site=site, first=1, last=50, kind="single")
     fresh = {x.resource: x for x in forecast.forecast_table(user=users["sz"], day=day)}
     assert len(computed) == 4 and fresh[forecast.ROOMS].capacity == 50
+
+
+def test_inbound_travellers_bound_for_a_city_fill_its_rooms_for_their_centralised_days(users):
+    """The forecast's rooms count the inbound module's travellers bound for the city: those declared on a
+    manifest from their arrival for the inbound centralised days of the edition in force that day; a
+    traveller bound elsewhere, or already at home, is not counted."""
+    from django.utils import timezone
+
+    from fangkong.inbound.documents import document_parse
+    from fangkong.inbound.models import IdKind, Status, Traveller
+    from fangkong.inbound.services import manifest_import, ports_install
+    from fangkong.protocols.selectors import protocol_in_force
+
+    today = timezone.localdate()
+    day, arrival = today - dt.timedelta(days=3), today - dt.timedelta(days=1)
+    rows = [{"name": name, "document": document_parse(IdKind.PASSPORT, number), "destination": destination}
+            for name, number, destination in (("旅客甲", "E10000001", "441900"), ("旅客乙", "E10000002", "441900"),
+                                              ("旅客丙", "E10000003", "441900"), ("旅客丁", "E10000004", "440304"))]
+    ports_install()
+    manifest_import(actor=users["province"], port="huanggang", carrier="vehicle", carrier_no="粤Z0002港",
+                    arrival_date=arrival, rows=rows)
+    Traveller.objects.filter(name="旅客丙").update(status=Status.HOME_MONITORING)  # past its rooms
+    until = protocol_in_force(arrival).management_period("inbound", arrival).centralised_until
+    horizon_days = [day + dt.timedelta(days=h) for h in range(1, 15)]
+    expected = [2 * (arrival <= d <= until) for d in horizon_days]
+    found = forecast.inbound_in_rooms(["441900", "440300"], day, 14)
+    assert list(found["441900"]) == expected and sum(expected) > 0
+    assert list(found["440300"]) == [int(arrival <= d <= until) for d in horizon_days]
+    # no projection for a city without cases: where it records rooms, the line holds what the records fill
+    dongguan = Region.objects.get(code="441900")
+    assert forecast.ROOMS not in {line.resource for line in forecast.forecast([dongguan], day) if line.band}
+    site = services.site_create(actor=users["province"], region="441900", name="东莞隔离酒店", kind="hotel")
+    services.rooms_add(actor=users["province"], site=site, first=1, last=1, kind="single")
+    rooms = {line.resource: line for line in forecast.forecast([dongguan], day)}[forecast.ROOMS]
+    assert rooms.band is not None and rooms.band[1] == 2 and rooms.capacity == 1 and rooms.probability == 1.0
+    assert rooms.first_date == arrival
