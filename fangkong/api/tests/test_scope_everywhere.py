@@ -42,10 +42,19 @@ def candidate_kwargs(pattern: URLPattern, values: dict[str, list[str]]) -> list[
     names = list(pattern.pattern.regex.groupindex)
     unknown = [n for n in names if n not in values]
     assert not unknown, f"teach this test which values to try for URL parameter(s) {unknown} of {pattern}"
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(values[n] for n in names))]
+    # Each distinct value once: the modules' records share ids ("1" is the first row of every table), and a
+    # repeated value would only repeat the same request.
+    return [dict(zip(names, combo, strict=True))
+            for combo in itertools.product(*(distinct(values[n]) for n in names))]
+
+
+def distinct(items):
+    """``items`` without repeats, in their first order."""
+    return list(dict.fromkeys(items))
 
 
 def concrete_paths(values: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """Every (URL name, path) the values reach, each once (two spellings of one request add nothing)."""
     paths = []
     for namespace, pattern in iter_patterns():
         assert pattern.name, f"URL pattern {pattern} has no name"
@@ -54,7 +63,7 @@ def concrete_paths(values: dict[str, list[str]]) -> list[tuple[str, str]]:
                 paths.append((f"{namespace}{pattern.name}", reverse(f"{namespace}{pattern.name}", kwargs=kwargs)))
             except NoReverseMatch:
                 continue
-    return paths
+    return distinct(paths)
 
 
 def table_counts() -> dict[str, int]:
