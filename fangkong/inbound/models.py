@@ -242,7 +242,7 @@ class LoopBreak(models.Model):
         NOT_ARRIVED = "not_arrived", _("Declared, arrival not confirmed")
 
     kind = models.CharField(_("break"), max_length=24, choices=Kind.choices)
-    traveller = models.ForeignKey(Traveller, on_delete=models.CASCADE, related_name="breaks")
+    traveller = models.ForeignKey(Traveller, on_delete=models.CASCADE, related_name="breaks", db_index=False)
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     sender_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     receiver_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
@@ -258,6 +258,9 @@ class LoopBreak(models.Model):
         verbose_name = _("loop break")
         constraints = [models.UniqueConstraint(fields=["traveller", "kind"], condition=Q(closed_at__isnull=True),
                                                name="one_open_break_per_kind")]
+        # The sweep's "no break names this due time yet" (and a traveller's breaks); the open list's order.
+        indexes = [models.Index(fields=["traveller", "due_at"], name="break_of_due_time"),
+                   models.Index(fields=["due_at", "id"], name="break_open_order", condition=Q(closed_at__isnull=True))]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.traveller_id}"

@@ -396,44 +396,64 @@ def traveller_to_case(*, actor, traveller: Traveller, diagnosed_at: dt.datetime,
 # --- breaks ---------------------------------------------------------------------------------------------------
 
 
-def breaks_sweep(*, now: dt.datetime | None = None, batch_size: int = 5000) -> dict[str, int]:
-    """The periodic job: every open loop whose next step is overdue becomes a break, visible to both sides
-    (the region that holds the traveller and the one it was going to), and its due time is cleared (the
-    next step sets a new one); open breaks unanswered for ``ESCALATE_AFTER_HOURS`` go one level up."""
+#: The statement of the sweep: every open loop past a due time that no break names yet becomes a break of the
+#: kind its status names (the pending hand-off's receiver, or the destination, is the other side).
+_BREAKS_MAKE = """
+    WITH due AS (
+        SELECT t.id, t.status, t.due_at, t.holder_id, t.destination_id FROM inbound_traveller t
+         WHERE t.due_at < %s AND t.status IN ({statuses})
+           AND NOT EXISTS (SELECT 1 FROM inbound_loopbreak b WHERE b.traveller_id = t.id AND b.due_at = t.due_at)
+        {lock})
+    INSERT INTO inbound_loopbreak (kind, traveller_id, handoff_id, sender_region_id, receiver_region_id, due_at,
+                                   detected_at, level, resolution)
+    SELECT CASE due.status {cases} END, due.id, h.id, due.holder_id,
+           COALESCE(h.receiver_region_id, due.destination_id), due.due_at, %s, 0, ''
+      FROM due LEFT JOIN inbound_handoff h ON h.traveller_id = due.id AND h.state = %s
+     WHERE true
+    ON CONFLICT DO NOTHING
+    RETURNING kind"""
+
+
+def _breaks_make(now: dt.datetime) -> dict[str, int]:
+    """Make a break of every due time passed at ``now`` that no break names yet, in one statement over the
+    whole set: the travellers are not written (a due time stays until the next step replaces it, and a break
+    is made once per due time, closed or not); on PostgreSQL the overdue rows are locked, so a step recorded
+    meanwhile (``traveller_step`` locks its traveller) waits and then closes the break. The breaks made, by
+    kind."""
+    from django.db import connection
+
+    kinds = list(loop.BREAK_OF_STATUS.items())
+    sql = _BREAKS_MAKE.format(statuses=", ".join("%s" for _ in kinds), cases=" ".join("WHEN %s THEN %s" for _ in kinds),
+                              lock="FOR UPDATE OF t" if connection.features.has_select_for_update_of else "")
+    params = [now, *(status for status, _kind in kinds), *(value for pair in kinds for value in pair),
+              now, Handoff.State.PENDING]
+    made: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for (kind,) in cursor.fetchall():
+            made[kind] = made.get(kind, 0) + 1
+    return made
+
+
+def breaks_sweep(*, now: dt.datetime | None = None) -> dict:
+    """The periodic job: every open loop whose next step is overdue becomes a break, once per due time,
+    visible to both sides (the region that holds the traveller and the one it was going to); open breaks
+    unanswered for ``ESCALATE_AFTER_HOURS`` go one level up. Set-based (no row goes through Python) and
+    audited as one event with the counts."""
     now = now or timezone.now()
-    found = 0
-    while True:
-        with transaction.atomic():
-            due = list(Traveller.objects.filter(due_at__lt=now).order_by("due_at")
-                       .values_list("pk", "status", "due_at", "holder_id", "destination_id")[:batch_size])
-            if not due:
-                break
-            pending = dict(Handoff.objects.filter(traveller_id__in=[row[0] for row in due],
-                                                  state=Handoff.State.PENDING)
-                           .values_list("traveller_id", "pk"))
-            receivers = dict(Handoff.objects.filter(pk__in=pending.values()).values_list("pk", "receiver_region_id"))
-            breaks = []
-            for pk, status, due_at, holder, destination in due:
-                kind = loop.BREAK_OF_STATUS.get(status)
-                if kind is None:
-                    continue
-                handoff = pending.get(pk)
-                receiver = receivers[handoff] if handoff else destination
-                breaks.append(LoopBreak(kind=kind, traveller_id=pk, handoff_id=handoff, sender_region_id=holder,
-                                        receiver_region_id=receiver, due_at=due_at, detected_at=now))
-            LoopBreak.objects.bulk_create(breaks, ignore_conflicts=True)
-            Traveller.objects.filter(pk__in=[row[0] for row in due]).update(due_at=None)
-            found += len(breaks)
-    escalated = 0
-    for level in (1, 0):  # the higher level first: a break goes up one level per sweep at most
-        escalated += LoopBreak.objects.filter(
-            closed_at__isnull=True, level=level,
-            detected_at__lt=now - dt.timedelta(hours=ESCALATE_AFTER_HOURS * (level + 1))).update(level=level + 1)
-    if found or escalated:
-        bump_data_generation()
-        audit_record(actor=None, action=AuditEvent.Action.CREATE, object_type="inbound.loopbreak",
-                     detail={"found": found, "escalated": escalated})
-    return {"found": found, "escalated": escalated}
+    with transaction.atomic():
+        made = _breaks_make(now)
+        escalated = 0
+        for level in (1, 0):  # the higher level first: a break goes up one level per sweep at most
+            escalated += LoopBreak.objects.filter(
+                closed_at__isnull=True, level=level,
+                detected_at__lt=now - dt.timedelta(hours=ESCALATE_AFTER_HOURS * (level + 1))).update(level=level + 1)
+        found = sum(made.values())
+        if found or escalated:
+            bump_data_generation()
+            audit_record(actor=None, action=AuditEvent.Action.CREATE, object_type="inbound.loopbreak",
+                         detail={"found": found, "by_kind": dict(sorted(made.items())), "escalated": escalated})
+    return {"found": found, "escalated": escalated, "by_kind": made}
 
 
 def break_close(*, actor, loop_break: LoopBreak, resolution: str, request=None) -> LoopBreak:
