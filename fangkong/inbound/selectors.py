@@ -68,7 +68,8 @@ def traveller_steps(traveller: Traveller):
 def arrivals(*, user, port: Port) -> QuerySet[Traveller]:
     """The port officer's screen: declared and arrived travellers at ``port`` (already scoped)."""
     return traveller_list(user=user, port=port.code).filter(
-        status__in=(Status.DECLARED, Status.ARRIVED)).order_by("status", "manifest_id", "name")
+        status__in=(Status.DECLARED, Status.ARRIVED)).select_related("manifest").order_by("status", "manifest_id",
+                                                                                          "name")
 
 
 def default_port(*, user, ports: list[Port]) -> Port | None:

@@ -72,9 +72,10 @@ def arrivals(request, slug: str | None = None):
     chosen = selectors.port_get(user=request.user, code=slug) if slug else selectors.default_port(user=request.user,
                                                                                                   ports=ports)
     rows = list(selectors.arrivals(user=request.user, port=chosen)[:200]) if chosen else []
+    levels: dict = {}
     return render(request, "inbound/arrivals.html", {
         "ports": ports, "port": chosen, "may_manage": can(request.user, MANAGE),
-        "rows": [(t, _shown(request.user, t)) for t in rows], "now": timezone.localtime(),
+        "rows": [(t, _shown(request.user, t, levels=levels)) for t in rows], "now": timezone.localtime(),
         "handoff": PageForm(HandoffInput, request), "arrival": PageForm(ArrivalInput, request),
         "breaks_open": _capped(selectors.break_list(user=request.user)),
         "inbox_count": _capped(selectors.inbox(user=request.user)),
