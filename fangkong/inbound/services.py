@@ -82,6 +82,14 @@ def _now_check(at: dt.datetime, field_name: str, now: dt.datetime) -> None:
         raise ValidationError({field_name: [_("This time is in the future.")]})
 
 
+def _lock(pks) -> None:
+    """Lock the travellers a write moves, first thing in its transaction (in id order, so that two writes do
+    not wait on each other in a circle): a break sweep running meanwhile has either committed its breaks,
+    which the step then closes, or waits for the step and finds nothing overdue."""
+    list(Traveller.objects.select_for_update().filter(pk__in=sorted(set(pks))).order_by("pk")
+         .values_list("pk", flat=True))
+
+
 def _step(traveller: Traveller, target: str, *, at: dt.datetime, actor, region: str, note: str = "",
           due_at: dt.datetime | None = None) -> LoopStep:
     """Move ``traveller`` to ``target`` (already checked), with its step row; open breaks of the status it
@@ -213,6 +221,7 @@ def travellers_arrive(*, actor, travellers: list[Traveller], at: dt.datetime, re
             raise ValidationError({"status": [_("%(name)s is %(status)s: arrival cannot be confirmed.")
                                               % {"name": traveller.name, "status": traveller.get_status_display()}]})
     with transaction.atomic():
+        _lock(t.pk for t in travellers)
         day = timezone.localtime(at).date()
         steps = []
         for traveller in travellers:
@@ -263,6 +272,7 @@ def handoff_send(*, actor, travellers: list[Traveller], stage: str, receiver_reg
                                                   % {"name": traveller.name,
                                                      "status": traveller.get_status_display()}]})
     with transaction.atomic():
+        _lock(t.pk for t in travellers)
         batch = TransferBatch.objects.create(
             stage=stage, sender_region_id=sender, sender_unit=sender_unit, receiver_region=receiver,
             receiver_unit=receiver_unit, vehicle=vehicle, escort=escort, expected_at=expected_at,
@@ -314,6 +324,7 @@ def handoffs_answer(*, actor, handoffs: list[Handoff], accept: bool, reason: str
             raise ValidationError({"handoffs": [_("This hand-off was answered already.")]})
     now = timezone.now()
     with transaction.atomic():
+        _lock(h.traveller_id for h in handoffs)
         travellers, steps = [], []
         for handoff in handoffs:
             traveller, batch = handoff.traveller, handoff.batch
@@ -392,6 +403,7 @@ def traveller_to_case(*, actor, traveller: Traveller, diagnosed_at: dt.datetime,
                                           % {"current": traveller.get_status_display(),
                                              "target": Status.CASE.label}]})
     with transaction.atomic():
+        _lock([traveller.pk])
         citizen_id = document_reveal(traveller.id_kind, traveller.id_sealed) \
             if traveller.id_kind == IdKind.CITIZEN_ID else ""
         person = person_register(actor=actor, request=request, name=traveller.name, sex=traveller.sex,
