@@ -187,7 +187,7 @@ def inbox(request):
         entry["rows"].append((handoff, shown, may_of[pair]))
         entry["may"] = entry["may"] or may_of[pair]
     return render(request, "inbound/inbox.html", {"batches": list(batches.values()), "now": timezone.now(),
-                                                  "page": page, "count_cap": paging.COUNT_CAP})
+                                                  "page": page})
 
 
 @region_scoped
@@ -265,7 +265,7 @@ def break_list(request):
     return render(request, "inbound/break_list.html", {
         "rows": [(b, _shown(request.user, b.traveller, b.receiver_region_id, b.sender_region_id, levels=levels))
                  for b in page.rows],
-        "page": page, "count_cap": paging.COUNT_CAP, "may_manage": can(request.user, MANAGE)})
+        "page": page, "may_manage": can(request.user, MANAGE)})
 
 
 @region_scoped
