@@ -25,7 +25,7 @@ from bench_cases import _copy, leaves_weighted, percentiles, setup_django  # noq
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 REQUESTS = int(sys.argv[2]) if len(sys.argv) > 2 else 30
-PAGES_ONLY = len(sys.argv) > 3 and sys.argv[3] == "pages"  # on a database already built and swept
+ONLY = sys.argv[3] if len(sys.argv) > 3 else ""  # "pages" or "sweep": that part alone, on a database built
 
 
 def build(n: int) -> None:
@@ -100,8 +100,8 @@ def main() -> None:
 
     from fangkong.accounts.models import User
     from fangkong.inbound.documents import document_parse
-    from fangkong.inbound.models import Handoff, LoopBreak, Traveller
-    from fangkong.inbound.services import breaks_sweep, manifest_import
+    from fangkong.inbound.models import Handoff, Traveller
+    from fangkong.inbound.services import manifest_import
     from fangkong.testing.builders import make_user
 
     build(N)
@@ -109,22 +109,42 @@ def main() -> None:
     for name, region, role in (("bench_in_sz", "440300", "epidemiologist"),
                                ("bench_in_futian", "440304", "epidemiologist")):
         users[name] = User.objects.filter(username=name).first() or make_user(name, (region, role))
-    if PAGES_ONLY:
+    if ONLY == "pages":
         return pages(users)
-    rows = [{"name": f"测{i}", "document": document_parse("passport", f"G{90_000_000 + i}"), "destination": "441900"}
+    if ONLY == "sweep":
+        return sweep()
+    run = int(time.time())  # new passports each run: those of an earlier run are in open loops already
+    rows = [{"name": f"测{i}", "document": document_parse("passport", f"G{run}{i:05d}"), "destination": "441900"}
             for i in range(10_000)]
     start = time.perf_counter()
     result = manifest_import(actor=users["bench_in_futian"], port="huanggang", carrier="flight",
                              carrier_no=f"BENCH{int(time.time())}", arrival_date=timezone.localdate(), rows=rows)
     print(f"manifest of 10,000 rows imported: {time.perf_counter() - start:.2f} s "
           f"(created {result.created}, errors {len(result.errors)})")
+    assert result.created == 10_000, result.errors[:3]
     print(f"open loops: {Traveller.objects.count():,}; pending hand-offs: "
           f"{Handoff.objects.filter(state='pending').count():,}")
-    LoopBreak.objects.all().delete()
+    sweep()
+    pages(users)
+
+
+def sweep() -> None:
+    """The break sweep over the open loops, from the state the build made (the breaks of an earlier sweep
+    removed, the overdue loops' due times put back)."""
+    from django.db import connection
+
+    from fangkong.inbound.services import breaks_sweep
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE inbound_loopbreak")
+        cursor.execute("UPDATE inbound_traveller SET due_at = created_at - interval '2 hours' "
+                       "WHERE due_at IS NULL AND status = 'arrived'")
+        cursor.execute("UPDATE inbound_traveller SET due_at = created_at - interval '1 hour' "
+                       "WHERE due_at IS NULL AND status = 'in_transfer'")
+        cursor.execute("VACUUM ANALYZE inbound_traveller")  # autocommit: the script has no transaction open
     start = time.perf_counter()
     swept = breaks_sweep()
     print(f"break sweep: {time.perf_counter() - start:.2f} s, {swept}")
-    pages(users)
 
 
 def pages(users) -> None:

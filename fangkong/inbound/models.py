@@ -242,15 +242,22 @@ class LoopBreak(models.Model):
         NOT_ARRIVED = "not_arrived", _("Declared, arrival not confirmed")
 
     kind = models.CharField(_("break"), max_length=24, choices=Kind.choices)
-    traveller = models.ForeignKey(Traveller, on_delete=models.CASCADE, related_name="breaks")
+    traveller = models.ForeignKey(Traveller, on_delete=models.CASCADE, related_name="breaks", db_index=False)
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    sender_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
-    receiver_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    # The two sides are copied by the sweep (the only writer of breaks, ``services._breaks_make``) from the
+    # traveller's and the hand-off's region columns, which the database checks: checking them again here cost
+    # two thirds of a sweep that makes 75,000 breaks (two foreign-key lookups a row at commit), so not in the
+    # database (``db_constraint=False``); still foreign keys to the ORM (joins, PROTECT).
+    sender_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False,
+                                      db_constraint=False)
+    receiver_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                                        db_index=False, db_constraint=False)
     due_at = models.DateTimeField(_("was due"))
     detected_at = models.DateTimeField(_("found at"))
     level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                                  db_index=False)
     resolution = models.CharField(_("resolution"), max_length=200, blank=True)
 
     class Meta:
@@ -258,6 +265,14 @@ class LoopBreak(models.Model):
         verbose_name = _("loop break")
         constraints = [models.UniqueConstraint(fields=["traveller", "kind"], condition=Q(closed_at__isnull=True),
                                                name="one_open_break_per_kind")]
+        # The sweep's "no break names this due time yet" (and a traveller's breaks); the open list's order; the
+        # two sides' scope (a prefix of the region code, ``scoped``; one index each, not a plain one besides).
+        # Each index is written for every break a sweep makes: no more than these (no index on who closed it).
+        indexes = [models.Index(fields=["traveller", "due_at"], name="break_of_due_time"),
+                   models.Index(fields=["due_at", "id"], name="break_open_order", condition=Q(closed_at__isnull=True)),
+                   models.Index(fields=["sender_region"], name="break_sender_scope", opclasses=["varchar_pattern_ops"]),
+                   models.Index(fields=["receiver_region"], name="break_receiver_scope",
+                                opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.traveller_id}"

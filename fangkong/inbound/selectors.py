@@ -4,9 +4,10 @@ break), and person rows only where the reader may read named data (``need_to_kno
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
+from fangkong import paging
 from fangkong.accounts.access import get_in_scope_or_404, scoped
 from fangkong.accounts.need_to_know import Category, read_prefixes
 from fangkong.regions.codes import subtree_prefix
@@ -67,7 +68,8 @@ def traveller_steps(traveller: Traveller):
 def arrivals(*, user, port: Port) -> QuerySet[Traveller]:
     """The port officer's screen: declared and arrived travellers at ``port`` (already scoped)."""
     return traveller_list(user=user, port=port.code).filter(
-        status__in=(Status.DECLARED, Status.ARRIVED)).order_by("status", "manifest_id", "name")
+        status__in=(Status.DECLARED, Status.ARRIVED)).select_related("manifest").order_by("status", "manifest_id",
+                                                                                          "name")
 
 
 def default_port(*, user, ports: list[Port]) -> Port | None:
@@ -83,10 +85,10 @@ def default_port(*, user, ports: list[Port]) -> Port | None:
 
 
 def inbox(*, user) -> QuerySet[Handoff]:
-    """Hand-offs awaiting the user's acknowledgement: pending, to a region in the user's scope."""
-    return scoped(user, Handoff.objects.filter(state=Handoff.State.PENDING)
-                  .select_related("batch", "traveller", "sender_region", "receiver_region")
-                  .defer(*_shapes("sender_region", "receiver_region")), "receiver_region__code", within=_named(user)).order_by("batch__ack_deadline", "id")
+    """Hand-offs awaiting the user's acknowledgement: pending, to a region in the user's scope, in the order
+    they were sent (with their batch, for its deadline; ``inbox_page`` brings the rest of a page's rows)."""
+    return scoped(user, Handoff.objects.filter(state=Handoff.State.PENDING).select_related("batch"),
+                  "receiver_region__code", within=_named(user)).order_by("id")
 
 
 def handoff_list(*, user) -> QuerySet[Handoff]:
@@ -117,8 +119,9 @@ def batch_reconciliation(batch: TransferBatch) -> dict:
 
 
 def break_list(*, user, open_only: bool = True) -> QuerySet[LoopBreak]:
-    rows = scoped(user, LoopBreak.objects.select_related("traveller", "traveller__port", "sender_region", "receiver_region")
-                  .defer(*_shapes("sender_region", "receiver_region")), TWO_SIDES, within=_named(user))
+    """Breaks of both sides, the longest overdue first: the break's own columns (``break_page`` brings the
+    traveller and the regions of a page's rows; joining them before the limit reads a million travellers)."""
+    rows = scoped(user, LoopBreak.objects.all(), TWO_SIDES, within=_named(user)).order_by("due_at", "id")
     return rows.filter(closed_at__isnull=True) if open_only else rows
 
 
@@ -155,32 +158,48 @@ def panel_context(request, code: str) -> dict:
     return {"port_rows": port_figures(user=request.user, region_code=code)}
 
 
-def traveller_shown(user, traveller: Traveller, *also: str):
+def traveller_shown(user, traveller: Traveller, *also: str, levels: dict | None = None):
     """The traveller as ``person_shown`` gives it to ``user``, judged in the first of the traveller's regions
-    (holding, destination, port; ``also``: a hand-off's receiver) where the user reads the most."""
+    (holding, destination, port; ``also``: a hand-off's receiver) where the user reads the most. ``levels``:
+    a dict kept by the caller over a page's rows (region → level), so each region is judged once."""
     from fangkong.accounts.need_to_know import person_level
     from fangkong.persons.shown import person_shown
 
+    levels = {} if levels is None else levels
     regions = (traveller.holder_id, *also, traveller.destination_id, traveller.port_region_id)
-    best = next((code for code in regions if person_level(user, code) is not None), traveller.holder_id)
+    for code in regions:
+        if code not in levels:
+            levels[code] = person_level(user, code)
+    best = next((code for code in regions if levels[code] is not None), traveller.holder_id)
     return person_shown(user, traveller, best)
 
 
-def first_rows(rows: QuerySet, order: tuple[str, ...], limit: int, related: tuple[str, ...]) -> list:
-    """The first ``limit`` rows of ``rows`` in ``order`` with their ``related`` rows: the keys first, without
-    joins (PostgreSQL would otherwise join a million travellers before the limit), then those rows."""
-    keys = list(rows.order_by(*order).values_list("pk", flat=True)[:limit])
-    return list(rows.model.objects.filter(pk__in=keys).select_related(*related)
-                .defer(*_shapes(*(name for name in related if name.endswith("region")))).order_by(*order))
+#: Rows per page of the inbox and of the break list (keyset paging, ``fangkong.paging``).
+PAGE_SIZE = 100
+INBOX_ORDER = ("batch_id", "id")
+BREAK_ORDER = ("due_at", "id")
 
 
-def inbox_page(*, user, limit: int = 200) -> list[Handoff]:
-    """The inbox, in the order the hand-offs were sent (their deadlines follow it)."""
-    return first_rows(inbox(user=user), ("batch_id", "id"), limit,
-                      ("batch", "traveller", "sender_region", "receiver_region"))
+def _regions() -> QuerySet:
+    from fangkong.regions.models import Region
+
+    return Region.objects.defer("geometry")
 
 
-def break_page(*, user, limit: int = 200) -> list[LoopBreak]:
-    """Open breaks, the longest overdue first."""
-    return first_rows(break_list(user=user), ("due_at", "id"), limit,
-                      ("traveller", "traveller__port", "sender_region", "receiver_region"))
+def inbox_page(*, user, cursor=None, size: int | None = None) -> paging.Page:
+    """A page of the inbox, in the order the hand-offs were sent (their deadlines follow it), with each row's
+    batch, traveller and regions: the page's keys are read from the hand-offs alone (an index), the rest
+    fetched by key for the page's rows only."""
+    page = paging.page_of(inbox(user=user), order=INBOX_ORDER, size=size or PAGE_SIZE, cursor=cursor)
+    prefetch_related_objects(page.rows, Prefetch("traveller", Traveller.objects.all()),
+                             Prefetch("sender_region", _regions()), Prefetch("receiver_region", _regions()))
+    return page
+
+
+def break_page(*, user, cursor=None, size: int | None = None) -> paging.Page:
+    """A page of the open breaks, the longest overdue first, with their travellers and regions (fetched for
+    the page's rows only)."""
+    page = paging.page_of(break_list(user=user), order=BREAK_ORDER, size=size or PAGE_SIZE, cursor=cursor)
+    prefetch_related_objects(page.rows, Prefetch("traveller", Traveller.objects.all()),
+                             Prefetch("sender_region", _regions()), Prefetch("receiver_region", _regions()))
+    return page

@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fangkong import paging
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
 from fangkong.inputs import NON_FIELD, PageForm, error_messages
 from fangkong.locking import StaleEditError
+from fangkong.request_params import PageQuery, query_params
 from fangkong.table_files import TableLimits, TableRejected, read_table
 
 from . import selectors, services
@@ -38,8 +40,14 @@ MANIFEST_COLUMNS = {"姓名": "name", "证件类型": "id_kind", "证件号码":
                     "性别": "sex", "出生日期": "birth_date", "国籍": "nationality", "地址": "address_text"}
 
 
-def _shown(user, traveller, *also: str):
-    return selectors.traveller_shown(user, traveller, *also)
+def _shown(user, traveller, *also: str, levels: dict | None = None):
+    return selectors.traveller_shown(user, traveller, *also, levels=levels)
+
+
+def _capped(rows) -> str:
+    """How many rows, counted up to ``paging.COUNT_CAP`` ("1000+" beyond: a province's list is not counted)."""
+    n, capped = paging.capped_count(rows)
+    return f"{n}+" if capped else str(n)
 
 
 def _require_manage(user):
@@ -64,12 +72,13 @@ def arrivals(request, slug: str | None = None):
     chosen = selectors.port_get(user=request.user, code=slug) if slug else selectors.default_port(user=request.user,
                                                                                                   ports=ports)
     rows = list(selectors.arrivals(user=request.user, port=chosen)[:200]) if chosen else []
+    levels: dict = {}
     return render(request, "inbound/arrivals.html", {
         "ports": ports, "port": chosen, "may_manage": can(request.user, MANAGE),
-        "rows": [(t, _shown(request.user, t)) for t in rows], "now": timezone.localtime(),
+        "rows": [(t, _shown(request.user, t, levels=levels)) for t in rows], "now": timezone.localtime(),
         "handoff": PageForm(HandoffInput, request), "arrival": PageForm(ArrivalInput, request),
-        "breaks_open": selectors.break_list(user=request.user).count(),
-        "inbox_count": selectors.inbox(user=request.user).count(),
+        "breaks_open": _capped(selectors.break_list(user=request.user)),
+        "inbox_count": _capped(selectors.inbox(user=request.user)),
     })
 
 
@@ -161,17 +170,24 @@ def handoff_new(request):
 
 @region_scoped
 @shows(Category.NAMED)
+@query_params(PageQuery)
 @require_GET
 def inbox(request):
-    """The receiver's inbox: incoming hand-offs by batch, each acknowledged with one click."""
-    rows = selectors.inbox_page(user=request.user)
+    """The receiver's inbox: incoming hand-offs by batch, each acknowledged with one click; a page at a time."""
+    page = selectors.inbox_page(user=request.user, cursor=request.params["cursor"])
     batches: dict[int, dict] = {}
-    for handoff in rows:
+    may_of: dict[tuple[str, str], bool] = {}  # by sender and receiver: the same answer for every row
+    levels: dict = {}
+    for handoff in page.rows:
         entry = batches.setdefault(handoff.batch_id, {"batch": handoff.batch, "rows": [], "may": False})
-        may = services.may_answer(request.user, handoff)
-        entry["rows"].append((handoff, _shown(request.user, handoff.traveller, handoff.receiver_region_id), may))
-        entry["may"] = entry["may"] or may
-    return render(request, "inbound/inbox.html", {"batches": list(batches.values()), "now": timezone.now()})
+        pair = (handoff.sender_region_id, handoff.receiver_region_id)
+        if pair not in may_of:
+            may_of[pair] = services.may_answer(request.user, handoff)
+        shown = _shown(request.user, handoff.traveller, handoff.receiver_region_id, levels=levels)
+        entry["rows"].append((handoff, shown, may_of[pair]))
+        entry["may"] = entry["may"] or may_of[pair]
+    return render(request, "inbound/inbox.html", {"batches": list(batches.values()), "now": timezone.now(),
+                                                  "page": page})
 
 
 @region_scoped
@@ -240,12 +256,16 @@ def traveller_step_page(request, pk: int):
 
 @region_scoped
 @shows(Category.NAMED)
+@query_params(PageQuery)
 @require_GET
 def break_list(request):
     """Open breaks of both sides, the oldest first; each closed with what was done."""
-    rows = selectors.break_page(user=request.user)
+    page = selectors.break_page(user=request.user, cursor=request.params["cursor"])
+    levels: dict = {}
     return render(request, "inbound/break_list.html", {
-        "rows": [(b, _shown(request.user, b.traveller, b.receiver_region_id, b.sender_region_id)) for b in rows], "may_manage": can(request.user, MANAGE)})
+        "rows": [(b, _shown(request.user, b.traveller, b.receiver_region_id, b.sender_region_id, levels=levels))
+                 for b in page.rows],
+        "page": page, "may_manage": can(request.user, MANAGE)})
 
 
 @region_scoped

@@ -126,6 +126,15 @@ class ScenarioParams:
     """Fraction of travellers whose closed-loop chain of hand-offs breaks at some stage."""
     traveller_quarantine_days: int = 14
     traveller_home_monitoring_days: int = 7
+    handover_ack_hours: float = 24.0
+    """Hours within which the home region acknowledges a hand-off home (the closed loop's rule): an intact
+    chain's acknowledgement comes before it, a broken chain's never."""
+    handover_ack_mean_hours: float = 3.0
+    """Mean hours from sending a hand-off home to its acknowledgement (the ride home and the community's
+    team; exponential, truncated at ``handover_ack_hours``)."""
+    handover_late_fraction: float = 0.0
+    """Fraction of intact hand-offs home acknowledged after ``handover_ack_hours`` (a receiver breaking the
+    rule without losing the traveller; late by an exponential day): none by default."""
 
     # --- detection ---------------------------------------------------------------------------------------
     test_sensitivity: float = 0.85
@@ -245,13 +254,13 @@ _NON_NEGATIVE = (
 ).split()
 _STRICTLY_POSITIVE = (
     "dispersion_k generation_interval_mean generation_interval_sd incubation_mean incubation_sd "
-    "close_contacts_dispersion sentinel_dispersion"
+    "close_contacts_dispersion sentinel_dispersion handover_ack_hours handover_ack_mean_hours"
 ).split()
 _PROBABILITIES = (
     "asymptomatic_fraction within_leaf_probability within_prefecture_probability "
     "traveller_infected_fraction broken_handoff_fraction test_sensitivity test_specificity "
     "care_seeking_probability screening_daily_probability tracing_probability missing_report_rate "
-    "ili_share_of_consultations"
+    "ili_share_of_consultations handover_late_fraction"
 ).split()
 
 

@@ -240,9 +240,14 @@ def loop_events(
     released = in_quarantine & ~detected_inside
     release_time = np.floor(q) + params.traveller_quarantine_days + 0.4
     emit(released & reached("release"), "release", release_time, travellers.quarantine_site, site_region)
-    emit(released & reached("handover_sent"), "handover_sent", release_time + 0.05,
-         travellers.quarantine_site, site_region)
-    received = release_time + 0.1 + rng.poisson(0.3, n)
+    sent = release_time + 0.05
+    emit(released & reached("handover_sent"), "handover_sent", sent, travellers.quarantine_site, site_region)
+    # The home region acknowledges within the rule's deadline (an exponential delay truncated there), but for
+    # the chains that break there (no event) and the ``handover_late_fraction`` of late receivers.
+    deadline, mean = params.handover_ack_hours / 24, params.handover_ack_mean_hours / 24
+    within = -mean * np.log1p(rng.random(n) * np.expm1(-deadline / mean))
+    late = rng.random(n) < params.handover_late_fraction
+    received = sent + np.where(late, deadline + rng.exponential(1.0, n), within)
     emit(released & reached("handover_received"), "handover_received", received, -1,
          travellers.destination.astype(np.int64))
     traveller = np.concatenate([r[0] for r in rows])

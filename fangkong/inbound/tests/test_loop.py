@@ -19,6 +19,7 @@ from .. import selectors
 from ..documents import document_parse
 from ..models import Handoff, IdKind, LoopBreak, LoopStep, Manifest, Status, TransferBatch, Traveller
 from ..services import (
+    break_close,
     breaks_sweep,
     handoff_send,
     handoffs_answer,
@@ -253,6 +254,39 @@ def test_a_traveller_not_transferred_from_the_port_is_a_break(users):
     travellers_arrive(actor=users["futian"], travellers=[traveller], at=timezone.now() - dt.timedelta(hours=9))
     assert breaks_sweep()["found"] == 1
     assert LoopBreak.objects.get().kind == "not_transferred"
+
+
+def test_one_sweep_finds_every_overdue_loop_at_once_audited_as_one_event_with_the_counts(users):
+    manifest = imported(users["futian"], [row(), row("旅客乙", number="E23456789"),
+                                          row("旅客丙", number="E34567890")]).manifest
+    late, waiting, sent = manifest.travellers.order_by("id")
+    now = timezone.now()
+    travellers_arrive(actor=users["futian"], travellers=[late, waiting, sent], at=now - dt.timedelta(hours=9))
+    handoff_send(actor=users["futian"], travellers=[sent], stage="quarantine", receiver_region="440305",
+                 receiver_unit="南山隔离酒店", sender_unit="皇岗口岸", expected_at=now,
+                 ack_deadline=now + dt.timedelta(minutes=30))
+    result = breaks_sweep(now=now + dt.timedelta(hours=1))
+    assert (result["found"], result["by_kind"]) == (3, {"not_transferred": 2, "unacknowledged": 1})
+    by_traveller = {b.traveller_id: b for b in LoopBreak.objects.all()}
+    assert by_traveller[sent.pk].receiver_region_id == "440305"  # the hand-off's receiver is the other side
+    assert by_traveller[late.pk].receiver_region_id == "441900"  # else the destination
+    sweeps = AuditEvent.objects.filter(object_type="inbound.loopbreak")
+    assert [e.detail for e in sweeps] == [{"found": 3, "by_kind": {"not_transferred": 2, "unacknowledged": 1},
+                                           "escalated": 0}]
+    assert breaks_sweep(now=now + dt.timedelta(hours=2))["found"] == 0 and sweeps.count() == 1  # nothing new
+
+
+def test_a_break_closed_without_the_next_step_is_not_made_again_for_the_same_due_time(users):
+    traveller = imported(users["futian"], [row()]).manifest.travellers.get()
+    travellers_arrive(actor=users["futian"], travellers=[traveller], at=timezone.now() - dt.timedelta(hours=9))
+    assert breaks_sweep()["found"] == 1
+    break_close(actor=users["futian"], loop_break=LoopBreak.objects.get(), resolution="转运车辆已派出")
+    assert breaks_sweep()["found"] == 0
+    traveller.refresh_from_db()
+    handoff_send(actor=users["futian"], travellers=[traveller], stage="quarantine", receiver_region="440305",
+                 receiver_unit="南山隔离酒店", sender_unit="皇岗口岸", expected_at=timezone.now(),
+                 ack_deadline=timezone.now() + dt.timedelta(minutes=30))
+    assert breaks_sweep(now=timezone.now() + dt.timedelta(hours=1))["found"] == 1  # a new due time, a new break
 
 
 # --- exits ----------------------------------------------------------------------------------------------------

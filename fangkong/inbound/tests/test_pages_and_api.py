@@ -13,8 +13,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from .. import selectors
 from ..models import Handoff, LoopBreak, Status, Traveller
-from ..services import breaks_sweep
+from ..services import breaks_sweep, handoff_send, travellers_arrive
 from .test_loop import arrived_and_sent, imported, row
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +223,32 @@ def test_the_same_manifest_as_a_file_and_over_the_api_stores_the_same_travellers
             "arrival_date": timezone.localdate().isoformat(), "travellers": travellers}
     assert client.post("/api/v1/inbound-manifests/", body, content_type="application/json").status_code == 201
     assert sorted(Traveller.objects.values_list(*columns)) == by_page and len(by_page) == 2
+
+
+def test_the_inbox_and_the_break_list_are_paged_every_row_reachable(client, users, monkeypatch):
+    """A page at a time (keyset, ``fangkong.paging``), in the order sent / the longest overdue first: the
+    receiver reaches every hand-off, not only the first page's."""
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    manifest = imported(users["futian"], [row(f"旅客{i}", number=f"E{i:08d}") for i in range(5)]).manifest
+    travellers = list(manifest.travellers.order_by("id"))
+    now = timezone.now()
+    travellers_arrive(actor=users["futian"], travellers=travellers, at=now - dt.timedelta(hours=1))
+    for i, traveller in enumerate(travellers):  # one batch each, sent in this order, the later due sooner
+        handoff_send(actor=users["futian"], travellers=[traveller], stage="quarantine", receiver_region="440305",
+                     receiver_unit="南山隔离酒店", sender_unit="皇岗口岸", expected_at=now,
+                     ack_deadline=now + dt.timedelta(minutes=30 - i))
+    breaks_sweep(now=now + dt.timedelta(hours=1))
+    for user, path, attribute, expected in (
+            ("nanshan", "/inbound/inbox/", "data-handoff",
+             [h.pk for h in Handoff.objects.order_by("batch_id", "id")]),
+            ("futian", "/inbound/breaks/", "data-break",
+             [b.pk for b in LoopBreak.objects.order_by("due_at", "id")])):
+        client.force_login(users[user])
+        seen, url = [], path
+        while url:
+            html = client.get(url).content.decode()
+            seen += [int(pk) for pk in re.findall(attribute + r'="(\d+)"', html)]
+            following = re.search(r'href="([^"]*)" rel="next"', html)
+            url = path + following.group(1).replace("&amp;", "&") if following else None
+        assert seen == expected and len(expected) == 5, path
+    assert [b.traveller_id for b in LoopBreak.objects.order_by("due_at")] == [t.pk for t in travellers[::-1]]
