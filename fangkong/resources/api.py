@@ -21,7 +21,9 @@ from .inputs import (
     CheckOutInput,
     RequisitionInput,
     RequisitionStepInput,
+    RosterInput,
     StockInput,
+    TeamInput,
     TransferInput,
 )
 
@@ -152,6 +154,46 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         selectors.room_get(user=request.user, room_id=data["room_id"])
         moved = services.transfer(actor=request.user, assignment_id=assignment.pk, request=request, **data)
         return Response(ResourceAssignmentSerializer(moved).data)
+
+
+class ResourceTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    region = serializers.CharField(source="region_id")
+    name = serializers.CharField()
+    skill = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class ResourceRosterSerializer(serializers.Serializer):
+    team = serializers.IntegerField(source="team_id")
+    date = serializers.DateField()
+    available = serializers.IntegerField()
+
+
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Staff teams in the caller's region (by skill and size); ``roster``: how many are available on a day."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = AGGREGATES
+    serializer_class = ResourceTeamSerializer
+
+    def get_queryset(self):
+        return selectors.team_list(user=self.request.user).order_by("id")
+
+    def get_object(self):
+        return selectors.team_get(user=self.request.user, team_id=self.kwargs["pk"])
+
+    @extend_schema(request=TeamInput, responses={201: ResourceTeamSerializer})
+    def create(self, request, *args, **kwargs):
+        team = services.team_create(actor=request.user, request=request, **api_input(TeamInput, request))
+        return Response(ResourceTeamSerializer(team).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RosterInput, responses={200: ResourceRosterSerializer})
+    @action(detail=True, methods=["post"])
+    def roster(self, request, pk=None, *args, **kwargs):
+        row = services.roster_record(actor=request.user, team=self.get_object(), request=request,
+                                     **api_input(RosterInput, request))
+        return Response(ResourceRosterSerializer(row).data)
 
 
 class StockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

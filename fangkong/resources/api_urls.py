@@ -9,6 +9,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("resource-sites", api.SiteViewSet, basename="site")
 router.register("resource-assignments", api.AssignmentViewSet, basename="assignment")
+router.register("resource-teams", api.TeamViewSet, basename="team")
 router.register("resource-stock", api.StockViewSet, basename="stock")
 router.register("resource-requisitions", api.RequisitionViewSet, basename="requisition")
 router.register("resource-forecast", api.ForecastViewSet, basename="forecast")

@@ -39,7 +39,7 @@ class ResourcesConfig(modules.ModuleConfig):
                                          {"hour": "6", "minute": "30"}),)
     figure_sources = ("Room", "Assignment", "BedCensus", "Stock", "Requisition")
     scoped_tables = ("QuarantineSite", "Room", "Assignment", "Hospital", "BedCensus", "Store", "Stock",
-                     "StockMovement", "Requisition")
+                     "StockMovement", "Requisition", "StaffTeam", "StaffRoster")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     served_reaches = (Reach.ASSIGNED_SITES,)  # the persons of the manager's sites: its rooms' assignments
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Forecast shortage")),)

@@ -77,6 +77,15 @@ def demo_load(actor) -> str:
         severe = max(10, int(math.ceil(1.5 * _median_peak(lines, city.code, forecast.SEVERE))))
         services.bed_census_record(actor=actor, hospital=hospital, bed_type="severe", date=day, beds=severe,
                                    occupied=int(severe * 0.3))
+        # staff teams sized for those rooms and beds at the planning ratios of ``DemandParameters`` (20 rooms,
+        # 5 isolation beds per person, 1.5 per severe bed), one in ten off duty today
+        staff = int(math.ceil(rooms / 20 + beds / 5 + severe * 1.5)) + 10
+        for skill, share, suffix in (("medical", 0.4, "医疗队"), ("sampling", 0.3, "采样队"),
+                                     ("security", 0.15, "安保队"), ("cleaning", 0.15, "保洁消杀队")):
+            size = max(3, int(round(staff * share)))
+            team = services.team_create(actor=actor, region=region, name=f"{city.name_zh}{suffix}", skill=skill,
+                                        size=size)
+            services.roster_record(actor=actor, team=team, date=day, available=size - size // 10)
         region, name = STORES[city.code]
         store = services.store_create(actor=actor, region=region, name=name)
         # test kits: issued at the city's screening rate over the last two weeks, ten days of it left

@@ -47,7 +47,7 @@ from fangkong.protocols.selectors import NoProtocolInForce, protocol_in_force
 from fangkong.regions.codes import city_code, subtree_prefix
 from fangkong.regions.models import Region
 
-from .models import BedCensus, BedType, Item, Requisition, Room, Stock, StockMovement
+from .models import BedCensus, BedType, Item, Requisition, Room, StaffRoster, StaffTeam, Stock, StockMovement
 
 HISTORY_DAYS = 42
 HORIZON_DAYS = 28
@@ -75,7 +75,7 @@ BURN_DAYS = 14
 ROOMS_PER_10K_STANDARD = 20
 COUNTED = (Classification.CONFIRMED, Classification.ASYMPTOMATIC)
 
-ROOMS, ISOLATION, SEVERE = "quarantine_rooms", "isolation_beds", "severe_care_beds"
+ROOMS, ISOLATION, SEVERE, STAFF = "quarantine_rooms", "isolation_beds", "severe_care_beds", "staff"
 #: Supplies used per person-day in centralised quarantine and per patient-day in hospital (planning ratios of
 #: the demo; a province sets its own), and tests → test kits and reagents one to one.
 PER_QUARANTINE_DAY = {Item.MASKS.value: 3.0, Item.SUITS.value: 0.3, Item.DISINFECTANT.value: 0.2}
@@ -196,12 +196,20 @@ def _series(cities: list[str], day: dt.date) -> tuple[np.ndarray, np.ndarray]:
 
 
 def capacities(cities: list[str], day: dt.date) -> dict[str, dict[str, float]]:
-    """Per city: rooms in service and occupied, beds of the latest count by type, supplies on hand + in transit."""
+    """Per city: rooms in service and occupied, beds of the latest count by type, supplies on hand + in transit,
+    and (where it records staff teams) the staff available on ``day``."""
     out = {c: {"rooms_in_service": 0.0, "rooms_occupied": 0.0, ISOLATION: 0.0, SEVERE: 0.0,
                "isolation_occupied": 0.0, "severe_occupied": 0.0,
                **{f"supply:{i}": 0.0 for i in Item.values}, **{f"transit:{i}": 0.0 for i in Item.values}}
            for c in cities}
     q = _in_cities("region__code", cities)
+    teams = list(StaffTeam.objects.filter(q).values_list("pk", "region_id", "size"))
+    rostered = dict(StaffRoster.objects.filter(team_id__in=[t[0] for t in teams], date=day)
+                    .values_list("team_id", "available"))
+    for pk, region, size in teams:  # the day's roster, else the whole team; a city without teams: no line
+        row = out.get(city_code(region))
+        if row is not None:
+            row[STAFF] = row.get(STAFF, 0.0) + rostered.get(pk, size)
     for region, state, n in Room.objects.filter(q).order_by().values_list("region_id", "state").annotate(n=Count("id")):
         row = out.get(city_code(region))
         if row is None:
@@ -293,6 +301,8 @@ def forecast(cities: list[Region], day: dt.date, *, horizon: int = HORIZON_DAYS,
         cap = caps[city.code]
         stocks = {f"supply:{i}": cap[f"supply:{i}"] + cap[f"transit:{i}"] for i in Item.values}
         capacity = {ROOMS: cap["rooms_in_service"], ISOLATION: cap[ISOLATION], SEVERE: cap[SEVERE], **stocks}
+        if STAFF in cap:  # staff for the rooms, beds and people at home the projection needs (epi.projection)
+            capacity[STAFF] = cap[STAFF]
         in_use = {ROOMS: cap["rooms_occupied"], ISOLATION: cap["isolation_occupied"], SEVERE: cap["severe_occupied"]}
         demand: dict[str, np.ndarray] = {}
         if local[-14:, u].sum() >= MIN_LOCAL_CASES:

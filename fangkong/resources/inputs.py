@@ -9,7 +9,7 @@ from rest_framework import serializers
 from fangkong.api.fields import DateField, DateTimeField
 from fangkong.request_params import PAST, Cursor, Day, Query, RegionCode
 
-from .models import BedType, Item, QuarantineSite, Room
+from .models import BedType, Item, QuarantineSite, Room, StaffSkill
 
 BIG = 2**62
 ID = {"min_value": 1, "max_value": 2**63 - 1}
@@ -94,6 +94,20 @@ class BedCensusInput(serializers.Serializer):
 class StoreInput(serializers.Serializer):
     region = RegionCode(required=True, label=_("Region"))
     name = serializers.CharField(max_length=200, label=_("Name"))
+
+
+class TeamInput(serializers.Serializer):
+    region = RegionCode(required=True, label=_("Region"))
+    name = serializers.CharField(max_length=200, label=_("Name"))
+    skill = serializers.ChoiceField(StaffSkill.choices, label=_("Skill"))
+    size = serializers.IntegerField(min_value=1, max_value=100_000, label=_("Members"))
+
+
+class RosterInput(serializers.Serializer):
+    """A team's availability on a day, worked or planned."""
+
+    date = DateField(label=_("Date"))
+    available = serializers.IntegerField(min_value=0, max_value=100_000, label=_("Available"))
 
 
 class StockInput(serializers.Serializer):

@@ -283,3 +283,49 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.item} {self.change:+d}"
+
+
+class StaffSkill(models.TextChoices):
+    SAMPLING = "sampling", _("Sampling")
+    MEDICAL = "medical", _("Medical")
+    SECURITY = "security", _("Security")
+    CLEANING = "cleaning", _("Cleaning")
+
+
+class StaffTeam(models.Model):
+    """A team of one skill in a region, by its size: the plan needs how many are on duty, not who (the members
+    are kept by the unit that employs them, not here)."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    name = models.CharField(_("name"), max_length=200)
+    skill = models.CharField(_("skill"), max_length=16, choices=StaffSkill.choices)
+    size = models.PositiveIntegerField(_("members"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["region_id", "skill", "name", "id"]
+        verbose_name = _("staff team")
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="staff_team_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffRoster(models.Model):
+    """How many of a team's members are available on one day (the roster: past days as worked, coming days as
+    planned); recorded again, replaced. A day without a roster counts the whole team."""
+
+    team = models.ForeignKey(StaffTeam, on_delete=models.PROTECT, related_name="roster", verbose_name=_("staff team"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    date = models.DateField(_("date"))
+    available = models.PositiveIntegerField(_("available"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "team_id"]
+        verbose_name = _("staff roster")
+        constraints = [models.UniqueConstraint(fields=["team", "date"], name="staff_roster_once")]
+        indexes = [models.Index(fields=["region", "date"], name="staff_roster_region")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.date}"

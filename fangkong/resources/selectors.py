@@ -27,6 +27,8 @@ from .models import (
     QuarantineSite,
     Requisition,
     Room,
+    StaffRoster,
+    StaffTeam,
     Stock,
     StockMovement,
     Store,
@@ -148,6 +150,25 @@ def hospital_list(*, user) -> QuerySet[Hospital]:
 
 def hospital_get(*, user, hospital_id: int) -> Hospital:
     return get_in_scope_or_404(user, Hospital.objects.all(), SCOPE, pk=hospital_id)
+
+
+def team_list(*, user) -> QuerySet[StaffTeam]:
+    return scoped(user, StaffTeam.objects.select_related("region"), SCOPE)
+
+
+def team_get(*, user, team_id: int) -> StaffTeam:
+    return get_in_scope_or_404(user, StaffTeam.objects.select_related("region"), SCOPE, pk=team_id)
+
+
+def roster_list(*, user, team: StaffTeam) -> QuerySet[StaffRoster]:
+    return scoped(user, StaffRoster.objects.filter(team=team), SCOPE)
+
+
+def available_on(*, user, teams: list[StaffTeam], day) -> dict[int, int]:
+    """Team id → members available on ``day``: its roster of that day, else the whole team."""
+    rostered = dict(scoped(user, StaffRoster.objects.filter(team__in=teams, date=day), SCOPE)
+                    .values_list("team_id", "available"))
+    return {team.pk: rostered.get(team.pk, team.size) for team in teams}
 
 
 def bed_census_list(*, user, hospital: Hospital | None = None) -> QuerySet[BedCensus]:

@@ -41,6 +41,8 @@ from .models import (
     QuarantineSite,
     Requisition,
     Room,
+    StaffRoster,
+    StaffTeam,
     Stock,
     StockMovement,
     Store,
@@ -347,6 +349,52 @@ def bed_census_record(*, actor, hospital: Hospital, bed_type: str, date: dt.date
     return row
 
 
+# --- staff -------------------------------------------------------------------------------------------------------
+
+#: How far ahead a roster may be planned.
+ROSTER_AHEAD_DAYS = 60
+
+
+def team_create(*, actor, region: str, name: str, skill: str, size: int, request=None) -> StaffTeam:
+    """A staff team of one skill in a region (its name once per region)."""
+    _require(actor, MANAGE, region, _("You may not record staff teams in this region."))
+    place = _region(region)
+    if StaffTeam.objects.filter(region=place, name=name).exists():
+        raise ValidationError({"name": [_("This region already has a team with this name.")]})
+    with transaction.atomic():
+        team = StaffTeam(region=place, name=name, skill=skill, size=size)
+        team.full_clean()
+        team.save()
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=team, region_code=region, request=request,
+                     detail={"skill": skill, "size": size})
+        bump_data_generation()
+    return team
+
+
+def roster_record(*, actor, team: StaffTeam, date: dt.date, available: int, request=None) -> StaffRoster:
+    """How many of the team are available on a day, worked or planned up to ``ROSTER_AHEAD_DAYS`` ahead (recorded
+    again: replaced, audited with both values); never more than the team has."""
+    _require(actor, MANAGE, team.region_id, _("You may not record this team's roster."))
+    if date > timezone.localdate() + dt.timedelta(days=ROSTER_AHEAD_DAYS):
+        raise ValidationError({"date": [_("A roster is planned at most %(days)d days ahead.")
+                                        % {"days": ROSTER_AHEAD_DAYS}]})
+    if available > team.size:
+        raise ValidationError({"available": [_("More available than the team has members (%(size)d).")
+                                             % {"size": team.size}]})
+    with transaction.atomic():
+        row = StaffRoster.objects.select_for_update().filter(team=team, date=date).first()
+        before = row.available if row else None
+        if row is None:
+            row = StaffRoster(team=team, region_id=team.region_id, date=date)
+        row.available, row.recorded_by = available, actor
+        row.save()
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE if before is not None else AuditEvent.Action.CREATE,
+                     obj=row, region_code=team.region_id, request=request,
+                     detail={"date": date.isoformat(), "before": before, "after": available})
+        bump_data_generation()
+    return row
+
+
 # --- supplies ---------------------------------------------------------------------------------------------------
 
 
@@ -497,6 +545,7 @@ def requisition_receive(*, actor, requisition_id: int, expected_version: int | N
 
 
 RESOURCE_NAMES_ZH = {"quarantine_rooms": "隔离房间", "isolation_beds": "定点医院普通床位", "severe_care_beds": "重症床位",
+                     "staff": "工作人员",
                      "supply:masks": "口罩", "supply:protective_suits": "防护服", "supply:test_kits": "检测试剂盒",
                      "supply:reagents": "检测试剂", "supply:disinfectant": "消毒剂"}
 

@@ -21,7 +21,7 @@ from fangkong.inputs import PageForm, error_summary
 from fangkong.locking import StaleEditError
 from fangkong.protocols.models import ProtocolVersion
 from fangkong.request_params import params_of, query_params
-from fangkong.web.day import day_asked
+from fangkong.web.day import chosen_day, day_asked
 
 from . import forecast, selectors, services
 from .apps import MANAGE
@@ -38,14 +38,16 @@ from .inputs import (
     RoomListQuery,
     RoomsInput,
     RoomStateInput,
+    RosterInput,
     SiteInput,
     SiteManagerInput,
     SitePageQuery,
     StockMovementInput,
     StoreInput,
+    TeamInput,
     TransferInput,
 )
-from .models import BedType, Item, QuarantineSite, Room
+from .models import BedType, Item, QuarantineSite, Room, StaffSkill
 
 STALE = {StaleEditError: "__all__"}
 SITE_PAGE = (Reach.REGION, Reach.ASSIGNED_SITES)
@@ -237,6 +239,46 @@ def transfer(request, assignment_id: int):
         return _refused(request, form, "resources:site", site_id=assignment.site_id)
     messages.success(request, _("Transferred."))
     return redirect("resources:site", site_id=assignment.site_id)
+
+
+# --- staff -----------------------------------------------------------------------------------------------------
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def team_list(request):
+    """The staff teams in view by skill and region, with the members available today, and the form to add one."""
+    may_manage = can(request.user, MANAGE)
+    if request.method == "POST" and not may_manage:
+        raise PermissionDenied(_("Your role may not record staff teams."))
+    form = PageForm(TeamInput, request, initial={"region": _home_region(request.user), "skill": StaffSkill.MEDICAL})
+    team = form.submit(services.team_create, actor=request.user, request=request)
+    if team is not None:
+        messages.success(request, _("Staff team recorded."))
+        return redirect("resources:team", team_id=team.pk)
+    teams = list(selectors.team_list(user=request.user)[:500])
+    today = chosen_day(request)  # the user's day, as every page (the last day with data unless chosen)
+    available = selectors.available_on(user=request.user, teams=teams, day=today)
+    return render(request, "resources/teams.html", {
+        "teams": [(t, available[t.pk]) for t in teams], "form": form, "skills": StaffSkill.choices,
+        "may_manage": may_manage, "today": today}, status=form.status)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def team_detail(request, team_id: int):
+    """A team's roster (how many are available each day, worked or planned) and the form to record a day."""
+    team = selectors.team_get(user=request.user, team_id=team_id)
+    form = PageForm(RosterInput, request, initial={"date": chosen_day(request), "available": team.size})
+    if request.method == "POST":
+        if form.submit(services.roster_record, actor=request.user, team=team, request=request) is not None:
+            messages.success(request, _("Roster recorded."))
+            return redirect("resources:team", team_id=team.pk)
+    return render(request, "resources/team.html", {
+        "team": team, "roster": selectors.roster_list(user=request.user, team=team)[:90], "form": form,
+        "may_manage": can(request.user, MANAGE, team.region_id)}, status=form.status)
 
 
 # --- hospitals -------------------------------------------------------------------------------------------------
