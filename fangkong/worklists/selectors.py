@@ -80,15 +80,37 @@ class Inbox:
     escalated: list[Task]
 
 
+def _first_readable(user, candidates: QuerySet[Task], limit: int) -> list[Task]:
+    """The first ``limit`` of ``candidates`` (ordered by deadline and id) that the user may read, with their
+    related rows: the keys first, from the candidates' own index in order and without the scope's condition,
+    then the rows of those keys in scope (``task_list``), again after the last key while some were out of
+    scope. With the scope's region prefix in the same query the database takes the region index, reads every
+    open task of the owner and sorts them (the owner's tasks and the region go together, which it cannot know).
+    """
+    rows: list[Task] = []
+    keys = candidates.order_by("deadline", "id").values_list("deadline", "id")
+    after = None
+    while len(rows) < limit:
+        batch = list((keys.filter(Q(deadline__gt=after[0]) | Q(deadline=after[0], id__gt=after[1]))
+                      if after else keys)[:limit])
+        if not batch:
+            break
+        rows += task_list(user=user).filter(pk__in=[pk for _deadline, pk in batch]).order_by("deadline", "id")
+        if len(batch) < limit:
+            break
+        after = batch[-1]
+    return rows[:limit]
+
+
 def _mine(user, **section) -> list[Task]:
     """The first ``SECTION_ROWS`` open tasks of a section (``section``: its conditions) owned by the user, or by a
     unit of one of the user's regions with no person named: two ordered index reads merged (an OR would make
     the database sort every open task of the unit)."""
     regions = sorted({code for code, _role in memberships_of(user)})
     units = list(Unit.objects.filter(region_id__in=regions).values_list("pk", flat=True))
-    tasks = task_list(user=user).filter(state__in=OPEN_STATES, **section).order_by("deadline", "id")
-    rows = [*tasks.filter(owner=user)[:SECTION_ROWS],
-            *tasks.filter(owner__isnull=True, owner_unit_id__in=units)[:SECTION_ROWS]]
+    tasks = Task.objects.filter(state__in=OPEN_STATES, **section)
+    rows = [*_first_readable(user, tasks.filter(owner=user), SECTION_ROWS),
+            *_first_readable(user, tasks.filter(owner__isnull=True, owner_unit_id__in=units), SECTION_ROWS)]
     return sorted(rows, key=lambda t: (t.deadline, t.pk))[:SECTION_ROWS]
 
 
