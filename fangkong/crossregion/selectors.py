@@ -12,7 +12,7 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass, replace
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -43,10 +43,12 @@ def _listed() -> QuerySet[InvestigationRequest]:
 
 
 def with_regions(rows: list[InvestigationRequest]) -> list[InvestigationRequest]:
-    """``rows`` (a page) with their sending and receiving regions (names, never the boundaries), fetched for
-    these rows only."""
-    regions = Region.objects.defer("geometry")
-    prefetch_related_objects(rows, Prefetch("sender_region", regions), Prefetch("receiver_region", regions))
+    """``rows`` (a page) with their sending and receiving regions (names, never the boundaries): one query for
+    these rows' regions only."""
+    regions = Region.objects.defer("geometry").in_bulk(
+        {code for row in rows for code in (row.sender_region_id, row.receiver_region_id)})
+    for row in rows:
+        row.sender_region, row.receiver_region = regions[row.sender_region_id], regions[row.receiver_region_id]
     return rows
 
 
