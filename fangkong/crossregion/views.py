@@ -27,7 +27,10 @@ PAGE_SIZE = 50
 
 
 def _page(request, queryset, order) -> paging.Page:
-    return paging.page_of(queryset, order=order, size=PAGE_SIZE, cursor=request.params.get("cursor"))
+    """A page of a list, read from the requests alone, then the regions of its rows."""
+    page = paging.page_of(queryset, order=order, size=PAGE_SIZE, cursor=request.params.get("cursor"))
+    selectors.with_regions(page.rows)
+    return page
 
 
 def _list(request, box: str, queryset, order=selectors.LIST_ORDER, **extra):

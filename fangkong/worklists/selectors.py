@@ -80,30 +80,67 @@ class Inbox:
     escalated: list[Task]
 
 
-def _mine(user, **section) -> list[Task]:
-    """The first ``SECTION_ROWS`` open tasks of a section (``section``: its conditions) owned by the user, or by a
-    unit of one of the user's regions with no person named: two ordered index reads merged (an OR would make
-    the database sort every open task of the unit)."""
-    regions = sorted({code for code, _role in memberships_of(user)})
-    units = list(Unit.objects.filter(region_id__in=regions).values_list("pk", flat=True))
-    tasks = task_list(user=user).filter(state__in=OPEN_STATES, **section).order_by("deadline", "id")
-    rows = [*tasks.filter(owner=user)[:SECTION_ROWS],
-            *tasks.filter(owner__isnull=True, owner_unit_id__in=units)[:SECTION_ROWS]]
-    return sorted(rows, key=lambda t: (t.deadline, t.pk))[:SECTION_ROWS]
+def _keys(candidates: QuerySet[Task], limit: int, after: tuple | None = None) -> list[tuple]:
+    """(deadline, id) of the first ``limit`` of ``candidates`` (after the key ``after``), from their own index in
+    order, without the scope's condition and without joins."""
+    keys = candidates.order_by("deadline", "id").values_list("deadline", "id")
+    if after is not None:
+        keys = keys.filter(Q(deadline__gt=after[0]) | Q(deadline=after[0], id__gt=after[1]))
+    return list(keys[:limit])
+
+
+def _fetch(user, pks, fetched: dict) -> None:
+    """The tasks of ``pks`` the user may read, with their related rows, into ``fetched`` (None: out of scope)."""
+    wanted = [pk for pk in pks if pk not in fetched]
+    if wanted:
+        fetched.update(dict.fromkeys(wanted))
+        fetched.update((task.pk, task) for task in task_list(user=user).filter(pk__in=wanted))
+
+
+def _first_readable(user, candidates: QuerySet[Task], limit: int, first: list[tuple], fetched: dict) -> list[Task]:
+    """The first ``limit`` of ``candidates`` (ordered by deadline and id; ``first``: their first keys) that the user
+    may read: the rows of the keys in scope (``task_list``), the keys after the last one read again while some
+    were out of scope. With the scope's region prefix in the query of the keys the database takes the region
+    index, reads every open task of the owner and sorts them (the owner's tasks and the region go together,
+    which it cannot know)."""
+    rows: list[Task] = []
+    batch = first
+    while batch:
+        _fetch(user, [pk for _deadline, pk in batch], fetched)
+        rows += [fetched[pk] for _deadline, pk in batch if fetched[pk] is not None]
+        if len(rows) >= limit or len(batch) < limit:
+            break
+        batch = _keys(candidates, limit, after=batch[-1])
+    return rows[:limit]
 
 
 def inbox(*, user, now: dt.datetime | None = None) -> Inbox:
     """The personal inbox: new (not started yet), due within a day, overdue, and escalated to one of the user's
-    regions; open tasks only, each section at most ``SECTION_ROWS``, the earliest deadline first."""
+    regions; open tasks only, each section at most ``SECTION_ROWS``, the earliest deadline first.
+
+    A section is the open tasks owned by the user, or by a unit of one of the user's regions with no person
+    named: two ordered index reads merged (an OR would make the database sort every open task of the unit).
+    The keys of every section are read first (``_keys``), then the rows of all of them in one query."""
     now = now or timezone.now()
     regions = sorted({code for code, _role in memberships_of(user)})
-    return Inbox(
-        new=_mine(user, state=State.OPEN, deadline__gte=now),
-        due_soon=_mine(user, deadline__gte=now, deadline__lt=now + DUE_SOON),
-        overdue=_mine(user, deadline__lt=now),
-        escalated=list(task_list(user=user).filter(state__in=OPEN_STATES, escalated_to_id__in=regions)
-                       .order_by("deadline", "id")[:SECTION_ROWS]),
-    )
+    units = list(Unit.objects.filter(region_id__in=regions).values_list("pk", flat=True))
+    conditions = {"new": {"state": State.OPEN, "deadline__gte": now},
+                  "due_soon": {"deadline__gte": now, "deadline__lt": now + DUE_SOON},
+                  "overdue": {"deadline__lt": now}}
+    open_tasks = Task.objects.filter(state__in=OPEN_STATES)
+    candidates = {name: (open_tasks.filter(owner=user, **section),
+                         open_tasks.filter(owner__isnull=True, owner_unit_id__in=units, **section))
+                  for name, section in conditions.items()}
+    candidates["escalated"] = (open_tasks.filter(escalated_to_id__in=regions),)
+    first = {name: [_keys(tasks, SECTION_ROWS) for tasks in each] for name, each in candidates.items()}
+    fetched: dict = {}
+    _fetch(user, {pk for each in first.values() for keys in each for _deadline, pk in keys}, fetched)
+    sections = {}
+    for name, each in candidates.items():
+        rows = [row for tasks, keys in zip(each, first[name], strict=True)
+                for row in _first_readable(user, tasks, SECTION_ROWS, keys, fetched)]
+        sections[name] = sorted(rows, key=lambda t: (t.deadline, t.pk))[:SECTION_ROWS]
+    return Inbox(**sections)
 
 
 @dataclass

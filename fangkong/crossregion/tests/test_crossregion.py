@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -387,3 +388,43 @@ def test_contacts_of_close_contacts_follow_the_protocol_in_force(shenzhen_epi, c
     under_9th = dt.datetime(2022, 7, 10, 9, tzinfo=dt.UTC)
     req, created = send(shenzhen_epi, case, persons=secondary, now=under_9th)
     assert created and req.protocol.code == "9th"
+
+
+def _walk(client, path: str) -> list[str]:
+    """Every row's request number met by following the ``next`` links of a list from its first page."""
+    seen, url = [], path
+    for _page in range(50):
+        if path.startswith("/api/"):
+            body = client.get(url).json()
+            seen += [r["request_no"] for r in body["results"]]
+            url = body["next"]
+        else:
+            html = client.get(url).content.decode()
+            seen += re.findall(r'data-request="\d+">\s*<td><a href="[^"]+">([^<]+)</a>', html)
+            found = re.search(r'href="\?cursor=([^"&]+)" rel="next"', html)
+            url = f"{path}?cursor={found.group(1)}" if found else None
+        if not url:
+            return seen
+    raise AssertionError("the pages do not end")
+
+
+def test_every_row_of_the_inbox_and_of_the_overdue_list_is_reached_through_the_pages_in_order(
+        client, monkeypatch, shenzhen_epi, huizhou_epi, province_commander, case):
+    from .. import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    at = timezone.now() - dt.timedelta(hours=5)
+    for i, hours in enumerate((3, 4, 4, 4, 1, 2, 3)):  # equal times: the id breaks the tie, across pages too
+        person = {"name": f"人员{i}", "citizen_id": citizen_id("441302", born=dt.date(1980 + i, 1, 1)),
+                  "category": "close"}
+        send(shenzhen_epi, case, persons=[person], idempotency_key=f"k{i}", now=at + dt.timedelta(hours=hours))
+    inbox = [r.request_no for r in InvestigationRequest.objects.order_by("-sent_at", "-id")]
+    overdue = [r.request_no for r in InvestigationRequest.objects.filter(ack_deadline__lt=timezone.now())
+               .order_by("ack_deadline", "id")]
+    assert len(inbox) == 7 and 2 < len(overdue) < 7
+    client.force_login(huizhou_epi)
+    assert _walk(client, "/crossregion/inbox/") == inbox
+    assert _walk(client, "/api/v1/crossregion-requests/inbox/?limit=2") == inbox
+    client.force_login(province_commander)
+    assert _walk(client, "/crossregion/overdue/") == overdue
+    assert _walk(client, "/api/v1/crossregion-requests/overdue/?limit=2") == overdue

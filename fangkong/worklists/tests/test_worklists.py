@@ -254,6 +254,31 @@ def test_closed_and_submitted_tasks_do_not_escalate(futian_commander):
     assert escalation_sweep(now=task.second_deadline + dt.timedelta(days=1)) == {"level_1": 0, "level_2": 0}
 
 
+def test_a_section_of_the_inbox_reads_on_past_the_owners_tasks_it_may_not_read(monkeypatch):
+    """The inbox reads a section's keys without the scope's condition, then keeps the rows in scope: a user who
+    owns tasks outside the regions they may read still gets a full section of those they may read, in order."""
+    from django.utils import timezone
+
+    from .. import selectors
+
+    monkeypatch.setattr(selectors, "SECTION_ROWS", 2)
+    owner = make_user("futian_epi", ("440304", Role.EPIDEMIOLOGIST))
+    units = {code: Unit.objects.create(region_id=code, name=f"单位{code}", kind=Unit.Kind.CDC)
+             for code in ("440304", "440100")}
+    now = timezone.now()
+
+    def task(region: str, hours: int) -> Task:
+        deadline = now + dt.timedelta(hours=hours)
+        return Task.objects.create(title=f"任务{hours}", region_id=region, owner_unit=units[region], owner=owner,
+                                   sla_class=SlaClass.ROUTINE, deadline=deadline,
+                                   second_deadline=deadline + dt.timedelta(days=3))
+
+    outside = [task("440100", hours) for hours in (30, 31, 32)]  # the earliest deadlines, in another city
+    inside = [task("440304", hours) for hours in (33, 34, 35)]
+    assert not set(outside) & set(task_list(user=owner))
+    assert inbox(user=owner, now=now).new == inside[:2]
+
+
 # --- scope -------------------------------------------------------------------------------------------------
 
 
