@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
-from fangkong.request_params import RegionCode
+from fangkong.request_params import Id, Query, RegionCode
 
 from .models import (
     ADDRESS_MAX,
@@ -71,3 +71,9 @@ class TransitionInput(serializers.Serializer):
 
     to = serializers.ChoiceField(choices=[("approved", _("Approved")), ("withdrawn", _("Withdrawn"))],
                                  label=_("New status"))
+
+
+class TestingSiteNewQuery(Query):
+    """The testing-site form's address: ``?replaces=<id>`` drafts a new version of that site, its values filled in."""
+
+    replaces = Id(help_text="the testing site this draft replaces")

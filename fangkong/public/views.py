@@ -24,10 +24,11 @@ from fangkong.accounts.access import can, memberships_of, public, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
 from fangkong.cases.models import RiskArea
 from fangkong.inputs import NON_FIELD, PageForm, error_messages, error_summary
+from fangkong.request_params import query_params
 
 from . import conf, selectors, services, signing, store
 from .apps import NOTICE_APPROVE, NOTICE_DRAFT, PUBLISH, TESTING_SITE_APPROVE, TESTING_SITE_DRAFT
-from .inputs import WEEKDAYS, NoticeInput, TestingSiteInput
+from .inputs import WEEKDAYS, NoticeInput, TestingSiteInput, TestingSiteNewQuery
 from .models import TestingSite
 
 UNAVAILABLE = ("<!DOCTYPE html>\n<html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
@@ -226,6 +227,7 @@ def publication_publish(request, publication_id: int):
 
 @region_scoped
 @shows(Category.AGGREGATES)
+@query_params(TestingSiteNewQuery)
 @require_http_methods(["GET", "POST"])
 def testing_site_new(request):
     """Draft a testing site, or (``?replaces=<id>``) a new version of an approved one, its values filled in."""
@@ -234,17 +236,17 @@ def testing_site_new(request):
     initial: dict = {"region": next(iter(memberships_of(request.user)), ("",))[0], "status": TestingSite.Status.OPEN,
                      "opens_at": "08:00", "closes_at": "20:00"}
     checked = {"weekdays": [str(d) for d, _label in WEEKDAYS], "services": [TestingSite.Service.NUCLEIC_ACID]}
-    replaces = request.GET.get("replaces", "")
-    if replaces.isdigit():
-        previous = selectors.testing_site_get(user=request.user, site_id=int(replaces))
+    replaces = request.params["replaces"]
+    if replaces is not None:
+        previous = selectors.testing_site_get(user=request.user, site_id=replaces)
         initial = {f: getattr(previous, f) for f in ("name_zh", "name_en", "address_zh", "address_en",
                                                     "hours_note_zh", "hours_note_en", "status")}
         initial |= {"region": previous.region_id, "replaces": previous.pk,
                     "opens_at": previous.opens_at.strftime("%H:%M"), "closes_at": previous.closes_at.strftime("%H:%M")}
         checked = {"weekdays": [str(d) for d in previous.weekdays], "services": list(previous.services)}
     form = PageForm(TestingSiteInput, request, initial=initial)
-    if form.bound:
-        checked = {name: request.POST.getlist(name) for name in checked}
+    if form.bound:  # the boxes ticked, as posted
+        checked = {name: form.lists.get(name, []) for name in checked}
     site = form.submit(services.testing_site_create, actor=request.user, request=request)
     if site is not None:
         messages.success(request, _("Testing site drafted: another person must approve it."))

@@ -163,6 +163,11 @@ def test_the_page_and_the_api_read_one_schema_and_reach_one_service(client, futi
     services.testing_site_approve(actor=shenzhen_commander, site=by_page)
     form = client.get(f"/public/manage/testing-sites/new/?replaces={by_page.pk}").content.decode()
     assert f'name="replaces" value="{by_page.pk}"' in form and SITE["address_zh"] in form
+    for bad in ("x", "-1", "1.5"):  # a declared parameter: refused, not ignored
+        assert client.get(f"/public/manage/testing-sites/new/?replaces={bad}").status_code == 400
+    kept = client.post("/public/manage/testing-sites/new/", {**FORM, "weekdays": ["2", "4"], "closes_at": "07:00"})
+    ticked = [day for day, _label, on in kept.context["weekdays"] if on]
+    assert kept.status_code == 400 and ticked == ["2", "4"]  # the ticks shown again, as posted
     assert client.post("/public/manage/testing-sites/new/", {**FORM, "replaces": by_page.pk,
                                                             "closes_at": "18:00"}).status_code == 302
     assert Site.objects.latest("pk").replaces_id == by_page.pk
