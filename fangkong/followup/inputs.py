@@ -51,3 +51,21 @@ class SuspectedInput(serializers.Serializer):
     """Open a suspected case for a person under management with fever or symptoms."""
 
     onset_date = Day(window=PAST, required=False, allow_null=True, label=_("Onset"))
+
+
+class SelfReportInput(serializers.Serializer):
+    """The person's own check through the personal link: the slot, the temperature measured and the symptoms.
+    No person and no day here: both come from the signed token (``selfreport``), never from the form."""
+
+    slot = serializers.ChoiceField(choices=Slot.choices, label=_("Slot"))
+    temperature = serializers.DecimalField(
+        max_digits=3, decimal_places=1, min_value=TEMPERATURE_MIN, max_value=TEMPERATURE_MAX, label=_("Temperature (°C)"),
+        error_messages={"min_value": _("A body temperature lies between 34.0 and 43.0 °C."),
+                        "max_value": _("A body temperature lies between 34.0 and 43.0 °C."),
+                        "required": _("Enter the temperature measured."), "null": _("Enter the temperature measured.")})
+    symptoms = serializers.MultipleChoiceField(choices=Symptom.choices, required=False, label=_("Symptoms"))
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", label=_("Note"))
+
+    def validate(self, attrs):
+        attrs["symptoms"] = sorted(attrs.get("symptoms") or ())
+        return attrs

@@ -114,6 +114,10 @@ class HealthCheck(models.Model):
         NOT_POSSIBLE = "not_possible", _("Not possible")
         MISSED = "missed", _("Missed")
 
+    class Channel(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        SELF = "self", _("Self-report")
+
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="checks")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField(_("day"))
@@ -125,6 +129,7 @@ class HealthCheck(models.Model):
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)  # None: missed
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("checked by"))
+    channel = models.CharField(_("entered by"), max_length=8, choices=Channel.choices, default=Channel.STAFF)
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -114,6 +114,11 @@ def subject_checks(subject: Subject) -> list[HealthCheck]:
     return list(subject.checks.select_related("checked_by").order_by("day", "slot"))
 
 
+def day_checks(subject: Subject, day: dt.date) -> list[HealthCheck]:
+    """The checks of one person and day (the personal form's: opened by its signed token, no user to scope)."""
+    return list(subject.checks.filter(day=day).order_by("slot"))
+
+
 def subject_tests(subject: Subject) -> list[ScheduledTest]:
     return list(subject.tests.order_by("due_date", "id"))
 

@@ -3,12 +3,14 @@
 - ``subjects_sync``: copies who is under management from the sources (``sources.py``) into ``Subject``
   and their test days into ``ScheduledTest``; a moved period moves the tests not yet taken; a person no
   longer under management at the source ends. Run by the periodic job (and by the demo).
+- ``self_report_record``: the same check entered by the person through the personal link (``selfreport``).
 - ``health_check_record``: one daily check; refused with field errors for a temperature outside
   34–43 °C, a day or time in the future, a day outside the period, a person not under management, a
   second check for the same day and slot. Fever (≥ 37.3 °C) or a symptom marks the person symptomatic.
 - ``sample_record``: a scheduled test's sample and result; a positive result marks the person too.
 - ``subject_to_suspected``: a person with fever or symptoms becomes a suspected case through the
   source's module (for contacts: ``fangkong.cases.services.contact_convert_to_case``), never here.
+- ``self_report_refused``: a personal link that opened nothing, audited (bounded per address).
 - ``followups_sweep``: the end of a day: every slot without a check is recorded missed, every test due
   by then and not taken is overdue.
 """
@@ -26,13 +28,15 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import can
 from fangkong.audit.models import AuditEvent
-from fangkong.audit.services import audit_record
+from fangkong.audit.services import audit_record, audit_record_bounded, client_ip
 from fangkong.data_generation import bump_data_generation
 
 from .apps import RECORD
 from .models import FEVER_FROM, SLOTS, TEMPERATURE_MAX, TEMPERATURE_MIN, HealthCheck, ScheduledTest, Subject
 from .sources import Managed, source_of, sources
 
+SELF_REPORT_OBJECT = "followup.selfreport"  # the audit trail's name of the personal link's refusals
+REFUSALS_AUDITED = 20  # per hour and address
 LATE = dt.timedelta(minutes=5)  # clock skew allowed on a time entered as "now"
 COPIED = ("label", "person_id", "region_id", "category", "protocol_id", "counted_from", "first_day", "last_day",
           "centralised_until")
@@ -109,6 +113,23 @@ def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, tem
                         request=None) -> HealthCheck:
     """Record one daily health check (input validated by ``inputs.CheckInput``)."""
     _require(actor, subject.region_id)
+    return _check_record(actor=actor, channel=HealthCheck.Channel.STAFF, subject=subject, day=day, slot=slot,
+                         temperature=temperature, symptoms=symptoms, not_possible=not_possible, note=note,
+                         checked_at=checked_at, request=request)
+
+
+def self_report_record(*, subject: Subject, day: dt.date, slot: str, temperature, symptoms=(), note: str = "",
+                       request=None) -> HealthCheck:
+    """The person's own check through the personal link (input validated by ``inputs.SelfReportInput``). No
+    actor: the signed token (``selfreport.token_open``) named the person and the day; the same refusals as a
+    staff check, audited with the channel."""
+    return _check_record(actor=None, channel=HealthCheck.Channel.SELF, subject=subject, day=day, slot=slot,
+                         temperature=temperature, symptoms=symptoms, note=note, request=request)
+
+
+def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: str, temperature=None, symptoms=(),
+                  not_possible: bool = False, note: str = "", checked_at: dt.datetime | None = None,
+                  request=None) -> HealthCheck:
     now = timezone.now()
     checked_at = checked_at or now
     errors: dict[str, list[str]] = {}
@@ -144,7 +165,7 @@ def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, tem
         outcome = HealthCheck.Outcome.OK
     check = HealthCheck(subject=subject, region_id=subject.region_id, day=day, slot=slot, outcome=outcome,
                         temperature=temperature, symptoms=symptoms, note=note.strip(), checked_at=checked_at,
-                        checked_by=actor)
+                        checked_by=actor, channel=channel)
     check.full_clean(exclude=["subject", "region", "checked_by"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
@@ -156,7 +177,7 @@ def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, tem
             bump_data_generation()
             audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=check, region_code=subject.region_id,
                          request=request, detail={"subject": subject.label, "day": day.isoformat(), "slot": slot,
-                                                  "outcome": outcome})
+                                                  "outcome": outcome, "channel": channel})
     except IntegrityError as exc:  # recorded by somebody else since the check above
         raise ValidationError({"slot": [_("A check is already recorded for this person, day and slot.")]}) from exc
     return check
@@ -243,3 +264,12 @@ def followups_sweep(*, day: dt.date) -> dict[str, int]:
                  object_type=HealthCheck._meta.label_lower,  # the trail labels it as the model it wrote
                  detail={"sweep": True, "day": day.isoformat(), **counts})
     return counts
+
+
+def self_report_refused(*, reason: str, request=None) -> None:
+    """A personal link that opened nothing (forged, altered, expired, rate-limited): audited as a refusal, at
+    most ``REFUSALS_AUDITED`` an hour from one address (a flood fills nothing)."""
+    audit_record_bounded(limits=[(REFUSALS_AUDITED, dt.timedelta(hours=1),
+                                  {"object_type": SELF_REPORT_OBJECT, "source_ip": client_ip(request)})],
+                         actor=None, action=AuditEvent.Action.ACCESS_REFUSED, object_type=SELF_REPORT_OBJECT,
+                         request=request, detail={"reason": reason})

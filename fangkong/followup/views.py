@@ -1,5 +1,6 @@
 """Pages of the follow-up module (phone first): the worker's list of the day's checks and tests, one check
-recorded in one step from that list, a person's follow-up, the overdue list. Read through the selectors,
+recorded in one step from that list, a person's follow-up (with today's personal link and its QR code),
+the overdue list, and the person's own form opened by the personal link (no sign-in, ``selfreport``). Read through the selectors,
 write through the services, input through the action's schema (``inputs.py``, the same as the API's)."""
 
 from __future__ import annotations
@@ -11,20 +12,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong import paging
-from fangkong.accounts.access import can, region_scoped
+from fangkong.accounts.access import can, public, region_scoped
 from fangkong.accounts.need_to_know import Category, may_read, shows
 from fangkong.inputs import PageForm, error_summary
+from fangkong.places.views import venue_qr_svg
 from fangkong.request_params import query_params
 from fangkong.web.day import data_last_day, day_asked, is_day_chosen
 
-from . import selectors, services
+from . import selectors, selfreport, services
 from .apps import RECORD
-from .inputs import CheckInput, SampleInput, SuspectedInput
-from .models import Slot, Symptom
+from .inputs import CheckInput, SampleInput, SelfReportInput, SuspectedInput
+from .models import SLOTS, Slot, Symptom
 from .params import DayQuery, DuePageQuery
 from .sources import source_of
 
@@ -111,7 +114,12 @@ def subject_detail(request, pk: int):
                       "future": day > today})
         day += dt.timedelta(days=1)
     may_record = can(request.user, RECORD, subject.region_id)
+    link = None
+    if may_record and subject.status == subject.Status.ACTIVE and subject.covers(today):
+        url = request.build_absolute_uri(selfreport.link_path(subject, today))
+        link = {"url": url, "qr": mark_safe(venue_qr_svg(url, title=_("Self-report link")))}  # noqa: S308 - segno's SVG of our URL
     return render(request, "followup/subject_detail.html", {
+        "self_report": link,
         "subject": subject, "strip": strip, "checks": checks, "tests": selectors.subject_tests(subject),
         "today": today, "may_record": may_record, "source_url": source_of(subject.kind).url(subject.source_id),
         "may_open_case": may_record and can(request.user, "case.write", subject.region_id),
@@ -159,3 +167,48 @@ def overdue(request):
         "symptomatic": selectors.symptomatic_subjects(user=request.user, region=region),
         "missed": selectors.missed_checks(user=request.user, day=day, region=region),
         "tests": selectors.overdue_tests(user=request.user, day=day, region=region)})
+
+
+REFUSED_STATUS = {"invalid": 404, "expired": 410, "closed": 410, "throttled": 429}
+AFTERNOON = 14  # from this hour the personal form proposes the evening slot
+
+
+def _self_refused(request, reason: str):
+    services.self_report_refused(reason=reason, request=request)
+    response = render(request, "followup/self_report.html", {"refused": reason},
+                      status=REFUSED_STATUS[reason])
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def self_report(request, token: str):
+    """The person's own check through the personal link: one form for the person and the day the signed token
+    names (``selfreport``), nothing else; the name shown as its first character."""
+    if selfreport.address_throttled(request):
+        return _self_refused(request, "throttled")
+    try:
+        opened = selfreport.token_open(token)
+    except selfreport.TokenRefused as exc:
+        return _self_refused(request, exc.reason)
+    done = {c.slot: c for c in selectors.day_checks(opened.subject, opened.day)}
+    open_slots = [slot for slot in SLOTS if slot not in done]
+    proposed = (Slot.EVENING if timezone.localtime().hour >= AFTERNOON and Slot.EVENING in open_slots
+                else (open_slots or [Slot.MORNING])[0])
+    form = PageForm(SelfReportInput, request, initial={"slot": proposed})
+    if form.bound:
+        if selfreport.subject_throttled(opened):
+            return _self_refused(request, "throttled")
+        if form.submit(services.self_report_record, subject=opened.subject, day=opened.day,
+                       request=request) is not None:
+            return redirect(request.path)
+    response = render(request, "followup/self_report.html", {
+        "form": form, "hint": selfreport.name_hint(opened.subject), "day": opened.day,
+        "day_number": opened.subject.day_number(opened.day), "done": [done[slot] for slot in SLOTS if slot in done],
+        "slots": [(v, label) for v, label in Slot.choices if v in open_slots], "symptoms": Symptom.choices,
+        "checked": form.lists.get("symptoms", [])}, status=form.status)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
