@@ -3,11 +3,13 @@
 from django.utils.translation import gettext_lazy as _
 
 from fangkong import modules
-from fangkong.accounts.need_to_know import Category
+from fangkong.accounts.need_to_know import Category, Reach
 from fangkong.accounts.roles import Role
 
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.followup"
-RECORD = "followup.record"  # record checks and tests of the persons under management in one's region
+# record checks and tests of the persons under management one may read: in one's region (commanders,
+# epidemiologists), in one's quarantine sites (managers), at home in one's area (community workers)
+RECORD = "followup.record"
 
 
 class FollowupConfig(modules.ModuleConfig):
@@ -20,7 +22,10 @@ class FollowupConfig(modules.ModuleConfig):
                                    "followup:due"),)
     capabilities = (modules.CapabilityGrant(RECORD, _("Record daily health checks and tests of persons under management"),
                                             (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER,
-                                             Role.EPIDEMIOLOGIST), category=Category.NAMED),)
+                                             Role.EPIDEMIOLOGIST, Role.QUARANTINE_MANAGER, Role.COMMUNITY_WORKER),
+                                            category=Category.NAMED),)
+    # The persons under home monitoring of a community worker's area (``selectors.reach_q``).
+    served_reaches = (Reach.HOME_MONITORED,)
     page_urls = ("followup/", f"{PACKAGE}.urls")
     api_urls = f"{PACKAGE}.api_urls"
     demo_loader = f"{PACKAGE}.demo.demo_load"

@@ -26,13 +26,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import can
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record, audit_record_bounded, client_ip
 from fangkong.data_generation import bump_data_generation
 
-from .apps import RECORD
 from .models import FEVER_FROM, SLOTS, TEMPERATURE_MAX, TEMPERATURE_MIN, HealthCheck, ScheduledTest, Subject
+from .selectors import may_record
 from .sources import Managed, source_of, sources
 
 SELF_REPORT_OBJECT = "followup.selfreport"  # the audit trail's name of the personal link's refusals
@@ -42,9 +41,11 @@ COPIED = ("label", "person_id", "region_id", "category", "protocol_id", "counted
           "centralised_until")
 
 
-def _require(actor, region_code: str) -> None:
-    if not can(actor, RECORD, region_code):
-        raise PermissionDenied(_("You may not record follow-ups of persons managed in this region."))
+def _require(actor, subject: Subject) -> None:
+    """The actor records for this person: in its region, its quarantine sites or its area at home
+    (``selectors.may_record``)."""
+    if not may_record(actor, subject):
+        raise PermissionDenied(_("You may not record follow-ups of this person."))
 
 
 def _values(item: Managed) -> dict:
@@ -112,7 +113,7 @@ def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, tem
                         not_possible: bool = False, note: str = "", checked_at: dt.datetime | None = None,
                         request=None) -> HealthCheck:
     """Record one daily health check (input validated by ``inputs.CheckInput``)."""
-    _require(actor, subject.region_id)
+    _require(actor, subject)
     return _check_record(actor=actor, channel=HealthCheck.Channel.STAFF, subject=subject, day=day, slot=slot,
                          temperature=temperature, symptoms=symptoms, not_possible=not_possible, note=note,
                          checked_at=checked_at, request=request)
@@ -188,7 +189,7 @@ def sample_record(*, actor, test: ScheduledTest, taken_on: dt.date, result: str 
                        request=None) -> ScheduledTest:
     """Record a scheduled test's sample (and result when known; input validated by ``inputs.SampleInput``)."""
     subject = test.subject
-    _require(actor, subject.region_id)
+    _require(actor, subject)
     errors: dict[str, list[str]] = {}
     if taken_on > timezone.localdate():
         errors["taken_on"] = [_("A sample cannot be taken on a day still to come.")]
@@ -220,7 +221,7 @@ def sample_record(*, actor, test: ScheduledTest, taken_on: dt.date, result: str 
 def subject_to_suspected(*, actor, subject: Subject, onset_date: dt.date | None = None, request=None) -> str:
     """A person with fever, symptoms or a positive test becomes a suspected case through the source's module
     (the cases service for a contact); the follow-up ends as converted. Returns the case number."""
-    _require(actor, subject.region_id)
+    _require(actor, subject)
     errors: dict[str, list[str]] = {}
     if subject.status != Subject.Status.ACTIVE:
         errors["subject"] = [_("This person is no longer under management.")]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fangkong import paging
 from fangkong.accounts.access import can, public, region_scoped
-from fangkong.accounts.need_to_know import Category, may_read, shows
+from fangkong.accounts.need_to_know import Category, Reach, may_read, shows
 from fangkong.inputs import PageForm, error_summary
 from fangkong.places.views import venue_qr_svg
 from fangkong.request_params import query_params
@@ -32,6 +32,9 @@ from .params import DayQuery, DuePageQuery
 from .sources import source_of
 
 PAGE = 50
+SITE_PAGE = 500  # a site's whole list on one screen (the manager's floor list)
+#: The pages a quarantine-site manager and a community worker open too (their persons: ``selectors.reach_q``).
+RECORDERS = (Reach.REGION, Reach.ASSIGNED_SITES, Reach.HOME_MONITORED)
 
 
 def _day(request):
@@ -51,30 +54,36 @@ def _slot_default(row) -> str:
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=RECORDERS)
 @query_params(DuePageQuery)
 @require_GET
 def due(request):
-    """The day's persons under management in the worker's region, each with the slot to check next, ``PAGE``
-    at a time (``fangkong.paging``: a phone shows one page of cards, not the whole district)."""
-    day, region = _day(request), request.params.get("region")
+    """The day's persons under management the worker may follow up, each with the slot to check next, ``PAGE``
+    at a time (``fangkong.paging``: a phone shows one page of cards, not the whole district); with ``site``,
+    one quarantine site's persons by room number, all on one screen (the manager's floor list)."""
+    day, region, site = _day(request), request.params.get("region"), request.params.get("site")
     subjects = selectors.due_queryset(user=request.user, day=day, region=region,
-                                      open_only=bool(request.params.get("open")))
-    page = paging.page_of(subjects, order=("id",), size=PAGE, cursor=request.params["cursor"])
+                                      open_only=bool(request.params.get("open")), site=site)
+    if site:  # one site, one screen: no pages
+        page, rows = None, subjects.order_by("room_number", "id")[:SITE_PAGE]
+    else:
+        page = paging.page_of(subjects, order=("id",), size=PAGE, cursor=request.params["cursor"])
+        rows = page.rows
     return render(request, "followup/due.html", {
-        "day": day, "today": timezone.localdate(), "rows": selectors.due_rows(page.rows, day), "page": page,
+        "day": day, "today": timezone.localdate(), "rows": selectors.due_rows(rows, day), "page": page,
+        "sites": selectors.sites_managed(user=request.user), "site": site,
         "region": region or "", "open_only": bool(request.params.get("open")), "may_record": can(request.user, RECORD),
         "counts": selectors.followup_counts(user=request.user, day=day, region=region),
         "symptoms": Symptom.choices, "slots": Slot.choices})
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=RECORDERS)
 @require_http_methods(["GET", "POST"])
 def check_new(request, pk: int):
     """Record one check of a person (the list posts here in one step; a refusal shows this form again)."""
     subject = selectors.subject_get(user=request.user, subject_id=pk)
-    if not can(request.user, RECORD, subject.region_id):
+    if not selectors.may_record(request.user, subject):
         raise PermissionDenied(_("Your role may not record follow-ups."))
     today = timezone.localdate()
     form = PageForm(CheckInput, request, initial={"subject": subject.pk, "day": today, "slot": Slot.MORNING})
@@ -97,7 +106,7 @@ def check_new(request, pk: int):
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=RECORDERS)
 @require_GET
 def subject_detail(request, pk: int):
     """One person's follow-up: the days of the period, each check, the tests to their results."""
@@ -113,7 +122,7 @@ def subject_detail(request, pk: int):
         strip.append({"day": day, "n": subject.day_number(day), "checks": by_day.get(day, []),
                       "future": day > today})
         day += dt.timedelta(days=1)
-    may_record = can(request.user, RECORD, subject.region_id)
+    may_record = selectors.may_record(request.user, subject)
     link = None
     if may_record and subject.status == subject.Status.ACTIVE and subject.covers(today):
         url = request.build_absolute_uri(selfreport.link_path(subject, today))
