@@ -28,6 +28,9 @@ class CheckInput(serializers.Serializer):
     not_possible = serializers.BooleanField(required=False, default=False, label=_("Check not possible"))
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", label=_("Note"))
     checked_at = serializers.DateTimeField(required=False, allow_null=True, label=_("Checked at"))
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                   label=_("Reason for the correction"),
+                                   help_text=_("Only to correct a check already recorded for this day and slot."))
 
     def validate(self, attrs):
         if attrs.get("not_possible"):

@@ -7,6 +7,7 @@
   record of truth. No foreign key to a source module: a new kind of source adds no column here.
 - ``HealthCheck``: one check of one subject on one day in one slot (morning, evening), or the mark the
   end-of-day sweep leaves where none was recorded (``missed``).
+- ``CheckVersion``: an earlier version of a check, kept when it is corrected (with who, when and why).
 - ``ScheduledTest``: one test day of the protocol's schedule, tracked to its result; ``overdue`` once the
   day has passed without a sample.
 
@@ -156,6 +157,40 @@ class HealthCheck(models.Model):
     @property
     def fever(self) -> bool:
         return self.temperature is not None and self.temperature >= FEVER_FROM
+
+
+class CheckVersion(models.Model):
+    """An earlier version of a health check, kept when the check is corrected (``services.health_check_record``
+    with a reason): what it said, who had entered it, and who replaced it, when and why."""
+
+    check_row = models.ForeignKey(HealthCheck, on_delete=models.CASCADE, related_name="versions",
+                                  db_column="check_id")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=HealthCheck.Outcome.choices)
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True)
+    symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("checked by"))
+    channel = models.CharField(_("entered by"), max_length=8, choices=HealthCheck.Channel.choices)
+    replaced_at = models.DateTimeField(_("corrected at"), default=timezone.now)
+    replaced_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("corrected by"))
+    reason = models.CharField(_("reason for the correction"), max_length=200)
+
+    class Meta:
+        ordering = ["check_row_id", "replaced_at", "id"]
+        verbose_name = _("earlier version of a health check")
+        verbose_name_plural = _("earlier versions of health checks")
+
+    def __str__(self) -> str:
+        return f"{self.check_row_id} {self.replaced_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def symptom_labels(self) -> list[str]:
+        labels = dict(Symptom.choices)
+        return [str(labels.get(code, code)) for code in self.symptoms]
 
 
 class ScheduledTest(models.Model):

@@ -24,7 +24,7 @@ from fangkong.modules import role_capabilities
 from fangkong.regions.codes import covers
 
 from .apps import RECORD
-from .models import SLOTS, HealthCheck, ScheduledTest, Subject
+from .models import SLOTS, CheckVersion, HealthCheck, ScheduledTest, Subject
 
 SCOPE = "region__code"
 #: The region fields a row is in scope by: its managing region, and the person's address (a community worker's
@@ -184,7 +184,10 @@ def symptomatic_subjects(*, user, region: str | None = None, limit: int = 200) -
 
 
 def subject_checks(subject: Subject) -> list[HealthCheck]:
-    return list(subject.checks.select_related("checked_by").order_by("day", "slot"))
+    """The person's checks, each with its earlier versions (``versions``: oldest first) when corrected."""
+    return list(subject.checks.select_related("checked_by").prefetch_related(
+        Prefetch("versions", queryset=CheckVersion.objects.select_related("checked_by", "replaced_by"))).order_by(
+        "day", "slot"))
 
 
 def day_checks(subject: Subject, day: dt.date) -> list[HealthCheck]:

@@ -5,8 +5,9 @@
   longer under management at the source ends. Run by the periodic job (and by the demo).
 - ``self_report_record``: the same check entered by the person through the personal link (``selfreport``).
 - ``health_check_record``: one daily check; refused with field errors for a temperature outside
-  34–43 °C, a day or time in the future, a day outside the period, a person not under management, a
-  second check for the same day and slot. Fever (≥ 37.3 °C) or a symptom marks the person symptomatic.
+  34–43 °C, a day or time in the future, a day outside the period, a person not under management. A
+  second check for the same day and slot is a correction: with a reason the earlier version is kept
+  (``CheckVersion``) and the change audited with the reason; without one it is refused, asking for it. Fever (≥ 37.3 °C) or a symptom marks the person symptomatic.
 - ``sample_record``: a scheduled test's sample and result; a positive result marks the person too.
 - ``subject_to_suspected``: a person with fever or symptoms becomes a suspected case through the
   source's module (for contacts: ``fangkong.cases.services.contact_convert_to_case``), never here.
@@ -22,15 +23,25 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record, audit_record_bounded, client_ip
 from fangkong.data_generation import bump_data_generation
 
-from .models import FEVER_FROM, SLOTS, TEMPERATURE_MAX, TEMPERATURE_MIN, HealthCheck, ScheduledTest, Subject
+from .models import (
+    FEVER_FROM,
+    SLOTS,
+    TEMPERATURE_MAX,
+    TEMPERATURE_MIN,
+    CheckVersion,
+    HealthCheck,
+    ScheduledTest,
+    Subject,
+)
 from .selectors import may_record
 from .sources import Managed, source_of, sources
 
@@ -111,28 +122,36 @@ def subjects_sync(*, day: dt.date | None = None, kinds: tuple[str, ...] | None =
 
 def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, temperature=None, symptoms=(),
                         not_possible: bool = False, note: str = "", checked_at: dt.datetime | None = None,
-                        request=None) -> HealthCheck:
-    """Record one daily health check (input validated by ``inputs.CheckInput``)."""
+                        reason: str = "", request=None) -> HealthCheck:
+    """Record one daily health check (input validated by ``inputs.CheckInput``). A check already recorded for
+    the person, day and slot is corrected when ``reason`` says why — the earlier version kept
+    (``CheckVersion``) —, and refused with a request for the reason otherwise."""
     _require(actor, subject)
     return _check_record(actor=actor, channel=HealthCheck.Channel.STAFF, subject=subject, day=day, slot=slot,
                          temperature=temperature, symptoms=symptoms, not_possible=not_possible, note=note,
-                         checked_at=checked_at, request=request)
+                         checked_at=checked_at, reason=reason, request=request)
 
 
 def self_report_record(*, subject: Subject, day: dt.date, slot: str, temperature, symptoms=(), note: str = "",
                        request=None) -> HealthCheck:
     """The person's own check through the personal link (input validated by ``inputs.SelfReportInput``). No
     actor: the signed token (``selfreport.token_open``) named the person and the day; the same refusals as a
-    staff check, audited with the channel."""
+    staff check, audited with the channel. The person corrects nothing: a slot recorded is the staff's to
+    correct."""
     return _check_record(actor=None, channel=HealthCheck.Channel.SELF, subject=subject, day=day, slot=slot,
                          temperature=temperature, symptoms=symptoms, note=note, request=request)
 
 
+ALREADY = gettext_lazy("A check is already recorded for this person, day and slot.")
+GIVE_REASON = gettext_lazy("A check is already recorded for this person, day and slot: to correct it, say why.")
+
+
 def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: str, temperature=None, symptoms=(),
                   not_possible: bool = False, note: str = "", checked_at: dt.datetime | None = None,
-                  request=None) -> HealthCheck:
+                  reason: str = "", request=None) -> HealthCheck:
     now = timezone.now()
     checked_at = checked_at or now
+    reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
     if subject.status != Subject.Status.ACTIVE:
         errors["subject"] = [_("This person is no longer under management.")]
@@ -154,7 +173,10 @@ def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: 
     if slot not in SLOTS:
         errors.setdefault("slot", []).append(_("Choose morning or evening."))
     elif HealthCheck.objects.filter(subject=subject, day=day, slot=slot).exists():
-        errors.setdefault("slot", []).append(_("A check is already recorded for this person, day and slot."))
+        if channel == HealthCheck.Channel.SELF:
+            errors.setdefault("slot", []).append(str(ALREADY))
+        elif not reason:
+            errors.setdefault("reason", []).append(str(GIVE_REASON))
     if errors:
         raise ValidationError(errors)
     symptoms = sorted(set(symptoms or ()))
@@ -164,12 +186,17 @@ def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: 
         outcome = HealthCheck.Outcome.SYMPTOMATIC
     else:
         outcome = HealthCheck.Outcome.OK
-    check = HealthCheck(subject=subject, region_id=subject.region_id, day=day, slot=slot, outcome=outcome,
-                        temperature=temperature, symptoms=symptoms, note=note.strip(), checked_at=checked_at,
-                        checked_by=actor, channel=channel)
+    values = {"outcome": outcome, "temperature": temperature, "symptoms": symptoms, "note": note.strip(),
+              "checked_at": checked_at, "checked_by": actor, "channel": channel}
+    check = HealthCheck(subject=subject, region_id=subject.region_id, day=day, slot=slot, **values)
     check.full_clean(exclude=["subject", "region", "checked_by"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
+            earlier = HealthCheck.objects.select_for_update().filter(subject=subject, day=day, slot=slot).first()
+            if earlier is not None:
+                if not reason or channel == HealthCheck.Channel.SELF:  # recorded by somebody else meanwhile
+                    raise IntegrityError("recorded meanwhile")
+                return _check_correct(actor=actor, check=earlier, values=values, reason=reason, request=request)
             check.save()
             if outcome == HealthCheck.Outcome.SYMPTOMATIC and (subject.symptomatic_since is None
                                                                or day < subject.symptomatic_since):
@@ -180,8 +207,49 @@ def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: 
                          request=request, detail={"subject": subject.label, "day": day.isoformat(), "slot": slot,
                                                   "outcome": outcome, "channel": channel})
     except IntegrityError as exc:  # recorded by somebody else since the check above
-        raise ValidationError({"slot": [_("A check is already recorded for this person, day and slot.")]}) from exc
+        field = "slot" if channel == HealthCheck.Channel.SELF else "reason"
+        raise ValidationError({field: [str(ALREADY if field == "slot" else GIVE_REASON)]}) from exc
     return check
+
+
+def _shown(check) -> dict:
+    return {"outcome": check.outcome, "temperature": None if check.temperature is None else str(check.temperature),
+            "symptoms": list(check.symptoms), "note": check.note, "channel": check.channel,
+            "checked_by": check.checked_by_id}
+
+
+def _check_correct(*, actor, check: HealthCheck, values: dict, reason: str, request=None) -> HealthCheck:
+    """Replace a check's values, the earlier ones kept as a ``CheckVersion``; the person's first day with fever
+    or symptoms read again from what is now recorded. Audited with the reason, before and after."""
+    before = _shown(check)
+    CheckVersion.objects.create(check_row=check, region_id=check.region_id, outcome=check.outcome,
+                                temperature=check.temperature, symptoms=check.symptoms, note=check.note,
+                                checked_at=check.checked_at, checked_by_id=check.checked_by_id, channel=check.channel,
+                                replaced_by=actor, reason=reason)
+    for name, value in values.items():
+        setattr(check, name, value)
+    check.recorded_at = timezone.now()
+    check.save(update_fields=[*values, "recorded_at"])
+    subject = check.subject
+    symptomatic_refresh(subject)
+    bump_data_generation()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=check, region_code=check.region_id,
+                 request=request, reason=reason,
+                 detail={"subject": subject.label, "day": check.day.isoformat(), "slot": check.slot,
+                         "correction": True, "before": before, "after": _shown(check)})
+    return check
+
+
+def symptomatic_refresh(subject: Subject) -> None:
+    """The first day of fever or symptoms (or of a positive sample) from what is recorded now."""
+    sick = HealthCheck.objects.filter(subject=subject, outcome=HealthCheck.Outcome.SYMPTOMATIC).aggregate(
+        first=Min("day"))["first"]
+    positive = ScheduledTest.objects.filter(subject=subject, result=ScheduledTest.Result.POSITIVE).aggregate(
+        first=Min("taken_on"))["first"]
+    since = min((d for d in (sick, positive) if d is not None), default=None)
+    if since != subject.symptomatic_since:
+        Subject.objects.filter(pk=subject.pk).update(symptomatic_since=since)
+        subject.symptomatic_since = since
 
 
 @transaction.atomic
