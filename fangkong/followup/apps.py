@@ -7,6 +7,7 @@ from fangkong.accounts.need_to_know import Category, Reach
 from fangkong.accounts.roles import Role
 
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.followup"
+PROBLEM_SOURCE = "followup"  # the code of the problems it raises in the three lists (``problems.py``)
 # record checks and tests of the persons under management one may read: in one's region (commanders,
 # epidemiologists), in one's quarantine sites (managers), at home in one's area (community workers)
 RECORD = "followup.record"
@@ -40,3 +41,5 @@ class FollowupConfig(modules.ModuleConfig):
     # Who is under management (``fangkong.followup.sources``): the contacts of the cases module. Another
     # module adds its own kind by declaring ``followup_sources`` on its own config.
     followup_sources = (f"{PACKAGE}.sources.ContactSource",)
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Follow-up: fever, positive test or missed checks"),
+                                             f"{PACKAGE}.problems.feed"),)

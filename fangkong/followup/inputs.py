@@ -72,3 +72,19 @@ class SelfReportInput(serializers.Serializer):
     def validate(self, attrs):
         attrs["symptoms"] = sorted(attrs.get("symptoms") or ())
         return attrs
+
+
+class ResultInput(serializers.Serializer):
+    """A test's sample and result by person and scheduled day (an import row, the laboratory's report)."""
+
+    subject = Id(required=True, label=_("Person under management"))
+    due_date = Day(required=True, label=_("Scheduled on"))
+    taken_on = Day(window=PAST, required=True, label=_("Sample taken on"))
+    result = serializers.ChoiceField(choices=ScheduledTest.Result.choices, required=False, allow_blank=True,
+                                     default="", label=_("Result"))
+
+
+class NotTakenInput(serializers.Serializer):
+    """A scheduled test not taken, and why."""
+
+    reason = serializers.CharField(max_length=200, label=_("Why not taken"))

@@ -8,8 +8,9 @@
 - ``HealthCheck``: one check of one subject on one day in one slot (morning, evening), or the mark the
   end-of-day sweep leaves where none was recorded (``missed``).
 - ``CheckVersion``: an earlier version of a check, kept when it is corrected (with who, when and why).
-- ``ScheduledTest``: one test day of the protocol's schedule, tracked to its result; ``overdue`` once the
-  day has passed without a sample.
+- ``ScheduledTest``: one test day of the protocol's schedule, tracked to its result: due, sample taken
+  (result awaited, negative, positive), not taken (with the reason), ``overdue`` once the day has passed
+  without a sample or a reason.
 
 Every row carries the subject's managing region (``region``): the scope of the reads.
 """
@@ -197,6 +198,7 @@ class ScheduledTest(models.Model):
     class Status(models.TextChoices):
         DUE = "due", _("Due")
         TAKEN = "taken", _("Sample taken")
+        NOT_TAKEN = "not_taken", _("Not taken")
         OVERDUE = "overdue", _("Overdue")
 
     class Result(models.TextChoices):
@@ -209,9 +211,10 @@ class ScheduledTest(models.Model):
     due_date = models.DateField(_("due"))
     phase = models.CharField(_("phase"), max_length=16)  # centralised, home (periods.test_schedule)
     day = models.PositiveSmallIntegerField(_("day of the phase"))
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DUE)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DUE)
     taken_on = models.DateField(_("sample taken on"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=8, choices=Result.choices, blank=True, default="")
+    not_taken_reason = models.CharField(_("why not taken"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
     recorded_at = models.DateTimeField(null=True, blank=True, editable=False)

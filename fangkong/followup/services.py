@@ -9,11 +9,15 @@
   second check for the same day and slot is a correction: with a reason the earlier version is kept
   (``CheckVersion``) and the change audited with the reason; without one it is refused, asking for it. Fever (≥ 37.3 °C) or a symptom marks the person symptomatic.
 - ``sample_record``: a scheduled test's sample and result; a positive result marks the person too.
+- ``result_record``: a result by person and day (an import, the laboratory); refused for a day with
+  no scheduled test. ``sample_not_taken``: a test not taken, with the reason.
 - ``subject_to_suspected``: a person with fever or symptoms becomes a suspected case through the
   source's module (for contacts: ``fangkong.cases.services.contact_convert_to_case``), never here.
 - ``self_report_refused``: a personal link that opened nothing, audited (bounded per address).
 - ``followups_sweep``: the end of a day: every slot without a check is recorded missed, every test due
-  by then and not taken is overdue.
+  by then and not taken is overdue; each region's missed checks of the day raise one problem.
+- Fever or symptoms and a positive test raise their problem at once, in the write's transaction
+  (``problems``: the three lists, to the managing region).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record, audit_record_bounded, client_ip
 from fangkong.data_generation import bump_data_generation
 
+from . import problems
 from .models import (
     FEVER_FROM,
     SLOTS,
@@ -202,6 +207,8 @@ def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: 
                                                                or day < subject.symptomatic_since):
                 Subject.objects.filter(pk=subject.pk).update(symptomatic_since=day)
                 subject.symptomatic_since = day
+            if outcome == HealthCheck.Outcome.SYMPTOMATIC:
+                problems.sick_raise(subject, day)  # to the epidemiologist at once (once per person)
             bump_data_generation()
             audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=check, region_code=subject.region_id,
                          request=request, detail={"subject": subject.label, "day": day.isoformat(), "slot": slot,
@@ -232,6 +239,8 @@ def _check_correct(*, actor, check: HealthCheck, values: dict, reason: str, requ
     check.save(update_fields=[*values, "recorded_at"])
     subject = check.subject
     symptomatic_refresh(subject)
+    if check.outcome == HealthCheck.Outcome.SYMPTOMATIC:
+        problems.sick_raise(subject, check.day)
     bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=check, region_code=check.region_id,
                  request=request, reason=reason,
@@ -277,11 +286,56 @@ def sample_record(*, actor, test: ScheduledTest, taken_on: dt.date, result: str 
     if result == ScheduledTest.Result.POSITIVE and subject.symptomatic_since is None:
         Subject.objects.filter(pk=subject.pk).update(symptomatic_since=taken_on)
         subject.symptomatic_since = taken_on
+    if result == ScheduledTest.Result.POSITIVE:
+        problems.positive_raise(test, subject)
     bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=subject.region_id,
                  request=request, detail={"subject": subject.label, "before": before,
                                           "after": {"status": test.status, "taken_on": taken_on.isoformat(),
                                                     "result": result}})
+    return test
+
+
+@transaction.atomic
+def result_record(*, actor, subject: Subject, due_date: dt.date, taken_on: dt.date, result: str = "",
+                       request=None) -> ScheduledTest:
+    """A result (or a sample) for the person's test scheduled on ``due_date`` — as an import or a laboratory
+    reports it, by person and day (input validated by ``inputs.ResultInput``). A day without a scheduled
+    test is refused, naming the days that are scheduled: nothing is recorded against a test nobody planned."""
+    _require(actor, subject)
+    test = ScheduledTest.objects.select_for_update().filter(subject=subject, due_date=due_date).order_by("id").first()
+    if test is None:
+        days = ", ".join(d.isoformat() for d in subject.tests.order_by("due_date").values_list("due_date", flat=True))
+        raise ValidationError({"due_date": [
+            _("No test is scheduled for this person on %(day)s (scheduled: %(days)s).")
+            % {"day": due_date.isoformat(), "days": days or _("none")}]})
+    test.subject = subject
+    return sample_record(actor=actor, test=test, taken_on=taken_on, result=result, request=request)
+
+
+@transaction.atomic
+def sample_not_taken(*, actor, test: ScheduledTest, reason: str, request=None) -> ScheduledTest:
+    """A scheduled test that was not taken, with the reason (refused, in hospital, released early …): no
+    longer due nor overdue (input validated by ``inputs.NotTakenInput``)."""
+    subject = test.subject
+    _require(actor, subject)
+    errors: dict[str, list[str]] = {}
+    if test.status == ScheduledTest.Status.TAKEN:
+        errors["status"] = [_("The sample of this test is recorded as taken.")]
+    if test.due_date > timezone.localdate():
+        errors["status"] = [_("This test is not due yet.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the test was not taken.")]
+    if errors:
+        raise ValidationError(errors)
+    before = test.status
+    test.status, test.not_taken_reason = ScheduledTest.Status.NOT_TAKEN, reason.strip()
+    test.recorded_by, test.recorded_at = actor, timezone.now()
+    test.save(update_fields=["status", "not_taken_reason", "recorded_by", "recorded_at"])
+    bump_data_generation()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=subject.region_id,
+                 request=request, reason=test.not_taken_reason,
+                 detail={"subject": subject.label, "before": {"status": before}, "after": {"status": test.status}})
     return test
 
 
@@ -327,6 +381,7 @@ def followups_sweep(*, day: dt.date) -> dict[str, int]:
         status=ScheduledTest.Status.DUE, due_date__lte=day).update(
         status=ScheduledTest.Status.OVERDUE)
     counts = {"missed_checks": len(missed), "overdue_tests": overdue}
+    counts["problems"] = sum(problems.missed_raise(region, day, n) for region, n in problems.missed_counts(day))
     if any(counts.values()):
         bump_data_generation()
     audit_record(actor=None, action=AuditEvent.Action.UPDATE,

@@ -26,7 +26,7 @@ from fangkong.web.day import data_last_day, day_asked, is_day_chosen
 
 from . import selectors, selfreport, services
 from .apps import RECORD
-from .inputs import CheckInput, SampleInput, SelfReportInput, SuspectedInput
+from .inputs import CheckInput, NotTakenInput, SampleInput, SelfReportInput, SuspectedInput
 from .models import SLOTS, Slot, Symptom
 from .params import DayQuery, DuePageQuery
 from .sources import source_of
@@ -136,7 +136,7 @@ def subject_detail(request, pk: int):
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=RECORDERS)
 @require_POST
 def sample_record(request, pk: int):
     test = selectors.test_get(user=request.user, test_id=pk)
@@ -146,6 +146,21 @@ def sample_record(request, pk: int):
         messages.error(request, error_summary(form.errors))
     else:
         messages.success(request, _("Test recorded."))
+    return redirect("followup:subject", pk=test.subject_id)
+
+
+@region_scoped
+@shows(Category.NAMED, reaches_served=RECORDERS)
+@require_POST
+def not_taken(request, pk: int):
+    """A scheduled test not taken, with the reason."""
+    test = selectors.test_get(user=request.user, test_id=pk)
+    form = PageForm(NotTakenInput, request)
+    form.submit(services.sample_not_taken, actor=request.user, test=test, request=request)
+    if form.errors:
+        messages.error(request, error_summary(form.errors))
+    else:
+        messages.success(request, _("Test recorded as not taken."))
     return redirect("followup:subject", pk=test.subject_id)
 
 

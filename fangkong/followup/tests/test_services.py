@@ -215,7 +215,7 @@ def test_the_sweep_marks_missed_slots_and_overdue_tests_once(shenzhen_epi):
     due_by_then = ScheduledTest.objects.filter(due_date__lte=yesterday).exclude(status="taken").count()
     assert counts["overdue_tests"] == due_by_then > 0
     assert ScheduledTest.objects.filter(due_date__gt=yesterday, status="overdue").count() == 0
-    assert followups_sweep(day=yesterday) == {"missed_checks": 0, "overdue_tests": 0}
+    assert followups_sweep(day=yesterday) == {"missed_checks": 0, "overdue_tests": 0, "problems": 0}
     assert AuditEvent.objects.filter(object_type="followup.healthcheck", detail__sweep=True).count() == 2
 
 
