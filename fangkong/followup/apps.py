@@ -35,6 +35,8 @@ class FollowupConfig(modules.ModuleConfig):
         modules.PeriodicJob("followup-sync", f"{PACKAGE}.subjects_sync", {"minute": "*/15"}),
         modules.PeriodicJob("followup-sweep", f"{PACKAGE}.followups_sweep", {"hour": 0, "minute": 5}),
     )
+    dashboard_panels = (modules.DashboardPanel("followup", _("Daily follow-up"), "followup/_panel.html",
+                                               f"{PACKAGE}.selectors.panel_context"),)
     figure_sources = ("Subject", "HealthCheck", "ScheduledTest")
     scoped_tables = ("Subject", "HealthCheck", "ScheduledTest")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, memberships_of
 from fangkong.accounts.need_to_know import NEED_TO_KNOW, Category, Reach, prefixes_q, read_prefixes, readable
@@ -215,3 +216,35 @@ def followup_counts(*, user, day: dt.date, region: str | None = None) -> dict[st
     tests = _in_region(readable(user, Category.AGGREGATES, ScheduledTest.objects.filter(due_date=day), SCOPE), region)
     test_figures = tests.aggregate(tests_due=Count("id"), tests_taken=Count("id", filter=Q(status=ScheduledTest.Status.TAKEN)))
     return {"due": on_day.count(), **{k: v or 0 for k, v in figures.items()}, **test_figures}
+
+
+def day_strip(subject: Subject, checks: list[HealthCheck], today: dt.date) -> list[dict]:
+    """Every day of the period with its checks: the day-by-day strip of a person's follow-up."""
+    by_day: dict = {}
+    for check in checks:
+        by_day.setdefault(check.day, []).append(check)
+    strip, day = [], subject.first_day
+    while day <= subject.last_day:
+        strip.append({"day": day, "n": subject.day_number(day), "checks": by_day.get(day, []), "future": day > today})
+        day += dt.timedelta(days=1)
+    return strip
+
+
+def source_strip(*, user, kind: str, source_id: int) -> dict | None:
+    """The follow-up of a source's record (a contact of the cases module) for its page: the person under
+    management and the strip, when the user may read that person's follow-up; None otherwise."""
+    subject = _named(user, Subject.objects.filter(kind=kind, source_id=source_id)).first()
+    if subject is None:
+        return None
+    checks = list(subject.checks.only("day", "slot", "outcome").order_by("day", "slot"))
+    return {"subject": subject, "strip": day_strip(subject, checks, timezone.localdate())}
+
+
+def panel_context(request, code: str) -> dict:
+    """The dashboard panel (``dashboard_panels``): today's completeness in the region ``code`` (the counts the
+    user may read as aggregates, and the shares of the persons due)."""
+    day = timezone.localdate()
+    counts = followup_counts(user=request.user, day=day, region=code)
+    due = counts["due"] or 1
+    return {"day": day, "counts": counts,
+            "shares": {k: round(100 * counts[k] / due) for k in ("checked", "missed", "symptomatic")}}

@@ -5,8 +5,6 @@ write through the services, input through the action's schema (``inputs.py``, th
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -113,15 +111,7 @@ def subject_detail(request, pk: int):
     subject = selectors.subject_get(user=request.user, subject_id=pk)
     checks = selectors.subject_checks(subject)
     today = timezone.localdate()
-    by_day: dict = {}
-    for check in checks:
-        by_day.setdefault(check.day, []).append(check)
-    strip = []
-    day = subject.first_day
-    while day <= subject.last_day:
-        strip.append({"day": day, "n": subject.day_number(day), "checks": by_day.get(day, []),
-                      "future": day > today})
-        day += dt.timedelta(days=1)
+    strip = selectors.day_strip(subject, checks, today)
     may_record = selectors.may_record(request.user, subject)
     link = None
     if may_record and subject.status == subject.Status.ACTIVE and subject.covers(today):
