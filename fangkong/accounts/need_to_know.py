@@ -28,6 +28,9 @@ Reach, the part of the region a grant covers:
   (``fangkong.resources``: ``QuarantineSite.managers``, the site's open and past room assignments). Only
   the resources module's selectors serve it: everywhere else a quarantine-site manager reads aggregates
   only, and contacts' quarantine and release are recorded by epidemiologists and commanders.
+- ``home_monitored``: the persons under home health monitoring who live in the community worker's region
+  (``fangkong.followup``: persons under management whose address lies there and who are not placed in a
+  quarantine site). Only the follow-up module's selectors serve it.
 
 Writes are capabilities: each module declares, with each capability it grants, the category it writes
 (``fangkong.modules.CapabilityGrant.category``), and a test keeps every role's capabilities within its
@@ -66,12 +69,13 @@ class Reach:
     OWN_SITES = "own_sites"
     OWN_SAMPLES = "own_samples"
     ASSIGNED_SITES = "assigned_sites"
+    HOME_MONITORED = "home_monitored"
 
 
 #: Reaches that only a module can answer (its rows say whose persons are whose: a laboratory's samples, a
 #: site's rooms). The module declares that it serves one (``ModuleConfig.served_reaches``); until an installed
 #: module does, the reach is pending: it resolves to no rows, and no endpoint serves it.
-MODULE_REACHES = frozenset({Reach.OWN_SAMPLES, Reach.ASSIGNED_SITES})
+MODULE_REACHES = frozenset({Reach.OWN_SAMPLES, Reach.ASSIGNED_SITES, Reach.HOME_MONITORED})
 
 
 def pending_reaches() -> frozenset[str]:
@@ -107,6 +111,11 @@ NEED_TO_KNOW: dict[str, Grant] = {
     Role.QUARANTINE_MANAGER: Grant(
         reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.NAMED: Reach.ASSIGNED_SITES},
         writes={Category.NAMED: Reach.ASSIGNED_SITES}),
+    # the community worker (社区工作者) records the daily checks of persons under home monitoring in its street or
+    # county (fangkong.followup): their names there, nothing else named anywhere
+    Role.COMMUNITY_WORKER: Grant(
+        reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.NAMED: Reach.HOME_MONITORED},
+        writes={Category.NAMED: Reach.HOME_MONITORED}),
     # places and their inspections are aggregates: the inspector records them (fangkong.places), no person data
     Role.INSPECTOR: Grant(reads={Category.REFERENCE: R, Category.AGGREGATES: R}, writes={Category.AGGREGATES: R}),
     Role.LABORATORY: Grant(

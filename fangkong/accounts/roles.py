@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     EPIDEMIOLOGIST = "epidemiologist", _("Epidemiologist")
     SENTINEL_REPORTER = "sentinel_reporter", _("Sentinel reporter")
     QUARANTINE_MANAGER = "quarantine_manager", _("Quarantine-site manager")
+    COMMUNITY_WORKER = "community_worker", _("Community worker")
     INSPECTOR = "inspector", _("Inspector")
     LABORATORY = "laboratory", _("Laboratory")
     ANALYST = "analyst", _("Analyst (read-only)")

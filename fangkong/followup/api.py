@@ -18,7 +18,7 @@ from fangkong.persons.shown import person_shown
 from fangkong.request_params import params_of
 
 from . import selectors, services
-from .inputs import CheckInput
+from .inputs import CheckInput, ResultInput
 from .params import DayQuery, DueQuery
 
 PAGE = 50
@@ -95,6 +95,27 @@ class CheckCreateView(APIView):
         subject = selectors.subject_get(user=request.user, subject_id=values.pop("subject"))
         check = services.health_check_record(actor=request.user, subject=subject, request=request, **values)
         return Response(CheckSerializer(check).data, status=status.HTTP_201_CREATED)
+
+
+class TestSerializer(TestDueSerializer):
+    subject = serializers.IntegerField(source="subject_id")
+    taken_on = serializers.DateField(allow_null=True)
+    result = serializers.CharField()
+
+
+class ResultCreateView(APIView):
+    """Record a test's sample and result by person and scheduled day (an import, the laboratory): 200 with
+    the test; a day without a scheduled test is refused (``due_date``), naming the days scheduled."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.NAMED)
+
+    @extend_schema(request=ResultInput, responses={200: TestSerializer})
+    def post(self, request):
+        values = api_input(ResultInput, request)
+        subject = selectors.subject_get(user=request.user, subject_id=values.pop("subject"))
+        test = services.result_record(actor=request.user, subject=subject, request=request, **values)
+        return Response(TestSerializer(test).data)
 
 
 class OverdueView(APIView):

@@ -3,11 +3,14 @@
 from django.utils.translation import gettext_lazy as _
 
 from fangkong import modules
-from fangkong.accounts.need_to_know import Category
+from fangkong.accounts.need_to_know import Category, Reach
 from fangkong.accounts.roles import Role
 
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.followup"
-RECORD = "followup.record"  # record checks and tests of the persons under management in one's region
+PROBLEM_SOURCE = "followup"  # the code of the problems it raises in the three lists (``problems.py``)
+# record checks and tests of the persons under management one may read: in one's region (commanders,
+# epidemiologists), in one's quarantine sites (managers), at home in one's area (community workers)
+RECORD = "followup.record"
 
 
 class FollowupConfig(modules.ModuleConfig):
@@ -20,7 +23,10 @@ class FollowupConfig(modules.ModuleConfig):
                                    "followup:due"),)
     capabilities = (modules.CapabilityGrant(RECORD, _("Record daily health checks and tests of persons under management"),
                                             (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER,
-                                             Role.EPIDEMIOLOGIST), category=Category.NAMED),)
+                                             Role.EPIDEMIOLOGIST, Role.QUARANTINE_MANAGER, Role.COMMUNITY_WORKER),
+                                            category=Category.NAMED),)
+    # The persons under home monitoring of a community worker's area (``selectors.reach_q``).
+    served_reaches = (Reach.HOME_MONITORED,)
     page_urls = ("followup/", f"{PACKAGE}.urls")
     api_urls = f"{PACKAGE}.api_urls"
     demo_loader = f"{PACKAGE}.demo.demo_load"
@@ -29,9 +35,13 @@ class FollowupConfig(modules.ModuleConfig):
         modules.PeriodicJob("followup-sync", f"{PACKAGE}.subjects_sync", {"minute": "*/15"}),
         modules.PeriodicJob("followup-sweep", f"{PACKAGE}.followups_sweep", {"hour": 0, "minute": 5}),
     )
+    dashboard_panels = (modules.DashboardPanel("followup", _("Daily follow-up"), "followup/_panel.html",
+                                               f"{PACKAGE}.selectors.panel_context"),)
     figure_sources = ("Subject", "HealthCheck", "ScheduledTest")
     scoped_tables = ("Subject", "HealthCheck", "ScheduledTest")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     # Who is under management (``fangkong.followup.sources``): the contacts of the cases module. Another
     # module adds its own kind by declaring ``followup_sources`` on its own config.
     followup_sources = (f"{PACKAGE}.sources.ContactSource",)
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Follow-up: fever, positive test or missed checks"),
+                                             f"{PACKAGE}.problems.feed"),)

@@ -28,6 +28,9 @@ class CheckInput(serializers.Serializer):
     not_possible = serializers.BooleanField(required=False, default=False, label=_("Check not possible"))
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", label=_("Note"))
     checked_at = serializers.DateTimeField(required=False, allow_null=True, label=_("Checked at"))
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                   label=_("Reason for the correction"),
+                                   help_text=_("Only to correct a check already recorded for this day and slot."))
 
     def validate(self, attrs):
         if attrs.get("not_possible"):
@@ -51,3 +54,37 @@ class SuspectedInput(serializers.Serializer):
     """Open a suspected case for a person under management with fever or symptoms."""
 
     onset_date = Day(window=PAST, required=False, allow_null=True, label=_("Onset"))
+
+
+class SelfReportInput(serializers.Serializer):
+    """The person's own check through the personal link: the slot, the temperature measured and the symptoms.
+    No person and no day here: both come from the signed token (``selfreport``), never from the form."""
+
+    slot = serializers.ChoiceField(choices=Slot.choices, label=_("Slot"))
+    temperature = serializers.DecimalField(
+        max_digits=3, decimal_places=1, min_value=TEMPERATURE_MIN, max_value=TEMPERATURE_MAX, label=_("Temperature (°C)"),
+        error_messages={"min_value": _("A body temperature lies between 34.0 and 43.0 °C."),
+                        "max_value": _("A body temperature lies between 34.0 and 43.0 °C."),
+                        "required": _("Enter the temperature measured."), "null": _("Enter the temperature measured.")})
+    symptoms = serializers.MultipleChoiceField(choices=Symptom.choices, required=False, label=_("Symptoms"))
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", label=_("Note"))
+
+    def validate(self, attrs):
+        attrs["symptoms"] = sorted(attrs.get("symptoms") or ())
+        return attrs
+
+
+class ResultInput(serializers.Serializer):
+    """A test's sample and result by person and scheduled day (an import row, the laboratory's report)."""
+
+    subject = Id(required=True, label=_("Person under management"))
+    due_date = Day(required=True, label=_("Scheduled on"))
+    taken_on = Day(window=PAST, required=True, label=_("Sample taken on"))
+    result = serializers.ChoiceField(choices=ScheduledTest.Result.choices, required=False, allow_blank=True,
+                                     default="", label=_("Result"))
+
+
+class NotTakenInput(serializers.Serializer):
+    """A scheduled test not taken, and why."""
+
+    reason = serializers.CharField(max_length=200, label=_("Why not taken"))

@@ -7,8 +7,10 @@
   record of truth. No foreign key to a source module: a new kind of source adds no column here.
 - ``HealthCheck``: one check of one subject on one day in one slot (morning, evening), or the mark the
   end-of-day sweep leaves where none was recorded (``missed``).
-- ``ScheduledTest``: one test day of the protocol's schedule, tracked to its result; ``overdue`` once the
-  day has passed without a sample.
+- ``CheckVersion``: an earlier version of a check, kept when it is corrected (with who, when and why).
+- ``ScheduledTest``: one test day of the protocol's schedule, tracked to its result: due, sample taken
+  (result awaited, negative, positive), not taken (with the reason), ``overdue`` once the day has passed
+  without a sample or a reason.
 
 Every row carries the subject's managing region (``region``): the scope of the reads.
 """
@@ -114,6 +116,10 @@ class HealthCheck(models.Model):
         NOT_POSSIBLE = "not_possible", _("Not possible")
         MISSED = "missed", _("Missed")
 
+    class Channel(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        SELF = "self", _("Self-report")
+
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="checks")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField(_("day"))
@@ -125,6 +131,7 @@ class HealthCheck(models.Model):
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)  # None: missed
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("checked by"))
+    channel = models.CharField(_("entered by"), max_length=8, choices=Channel.choices, default=Channel.STAFF)
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -153,10 +160,45 @@ class HealthCheck(models.Model):
         return self.temperature is not None and self.temperature >= FEVER_FROM
 
 
+class CheckVersion(models.Model):
+    """An earlier version of a health check, kept when the check is corrected (``services.health_check_record``
+    with a reason): what it said, who had entered it, and who replaced it, when and why."""
+
+    check_row = models.ForeignKey(HealthCheck, on_delete=models.CASCADE, related_name="versions",
+                                  db_column="check_id")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=HealthCheck.Outcome.choices)
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True)
+    symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("checked by"))
+    channel = models.CharField(_("entered by"), max_length=8, choices=HealthCheck.Channel.choices)
+    replaced_at = models.DateTimeField(_("corrected at"), default=timezone.now)
+    replaced_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("corrected by"))
+    reason = models.CharField(_("reason for the correction"), max_length=200)
+
+    class Meta:
+        ordering = ["check_row_id", "replaced_at", "id"]
+        verbose_name = _("earlier version of a health check")
+        verbose_name_plural = _("earlier versions of health checks")
+
+    def __str__(self) -> str:
+        return f"{self.check_row_id} {self.replaced_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def symptom_labels(self) -> list[str]:
+        labels = dict(Symptom.choices)
+        return [str(labels.get(code, code)) for code in self.symptoms]
+
+
 class ScheduledTest(models.Model):
     class Status(models.TextChoices):
         DUE = "due", _("Due")
         TAKEN = "taken", _("Sample taken")
+        NOT_TAKEN = "not_taken", _("Not taken")
         OVERDUE = "overdue", _("Overdue")
 
     class Result(models.TextChoices):
@@ -169,9 +211,10 @@ class ScheduledTest(models.Model):
     due_date = models.DateField(_("due"))
     phase = models.CharField(_("phase"), max_length=16)  # centralised, home (periods.test_schedule)
     day = models.PositiveSmallIntegerField(_("day of the phase"))
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DUE)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DUE)
     taken_on = models.DateField(_("sample taken on"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=8, choices=Result.choices, blank=True, default="")
+    not_taken_reason = models.CharField(_("why not taken"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
     recorded_at = models.DateTimeField(null=True, blank=True, editable=False)

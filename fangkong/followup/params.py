@@ -14,6 +14,7 @@ class DuePageQuery(DayQuery, PageQuery):
     """The day's list page: paged by ``fangkong.paging`` (``cursor``)."""
 
     open = Flag(help_text="1: only persons with a slot still unchecked")
+    site = Id(help_text="only the persons placed now in this quarantine site, by room number (the floor list)")
 
 
 class DueQuery(DayQuery):

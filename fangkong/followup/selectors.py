@@ -1,24 +1,85 @@
 """Reads of the follow-up module, always scoped: named rows (persons under management, their checks and
 tests) where the user may read named data, the counts where it may read aggregates
-(``fangkong.accounts.need_to_know``)."""
+(``fangkong.accounts.need_to_know``).
+
+Who reads (and records) whose follow-up — ``reach_q`` and ``may_record``:
+
+- commanders and epidemiologists: the persons managed in their region (``Reach.REGION``);
+- a quarantine-site manager: the persons placed now in the sites it manages (``Reach.ASSIGNED_SITES``: an
+  open room assignment of ``fangkong.resources`` for the person, in a site whose managers name the user);
+- a community worker: the persons under home monitoring in its area (``Reach.HOME_MONITORED``: the
+  person's address lies in its region and the person is placed in no quarantine site).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
-from fangkong.accounts.need_to_know import Category, readable, readable_or_404
+from fangkong.accounts.access import get_in_scope_or_404, memberships_of
+from fangkong.accounts.need_to_know import NEED_TO_KNOW, Category, Reach, prefixes_q, read_prefixes, readable
+from fangkong.modules import role_capabilities
+from fangkong.regions.codes import covers
 
-from .models import SLOTS, HealthCheck, ScheduledTest, Subject
+from .apps import RECORD
+from .models import SLOTS, CheckVersion, HealthCheck, ScheduledTest, Subject
 
 SCOPE = "region__code"
+#: The region fields a row is in scope by: its managing region, and the person's address (a community worker's
+#: area): ``get_in_scope_or_404`` finds a row when either lies in the user's regions, ``reach_q`` decides.
+SCOPES = ("region__code", "person__address_region__code")
 MISSED_DAYS = 7  # the overdue list looks back this many days
 
 
-def _named(user, queryset: QuerySet) -> QuerySet:
-    return readable(user, Category.NAMED, queryset, SCOPE)
+def _open_assignments():
+    from fangkong.resources.models import Assignment
+
+    return Assignment.objects.filter(checked_out_at__isnull=True, person__isnull=False)
+
+
+def placed_in_sites(user, sites=None) -> QuerySet:
+    """Persons (ids) placed now in the sites the user manages (``sites``: only these of them)."""
+    from fangkong.resources.selectors import managed_site_ids
+
+    placed = _open_assignments().filter(site_id__in=managed_site_ids(user))
+    return (placed.filter(site_id__in=sites) if sites is not None else placed).values("person_id")
+
+
+def reach_q(user, path: str = "") -> Q:
+    """The follow-up rows (``path``: the way from the row to its ``Subject``, "" or "subject__") whose person
+    the user may read named (module docstring). Every row carries the managing region itself."""
+    q = prefixes_q("region__code", read_prefixes(user, Category.NAMED))
+    if read_prefixes(user, Category.NAMED, Reach.ASSIGNED_SITES):
+        q |= Q(**{f"{path}person_id__in": placed_in_sites(user)})
+    area = read_prefixes(user, Category.NAMED, Reach.HOME_MONITORED)
+    if area:
+        q |= prefixes_q(f"{path}person__address_region__code", area) & ~Q(
+            **{f"{path}person_id__in": _open_assignments().values("person_id")})
+    return q
+
+
+def _named(user, queryset: QuerySet, path: str = "") -> QuerySet:
+    return queryset.filter(reach_q(user, path))
+
+
+def may_record(user, subject: Subject) -> bool:
+    """Whether one of the user's memberships holding ``followup.record`` reaches this person: the managing
+    region for a region-wide role, the manager's own sites, the community worker's area at home."""
+    for code, role in memberships_of(user):
+        if RECORD not in role_capabilities().get(role, ()):
+            continue
+        reach = NEED_TO_KNOW[role].writes.get(Category.NAMED)
+        if reach == Reach.REGION and covers(code, subject.region_id):
+            return True
+        if reach == Reach.ASSIGNED_SITES and placed_in_sites(user).filter(person_id=subject.person_id).exists():
+            return True  # managed_site_ids: the sites within the manager's memberships' regions
+        if reach == Reach.HOME_MONITORED and covers(code, subject.person.address_region_id) and not (
+                _open_assignments().filter(person_id=subject.person_id).exists()):
+            return True
+    return False
 
 
 def _in_region(queryset: QuerySet, region: str | None) -> QuerySet:
@@ -26,13 +87,13 @@ def _in_region(queryset: QuerySet, region: str | None) -> QuerySet:
 
 
 def subject_get(*, user, subject_id: int) -> Subject:
-    return readable_or_404(user, Category.NAMED, Subject.objects.select_related("person", "protocol"), SCOPE,
-                           pk=subject_id)
+    return get_in_scope_or_404(user, _named(user, Subject.objects.select_related("person", "protocol")), SCOPES,
+                               pk=subject_id)
 
 
 def test_get(*, user, test_id: int) -> ScheduledTest:
-    return readable_or_404(user, Category.NAMED, ScheduledTest.objects.select_related("subject"), SCOPE,
-                           pk=test_id)
+    tests = _named(user, ScheduledTest.objects.select_related("subject__person"), "subject__")
+    return get_in_scope_or_404(user, tests, tuple(f"subject__{f}" for f in SCOPES), pk=test_id)
 
 
 @dataclass
@@ -60,10 +121,23 @@ def due_subjects(*, user, day: dt.date, region: str | None = None) -> QuerySet[S
     return _in_region(_named(user, subjects), region)
 
 
-def due_queryset(*, user, day: dt.date, region: str | None = None, open_only: bool = False) -> QuerySet[Subject]:
-    """The day's persons (``open_only``: only those with a slot still unchecked) with the day's checks and the
-    tests due that day or overdue prefetched; rows for ``due_rows``, in any order or page."""
+def sites_managed(*, user) -> list:
+    """The quarantine sites the user manages (id, name), for the floor list's choice."""
+    from fangkong.resources.models import QuarantineSite
+    from fangkong.resources.selectors import managed_site_ids
+
+    return list(QuarantineSite.objects.filter(pk__in=managed_site_ids(user)).order_by("name").values_list("pk", "name"))
+
+
+def due_queryset(*, user, day: dt.date, region: str | None = None, open_only: bool = False,
+                 site: int | None = None) -> QuerySet[Subject]:
+    """The day's persons (``open_only``: only those with a slot still unchecked; ``site``: only those placed now
+    in that quarantine site, with their ``room_number``) with the day's checks and the tests due that day or
+    overdue prefetched; rows for ``due_rows``, in any order or page."""
     subjects = due_subjects(user=user, day=day, region=region)
+    if site is not None:
+        rooms = _open_assignments().filter(site_id=site, person_id=OuterRef("person_id"))
+        subjects = subjects.filter(Exists(rooms)).annotate(room_number=Subquery(rooms.values("room__number")[:1]))
     if open_only:
         complete = HealthCheck.objects.filter(subject=OuterRef("pk"), day=day).values("subject").annotate(
             n=Count("id")).filter(n__gte=len(SLOTS))
@@ -94,14 +168,14 @@ def missed_checks(*, user, day: dt.date, region: str | None = None, limit: int =
     checks = HealthCheck.objects.filter(outcome=HealthCheck.Outcome.MISSED, day__lte=day,
                                         day__gt=day - dt.timedelta(days=MISSED_DAYS),
                                         subject__status=Subject.Status.ACTIVE)
-    return _in_region(_named(user, checks), region).select_related("subject__person").order_by("-day", "subject_id",
+    return _in_region(_named(user, checks, "subject__"), region).select_related("subject__person").order_by("-day", "subject_id",
                                                                                                "slot")[:limit]
 
 
 def overdue_tests(*, user, day: dt.date, region: str | None = None, limit: int = 200) -> QuerySet[ScheduledTest]:
     tests = ScheduledTest.objects.filter(status=ScheduledTest.Status.OVERDUE, due_date__lte=day,
                                          subject__status=Subject.Status.ACTIVE)
-    return _in_region(_named(user, tests), region).select_related("subject__person").order_by("due_date", "id")[:limit]
+    return _in_region(_named(user, tests, "subject__"), region).select_related("subject__person").order_by("due_date", "id")[:limit]
 
 
 def symptomatic_subjects(*, user, region: str | None = None, limit: int = 200) -> QuerySet[Subject]:
@@ -111,7 +185,15 @@ def symptomatic_subjects(*, user, region: str | None = None, limit: int = 200) -
 
 
 def subject_checks(subject: Subject) -> list[HealthCheck]:
-    return list(subject.checks.select_related("checked_by").order_by("day", "slot"))
+    """The person's checks, each with its earlier versions (``versions``: oldest first) when corrected."""
+    return list(subject.checks.select_related("checked_by").prefetch_related(
+        Prefetch("versions", queryset=CheckVersion.objects.select_related("checked_by", "replaced_by"))).order_by(
+        "day", "slot"))
+
+
+def day_checks(subject: Subject, day: dt.date) -> list[HealthCheck]:
+    """The checks of one person and day (the personal form's: opened by its signed token, no user to scope)."""
+    return list(subject.checks.filter(day=day).order_by("slot"))
 
 
 def subject_tests(subject: Subject) -> list[ScheduledTest]:
@@ -134,3 +216,35 @@ def followup_counts(*, user, day: dt.date, region: str | None = None) -> dict[st
     tests = _in_region(readable(user, Category.AGGREGATES, ScheduledTest.objects.filter(due_date=day), SCOPE), region)
     test_figures = tests.aggregate(tests_due=Count("id"), tests_taken=Count("id", filter=Q(status=ScheduledTest.Status.TAKEN)))
     return {"due": on_day.count(), **{k: v or 0 for k, v in figures.items()}, **test_figures}
+
+
+def day_strip(subject: Subject, checks: list[HealthCheck], today: dt.date) -> list[dict]:
+    """Every day of the period with its checks: the day-by-day strip of a person's follow-up."""
+    by_day: dict = {}
+    for check in checks:
+        by_day.setdefault(check.day, []).append(check)
+    strip, day = [], subject.first_day
+    while day <= subject.last_day:
+        strip.append({"day": day, "n": subject.day_number(day), "checks": by_day.get(day, []), "future": day > today})
+        day += dt.timedelta(days=1)
+    return strip
+
+
+def source_strip(*, user, kind: str, source_id: int) -> dict | None:
+    """The follow-up of a source's record (a contact of the cases module) for its page: the person under
+    management and the strip, when the user may read that person's follow-up; None otherwise."""
+    subject = _named(user, Subject.objects.filter(kind=kind, source_id=source_id)).first()
+    if subject is None:
+        return None
+    checks = list(subject.checks.only("day", "slot", "outcome").order_by("day", "slot"))
+    return {"subject": subject, "strip": day_strip(subject, checks, timezone.localdate())}
+
+
+def panel_context(request, code: str) -> dict:
+    """The dashboard panel (``dashboard_panels``): today's completeness in the region ``code`` (the counts the
+    user may read as aggregates, and the shares of the persons due)."""
+    day = timezone.localdate()
+    counts = followup_counts(user=request.user, day=day, region=code)
+    due = counts["due"] or 1
+    return {"day": day, "counts": counts,
+            "shares": {k: round(100 * counts[k] / due) for k in ("checked", "missed", "symptomatic")}}

@@ -3,14 +3,21 @@
 - ``subjects_sync``: copies who is under management from the sources (``sources.py``) into ``Subject``
   and their test days into ``ScheduledTest``; a moved period moves the tests not yet taken; a person no
   longer under management at the source ends. Run by the periodic job (and by the demo).
+- ``self_report_record``: the same check entered by the person through the personal link (``selfreport``).
 - ``health_check_record``: one daily check; refused with field errors for a temperature outside
-  34–43 °C, a day or time in the future, a day outside the period, a person not under management, a
-  second check for the same day and slot. Fever (≥ 37.3 °C) or a symptom marks the person symptomatic.
+  34–43 °C, a day or time in the future, a day outside the period, a person not under management. A
+  second check for the same day and slot is a correction: with a reason the earlier version is kept
+  (``CheckVersion``) and the change audited with the reason; without one it is refused, asking for it. Fever (≥ 37.3 °C) or a symptom marks the person symptomatic.
 - ``sample_record``: a scheduled test's sample and result; a positive result marks the person too.
+- ``result_record``: a result by person and day (an import, the laboratory); refused for a day with
+  no scheduled test. ``sample_not_taken``: a test not taken, with the reason.
 - ``subject_to_suspected``: a person with fever or symptoms becomes a suspected case through the
   source's module (for contacts: ``fangkong.cases.services.contact_convert_to_case``), never here.
+- ``self_report_refused``: a personal link that opened nothing, audited (bounded per address).
 - ``followups_sweep``: the end of a day: every slot without a check is recorded missed, every test due
-  by then and not taken is overdue.
+  by then and not taken is overdue; each region's missed checks of the day raise one problem.
+- Fever or symptoms and a positive test raise their problem at once, in the write's transaction
+  (``problems``: the three lists, to the managing region).
 """
 
 from __future__ import annotations
@@ -20,27 +27,41 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from fangkong.accounts.access import can
 from fangkong.audit.models import AuditEvent
-from fangkong.audit.services import audit_record
+from fangkong.audit.services import audit_record, audit_record_bounded, client_ip
 from fangkong.data_generation import bump_data_generation
 
-from .apps import RECORD
-from .models import FEVER_FROM, SLOTS, TEMPERATURE_MAX, TEMPERATURE_MIN, HealthCheck, ScheduledTest, Subject
+from . import problems
+from .models import (
+    FEVER_FROM,
+    SLOTS,
+    TEMPERATURE_MAX,
+    TEMPERATURE_MIN,
+    CheckVersion,
+    HealthCheck,
+    ScheduledTest,
+    Subject,
+)
+from .selectors import may_record
 from .sources import Managed, source_of, sources
 
+SELF_REPORT_OBJECT = "followup.selfreport"  # the audit trail's name of the personal link's refusals
+REFUSALS_AUDITED = 20  # per hour and address
 LATE = dt.timedelta(minutes=5)  # clock skew allowed on a time entered as "now"
 COPIED = ("label", "person_id", "region_id", "category", "protocol_id", "counted_from", "first_day", "last_day",
           "centralised_until")
 
 
-def _require(actor, region_code: str) -> None:
-    if not can(actor, RECORD, region_code):
-        raise PermissionDenied(_("You may not record follow-ups of persons managed in this region."))
+def _require(actor, subject: Subject) -> None:
+    """The actor records for this person: in its region, its quarantine sites or its area at home
+    (``selectors.may_record``)."""
+    if not may_record(actor, subject):
+        raise PermissionDenied(_("You may not record follow-ups of this person."))
 
 
 def _values(item: Managed) -> dict:
@@ -106,11 +127,36 @@ def subjects_sync(*, day: dt.date | None = None, kinds: tuple[str, ...] | None =
 
 def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, temperature=None, symptoms=(),
                         not_possible: bool = False, note: str = "", checked_at: dt.datetime | None = None,
-                        request=None) -> HealthCheck:
-    """Record one daily health check (input validated by ``inputs.CheckInput``)."""
-    _require(actor, subject.region_id)
+                        reason: str = "", request=None) -> HealthCheck:
+    """Record one daily health check (input validated by ``inputs.CheckInput``). A check already recorded for
+    the person, day and slot is corrected when ``reason`` says why — the earlier version kept
+    (``CheckVersion``) —, and refused with a request for the reason otherwise."""
+    _require(actor, subject)
+    return _check_record(actor=actor, channel=HealthCheck.Channel.STAFF, subject=subject, day=day, slot=slot,
+                         temperature=temperature, symptoms=symptoms, not_possible=not_possible, note=note,
+                         checked_at=checked_at, reason=reason, request=request)
+
+
+def self_report_record(*, subject: Subject, day: dt.date, slot: str, temperature, symptoms=(), note: str = "",
+                       request=None) -> HealthCheck:
+    """The person's own check through the personal link (input validated by ``inputs.SelfReportInput``). No
+    actor: the signed token (``selfreport.token_open``) named the person and the day; the same refusals as a
+    staff check, audited with the channel. The person corrects nothing: a slot recorded is the staff's to
+    correct."""
+    return _check_record(actor=None, channel=HealthCheck.Channel.SELF, subject=subject, day=day, slot=slot,
+                         temperature=temperature, symptoms=symptoms, note=note, request=request)
+
+
+ALREADY = gettext_lazy("A check is already recorded for this person, day and slot.")
+GIVE_REASON = gettext_lazy("A check is already recorded for this person, day and slot: to correct it, say why.")
+
+
+def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: str, temperature=None, symptoms=(),
+                  not_possible: bool = False, note: str = "", checked_at: dt.datetime | None = None,
+                  reason: str = "", request=None) -> HealthCheck:
     now = timezone.now()
     checked_at = checked_at or now
+    reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
     if subject.status != Subject.Status.ACTIVE:
         errors["subject"] = [_("This person is no longer under management.")]
@@ -132,7 +178,10 @@ def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, tem
     if slot not in SLOTS:
         errors.setdefault("slot", []).append(_("Choose morning or evening."))
     elif HealthCheck.objects.filter(subject=subject, day=day, slot=slot).exists():
-        errors.setdefault("slot", []).append(_("A check is already recorded for this person, day and slot."))
+        if channel == HealthCheck.Channel.SELF:
+            errors.setdefault("slot", []).append(str(ALREADY))
+        elif not reason:
+            errors.setdefault("reason", []).append(str(GIVE_REASON))
     if errors:
         raise ValidationError(errors)
     symptoms = sorted(set(symptoms or ()))
@@ -142,24 +191,74 @@ def health_check_record(*, actor, subject: Subject, day: dt.date, slot: str, tem
         outcome = HealthCheck.Outcome.SYMPTOMATIC
     else:
         outcome = HealthCheck.Outcome.OK
-    check = HealthCheck(subject=subject, region_id=subject.region_id, day=day, slot=slot, outcome=outcome,
-                        temperature=temperature, symptoms=symptoms, note=note.strip(), checked_at=checked_at,
-                        checked_by=actor)
+    values = {"outcome": outcome, "temperature": temperature, "symptoms": symptoms, "note": note.strip(),
+              "checked_at": checked_at, "checked_by": actor, "channel": channel}
+    check = HealthCheck(subject=subject, region_id=subject.region_id, day=day, slot=slot, **values)
     check.full_clean(exclude=["subject", "region", "checked_by"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
+            earlier = HealthCheck.objects.select_for_update().filter(subject=subject, day=day, slot=slot).first()
+            if earlier is not None:
+                if not reason or channel == HealthCheck.Channel.SELF:  # recorded by somebody else meanwhile
+                    raise IntegrityError("recorded meanwhile")
+                return _check_correct(actor=actor, check=earlier, values=values, reason=reason, request=request)
             check.save()
             if outcome == HealthCheck.Outcome.SYMPTOMATIC and (subject.symptomatic_since is None
                                                                or day < subject.symptomatic_since):
                 Subject.objects.filter(pk=subject.pk).update(symptomatic_since=day)
                 subject.symptomatic_since = day
+            if outcome == HealthCheck.Outcome.SYMPTOMATIC:
+                problems.sick_raise(subject, day)  # to the epidemiologist at once (once per person)
             bump_data_generation()
             audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=check, region_code=subject.region_id,
                          request=request, detail={"subject": subject.label, "day": day.isoformat(), "slot": slot,
-                                                  "outcome": outcome})
+                                                  "outcome": outcome, "channel": channel})
     except IntegrityError as exc:  # recorded by somebody else since the check above
-        raise ValidationError({"slot": [_("A check is already recorded for this person, day and slot.")]}) from exc
+        field = "slot" if channel == HealthCheck.Channel.SELF else "reason"
+        raise ValidationError({field: [str(ALREADY if field == "slot" else GIVE_REASON)]}) from exc
     return check
+
+
+def _shown(check) -> dict:
+    return {"outcome": check.outcome, "temperature": None if check.temperature is None else str(check.temperature),
+            "symptoms": list(check.symptoms), "note": check.note, "channel": check.channel,
+            "checked_by": check.checked_by_id}
+
+
+def _check_correct(*, actor, check: HealthCheck, values: dict, reason: str, request=None) -> HealthCheck:
+    """Replace a check's values, the earlier ones kept as a ``CheckVersion``; the person's first day with fever
+    or symptoms read again from what is now recorded. Audited with the reason, before and after."""
+    before = _shown(check)
+    CheckVersion.objects.create(check_row=check, region_id=check.region_id, outcome=check.outcome,
+                                temperature=check.temperature, symptoms=check.symptoms, note=check.note,
+                                checked_at=check.checked_at, checked_by_id=check.checked_by_id, channel=check.channel,
+                                replaced_by=actor, reason=reason)
+    for name, value in values.items():
+        setattr(check, name, value)
+    check.recorded_at = timezone.now()
+    check.save(update_fields=[*values, "recorded_at"])
+    subject = check.subject
+    symptomatic_refresh(subject)
+    if check.outcome == HealthCheck.Outcome.SYMPTOMATIC:
+        problems.sick_raise(subject, check.day)
+    bump_data_generation()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=check, region_code=check.region_id,
+                 request=request, reason=reason,
+                 detail={"subject": subject.label, "day": check.day.isoformat(), "slot": check.slot,
+                         "correction": True, "before": before, "after": _shown(check)})
+    return check
+
+
+def symptomatic_refresh(subject: Subject) -> None:
+    """The first day of fever or symptoms (or of a positive sample) from what is recorded now."""
+    sick = HealthCheck.objects.filter(subject=subject, outcome=HealthCheck.Outcome.SYMPTOMATIC).aggregate(
+        first=Min("day"))["first"]
+    positive = ScheduledTest.objects.filter(subject=subject, result=ScheduledTest.Result.POSITIVE).aggregate(
+        first=Min("taken_on"))["first"]
+    since = min((d for d in (sick, positive) if d is not None), default=None)
+    if since != subject.symptomatic_since:
+        Subject.objects.filter(pk=subject.pk).update(symptomatic_since=since)
+        subject.symptomatic_since = since
 
 
 @transaction.atomic
@@ -167,7 +266,7 @@ def sample_record(*, actor, test: ScheduledTest, taken_on: dt.date, result: str 
                        request=None) -> ScheduledTest:
     """Record a scheduled test's sample (and result when known; input validated by ``inputs.SampleInput``)."""
     subject = test.subject
-    _require(actor, subject.region_id)
+    _require(actor, subject)
     errors: dict[str, list[str]] = {}
     if taken_on > timezone.localdate():
         errors["taken_on"] = [_("A sample cannot be taken on a day still to come.")]
@@ -187,6 +286,8 @@ def sample_record(*, actor, test: ScheduledTest, taken_on: dt.date, result: str 
     if result == ScheduledTest.Result.POSITIVE and subject.symptomatic_since is None:
         Subject.objects.filter(pk=subject.pk).update(symptomatic_since=taken_on)
         subject.symptomatic_since = taken_on
+    if result == ScheduledTest.Result.POSITIVE:
+        problems.positive_raise(test, subject)
     bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=subject.region_id,
                  request=request, detail={"subject": subject.label, "before": before,
@@ -196,10 +297,53 @@ def sample_record(*, actor, test: ScheduledTest, taken_on: dt.date, result: str 
 
 
 @transaction.atomic
+def result_record(*, actor, subject: Subject, due_date: dt.date, taken_on: dt.date, result: str = "",
+                       request=None) -> ScheduledTest:
+    """A result (or a sample) for the person's test scheduled on ``due_date`` — as an import or a laboratory
+    reports it, by person and day (input validated by ``inputs.ResultInput``). A day without a scheduled
+    test is refused, naming the days that are scheduled: nothing is recorded against a test nobody planned."""
+    _require(actor, subject)
+    test = ScheduledTest.objects.select_for_update().filter(subject=subject, due_date=due_date).order_by("id").first()
+    if test is None:
+        days = ", ".join(d.isoformat() for d in subject.tests.order_by("due_date").values_list("due_date", flat=True))
+        raise ValidationError({"due_date": [
+            _("No test is scheduled for this person on %(day)s (scheduled: %(days)s).")
+            % {"day": due_date.isoformat(), "days": days or _("none")}]})
+    test.subject = subject
+    return sample_record(actor=actor, test=test, taken_on=taken_on, result=result, request=request)
+
+
+@transaction.atomic
+def sample_not_taken(*, actor, test: ScheduledTest, reason: str, request=None) -> ScheduledTest:
+    """A scheduled test that was not taken, with the reason (refused, in hospital, released early …): no
+    longer due nor overdue (input validated by ``inputs.NotTakenInput``)."""
+    subject = test.subject
+    _require(actor, subject)
+    errors: dict[str, list[str]] = {}
+    if test.status == ScheduledTest.Status.TAKEN:
+        errors["status"] = [_("The sample of this test is recorded as taken.")]
+    if test.due_date > timezone.localdate():
+        errors["status"] = [_("This test is not due yet.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the test was not taken.")]
+    if errors:
+        raise ValidationError(errors)
+    before = test.status
+    test.status, test.not_taken_reason = ScheduledTest.Status.NOT_TAKEN, reason.strip()
+    test.recorded_by, test.recorded_at = actor, timezone.now()
+    test.save(update_fields=["status", "not_taken_reason", "recorded_by", "recorded_at"])
+    bump_data_generation()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=subject.region_id,
+                 request=request, reason=test.not_taken_reason,
+                 detail={"subject": subject.label, "before": {"status": before}, "after": {"status": test.status}})
+    return test
+
+
+@transaction.atomic
 def subject_to_suspected(*, actor, subject: Subject, onset_date: dt.date | None = None, request=None) -> str:
     """A person with fever, symptoms or a positive test becomes a suspected case through the source's module
     (the cases service for a contact); the follow-up ends as converted. Returns the case number."""
-    _require(actor, subject.region_id)
+    _require(actor, subject)
     errors: dict[str, list[str]] = {}
     if subject.status != Subject.Status.ACTIVE:
         errors["subject"] = [_("This person is no longer under management.")]
@@ -237,9 +381,19 @@ def followups_sweep(*, day: dt.date) -> dict[str, int]:
         status=ScheduledTest.Status.DUE, due_date__lte=day).update(
         status=ScheduledTest.Status.OVERDUE)
     counts = {"missed_checks": len(missed), "overdue_tests": overdue}
+    counts["problems"] = sum(problems.missed_raise(region, day, n) for region, n in problems.missed_counts(day))
     if any(counts.values()):
         bump_data_generation()
     audit_record(actor=None, action=AuditEvent.Action.UPDATE,
                  object_type=HealthCheck._meta.label_lower,  # the trail labels it as the model it wrote
                  detail={"sweep": True, "day": day.isoformat(), **counts})
     return counts
+
+
+def self_report_refused(*, reason: str, request=None) -> None:
+    """A personal link that opened nothing (forged, altered, expired, rate-limited): audited as a refusal, at
+    most ``REFUSALS_AUDITED`` an hour from one address (a flood fills nothing)."""
+    audit_record_bounded(limits=[(REFUSALS_AUDITED, dt.timedelta(hours=1),
+                                  {"object_type": SELF_REPORT_OBJECT, "source_ip": client_ip(request)})],
+                         actor=None, action=AuditEvent.Action.ACCESS_REFUSED, object_type=SELF_REPORT_OBJECT,
+                         request=request, detail={"reason": reason})

@@ -12,4 +12,6 @@ urlpatterns = [
     path("subjects/<int:pk>/check/", views.check_new, name="check-new"),
     path("subjects/<int:pk>/suspected/", views.suspected, name="suspected"),
     path("tests/<int:pk>/sample/", views.sample_record, name="sample"),
+    path("tests/<int:pk>/not-taken/", views.not_taken, name="not-taken"),
+    path("r/<str:token>/", views.self_report, name="self-report"),  # the personal link: no sign-in
 ]

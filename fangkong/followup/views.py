@@ -1,34 +1,38 @@
 """Pages of the follow-up module (phone first): the worker's list of the day's checks and tests, one check
-recorded in one step from that list, a person's follow-up, the overdue list. Read through the selectors,
+recorded in one step from that list, a person's follow-up (with today's personal link and its QR code),
+the overdue list, and the person's own form opened by the personal link (no sign-in, ``selfreport``). Read through the selectors,
 write through the services, input through the action's schema (``inputs.py``, the same as the API's)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong import paging
-from fangkong.accounts.access import can, region_scoped
-from fangkong.accounts.need_to_know import Category, may_read, shows
+from fangkong.accounts.access import can, public, region_scoped
+from fangkong.accounts.need_to_know import Category, Reach, may_read, shows
 from fangkong.inputs import PageForm, error_summary
+from fangkong.places.views import venue_qr_svg
 from fangkong.request_params import query_params
 from fangkong.web.day import data_last_day, day_asked, is_day_chosen
 
-from . import selectors, services
+from . import selectors, selfreport, services
 from .apps import RECORD
-from .inputs import CheckInput, SampleInput, SuspectedInput
-from .models import Slot, Symptom
+from .inputs import CheckInput, NotTakenInput, SampleInput, SelfReportInput, SuspectedInput
+from .models import SLOTS, Slot, Symptom
 from .params import DayQuery, DuePageQuery
 from .sources import source_of
 
 PAGE = 50
+SITE_PAGE = 500  # a site's whole list on one screen (the manager's floor list)
+#: The pages a quarantine-site manager and a community worker open too (their persons: ``selectors.reach_q``).
+RECORDERS = (Reach.REGION, Reach.ASSIGNED_SITES, Reach.HOME_MONITORED)
 
 
 def _day(request):
@@ -48,30 +52,36 @@ def _slot_default(row) -> str:
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=RECORDERS)
 @query_params(DuePageQuery)
 @require_GET
 def due(request):
-    """The day's persons under management in the worker's region, each with the slot to check next, ``PAGE``
-    at a time (``fangkong.paging``: a phone shows one page of cards, not the whole district)."""
-    day, region = _day(request), request.params.get("region")
+    """The day's persons under management the worker may follow up, each with the slot to check next, ``PAGE``
+    at a time (``fangkong.paging``: a phone shows one page of cards, not the whole district); with ``site``,
+    one quarantine site's persons by room number, all on one screen (the manager's floor list)."""
+    day, region, site = _day(request), request.params.get("region"), request.params.get("site")
     subjects = selectors.due_queryset(user=request.user, day=day, region=region,
-                                      open_only=bool(request.params.get("open")))
-    page = paging.page_of(subjects, order=("id",), size=PAGE, cursor=request.params["cursor"])
+                                      open_only=bool(request.params.get("open")), site=site)
+    if site:  # one site, one screen: no pages
+        page, rows = None, subjects.order_by("room_number", "id")[:SITE_PAGE]
+    else:
+        page = paging.page_of(subjects, order=("id",), size=PAGE, cursor=request.params["cursor"])
+        rows = page.rows
     return render(request, "followup/due.html", {
-        "day": day, "today": timezone.localdate(), "rows": selectors.due_rows(page.rows, day), "page": page,
+        "day": day, "today": timezone.localdate(), "rows": selectors.due_rows(rows, day), "page": page,
+        "sites": selectors.sites_managed(user=request.user), "site": site,
         "region": region or "", "open_only": bool(request.params.get("open")), "may_record": can(request.user, RECORD),
         "counts": selectors.followup_counts(user=request.user, day=day, region=region),
         "symptoms": Symptom.choices, "slots": Slot.choices})
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=RECORDERS)
 @require_http_methods(["GET", "POST"])
 def check_new(request, pk: int):
     """Record one check of a person (the list posts here in one step; a refusal shows this form again)."""
     subject = selectors.subject_get(user=request.user, subject_id=pk)
-    if not can(request.user, RECORD, subject.region_id):
+    if not selectors.may_record(request.user, subject):
         raise PermissionDenied(_("Your role may not record follow-ups."))
     today = timezone.localdate()
     form = PageForm(CheckInput, request, initial={"subject": subject.pk, "day": today, "slot": Slot.MORNING})
@@ -94,24 +104,21 @@ def check_new(request, pk: int):
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=RECORDERS)
 @require_GET
 def subject_detail(request, pk: int):
     """One person's follow-up: the days of the period, each check, the tests to their results."""
     subject = selectors.subject_get(user=request.user, subject_id=pk)
     checks = selectors.subject_checks(subject)
     today = timezone.localdate()
-    by_day: dict = {}
-    for check in checks:
-        by_day.setdefault(check.day, []).append(check)
-    strip = []
-    day = subject.first_day
-    while day <= subject.last_day:
-        strip.append({"day": day, "n": subject.day_number(day), "checks": by_day.get(day, []),
-                      "future": day > today})
-        day += dt.timedelta(days=1)
-    may_record = can(request.user, RECORD, subject.region_id)
+    strip = selectors.day_strip(subject, checks, today)
+    may_record = selectors.may_record(request.user, subject)
+    link = None
+    if may_record and subject.status == subject.Status.ACTIVE and subject.covers(today):
+        url = request.build_absolute_uri(selfreport.link_path(subject, today))
+        link = {"url": url, "qr": mark_safe(venue_qr_svg(url, title=_("Self-report link")))}  # noqa: S308 - segno's SVG of our URL
     return render(request, "followup/subject_detail.html", {
+        "self_report": link,
         "subject": subject, "strip": strip, "checks": checks, "tests": selectors.subject_tests(subject),
         "today": today, "may_record": may_record, "source_url": source_of(subject.kind).url(subject.source_id),
         "may_open_case": may_record and can(request.user, "case.write", subject.region_id),
@@ -119,7 +126,7 @@ def subject_detail(request, pk: int):
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=RECORDERS)
 @require_POST
 def sample_record(request, pk: int):
     test = selectors.test_get(user=request.user, test_id=pk)
@@ -129,6 +136,21 @@ def sample_record(request, pk: int):
         messages.error(request, error_summary(form.errors))
     else:
         messages.success(request, _("Test recorded."))
+    return redirect("followup:subject", pk=test.subject_id)
+
+
+@region_scoped
+@shows(Category.NAMED, reaches_served=RECORDERS)
+@require_POST
+def not_taken(request, pk: int):
+    """A scheduled test not taken, with the reason."""
+    test = selectors.test_get(user=request.user, test_id=pk)
+    form = PageForm(NotTakenInput, request)
+    form.submit(services.sample_not_taken, actor=request.user, test=test, request=request)
+    if form.errors:
+        messages.error(request, error_summary(form.errors))
+    else:
+        messages.success(request, _("Test recorded as not taken."))
     return redirect("followup:subject", pk=test.subject_id)
 
 
@@ -159,3 +181,48 @@ def overdue(request):
         "symptomatic": selectors.symptomatic_subjects(user=request.user, region=region),
         "missed": selectors.missed_checks(user=request.user, day=day, region=region),
         "tests": selectors.overdue_tests(user=request.user, day=day, region=region)})
+
+
+REFUSED_STATUS = {"invalid": 404, "expired": 410, "closed": 410, "throttled": 429}
+AFTERNOON = 14  # from this hour the personal form proposes the evening slot
+
+
+def _self_refused(request, reason: str):
+    services.self_report_refused(reason=reason, request=request)
+    response = render(request, "followup/self_report.html", {"refused": reason},
+                      status=REFUSED_STATUS[reason])
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def self_report(request, token: str):
+    """The person's own check through the personal link: one form for the person and the day the signed token
+    names (``selfreport``), nothing else; the name shown as its first character."""
+    if selfreport.address_throttled(request):
+        return _self_refused(request, "throttled")
+    try:
+        opened = selfreport.token_open(token)
+    except selfreport.TokenRefused as exc:
+        return _self_refused(request, exc.reason)
+    done = {c.slot: c for c in selectors.day_checks(opened.subject, opened.day)}
+    open_slots = [slot for slot in SLOTS if slot not in done]
+    proposed = (Slot.EVENING if timezone.localtime().hour >= AFTERNOON and Slot.EVENING in open_slots
+                else (open_slots or [Slot.MORNING])[0])
+    form = PageForm(SelfReportInput, request, initial={"slot": proposed})
+    if form.bound:
+        if selfreport.subject_throttled(opened):
+            return _self_refused(request, "throttled")
+        if form.submit(services.self_report_record, subject=opened.subject, day=opened.day,
+                       request=request) is not None:
+            return redirect(request.path)
+    response = render(request, "followup/self_report.html", {
+        "form": form, "hint": selfreport.name_hint(opened.subject), "day": opened.day,
+        "day_number": opened.subject.day_number(opened.day), "done": [done[slot] for slot in SLOTS if slot in done],
+        "slots": [(v, label) for v, label in Slot.choices if v in open_slots], "symptoms": Symptom.choices,
+        "checked": form.lists.get("symptoms", [])}, status=form.status)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

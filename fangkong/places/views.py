@@ -31,11 +31,12 @@ from .params import CoverageQuery, CoVisitQuery, InspectionNewQuery, PlaceFilter
 PAGE_SIZE = 50
 
 
-def venue_qr_svg(code: str) -> str:
-    """The printable QR code of a venue code, inline SVG drawn here (segno): it carries the signed token only."""
+def venue_qr_svg(code: str, title: str | None = None) -> str:
+    """The printable QR code of a venue code (or of another module's signed link, ``title`` naming it), inline
+    SVG drawn here (segno): it carries the signed token only."""
     out = io.BytesIO()
     segno.make(code, error="q").save(out, kind="svg", scale=4, border=4, xmldecl=False, svgns=True,
-                                     title=_("Venue code"))
+                                     title=title or _("Venue code"))
     return out.getvalue().decode("utf-8")
 
 

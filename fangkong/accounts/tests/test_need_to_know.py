@@ -225,7 +225,8 @@ def test_the_matrix_covers_every_role_and_capabilities_stay_within_its_writes():
     # Roles without person data region-wide: what they read of persons, they read through a module reach only
     # (the persons of a laboratory's own samples, of a manager's own sites), served once a module declares it
     # (ModuleConfig.served_reaches) and nothing until then.
-    for role in (Role.LABORATORY, Role.QUARANTINE_MANAGER, Role.INSPECTOR, Role.SYSTEM_ADMINISTRATOR):
+    for role in (Role.LABORATORY, Role.QUARANTINE_MANAGER, Role.COMMUNITY_WORKER, Role.INSPECTOR,
+                 Role.SYSTEM_ADMINISTRATOR):
         person_reads = {level: reach for level, reach in NEED_TO_KNOW[role].reads.items() if level in PERSON_LEVELS}
         assert set(person_reads.values()) <= MODULE_REACHES, role
         for level, reach in person_reads.items():

@@ -28,6 +28,7 @@ PLATFORM_GRANTS = {
     Role.SENTINEL_REPORTER: {Capability.SENTINEL_REPORT},
     # need to know (issue 13): no platform capability; a person capability only from a module serving its reach
     Role.QUARANTINE_MANAGER: set(),
+    Role.COMMUNITY_WORKER: set(),  # a module capability only (fangkong.followup: home monitoring)
     Role.INSPECTOR: set(),
     Role.LABORATORY: set(),  # need to know: the persons of its own samples, from a module serving that reach
     Role.ANALYST: set(),

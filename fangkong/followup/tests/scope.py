@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from fangkong.cases.tests.builders import make_case, make_person
 
+from .. import selfreport
 from ..services import health_check_record
 from .builders import days_ago, managed_contact
 
@@ -20,5 +21,6 @@ def other_city_records(actor) -> dict[str, list[str]]:
     check = health_check_record(actor=actor, subject=subject, day=timezone.localdate(), slot="morning",
                                 temperature=Decimal("36.5"))
     test = subject.tests.first()
-    ids = {"subject_id": [str(subject.pk)], "test_id": [str(test.pk)], "check_id": [str(check.pk)]}
+    ids = {"subject_id": [str(subject.pk)], "test_id": [str(test.pk)], "check_id": [str(check.pk)],
+           "token": [selfreport.token_make(subject, timezone.localdate())]}  # the personal link: one person's form
     return {**ids, "pk": ids["subject_id"] + ids["test_id"] + ids["check_id"]}

@@ -88,7 +88,7 @@ def test_bad_checks_are_refused_alike_by_page_and_api_and_change_nothing(client,
         assert 'aria-invalid="true"' in page.content.decode()
     assert client.post("/api/v1/followup/checks/", _post(subject), content_type="application/json").status_code == 201
     again = client.post("/api/v1/followup/checks/", _post(subject), content_type="application/json")
-    assert again.status_code == 400 and set(again.json()["error"]["fields"]) == {"slot"}
+    assert again.status_code == 400 and set(again.json()["error"]["fields"]) == {"reason"}
     assert HealthCheck.objects.count() == 1
 
 

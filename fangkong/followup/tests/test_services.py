@@ -117,12 +117,13 @@ def test_the_input_schema_refuses_an_implausible_temperature_and_a_missing_readi
     assert not future.is_valid() and set(future.errors) == {"day"}
 
 
-def test_a_second_check_for_the_same_day_and_slot_is_refused(shenzhen_epi):
+def test_a_second_check_for_the_same_day_and_slot_without_a_reason_is_refused(shenzhen_epi):
+    """A correction needs its reason (``test_corrections.py``); the other slot is another check."""
     _contact, subject = managed_contact(shenzhen_epi)
     _check(shenzhen_epi, subject)
     with pytest.raises(ValidationError) as refused:
         _check(shenzhen_epi, subject, temperature=Decimal("37.0"))
-    assert _errors(refused) == {"slot"}
+    assert _errors(refused) == {"reason"}
     assert HealthCheck.objects.get().temperature == Decimal("36.6")
     _check(shenzhen_epi, subject, slot="evening")  # the other slot is another check
     assert HealthCheck.objects.count() == 2
@@ -214,7 +215,7 @@ def test_the_sweep_marks_missed_slots_and_overdue_tests_once(shenzhen_epi):
     due_by_then = ScheduledTest.objects.filter(due_date__lte=yesterday).exclude(status="taken").count()
     assert counts["overdue_tests"] == due_by_then > 0
     assert ScheduledTest.objects.filter(due_date__gt=yesterday, status="overdue").count() == 0
-    assert followups_sweep(day=yesterday) == {"missed_checks": 0, "overdue_tests": 0}
+    assert followups_sweep(day=yesterday) == {"missed_checks": 0, "overdue_tests": 0, "problems": 0}
     assert AuditEvent.objects.filter(object_type="followup.healthcheck", detail__sweep=True).count() == 2
 
 

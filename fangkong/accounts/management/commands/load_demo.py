@@ -23,6 +23,7 @@ DEMO_USERS = (
     ("dongguan_epi", Role.EPIDEMIOLOGIST, "441900", "东莞市疾控流调"),
     ("sentinel_futian", Role.SENTINEL_REPORTER, "440304", "福田区哨点"),
     ("quarantine_sz", Role.QUARANTINE_MANAGER, "440300", "深圳隔离点"),
+    ("community_futian", Role.COMMUNITY_WORKER, "440304", "福田区社区工作者"),
     ("inspector_gz", Role.INSPECTOR, "440100", "广州督导"),
     ("lab_gd", Role.LABORATORY, "440000", "省实验室"),
     ("analyst", Role.ANALYST, "440000", "分析员"),
