@@ -37,8 +37,10 @@ lint: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m fangkong.checks.translations
 
+# --dist worksteal: a worker out of tests takes half of the other's queue, and the long tests start first
+# (fangkong/conftest.py), so both workers stay busy to the end.
 test-sqlite: $(DEV_STAMP)
-	$(BIN)/pytest -n 2 -m "not browser and not fuzz" --cov --cov-report=term:skip-covered --cov-fail-under=$$(cat .coverage-floor)
+	$(BIN)/pytest -n 2 --dist worksteal -m "not browser and not fuzz" --cov --cov-report=term:skip-covered --cov-fail-under=$$(cat .coverage-floor)
 
 # The Django suite again on PostgreSQL (fangkong.epi does not touch a database; the walks over every URL,
 # role or the whole demo — marker `walk` — ran in the SQLite pass). Without a server it is skipped with a
@@ -46,7 +48,7 @@ test-sqlite: $(DEV_STAMP)
 test-postgres: $(DEV_STAMP)
 	@rc=0; $(BIN)/python -m fangkong.checks.postgres_available || rc=$$?; \
 	if [ $$rc -eq 3 ]; then exit 0; elif [ $$rc -ne 0 ]; then exit 1; fi; \
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/pytest -n 2 -m "not browser and not fuzz and not walk" -p no:cacheprovider --ignore=fangkong/epi
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/pytest -n 2 --dist worksteal -m "not browser and not fuzz and not walk" -p no:cacheprovider --ignore=fangkong/epi
 
 # The API fuzzed from its own schema by schemathesis against a live server (bounded: about two minutes on an
 # idle machine; a fixed seed, so a failure reproduces with `make test-fuzz`).
