@@ -27,6 +27,24 @@ def pytest_configure(config):
         print("\nfangkong: running the suite on PostgreSQL", os.environ["DATABASE_URL"].split("@")[-1])
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only", action="store_true",
+        help="deselect the tests that use no database (make test-postgres: they ran in the SQLite pass, and a "
+             "test without database access answers the same whatever the engine)")
+
+
+#: Fixtures that give a test the database (pytest-django's); a test without them, or the django_db marker,
+#: cannot open a connection at all (pytest-django refuses it).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                     "live_server"}
+
+
+def uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """The long tests start first: the walks (marker ``walk``), each minutes long, then everything else in
@@ -39,6 +57,11 @@ def pytest_collection_modifyitems(config, items):
     worker (xdist requires it). ``tryfirst``: pytest-django's own reordering (database tests by kind) runs
     after this one and keeps it within each kind, as a stable sort does.
     """
+    if config.getoption("database_tests_only", False):
+        deselected = [item for item in items if not uses_database(item)]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if uses_database(item)]
     items.sort(key=lambda item: item.get_closest_marker("walk") is None)
 
 
