@@ -27,12 +27,11 @@ def pytest_configure(config):
         print("\nfangkong: running the suite on PostgreSQL", os.environ["DATABASE_URL"].split("@")[-1])
 
 
-def pytest_addoption(parser):
-    parser.addoption(
-        "--database-tests-only", action="store_true",
-        help="deselect the tests that use no database (make test-postgres: they ran in the SQLite pass, and a "
-             "test without database access answers the same whatever the engine)")
-
+#: ``FANGKONG_TEST_DATABASE_ONLY=1`` (make test-postgres): the tests that use no database are deselected — they
+#: ran in the SQLite pass, and a test without database access answers the same whatever the engine. (An
+#: environment variable, not a command-line option: the module-kit test's conftest star-imports this one, and
+#: an option added twice is an error.)
+DATABASE_ONLY = "FANGKONG_TEST_DATABASE_ONLY"
 
 #: Fixtures that give a test the database (pytest-django's); a test without them, or the django_db marker,
 #: cannot open a connection at all (pytest-django refuses it).
@@ -57,7 +56,7 @@ def pytest_collection_modifyitems(config, items):
     worker (xdist requires it). ``tryfirst``: pytest-django's own reordering (database tests by kind) runs
     after this one and keeps it within each kind, as a stable sort does.
     """
-    if config.getoption("database_tests_only", False):
+    if os.environ.get(DATABASE_ONLY) == "1":
         deselected = [item for item in items if not uses_database(item)]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
