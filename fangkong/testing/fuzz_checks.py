@@ -1,4 +1,5 @@
-"""Checks of our own for the schema fuzzer (schemathesis loads this module through ``SCHEMATHESIS_HOOKS``).
+"""Checks of our own for the schema fuzzer, and the bound of its coverage phase (schemathesis loads this
+module through ``SCHEMATHESIS_HOOKS``).
 
 ``error_in_the_shape``: every answer with a status of 400 or more is JSON of exactly the shape
 ``{"error": {"code": str, "message": str, "fields": {name: [str, …]}}}`` — whether the schema documents
