@@ -37,16 +37,19 @@ lint: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m fangkong.checks.translations
 
+# --dist worksteal: a worker out of tests takes half of the other's queue, and the long tests start first
+# (fangkong/conftest.py), so both workers stay busy to the end.
 test-sqlite: $(DEV_STAMP)
-	$(BIN)/pytest -n 2 -m "not browser and not fuzz" --cov --cov-report=term:skip-covered --cov-fail-under=$$(cat .coverage-floor)
+	$(BIN)/pytest -n 2 --dist worksteal -m "not browser and not fuzz" --cov --cov-report=term:skip-covered --cov-fail-under=$$(cat .coverage-floor)
 
-# The Django suite again on PostgreSQL (fangkong.epi does not touch a database; the walks over every URL,
-# role or the whole demo — marker `walk` — ran in the SQLite pass). Without a server it is skipped with a
-# visible message; under CI=true it is required.
+# The Django suite again on PostgreSQL: the tests that use a database (fangkong.epi does not touch one; the
+# tests without database access — FANGKONG_TEST_DATABASE_ONLY=1 — and the walks over every URL, role or the whole
+# demo — marker `walk` — answer the same on either engine and ran in the SQLite pass). Without a server it is
+# skipped with a visible message; under CI=true it is required.
 test-postgres: $(DEV_STAMP)
 	@rc=0; $(BIN)/python -m fangkong.checks.postgres_available || rc=$$?; \
 	if [ $$rc -eq 3 ]; then exit 0; elif [ $$rc -ne 0 ]; then exit 1; fi; \
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/pytest -n 2 -m "not browser and not fuzz and not walk" -p no:cacheprovider --ignore=fangkong/epi
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test FANGKONG_TEST_DATABASE_ONLY=1 $(BIN)/pytest -n 2 --dist worksteal -m "not browser and not fuzz and not walk" -p no:cacheprovider --ignore=fangkong/epi
 
 # The API fuzzed from its own schema by schemathesis against a live server (bounded: about two minutes on an
 # idle machine; a fixed seed, so a failure reproduces with `make test-fuzz`).

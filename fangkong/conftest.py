@@ -27,6 +27,43 @@ def pytest_configure(config):
         print("\nfangkong: running the suite on PostgreSQL", os.environ["DATABASE_URL"].split("@")[-1])
 
 
+#: ``FANGKONG_TEST_DATABASE_ONLY=1`` (make test-postgres): the tests that use no database are deselected — they
+#: ran in the SQLite pass, and a test without database access answers the same whatever the engine. (An
+#: environment variable, not a command-line option: the module-kit test's conftest star-imports this one, and
+#: an option added twice is an error.)
+DATABASE_ONLY = "FANGKONG_TEST_DATABASE_ONLY"
+
+#: Fixtures that give a test the database (pytest-django's); a test without them, or the django_db marker,
+#: cannot open a connection at all (pytest-django refuses it).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                     "live_server"}
+
+
+def uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """The long tests start first: the walks (marker ``walk``), each minutes long, then everything else in
+    the order collected.
+
+    Under ``make test`` (``pytest -n 2 --dist worksteal``) a worker that runs out of tests takes half of the
+    other's queue, from its end: with the long tests at the front, the short ones are what is left to share
+    at the end, and the suite no longer finishes on one worker running a walk while the other waits (collected
+    in path order, ``fangkong/tests`` and ``fangkong/web/tests`` came last). The order is the same in every
+    worker (xdist requires it). ``tryfirst``: pytest-django's own reordering (database tests by kind) runs
+    after this one and keeps it within each kind, as a stable sort does.
+    """
+    if os.environ.get(DATABASE_ONLY) == "1":
+        deselected = [item for item in items if not uses_database(item)]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if uses_database(item)]
+    items.sort(key=lambda item: item.get_closest_marker("walk") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing():
     """Passwords hashed with a cheap hasher in the tests (Django's own advice for test settings).

@@ -190,9 +190,28 @@ class ColumnReader:
         self.fields = self._serializer.fields
         self._read: dict[tuple[str, str], tuple[object, tuple[str, ...]]] = {}
 
-    def read(self, name: str, text: str) -> tuple[object, tuple[str, ...]]:
+    def read_row(self, row: Mapping[str, object]) -> tuple[dict | None, dict[str, list[str]]]:
+        """What :func:`validate_row` answers for ``row`` — ``(validated data, {})`` or ``(None, errors by
+        field)`` — with each distinct cell read once: an import's rows one by one without a serializer per row.
+        A column missing from the row is read as the form leaves out a field it does not post; a cell of
+        several values (a list) goes through :func:`validate_row` itself."""
+        if any(isinstance(value, list | tuple) for value in row.values()):
+            return validate_row(type(self._serializer), row, context=self._serializer.context)
+        data, errors = {}, {}
+        for name in self.fields:
+            value = row.get(name, ABSENT)
+            text = None if value is ABSENT else "" if value is None else str(value).strip()
+            value, messages = self.read(name, text)
+            if messages:
+                errors[name] = list(messages)
+            elif value is not ABSENT:
+                data[name] = value
+        return (None, errors) if errors else (data, {})
+
+    def read(self, name: str, text: str | None) -> tuple[object, tuple[str, ...]]:
         """The value of field ``name`` for a cell's text, stripped (``ABSENT`` when the form would leave it
-        out, or when it is refused) and the field's messages (none when it is valid)."""
+        out, or when it is refused) and the field's messages (none when it is valid). ``None``: the field is
+        not posted at all (a column the file does not have)."""
         key = (name, text)
         found = self._read.get(key)
         if found is None:
@@ -205,7 +224,7 @@ class ColumnReader:
         field = self.fields[name]
         validate = getattr(self._serializer, f"validate_{name}", None)
         try:
-            value = field.run_validation(field.get_value(_FormField({name: text})))
+            value = field.run_validation(field.get_value(_FormField({} if text is None else {name: text})))
             if validate is not None:
                 value = validate(value)
         except serializers.ValidationError as exc:

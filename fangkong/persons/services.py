@@ -28,7 +28,7 @@ from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record, reason_clean
 from fangkong.bulk_copy import copy_available, copy_rows, copy_text, ids_reserve
-from fangkong.inputs import validate_row
+from fangkong.inputs import ColumnReader
 from fangkong.persons import protection, rules
 from fangkong.persons.citizen_id import (
     PROVINCE_CODES,
@@ -148,8 +148,9 @@ def persons_import(*, actor, rows: list[dict], source: str = "", request=None) -
     """Register many persons at once: all rows valid or nothing saved; known citizen IDs are skipped.
 
     Each row is read through the input schema of the registry page and the API
-    (``fangkong.persons.inputs.PersonInput``, as ``fangkong.inputs.validate_row`` reads an import row), then
-    judged by the rules of ``person_register``.
+    (``fangkong.persons.inputs.PersonInput``, as ``fangkong.inputs.validate_row`` reads an import row: the
+    same verdict and messages, each distinct cell text read once by ``fangkong.inputs.ColumnReader`` instead
+    of a serializer per row), then judged by the rules of ``person_register``.
 
     Errors are reported per row as ``{"row 3": ["phone: ..."]}`` (rows numbered from 1). Rows whose
     citizen ID is already registered (in the database or earlier in the file) count as ``existing``.
@@ -157,8 +158,9 @@ def persons_import(*, actor, rows: list[dict], source: str = "", request=None) -
     """
     regions = {r.code: r for r in Region.objects.all().only("code")}
     built, errors = [], {}
+    reader = ColumnReader(PersonInput)
     for number, row in enumerate(rows, start=1):
-        data, row_errors = validate_row(PersonInput, row)
+        data, row_errors = reader.read_row(row)
         if data is not None:
             try:
                 built.append(_person_from_input(actor=actor, regions=regions, **data))

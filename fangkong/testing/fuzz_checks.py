@@ -1,4 +1,5 @@
-"""Checks of our own for the schema fuzzer (schemathesis loads this module through ``SCHEMATHESIS_HOOKS``).
+"""Checks of our own for the schema fuzzer, and the bound of its coverage phase (schemathesis loads this
+module through ``SCHEMATHESIS_HOOKS``).
 
 ``error_in_the_shape``: every answer with a status of 400 or more is JSON of exactly the shape
 ``{"error": {"code": str, "message": str, "fields": {name: [str, …]}}}`` — whether the schema documents
@@ -29,3 +30,26 @@ def error_in_the_shape(ctx, response, case):
     if not well_formed:
         raise AssertionError(f"an error answer ({response.status_code}) outside the error shape: {body!r:.300}")
     return None
+
+
+#: The media type the coverage phase sends request bodies in (see ``coverage_bodies_in_json``).
+COVERAGE_BODY_MEDIA_TYPE = "application/json"
+
+
+@schemathesis.hook
+def filter_case(context, case):
+    """``coverage_bodies_in_json``: in the coverage phase (every boundary and every wrong value of every
+    parameter, derived from the schema, the same cases every run), a request body is sent as JSON only.
+
+    The schema offers each body as JSON, as a form and as multipart (drf-spectacular lists the parsers), and
+    the coverage phase repeated each body case in all three — a third of its 11,500 cases, and of the fuzz
+    stage's time. The three encodings are parsed into the same fields and judged by the same serializer; the
+    encodings themselves stay tested: the fuzzing phase still sends form and multipart bodies to every
+    operation (positive and negative data), and the coverage phase keeps its malformed and unsupported
+    ``Content-Type`` cases and every query, path, header and method case. Every operation keeps every phase.
+    """
+    meta = getattr(case, "meta", None)
+    data = getattr(getattr(meta, "phase", None), "data", None)
+    if type(data).__name__ != "CoveragePhaseData" or getattr(data, "parameter_location", None) != "body":
+        return True
+    return case.media_type in (None, COVERAGE_BODY_MEDIA_TYPE)

@@ -112,6 +112,9 @@ class PerFieldInput(serializers.Serializer):
         return value or "other"
 
 
+_ROW_READER = ColumnReader(PerFieldInput)  # one reader for all the examples: its kept texts shared, as in an import
+
+
 @settings(max_examples=80, deadline=None)
 @given(row=st.fixed_dictionaries({
     "title": st.sampled_from(["", "  ok ", "x" * 21, "标题"]),
@@ -135,6 +138,22 @@ def test_a_column_reader_gives_each_cell_the_verdict_and_value_of_the_whole_form
     assert errors == expected
     if not expected:
         assert values == data
+
+
+@settings(max_examples=120, deadline=None)
+@given(row=st.fixed_dictionaries({}, optional={
+    "title": st.sampled_from(["", "  ok ", "x" * 21, "标题", None, 7]),
+    "day": st.sampled_from(["", "2022-03-10", "yesterday", None, dt.date(2022, 3, 9), dt.date(1850, 1, 1)]),
+    "count": st.sampled_from(["", "3", "-1", None, 4, -2]),
+    "urgent": st.sampled_from(["", "true", "maybe", None, True]),
+    "route": st.sampled_from(["", "clinic", None]),
+    "extra": st.sampled_from(["", "ignored"]),
+}))
+def test_a_column_reader_reads_a_whole_row_as_validate_row_does(row):
+    """``read_row`` (an import's rows without a serializer per row: ``persons_import``) answers what
+    ``validate_row`` answers — columns missing from the row, empty cells, cells that are not text, and a
+    column the schema does not have included; one reader for every row, as an import uses it."""
+    assert _ROW_READER.read_row(row) == validate_row(PerFieldInput, row)
 
 
 def test_a_column_reader_refuses_a_schema_with_rules_across_fields():
