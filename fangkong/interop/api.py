@@ -1,40 +1,39 @@
-"""REST API of the interop module: the entries in the caller's regions (keyset-paged); recording one
-takes the same input schema as the page (``inputs.EntryInput``)."""
+"""REST API of the interop module: the outbound queue in the caller's regions (keyset-paged), read as
+aggregates — state, attempts, the receiver's last answer; never a payload."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.response import Response
+from rest_framework import mixins, serializers, viewsets
 
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Shows
 
-from . import selectors, services
-from .inputs import EntryInput
+from . import selectors
 
 
-class EntrySerializer(serializers.Serializer):
+class MessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    destination = serializers.CharField(source="destination.name")
+    kind = serializers.CharField()
     region = serializers.CharField(source="region_id")
-    title = serializers.CharField()
+    state = serializers.CharField()
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField()
+    last_status = serializers.IntegerField(allow_null=True)
+    last_answer = serializers.CharField()
+    payload_hash = serializers.CharField()
+    idempotency_key = serializers.CharField()
     created_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField(allow_null=True)
 
 
-class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     fangkong_access = REGION_SCOPED
     fangkong_shows = Shows(Category.AGGREGATES)
-    serializer_class = EntrySerializer
+    serializer_class = MessageSerializer
 
     def get_queryset(self):
-        return selectors.entry_list(user=self.request.user)
+        return selectors.message_list(user=self.request.user)
 
     def get_object(self):
-        return selectors.entry_get(user=self.request.user, entry_id=self.kwargs["pk"])
-
-    @extend_schema(request=EntryInput, responses={201: EntrySerializer})
-    def create(self, request, *args, **kwargs):
-        data = EntryInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        entry = services.entry_create(actor=request.user, request=request, **data.validated_data)
-        return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return selectors.message_get(user=self.request.user, message_id=self.kwargs["pk"])

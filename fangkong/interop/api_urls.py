@@ -7,7 +7,7 @@ from . import api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
-router.register("interop-entries", api.EntryViewSet, basename="entry")
+router.register("interop-messages", api.MessageViewSet, basename="message")
 
 app_name = "interop-api"
 urlpatterns = [path("", include(router.urls))]

@@ -6,29 +6,33 @@ from fangkong import modules
 from fangkong.accounts.need_to_know import Category
 from fangkong.accounts.roles import Role
 
-PACKAGE = __name__.rpartition(".")[0]  # the module's import path, e.g. "fangkong.interop"
-WRITE = "interop.write"  # the capability this module defines
+PACKAGE = __name__.rpartition(".")[0]  # "fangkong.interop"
+CONFIGURE = "interop.configure"  # configure destinations and their DHIS2 mapping: administrators only
+SEND_AGGREGATES = "interop.send_aggregates"  # queue aggregate figures (DHIS2) for a destination
+PROBLEM_SOURCE = "interop"
 
 
 class InteropConfig(modules.ModuleConfig):
     name = PACKAGE
     label = "interop"
-    verbose_name = "Interop"
+    verbose_name = "Interoperability"
 
-    navigation = (modules.NavEntry("interop", _("Interop"), _("Entries by region."),
-                                   "interop:entry-list"),)
-    capabilities = (modules.CapabilityGrant(WRITE, _("Record interop entries"),
-                                            (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER,
-                                             Role.EPIDEMIOLOGIST),
-                                            category=Category.AGGREGATES),)  # what the capability writes
+    navigation = (modules.NavEntry("interop", _("Data exchange"),
+                                   _("Outbound queue to FHIR and DHIS2 systems, and the destinations."),
+                                   "interop:message-list"),)
+    capabilities = (
+        modules.CapabilityGrant(CONFIGURE, _("Configure data-exchange destinations"), (Role.SYSTEM_ADMINISTRATOR,),
+                                category=Category.REFERENCE),
+        modules.CapabilityGrant(SEND_AGGREGATES, _("Send aggregate figures to a data-exchange destination"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST),
+                                category=Category.AGGREGATES),
+    )
     page_urls = ("interop/", f"{PACKAGE}.urls")
     api_urls = f"{PACKAGE}.api_urls"
     demo_loader = f"{PACKAGE}.demo.demo_load"
-    demo_order = 50
-    scoped_tables = ("Entry",)
+    demo_order = 90
+    periodic_jobs = (modules.PeriodicJob("interop-send-due", f"{PACKAGE}.send_due", {"minute": "*"}),)
+    scoped_tables = ("Destination", "OutboundMessage", "Dhis2Mapping", "Dhis2OrgUnit")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
-    # When the module needs them (docs/adding-a-module.md):
-    # served_reaches = (Reach.OWN_SAMPLES,)  # a need-to-know reach only this module's selectors answer
-    # isolated_paths = (("FANGKONG_INTEROP_DIR", "interop"),)  # files it writes: apart in tests
-    # problem_sources = (modules.ProblemSource("interop", _("Overdue entry"), f"{PACKAGE}.problems.feed"),)
-    #     # problems it raises in the three lists; feed(now) -> int, run by the job worklists-feed
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Message refused by a receiving system"),
+                                             f"{PACKAGE}.problems.feed"),)

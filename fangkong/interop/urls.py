@@ -6,7 +6,10 @@ from . import views
 
 app_name = "interop"
 urlpatterns = [
-    path("", views.entry_list, name="entry-list"),
-    path("new/", views.entry_new, name="entry-new"),
-    path("<int:entry_id>/", views.entry_detail, name="entry-detail"),
+    path("", views.message_list, name="message-list"),
+    path("messages/<int:message_id>/", views.message_detail, name="message-detail"),
+    path("messages/<int:message_id>/retry/", views.message_retry, name="message-retry"),
+    path("destinations/", views.destination_list, name="destination-list"),
+    path("destinations/new/", views.destination_new, name="destination-new"),
+    path("destinations/<int:destination_id>/", views.destination_edit, name="destination-edit"),
 ]
