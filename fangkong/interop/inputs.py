@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from fangkong.regions.codes import CODE_PATTERN
-from fangkong.request_params import Choice, Flag, RegionCode, Text
+from fangkong.request_params import PAST, Choice, Day, Flag, Id, RegionCode, Text
 
-from .models import Destination
+from .models import Destination, Dhis2Mapping
 
 UID = re.compile(r"^[A-Za-z][A-Za-z0-9]{10}$")  # a DHIS2 UID: a letter, then ten letters or digits
 
@@ -80,15 +80,9 @@ class DestinationEditInput(DestinationFields):
 class Dhis2MappingInput(serializers.Serializer):
     """One figure of the DHIS2 mapping of a destination."""
 
-    figure = Choice([], required=True, label=_("Figure"))
+    figure = Choice(Dhis2Mapping.Figure.choices, required=True, label=_("Figure"))
     data_element = Dhis2Uid(label=_("Data element UID"))
     category_option_combo = Dhis2Uid(label=_("Category option combo UID"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from .models import Dhis2Mapping
-
-        self.fields["figure"].choices = Dhis2Mapping.Figure.choices
 
 
 class Dhis2OrgUnitInput(serializers.Serializer):
@@ -96,3 +90,11 @@ class Dhis2OrgUnitInput(serializers.Serializer):
 
     region = RegionCode(required=True, label=_("Region"))
     org_unit = Dhis2Uid(label=_("Organisation unit UID"))
+
+
+class Dhis2ExportInput(serializers.Serializer):
+    """Send a period's figures of a region to a DHIS2 destination (a dry run first)."""
+
+    destination = Id(required=True, label=_("Destination"))
+    region = RegionCode(required=True, label=_("Region"))
+    day = Day(required=True, window=PAST, label=_("A day of the period"))

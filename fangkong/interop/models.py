@@ -41,7 +41,8 @@ class Destination(models.Model):
                                     choices=[("daily", _("Daily")), ("weekly", _("Weekly"))])
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
@@ -91,7 +92,8 @@ class OutboundMessage(models.Model):
     follows = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="followers",
                                 verbose_name=_("follows"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]

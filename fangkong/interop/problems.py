@@ -1,6 +1,7 @@
 """What the interop module raises in the problem list (``ModuleConfig.problem_sources``): a message a
 receiving system refused (a final 4xx answer) becomes a problem, once, for the region whose data it carried;
-so does a message still undelivered after ``STUCK_ATTEMPTS`` attempts (the receiver has been down for hours)."""
+so does a message still undelivered after ``STUCK_ATTEMPTS`` attempts (the receiver has been down for hours),
+and a DHIS2 data value set whose import summary does not reconcile with what was sent (``dhis2.reconcile``)."""
 
 from __future__ import annotations
 
@@ -46,5 +47,20 @@ def feed(now: dt.datetime) -> int:
             evidence=f"报文 #{message.pk}，已尝试 {message.attempts} 次，最近一次 HTTP {message.last_status or '无应答'}。",
             link=reverse("interop:message-detail", kwargs={"message_id": message.pk}),
             found_at=min(message.last_attempt_at or now, timezone.now()))
+        raised += created
+    unreconciled = OutboundMessage.objects.filter(state=MessageState.DELIVERED, reconciliation__ok=False) \
+        .select_related("destination")
+    for message in unreconciled.order_by("id"):
+        key = f"unreconciled:{message.pk}"
+        if key in done:
+            continue
+        _problem, created = problem_raise(
+            actor=None, source=SOURCE, source_key=key, region=message.region_id, severity=Severity.SERIOUS,
+            title=f"DHIS2 导入摘要与所发数据不符：{message.destination.name}",
+            evidence=f"报文 #{message.pk}：发送 {message.reconciliation.get('sent')} 个数据值，"
+                     f"接收方计入 {sum(message.reconciliation.get(k, 0) for k in ('imported', 'updated', 'ignored', 'deleted'))} 个，"
+                     f"冲突 {len(message.reconciliation.get('conflicts', []))} 个。",
+            link=reverse("interop:message-detail", kwargs={"message_id": message.pk}),
+            found_at=min(message.delivered_at or now, timezone.now()))
         raised += created
     return raised

@@ -277,6 +277,10 @@ def _record(message: OutboundMessage, answer: transport.Answer, now: dt.datetime
     OutboundMessage.objects.filter(pk=message.pk, state=MessageState.SENDING).update(**fields)
     for field, value in fields.items():
         setattr(message, field, value)
+    if state == MessageState.DELIVERED:
+        from .dhis2 import after_delivery  # reconcile a DHIS2 import summary; a dry run leads to the import
+
+        after_delivery(message)
     return outcome
 
 

@@ -12,4 +12,8 @@ urlpatterns = [
     path("destinations/", views.destination_list, name="destination-list"),
     path("destinations/new/", views.destination_new, name="destination-new"),
     path("destinations/<int:destination_id>/", views.destination_edit, name="destination-edit"),
+    path("destinations/<int:destination_id>/dhis2/", views.dhis2_mapping, name="dhis2-mapping"),
+    path("destinations/<int:destination_id>/dhis2/figure/", views.dhis2_figure_set, name="dhis2-figure"),
+    path("destinations/<int:destination_id>/dhis2/org-unit/", views.dhis2_org_unit_set, name="dhis2-org-unit"),
+    path("dhis2/export/", views.dhis2_export, name="dhis2-export"),
 ]

@@ -5,20 +5,27 @@ write through the services, input through the action's schema (``inputs.py``, th
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fangkong.accounts.access import can, memberships_of, region_scoped
+from fangkong.accounts.access import can, in_scope, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
 from fangkong.accounts.roles import Role
 from fangkong.inputs import PageForm
+from fangkong.regions.codes import covers
 
-from . import selectors, services
-from .apps import CONFIGURE
-from .inputs import DestinationEditInput, DestinationInput
-from .models import Destination, MessageState
+from . import dhis2, selectors, services
+from .apps import CONFIGURE, SEND_AGGREGATES
+from .inputs import (
+    DestinationEditInput,
+    DestinationInput,
+    Dhis2ExportInput,
+    Dhis2MappingInput,
+    Dhis2OrgUnitInput,
+)
+from .models import Destination, Dhis2Mapping, MessageState
 
 LIST_ROWS = 100
 
@@ -31,7 +38,7 @@ def message_list(request):
     return render(request, "interop/message_list.html", {
         "refused": list(rows.filter(state=MessageState.REFUSED)[:LIST_ROWS]),
         "messages_shown": list(rows[:LIST_ROWS]),
-        "may_configure": can(request.user, CONFIGURE),
+        "may_configure": can(request.user, CONFIGURE), "may_send": can(request.user, SEND_AGGREGATES),
     })
 
 
@@ -111,3 +118,77 @@ def _form_context(form, destination, may_configure: bool = True) -> dict:
             "kinds": Destination.Kind.choices, "auths": Destination.Auth.choices,
             "periods": [("", "—"), ("daily", _("Daily")), ("weekly", _("Weekly"))],
             "yes_no": [("1", _("Yes")), ("0", _("No"))]}
+
+
+# --- DHIS2 ----------------------------------------------------------------------------------------------------
+
+
+def _dhis2_page(request, destination, *, figure_form=None, unit_form=None, status=200):
+    return render(request, "interop/dhis2_mapping.html", {
+        "destination": destination, "mappings": list(destination.dhis2_mappings.all()),
+        "units": list(destination.dhis2_org_units.select_related("region")),
+        "figures": Dhis2Mapping.Figure.choices,
+        "may_configure": can(request.user, CONFIGURE, destination.region_id),
+        "figure_form": figure_form or PageForm(Dhis2MappingInput, request),
+        "unit_form": unit_form or PageForm(Dhis2OrgUnitInput, request)}, status=status)
+
+
+@region_scoped
+@shows(Category.REFERENCE)
+@require_GET
+def dhis2_mapping(request, destination_id: int):
+    destination = selectors.destination_get(user=request.user, destination_id=destination_id)
+    return _dhis2_page(request, destination)
+
+
+@region_scoped
+@shows(Category.REFERENCE)
+@require_POST
+def dhis2_figure_set(request, destination_id: int):
+    destination = selectors.destination_get(user=request.user, destination_id=destination_id)
+    if not can(request.user, CONFIGURE, destination.region_id):
+        raise PermissionDenied(_("Only administrators may edit the DHIS2 mapping."))
+    form = PageForm(Dhis2MappingInput, request)
+    if form.submit(dhis2.dhis2_mapping_set, actor=request.user, destination=destination, request=request) is None:
+        return _dhis2_page(request, destination, figure_form=form, status=form.status)
+    messages.success(request, _("Mapping saved."))
+    return redirect("interop:dhis2-mapping", destination_id=destination.pk)
+
+
+@region_scoped
+@shows(Category.REFERENCE)
+@require_POST
+def dhis2_org_unit_set(request, destination_id: int):
+    destination = selectors.destination_get(user=request.user, destination_id=destination_id)
+    if not can(request.user, CONFIGURE, destination.region_id):
+        raise PermissionDenied(_("Only administrators may edit the DHIS2 mapping."))
+    form = PageForm(Dhis2OrgUnitInput, request)
+    if form.submit(dhis2.dhis2_org_unit_set, actor=request.user, destination=destination, request=request) is None:
+        return _dhis2_page(request, destination, unit_form=form, status=form.status)
+    messages.success(request, _("Mapping saved."))
+    return redirect("interop:dhis2-mapping", destination_id=destination.pk)
+
+
+def _export(*, actor, destination: int, region: str, day, request=None):
+    found = Destination.objects.filter(pk=destination, kind=Destination.Kind.DHIS2, active=True).first()
+    if found is None or not any(covers(code, region) or covers(region, code) for code in found.regions):
+        raise ValidationError({"destination": [_("No active DHIS2 destination with this number may receive "
+                                                 "this region's data.")]})
+    return dhis2.dhis2_export(actor=actor, destination=found, region=region, day=day, request=request)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def dhis2_export(request):
+    if not can(request.user, SEND_AGGREGATES):
+        raise PermissionDenied(_("Your role may not send data out of the platform."))
+    form = PageForm(Dhis2ExportInput, request, initial={"region": next(iter(memberships_of(request.user)), ("",))[0]})
+    queued = form.submit(_export, actor=request.user, request=request)
+    if queued is not None:
+        messages.success(request, _("%(count)d data value sets queued (a dry run first).") % {"count": len(queued)})
+        return redirect("interop:message-list")
+    destinations = [d for d in Destination.objects.filter(kind=Destination.Kind.DHIS2, active=True)
+                    .defer("secret_sealed") if any(in_scope(request.user, code) for code in d.regions)]
+    return render(request, "interop/dhis2_export.html", {"form": form, "destinations": destinations},
+                  status=form.status)
