@@ -9,6 +9,7 @@ from fangkong.accounts.roles import Role
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.interop"
 CONFIGURE = "interop.configure"  # configure destinations and their DHIS2 mapping: administrators only
 SEND_AGGREGATES = "interop.send_aggregates"  # queue aggregate figures (DHIS2) for a destination
+SEND_CASES = "interop.send_cases"  # queue case reports (FHIR bundles, person data) for a destination
 PROBLEM_SOURCE = "interop"
 
 
@@ -26,6 +27,9 @@ class InteropConfig(modules.ModuleConfig):
         modules.CapabilityGrant(SEND_AGGREGATES, _("Send aggregate figures to a data-exchange destination"),
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST),
                                 category=Category.AGGREGATES),
+        modules.CapabilityGrant(SEND_CASES, _("Send case reports to a data-exchange destination"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST),
+                                category=Category.NAMED),
     )
     page_urls = ("interop/", f"{PACKAGE}.urls")
     api_urls = f"{PACKAGE}.api_urls"

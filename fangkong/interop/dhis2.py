@@ -158,8 +158,8 @@ def reconcile(sent: dict, summary: dict | None) -> dict:
 def after_delivery(message: OutboundMessage) -> None:
     """Reconcile a delivered data value set; a reconciled dry run queues the real import (called by the
     sending job, ``services._record``)."""
-    if message.kind != OutboundMessage.Kind.DHIS2_DATA_VALUE_SET:
-        return
+    if message.kind != OutboundMessage.Kind.DHIS2_DATA_VALUE_SET or message.path not in (DRY_RUN_PATH, REAL_PATH):
+        return  # not a data value set queued by ``dhis2_export``
     result = reconcile(message.payload, import_summary(message.last_answer))
     OutboundMessage.objects.filter(pk=message.pk).update(reconciliation=result)
     message.reconciliation = result
