@@ -141,32 +141,29 @@ def dhis2_mapping(request, destination_id: int):
     return _dhis2_page(request, destination)
 
 
+def _dhis2_set(request, destination_id: int, schema, action, form_name: str):
+    destination = selectors.destination_get(user=request.user, destination_id=destination_id)
+    if not can(request.user, CONFIGURE, destination.region_id):
+        raise PermissionDenied(_("Only administrators may edit the DHIS2 mapping."))
+    form = PageForm(schema, request)
+    if form.submit(action, actor=request.user, destination=destination, request=request) is None:
+        return _dhis2_page(request, destination, **{form_name: form}, status=form.status)
+    messages.success(request, _("Mapping saved."))
+    return redirect("interop:dhis2-mapping", destination_id=destination.pk)
+
+
 @region_scoped
 @shows(Category.REFERENCE)
 @require_POST
 def dhis2_figure_set(request, destination_id: int):
-    destination = selectors.destination_get(user=request.user, destination_id=destination_id)
-    if not can(request.user, CONFIGURE, destination.region_id):
-        raise PermissionDenied(_("Only administrators may edit the DHIS2 mapping."))
-    form = PageForm(Dhis2MappingInput, request)
-    if form.submit(dhis2.dhis2_mapping_set, actor=request.user, destination=destination, request=request) is None:
-        return _dhis2_page(request, destination, figure_form=form, status=form.status)
-    messages.success(request, _("Mapping saved."))
-    return redirect("interop:dhis2-mapping", destination_id=destination.pk)
+    return _dhis2_set(request, destination_id, Dhis2MappingInput, dhis2.dhis2_mapping_set, "figure_form")
 
 
 @region_scoped
 @shows(Category.REFERENCE)
 @require_POST
 def dhis2_org_unit_set(request, destination_id: int):
-    destination = selectors.destination_get(user=request.user, destination_id=destination_id)
-    if not can(request.user, CONFIGURE, destination.region_id):
-        raise PermissionDenied(_("Only administrators may edit the DHIS2 mapping."))
-    form = PageForm(Dhis2OrgUnitInput, request)
-    if form.submit(dhis2.dhis2_org_unit_set, actor=request.user, destination=destination, request=request) is None:
-        return _dhis2_page(request, destination, unit_form=form, status=form.status)
-    messages.success(request, _("Mapping saved."))
-    return redirect("interop:dhis2-mapping", destination_id=destination.pk)
+    return _dhis2_set(request, destination_id, Dhis2OrgUnitInput, dhis2.dhis2_org_unit_set, "unit_form")
 
 
 def _export(*, actor, destination: int, region: str, day, request=None):

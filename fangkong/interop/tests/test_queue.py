@@ -167,3 +167,16 @@ def test_data_of_a_region_the_destination_may_not_receive_or_from_a_user_without
 def test_backoff_doubles_from_30_seconds_up_to_an_hour():
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert backoff(40) == dt.timedelta(hours=1)
+
+
+def test_a_message_still_undelivered_after_many_attempts_is_raised_once_and_kept(sysadmin, province_commander):
+    destination = _destination(sysadmin, f"http://127.0.0.1:{_free_port()}/")
+    [message] = _queue(province_commander, destination, 1)
+    OutboundMessage.objects.filter(pk=message.pk).update(state=MessageState.RETRYING,
+                                                         attempts=problems.STUCK_ATTEMPTS)
+    assert problems.feed(timezone.now()) == 1
+    assert problems.feed(timezone.now()) == 0
+    assert Problem.objects.get(source=PROBLEM_SOURCE).source_key == f"stuck:{message.pk}"
+    run = outbound_send_due(now=timezone.now() + LATER, timeout=2)  # still tried: nothing is ever dropped
+    message.refresh_from_db()
+    assert run.retrying == 1 and message.attempts == problems.STUCK_ATTEMPTS + 1
