@@ -1,6 +1,6 @@
 """Celery tasks of the interop module (discovered by ``fangkong.jobs``): the outbound queue's sending job,
-every minute by Celery beat (``periodic_jobs`` in ``apps.py``); without a broker run
-``fangkong interop_send_due`` from cron. Safe to run twice at once: each message is claimed before it is sent."""
+every minute by Celery beat (``periodic_jobs`` in ``apps.py``). Without a broker nothing runs it yet (no
+management command for cron so far). Safe to run twice at once: each message is claimed before it is sent."""
 
 from fangkong.jobs import app
 
