@@ -20,6 +20,7 @@ ALLOWED = frozenset({
     "csv", "xlsx", "NUL",  # file extensions (".csv"), the NUL character
     "ECharts", "htmx", "Swagger", "OpenAPI", "Noto", "Sans", "SC",  # software named in the pages
     "sha", "GB", "ISO", "IEC", "km",  # standards and units
+    "FHIR", "HTTP", "HTTPS", "MB",  # data exchange (fangkong.interop): HL7 FHIR, the web's protocol, megabytes
     "ILI",  # influenza-like illness, as Chinese surveillance reports abbreviate it too
     "English",  # the language switch (marked lang="en" anyway)
 })

@@ -1,0 +1,191 @@
+"""Pages of the interop module: the outbound queue (what left or is leaving the platform, the receivers'
+answers, refusals first) and the destinations (administrators configure them). Read through the selectors,
+write through the services, input through the action's schema (``inputs.py``, the same one the API uses)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fangkong.accounts.access import can, in_scope, memberships_of, region_scoped
+from fangkong.accounts.need_to_know import Category, shows
+from fangkong.accounts.roles import Role
+from fangkong.inputs import PageForm
+from fangkong.regions.codes import covers
+
+from . import dhis2, selectors, services
+from .apps import CONFIGURE, SEND_AGGREGATES
+from .inputs import (
+    DestinationEditInput,
+    DestinationInput,
+    Dhis2ExportInput,
+    Dhis2MappingInput,
+    Dhis2OrgUnitInput,
+)
+from .models import Destination, Dhis2Mapping, MessageState
+
+LIST_ROWS = 100
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def message_list(request):
+    rows = selectors.message_list(user=request.user)
+    return render(request, "interop/message_list.html", {
+        "refused": list(rows.filter(state=MessageState.REFUSED)[:LIST_ROWS]),
+        "messages_shown": list(rows[:LIST_ROWS]),
+        "may_configure": can(request.user, CONFIGURE), "may_send": can(request.user, SEND_AGGREGATES),
+    })
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def message_detail(request, message_id: int):
+    message = selectors.message_get(user=request.user, message_id=message_id)
+    return render(request, "interop/message_detail.html", {
+        "message": message, "may_retry": message.state == MessageState.REFUSED
+        and can(request.user, CONFIGURE, message.destination.region_id)})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_POST
+def message_retry(request, message_id: int):
+    message = selectors.message_get(user=request.user, message_id=message_id)
+    services.message_retry(actor=request.user, message=message, request=request)
+    messages.success(request, _("The message will be sent again."))
+    return redirect("interop:message-detail", message_id=message.pk)
+
+
+@region_scoped
+@shows(Category.REFERENCE)
+@require_GET
+def destination_list(request):
+    return render(request, "interop/destination_list.html", {
+        "destinations": list(selectors.destination_list(user=request.user)[:LIST_ROWS]),
+        "may_configure": can(request.user, CONFIGURE)})
+
+
+def _admin_region(user) -> str:
+    return next((code for code, role in memberships_of(user) if role == Role.SYSTEM_ADMINISTRATOR), "")
+
+
+@region_scoped
+@shows(Category.REFERENCE)
+@require_http_methods(["GET", "POST"])
+def destination_new(request):
+    if not can(request.user, CONFIGURE):
+        raise PermissionDenied(_("Only administrators may configure destinations."))
+    form = PageForm(DestinationInput, request, initial={
+        "region": _admin_region(request.user), "auth": Destination.Auth.NONE, "active": "1",
+        "identifiers_entitled": "0"})
+    destination = form.submit(services.destination_create, actor=request.user, request=request)
+    if destination is not None:
+        messages.success(request, _("Destination saved."))
+        return redirect("interop:destination-edit", destination_id=destination.pk)
+    return render(request, "interop/destination_form.html", _form_context(form, None), status=form.status)
+
+
+@region_scoped
+@shows(Category.REFERENCE)
+@require_http_methods(["GET", "POST"])
+def destination_edit(request, destination_id: int):
+    destination = selectors.destination_get(user=request.user, destination_id=destination_id)
+    may_configure = can(request.user, CONFIGURE, destination.region_id)
+    if request.method == "POST" and not may_configure:
+        raise PermissionDenied(_("Only administrators may configure destinations."))
+    form = PageForm(DestinationEditInput, request, initial={
+        "name": destination.name, "kind": destination.kind, "base_url": destination.base_url,
+        "auth": destination.auth, "username": destination.username, "regions": " ".join(destination.regions),
+        "identifiers_entitled": "1" if destination.identifiers_entitled else "0",
+        "dhis2_data_set": destination.dhis2_data_set, "dhis2_period": destination.dhis2_period,
+        "active": "1" if destination.active else "0"})
+    if may_configure and form.submit(services.destination_update, actor=request.user, destination=destination,
+                                     request=request) is not None:
+        messages.success(request, _("Destination saved."))
+        return redirect("interop:destination-edit", destination_id=destination.pk)
+    return render(request, "interop/destination_form.html", _form_context(form, destination, may_configure),
+                  status=form.status)
+
+
+def _form_context(form, destination, may_configure: bool = True) -> dict:
+    return {"form": form, "destination": destination, "may_configure": may_configure,
+            "kinds": Destination.Kind.choices, "auths": Destination.Auth.choices,
+            "periods": [("", "—"), ("daily", _("Daily")), ("weekly", _("Weekly"))],
+            "yes_no": [("1", _("Yes")), ("0", _("No"))]}
+
+
+# --- DHIS2 ----------------------------------------------------------------------------------------------------
+
+
+def _dhis2_page(request, destination, *, figure_form=None, unit_form=None, status=200):
+    return render(request, "interop/dhis2_mapping.html", {
+        "destination": destination, "mappings": list(destination.dhis2_mappings.all()),
+        "units": list(destination.dhis2_org_units.select_related("region")),
+        "figures": Dhis2Mapping.Figure.choices,
+        "may_configure": can(request.user, CONFIGURE, destination.region_id),
+        "figure_form": figure_form or PageForm(Dhis2MappingInput, request),
+        "unit_form": unit_form or PageForm(Dhis2OrgUnitInput, request)}, status=status)
+
+
+@region_scoped
+@shows(Category.REFERENCE)
+@require_GET
+def dhis2_mapping(request, destination_id: int):
+    destination = selectors.destination_get(user=request.user, destination_id=destination_id)
+    return _dhis2_page(request, destination)
+
+
+def _dhis2_set(request, destination_id: int, schema, action, form_name: str):
+    destination = selectors.destination_get(user=request.user, destination_id=destination_id)
+    if not can(request.user, CONFIGURE, destination.region_id):
+        raise PermissionDenied(_("Only administrators may edit the DHIS2 mapping."))
+    form = PageForm(schema, request)
+    if form.submit(action, actor=request.user, destination=destination, request=request) is None:
+        return _dhis2_page(request, destination, **{form_name: form}, status=form.status)
+    messages.success(request, _("Mapping saved."))
+    return redirect("interop:dhis2-mapping", destination_id=destination.pk)
+
+
+@region_scoped
+@shows(Category.REFERENCE)
+@require_POST
+def dhis2_figure_set(request, destination_id: int):
+    return _dhis2_set(request, destination_id, Dhis2MappingInput, dhis2.dhis2_mapping_set, "figure_form")
+
+
+@region_scoped
+@shows(Category.REFERENCE)
+@require_POST
+def dhis2_org_unit_set(request, destination_id: int):
+    return _dhis2_set(request, destination_id, Dhis2OrgUnitInput, dhis2.dhis2_org_unit_set, "unit_form")
+
+
+def _export(*, actor, destination: int, region: str, day, request=None):
+    found = Destination.objects.filter(pk=destination, kind=Destination.Kind.DHIS2, active=True).first()
+    if found is None or not any(covers(code, region) or covers(region, code) for code in found.regions):
+        raise ValidationError({"destination": [_("No active DHIS2 destination with this number may receive "
+                                                 "this region's data.")]})
+    return dhis2.dhis2_export(actor=actor, destination=found, region=region, day=day, request=request)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def dhis2_export(request):
+    if not can(request.user, SEND_AGGREGATES):
+        raise PermissionDenied(_("Your role may not send data out of the platform."))
+    form = PageForm(Dhis2ExportInput, request, initial={"region": next(iter(memberships_of(request.user)), ("",))[0]})
+    queued = form.submit(_export, actor=request.user, request=request)
+    if queued is not None:
+        messages.success(request, _("%(count)d data value sets queued (a dry run first).") % {"count": len(queued)})
+        return redirect("interop:message-list")
+    destinations = [d for d in Destination.objects.filter(kind=Destination.Kind.DHIS2, active=True)
+                    .defer("secret_sealed") if any(in_scope(request.user, code) for code in d.regions)]
+    return render(request, "interop/dhis2_export.html", {"form": form, "destinations": destinations},
+                  status=form.status)
