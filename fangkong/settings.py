@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "fangkong.public",
     "fangkong.keypopulations",
     "fangkong.resources",
+    "fangkong.laboratory",
     "fangkong.api",
     "fangkong.web",
 ]

@@ -7,7 +7,10 @@ from . import api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
-router.register("laboratory-entries", api.EntryViewSet, basename="entry")
+router.register("laboratories", api.LaboratoryViewSet, basename="laboratory")
+router.register("screening-rounds", api.RoundViewSet, basename="round")
+router.register("pools", api.PoolViewSet, basename="pool")
+router.register("specimens", api.SpecimenViewSet, basename="specimen")
 
 app_name = "laboratory-api"
 urlpatterns = [path("", include(router.urls))]
