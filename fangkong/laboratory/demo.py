@@ -50,25 +50,26 @@ def demo_load(actor) -> str:
             person_register(actor=actor, name=name, citizen_id=number, address_region=COUNTY)
     sampled = now - dt.timedelta(hours=30)
     received = sampled + dt.timedelta(hours=2)
-    positive = pool_record(actor=actor, round=screening, laboratory=lab, code="FT-0001", size=10,
+    tester = lab_user or actor  # the laboratory's own staff records its pools and results
+    positive = pool_record(actor=tester, round=screening, laboratory=lab, code="FT-0001", size=10,
                            sampled_at=sampled, sampling_point="福田区莲花街道核酸采样点", sampler="采样员甲",
                            citizen_ids=ids[:10])
-    unclear = pool_record(actor=actor, round=screening, laboratory=lab, code="FT-0002", size=10,
+    unclear = pool_record(actor=tester, round=screening, laboratory=lab, code="FT-0002", size=10,
                           sampled_at=sampled, sampling_point="福田区莲花街道核酸采样点", sampler="采样员甲",
                           citizen_ids=ids[10:])
-    result_record(actor=actor, laboratory=lab, code=positive.code, outcome="positive",
+    result_record(actor=tester, laboratory=lab, code=positive.code, outcome="positive",
                   ct_values={"ORF1ab": 31.5, "N": 30.2}, received_at=received, resulted_at=received + dt.timedelta(hours=5))
-    result_record(actor=actor, laboratory=lab, code=unclear.code, outcome="inconclusive",
+    result_record(actor=tester, laboratory=lab, code=unclear.code, outcome="inconclusive",
                   ct_values={"ORF1ab": 38.9}, received_at=received, resulted_at=received + dt.timedelta(hours=5))
     single_at = received + dt.timedelta(hours=8)
     case = None
     for pool in (positive, unclear):
         for i, member in enumerate(pool.members.order_by("id")):
-            specimen = specimen_record(actor=actor, laboratory=lab, code=f"{pool.code}-S{i + 1:02d}", subject="person",
+            specimen = specimen_record(actor=tester, laboratory=lab, code=f"{pool.code}-S{i + 1:02d}", subject="person",
                                        kind="throat", sampled_at=single_at, sampling_point="福田区单采点",
                                        sampler="采样员乙", pool_member=member)
             hit = pool is positive and i == 3
-            result_record(actor=actor, laboratory=lab, code=specimen.code, outcome="positive" if hit else "negative",
+            result_record(actor=tester, laboratory=lab, code=specimen.code, outcome="positive" if hit else "negative",
                           ct_values={"ORF1ab": 27.1, "N": 26.4} if hit else {},
                           received_at=single_at + dt.timedelta(hours=1), resulted_at=single_at + dt.timedelta(hours=4))
             if hit:

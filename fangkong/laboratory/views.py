@@ -138,7 +138,7 @@ def pool_new(request):
     if pool is not None:
         messages.success(request, _("Pool recorded."))
         return redirect("laboratory:pool-detail", pool_id=pool.pk)
-    return _form_page(request, form, _("Record a pool (混管)"), [
+    return _form_page(request, form, _("Record a pool"), [
         _field("round", _("Screening round (number)"), "number"),
         _field("laboratory", _("Laboratory (number)"), "number"), _field("code", _("Tube code")),
         _field("size", _("Pool size"), "number"), _field("sampled_at", _("Sampled at"), "datetime-local"),

@@ -21,6 +21,7 @@ ALLOWED = frozenset({
     "ECharts", "htmx", "Swagger", "OpenAPI", "Noto", "Sans", "SC",  # software named in the pages
     "sha", "GB", "ISO", "IEC", "km",  # standards and units
     "ILI",  # influenza-like illness, as Chinese surveillance reports abbreviate it too
+    "Ct", "ORF1ab",  # the cycle threshold (Ct值) and a gene target of the nucleic-acid test, as laboratories write them
     "English",  # the language switch (marked lang="en" anyway)
 })
 CJK = "\u3400-\u9fff"

@@ -286,3 +286,19 @@ def test_a_positive_single_becomes_a_case_once(lab_user, lab, screening, people,
     assert case_from_result(actor=shenzhen_epi, specimen=specimen, classification="confirmed").pk == case.pk
     assert Case.objects.count() == 1
     assert AuditEvent.objects.filter(object_type="laboratory.result", detail__case=case.case_no).count() == 2
+
+
+def test_the_demo_loads_a_resolved_round_with_its_case(province_commander):
+    from fangkong.accounts.roles import Role
+    from fangkong.cases.models import Case
+    from fangkong.laboratory.demo import demo_load
+    from fangkong.testing.builders import make_user
+
+    make_user("lab_gd", ("440000", Role.LABORATORY))
+    assert "case" in demo_load(province_commander)
+    assert sorted(Pool.objects.values_list("code", "resolution")) == [("FT-0001", "confirmed"),
+                                                                      ("FT-0002", "not_confirmed")]
+    assert Case.objects.filter(detection_route="screening").count() == 1
+    assert not PoolMember.objects.filter(released_at__isnull=True).exclude(verdict="positive").exists()
+    demo_load(province_commander)  # again: nothing doubled
+    assert Pool.objects.count() == 2
