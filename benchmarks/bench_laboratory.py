@@ -76,8 +76,8 @@ def build():
               (f"受检者{i}\tU\t\t\t\t\t\t{COUNTY}\t\t{now}\t{now}\n" for i in range(positives * SIZE)))
         cursor.execute("SELECT id FROM persons_person ORDER BY id DESC LIMIT %s", [positives * SIZE])
         person_ids = sorted(r[0] for r in cursor.fetchall())
-        cursor.execute("SELECT id FROM laboratory_pool WHERE round_id = %s AND code IN %s ORDER BY code",
-                       [screening.pk, tuple(f"T{i:08d}" for i in range(0, POOLS, POSITIVE_EVERY))])
+        cursor.execute("SELECT id FROM laboratory_pool WHERE round_id = %s AND code = ANY(%s) ORDER BY code",
+                       [screening.pk, [f"T{i:08d}" for i in range(0, POOLS, POSITIVE_EVERY)]])
         pool_ids = [r[0] for r in cursor.fetchall()]
         _copy(cursor, "laboratory_poolmember", "pool_id, round_id, person_id, verdict",
               (f"{pool_ids[k // SIZE]}\t{screening.pk}\t{pid}\t\n" for k, pid in enumerate(person_ids)))

@@ -228,6 +228,7 @@ class ResultImport(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
+        verbose_name = _("result file")
         constraints = [models.UniqueConstraint(fields=["laboratory", "sha256"], name="result_file_once")]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ def other_city_records(actor) -> dict[str, list[str]]:
                              population=1000, expected_prevalence=0.001, pool_sizes=[5, 10])
     first17 = "44030419850505123"
     number = first17 + check_character(first17)
-    person_register(actor=actor, name="福田受检者", citizen_id=number, address_region="440304")
+    person_register(actor=actor, name="福田受检者", citizen_id=number, phone="13800138021", address_region="440304")
     sampled = timezone.now() - dt.timedelta(hours=6)
     pool = pool_record(actor=actor, round=screening, laboratory=lab, code="SCOPE-P1", size=5, sampled_at=sampled,
                        sampling_point="福田采样点", sampler="采样员", citizen_ids=[number])
