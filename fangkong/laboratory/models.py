@@ -121,6 +121,7 @@ class Pool(models.Model):
     sampled_at = models.DateTimeField(_("sampled at"))
     sampling_point = models.CharField(_("sampling point"), max_length=200)
     sampler = models.CharField(_("sampler"), max_length=64)
+    flagged_at = models.DateTimeField(_("members under control since"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=16, choices=Resolution.choices, blank=True, default="")
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")

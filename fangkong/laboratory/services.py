@@ -354,16 +354,26 @@ def _pool_resulted(pool: Pool, outcome: str, resulted_at: dt.datetime, now: dt.d
 
 
 def pools_flag(pools, now: dt.datetime) -> int:
-    """Put the members of the positive or inconclusive ``pools`` (a queryset) under control with their
-    re-sampling deadline, and raise each pool's problem in the three lists; the number of members flagged.
-    Members already flagged are left as they are (run twice, nothing changes)."""
-    from .problems import pool_problem_raise
+    """Put the members of the positive or inconclusive ``pools`` (a queryset) not flagged yet under control
+    with their re-sampling deadline (one UPDATE), mark the pools flagged, and raise the re-sampling problem in
+    the three lists — one per round and county for the pools flagged together (a result: its pool; a city's
+    result file: its positive tubes), each with its urgent task; the number of members flagged. Pools already
+    flagged are left as they are (run twice, nothing changes)."""
+    from .problems import pools_problem_raise
 
-    flagged_pools = pools.filter(result__outcome__in=FLAGGED)
-    flagged = PoolMember.objects.filter(pool__in=flagged_pools.values("pk"), controlled_at__isnull=True) \
+    fresh = list(pools.filter(result__outcome__in=FLAGGED, flagged_at__isnull=True)
+                 .values_list("pk", "round_id", "region_id"))
+    if not fresh:
+        return 0
+    ids = [pk for pk, _round, _region in fresh]
+    flagged = PoolMember.objects.filter(pool_id__in=ids, controlled_at__isnull=True) \
         .update(controlled_at=now, resample_due=now + RESAMPLE_WITHIN)
-    for pool in flagged_pools.select_related("round", "result"):
-        pool_problem_raise(pool, now)
+    Pool.objects.filter(pk__in=ids).update(flagged_at=now)
+    groups: dict[tuple[int, str], list[int]] = {}
+    for pk, round_id, region_id in fresh:
+        groups.setdefault((round_id, region_id), []).append(pk)
+    for (round_id, region_id), pool_ids in groups.items():
+        pools_problem_raise(round_id, region_id, pool_ids, now)
     return flagged
 
 

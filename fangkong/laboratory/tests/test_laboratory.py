@@ -63,7 +63,7 @@ def test_a_positive_pool_puts_every_member_under_control_at_once(lab_user, lab, 
     _result(lab_user, lab, "P1", Outcome.POSITIVE)
     members = PoolMember.objects.filter(pool=pool)
     assert members.count() == 10 and all(m.controlled_at and m.resample_due > m.controlled_at for m in members)
-    problem = Problem.objects.get(source="laboratory", source_key=f"pool:{pool.pk}")
+    problem = Problem.objects.get(source="laboratory", source_key=f"flag:{pool.pk}")
     assert problem.region_id == "440304" and "10" in problem.title and problem.tasks.count() == 1
     assert problem.tasks.get().deadline is not None
     screening.refresh_from_db()
@@ -302,3 +302,45 @@ def test_the_demo_loads_a_resolved_round_with_its_case(province_commander):
     assert not PoolMember.objects.filter(released_at__isnull=True).exclude(verdict="positive").exists()
     demo_load(province_commander)  # again: nothing doubled
     assert Pool.objects.count() == 2
+
+
+def test_the_fast_path_ingests_a_city_file_once_and_flags_its_positive_pools(lab_user, lab, screening, people):
+    from ..services import pool_results_ingest
+
+    for i in range(3):
+        _pool(lab_user, screening, lab, [n for _p, n in people[i * 3:i * 3 + 3]], code=f"T{i}", size=5)
+    header = "code,outcome,ct_values,received_at,resulted_at\n"
+    rows = "".join(f"T{i},{'positive' if i == 1 else 'negative'},{'N:31' if i == 1 else ''},{RECEIVED.isoformat()},"
+                   f"{RESULTED.isoformat()}\n" for i in range(3))
+    batch = pool_results_ingest(actor=lab_user, laboratory=lab, content=(header + rows).encode())
+    assert (batch.rows, batch.recorded) == (3, 3)
+    assert pool_results_ingest(actor=lab_user, laboratory=lab, content=(header + rows).encode()).pk == batch.pk
+    assert PoolMember.objects.filter(controlled_at__isnull=False).count() == 3
+    assert set(PoolMember.objects.filter(controlled_at__isnull=False).values_list("pool__code", flat=True)) == {"T1"}
+    screening.refresh_from_db()
+    assert (screening.pools_tested, screening.pools_positive) == (3, 1)
+    assert Problem.objects.filter(source="laboratory").count() == 1
+    changed = header + f"T0,positive,N:30,{RECEIVED.isoformat()},{RESULTED.isoformat()}\n"
+    with pytest.raises(ValidationError) as refused:
+        pool_results_ingest(actor=lab_user, laboratory=lab, content=changed.encode())
+    assert "T0" in str(refused.value)
+    unknown = header + f"ZZ,negative,,{RECEIVED.isoformat()},{RESULTED.isoformat()}\n"
+    with pytest.raises(ValidationError):
+        pool_results_ingest(actor=lab_user, laboratory=lab, content=unknown.encode())
+    bad_ct = header + f"T0,positive,N:46,{RECEIVED.isoformat()},{RESULTED.isoformat()}\n"
+    with pytest.raises(ValidationError) as refused:
+        pool_results_ingest(actor=lab_user, laboratory=lab, content=bad_ct.encode())
+    assert "ct_values" in str(refused.value)
+    assert Result.objects.count() == 3 and ScreeningRound.objects.get().pools_tested == 3
+
+
+def test_the_feed_raises_members_late_for_their_single_once(lab_user, lab, screening, people):
+    from ..problems import feed
+
+    pool = _pool(lab_user, screening, lab, [n for _p, n in people[:5]], size=5)
+    _result(lab_user, lab, "P1", Outcome.POSITIVE)
+    assert feed(timezone.now()) == 0  # not late yet
+    later = timezone.now() + dt.timedelta(hours=25)
+    _single_result(lab_user, lab, pool.members.order_by("id").first(), "S1", Outcome.NEGATIVE)
+    assert feed(later) == 1 and feed(later) == 0
+    assert "4" in Problem.objects.get(source="laboratory", source_key__startswith="late:").title
