@@ -25,6 +25,8 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
   path)``: every test of the platform — the walks over every URL included, which run from other packages —
   points each variable at a fresh temporary folder (``fangkong/conftest.py``), so that no test writes into
   the checkout's ``var/`` and no test reads what an earlier one wrote;
+- ``person_sections``: what it adds to a person's page (dotted paths of ``section(request, person) -> str``,
+  HTML the module renders through its own selectors, or "" — a laboratory's temporary control, say);
 - ``problem_sources``: the kinds of problem it raises in the problem list of the three lists
   (:class:`ProblemSource`: the code stored on each problem, its label, and the function the ``worklists-feed``
   job calls to raise what its records show) — the lists know no module by name;
@@ -134,6 +136,7 @@ class ModuleConfig(AppConfig):
     isolated_paths: tuple[tuple[str, str], ...] = ()  # (("FANGKONG_PUBLIC_SITE_DIR", "site"),): set apart in tests
     problem_sources: tuple[ProblemSource, ...] = ()  # (ProblemSource("inbound", _("Broken hand-off"), "…feed"),)
     report_sections: tuple[ReportSection, ...] = ()  # (ReportSection("inbound", "…report_figures", "…wording"),)
+    person_sections: tuple[str, ...] = ()  # ("fangkong.laboratory.views.person_section",): on a person's page
 
 
 def installed_modules() -> list[ModuleConfig]:
@@ -164,6 +167,12 @@ def role_capabilities() -> dict[str, frozenset[str]]:
         for role in grant.roles:
             table.setdefault(str(role), set()).add(grant.code)
     return {role: frozenset(codes) for role, codes in table.items()}
+
+
+def person_sections(request, person) -> list[str]:
+    """The sections the modules add to ``person``'s page (``ModuleConfig.person_sections``), those not empty."""
+    found = (import_string(path)(request, person) for module in installed_modules() for path in module.person_sections)
+    return [html for html in found if html]
 
 
 @cache

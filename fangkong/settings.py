@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "fangkong.keypopulations",
     "fangkong.resources",
     "fangkong.interop",
+    "fangkong.laboratory",
     "fangkong.api",
     "fangkong.web",
 ]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from fangkong import paging
+from fangkong import modules, paging
 from fangkong.accounts.access import can, public, region_scoped
 from fangkong.accounts.need_to_know import Category, may_read, shows
 from fangkong.accounts.roles import Capability
@@ -239,6 +239,7 @@ def person_detail(request, person_id: int):
     return render(request, "web/person_detail.html", {
         "person": person,
         "can_reveal": can(request.user, Capability.PERSON_REVEAL, person.address_region_id),
+        "module_sections": modules.person_sections(request, person),
     })
 
 

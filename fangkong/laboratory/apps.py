@@ -1,0 +1,42 @@
+"""App config of the laboratory module (核酸检测): everything the platform needs from it (``fangkong.modules``)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong import modules
+from fangkong.accounts.need_to_know import Category, Reach
+from fangkong.accounts.roles import Role
+
+PACKAGE = __name__.rpartition(".")[0]  # "fangkong.laboratory"
+PROBLEM_SOURCE = "laboratory"  # the code of the problems it raises in the three lists
+#: Laboratories and mass-screening rounds (no person data).
+MANAGE = "laboratory.manage"
+#: Specimens, pools and their members, results: a laboratory's staff for its own laboratory.
+TEST = "laboratory.test"
+
+
+class LaboratoryConfig(modules.ModuleConfig):
+    name = PACKAGE
+    label = "laboratory"
+    verbose_name = "Laboratory"
+
+    navigation = (modules.NavEntry("labs", _("Laboratory testing"),
+                                   _("Nucleic-acid tests of persons, goods and the environment; pooled testing and "
+                                     "mass-screening rounds."), "laboratory:overview"),)
+    capabilities = (
+        modules.CapabilityGrant(MANAGE, _("Record laboratories and open mass-screening rounds"),
+                                (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST),
+                                category=Category.AGGREGATES),
+        modules.CapabilityGrant(TEST, _("Record specimens, pools and test results"),
+                                (Role.EPIDEMIOLOGIST, Role.LABORATORY), category=Category.NAMED),
+    )
+    page_urls = ("laboratory/", f"{PACKAGE}.urls")
+    api_urls = f"{PACKAGE}.api_urls"
+    demo_loader = f"{PACKAGE}.demo.demo_load"
+    demo_order = 80  # after cases (30) and places: its positives become cases, its sites are places
+    figure_sources = ("ScreeningRound", "Pool", "Result")
+    scoped_tables = ("Laboratory", "GoodsLot", "ScreeningRound", "Pool", "PoolMember", "Specimen", "Result")
+    scope_records = f"{PACKAGE}.tests.scope.other_city_records"
+    person_sections = (f"{PACKAGE}.views.person_section",)  # a temporary control on the person's page
+    served_reaches = (Reach.OWN_SAMPLES,)  # the persons of a laboratory's own pools and specimens
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Pool members to re-sample singly"),
+                                             f"{PACKAGE}.problems.feed"),)

@@ -1,0 +1,659 @@
+"""Writes of the laboratory module: each checks the capability, runs in a transaction, is audited.
+
+Pools (混管) and their resolution — the rule, whatever order the results arrive in:
+
+1. A pool's result is recorded once. A **positive or inconclusive** pool at once puts every member under
+   temporary control (``PoolMember.controlled_at``), gives each a single re-sampling deadline
+   (``resample_due``, ``RESAMPLE_WITHIN``) and raises one problem with a 24-hour task in the three lists for
+   the pool's region (``problems``: "混管阳性 … 人待单采单检"). A negative pool clears its members.
+2. A member's **verdict** is computed from the set of its single results (单采单检), never from their order:
+   positive if any single is positive; else negative if any is negative; else inconclusive (a single that
+   could not decide: the member stays under control and needs another single). A member re-sampled twice
+   thus keeps a positive once found, and an inconclusive single followed (or preceded) by a negative one is
+   negative.
+3. A member is released (``released_at``) when its verdict is negative; a positive member stays under control
+   (its case: ``case_from_result``).
+4. The pool **resolves** when every member has a decisive verdict (positive or negative): ``confirmed`` when
+   at least one is positive, ``not_confirmed`` when every single contradicts the pool (all negative — the
+   pool's result is kept as it was, the contradiction is the resolution). An inconclusive pool resolves the
+   same way. A single result arriving after the pool resolved recomputes it (a late positive single turns a
+   ``not_confirmed`` pool into ``confirmed``; a ``confirmed`` pool stays so).
+
+Bad input is refused with the field it concerns and nothing written: a result for an unknown or
+already-resulted sample, a Ct value out of 0 < Ct ≤ 45 (``inputs``), a member in two pools of one round, a
+pool size the round does not allow, a person outside the laboratory's service area. A result file is read
+once (its SHA-256 per laboratory); a row identical to the result already recorded is counted unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import can, memberships_of
+from fangkong.accounts.roles import Role
+from fangkong.audit.models import AuditEvent
+from fangkong.audit.services import audit_record
+from fangkong.data_generation import bump_data_generation
+from fangkong.persons import protection, rules
+from fangkong.persons.models import Person
+from fangkong.regions.codes import covers
+from fangkong.regions.models import Region
+
+from .apps import MANAGE, TEST
+from .models import (
+    GoodsLot,
+    Laboratory,
+    Outcome,
+    Pool,
+    PoolMember,
+    Result,
+    ResultImport,
+    ScreeningRound,
+    Specimen,
+)
+
+#: Time allowed for the single re-sampling of the members of a positive or inconclusive pool.
+RESAMPLE_WITHIN = dt.timedelta(hours=24)
+FLAGGED = (Outcome.POSITIVE, Outcome.INCONCLUSIVE)
+
+
+def _region(code: str, field: str = "region") -> Region:
+    place = Region.objects.filter(code=code or "").first()
+    if place is None:
+        raise ValidationError({field: [_("No region with this code.")]})
+    return place
+
+
+def _require(actor, capability: str, region_code: str, message: str) -> None:
+    if not can(actor, capability, region_code):
+        raise PermissionDenied(message)
+
+
+def may_test(actor, laboratory: Laboratory) -> bool:
+    """Whether the actor records samples and results of ``laboratory``: the capability in its region, and —
+    for a laboratory's own staff role — being one of its staff."""
+    if not can(actor, TEST, laboratory.region_id):
+        return False
+    if any(role != Role.LABORATORY and covers(code, laboratory.region_id) and can(actor, TEST, code)
+           for code, role in memberships_of(actor)):
+        return True
+    return laboratory.staff.filter(pk=actor.pk).exists()
+
+
+def _require_test(actor, laboratory: Laboratory) -> None:
+    if not may_test(actor, laboratory):
+        raise PermissionDenied(_("You may not record samples or results of this laboratory."))
+
+
+# --- laboratories, goods lots, rounds -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def laboratory_create(*, actor, name: str, region: str, daily_capacity: int, tests: str = "", staff=(),
+                      request=None) -> Laboratory:
+    """Record a laboratory serving ``region``'s subtree; ``staff``: users (their laboratory role sees its samples)."""
+    _require(actor, MANAGE, region, _("You may not record laboratories in this region."))
+    place = _region(region)
+    lab = Laboratory(name=name, region=place, daily_capacity=daily_capacity, tests=tests, created_by=actor)
+    lab.full_clean()
+    lab.save()
+    if staff:
+        lab.staff.set(staff)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=lab, region_code=region, request=request)
+    return lab
+
+
+@transaction.atomic
+def goods_lot_create(*, actor, region: str, request=None, **fields) -> GoodsLot:
+    """Record a goods lot (fields of ``inputs.GoodsLotInput``); a lot number is once per owner enterprise."""
+    _require(actor, TEST, region, _("You may not record goods lots in this region."))
+    place = _region(region)
+    if GoodsLot.objects.filter(owner_credit_code=fields.get("owner_credit_code"), lot_no=fields.get("lot_no")).exists():
+        raise ValidationError({"lot_no": [_("This enterprise already has a lot with this number.")]})
+    lot = GoodsLot(region=place, created_by=actor, **fields)
+    lot.full_clean()
+    lot.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=lot, region_code=region, request=request)
+    return lot
+
+
+@transaction.atomic
+def round_create(*, actor, county: str, name: str, starts_on: dt.date, population: int,
+                 expected_prevalence: float, pool_sizes: list[int], request=None) -> ScreeningRound:
+    """Open a mass-screening round (全员核酸) of one county."""
+    _require(actor, MANAGE, county, _("You may not open screening rounds in this region."))
+    place = _region(county, "county")
+    if place.level != Region.Level.COUNTY:
+        raise ValidationError({"county": [_("A screening round is for one county (district).")]})
+    screening = ScreeningRound(county=place, name=name, starts_on=starts_on, population=population,
+                               expected_prevalence=expected_prevalence, pool_sizes=sorted(set(pool_sizes)),
+                               created_by=actor)
+    screening.full_clean()
+    screening.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=screening, region_code=county, request=request)
+    bump_data_generation()
+    return screening
+
+
+# --- persons of samples ---------------------------------------------------------------------------------------
+
+
+def persons_by_citizen_id(laboratory: Laboratory, numbers: list[str], field: str) -> list[Person]:
+    """The registered persons with these citizen IDs (keyed-hash look-up: the numbers are never stored), in
+    order; refused by ``field`` when a number is invalid, unregistered, repeated or of a person outside the
+    laboratory's service area."""
+    errors, hashes = [], []
+    for raw in numbers:
+        parsed = rules.citizen_id_verdict(raw)
+        if isinstance(parsed, str):
+            errors.append(f"{raw[:6]}…: {parsed}")
+            continue
+        hashes.append(protection.keyed_hash(parsed.number, "citizen_id"))
+    if len(set(hashes)) != len(hashes):
+        errors.append(_("The same person is listed twice."))
+    found = {p.citizen_id_hash: p for p in Person.objects.filter(citizen_id_hash__in=hashes)}
+    missing = sum(1 for h in hashes if h not in found)
+    if missing:
+        errors.append(_("%(n)d citizen ID(s) not registered in the person registry.") % {"n": missing})
+    outside = sum(1 for p in found.values() if not covers(laboratory.region_id, p.address_region_id))
+    if outside:
+        errors.append(_("%(n)d person(s) outside the laboratory's service area.") % {"n": outside})
+    if errors:
+        raise ValidationError({field: errors})
+    return [found[h] for h in hashes]
+
+
+# --- pools and specimens --------------------------------------------------------------------------------------
+
+
+def _code_free(laboratory: Laboratory, code: str) -> None:
+    if Pool.objects.filter(laboratory=laboratory, code=code).exists() or \
+            Specimen.objects.filter(laboratory=laboratory, code=code).exists():
+        raise ValidationError({"code": [_("This laboratory already has a sample with this code.")]})
+
+
+@transaction.atomic
+def pool_record(*, actor, round: ScreeningRound, laboratory: Laboratory, code: str, size: int,
+                sampled_at: dt.datetime, sampling_point: str, sampler: str, citizen_ids: list[str],
+                request=None) -> Pool:
+    """Record a mixed tube of ``round`` and its members (by citizen ID): refused when the size is not one the
+    round allows, when it holds more members than its size, when a member is already in a pool of the round
+    or outside the laboratory's service area."""
+    _require_test(actor, laboratory)
+    errors: dict[str, list[str]] = {}
+    if size not in round.pool_sizes:
+        errors["size"] = [_("This round allows pools of %(sizes)s only.")
+                          % {"sizes": ", ".join(str(s) for s in round.pool_sizes)}]
+    if not citizen_ids:
+        errors["citizen_ids"] = [_("A pool needs its members.")]
+    elif len(citizen_ids) > size:
+        errors["citizen_ids"] = [_("More members than the pool size.")]
+    if not covers(laboratory.region_id, round.county_id) and not covers(round.county_id, laboratory.region_id):
+        errors["laboratory"] = [_("The laboratory does not serve this round's county.")]
+    try:
+        _code_free(laboratory, code)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    persons = []
+    if "citizen_ids" not in errors:
+        try:
+            persons = persons_by_citizen_id(laboratory, citizen_ids, "citizen_ids")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if persons:
+        taken = PoolMember.objects.filter(round=round, person__in=persons).count()
+        if taken:
+            errors.setdefault("citizen_ids", []).append(
+                _("%(n)d member(s) already in another pool of this round.") % {"n": taken})
+    if errors:
+        raise ValidationError(errors)
+    pool = Pool(round=round, laboratory=laboratory, region_id=round.county_id, code=code, size=size,
+                sampled_at=sampled_at, sampling_point=sampling_point, sampler=sampler, created_by=actor)
+    pool.full_clean(validate_constraints=False)
+    pool.save()
+    PoolMember.objects.bulk_create([PoolMember(pool=pool, round=round, person=p) for p in persons])
+    ScreeningRound.objects.filter(pk=round.pk).update(pools_sampled=F("pools_sampled") + 1,
+                                                      persons_sampled=F("persons_sampled") + len(persons))
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=pool, region_code=pool.region_id,
+                 request=request, detail={"members": len(persons)})
+    bump_data_generation()
+    return pool
+
+
+@transaction.atomic
+def specimen_record(*, actor, laboratory: Laboratory, code: str, subject: str, kind: str,
+                    sampled_at: dt.datetime, sampling_point: str, sampler: str, condition: str = "good",
+                    citizen_id: str = "", goods_lot: GoodsLot | None = None, place=None, region: str = "",
+                    pool_member: PoolMember | None = None, request=None) -> Specimen:
+    """Record one specimen of a person (by citizen ID, within the laboratory's service area), a goods lot or an
+    environment site; a single of a pool member under control names the member (``pool_member``)."""
+    _require_test(actor, laboratory)
+    errors: dict[str, list[str]] = {}
+    try:
+        _code_free(laboratory, code)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    person = None
+    if subject == Specimen.Subject.PERSON:
+        if pool_member is not None:
+            person = pool_member.person
+            if pool_member.controlled_at is None:
+                errors["pool_member"] = [_("This member's pool did not call for a single re-sample.")]
+        elif not citizen_id:
+            errors["citizen_id"] = [_("A person's specimen needs the person's citizen ID.")]
+        else:
+            try:
+                person = persons_by_citizen_id(laboratory, [citizen_id], "citizen_id")[0]
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+        region_code = person.address_region_id if person else ""
+        goods_lot = place = None
+    elif subject == Specimen.Subject.GOODS:
+        if goods_lot is None:
+            errors["goods_lot"] = [_("Choose the goods lot.")]
+        region_code = goods_lot.region_id if goods_lot else ""
+        place = None
+    else:
+        if place is None:
+            errors["place"] = [_("Choose the place sampled.")]
+        region_code = place.region_id if place else ""
+        goods_lot = None
+    if region_code and not covers(laboratory.region_id, region_code):
+        errors.setdefault("__all__", []).append(_("The subject lies outside the laboratory's service area."))
+    if errors:
+        raise ValidationError(errors)
+    specimen = Specimen(laboratory=laboratory, region_id=region_code, code=code, subject=subject, person=person,
+                        goods_lot=goods_lot, place=place, kind=kind, sampled_at=sampled_at,
+                        sampling_point=sampling_point, sampler=sampler, condition=condition,
+                        pool_member=pool_member, created_by=actor)
+    specimen.full_clean(validate_constraints=False)
+    specimen.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=specimen, region_code=region_code,
+                 request=request, detail={"subject": subject})
+    return specimen
+
+
+# --- results --------------------------------------------------------------------------------------------------
+
+
+def _sample(laboratory: Laboratory, code: str):
+    pool = Pool.objects.select_for_update().filter(laboratory=laboratory, code=code).first()
+    if pool is not None:
+        return pool
+    specimen = Specimen.objects.select_for_update().filter(laboratory=laboratory, code=code).first()
+    if specimen is None:
+        raise ValidationError({"code": [_("No sample with this code in this laboratory.")]})
+    return specimen
+
+
+def _times(received_at: dt.datetime, resulted_at: dt.datetime, sampled_at: dt.datetime, now: dt.datetime) -> None:
+    errors = {}
+    if received_at < sampled_at:
+        errors["received_at"] = [_("A sample cannot be received before it was taken.")]
+    if resulted_at < received_at:
+        errors["resulted_at"] = [_("A result cannot come before the sample was received.")]
+    if resulted_at > now + dt.timedelta(minutes=5):
+        errors.setdefault("resulted_at", []).append(_("A result cannot be in the future."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def same_result(result: Result, outcome: str, ct_values: dict) -> bool:
+    return result.outcome == outcome and {k: float(v) for k, v in result.ct_values.items()} == \
+        {k: float(v) for k, v in (ct_values or {}).items()}
+
+
+def result_record(*, actor, laboratory: Laboratory, code: str, outcome: str, received_at: dt.datetime,
+                  resulted_at: dt.datetime, ct_values: dict | None = None, source: ResultImport | None = None,
+                  request=None, now: dt.datetime | None = None) -> Result:
+    """Record the result of the pool or specimen ``code`` of ``laboratory`` (once); a pool's result flags or
+    clears its members, a single's resolves its member and pool (module docstring)."""
+    _require_test(actor, laboratory)
+    now = now or timezone.now()
+    if outcome == Outcome.POSITIVE and not ct_values:
+        raise ValidationError({"ct_values": [_("A positive result gives its Ct values.")]})
+    with transaction.atomic():
+        sample = _sample(laboratory, code)
+        if Result.objects.filter(**{"pool" if isinstance(sample, Pool) else "specimen": sample}).exists():
+            raise ValidationError({"code": [_("This sample already has a result.")]})
+        _times(received_at, resulted_at, sample.sampled_at, now)
+        result = Result(laboratory=laboratory, outcome=outcome, ct_values=ct_values or {}, received_at=received_at,
+                        resulted_at=resulted_at, source=source, recorded_at=now, recorded_by=actor)
+        if isinstance(sample, Pool):
+            result.pool = sample
+        else:
+            result.specimen = sample
+        result.full_clean(validate_constraints=False)
+        result.save()
+        if isinstance(sample, Pool):
+            _pool_resulted(sample, outcome, resulted_at, now)
+        elif sample.pool_member_id:
+            member_resolve(sample.pool_member_id, now)
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=result, region_code=sample.region_id,
+                     request=request, detail={"code": code, "outcome": outcome, "import": getattr(source, "pk", None)})
+        bump_data_generation()
+    return result
+
+
+def _pool_resulted(pool: Pool, outcome: str, resulted_at: dt.datetime, now: dt.datetime) -> None:
+    tally = {"pools_tested": F("pools_tested") + 1}
+    if outcome == Outcome.POSITIVE:
+        tally["pools_positive"] = F("pools_positive") + 1
+    elif outcome == Outcome.INCONCLUSIVE:
+        tally["pools_inconclusive"] = F("pools_inconclusive") + 1
+    ScreeningRound.objects.filter(pk=pool.round_id).update(**tally)
+    if outcome in FLAGGED:
+        pools_flag(Pool.objects.filter(pk=pool.pk), now)
+
+
+def pools_flag(pools, now: dt.datetime) -> int:
+    """Put the members of the positive or inconclusive ``pools`` (a queryset) not flagged yet under control
+    with their re-sampling deadline (one UPDATE), mark the pools flagged, and raise the re-sampling problem in
+    the three lists — one per round and county for the pools flagged together (a result: its pool; a city's
+    result file: its positive tubes), each with its urgent task; the number of members flagged. Pools already
+    flagged are left as they are (run twice, nothing changes)."""
+    from .problems import pools_problem_raise
+
+    fresh = list(pools.filter(result__outcome__in=FLAGGED, flagged_at__isnull=True)
+                 .values_list("pk", "round_id", "region_id"))
+    if not fresh:
+        return 0
+    ids = [pk for pk, _round, _region in fresh]
+    flagged = PoolMember.objects.filter(pool_id__in=ids, controlled_at__isnull=True) \
+        .update(controlled_at=now, resample_due=now + RESAMPLE_WITHIN)
+    Pool.objects.filter(pk__in=ids).update(flagged_at=now)
+    groups: dict[tuple[int, str], list[int]] = {}
+    for pk, round_id, region_id in fresh:
+        groups.setdefault((round_id, region_id), []).append(pk)
+    for (round_id, region_id), pool_ids in groups.items():
+        pools_problem_raise(round_id, region_id, pool_ids, now)
+    return flagged
+
+
+def member_verdict(outcomes) -> str:
+    """The verdict of a member from the set of its single results (module docstring, rule 2)."""
+    found = set(outcomes)
+    for outcome in (Outcome.POSITIVE, Outcome.NEGATIVE, Outcome.INCONCLUSIVE):
+        if outcome in found:
+            return outcome
+    return ""
+
+
+def member_resolve(member_id: int, now: dt.datetime) -> None:
+    """Recompute a member's verdict from its singles, release it when negative, and resolve its pool."""
+    member = PoolMember.objects.select_for_update().get(pk=member_id)
+    verdict = member_verdict(Result.objects.filter(specimen__pool_member=member).values_list("outcome", flat=True))
+    member.verdict = verdict
+    member.released_at = (member.released_at or now) if verdict == Outcome.NEGATIVE else None
+    member.save(update_fields=["verdict", "released_at"])
+    pool_resolve(member.pool_id, now)
+
+
+def pool_resolve(pool_id: int, now: dt.datetime) -> None:
+    """The pool's resolution from its members' verdicts (module docstring, rule 4)."""
+    pool = Pool.objects.select_for_update().get(pk=pool_id)
+    verdicts = list(PoolMember.objects.filter(pool=pool).values_list("verdict", flat=True))
+    if verdicts and all(v in (Outcome.POSITIVE, Outcome.NEGATIVE) for v in verdicts):
+        resolution = Pool.Resolution.CONFIRMED if Outcome.POSITIVE in verdicts else Pool.Resolution.NOT_CONFIRMED
+    else:
+        resolution = ""
+    if resolution != pool.resolution:
+        was_resolved = bool(pool.resolution)
+        pool.resolution = resolution
+        pool.resolved_at = now if resolution else None
+        pool.save(update_fields=["resolution", "resolved_at"])
+        if was_resolved != bool(resolution):
+            ScreeningRound.objects.filter(pk=pool.round_id).update(
+                pools_resolved=F("pools_resolved") + (1 if resolution else -1))
+
+
+# --- result files ---------------------------------------------------------------------------------------------
+
+
+def results_import(*, actor, laboratory: Laboratory, content: bytes, request=None) -> ResultImport:
+    """Import a result file (CSV: code, outcome, received_at, resulted_at, ct_values as ``ORF1ab:31.2;N:30``),
+    all rows or none. The same file twice is not read again (the first import is returned); a row identical to
+    the recorded result is counted unchanged; a different result for a resulted sample is refused."""
+    from fangkong.inputs import error_messages, validate_row
+
+    from .inputs import ResultInput, read_result_rows
+
+    _require_test(actor, laboratory)
+    digest = hashlib.sha256(content).hexdigest()
+    done = ResultImport.objects.filter(laboratory=laboratory, sha256=digest).first()
+    if done is not None:
+        return done
+    rows = read_result_rows(content)
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        batch = ResultImport.objects.create(laboratory=laboratory, sha256=digest, rows=len(rows), created_by=actor)
+        for number, row in enumerate(rows, start=2):
+            data, row_errors = validate_row(ResultInput, row)
+            if not row_errors:
+                existing = Result.objects.filter(Q(pool__laboratory=laboratory, pool__code=data["code"])
+                                                 | Q(specimen__laboratory=laboratory,
+                                                     specimen__code=data["code"])).first()
+                if existing is not None and same_result(existing, data["outcome"], data["ct_values"]):
+                    batch.unchanged += 1
+                    continue
+                try:
+                    with transaction.atomic():
+                        result_record(actor=actor, laboratory=laboratory, source=batch, request=request, **data)
+                    batch.recorded += 1
+                except ValidationError as exc:
+                    row_errors = error_messages(exc)
+            for field, messages in row_errors.items():
+                errors.setdefault(f"row {number}", []).extend(f"{field}: {m}" for m in messages)
+        if errors:  # in the transaction: every result of the file recorded above is rolled back
+            raise ValidationError({"file": [f"{row}: {'; '.join(ms)}" for row, ms in list(errors.items())[:20]]})
+        batch.save(update_fields=["recorded", "unchanged"])
+        audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, region_code=laboratory.region_id,
+                     request=request, detail={"rows": batch.rows, "recorded": batch.recorded,
+                                              "unchanged": batch.unchanged})
+    return batch
+
+
+def specimen_record_by_ids(*, actor, laboratory: Laboratory, goods_lot: int | None = None, place: int | None = None,
+                           pool_member: int | None = None, **fields) -> Specimen:
+    """``specimen_record`` from what the form and the API give: the lot, place and pool member by number,
+    each found among the laboratory's (the lot and place within its service area, the member in its pools)."""
+    from fangkong.places.models import Place
+    from fangkong.regions.codes import subtree_prefix
+
+    prefix = subtree_prefix(laboratory.region_id)
+    errors = {}
+    lot = member = where = None
+    if goods_lot is not None:
+        lot = GoodsLot.objects.filter(pk=goods_lot, region__code__startswith=prefix).first()
+        if lot is None:
+            errors["goods_lot"] = [_("No goods lot with this number in the laboratory's service area.")]
+    if place is not None:
+        where = Place.objects.filter(pk=place, region__code__startswith=prefix).first()
+        if where is None:
+            errors["place"] = [_("No place with this number in the laboratory's service area.")]
+    if pool_member is not None:
+        member = PoolMember.objects.select_related("person").filter(pk=pool_member,
+                                                                    pool__laboratory=laboratory).first()
+        if member is None:
+            errors["pool_member"] = [_("No member with this number in this laboratory's pools.")]
+    if errors:
+        raise ValidationError(errors)
+    return specimen_record(actor=actor, laboratory=laboratory, goods_lot=lot, place=where, pool_member=member,
+                           **fields)
+
+
+def case_from_result(*, actor, specimen: Specimen, classification: str, request=None):
+    """The case of a positive single result of a person: the person's case of COVID-19 found, or registered
+    through the cases service (``cases.services.case_register``: its checks, number and audit), detected by
+    screening, diagnosed at the result time. Audited here too (which result made it)."""
+    from fangkong.cases.models import Case, DetectionRoute, Disease
+    from fangkong.cases.services import case_register
+
+    result = getattr(specimen, "result", None)
+    if specimen.person_id is None or result is None or result.outcome != Outcome.POSITIVE:
+        raise ValidationError({"__all__": [_("Only a positive result of a person becomes a case.")]})
+    disease = Disease.objects.filter(code="covid-19").first()
+    with transaction.atomic():
+        case = Case.objects.filter(person_id=specimen.person_id, disease=disease).order_by("id").first()
+        found = case is not None
+        if case is None:
+            case = case_register(actor=actor, request=request, person=specimen.person, disease=disease,
+                                 classification=classification, diagnosed_at=result.resulted_at,
+                                 report_region=specimen.person.address_region_id,
+                                 sampling_date=timezone.localtime(specimen.sampled_at).date(),
+                                 detection_route=DetectionRoute.SCREENING)
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE if found else AuditEvent.Action.CREATE, obj=result,
+                     region_code=specimen.region_id, request=request,
+                     detail={"case": case.case_no, "found": found})
+    return case
+
+
+# --- the fast path: a city's pool results at once ------------------------------------------------------------
+
+INGEST_COLUMNS = ("code", "outcome", "ct_values", "received_at", "resulted_at")
+JSON_OF_TEXT = {True: "s.ct::jsonb", False: "s.ct"}  # PostgreSQL casts the staged text; SQLite stores it
+
+
+def _ingest_rows(rows, now):
+    """Each row read with ``inputs.ResultInput`` a column at a time (``fangkong.inputs.ColumnReader``: the same
+    fields, each distinct text once) and the service's rule across columns; (values, errors by row number)."""
+    import json
+
+    from fangkong.inputs import ABSENT, ColumnReader
+
+    from .inputs import ResultInput
+
+    reader = ColumnReader(ResultInput)
+    good, errors, as_json = [], {}, {}
+    for number, row in enumerate(rows, start=2):
+        values, messages = {}, []
+        for name in INGEST_COLUMNS:
+            value, problems = reader.read(name, (row.get(name) or "").strip())
+            if problems:
+                messages.extend(f"{name}: {m}" for m in problems)
+            values[name] = {} if value is ABSENT and name == "ct_values" else value
+        if not messages:
+            if values["outcome"] == Outcome.POSITIVE and not values["ct_values"]:
+                messages.append("ct_values: " + _("A positive result gives its Ct values."))
+            elif values["resulted_at"] < values["received_at"]:
+                messages.append("resulted_at: " + _("A result cannot come before the sample was received."))
+            elif values["resulted_at"] > now + dt.timedelta(minutes=5):
+                messages.append("resulted_at: " + _("A result cannot be in the future."))
+        if messages:
+            if len(errors) < 20:
+                errors[number] = messages
+            continue
+        text = row.get("ct_values") or ""
+        if text not in as_json:
+            as_json[text] = json.dumps(values["ct_values"])
+        good.append((values["code"], values["outcome"], as_json[text],
+                     values["received_at"], values["resulted_at"]))
+    return good, errors
+
+
+def pool_results_ingest(*, actor, laboratory: Laboratory, content: bytes, request=None,
+                        now: dt.datetime | None = None, flag: bool = True) -> ResultImport:
+    """Ingest a laboratory's file of pool results — a city's round, millions of tubes — in one transaction,
+    all rows or none: read with the result form's schema, written with COPY (PostgreSQL) into a staging table
+    and from there into the results with one statement; the round's tally is added up from what was written,
+    and the flagged pools' members are put under control (``pools_flag``). The same file again returns the
+    first import; a row identical to the result already recorded is counted unchanged; an unknown tube or a
+    different result for a resulted one refuses the file. Sampling is not checked per row here (a pool's
+    receipt before its sampling is refused by ``result_record`` only). ``flag=False`` leaves the flags to the
+    caller (the benchmark times ``pools_flag`` apart)."""
+    from .inputs import read_result_rows
+
+    _require_test(actor, laboratory)
+    now = now or timezone.now()
+    digest = hashlib.sha256(content).hexdigest()
+    done = ResultImport.objects.filter(laboratory=laboratory, sha256=digest).first()
+    if done is not None:
+        return done
+    rows, errors = _ingest_rows(read_result_rows(content), now)
+    if errors:
+        raise ValidationError({"file": [_("row %(n)d: %(m)s") % {"n": n, "m": "; ".join(ms)}
+                                        for n, ms in errors.items()]})
+    with transaction.atomic():
+        batch = ResultImport.objects.create(laboratory=laboratory, sha256=digest, rows=len(rows),
+                                            created_by=actor, created_at=now)
+        counts = _ingest_write(laboratory, batch, rows, actor, now)
+        batch.recorded = sum(counts.values())
+        batch.unchanged = len(rows) - batch.recorded
+        batch.save(update_fields=["recorded", "unchanged"])
+        flagged = pools_flag(Pool.objects.filter(result__source=batch), now) if flag else 0
+        audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, region_code=laboratory.region_id,
+                     request=request, detail={"rows": batch.rows, "recorded": batch.recorded,
+                                              "unchanged": batch.unchanged, "members_flagged": flagged})
+        bump_data_generation()
+    return batch
+
+
+def _ingest_write(laboratory: Laboratory, batch: ResultImport, rows, actor, now) -> dict[str, int]:
+    """Stage the rows, refuse unknown tubes and changed results, insert the new results; counts by outcome."""
+    from django.db import connection
+
+    from fangkong.bulk_copy import copy_available, copy_rows, copy_text, foreign_keys_checked_by_set
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE lab_ingest (code varchar(32), outcome varchar(12), ct text, "
+                       "received_at timestamp with time zone, resulted_at timestamp with time zone)")
+        try:
+            if copy_available():
+                def chunks(size=20_000):
+                    for start in range(0, len(rows), size):
+                        yield "".join("\t".join(copy_text(v) for v in row) + "\n" for row in rows[start:start + size])
+                copy_rows("lab_ingest", list(INGEST_COLUMNS[:2]) + ["ct", "received_at", "resulted_at"], chunks())
+                cursor.execute("ANALYZE lab_ingest")
+            else:
+                adapt = connection.ops.adapt_datetimefield_value
+                cursor.executemany("INSERT INTO lab_ingest VALUES (%s, %s, %s, %s, %s)",
+                                   [(c, o, ct, adapt(r), adapt(s)) for c, o, ct, r, s in rows])
+            cursor.execute("SELECT s.code FROM lab_ingest s LEFT JOIN laboratory_pool p ON p.laboratory_id = %s "
+                           "AND p.code = s.code WHERE p.id IS NULL LIMIT 20", [laboratory.pk])
+            unknown = [r[0] for r in cursor.fetchall()]
+            if unknown:
+                raise ValidationError({"file": [_("No pool with these codes in this laboratory: %(codes)s")
+                                                % {"codes": ", ".join(unknown)}]})
+            cursor.execute("SELECT s.code FROM lab_ingest s JOIN laboratory_pool p ON p.laboratory_id = %s "
+                           "AND p.code = s.code JOIN laboratory_result r ON r.pool_id = p.id "
+                           "WHERE r.outcome <> s.outcome LIMIT 20", [laboratory.pk])
+            changed = [r[0] for r in cursor.fetchall()]
+            cursor.execute("SELECT code FROM lab_ingest GROUP BY code HAVING count(*) > 1 LIMIT 20")
+            changed += [r[0] for r in cursor.fetchall()]
+            if changed:
+                raise ValidationError({"file": [_("These pools already have another result, or are listed twice: "
+                                                  "%(codes)s") % {"codes": ", ".join(changed)}]})
+            cursor.execute(
+                "SELECT p.round_id, s.outcome, count(*) FROM lab_ingest s JOIN laboratory_pool p "
+                "ON p.laboratory_id = %s AND p.code = s.code LEFT JOIN laboratory_result r ON r.pool_id = p.id "
+                "WHERE r.id IS NULL GROUP BY p.round_id, s.outcome", [laboratory.pk])
+            by_round: dict[int, dict[str, int]] = {}
+            counts: dict[str, int] = {}
+            for round_id, outcome, n in cursor.fetchall():
+                by_round.setdefault(round_id, {})[outcome] = n
+                counts[outcome] = counts.get(outcome, 0) + n
+            insert = (
+                "INSERT INTO laboratory_result (laboratory_id, pool_id, specimen_id, outcome, ct_values, received_at, "  # noqa: S608 (a constant of this module)
+                "resulted_at, source_id, recorded_at, recorded_by_id) SELECT %s, p.id, NULL, s.outcome, "
+                f"{JSON_OF_TEXT[copy_available()]}, s.received_at, s.resulted_at, %s, %s, %s FROM lab_ingest s "
+                "JOIN laboratory_pool p ON p.laboratory_id = %s AND p.code = s.code "
+                "LEFT JOIN laboratory_result r ON r.pool_id = p.id WHERE r.id IS NULL")
+            # the foreign keys of a million results checked by one statement per key, not a trigger per row and
+            # key at commit (``bulk_copy.foreign_keys_checked_by_set``)
+            with foreign_keys_checked_by_set(Result):
+                cursor.execute(insert, [laboratory.pk, batch.pk, now, actor.pk, laboratory.pk])
+        finally:
+            cursor.execute("DROP TABLE lab_ingest")
+    for round_id, tally in by_round.items():
+        ScreeningRound.objects.filter(pk=round_id).update(
+            pools_tested=F("pools_tested") + sum(tally.values()),
+            pools_positive=F("pools_positive") + tally.get(Outcome.POSITIVE, 0),
+            pools_inconclusive=F("pools_inconclusive") + tally.get(Outcome.INCONCLUSIVE, 0))
+    return counts

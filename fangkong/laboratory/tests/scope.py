@@ -1,0 +1,32 @@
+"""Shenzhen's laboratory records for the platform's scope test (``scope_records`` of the module)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from fangkong.persons.services import person_register
+
+from ..services import laboratory_create, pool_record, result_record, round_create, specimen_record
+
+
+def other_city_records(actor) -> dict[str, list[str]]:
+    from fangkong.persons.citizen_id import check_character
+
+    lab = laboratory_create(actor=actor, name="福田测试实验室", region="440300", daily_capacity=1000)
+    screening = round_create(actor=actor, county="440304", name="福田测试轮次", starts_on=timezone.localdate(),
+                             population=1000, expected_prevalence=0.001, pool_sizes=[5, 10])
+    first17 = "44030419850505123"
+    number = first17 + check_character(first17)
+    person_register(actor=actor, name="福田受检者", citizen_id=number, phone="13800138021", address_region="440304")
+    sampled = timezone.now() - dt.timedelta(hours=6)
+    pool = pool_record(actor=actor, round=screening, laboratory=lab, code="SCOPE-P1", size=5, sampled_at=sampled,
+                       sampling_point="福田采样点", sampler="采样员", citizen_ids=[number])
+    result_record(actor=actor, laboratory=lab, code=pool.code, outcome="positive", ct_values={"N": 30},
+                  received_at=sampled + dt.timedelta(hours=1), resulted_at=sampled + dt.timedelta(hours=2))
+    specimen = specimen_record(actor=actor, laboratory=lab, code="SCOPE-S1", subject="person", kind="throat",
+                               sampled_at=sampled + dt.timedelta(hours=3), sampling_point="福田单采点", sampler="采样员",
+                               pool_member=pool.members.get())
+    return {"laboratory_id": [str(lab.pk)], "round_id": [str(screening.pk)], "pool_id": [str(pool.pk)],
+            "specimen_id": [str(specimen.pk)], "pk": [str(lab.pk), str(screening.pk), str(pool.pk), str(specimen.pk)]}

@@ -1,0 +1,22 @@
+"""Pages of the laboratory module (mounted at /laboratory/ by its declaration)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "laboratory"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("labs/new/", views.laboratory_new, name="laboratory-new"),
+    path("labs/<int:laboratory_id>/results/new/", views.result_new, name="result-new"),
+    path("labs/<int:laboratory_id>/results/import/", views.result_import, name="result-import"),
+    path("rounds/new/", views.round_new, name="round-new"),
+    path("rounds/<int:round_id>/", views.round_detail, name="round-detail"),
+    path("pools/new/", views.pool_new, name="pool-new"),
+    path("pools/<int:pool_id>/", views.pool_detail, name="pool-detail"),
+    path("specimens/", views.specimen_list, name="specimen-list"),
+    path("specimens/new/", views.specimen_new, name="specimen-new"),
+    path("specimens/<int:specimen_id>/", views.specimen_detail, name="specimen-detail"),
+    path("specimens/<int:specimen_id>/case/", views.case_from_result, name="case-from-result"),
+    path("goods/new/", views.goods_lot_new, name="goods-lot-new"),
+]
