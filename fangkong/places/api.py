@@ -23,7 +23,7 @@ from fangkong.request_params import filters_of, params_of
 
 from . import selectors, services
 from .apps import INSPECT, REGISTER, SCAN_RECORD
-from .inputs import InspectionInput, PlaceInput, RectificationInput, ScanInput
+from .inputs import CoVisitEnlistInput, InspectionInput, PlaceInput, RectificationInput, ScanInput
 from .params import CoverageQuery, CoVisitQuery, PlaceFilters, PlaceListQuery
 
 AGGREGATES = Shows(Category.AGGREGATES)
@@ -259,6 +259,7 @@ class CoVisitView(APIView):
     fangkong_access = REGION_SCOPED
     fangkong_shows = NAMED
     query_params = {"get": CoVisitQuery}
+    parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
 
     @extend_schema(responses=dict)
     def get(self, request, *args, **kwargs):
@@ -283,3 +284,14 @@ class CoVisitView(APIView):
                          "place_name": c.place_name, "case_scan": c.case_scan, "their_scan": c.their_scan,
                          "overlap_minutes": c.overlap_minutes})
         return Response({"person": person_id, "results": rows})
+
+    @extend_schema(request=CoVisitEnlistInput, responses={201: dict, 200: dict})
+    def post(self, request, *args, **kwargs):
+        """Turn the chosen co-visitors of a case into its contacts (``services.co_visitors_enlist``): 201 when
+        some were registered, 200 when all were contacts already."""
+        data = api_input(CoVisitEnlistInput, request)
+        result = services.co_visitors_enlist(actor=request.user, request=request, **data)
+        return Response({"case": data["case"], "created": [{"contact": c.pk, "contact_no": c.contact_no,
+                                                            "person": c.person_id} for c in result.created],
+                         "already_contacts": result.already},
+                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

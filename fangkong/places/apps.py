@@ -36,5 +36,5 @@ class PlacesConfig(modules.ModuleConfig):
     demo_order = 50  # after cases (30): scans around its cases
     periodic_jobs = (modules.PeriodicJob("places-overdue", "fangkong.places.overdue_mark", OVERDUE_RUN),)
     figure_sources = ("Place", "Inspection", "Rectification")
-    scoped_tables = ("Place", "Inspection", "Finding", "Rectification", "Scan")
+    scoped_tables = ("Place", "Inspection", "Finding", "Rectification", "Scan", "CoVisitContact")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from fangkong.api.fields import DateField, DateTimeField
+from fangkong.cases.models import ContactCategory
 from fangkong.persons.services import normalise_phone
 from fangkong.request_params import PAST, RegionCode
 
@@ -131,3 +132,15 @@ class ScanInput(serializers.Serializer):
     venue_code = serializers.CharField(max_length=200, label=_("Venue code"))
     person = serializers.IntegerField(min_value=1, max_value=2**63 - 1, label=_("Person"))
     scanned_at = DateTimeField(window=PAST, label=_("Scanned at"))
+
+
+class CoVisitEnlistInput(serializers.Serializer):
+    """Turn co-visitors of a case into its contacts: the case, the persons chosen from its candidate list (the
+    co-visit search with the same window), the contacts' category."""
+
+    case = serializers.IntegerField(min_value=1, max_value=2**63 - 1, label=_("Case"))
+    persons = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                    min_length=1, max_length=500, label=_("Co-visitors chosen"))
+    window = serializers.IntegerField(min_value=5, max_value=240, default=30, label=_("Window (minutes)"))
+    category = serializers.ChoiceField(ContactCategory.choices, default=ContactCategory.CLOSE,
+                                       label=_("Contact category"))

@@ -429,6 +429,83 @@ def scans_import(*, actor, data: bytes, name: str, request=None) -> ImportResult
     return result
 
 
+# --- co-visitors made contacts -------------------------------------------------------------------------------
+
+
+@dataclass
+class EnlistResult:
+    """What ``co_visitors_enlist`` did: the contacts it registered, the persons already contacts of the case."""
+
+    created: list = field(default_factory=list)
+    already: list[int] = field(default_factory=list)
+
+
+def co_visitors_enlist(*, actor, case: int, persons: list[int], window: int = 30, category: str = "close",
+                       request=None) -> EnlistResult:
+    """Turn co-visitors of a case into its contacts (``inputs.CoVisitEnlistInput``), each through the cases
+    module's ``contact_register`` (its checks, number, test schedule and audit), exposure type "same place and
+    time" on the day of their scan, and the exposure — place, both scans, overlap — kept beside it
+    (``CoVisitContact``). Only persons on the case's candidate list (the co-visit search the actor may run,
+    same window) are taken; one already a contact of the case is not registered again. All or nothing, one
+    audit event for the action. ``PermissionDenied`` for a role that may not register contacts in the case's
+    region; ``Http404`` for a case outside the actor's regions."""
+    from fangkong.accounts.roles import Capability
+    from fangkong.cases.models import Case, Contact, ExposureType
+    from fangkong.cases.selectors import case_get
+    from fangkong.cases.services import contact_register
+    from fangkong.persons.models import Person
+
+    from .models import CoVisitContact
+    from .selectors import co_visitors
+
+    chosen = case_get(user=actor, case_id=case)
+    if not can(actor, Capability.CASE_WRITE, chosen.report_region_id):
+        raise PermissionDenied(_("Your role may not turn co-visitors into contacts in this region."))
+    wanted = list(dict.fromkeys(persons))
+    candidates = {c.person_id: c for c in co_visitors(user=actor, person_id=chosen.person_id, window_minutes=window)}
+    strangers = [pk for pk in wanted if pk not in candidates]
+    if strangers:
+        raise ValidationError({"persons": [
+            _("Not on the case's co-visitor list (window %(window)s minutes): %(persons)s.")
+            % {"window": window, "persons": ", ".join(str(pk) for pk in strangers[:20])}]})
+    result = EnlistResult()
+    now = timezone.now()
+    with transaction.atomic():
+        Case.objects.select_for_update().filter(pk=chosen.pk).first()  # one enlisting of this case at a time
+        known = set(Contact.objects.filter(source_case=chosen, person_id__in=wanted).values_list("person_id", flat=True))
+        known |= set(Contact.objects.filter(other_source_cases=chosen, person_id__in=wanted)
+                     .values_list("person_id", flat=True))
+        people = Person.objects.in_bulk([pk for pk in wanted if pk not in known])
+        errors: dict[str, list[str]] = {}
+        for pk in wanted:
+            if pk in known:
+                result.already.append(pk)
+                continue
+            found = candidates[pk]
+            day = timezone.localtime(found.their_scan).date()
+            try:
+                contact = contact_register(
+                    actor=actor, request=request, person=people[pk], source_case=chosen, category=category,
+                    region=people[pk].address_region_id, listed_at=now, exposure_type=ExposureType.SPACETIME,
+                    exposure_start=day, exposure_end=day)
+            except ValidationError as exc:
+                for messages in exc.message_dict.values():
+                    errors.setdefault("persons", []).extend(f"{pk}: {m}" for m in messages)
+                continue
+            CoVisitContact.objects.create(
+                contact=contact, case=chosen, region_id=contact.region_id, place_id=found.place_id,
+                case_scan_at=found.case_scan, their_scan_at=found.their_scan,
+                overlap_minutes=found.overlap_minutes, window_minutes=window, created_by=actor)
+            result.created.append(contact)
+        if errors:
+            raise ValidationError(errors)  # in the transaction: none of the contacts stays
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, object_type="places.covisitcontact",
+                     object_id=str(chosen.pk), region_code=chosen.report_region_id, request=request,
+                     detail={"case": chosen.pk, "window": window, "contacts": [c.pk for c in result.created],
+                             "already_contacts": result.already})
+    return result
+
+
 # --- the periodic job ----------------------------------------------------------------------------------------
 
 

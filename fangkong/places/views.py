@@ -9,6 +9,7 @@ import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fangkong import paging
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
+from fangkong.cases.models import ContactCategory
 from fangkong.inputs import PageForm
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import filters_of, query_params
@@ -24,7 +26,7 @@ from fangkong.web.day import chosen_day
 
 from . import selectors, services
 from .apps import INSPECT, REGISTER
-from .inputs import InspectionInput, PlaceInput, RectificationInput
+from .inputs import CoVisitEnlistInput, InspectionInput, PlaceInput, RectificationInput
 from .models import PlaceCategory, Rectification, RiskTier
 from .params import CoverageQuery, CoVisitQuery, InspectionNewQuery, PlaceFilters, PlaceListQuery
 
@@ -177,24 +179,41 @@ def coverage(request):
 @region_scoped
 @shows(Category.NAMED)
 @query_params(CoVisitQuery)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def co_visits(request):
-    from fangkong.cases.selectors import case_get
+    """The co-visitors of a case or a person; for a case, those ticked become its contacts in one action
+    (``services.co_visitors_enlist``, the same schema as the API's)."""
+    from fangkong.accounts.roles import Capability
+    from fangkong.cases.selectors import case_get, contact_list
 
+    case = None
+    form = PageForm(CoVisitEnlistInput, request, initial={"case": request.params.get("case"),
+                                                          "window": request.params.get("window") or 30})
+    if request.method == "POST":
+        result = form.submit(services.co_visitors_enlist, actor=request.user, request=request)
+        if result is not None:
+            messages.success(request, _("%(created)d contacts registered; %(already)d already contacts of the case.")
+                             % {"created": len(result.created), "already": len(result.already)})
+            return redirect(f"{reverse('places:co-visits')}?case={form.data['case']}&window={form.data['window']}")
+    case_id = form.values["case"] if request.method == "POST" else request.params.get("case")
+    window = int(form.values["window"]) if str(form.values["window"]).isdigit() else 30
     person_id = request.params.get("person")
-    if request.params.get("case"):
-        person_id = case_get(user=request.user, case_id=request.params["case"]).person_id
-    rows = []
+    if case_id and str(case_id).isdigit():
+        case = case_get(user=request.user, case_id=int(case_id))
+        person_id = case.person_id
+    rows, already = [], set()
     if person_id:
         from fangkong.persons.models import Person
 
-        found = selectors.co_visitors(user=request.user, person_id=person_id,
-                                      window_minutes=request.params.get("window") or 30)
+        found = selectors.co_visitors(user=request.user, person_id=person_id, window_minutes=window)
         persons = Person.objects.in_bulk([c.person_id for c in found])
         rows = [(c, person_shown(request.user, persons[c.person_id], persons[c.person_id].address_region_id))
                 for c in found]
-    return render(request, "places/co_visits.html", {"rows": rows, "person": person_id or "",
-                                                     "window": request.params.get("window") or 30})
-
-
-
+        if case is not None:
+            already = set(contact_list(user=request.user, filters={"source_case": case.pk})
+                          .filter(person_id__in=list(persons)).values_list("person_id", flat=True))
+    return render(request, "places/co_visits.html", {
+        "rows": rows, "person": person_id or "", "case": case, "window": window, "form": form,
+        "already": already, "categories": ContactCategory.choices,
+        "may_enlist": case is not None and can(request.user, Capability.CASE_WRITE, case.report_region_id)},
+        status=form.status)
