@@ -10,6 +10,7 @@ PACKAGE = __name__.rpartition(".")[0]
 REGISTER = "places.register"  # register and import places
 INSPECT = "places.inspect"    # record inspections, act on rectification orders, close and reopen places
 SCAN_RECORD = "places.scan_record"  # record venue-code scans (person data: the roles that trace)
+PROBLEM_SOURCE = "places"  # overdue rectification orders in the three lists (``problems.py``)
 #: Every morning: orders past their deadline become overdue; the counts of overdue places.
 OVERDUE_RUN = {"hour": 6, "minute": 10}
 
@@ -36,5 +37,7 @@ class PlacesConfig(modules.ModuleConfig):
     demo_order = 50  # after cases (30): scans around its cases
     periodic_jobs = (modules.PeriodicJob("places-overdue", "fangkong.places.overdue_mark", OVERDUE_RUN),)
     figure_sources = ("Place", "Inspection", "Rectification")
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Overdue rectification"),
+                                             f"{PACKAGE}.problems.feed"),)
     scoped_tables = ("Place", "Inspection", "Finding", "Rectification", "Scan", "CoVisitContact")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
