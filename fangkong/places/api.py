@@ -22,9 +22,16 @@ from fangkong.inputs import api_input
 from fangkong.request_params import filters_of, params_of
 
 from . import selectors, services
-from .apps import INSPECT, REGISTER, SCAN_RECORD
-from .inputs import CoVisitEnlistInput, InspectionInput, PlaceInput, RectificationInput, ScanInput
-from .params import CoverageQuery, CoVisitQuery, PlaceFilters, PlaceListQuery
+from .apps import CHECKLIST, INSPECT, REGISTER, SCAN_RECORD
+from .inputs import (
+    ChecklistPublishInput,
+    CoVisitEnlistInput,
+    InspectionInput,
+    PlaceInput,
+    RectificationInput,
+    ScanInput,
+)
+from .params import ChecklistQuery, CoverageQuery, CoVisitQuery, PlaceFilters, PlaceListQuery
 
 AGGREGATES = Shows(Category.AGGREGATES)
 NAMED = Shows(Category.NAMED)
@@ -132,10 +139,6 @@ class InspectionDetailSerializer(InspectionSerializer):
     findings = FindingSerializer(many=True, source="findings.all")
 
 
-class InspectionCreateInput(InspectionInput):
-    checklist_version = serializers.IntegerField(min_value=1, max_value=10_000, required=False, allow_null=True)
-
-
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Inspections of the places in the caller's regions, the latest first."""
 
@@ -151,13 +154,44 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_object(self):
         return selectors.inspection_get(user=self.request.user, inspection_id=self.kwargs["pk"])
 
-    @extend_schema(request=InspectionCreateInput, responses={201: InspectionDetailSerializer})
+    @extend_schema(request=InspectionInput, responses={201: InspectionDetailSerializer})
     def create(self, request, *args, **kwargs):
         if not can(request.user, INSPECT):
             raise PermissionDenied(_("Your role may not inspect places."))
-        data = api_input(InspectionCreateInput, request)
+        data = api_input(InspectionInput, request)
         inspection = services.inspection_record(actor=request.user, request=request, **data)
         return Response(InspectionDetailSerializer(inspection).data, status=status.HTTP_201_CREATED)
+
+
+class ChecklistSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    version = serializers.IntegerField()
+    effective_from = api_fields.DateField()
+    retired_on = api_fields.DateField(allow_null=True)
+    items = serializers.ListField(child=serializers.DictField())
+
+
+class ChecklistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Checklist versions by category (``?category=``), the latest first; the provincial commander publishes
+    the next version of a category (``places.checklist``): the one in force until its day is retired on it."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = AGGREGATES
+    serializer_class = ChecklistSerializer
+    query_params = {"list": ChecklistQuery}
+    parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
+
+    def get_queryset(self):
+        return selectors.checklist_list(category=params_of(self.request).get("category")).order_by("category", "-version", "id")
+
+    @extend_schema(request=ChecklistPublishInput, responses={201: ChecklistSerializer})
+    def create(self, request, *args, **kwargs):
+        if not can(request.user, CHECKLIST):
+            raise PermissionDenied(_("Your role may not publish checklists."))
+        data = api_input(ChecklistPublishInput, request)
+        version = services.checklist_publish(actor=request.user, request=request, **data)
+        return Response(ChecklistSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
 class RectificationSerializer(serializers.Serializer):

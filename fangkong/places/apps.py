@@ -9,6 +9,7 @@ from fangkong.accounts.roles import Role
 PACKAGE = __name__.rpartition(".")[0]
 REGISTER = "places.register"  # register and import places
 INSPECT = "places.inspect"    # record inspections, act on rectification orders, close and reopen places
+CHECKLIST = "places.checklist"  # publish checklist versions (province-wide)
 SCAN_RECORD = "places.scan_record"  # record venue-code scans (person data: the roles that trace)
 PROBLEM_SOURCE = "places"  # overdue rectification orders in the three lists (``problems.py``)
 #: Every morning: orders past their deadline become overdue; the counts of overdue places.
@@ -28,6 +29,8 @@ class PlacesConfig(modules.ModuleConfig):
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.INSPECTOR), category=Category.AGGREGATES),
         modules.CapabilityGrant(INSPECT, _("Inspect key places and verify rectification"),
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.INSPECTOR), category=Category.AGGREGATES),
+        modules.CapabilityGrant(CHECKLIST, _("Publish checklist versions of key places"),
+                                (Role.PROVINCIAL_COMMANDER,), category=Category.AGGREGATES),
         modules.CapabilityGrant(SCAN_RECORD, _("Record venue-code scans"),
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST), category=Category.NAMED),
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fangkong.accounts.need_to_know import Category, readable, readable_or_404
 
-from .models import Inspection, Place, Rectification, Scan
+from .models import ChecklistVersion, Inspection, Place, Rectification, Scan
 
 SCOPE = "region__code"  # the foreign-key column holds the code: no join
 
@@ -44,6 +44,12 @@ def overdue_places(*, user, today: dt.date | None = None) -> QuerySet[Place]:
     """Places whose next inspection is past due on ``today`` (default: the real date), the longest overdue
     first."""
     return place_list(user=user).filter(next_due_on__lt=today or timezone.localdate()).order_by("next_due_on", "id")
+
+
+def checklist_list(*, category: str | None = None) -> QuerySet[ChecklistVersion]:
+    """The checklist versions (province-wide reference: no region), by category, the latest version first."""
+    queryset = ChecklistVersion.objects.order_by("category", "-version")
+    return queryset.filter(category=category) if category else queryset
 
 
 def inspection_list(*, user, place: Place | None = None) -> QuerySet[Inspection]:

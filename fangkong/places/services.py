@@ -22,7 +22,7 @@ from fangkong.persons import protection
 from fangkong.regions.models import Region
 from fangkong.table_files import TableLimits, TableRejected, read_table
 
-from .apps import INSPECT, REGISTER, SCAN_RECORD
+from .apps import CHECKLIST, INSPECT, REGISTER, SCAN_RECORD
 from .models import CATEGORY_TIER, ChecklistVersion, Finding, Inspection, Place, Rectification, RiskTier, Scan
 
 PHONE_PURPOSE = "places.contact_phone"
@@ -166,6 +166,40 @@ def checklist_in_force(category: str, day: dt.date) -> ChecklistVersion | None:
         if version.in_force_on(day):
             return version
     return None
+
+
+def checklist_publish(*, actor, category: str, effective_from: dt.date, items: list[dict],
+                      request=None) -> ChecklistVersion:
+    """Publish the next version of a category's checklist (``inputs.ChecklistPublishInput``), in force from
+    ``effective_from`` (today or later, after the day the latest version came into force); every version still
+    in force then is retired on that day, so that an inspection is done against exactly one version a day and
+    one naming a retired version is refused. Province-wide: ``places.checklist`` (the provincial commander)."""
+    if not can(actor, CHECKLIST):
+        raise PermissionDenied(_("Your role may not publish checklists."))
+    if effective_from < timezone.localdate():
+        raise ValidationError({"effective_from": [_("A new checklist version comes into force today or later.")]})
+    with transaction.atomic():
+        versions = list(ChecklistVersion.objects.select_for_update().filter(category=category).order_by("-version"))
+        latest = versions[0] if versions else None
+        if latest is not None and effective_from <= latest.effective_from:
+            raise ValidationError({"effective_from": [
+                _("Version %(version)s comes into force on %(day)s: a new version must come into force after it.")
+                % {"version": latest.version, "day": latest.effective_from.isoformat()}]})
+        retired = []
+        for old in versions:
+            if old.retired_on is None or old.retired_on > effective_from:
+                old.retired_on = effective_from
+                old.save(update_fields=["retired_on"])
+                retired.append(old.version)
+        version = ChecklistVersion.objects.create(
+            category=category, version=(latest.version + 1) if latest else 1, effective_from=effective_from,
+            items=[{"code": i["code"], "zh": i["zh"], "en": i.get("en", ""), "critical": bool(i.get("critical"))}
+                   for i in items])
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=version, request=request,
+                     detail={"category": category, "version": version.version,
+                             "effective_from": effective_from.isoformat(), "retired": retired,
+                             "items": len(items), "critical": sum(1 for i in version.items if i["critical"])})
+    return version
 
 
 def _place_for(actor, place_id: int, capability: str) -> Place:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/", views.place_import, name="place-import"),
     path("coverage/", views.coverage, name="coverage"),
     path("co-visits/", views.co_visits, name="co-visits"),
+    path("checklists/", views.checklists, name="checklists"),
     path("<int:pk>/", views.place_detail, name="place-detail"),
     path("<int:pk>/inspect/", views.inspection_new, name="inspection-new"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),

@@ -3,6 +3,7 @@ action's schema (``inputs.py``, the same one the API and the import use)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import segno
@@ -25,10 +26,17 @@ from fangkong.request_params import filters_of, query_params
 from fangkong.web.day import chosen_day
 
 from . import selectors, services
-from .apps import INSPECT, REGISTER
-from .inputs import CoVisitEnlistInput, InspectionInput, PlaceInput, RectificationInput
+from .apps import CHECKLIST, INSPECT, REGISTER
+from .inputs import ChecklistPublishInput, CoVisitEnlistInput, InspectionInput, PlaceInput, RectificationInput
 from .models import PlaceCategory, Rectification, RiskTier
-from .params import CoverageQuery, CoVisitQuery, InspectionNewQuery, PlaceFilters, PlaceListQuery
+from .params import (
+    ChecklistQuery,
+    CoverageQuery,
+    CoVisitQuery,
+    InspectionNewQuery,
+    PlaceFilters,
+    PlaceListQuery,
+)
 
 PAGE_SIZE = 50
 
@@ -217,3 +225,34 @@ def co_visits(request):
         "already": already, "categories": ContactCategory.choices,
         "may_enlist": case is not None and can(request.user, Capability.CASE_WRITE, case.report_region_id)},
         status=form.status)
+
+
+def checklist_text(items: list[dict]) -> str:
+    """A checklist's items in the text form the publish form reads (``inputs.ChecklistItemsField``)."""
+    return "\n".join(" | ".join([item["code"], item["zh"], item.get("en", ""), "关键" if item.get("critical") else ""])
+                     .rstrip(" |") for item in items)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@query_params(ChecklistQuery)
+@require_http_methods(["GET", "POST"])
+def checklists(request):
+    """The checklist versions of every category; the provincial commander publishes a new version."""
+    may_publish = can(request.user, CHECKLIST)
+    if request.method == "POST" and not may_publish:
+        raise PermissionDenied(_("Your role may not publish checklists."))
+    category = request.params.get("category") or ""
+    today = timezone.localdate()
+    current = services.checklist_in_force(category, today) if category else None
+    form = PageForm(ChecklistPublishInput, request, initial={
+        "category": category, "effective_from": today + dt.timedelta(days=1),
+        "items": checklist_text(current.items) if current else ""})
+    version = form.submit(services.checklist_publish, actor=request.user, request=request)
+    if version is not None:
+        messages.success(request, _("Checklist version %(version)s published.") % {"version": version.version})
+        return redirect(f"{reverse('places:checklists')}?category={version.category}")
+    versions = selectors.checklist_list(category=category or None)
+    return render(request, "places/checklists.html", {
+        "versions": versions, "categories": PlaceCategory.choices, "category": category, "today": today,
+        "form": form, "may_publish": may_publish}, status=form.status)
