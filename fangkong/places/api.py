@@ -26,6 +26,7 @@ from .apps import CHECKLIST, INSPECT, REGISTER, SCAN_RECORD
 from .inputs import (
     ChecklistPublishInput,
     CoVisitEnlistInput,
+    FindingNoteInput,
     InspectionInput,
     PlaceInput,
     RectificationInput,
@@ -192,6 +193,48 @@ class ChecklistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data = api_input(ChecklistPublishInput, request)
         version = services.checklist_publish(actor=request.user, request=request, **data)
         return Response(ChecklistSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class FindingPhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    original_name = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="the photo, served in scope only")
+
+    def get_url(self, photo) -> str:
+        from django.urls import reverse
+
+        return reverse("places:finding-photo", kwargs={"pk": photo.pk})
+
+
+class FindingNoteSerializer(FindingSerializer):
+    note = serializers.CharField()
+    photos = FindingPhotoSerializer(many=True, source="photos.all")
+
+
+class FindingViewSet(viewsets.GenericViewSet):
+    """A finding's note and photos: ``POST place-findings/{id}/annotate/`` (multipart: ``note``, ``photo``)."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = AGGREGATES
+    serializer_class = FindingNoteSerializer
+    parser_classes = (MultiPartParser, FormParser, JSONObjectParser)
+
+    def get_queryset(self):
+        return selectors.inspection_list(user=self.request.user).none()
+
+    @extend_schema(request={"multipart/form-data": FindingNoteInput}, responses={200: FindingNoteSerializer})
+    @action(detail=True, methods=["post"], url_path="annotate")
+    def annotate(self, request, pk=None, *args, **kwargs):
+        finding = selectors.finding_get(user=request.user, finding_id=pk)
+        if not can(request.user, INSPECT, finding.inspection.region_id):  # before the upload is read
+            raise PermissionDenied(_("Your role may not record findings in this region."))
+        data = api_input(FindingNoteInput, request)
+        finding = services.finding_annotate(actor=request.user, request=request, finding=finding.pk, **data)
+        return Response(FindingNoteSerializer(finding).data)
 
 
 class RectificationSerializer(serializers.Serializer):

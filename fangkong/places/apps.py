@@ -40,7 +40,9 @@ class PlacesConfig(modules.ModuleConfig):
     demo_order = 50  # after cases (30): scans around its cases
     periodic_jobs = (modules.PeriodicJob("places-overdue", "fangkong.places.overdue_mark", OVERDUE_RUN),)
     figure_sources = ("Place", "Inspection", "Rectification")
+    # the photos of findings (``photos.py``): in a temporary folder in tests
+    isolated_paths = (("FANGKONG_PLACES_PHOTO_DIR", "places-photos"),)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Overdue rectification"),
                                              f"{PACKAGE}.problems.feed"),)
-    scoped_tables = ("Place", "Inspection", "Finding", "Rectification", "Scan", "CoVisitContact")
+    scoped_tables = ("Place", "Inspection", "Finding", "Rectification", "Scan", "CoVisitContact", "FindingPhoto")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

@@ -211,3 +211,26 @@ class ChecklistPublishInput(serializers.Serializer):
     category = LabelledChoice(PlaceCategory.choices, label=_("Category"))
     effective_from = DateField(window=IN_FORCE, label=_("In force from"))
     items = ChecklistItemsField(label=_("Items"))
+
+
+class FindingNoteInput(serializers.Serializer):
+    """A note and a photo on a finding (either or both): the photo is judged by its content (``photos.py``)."""
+
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, label=_("Note"))
+    photo = serializers.FileField(required=False, allow_null=True, allow_empty_file=False, use_url=False,
+                                  label=_("Photo (JPEG or PNG, at most 5 MB)"))
+
+    def validate_photo(self, upload):
+        from .photos import checked_image
+
+        if upload is None:
+            return None
+        try:
+            return checked_image(upload)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def validate(self, attrs):
+        if not (attrs.get("note") or "").strip() and attrs.get("photo") is None:
+            raise serializers.ValidationError({"note": [_("Give a note or a photo.")]})
+        return attrs

@@ -246,3 +246,26 @@ class CoVisitContact(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+
+class FindingPhoto(models.Model):
+    """A photo of a finding (``photos.py``): the image re-encoded by the server, stored outside the database
+    under ``key``; read in the place's region as the finding is."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="photos", verbose_name=_("finding"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=100, unique=True)
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    original_name = models.CharField(_("file name"), max_length=100, blank=True, default="")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("finding photo")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fangkong.accounts.need_to_know import Category, readable, readable_or_404
 
-from .models import ChecklistVersion, Inspection, Place, Rectification, Scan
+from .models import ChecklistVersion, Finding, FindingPhoto, Inspection, Place, Rectification, Scan
 
 SCOPE = "region__code"  # the foreign-key column holds the code: no join
 
@@ -62,6 +62,16 @@ def inspection_get(*, user, inspection_id: int) -> Inspection:
     return readable_or_404(user, Category.AGGREGATES,
                            Inspection.objects.select_related("place", "checklist", "follow_up_of"), SCOPE,
                            pk=inspection_id)
+
+
+def finding_get(*, user, finding_id: int) -> Finding:
+    return readable_or_404(user, Category.AGGREGATES, Finding.objects.select_related("inspection", "inspection__place"),
+                           "inspection__region__code", pk=finding_id)
+
+
+def finding_photo_get(*, user, photo_id: int) -> FindingPhoto:
+    """A finding's photo, in the user's regions (aggregates, as the finding); ``Http404`` otherwise."""
+    return readable_or_404(user, Category.AGGREGATES, FindingPhoto.objects.all(), SCOPE, pk=photo_id)
 
 
 def rectification_list(*, user, place: Place | None = None, unfinished: bool = False) -> QuerySet[Rectification]:

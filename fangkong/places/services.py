@@ -392,6 +392,43 @@ def rectification_act(*, actor, rectification: int, action: str, evidence: str =
     return order
 
 
+def finding_annotate(*, actor, finding: int, note: str = "", photo=None, request=None) -> Finding:
+    """Add a note and/or a photo to a finding (``inputs.FindingNoteInput``; ``photo`` is the checked,
+    re-encoded image of ``photos.checked_image``): ``places.inspect`` in the place's region. The note replaces
+    the finding's note; the photo is stored outside the database (``photos.store``) and recorded, at most
+    ``photos.MAX_PER_FINDING`` a finding. Audited; a failure after the file is written removes it."""
+    from . import photos
+    from .models import FindingPhoto
+    from .selectors import finding_get
+
+    target = finding_get(user=actor, finding_id=finding)
+    if not can(actor, INSPECT, target.inspection.region_id):
+        raise PermissionDenied(_("Your role may not record findings in this region."))
+    if photo is not None and target.photos.count() >= photos.MAX_PER_FINDING:
+        raise ValidationError({"photo": [_("At most %(limit)d photos a finding.") % {"limit": photos.MAX_PER_FINDING}]})
+    key = photos.store(photo, target.inspection_id) if photo is not None else None
+    try:
+        with transaction.atomic():
+            detail: dict = {"finding": target.pk}
+            if note.strip():
+                target.note = note.strip()
+                target.save(update_fields=["note"])
+                detail["note"] = True
+            if key is not None:
+                stored = FindingPhoto.objects.create(
+                    finding=target, region_id=target.inspection.region_id, key=key, content_type=photo.content_type,
+                    size=len(photo.content), width=photo.width, height=photo.height,
+                    original_name=photo.original_name, uploaded_by=actor)
+                detail["photo"] = stored.pk
+            audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=target,
+                         region_code=target.inspection.region_id, request=request, detail=detail)
+    except BaseException:
+        if key is not None:
+            photos.remove(key)
+        raise
+    return target
+
+
 def place_reopen(*, actor, place: int, request=None) -> Place:
     """Lift a temporary closure."""
     target = _place_for(actor, place, INSPECT)

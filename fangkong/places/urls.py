@@ -16,4 +16,6 @@ urlpatterns = [
     path("<int:pk>/inspect/", views.inspection_new, name="inspection-new"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
     path("rectifications/<int:pk>/", views.rectification_act, name="rectification-act"),
+    path("findings/<int:pk>/annotate/", views.finding_annotate, name="finding-annotate"),
+    path("photos/<int:pk>/", views.finding_photo, name="finding-photo"),
 ]

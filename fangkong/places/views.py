@@ -8,7 +8,7 @@ import io
 
 import segno
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,14 +20,21 @@ from fangkong import paging
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
 from fangkong.cases.models import ContactCategory
-from fangkong.inputs import PageForm
+from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import filters_of, query_params
 from fangkong.web.day import chosen_day
 
 from . import selectors, services
 from .apps import CHECKLIST, INSPECT, REGISTER
-from .inputs import ChecklistPublishInput, CoVisitEnlistInput, InspectionInput, PlaceInput, RectificationInput
+from .inputs import (
+    ChecklistPublishInput,
+    CoVisitEnlistInput,
+    FindingNoteInput,
+    InspectionInput,
+    PlaceInput,
+    RectificationInput,
+)
 from .models import PlaceCategory, Rectification, RiskTier
 from .params import (
     ChecklistQuery,
@@ -145,7 +152,7 @@ def inspection_new(request, pk: int):
 @require_GET
 def inspection_detail(request, pk: int):
     inspection = selectors.inspection_get(user=request.user, inspection_id=pk)
-    findings = list(inspection.findings.select_related("rectification", "carried_from"))
+    findings = list(inspection.findings.select_related("rectification", "carried_from").prefetch_related("photos"))
     orders = list(selectors.rectification_list(user=request.user, place=inspection.place)
                   .filter(finding__inspection=inspection))
     return render(request, "places/inspection_detail.html", {
@@ -256,3 +263,53 @@ def checklists(request):
     return render(request, "places/checklists.html", {
         "versions": versions, "categories": PlaceCategory.choices, "category": category, "today": today,
         "form": form, "may_publish": may_publish}, status=form.status)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_POST
+def finding_annotate(request, pk: int):
+    """A note and/or a photo on a finding (``FindingNoteInput``, the API's schema); back to the inspection."""
+    finding = selectors.finding_get(user=request.user, finding_id=pk)
+    if not can(request.user, INSPECT, finding.inspection.region_id):
+        raise PermissionDenied(_("Your role may not record findings in this region."))
+    posted = request.POST.copy()
+    posted.update(request.FILES)  # the form and its file, as DRF reads a multipart body (``request.data``)
+    submitted = FindingNoteInput(data=posted)
+    errors = None
+    if not submitted.is_valid():
+        errors = error_messages(submitted.errors)
+    else:
+        try:
+            services.finding_annotate(actor=request.user, finding=finding.pk, request=request,
+                                      **submitted.validated_data)
+        except ValidationError as exc:
+            errors = error_messages(exc)
+    if errors:
+        messages.error(request, error_summary(errors))
+        return redirect("places:inspection-detail", pk=finding.inspection_id)
+    messages.success(request, _("Finding updated."))
+    return redirect("places:inspection-detail", pk=finding.inspection_id)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def finding_photo(request, pk: int):
+    """A finding's photo, in scope only, served as the image the server re-encoded (never sniffed as
+    anything else, never run)."""
+    from django.http import FileResponse, Http404
+
+    from . import photos
+
+    photo = selectors.finding_photo_get(user=request.user, photo_id=pk)
+    try:
+        handle = photos.path_of(photo.key).open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("The photo file is missing.")) from exc
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="finding-{photo.finding_id}-{photo.pk}.{photo.key.rsplit(".", 1)[-1]}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
