@@ -39,6 +39,8 @@ class PlacesConfig(modules.ModuleConfig):
     demo_loader = f"{PACKAGE}.demo.demo_load"
     demo_order = 50  # after cases (30): scans around its cases
     periodic_jobs = (modules.PeriodicJob("places-overdue", "fangkong.places.overdue_mark", OVERDUE_RUN),)
+    dashboard_panels = (modules.DashboardPanel("places", _("Key places: inspection coverage"), "places/_panel.html",
+                                               f"{PACKAGE}.selectors.panel_context"),)
     figure_sources = ("Place", "Inspection", "Rectification")
     # the photos of findings (``photos.py``): in a temporary folder in tests
     isolated_paths = (("FANGKONG_PLACES_PHOTO_DIR", "places-photos"),)

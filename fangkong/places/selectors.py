@@ -187,3 +187,70 @@ def co_visitors(*, user, person_id: int, window_minutes: int = 30, since: dt.dat
             if other_person not in best or overlap > best[other_person].overlap_minutes:
                 best[other_person] = found
     return sorted(best.values(), key=lambda c: (-c.overlap_minutes, c.person_id))
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    code: str
+    name: str
+    places: int
+    covered: int
+    overdue: int
+    open_orders: int
+    overdue_orders: int
+
+    @property
+    def share(self) -> int | None:
+        """The share inspected within their frequency, in whole percent."""
+        return round(100 * self.covered / self.places) if self.places else None
+
+
+def coverage_by_child(*, user, code: str, today: dt.date | None = None) -> list[PanelRow]:
+    """Per child region of ``code`` (cities of the province, counties of a city, streets of a county): places,
+    inspected within their frequency, overdue inspections, unfinished and overdue rectification orders — the
+    places and orders the user may read, two grouped queries (by the place's region) whatever the number of
+    children. Children without a place are left out."""
+    from django.utils.translation import get_language
+
+    from fangkong.regions.models import Region
+
+    today = today or timezone.localdate()
+    name = "name_en" if (get_language() or "").startswith("en") else "name_zh"
+    children = list(Region.objects.filter(parent_id=code).order_by("code").values_list("code", name))
+    if not children:
+        return []
+    from fangkong.regions.codes import subtree_prefix
+
+    prefixes = [(child, subtree_prefix(child)) for child, _name in children]
+    parent_prefix = subtree_prefix(code)
+    places = (place_list(user=user).filter(region__code__startswith=parent_prefix).order_by()
+              .values("region_id").annotate(places=Count("id"),
+                                            covered=Count("id", filter=Q(last_inspected_on__isnull=False,
+                                                                         next_due_on__gte=today)),
+                                            overdue=Count("id", filter=Q(next_due_on__lt=today))))
+    orders = (rectification_list(user=user, unfinished=True).filter(region__code__startswith=parent_prefix)
+              .order_by().values("region_id").annotate(open=Count("id"), late=Count("id", filter=Q(deadline__lt=today))))
+    totals = {child: [0, 0, 0, 0, 0] for child, _name in children}
+
+    def child_of(region: str) -> str | None:
+        return next((child for child, prefix in prefixes if region.startswith(prefix)), None)
+
+    for row in places:
+        if (child := child_of(row["region_id"])) is not None:
+            figures = totals[child]
+            figures[0] += row["places"]
+            figures[1] += row["covered"]
+            figures[2] += row["overdue"]
+    for row in orders:
+        if (child := child_of(row["region_id"])) is not None:
+            totals[child][3] += row["open"]
+            totals[child][4] += row["late"]
+    return [PanelRow(child, label, *totals[child]) for child, label in children if totals[child][0]]
+
+
+def panel_context(request, code: str) -> dict:
+    """The dashboard panel (``dashboard_panels``): coverage per child region on the user's day."""
+    from fangkong.web.day import chosen_day
+
+    day = chosen_day(request)
+    return {"places_rows": coverage_by_child(user=request.user, code=code, today=day), "places_day": day}
