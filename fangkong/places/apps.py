@@ -41,6 +41,7 @@ class PlacesConfig(modules.ModuleConfig):
     periodic_jobs = (modules.PeriodicJob("places-overdue", "fangkong.places.overdue_mark", OVERDUE_RUN),)
     dashboard_panels = (modules.DashboardPanel("places", _("Key places: inspection coverage"), "places/_panel.html",
                                                f"{PACKAGE}.selectors.panel_context"),)
+    report_sections = (modules.ReportSection("places", f"{PACKAGE}.report.figures", f"{PACKAGE}.report.wording"),)
     figure_sources = ("Place", "Inspection", "Rectification")
     # the photos of findings (``photos.py``): in a temporary folder in tests
     isolated_paths = (("FANGKONG_PLACES_PHOTO_DIR", "places-photos"),)
