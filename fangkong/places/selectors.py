@@ -208,28 +208,28 @@ class PanelRow:
 def coverage_by_child(*, user, code: str, today: dt.date | None = None) -> list[PanelRow]:
     """Per child region of ``code`` (cities of the province, counties of a city, streets of a county): places,
     inspected within their frequency, overdue inspections, unfinished and overdue rectification orders — the
-    places and orders the user may read, two grouped queries (by the place's region) whatever the number of
-    children. Children without a place are left out."""
+    places and orders the user may read: two grouped queries (by the place's region) and the children's names,
+    whatever the number of children; one query when the user reads no place there. Children without a place
+    are left out."""
     from django.utils.translation import get_language
 
+    from fangkong.regions.codes import subtree_prefix
     from fangkong.regions.models import Region
 
     today = today or timezone.localdate()
-    name = "name_en" if (get_language() or "").startswith("en") else "name_zh"
-    children = list(Region.objects.filter(parent_id=code).order_by("code").values_list("code", name))
-    if not children:
-        return []
-    from fangkong.regions.codes import subtree_prefix
-
-    prefixes = [(child, subtree_prefix(child)) for child, _name in children]
     parent_prefix = subtree_prefix(code)
-    places = (place_list(user=user).filter(region__code__startswith=parent_prefix).order_by()
-              .values("region_id").annotate(places=Count("id"),
-                                            covered=Count("id", filter=Q(last_inspected_on__isnull=False,
-                                                                         next_due_on__gte=today)),
-                                            overdue=Count("id", filter=Q(next_due_on__lt=today))))
+    places = list(place_list(user=user).filter(region__code__startswith=parent_prefix).order_by()
+                  .values("region_id").annotate(places=Count("id"),
+                                                covered=Count("id", filter=Q(last_inspected_on__isnull=False,
+                                                                             next_due_on__gte=today)),
+                                                overdue=Count("id", filter=Q(next_due_on__lt=today))))
+    if not places:  # nothing to show: one query
+        return []
     orders = (rectification_list(user=user, unfinished=True).filter(region__code__startswith=parent_prefix)
               .order_by().values("region_id").annotate(open=Count("id"), late=Count("id", filter=Q(deadline__lt=today))))
+    name = "name_en" if (get_language() or "").startswith("en") else "name_zh"
+    children = list(Region.objects.filter(parent_id=code).order_by("code").values_list("code", name))
+    prefixes = [(child, subtree_prefix(child)) for child, _name in children]
     totals = {child: [0, 0, 0, 0, 0] for child, _name in children}
 
     def child_of(region: str) -> str | None:
