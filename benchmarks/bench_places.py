@@ -37,8 +37,25 @@ N_SCANS = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 1
 N = 30
 
 
-def build() -> None:
+def _schema_and_users() -> None:
+    """Migrate, load the region tree once, and create the two readers of the benchmark."""
     from django.core.management import call_command
+
+    from fangkong.accounts.models import User
+    from fangkong.regions.models import Region
+    from fangkong.regions.services import region_tree_load
+    from fangkong.testing.builders import make_user
+
+    call_command("migrate", verbosity=0)
+    if not Region.objects.exists():
+        region_tree_load()
+    for name, region, role in (("bench_province", "440000", "provincial_commander"),
+                               ("bench_sz_epi", "440300", "epidemiologist")):
+        if not User.objects.filter(username=name).exists():
+            make_user(name, (region, role))
+
+
+def build() -> None:
     from django.db import connection
     from django.utils import timezone
 
@@ -55,16 +72,8 @@ def build() -> None:
         Scan,
     )
     from fangkong.regions.models import Region
-    from fangkong.regions.services import region_tree_load
-    from fangkong.testing.builders import make_user
 
-    call_command("migrate", verbosity=0)
-    if not Region.objects.exists():
-        region_tree_load()
-    for name, region, role in (("bench_province", "440000", "provincial_commander"),
-                               ("bench_sz_epi", "440300", "epidemiologist")):
-        if not User.objects.filter(username=name).exists():
-            make_user(name, (region, role))
+    _schema_and_users()
     if Place.objects.count() == N_PLACES and Scan.objects.count() == N_SCANS:
         return
     rng = random.Random(18)
@@ -178,7 +187,6 @@ def build_scale(n_places: int, per_day: int, days: int) -> None:
     indexes the reads use — ``scan_place_time (place, scanned_at)`` and ``scan_person_time (person,
     scanned_at)`` — are built. The unique constraint ``scan_once`` and the foreign keys' single-column
     indexes (place, region, person) are not: they cost writes, not these reads."""
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
@@ -186,16 +194,8 @@ def build_scale(n_places: int, per_day: int, days: int) -> None:
     from fangkong.persons.models import Person
     from fangkong.places.models import FREQUENCY_DAYS, Place
     from fangkong.regions.models import Region
-    from fangkong.regions.services import region_tree_load
-    from fangkong.testing.builders import make_user
 
-    call_command("migrate", verbosity=0)
-    if not Region.objects.exists():
-        region_tree_load()
-    for name, region, role in (("bench_province", "440000", "provincial_commander"),
-                               ("bench_sz_epi", "440300", "epidemiologist")):
-        if not User.objects.filter(username=name).exists():
-            make_user(name, (region, role))
+    _schema_and_users()
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'places_scan'")
         estimate = cursor.fetchone()[0]
