@@ -22,9 +22,17 @@ from fangkong.inputs import api_input
 from fangkong.request_params import filters_of, params_of
 
 from . import selectors, services
-from .apps import INSPECT, REGISTER, SCAN_RECORD
-from .inputs import InspectionInput, PlaceInput, RectificationInput, ScanInput
-from .params import CoverageQuery, CoVisitQuery, PlaceFilters, PlaceListQuery
+from .apps import CHECKLIST, INSPECT, REGISTER, SCAN_RECORD
+from .inputs import (
+    ChecklistPublishInput,
+    CoVisitEnlistInput,
+    FindingNoteInput,
+    InspectionInput,
+    PlaceInput,
+    RectificationInput,
+    ScanInput,
+)
+from .params import ChecklistQuery, CoverageQuery, CoVisitQuery, PlaceFilters, PlaceListQuery
 
 AGGREGATES = Shows(Category.AGGREGATES)
 NAMED = Shows(Category.NAMED)
@@ -132,10 +140,6 @@ class InspectionDetailSerializer(InspectionSerializer):
     findings = FindingSerializer(many=True, source="findings.all")
 
 
-class InspectionCreateInput(InspectionInput):
-    checklist_version = serializers.IntegerField(min_value=1, max_value=10_000, required=False, allow_null=True)
-
-
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Inspections of the places in the caller's regions, the latest first."""
 
@@ -151,13 +155,86 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_object(self):
         return selectors.inspection_get(user=self.request.user, inspection_id=self.kwargs["pk"])
 
-    @extend_schema(request=InspectionCreateInput, responses={201: InspectionDetailSerializer})
+    @extend_schema(request=InspectionInput, responses={201: InspectionDetailSerializer})
     def create(self, request, *args, **kwargs):
         if not can(request.user, INSPECT):
             raise PermissionDenied(_("Your role may not inspect places."))
-        data = api_input(InspectionCreateInput, request)
+        data = api_input(InspectionInput, request)
         inspection = services.inspection_record(actor=request.user, request=request, **data)
         return Response(InspectionDetailSerializer(inspection).data, status=status.HTTP_201_CREATED)
+
+
+class ChecklistSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    version = serializers.IntegerField()
+    effective_from = api_fields.DateField()
+    retired_on = api_fields.DateField(allow_null=True)
+    items = serializers.ListField(child=serializers.DictField())
+
+
+class ChecklistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Checklist versions by category (``?category=``), the latest first; the provincial commander publishes
+    the next version of a category (``places.checklist``): the one in force until its day is retired on it."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = AGGREGATES
+    serializer_class = ChecklistSerializer
+    query_params = {"list": ChecklistQuery}
+    parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
+
+    def get_queryset(self):
+        return selectors.checklist_list(category=params_of(self.request).get("category")).order_by("category", "-version", "id")
+
+    @extend_schema(request=ChecklistPublishInput, responses={201: ChecklistSerializer})
+    def create(self, request, *args, **kwargs):
+        if not can(request.user, CHECKLIST):
+            raise PermissionDenied(_("Your role may not publish checklists."))
+        data = api_input(ChecklistPublishInput, request)
+        version = services.checklist_publish(actor=request.user, request=request, **data)
+        return Response(ChecklistSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class FindingPhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    original_name = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="the photo, served in scope only")
+
+    def get_url(self, photo) -> str:
+        from django.urls import reverse
+
+        return reverse("places:finding-photo", kwargs={"pk": photo.pk})
+
+
+class FindingNoteSerializer(FindingSerializer):
+    note = serializers.CharField()
+    photos = FindingPhotoSerializer(many=True, source="photos.all")
+
+
+class FindingViewSet(viewsets.GenericViewSet):
+    """A finding's note and photos: ``POST place-findings/{id}/annotate/`` (multipart: ``note``, ``photo``)."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = AGGREGATES
+    serializer_class = FindingNoteSerializer
+    parser_classes = (MultiPartParser, FormParser, JSONObjectParser)
+
+    def get_queryset(self):
+        return selectors.inspection_list(user=self.request.user).none()
+
+    @extend_schema(request={"multipart/form-data": FindingNoteInput}, responses={200: FindingNoteSerializer})
+    @action(detail=True, methods=["post"], url_path="annotate")
+    def annotate(self, request, pk=None, *args, **kwargs):
+        finding = selectors.finding_get(user=request.user, finding_id=pk)
+        if not can(request.user, INSPECT, finding.inspection.region_id):  # before the upload is read
+            raise PermissionDenied(_("Your role may not record findings in this region."))
+        data = api_input(FindingNoteInput, request)
+        finding = services.finding_annotate(actor=request.user, request=request, finding=finding.pk, **data)
+        return Response(FindingNoteSerializer(finding).data)
 
 
 class RectificationSerializer(serializers.Serializer):
@@ -259,6 +336,7 @@ class CoVisitView(APIView):
     fangkong_access = REGION_SCOPED
     fangkong_shows = NAMED
     query_params = {"get": CoVisitQuery}
+    parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
 
     @extend_schema(responses=dict)
     def get(self, request, *args, **kwargs):
@@ -283,3 +361,14 @@ class CoVisitView(APIView):
                          "place_name": c.place_name, "case_scan": c.case_scan, "their_scan": c.their_scan,
                          "overlap_minutes": c.overlap_minutes})
         return Response({"person": person_id, "results": rows})
+
+    @extend_schema(request=CoVisitEnlistInput, responses={201: dict, 200: dict})
+    def post(self, request, *args, **kwargs):
+        """Turn the chosen co-visitors of a case into its contacts (``services.co_visitors_enlist``): 201 when
+        some were registered, 200 when all were contacts already."""
+        data = api_input(CoVisitEnlistInput, request)
+        result = services.co_visitors_enlist(actor=request.user, request=request, **data)
+        return Response({"case": data["case"], "created": [{"contact": c.pk, "contact_no": c.contact_no,
+                                                            "person": c.person_id} for c in result.created],
+                         "already_contacts": result.already},
+                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

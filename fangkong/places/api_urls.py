@@ -11,6 +11,8 @@ router.register("places", api.PlaceViewSet, basename="place")
 router.register("place-inspections", api.InspectionViewSet, basename="inspection")
 router.register("place-rectifications", api.RectificationViewSet, basename="rectification")
 router.register("place-scans", api.ScanViewSet, basename="scan")
+router.register("place-checklists", api.ChecklistViewSet, basename="checklist")
+router.register("place-findings", api.FindingViewSet, basename="finding")
 
 app_name = "places-api"
 urlpatterns = [

@@ -9,7 +9,9 @@ from fangkong.accounts.roles import Role
 PACKAGE = __name__.rpartition(".")[0]
 REGISTER = "places.register"  # register and import places
 INSPECT = "places.inspect"    # record inspections, act on rectification orders, close and reopen places
+CHECKLIST = "places.checklist"  # publish checklist versions (province-wide)
 SCAN_RECORD = "places.scan_record"  # record venue-code scans (person data: the roles that trace)
+PROBLEM_SOURCE = "places"  # overdue rectification orders in the three lists (``problems.py``)
 #: Every morning: orders past their deadline become overdue; the counts of overdue places.
 OVERDUE_RUN = {"hour": 6, "minute": 10}
 
@@ -27,6 +29,8 @@ class PlacesConfig(modules.ModuleConfig):
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.INSPECTOR), category=Category.AGGREGATES),
         modules.CapabilityGrant(INSPECT, _("Inspect key places and verify rectification"),
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.INSPECTOR), category=Category.AGGREGATES),
+        modules.CapabilityGrant(CHECKLIST, _("Publish checklist versions of key places"),
+                                (Role.PROVINCIAL_COMMANDER,), category=Category.AGGREGATES),
         modules.CapabilityGrant(SCAN_RECORD, _("Record venue-code scans"),
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST), category=Category.NAMED),
     )
@@ -35,6 +39,13 @@ class PlacesConfig(modules.ModuleConfig):
     demo_loader = f"{PACKAGE}.demo.demo_load"
     demo_order = 50  # after cases (30): scans around its cases
     periodic_jobs = (modules.PeriodicJob("places-overdue", "fangkong.places.overdue_mark", OVERDUE_RUN),)
+    dashboard_panels = (modules.DashboardPanel("places", _("Key places: inspection coverage"), "places/_panel.html",
+                                               f"{PACKAGE}.selectors.panel_context"),)
+    report_sections = (modules.ReportSection("places", f"{PACKAGE}.report.figures", f"{PACKAGE}.report.wording"),)
     figure_sources = ("Place", "Inspection", "Rectification")
-    scoped_tables = ("Place", "Inspection", "Finding", "Rectification", "Scan")
+    # the photos of findings (``photos.py``): in a temporary folder in tests
+    isolated_paths = (("FANGKONG_PLACES_PHOTO_DIR", "places-photos"),)
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Overdue rectification"),
+                                             f"{PACKAGE}.problems.feed"),)
+    scoped_tables = ("Place", "Inspection", "Finding", "Rectification", "Scan", "CoVisitContact", "FindingPhoto")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from fangkong.api.fields import DateField, DateTimeField
+from fangkong.cases.models import ContactCategory
 from fangkong.persons.services import normalise_phone
-from fangkong.request_params import PAST, RegionCode
+from fangkong.request_params import PAST, RegionCode, Window
 
 from .credit_code import CreditCodeError, parse_credit_code
 from .models import Inspection, PlaceCategory, RiskTier
@@ -94,6 +98,8 @@ class InspectionInput(serializers.Serializer):
     deadline = DateField(required=False, allow_null=True, label=_("Rectification deadline"))
     follow_up_of = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
                                             label=_("Re-inspection of"))
+    checklist_version = serializers.IntegerField(min_value=1, max_value=10_000, required=False, allow_null=True,
+                                                 label=_("Checklist version"))
 
     def validate_results(self, value: list[str]) -> dict[str, str]:
         results: dict[str, str] = {}
@@ -131,3 +137,100 @@ class ScanInput(serializers.Serializer):
     venue_code = serializers.CharField(max_length=200, label=_("Venue code"))
     person = serializers.IntegerField(min_value=1, max_value=2**63 - 1, label=_("Person"))
     scanned_at = DateTimeField(window=PAST, label=_("Scanned at"))
+
+
+class CoVisitEnlistInput(serializers.Serializer):
+    """Turn co-visitors of a case into its contacts: the case, the persons chosen from its candidate list (the
+    co-visit search with the same window), the contacts' category."""
+
+    case = serializers.IntegerField(min_value=1, max_value=2**63 - 1, label=_("Case"))
+    persons = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                    min_length=1, max_length=500, label=_("Co-visitors chosen"))
+    window = serializers.IntegerField(min_value=5, max_value=240, default=30, label=_("Window (minutes)"))
+    category = serializers.ChoiceField(ContactCategory.choices, default=ContactCategory.CLOSE,
+                                       label=_("Contact category"))
+
+
+#: A checklist version is published to come into force within a year (the service refuses a past day).
+IN_FORCE = Window(earliest=dt.date(2020, 1, 1), future_days=366)
+ITEM_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+#: The words that mark an item critical in the text form of a checklist (``G1 | 中文 | English | 关键``).
+CRITICAL_WORDS = {"*", "critical", "关键", "关键项", "yes", "是", "true", "1"}
+
+
+class ChecklistItemsField(serializers.Field):
+    """A checklist's items: a list of ``{"code", "zh", "en", "critical"}`` (the API), or text with one item a
+    line, ``code | 中文 | English | 关键`` (the page's text area, an import cell); the last two may be left out,
+    a fourth part among ``CRITICAL_WORDS`` marks the item critical."""
+
+    MAX_ITEMS = 100
+
+    def to_representation(self, value):
+        return value
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            entries = []
+            for line in data.splitlines():
+                if not line.strip():
+                    continue
+                parts = [part.strip() for part in line.replace("｜", "|").split("|")]
+                entries.append({"code": parts[0], "zh": parts[1] if len(parts) > 1 else "",
+                                "en": parts[2] if len(parts) > 2 else "",
+                                "critical": (parts[3].lower() if len(parts) > 3 else "") in CRITICAL_WORDS})
+        elif isinstance(data, list) and all(isinstance(entry, dict) for entry in data):
+            entries = [{"code": str(e.get("code", "")).strip(), "zh": str(e.get("zh", "")).strip(),
+                        "en": str(e.get("en", "")).strip(), "critical": e.get("critical") in (True, "true", 1)}
+                       for e in data]
+        else:
+            raise serializers.ValidationError(_("Give the items as a list of {code, zh, en, critical} or as text, one item a line."))
+        if not entries:
+            raise serializers.ValidationError(_("A checklist needs at least one item."))
+        if len(entries) > self.MAX_ITEMS:
+            raise serializers.ValidationError(_("At most %(limit)d items.") % {"limit": self.MAX_ITEMS})
+        seen: set[str] = set()
+        for number, entry in enumerate(entries, 1):
+            if not ITEM_CODE.match(entry["code"]):
+                raise serializers.ValidationError(
+                    _("Item %(number)d: a code of 1 to 32 letters, digits, - or _ (%(code)s).")
+                    % {"number": number, "code": entry["code"][:40]})
+            if entry["code"] in seen:
+                raise serializers.ValidationError(_("Item code %(code)s is given twice.") % {"code": entry["code"]})
+            seen.add(entry["code"])
+            if not entry["zh"] or len(entry["zh"]) > 300 or len(entry["en"]) > 300:
+                raise serializers.ValidationError(
+                    _("Item %(code)s: the Chinese text is required; each text at most 300 characters.")
+                    % {"code": entry["code"]})
+        return entries
+
+
+class ChecklistPublishInput(serializers.Serializer):
+    """Publish a new version of a category's checklist, in force from a day (today or later): the version in
+    force until then is retired on that day."""
+
+    category = LabelledChoice(PlaceCategory.choices, label=_("Category"))
+    effective_from = DateField(window=IN_FORCE, label=_("In force from"))
+    items = ChecklistItemsField(label=_("Items"))
+
+
+class FindingNoteInput(serializers.Serializer):
+    """A note and a photo on a finding (either or both): the photo is judged by its content (``photos.py``)."""
+
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, label=_("Note"))
+    photo = serializers.FileField(required=False, allow_null=True, allow_empty_file=False, use_url=False,
+                                  label=_("Photo (JPEG or PNG, at most 5 MB)"))
+
+    def validate_photo(self, upload):
+        from .photos import checked_image
+
+        if upload is None:
+            return None
+        try:
+            return checked_image(upload)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def validate(self, attrs):
+        if not (attrs.get("note") or "").strip() and attrs.get("photo") is None:
+            raise serializers.ValidationError({"note": [_("Give a note or a photo.")]})
+        return attrs

@@ -221,3 +221,51 @@ class Scan(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+
+class CoVisitContact(models.Model):
+    """A co-visitor of a case turned into a contact (``services.co_visitors_enlist``): the contact the cases
+    module registered, and the exposure that made it one — the place, both scans and their overlap."""
+
+    contact = models.OneToOneField("cases.Contact", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("contact"))
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+", verbose_name=_("case"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")  # the contact's
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+", verbose_name=_("place"))
+    case_scan_at = models.DateTimeField(_("case's scan"))
+    their_scan_at = models.DateTimeField(_("their scan"))
+    overlap_minutes = models.PositiveIntegerField(_("overlap (minutes)"))
+    window_minutes = models.PositiveIntegerField(_("window (minutes)"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("co-visitor made a contact")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case"], name="covisit_contact_case")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class FindingPhoto(models.Model):
+    """A photo of a finding (``photos.py``): the image re-encoded by the server, stored outside the database
+    under ``key``; read in the place's region as the finding is."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="photos", verbose_name=_("finding"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=100, unique=True)
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    original_name = models.CharField(_("file name"), max_length=100, blank=True, default="")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("finding photo")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

@@ -32,3 +32,7 @@ class InspectionNewQuery(Query):
     """The inspection form's address: ``?follow_up_of=<inspection>`` opens a re-inspection of its open findings."""
 
     follow_up_of = Id(help_text="the inspection this one follows up")
+
+
+class ChecklistQuery(Query):
+    category = Choice(PlaceCategory.values)

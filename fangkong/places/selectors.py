@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fangkong.accounts.need_to_know import Category, readable, readable_or_404
 
-from .models import Inspection, Place, Rectification, Scan
+from .models import ChecklistVersion, Finding, FindingPhoto, Inspection, Place, Rectification, Scan
 
 SCOPE = "region__code"  # the foreign-key column holds the code: no join
 
@@ -46,6 +46,12 @@ def overdue_places(*, user, today: dt.date | None = None) -> QuerySet[Place]:
     return place_list(user=user).filter(next_due_on__lt=today or timezone.localdate()).order_by("next_due_on", "id")
 
 
+def checklist_list(*, category: str | None = None) -> QuerySet[ChecklistVersion]:
+    """The checklist versions (province-wide reference: no region), by category, the latest version first."""
+    queryset = ChecklistVersion.objects.order_by("category", "-version")
+    return queryset.filter(category=category) if category else queryset
+
+
 def inspection_list(*, user, place: Place | None = None) -> QuerySet[Inspection]:
     queryset = readable(user, Category.AGGREGATES,
                         Inspection.objects.select_related("place", "checklist", "inspector"), SCOPE)
@@ -56,6 +62,16 @@ def inspection_get(*, user, inspection_id: int) -> Inspection:
     return readable_or_404(user, Category.AGGREGATES,
                            Inspection.objects.select_related("place", "checklist", "follow_up_of"), SCOPE,
                            pk=inspection_id)
+
+
+def finding_get(*, user, finding_id: int) -> Finding:
+    return readable_or_404(user, Category.AGGREGATES, Finding.objects.select_related("inspection", "inspection__place"),
+                           "inspection__region__code", pk=finding_id)
+
+
+def finding_photo_get(*, user, photo_id: int) -> FindingPhoto:
+    """A finding's photo, in the user's regions (aggregates, as the finding); ``Http404`` otherwise."""
+    return readable_or_404(user, Category.AGGREGATES, FindingPhoto.objects.all(), SCOPE, pk=photo_id)
 
 
 def rectification_list(*, user, place: Place | None = None, unfinished: bool = False) -> QuerySet[Rectification]:
@@ -171,3 +187,70 @@ def co_visitors(*, user, person_id: int, window_minutes: int = 30, since: dt.dat
             if other_person not in best or overlap > best[other_person].overlap_minutes:
                 best[other_person] = found
     return sorted(best.values(), key=lambda c: (-c.overlap_minutes, c.person_id))
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    code: str
+    name: str
+    places: int
+    covered: int
+    overdue: int
+    open_orders: int
+    overdue_orders: int
+
+    @property
+    def share(self) -> int | None:
+        """The share inspected within their frequency, in whole percent."""
+        return round(100 * self.covered / self.places) if self.places else None
+
+
+def coverage_by_child(*, user, code: str, today: dt.date | None = None) -> list[PanelRow]:
+    """Per child region of ``code`` (cities of the province, counties of a city, streets of a county): places,
+    inspected within their frequency, overdue inspections, unfinished and overdue rectification orders — the
+    places and orders the user may read: two grouped queries (by the place's region) and the children's names,
+    whatever the number of children; one query when the user reads no place there. Children without a place
+    are left out."""
+    from django.utils.translation import get_language
+
+    from fangkong.regions.codes import subtree_prefix
+    from fangkong.regions.models import Region
+
+    today = today or timezone.localdate()
+    parent_prefix = subtree_prefix(code)
+    places = list(place_list(user=user).filter(region__code__startswith=parent_prefix).order_by()
+                  .values("region_id").annotate(places=Count("id"),
+                                                covered=Count("id", filter=Q(last_inspected_on__isnull=False,
+                                                                             next_due_on__gte=today)),
+                                                overdue=Count("id", filter=Q(next_due_on__lt=today))))
+    if not places:  # nothing to show: one query
+        return []
+    orders = (rectification_list(user=user, unfinished=True).filter(region__code__startswith=parent_prefix)
+              .order_by().values("region_id").annotate(open=Count("id"), late=Count("id", filter=Q(deadline__lt=today))))
+    name = "name_en" if (get_language() or "").startswith("en") else "name_zh"
+    children = list(Region.objects.filter(parent_id=code).order_by("code").values_list("code", name))
+    prefixes = [(child, subtree_prefix(child)) for child, _name in children]
+    totals = {child: [0, 0, 0, 0, 0] for child, _name in children}
+
+    def child_of(region: str) -> str | None:
+        return next((child for child, prefix in prefixes if region.startswith(prefix)), None)
+
+    for row in places:
+        if (child := child_of(row["region_id"])) is not None:
+            figures = totals[child]
+            figures[0] += row["places"]
+            figures[1] += row["covered"]
+            figures[2] += row["overdue"]
+    for row in orders:
+        if (child := child_of(row["region_id"])) is not None:
+            totals[child][3] += row["open"]
+            totals[child][4] += row["late"]
+    return [PanelRow(child, label, *totals[child]) for child, label in children if totals[child][0]]
+
+
+def panel_context(request, code: str) -> dict:
+    """The dashboard panel (``dashboard_panels``): coverage per child region on the user's day."""
+    from fangkong.web.day import chosen_day
+
+    day = chosen_day(request)
+    return {"places_rows": coverage_by_child(user=request.user, code=code, today=day), "places_day": day}

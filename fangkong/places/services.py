@@ -22,7 +22,7 @@ from fangkong.persons import protection
 from fangkong.regions.models import Region
 from fangkong.table_files import TableLimits, TableRejected, read_table
 
-from .apps import INSPECT, REGISTER, SCAN_RECORD
+from .apps import CHECKLIST, INSPECT, REGISTER, SCAN_RECORD
 from .models import CATEGORY_TIER, ChecklistVersion, Finding, Inspection, Place, Rectification, RiskTier, Scan
 
 PHONE_PURPOSE = "places.contact_phone"
@@ -166,6 +166,40 @@ def checklist_in_force(category: str, day: dt.date) -> ChecklistVersion | None:
         if version.in_force_on(day):
             return version
     return None
+
+
+def checklist_publish(*, actor, category: str, effective_from: dt.date, items: list[dict],
+                      request=None) -> ChecklistVersion:
+    """Publish the next version of a category's checklist (``inputs.ChecklistPublishInput``), in force from
+    ``effective_from`` (today or later, after the day the latest version came into force); every version still
+    in force then is retired on that day, so that an inspection is done against exactly one version a day and
+    one naming a retired version is refused. Province-wide: ``places.checklist`` (the provincial commander)."""
+    if not can(actor, CHECKLIST):
+        raise PermissionDenied(_("Your role may not publish checklists."))
+    if effective_from < timezone.localdate():
+        raise ValidationError({"effective_from": [_("A new checklist version comes into force today or later.")]})
+    with transaction.atomic():
+        versions = list(ChecklistVersion.objects.select_for_update().filter(category=category).order_by("-version"))
+        latest = versions[0] if versions else None
+        if latest is not None and effective_from <= latest.effective_from:
+            raise ValidationError({"effective_from": [
+                _("Version %(version)s comes into force on %(day)s: a new version must come into force after it.")
+                % {"version": latest.version, "day": latest.effective_from.isoformat()}]})
+        retired = []
+        for old in versions:
+            if old.retired_on is None or old.retired_on > effective_from:
+                old.retired_on = effective_from
+                old.save(update_fields=["retired_on"])
+                retired.append(old.version)
+        version = ChecklistVersion.objects.create(
+            category=category, version=(latest.version + 1) if latest else 1, effective_from=effective_from,
+            items=[{"code": i["code"], "zh": i["zh"], "en": i.get("en", ""), "critical": bool(i.get("critical"))}
+                   for i in items])
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=version, request=request,
+                     detail={"category": category, "version": version.version,
+                             "effective_from": effective_from.isoformat(), "retired": retired,
+                             "items": len(items), "critical": sum(1 for i in version.items if i["critical"])})
+    return version
 
 
 def _place_for(actor, place_id: int, capability: str) -> Place:
@@ -358,6 +392,43 @@ def rectification_act(*, actor, rectification: int, action: str, evidence: str =
     return order
 
 
+def finding_annotate(*, actor, finding: int, note: str = "", photo=None, request=None) -> Finding:
+    """Add a note and/or a photo to a finding (``inputs.FindingNoteInput``; ``photo`` is the checked,
+    re-encoded image of ``photos.checked_image``): ``places.inspect`` in the place's region. The note replaces
+    the finding's note; the photo is stored outside the database (``photos.store``) and recorded, at most
+    ``photos.MAX_PER_FINDING`` a finding. Audited; a failure after the file is written removes it."""
+    from . import photos
+    from .models import FindingPhoto
+    from .selectors import finding_get
+
+    target = finding_get(user=actor, finding_id=finding)
+    if not can(actor, INSPECT, target.inspection.region_id):
+        raise PermissionDenied(_("Your role may not record findings in this region."))
+    if photo is not None and target.photos.count() >= photos.MAX_PER_FINDING:
+        raise ValidationError({"photo": [_("At most %(limit)d photos a finding.") % {"limit": photos.MAX_PER_FINDING}]})
+    key = photos.store(photo, target.inspection_id) if photo is not None else None
+    try:
+        with transaction.atomic():
+            detail: dict = {"finding": target.pk}
+            if note.strip():
+                target.note = note.strip()
+                target.save(update_fields=["note"])
+                detail["note"] = True
+            if key is not None:
+                stored = FindingPhoto.objects.create(
+                    finding=target, region_id=target.inspection.region_id, key=key, content_type=photo.content_type,
+                    size=len(photo.content), width=photo.width, height=photo.height,
+                    original_name=photo.original_name, uploaded_by=actor)
+                detail["photo"] = stored.pk
+            audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=target,
+                         region_code=target.inspection.region_id, request=request, detail=detail)
+    except BaseException:
+        if key is not None:
+            photos.remove(key)
+        raise
+    return target
+
+
 def place_reopen(*, actor, place: int, request=None) -> Place:
     """Lift a temporary closure."""
     target = _place_for(actor, place, INSPECT)
@@ -426,6 +497,83 @@ def scans_import(*, actor, data: bytes, name: str, request=None) -> ImportResult
         result.created = Scan.objects.count() - before
         audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="places.scan", request=request,
                      detail={"file": name[:100], "rows": len(scans), "created": result.created})
+    return result
+
+
+# --- co-visitors made contacts -------------------------------------------------------------------------------
+
+
+@dataclass
+class EnlistResult:
+    """What ``co_visitors_enlist`` did: the contacts it registered, the persons already contacts of the case."""
+
+    created: list = field(default_factory=list)
+    already: list[int] = field(default_factory=list)
+
+
+def co_visitors_enlist(*, actor, case: int, persons: list[int], window: int = 30, category: str = "close",
+                       request=None) -> EnlistResult:
+    """Turn co-visitors of a case into its contacts (``inputs.CoVisitEnlistInput``), each through the cases
+    module's ``contact_register`` (its checks, number, test schedule and audit), exposure type "same place and
+    time" on the day of their scan, and the exposure — place, both scans, overlap — kept beside it
+    (``CoVisitContact``). Only persons on the case's candidate list (the co-visit search the actor may run,
+    same window) are taken; one already a contact of the case is not registered again. All or nothing, one
+    audit event for the action. ``PermissionDenied`` for a role that may not register contacts in the case's
+    region; ``Http404`` for a case outside the actor's regions."""
+    from fangkong.accounts.roles import Capability
+    from fangkong.cases.models import Case, Contact, ExposureType
+    from fangkong.cases.selectors import case_get
+    from fangkong.cases.services import contact_register
+    from fangkong.persons.models import Person
+
+    from .models import CoVisitContact
+    from .selectors import co_visitors
+
+    chosen = case_get(user=actor, case_id=case)
+    if not can(actor, Capability.CASE_WRITE, chosen.report_region_id):
+        raise PermissionDenied(_("Your role may not turn co-visitors into contacts in this region."))
+    wanted = list(dict.fromkeys(persons))
+    candidates = {c.person_id: c for c in co_visitors(user=actor, person_id=chosen.person_id, window_minutes=window)}
+    strangers = [pk for pk in wanted if pk not in candidates]
+    if strangers:
+        raise ValidationError({"persons": [
+            _("Not on the case's co-visitor list (window %(window)s minutes): %(persons)s.")
+            % {"window": window, "persons": ", ".join(str(pk) for pk in strangers[:20])}]})
+    result = EnlistResult()
+    now = timezone.now()
+    with transaction.atomic():
+        Case.objects.select_for_update().filter(pk=chosen.pk).first()  # one enlisting of this case at a time
+        known = set(Contact.objects.filter(source_case=chosen, person_id__in=wanted).values_list("person_id", flat=True))
+        known |= set(Contact.objects.filter(other_source_cases=chosen, person_id__in=wanted)
+                     .values_list("person_id", flat=True))
+        people = Person.objects.in_bulk([pk for pk in wanted if pk not in known])
+        errors: dict[str, list[str]] = {}
+        for pk in wanted:
+            if pk in known:
+                result.already.append(pk)
+                continue
+            found = candidates[pk]
+            day = timezone.localtime(found.their_scan).date()
+            try:
+                contact = contact_register(
+                    actor=actor, request=request, person=people[pk], source_case=chosen, category=category,
+                    region=people[pk].address_region_id, listed_at=now, exposure_type=ExposureType.SPACETIME,
+                    exposure_start=day, exposure_end=day)
+            except ValidationError as exc:
+                for messages in exc.message_dict.values():
+                    errors.setdefault("persons", []).extend(f"{pk}: {m}" for m in messages)
+                continue
+            CoVisitContact.objects.create(
+                contact=contact, case=chosen, region_id=contact.region_id, place_id=found.place_id,
+                case_scan_at=found.case_scan, their_scan_at=found.their_scan,
+                overlap_minutes=found.overlap_minutes, window_minutes=window, created_by=actor)
+            result.created.append(contact)
+        if errors:
+            raise ValidationError(errors)  # in the transaction: none of the contacts stays
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, object_type="places.covisitcontact",
+                     object_id=str(chosen.pk), region_code=chosen.report_region_id, request=request,
+                     detail={"case": chosen.pk, "window": window, "contacts": [c.pk for c in result.created],
+                             "already_contacts": result.already})
     return result
 
 

@@ -11,8 +11,11 @@ urlpatterns = [
     path("import/", views.place_import, name="place-import"),
     path("coverage/", views.coverage, name="coverage"),
     path("co-visits/", views.co_visits, name="co-visits"),
+    path("checklists/", views.checklists, name="checklists"),
     path("<int:pk>/", views.place_detail, name="place-detail"),
     path("<int:pk>/inspect/", views.inspection_new, name="inspection-new"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
     path("rectifications/<int:pk>/", views.rectification_act, name="rectification-act"),
+    path("findings/<int:pk>/annotate/", views.finding_annotate, name="finding-annotate"),
+    path("photos/<int:pk>/", views.finding_photo, name="finding-photo"),
 ]

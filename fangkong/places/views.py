@@ -3,12 +3,14 @@ action's schema (``inputs.py``, the same one the API and the import use)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import segno
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -17,16 +19,31 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fangkong import paging
 from fangkong.accounts.access import can, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
-from fangkong.inputs import PageForm
+from fangkong.cases.models import ContactCategory
+from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import filters_of, query_params
 from fangkong.web.day import chosen_day
 
 from . import selectors, services
-from .apps import INSPECT, REGISTER
-from .inputs import InspectionInput, PlaceInput, RectificationInput
+from .apps import CHECKLIST, INSPECT, REGISTER
+from .inputs import (
+    ChecklistPublishInput,
+    CoVisitEnlistInput,
+    FindingNoteInput,
+    InspectionInput,
+    PlaceInput,
+    RectificationInput,
+)
 from .models import PlaceCategory, Rectification, RiskTier
-from .params import CoverageQuery, CoVisitQuery, InspectionNewQuery, PlaceFilters, PlaceListQuery
+from .params import (
+    ChecklistQuery,
+    CoverageQuery,
+    CoVisitQuery,
+    InspectionNewQuery,
+    PlaceFilters,
+    PlaceListQuery,
+)
 
 PAGE_SIZE = 50
 
@@ -136,7 +153,7 @@ def inspection_new(request, pk: int):
 @require_GET
 def inspection_detail(request, pk: int):
     inspection = selectors.inspection_get(user=request.user, inspection_id=pk)
-    findings = list(inspection.findings.select_related("rectification", "carried_from"))
+    findings = list(inspection.findings.select_related("rectification", "carried_from").prefetch_related("photos"))
     orders = list(selectors.rectification_list(user=request.user, place=inspection.place)
                   .filter(finding__inspection=inspection))
     return render(request, "places/inspection_detail.html", {
@@ -178,24 +195,122 @@ def coverage(request):
 @region_scoped
 @shows(Category.NAMED)
 @query_params(CoVisitQuery)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def co_visits(request):
-    from fangkong.cases.selectors import case_get
+    """The co-visitors of a case or a person; for a case, those ticked become its contacts in one action
+    (``services.co_visitors_enlist``, the same schema as the API's)."""
+    from fangkong.accounts.roles import Capability
+    from fangkong.cases.selectors import case_get, contact_list
 
+    case = None
+    form = PageForm(CoVisitEnlistInput, request, initial={"case": request.params.get("case"),
+                                                          "window": request.params.get("window") or 30})
+    if request.method == "POST":
+        result = form.submit(services.co_visitors_enlist, actor=request.user, request=request)
+        if result is not None:
+            messages.success(request, _("%(created)d contacts registered; %(already)d already contacts of the case.")
+                             % {"created": len(result.created), "already": len(result.already)})
+            return redirect(f"{reverse('places:co-visits')}?case={form.data['case']}&window={form.data['window']}")
+    case_id = form.values["case"] if request.method == "POST" else request.params.get("case")
+    window = int(form.values["window"]) if str(form.values["window"]).isdigit() else 30
     person_id = request.params.get("person")
-    if request.params.get("case"):
-        person_id = case_get(user=request.user, case_id=request.params["case"]).person_id
-    rows = []
+    if case_id and str(case_id).isdigit():
+        case = case_get(user=request.user, case_id=int(case_id))
+        person_id = case.person_id
+    rows, already = [], set()
     if person_id:
         from fangkong.persons.models import Person
 
-        found = selectors.co_visitors(user=request.user, person_id=person_id,
-                                      window_minutes=request.params.get("window") or 30)
+        found = selectors.co_visitors(user=request.user, person_id=person_id, window_minutes=window)
         persons = Person.objects.in_bulk([c.person_id for c in found])
         rows = [(c, person_shown(request.user, persons[c.person_id], persons[c.person_id].address_region_id))
                 for c in found]
-    return render(request, "places/co_visits.html", {"rows": rows, "person": person_id or "",
-                                                     "window": request.params.get("window") or 30})
+        if case is not None:
+            already = set(contact_list(user=request.user, filters={"source_case": case.pk})
+                          .filter(person_id__in=list(persons)).values_list("person_id", flat=True))
+    return render(request, "places/co_visits.html", {
+        "rows": rows, "person": person_id or "", "case": case, "window": window, "form": form,
+        "already": already, "categories": ContactCategory.choices,
+        "may_enlist": case is not None and can(request.user, Capability.CASE_WRITE, case.report_region_id)},
+        status=form.status)
 
 
+def checklist_text(items: list[dict]) -> str:
+    """A checklist's items in the text form the publish form reads (``inputs.ChecklistItemsField``)."""
+    return "\n".join(" | ".join([item["code"], item["zh"], item.get("en", ""), "关键" if item.get("critical") else ""])
+                     .rstrip(" |") for item in items)
 
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@query_params(ChecklistQuery)
+@require_http_methods(["GET", "POST"])
+def checklists(request):
+    """The checklist versions of every category; the provincial commander publishes a new version."""
+    may_publish = can(request.user, CHECKLIST)
+    if request.method == "POST" and not may_publish:
+        raise PermissionDenied(_("Your role may not publish checklists."))
+    category = request.params.get("category") or ""
+    today = timezone.localdate()
+    current = services.checklist_in_force(category, today) if category else None
+    form = PageForm(ChecklistPublishInput, request, initial={
+        "category": category, "effective_from": today + dt.timedelta(days=1),
+        "items": checklist_text(current.items) if current else ""})
+    version = form.submit(services.checklist_publish, actor=request.user, request=request)
+    if version is not None:
+        messages.success(request, _("Checklist version %(version)s published.") % {"version": version.version})
+        return redirect(f"{reverse('places:checklists')}?category={version.category}")
+    versions = selectors.checklist_list(category=category or None)
+    return render(request, "places/checklists.html", {
+        "versions": versions, "categories": PlaceCategory.choices, "category": category, "today": today,
+        "form": form, "may_publish": may_publish}, status=form.status)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_POST
+def finding_annotate(request, pk: int):
+    """A note and/or a photo on a finding (``FindingNoteInput``, the API's schema); back to the inspection."""
+    finding = selectors.finding_get(user=request.user, finding_id=pk)
+    if not can(request.user, INSPECT, finding.inspection.region_id):
+        raise PermissionDenied(_("Your role may not record findings in this region."))
+    posted = request.POST.copy()
+    posted.update(request.FILES)  # the form and its file, as DRF reads a multipart body (``request.data``)
+    submitted = FindingNoteInput(data=posted)
+    errors = None
+    if not submitted.is_valid():
+        errors = error_messages(submitted.errors)
+    else:
+        try:
+            services.finding_annotate(actor=request.user, finding=finding.pk, request=request,
+                                      **submitted.validated_data)
+        except ValidationError as exc:
+            errors = error_messages(exc)
+    if errors:
+        messages.error(request, error_summary(errors))
+        return redirect("places:inspection-detail", pk=finding.inspection_id)
+    messages.success(request, _("Finding updated."))
+    return redirect("places:inspection-detail", pk=finding.inspection_id)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def finding_photo(request, pk: int):
+    """A finding's photo, in scope only, served as the image the server re-encoded (never sniffed as
+    anything else, never run)."""
+    from django.http import FileResponse, Http404
+
+    from . import photos
+
+    photo = selectors.finding_photo_get(user=request.user, photo_id=pk)
+    try:
+        handle = photos.path_of(photo.key).open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("The photo file is missing.")) from exc
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="finding-{photo.finding_id}-{photo.pk}.{photo.key.rsplit(".", 1)[-1]}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -17,7 +17,7 @@ from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
 from fangkong.inputs import validate_row
 from fangkong.persons import protection
-from fangkong.testing.builders import citizen_id, make_person, make_user
+from fangkong.testing.builders import make_user
 
 from .. import selectors, services
 from ..inputs import PlaceInput
@@ -373,24 +373,6 @@ def test_the_task_runs_the_job(gz_inspector):
 
 
 # --- venue codes, scans, co-visitors ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def scanned(shenzhen_epi, sz_inspector):
-    """A Futian market, a case's person who scanned it twice, others near and far in time."""
-    place = make_place(sz_inspector, region="440304", name="福田扫码市场")
-    other_place = make_place(sz_inspector, region="440304", name="福田另一市场")
-    at = timezone.now().replace(microsecond=0) - dt.timedelta(days=2)
-    people = {name: make_person(shenzhen_epi, name=name, region="440304",
-                                cid=citizen_id("440304", born=dt.date(1980, 1, 1) + dt.timedelta(days=i)))
-              for i, name in enumerate(("病例本人", "同时段甲", "同时段乙", "隔天丙", "别处丁"))}
-    code = services.venue_code(place)
-    for name, moment, where in [("病例本人", at, code), ("同时段甲", at + dt.timedelta(minutes=10), code),
-                                ("同时段乙", at - dt.timedelta(minutes=25), code),
-                                ("隔天丙", at + dt.timedelta(days=1), code),
-                                ("别处丁", at, services.venue_code(other_place))]:
-        services.scan_record(actor=shenzhen_epi, venue_code=where, person=people[name].pk, scanned_at=moment)
-    return {"place": place, "people": people, "at": at, "code": code}
 
 
 def test_the_venue_code_is_opaque_and_cannot_be_guessed(client, scanned, shenzhen_epi, sz_inspector):
