@@ -248,6 +248,36 @@ def test_a_task_whose_owner_left_escalates_at_once(futian_commander):
     assert Escalation.objects.get(task=task).reason == Escalation.Reason.INACTIVE_OWNER
 
 
+def test_one_sweep_sends_each_task_to_its_own_superior_and_tells_each_region_once(futian_commander,
+                                                                                   province_commander,
+                                                                                   django_capture_on_commit_callbacks,
+                                                                                   caplog):
+    """The sweep moves all tasks of a step in one statement: tasks of units in several regions, at both levels,
+    in one run — each to the region above its own unit's, recorded once, one notice per region told."""
+    futian = futian_task(futian_commander, key="f")  # Futian → Shenzhen → Guangdong
+    luohu = futian_task(province_commander, key="l", region="440303")  # Luohu → Shenzhen
+    tianhe = futian_task(province_commander, key="t", region="440106")  # Tianhe → Guangzhou
+    Task.objects.filter(pk__in=[luohu.pk, tianhe.pk]).update(deadline=futian.second_deadline - dt.timedelta(hours=1),
+                                                             second_deadline=futian.second_deadline + dt.timedelta(days=1))
+    assert escalation_sweep(now=futian.deadline + dt.timedelta(minutes=1)) == {"level_1": 1, "level_2": 0}  # Futian
+    later = futian.second_deadline + dt.timedelta(minutes=1)
+    with caplog.at_level("INFO", logger="fangkong.worklists.notify"), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert escalation_sweep(now=later) == {"level_1": 2, "level_2": 1}
+    assert {t.pk: (t.escalation_level, t.escalated_to_id) for t in Task.objects.all()} == {
+        futian.pk: (2, "440000"), luohu.pk: (1, "440300"), tianhe.pk: (1, "440100")}
+    assert sorted(Escalation.objects.values_list("task", "level", "to_region", "reason")) == sorted([
+        (futian.pk, 1, "440300", "deadline"), (futian.pk, 2, "440000", "second_deadline"),
+        (luohu.pk, 1, "440300", "deadline"), (tianhe.pk, 1, "440100", "deadline")])
+    assert all(e.at == later for e in Escalation.objects.filter(at__gt=futian.deadline + dt.timedelta(minutes=1)))
+    told = sorted(r.getMessage() for r in caplog.records if "escalated" in r.getMessage())
+    assert told == [f"worklists notice escalated to region 440000 users []: 1 task(s) [{futian.pk}]",
+                    f"worklists notice escalated to region 440100 users []: 1 task(s) [{tianhe.pk}]",
+                    f"worklists notice escalated to region 440300 users []: 1 task(s) [{luohu.pk}]"]
+    assert escalation_sweep(now=later) == {"level_1": 0, "level_2": 0}
+    assert Escalation.objects.count() == 4
+
+
 def test_closed_and_submitted_tasks_do_not_escalate(futian_commander):
     task = futian_task(futian_commander)
     task_transition(actor=futian_commander, task_id=task.pk, action="submit", note="done")
