@@ -11,13 +11,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from fangkong.accounts.roles import Role
 from fangkong.inputs import validate_row
+from fangkong.regions.models import Region
 from fangkong.testing.builders import make_user
 
 from ..apps import MANUAL
 from ..hours import Calendar, deadlines
 from ..inputs import TaskInput
 from ..models import Escalation, Problem, Severity, SlaClass, State, Task, TaskEvent, Unit
-from ..selectors import inbox, overdue_list, responsibility_list, task_list
+from ..selectors import inbox, overdue_list, responsibility_list, task_list, unit_digest
 from ..services import (
     command_unit,
     escalation_sweep,
@@ -354,6 +355,56 @@ def test_the_pages_answer(client, futian_commander):
                 "/api/v1/worklists-responsibility/", f"/api/v1/worklists-tasks/{task.pk}/"):
         assert client.get(url).status_code == 200, url
     assert "data-escalation" in client.get(f"/worklists/tasks/{task.pk}/").content.decode()
+
+
+# --- the daily digest of a unit -----------------------------------------------------------------------------
+
+
+def test_the_daily_digest_of_a_unit_lists_new_due_overdue_escalated_and_closed_yesterday(futian_commander,
+                                                                                      shenzhen_epi):
+    futian = Unit.objects.create(region_id="440304", name="福田区疾控中心", kind=Unit.Kind.CDC)
+    luohu = Unit.objects.create(region_id="440303", name="罗湖区疾控中心", kind=Unit.Kind.CDC)
+    now = at(2026, 12, 9, 10, 0)  # a Wednesday morning: "yesterday" is Tuesday 8 December
+
+    def task(unit, title, created, hours, **extra) -> Task:
+        deadline = created + dt.timedelta(hours=hours)
+        return Task.objects.create(title=title, region_id=unit.region_id, owner_unit=unit, sla_class=SlaClass.URGENT,
+                                   created_at=created, deadline=deadline, second_deadline=deadline
+                                   + dt.timedelta(hours=hours), **extra)
+
+    new = task(futian, "昨天新任务", at(2026, 12, 8, 9, 0), 72)
+    due = task(futian, "今天到期", at(2026, 12, 6, 9, 0), 76)  # due Wednesday 13:00
+    late = task(futian, "已超期", at(2026, 12, 5, 9, 0), 24)
+    task(futian, "前天办结", at(2026, 12, 5, 9, 0), 24, state=State.CLOSED, closed_at=at(2026, 12, 7, 16, 0))
+    closed = task(futian, "昨天办结", at(2026, 12, 6, 9, 0), 24, state=State.CLOSED, closed_at=at(2026, 12, 8, 23, 0))
+    task(futian, "今天办结", at(2026, 12, 6, 9, 0), 24, state=State.CLOSED, closed_at=at(2026, 12, 9, 0, 30))
+    task(luohu, "罗湖新任务", at(2026, 12, 8, 9, 0), 72)  # another unit's
+    shenzhen_unit = command_unit(Region.objects.get(code="440300"))
+    escalated = task(luohu, "罗湖超期", at(2026, 12, 5, 9, 0), 24, escalation_level=1, escalated_to_id="440300",
+                     escalated_at=at(2026, 12, 6, 9, 10))
+    digest = unit_digest(user=futian_commander, unit_id=futian.pk, now=now)
+    assert digest.day == dt.date(2026, 12, 9)
+    assert (digest.new.tasks, digest.new.total) == ([new], 1)
+    assert digest.due_soon.tasks == [due] and digest.overdue.tasks == [late]
+    assert digest.closed_yesterday.tasks == [closed] and digest.closed_yesterday.total == 1
+    assert digest.escalated.tasks == []  # nothing was escalated to Futian
+    shenzhen = unit_digest(user=shenzhen_epi, unit_id=shenzhen_unit.pk, now=now)
+    assert shenzhen.escalated.tasks == [escalated] and shenzhen.new.total == 0
+
+
+def test_the_digest_is_reached_from_the_inbox_and_another_city_gets_404(client, futian_commander, guangzhou_epi):
+    futian = futian_task(futian_commander).owner_unit
+    client.force_login(futian_commander)
+    inbox_page = client.get("/worklists/").content.decode()
+    url = f"/worklists/units/{futian.pk}/digest/"
+    assert f'href="{url}"' in inbox_page
+    page = client.get(url)
+    assert page.status_code == 200 and 'data-tasks="new"' in page.content.decode()
+    assert "隔离点管理漏洞" in page.content.decode()
+    client.force_login(guangzhou_epi)
+    assert client.get(url).status_code == 404
+    assert client.get("/worklists/units/999999/digest/").status_code == 404
+    assert f'href="{url}"' not in client.get("/worklists/").content.decode()
 
 
 # --- the feed from the other modules -----------------------------------------------------------------------
