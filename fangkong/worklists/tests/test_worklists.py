@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 
 from fangkong.accounts.roles import Role
 from fangkong.inputs import validate_row
@@ -15,9 +15,9 @@ from fangkong.regions.models import Region
 from fangkong.testing.builders import make_user
 
 from ..apps import MANUAL
-from ..hours import Calendar, deadlines
+from ..hours import Calendar, deadlines, sla, working_periods
 from ..inputs import TaskInput
-from ..models import Escalation, Problem, Severity, SlaClass, State, Task, TaskEvent, Unit
+from ..models import CalendarDay, Escalation, Problem, Severity, SlaClass, State, Task, TaskEvent, Unit
 from ..selectors import inbox, overdue_list, responsibility_list, task_list, unit_digest
 from ..services import (
     command_unit,
@@ -234,6 +234,73 @@ def test_routine_tasks_escalate_on_the_calendar_not_over_the_weekend(futian_comm
     assert escalation_sweep(now=at(2026, 12, 7, 9, 0)) == {"level_1": 0, "level_2": 0}  # Monday: 2 h used
     assert escalation_sweep(now=at(2026, 12, 9, 15, 59)) == {"level_1": 0, "level_2": 0}
     assert escalation_sweep(now=at(2026, 12, 9, 16, 1)) == {"level_1": 1, "level_2": 0}
+
+
+def _at_fixed_clock(task: Task, created: dt.datetime) -> Task:
+    """The task moved to ``created`` with its deadlines computed as the service does (calendar from the table)."""
+    first, second = deadlines(created, task.sla_class)
+    Task.objects.filter(pk=task.pk).update(created_at=created, deadline=first, second_deadline=second)
+    task.refresh_from_db()
+    return task
+
+
+def test_routine_escalation_waits_over_a_holiday_at_both_levels(futian_commander):
+    CalendarDay.objects.create(day=dt.date(2026, 12, 7), working=False, note="假日")  # Monday off
+    unit = Unit.objects.create(region_id="440304", name="福田区疾控中心")
+    task = _at_fixed_clock(task_create(actor=futian_commander, region="440304", title="t", owner_unit=unit.pk,
+                                       sla_class=SlaClass.ROUTINE), at(2026, 12, 4, 16, 0))  # Friday 16:00
+    # 1.5 h on Friday, none on the weekend or the holiday, 7 h Tuesday and Wednesday, 5.5 h on Thursday
+    assert (task.deadline, task.second_deadline) == (at(2026, 12, 10, 16, 0), at(2026, 12, 15, 16, 0))
+    for moment in (at(2026, 12, 7, 17, 0), at(2026, 12, 9, 16, 1), at(2026, 12, 10, 15, 59)):
+        assert escalation_sweep(now=moment) == {"level_1": 0, "level_2": 0}, moment
+    assert escalation_sweep(now=at(2026, 12, 10, 16, 1)) == {"level_1": 1, "level_2": 0}
+    # the second 21 working hours: Thursday 1.5, Friday 7, the weekend none, Monday 7, Tuesday 5.5
+    assert escalation_sweep(now=at(2026, 12, 14, 17, 30)) == {"level_1": 0, "level_2": 0}
+    assert escalation_sweep(now=at(2026, 12, 15, 15, 59)) == {"level_1": 0, "level_2": 0}
+    assert escalation_sweep(now=at(2026, 12, 15, 16, 1)) == {"level_1": 0, "level_2": 1}
+    assert escalation_sweep(now=at(2026, 12, 15, 16, 2)) == {"level_1": 0, "level_2": 0}
+    assert list(Escalation.objects.values_list("level", "at")) == [(1, at(2026, 12, 10, 16, 1)),
+                                                                    (2, at(2026, 12, 15, 16, 1))]
+
+
+def test_an_exchanged_weekend_day_counts_and_a_holiday_recorded_later_moves_no_deadline(futian_commander):
+    CalendarDay.objects.create(day=dt.date(2026, 12, 5), working=True, note="调休上班")  # Saturday worked
+    unit = Unit.objects.create(region_id="440304", name="福田区疾控中心")
+    task = _at_fixed_clock(task_create(actor=futian_commander, region="440304", title="t", owner_unit=unit.pk,
+                                       sla_class=SlaClass.ROUTINE), at(2026, 12, 4, 16, 0))
+    assert task.deadline == at(2026, 12, 8, 16, 0)  # Friday 1.5, Saturday 7, Monday 7, Tuesday 5.5
+    CalendarDay.objects.create(day=dt.date(2026, 12, 8), working=False)  # recorded after the task was created
+    assert escalation_sweep(now=at(2026, 12, 8, 16, 1)) == {"level_1": 1, "level_2": 0}
+
+
+def test_urgent_classes_escalate_round_the_clock_over_weekends_and_holidays(futian_commander):
+    CalendarDay.objects.create(day=dt.date(2026, 12, 6), working=False, note="假日")  # a Sunday holiday too
+    extra = _at_fixed_clock(futian_task(futian_commander, key="x", sla_class=SlaClass.EXTRA_URGENT),
+                            at(2026, 12, 5, 23, 0))  # Saturday 23:00
+    urgent = _at_fixed_clock(futian_task(futian_commander, key="u", sla_class=SlaClass.URGENT),
+                             at(2026, 12, 4, 18, 0))  # Friday 18:00, after working hours
+    assert (extra.deadline, extra.second_deadline) == (at(2026, 12, 6, 1, 0), at(2026, 12, 6, 3, 0))
+    assert (urgent.deadline, urgent.second_deadline) == (at(2026, 12, 5, 18, 0), at(2026, 12, 6, 18, 0))
+    assert escalation_sweep(now=at(2026, 12, 5, 17, 59)) == {"level_1": 0, "level_2": 0}
+    assert escalation_sweep(now=at(2026, 12, 5, 18, 1)) == {"level_1": 1, "level_2": 0}  # urgent, on Saturday
+    assert escalation_sweep(now=at(2026, 12, 6, 1, 1)) == {"level_1": 1, "level_2": 0}  # extra urgent, Sunday 1:01
+    assert escalation_sweep(now=at(2026, 12, 6, 3, 1)) == {"level_1": 0, "level_2": 1}  # on the holiday, at 3:01
+    assert escalation_sweep(now=at(2026, 12, 6, 18, 1)) == {"level_1": 0, "level_2": 1}
+    assert Escalation.objects.count() == 4
+
+
+def test_the_working_periods_are_configured_by_the_setting_and_a_bad_value_is_said(settings):
+    settings.FANGKONG_WORKING_PERIODS = "09:00-12:00, 13:00-18:00"
+    calendar = Calendar({})
+    assert sla(SlaClass.ROUTINE).allowed == dt.timedelta(hours=24)  # three days of eight hours
+    # Friday 17:45: a quarter of an hour that day, Monday and Tuesday 8 h, 7.75 h on Wednesday
+    assert deadlines(at(2026, 12, 4, 17, 45), SlaClass.ROUTINE, calendar=calendar)[0] == at(2026, 12, 9, 17, 45)
+    settings.FANGKONG_WORKING_PERIODS = ""
+    assert deadlines(at(2026, 12, 4, 17, 45), SlaClass.ROUTINE, calendar=Calendar({}))[0] == at(2026, 12, 9, 17, 30)
+    for bad in ("8-12", "14:00-17:30,08:30-12:00", "08:30-12:00,11:00-13:00", "12:00-08:30", "nine to five"):
+        settings.FANGKONG_WORKING_PERIODS = bad
+        with pytest.raises(ImproperlyConfigured, match="FANGKONG_WORKING_PERIODS"):
+            working_periods()
 
 
 def test_a_task_whose_owner_left_escalates_at_once(futian_commander):
