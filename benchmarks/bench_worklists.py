@@ -3,12 +3,13 @@ Guangdong; the escalation sweep (the catch-up run that escalates everything over
 that finds nothing new, and a run ten minutes later), the inbox and the overdue list (page and API), p50 and p95.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fangkong_bench_worklists \\
-        .venv/bin/python benchmarks/bench_worklists.py [requests per measurement, default 30]
+        .venv/bin/python benchmarks/bench_worklists.py [requests per measurement, default 30 | sweeps]
 
 Builds the database when it holds no tasks (migrate, the region tree, one unit per prefecture and county,
 then the tasks by one INSERT … SELECT from generate_series — the rows the services would write: 90 % routine
 with a seven-day deadline, 10 % urgent with 24 hours, created over the last five days, so about 8 % are overdue;
 1 % owned by the Futian user); measures in-process with Django's test client (session auth) after a warm-up.
+``sweeps``: the escalation sweeps only (on a copy of a database not swept yet: ``CREATE DATABASE … TEMPLATE``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from fangkong.regions.services import region_tree_load  # noqa: E402
 from fangkong.worklists.models import Escalation, Task, Unit  # noqa: E402
 from fangkong.worklists.services import escalation_sweep  # noqa: E402
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+SWEEPS_ONLY = sys.argv[1:2] == ["sweeps"]  # only the escalation sweeps, not the pages
+N = int(sys.argv[1]) if len(sys.argv) > 1 and not SWEEPS_ONLY else 30
 TASKS = 1_000_000
 USERS = (("bench_wl_province", "440000", Role.PROVINCIAL_COMMANDER), ("bench_wl_shenzhen", "440300", Role.LOCAL_COMMANDER),
          ("bench_wl_futian", "440304", Role.LOCAL_COMMANDER))
@@ -79,7 +81,7 @@ def build() -> None:
 def sweep(label: str, now=None) -> None:
     started = time.perf_counter()
     counts = escalation_sweep(now=now)
-    print(f"{label:52s} {time.perf_counter() - started:7.2f} s  {counts}", flush=True)
+    print(f"{label:52s} {time.perf_counter() - started:7.2f} s  {counts}  load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 call_command("migrate", verbosity=0)
@@ -94,6 +96,8 @@ with connection.cursor() as cursor:  # what autovacuum would do after the catch-
 print(f"open tasks {Task.objects.filter(state__in=('open', 'in_progress')).count()}, "
       f"escalated {Task.objects.filter(escalation_level__gt=0).count()}", flush=True)
 
+if SWEEPS_ONLY:
+    sys.exit(0)
 client = Client()
 for user, paths in (("bench_wl_futian", (("inbox page (Futian)", "/worklists/"),
                                          ("inbox API (Futian)", "/api/v1/worklists-tasks/inbox/"),

@@ -284,6 +284,8 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # An import job that shows no sign of life for this many hours is abandoned and its (sealed) file dropped;
 # finished jobs drop theirs at once (fangkong.cases.jobs.import_jobs_purge).
 IMPORT_FILE_HOURS = int(os.environ.get("FANGKONG_IMPORT_FILE_HOURS", "24"))
+# the working periods of the task calendar (fangkong.worklists.hours), e.g. "08:30-12:00,14:00-17:30"
+FANGKONG_WORKING_PERIODS = os.environ.get("FANGKONG_WORKING_PERIODS", "")
 
 LOGGING = {
     "version": 1,

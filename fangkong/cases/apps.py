@@ -6,6 +6,8 @@ from fangkong import modules
 from fangkong.accounts.need_to_know import Category
 from fangkong.accounts.roles import Role
 
+PROBLEM_SOURCE = "stalled_import"  # an import job that lost its process, in the three lists (``problems.py``)
+
 
 class CasesConfig(modules.ModuleConfig):
     name = "fangkong.cases"
@@ -31,3 +33,4 @@ class CasesConfig(modules.ModuleConfig):
     figure_sources = ("Case", "Contact", "DailyTracing")
     scoped_tables = ("Case", "Contact", "Cluster", "RiskArea")
     scope_records = "fangkong.cases.tests.scope.other_city_records"
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Stalled import"), "fangkong.cases.problems.feed"),)

@@ -9,9 +9,8 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from fangkong.worklists.feeds import already_raised
+from fangkong.worklists.feeds import raise_each
 from fangkong.worklists.models import Severity
-from fangkong.worklists.services import problem_raise
 
 from .apps import PROBLEM_SOURCE as SOURCE
 from .models import InvestigationRequest, RequestStatus
@@ -19,15 +18,10 @@ from .models import InvestigationRequest, RequestStatus
 
 def feed(now: dt.datetime) -> int:
     """Raise a problem for every overdue request not reported back and not raised yet; how many were raised."""
-    raised, done = 0, already_raised(SOURCE)
-    for req in (InvestigationRequest.objects.filter(escalated_at__isnull=False)
-                .exclude(status=RequestStatus.REPORTED).order_by("id")):
-        if f"request:{req.pk}" in done:
-            continue
-        _problem, created = problem_raise(
-            actor=None, source=SOURCE, source_key=f"request:{req.pk}", region=req.receiver_region_id,
-            severity=Severity.SERIOUS, title=f"协查函超时未办结：{req.request_no}",
-            evidence=f"协查函 {req.request_no}，{req.get_status_display()}。",
-            link=reverse("crossregion:detail", kwargs={"request_id": req.pk}), found_at=min(req.escalated_at, timezone.now()))
-        raised += created
-    return raised
+    overdue = (InvestigationRequest.objects.filter(escalated_at__isnull=False).exclude(status=RequestStatus.REPORTED)
+               .order_by("id"))
+    return raise_each(SOURCE, overdue, lambda req: f"request:{req.pk}", lambda req: {
+        "region": req.receiver_region_id, "severity": Severity.SERIOUS, "title": f"协查函超时未办结：{req.request_no}",
+        "evidence": f"协查函 {req.request_no}，{req.get_status_display()}。",
+        "link": reverse("crossregion:detail", kwargs={"request_id": req.pk}),
+        "found_at": min(req.escalated_at, timezone.now())})

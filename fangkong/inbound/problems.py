@@ -8,9 +8,8 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from fangkong.worklists.feeds import already_raised
+from fangkong.worklists.feeds import raise_each
 from fangkong.worklists.models import Severity
-from fangkong.worklists.services import problem_raise
 
 from .apps import PROBLEM_SOURCE as SOURCE
 from .models import LoopBreak
@@ -18,14 +17,11 @@ from .models import LoopBreak
 
 def feed(now: dt.datetime) -> int:
     """Raise a problem for every open break not raised yet; how many were raised."""
-    raised, done = 0, already_raised(SOURCE)
-    for brk in LoopBreak.objects.filter(closed_at__isnull=True).order_by("id"):
-        if f"break:{brk.pk}" in done:
-            continue
-        _problem, created = problem_raise(
-            actor=None, source=SOURCE, source_key=f"break:{brk.pk}", region=brk.receiver_region_id,
-            severity=Severity.SERIOUS, title=f"闭环管理断点：{brk.get_kind_display()}",
-            evidence=f"断点 #{brk.pk}，入境人员 #{brk.traveller_id}，应于 {timezone.localtime(brk.due_at):%Y-%m-%d %H:%M} 完成。",
-            link=reverse("inbound:break-list"), found_at=min(brk.detected_at, timezone.now()))
-        raised += created
-    return raised
+    return raise_each(
+        SOURCE, LoopBreak.objects.filter(closed_at__isnull=True).order_by("id"), lambda brk: f"break:{brk.pk}",
+        lambda brk: {
+            "region": brk.receiver_region_id, "severity": Severity.SERIOUS,
+            "title": f"闭环管理断点：{brk.get_kind_display()}",
+            "evidence": f"断点 #{brk.pk}，入境人员 #{brk.traveller_id}，应于 "
+                        f"{timezone.localtime(brk.due_at):%Y-%m-%d %H:%M} 完成。",
+            "link": reverse("inbound:break-list"), "found_at": min(brk.detected_at, timezone.now())})

@@ -33,7 +33,7 @@ from fangkong.protocols import periods
 from fangkong.regions.codes import city_code, covers
 from fangkong.regions.models import Region
 
-from .apps import ASSIGN, MANAGE, PROBLEM_SOURCE
+from .apps import ASSIGN, MANAGE
 from .models import (
     Assignment,
     BedCensus,
@@ -544,25 +544,17 @@ def requisition_receive(*, actor, requisition_id: int, expected_version: int | N
 # --- the forecast's warnings ------------------------------------------------------------------------------------
 
 
-RESOURCE_NAMES_ZH = {"quarantine_rooms": "隔离房间", "isolation_beds": "定点医院普通床位", "severe_care_beds": "重症床位",
-                     "staff": "工作人员",
-                     "supply:masks": "口罩", "supply:protective_suits": "防护服", "supply:test_kits": "检测试剂盒",
-                     "supply:reagents": "检测试剂", "supply:disinfectant": "消毒剂"}
-
-
 def shortage_sweep(*, day: dt.date | None = None) -> dict[str, int]:
     """The periodic job: the forecast of every city of the province from ``day`` (default: the last day with
     reported cases, not after today); each city × resource whose first shortage day (median over paths)
     falls within the warning horizon becomes a problem in the three lists, once per city, resource and
-    shortage date (``problem_raise`` is idempotent by key), with a task for the city's command."""
+    shortage date (``problems.raise_shortages``), with a task for the city's command."""
     from django.db.models import Max
-    from django.urls import reverse
 
     from fangkong.cases.models import Case
-    from fangkong.worklists.models import Severity
-    from fangkong.worklists.services import problem_raise
 
     from . import forecast
+    from .problems import announced, raise_shortages
 
     if day is None:
         day = Case.objects.filter(report_date__lte=timezone.localdate(),
@@ -571,19 +563,4 @@ def shortage_sweep(*, day: dt.date | None = None) -> dict[str, int]:
             return {"lines": 0, "warnings": 0, "raised": 0}
     cities = list(Region.objects.filter(level=Region.Level.PREFECTURE).defer("geometry").order_by("code"))
     lines = forecast.forecast(cities, day)
-    raised = warnings = 0
-    for line in lines:
-        if not line.warning or (line.probability or 0) < forecast.ANNOUNCE_PROBABILITY:
-            continue
-        warnings += 1
-        name = RESOURCE_NAMES_ZH.get(line.resource, line.resource)
-        _problem, created = problem_raise(
-            actor=None, source=PROBLEM_SOURCE, source_key=f"shortage:{line.city}:{line.resource}:{line.first_date}",
-            region=line.city, severity=Severity.CRITICAL if line.first_day <= 7 else Severity.SERIOUS,
-            title=f"{line.city_name}{name}预计{line.first_date:%m月%d日}出现缺口",
-            evidence=(f"{day:%Y-%m-%d} 预测：{name}现有 {line.capacity:g}，"
-                      f"{forecast.HORIZON_DAYS} 天内出现缺口的概率 {line.probability:.0%}，"
-                      f"首个缺口日中位数为第 {line.first_day:g} 天（{line.first_date:%Y-%m-%d}）。"),
-            link=reverse("resources:overview") + f"?date={day.isoformat()}", found_at=None)
-        raised += created
-    return {"lines": len(lines), "warnings": warnings, "raised": raised}
+    return {"lines": len(lines), "warnings": len(announced(lines)), "raised": raise_shortages(day, lines)}

@@ -11,6 +11,7 @@ from fangkong.accounts.need_to_know import Category
 from fangkong.accounts.roles import Role
 
 PROBLEM_SOURCE = "surveillance"  # the code of the problems it raises in the three lists (``problems.py``)
+REPORTS_PROBLEM_SOURCE = "sentinel_reports"  # missing or late sentinel reports (``problems.reports_feed``)
 
 #: When the daily detection run starts (local time), for the day before (``tasks.py``).
 DAILY_RUN = {"hour": 9, "minute": 0}
@@ -43,4 +44,6 @@ class SurveillanceConfig(modules.ModuleConfig):
     scoped_tables = ("SentinelReport", "Alert", "AlertTransition")
     scope_records = "fangkong.surveillance.tests.scope.other_city_records"
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Unanswered early-warning signal"),
-                                             "fangkong.surveillance.problems.feed"),)
+                                             "fangkong.surveillance.problems.feed"),
+                       modules.ProblemSource(REPORTS_PROBLEM_SOURCE, _("Missing or late sentinel reports"),
+                                             "fangkong.surveillance.problems.reports_feed"))

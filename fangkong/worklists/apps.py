@@ -40,3 +40,4 @@ class WorklistsConfig(modules.ModuleConfig):
     scoped_tables = ("Problem", "Task", "TaskEvent", "Escalation", "Unit")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     problem_sources = (modules.ProblemSource(MANUAL, _("Found by staff")),)
+    report_sections = (modules.ReportSection("worklists", f"{PACKAGE}.report.figures", f"{PACKAGE}.report.wording"),)

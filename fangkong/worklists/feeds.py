@@ -9,6 +9,7 @@ are copied. The lists themselves know no module by name.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -16,12 +17,35 @@ from django.utils.module_loading import import_string
 from fangkong.modules import problem_sources
 
 from .models import Problem
+from .services import problem_raise
 
 
 def already_raised(source: str) -> set[str]:
     """The keys already raised from ``source``: a feed reads them once a run, so that a run costs one query
     per new problem, not one per record looked at."""
     return set(Problem.objects.filter(source=source).values_list("source_key", flat=True))
+
+
+def raise_each[T](source: str, candidates: Iterable[T], key: Callable[[T], str],
+                  problem: Callable[[T], dict | None]) -> int:
+    """The loop of every feed: raise a problem from ``source`` for each of ``candidates`` whose key
+    (``key(candidate)``) was not raised yet, with the fields ``problem(candidate)`` gives (``region``,
+    ``severity``, ``title``, ``evidence``, ``link``, ``found_at``; None: not a problem after all, skipped).
+    The keys already raised are read once (``already_raised``), the problem of a key already raised is not
+    even built; ``problem_raise`` decides again (a race with another run raises nothing twice). Returns how
+    many were raised."""
+    done, raised = already_raised(source), 0
+    for candidate in candidates:
+        source_key = key(candidate)
+        if source_key in done:
+            continue
+        fields = problem(candidate)
+        if fields is None:
+            continue
+        _problem, created = problem_raise(actor=None, source=source, source_key=source_key, **fields)
+        done.add(source_key)
+        raised += created
+    return raised
 
 
 def feed(*, now: dt.datetime | None = None) -> dict[str, int]:

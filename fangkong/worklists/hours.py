@@ -3,9 +3,10 @@
 A working day is Monday to Friday unless a ``CalendarDay`` says otherwise (public holidays off, weekends
 worked in exchange on). Its working periods are ``WORKING_PERIODS`` (8:30–12:00 and 14:00–17:30, seven hours,
 local time), or the setting ``FANGKONG_WORKING_PERIODS`` (``"08:30-12:00,14:00-17:30"``) when it is set.
-The time allowed for each class (``SLA``): extra urgent 2 h and urgent 24 h by the clock; routine three
-working days (21 working hours). The second escalation falls at 200 % of the time allowed, on the same
-calendar.
+The time allowed for each class (``sla``): extra urgent 2 h and urgent 24 h by the clock (weekends and
+holidays included); routine three working days (21 working hours with the default periods). The second
+escalation falls at 200 % of the time allowed, on the same calendar. Both deadlines are computed when the task
+is created, with the calendar as it is then: a holiday recorded later moves no deadline already set.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from .models import CalendarDay, SlaClass
@@ -29,13 +31,24 @@ class Sla:
 
 
 def working_periods() -> tuple[tuple[dt.time, dt.time], ...]:
+    """The working periods of a working day: the setting ``FANGKONG_WORKING_PERIODS`` (from the environment
+    variable of that name) when set, else ``WORKING_PERIODS``. A value that is not periods in order within
+    the day ("08:30-12:00,14:00-17:30") is a configuration error, said as such."""
     configured = getattr(settings, "FANGKONG_WORKING_PERIODS", "")
     if not configured:
         return WORKING_PERIODS
     periods = []
-    for part in configured.split(","):
-        start, end = part.strip().split("-")
-        periods.append((dt.time.fromisoformat(start), dt.time.fromisoformat(end)))
+    try:
+        for part in configured.split(","):
+            start, end = part.strip().split("-")
+            periods.append((dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip())))
+    except ValueError:
+        periods = []
+    ordered = all(start < end for start, end in periods) and all(
+        before[1] <= after[0] for before, after in zip(periods, periods[1:], strict=False))
+    if not periods or not ordered:
+        raise ImproperlyConfigured(f"FANGKONG_WORKING_PERIODS={configured!r}: give working periods in order "
+                                   "within the day, as in \"08:30-12:00,14:00-17:30\"")
     return tuple(periods)
 
 

@@ -107,17 +107,19 @@ class Task(models.Model):
     """A task (任务清单): owner unit and person, deadline on the working calendar, state, escalation level."""
 
     problem = models.ForeignKey(Problem, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks",
-                                verbose_name=_("problem"))
+                                verbose_name=_("problem"), db_index=False)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
-    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("owner unit"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"),
+                               db_index=False)
+    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("owner unit"),
+                                   db_index=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("owner"))
+                              related_name="+", verbose_name=_("owner"), db_index=False)
     sla_class = models.CharField(_("time limit class"), max_length=8, choices=SlaClass.choices)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("created by"))
+                                   related_name="+", verbose_name=_("created by"), db_index=False)
     deadline = models.DateTimeField(_("deadline"))
     second_deadline = models.DateTimeField(_("second escalation at"),
                                            help_text=_("At twice the time allowed, on the same calendar."))
@@ -125,38 +127,50 @@ class Task(models.Model):
     state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("submitted by"))
+                                     related_name="+", verbose_name=_("submitted by"), db_index=False)
     evidence = models.TextField(_("close-out evidence"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("verified by"))
+                                    related_name="+", verbose_name=_("verified by"), db_index=False)
     reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was last returned or cancelled."))
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_to = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("escalated to"))
+                                     related_name="+", verbose_name=_("escalated to"), db_index=False)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         ordering = ["deadline", "id"]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
+        # Each index is one more write for every task the escalation sweep moves (an escalation changes indexed
+        # columns: no HOT update), so there are only those a read needs, partial where most rows have nothing
+        # to find: the foreign keys of people and problems are indexed where set (a user's or a problem's
+        # deletion is refused from them), the owner unit by its (owner unit, deadline) index, the region by one
+        # prefix index (varchar_pattern_ops answers = and LIKE 'prefix%'), the region escalated to by the inbox's
+        # index only (open tasks; a region is never deleted).
         indexes = [
             models.Index(fields=["deadline", "id"], name="worklists_task_first_due",
                          condition=Q(state__in=OPEN_STATES, escalation_level=0)),
             models.Index(fields=["second_deadline", "id"], name="worklists_task_second_due",
                          condition=Q(state__in=OPEN_STATES, escalation_level=1)),
             models.Index(fields=["deadline", "id"], name="worklists_task_open_due", condition=Q(state__in=OPEN_STATES)),
-            models.Index(fields=["escalated_at"], name="worklists_task_escalated_at",
-                         condition=Q(escalation_level__gt=0)),
+            models.Index(fields=["region"], name="worklists_task_region", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["region", "deadline"], name="worklists_task_open_region",
                          opclasses=["varchar_pattern_ops", "timestamptz_ops"], condition=Q(state__in=OPEN_STATES)),
             models.Index(fields=["owner", "deadline"], name="worklists_task_owner",
-                         condition=Q(state__in=OPEN_STATES)),
+                         condition=Q(state__in=OPEN_STATES, owner__isnull=False)),
+            models.Index(fields=["owner"], name="worklists_task_owner_any", condition=Q(owner__isnull=False)),
             models.Index(fields=["owner_unit", "deadline"], name="worklists_task_unit"),
             models.Index(fields=["owner_unit", "deadline", "id"], name="worklists_task_unit_open",
                          condition=Q(state__in=OPEN_STATES, owner__isnull=True)),
             models.Index(fields=["escalated_to", "deadline"], name="worklists_task_escalated",
-                         condition=Q(state__in=OPEN_STATES)),
+                         condition=Q(state__in=OPEN_STATES, escalated_to__isnull=False)),
+            models.Index(fields=["problem"], name="worklists_task_problem", condition=Q(problem__isnull=False)),
+            models.Index(fields=["created_by"], name="worklists_task_created_by", condition=Q(created_by__isnull=False)),
+            models.Index(fields=["submitted_by"], name="worklists_task_submitted_by",
+                         condition=Q(submitted_by__isnull=False)),
+            models.Index(fields=["verified_by"], name="worklists_task_verified_by",
+                         condition=Q(verified_by__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -208,11 +222,13 @@ class Escalation(models.Model):
         SECOND_DEADLINE = "second_deadline", _("Twice the time allowed passed")
         INACTIVE_OWNER = "inactive_owner", _("Owner no longer active")
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("task"))
+    # indexed by the unique (task, level) and by (region told, time): the sweep inserts many at once
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("task"),
+                             db_index=False)
     level = models.PositiveSmallIntegerField(_("level"))
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     to_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("escalated to"))
+                                  verbose_name=_("escalated to"), db_index=False)
     at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:

@@ -143,6 +143,62 @@ def inbox(*, user, now: dt.datetime | None = None) -> Inbox:
     return Inbox(**sections)
 
 
+def unit_get(*, user, unit_id: int) -> Unit:
+    """A unit the user may read (its region in the user's scope), or 404."""
+    return readable_or_404(user, Category.AGGREGATES, Unit.objects.select_related("region").defer("region__geometry"),
+                           SCOPE, pk=unit_id)
+
+
+@dataclass
+class DigestSection:
+    tasks: list[Task]  # the first ``SECTION_ROWS``, the earliest deadline first (the latest closed first)
+    total: int
+
+
+@dataclass
+class Digest:
+    unit: Unit
+    day: dt.date  # the day the digest is for (local time); "yesterday" is the day before
+    new: DigestSection
+    due_soon: DigestSection
+    overdue: DigestSection
+    escalated: DigestSection
+    closed_yesterday: DigestSection
+
+
+def _section(tasks: QuerySet[Task], order: tuple[str, ...] = ("deadline", "id")) -> DigestSection:
+    return DigestSection(list(tasks.order_by(*order)[:SECTION_ROWS]), tasks.count())
+
+
+def unit_digest(*, user, unit_id: int, now: dt.datetime | None = None) -> Digest:
+    """The daily digest of a unit (404 outside the user's scope), of the tasks the user may read: its open tasks
+    created since yesterday began (new), due within a day, overdue; the open tasks escalated to the unit's region;
+    its tasks closed (销号) yesterday. Days are local days."""
+    now = now or timezone.now()
+    unit = unit_get(user=user, unit_id=unit_id)
+    today = timezone.localtime(now).date()
+    today_start = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+    yesterday_start = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time()))
+    tasks = task_list(user=user)
+    own = tasks.filter(owner_unit=unit)
+    opened = own.filter(state__in=OPEN_STATES)
+    return Digest(
+        unit=unit, day=today,
+        new=_section(opened.filter(created_at__gte=yesterday_start)),
+        due_soon=_section(opened.filter(deadline__gte=now, deadline__lt=now + DUE_SOON)),
+        overdue=_section(opened.filter(deadline__lt=now)),
+        escalated=_section(tasks.filter(state__in=OPEN_STATES, escalated_to_id=unit.region_id)),
+        closed_yesterday=_section(own.filter(state=State.CLOSED, closed_at__gte=yesterday_start,
+                                             closed_at__lt=today_start), ("-closed_at", "-id")),
+    )
+
+
+def inbox_units(*, user) -> list[Unit]:
+    """The units of the user's regions (their daily digests are linked from the inbox)."""
+    regions = {code for code, _role in memberships_of(user)}
+    return list(unit_list(user=user).filter(region_id__in=regions, active=True).order_by("region_id", "name"))
+
+
 @dataclass
 class Responsibility:
     unit: Unit

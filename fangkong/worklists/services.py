@@ -275,37 +275,68 @@ def task_transition(*, actor, task_id: int, action: str, note: str = "", request
     return task
 
 
-def superior(code: str, steps: int) -> str:
-    """The region ``steps`` levels above ``code`` in the tree (county → city → province), the top one at most."""
-    place = Region.objects.filter(code=code).values_list("code", "parent_id").first()
+def superiors(codes, steps: int) -> dict[str, str]:
+    """Each region of ``codes`` → the region ``steps`` levels above it in the tree (county → city → province), the
+    top one at most: one query per level, whatever the number of regions."""
+    above = {code: code for code in codes}
     for _step in range(steps):
-        if place is None or place[1] is None:
-            break
-        place = Region.objects.filter(code=place[1]).values_list("code", "parent_id").first()
-    return place[0] if place else code
+        parents = dict(Region.objects.filter(code__in=set(above.values())).values_list("code", "parent_id"))
+        above = {code: parents.get(at) or at for code, at in above.items()}
+    return above
 
 
-def _escalate(tasks, level: int, reason: str, now: dt.datetime) -> dict[str, int]:
-    """Move ``tasks`` (a queryset of tasks at ``level - 1``) to ``level``, each to the region ``level`` steps above
-    its owner unit's, and record one ``Escalation`` per task moved: one UPDATE per owner region (by unit ids, no
-    join) and one INSERT … SELECT, whatever the number of tasks. Returns the tasks moved per region told."""
-    moved: dict[str, int] = defaultdict(int)
-    unit_ids = set(tasks.order_by().values_list("owner_unit_id", flat=True).distinct())
-    by_region: dict[str, list[int]] = defaultdict(list)
-    for pk, code in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "region_id"):
-        by_region[code].append(pk)
-    for code, units in by_region.items():
-        target = superior(code, level)
-        moved[target] += tasks.filter(owner_unit_id__in=units).update(escalation_level=level, escalated_to_id=target,
-                                                                      escalated_at=now)
-    if moved:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO worklists_escalation (task_id, level, reason, to_region_id, at) "
-                "SELECT id, %s, %s, escalated_to_id, escalated_at FROM worklists_task "
-                "WHERE escalated_at = %s AND escalation_level = %s",
-                [level, reason, connection.ops.adapt_datetimefield_value(now), level])
-        bump_data_generation()
+#: What makes an open task due for each step of the sweep (level reached, reason, condition on the task ``t``).
+_DUE = (
+    (2, Escalation.Reason.SECOND_DEADLINE, "t.escalation_level = 1 AND t.second_deadline < %(now)s"),
+    (1, Escalation.Reason.INACTIVE_OWNER, "t.escalation_level = 0 AND t.owner_id IN "
+                                          "(SELECT id FROM {users} WHERE NOT is_active)"),
+    (1, Escalation.Reason.DEADLINE, "t.escalation_level = 0 AND t.deadline < %(now)s"),
+)
+
+
+def _escalate(cursor, level: int, reason: str, condition: str, now: dt.datetime) -> dict[str, list[int]]:
+    """Move the open tasks at ``level - 1`` meeting ``condition`` to ``level``, each to the region ``level`` steps
+    above its owner unit's, and record one ``Escalation`` per task moved — set-based, whatever the number of
+    tasks: the owner units concerned (one query), their targets (one query per level of the tree), then one
+    ``UPDATE … FROM`` the unit → target pairs, conditional on the level before (so a task moves once, also when
+    two sweeps run at once). On PostgreSQL the same statement inserts the escalations from the rows it updated
+    (``INSERT … SELECT`` from its ``RETURNING``); elsewhere (SQLite) they are inserted from the returned rows.
+    Returns the ids of the tasks moved per region told."""
+    task, escalation = Task._meta.db_table, Escalation._meta.db_table
+    params = {"now": connection.ops.adapt_datetimefield_value(now), "level": level, "reason": reason,
+              **{f"s{i}": state for i, state in enumerate(OPEN_STATES)}}
+    states = ", ".join(f"%(s{i})s" for i in range(len(OPEN_STATES)))
+    where = f"t.state IN ({states}) AND {condition.format(users=get_user_model()._meta.db_table)}"
+    # the SQL below is built from the models' table names and this module's constants only; every value is a parameter
+    cursor.execute(f"SELECT DISTINCT t.owner_unit_id FROM {task} AS t WHERE {where}", params)  # noqa: S608
+    unit_ids = [row[0] for row in cursor.fetchall()]
+    if not unit_ids:
+        return {}
+    units = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "region_id"))
+    target = superiors(set(units.values()), level)
+    pairs = " UNION ALL ".join(f"SELECT %(u{i})s AS unit_id, %(r{i})s AS target" for i in range(len(units)))
+    for i, (unit_id, region) in enumerate(units.items()):
+        params[f"u{i}"], params[f"r{i}"] = unit_id, target[region]
+    update = (f"UPDATE {task} AS t SET escalation_level = %(level)s, escalated_to_id = m.target, "  # noqa: S608
+              f"escalated_at = %(now)s FROM ({pairs}) AS m WHERE t.owner_unit_id = m.unit_id AND {where} "
+              "RETURNING id, escalated_to_id")
+    moved: dict[str, list[int]] = defaultdict(list)
+    if connection.vendor == "postgresql":  # PostgreSQL only: one statement updates the tasks and inserts the rows
+        cursor.execute(f"WITH moved (task_id, to_region_id) AS ({update}), "  # noqa: S608
+                       f"inserted AS (INSERT INTO {escalation} (task_id, level, reason, to_region_id, at) "
+                       "SELECT task_id, %(level)s, %(reason)s, to_region_id, %(now)s FROM moved "
+                       "RETURNING task_id, to_region_id) "
+                       "SELECT to_region_id, array_agg(task_id ORDER BY task_id) FROM inserted GROUP BY to_region_id",
+                       params)
+        for region, ids in cursor.fetchall():
+            moved[region] = ids
+    else:  # the portable fallback (SQLite ≥ 3.35: UPDATE … FROM … RETURNING)
+        cursor.execute(update, params)
+        rows = sorted(cursor.fetchall())
+        Escalation.objects.bulk_create((Escalation(task_id=pk, level=level, reason=reason, to_region_id=region,
+                                                   at=now) for pk, region in rows), batch_size=5000)
+        for pk, region in rows:
+            moved[region].append(pk)
     return moved
 
 
@@ -316,27 +347,18 @@ def escalation_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     run. Idempotent: each level once per task (the update is conditional on the level before; ``Escalation``
     is unique per task and level). One audit event and one notice per receiving region per run."""
     now = now or timezone.now()
-    open_tasks = Task.objects.filter(state__in=OPEN_STATES)
-    with transaction.atomic():
-        second = _escalate(open_tasks.filter(escalation_level=1, second_deadline__lt=now), 2,
-                           Escalation.Reason.SECOND_DEADLINE, now)
-        # escalated_at marks each step's rows for its INSERT … SELECT: a microsecond apart
-        now_first = now + dt.timedelta(microseconds=1)
-        inactive = _escalate(open_tasks.filter(escalation_level=0, owner__is_active=False), 1,
-                             Escalation.Reason.INACTIVE_OWNER, now_first)
-        first = _escalate(open_tasks.filter(escalation_level=0, deadline__lt=now), 1, Escalation.Reason.DEADLINE,
-                          now_first + dt.timedelta(microseconds=1))
-        told: dict[str, int] = defaultdict(int)
-        for moved in (second, inactive, first):
-            for target, count in moved.items():
-                told[target] += count
-        for target, count in told.items():
-            if not count:
-                continue
+    told: dict[str, list[int]] = defaultdict(list)
+    counts = {"level_1": 0, "level_2": 0}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for level, reason, condition in _DUE:
+            for target, ids in _escalate(cursor, level, reason, condition, now).items():
+                told[target] += ids
+                counts[f"level_{level}"] += len(ids)
+        if told:
+            bump_data_generation()
+        for target, ids in told.items():
             audit_record(actor=None, action=AuditEvent.Action.UPDATE, object_type=Task._meta.label_lower,
-                         region_code=target, detail={"escalation": True, "tasks": count, "at": now.isoformat()})
-            ids = tuple(Task.objects.filter(escalated_to_id=target, escalated_at__gte=now,
-                                            escalated_at__lte=now_first + dt.timedelta(microseconds=1))
-                        .values_list("pk", flat=True)[:1000])
-            transaction.on_commit(lambda t=target, i=ids: notifier().send(Notice("escalated", t, i)))
-    return {"level_1": sum(inactive.values()) + sum(first.values()), "level_2": sum(second.values())}
+                         region_code=target, detail={"escalation": True, "tasks": len(ids), "at": now.isoformat()})
+            shown = tuple(sorted(ids)[:1000])
+            transaction.on_commit(lambda t=target, i=shown: notifier().send(Notice("escalated", t, i)))
+    return counts

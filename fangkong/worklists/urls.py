@@ -16,4 +16,5 @@ urlpatterns = [
     path("problems/", views.problem_list, name="problems"),
     path("problems/new/", views.problem_new, name="problem-new"),
     path("responsibility/", views.responsibility, name="responsibility"),
+    path("units/<int:unit_id>/digest/", views.unit_digest, name="unit-digest"),
 ]

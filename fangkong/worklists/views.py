@@ -1,4 +1,4 @@
-"""Pages of the worklists module: the personal inbox, the task list and the overdue list, a task with its
+"""Pages of the worklists module: the personal inbox and the daily digest of a unit, the task list and the overdue list, a task with its
 history (transitions, assignment), the problem list, the responsibility list per unit, and the forms to raise
 a problem and create a task. Reads through the selectors, writes through the services, input through each
 action's schema (``inputs.py``, the same the API uses)."""
@@ -43,7 +43,16 @@ def _common(request, tab: str) -> dict:
 @require_GET
 def inbox(request):
     return render(request, "worklists/inbox.html", {**_common(request, "inbox"),
-                                                    "inbox": selectors.inbox(user=request.user)})
+                                                    "inbox": selectors.inbox(user=request.user),
+                                                    "units": selectors.inbox_units(user=request.user)})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def unit_digest(request, unit_id: int):
+    return render(request, "worklists/digest.html", {
+        **_common(request, "inbox"), "digest": selectors.unit_digest(user=request.user, unit_id=unit_id)})
 
 
 def _tasks_page(request, tab: str, tasks):

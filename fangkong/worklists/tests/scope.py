@@ -12,4 +12,4 @@ def other_city_records(actor) -> dict[str, list[str]]:
                                       severity=Severity.SERIOUS, title="福田测试问题", sla_class=SlaClass.URGENT)
     task = problem.tasks.get()
     task_transition(actor=actor, task_id=task.pk, action="submit", note="已整改")
-    return {"task_id": [str(task.pk)], "pk": [str(task.pk), str(problem.pk)]}
+    return {"task_id": [str(task.pk)], "pk": [str(task.pk), str(problem.pk)], "unit_id": [str(task.owner_unit_id)]}

@@ -45,7 +45,8 @@ def declared(monkeypatch):
 
 def test_the_sources_of_the_installed_modules_are_declared_by_them():
     declared = modules.problem_sources()
-    assert {"manual", "surveillance", "inbound", "crossregion", "public", "resources"} <= set(declared)
+    assert {"manual", "surveillance", "sentinel_reports", "inbound", "crossregion", "public", "resources",
+            "stalled_import"} <= set(declared)
     assert declared["inbound"].feed == "fangkong.inbound.problems.feed"
     assert declared["manual"].feed is None  # found by staff: nothing to feed
     owners = {source.code: module.label for module in modules.installed_modules()

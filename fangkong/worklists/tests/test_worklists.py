@@ -7,17 +7,18 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 
 from fangkong.accounts.roles import Role
 from fangkong.inputs import validate_row
+from fangkong.regions.models import Region
 from fangkong.testing.builders import make_user
 
 from ..apps import MANUAL
-from ..hours import Calendar, deadlines
+from ..hours import Calendar, deadlines, sla, working_periods
 from ..inputs import TaskInput
-from ..models import Escalation, Problem, Severity, SlaClass, State, Task, TaskEvent, Unit
-from ..selectors import inbox, overdue_list, responsibility_list, task_list
+from ..models import CalendarDay, Escalation, Problem, Severity, SlaClass, State, Task, TaskEvent, Unit
+from ..selectors import inbox, overdue_list, responsibility_list, task_list, unit_digest
 from ..services import (
     command_unit,
     escalation_sweep,
@@ -235,6 +236,73 @@ def test_routine_tasks_escalate_on_the_calendar_not_over_the_weekend(futian_comm
     assert escalation_sweep(now=at(2026, 12, 9, 16, 1)) == {"level_1": 1, "level_2": 0}
 
 
+def _at_fixed_clock(task: Task, created: dt.datetime) -> Task:
+    """The task moved to ``created`` with its deadlines computed as the service does (calendar from the table)."""
+    first, second = deadlines(created, task.sla_class)
+    Task.objects.filter(pk=task.pk).update(created_at=created, deadline=first, second_deadline=second)
+    task.refresh_from_db()
+    return task
+
+
+def test_routine_escalation_waits_over_a_holiday_at_both_levels(futian_commander):
+    CalendarDay.objects.create(day=dt.date(2026, 12, 7), working=False, note="假日")  # Monday off
+    unit = Unit.objects.create(region_id="440304", name="福田区疾控中心")
+    task = _at_fixed_clock(task_create(actor=futian_commander, region="440304", title="t", owner_unit=unit.pk,
+                                       sla_class=SlaClass.ROUTINE), at(2026, 12, 4, 16, 0))  # Friday 16:00
+    # 1.5 h on Friday, none on the weekend or the holiday, 7 h Tuesday and Wednesday, 5.5 h on Thursday
+    assert (task.deadline, task.second_deadline) == (at(2026, 12, 10, 16, 0), at(2026, 12, 15, 16, 0))
+    for moment in (at(2026, 12, 7, 17, 0), at(2026, 12, 9, 16, 1), at(2026, 12, 10, 15, 59)):
+        assert escalation_sweep(now=moment) == {"level_1": 0, "level_2": 0}, moment
+    assert escalation_sweep(now=at(2026, 12, 10, 16, 1)) == {"level_1": 1, "level_2": 0}
+    # the second 21 working hours: Thursday 1.5, Friday 7, the weekend none, Monday 7, Tuesday 5.5
+    assert escalation_sweep(now=at(2026, 12, 14, 17, 30)) == {"level_1": 0, "level_2": 0}
+    assert escalation_sweep(now=at(2026, 12, 15, 15, 59)) == {"level_1": 0, "level_2": 0}
+    assert escalation_sweep(now=at(2026, 12, 15, 16, 1)) == {"level_1": 0, "level_2": 1}
+    assert escalation_sweep(now=at(2026, 12, 15, 16, 2)) == {"level_1": 0, "level_2": 0}
+    assert list(Escalation.objects.values_list("level", "at")) == [(1, at(2026, 12, 10, 16, 1)),
+                                                                    (2, at(2026, 12, 15, 16, 1))]
+
+
+def test_an_exchanged_weekend_day_counts_and_a_holiday_recorded_later_moves_no_deadline(futian_commander):
+    CalendarDay.objects.create(day=dt.date(2026, 12, 5), working=True, note="调休上班")  # Saturday worked
+    unit = Unit.objects.create(region_id="440304", name="福田区疾控中心")
+    task = _at_fixed_clock(task_create(actor=futian_commander, region="440304", title="t", owner_unit=unit.pk,
+                                       sla_class=SlaClass.ROUTINE), at(2026, 12, 4, 16, 0))
+    assert task.deadline == at(2026, 12, 8, 16, 0)  # Friday 1.5, Saturday 7, Monday 7, Tuesday 5.5
+    CalendarDay.objects.create(day=dt.date(2026, 12, 8), working=False)  # recorded after the task was created
+    assert escalation_sweep(now=at(2026, 12, 8, 16, 1)) == {"level_1": 1, "level_2": 0}
+
+
+def test_urgent_classes_escalate_round_the_clock_over_weekends_and_holidays(futian_commander):
+    CalendarDay.objects.create(day=dt.date(2026, 12, 6), working=False, note="假日")  # a Sunday holiday too
+    extra = _at_fixed_clock(futian_task(futian_commander, key="x", sla_class=SlaClass.EXTRA_URGENT),
+                            at(2026, 12, 5, 23, 0))  # Saturday 23:00
+    urgent = _at_fixed_clock(futian_task(futian_commander, key="u", sla_class=SlaClass.URGENT),
+                             at(2026, 12, 4, 18, 0))  # Friday 18:00, after working hours
+    assert (extra.deadline, extra.second_deadline) == (at(2026, 12, 6, 1, 0), at(2026, 12, 6, 3, 0))
+    assert (urgent.deadline, urgent.second_deadline) == (at(2026, 12, 5, 18, 0), at(2026, 12, 6, 18, 0))
+    assert escalation_sweep(now=at(2026, 12, 5, 17, 59)) == {"level_1": 0, "level_2": 0}
+    assert escalation_sweep(now=at(2026, 12, 5, 18, 1)) == {"level_1": 1, "level_2": 0}  # urgent, on Saturday
+    assert escalation_sweep(now=at(2026, 12, 6, 1, 1)) == {"level_1": 1, "level_2": 0}  # extra urgent, Sunday 1:01
+    assert escalation_sweep(now=at(2026, 12, 6, 3, 1)) == {"level_1": 0, "level_2": 1}  # on the holiday, at 3:01
+    assert escalation_sweep(now=at(2026, 12, 6, 18, 1)) == {"level_1": 0, "level_2": 1}
+    assert Escalation.objects.count() == 4
+
+
+def test_the_working_periods_are_configured_by_the_setting_and_a_bad_value_is_said(settings):
+    settings.FANGKONG_WORKING_PERIODS = "09:00-12:00, 13:00-18:00"
+    calendar = Calendar({})
+    assert sla(SlaClass.ROUTINE).allowed == dt.timedelta(hours=24)  # three days of eight hours
+    # Friday 17:45: a quarter of an hour that day, Monday and Tuesday 8 h, 7.75 h on Wednesday
+    assert deadlines(at(2026, 12, 4, 17, 45), SlaClass.ROUTINE, calendar=calendar)[0] == at(2026, 12, 9, 17, 45)
+    settings.FANGKONG_WORKING_PERIODS = ""
+    assert deadlines(at(2026, 12, 4, 17, 45), SlaClass.ROUTINE, calendar=Calendar({}))[0] == at(2026, 12, 9, 17, 30)
+    for bad in ("8-12", "14:00-17:30,08:30-12:00", "08:30-12:00,11:00-13:00", "12:00-08:30", "nine to five"):
+        settings.FANGKONG_WORKING_PERIODS = bad
+        with pytest.raises(ImproperlyConfigured, match="FANGKONG_WORKING_PERIODS"):
+            working_periods()
+
+
 def test_a_task_whose_owner_left_escalates_at_once(futian_commander):
     owner = make_user("leaver", ("440304", Role.EPIDEMIOLOGIST))
     unit = Unit.objects.create(region_id="440304", name="福田区疾控中心")
@@ -246,6 +314,36 @@ def test_a_task_whose_owner_left_escalates_at_once(futian_commander):
     assert escalation_sweep() == {"level_1": 1, "level_2": 0}
     assert escalation_sweep() == {"level_1": 0, "level_2": 0}
     assert Escalation.objects.get(task=task).reason == Escalation.Reason.INACTIVE_OWNER
+
+
+def test_one_sweep_sends_each_task_to_its_own_superior_and_tells_each_region_once(futian_commander,
+                                                                                   province_commander,
+                                                                                   django_capture_on_commit_callbacks,
+                                                                                   caplog):
+    """The sweep moves all tasks of a step in one statement: tasks of units in several regions, at both levels,
+    in one run — each to the region above its own unit's, recorded once, one notice per region told."""
+    futian = futian_task(futian_commander, key="f")  # Futian → Shenzhen → Guangdong
+    luohu = futian_task(province_commander, key="l", region="440303")  # Luohu → Shenzhen
+    tianhe = futian_task(province_commander, key="t", region="440106")  # Tianhe → Guangzhou
+    Task.objects.filter(pk__in=[luohu.pk, tianhe.pk]).update(deadline=futian.second_deadline - dt.timedelta(hours=1),
+                                                             second_deadline=futian.second_deadline + dt.timedelta(days=1))
+    assert escalation_sweep(now=futian.deadline + dt.timedelta(minutes=1)) == {"level_1": 1, "level_2": 0}  # Futian
+    later = futian.second_deadline + dt.timedelta(minutes=1)
+    with caplog.at_level("INFO", logger="fangkong.worklists.notify"), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert escalation_sweep(now=later) == {"level_1": 2, "level_2": 1}
+    assert {t.pk: (t.escalation_level, t.escalated_to_id) for t in Task.objects.all()} == {
+        futian.pk: (2, "440000"), luohu.pk: (1, "440300"), tianhe.pk: (1, "440100")}
+    assert sorted(Escalation.objects.values_list("task", "level", "to_region", "reason")) == sorted([
+        (futian.pk, 1, "440300", "deadline"), (futian.pk, 2, "440000", "second_deadline"),
+        (luohu.pk, 1, "440300", "deadline"), (tianhe.pk, 1, "440100", "deadline")])
+    assert all(e.at == later for e in Escalation.objects.filter(at__gt=futian.deadline + dt.timedelta(minutes=1)))
+    told = sorted(r.getMessage() for r in caplog.records if "escalated" in r.getMessage())
+    assert told == [f"worklists notice escalated to region 440000 users []: 1 task(s) [{futian.pk}]",
+                    f"worklists notice escalated to region 440100 users []: 1 task(s) [{tianhe.pk}]",
+                    f"worklists notice escalated to region 440300 users []: 1 task(s) [{luohu.pk}]"]
+    assert escalation_sweep(now=later) == {"level_1": 0, "level_2": 0}
+    assert Escalation.objects.count() == 4
 
 
 def test_closed_and_submitted_tasks_do_not_escalate(futian_commander):
@@ -324,6 +422,56 @@ def test_the_pages_answer(client, futian_commander):
                 "/api/v1/worklists-responsibility/", f"/api/v1/worklists-tasks/{task.pk}/"):
         assert client.get(url).status_code == 200, url
     assert "data-escalation" in client.get(f"/worklists/tasks/{task.pk}/").content.decode()
+
+
+# --- the daily digest of a unit -----------------------------------------------------------------------------
+
+
+def test_the_daily_digest_of_a_unit_lists_new_due_overdue_escalated_and_closed_yesterday(futian_commander,
+                                                                                      shenzhen_epi):
+    futian = Unit.objects.create(region_id="440304", name="福田区疾控中心", kind=Unit.Kind.CDC)
+    luohu = Unit.objects.create(region_id="440303", name="罗湖区疾控中心", kind=Unit.Kind.CDC)
+    now = at(2026, 12, 9, 10, 0)  # a Wednesday morning: "yesterday" is Tuesday 8 December
+
+    def task(unit, title, created, hours, **extra) -> Task:
+        deadline = created + dt.timedelta(hours=hours)
+        return Task.objects.create(title=title, region_id=unit.region_id, owner_unit=unit, sla_class=SlaClass.URGENT,
+                                   created_at=created, deadline=deadline, second_deadline=deadline
+                                   + dt.timedelta(hours=hours), **extra)
+
+    new = task(futian, "昨天新任务", at(2026, 12, 8, 9, 0), 72)
+    due = task(futian, "今天到期", at(2026, 12, 6, 9, 0), 76)  # due Wednesday 13:00
+    late = task(futian, "已超期", at(2026, 12, 5, 9, 0), 24)
+    task(futian, "前天办结", at(2026, 12, 5, 9, 0), 24, state=State.CLOSED, closed_at=at(2026, 12, 7, 16, 0))
+    closed = task(futian, "昨天办结", at(2026, 12, 6, 9, 0), 24, state=State.CLOSED, closed_at=at(2026, 12, 8, 23, 0))
+    task(futian, "今天办结", at(2026, 12, 6, 9, 0), 24, state=State.CLOSED, closed_at=at(2026, 12, 9, 0, 30))
+    task(luohu, "罗湖新任务", at(2026, 12, 8, 9, 0), 72)  # another unit's
+    shenzhen_unit = command_unit(Region.objects.get(code="440300"))
+    escalated = task(luohu, "罗湖超期", at(2026, 12, 5, 9, 0), 24, escalation_level=1, escalated_to_id="440300",
+                     escalated_at=at(2026, 12, 6, 9, 10))
+    digest = unit_digest(user=futian_commander, unit_id=futian.pk, now=now)
+    assert digest.day == dt.date(2026, 12, 9)
+    assert (digest.new.tasks, digest.new.total) == ([new], 1)
+    assert digest.due_soon.tasks == [due] and digest.overdue.tasks == [late]
+    assert digest.closed_yesterday.tasks == [closed] and digest.closed_yesterday.total == 1
+    assert digest.escalated.tasks == []  # nothing was escalated to Futian
+    shenzhen = unit_digest(user=shenzhen_epi, unit_id=shenzhen_unit.pk, now=now)
+    assert shenzhen.escalated.tasks == [escalated] and shenzhen.new.total == 0
+
+
+def test_the_digest_is_reached_from_the_inbox_and_another_city_gets_404(client, futian_commander, guangzhou_epi):
+    futian = futian_task(futian_commander).owner_unit
+    client.force_login(futian_commander)
+    inbox_page = client.get("/worklists/").content.decode()
+    url = f"/worklists/units/{futian.pk}/digest/"
+    assert f'href="{url}"' in inbox_page
+    page = client.get(url)
+    assert page.status_code == 200 and 'data-tasks="new"' in page.content.decode()
+    assert "隔离点管理漏洞" in page.content.decode()
+    client.force_login(guangzhou_epi)
+    assert client.get(url).status_code == 404
+    assert client.get("/worklists/units/999999/digest/").status_code == 404
+    assert f'href="{url}"' not in client.get("/worklists/").content.decode()
 
 
 # --- the feed from the other modules -----------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The worklists pages in a real browser on the demo: the inbox, the task list and a task with its
-escalations fit a phone (390×844) and a wall screen (1920×1080) without scrolling sideways; the Futian
+"""The worklists pages in a real browser on the demo: the inbox, the task list, a task with its
+escalations and a unit's daily digest fit a phone (390×844) and a wall screen (1920×1080) without scrolling sideways; the Futian
 commander submits the task he owns with evidence, cannot verify it himself, and the Shenzhen commander
 closes it (销号). Screenshots in ``test-artifacts/``."""
 
@@ -31,6 +31,11 @@ def test_the_lists_and_an_escalated_task_fit_the_screen(demo_server, viewport):
         for path in ("/worklists/", "/worklists/problems/", "/worklists/responsibility/"):
             page.goto(f"{demo_server}{path}")
             assert page.evaluate(SIDEWAYS) <= 0, path
+        page.locator("[data-responsibility] tr[data-unit] a").first.click()  # a unit's daily digest
+        page.wait_for_load_state("networkidle")
+        assert "/digest/" in page.url and page.locator("table[data-tasks]").count() == 5
+        assert page.evaluate(SIDEWAYS) <= 0
+        page.screenshot(path=str(ARTIFACTS / f"worklists-digest-{viewport[0]}.png"), full_page=True)
         assert errors == []
 
 
