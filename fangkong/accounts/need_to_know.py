@@ -28,6 +28,10 @@ Reach, the part of the region a grant covers:
   (``fangkong.resources``: ``QuarantineSite.managers``, the site's open and past room assignments). Only
   the resources module's selectors serve it: everywhere else a quarantine-site manager reads aggregates
   only, and contacts' quarantine and release are recorded by epidemiologists and commanders.
+- ``own_enterprises``: the persons on the rosters of the employers the user acts for — the key-population
+  groups (``fangkong.keypopulations``) whose employer's unified social credit code the account holds
+  (``EmployerAccess``); the enterprises module, when it exists, will add its contacts to the same reach.
+  Only the endpoints that declare it serve it: every other one refuses an enterprise contact.
 
 Writes are capabilities: each module declares, with each capability it grants, the category it writes
 (``fangkong.modules.CapabilityGrant.category``), and a test keeps every role's capabilities within its
@@ -66,12 +70,13 @@ class Reach:
     OWN_SITES = "own_sites"
     OWN_SAMPLES = "own_samples"
     ASSIGNED_SITES = "assigned_sites"
+    OWN_ENTERPRISES = "own_enterprises"
 
 
 #: Reaches that only a module can answer (its rows say whose persons are whose: a laboratory's samples, a
 #: site's rooms). The module declares that it serves one (``ModuleConfig.served_reaches``); until an installed
 #: module does, the reach is pending: it resolves to no rows, and no endpoint serves it.
-MODULE_REACHES = frozenset({Reach.OWN_SAMPLES, Reach.ASSIGNED_SITES})
+MODULE_REACHES = frozenset({Reach.OWN_SAMPLES, Reach.ASSIGNED_SITES, Reach.OWN_ENTERPRISES})
 
 
 def pending_reaches() -> frozenset[str]:
@@ -117,6 +122,11 @@ NEED_TO_KNOW: dict[str, Grant] = {
     Role.SYSTEM_ADMINISTRATOR: Grant(
         reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.AUDIT: R},
         writes={Category.REFERENCE: R}),
+    # an employer's contact: which of its own staff are overdue for their test (named: it must tell them by
+    # name), no figure of the region, nothing of anyone else; it keeps its own staff's rosters
+    Role.ENTERPRISE_CONTACT: Grant(
+        reads={Category.REFERENCE: R, Category.NAMED: Reach.OWN_ENTERPRISES},
+        writes={Category.NAMED: Reach.OWN_ENTERPRISES}),
 }
 
 #: Capabilities that are reads of a category (a role holds one only where its ``reads`` grant the category).
@@ -192,10 +202,10 @@ def readable_or_404(user, category: str, queryset: QuerySet, field: str, **looku
     return get_in_scope_or_404(user, queryset, field, within=read_prefixes(user, category), **lookup)
 
 
-def person_level(user, region_code: str | None) -> str | None:
-    """The highest person category the user may read in ``region_code`` (None: no person data there)."""
+def person_level(user, region_code: str | None, *, reach: str = Reach.REGION) -> str | None:
+    """The highest person category the user may read in ``region_code`` at ``reach`` (None: no person data)."""
     for level in reversed(PERSON_LEVELS):
-        if region_code and may_read(user, level, region_code):
+        if region_code and may_read(user, level, region_code, reach=reach):
             return level
     return None
 

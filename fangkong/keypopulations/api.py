@@ -14,22 +14,24 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from fangkong.accounts.access import REGION_SCOPED, can
-from fangkong.accounts.need_to_know import Category, Shows
+from fangkong.accounts.need_to_know import Category, Reach, Shows
 from fangkong.api import fields as api_fields
 from fangkong.api.errors import error_body
 from fangkong.api.parsers import JSONObjectParser
 from fangkong.inputs import api_input
-from fangkong.persons.shown import person_shown
 from fangkong.request_params import params_of
 
 from . import selectors, services
 from .apps import MANAGE, TEST_RECORD
 from .inputs import FrequencyInput, GroupInput, MemberInput, ResultInput
 from .models import Compliance, KeyTest, RosterEntry
-from .params import DayQuery, OverdueQuery
+from .params import DayQuery, EmployerQuery, OverdueQuery
+from .views import shown_member
 
 AGGREGATES = Shows(Category.AGGREGATES)
 NAMED = Shows(Category.NAMED)
+#: named data of one's own employers' groups too (an enterprise contact, ``selectors.named_groups_q``)
+OWN_STAFF = Shows(Category.NAMED, frozenset({Reach.REGION, Reach.OWN_ENTERPRISES}))
 
 
 class GroupSerializer(serializers.Serializer):
@@ -57,8 +59,8 @@ class MemberSerializer(serializers.Serializer):
     interval_days = serializers.IntegerField(allow_null=True)
 
 
-def member_data(user, entry, status) -> dict:
-    shown = person_shown(user, entry.person, entry.group.region_id)
+def member_data(user, entry, status, codes: list[str]) -> dict:
+    shown = shown_member(user, entry, codes)
     return {"id": entry.pk, "group": entry.group_id, "person": shown.person_id if shown else None,
             "name": shown.name if shown else "", "citizen_id": shown.citizen_id if shown else "",
             "start": entry.start, "end": entry.end,
@@ -95,7 +97,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     """Key-population groups in the caller's regions, with members and overdue on ``?day=``."""
 
     fangkong_access = REGION_SCOPED
-    fangkong_shows = {"*": AGGREGATES, "roster": NAMED, "frequency": NAMED, "roster_import": NAMED}
+    fangkong_shows = {"*": AGGREGATES, "roster": OWN_STAFF, "frequency": NAMED, "roster_import": NAMED}
     serializer_class = GroupSerializer
     query_params = {"list": DayQuery, "roster": DayQuery}
     parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
@@ -120,15 +122,17 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def roster(self, request, pk=None, *args, **kwargs):
         """The group's members on ``?day=`` (GET, at most 500) or a person put on its roster (POST)."""
+        group = selectors.group_get(user=request.user, group_id=pk, category=Category.NAMED)  # 404 outside
+        codes = selectors.employer_codes(request.user)
         if request.method == "POST":
-            data = MemberInput(data={**request.data, "group": pk})
+            data = MemberInput(data={**request.data, "group": group.pk})
             data.is_valid(raise_exception=True)
             added = services.member_add(actor=request.user, request=request, **data.validated_data)
             status_row = Compliance.objects.filter(person=added.entry.person_id).first()
-            return Response(member_data(request.user, added.entry, status_row),
+            return Response(member_data(request.user, added.entry, status_row, codes),
                             status=status.HTTP_201_CREATED if added.outcome == "created" else status.HTTP_200_OK)
-        rows = selectors.roster_rows(user=request.user, group_id=pk, day=self._day())
-        return Response([member_data(request.user, entry, row) for entry, row in rows])
+        rows = selectors.roster_rows(user=request.user, group_id=group.pk, day=self._day())
+        return Response([member_data(request.user, entry, row, codes) for entry, row in rows])
 
     @extend_schema(request=FrequencyInput, responses={201: dict})
     @action(detail=True, methods=["post"])
@@ -199,4 +203,30 @@ class OverdueViewSet(viewsets.GenericViewSet):
             user=request.user, day=day, group=params.get("group"), employer=params.get("employer") or "",
             place=params.get("place"), region=params.get("region") or "")[:1000])
         found = Compliance.objects.in_bulk([entry.person_id for entry in entries])
-        return Response([member_data(request.user, entry, found.get(entry.person_id)) for entry in entries])
+        codes = selectors.employer_codes(request.user)
+        return Response([member_data(request.user, entry, found.get(entry.person_id), codes) for entry in entries])
+
+
+class EmployerStaffViewSet(viewsets.GenericViewSet):
+    """An employer's contact: its own staff on ``?day=`` with their due days, overdue first (at most 2,000);
+    ``?employer=`` one of its employers (404 for another)."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = OWN_STAFF
+    serializer_class = MemberSerializer
+    query_params = {"list": EmployerQuery}
+    pagination_class = None  # a capped array (at most 2,000), not a page: the schema says so
+
+    def get_queryset(self):
+        return RosterEntry.objects.none()
+
+    @extend_schema(responses={200: MemberSerializer(many=True)})
+    def list(self, request, *args, **kwargs):
+        params = params_of(request)
+        day = params.get("day") or timezone.localdate()
+        codes = selectors.employer_codes(request.user)
+        chosen = params.get("employer") or ""
+        rows = []
+        for code in [chosen] if chosen else codes:
+            rows.extend(selectors.employer_staff(user=request.user, employer=code, day=day))
+        return Response([member_data(request.user, entry, row, codes) for entry, row in rows])

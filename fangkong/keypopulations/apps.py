@@ -4,12 +4,14 @@ results and compliance — everything the platform needs from it (``fangkong.mod
 from django.utils.translation import gettext_lazy as _
 
 from fangkong import modules
-from fangkong.accounts.need_to_know import Category
+from fangkong.accounts.need_to_know import Category, Reach
 from fangkong.accounts.roles import Role
 
 PACKAGE = __name__.rpartition(".")[0]
 MANAGE = "keypopulations.manage"  # create groups, set their frequency, keep their rosters (named data)
 TEST_RECORD = "keypopulations.result_record"  # enter and import test results of rostered persons
+#: keep the rosters of the groups of one's own employers (an enterprise contact: ``EmployerAccess``)
+ROSTER_OWN = "keypopulations.roster_own"
 #: Every morning: compliance recomputed as of the day, overdue persons counted (and raised as problems).
 OVERDUE_RUN = {"hour": 6, "minute": 20}
 TRACING = (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST)
@@ -28,7 +30,11 @@ class KeyPopulationsConfig(modules.ModuleConfig):
                                 category=Category.NAMED),
         modules.CapabilityGrant(TEST_RECORD, _("Enter and import test results of key populations"), TRACING,
                                 category=Category.NAMED),
+        modules.CapabilityGrant(ROSTER_OWN, _("Keep the rosters of one's own enterprises' key-population groups"),
+                                (Role.ENTERPRISE_CONTACT,), category=Category.NAMED),
     )
+    #: the persons on the rosters of the employers an account acts for (``selectors.named_groups_q``)
+    served_reaches = (Reach.OWN_ENTERPRISES,)
     page_urls = ("keypopulations/", f"{PACKAGE}.urls")
     api_urls = f"{PACKAGE}.api_urls"
     demo_loader = f"{PACKAGE}.demo.demo_load"

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import can
+from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.data_generation import bump_data_generation
@@ -34,19 +35,45 @@ from fangkong.regions.models import Region
 from fangkong.table_files import TableLimits, TableRejected, read_table
 
 from . import compliance, selectors
-from .apps import MANAGE, TEST_RECORD
-from .models import Compliance, GroupFrequency, KeyGroup, KeyTest, Population, Result, RosterEntry
+from .apps import MANAGE, ROSTER_OWN, TEST_RECORD
+from .models import (
+    Compliance,
+    EmployerAccess,
+    GroupFrequency,
+    KeyGroup,
+    KeyTest,
+    Population,
+    Result,
+    RosterEntry,
+)
 
 IMPORT_LIMITS = TableLimits(max_bytes=20 * 1024 * 1024, max_rows=100_000)
 
 
 def _group_for(actor, group_id: int, capability: str) -> KeyGroup:
-    group = KeyGroup.objects.select_related("region").filter(pk=group_id).first()
+    """The group, if the actor may read its named data (else refused as unknown: a number outside one's
+    reach says nothing of whether it exists) and holds ``capability`` there."""
+    group = KeyGroup.objects.select_related("region").filter(selectors.named_groups_q(actor), pk=group_id).first()
     if group is None:
         raise ValidationError({"group": [_("No key-population group with this number.")]})
-    if not can(actor, capability, group.region_id):
-        raise PermissionDenied(_("This group lies outside your regions or your role may not change it."))
+    if not may_keep(actor, group, capability):
+        raise PermissionDenied(_("Your role may not change this group."))
     return group
+
+
+#: What ``may_keep`` is asked for a roster: ``MANAGE`` in the group's region, or ``ROSTER_OWN`` for a group of
+#: one of the actor's own employers (an enterprise contact: ``EmployerAccess``).
+ROSTER = "roster"
+
+
+def may_keep(actor, group: KeyGroup, capability: str) -> bool:
+    """Whether ``actor`` holds ``capability`` (or ``ROSTER``) for ``group``."""
+    if capability != ROSTER:
+        return can(actor, capability, group.region_id)
+    if can(actor, MANAGE, group.region_id):
+        return True
+    return (bool(group.employer_code) and can(actor, ROSTER_OWN, group.region_id)
+            and group.employer_code in selectors.employer_codes(actor))
 
 
 def _allowed(population: str, region_code: str, days: int | None, day: dt.date):
@@ -110,6 +137,28 @@ def frequency_set(*, actor, group: int, days: int, effective_from: dt.date, requ
     return row
 
 
+def employer_access_grant(*, actor, user, employer_code: str, request=None) -> EmployerAccess:
+    """Let ``user`` act for the employer of ``employer_code`` (its contact reads and keeps that employer's
+    staff only: ``Reach.OWN_ENTERPRISES``); granted by a manager of users in the user's regions. Granting it
+    again changes nothing."""
+    from fangkong.accounts.access import memberships_of
+    from fangkong.places.credit_code import CreditCodeError, parse_credit_code
+
+    regions = [code for code, _role in memberships_of(user)]
+    if not regions or not all(can(actor, Capability.USER_MANAGE, code) for code in regions):
+        raise PermissionDenied(_("You may not manage this user's access."))
+    try:
+        employer_code = parse_credit_code(employer_code)
+    except CreditCodeError as exc:
+        raise ValidationError({"employer_code": [_("This is not a valid unified social credit code.")]}) from exc
+    with transaction.atomic():
+        access, created = EmployerAccess.objects.get_or_create(user=user, employer_code=employer_code)
+        if created:
+            audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=access, region_code=regions[0],
+                         request=request, detail={"user": user.pk})
+    return access
+
+
 # --- rosters ------------------------------------------------------------------------------------------------
 
 
@@ -139,11 +188,18 @@ def member_add(*, actor, group: int, start: dt.date, end: dt.date | None = None,
                **person_fields) -> Added:
     """Put a person on a group's roster (input ``inputs.MemberInput``): the person found by citizen ID or
     registered; the same membership again changes nothing, with an end day it closes the membership."""
-    found = _group_for(actor, group, MANAGE)
+    found = _group_for(actor, group, ROSTER)
     if end is not None and end < start:
         raise ValidationError({"end": [_("The end of membership lies before its start.")]})
+    own_staff = not can(actor, MANAGE, found.region_id)  # an enterprise contact, for its own employer
     with transaction.atomic():
-        person = person_register(actor=actor, request=request, **person_fields).person
+        registered = person_register(actor=actor, request=request, capability=ROSTER_OWN if own_staff
+                                     else Capability.PERSON_REGISTER, **person_fields)
+        person = registered.person
+        if own_staff and not registered.created and person.name != person_fields.get("name", "").strip():
+            # the registry's record of someone else's number is not the employer's to read
+            raise ValidationError({"name": [_("This name does not match the person registered with this "
+                                              "citizen ID; ask the health authority to check the record.")]})
         added = _membership(actor, found, person, start, end)
         if added.outcome != "existing":
             audit_record(actor=actor, action=AuditEvent.Action.CREATE if added.outcome == "created"
