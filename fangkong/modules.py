@@ -25,6 +25,9 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
   path)``: every test of the platform — the walks over every URL included, which run from other packages —
   points each variable at a fresh temporary folder (``fangkong/conftest.py``), so that no test writes into
   the checkout's ``var/`` and no test reads what an earlier one wrote;
+- ``import_kinds``: the kinds of file it imports through the platform's import jobs (:class:`ImportKind`,
+  ``fangkong.cases.jobs``: the upload sealed while the job may run, dropped when it ends, progress and
+  heartbeat, the job's page) — the jobs know no module by name;
 - ``problem_sources``: the kinds of problem it raises in the problem list of the three lists
   (:class:`ProblemSource`: the code stored on each problem, its label, and the function the ``worklists-feed``
   job calls to raise what its records show) — the lists know no module by name.
@@ -89,6 +92,22 @@ class ProblemSource:
 
 
 @dataclass(frozen=True)
+class ImportKind:
+    """A kind of file a module imports as an import job (``fangkong.cases.jobs.import_job_submit``): ``code``
+    is stored on the job (at most 16 characters), ``label`` shown on its page; ``allowed`` is the dotted path of
+    ``allowed(actor) -> None`` (``PermissionDenied`` for a role that may not import it, asked before the
+    upload is read), ``run`` that of ``run(*, actor, data: bytes, name: str, source: str, progress) ->
+    ImportOutcome`` (``fangkong.cases.imports``), which reads the file, saves all its rows or none and raises
+    ``ImportRejected`` with every row's errors; ``max_bytes`` the largest upload it takes."""
+
+    code: str
+    label: Promise | str
+    allowed: str
+    run: str
+    max_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class DashboardPanel:
     """A panel of the region dashboard: a template and the dotted path of ``context(request, code) -> dict``."""
 
@@ -115,6 +134,7 @@ class ModuleConfig(AppConfig):
     served_reaches: tuple[str, ...] = ()  # (Reach.ASSIGNED_SITES,): module reaches its selectors answer
     isolated_paths: tuple[tuple[str, str], ...] = ()  # (("FANGKONG_PUBLIC_SITE_DIR", "site"),): set apart in tests
     problem_sources: tuple[ProblemSource, ...] = ()  # (ProblemSource("inbound", _("Broken hand-off"), "…feed"),)
+    import_kinds: tuple[ImportKind, ...] = ()  # (ImportKind("keypop_roster", _("Roster"), "…allowed", "…run"),)
 
 
 def installed_modules() -> list[ModuleConfig]:
@@ -159,6 +179,21 @@ def problem_sources() -> dict[str, ProblemSource]:
             if not 0 < len(source.code) <= 16:
                 raise ValueError(f"problem source {source.code!r}: a code has 1 to 16 characters")
             table[source.code] = source
+    return table
+
+
+@cache
+def import_kinds() -> dict[str, ImportKind]:
+    """Code → the import kind declaring it, of every module; a code declared twice, or longer than the job's
+    column, is an error (read once: apps do not change)."""
+    table: dict[str, ImportKind] = {}
+    for module in installed_modules():
+        for kind in module.import_kinds:
+            if kind.code in table:
+                raise ValueError(f"import kind {kind.code!r} declared by more than one module")
+            if not 0 < len(kind.code) <= 16:
+                raise ValueError(f"import kind {kind.code!r}: a code has 1 to 16 characters")
+            table[kind.code] = kind
     return table
 
 

@@ -4,25 +4,23 @@ pages and the imports (``inputs.py``)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from fangkong.accounts.access import REGION_SCOPED, can
+from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Reach, Shows
 from fangkong.api import fields as api_fields
-from fangkong.api.errors import error_body
 from fangkong.api.parsers import JSONObjectParser
+from fangkong.cases.api import ImportJobSerializer
+from fangkong.cases.jobs import import_job_submit
 from fangkong.inputs import api_input
 from fangkong.request_params import params_of
 
-from . import selectors, services
-from .apps import MANAGE, TEST_RECORD
+from . import imports, selectors, services
 from .inputs import FrequencyInput, GroupInput, MemberInput, ResultInput
 from .models import Compliance, KeyTest, RosterEntry
 from .params import DayQuery, EmployerQuery, OverdueQuery
@@ -73,31 +71,22 @@ class RosterFileInput(serializers.Serializer):
     file = serializers.FileField()
 
 
-def import_answer(result: services.ImportResult) -> Response:
-    """201 with the counts (created, existing, updated), or 400 in the API's one error shape."""
-    if not result.errors:
-        return Response(dict(result.counts), status=status.HTTP_201_CREATED)
-    fields: dict[str, list[str]] = {}
-    for error in result.errors:
-        where = f"row {error['row']} {error['column']}".strip() if error["row"] else "file"
-        fields.setdefault(where, []).append(error["message"])
-    return Response(error_body("invalid", "The file was not imported.", fields), status=status.HTTP_400_BAD_REQUEST)
-
-
-def _upload(request, capability: str, refusal: str):
-    if not can(request.user, capability):  # before the upload is read
-        raise PermissionDenied(refusal)
+def import_job_answer(request, kind: str, allowed) -> Response:
+    """202 with the import job (``/api/v1/import-jobs/<id>/`` follows it: progress, then every refused row);
+    the role checked before the upload is read."""
+    allowed(request.user)
     data = RosterFileInput(data=request.data)
     data.is_valid(raise_exception=True)
-    upload = data.validated_data["file"]
-    return upload.read(services.IMPORT_LIMITS.max_bytes + 1), upload.name
+    job = import_job_submit(actor=request.user, request=request, kind=kind, upload=data.validated_data["file"])
+    return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Key-population groups in the caller's regions, with members and overdue on ``?day=``."""
 
     fangkong_access = REGION_SCOPED
-    fangkong_shows = {"*": AGGREGATES, "roster": OWN_STAFF, "frequency": NAMED, "roster_import": NAMED}
+    fangkong_shows = {"*": AGGREGATES, "roster": OWN_STAFF, "frequency": NAMED, "roster_import": NAMED,
+                      "groups_import": NAMED}
     serializer_class = GroupSerializer
     query_params = {"list": DayQuery, "roster": DayQuery}
     parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
@@ -143,12 +132,19 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response({"group": row.group_id, "days": row.days, "effective_from": row.effective_from.isoformat(),
                          "rule": row.rule.code}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses=dict)
+    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses={202: ImportJobSerializer})
     @action(detail=False, methods=["post"], url_path="roster-import")
     def roster_import(self, request, *args, **kwargs):
-        """A roster file (columns of ``MemberInput``): all rows or none; the same file twice adds nothing."""
-        data, name = _upload(request, MANAGE, _("Your role may not keep rosters."))
-        return import_answer(services.roster_import(actor=request.user, data=data, name=name, request=request))
+        """A roster file (columns of ``MemberInput``) as an import job: all rows or none; the same file twice
+        adds nothing."""
+        return import_job_answer(request, imports.ROSTER, imports.manage_allowed)
+
+    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses={202: ImportJobSerializer})
+    @action(detail=False, methods=["post"], url_path="import")
+    def groups_import(self, request, *args, **kwargs):
+        """A file of groups (columns of ``GroupInput``) as an import job: all rows or none, a frequency the
+        protocol does not allow refused against its row; the same file twice creates nothing more."""
+        return import_job_answer(request, imports.GROUPS, imports.manage_allowed)
 
 
 class ResultSerializer(serializers.Serializer):
@@ -176,11 +172,11 @@ class ResultViewSet(viewsets.GenericViewSet):
         return Response(ResultSerializer(test).data,
                         status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK)
 
-    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses=dict)
+    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses={202: ImportJobSerializer})
     @action(detail=False, methods=["post"], url_path="import")
     def import_file(self, request, *args, **kwargs):
-        data, name = _upload(request, TEST_RECORD, _("Your role may not record tests."))
-        return import_answer(services.results_import(actor=request.user, data=data, name=name, request=request))
+        """A file of test results (columns of ``ResultInput``) as an import job: all rows or none."""
+        return import_job_answer(request, imports.RESULTS, imports.results_allowed)
 
 
 class OverdueViewSet(viewsets.GenericViewSet):

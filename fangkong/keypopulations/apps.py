@@ -43,6 +43,13 @@ class KeyPopulationsConfig(modules.ModuleConfig):
                                          OVERDUE_RUN),)
     dashboard_panels = (modules.DashboardPanel("keypopulations", _("Key populations under periodic testing"),
                                                "keypopulations/_panel.html", f"{PACKAGE}.selectors.panel_context"),)
+    import_kinds = tuple(
+        modules.ImportKind(code, label, f"{PACKAGE}.imports.{allowed}", f"{PACKAGE}.imports.{run}")
+        for code, label, allowed, run in (
+            ("keypop_groups", _("Key-population groups"), "manage_allowed", "groups_run"),
+            ("keypop_roster", _("Key-population roster"), "manage_allowed", "roster_run"),
+            ("keypop_results", _("Key-population test results"), "results_allowed", "results_run"),
+        ))
     figure_sources = ("KeyTest", "RosterEntry", "Compliance")
     scoped_tables = ("KeyGroup", "GroupFrequency", "RosterEntry", "KeyTest")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

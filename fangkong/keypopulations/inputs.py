@@ -84,10 +84,16 @@ class ResultInput(serializers.Serializer):
         return verdict.number
 
 
-class ImportInput(serializers.Serializer):
-    """A roster or a file of test results to import (the import page; the API has one address per kind)."""
+#: What the import page's choice stands for: the import job's kind (``apps.py``, ``import_kinds``).
+IMPORT_KINDS = {"groups": "keypop_groups", "roster": "keypop_roster", "tests": "keypop_results"}
 
-    kind = serializers.ChoiceField((("roster", _("A roster")), ("tests", _("Test results"))), label=_("The file holds"))
+
+class ImportInput(serializers.Serializer):
+    """Groups, a roster or a file of test results to import as a job (the import page; the API has one
+    address per kind)."""
+
+    kind = serializers.ChoiceField((("groups", _("Groups")), ("roster", _("A roster")), ("tests", _("Test results"))),
+                                   label=_("The file holds"))
     file = serializers.FileField(label=_("File (CSV or XLSX)"))
 
 

@@ -227,15 +227,22 @@ def _rows(data: bytes, name: str, result: ImportResult) -> list:
         return []
 
 
-def _import(actor, rows, schema, apply, result: ImportResult, object_type: str, name: str, request) -> ImportResult:
+def _import(actor, rows, schema, apply, result: ImportResult, object_type: str, name: str, request,
+            source: str = "", progress=None) -> ImportResult:
     """Every row through ``schema`` (``validate_row``), then all applied in one transaction by ``apply``;
-    any refused row and nothing is kept, every error reported against its row (the header is row 1)."""
+    any refused row and nothing is kept, every error reported against its row (the header is row 1).
+    ``progress(done, total)`` is told as the rows are checked (the import job's page, ``cases.jobs``)."""
     valid_rows = []
+    total = len(rows)
     for number, row in enumerate(rows, start=2):
         valid, errors = validate_row(schema, row)
         result.errors.extend({"row": number, "column": column, "message": message}
                              for column, messages in errors.items() for message in messages)
         valid_rows.append((number, valid))
+        if progress is not None and ((number - 1) % 1000 == 0 or number - 1 == total):
+            progress(number - 1, total)
+    if not rows:
+        result.errors.append({"row": 0, "column": "", "message": _("The file has no data rows.")})
     if result.errors:
         return result
     try:
@@ -246,12 +253,13 @@ def _import(actor, rows, schema, apply, result: ImportResult, object_type: str, 
                         result.counts[apply(valid)] += 1
                 except (ValidationError, PermissionDenied) as exc:
                     messages = error_messages(exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
-                    result.errors.extend({"row": number, "column": column, "message": message}
+                    result.errors.extend({"row": number, "column": column if column != "__all__" else "",
+                                          "message": message}
                                          for column, texts in messages.items() for message in texts)
             if result.errors:
                 raise _Refused
             audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type=object_type, request=request,
-                         detail={"file_type": name.rpartition(".")[2][:8], **result.counts})
+                         detail={"file_type": name.rpartition(".")[2][:8], "source": source, **result.counts})
     except _Refused:
         result.counts.clear()
     return result
@@ -261,9 +269,10 @@ class _Refused(Exception):
     """Rolls an import back when a row was refused by the service."""
 
 
-def roster_import(*, actor, data: bytes, name: str, request=None) -> ImportResult:
+def roster_import(*, actor, data: bytes, name: str, request=None, source: str = "", progress=None) -> ImportResult:
     """Put the persons of a CSV or XLSX file on rosters (columns of ``inputs.MemberInput``): all or nothing;
-    a file imported twice adds nothing the second time (every row ``existing``)."""
+    a file imported twice adds nothing the second time (every row ``existing``). Run as an import job
+    (``imports.roster_run``)."""
     from .inputs import MemberInput
 
     result = ImportResult()
@@ -271,7 +280,36 @@ def roster_import(*, actor, data: bytes, name: str, request=None) -> ImportResul
     if result.errors:
         return result
     return _import(actor, rows, MemberInput, lambda valid: member_add(actor=actor, **valid).outcome, result,
-                   "keypopulations.rosterentry", name, request)
+                   "keypopulations.rosterentry", name, request, source, progress)
+
+
+def group_import_row(*, actor, name: str, population: str, region: str, employer_code: str = "",
+                     frequency_days: int | None = None, effective_from: dt.date | None = None, **fields) -> str:
+    """One row of a groups file: the group of this name, population, region and employer when it exists
+    (``existing``: a file imported twice creates no second group; its frequency is changed on the group's
+    page), else created with its frequency (``group_create``: one the protocol rule in force allows)."""
+    if not can(actor, MANAGE, region):
+        raise PermissionDenied(_("You may not create key-population groups in this region."))
+    if KeyGroup.objects.filter(name=name, population=population, region_id=region,
+                               employer_code=employer_code).exists():
+        return "existing"
+    group_create(actor=actor, name=name, population=population, region=region, employer_code=employer_code,
+                 frequency_days=frequency_days, effective_from=effective_from, **fields)
+    return "created"
+
+
+def groups_import(*, actor, data: bytes, name: str, request=None, source: str = "", progress=None) -> ImportResult:
+    """Create the groups of a CSV or XLSX file (columns of ``inputs.GroupInput``): all or nothing, idempotent;
+    a frequency the rule in force does not allow is refused against its row. Run as an import job
+    (``imports.groups_run``)."""
+    from .inputs import GroupInput
+
+    result = ImportResult()
+    rows = _rows(data, name, result)
+    if result.errors:
+        return result
+    return _import(actor, rows, GroupInput, lambda valid: group_import_row(actor=actor, **valid), result,
+                   "keypopulations.keygroup", name, request, source, progress)
 
 
 # --- tests --------------------------------------------------------------------------------------------------
@@ -315,8 +353,9 @@ def result_record(*, actor, group: int, citizen_id: str, sampled_on: dt.date, re
     return test, outcome
 
 
-def results_import(*, actor, data: bytes, name: str, request=None) -> ImportResult:
-    """Record the tests of a CSV or XLSX file (columns of ``inputs.ResultInput``): all or nothing, idempotent."""
+def results_import(*, actor, data: bytes, name: str, request=None, source: str = "", progress=None) -> ImportResult:
+    """Record the tests of a CSV or XLSX file (columns of ``inputs.ResultInput``): all or nothing, idempotent.
+    Run as an import job (``imports.results_run``)."""
     from .inputs import ResultInput
 
     result = ImportResult()
@@ -324,7 +363,7 @@ def results_import(*, actor, data: bytes, name: str, request=None) -> ImportResu
     if result.errors:
         return result
     return _import(actor, rows, ResultInput, lambda valid: result_record(actor=actor, **valid)[1], result,
-                   "keypopulations.keytest", name, request)
+                   "keypopulations.keytest", name, request, source, progress)
 
 
 def positive_follow_up(*, actor, test: KeyTest, request=None) -> int:

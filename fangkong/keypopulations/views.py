@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fangkong.accounts.access import can, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, may_read, shows
+from fangkong.cases.jobs import import_job_submit
 from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import query_params
@@ -19,7 +20,15 @@ from fangkong.web.day import day_asked
 
 from . import selectors, services
 from .apps import MANAGE, TEST_RECORD
-from .inputs import FrequencyInput, GroupAction, GroupInput, ImportInput, MemberInput, ResultInput
+from .inputs import (
+    IMPORT_KINDS,
+    FrequencyInput,
+    GroupAction,
+    GroupInput,
+    ImportInput,
+    MemberInput,
+    ResultInput,
+)
 from .models import Compliance, Population
 from .params import DayQuery, EmployerQuery, OverdueQuery
 
@@ -160,10 +169,11 @@ def overdue(request):
 @shows(Category.NAMED)
 @require_http_methods(["GET", "POST"])
 def import_page(request):
-    """Upload a roster or a file of test results: all rows or none, every error against its row."""
+    """Upload groups, a roster or a file of test results: it runs as one of the platform's import jobs, whose
+    page (``cases:import-job``) shows the progress and every refused row; all rows or none."""
     if not (can(request.user, MANAGE) or can(request.user, TEST_RECORD)):
         raise PermissionDenied(_("Your role may not import rosters or tests."))
-    result, kind, refused = None, "roster", ""
+    kind, refused = "roster", ""
     if request.method == "POST":
         posted = request.POST.copy()
         posted.update(request.FILES)  # the form and its file, as DRF reads a multipart body
@@ -172,17 +182,15 @@ def import_page(request):
         if not submitted.is_valid():
             refused = error_summary(error_messages(submitted.errors))
         else:
-            upload = submitted.validated_data["file"]
-            data = upload.read(services.IMPORT_LIMITS.max_bytes + 1)
-            run = services.roster_import if submitted.validated_data["kind"] == "roster" else services.results_import
-            result = run(actor=request.user, data=data, name=upload.name, request=request)
-            if result.ok:
-                messages.success(request, _("Imported: %(created)d new, %(existing)d already there, %(updated)d "
-                                            "updated.") % {key: result.counts.get(key, 0)
-                                                           for key in ("created", "existing", "updated")})
-                return redirect("keypopulations:import")
-    return render(request, "keypopulations/import.html", {"result": result, "kind": kind, "refused": refused},
-                  status=400 if refused or (result is not None and not result.ok) else 200)
+            try:
+                job = import_job_submit(actor=request.user, request=request, upload=submitted.validated_data["file"],
+                                        kind=IMPORT_KINDS[submitted.validated_data["kind"]])
+            except ValidationError as exc:
+                refused = error_summary(error_messages(exc))
+            else:
+                return redirect("cases:import-job", job_id=job.pk)
+    return render(request, "keypopulations/import.html", {"kind": kind, "refused": refused},
+                  status=400 if refused else 200)
 
 
 @region_scoped
