@@ -21,7 +21,7 @@ from fangkong.inputs import api_input
 from fangkong.request_params import params_of
 
 from . import imports, selectors, services
-from .inputs import FrequencyInput, GroupInput, MemberInput, ResultInput
+from .inputs import FrequencyInput, GroupInput, MemberInput, PositiveCaseInput, ResultInput
 from .models import Compliance, KeyTest, RosterEntry
 from .params import DayQuery, EmployerQuery, OverdueQuery
 from .views import shown_member
@@ -171,6 +171,15 @@ class ResultViewSet(viewsets.GenericViewSet):
         test, outcome = services.result_record(actor=request.user, request=request, **api_input(ResultInput, request))
         return Response(ResultSerializer(test).data,
                         status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK)
+
+    @extend_schema(request=PositiveCaseInput, responses={201: dict, 200: dict})
+    @action(detail=False, methods=["post"], url_path="case")
+    def case(self, request, *args, **kwargs):
+        """A positive test's case, registered through the cases service (once: asked again, the same case)."""
+        had = KeyTest.objects.filter(pk=request.data.get("test"), case__isnull=False).exists()
+        test = services.positive_to_case(actor=request.user, request=request, **api_input(PositiveCaseInput, request))
+        return Response({"test": test.pk, "case": test.case_id, "case_no": test.case.case_no},
+                        status=status.HTTP_200_OK if had else status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": RosterFileInput}, responses={202: ImportJobSerializer})
     @action(detail=False, methods=["post"], url_path="import")

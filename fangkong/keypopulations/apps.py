@@ -12,6 +12,7 @@ MANAGE = "keypopulations.manage"  # create groups, set their frequency, keep the
 TEST_RECORD = "keypopulations.result_record"  # enter and import test results of rostered persons
 #: keep the rosters of the groups of one's own employers (an enterprise contact: ``EmployerAccess``)
 ROSTER_OWN = "keypopulations.roster_own"
+PROBLEM_SOURCE = "keypop"  # the problems of the three lists this module raises (``problems.py``)
 #: Every morning: compliance recomputed as of the day, overdue persons counted (and raised as problems).
 OVERDUE_RUN = {"hour": 6, "minute": 20}
 TRACING = (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST)
@@ -50,6 +51,8 @@ class KeyPopulationsConfig(modules.ModuleConfig):
             ("keypop_roster", _("Key-population roster"), "manage_allowed", "roster_run"),
             ("keypop_results", _("Key-population test results"), "results_allowed", "results_run"),
         ))
+    problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Key-population members overdue for their test"),
+                                             f"{PACKAGE}.problems.feed"),)
     figure_sources = ("KeyTest", "RosterEntry", "Compliance")
     scoped_tables = ("KeyGroup", "GroupFrequency", "RosterEntry", "KeyTest")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

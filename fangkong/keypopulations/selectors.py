@@ -127,7 +127,7 @@ def overdue_entries(*, user, day: dt.date, group: int | None = None, employer: s
 
 def tests_of(*, user, group_id: int, limit: int = 200) -> QuerySet[KeyTest]:
     group = group_get(user=user, group_id=group_id, category=Category.NAMED)
-    return KeyTest.objects.filter(group=group).select_related("person")[:limit]
+    return KeyTest.objects.filter(group=group).select_related("person", "case")[:limit]
 
 
 # --- an employer's own staff --------------------------------------------------------------------------------

@@ -366,10 +366,41 @@ def results_import(*, actor, data: bytes, name: str, request=None, source: str =
                    "keypopulations.keytest", name, request, source, progress)
 
 
+def positive_to_case(*, actor, test: int, diagnosed_at: dt.datetime, classification: str = "confirmed",
+                     request=None) -> KeyTest:
+    """A positive test becomes a case through the cases service (``case_register``: the same rules, number,
+    audit and tracing summary as any case), detected by screening, reported in the group's region; the test
+    keeps its case. Once only: asked again, the test with its case is returned unchanged."""
+    from fangkong.cases.models import DetectionRoute, Disease
+    from fangkong.cases.services import case_register
+
+    found = KeyTest.objects.select_related("group", "person").filter(
+        selectors.named_groups_q(actor, "group__"), pk=test, result=Result.POSITIVE).first()
+    if found is None:
+        raise ValidationError({"test": [_("No positive test with this number in your regions.")]})
+    if not can(actor, Capability.CASE_WRITE, found.group.region_id):
+        raise PermissionDenied(_("Your role may not register cases."))
+    with transaction.atomic():
+        locked = KeyTest.objects.select_for_update().get(pk=found.pk)
+        if locked.case_id is not None:
+            return locked
+        case = case_register(actor=actor, request=request, person=found.person,
+                             disease=Disease.objects.get(code="covid-19"), classification=classification,
+                             diagnosed_at=diagnosed_at, sampling_date=found.sampled_on,
+                             report_region=found.group.region_id, detection_route=DetectionRoute.SCREENING,
+                             residence_region=found.person.address_region_id)
+        locked.case = case
+        locked.save(update_fields=["case"])
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=found.group.region_id,
+                     request=request, detail={"case": case.case_no})
+    return locked
+
+
 def positive_follow_up(*, actor, test: KeyTest, request=None) -> int:
     """A positive test: the person's workplaces (the key places of their groups) become due for inspection
-    today; the case itself is registered on the case page (``cases:case-new``) with the person's registry
-    number — the page of the test links there. Returns the places flagged."""
+    today (``Place.next_due_on``: the inspectors' list; a place's page gives the co-visit search of its venue
+    code scans); the case is registered from the group's page through ``positive_to_case``. Returns the
+    places flagged."""
     from fangkong.places.models import Place
 
     today = timezone.localdate()
@@ -425,10 +456,11 @@ def compliance_refresh(person_ids, *, today: dt.date | None = None, batch: int =
     return written
 
 
-def overdue_run(*, today: dt.date | None = None) -> dict:
-    """The morning job: everyone on a roster recomputed as of ``today``; the overdue counted (and raised as
-    problems once the problem lists exist: ``problems_raise``). Running it twice changes nothing more."""
-    today = today or timezone.localdate()
+def overdue_run(*, today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
+    """The morning job: everyone on a roster recomputed as of ``today`` — the local day (``TIME_ZONE``) of
+    ``now`` when not given: at 00:01 Beijing time (16:01 UTC the day before) it is already the new day —; the
+    overdue counted (and raised as problems: ``problems_raise``). Running it twice changes nothing more."""
+    today = today or timezone.localdate(now)
     people = RosterEntry.objects.values_list("person_id", flat=True).distinct().order_by("person_id")
     refreshed = compliance_refresh(people.iterator(), today=today)
     overdue = Compliance.objects.filter(next_due_on__lt=today).count()
@@ -436,32 +468,12 @@ def overdue_run(*, today: dt.date | None = None) -> dict:
 
 
 def problems_raise(*, today: dt.date) -> dict:
-    """Each group with persons overdue on ``today`` raises one problem of the three lists
-    (``fangkong.worklists.services.problem_raise``, source ``keypop``), once per group and day (its source
-    key), in the group's region — the task goes to the region's command, which escalates it; the evidence
-    names the group, its employer and the count, never a person. While the worklists module is not
-    installed, nothing is raised (``problems_raised`` None)."""
+    """The overdue of ``today`` raised in the problem list, once per region, employer and day
+    (``problems.raise_overdue``); while the worklists module is not installed, nothing (``None``)."""
     from django.apps import apps
-    from django.db.models import Count, Exists, OuterRef
 
     if not apps.is_installed("fangkong.worklists"):
         return {"problems_raised": None}
-    from fangkong.worklists.services import problem_raise
+    from .problems import raise_overdue
 
-    overdue = Exists(Compliance.objects.filter(person=OuterRef("person"), next_due_on__lt=today))
-    groups = (RosterEntry.objects.filter(selectors.active_on(today)).filter(overdue).values("group_id")
-              .annotate(n=Count("person_id", distinct=True)).order_by("group_id"))
-    counts = {row["group_id"]: row["n"] for row in groups}
-    raised = 0
-    for group in KeyGroup.objects.filter(pk__in=counts).order_by("pk"):
-        title = _("%(group)s: %(count)d persons overdue for their test on %(day)s") % {
-            "group": group.name, "count": counts[group.pk], "day": today.isoformat()}
-        evidence = _("Group %(group)d, employer %(employer)s; the list: %(link)s") % {
-            "group": group.pk, "employer": group.employer_name or "—",
-            "link": f"/keypopulations/overdue/?group={group.pk}&day={today.isoformat()}"}
-        _problem, created = problem_raise(actor=None, source="keypop", source_key=f"group-{group.pk}-{today}",
-                                          region=group.region_id, severity="serious" if counts[group.pk] > 10
-                                          else "moderate", title=title[:200], evidence=evidence,
-                                          link=f"/keypopulations/overdue/?group={group.pk}&day={today.isoformat()}")
-        raised += created
-    return {"problems_raised": raised}
+    return {"problems_raised": raise_overdue(today=today)}

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fangkong.accounts.access import can, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, may_read, shows
+from fangkong.accounts.roles import Capability
 from fangkong.cases.jobs import import_job_submit
 from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.persons.shown import person_shown
@@ -27,9 +28,10 @@ from .inputs import (
     GroupInput,
     ImportInput,
     MemberInput,
+    PositiveCaseInput,
     ResultInput,
 )
-from .models import Compliance, Population
+from .models import Compliance, KeyTest, Population
 from .params import DayQuery, EmployerQuery, OverdueQuery
 
 #: The pages an enterprise contact uses: its own employers' groups and staff (``selectors.named_groups_q``).
@@ -82,7 +84,7 @@ def group_new(request):
 
 
 ACTIONS = {"member": (MemberInput, services.ROSTER), "test": (ResultInput, TEST_RECORD),
-           "frequency": (FrequencyInput, MANAGE)}
+           "frequency": (FrequencyInput, MANAGE), "case": (PositiveCaseInput, Capability.CASE_WRITE)}
 
 
 @region_scoped
@@ -117,6 +119,10 @@ def group_detail(request, group_id: int):
                     services.member_add(actor=request.user, request=request, group=group.pk, **data)
                 elif kind == "test":
                     services.result_record(actor=request.user, request=request, group=group.pk, **data)
+                elif kind == "case":
+                    if not KeyTest.objects.filter(pk=data["test"], group=group).exists():
+                        raise ValidationError({"test": [_("No positive test with this number in this group.")]})
+                    services.positive_to_case(actor=request.user, request=request, **data)
                 else:
                     services.frequency_set(actor=request.user, request=request, group=group.pk, **data)
             except ValidationError as exc:
@@ -136,7 +142,7 @@ def group_detail(request, group_id: int):
         "may_roster": services.may_keep(request.user, group, services.ROSTER),
         "may_test": can(request.user, TEST_RECORD, group.region_id),
         "may_list_overdue": region_wide,
-        "may_register_case": can(request.user, "case.write", group.region_id)}, status=status)
+        "may_register_case": can(request.user, Capability.CASE_WRITE, group.region_id)}, status=status)
 
 
 class _Unbound:
