@@ -30,7 +30,10 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
   heartbeat, the job's page) — the jobs know no module by name;
 - ``problem_sources``: the kinds of problem it raises in the problem list of the three lists
   (:class:`ProblemSource`: the code stored on each problem, its label, and the function the ``worklists-feed``
-  job calls to raise what its records show) — the lists know no module by name.
+  job calls to raise what its records show) — the lists know no module by name;
+- ``report_sections``: its paragraphs of the official daily report (:class:`ReportSection`: the figures of a
+  region and day, frozen with the report, and their wording in each language) — the report knows no module
+  by name.
 
 The functions below read the declarations of the installed modules, in the order of ``INSTALLED_APPS``.
 Nothing here imports a module: declarations are data and dotted paths, resolved when used.
@@ -108,6 +111,21 @@ class ImportKind:
 
 
 @dataclass(frozen=True)
+class ReportSection:
+    """A paragraph of the official daily report (``fangkong.bulletins``). ``figures`` is the dotted path of
+    ``figures(user, region, day) -> dict | None``: counts for the region (its subtree) on the day, read in the
+    drafter's scope, JSON-serialisable — they are frozen into the report's content under ``sections[key]``,
+    so a report reads the same later; None when the module has nothing to say for the region. ``wording`` is
+    the dotted path of ``wording(figures, language, scope) -> str | None``: the paragraph in the official form
+    of ``language`` ("zh-hans" or "en"); ``scope`` names the region as the report does ("深圳市",
+    "Shenzhen"). Counts only: a report is read widely, it names no person."""
+
+    key: str
+    figures: str
+    wording: str
+
+
+@dataclass(frozen=True)
 class DashboardPanel:
     """A panel of the region dashboard: a template and the dotted path of ``context(request, code) -> dict``."""
 
@@ -135,6 +153,7 @@ class ModuleConfig(AppConfig):
     isolated_paths: tuple[tuple[str, str], ...] = ()  # (("FANGKONG_PUBLIC_SITE_DIR", "site"),): set apart in tests
     problem_sources: tuple[ProblemSource, ...] = ()  # (ProblemSource("inbound", _("Broken hand-off"), "…feed"),)
     import_kinds: tuple[ImportKind, ...] = ()  # (ImportKind("keypop_roster", _("Roster"), "…allowed", "…run"),)
+    report_sections: tuple[ReportSection, ...] = ()  # (ReportSection("inbound", "…report_figures", "…wording"),)
 
 
 def installed_modules() -> list[ModuleConfig]:
@@ -216,6 +235,17 @@ def periodic_jobs() -> list[PeriodicJob]:
 
 def dashboard_panels() -> list[DashboardPanel]:
     return [panel for module in installed_modules() for panel in module.dashboard_panels]
+
+
+def report_sections() -> list[ReportSection]:
+    """The daily report's sections of the installed modules, in the order of ``INSTALLED_APPS``; a key
+    declared twice is an error (two modules would write one place of the report's content)."""
+    sections = [section for module in installed_modules() for section in module.report_sections]
+    keys = [section.key for section in sections]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"report sections declared by more than one module: {duplicates}")
+    return sections
 
 
 def figure_source_models() -> list:

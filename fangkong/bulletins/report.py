@@ -8,6 +8,9 @@
 - ``render_report_html``: the report body stored with the bulletin (and fingerprinted).
 - ``render_pdf``: the PDF with WeasyPrint, embedding only the slices of the vendored Noto Sans SC that the
   report's characters need (``font_css_for``) — it renders the same on a machine with no Chinese font.
+- ``section_figures`` and ``section_wording``: the paragraphs the modules contribute (``report_sections`` of
+  ``fangkong.modules``): their figures frozen into the content when the report is generated, their wording
+  after the core paragraphs and before the outlook.
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
+
+from fangkong import modules
 
 ROUTE_COLOURS = ("#b3261e", "#e8710a", "#0b5cad", "#1a7f37", "#7b3fa0", "#5f6b7a")
 MAP_COLOURS = ("#f4f6f9", "#fbd3cf", "#f28b82", "#d9453b", "#b3261e", "#6d140f")
@@ -117,6 +123,30 @@ def outlook_wording(content: dict, language: str) -> str | None:
     return text + ("；" + "；".join(clauses) if clauses else "") + "。"
 
 
+def section_figures(*, user, region, day: dt.date) -> dict:
+    """The figures of every declared report section for ``region`` on ``day``, read in ``user``'s scope
+    (``ReportSection.figures``), by section key; a section with nothing to say (None) is left out."""
+    figures = {}
+    for section in modules.report_sections():
+        value = import_string(section.figures)(user, region, day)
+        if value is not None:
+            figures[section.key] = value
+    return figures
+
+
+def section_wording(content: dict, language: str) -> list[str]:
+    """The paragraphs of the declared sections whose figures the report froze (a report generated before a
+    module declared its section has none for it), in the order of ``INSTALLED_APPS``."""
+    frozen, scope = content.get("sections") or {}, scope_word(content["region"], language)
+    paragraphs = []
+    for section in modules.report_sections():
+        if section.key in frozen:
+            paragraph = import_string(section.wording)(frozen[section.key], language, scope)
+            if paragraph:
+                paragraphs.append(paragraph)
+    return paragraphs
+
+
 def official_wording(content: dict, language: str) -> list[str]:
     """The report's paragraphs, in the official form of ``language`` ("zh-hans" or "en")."""
     day = dt.date.fromisoformat(content["date"])
@@ -148,7 +178,7 @@ def official_wording(content: dict, language: str) -> list[str]:
             f"of listing; {_percent(tracing['already_under_management'])} of the {tracing['new_cases']} new "
             f"infections were found among people already under management.",
         ]
-        return paragraphs + [p for p in (outlook_wording(content, language),) if p]
+        return paragraphs + section_wording(content, language) + [p for p in (outlook_wording(content, language),) if p]
     md = f"{day.month}月{day.day}日"
     paragraphs = [
         f"{md}0—24时，{scope}新增本土确诊病例{new['confirmed_local']}例"
@@ -168,7 +198,7 @@ def official_wording(content: dict, language: str) -> list[str]:
         f"集中隔离；{tracing['new_cases']}例新增感染者中{_percent(tracing['already_under_management'])}"
         f"在已管控人员中发现。",
     ]
-    return paragraphs + [p for p in (outlook_wording(content, language),) if p]
+    return paragraphs + section_wording(content, language) + [p for p in (outlook_wording(content, language),) if p]
 
 
 # --- pictures ------------------------------------------------------------------------------------------

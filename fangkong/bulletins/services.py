@@ -46,7 +46,8 @@ def bulletin_generate(*, actor, region_code: str, day: dt.date, language: str, r
         raise PermissionDenied(_("You may not generate reports for this region."))
     if language not in Bulletin.Language.values:
         raise ValidationError({"language": [_("Choose Chinese or English.")]})
-    content = dashboard_selectors.situation(user=actor, region=region, day=day, fresh=True)
+    content = {**dashboard_selectors.situation(user=actor, region=region, day=day, fresh=True),
+               "sections": report.section_figures(user=actor, region=region, day=day)}
     features = dashboard_selectors.region_geometry(user=actor, region=region)["features"]
     body = report.render_report_html(content, features, language)
     for _attempt in range(3):

@@ -38,3 +38,4 @@ class InboundConfig(modules.ModuleConfig):
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Broken inbound hand-off"),
                                              f"{PACKAGE}.problems.feed"),)
+    report_sections = (modules.ReportSection("inbound", f"{PACKAGE}.report.figures", f"{PACKAGE}.report.wording"),)
