@@ -53,6 +53,8 @@ class KeyPopulationsConfig(modules.ModuleConfig):
         ))
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Key-population members overdue for their test"),
                                              f"{PACKAGE}.problems.feed"),)
+    report_sections = (modules.ReportSection("keypopulations", f"{PACKAGE}.report.figures",
+                                             f"{PACKAGE}.report.wording"),)
     figure_sources = ("KeyTest", "RosterEntry", "Compliance")
     scoped_tables = ("KeyGroup", "GroupFrequency", "RosterEntry", "KeyTest")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
