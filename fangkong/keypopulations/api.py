@@ -217,7 +217,7 @@ class EmployerStaffViewSet(viewsets.GenericViewSet):
     ``?employer=`` one of its employers (404 for another)."""
 
     fangkong_access = REGION_SCOPED
-    fangkong_shows = OWN_STAFF
+    fangkong_shows = Shows(Category.NAMED, frozenset({Reach.OWN_ENTERPRISES}))  # the employer's contact only
     serializer_class = MemberSerializer
     query_params = {"list": EmployerQuery}
     pagination_class = None  # a capped array (at most 2,000), not a page: the schema says so

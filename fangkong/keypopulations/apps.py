@@ -25,7 +25,11 @@ class KeyPopulationsConfig(modules.ModuleConfig):
 
     navigation = (modules.NavEntry("keypopulations", _("Key populations"),
                                    _("Key populations under periodic testing: groups, rosters, tests, who is overdue."),
-                                   "keypopulations:group-list"),)
+                                   "keypopulations:group-list"),
+                  # an enterprise contact's entry (the only page of the module it opens with the group pages)
+                  modules.NavEntry("keypopulations-employer", _("Our staff under periodic testing"),
+                                   _("Which of our staff are due or overdue for their periodic test."),
+                                   "keypopulations:employer"))
     capabilities = (
         modules.CapabilityGrant(MANAGE, _("Create key-population groups and keep their rosters"), TRACING,
                                 category=Category.NAMED),

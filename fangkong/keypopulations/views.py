@@ -200,7 +200,7 @@ def import_page(request):
 
 
 @region_scoped
-@shows(Category.NAMED, reaches_served=OWN_STAFF)
+@shows(Category.NAMED, reaches_served=(Reach.OWN_ENTERPRISES,))  # the employer's page: its contact's only
 @query_params(EmployerQuery)
 @require_GET
 def employer(request):

@@ -68,6 +68,8 @@ def test_the_role_reads_its_own_enterprises_persons_and_nothing_else():
 def test_an_employer_sees_only_its_own_staff_in_page_and_api(client, employers):
     ours, theirs, alone = employers["ours"], employers["theirs"], employers["alone"]
     client.force_login(employers["contact"])
+    home = client.get("/").content.decode()  # its entry in the navigation: the employer page, not the groups
+    assert 'href="/keypopulations/employer/"' in home and 'href="/keypopulations/"' not in home
     page = client.get("/keypopulations/employer/?day=2022-04-12")
     text = page.content.decode()
     assert page.status_code == 200 and "我司员工" in text and "他司员工" not in text and "无雇主员工" not in text

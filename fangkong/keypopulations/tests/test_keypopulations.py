@@ -193,9 +193,11 @@ def test_page_api_and_import_row_put_the_same_member(client, shenzhen_epi):
                       content_type="application/json")
     assert bad.status_code == 400 and "frequency_days" in bad.json()["error"]["fields"]
     for url in ("/keypopulations/", f"/keypopulations/{group.pk}/", "/keypopulations/overdue/?day=2022-04-12",
-                "/keypopulations/import/", "/keypopulations/new/", "/keypopulations/employer/",
+                "/keypopulations/import/", "/keypopulations/new/",
                 "/api/v1/keypopulation-groups/", "/api/v1/keypopulation-overdue/?day=2022-04-12"):
         assert client.get(url).status_code == 200, url
+    for url in ("/keypopulations/employer/", "/api/v1/keypopulation-employer-staff/"):  # the employer's own
+        assert client.get(url).status_code == 403, url
     assert GroupFrequency.objects.count() == 1
 
 
