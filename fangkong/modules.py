@@ -186,34 +186,30 @@ def role_capabilities() -> dict[str, frozenset[str]]:
     return {role: frozenset(codes) for role, codes in table.items()}
 
 
+def _by_code(attribute: str, what: str) -> dict:
+    """Code → the declaration in ``attribute`` (``problem_sources``, ``import_kinds``) of every module; a code
+    declared twice, or not of 1 to 16 characters (the column that stores it), is an error."""
+    table: dict = {}
+    for module in installed_modules():
+        for declared in getattr(module, attribute):
+            if declared.code in table:
+                raise ValueError(f"{what} {declared.code!r} declared by more than one module")
+            if not 0 < len(declared.code) <= 16:
+                raise ValueError(f"{what} {declared.code!r}: a code has 1 to 16 characters")
+            table[declared.code] = declared
+    return table
+
+
 @cache
 def problem_sources() -> dict[str, ProblemSource]:
-    """Code → the problem source declaring it, of every module; a code declared twice, or longer than the
-    problem's column, is an error (read once: apps do not change)."""
-    table: dict[str, ProblemSource] = {}
-    for module in installed_modules():
-        for source in module.problem_sources:
-            if source.code in table:
-                raise ValueError(f"problem source {source.code!r} declared by more than one module")
-            if not 0 < len(source.code) <= 16:
-                raise ValueError(f"problem source {source.code!r}: a code has 1 to 16 characters")
-            table[source.code] = source
-    return table
+    """Code → the problem source declaring it, of every module (``_by_code``; read once: apps do not change)."""
+    return _by_code("problem_sources", "problem source")
 
 
 @cache
 def import_kinds() -> dict[str, ImportKind]:
-    """Code → the import kind declaring it, of every module; a code declared twice, or longer than the job's
-    column, is an error (read once: apps do not change)."""
-    table: dict[str, ImportKind] = {}
-    for module in installed_modules():
-        for kind in module.import_kinds:
-            if kind.code in table:
-                raise ValueError(f"import kind {kind.code!r} declared by more than one module")
-            if not 0 < len(kind.code) <= 16:
-                raise ValueError(f"import kind {kind.code!r}: a code has 1 to 16 characters")
-            table[kind.code] = kind
-    return table
+    """Code → the import kind declaring it, of every module (``_by_code``; read once: apps do not change)."""
+    return _by_code("import_kinds", "import kind")
 
 
 def url_modules() -> tuple[list[tuple[str, str]], list[str]]:
