@@ -50,7 +50,7 @@ def build(today) -> float | None:
     if not Region.objects.exists():
         region_tree_load()
     for name, region, role in (("bench_province", "440000", "provincial_commander"),
-                               ("bench_employer", "440304", "epidemiologist")):
+                               ("bench_employer", "440000", "enterprise_contact")):
         if not User.objects.filter(username=name).exists():
             make_user(name, (region, role))
     employer = User.objects.get(username="bench_employer")
@@ -141,6 +141,16 @@ def main() -> None:
     client.force_login(User.objects.get(username="bench_employer"))
     p50, p95, _response = percentiles(client, f"/keypopulations/employer/?day={day}", N)
     print(f"employer  staff page (1,000 staff)        p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
+    p50, p95, _response = percentiles(client, f"/api/v1/keypopulation-employer-staff/?day={day}", N)
+    print(f"employer  staff API (1,000 staff)         p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
+    p50, p95, _response = percentiles(client, f"/keypopulations/1/?day={day}", N)
+    print(f"employer  its group's page (100 staff)    p50 {p50:7.1f} ms  p95 {p95:7.1f} ms", flush=True)
+    from fangkong.keypopulations.problems import raise_overdue
+
+    started = time.perf_counter()
+    raised = raise_overdue(today=today)
+    print(f"problems raised for the day's overdue (per region and employer): {raised:,} in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
     if took is not None:
         print(f"morning recomputation of {N_PERSONS:,} persons: {took:.1f} s", flush=True)
 

@@ -27,6 +27,9 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
   the checkout's ``var/`` and no test reads what an earlier one wrote;
 - ``person_sections``: what it adds to a person's page (dotted paths of ``section(request, person) -> str``,
   HTML the module renders through its own selectors, or "" — a laboratory's temporary control, say);
+- ``import_kinds``: the kinds of file it imports through the platform's import jobs (:class:`ImportKind`,
+  ``fangkong.cases.jobs``: the upload sealed while the job may run, dropped when it ends, progress and
+  heartbeat, the job's page) — the jobs know no module by name;
 - ``problem_sources``: the kinds of problem it raises in the problem list of the three lists
   (:class:`ProblemSource`: the code stored on each problem, its label, and the function the ``worklists-feed``
   job calls to raise what its records show) — the lists know no module by name;
@@ -94,6 +97,22 @@ class ProblemSource:
 
 
 @dataclass(frozen=True)
+class ImportKind:
+    """A kind of file a module imports as an import job (``fangkong.cases.jobs.import_job_submit``): ``code``
+    is stored on the job (at most 16 characters), ``label`` shown on its page; ``allowed`` is the dotted path of
+    ``allowed(actor) -> None`` (``PermissionDenied`` for a role that may not import it, asked before the
+    upload is read), ``run`` that of ``run(*, actor, data: bytes, name: str, source: str, progress) ->
+    ImportOutcome`` (``fangkong.cases.imports``), which reads the file, saves all its rows or none and raises
+    ``ImportRejected`` with every row's errors; ``max_bytes`` the largest upload it takes."""
+
+    code: str
+    label: Promise | str
+    allowed: str
+    run: str
+    max_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class ReportSection:
     """A paragraph of the official daily report (``fangkong.bulletins``). ``figures`` is the dotted path of
     ``figures(user, region, day) -> dict | None``: counts for the region (its subtree) on the day, read in the
@@ -135,6 +154,7 @@ class ModuleConfig(AppConfig):
     served_reaches: tuple[str, ...] = ()  # (Reach.ASSIGNED_SITES,): module reaches its selectors answer
     isolated_paths: tuple[tuple[str, str], ...] = ()  # (("FANGKONG_PUBLIC_SITE_DIR", "site"),): set apart in tests
     problem_sources: tuple[ProblemSource, ...] = ()  # (ProblemSource("inbound", _("Broken hand-off"), "…feed"),)
+    import_kinds: tuple[ImportKind, ...] = ()  # (ImportKind("keypop_roster", _("Roster"), "…allowed", "…run"),)
     report_sections: tuple[ReportSection, ...] = ()  # (ReportSection("inbound", "…report_figures", "…wording"),)
     person_sections: tuple[str, ...] = ()  # ("fangkong.laboratory.views.person_section",): on a person's page
 
@@ -175,19 +195,30 @@ def person_sections(request, person) -> list[str]:
     return [html for html in found if html]
 
 
+def _by_code(attribute: str, what: str) -> dict:
+    """Code → the declaration in ``attribute`` (``problem_sources``, ``import_kinds``) of every module; a code
+    declared twice, or not of 1 to 16 characters (the column that stores it), is an error."""
+    table: dict = {}
+    for module in installed_modules():
+        for declared in getattr(module, attribute):
+            if declared.code in table:
+                raise ValueError(f"{what} {declared.code!r} declared by more than one module")
+            if not 0 < len(declared.code) <= 16:
+                raise ValueError(f"{what} {declared.code!r}: a code has 1 to 16 characters")
+            table[declared.code] = declared
+    return table
+
+
 @cache
 def problem_sources() -> dict[str, ProblemSource]:
-    """Code → the problem source declaring it, of every module; a code declared twice, or longer than the
-    problem's column, is an error (read once: apps do not change)."""
-    table: dict[str, ProblemSource] = {}
-    for module in installed_modules():
-        for source in module.problem_sources:
-            if source.code in table:
-                raise ValueError(f"problem source {source.code!r} declared by more than one module")
-            if not 0 < len(source.code) <= 16:
-                raise ValueError(f"problem source {source.code!r}: a code has 1 to 16 characters")
-            table[source.code] = source
-    return table
+    """Code → the problem source declaring it, of every module (``_by_code``; read once: apps do not change)."""
+    return _by_code("problem_sources", "problem source")
+
+
+@cache
+def import_kinds() -> dict[str, ImportKind]:
+    """Code → the import kind declaring it, of every module (``_by_code``; read once: apps do not change)."""
+    return _by_code("import_kinds", "import kind")
 
 
 def url_modules() -> tuple[list[tuple[str, str]], list[str]]:

@@ -31,6 +31,10 @@ Reach, the part of the region a grant covers:
 - ``home_monitored``: the persons under home health monitoring who live in the community worker's region
   (``fangkong.followup``: persons under management whose address lies there and who are not placed in a
   quarantine site). Only the follow-up module's selectors serve it.
+- ``own_enterprises``: the persons on the rosters of the employers the user acts for — the key-population
+  groups (``fangkong.keypopulations``) whose employer's unified social credit code the account holds
+  (``EmployerAccess``); the enterprises module, when it exists, will add its contacts to the same reach.
+  Only the endpoints that declare it serve it: every other one refuses an enterprise contact.
 
 Writes are capabilities: each module declares, with each capability it grants, the category it writes
 (``fangkong.modules.CapabilityGrant.category``), and a test keeps every role's capabilities within its
@@ -70,12 +74,13 @@ class Reach:
     OWN_SAMPLES = "own_samples"
     ASSIGNED_SITES = "assigned_sites"
     HOME_MONITORED = "home_monitored"
+    OWN_ENTERPRISES = "own_enterprises"
 
 
 #: Reaches that only a module can answer (its rows say whose persons are whose: a laboratory's samples, a
 #: site's rooms). The module declares that it serves one (``ModuleConfig.served_reaches``); until an installed
 #: module does, the reach is pending: it resolves to no rows, and no endpoint serves it.
-MODULE_REACHES = frozenset({Reach.OWN_SAMPLES, Reach.ASSIGNED_SITES, Reach.HOME_MONITORED})
+MODULE_REACHES = frozenset({Reach.OWN_SAMPLES, Reach.ASSIGNED_SITES, Reach.HOME_MONITORED, Reach.OWN_ENTERPRISES})
 
 
 def pending_reaches() -> frozenset[str]:
@@ -126,6 +131,11 @@ NEED_TO_KNOW: dict[str, Grant] = {
     Role.SYSTEM_ADMINISTRATOR: Grant(
         reads={Category.REFERENCE: R, Category.AGGREGATES: R, Category.AUDIT: R},
         writes={Category.REFERENCE: R}),
+    # an employer's contact: which of its own staff are overdue for their test (named: it must tell them by
+    # name), no figure of the region, nothing of anyone else; it keeps its own staff's rosters
+    Role.ENTERPRISE_CONTACT: Grant(
+        reads={Category.REFERENCE: R, Category.NAMED: Reach.OWN_ENTERPRISES},
+        writes={Category.NAMED: Reach.OWN_ENTERPRISES}),
 }
 
 #: Capabilities that are reads of a category (a role holds one only where its ``reads`` grant the category).
@@ -201,10 +211,10 @@ def readable_or_404(user, category: str, queryset: QuerySet, field: str, **looku
     return get_in_scope_or_404(user, queryset, field, within=read_prefixes(user, category), **lookup)
 
 
-def person_level(user, region_code: str | None) -> str | None:
-    """The highest person category the user may read in ``region_code`` (None: no person data there)."""
+def person_level(user, region_code: str | None, *, reach: str = Reach.REGION) -> str | None:
+    """The highest person category the user may read in ``region_code`` at ``reach`` (None: no person data)."""
     for level in reversed(PERSON_LEVELS):
-        if region_code and may_read(user, level, region_code):
+        if region_code and may_read(user, level, region_code, reach=reach):
             return level
     return None
 

@@ -22,6 +22,8 @@ class Role(models.TextChoices):
     LABORATORY = "laboratory", _("Laboratory")
     ANALYST = "analyst", _("Analyst (read-only)")
     SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
+    # an employer's contact (企业联络员): the persons of its own enterprises only (need_to_know.OWN_ENTERPRISES)
+    ENTERPRISE_CONTACT = "enterprise_contact", _("Enterprise contact")
 
 
 class Capability:

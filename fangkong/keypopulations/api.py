@@ -4,32 +4,32 @@ pages and the imports (``inputs.py``)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from fangkong.accounts.access import REGION_SCOPED, can
-from fangkong.accounts.need_to_know import Category, Shows
+from fangkong.accounts.access import REGION_SCOPED
+from fangkong.accounts.need_to_know import Category, Reach, Shows
 from fangkong.api import fields as api_fields
-from fangkong.api.errors import error_body
 from fangkong.api.parsers import JSONObjectParser
+from fangkong.cases.api import ImportJobSerializer
+from fangkong.cases.jobs import import_job_submit
 from fangkong.inputs import api_input
-from fangkong.persons.shown import person_shown
 from fangkong.request_params import params_of
 
-from . import selectors, services
-from .apps import MANAGE, TEST_RECORD
-from .inputs import FrequencyInput, GroupInput, MemberInput, ResultInput
+from . import imports, selectors, services
+from .inputs import FrequencyInput, GroupInput, MemberInput, PositiveCaseInput, ResultInput
 from .models import Compliance, KeyTest, RosterEntry
-from .params import DayQuery, OverdueQuery
+from .params import DayQuery, EmployerQuery, OverdueQuery
+from .views import shown_member
 
 AGGREGATES = Shows(Category.AGGREGATES)
 NAMED = Shows(Category.NAMED)
+#: named data of one's own employers' groups too (an enterprise contact, ``selectors.named_groups_q``)
+OWN_STAFF = Shows(Category.NAMED, frozenset({Reach.REGION, Reach.OWN_ENTERPRISES}))
 
 
 class GroupSerializer(serializers.Serializer):
@@ -57,8 +57,8 @@ class MemberSerializer(serializers.Serializer):
     interval_days = serializers.IntegerField(allow_null=True)
 
 
-def member_data(user, entry, status) -> dict:
-    shown = person_shown(user, entry.person, entry.group.region_id)
+def member_data(user, entry, status, codes: list[str]) -> dict:
+    shown = shown_member(user, entry, codes)
     return {"id": entry.pk, "group": entry.group_id, "person": shown.person_id if shown else None,
             "name": shown.name if shown else "", "citizen_id": shown.citizen_id if shown else "",
             "start": entry.start, "end": entry.end,
@@ -71,31 +71,22 @@ class RosterFileInput(serializers.Serializer):
     file = serializers.FileField()
 
 
-def import_answer(result: services.ImportResult) -> Response:
-    """201 with the counts (created, existing, updated), or 400 in the API's one error shape."""
-    if not result.errors:
-        return Response(dict(result.counts), status=status.HTTP_201_CREATED)
-    fields: dict[str, list[str]] = {}
-    for error in result.errors:
-        where = f"row {error['row']} {error['column']}".strip() if error["row"] else "file"
-        fields.setdefault(where, []).append(error["message"])
-    return Response(error_body("invalid", "The file was not imported.", fields), status=status.HTTP_400_BAD_REQUEST)
-
-
-def _upload(request, capability: str, refusal: str):
-    if not can(request.user, capability):  # before the upload is read
-        raise PermissionDenied(refusal)
+def import_job_answer(request, kind: str, allowed) -> Response:
+    """202 with the import job (``/api/v1/import-jobs/<id>/`` follows it: progress, then every refused row);
+    the role checked before the upload is read."""
+    allowed(request.user)
     data = RosterFileInput(data=request.data)
     data.is_valid(raise_exception=True)
-    upload = data.validated_data["file"]
-    return upload.read(services.IMPORT_LIMITS.max_bytes + 1), upload.name
+    job = import_job_submit(actor=request.user, request=request, kind=kind, upload=data.validated_data["file"])
+    return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Key-population groups in the caller's regions, with members and overdue on ``?day=``."""
 
     fangkong_access = REGION_SCOPED
-    fangkong_shows = {"*": AGGREGATES, "roster": NAMED, "frequency": NAMED, "roster_import": NAMED}
+    fangkong_shows = {"*": AGGREGATES, "roster": OWN_STAFF, "frequency": NAMED, "roster_import": NAMED,
+                      "groups_import": NAMED}
     serializer_class = GroupSerializer
     query_params = {"list": DayQuery, "roster": DayQuery}
     parser_classes = (JSONObjectParser, FormParser, MultiPartParser)
@@ -120,15 +111,17 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def roster(self, request, pk=None, *args, **kwargs):
         """The group's members on ``?day=`` (GET, at most 500) or a person put on its roster (POST)."""
+        group = selectors.group_get(user=request.user, group_id=pk, category=Category.NAMED)  # 404 outside
+        codes = selectors.employer_codes(request.user)
         if request.method == "POST":
-            data = MemberInput(data={**request.data, "group": pk})
+            data = MemberInput(data={**request.data, "group": group.pk})
             data.is_valid(raise_exception=True)
             added = services.member_add(actor=request.user, request=request, **data.validated_data)
             status_row = Compliance.objects.filter(person=added.entry.person_id).first()
-            return Response(member_data(request.user, added.entry, status_row),
+            return Response(member_data(request.user, added.entry, status_row, codes),
                             status=status.HTTP_201_CREATED if added.outcome == "created" else status.HTTP_200_OK)
-        rows = selectors.roster_rows(user=request.user, group_id=pk, day=self._day())
-        return Response([member_data(request.user, entry, row) for entry, row in rows])
+        rows = selectors.roster_rows(user=request.user, group_id=group.pk, day=self._day())
+        return Response([member_data(request.user, entry, row, codes) for entry, row in rows])
 
     @extend_schema(request=FrequencyInput, responses={201: dict})
     @action(detail=True, methods=["post"])
@@ -139,12 +132,19 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response({"group": row.group_id, "days": row.days, "effective_from": row.effective_from.isoformat(),
                          "rule": row.rule.code}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses=dict)
+    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses={202: ImportJobSerializer})
     @action(detail=False, methods=["post"], url_path="roster-import")
     def roster_import(self, request, *args, **kwargs):
-        """A roster file (columns of ``MemberInput``): all rows or none; the same file twice adds nothing."""
-        data, name = _upload(request, MANAGE, _("Your role may not keep rosters."))
-        return import_answer(services.roster_import(actor=request.user, data=data, name=name, request=request))
+        """A roster file (columns of ``MemberInput``) as an import job: all rows or none; the same file twice
+        adds nothing."""
+        return import_job_answer(request, imports.ROSTER, imports.manage_allowed)
+
+    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses={202: ImportJobSerializer})
+    @action(detail=False, methods=["post"], url_path="import")
+    def groups_import(self, request, *args, **kwargs):
+        """A file of groups (columns of ``GroupInput``) as an import job: all rows or none, a frequency the
+        protocol does not allow refused against its row; the same file twice creates nothing more."""
+        return import_job_answer(request, imports.GROUPS, imports.manage_allowed)
 
 
 class ResultSerializer(serializers.Serializer):
@@ -172,11 +172,20 @@ class ResultViewSet(viewsets.GenericViewSet):
         return Response(ResultSerializer(test).data,
                         status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK)
 
-    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses=dict)
+    @extend_schema(request=PositiveCaseInput, responses={201: dict, 200: dict})
+    @action(detail=False, methods=["post"], url_path="case")
+    def case(self, request, *args, **kwargs):
+        """A positive test's case, registered through the cases service (once: asked again, the same case)."""
+        had = KeyTest.objects.filter(pk=request.data.get("test"), case__isnull=False).exists()
+        test = services.positive_to_case(actor=request.user, request=request, **api_input(PositiveCaseInput, request))
+        return Response({"test": test.pk, "case": test.case_id, "case_no": test.case.case_no},
+                        status=status.HTTP_200_OK if had else status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": RosterFileInput}, responses={202: ImportJobSerializer})
     @action(detail=False, methods=["post"], url_path="import")
     def import_file(self, request, *args, **kwargs):
-        data, name = _upload(request, TEST_RECORD, _("Your role may not record tests."))
-        return import_answer(services.results_import(actor=request.user, data=data, name=name, request=request))
+        """A file of test results (columns of ``ResultInput``) as an import job: all rows or none."""
+        return import_job_answer(request, imports.RESULTS, imports.results_allowed)
 
 
 class OverdueViewSet(viewsets.GenericViewSet):
@@ -199,4 +208,30 @@ class OverdueViewSet(viewsets.GenericViewSet):
             user=request.user, day=day, group=params.get("group"), employer=params.get("employer") or "",
             place=params.get("place"), region=params.get("region") or "")[:1000])
         found = Compliance.objects.in_bulk([entry.person_id for entry in entries])
-        return Response([member_data(request.user, entry, found.get(entry.person_id)) for entry in entries])
+        codes = selectors.employer_codes(request.user)
+        return Response([member_data(request.user, entry, found.get(entry.person_id), codes) for entry in entries])
+
+
+class EmployerStaffViewSet(viewsets.GenericViewSet):
+    """An employer's contact: its own staff on ``?day=`` with their due days, overdue first (at most 2,000);
+    ``?employer=`` one of its employers (404 for another)."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.NAMED, frozenset({Reach.OWN_ENTERPRISES}))  # the employer's contact only
+    serializer_class = MemberSerializer
+    query_params = {"list": EmployerQuery}
+    pagination_class = None  # a capped array (at most 2,000), not a page: the schema says so
+
+    def get_queryset(self):
+        return RosterEntry.objects.none()
+
+    @extend_schema(responses={200: MemberSerializer(many=True)})
+    def list(self, request, *args, **kwargs):
+        params = params_of(request)
+        day = params.get("day") or timezone.localdate()
+        codes = selectors.employer_codes(request.user)
+        chosen = params.get("employer") or ""
+        rows = []
+        for code in [chosen] if chosen else codes:
+            rows.extend(selectors.employer_staff(user=request.user, employer=code, day=day))
+        return Response([member_data(request.user, entry, row, codes) for entry, row in rows])

@@ -10,6 +10,7 @@ router.include_root_view = False
 router.register("keypopulation-groups", api.GroupViewSet, basename="group")
 router.register("keypopulation-tests", api.ResultViewSet, basename="test")
 router.register("keypopulation-overdue", api.OverdueViewSet, basename="overdue")
+router.register("keypopulation-employer-staff", api.EmployerStaffViewSet, basename="employer-staff")
 
 app_name = "keypopulations-api"
 urlpatterns = [path("", include(router.urls))]

@@ -21,9 +21,10 @@ from fangkong.persons.citizen_id import check_character
 from fangkong.places.credit_code import check_character as credit_check
 
 from .models import KeyGroup, KeyTest, Result, RosterEntry
-from .services import compliance_refresh, group_create, member_add
+from .services import compliance_refresh, employer_access_grant, group_create, member_add
 
 SEED = 20220412
+EMPLOYER_CONTACT = "employer_sz"  # the demo's enterprise contact (``fangkong demo`` creates the user)
 STAFF = 25
 LATE_SHARE = 0.04
 POPULATIONS = {"port": "port_frontline", "cold_chain": "cold_chain", "quarantine_hotel": "quarantine_hotel"}
@@ -83,4 +84,20 @@ def demo_load(actor) -> str:
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="keypopulations.keytest",
                  detail={"demo": True, "tests": len(tests)})
     compliance_refresh(RosterEntry.objects.values_list("person_id", flat=True), today=day)
-    return f"demo key populations: {len(places)} groups, {n} persons, {len(tests)} tests up to {day.isoformat()}"
+    contact = _employer_contact_link()
+    return (f"demo key populations: {len(places)} groups, {n} persons, {len(tests)} tests up to {day.isoformat()}"
+            + (f"; {EMPLOYER_CONTACT} acts for {contact}" if contact else ""))
+
+
+def _employer_contact_link() -> str:
+    """The demo's enterprise contact acts for the employer of Shenzhen's first cold-chain group (granted by
+    the demo's system administrator); "" when either is missing."""
+    from fangkong.accounts.models import User
+
+    contact = User.objects.filter(username=EMPLOYER_CONTACT).first()
+    admin = User.objects.filter(username="admin").first()
+    group = KeyGroup.objects.filter(region__code__startswith="4403", population="cold_chain").order_by("pk").first()
+    if contact is None or admin is None or group is None:
+        return ""
+    employer_access_grant(actor=admin, user=contact, employer_code=group.employer_code)
+    return group.employer_name

@@ -4,10 +4,11 @@ protocol allows, a person found or registered by the registry's rules)."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from fangkong.api.fields import DateField
+from fangkong.api.fields import DateField, DateTimeField
 from fangkong.places.credit_code import CreditCodeError, parse_credit_code
 from fangkong.places.inputs import CREDIT_CODE_ERRORS, LabelledChoice
 from fangkong.request_params import PAST, RegionCode
@@ -68,12 +69,26 @@ class MemberInput(serializers.Serializer):
 
 
 class ResultInput(serializers.Serializer):
-    """Record a test of a person on a group's roster (a row of a test import)."""
+    """Record a test of a person on a group's roster (a row of a test import). The day of the sample, or its
+    moment (``sampled_at``, as laboratories send it, often in UTC): the test counts on the *local* day of that
+    moment (``TIME_ZONE``) — a sample at 23:59 Beijing time is that day's, one at 00:01 the next day's."""
 
     group = serializers.IntegerField(label=_("Group"), **ID)
     citizen_id = serializers.CharField(max_length=32, label=_("Citizen ID"))
-    sampled_on = DateField(window=PAST, label=_("Sampled on"))
+    sampled_on = DateField(window=PAST, required=False, label=_("Sampled on"))
+    sampled_at = DateTimeField(window=PAST, required=False, write_only=True, label=_("Sampled at"))
     result = LabelledChoice(Result.choices, label=_("Result"))
+
+    def validate(self, attrs):
+        moment = attrs.pop("sampled_at", None)
+        if moment is not None:
+            day = timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+            if attrs.get("sampled_on") not in (None, day):
+                raise serializers.ValidationError({"sampled_on": [_("The day and the moment of the sample differ.")]})
+            attrs["sampled_on"] = day
+        if attrs.get("sampled_on") is None:
+            raise serializers.ValidationError({"sampled_on": [_("Give the day (or the moment) of the sample.")]})
+        return attrs
 
     def validate_citizen_id(self, value: str) -> str:
         from fangkong.persons.rules import citizen_id_verdict
@@ -84,14 +99,30 @@ class ResultInput(serializers.Serializer):
         return verdict.number
 
 
-class ImportInput(serializers.Serializer):
-    """A roster or a file of test results to import (the import page; the API has one address per kind)."""
+#: What the import page's choice stands for: the import job's kind (``apps.py``, ``import_kinds``).
+IMPORT_KINDS = {"groups": "keypop_groups", "roster": "keypop_roster", "tests": "keypop_results"}
 
-    kind = serializers.ChoiceField((("roster", _("A roster")), ("tests", _("Test results"))), label=_("The file holds"))
+
+class PositiveCaseInput(serializers.Serializer):
+    """Register the case of a positive test through the cases service (the group page's form, the API)."""
+
+    test = serializers.IntegerField(label=_("Test"), **ID)
+    diagnosed_at = DateTimeField(window=PAST, label=_("Diagnosed at"))
+    classification = serializers.ChoiceField((("confirmed", _("Confirmed case")),
+                                              ("asymptomatic", _("Asymptomatic infection"))),
+                                             default="confirmed", label=_("Classification"))
+
+
+class ImportInput(serializers.Serializer):
+    """Groups, a roster or a file of test results to import as a job (the import page; the API has one
+    address per kind)."""
+
+    kind = serializers.ChoiceField((("groups", _("Groups")), ("roster", _("A roster")), ("tests", _("Test results"))),
+                                   label=_("The file holds"))
     file = serializers.FileField(label=_("File (CSV or XLSX)"))
 
 
 class GroupAction(serializers.Serializer):
     """Which of the group page's forms was posted (each then has its own schema)."""
 
-    action = serializers.ChoiceField(("member", "test", "frequency"), label=_("Action"))
+    action = serializers.ChoiceField(("member", "test", "frequency", "case"), label=_("Action"))

@@ -133,6 +133,9 @@ class KeyTest(models.Model):
     group = models.ForeignKey(KeyGroup, on_delete=models.PROTECT, related_name="+", verbose_name=_("group"))
     sampled_on = models.DateField(_("sampled on"))
     result = models.CharField(_("result"), max_length=8, choices=Result.choices)
+    # a positive test's case, once registered through the cases service (``services.positive_to_case``)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 

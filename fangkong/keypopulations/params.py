@@ -14,3 +14,7 @@ class OverdueQuery(DayQuery):
     employer = Text(help_text="an employer's unified social credit code")
     place = Id(help_text="a key place")
     region = RegionCode(help_text="a region in scope: its subtree")
+
+
+class EmployerQuery(DayQuery):
+    employer = Text(help_text="one of the caller's employers (unified social credit code)")

@@ -2,9 +2,12 @@
 
 Groups and their counts are aggregates: read in the regions of the reader's memberships (a county's
 commander sees its county's groups only). Rosters, tests and overdue persons are named data: read only
-where the reader may read named data, and shown through ``person_shown`` (masked identifiers). An account
-acting for an employer (``EmployerAccess``) reads its employers' staff and nothing else
-(``employer_staff``).
+where the reader may read named data, and shown through ``person_shown`` (masked identifiers).
+
+An enterprise contact (``Role.ENTERPRISE_CONTACT``) reads named data at ``Reach.OWN_ENTERPRISES`` only: the
+groups whose employer's credit code its account holds (``EmployerAccess``), in the regions of its
+memberships, their rosters and its staff's compliance (``named_groups_q``, ``employer_staff``) — no count
+of the region, no other employer's group, nobody else.
 """
 
 from __future__ import annotations
@@ -14,7 +17,16 @@ import datetime as dt
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from fangkong.accounts.need_to_know import Category, readable, readable_or_404
+from fangkong.accounts.access import get_in_scope_or_404
+from fangkong.accounts.need_to_know import (
+    Category,
+    Reach,
+    may_read,
+    prefixes_q,
+    read_prefixes,
+    readable,
+    readable_or_404,
+)
 from fangkong.regions.codes import covers, subtree_prefix
 
 from .models import Compliance, EmployerAccess, GroupFrequency, KeyGroup, KeyTest, RosterEntry, TestingRule
@@ -46,8 +58,30 @@ def group_list(*, user, day: dt.date) -> QuerySet[KeyGroup]:
         overdue=Count("roster", filter=active_on(day, "roster__") & Q(overdue), distinct=True))
 
 
+def named_groups_q(user, prefix: str = "") -> Q:
+    """The groups whose named data (rosters, tests, compliance) the user may read: region-wide readers' in
+    their regions; an enterprise contact's own employers' groups in the regions of its memberships
+    (``Reach.OWN_ENTERPRISES``). ``prefix``: the path to the group (``"group__"`` from a roster entry)."""
+    q = prefixes_q(f"{prefix}region__code", read_prefixes(user, Category.NAMED))
+    own = read_prefixes(user, Category.NAMED, Reach.OWN_ENTERPRISES)
+    codes = employer_codes(user) if own else []
+    if codes:
+        q |= prefixes_q(f"{prefix}region__code", own) & Q(**{f"{prefix}employer_code__in": codes})
+    return q
+
+
+def reach_of(user, group: KeyGroup) -> str:
+    """The reach at which the user reads ``group``'s persons (the group came through ``named_groups_q``)."""
+    return Reach.REGION if may_read(user, Category.NAMED, group.region_id) else Reach.OWN_ENTERPRISES
+
+
 def group_get(*, user, group_id: int, category: str = Category.AGGREGATES) -> KeyGroup:
-    return readable_or_404(user, category, KeyGroup.objects.select_related("region", "place"), SCOPE, pk=group_id)
+    """One group: its counts (aggregates, region-wide readers) or its named data (``named_groups_q``); 404
+    outside — the same answer whether the group exists or not."""
+    groups = KeyGroup.objects.select_related("region", "place")
+    if category == Category.NAMED:
+        return get_in_scope_or_404(user, groups.filter(named_groups_q(user)), SCOPE, pk=group_id)
+    return readable_or_404(user, category, groups, SCOPE, pk=group_id)
 
 
 def frequencies_of(group: KeyGroup) -> QuerySet[GroupFrequency]:
@@ -93,27 +127,30 @@ def overdue_entries(*, user, day: dt.date, group: int | None = None, employer: s
 
 def tests_of(*, user, group_id: int, limit: int = 200) -> QuerySet[KeyTest]:
     group = group_get(user=user, group_id=group_id, category=Category.NAMED)
-    return KeyTest.objects.filter(group=group).select_related("person")[:limit]
+    return KeyTest.objects.filter(group=group).select_related("person", "case")[:limit]
 
 
 # --- an employer's own staff --------------------------------------------------------------------------------
 
 
 def employer_codes(user) -> list[str]:
-    """The employers the account acts for."""
+    """The employers the account acts for (``EmployerAccess``; never an empty code)."""
     if user is None or not user.is_authenticated:
         return []
-    return list(EmployerAccess.objects.filter(user=user).values_list("employer_code", flat=True))
+    return sorted(EmployerAccess.objects.filter(user=user).exclude(employer_code="")
+                  .values_list("employer_code", flat=True))
 
 
-def employer_staff(*, user, employer: str, day: dt.date) -> list[tuple[RosterEntry, Compliance | None]]:
-    """The staff of ``employer`` on the rosters in force on ``day``, with their compliance — only for an
-    account acting for that employer (404 otherwise: the same answer whether the employer exists or not)."""
+def employer_staff(*, user, employer: str, day: dt.date, limit: int = 2000) -> list[tuple[RosterEntry, Compliance | None]]:
+    """The staff of ``employer`` on the rosters in force on ``day``, with their compliance, overdue first
+    — only for an account acting for that employer, in the groups whose named data it may read (404
+    otherwise: the same answer whether the employer exists or not)."""
     if not employer or employer not in employer_codes(user):
         raise Http404("not found")
-    entries = (RosterEntry.objects.filter(group__employer_code=employer).filter(active_on(day))
-               .select_related("person", "group").order_by("group_id", "person__name", "id"))
-    return _with_compliance(entries)
+    entries = (RosterEntry.objects.filter(named_groups_q(user, "group__"), group__employer_code=employer)
+               .filter(active_on(day)).select_related("person", "group").order_by("group_id", "person__name", "id"))
+    rows = _with_compliance(entries[:limit])
+    return sorted(rows, key=lambda row: (row[1] is None or row[1].next_due_on is None or row[1].next_due_on >= day,))
 
 
 # --- the dashboard panel ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import can
+from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.data_generation import bump_data_generation
@@ -34,19 +35,45 @@ from fangkong.regions.models import Region
 from fangkong.table_files import TableLimits, TableRejected, read_table
 
 from . import compliance, selectors
-from .apps import MANAGE, TEST_RECORD
-from .models import Compliance, GroupFrequency, KeyGroup, KeyTest, Population, Result, RosterEntry
+from .apps import MANAGE, ROSTER_OWN, TEST_RECORD
+from .models import (
+    Compliance,
+    EmployerAccess,
+    GroupFrequency,
+    KeyGroup,
+    KeyTest,
+    Population,
+    Result,
+    RosterEntry,
+)
 
 IMPORT_LIMITS = TableLimits(max_bytes=20 * 1024 * 1024, max_rows=100_000)
 
 
 def _group_for(actor, group_id: int, capability: str) -> KeyGroup:
-    group = KeyGroup.objects.select_related("region").filter(pk=group_id).first()
+    """The group, if the actor may read its named data (else refused as unknown: a number outside one's
+    reach says nothing of whether it exists) and holds ``capability`` there."""
+    group = KeyGroup.objects.select_related("region").filter(selectors.named_groups_q(actor), pk=group_id).first()
     if group is None:
         raise ValidationError({"group": [_("No key-population group with this number.")]})
-    if not can(actor, capability, group.region_id):
-        raise PermissionDenied(_("This group lies outside your regions or your role may not change it."))
+    if not may_keep(actor, group, capability):
+        raise PermissionDenied(_("Your role may not change this group."))
     return group
+
+
+#: What ``may_keep`` is asked for a roster: ``MANAGE`` in the group's region, or ``ROSTER_OWN`` for a group of
+#: one of the actor's own employers (an enterprise contact: ``EmployerAccess``).
+ROSTER = "roster"
+
+
+def may_keep(actor, group: KeyGroup, capability: str) -> bool:
+    """Whether ``actor`` holds ``capability`` (or ``ROSTER``) for ``group``."""
+    if capability != ROSTER:
+        return can(actor, capability, group.region_id)
+    if can(actor, MANAGE, group.region_id):
+        return True
+    return (bool(group.employer_code) and can(actor, ROSTER_OWN, group.region_id)
+            and group.employer_code in selectors.employer_codes(actor))
 
 
 def _allowed(population: str, region_code: str, days: int | None, day: dt.date):
@@ -110,6 +137,28 @@ def frequency_set(*, actor, group: int, days: int, effective_from: dt.date, requ
     return row
 
 
+def employer_access_grant(*, actor, user, employer_code: str, request=None) -> EmployerAccess:
+    """Let ``user`` act for the employer of ``employer_code`` (its contact reads and keeps that employer's
+    staff only: ``Reach.OWN_ENTERPRISES``); granted by a manager of users in the user's regions. Granting it
+    again changes nothing."""
+    from fangkong.accounts.access import memberships_of
+    from fangkong.places.credit_code import CreditCodeError, parse_credit_code
+
+    regions = [code for code, _role in memberships_of(user)]
+    if not regions or not all(can(actor, Capability.USER_MANAGE, code) for code in regions):
+        raise PermissionDenied(_("You may not manage this user's access."))
+    try:
+        employer_code = parse_credit_code(employer_code)
+    except CreditCodeError as exc:
+        raise ValidationError({"employer_code": [_("This is not a valid unified social credit code.")]}) from exc
+    with transaction.atomic():
+        access, created = EmployerAccess.objects.get_or_create(user=user, employer_code=employer_code)
+        if created:
+            audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=access, region_code=regions[0],
+                         request=request, detail={"user": user.pk})
+    return access
+
+
 # --- rosters ------------------------------------------------------------------------------------------------
 
 
@@ -139,11 +188,18 @@ def member_add(*, actor, group: int, start: dt.date, end: dt.date | None = None,
                **person_fields) -> Added:
     """Put a person on a group's roster (input ``inputs.MemberInput``): the person found by citizen ID or
     registered; the same membership again changes nothing, with an end day it closes the membership."""
-    found = _group_for(actor, group, MANAGE)
+    found = _group_for(actor, group, ROSTER)
     if end is not None and end < start:
         raise ValidationError({"end": [_("The end of membership lies before its start.")]})
+    own_staff = not can(actor, MANAGE, found.region_id)  # an enterprise contact, for its own employer
     with transaction.atomic():
-        person = person_register(actor=actor, request=request, **person_fields).person
+        registered = person_register(actor=actor, request=request, capability=ROSTER_OWN if own_staff
+                                     else Capability.PERSON_REGISTER, **person_fields)
+        person = registered.person
+        if own_staff and not registered.created and person.name != person_fields.get("name", "").strip():
+            # the registry's record of someone else's number is not the employer's to read
+            raise ValidationError({"name": [_("This name does not match the person registered with this "
+                                              "citizen ID; ask the health authority to check the record.")]})
         added = _membership(actor, found, person, start, end)
         if added.outcome != "existing":
             audit_record(actor=actor, action=AuditEvent.Action.CREATE if added.outcome == "created"
@@ -171,15 +227,22 @@ def _rows(data: bytes, name: str, result: ImportResult) -> list:
         return []
 
 
-def _import(actor, rows, schema, apply, result: ImportResult, object_type: str, name: str, request) -> ImportResult:
+def _import(actor, rows, schema, apply, result: ImportResult, object_type: str, name: str, request,
+            source: str = "", progress=None) -> ImportResult:
     """Every row through ``schema`` (``validate_row``), then all applied in one transaction by ``apply``;
-    any refused row and nothing is kept, every error reported against its row (the header is row 1)."""
+    any refused row and nothing is kept, every error reported against its row (the header is row 1).
+    ``progress(done, total)`` is told as the rows are checked (the import job's page, ``cases.jobs``)."""
     valid_rows = []
+    total = len(rows)
     for number, row in enumerate(rows, start=2):
         valid, errors = validate_row(schema, row)
         result.errors.extend({"row": number, "column": column, "message": message}
                              for column, messages in errors.items() for message in messages)
         valid_rows.append((number, valid))
+        if progress is not None and ((number - 1) % 1000 == 0 or number - 1 == total):
+            progress(number - 1, total)
+    if not rows:
+        result.errors.append({"row": 0, "column": "", "message": _("The file has no data rows.")})
     if result.errors:
         return result
     try:
@@ -190,12 +253,13 @@ def _import(actor, rows, schema, apply, result: ImportResult, object_type: str, 
                         result.counts[apply(valid)] += 1
                 except (ValidationError, PermissionDenied) as exc:
                     messages = error_messages(exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
-                    result.errors.extend({"row": number, "column": column, "message": message}
+                    result.errors.extend({"row": number, "column": column if column != "__all__" else "",
+                                          "message": message}
                                          for column, texts in messages.items() for message in texts)
             if result.errors:
                 raise _Refused
             audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type=object_type, request=request,
-                         detail={"file_type": name.rpartition(".")[2][:8], **result.counts})
+                         detail={"file_type": name.rpartition(".")[2][:8], "source": source, **result.counts})
     except _Refused:
         result.counts.clear()
     return result
@@ -205,9 +269,10 @@ class _Refused(Exception):
     """Rolls an import back when a row was refused by the service."""
 
 
-def roster_import(*, actor, data: bytes, name: str, request=None) -> ImportResult:
+def roster_import(*, actor, data: bytes, name: str, request=None, source: str = "", progress=None) -> ImportResult:
     """Put the persons of a CSV or XLSX file on rosters (columns of ``inputs.MemberInput``): all or nothing;
-    a file imported twice adds nothing the second time (every row ``existing``)."""
+    a file imported twice adds nothing the second time (every row ``existing``). Run as an import job
+    (``imports.roster_run``)."""
     from .inputs import MemberInput
 
     result = ImportResult()
@@ -215,7 +280,36 @@ def roster_import(*, actor, data: bytes, name: str, request=None) -> ImportResul
     if result.errors:
         return result
     return _import(actor, rows, MemberInput, lambda valid: member_add(actor=actor, **valid).outcome, result,
-                   "keypopulations.rosterentry", name, request)
+                   "keypopulations.rosterentry", name, request, source, progress)
+
+
+def group_import_row(*, actor, name: str, population: str, region: str, employer_code: str = "",
+                     frequency_days: int | None = None, effective_from: dt.date | None = None, **fields) -> str:
+    """One row of a groups file: the group of this name, population, region and employer when it exists
+    (``existing``: a file imported twice creates no second group; its frequency is changed on the group's
+    page), else created with its frequency (``group_create``: one the protocol rule in force allows)."""
+    if not can(actor, MANAGE, region):
+        raise PermissionDenied(_("You may not create key-population groups in this region."))
+    if KeyGroup.objects.filter(name=name, population=population, region_id=region,
+                               employer_code=employer_code).exists():
+        return "existing"
+    group_create(actor=actor, name=name, population=population, region=region, employer_code=employer_code,
+                 frequency_days=frequency_days, effective_from=effective_from, **fields)
+    return "created"
+
+
+def groups_import(*, actor, data: bytes, name: str, request=None, source: str = "", progress=None) -> ImportResult:
+    """Create the groups of a CSV or XLSX file (columns of ``inputs.GroupInput``): all or nothing, idempotent;
+    a frequency the rule in force does not allow is refused against its row. Run as an import job
+    (``imports.groups_run``)."""
+    from .inputs import GroupInput
+
+    result = ImportResult()
+    rows = _rows(data, name, result)
+    if result.errors:
+        return result
+    return _import(actor, rows, GroupInput, lambda valid: group_import_row(actor=actor, **valid), result,
+                   "keypopulations.keygroup", name, request, source, progress)
 
 
 # --- tests --------------------------------------------------------------------------------------------------
@@ -259,8 +353,9 @@ def result_record(*, actor, group: int, citizen_id: str, sampled_on: dt.date, re
     return test, outcome
 
 
-def results_import(*, actor, data: bytes, name: str, request=None) -> ImportResult:
-    """Record the tests of a CSV or XLSX file (columns of ``inputs.ResultInput``): all or nothing, idempotent."""
+def results_import(*, actor, data: bytes, name: str, request=None, source: str = "", progress=None) -> ImportResult:
+    """Record the tests of a CSV or XLSX file (columns of ``inputs.ResultInput``): all or nothing, idempotent.
+    Run as an import job (``imports.results_run``)."""
     from .inputs import ResultInput
 
     result = ImportResult()
@@ -268,13 +363,44 @@ def results_import(*, actor, data: bytes, name: str, request=None) -> ImportResu
     if result.errors:
         return result
     return _import(actor, rows, ResultInput, lambda valid: result_record(actor=actor, **valid)[1], result,
-                   "keypopulations.keytest", name, request)
+                   "keypopulations.keytest", name, request, source, progress)
+
+
+def positive_to_case(*, actor, test: int, diagnosed_at: dt.datetime, classification: str = "confirmed",
+                     request=None) -> KeyTest:
+    """A positive test becomes a case through the cases service (``case_register``: the same rules, number,
+    audit and tracing summary as any case), detected by screening, reported in the group's region; the test
+    keeps its case. Once only: asked again, the test with its case is returned unchanged."""
+    from fangkong.cases.models import DetectionRoute, Disease
+    from fangkong.cases.services import case_register
+
+    found = KeyTest.objects.select_related("group", "person").filter(
+        selectors.named_groups_q(actor, "group__"), pk=test, result=Result.POSITIVE).first()
+    if found is None:
+        raise ValidationError({"test": [_("No positive test with this number in your regions.")]})
+    if not can(actor, Capability.CASE_WRITE, found.group.region_id):
+        raise PermissionDenied(_("Your role may not register cases."))
+    with transaction.atomic():
+        locked = KeyTest.objects.select_for_update().get(pk=found.pk)
+        if locked.case_id is not None:
+            return locked
+        case = case_register(actor=actor, request=request, person=found.person,
+                             disease=Disease.objects.get(code="covid-19"), classification=classification,
+                             diagnosed_at=diagnosed_at, sampling_date=found.sampled_on,
+                             report_region=found.group.region_id, detection_route=DetectionRoute.SCREENING,
+                             residence_region=found.person.address_region_id)
+        locked.case = case
+        locked.save(update_fields=["case"])
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=found.group.region_id,
+                     request=request, detail={"case": case.case_no})
+    return locked
 
 
 def positive_follow_up(*, actor, test: KeyTest, request=None) -> int:
     """A positive test: the person's workplaces (the key places of their groups) become due for inspection
-    today; the case itself is registered on the case page (``cases:case-new``) with the person's registry
-    number — the page of the test links there. Returns the places flagged."""
+    today (``Place.next_due_on``: the inspectors' list; a place's page gives the co-visit search of its venue
+    code scans); the case is registered from the group's page through ``positive_to_case``. Returns the
+    places flagged."""
     from fangkong.places.models import Place
 
     today = timezone.localdate()
@@ -330,10 +456,11 @@ def compliance_refresh(person_ids, *, today: dt.date | None = None, batch: int =
     return written
 
 
-def overdue_run(*, today: dt.date | None = None) -> dict:
-    """The morning job: everyone on a roster recomputed as of ``today``; the overdue counted (and raised as
-    problems once the problem lists exist: ``problems_raise``). Running it twice changes nothing more."""
-    today = today or timezone.localdate()
+def overdue_run(*, today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
+    """The morning job: everyone on a roster recomputed as of ``today`` — the local day (``TIME_ZONE``) of
+    ``now`` when not given: at 00:01 Beijing time (16:01 UTC the day before) it is already the new day —; the
+    overdue counted (and raised as problems: ``problems_raise``). Running it twice changes nothing more."""
+    today = today or timezone.localdate(now)
     people = RosterEntry.objects.values_list("person_id", flat=True).distinct().order_by("person_id")
     refreshed = compliance_refresh(people.iterator(), today=today)
     overdue = Compliance.objects.filter(next_due_on__lt=today).count()
@@ -341,32 +468,12 @@ def overdue_run(*, today: dt.date | None = None) -> dict:
 
 
 def problems_raise(*, today: dt.date) -> dict:
-    """Each group with persons overdue on ``today`` raises one problem of the three lists
-    (``fangkong.worklists.services.problem_raise``, source ``keypop``), once per group and day (its source
-    key), in the group's region — the task goes to the region's command, which escalates it; the evidence
-    names the group, its employer and the count, never a person. While the worklists module is not
-    installed, nothing is raised (``problems_raised`` None)."""
+    """The overdue of ``today`` raised in the problem list, once per region, employer and day
+    (``problems.raise_overdue``); while the worklists module is not installed, nothing (``None``)."""
     from django.apps import apps
-    from django.db.models import Count, Exists, OuterRef
 
     if not apps.is_installed("fangkong.worklists"):
         return {"problems_raised": None}
-    from fangkong.worklists.services import problem_raise
+    from .problems import raise_overdue
 
-    overdue = Exists(Compliance.objects.filter(person=OuterRef("person"), next_due_on__lt=today))
-    groups = (RosterEntry.objects.filter(selectors.active_on(today)).filter(overdue).values("group_id")
-              .annotate(n=Count("person_id", distinct=True)).order_by("group_id"))
-    counts = {row["group_id"]: row["n"] for row in groups}
-    raised = 0
-    for group in KeyGroup.objects.filter(pk__in=counts).order_by("pk"):
-        title = _("%(group)s: %(count)d persons overdue for their test on %(day)s") % {
-            "group": group.name, "count": counts[group.pk], "day": today.isoformat()}
-        evidence = _("Group %(group)d, employer %(employer)s; the list: %(link)s") % {
-            "group": group.pk, "employer": group.employer_name or "—",
-            "link": f"/keypopulations/overdue/?group={group.pk}&day={today.isoformat()}"}
-        _problem, created = problem_raise(actor=None, source="keypop", source_key=f"group-{group.pk}-{today}",
-                                          region=group.region_id, severity="serious" if counts[group.pk] > 10
-                                          else "moderate", title=title[:200], evidence=evidence,
-                                          link=f"/keypopulations/overdue/?group={group.pk}&day={today.isoformat()}")
-        raised += created
-    return {"problems_raised": raised}
+    return {"problems_raised": raise_overdue(today=today)}

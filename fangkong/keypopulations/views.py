@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fangkong.accounts.access import can, memberships_of, region_scoped
-from fangkong.accounts.need_to_know import Category, may_read, shows
+from fangkong.accounts.need_to_know import Category, Reach, may_read, shows
+from fangkong.accounts.roles import Capability
+from fangkong.cases.jobs import import_job_submit
 from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import query_params
@@ -19,14 +21,36 @@ from fangkong.web.day import day_asked
 
 from . import selectors, services
 from .apps import MANAGE, TEST_RECORD
-from .inputs import FrequencyInput, GroupAction, GroupInput, ImportInput, MemberInput, ResultInput
-from .models import Compliance, Population
-from .params import DayQuery, OverdueQuery
+from .inputs import (
+    IMPORT_KINDS,
+    FrequencyInput,
+    GroupAction,
+    GroupInput,
+    ImportInput,
+    MemberInput,
+    PositiveCaseInput,
+    ResultInput,
+)
+from .models import Compliance, KeyTest, Population
+from .params import DayQuery, EmployerQuery, OverdueQuery
+
+#: The pages an enterprise contact uses: its own employers' groups and staff (``selectors.named_groups_q``).
+OWN_STAFF = (Reach.REGION, Reach.OWN_ENTERPRISES)
 
 
 def _rows(user, pairs):
-    """(entry, shown person, compliance) for a template."""
-    return [(entry, person_shown(user, entry.person, entry.group.region_id), status) for entry, status in pairs]
+    """(entry, shown person, compliance) for a template (``shown_member``)."""
+    codes = selectors.employer_codes(user)
+    return [(entry, shown_member(user, entry, codes), status) for entry, status in pairs]
+
+
+def shown_member(user, entry, codes: list[str]):
+    """The person of a roster entry as the reader may see it: region-wide, or as the contact of the group's
+    employer (``Reach.OWN_ENTERPRISES``: only for a group of one of ``codes``, the reader's employers)."""
+    shown = person_shown(user, entry.person, entry.group.region_id)
+    if shown is None and entry.group.employer_code and entry.group.employer_code in codes:
+        shown = person_shown(user, entry.person, entry.group.region_id, reach=Reach.OWN_ENTERPRISES)
+    return shown
 
 
 @region_scoped
@@ -59,11 +83,12 @@ def group_new(request):
                   status=form.status)
 
 
-ACTIONS = {"member": (MemberInput, MANAGE), "test": (ResultInput, TEST_RECORD), "frequency": (FrequencyInput, MANAGE)}
+ACTIONS = {"member": (MemberInput, services.ROSTER), "test": (ResultInput, TEST_RECORD),
+           "frequency": (FrequencyInput, MANAGE), "case": (PositiveCaseInput, Capability.CASE_WRITE)}
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=OWN_STAFF)
 @query_params(DayQuery)
 @require_http_methods(["GET", "POST"])
 def group_detail(request, group_id: int):
@@ -84,7 +109,7 @@ def group_detail(request, group_id: int):
         forms[name] = PageForm(schema, request if kind == name else _Unbound(request), initial={"group": group.pk})
     if kind in ACTIONS:
         schema, capability = ACTIONS[kind]
-        if not can(request.user, capability, group.region_id):
+        if not services.may_keep(request.user, group, capability):
             raise PermissionDenied(_("Your role may not change this group."))
         form = forms[kind]
         if form.is_valid():
@@ -94,6 +119,10 @@ def group_detail(request, group_id: int):
                     services.member_add(actor=request.user, request=request, group=group.pk, **data)
                 elif kind == "test":
                     services.result_record(actor=request.user, request=request, group=group.pk, **data)
+                elif kind == "case":
+                    if not KeyTest.objects.filter(pk=data["test"], group=group).exists():
+                        raise ValidationError({"test": [_("No positive test with this number in this group.")]})
+                    services.positive_to_case(actor=request.user, request=request, **data)
                 else:
                     services.frequency_set(actor=request.user, request=request, group=group.pk, **data)
             except ValidationError as exc:
@@ -102,13 +131,18 @@ def group_detail(request, group_id: int):
                 messages.success(request, _("Saved."))
                 return redirect("keypopulations:group-detail", group_id=group.pk)
     status = 400 if refused or any(form.errors for form in forms.values()) else 200
+    region_wide = may_read(request.user, Category.NAMED, group.region_id)  # not only an employer's contact
     return render(request, "keypopulations/group_detail.html", {
         "group": group, "day": day, "frequencies": selectors.frequencies_of(group),
         "rows": _rows(request.user, selectors.roster_rows(user=request.user, group_id=group.pk, day=day)),
-        "tests": selectors.tests_of(user=request.user, group_id=group.pk, limit=20), "forms": forms,
+        # test results are health data: the health authority's, not the employer's (it sees due days only)
+        "tests": selectors.tests_of(user=request.user, group_id=group.pk, limit=20) if region_wide else [],
+        "hide_results": not region_wide, "forms": forms,
         "may_manage": can(request.user, MANAGE, group.region_id),
+        "may_roster": services.may_keep(request.user, group, services.ROSTER),
         "may_test": can(request.user, TEST_RECORD, group.region_id),
-        "may_register_case": can(request.user, "case.write", group.region_id)}, status=status)
+        "may_list_overdue": region_wide,
+        "may_register_case": can(request.user, Capability.CASE_WRITE, group.region_id)}, status=status)
 
 
 class _Unbound:
@@ -141,10 +175,11 @@ def overdue(request):
 @shows(Category.NAMED)
 @require_http_methods(["GET", "POST"])
 def import_page(request):
-    """Upload a roster or a file of test results: all rows or none, every error against its row."""
+    """Upload groups, a roster or a file of test results: it runs as one of the platform's import jobs, whose
+    page (``cases:import-job``) shows the progress and every refused row; all rows or none."""
     if not (can(request.user, MANAGE) or can(request.user, TEST_RECORD)):
         raise PermissionDenied(_("Your role may not import rosters or tests."))
-    result, kind, refused = None, "roster", ""
+    kind, refused = "roster", ""
     if request.method == "POST":
         posted = request.POST.copy()
         posted.update(request.FILES)  # the form and its file, as DRF reads a multipart body
@@ -153,29 +188,32 @@ def import_page(request):
         if not submitted.is_valid():
             refused = error_summary(error_messages(submitted.errors))
         else:
-            upload = submitted.validated_data["file"]
-            data = upload.read(services.IMPORT_LIMITS.max_bytes + 1)
-            run = services.roster_import if submitted.validated_data["kind"] == "roster" else services.results_import
-            result = run(actor=request.user, data=data, name=upload.name, request=request)
-            if result.ok:
-                messages.success(request, _("Imported: %(created)d new, %(existing)d already there, %(updated)d "
-                                            "updated.") % {key: result.counts.get(key, 0)
-                                                           for key in ("created", "existing", "updated")})
-                return redirect("keypopulations:import")
-    return render(request, "keypopulations/import.html", {"result": result, "kind": kind, "refused": refused},
-                  status=400 if refused or (result is not None and not result.ok) else 200)
+            try:
+                job = import_job_submit(actor=request.user, request=request, upload=submitted.validated_data["file"],
+                                        kind=IMPORT_KINDS[submitted.validated_data["kind"]])
+            except ValidationError as exc:
+                refused = error_summary(error_messages(exc))
+            else:
+                return redirect("cases:import-job", job_id=job.pk)
+    return render(request, "keypopulations/import.html", {"kind": kind, "refused": refused},
+                  status=400 if refused else 200)
 
 
 @region_scoped
-@shows(Category.NAMED)
-@query_params(DayQuery)
+@shows(Category.NAMED, reaches_served=(Reach.OWN_ENTERPRISES,))  # the employer's page: its contact's only
+@query_params(EmployerQuery)
 @require_GET
 def employer(request):
-    """An employer's account: the compliance of its own staff, and nothing else."""
+    """An employer's account: the compliance of its own staff (overdue first), of one of its employers with
+    ``?employer=`` (404 for an employer it does not act for), and nothing else."""
     day = day_asked(request, "day")
     codes = selectors.employer_codes(request.user)
+    chosen = request.params.get("employer") or ""
     staff = []
-    for code in codes:
+    for code in [chosen] if chosen else codes:
         staff.extend(selectors.employer_staff(user=request.user, employer=code, day=day))
+    groups = {entry.group_id: entry.group for entry, _status in staff}
     return render(request, "keypopulations/employer.html", {
-        "day": day, "codes": codes, "rows": _rows(request.user, staff)})
+        "day": day, "codes": codes, "chosen": chosen, "rows": _rows(request.user, staff),
+        "groups": sorted(groups.values(), key=lambda group: group.name),
+        "overdue": sum(1 for _entry, status in staff if status and status.next_due_on and status.next_due_on < day)})

@@ -54,14 +54,17 @@ def citizen_id_verdict(raw: str) -> CitizenId | str:
         return str(exc) or str(_("Not a valid citizen ID."))
 
 
-def region_verdict(actor, code: str, *, known: bool) -> tuple[list[str], bool]:
+def region_verdict(actor, code: str, *, known: bool, capability: str = Capability.PERSON_REGISTER,
+                   ) -> tuple[list[str], bool]:
     """May ``actor`` register a person living in region ``code`` (``known``: the region exists)?
     ``([], False)`` when yes; else the messages and whether it is the role that is refused (in scope, but
     the role may not register persons: ``person_register`` raises ``PermissionDenied`` for it, an import
-    reports it against the row)."""
+    reports it against the row). ``capability``: the one that lets the actor register this person — a
+    module's narrower one when its service has checked that the person lies within the actor's reach (an
+    enterprise contact's own staff, ``fangkong.keypopulations``)."""
     if not known or not in_scope(actor, code):
         return [str(_("Choose a region within your area."))], False
-    if not can(actor, Capability.PERSON_REGISTER, code):
+    if not can(actor, capability, code):
         return [str(_("Your role may not register persons."))], True
     return [], False
 

@@ -62,12 +62,13 @@ class Registration:
 def _person_from_input(
     *, actor, name: str, address_region: str, sex: str = "", birth_date: dt.date | None = None,
     citizen_id: str = "", phone: str = "", address_text: str = "", regions: dict | None = None,
+    capability: str = Capability.PERSON_REGISTER,
 ) -> Person:
     """Judge one person's fields (``rules.person_fields_check``) and build the unsaved row (identifiers
     sealed); ``ValidationError`` per field, ``PermissionDenied`` for a role that may not register persons."""
     code = address_region or ""
     region = regions.get(code) if regions is not None else Region.objects.filter(code=code).first()
-    region_errors, denied = rules.region_verdict(actor, code, known=region is not None)
+    region_errors, denied = rules.region_verdict(actor, code, known=region is not None, capability=capability)
     if denied:
         raise PermissionDenied(region_errors[0])
     values, errors = rules.person_fields_check(
@@ -93,7 +94,8 @@ def _person_from_input(
 
 @transaction.atomic
 def person_register(*, actor, request=None, **fields) -> Registration:
-    """Register one person (fields as in ``_person_from_input``), or return the one already registered."""
+    """Register one person (fields as in ``_person_from_input``, ``capability`` included: see
+    ``rules.region_verdict``), or return the one already registered."""
     person = _person_from_input(actor=actor, **fields)
     if person.citizen_id_hash:
         existing = Person.objects.filter(citizen_id_hash=person.citizen_id_hash).first()

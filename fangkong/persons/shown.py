@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from fangkong.accounts.need_to_know import Category, may_read, person_level
+from fangkong.accounts.need_to_know import Category, Reach, may_read, person_level
 
 CITIZEN_ID_STARS = "*" * 18
 
@@ -68,9 +68,11 @@ def citizen_id_shown(user, masked: str) -> str:
     return CITIZEN_ID_STARS
 
 
-def person_shown(user, person, region_code: str | None) -> PersonShown | None:
-    """The fields of ``person`` the user may see on a row of ``region_code`` (None: not even the row)."""
-    level = person_level(user, region_code)
+def person_shown(user, person, region_code: str | None, *, reach: str = Reach.REGION) -> PersonShown | None:
+    """The fields of ``person`` the user may see on a row of ``region_code`` (None: not even the row).
+    ``reach``: a module reach (``Reach.OWN_ENTERPRISES``) when the caller's selector has already kept the row
+    to that reach of the user — the row is then shown at the level the user reads there."""
+    level = person_level(user, region_code, reach=reach)
     if level is None:
         return None
     base = {"level": level, "sex": person.sex, "sex_label": person.get_sex_display(),

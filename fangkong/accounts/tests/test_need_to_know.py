@@ -182,7 +182,10 @@ def forbidden_markers(user, world) -> list[str]:
     """The markers of every category the user may not read (person levels: above its own)."""
     out = []
     for category, markers in world["markers"].items():
-        if not reaches(user, category):
+        # a person category read through a module reach only (own samples, assigned sites, own enterprises)
+        # does not reach the world's persons: none of them is a sample, an assignment or an employer's staff
+        region_wide = any(reach == Reach.REGION for _code, reach in reaches(user, category))
+        if not region_wide:
             out.extend(markers)
     if not any(reach == Reach.REGION for _code, reach in reaches(user, Category.AGGREGATES)):
         out.append(OTHER_SITE)  # a site-reach reader sees its own sites only
@@ -226,7 +229,7 @@ def test_the_matrix_covers_every_role_and_capabilities_stay_within_its_writes():
     # (the persons of a laboratory's own samples, of a manager's own sites), served once a module declares it
     # (ModuleConfig.served_reaches) and nothing until then.
     for role in (Role.LABORATORY, Role.QUARANTINE_MANAGER, Role.COMMUNITY_WORKER, Role.INSPECTOR,
-                 Role.SYSTEM_ADMINISTRATOR):
+                 Role.SYSTEM_ADMINISTRATOR, Role.ENTERPRISE_CONTACT):
         person_reads = {level: reach for level, reach in NEED_TO_KNOW[role].reads.items() if level in PERSON_LEVELS}
         assert set(person_reads.values()) <= MODULE_REACHES, role
         for level, reach in person_reads.items():

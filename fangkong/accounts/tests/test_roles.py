@@ -33,6 +33,7 @@ PLATFORM_GRANTS = {
     Role.LABORATORY: set(),  # need to know: the persons of its own samples, from a module serving that reach
     Role.ANALYST: set(),
     Role.SYSTEM_ADMINISTRATOR: {Capability.AUDIT_BROWSE, Capability.USER_MANAGE, Capability.PROTOCOL_EDIT},
+    Role.ENTERPRISE_CONTACT: set(),  # need to know: its own enterprises' staff, from a module serving that reach
 }
 PLATFORM_CODES = {code for codes in PLATFORM_GRANTS.values() for code in codes}
 

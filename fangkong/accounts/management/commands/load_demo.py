@@ -28,6 +28,8 @@ DEMO_USERS = (
     ("lab_gd", Role.LABORATORY, "440000", "省实验室"),
     ("analyst", Role.ANALYST, "440000", "分析员"),
     ("admin", Role.SYSTEM_ADMINISTRATOR, "440000", "系统管理员"),
+    # acts for one demo employer of Shenzhen (its EmployerAccess is granted by the key-populations demo)
+    ("employer_sz", Role.ENTERPRISE_CONTACT, "440300", "深圳冷链企业联络员"),
 )
 
 

@@ -1,0 +1,76 @@
+"""What the key-populations module raises in the problem list (``ModuleConfig.problem_sources``): the persons of
+an employer overdue for their test on a day become one problem, once per region, employer and day, for the
+region of the employer's groups — its command unit gets the task, the worklists' escalation takes it up the
+tree when its deadline passes. Groups of no employer are counted together per region. The evidence names the
+region, the employer and the count, never a person; the link opens the overdue list (named readers only).
+
+``raise_overdue`` runs with the morning job (``services.overdue_run``) and as the ``feed`` the
+``worklists-feed`` job calls; raised again the same day, nothing more is raised (``problem_raise`` is
+idempotent by source and key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from fangkong.worklists.models import Problem, Severity
+from fangkong.worklists.services import problem_raise
+
+from .apps import PROBLEM_SOURCE as SOURCE
+from .models import Compliance, RosterEntry
+from .selectors import active_on
+
+#: More overdue persons than this at one employer on one day: a serious problem, otherwise moderate.
+SERIOUS_FROM = 10
+
+
+def overdue_by_employer(today: dt.date) -> list[dict]:
+    """``{"region", "employer_code", "employer_name", "overdue"}`` per region and employer on ``today``."""
+    overdue = Exists(Compliance.objects.filter(person=OuterRef("person"), next_due_on__lt=today))
+    rows = (RosterEntry.objects.filter(active_on(today)).filter(overdue)
+            .values("group__region_id", "group__employer_code")
+            .annotate(overdue=Count("person_id", distinct=True)).order_by("group__region_id", "group__employer_code"))
+    names = dict(RosterEntry.objects.filter(active_on(today)).exclude(group__employer_code="")
+                 .values_list("group__employer_code", "group__employer_name").distinct())
+    return [{"region": row["group__region_id"], "employer_code": row["group__employer_code"],
+             "employer_name": names.get(row["group__employer_code"], ""), "overdue": row["overdue"]} for row in rows]
+
+
+def source_key(region: str, employer_code: str, today: dt.date) -> str:
+    return f"overdue:{region}:{employer_code or '-'}:{today.isoformat()}"
+
+
+def raise_overdue(*, today: dt.date) -> int:
+    """One problem per region, employer and day with persons overdue on ``today``; how many were raised."""
+    done = set(Problem.objects.filter(source=SOURCE, source_key__endswith=f":{today.isoformat()}")
+               .values_list("source_key", flat=True))  # the day's only: the keys of every day would pile up
+    raised = 0
+    for row in overdue_by_employer(today):
+        key = source_key(row["region"], row["employer_code"], today)
+        if key in done:
+            continue
+        employer = row["employer_name"] or (row["employer_code"] or _("groups of no employer"))
+        title = _("%(employer)s: %(count)d persons overdue for their periodic test on %(day)s") % {
+            "employer": employer, "count": row["overdue"], "day": today.isoformat()}
+        query = {"region": row["region"], "day": today.isoformat(),
+                 **({"employer": row["employer_code"]} if row["employer_code"] else {})}
+        evidence = _("Region %(region)s, employer %(code)s: %(count)d persons overdue on %(day)s.") % {
+            "region": row["region"], "code": row["employer_code"] or "—", "count": row["overdue"],
+            "day": today.isoformat()}
+        _problem, created = problem_raise(
+            actor=None, source=SOURCE, source_key=key, region=row["region"],
+            severity=Severity.SERIOUS if row["overdue"] > SERIOUS_FROM else Severity.MODERATE, title=title[:200],
+            evidence=evidence, link=f"{reverse('keypopulations:overdue')}?{urlencode(query)}")
+        raised += created
+    return raised
+
+
+def feed(now: dt.datetime) -> int:
+    """The ``worklists-feed`` job's call: the overdue of the local day of ``now``."""
+    return raise_overdue(today=timezone.localdate(now))
