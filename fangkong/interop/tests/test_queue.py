@@ -197,3 +197,6 @@ def test_only_an_administrator_sends_a_refused_message_again(client, sysadmin, p
     assert message.state == MessageState.RETRYING
     with pytest.raises(ValidationError):  # only a refused message is sent again by hand
         services.message_retry(actor=sysadmin, message=message)
+    client.force_login(sysadmin)
+    assert client.post(f"/interop/messages/{message.pk}/retry/").status_code == 400  # said, not a server error
+    assert OutboundMessage.objects.get(pk=message.pk).state == MessageState.RETRYING
