@@ -57,7 +57,11 @@ def message_detail(request, message_id: int):
 @require_POST
 def message_retry(request, message_id: int):
     message = selectors.message_get(user=request.user, message_id=message_id)
-    services.message_retry(actor=request.user, message=message, request=request)
+    try:
+        services.message_retry(actor=request.user, message=message, request=request)
+    except ValidationError as refused:  # not a refused message: said on its page, nothing changed
+        messages.error(request, " ".join(refused.messages))
+        return render(request, "interop/message_detail.html", {"message": message, "may_retry": False}, status=400)
     messages.success(request, _("The message will be sent again."))
     return redirect("interop:message-detail", message_id=message.pk)
 

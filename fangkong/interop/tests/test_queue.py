@@ -180,3 +180,23 @@ def test_a_message_still_undelivered_after_many_attempts_is_raised_once_and_kept
     run = outbound_send_due(now=timezone.now() + LATER, timeout=2)  # still tried: nothing is ever dropped
     message.refresh_from_db()
     assert run.retrying == 1 and message.attempts == problems.STUCK_ATTEMPTS + 1
+
+
+def test_only_an_administrator_sends_a_refused_message_again(client, sysadmin, province_commander, futian_commander):
+    destination = _destination(sysadmin, "http://127.0.0.1:9/")
+    [message] = _queue(province_commander, destination, 1)
+    OutboundMessage.objects.filter(pk=message.pk).update(state=MessageState.REFUSED, attempts=1, last_status=400)
+    client.force_login(futian_commander)
+    assert client.post(f"/interop/messages/{message.pk}/retry/").status_code == 403
+    message.refresh_from_db()
+    assert message.state == MessageState.REFUSED
+    with pytest.raises(PermissionDenied):
+        services.message_retry(actor=province_commander, message=message)
+    services.message_retry(actor=sysadmin, message=message)
+    message.refresh_from_db()
+    assert message.state == MessageState.RETRYING
+    with pytest.raises(ValidationError):  # only a refused message is sent again by hand
+        services.message_retry(actor=sysadmin, message=message)
+    client.force_login(sysadmin)
+    assert client.post(f"/interop/messages/{message.pk}/retry/").status_code == 400  # said, not a server error
+    assert OutboundMessage.objects.get(pk=message.pk).state == MessageState.RETRYING
