@@ -99,11 +99,17 @@ def test_the_lists_and_reports_declare_their_parameters():
 
 
 def test_every_declared_parameter_out_of_range_is_refused_naming_it(client, province_commander, sysadmin):
-    """As the commander; a route the commander may not read (the audit trail) as the system administrator."""
+    """As the commander; a route the commander may not read (the audit trail) as the system administrator; a
+    route only an enterprise contact may read (its own staff's compliance) as an enterprise contact."""
+    from fangkong.accounts.roles import Role
+    from fangkong.testing.builders import make_user
+
     client.force_login(province_commander)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     administrator = Client(HTTP_ACCEPT_LANGUAGE="en")
     administrator.force_login(sysadmin)
+    employer = Client(HTTP_ACCEPT_LANGUAGE="en")
+    employer.force_login(make_user("params_employer", ("440300", Role.ENTERPRISE_CONTACT)))
     events = AuditEvent.objects.exclude(action=AuditEvent.Action.ACCESS_REFUSED).count()
     checked = 0
     for namespace, pattern, declaration in declared_routes():
@@ -115,6 +121,8 @@ def test_every_declared_parameter_out_of_range_is_refused_naming_it(client, prov
                 response = client.get(path, {name: value})
                 if response.status_code == 403:
                     response = administrator.get(path, {name: value})
+                if response.status_code == 403:
+                    response = employer.get(path, {name: value})
                 where = f"GET {path}?{name}={value!r}"
                 assert response.status_code == 400, where
                 if path.startswith("/api/"):
