@@ -241,10 +241,14 @@ def source_strip(*, user, kind: str, source_id: int) -> dict | None:
 
 
 def panel_context(request, code: str) -> dict:
-    """The dashboard panel (``dashboard_panels``): today's completeness in the region ``code`` (the counts the
-    user may read as aggregates, and the shares of the persons due)."""
-    day = timezone.localdate()
+    """The dashboard panel (``dashboard_panels``): the completeness of the user's day (the dashboard's, and every
+    page's: ``fangkong.web.day``) in the region ``code`` (the counts the user may read as aggregates, and the
+    shares of the persons due). Its keys are the panel's own (``followup_day``): the page's ``day`` is not
+    shadowed."""
+    from fangkong.web.day import chosen_day
+
+    day = chosen_day(request)
     counts = followup_counts(user=request.user, day=day, region=code)
     due = counts["due"] or 1
-    return {"day": day, "counts": counts,
+    return {"followup_day": day, "counts": counts,
             "shares": {k: round(100 * counts[k] / due) for k in ("checked", "missed", "symptomatic")}}

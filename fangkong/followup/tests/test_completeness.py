@@ -3,6 +3,7 @@ module, and today's completeness on the region dashboard (the module's declared 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -37,7 +38,7 @@ def test_the_contacts_page_shows_its_follow_up_day_by_day(client, shenzhen_epi):
     assert "data-strip" not in client.get(f"/cases/contacts/{other.pk}/").content.decode()
 
 
-def test_the_dashboard_panel_shows_todays_completeness_in_the_region_only(client, shenzhen_epi, guangzhou_epi):
+def test_the_dashboard_panel_shows_the_days_completeness_in_the_region_only(client, shenzhen_epi, guangzhou_epi):
     subjects = [managed_contact(shenzhen_epi, name=n)[1] for n in "甲乙丙丁"]
     for slot in ("morning", "evening"):
         health_check_record(actor=shenzhen_epi, subject=subjects[0], day=timezone.localdate(), slot=slot,
@@ -45,9 +46,14 @@ def test_the_dashboard_panel_shows_todays_completeness_in_the_region_only(client
     health_check_record(actor=shenzhen_epi, subject=subjects[1], day=timezone.localdate(), slot="morning",
                         temperature=Decimal("37.8"))
     client.force_login(shenzhen_epi)
-    panel = client.get("/dashboard/440304/").content.decode().split('data-panel="followup"')[1].split("</section>")[0]
-    assert 'data-count="due">4<' in panel and 'data-count="checked">1 ' in panel and "(25%)" in panel
+    today = timezone.localdate().isoformat()
+    response = client.get(f"/dashboard/440304/?date={today}")  # the user's day, the panel's as every page's
+    panel = response.content.decode().split('data-panel="followup"')[1].split("</section>")[0]
+    assert today in panel and 'data-count="due">4<' in panel and 'data-count="checked">1 ' in panel and "(25%)" in panel
     assert 'data-count="symptomatic">1<' in panel
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    panel = client.get(f"/dashboard/440304/?date={yesterday}").content.decode().split('data-panel="followup"')[1]
+    assert yesterday in panel.split("</section>")[0] and 'data-count="checked">1 ' not in panel.split("</section>")[0]
     client.force_login(guangzhou_epi)
-    other = client.get("/dashboard/440100/").content.decode().split('data-panel="followup"')[1].split("</section>")[0]
+    other = client.get(f"/dashboard/440100/?date={today}").content.decode().split('data-panel="followup"')[1].split("</section>")[0]
     assert 'data-count="due"' not in other  # nobody of Guangzhou; Shenzhen's figures not shown

@@ -42,13 +42,6 @@ def futian_user(db):
 
 
 
-@pytest.fixture(autouse=True)
-def _no_day_cached_by_an_earlier_test():
-    """The last day with data is cached per scope and data generation, and the generation itself lives in the
-    cache: a write in a test's transaction bumps it only on commit (which a test does not reach), so a day an
-    earlier test cached at the same generation would answer here. Each test of the day starts from no cache."""
-    cache.clear()
-
 def test_last_day_with_data_is_the_latest_case_or_report_in_scope(province_commander, futian_user):
     make_case(province_commander, region="440304", day="2022-03-10")
     _report("440304", dt.date(2022, 3, 12), "FT1")
