@@ -176,8 +176,9 @@ class ResultViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="case")
     def case(self, request, *args, **kwargs):
         """A positive test's case, registered through the cases service (once: asked again, the same case)."""
-        had = KeyTest.objects.filter(pk=request.data.get("test"), case__isnull=False).exists()
-        test = services.positive_to_case(actor=request.user, request=request, **api_input(PositiveCaseInput, request))
+        data = api_input(PositiveCaseInput, request)  # validated first: the test's id is a number of the schema
+        had = KeyTest.objects.filter(pk=data["test"], case__isnull=False).exists()
+        test = services.positive_to_case(actor=request.user, request=request, **data)
         return Response({"test": test.pk, "case": test.case_id, "case_no": test.case.case_no},
                         status=status.HTTP_200_OK if had else status.HTTP_201_CREATED)
 

@@ -108,6 +108,10 @@ def test_a_positive_test_becomes_a_case_once_and_flags_the_workplace(client, she
     again = client.post("/api/v1/keypopulation-tests/case/", {"test": test.pk, "diagnosed_at": "2022-04-11 20:00"},
                         content_type="application/json")
     assert again.status_code == 200 and again.json()["case_no"] == case.case_no and Case.objects.count() == 1
+    for bad in ({}, [test.pk], "x", None, 2**63):  # what the schema fuzzer sent as the test: a clear 400 naming it
+        refused = client.post("/api/v1/keypopulation-tests/case/", {"test": bad, "diagnosed_at": "2022-04-11 20:00"},
+                              content_type="application/json")
+        assert refused.status_code == 400 and "test" in refused.json()["error"]["fields"], bad
     # a negative test, another group's test on this page, a role that may not register cases: refused
     negative_cid = _members(shenzhen_epi, group, 1)[0]
     negative, _outcome = result_record(actor=shenzhen_epi, group=group.pk, citizen_id=negative_cid,
