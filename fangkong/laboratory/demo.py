@@ -36,13 +36,21 @@ def _citizen_id(n: int) -> str:
 def demo_load(actor) -> str:
     if ScreeningRound.objects.filter(name="福田区第一轮全员核酸（演示）").exists():
         return f"demo laboratory: {ScreeningRound.objects.count()} rounds"
-    now = timezone.now()
+    # The round runs on the scenario's last day (the latest report date of the demo's cases), as the other
+    # modules' demos do: dated by the real clock, its case would make today the last day with data in Shenzhen,
+    # and every page would open on a day without the demo's epidemic.
+    from django.db.models import Max
+
+    from fangkong.cases.models import Case
+
+    last = Case.objects.aggregate(last=Max("report_date"))["last"] or timezone.localdate()
+    now = min(timezone.now(), dt.datetime.combine(last, dt.time(22), tzinfo=timezone.get_current_timezone()))
     lab_user = get_user_model().objects.filter(username="lab_gd").first()
     lab = Laboratory.objects.filter(name="深圳市核酸检测基地（演示）").first() or laboratory_create(
         actor=actor, name="深圳市核酸检测基地（演示）", region="440300", daily_capacity=200_000,
         tests="新冠病毒核酸（ORF1ab、N）", staff=[lab_user] if lab_user else [])
     screening = round_create(actor=actor, county=COUNTY, name="福田区第一轮全员核酸（演示）",
-                             starts_on=timezone.localdate() - dt.timedelta(days=1), population=1_553_225,
+                             starts_on=timezone.localtime(now).date() - dt.timedelta(days=1), population=1_553_225,
                              expected_prevalence=0.0005, pool_sizes=[10, 20])
     ids = [_citizen_id(n) for n in range(1, 21)]
     for number, name in zip(ids, NAMES, strict=True):
@@ -73,5 +81,6 @@ def demo_load(actor) -> str:
                           ct_values={"ORF1ab": 27.1, "N": 26.4} if hit else {},
                           received_at=single_at + dt.timedelta(hours=1), resulted_at=single_at + dt.timedelta(hours=4))
             if hit:
-                case = case_from_result(actor=actor, specimen=specimen, classification="confirmed")
+                case = case_from_result(actor=actor, specimen=specimen, classification="confirmed",
+                                        reported_at=single_at + dt.timedelta(hours=5))
     return f"demo laboratory: round {screening.name}, 2 pools resolved, case {case.case_no if case else '—'}"

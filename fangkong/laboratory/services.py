@@ -489,10 +489,11 @@ def specimen_record_by_ids(*, actor, laboratory: Laboratory, goods_lot: int | No
                            **fields)
 
 
-def case_from_result(*, actor, specimen: Specimen, classification: str, request=None):
+def case_from_result(*, actor, specimen: Specimen, classification: str, reported_at=None, request=None):
     """The case of a positive single result of a person: the person's case of COVID-19 found, or registered
     through the cases service (``cases.services.case_register``: its checks, number and audit), detected by
-    screening, diagnosed at the result time. Audited here too (which result made it)."""
+    screening, diagnosed at the result time, reported now (or at ``reported_at``, which the cases service
+    checks: not before the diagnosis, not in the future). Audited here too (which result made it)."""
     from fangkong.cases.models import Case, DetectionRoute, Disease
     from fangkong.cases.services import case_register
 
@@ -506,6 +507,7 @@ def case_from_result(*, actor, specimen: Specimen, classification: str, request=
         if case is None:
             case = case_register(actor=actor, request=request, person=specimen.person, disease=disease,
                                  classification=classification, diagnosed_at=result.resulted_at,
+                                 reported_at=reported_at,
                                  report_region=specimen.person.address_region_id,
                                  sampling_date=timezone.localtime(specimen.sampled_at).date(),
                                  detection_route=DetectionRoute.SCREENING)
