@@ -44,7 +44,8 @@ def demo_load(actor) -> str:
     from .models import Escalation, Problem, Task, Unit
     from .services import escalation_sweep, problem_raise, task_assign, task_transition
 
-    if Task.objects.exists():
+    # loaded once: by its own first problem (other modules' demos raise problems, and so tasks, before this one)
+    if Problem.objects.filter(source="manual", source_key="demo-0").exists():
         return f"demo worklists: {Task.objects.count()} tasks (already loaded)"
     for region, name, kind, duties in UNITS:
         Unit.objects.get_or_create(region_id=region, name=name, defaults={"kind": kind, "standing_duties": duties})
