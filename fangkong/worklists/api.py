@@ -5,6 +5,7 @@ raise one by staff); the responsibility list per unit. Each write takes the same
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,11 +15,11 @@ from rest_framework.views import APIView
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api.pagination import paged_response
-from fangkong.request_params import PageQuery
+from fangkong.request_params import PageQuery, params_of
 
 from . import selectors, services
 from .apps import MANUAL
-from .inputs import AssignInput, ProblemInput, TaskInput, TaskTransitionInput
+from .inputs import AssignInput, CalendarDayInput, CalendarQuery, ProblemInput, TaskInput, TaskTransitionInput
 
 
 class TaskSerializer(serializers.Serializer):
@@ -190,3 +191,33 @@ class ResponsibilityView(APIView):
     @extend_schema(responses=ResponsibilitySerializer(many=True))
     def get(self, request):
         return Response(ResponsibilitySerializer(selectors.responsibility_list(user=request.user), many=True).data)
+
+
+class CalendarDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    working = serializers.BooleanField()
+    note = serializers.CharField()
+
+
+class CalendarView(APIView):
+    """The working calendar of deadlines: the days of a year (``?year=``, this year by default) that count
+    otherwise than their weekday; POST says how one day counts (the provincial commander, ``worklists.calendar``:
+    ``holiday`` on a weekday, ``worked`` on a weekend day, ``ordinary`` to remove what was recorded). Deadlines
+    already set do not move."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"get": CalendarQuery}
+
+    @extend_schema(responses=CalendarDaySerializer(many=True))
+    def get(self, request):
+        year = params_of(request).get("year") or timezone.localdate().year
+        return Response(CalendarDaySerializer(selectors.calendar_days(year=year), many=True).data)
+
+    @extend_schema(request=CalendarDayInput, responses={200: CalendarDaySerializer(many=True)})
+    def post(self, request):
+        data = CalendarDayInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.calendar_day_set(actor=request.user, request=request, **data.validated_data)
+        year = data.validated_data["day"].year
+        return Response(CalendarDaySerializer(selectors.calendar_days(year=year), many=True).data)

@@ -14,4 +14,5 @@ app_name = "worklists-api"
 urlpatterns = [
     path("", include(router.urls)),
     path("worklists-responsibility/", api.ResponsibilityView.as_view(), name="responsibility"),
+    path("worklists-calendar/", api.CalendarView.as_view(), name="calendar"),
 ]

@@ -10,6 +10,7 @@ from fangkong.accounts.roles import Role
 PACKAGE = __name__.rpartition(".")[0]  # "fangkong.worklists"
 WRITE = "worklists.write"  # raise problems, create, assign, verify, return and cancel tasks, keep the units
 WORK = "worklists.work"  # start and submit the tasks one owns
+CALENDAR = "worklists.calendar"  # keep the working calendar of deadlines: holidays, weekends worked (province-wide)
 MANUAL = "manual"  # the problem source of this module: a problem found by staff
 
 
@@ -27,6 +28,8 @@ class WorklistsConfig(modules.ModuleConfig):
         modules.CapabilityGrant(WORK, _("Work on and submit the tasks one owns"),
                                 (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST,
                                  Role.INSPECTOR), category=Category.AGGREGATES),
+        modules.CapabilityGrant(CALENDAR, _("Keep the working calendar of deadlines (holidays, weekends worked)"),
+                                (Role.PROVINCIAL_COMMANDER,), category=Category.AGGREGATES),
     )
     page_urls = ("worklists/", f"{PACKAGE}.urls")
     api_urls = f"{PACKAGE}.api_urls"

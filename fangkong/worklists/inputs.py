@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from fangkong.request_params import PageQuery, RegionCode
+from fangkong.request_params import Integer, PageQuery, Query, RegionCode
 
-from .models import Severity, SlaClass, Unit
+from .models import CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR, CalendarDayKind, Severity, SlaClass, Unit
 
 
 class ProblemInput(serializers.Serializer):
@@ -58,6 +58,22 @@ class UnitInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Unit.Kind.choices, default=Unit.Kind.OTHER, label=_("Kind"))
     standing_duties = serializers.CharField(required=False, allow_blank=True, default="",
                                             label=_("Standing duties"))
+
+
+class CalendarDayInput(serializers.Serializer):
+    """How one day counts on the working calendar of deadlines: a holiday (a weekday off), a weekend day worked
+    in exchange (调休), or an ordinary day again (its weekday decides)."""
+
+    day = serializers.DateField(label=_("Day"))
+    counts_as = serializers.ChoiceField(choices=CalendarDayKind.choices, label=_("Counts as"))
+    note = serializers.CharField(max_length=100, required=False, allow_blank=True, default="", label=_("Note"),
+                                 help_text=_("For example the holiday's name, as in the State Council's notice."))
+
+
+class CalendarQuery(Query):
+    """The calendar page's year."""
+
+    year = Integer(minimum=CALENDAR_FIRST_YEAR, maximum=CALENDAR_LAST_YEAR, label=_("Year"))
 
 
 class TaskListQuery(PageQuery):

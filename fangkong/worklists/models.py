@@ -242,6 +242,18 @@ class Escalation(models.Model):
         return f"{self.task_id} → {self.to_region_id} ({self.level})"
 
 
+#: The years the working calendar may be kept for (a day outside them is a typing error).
+CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR = 2000, 2099
+
+
+class CalendarDayKind(models.TextChoices):
+    """How a day counts on the working calendar (the input of ``services.calendar_day_set``)."""
+
+    HOLIDAY = "holiday", _("Holiday (a weekday off)")
+    WORKED = "worked", _("Weekend day worked in exchange")
+    ORDINARY = "ordinary", _("Ordinary day (its weekday decides)")
+
+
 class CalendarDay(models.Model):
     """A day the working calendar treats otherwise than its weekday: a public holiday, or a weekend worked
     in exchange (调休)."""

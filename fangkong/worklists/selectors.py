@@ -17,7 +17,7 @@ from fangkong.accounts.access import memberships_of
 from fangkong.accounts.need_to_know import Category, readable, readable_or_404
 from fangkong.regions.models import Region
 
-from .models import OPEN_STATES, Escalation, Problem, State, Task, Unit
+from .models import OPEN_STATES, CalendarDay, Escalation, Problem, State, Task, Unit
 
 SCOPE = "region__code"
 DUE_SOON = dt.timedelta(hours=24)
@@ -265,3 +265,9 @@ def region_figures(*, user, code: str, now: dt.datetime | None = None) -> list[R
 def panel_context(request, code: str) -> dict:
     """The dashboard panel (``dashboard_panels`` in ``apps.py``): open / overdue / escalated per child region."""
     return {"figures": region_figures(user=request.user, code=code), "code": code}
+
+
+def calendar_days(*, year: int) -> QuerySet[CalendarDay]:
+    """The days of ``year`` the working calendar treats otherwise than their weekday, in order. The calendar is
+    the province's, the same for every reader (it holds no record of anyone)."""
+    return CalendarDay.objects.filter(day__year=year).order_by("day")

@@ -24,9 +24,23 @@ from fangkong.modules import problem_sources
 from fangkong.regions.codes import covers
 from fangkong.regions.models import Region
 
-from .apps import WORK, WRITE
+from .apps import CALENDAR, WORK, WRITE
 from .hours import deadlines
-from .models import OPEN_STATES, Escalation, Problem, Severity, SlaClass, State, Task, TaskEvent, Unit
+from .models import (
+    CALENDAR_FIRST_YEAR,
+    CALENDAR_LAST_YEAR,
+    OPEN_STATES,
+    CalendarDay,
+    CalendarDayKind,
+    Escalation,
+    Problem,
+    Severity,
+    SlaClass,
+    State,
+    Task,
+    TaskEvent,
+    Unit,
+)
 from .notify import Notice, notifier
 
 #: action → (states it may start from, state it leads to, the history's kind)
@@ -273,6 +287,51 @@ def task_transition(*, actor, task_id: int, action: str, note: str = "", request
             transaction.on_commit(lambda: notifier().send(Notice("returned", task.owner_unit.region_id, (task.pk,),
                                                                  (task.owner_id,) if task.owner_id else ())))
     return task
+
+
+def calendar_day_set(*, actor, day: dt.date, counts_as: str, note: str = "", request=None) -> CalendarDay | None:
+    """Say how ``day`` counts on the working calendar of deadlines (``inputs.CalendarDayInput``): a holiday on
+    a weekday, a weekend day worked in exchange (调休), or an ordinary day again (the recorded exception
+    removed). Province-wide: ``worklists.calendar`` (the provincial commander). The deadlines already set do
+    not move (each is computed when its task is created); tasks created from now on follow the day. The same
+    day said again with the same note changes nothing and is not audited again. Returns the recorded day, or
+    None for an ordinary day."""
+    if not can(actor, CALENDAR):
+        raise PermissionDenied(_("Your role may not keep the working calendar."))
+    if not CALENDAR_FIRST_YEAR <= day.year <= CALENDAR_LAST_YEAR:
+        raise ValidationError({"day": [_("The calendar is kept for the years %(first)s to %(last)s.")
+                                       % {"first": CALENDAR_FIRST_YEAR, "last": CALENDAR_LAST_YEAR}]})
+    weekend = day.weekday() >= 5
+    if counts_as == CalendarDayKind.HOLIDAY and weekend:
+        raise ValidationError({"counts_as": [
+            _("%(day)s falls on a weekend, which is not worked anyway: a holiday is recorded on a weekday.")
+            % {"day": day.isoformat()}]})
+    if counts_as == CalendarDayKind.WORKED and not weekend:
+        raise ValidationError({"counts_as": [
+            _("%(day)s is a weekday, which is worked anyway: a day worked in exchange falls on a weekend.")
+            % {"day": day.isoformat()}]})
+    note = note.strip()
+    with transaction.atomic():
+        recorded = CalendarDay.objects.select_for_update().filter(day=day).first()
+        if counts_as == CalendarDayKind.ORDINARY:
+            if recorded is None:
+                raise ValidationError({"day": [_("Nothing is recorded for %(day)s: it counts by its weekday already.")
+                                               % {"day": day.isoformat()}]})
+            audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=recorded, request=request,
+                         detail={"day": day.isoformat(), "was_working": recorded.working, "note": recorded.note})
+            recorded.delete()
+            return None
+        working = counts_as == CalendarDayKind.WORKED
+        if recorded is not None and (recorded.working, recorded.note) == (working, note):
+            return recorded
+        before = None if recorded is None else {"working": recorded.working, "note": recorded.note}
+        recorded = recorded or CalendarDay(day=day)
+        recorded.working, recorded.note = working, note
+        recorded.save()
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.UPDATE,
+                     obj=recorded, request=request,
+                     detail={"day": day.isoformat(), "working": working, "note": note, "before": before})
+    return recorded
 
 
 def superiors(codes, steps: int) -> dict[str, str]:

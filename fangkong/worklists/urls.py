@@ -16,5 +16,6 @@ urlpatterns = [
     path("problems/", views.problem_list, name="problems"),
     path("problems/new/", views.problem_new, name="problem-new"),
     path("responsibility/", views.responsibility, name="responsibility"),
+    path("calendar/", views.calendar, name="calendar"),
     path("units/<int:unit_id>/digest/", views.unit_digest, name="unit-digest"),
 ]

@@ -10,7 +10,8 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,12 +20,21 @@ from fangkong.accounts.access import can, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, endpoint_allows, shows, shows_of
 from fangkong.inputs import PageForm
 from fangkong.regions.codes import subtree_prefix
-from fangkong.request_params import PageQuery, query_params
+from fangkong.request_params import PageQuery, params_of, query_params
 
 from . import selectors, services
-from .apps import MANUAL, WORK, WRITE
-from .inputs import AssignInput, ProblemInput, TaskInput, TaskListQuery, TaskTransitionInput
-from .models import Severity, SlaClass, TaskEvent
+from .apps import CALENDAR, MANUAL, WORK, WRITE
+from .hours import sla, working_periods
+from .inputs import (
+    AssignInput,
+    CalendarDayInput,
+    CalendarQuery,
+    ProblemInput,
+    TaskInput,
+    TaskListQuery,
+    TaskTransitionInput,
+)
+from .models import CalendarDayKind, Severity, SlaClass, TaskEvent
 
 PAGE_SIZE = 50
 ORDER = ("deadline", "id")
@@ -201,3 +211,35 @@ def problem_new(request):
             return redirect("worklists:problems")
     return render(request, "worklists/problem_new.html", {
         **_common(request, "new-problem"), "form": form, "severities": Severity.choices}, status=form.status)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@query_params(CalendarQuery)
+@require_http_methods(["GET", "POST"])
+def calendar(request):
+    """The working calendar of deadlines: the year's holidays and weekend days worked, the working periods and
+    the time each class allows; the provincial commander keeps it (``worklists.calendar``)."""
+    may_keep = can(request.user, CALENDAR)
+    if request.method == "POST" and not may_keep:
+        raise PermissionDenied(_("Your role may not keep the working calendar."))
+    year = params_of(request).get("year") or timezone.localdate().year
+    form = PageForm(CalendarDayInput, request, initial={"counts_as": CalendarDayKind.HOLIDAY})
+    if form.is_valid():
+        try:
+            services.calendar_day_set(actor=request.user, request=request, **form.data)
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            messages.success(request, _("The working calendar was changed; deadlines already set stay as they were."))
+            return redirect(f"{reverse('worklists:calendar')}?year={form.data['day'].year}")
+    return render(request, "worklists/calendar.html", {
+        **_common(request, "calendar"), "form": form, "may_keep": may_keep, "year": year,
+        "days": selectors.calendar_days(year=year), "kinds": CalendarDayKind.choices, "periods": working_periods(),
+        "classes": [(label, _hours(sla(value).allowed), sla(value).round_the_clock) for value, label in SlaClass.choices],
+    }, status=form.status)
+
+
+def _hours(span) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g}"
