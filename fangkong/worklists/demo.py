@@ -29,6 +29,29 @@ MANUAL = (
 )
 
 
+#: 2022's public holidays on weekdays and weekend days worked in exchange, as the State Council's General Office
+#: gave them (国办发明电〔2021〕11号) — the working calendar of the demo's epidemic year.
+HOLIDAYS_2022 = (
+    ("2022-01-03", "元旦"), ("2022-01-31", "春节"), ("2022-02-01", "春节"), ("2022-02-02", "春节"),
+    ("2022-02-03", "春节"), ("2022-02-04", "春节"), ("2022-04-04", "清明节"), ("2022-04-05", "清明节"),
+    ("2022-05-02", "劳动节"), ("2022-05-03", "劳动节"), ("2022-05-04", "劳动节"), ("2022-06-03", "端午节"),
+    ("2022-09-12", "中秋节"), ("2022-10-03", "国庆节"), ("2022-10-04", "国庆节"), ("2022-10-05", "国庆节"),
+    ("2022-10-06", "国庆节"), ("2022-10-07", "国庆节"),
+)
+WORKED_2022 = (("2022-01-29", "春节调休上班"), ("2022-01-30", "春节调休上班"), ("2022-04-02", "清明节调休上班"),
+               ("2022-04-24", "劳动节调休上班"), ("2022-05-07", "劳动节调休上班"), ("2022-10-08", "国庆节调休上班"),
+               ("2022-10-09", "国庆节调休上班"))
+
+
+def demo_calendar(commander) -> None:
+    """Record the demo year's holidays and weekend days worked through the service, as the provincial commander."""
+    from .services import calendar_day_set
+
+    for days, counts_as in ((HOLIDAYS_2022, "holiday"), (WORKED_2022, "worked")):
+        for day, note in days:
+            calendar_day_set(actor=commander, day=dt.date.fromisoformat(day), counts_as=counts_as, note=note)
+
+
 def _backdate(task, hours: float) -> None:
     """Move a task ``hours`` back in time, deadlines with it (the demo's escalations)."""
     from .models import Task
@@ -55,6 +78,8 @@ def demo_load(actor) -> str:
                       title=title, evidence=evidence, sla_class=sla_class)
     users = {u.username: u for u in get_user_model().objects.filter(
         username__in=("futian", "shenzhen", "province", "dongguan_epi"))}
+    if users.get("province"):  # the provincial commander keeps the working calendar
+        demo_calendar(users["province"])
     futian, shenzhen = users.get("futian"), users.get("shenzhen")
     tasks = list(Task.objects.order_by("id"))
     fut = [t for t in tasks if t.region_id.startswith("4403")]

@@ -116,3 +116,25 @@ def test_the_year_asked_is_checked_and_another_year_shows_its_own_days(client, p
     assert 'data-day="2022-04-02"' in client.get(PAGE, {"year": 2022}).content.decode()
     assert 'data-day="2022-04-02"' not in client.get(PAGE, {"year": 2023}).content.decode()
     assert [d["day"] for d in client.get(API, {"year": 2022}).json()] == ["2022-04-02"]
+
+
+def test_the_demo_records_2022_as_the_state_councils_notice_gives_it(province_commander):
+    from ..demo import demo_calendar
+
+    demo_calendar(province_commander)
+    demo_calendar(province_commander)  # the demo loaded again changes nothing
+    off = set(CalendarDay.objects.filter(working=False).values_list("day", flat=True))
+    worked = set(CalendarDay.objects.filter(working=True).values_list("day", flat=True))
+    # 国办发明电〔2021〕11号: Spring Festival 31 January – 6 February off, 29 and 30 January worked; Qingming
+    # 3–5 April off, 2 April worked; Labour Day 30 April – 4 May off, 24 April and 7 May worked; National Day
+    # 1–7 October off, 8 and 9 October worked (the weekend days of each holiday are off anyway)
+    spring = {dt.date(2022, 1, 31) + dt.timedelta(days=n) for n in range(7)}
+    national = {dt.date(2022, 10, 1) + dt.timedelta(days=n) for n in range(7)}
+    assert {d for d in spring | national if d.weekday() < 5} <= off
+    assert {dt.date(2022, 4, 4), dt.date(2022, 4, 5), dt.date(2022, 5, 2), dt.date(2022, 5, 4)} <= off
+    assert worked == {dt.date(2022, 1, 29), dt.date(2022, 1, 30), dt.date(2022, 4, 2), dt.date(2022, 4, 24),
+                      dt.date(2022, 5, 7), dt.date(2022, 10, 8), dt.date(2022, 10, 9)}
+    assert len(calendar_events()) == len(off) + len(worked) == 25
+    # a routine task given on the Friday before Qingming: Friday 1.5 h, Saturday 2 April worked 7 h, then
+    # Wednesday 6 April (Monday and Tuesday off) 7 h and Thursday 5.5 h
+    assert deadlines(at(2022, 4, 1, 16, 0), SlaClass.ROUTINE)[0] == at(2022, 4, 7, 16, 0)
