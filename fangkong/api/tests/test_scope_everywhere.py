@@ -12,6 +12,7 @@ contain that city's persons, identifiers or region details, and nothing may chan
 from __future__ import annotations
 
 import itertools
+import os
 from importlib import import_module
 
 import pytest
@@ -70,6 +71,15 @@ def table_counts() -> dict[str, int]:
     return {m._meta.label: m.objects.count() for m in scoped_models()}
 
 
+#: The URL namespaces to walk, when the walk is asked to cover some modules only (comma-separated): the module
+#: kit's test walks the module it makes, whose discovery is the point there; the platform's run walks all.
+WALK_ONLY = tuple(filter(None, os.environ.get("FANGKONG_WALK_ONLY", "").split(",")))
+
+
+def walked(name: str) -> bool:
+    return not WALK_ONLY or name.partition(":")[0].removesuffix("-api") in WALK_ONLY
+
+
 #: URL parameters of the platform itself; the modules' records add theirs.
 PLATFORM_URL_VALUES = {"code": ["440300", "440304", "440000"], "slug": ["cases"], "format": ["json"]}
 
@@ -101,10 +111,11 @@ def test_every_url_declares_its_access_policy():
 
 
 def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
-    paths = concrete_paths(shenzhen_data)
+    paths = [(name, path) for name, path in concrete_paths(shenzhen_data) if walked(name)]
     names = {name for name, _ in paths}
+    assert paths, f"the walk reached no URL of {WALK_ONLY}"
     # The enumeration really reaches the endpoints that could leak (guards against a broken walk).
-    assert {"api:person-detail", "api:region-detail", "web:person-detail", "web:region-detail",
+    assert WALK_ONLY or {"api:person-detail", "api:region-detail", "web:person-detail", "web:region-detail",
             "api:person-list", "api:person-reveal", "web:region-map",
             "cases:case-detail", "cases:contact-detail", "cases:cluster-detail", "cases:cluster-graph",
             "cases:case-export", "cases-api:case-detail", "cases-api:contact-detail",
@@ -118,6 +129,8 @@ def test_no_url_shows_another_citys_data(client, guangzhou_epi, shenzhen_data):
     for module in installed_modules():  # and every module's pages and API, a new one included
         for urls in filter(None, (module.page_urls and module.page_urls[1], module.api_urls)):
             namespace = import_module(urls).app_name
+            if not walked(f"{namespace}:"):
+                continue
             assert any(name.startswith(f"{namespace}:") for name in names), f"no URL of {namespace} reached"
     people = list(Person.objects.all())  # all of them Shenzhen's
     sealed = [p.citizen_id_masked for p in people] + [p.phone_masked for p in people]
