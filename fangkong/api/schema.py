@@ -81,13 +81,19 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("409")
         if has_body:
             statuses += ["413", "415"]
-        return [s for s in statuses if s not in responses]
+        return statuses
 
     def _get_response_bodies(self, direction="response"):
+        """The view's answers, and the platform's error answers beside them: a status the view documents in
+        another media type only (a FHIR endpoint's OperationOutcome) may still come from the platform's
+        layers (sign-in, the role gate, the parameter check) in the error shape."""
         responses = super()._get_response_bodies(direction)
         for status in self._error_statuses(responses):
-            responses[status] = {"content": {"application/json": {"schema": ERROR_REF}},
-                                 "description": DESCRIPTIONS[status]}
+            if status not in responses:
+                responses[status] = {"content": {"application/json": {"schema": ERROR_REF}},
+                                     "description": DESCRIPTIONS[status]}
+            else:
+                responses[status].setdefault("content", {}).setdefault("application/json", {"schema": ERROR_REF})
         return dict(sorted(responses.items()))
 
 

@@ -10,4 +10,7 @@ router.include_root_view = False
 router.register("interop-messages", api.MessageViewSet, basename="message")
 
 app_name = "interop-api"
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [
+    path("", include(router.urls)),
+    path("interop-fhir/Bundle/", api.FhirBundleImportView.as_view(), name="fhir-bundle"),
+]

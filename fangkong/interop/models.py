@@ -142,3 +142,25 @@ class Dhis2OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} → {self.org_unit}"
+
+
+class ImportedBundle(models.Model):
+    """A FHIR case-report Bundle taken in (``fhir_import.fhir_case_import``): its identifier (system|value, once),
+    the SHA-256 of the bytes received, and the case it registered — so that the same Bundle sent again
+    registers nothing, and another Bundle under a used identifier is refused."""
+
+    identifier = models.CharField(_("bundle identifier"), max_length=400, unique=True)
+    payload_hash = models.CharField(_("payload hash"), max_length=64)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+", verbose_name=_("case"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("region"))
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("imported by"))
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("imported bundle")
+        verbose_name_plural = _("imported bundles")
+
+    def __str__(self) -> str:
+        return self.identifier

@@ -3,7 +3,9 @@ module through ``SCHEMATHESIS_HOOKS``).
 
 ``error_in_the_shape``: every answer with a status of 400 or more is JSON of exactly the shape
 ``{"error": {"code": str, "message": str, "fields": {name: [str, …]}}}`` — whether the schema documents
-the status or not (the schema's own checks see only what it documents).
+the status or not (the schema's own checks see only what it documents) — except an answer in FHIR's media
+type (``application/fhir+json``, the FHIR endpoint of ``fangkong.interop``), which is a FHIR
+``OperationOutcome`` with at least one issue, each with a severity, a code and a text, as FHIR requires.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ def error_in_the_shape(ctx, response, case):
         body = response.json()
     except ValueError as exc:
         raise AssertionError(f"an error answer ({response.status_code}) that is not JSON") from exc
+    if response.headers.get("Content-Type", "").startswith("application/fhir+json"):
+        issues = body.get("issue") if isinstance(body, dict) else None
+        if not (body.get("resourceType") == "OperationOutcome" and isinstance(issues, list) and issues and all(
+                isinstance(i, dict) and i.get("severity") and i.get("code") and isinstance(i.get("diagnostics"), str)
+                for i in issues)):
+            raise AssertionError(f"a FHIR error answer ({response.status_code}) that is no OperationOutcome: {body!r:.300}")
+        return None
     error = body.get("error") if isinstance(body, dict) else None
     fields = error.get("fields") if isinstance(error, dict) else None
     well_formed = (

@@ -30,6 +30,9 @@ def operations(schema):
                 yield path, method, operation
 
 
+OUTCOME = {"$ref": "#/components/schemas/OperationOutcome"}
+
+
 def test_every_error_status_of_every_operation_has_the_error_shape(schema):
     assert schema["components"]["schemas"]["Error"]["properties"]["error"]["required"] == ["code", "message",
                                                                                             "fields"]
@@ -46,6 +49,9 @@ def test_every_error_status_of_every_operation_has_the_error_shape(schema):
         for status, response in responses.items():
             if int(status) >= 400:
                 assert response["content"]["application/json"]["schema"] == ERROR, (method, path, status)
+                # beside it, only a FHIR endpoint's own answer: an OperationOutcome in FHIR's media type
+                others = {media: c["schema"] for media, c in response["content"].items() if media != "application/json"}
+                assert others in ({}, {"application/fhir+json": OUTCOME}), (method, path, status)
         count += 1
     assert count >= 60
 
@@ -97,3 +103,11 @@ def test_a_body_that_is_not_a_json_object_is_refused(client, shenzhen_epi, body)
     client.force_login(shenzhen_epi)
     response = client.patch("/api/v1/protocols/9th/", body, content_type="application/json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "parse_error"
+
+
+def test_the_fhir_endpoint_documents_its_operation_outcomes(schema):
+    responses = schema["paths"]["/api/v1/interop-fhir/Bundle/"]["post"]["responses"]
+    for status in ("200", "201", "400", "403", "409", "413", "415"):
+        assert responses[status]["content"]["application/fhir+json"]["schema"] == OUTCOME, status
+    outcome = schema["components"]["schemas"]["OperationOutcome"]
+    assert set(outcome["required"]) == {"resourceType", "issue"}
