@@ -17,7 +17,7 @@ from fangkong.accounts.access import REGION_SCOPED, can
 from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api import fields as api_fields
 from fangkong.api.errors import error_body
-from fangkong.api.pagination import KeysetPagination
+from fangkong.api.pagination import UncountedPagination
 from fangkong.api.parsers import JSONObjectParser
 from fangkong.inputs import api_input
 from fangkong.request_params import filters_of, params_of
@@ -333,7 +333,7 @@ class CoverageView(APIView):
 class CoVisitView(APIView):
     """The persons who scanned the same places as a case within ``window`` minutes (named data), with the
     overlap: candidates for tracing (``?case=`` or ``?person=``), the longest overlap first, paged as every
-    list (``fangkong.api.pagination``: ``count``, ``next``, ``previous``, ``results``)."""
+    list (``fangkong.api.pagination``: ``next``, ``previous``, ``results``) with ``count``, all of them."""
 
     fangkong_access = REGION_SCOPED
     fangkong_shows = NAMED
@@ -355,7 +355,8 @@ class CoVisitView(APIView):
                             status=status.HTTP_400_BAD_REQUEST)
         persons, found = selectors.co_visit_candidates(user=request.user, person_id=person_id,
                                                        window_minutes=params.get("window") or 30)
-        paginator = KeysetPagination()  # the longest overlap first, a page at a time (``?limit=&cursor=``)
+        paginator = UncountedPagination()  # the longest overlap first, a page at a time (``?limit=&cursor=``);
+        # uncounted: the search counted them (``found``), exactly
         rows = []
         for person in paginator.paginate_queryset(persons, request, view=self):
             c = found[person.pk]
@@ -364,7 +365,7 @@ class CoVisitView(APIView):
                          "place_name": c.place_name, "case_scan": c.case_scan, "their_scan": c.their_scan,
                          "overlap_minutes": c.overlap_minutes})
         response = paginator.get_paginated_response(rows)
-        response.data = {"person": person_id, **response.data}
+        response.data = {"person": person_id, "count": len(found), **response.data}
         return response
 
     @extend_schema(request=CoVisitEnlistInput, responses={201: dict, 200: dict})

@@ -229,7 +229,7 @@ def co_visits(request):
     if person_id:
         persons, found = selectors.co_visit_candidates(user=request.user, person_id=person_id, window_minutes=window)
         cursor = request.params.get("cursor") or request.POST.get("cursor") or None  # checked payload, or token
-        page = paging.page_of(persons, order=CO_VISIT_ORDER, ordering="co-visit", size=PAGE_SIZE, cursor=cursor,
+        page = paging.page_of(persons, order=CO_VISIT_ORDER, size=PAGE_SIZE, cursor=cursor,
                               counted=False)  # the search counted them: ``found``
         total = len(found)
         rows = [(found[p.pk], person_shown(request.user, p, p.address_region_id)) for p in page]
