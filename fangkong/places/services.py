@@ -457,6 +457,21 @@ def finding_annotate(*, actor, finding: int, note: str = "", photo=None, request
     return target
 
 
+def places_make_due(*, place_ids, day: dt.date) -> int:
+    """Bring the next inspection of these places forward to ``day`` where it is later (a positive test of a
+    person working there: ``keypopulations.services.positive_follow_up``, which audits it); each place under
+    its row's lock, its coverage tally moved. The number of places brought forward."""
+    moved = 0
+    with transaction.atomic():
+        for place in Place.objects.select_for_update().filter(pk__in=list(place_ids), next_due_on__gt=day):
+            before = tally.place_key(place)
+            place.next_due_on = day
+            place.save(update_fields=["next_due_on"])
+            tally.move(before, tally.place_key(place))
+            moved += 1
+    return moved
+
+
 def place_reopen(*, actor, place: int, request=None) -> Place:
     """Lift a temporary closure."""
     target = _place_for(actor, place, INSPECT)

@@ -199,6 +199,16 @@ def test_the_services_keep_the_tally_as_a_rebuild_counts_it(register, gz_inspect
     assert counted[("440106", "school", CoverageTally.Kind.NEVER, D + dt.timedelta(days=14))] == 1
 
 
+def test_a_place_made_due_by_a_positive_test_moves_its_tally(register):
+    """``places_make_due`` (a positive test of a worker: keypopulations) brings the inspection forward."""
+    province = make_user("cov_province", ("440000", Role.PROVINCIAL_COMMANDER))
+    low = Place.objects.get(name="low")  # due D + 5: covered
+    assert services.places_make_due(place_ids=[low.pk, Place.objects.get(name="never").pk], day=D - dt.timedelta(days=1)) == 1
+    rows = {r["county_id"]: r for r in _tallied(province, D)}
+    assert (rows["440104"]["covered"], rows["440104"]["overdue"]) == (2, 2)
+    assert _tallied(province, D) == _direct(province, D)
+
+
 def test_the_page_and_api_follow_the_clock(client, register, clock):
     province = make_user("cov_province", ("440000", Role.PROVINCIAL_COMMANDER))
     client.force_login(province)
