@@ -23,7 +23,7 @@ from fangkong.accounts.need_to_know import Category, shows
 from fangkong.cases.models import ContactCategory
 from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.persons.shown import person_shown
-from fangkong.request_params import filters_of, query_params
+from fangkong.request_params import cursor_payload, filters_of, query_params
 from fangkong.web.day import chosen_day
 
 from . import selectors, services
@@ -208,6 +208,11 @@ def co_visits(request):
     from fangkong.cases.selectors import case_get, contact_list
 
     case = None
+    posted_cursor = request.POST.get("cursor") or ""  # the page the persons were ticked on
+    try:
+        cursor_payload(posted_cursor) if posted_cursor else None
+    except ValidationError:
+        posted_cursor = ""  # not one of ours: back to the first page
     form = PageForm(CoVisitEnlistInput, request, initial={"case": request.params.get("case"),
                                                           "window": request.params.get("window") or 30})
     if request.method == "POST":
@@ -216,8 +221,8 @@ def co_visits(request):
             messages.success(request, _("%(created)d contacts registered; %(already)d already contacts of the case.")
                              % {"created": len(result.created), "already": len(result.already)})
             back = {"case": form.data["case"], "window": form.data["window"]}
-            if request.POST.get("cursor"):  # back to the page the persons were chosen on
-                back["cursor"] = request.POST["cursor"]
+            if posted_cursor:  # back to the page the persons were chosen on
+                back["cursor"] = posted_cursor
             return redirect(f"{reverse('places:co-visits')}?{urlencode(back)}")
     case_id = form.values["case"] if request.method == "POST" else request.params.get("case")
     window = int(form.values["window"]) if str(form.values["window"]).isdigit() else 30
@@ -228,7 +233,7 @@ def co_visits(request):
     page, rows, already, total = None, [], set(), 0
     if person_id:
         persons, found = selectors.co_visit_candidates(user=request.user, person_id=person_id, window_minutes=window)
-        cursor = request.params.get("cursor") or request.POST.get("cursor") or None  # checked payload, or token
+        cursor = request.params.get("cursor") or posted_cursor or None  # a checked payload, or a checked token
         page = paging.page_of(persons, order=CO_VISIT_ORDER, size=PAGE_SIZE, cursor=cursor,
                               counted=False)  # the search counted them: ``found``
         total = len(found)
@@ -237,7 +242,7 @@ def co_visits(request):
             already = set(contact_list(user=request.user, filters={"source_case": case.pk})
                           .filter(person_id__in=[p.pk for p in page]).values_list("person_id", flat=True))
     return render(request, "places/co_visits.html", {
-        "rows": rows, "page": page, "total": total, "cursor": request.GET.get("cursor") or request.POST.get("cursor") or "", "person": person_id or "",
+        "rows": rows, "page": page, "total": total, "cursor": request.GET.get("cursor") or posted_cursor, "person": person_id or "",
         "case": case, "window": window, "form": form, "already": already, "categories": ContactCategory.choices,
         "may_enlist": case is not None and can(request.user, Capability.CASE_WRITE, case.report_region_id)},
         status=form.status)

@@ -180,3 +180,10 @@ def test_a_forged_or_foreign_cursor_is_refused_on_the_co_visits(client, case, sc
     assert foreign
     assert client.get(reverse("places:co-visits"), {"case": case.pk, "cursor": foreign}).status_code == 400
     assert client.get("/api/v1/places-co-visits/", {"case": case.pk, "cursor": foreign}).status_code == 400
+    # a forged cursor posted with the ticks: the action is done, and the first page comes back
+    chosen = scanned["people"]["同时段甲"].pk
+    answer = client.post(reverse("places:co-visits"), {"case": case.pk, "window": 30, "category": "close",
+                                                       "persons": [chosen], "cursor": "forged"})
+    assert answer.status_code == 302 and "cursor" not in answer["Location"]
+    assert client.get(answer["Location"]).status_code == 200
+    assert list(Contact.objects.filter(source_case=case).values_list("person_id", flat=True)) == [chosen]
