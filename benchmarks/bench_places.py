@@ -183,7 +183,8 @@ def build_scale(n_places: int, per_day: int, days: int) -> None:
       visits (three a day at the 200 busiest places).
 
     **Not as the migrations make it**, to build 70 million rows in minutes on a shared 2-core machine: the
-    scan table is UNLOGGED and loaded without indexes or constraints; then only the primary key and the two
+    scan table is UNLOGGED and loaded without indexes or constraints (the places and orders are inserted
+    behind the services, so the coverage tally is recounted from them: ``tally.rebuild``); then only the primary key and the two
     indexes the reads use — ``scan_place_time (place, scanned_at)`` and ``scan_person_time (person,
     scanned_at)`` — are built. The unique constraint ``scan_once`` and the foreign keys' single-column
     indexes (place, region, person) are not: they cost writes, not these reads."""
@@ -192,6 +193,7 @@ def build_scale(n_places: int, per_day: int, days: int) -> None:
 
     from fangkong.accounts.models import User
     from fangkong.persons.models import Person
+    from fangkong.places import tally
     from fangkong.places.models import FREQUENCY_DAYS, Place
     from fangkong.regions.models import Region
 
@@ -256,6 +258,8 @@ def build_scale(n_places: int, per_day: int, days: int) -> None:
         INSERT INTO places_rectification (finding_id, place_id, region_id, deadline, state, evidence, updated_at)
         SELECT f.id, i.place_id, i.region_id, %(today)s::date + ((i.place_id %% 13)::int - 5), 'open', '', now()
         FROM places_finding f JOIN places_inspection i ON i.id = f.inspection_id""", {"today": today})
+    started = time.perf_counter()
+    print(f"  coverage tally: {tally.rebuild():,} rows, {time.perf_counter() - started:,.0f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM persons_person WHERE citizen_id_hash LIKE 'benchscale%%'")
         have = cursor.fetchone()[0]
@@ -333,8 +337,11 @@ def main() -> None:
 
 
 def main_scale() -> None:
-    """``--scale PLACES SCANS_PER_DAY DAYS [--build-only]``: build (``build_scale``) and measure the coverage
-    page and API, the overdue list and the co-visit search for the case (its 42 visits at busy places)."""
+    """``--scale PLACES SCANS_PER_DAY DAYS [--build-only] [--gc-freeze]``: build (``build_scale``) and measure the coverage
+    page and API, the overdue list, and the co-visit search for the case (its 42 visits at busy places): the
+    selector alone, the API's and the page's first and second pages (50 co-visitors a page). ``--gc-freeze``:
+    after a warm-up, ``gc.freeze()`` (what a pre-forking server does after loading the app) — the tail of the
+    in-process timings is otherwise the collector's full passes over the process's ~200,000 objects."""
     from django.db import connection
 
     from fangkong.accounts.models import User
@@ -350,17 +357,41 @@ def main_scale() -> None:
         case_person = cursor.fetchone()[0]
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'places_scan'")
         print(f"scans (estimate): {cursor.fetchone()[0]:,}; load average {os.getloadavg()}", flush=True)
+    from bench_cases import timed
+
+    from fangkong.places.models import CoverageTally
+    from fangkong.places.tally import rebuild
+
+    if not CoverageTally.objects.exists():  # a database built before the tally (its migration fills it too)
+        print(f"coverage tally rebuilt: {rebuild():,} rows", flush=True)
     client = Client()
+    if "--gc-freeze" in sys.argv:  # the heap so far (Django, the apps) out of the collector's full passes
+        import gc
+
+        for user in ("bench_province", "bench_sz_epi"):  # the pages' code imported and warmed first
+            client.force_login(User.objects.get(username=user))
+            client.get("/places/coverage/")
+            client.get(f"/places/co-visits/?person={case_person}")
+        gc.collect()
+        gc.freeze()
+        print(f"gc.freeze(): {gc.get_freeze_count():,} objects", flush=True)
     for user, label in (("bench_province", "province"), ("bench_sz_epi", "Shenzhen epi")):
         actor = User.objects.get(username=user)
         client.force_login(actor)
         found = co_visitors(user=actor, person_id=case_person)
+        p50, p95 = timed(lambda actor=actor: co_visitors(user=actor, person_id=case_person), N)
+        print(f"{label:13s} {'co-visit search (selector)':30s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+              f"{len(found)} co-visitors  load {os.getloadavg()[0]:.1f}", flush=True)
+        api = f"/api/v1/places-co-visits/?person={case_person}"
+        second = client.get(api).json()["next"].split("cursor=", 1)[1].split("&", 1)[0]
         for name, path in (("coverage page", "/places/coverage/"), ("coverage API", "/api/v1/places-coverage/"),
                            ("coverage page, schools", "/places/coverage/?category=school"),
                            ("overdue list", "/places/?overdue=1"),
-                           ("co-visit API, the case", f"/api/v1/places-co-visits/?person={case_person}"),
-                           ("co-visit page, the case", f"/places/co-visits/?person={case_person}")):
-            p50, p95, _response = percentiles(client, path, 10 if "co-visit" in name else N)
+                           ("co-visit API, first page", api),
+                           ("co-visit API, second page", f"{api}&cursor={second}"),
+                           ("co-visit page, first page", f"/places/co-visits/?person={case_person}"),
+                           ("co-visit page, second page", f"/places/co-visits/?person={case_person}&cursor={second}")):
+            p50, p95, _response = percentiles(client, path, N)
             extra = f"{len(found)} co-visitors" if "co-visit" in name else ""
             print(f"{label:13s} {name:30s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {extra}  load {os.getloadavg()[0]:.1f}",
                   flush=True)

@@ -401,12 +401,12 @@ def positive_follow_up(*, actor, test: KeyTest, request=None) -> int:
     today (``Place.next_due_on``: the inspectors' list; a place's page gives the co-visit search of its venue
     code scans); the case is registered from the group's page through ``positive_to_case``. Returns the
     places flagged."""
-    from fangkong.places.models import Place
+    from fangkong.places.services import places_make_due
 
     today = timezone.localdate()
     places = list(KeyGroup.objects.filter(roster__person=test.person, place__isnull=False)
                   .values_list("place_id", flat=True).distinct())
-    flagged = Place.objects.filter(pk__in=places, next_due_on__gt=today).update(next_due_on=today)
+    flagged = places_make_due(place_ids=places, day=today)  # the places' coverage tally moves with them
     bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=test.group.region_id,
                  request=request, detail={"positive": True, "places_due_for_inspection": places})

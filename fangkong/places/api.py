@@ -17,6 +17,7 @@ from fangkong.accounts.access import REGION_SCOPED, can
 from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api import fields as api_fields
 from fangkong.api.errors import error_body
+from fangkong.api.pagination import UncountedPagination
 from fangkong.api.parsers import JSONObjectParser
 from fangkong.inputs import api_input
 from fangkong.request_params import filters_of, params_of
@@ -331,7 +332,8 @@ class CoverageView(APIView):
 
 class CoVisitView(APIView):
     """The persons who scanned the same places as a case within ``window`` minutes (named data), with the
-    overlap: candidates for tracing (``?case=`` or ``?person=``)."""
+    overlap: candidates for tracing (``?case=`` or ``?person=``), the longest overlap first, paged as every
+    list (``fangkong.api.pagination``: ``next``, ``previous``, ``results``) with ``count``, all of them."""
 
     fangkong_access = REGION_SCOPED
     fangkong_shows = NAMED
@@ -341,7 +343,6 @@ class CoVisitView(APIView):
     @extend_schema(responses=dict)
     def get(self, request, *args, **kwargs):
         from fangkong.cases.selectors import case_get
-        from fangkong.persons.models import Person
         from fangkong.persons.shown import person_shown
 
         params = params_of(request)
@@ -352,15 +353,20 @@ class CoVisitView(APIView):
             return Response({"error": {"code": "invalid", "message": _("Name a case or a person."),
                                        "fields": {"case": [_("Name a case or a person.")]}}},
                             status=status.HTTP_400_BAD_REQUEST)
-        found = selectors.co_visitors(user=request.user, person_id=person_id, window_minutes=params.get("window") or 30)
-        persons = Person.objects.in_bulk([c.person_id for c in found])
+        persons, found = selectors.co_visit_candidates(user=request.user, person_id=person_id,
+                                                       window_minutes=params.get("window") or 30)
+        paginator = UncountedPagination()  # the longest overlap first, a page at a time (``?limit=&cursor=``);
+        # uncounted: the search counted them (``found``), exactly
         rows = []
-        for c in found:
-            shown = person_shown(request.user, persons[c.person_id], persons[c.person_id].address_region_id)
+        for person in paginator.paginate_queryset(persons, request, view=self):
+            c = found[person.pk]
+            shown = person_shown(request.user, person, person.address_region_id)
             rows.append({"person": c.person_id, "name": shown.name if shown else "", "place": c.place_id,
                          "place_name": c.place_name, "case_scan": c.case_scan, "their_scan": c.their_scan,
                          "overlap_minutes": c.overlap_minutes})
-        return Response({"person": person_id, "results": rows})
+        response = paginator.get_paginated_response(rows)
+        response.data = {"person": person_id, "count": len(found), **response.data}
+        return response
 
     @extend_schema(request=CoVisitEnlistInput, responses={201: dict, 200: dict})
     def post(self, request, *args, **kwargs):

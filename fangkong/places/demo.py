@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from fangkong.inputs import validate_row
 
+from . import tally
 from .inputs import PlaceInput
 from .models import Inspection, Place, PlaceCategory, Rectification, Scan
 from .services import inspection_record, overdue_mark, place_register, rectification_act
@@ -82,6 +83,7 @@ def demo_load(actor) -> str:
                                   results={"G2": "pass", "G4": "fail"}, follow_up_of=first.pk)
     marked = overdue_mark(today=today)
     _move_to_the_demo_day(today)
+    tally.rebuild()  # the dates moved (and one deadline was set) behind the services
     scans = _scans_around_cases(places)
     return (f"demo places: {len(places)} places, {Rectification.objects.count()} rectification orders "
             f"({marked['rectifications_marked_overdue']} overdue), {scans} scans")

@@ -203,6 +203,33 @@ class Rectification(models.Model):
         return f"#{self.pk} {self.state}"
 
 
+class CoverageTally(models.Model):
+    """How many places (or unfinished rectification orders) of a county and category fall due on a day — the
+    coverage figures without reading the places (``tally.py``). Kept by the services that register places,
+    record inspections and move orders on (``tally.move``); filled from the register by ``tally.rebuild``.
+    The due day is kept, not a state: whether it is past is decided when the figures are read, so the tally
+    stays right as days pass with no write."""
+
+    class Kind(models.TextChoices):
+        INSPECTED = "inspected", _("Inspected places")        # by their next inspection's due day
+        NEVER = "never", _("Places never inspected")          # by their first inspection's due day
+        ORDER = "order", _("Unfinished rectification orders")  # by their deadline
+
+    county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=24, choices=PlaceCategory.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_on = models.DateField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("coverage tally")
+        constraints = [models.UniqueConstraint(fields=["county", "category", "kind", "due_on"],
+                                               name="coverage_tally_key")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.category} {self.kind} {self.due_on}: {self.count}"
+
+
 class Scan(models.Model):
     """A person's scan of a place's venue code (场所码); kept for the retention period only."""
 

@@ -22,7 +22,7 @@ class CoverageQuery(Query):
     category = Choice(PlaceCategory.values)
 
 
-class CoVisitQuery(Query):
+class CoVisitQuery(PageQuery):
     person = Id(help_text="the case's person (registry number)")
     case = Id(help_text="a case: its person")
     window = Integer(minimum=5, maximum=240, help_text="minutes around each scan (default 30)")

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from fangkong.accounts.need_to_know import Category, readable, readable_or_404
+from fangkong.accounts.need_to_know import Category, read_prefixes, readable, readable_or_404
 
 from .models import ChecklistVersion, Finding, FindingPhoto, Inspection, Place, Rectification, Scan
 
@@ -104,31 +104,63 @@ class CoverageRow:
         return self.covered / self.places if self.places else None
 
 
-def coverage(*, user, category: str | None = None, today: dt.date | None = None) -> list[CoverageRow]:
-    """Per county: places, those inspected within their frequency, those overdue, open and overdue orders.
-    Two grouped queries on indexed columns (``place_county_due``, ``rectification_state_deadline``)."""
-    from fangkong.regions.models import Region
+def tally_answers(user) -> bool:
+    """Whether the coverage tally (kept per county) answers for the user's regions: every region where the
+    user reads aggregates is a county or larger, so each county is wholly in or wholly out of scope. A user
+    of a street (township) is answered from the places themselves (a few hundred)."""
+    return all(len(prefix) <= 6 for prefix in read_prefixes(user, Category.AGGREGATES))
 
-    today = today or timezone.localdate()
+
+def coverage_figures(*, user, category: str | None = None, today: dt.date) -> list[dict]:
+    """Per county (``county_id``), the places in the user's scope: ``places``, ``covered`` (inspected, next
+    due today or later), ``overdue`` (due before today), ``open`` (unfinished orders) and ``late`` (those
+    past their deadline); counties without a place left out, by code. From the coverage tally
+    (``tally.py``: one grouped query over a few thousand rows) where it answers (``tally_answers``), else
+    ``coverage_figures_direct``."""
+    from .models import CoverageTally
+    from .tally import coverage_counts
+
+    if not tally_answers(user):
+        return coverage_figures_direct(user=user, category=category, today=today)
+    rows = readable(user, Category.AGGREGATES, CoverageTally.objects.all(), "county__code")
+    if category:
+        rows = rows.filter(category=category)
+    return list(coverage_counts(rows, "county_id", today))
+
+
+def coverage_figures_direct(*, user, category: str | None = None, today: dt.date) -> list[dict]:
+    """``coverage_figures`` read from the places and orders themselves (two grouped queries over every place
+    and unfinished order in scope): the straightforward computation, for street users and as the reference
+    the tally is tested against."""
     places = place_list(user=user, filters={"category": category})
-    counts = places.values("county_id").annotate(
+    counts = list(places.order_by().values("county_id").annotate(
         places=Count("id"),
         covered=Count("id", filter=Q(last_inspected_on__isnull=False, next_due_on__gte=today)),
-        overdue=Count("id", filter=Q(next_due_on__lt=today))).order_by("county_id")
+        overdue=Count("id", filter=Q(next_due_on__lt=today))).order_by("county_id"))
     orders = rectification_list(user=user, unfinished=True)
     if category:
         orders = orders.filter(place__category=category)
-    order_counts = {row["place__county_id"]: row for row in orders.values("place__county_id").annotate(
-        open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=today))).order_by()}
-    names = dict(Region.objects.filter(code__in=[row["county_id"] for row in counts]).values_list("code", "name_zh"))
+    order_counts = {row["place__county_id"]: row for row in orders.order_by().values("place__county_id").annotate(
+        open=Count("id"), late=Count("id", filter=Q(deadline__lt=today)))}
+    for row in counts:
+        found = order_counts.get(row["county_id"], {})
+        row["open"], row["late"] = found.get("open", 0), found.get("late", 0)
+    return counts
+
+
+def coverage(*, user, category: str | None = None, today: dt.date | None = None) -> list[CoverageRow]:
+    """Per county: places, those inspected within their frequency, those overdue, open and overdue orders
+    (``coverage_figures``), with the counties' names."""
     from django.utils.translation import get_language
 
-    if (get_language() or "").startswith("en"):
-        names = dict(Region.objects.filter(code__in=list(names)).values_list("code", "name_en"))
+    from fangkong.regions.models import Region
+
+    counts = coverage_figures(user=user, category=category, today=today or timezone.localdate())
+    name = "name_en" if (get_language() or "").startswith("en") else "name_zh"
+    names = dict(Region.objects.filter(code__in=[row["county_id"] for row in counts]).values_list("code", name))
     return [CoverageRow(county=row["county_id"], county_name=names.get(row["county_id"], row["county_id"]),
                         places=row["places"], covered=row["covered"], overdue=row["overdue"],
-                        open_orders=order_counts.get(row["county_id"], {}).get("open", 0),
-                        overdue_orders=order_counts.get(row["county_id"], {}).get("overdue", 0))
+                        open_orders=row["open"], overdue_orders=row["late"])
             for row in counts]
 
 
@@ -189,6 +221,23 @@ def co_visitors(*, user, person_id: int, window_minutes: int = 30, since: dt.dat
     return sorted(best.values(), key=lambda c: (-c.overlap_minutes, c.person_id))
 
 
+def co_visit_candidates(*, user, person_id: int, window_minutes: int = 30) -> tuple[QuerySet, dict[int, CoVisitor]]:
+    """The co-visitors of a person (``co_visitors``) as a list to page with the platform's keyset paging
+    (``fangkong.paging``; the API's ``KeysetPagination``): their persons, each annotated with its longest
+    ``overlap`` (minutes), ordered by it (longest first) then by id — with each one's co-visit by person id
+    for the rows of a page. The search runs once a request (three queries); the page reads its persons only."""
+    from fangkong.persons.models import Person
+
+    found = {c.person_id: c for c in co_visitors(user=user, person_id=person_id, window_minutes=window_minutes)}
+    by_overlap: dict[int, list[int]] = {}
+    for c in found.values():
+        by_overlap.setdefault(c.overlap_minutes, []).append(c.person_id)
+    overlap = Case(*(When(pk__in=ids, then=Value(minutes)) for minutes, ids in sorted(by_overlap.items())),
+                   default=Value(0), output_field=IntegerField())
+    persons = Person.objects.filter(pk__in=list(found)).annotate(overlap=overlap).order_by("-overlap", "id")
+    return persons, found
+
+
 @dataclass(frozen=True)
 class PanelRow:
     code: str
@@ -208,8 +257,9 @@ class PanelRow:
 def coverage_by_child(*, user, code: str, today: dt.date | None = None) -> list[PanelRow]:
     """Per child region of ``code`` (cities of the province, counties of a city, streets of a county): places,
     inspected within their frequency, overdue inspections, unfinished and overdue rectification orders — the
-    places and orders the user may read: two grouped queries (by the place's region) and the children's names,
-    whatever the number of children; one query when the user reads no place there. Children without a place
+    places and orders the user may read, whatever the number of children. Cities of the province and counties
+    of a city: one grouped query on the coverage tally (``tally_answers``); streets of a county (or a street
+    user): two grouped queries on the places and orders (by the place's region). Children without a place
     are left out."""
     from django.utils.translation import get_language
 
@@ -218,15 +268,26 @@ def coverage_by_child(*, user, code: str, today: dt.date | None = None) -> list[
 
     today = today or timezone.localdate()
     parent_prefix = subtree_prefix(code)
-    places = list(place_list(user=user).filter(region__code__startswith=parent_prefix).order_by()
-                  .values("region_id").annotate(places=Count("id"),
-                                                covered=Count("id", filter=Q(last_inspected_on__isnull=False,
-                                                                             next_due_on__gte=today)),
-                                                overdue=Count("id", filter=Q(next_due_on__lt=today))))
-    if not places:  # nothing to show: one query
-        return []
-    orders = (rectification_list(user=user, unfinished=True).filter(region__code__startswith=parent_prefix)
-              .order_by().values("region_id").annotate(open=Count("id"), late=Count("id", filter=Q(deadline__lt=today))))
+    if len(parent_prefix) <= 4 and tally_answers(user):  # children are cities or counties: the tally answers
+        from .models import CoverageTally
+        from .tally import coverage_counts
+
+        tallied = readable(user, Category.AGGREGATES, CoverageTally.objects.filter(
+            county__code__startswith=parent_prefix), "county__code")
+        groups = [{**row, "region_id": row["county_id"]} for row in coverage_counts(tallied, "county_id", today)]
+        if not groups:
+            return []
+    else:
+        groups = list(place_list(user=user).filter(region__code__startswith=parent_prefix).order_by()
+                      .values("region_id").annotate(places=Count("id"),
+                                                    covered=Count("id", filter=Q(last_inspected_on__isnull=False,
+                                                                                 next_due_on__gte=today)),
+                                                    overdue=Count("id", filter=Q(next_due_on__lt=today))))
+        if not groups:  # nothing to show: one query
+            return []
+        groups += (rectification_list(user=user, unfinished=True).filter(region__code__startswith=parent_prefix)
+                   .order_by().values("region_id").annotate(open=Count("id"),
+                                                            late=Count("id", filter=Q(deadline__lt=today))))
     name = "name_en" if (get_language() or "").startswith("en") else "name_zh"
     children = list(Region.objects.filter(parent_id=code).order_by("code").values_list("code", name))
     prefixes = [(child, subtree_prefix(child)) for child, _name in children]
@@ -235,16 +296,10 @@ def coverage_by_child(*, user, code: str, today: dt.date | None = None) -> list[
     def child_of(region: str) -> str | None:
         return next((child for child, prefix in prefixes if region.startswith(prefix)), None)
 
-    for row in places:
+    for row in groups:
         if (child := child_of(row["region_id"])) is not None:
-            figures = totals[child]
-            figures[0] += row["places"]
-            figures[1] += row["covered"]
-            figures[2] += row["overdue"]
-    for row in orders:
-        if (child := child_of(row["region_id"])) is not None:
-            totals[child][3] += row["open"]
-            totals[child][4] += row["late"]
+            for i, figure in enumerate(("places", "covered", "overdue", "open", "late")):
+                totals[child][i] += row.get(figure, 0)
     return [PanelRow(child, label, *totals[child]) for child, label in children if totals[child][0]]
 
 

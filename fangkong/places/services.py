@@ -22,6 +22,7 @@ from fangkong.persons import protection
 from fangkong.regions.models import Region
 from fangkong.table_files import TableLimits, TableRejected, read_table
 
+from . import tally
 from .apps import CHECKLIST, INSPECT, REGISTER, SCAN_RECORD
 from .models import CATEGORY_TIER, ChecklistVersion, Finding, Inspection, Place, Rectification, RiskTier, Scan
 
@@ -88,6 +89,7 @@ def place_register(*, actor, request=None, **data) -> Place:
     place = _new_place(actor, data)
     with transaction.atomic():
         place.save()
+        tally.move(None, tally.place_key(place))
         bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=place, region_code=place.region_id,
                      request=request, detail={"category": place.category})
@@ -150,6 +152,7 @@ def places_import(*, actor, data: bytes, name: str, request=None) -> ImportResul
         return result
     with transaction.atomic():
         Place.objects.bulk_create(places, batch_size=1000)
+        tally.add_places(places)
         bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="places.place", request=request,
                      detail={"file": name[:100], "created": len(places)})
@@ -280,6 +283,11 @@ def inspection_record(*, actor, place: int, inspected_on: dt.date, results: dict
     outcome = Inspection.Outcome.WAIVED if waived else (
         Inspection.Outcome.FAILED if failed else Inspection.Outcome.PASSED)
     with transaction.atomic():
+        if original:  # the orders' states under their rows' lock (the tally moves from what they are)
+            for pk, state, due in Rectification.objects.select_for_update().filter(
+                    pk__in=[o.pk for o in open_orders.values()]).values_list("pk", "state", "deadline"):
+                order = next(o for o in open_orders.values() if o.pk == pk)
+                order.state, order.deadline = state, due
         inspection = Inspection.objects.create(
             place=target, region_id=target.region_id, checklist=checklist, inspected_on=inspected_on, mode=mode,
             outcome=outcome, results={} if waived else results, notes=notes, follow_up_of=original,
@@ -291,13 +299,16 @@ def inspection_record(*, actor, place: int, inspected_on: dt.date, results: dict
                                              carried_from=open_orders[code].finding if original else None)
             if original:
                 order = open_orders[code]
+                before = tally.order_key(order, target)
                 order.state, order.deadline = Rectification.State.REOPENED, _deadline(deadline, finding.critical,
                                                                                       inspected_on)
                 order.updated_at = timezone.now()
                 order.save(update_fields=["state", "deadline", "updated_at"])
+                tally.move(before, tally.order_key(order, target))
             else:
-                Rectification.objects.create(finding=finding, place=target, region_id=target.region_id,
-                                             deadline=_deadline(deadline, finding.critical, inspected_on))
+                order = Rectification.objects.create(finding=finding, place=target, region_id=target.region_id,
+                                                     deadline=_deadline(deadline, finding.critical, inspected_on))
+                tally.move(None, tally.order_key(order, target))
         if original and not waived:
             for code, result in results.items():
                 if result != "fail":
@@ -311,6 +322,13 @@ def inspection_record(*, actor, place: int, inspected_on: dt.date, results: dict
 
 
 def _after_inspection(place: Place, inspection: Inspection, critical: list[str], close: bool) -> None:
+    """The place after an inspection: last inspected, tier raised by a critical finding, closed; its next
+    due day counted again, and its coverage tally moved."""
+    locked = Place.objects.select_for_update().values(  # a concurrent inspection of the place waits here
+        "last_inspected_on", "next_due_on", "risk_tier", "status").get(pk=place.pk)
+    for name, value in locked.items():
+        setattr(place, name, value)
+    before = tally.place_key(place)
     fields = []
     if inspection.outcome != Inspection.Outcome.WAIVED and (
             place.last_inspected_on is None or inspection.inspected_on > place.last_inspected_on):
@@ -326,6 +344,7 @@ def _after_inspection(place: Place, inspection: Inspection, critical: list[str],
     if fields:
         place.next_due_on = place.due_from(place.last_inspected_on)
         place.save(update_fields=[*fields, "next_due_on"])
+        tally.move(before, tally.place_key(place))
 
 
 def _is_responsible(actor, place: Place) -> bool:
@@ -339,11 +358,13 @@ def _verify(actor, order: Rectification, evidence: str = "") -> None:
     if _is_responsible(actor, order.place):
         raise ValidationError({"action": [
             _("The place's own responsible person cannot verify its rectification.")]})
+    before = tally.order_key(order, order.place)
     order.state, order.verified_by, order.verified_at = Rectification.State.VERIFIED, actor, timezone.now()
     if evidence and not order.evidence:
         order.evidence = evidence
     order.updated_at = order.verified_at
     order.save(update_fields=["state", "verified_by", "verified_at", "evidence", "updated_at"])
+    tally.move(before, None)
 
 
 #: action → the states it may start from
@@ -368,8 +389,14 @@ def rectification_act(*, actor, rectification: int, action: str, evidence: str =
     if order.state not in ALLOWED_FROM[action]:
         raise ValidationError({"action": [_("An order in state “%(state)s” cannot take this action.")
                                           % {"state": order.get_state_display()}]})
-    before = order.state
     with transaction.atomic():
+        # the state and deadline under the row's lock: a concurrent action waits, then is judged on the result
+        order.state, order.deadline = Rectification.objects.select_for_update().values_list(
+            "state", "deadline").get(pk=order.pk)
+        if order.state not in ALLOWED_FROM[action]:
+            raise ValidationError({"action": [_("An order in state “%(state)s” cannot take this action.")
+                                              % {"state": order.get_state_display()}]})
+        before, counted = order.state, tally.order_key(order, order.place)
         if action == "verify":
             _verify(actor, order)
         else:
@@ -386,6 +413,7 @@ def rectification_act(*, actor, rectification: int, action: str, evidence: str =
                 order.verified_by, order.verified_at = None, None
             order.updated_at = timezone.now()
             order.save(update_fields=["state", "evidence", "deadline", "verified_by", "verified_at", "updated_at"])
+            tally.move(counted, tally.order_key(order, order.place))
         bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=order, region_code=order.region_id,
                      request=request, detail={"action": action, "from": before, "to": order.state})
@@ -427,6 +455,21 @@ def finding_annotate(*, actor, finding: int, note: str = "", photo=None, request
             photos.remove(key)
         raise
     return target
+
+
+def places_make_due(*, place_ids, day: dt.date) -> int:
+    """Bring the next inspection of these places forward to ``day`` where it is later (a positive test of a
+    person working there: ``keypopulations.services.positive_follow_up``, which audits it); each place under
+    its row's lock, its coverage tally moved. The number of places brought forward."""
+    moved = 0
+    with transaction.atomic():
+        for place in Place.objects.select_for_update().filter(pk__in=list(place_ids), next_due_on__gt=day):
+            before = tally.place_key(place)
+            place.next_due_on = day
+            place.save(update_fields=["next_due_on"])
+            tally.move(before, tally.place_key(place))
+            moved += 1
+    return moved
 
 
 def place_reopen(*, actor, place: int, request=None) -> Place:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -22,7 +23,7 @@ from fangkong.accounts.need_to_know import Category, shows
 from fangkong.cases.models import ContactCategory
 from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.persons.shown import person_shown
-from fangkong.request_params import filters_of, query_params
+from fangkong.request_params import cursor_payload, filters_of, query_params
 from fangkong.web.day import chosen_day
 
 from . import selectors, services
@@ -46,6 +47,8 @@ from .params import (
 )
 
 PAGE_SIZE = 50
+#: The co-visitors' order (``selectors.co_visit_candidates``): the longest overlap first.
+CO_VISIT_ORDER = ("-overlap", "id")
 
 
 def venue_qr_svg(code: str, title: str | None = None) -> str:
@@ -197,12 +200,19 @@ def coverage(request):
 @query_params(CoVisitQuery)
 @require_http_methods(["GET", "POST"])
 def co_visits(request):
-    """The co-visitors of a case or a person; for a case, those ticked become its contacts in one action
-    (``services.co_visitors_enlist``, the same schema as the API's)."""
+    """The co-visitors of a case or a person, a page at a time (``fangkong.paging``, the longest overlap
+    first); for a case, those ticked become its contacts in one action (``services.co_visitors_enlist``, the
+    same schema as the API's), which checks them against the whole search, and the page the user chose them
+    on is shown again (its cursor is posted with them), the registered marked as contacts."""
     from fangkong.accounts.roles import Capability
     from fangkong.cases.selectors import case_get, contact_list
 
     case = None
+    posted_cursor = request.POST.get("cursor") or ""  # the page the persons were ticked on
+    try:
+        cursor_payload(posted_cursor) if posted_cursor else None
+    except ValidationError:
+        posted_cursor = ""  # not one of ours: back to the first page
     form = PageForm(CoVisitEnlistInput, request, initial={"case": request.params.get("case"),
                                                           "window": request.params.get("window") or 30})
     if request.method == "POST":
@@ -210,27 +220,30 @@ def co_visits(request):
         if result is not None:
             messages.success(request, _("%(created)d contacts registered; %(already)d already contacts of the case.")
                              % {"created": len(result.created), "already": len(result.already)})
-            return redirect(f"{reverse('places:co-visits')}?case={form.data['case']}&window={form.data['window']}")
+            back = {"case": form.data["case"], "window": form.data["window"]}
+            if posted_cursor:  # back to the page the persons were chosen on
+                back["cursor"] = posted_cursor
+            return redirect(f"{reverse('places:co-visits')}?{urlencode(back)}")
     case_id = form.values["case"] if request.method == "POST" else request.params.get("case")
     window = int(form.values["window"]) if str(form.values["window"]).isdigit() else 30
     person_id = request.params.get("person")
     if case_id and str(case_id).isdigit():
         case = case_get(user=request.user, case_id=int(case_id))
         person_id = case.person_id
-    rows, already = [], set()
+    page, rows, already, total = None, [], set(), 0
     if person_id:
-        from fangkong.persons.models import Person
-
-        found = selectors.co_visitors(user=request.user, person_id=person_id, window_minutes=window)
-        persons = Person.objects.in_bulk([c.person_id for c in found])
-        rows = [(c, person_shown(request.user, persons[c.person_id], persons[c.person_id].address_region_id))
-                for c in found]
+        persons, found = selectors.co_visit_candidates(user=request.user, person_id=person_id, window_minutes=window)
+        cursor = request.params.get("cursor") or posted_cursor or None  # a checked payload, or a checked token
+        page = paging.page_of(persons, order=CO_VISIT_ORDER, size=PAGE_SIZE, cursor=cursor,
+                              counted=False)  # the search counted them: ``found``
+        total = len(found)
+        rows = [(found[p.pk], person_shown(request.user, p, p.address_region_id)) for p in page]
         if case is not None:
             already = set(contact_list(user=request.user, filters={"source_case": case.pk})
-                          .filter(person_id__in=list(persons)).values_list("person_id", flat=True))
+                          .filter(person_id__in=[p.pk for p in page]).values_list("person_id", flat=True))
     return render(request, "places/co_visits.html", {
-        "rows": rows, "person": person_id or "", "case": case, "window": window, "form": form,
-        "already": already, "categories": ContactCategory.choices,
+        "rows": rows, "page": page, "total": total, "cursor": request.GET.get("cursor") or posted_cursor, "person": person_id or "",
+        "case": case, "window": window, "form": form, "already": already, "categories": ContactCategory.choices,
         "may_enlist": case is not None and can(request.user, Capability.CASE_WRITE, case.report_region_id)},
         status=form.status)
 

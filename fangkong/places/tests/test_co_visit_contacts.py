@@ -121,3 +121,69 @@ def test_roles_that_may_not_trace_and_other_cities_are_refused(client, case, sca
     assert client.post(reverse("places:co-visits"), {"case": case.pk, "window": 30, "category": "close",
                                                      "persons": chosen}).status_code == 404
     assert not Contact.objects.exists() and not CoVisitContact.objects.exists()
+
+
+def _next_cursor(html: str) -> str:
+    """The cursor of the page's "next" link (``web/_pager.html``)."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    href = unescape(html.split('rel="next"')[0].rsplit('href="', 1)[1].split('"', 1)[0])
+    return parse_qs(urlsplit(href).query)["cursor"][0]
+
+
+def test_the_co_visitors_are_paged_longest_overlap_first_and_enlisted_from_any_page(client, case, scanned,
+                                                                                   shenzhen_epi, monkeypatch):
+    from .. import views
+
+    people = scanned["people"]
+    first, second = people["同时段甲"].pk, people["同时段乙"].pk  # overlaps 20 and 5 minutes
+    client.force_login(shenzhen_epi)
+    # the API: the platform's keyset paging, the longest overlap first
+    body = client.get("/api/v1/places-co-visits/", {"case": case.pk, "limit": 1}).json()
+    assert [r["person"] for r in body["results"]] == [first] and body["count"] == 2 and body["previous"] is None
+    body = client.get(body["next"]).json()
+    assert [r["person"] for r in body["results"]] == [second] and body["next"] is None and body["previous"]
+    # the page, one co-visitor a page
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    page = client.get(reverse("places:co-visits"), {"case": case.pk}).content.decode()
+    assert f'name="persons" value="{first}"' in page and f'value="{second}"' not in page
+    assert 'data-count="2"' in page
+    cursor = _next_cursor(page)
+    page = client.get(reverse("places:co-visits"), {"case": case.pk, "cursor": cursor}).content.decode()
+    assert f'name="persons" value="{second}"' in page and f'value="{first}"' not in page
+    assert f'name="cursor" value="{cursor}"' in page  # posted with the ticks
+    # ticked on the second page: registered, and the second page shown again with it marked
+    answer = client.post(reverse("places:co-visits"), {"case": case.pk, "window": 30, "category": "close",
+                                                       "persons": [second], "cursor": cursor})
+    assert answer.status_code == 302 and "cursor=" in answer["Location"]
+    assert list(Contact.objects.filter(source_case=case).values_list("person_id", flat=True)) == [second]
+    page = client.get(answer["Location"]).content.decode()
+    assert f'name="persons" value="{second}"' not in page and "同时段乙" in page
+    # the first page still offers the other one
+    page = client.get(reverse("places:co-visits"), {"case": case.pk}).content.decode()
+    assert f'name="persons" value="{first}"' in page
+
+
+def test_a_forged_or_foreign_cursor_is_refused_on_the_co_visits(client, case, scanned, shenzhen_epi, monkeypatch):
+    from fangkong import paging
+    from fangkong.cases.models import Case
+
+    from .. import views
+
+    client.force_login(shenzhen_epi)
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    assert client.get(reverse("places:co-visits"), {"case": case.pk, "cursor": "forged"}).status_code == 400
+    assert client.get("/api/v1/places-co-visits/", {"case": case.pk, "cursor": "forged"}).status_code == 400
+    make_case(shenzhen_epi, region="440304")  # two cases: the case list's first page has a next cursor
+    foreign = paging.page_of(Case.objects.all(), order=("id",), size=1, cursor=None).next_cursor
+    assert foreign
+    assert client.get(reverse("places:co-visits"), {"case": case.pk, "cursor": foreign}).status_code == 400
+    assert client.get("/api/v1/places-co-visits/", {"case": case.pk, "cursor": foreign}).status_code == 400
+    # a forged cursor posted with the ticks: the action is done, and the first page comes back
+    chosen = scanned["people"]["同时段甲"].pk
+    answer = client.post(reverse("places:co-visits"), {"case": case.pk, "window": 30, "category": "close",
+                                                       "persons": [chosen], "cursor": "forged"})
+    assert answer.status_code == 302 and "cursor" not in answer["Location"]
+    assert client.get(answer["Location"]).status_code == 200
+    assert list(Contact.objects.filter(source_case=case).values_list("person_id", flat=True)) == [chosen]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from fangkong.accounts.roles import Role
 from fangkong.testing.builders import make_user
 
-from .. import selectors, services
+from .. import selectors, services, tally
 from ..models import Place, Rectification
 from .builders import make_place, pass_all
 
@@ -29,6 +29,7 @@ def two_cities(gz_inspector, sz_inspector):
     late = make_place(gz_inspector, region="440104", name="越秀逾期")
     Place.objects.filter(pk=late.pk).update(next_due_on=today - dt.timedelta(days=3))  # as time passing would
     Rectification.objects.update(deadline=today - dt.timedelta(days=1))
+    tally.rebuild()  # both written behind the services: the coverage tally recounted
     make_place(sz_inspector, region="440304", name="福田未检")
     return today
 
