@@ -80,7 +80,8 @@ def test_the_development_server_is_refused_too_without_the_demo_flag(tmp_path):
 def test_the_wsgi_application_refuses_the_development_keys(tmp_path):
     """A server started without `fangkong serve` (gunicorn fangkong.wsgi by hand) loads fangkong.wsgi: it
     stops there with the same message; with FANGKONG_DEMO=1 the application loads."""
-    load = [sys.executable, "-c", "import fangkong.wsgi; print('loaded', fangkong.wsgi.application is not None)"]
+    load = [sys.executable, "-c", "import gc, fangkong.wsgi; print('loaded', fangkong.wsgi.application is not None, "
+            "'frozen', gc.get_freeze_count() > 10000)"]
     refused = subprocess.run(load, cwd=tmp_path, env=_environment(FANGKONG_HOME=str(tmp_path)), capture_output=True,
                              text=True, timeout=120)
     assert refused.returncode == 1 and "loaded" not in refused.stdout
@@ -88,6 +89,7 @@ def test_the_wsgi_application_refuses_the_development_keys(tmp_path):
     demo = subprocess.run(load, cwd=tmp_path, env=_environment(FANGKONG_HOME=str(tmp_path), FANGKONG_DEMO="1"),
                           capture_output=True, text=True, timeout=120)
     assert demo.returncode == 0 and "loaded True" in demo.stdout
+    assert "frozen True" in demo.stdout  # the loaded application is kept out of the collector's walks
 
 
 def test_tls_flag_sets_secure_cookies_hsts_and_the_proxy_header():
