@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,8 +17,10 @@ from fangkong.accounts.access import REGION_SCOPED, can
 from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.accounts.roles import Capability
 
-from . import selectors
+from . import fhir, selectors
 from .fhir_import import MAX_BUNDLE_BYTES, BundleRefused, Issue, fhir_case_import, operation_outcome
+from .inputs import CaseReportSendInput
+from .models import OutboundMessage
 
 
 class MessageSerializer(serializers.Serializer):
@@ -46,6 +49,18 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_object(self):
         return selectors.message_get(user=self.request.user, message_id=self.kwargs["pk"])
+
+    @extend_schema(request=CaseReportSendInput, responses={201: MessageSerializer})
+    @action(detail=False, methods=["post"], url_path="case-report")
+    def case_report(self, request, format=None):
+        """Queue one case's report (a FHIR document Bundle) for a FHIR destination: the same case version is
+        one message (200 then, 201 when queued now)."""
+        data = CaseReportSendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        before = OutboundMessage.objects.count()
+        message = fhir.case_report_send(actor=request.user, request=request, **data.validated_data)
+        return Response(MessageSerializer(message).data,
+                        status=status.HTTP_201_CREATED if OutboundMessage.objects.count() > before else status.HTTP_200_OK)
 
 
 FHIR_JSON = "application/fhir+json"

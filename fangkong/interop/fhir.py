@@ -158,3 +158,21 @@ def fhir_case_export(*, actor, destination: Destination, case: Case, request=Non
                            region=case.report_region_id, path="/", payload=bundle,
                            idempotency_key=f"case:{case.case_no}:v{case.version}:{payload_hash(bundle)[:12]}",
                            capability=SEND_CASES, request=request)
+
+
+def case_report_send(*, actor, destination: int, case_no: str, request=None) -> OutboundMessage:
+    """The user's action "send this case's report" (``inputs.CaseReportSendInput``, page and API): the case
+    among those the actor may read by name (another region's number is answered like an unknown one), an
+    active FHIR destination, then ``fhir_case_export``."""
+    from fangkong.accounts.need_to_know import Category
+    from fangkong.cases.selectors import case_list
+
+    if not can(actor, SEND_CASES):
+        raise PermissionDenied(_("You may not send case reports out of the platform."))
+    case = case_list(user=actor, category=Category.NAMED).filter(case_no=case_no.strip()).first()
+    if case is None:
+        raise ValidationError({"case_no": [_("No case with this number in your regions.")]})
+    found = Destination.objects.filter(pk=destination, kind=Destination.Kind.FHIR, active=True).first()
+    if found is None:
+        raise ValidationError({"destination": [_("No active FHIR destination with this number.")]})
+    return fhir_case_export(actor=actor, destination=found, case=case, request=request)

@@ -98,3 +98,10 @@ class Dhis2ExportInput(serializers.Serializer):
     destination = Id(required=True, label=_("Destination"))
     region = RegionCode(required=True, label=_("Region"))
     day = Day(required=True, window=PAST, label=_("A day of the period"))
+
+
+class CaseReportSendInput(serializers.Serializer):
+    """Send one case's report (a FHIR document Bundle) to a FHIR destination."""
+
+    destination = Id(required=True, label=_("Destination"))
+    case_no = Text(max_length=40, required=True, label=_("Case number"))

@@ -16,4 +16,5 @@ urlpatterns = [
     path("destinations/<int:destination_id>/dhis2/figure/", views.dhis2_figure_set, name="dhis2-figure"),
     path("destinations/<int:destination_id>/dhis2/org-unit/", views.dhis2_org_unit_set, name="dhis2-org-unit"),
     path("dhis2/export/", views.dhis2_export, name="dhis2-export"),
+    path("case-report/", views.case_report_send, name="case-report-send"),
 ]

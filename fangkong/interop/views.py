@@ -16,9 +16,10 @@ from fangkong.accounts.roles import Role
 from fangkong.inputs import PageForm
 from fangkong.regions.codes import covers
 
-from . import dhis2, selectors, services
-from .apps import CONFIGURE, SEND_AGGREGATES
+from . import dhis2, fhir, selectors, services
+from .apps import CONFIGURE, SEND_AGGREGATES, SEND_CASES
 from .inputs import (
+    CaseReportSendInput,
     DestinationEditInput,
     DestinationInput,
     Dhis2ExportInput,
@@ -39,6 +40,7 @@ def message_list(request):
         "refused": list(rows.filter(state=MessageState.REFUSED)[:LIST_ROWS]),
         "messages_shown": list(rows[:LIST_ROWS]),
         "may_configure": can(request.user, CONFIGURE), "may_send": can(request.user, SEND_AGGREGATES),
+        "may_send_cases": can(request.user, SEND_CASES),
     })
 
 
@@ -192,4 +194,23 @@ def dhis2_export(request):
     destinations = [d for d in Destination.objects.filter(kind=Destination.Kind.DHIS2, active=True)
                     .defer("secret_sealed") if any(in_scope(request.user, code) for code in d.regions)]
     return render(request, "interop/dhis2_export.html", {"form": form, "destinations": destinations},
+                  status=form.status)
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_http_methods(["GET", "POST"])
+def case_report_send(request):
+    """Send one case's report to a FHIR destination (the case chosen by its number)."""
+    if not can(request.user, SEND_CASES):
+        raise PermissionDenied(_("You may not send case reports out of the platform."))
+    form = PageForm(CaseReportSendInput, request, initial={"case_no": request.GET.get("case", "")[:40]})
+    message = form.submit(fhir.case_report_send, actor=request.user, request=request)
+    if message is not None:
+        messages.success(request, _("The case report is queued for %(destination)s.")
+                         % {"destination": message.destination.name})
+        return redirect("interop:message-detail", message_id=message.pk)
+    destinations = [d for d in Destination.objects.filter(kind=Destination.Kind.FHIR, active=True)
+                    .defer("secret_sealed") if any(in_scope(request.user, code) for code in d.regions)]
+    return render(request, "interop/case_report_send.html", {"form": form, "destinations": destinations},
                   status=form.status)
