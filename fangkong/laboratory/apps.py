@@ -38,5 +38,7 @@ class LaboratoryConfig(modules.ModuleConfig):
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     person_sections = (f"{PACKAGE}.views.person_section",)  # a temporary control on the person's page
     served_reaches = (Reach.OWN_SAMPLES,)  # the persons of a laboratory's own pools and specimens
+    dashboard_panels = (modules.DashboardPanel("laboratory", _("Mass screening and pooled testing"),
+                                               "laboratory/_panel.html", f"{PACKAGE}.selectors.panel_context"),)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Pool members to re-sample singly"),
                                              f"{PACKAGE}.problems.feed"),)

@@ -17,6 +17,7 @@ from fangkong.accounts.need_to_know import Category, Reach, prefixes_q, read_pre
 from .models import GoodsLot, Laboratory, Pool, PoolMember, Result, ScreeningRound, Specimen
 
 SCOPE = "region__code"
+PANEL_ROUNDS = 8  # the dashboard panel's latest rounds
 
 
 def laboratory_list(*, user) -> QuerySet[Laboratory]:
@@ -121,3 +122,20 @@ def round_progress(screening: ScreeningRound) -> dict:
     return {"plan": plan, "pending": pending, "flagged": flagged[:100],
             "share_sampled": round(100 * screening.persons_sampled / screening.population, 1)
             if screening.population else 0}
+
+
+def panel_context(request, code: str) -> dict:
+    """The dashboard panel (``dashboard_panels``): the mass-screening rounds of the region's subtree begun by
+    the user's day, each from its own tally (sampled, tested, positive, inconclusive, resolved pools), and the
+    persons of positive pools still under temporary control — in the reader's scope, counts only."""
+    from fangkong.regions.codes import subtree_prefix
+    from fangkong.web.day import chosen_day
+
+    day = chosen_day(request)
+    prefix = subtree_prefix(code)
+    rounds = list(round_list(user=request.user).filter(county__code__startswith=prefix, starts_on__lte=day)
+                  .order_by("-starts_on", "-id")[:PANEL_ROUNDS])
+    controlled = scoped(request.user, PoolMember.objects.filter(
+        pool__region__code__startswith=prefix, controlled_at__isnull=False, released_at__isnull=True),
+        "pool__region__code").count()
+    return {"lab_rounds": rounds, "lab_controlled": controlled, "lab_day": day}
