@@ -147,8 +147,8 @@ def round_create(*, actor, county: str, name: str, starts_on: dt.date, populatio
 
 def persons_by_citizen_id(laboratory: Laboratory, numbers: list[str], field: str) -> list[Person]:
     """The registered persons with these citizen IDs (keyed-hash look-up: the numbers are never stored), in
-    order; refused by ``field`` when a number is invalid, unregistered, repeated or of a person outside the
-    laboratory's service area."""
+    order; refused by ``field`` when a number is invalid or repeated, or not registered in the laboratory's
+    service area (one message for a person registered elsewhere and for one registered nowhere)."""
     errors, hashes = [], []
     for raw in numbers:
         parsed = rules.citizen_id_verdict(raw)
@@ -158,13 +158,13 @@ def persons_by_citizen_id(laboratory: Laboratory, numbers: list[str], field: str
         hashes.append(protection.keyed_hash(parsed.number, "citizen_id"))
     if len(set(hashes)) != len(hashes):
         errors.append(_("The same person is listed twice."))
-    found = {p.citizen_id_hash: p for p in Person.objects.filter(citizen_id_hash__in=hashes)}
-    missing = sum(1 for h in hashes if h not in found)
-    if missing:
-        errors.append(_("%(n)d citizen ID(s) not registered in the person registry.") % {"n": missing})
-    outside = sum(1 for p in found.values() if not covers(laboratory.region_id, p.address_region_id))
-    if outside:
-        errors.append(_("%(n)d person(s) outside the laboratory's service area.") % {"n": outside})
+    # a person registered elsewhere is answered like one not registered at all: the laboratory learns nothing
+    # of a citizen ID outside its service area (not even that the registry holds it)
+    found = {p.citizen_id_hash: p for p in Person.objects.filter(citizen_id_hash__in=hashes)
+             if covers(laboratory.region_id, p.address_region_id)}
+    unknown = sum(1 for h in hashes if h not in found)
+    if unknown:
+        errors.append(_("%(n)d citizen ID(s) not registered in the laboratory's service area.") % {"n": unknown})
     if errors:
         raise ValidationError({field: errors})
     return [found[h] for h in hashes]

@@ -114,7 +114,11 @@ def test_a_person_outside_the_service_area_is_refused(lab_user, lab, screening, 
     make_person(province_commander, name="越秀居民", region="440104", cid=far)
     with pytest.raises(ValidationError) as refused:
         _pool(lab_user, screening, lab, [people[0][1], far], size=5)
-    assert "outside the laboratory's service area" in str(refused.value.message_dict["citizen_ids"])
+    elsewhere = refused.value.message_dict["citizen_ids"]
+    assert "not registered in the laboratory's service area" in str(elsewhere)
+    with pytest.raises(ValidationError) as refused:  # a number registered nowhere gets the very same answer
+        _pool(lab_user, screening, lab, [people[0][1], citizen_id("440104")], size=5)
+    assert refused.value.message_dict["citizen_ids"] == elsewhere
     with pytest.raises(ValidationError):
         specimen_record(actor=lab_user, laboratory=lab, code="S9", subject="person", kind="throat",
                         sampled_at=SAMPLED, sampling_point="x", sampler="y", citizen_id=far)
