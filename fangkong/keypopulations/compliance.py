@@ -109,6 +109,10 @@ due AS (
 )"""
 
 
+_UPSERT = """INSERT INTO keypopulations_compliance
+    (person_id, last_test_on, interval_days, next_due_on, positive_on, computed_on) """
+
+
 def day_number(day: dt.date) -> int:
     return (day - EPOCH).days
 
@@ -141,11 +145,9 @@ def refresh(*, today: dt.date, persons: Iterable[int] | None = None, group: int 
     written = 0
     with connection.cursor() as cursor:
         for scope, params in _scopes(persons, group, batch):
-            # the scope appears twice (the rosters, the tests): its parameters too
-            # INSERT first, then the WITH of its SELECT: SQLite's driver counts the rows of an INSERT only
-            cursor.execute("""INSERT INTO keypopulations_compliance
-                    (person_id, last_test_on, interval_days, next_due_on, positive_on, computed_on)
-                """ + _with(scope, today) + f"""
+            # INSERT first, then the WITH of its SELECT: SQLite's driver counts the rows of an INSERT only.
+            # The SQL is this module's text and day numbers; the persons are parameters.
+            select = f"""
                 SELECT p.person_id, t.last_on, d.days, {date("d.due")}, t.positive_on, {date(day_number(today))}
                 FROM (SELECT DISTINCT person_id FROM r) p
                 LEFT JOIN due d ON d.person_id = p.person_id AND d.n = 1
@@ -153,7 +155,8 @@ def refresh(*, today: dt.date, persons: Iterable[int] | None = None, group: int 
                 WHERE 1 = 1
                 ON CONFLICT (person_id) DO UPDATE SET last_test_on = excluded.last_test_on,
                     interval_days = excluded.interval_days, next_due_on = excluded.next_due_on,
-                    positive_on = excluded.positive_on, computed_on = excluded.computed_on""", params + params)
+                    positive_on = excluded.positive_on, computed_on = excluded.computed_on"""  # noqa: S608
+            cursor.execute(_UPSERT + _with(scope, today) + select, params + params)  # the scope twice: rosters, tests
             written += cursor.rowcount
     if written:
         bump_data_generation()
@@ -165,10 +168,10 @@ def overdue_counts(*, day: dt.date, groups_sql: str, groups_params) -> dict[str,
     ``groups_sql`` selects (their ids), whose person is overdue on ``day`` — computed as of ``day``, from
     the tests sampled until then (the stored ``Compliance`` is as of its own day)."""
     num = _DAYS[connection.vendor]["num"].format
-    scope = f"person_id IN (SELECT person_id FROM keypopulations_rosterentry WHERE group_id IN ({groups_sql}))"
+    # the SQL is this module's text and the groups' query Django compiled; the values are parameters
+    scope = f"person_id IN (SELECT person_id FROM keypopulations_rosterentry WHERE group_id IN ({groups_sql}))"  # noqa: S608
     params = list(groups_params)
-    with connection.cursor() as cursor:
-        cursor.execute(_with(scope, day) + f"""
+    select = f"""
             SELECT population, COUNT(*) FROM (
                 SELECT DISTINCT g.population, m.group_id, m.person_id
                 FROM keypopulations_rosterentry m
@@ -176,6 +179,7 @@ def overdue_counts(*, day: dt.date, groups_sql: str, groups_params) -> dict[str,
                 JOIN due d ON d.person_id = m.person_id AND d.n = 1
                 WHERE m.group_id IN ({groups_sql}) AND {num("m.start")} <= %s
                   AND (m."end" IS NULL OR {num('m."end"')} >= %s) AND d.due < %s
-            ) overdue GROUP BY population""",
-                       params + params + params + [day_number(day)] * 3)
+            ) overdue GROUP BY population"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(_with(scope, day) + select, params + params + params + [day_number(day)] * 3)
         return dict(cursor.fetchall())
