@@ -20,7 +20,7 @@ caller's local day (``timezone.localdate``).
 How the statement finds it, per person (``_DUE``):
 
 1. ``cuts``: the days something changes — a membership starts, ends (the day after), or one of its groups'
-   frequency changes while it holds;
+   frequency changes while it holds (a day twice is once in ``cover``'s grouping);
 2. ``cover``: from each cut to the next, one run with one strictest frequency (none: a gap);
 3. ``runs``: the gaps counted before each run (runs with the same count and a frequency form a stretch);
 4. ``candidates``: in each run of a stretch not in the past, the first day d in it with d ≥ anchor + N,
@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
 from fangkong.data_generation import bump_data_generation
 
@@ -49,6 +49,11 @@ _DAYS = {
     "sqlite": {"num": "CAST(julianday({}) - 2451544.5 AS INTEGER)", "date": "date(2451544.5 + ({}))"},
 }
 
+#: Per engine, for the length of the statement's transaction: PostgreSQL sorts the population's runs in
+#: memory (not in files) and does not compile the plan (its cost estimate of the window functions is
+#: absurdly high, and compiling takes seconds).
+_TUNING = {"postgresql": ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"), "sqlite": ()}
+
 _DUE = """
 r AS (
     SELECT person_id, group_id, {num_start} AS s, {num_end} AS e
@@ -61,8 +66,8 @@ f AS (
 ),
 cuts AS (
     SELECT person_id, s AS d FROM r
-    UNION SELECT person_id, e + 1 FROM r WHERE e IS NOT NULL
-    UNION SELECT r.person_id, f.since FROM r JOIN f ON f.group_id = r.group_id
+    UNION ALL SELECT person_id, e + 1 FROM r WHERE e IS NOT NULL
+    UNION ALL SELECT r.person_id, f.since FROM r JOIN f ON f.group_id = r.group_id
           WHERE f.since > r.s AND (r.e IS NULL OR f.since <= r.e)
 ),
 cover AS (
@@ -113,6 +118,11 @@ _UPSERT = """INSERT INTO keypopulations_compliance
     (person_id, last_test_on, interval_days, next_due_on, positive_on, computed_on) """
 
 
+def _tune(cursor) -> None:
+    for statement in _TUNING.get(connection.vendor, ()):
+        cursor.execute(statement)
+
+
 def day_number(day: dt.date) -> int:
     return (day - EPOCH).days
 
@@ -143,7 +153,8 @@ def refresh(*, today: dt.date, persons: Iterable[int] | None = None, group: int 
     of some persons, as of ``today``, in one statement per batch of persons; how many rows were written."""
     date = _DAYS[connection.vendor]["date"].format
     written = 0
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune(cursor)
         for scope, params in _scopes(persons, group, batch):
             # INSERT first, then the WITH of its SELECT: SQLite's driver counts the rows of an INSERT only.
             # The SQL is this module's text and day numbers; the persons are parameters.
@@ -180,6 +191,7 @@ def overdue_counts(*, day: dt.date, groups_sql: str, groups_params) -> dict[str,
                 WHERE m.group_id IN ({groups_sql}) AND {num("m.start")} <= %s
                   AND (m."end" IS NULL OR {num('m."end"')} >= %s) AND d.due < %s
             ) overdue GROUP BY population"""  # noqa: S608
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune(cursor)
         cursor.execute(_with(scope, day) + select, params + params + params + [day_number(day)] * 3)
         return dict(cursor.fetchall())

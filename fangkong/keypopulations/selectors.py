@@ -29,7 +29,16 @@ from fangkong.accounts.need_to_know import (
 )
 from fangkong.regions.codes import covers, subtree_prefix
 
-from .models import Compliance, EmployerAccess, GroupFrequency, KeyGroup, KeyTest, RosterEntry, TestingRule
+from .models import (
+    Compliance,
+    EmployerAccess,
+    GroupFrequency,
+    KeyGroup,
+    KeyTest,
+    RosterEntry,
+    TestingRule,
+    WorkplaceFlag,
+)
 
 SCOPE = "region__code"
 
@@ -124,6 +133,21 @@ def overdue_entries(*, user, day: dt.date, group: int | None = None, employer: s
     if region:
         rows = rows.filter(group__region__code__startswith=subtree_prefix(region))
     return rows.select_related("person", "group").order_by("group_id", "person_id")
+
+
+#: How long a flagged workplace is marked on the list of groups.
+FLAG_SHOWN = dt.timedelta(days=14)
+
+
+def flags_of(group: KeyGroup, limit: int = 20) -> QuerySet[WorkplaceFlag]:
+    """The group's workplace flags, latest first (the group came through the reader's named scope)."""
+    return WorkplaceFlag.objects.filter(group=group).select_related("test", "place")[:limit]
+
+
+def flagged_groups(group_ids: list[int], day: dt.date) -> set[int]:
+    """Of these groups, those flagged in the fortnight up to ``day`` (a count-like marker: no person)."""
+    return set(WorkplaceFlag.objects.filter(group_id__in=group_ids, flagged_on__gt=day - FLAG_SHOWN,
+                                            flagged_on__lte=day).values_list("group_id", flat=True))
 
 
 def tests_of(*, user, group_id: int, limit: int = 200) -> QuerySet[KeyTest]:

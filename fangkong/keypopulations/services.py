@@ -45,6 +45,7 @@ from .models import (
     Population,
     Result,
     RosterEntry,
+    WorkplaceFlag,
 )
 
 IMPORT_LIMITS = TableLimits(max_bytes=20 * 1024 * 1024, max_rows=100_000)
@@ -396,21 +397,34 @@ def positive_to_case(*, actor, test: int, diagnosed_at: dt.datetime, classificat
     return locked
 
 
-def positive_follow_up(*, actor, test: KeyTest, request=None) -> int:
-    """A positive test: the person's workplaces (the key places of their groups) become due for inspection
-    today (``Place.next_due_on``: the inspectors' list; a place's page gives the co-visit search of its venue
-    code scans); the case is registered from the group's page through ``positive_to_case``. Returns the
-    places flagged."""
+def positive_follow_up(*, actor, test: KeyTest, request=None) -> list[WorkplaceFlag]:
+    """A positive test flags the person's workplaces for the co-visit search and inspection: the key place or
+    the employer of each group they were on the day of the test (and of the test's own group) — a
+    ``WorkplaceFlag`` each, once per test and group — raised in the problem list for the group's region
+    (``problems.raise_workplaces``: a task for its command, where inspectors and epidemiologists take it
+    up), shown on the group's pages; the key places also become due for inspection today
+    (``Place.next_due_on``: the places module's inspectors' list). A group of neither place nor employer is
+    no workplace. The case is registered from the group's page through ``positive_to_case``. Returns the
+    flags."""
+    from django.db.models import Q
+
     from fangkong.places.models import Place
 
     today = timezone.localdate()
-    places = list(KeyGroup.objects.filter(roster__person=test.person, place__isnull=False)
-                  .values_list("place_id", flat=True).distinct())
-    flagged = Place.objects.filter(pk__in=places, next_due_on__gt=today).update(next_due_on=today)
+    on_the_day = RosterEntry.objects.filter(selectors.active_on(test.sampled_on), person=test.person)
+    groups = list(KeyGroup.objects.filter(Q(pk=test.group_id) | Q(pk__in=on_the_day.values("group_id")))
+                  .filter(Q(place__isnull=False) | ~Q(employer_code="")).order_by("id"))
+    flags = [WorkplaceFlag.objects.get_or_create(test=test, group=group, defaults={
+        "place_id": group.place_id, "employer_code": group.employer_code, "flagged_on": today})[0]
+        for group in groups]
+    places = sorted({group.place_id for group in groups if group.place_id})
+    Place.objects.filter(pk__in=places, next_due_on__gt=today).update(next_due_on=today)
     bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=test.group.region_id,
-                 request=request, detail={"positive": True, "places_due_for_inspection": places})
-    return flagged
+                 request=request, detail={"positive": True, "places_due_for_inspection": places,
+                                          "workplaces_flagged": [flag.pk for flag in flags]})
+    _raise(lambda module: module.raise_workplaces(flags))
+    return flags
 
 
 # --- compliance ---------------------------------------------------------------------------------------------
@@ -436,10 +450,16 @@ def overdue_run(*, today: dt.date | None = None, now: dt.datetime | None = None)
 def problems_raise(*, today: dt.date) -> dict:
     """The overdue of ``today`` raised in the problem list, once per region, employer and day
     (``problems.raise_overdue``); while the worklists module is not installed, nothing (``None``)."""
+    return {"problems_raised": _raise(lambda module: module.raise_overdue(today=today))}
+
+
+def _raise(how):
+    """``how(problems)`` with this module's ``problems`` (which writes through the worklists module); while
+    the worklists module is not installed, nothing (``None``)."""
     from django.apps import apps
 
     if not apps.is_installed("fangkong.worklists"):
-        return {"problems_raised": None}
-    from .problems import raise_overdue
+        return None
+    from . import problems
 
-    return {"problems_raised": raise_overdue(today=today)}
+    return how(problems)

@@ -63,8 +63,9 @@ def shown_member(user, entry, codes: list[str]):
 @require_GET
 def group_list(request):
     day = day_asked(request, "day")
+    groups = list(selectors.group_list(user=request.user, day=day)[:200])
     return render(request, "keypopulations/group_list.html", {
-        "groups": selectors.group_list(user=request.user, day=day)[:200], "day": day,
+        "groups": groups, "day": day, "flagged": selectors.flagged_groups([group.pk for group in groups], day),
         "may_manage": can(request.user, MANAGE), "may_read_named": may_read(request.user, Category.NAMED)})
 
 
@@ -141,6 +142,8 @@ def group_detail(request, group_id: int):
         "rows": _rows(request.user, selectors.roster_rows(user=request.user, group_id=group.pk, day=day)),
         # test results are health data: the health authority's, not the employer's (it sees due days only)
         "tests": selectors.tests_of(user=request.user, group_id=group.pk, limit=20) if region_wide else [],
+        # a flag says a member tested positive: health data too, the region-wide readers' only
+        "flags": selectors.flags_of(group, limit=20) if region_wide else [],
         "hide_results": not region_wide, "forms": forms,
         "may_manage": can(request.user, MANAGE, group.region_id),
         "may_roster": services.may_keep(request.user, group, services.ROSTER),
