@@ -200,6 +200,10 @@ def test_the_employer_pages_its_staff_overdue_first_in_page_and_api(client, empl
     assert html.status_code == 200 and "我司员工" in body and 'rel="next"' in body and "他司员工" not in body
     # on a phone (390 px) the table is read as cards of labelled lines (app.css), the group's column included
     assert 'class="table table-stacked"' in body and '<td data-label="人群分组">我司冷库</td>' in body
+    # a forged cursor is refused (400); another employer's staff stays 404 on every page of the list
+    cursor = first["next"].partition("cursor=")[2]
+    assert client.get("/keypopulations/employer/?cursor=forged").status_code == 400
+    assert client.get(f"/api/v1/keypopulation-employer-staff/?employer={THEIRS}&cursor={cursor}").status_code == 404
 
 
 def test_the_stacked_table_of_a_phone_is_in_the_platforms_stylesheet():
@@ -209,7 +213,3 @@ def test_the_stacked_table_of_a_phone_is_in_the_platforms_stylesheet():
     phone = css[css.index(".table-stacked reads"):]
     assert "@media (max-width: 600px)" in phone and ".table-stacked td[data-label]::before" in phone
     assert "content: attr(data-label)" in phone and "white-space: normal" in phone
-    # a forged cursor is refused (400); another employer's staff stays 404 on every page of the list
-    cursor = first["next"].partition("cursor=")[2]
-    assert client.get("/keypopulations/employer/?cursor=forged").status_code == 400
-    assert client.get(f"/api/v1/keypopulation-employer-staff/?employer={THEIRS}&cursor={cursor}").status_code == 404
