@@ -145,9 +145,10 @@ def flags_of(group: KeyGroup, limit: int = 20) -> QuerySet[WorkplaceFlag]:
 
 
 def flagged_groups(group_ids: list[int], day: dt.date) -> set[int]:
-    """Of these groups, those flagged in the fortnight up to ``day`` (a count-like marker: no person)."""
-    return set(WorkplaceFlag.objects.filter(group_id__in=group_ids, flagged_on__gt=day - FLAG_SHOWN,
-                                            flagged_on__lte=day).values_list("group_id", flat=True))
+    """Of these groups, those flagged for a positive sampled in the fortnight up to ``day`` (a marker, no
+    person)."""
+    return set(WorkplaceFlag.objects.filter(group_id__in=group_ids, test__sampled_on__gt=day - FLAG_SHOWN,
+                                            test__sampled_on__lte=day).values_list("group_id", flat=True))
 
 
 def tests_of(*, user, group_id: int, limit: int = 200) -> QuerySet[KeyTest]:

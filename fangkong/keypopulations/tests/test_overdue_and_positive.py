@@ -168,7 +168,9 @@ def test_a_positive_flags_each_workplace_of_the_day_once_and_raises_it_for_the_i
     client.force_login(shenzhen_epi)
     page = client.get(f"/keypopulations/{at_place.pk}/?day=2022-04-12").content.decode()
     assert 'id="flags"' in page and f"/places/{place.pk}/" in page
-    assert client.get("/keypopulations/?day=2022-04-12").content.decode().count('class="tag error">') >= 2
+    listed = client.get("/keypopulations/?day=2022-04-12").content.decode()
+    assert listed.count("工作场所已标记") == 2  # the two workplaces' groups, not the group of no workplace
+    assert "工作场所已标记" not in client.get("/keypopulations/?day=2022-05-12").content.decode()  # a month on
     assert 'id="flags"' not in client.get(f"/keypopulations/{alone.pk}/?day=2022-04-12").content.decode()
     contact = make_user("flag_contact", ("440300", Role.ENTERPRISE_CONTACT))
     employer_access_grant(actor=sysadmin, user=contact, employer_code=OURS)
