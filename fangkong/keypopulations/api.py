@@ -214,14 +214,15 @@ class OverdueViewSet(viewsets.GenericViewSet):
 
 
 class EmployerStaffViewSet(viewsets.GenericViewSet):
-    """An employer's contact: its own staff on ``?day=`` with their due days, overdue first (at most 2,000);
-    ``?employer=`` one of its employers (404 for another)."""
+    """An employer's contact: its own staff on ``?day=`` with their due days, overdue first, paged like every
+    list (``?limit=&cursor=``); ``?employer=`` one of its employers (404 for another)."""
 
     fangkong_access = REGION_SCOPED
     fangkong_shows = Shows(Category.NAMED, frozenset({Reach.OWN_ENTERPRISES}))  # the employer's contact only
     serializer_class = MemberSerializer
     query_params = {"list": EmployerQuery}
-    pagination_class = None  # a capped array (at most 2,000), not a page: the schema says so
+    orderings = {"due": selectors.EMPLOYER_ORDER}
+    default_ordering = "due"
 
     def get_queryset(self):
         return RosterEntry.objects.none()
@@ -229,10 +230,9 @@ class EmployerStaffViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={200: MemberSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         params = params_of(request)
-        day = params.get("day") or timezone.localdate()
+        staff = selectors.employer_staff(user=request.user, day=params.get("day") or timezone.localdate(),
+                                         employer=params.get("employer") or "")
+        page = self.paginate_queryset(staff)
         codes = selectors.employer_codes(request.user)
-        chosen = params.get("employer") or ""
-        rows = []
-        for code in [chosen] if chosen else codes:
-            rows.extend(selectors.employer_staff(user=request.user, employer=code, day=day))
-        return Response([member_data(request.user, entry, row, codes) for entry, row in rows])
+        return self.get_paginated_response([member_data(request.user, entry, row, codes)
+                                            for entry, row in selectors.with_compliance(page)])

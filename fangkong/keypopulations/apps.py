@@ -13,6 +13,7 @@ TEST_RECORD = "keypopulations.result_record"  # enter and import test results of
 #: keep the rosters of the groups of one's own employers (an enterprise contact: ``EmployerAccess``)
 ROSTER_OWN = "keypopulations.roster_own"
 PROBLEM_SOURCE = "keypop"  # the problems of the three lists this module raises (``problems.py``)
+WORKPLACE_SOURCE = "keypop_workplace"  # a positive member's workplaces, for the co-visit search and inspection
 #: Every morning: compliance recomputed as of the day, overdue persons counted (and raised as problems).
 OVERDUE_RUN = {"hour": 6, "minute": 20}
 TRACING = (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST)
@@ -56,9 +57,12 @@ class KeyPopulationsConfig(modules.ModuleConfig):
             ("keypop_results", _("Key-population test results"), "results_allowed", "results_run"),
         ))
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Key-population members overdue for their test"),
-                                             f"{PACKAGE}.problems.feed"),)
+                                             f"{PACKAGE}.problems.feed"),
+                       modules.ProblemSource(WORKPLACE_SOURCE,
+                                             _("Workplaces of a key-population member who tested positive"),
+                                             f"{PACKAGE}.problems.workplaces_feed"))
     report_sections = (modules.ReportSection("keypopulations", f"{PACKAGE}.report.figures",
                                              f"{PACKAGE}.report.wording"),)
     figure_sources = ("KeyTest", "RosterEntry", "Compliance")
-    scoped_tables = ("KeyGroup", "GroupFrequency", "RosterEntry", "KeyTest")
+    scoped_tables = ("KeyGroup", "GroupFrequency", "RosterEntry", "KeyTest", "WorkplaceFlag")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

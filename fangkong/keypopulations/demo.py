@@ -20,7 +20,7 @@ from fangkong.audit.services import audit_record
 from fangkong.persons.citizen_id import check_character
 from fangkong.places.credit_code import check_character as credit_check
 
-from .models import KeyGroup, KeyTest, Result, RosterEntry
+from .models import KeyGroup, KeyTest, Result
 from .services import compliance_refresh, employer_access_grant, group_create, member_add
 
 SEED = 20220412
@@ -83,7 +83,7 @@ def demo_load(actor) -> str:
     KeyTest.objects.bulk_create(tests, batch_size=2000)
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="keypopulations.keytest",
                  detail={"demo": True, "tests": len(tests)})
-    compliance_refresh(RosterEntry.objects.values_list("person_id", flat=True), today=day)
+    compliance_refresh(today=day)
     contact = _employer_contact_link()
     return (f"demo key populations: {len(places)} groups, {n} persons, {len(tests)} tests up to {day.isoformat()}"
             + (f"; {EMPLOYER_CONTACT} acts for {contact}" if contact else ""))

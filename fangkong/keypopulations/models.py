@@ -149,6 +149,38 @@ class KeyTest(models.Model):
         return f"{self.person_id} {self.sampled_on} {self.result}"
 
 
+class WorkplaceFlag(models.Model):
+    """A workplace of a person who tested positive, flagged for the co-visit search and inspection: the key
+    place or the employer of a group the person was on the day of the test — one per positive test and
+    group (``services.positive_follow_up``), raised in the problem list for the group's region
+    (``problems.raise_workplaces``) and shown on the group's pages.
+
+    The places module is to read it for its inspectors' list and a place's co-visit search: the flags of a
+    place are ``WorkplaceFlag.objects.filter(place=…)`` (indexed by place and day); until it does, the
+    positive also makes the place due for inspection (``Place.next_due_on``). The enterprises module, when
+    it exists, reads the flags of an employer by ``employer_code``."""
+
+    test = models.ForeignKey(KeyTest, on_delete=models.CASCADE, related_name="flags", verbose_name=_("test"))
+    group = models.ForeignKey(KeyGroup, on_delete=models.PROTECT, related_name="flags", verbose_name=_("group"))
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("key place"))
+    employer_code = models.CharField(_("employer's unified social credit code"), max_length=18, blank=True,
+                                     default="")
+    flagged_on = models.DateField(_("flagged on"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-flagged_on", "-id"]
+        verbose_name = _("flagged workplace")
+        verbose_name_plural = _("flagged workplaces")
+        constraints = [models.UniqueConstraint(fields=["test", "group"], name="keypop_flag_once")]
+        indexes = [models.Index(fields=["place", "flagged_on"], name="keypop_flag_place"),
+                   models.Index(fields=["group", "flagged_on"], name="keypop_flag_group")]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} ← {self.test_id}"
+
+
 class Compliance(models.Model):
     """A person's testing status, kept by the services (``compliance.py`` computes it): the last test, the
     strictest frequency in force and the day the next test is due (None: no membership ahead)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fangkong.request_params import Day, Id, Query, RegionCode, Text
+from fangkong.request_params import Day, Id, PageQuery, Query, RegionCode, Text
 
 
 class DayQuery(Query):
@@ -16,5 +16,7 @@ class OverdueQuery(DayQuery):
     region = RegionCode(help_text="a region in scope: its subtree")
 
 
-class EmployerQuery(DayQuery):
+class EmployerQuery(DayQuery, PageQuery):
+    """The employer's staff, paged (``selectors.EMPLOYER_ORDER``)."""
+
     employer = Text(help_text="one of the caller's employers (unified social credit code)")

@@ -2,7 +2,8 @@
 
 The figures of a region (its subtree) on one day, read in the drafter's scope (``selectors.group_list``:
 aggregates) and frozen with the report: per key population, the members on the rosters that day and those
-overdue for their periodic test that day, and the share tested on time. Counts only, never a person.
+overdue for their periodic test that day — computed as of that day, also for a report of an earlier day —,
+and the share tested on time. Counts only, never a person.
 """
 
 from __future__ import annotations
@@ -13,19 +14,25 @@ from django.utils import translation
 
 from fangkong.regions.codes import subtree_prefix
 
-from .models import Population
+from .compliance import overdue_counts
+from .models import KeyGroup, Population
 from .selectors import group_list
 
 
 def figures(user, region, day: dt.date) -> dict | None:
-    """Members and overdue per population in the region on ``day``; None when the region has no group."""
+    """Members and overdue per population in the region on ``day``; None when the region has no group. The
+    overdue are computed as of ``day`` (``compliance.overdue_counts``: the tests sampled until then), so a
+    report for an earlier day counts that day's overdue, not those of the compliance kept for today."""
     rows: dict[str, dict] = {}
-    for group in group_list(user=user, day=day).filter(region__code__startswith=subtree_prefix(region.code)):
+    groups = group_list(user=user, day=day).filter(region__code__startswith=subtree_prefix(region.code))
+    for group in groups:
         row = rows.setdefault(group.population, {"population": group.population, "members": 0, "overdue": 0})
         row["members"] += group.members
-        row["overdue"] += group.overdue
     if not rows:
         return None
+    sql, params = KeyGroup.objects.filter(pk__in=groups.values("pk")).values("pk").query.sql_with_params()
+    for population, overdue in overdue_counts(day=day, groups_sql=sql, groups_params=params).items():
+        rows[population]["overdue"] = overdue
     populations = [rows[code] for code in Population.values if code in rows]
     return {"populations": populations, "members": sum(r["members"] for r in populations),
             "overdue": sum(r["overdue"] for r in populations)}

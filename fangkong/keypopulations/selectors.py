@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from fangkong.accounts.access import get_in_scope_or_404
@@ -29,7 +29,16 @@ from fangkong.accounts.need_to_know import (
 )
 from fangkong.regions.codes import covers, subtree_prefix
 
-from .models import Compliance, EmployerAccess, GroupFrequency, KeyGroup, KeyTest, RosterEntry, TestingRule
+from .models import (
+    Compliance,
+    EmployerAccess,
+    GroupFrequency,
+    KeyGroup,
+    KeyTest,
+    RosterEntry,
+    TestingRule,
+    WorkplaceFlag,
+)
 
 SCOPE = "region__code"
 
@@ -94,7 +103,8 @@ def roster_of(*, user, group_id: int) -> QuerySet[RosterEntry]:
     return RosterEntry.objects.filter(group=group).select_related("person", "group").order_by("person__name", "id")
 
 
-def _with_compliance(entries: QuerySet[RosterEntry]) -> list[tuple[RosterEntry, Compliance | None]]:
+def with_compliance(entries) -> list[tuple[RosterEntry, Compliance | None]]:
+    """The memberships (a page's rows) with each person's compliance, in one query."""
     rows = list(entries)
     found = Compliance.objects.in_bulk([entry.person_id for entry in rows])
     return [(entry, found.get(entry.person_id)) for entry in rows]
@@ -103,7 +113,7 @@ def _with_compliance(entries: QuerySet[RosterEntry]) -> list[tuple[RosterEntry, 
 def roster_rows(*, user, group_id: int, day: dt.date, limit: int = 500) -> list[tuple[RosterEntry, Compliance | None]]:
     """The group's members on ``day`` with their compliance (at most ``limit``, overdue first)."""
     entries = roster_of(user=user, group_id=group_id).filter(active_on(day)).order_by("person__name", "id")
-    rows = _with_compliance(entries[:limit])
+    rows = with_compliance(entries[:limit])
     return sorted(rows, key=lambda row: (row[1] is None or row[1].next_due_on is None or row[1].next_due_on >= day,))
 
 
@@ -125,6 +135,22 @@ def overdue_entries(*, user, day: dt.date, group: int | None = None, employer: s
     return rows.select_related("person", "group").order_by("group_id", "person_id")
 
 
+#: How long a flagged workplace is marked on the list of groups.
+FLAG_SHOWN = dt.timedelta(days=14)
+
+
+def flags_of(group: KeyGroup, limit: int = 20) -> QuerySet[WorkplaceFlag]:
+    """The group's workplace flags, latest first (the group came through the reader's named scope)."""
+    return WorkplaceFlag.objects.filter(group=group).select_related("test", "place")[:limit]
+
+
+def flagged_groups(group_ids: list[int], day: dt.date) -> set[int]:
+    """Of these groups, those flagged for a positive sampled in the fortnight up to ``day`` (a marker, no
+    person)."""
+    return set(WorkplaceFlag.objects.filter(group_id__in=group_ids, test__sampled_on__gt=day - FLAG_SHOWN,
+                                            test__sampled_on__lte=day).values_list("group_id", flat=True))
+
+
 def tests_of(*, user, group_id: int, limit: int = 200) -> QuerySet[KeyTest]:
     group = group_get(user=user, group_id=group_id, category=Category.NAMED)
     return KeyTest.objects.filter(group=group).select_related("person", "case")[:limit]
@@ -141,16 +167,23 @@ def employer_codes(user) -> list[str]:
                   .values_list("employer_code", flat=True))
 
 
-def employer_staff(*, user, employer: str, day: dt.date, limit: int = 2000) -> list[tuple[RosterEntry, Compliance | None]]:
-    """The staff of ``employer`` on the rosters in force on ``day``, with their compliance, overdue first
-    — only for an account acting for that employer, in the groups whose named data it may read (404
-    otherwise: the same answer whether the employer exists or not)."""
-    if not employer or employer not in employer_codes(user):
+#: The order of an employer's staff, overdue first: the next due day (none last), the group, the membership.
+EMPLOYER_ORDER = ("due", "group_id", "id")
+
+
+def employer_staff(*, user, day: dt.date, employer: str = "") -> QuerySet[RosterEntry]:
+    """The staff of the reader's employers (``employer``: one of them) on the rosters in force on ``day``,
+    each with its next due day (``due``), to be paged in ``EMPLOYER_ORDER`` (``fangkong.paging``) — only for
+    an account acting for that employer, in the groups whose named data it may read (404 for an employer it
+    does not act for: the same answer whether the employer exists or not). Read through the index on the
+    groups' ``employer_code`` and the rosters' group; the due day per row by the compliance's key."""
+    codes = employer_codes(user)
+    if employer and employer not in codes:
         raise Http404("not found")
-    entries = (RosterEntry.objects.filter(named_groups_q(user, "group__"), group__employer_code=employer)
-               .filter(active_on(day)).select_related("person", "group").order_by("group_id", "person__name", "id"))
-    rows = _with_compliance(entries[:limit])
-    return sorted(rows, key=lambda row: (row[1] is None or row[1].next_due_on is None or row[1].next_due_on >= day,))
+    due = Compliance.objects.filter(person=OuterRef("person_id")).values("next_due_on")[:1]
+    return (RosterEntry.objects.filter(named_groups_q(user, "group__"),
+                                       group__employer_code__in=[employer] if employer else codes)
+            .filter(active_on(day)).annotate(due=Subquery(due)).select_related("person", "group"))
 
 
 # --- the dashboard panel ------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@
   the one already there (an import run twice adds nothing); a new end day closes it.
 - ``result_record`` (and ``results_import``): one result per person and day, a positive replacing a negative;
   a positive result asks for a case (``positive_follow_up``).
-- ``compliance_refresh``: each person's next due day (``compliance.next_due``) after any of the above, and
-  for everyone by the morning job (``overdue_run``).
+- ``compliance_refresh``: the next due days (``compliance.refresh``, set-based SQL) of the persons any of the
+  above touched, and of everyone by the morning job (``overdue_run``).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from .models import (
     Population,
     Result,
     RosterEntry,
+    WorkplaceFlag,
 )
 
 IMPORT_LIMITS = TableLimits(max_bytes=20 * 1024 * 1024, max_rows=100_000)
@@ -133,7 +134,7 @@ def frequency_set(*, actor, group: int, days: int, effective_from: dt.date, requ
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=found, region_code=found.region_id,
                      request=request, detail={"frequency_days": days, "from": effective_from.isoformat(),
                                               "rule": rule.code})
-        compliance_refresh(RosterEntry.objects.filter(group=found).values_list("person_id", flat=True))
+        compliance_refresh(group=found.pk)
     return row
 
 
@@ -396,64 +397,44 @@ def positive_to_case(*, actor, test: int, diagnosed_at: dt.datetime, classificat
     return locked
 
 
-def positive_follow_up(*, actor, test: KeyTest, request=None) -> int:
-    """A positive test: the person's workplaces (the key places of their groups) become due for inspection
-    today (``Place.next_due_on``: the inspectors' list; a place's page gives the co-visit search of its venue
-    code scans); the case is registered from the group's page through ``positive_to_case``. Returns the
-    places flagged."""
+def positive_follow_up(*, actor, test: KeyTest, request=None) -> list[WorkplaceFlag]:
+    """A positive test flags the person's workplaces for the co-visit search and inspection: the key place or
+    the employer of each group they were on the day of the test (and of the test's own group) — a
+    ``WorkplaceFlag`` each, once per test and group — raised in the problem list for the group's region
+    (``problems.raise_workplaces``: a task for its command, where inspectors and epidemiologists take it
+    up), shown on the group's pages; the key places also become due for inspection today
+    (``Place.next_due_on``: the places module's inspectors' list). A group of neither place nor employer is
+    no workplace. The case is registered from the group's page through ``positive_to_case``. Returns the
+    flags."""
+    from django.db.models import Q
+
     from fangkong.places.services import places_make_due
 
     today = timezone.localdate()
-    places = list(KeyGroup.objects.filter(roster__person=test.person, place__isnull=False)
-                  .values_list("place_id", flat=True).distinct())
-    flagged = places_make_due(place_ids=places, day=today)  # the places' coverage tally moves with them
+    on_the_day = RosterEntry.objects.filter(selectors.active_on(test.sampled_on), person=test.person)
+    groups = list(KeyGroup.objects.filter(Q(pk=test.group_id) | Q(pk__in=on_the_day.values("group_id")))
+                  .filter(Q(place__isnull=False) | ~Q(employer_code="")).order_by("id"))
+    flags = [WorkplaceFlag.objects.get_or_create(test=test, group=group, defaults={
+        "place_id": group.place_id, "employer_code": group.employer_code, "flagged_on": today})[0]
+        for group in groups]
+    places = sorted({group.place_id for group in groups if group.place_id})
+    places_make_due(place_ids=places, day=today)  # the places' coverage tally moves with them
     bump_data_generation()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=test, region_code=test.group.region_id,
-                 request=request, detail={"positive": True, "places_due_for_inspection": places})
-    return flagged
+                 request=request, detail={"positive": True, "places_due_for_inspection": places,
+                                          "workplaces_flagged": [flag.pk for flag in flags]})
+    _raise(lambda module: module.raise_workplaces(flags))
+    return flags
 
 
 # --- compliance ---------------------------------------------------------------------------------------------
 
 
-def _memberships(person_ids) -> dict[int, list[compliance.Membership]]:
-    entries = list(RosterEntry.objects.filter(person_id__in=person_ids).values_list("person_id", "group_id", "start", "end"))
-    frequencies: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    for group_id, since, days in (GroupFrequency.objects.filter(group_id__in={e[1] for e in entries})
-                                  .order_by("effective_from").values_list("group_id", "effective_from", "days")):
-        frequencies[group_id].append((since, days))
-    found: dict[int, list[compliance.Membership]] = defaultdict(list)
-    for person_id, group_id, start, end in entries:
-        found[person_id].append(compliance.Membership(start, end, tuple(frequencies[group_id])))
-    return found
-
-
-def compliance_refresh(person_ids, *, today: dt.date | None = None, batch: int = 5000) -> int:
-    """Recompute the compliance of these persons as of ``today``; returns how many rows were written."""
-    from django.db.models import Max
-
-    today = today or timezone.localdate()
-    ids = list(person_ids)
-    written = 0
-    for i in range(0, len(ids), batch):
-        chunk = ids[i:i + batch]
-        memberships = _memberships(chunk)
-        tests = dict(KeyTest.objects.filter(person_id__in=chunk, sampled_on__lte=today).values("person_id")
-                     .annotate(last=Max("sampled_on")).values_list("person_id", "last"))
-        positives = dict(KeyTest.objects.filter(person_id__in=chunk, result=Result.POSITIVE).values("person_id")
-                         .annotate(last=Max("sampled_on")).values_list("person_id", "last"))
-        rows = []
-        for person_id in chunk:
-            due = compliance.next_due(memberships.get(person_id, []), tests.get(person_id), today)
-            rows.append(Compliance(person_id=person_id, last_test_on=tests.get(person_id), interval_days=due.days,
-                                   next_due_on=due.on, positive_on=positives.get(person_id), computed_on=today))
-        Compliance.objects.bulk_create(rows, update_conflicts=True, unique_fields=["person"],
-                                       update_fields=["last_test_on", "interval_days", "next_due_on", "positive_on",
-                                                      "computed_on"])
-        written += len(rows)
-    if written:
-        bump_data_generation()
-    return written
+def compliance_refresh(person_ids=None, *, today: dt.date | None = None, group: int | None = None) -> int:
+    """Recompute the compliance as of ``today`` (the local day) of these persons, of a group's members
+    (``group``) or of everyone on a roster (neither): set-based SQL (``compliance.refresh``); returns how many
+    rows were written."""
+    return compliance.refresh(today=today or timezone.localdate(), persons=person_ids, group=group)
 
 
 def overdue_run(*, today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
@@ -461,8 +442,7 @@ def overdue_run(*, today: dt.date | None = None, now: dt.datetime | None = None)
     ``now`` when not given: at 00:01 Beijing time (16:01 UTC the day before) it is already the new day —; the
     overdue counted (and raised as problems: ``problems_raise``). Running it twice changes nothing more."""
     today = today or timezone.localdate(now)
-    people = RosterEntry.objects.values_list("person_id", flat=True).distinct().order_by("person_id")
-    refreshed = compliance_refresh(people.iterator(), today=today)
+    refreshed = compliance_refresh(today=today)
     overdue = Compliance.objects.filter(next_due_on__lt=today).count()
     return {"refreshed": refreshed, "overdue": overdue, **problems_raise(today=today)}
 
@@ -470,10 +450,16 @@ def overdue_run(*, today: dt.date | None = None, now: dt.datetime | None = None)
 def problems_raise(*, today: dt.date) -> dict:
     """The overdue of ``today`` raised in the problem list, once per region, employer and day
     (``problems.raise_overdue``); while the worklists module is not installed, nothing (``None``)."""
+    return {"problems_raised": _raise(lambda module: module.raise_overdue(today=today))}
+
+
+def _raise(how):
+    """``how(problems)`` with this module's ``problems`` (which writes through the worklists module); while
+    the worklists module is not installed, nothing (``None``)."""
     from django.apps import apps
 
     if not apps.is_installed("fangkong.worklists"):
-        return {"problems_raised": None}
-    from .problems import raise_overdue
+        return None
+    from . import problems
 
-    return {"problems_raised": raise_overdue(today=today)}
+    return how(problems)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fangkong import paging
 from fangkong.accounts.access import can, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, may_read, shows
 from fangkong.accounts.roles import Capability
@@ -31,8 +32,11 @@ from .inputs import (
     PositiveCaseInput,
     ResultInput,
 )
-from .models import Compliance, KeyTest, Population
+from .models import Compliance, KeyGroup, KeyTest, Population
 from .params import DayQuery, EmployerQuery, OverdueQuery
+
+#: The staff shown on a page of the employer's list.
+EMPLOYER_PAGE = 100
 
 #: The pages an enterprise contact uses: its own employers' groups and staff (``selectors.named_groups_q``).
 OWN_STAFF = (Reach.REGION, Reach.OWN_ENTERPRISES)
@@ -59,8 +63,9 @@ def shown_member(user, entry, codes: list[str]):
 @require_GET
 def group_list(request):
     day = day_asked(request, "day")
+    groups = list(selectors.group_list(user=request.user, day=day)[:200])
     return render(request, "keypopulations/group_list.html", {
-        "groups": selectors.group_list(user=request.user, day=day)[:200], "day": day,
+        "groups": groups, "day": day, "flagged": selectors.flagged_groups([group.pk for group in groups], day),
         "may_manage": can(request.user, MANAGE), "may_read_named": may_read(request.user, Category.NAMED)})
 
 
@@ -137,6 +142,8 @@ def group_detail(request, group_id: int):
         "rows": _rows(request.user, selectors.roster_rows(user=request.user, group_id=group.pk, day=day)),
         # test results are health data: the health authority's, not the employer's (it sees due days only)
         "tests": selectors.tests_of(user=request.user, group_id=group.pk, limit=20) if region_wide else [],
+        # a flag says a member tested positive: health data too, the region-wide readers' only
+        "flags": selectors.flags_of(group, limit=20) if region_wide else [],
         "hide_results": not region_wide, "forms": forms,
         "may_manage": can(request.user, MANAGE, group.region_id),
         "may_roster": services.may_keep(request.user, group, services.ROSTER),
@@ -204,16 +211,16 @@ def import_page(request):
 @query_params(EmployerQuery)
 @require_GET
 def employer(request):
-    """An employer's account: the compliance of its own staff (overdue first), of one of its employers with
-    ``?employer=`` (404 for an employer it does not act for), and nothing else."""
+    """An employer's account: the compliance of its own staff (overdue first, paged), of one of its employers
+    with ``?employer=`` (404 for an employer it does not act for), and nothing else."""
     day = day_asked(request, "day")
     codes = selectors.employer_codes(request.user)
     chosen = request.params.get("employer") or ""
-    staff = []
-    for code in [chosen] if chosen else codes:
-        staff.extend(selectors.employer_staff(user=request.user, employer=code, day=day))
-    groups = {entry.group_id: entry.group for entry, _status in staff}
+    staff = selectors.employer_staff(user=request.user, day=day, employer=chosen)
+    page = paging.page_of(staff, order=selectors.EMPLOYER_ORDER, size=request.params.get("limit") or EMPLOYER_PAGE,
+                          cursor=request.params["cursor"])
     return render(request, "keypopulations/employer.html", {
-        "day": day, "codes": codes, "chosen": chosen, "rows": _rows(request.user, staff),
-        "groups": sorted(groups.values(), key=lambda group: group.name),
-        "overdue": sum(1 for _entry, status in staff if status and status.next_due_on and status.next_due_on < day)})
+        "day": day, "codes": codes, "chosen": chosen, "page": page,
+        "rows": _rows(request.user, selectors.with_compliance(page.rows)),
+        "groups": KeyGroup.objects.filter(pk__in=staff.values("group_id")).order_by("name", "id"),
+        "overdue": staff.filter(due__lt=day).count()})

@@ -1,69 +1,134 @@
-"""The due day of a person's next test, exact around day boundaries, frequency changes, several groups and
-gaps in membership (fixed dates: no clock)."""
+"""The set-based due days (``compliance.refresh``: one SQL statement over everyone) on a data set with every
+boundary — the day after a test, new members, a frequency tightened or loosened counted from the last test,
+several groups (the strictest while both hold), a membership ending, gaps and history, no frequency yet, a
+test after the day asked about — each person checked against the day the rule gives (fixed dates, no
+clock). The same statement runs on SQLite and PostgreSQL (run these with ``DATABASE_URL`` set for the
+latter)."""
 
 import datetime as dt
+import itertools
 
-from ..compliance import Membership, next_due
+import pytest
 
+from fangkong.persons.models import Person
+
+from .. import compliance
+from ..models import Compliance, GroupFrequency, KeyGroup, KeyTest, RosterEntry, TestingRule
+
+pytestmark = pytest.mark.django_db
 D = dt.date
 DAILY, EVERY_2, WEEKLY = 1, 2, 7
+_names = itertools.count()
 
 
-def member(start, end=None, *frequencies):
-    return Membership(start, end, tuple(frequencies))
+def group(*frequencies):
+    """A group with its frequencies, ``(from, days)`` pairs."""
+    found = KeyGroup.objects.create(name=f"组{next(_names)}", population="cold_chain", region_id="440304")
+    rule = TestingRule.objects.first()
+    for since, days in frequencies:
+        GroupFrequency.objects.create(group=found, effective_from=since, days=days, rule=rule)
+    return found
 
 
-def test_daily_is_due_the_day_after_the_test_and_overdue_the_day_after_that():
-    m = [member(D(2022, 4, 1), None, (D(2022, 4, 1), DAILY))]
-    due = next_due(m, D(2022, 4, 10), D(2022, 4, 10))
-    assert due.on == D(2022, 4, 11) and due.days == 1
-    assert not due.on < D(2022, 4, 11)  # on the due day: due, not overdue
-    assert due.on < D(2022, 4, 12)      # the day after: overdue
+def person(*memberships, tests=()):
+    """A person on ``(group, start, end)`` rosters with negative tests on ``tests``."""
+    found = Person.objects.create(name=f"人{next(_names)}", address_region_id="440304")
+    for member_of, start, end in memberships:
+        RosterEntry.objects.create(group=member_of, person=found, start=start, end=end)
+    for day in tests:
+        KeyTest.objects.create(person=found, group=memberships[0][0], sampled_on=day, result="negative")
+    return found.pk
 
 
-def test_a_new_member_is_due_on_the_first_day_daily_and_within_seven_days_weekly():
-    assert next_due([member(D(2022, 4, 5), None, (D(2022, 4, 1), DAILY))], None, D(2022, 4, 5)).on == D(2022, 4, 5)
-    assert next_due([member(D(2022, 4, 5), None, (D(2022, 4, 1), WEEKLY))], None, D(2022, 4, 5)).on == D(2022, 4, 11)
-    # a test taken before membership changes nothing
-    assert next_due([member(D(2022, 4, 5), None, (D(2022, 4, 1), WEEKLY))], D(2022, 4, 3), D(2022, 4, 5)).on == D(2022, 4, 11)
+def due_of(pk):
+    row = Compliance.objects.get(person=pk)
+    return row.next_due_on, row.interval_days
 
 
-def test_a_stricter_frequency_takes_effect_on_its_own_day_counted_from_the_last_test():
-    m = [member(D(2022, 4, 1), None, (D(2022, 4, 1), WEEKLY), (D(2022, 4, 10), DAILY))]
-    assert next_due(m, D(2022, 4, 7), D(2022, 4, 8)).on == D(2022, 4, 10)
-    # tested the day before the change: due on the change day + 0 → 4-10 (4-9 + 1)
-    assert next_due(m, D(2022, 4, 9), D(2022, 4, 9)).on == D(2022, 4, 10)
-    # a test long ago under the weekly rule already overdue stays overdue from its own due day
-    assert next_due(m, D(2022, 4, 1), D(2022, 4, 10)).on == D(2022, 4, 8)
+@pytest.fixture
+def groups(db):
+    return {
+        "daily": group((D(2022, 4, 1), DAILY)),
+        "weekly": group((D(2022, 4, 1), WEEKLY)),
+        "every_2": group((D(2022, 4, 1), EVERY_2)),
+        "tightened": group((D(2022, 4, 1), WEEKLY), (D(2022, 4, 10), DAILY)),
+        "loosened": group((D(2022, 4, 1), DAILY), (D(2022, 4, 10), WEEKLY)),
+        "later": group((D(2022, 4, 10), DAILY)),  # no frequency before the 10th
+    }
 
 
-def test_a_looser_frequency_counts_from_the_last_test():
-    m = [member(D(2022, 4, 1), None, (D(2022, 4, 1), DAILY), (D(2022, 4, 10), WEEKLY))]
-    assert next_due(m, D(2022, 4, 9), D(2022, 4, 9)).on == D(2022, 4, 16)
-    # last test on the 8th: due on the 9th under the daily rule (before the change)
-    assert next_due(m, D(2022, 4, 8), D(2022, 4, 9)).on == D(2022, 4, 9)
+def test_every_boundary_in_one_statement_over_everyone(groups):
+    g = groups
+    open_daily, open_weekly = (g["daily"], D(2022, 4, 1), None), (g["weekly"], D(2022, 4, 1), None)
+    cases = {  # person → (as of, expected due day, expected frequency)
+        # daily, tested on the 10th: due on the 11th (overdue on the 12th)
+        person(open_daily, tests=[D(2022, 4, 10)]): (D(2022, 4, 10), D(2022, 4, 11), DAILY),
+        # a test after the day asked about does not count
+        person(open_daily, tests=[D(2022, 4, 8), D(2022, 4, 11)]): (D(2022, 4, 10), D(2022, 4, 9), DAILY),
+        # new members: daily due on their first day, weekly within the first seven; a test before changes nothing
+        person((g["daily"], D(2022, 4, 5), None)): (D(2022, 4, 5), D(2022, 4, 5), DAILY),
+        person((g["weekly"], D(2022, 4, 5), None)): (D(2022, 4, 5), D(2022, 4, 11), WEEKLY),
+        person((g["weekly"], D(2022, 4, 5), None), tests=[D(2022, 4, 3)]): (D(2022, 4, 5), D(2022, 4, 11), WEEKLY),
+        # tightened on the 10th (weekly → daily), counted from the last test
+        person((g["tightened"], D(2022, 4, 1), None), tests=[D(2022, 4, 7)]): (D(2022, 4, 8), D(2022, 4, 10), DAILY),
+        person((g["tightened"], D(2022, 4, 1), None), tests=[D(2022, 4, 9)]): (D(2022, 4, 9), D(2022, 4, 10), DAILY),
+        person((g["tightened"], D(2022, 4, 1), None), tests=[D(2022, 4, 1)]): (D(2022, 4, 10), D(2022, 4, 8), WEEKLY),
+        # loosened on the 10th (daily → weekly)
+        person((g["loosened"], D(2022, 4, 1), None), tests=[D(2022, 4, 9)]): (D(2022, 4, 9), D(2022, 4, 16), WEEKLY),
+        person((g["loosened"], D(2022, 4, 1), None), tests=[D(2022, 4, 8)]): (D(2022, 4, 9), D(2022, 4, 9), DAILY),
+        # weekly and, from the 5th to the 8th, daily: the strictest while both hold
+        person(open_weekly, (g["daily"], D(2022, 4, 5), D(2022, 4, 8)), tests=[D(2022, 4, 4)]):
+            (D(2022, 4, 5), D(2022, 4, 5), DAILY),
+        person(open_weekly, (g["daily"], D(2022, 4, 5), D(2022, 4, 8)), tests=[D(2022, 4, 5)]):
+            (D(2022, 4, 5), D(2022, 4, 6), DAILY),
+        person(open_weekly, (g["daily"], D(2022, 4, 5), D(2022, 4, 8)), tests=[D(2022, 4, 8)]):
+            (D(2022, 4, 8), D(2022, 4, 15), WEEKLY),
+        # a membership ending: due after its end → nothing due; ended before the day → history
+        person((g["daily"], D(2022, 4, 1), D(2022, 4, 10)), tests=[D(2022, 4, 10)]): (D(2022, 4, 10), None, None),
+        person((g["daily"], D(2022, 4, 1), D(2022, 4, 10)), tests=[D(2022, 4, 5)]): (D(2022, 4, 12), None, None),
+        # ... ending the day it falls due: due that day
+        person((g["daily"], D(2022, 4, 1), D(2022, 4, 10)), tests=[D(2022, 4, 9)]): (D(2022, 4, 9), D(2022, 4, 10), DAILY),
+        # a gap, then a new membership every two days: counted from the day before it starts
+        person((g["daily"], D(2022, 4, 1), D(2022, 4, 10)), (g["every_2"], D(2022, 4, 20), None),
+               tests=[D(2022, 4, 5)]): (D(2022, 4, 12), D(2022, 4, 21), EVERY_2),
+        # two memberships back to back: one stretch, counted from the last test, no fresh start (which
+        # would give the 12th)
+        person((g["weekly"], D(2022, 4, 1), D(2022, 4, 10)), (g["every_2"], D(2022, 4, 11), None),
+               tests=[D(2022, 4, 5)]): (D(2022, 4, 12), D(2022, 4, 11), EVERY_2),
+        # no frequency until the 10th: due on the 10th
+        person((g["later"], D(2022, 4, 1), None)): (D(2022, 4, 2), D(2022, 4, 10), DAILY),
+    }
+    for as_of in sorted({when for when, _due, _days in cases.values()}):
+        compliance.refresh(today=as_of)  # everyone, as the morning job does
+        for pk, (when, due, days) in cases.items():
+            if when == as_of:
+                assert due_of(pk) == (due, days), (pk, when)
+                assert Compliance.objects.get(person=pk).computed_on == as_of
 
 
-def test_the_strictest_of_several_groups_applies_while_both_hold():
-    weekly = member(D(2022, 4, 1), None, (D(2022, 4, 1), WEEKLY))
-    daily = member(D(2022, 4, 5), D(2022, 4, 8), (D(2022, 4, 1), DAILY))
-    assert next_due([weekly, daily], D(2022, 4, 4), D(2022, 4, 5)).on == D(2022, 4, 5)
-    assert next_due([weekly, daily], D(2022, 4, 5), D(2022, 4, 5)).on == D(2022, 4, 6)
-    # tested on the 8th, the daily membership ends on the 8th: the weekly rule from the 9th
-    assert next_due([weekly, daily], D(2022, 4, 8), D(2022, 4, 8)).on == D(2022, 4, 15)
+def test_a_person_overdue_the_day_after_the_due_day_not_on_it(groups):
+    pk = person((groups["daily"], D(2022, 4, 1), None), tests=[D(2022, 4, 10)])
+    compliance.refresh(today=D(2022, 4, 11))
+    assert due_of(pk) == (D(2022, 4, 11), DAILY)  # due on the 11th: due, not overdue
+    compliance.refresh(today=D(2022, 4, 12))
+    assert due_of(pk)[0] < D(2022, 4, 12)  # the day after: overdue
 
 
-def test_membership_end_and_gaps():
-    ended = member(D(2022, 4, 1), D(2022, 4, 10), (D(2022, 4, 1), DAILY))
-    assert next_due([ended], D(2022, 4, 10), D(2022, 4, 10)).on is None  # due on the 11th: no longer a member
-    assert next_due([ended], D(2022, 4, 5), D(2022, 4, 12)).on is None   # history makes nobody overdue
-    again = member(D(2022, 4, 20), None, (D(2022, 4, 1), EVERY_2))
-    assert next_due([ended, again], D(2022, 4, 5), D(2022, 4, 12)).on == D(2022, 4, 21)
-    # a membership ending the day it falls due: due that day
-    assert next_due([ended], D(2022, 4, 9), D(2022, 4, 9)).on == D(2022, 4, 10)
+def test_refresh_of_some_persons_or_a_group_leaves_the_others_alone(groups):
+    first = person((groups["daily"], D(2022, 4, 1), None), tests=[D(2022, 4, 10)])
+    second = person((groups["weekly"], D(2022, 4, 1), None), tests=[D(2022, 4, 10)])
+    assert compliance.refresh(today=D(2022, 4, 10), persons=[first]) == 1
+    assert Compliance.objects.filter(person=second).count() == 0
+    assert compliance.refresh(today=D(2022, 4, 10), group=groups["weekly"].pk) == 1
+    assert due_of(second) == (D(2022, 4, 17), WEEKLY)
+    # again, as of a later day: the rows are replaced, not added
+    assert compliance.refresh(today=D(2022, 4, 11)) == 2
+    assert Compliance.objects.count() == 2 and Compliance.objects.get(person=first).computed_on == D(2022, 4, 11)
 
 
-def test_no_frequency_yet_means_nothing_due():
-    m = [member(D(2022, 4, 1), None, (D(2022, 4, 10), DAILY))]
-    assert next_due(m, None, D(2022, 4, 2)).on == D(2022, 4, 10)
-    assert next_due([], None, D(2022, 4, 2)).on is None
+def test_a_positive_test_is_kept_with_the_last_test(groups):
+    pk = person((groups["daily"], D(2022, 4, 1), None), tests=[D(2022, 4, 8)])
+    KeyTest.objects.create(person_id=pk, group=groups["daily"], sampled_on=D(2022, 4, 9), result="positive")
+    compliance.refresh(today=D(2022, 4, 9))
+    row = Compliance.objects.get(person=pk)
+    assert (row.last_test_on, row.positive_on, row.next_due_on) == (D(2022, 4, 9), D(2022, 4, 9), D(2022, 4, 10))

@@ -87,7 +87,7 @@ def test_an_employer_sees_only_its_own_staff_in_page_and_api(client, employers):
     roster = client.get(f"/api/v1/keypopulation-groups/{ours.pk}/roster/?day=2022-04-12").json()
     assert [row["name"] for row in roster] == ["我司员工"] and roster[0]["next_due_on"] == "2022-04-05"
     staff = client.get("/api/v1/keypopulation-employer-staff/?day=2022-04-12").json()
-    assert [row["name"] for row in staff] == ["我司员工"]
+    assert [row["name"] for row in staff["results"]] == ["我司员工"] and staff["count"] == 1
     # region-wide pages and APIs, and every other module's person data: refused
     person = RosterEntry.objects.get(group=ours).person_id
     for url in ("/keypopulations/", "/keypopulations/overdue/", "/keypopulations/import/", "/keypopulations/new/",
@@ -107,7 +107,7 @@ def test_an_employer_of_another_city_or_without_access_sees_nobody(client, emplo
         assert client.get(f"/api/v1/keypopulation-groups/{employers['ours'].pk}/roster/").status_code == 404
         page = client.get("/keypopulations/employer/?day=2022-04-12").content.decode()
         assert "我司员工" not in page
-        assert client.get("/api/v1/keypopulation-employer-staff/?day=2022-04-12").json() == []
+        assert client.get("/api/v1/keypopulation-employer-staff/?day=2022-04-12").json()["results"] == []
 
 
 def test_an_employer_keeps_its_own_rosters_and_nothing_else(client, employers):
@@ -176,3 +176,40 @@ def test_a_county_sees_only_its_regions_groups_in_page_and_api(client, shenzhen_
         assert client.get(url).status_code == 404, url
     assert "南山员工" not in client.get("/keypopulations/overdue/?day=2022-04-30").content.decode()
     assert KeyGroup.objects.count() == 2
+
+
+def test_the_employer_pages_its_staff_overdue_first_in_page_and_api(client, employers, shenzhen_epi):
+    ours = employers["ours"]
+    for i in range(4):  # tested on the 11th: due on the 13th (every two days), not overdue on DAY
+        cid = _staff(shenzhen_epi, ours, f"按时{i}")
+        result_record(actor=shenzhen_epi, group=ours.pk, citizen_id=cid, sampled_on=D(2022, 4, 11), result="negative")
+    compliance_refresh(today=DAY)
+    client.force_login(employers["contact"])
+    first = client.get("/api/v1/keypopulation-employer-staff/?day=2022-04-12&limit=2").json()
+    assert first["count"] == 5 and [row["name"] for row in first["results"]][0] == "我司员工"  # overdue first
+    assert first["results"][0]["next_due_on"] == "2022-04-05" and first["next"]
+    seen = [row["name"] for row in first["results"]]
+    following = first["next"]
+    while following:
+        page = client.get(following.partition("testserver")[2]).json()
+        seen += [row["name"] for row in page["results"]]
+        following = page["next"]
+    assert sorted(seen) == sorted(["我司员工"] + [f"按时{i}" for i in range(4)])  # each once, nobody else's
+    html = client.get("/keypopulations/employer/?day=2022-04-12&limit=2")
+    body = html.content.decode()
+    assert html.status_code == 200 and "我司员工" in body and 'rel="next"' in body and "他司员工" not in body
+    # on a phone (390 px) the table is read as cards of labelled lines (app.css), the group's column included
+    assert 'class="table table-stacked"' in body and '<td data-label="人群分组">我司冷库</td>' in body
+    # a forged cursor is refused (400); another employer's staff stays 404 on every page of the list
+    cursor = first["next"].partition("cursor=")[2]
+    assert client.get("/keypopulations/employer/?cursor=forged").status_code == 400
+    assert client.get(f"/api/v1/keypopulation-employer-staff/?employer={THEIRS}&cursor={cursor}").status_code == 404
+
+
+def test_the_stacked_table_of_a_phone_is_in_the_platforms_stylesheet():
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static" / "fangkong" / "app.css").read_text()
+    phone = css[css.index(".table-stacked reads"):]
+    assert "@media (max-width: 600px)" in phone and ".table-stacked td[data-label]::before" in phone
+    assert "content: attr(data-label)" in phone and "white-space: normal" in phone

@@ -165,7 +165,7 @@ def test_a_county_sees_only_its_groups_and_an_employer_only_its_staff(shenzhen_e
     assert "group" in outside.value.message_dict
     employer = make_user("cold_chain_hr", ("440304", Role.ENTERPRISE_CONTACT))
     EmployerAccess.objects.create(user=employer, employer_code=EMPLOYER)
-    assert [e.group_id for e, _status in employer_staff(user=employer, employer=EMPLOYER, day=DAY)] == [futian.pk]
+    assert [e.group_id for e in employer_staff(user=employer, employer=EMPLOYER, day=DAY)] == [futian.pk]
     with pytest.raises(Http404):
         employer_staff(user=employer, employer="91440300MA5ELN9E3A", day=DAY)
     with pytest.raises(Http404):

@@ -124,3 +124,66 @@ def test_a_positive_test_becomes_a_case_once_and_flags_the_workplace(client, she
     with pytest.raises((PermissionDenied, ValidationError)):
         positive_to_case(actor=analyst, test=test.pk, diagnosed_at=timezone.now())
     assert Case.objects.count() == 1
+
+
+THEIRS = "91440300MA5ELN9E39"
+
+
+def test_a_positive_flags_each_workplace_of_the_day_once_and_raises_it_for_the_inspectors(
+        client, shenzhen_epi, futian_commander, sysadmin):
+    from fangkong.accounts.roles import Role
+    from fangkong.testing.builders import make_user
+
+    from ..models import WorkplaceFlag
+    from ..problems import workplaces_feed
+    from ..services import employer_access_grant
+
+    place = make_place(futian_commander, name="福田冷库", category="cold_chain")
+    at_place = _group(shenzhen_epi, "福田冷库员工", OURS, place=place.pk)
+    employer_only = _group(shenzhen_epi, "他司冷链", THEIRS)
+    alone, gone = _group(shenzhen_epi, "无雇主组"), _group(shenzhen_epi, "已离开", "91440300MA5ELN9E47")
+    cid = _members(shenzhen_epi, at_place, 1)[0]
+    for group, start, end in ((employer_only, D(2022, 4, 1), None), (alone, D(2022, 4, 1), None),
+                              (gone, D(2022, 4, 1), D(2022, 4, 5))):  # left before the test: not a workplace then
+        member_add(actor=shenzhen_epi, group=group.pk, start=start, end=end, name="员工0", citizen_id=cid,
+                   address_region="440304")
+    test, _outcome = result_record(actor=shenzhen_epi, group=at_place.pk, citizen_id=cid, sampled_on=D(2022, 4, 11),
+                                   result="positive")
+    flags = WorkplaceFlag.objects.filter(test=test)
+    assert {(f.group_id, f.place_id, f.employer_code) for f in flags} == {
+        (at_place.pk, place.pk, OURS), (employer_only.pk, None, THEIRS)}
+    problems = Problem.objects.filter(source="keypop_workplace")
+    assert {p.region_id for p in problems} == {"440304"} and problems.count() == 2
+    assert all(p.severity == "serious" and Task.objects.filter(problem=p).exists() for p in problems)
+    assert {p.link for p in problems} == {f"/keypopulations/{at_place.pk}/", f"/keypopulations/{employer_only.pk}/"}
+    assert not any("员工0" in p.title + p.evidence or cid[:10] in p.evidence for p in problems)  # no person
+    # recorded again, and the feed: nothing more
+    result_record(actor=shenzhen_epi, group=at_place.pk, citizen_id=cid, sampled_on=D(2022, 4, 11), result="positive")
+    assert workplaces_feed(timezone.now()) == 0 and flags.count() == 2 and problems.count() == 2
+    # a flag the lists did not hear of (raised while the worklists were away) is raised by the feed
+    Task.objects.filter(problem__in=problems).delete()
+    problems.delete()
+    assert workplaces_feed(timezone.now()) == 2
+    # shown to the region's readers on the group's page and the list; not to the employer's contact
+    client.force_login(shenzhen_epi)
+    page = client.get(f"/keypopulations/{at_place.pk}/?day=2022-04-12").content.decode()
+    assert 'id="flags"' in page and f"/places/{place.pk}/" in page
+    listed = client.get("/keypopulations/?day=2022-04-12").content.decode()
+    assert listed.count("工作场所已标记") == 2  # the two workplaces' groups, not the group of no workplace
+    assert "工作场所已标记" not in client.get("/keypopulations/?day=2022-05-12").content.decode()  # a month on
+    assert 'id="flags"' not in client.get(f"/keypopulations/{alone.pk}/?day=2022-04-12").content.decode()
+    contact = make_user("flag_contact", ("440300", Role.ENTERPRISE_CONTACT))
+    employer_access_grant(actor=sysadmin, user=contact, employer_code=OURS)
+    client.force_login(contact)
+    own = client.get(f"/keypopulations/{at_place.pk}/?day=2022-04-12")
+    assert own.status_code == 200 and 'id="flags"' not in own.content.decode()
+
+
+def test_a_negative_flags_nothing(shenzhen_epi, futian_commander):
+    from ..models import WorkplaceFlag
+
+    place = make_place(futian_commander, name="南山冷库", category="cold_chain")
+    group = _group(shenzhen_epi, "南山冷库员工", OURS, place=place.pk)
+    cid = _members(shenzhen_epi, group, 1)[0]
+    result_record(actor=shenzhen_epi, group=group.pk, citizen_id=cid, sampled_on=D(2022, 4, 11), result="negative")
+    assert not WorkplaceFlag.objects.exists() and not Problem.objects.filter(source="keypop_workplace").exists()
