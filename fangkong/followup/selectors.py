@@ -22,7 +22,7 @@ from django.utils import timezone
 from fangkong.accounts.access import get_in_scope_or_404, memberships_of
 from fangkong.accounts.need_to_know import NEED_TO_KNOW, Category, Reach, prefixes_q, read_prefixes, readable
 from fangkong.modules import role_capabilities
-from fangkong.regions.codes import covers
+from fangkong.regions.codes import covers, subtree_prefix
 
 from .apps import RECORD
 from .models import SLOTS, CheckVersion, HealthCheck, ScheduledTest, Subject
@@ -80,6 +80,24 @@ def may_record(user, subject: Subject) -> bool:
                 _open_assignments().filter(person_id=subject.person_id).exists()):
             return True
     return False
+
+
+def record_q(user) -> Q:
+    """``may_record`` as a filter on ``Subject``: the persons one of the user's memberships holding
+    ``followup.record`` reaches (an import's rows checked by set; nothing when no membership holds it)."""
+    q = Q(pk__in=[])
+    for code, role in memberships_of(user):
+        if RECORD not in role_capabilities().get(role, ()):
+            continue
+        reach = NEED_TO_KNOW[role].writes.get(Category.NAMED)
+        if reach == Reach.REGION:
+            q |= Q(region__code__startswith=subtree_prefix(code))
+        elif reach == Reach.ASSIGNED_SITES:
+            q |= Q(person_id__in=placed_in_sites(user))
+        elif reach == Reach.HOME_MONITORED:
+            q |= Q(person__address_region__code__startswith=subtree_prefix(code)) & ~Q(
+                person_id__in=_open_assignments().values("person_id"))
+    return q
 
 
 def _in_region(queryset: QuerySet, region: str | None) -> QuerySet:
