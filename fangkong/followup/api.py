@@ -152,3 +152,22 @@ class CountsView(APIView):
         day = params.get("day") or timezone.localdate()
         return Response({"day": day.isoformat(),
                          **selectors.followup_counts(user=request.user, day=day, region=params.get("region"))})
+
+
+class SiteCountsView(APIView):
+    """The day's completeness per quarantine site (``?region=`` narrows) for the sites the caller may see — a
+    quarantine-site manager its own sites only: persons placed there and under management, fully checked,
+    with a missed check, with fever or symptoms, and their shares in per cent of those due."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"get": DayQuery}
+
+    @extend_schema(responses=dict)
+    def get(self, request):
+        params = params_of(request)
+        day = params.get("day") or timezone.localdate()
+        return Response({"day": day.isoformat(), "sites": [
+            {"site": row.site_id, "name": row.name, "region": row.region_id, "due": row.due, "checked": row.checked,
+             "missed": row.missed, "symptomatic": row.symptomatic, "shares": row.shares}
+            for row in selectors.site_counts(user=request.user, day=day, region=params.get("region"))]})

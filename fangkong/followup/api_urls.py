@@ -11,4 +11,5 @@ urlpatterns = [
     path("followup/results/", api.ResultCreateView.as_view(), name="result-create"),
     path("followup/overdue/", api.OverdueView.as_view(), name="overdue"),
     path("followup/counts/", api.CountsView.as_view(), name="counts"),
+    path("followup/sites/", api.SiteCountsView.as_view(), name="sites"),
 ]

@@ -239,6 +239,7 @@ STAGE_COLUMNS = ("row_no", "subject_id", "day", "slot", "outcome", "temperature"
                  "reason")
 STAGE_TYPES = ("integer", "bigint", "date", "varchar(8)", "varchar(16)", "numeric(3,1)", "{json}", "varchar(200)",
                "timestamp with time zone", "varchar(200)")
+EMPTY_JSON = {True: "'[]'::jsonb", False: "'[]'"}  # no symptoms, as PostgreSQL and SQLite store it
 FAULTS_SHOWN = 1000  # refused rows named per kind of fault (a file of a million wrong rows is not listed whole)
 #: A staged row says what the check recorded for its person, day and slot says (not when nor by whom).
 SAME = ("h.outcome = s.outcome AND h.temperature IS NOT DISTINCT FROM s.temperature AND h.symptoms = s.symptoms "
@@ -561,19 +562,28 @@ def subject_to_suspected(*, actor, subject: Subject, onset_date: dt.date | None 
 @transaction.atomic
 def followups_sweep(*, day: dt.date) -> dict[str, int]:
     """The end of ``day``: a slot of an active subject without a check is recorded missed, a test due by
-    ``day`` and not taken becomes overdue. Idempotent; audited once with the counts."""
-    followed = Q(ended_on__isnull=True) | Q(ended_on__gte=day)
-    due = Subject.objects.filter(followed, first_day__lte=day, last_day__gte=day)
-    done = set(HealthCheck.objects.filter(day=day, subject__in=due).values_list("subject_id", "slot"))
-    missed = [HealthCheck(subject_id=pk, region_id=region, day=day, slot=slot, outcome=HealthCheck.Outcome.MISSED)
-              for pk, region in due.values_list("pk", "region_id").iterator(chunk_size=10000)
-              for slot in SLOTS if (pk, slot) not in done]
-    HealthCheck.objects.bulk_create(missed, batch_size=5000, ignore_conflicts=True)
+    ``day`` and not taken becomes overdue — each one statement over the table, whatever the number of persons
+    (a million under management: two million slots). Idempotent; audited once with the counts."""
+    ops = connection.ops
+    on_day, now = ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(timezone.now())
+    slots = " UNION ALL ".join(["SELECT %s AS slot"] * len(SLOTS))
+    with connection.cursor() as cursor, foreign_keys_checked_by_set(HealthCheck):
+        cursor.execute(
+            f"INSERT INTO {HealthCheck._meta.db_table} (subject_id, region_id, day, slot, outcome, temperature, "  # noqa: S608 - the module's constants
+            "symptoms, note, checked_at, checked_by_id, channel, recorded_at) "
+            f"SELECT subj.id, subj.region_id, %s, slots.slot, %s, NULL, {EMPTY_JSON[copy_available()]}, '', NULL, "
+            f"NULL, %s, %s FROM {Subject._meta.db_table} subj CROSS JOIN ({slots}) slots "
+            "WHERE (subj.ended_on IS NULL OR subj.ended_on >= %s) AND subj.first_day <= %s AND subj.last_day >= %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {HealthCheck._meta.db_table} h WHERE h.subject_id = subj.id "
+            "AND h.day = %s AND h.slot = slots.slot) ON CONFLICT DO NOTHING",
+            [on_day, HealthCheck.Outcome.MISSED, HealthCheck.Channel.STAFF, now, *SLOTS, on_day, on_day, on_day,
+             on_day])
+        missed = cursor.rowcount
     overdue = ScheduledTest.objects.filter(
         Q(subject__ended_on__isnull=True) | Q(subject__ended_on__gte=F("due_date")),
         status=ScheduledTest.Status.DUE, due_date__lte=day).update(
         status=ScheduledTest.Status.OVERDUE)
-    counts = {"missed_checks": len(missed), "overdue_tests": overdue}
+    counts = {"missed_checks": missed, "overdue_tests": overdue}
     counts["problems"] = sum(problems.missed_raise(region, day, n) for region, n in problems.missed_counts(day))
     if any(counts.values()):
         bump_data_generation()

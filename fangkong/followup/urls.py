@@ -8,6 +8,7 @@ app_name = "followup"
 urlpatterns = [
     path("", views.due, name="due"),
     path("overdue/", views.overdue, name="overdue"),
+    path("sites/", views.sites, name="sites"),
     path("subjects/<int:pk>/", views.subject_detail, name="subject"),
     path("subjects/<int:pk>/check/", views.check_new, name="check-new"),
     path("subjects/<int:pk>/suspected/", views.suspected, name="suspected"),

@@ -67,12 +67,28 @@ def due(request):
     else:
         page = paging.page_of(subjects, order=("id",), size=PAGE, cursor=request.params["cursor"])
         rows = page.rows
+    if site:  # the floor's own counts: the site's persons, not the city's
+        counts = next(iter(selectors.site_counts(user=request.user, day=day, site=site)), None)
+    else:
+        counts = selectors.followup_counts(user=request.user, day=day, region=region)
     return render(request, "followup/due.html", {
         "day": day, "today": timezone.localdate(), "rows": selectors.due_rows(rows, day), "page": page,
         "sites": selectors.sites_managed(user=request.user), "site": site,
         "region": region or "", "open_only": bool(request.params.get("open")), "may_record": can(request.user, RECORD),
-        "counts": selectors.followup_counts(user=request.user, day=day, region=region),
-        "symptoms": Symptom.choices, "slots": Slot.choices})
+        "counts": counts, "symptoms": Symptom.choices, "slots": Slot.choices})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@query_params(DayQuery)
+@require_GET
+def sites(request):
+    """Completeness per quarantine site on the day: the persons placed there and under management, the shares
+    fully checked, with a missed check, with fever or symptoms (``selectors.site_counts``: a manager's own
+    sites only)."""
+    day, region = _day(request), request.params.get("region")
+    return render(request, "followup/sites.html", {
+        "day": day, "region": region or "", "sites": selectors.site_counts(user=request.user, day=day, region=region)})
 
 
 @region_scoped
