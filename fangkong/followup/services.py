@@ -291,6 +291,7 @@ def health_checks_import(*, actor, rows: list[tuple], errors: list[dict] | None 
             with foreign_keys_checked_by_set(HealthCheck, CheckVersion):
                 result.corrected, result.created = _write(cursor, actor, now)
             cursor.execute(f"DROP TABLE {STAGE}")
+            _statistics_refresh(cursor, result.created)
             result.existing = len(rows) - result.corrected - result.created
             for subject in Subject.objects.filter(pk__in=[pk for pk, _day in sick]).order_by("pk"):
                 day = dict(sick)[subject.pk]
@@ -317,15 +318,33 @@ def health_checks_import(*, actor, rows: list[tuple], errors: list[dict] | None 
     return result
 
 
+ANALYZED_FROM = 10_000  # rows written by set, from which the planner's statistics of the checks are refreshed
+
+
+def _statistics_refresh(cursor, written: int) -> None:
+    """After a write of many checks by set (an import, the sweep), PostgreSQL's statistics of the checks are
+    read again at once (``ANALYZE``, a sample: well under a second): until autovacuum comes round, the planner
+    would believe a day just written empty, and a per-site count would loop over a day's million checks."""
+    if written >= ANALYZED_FROM and copy_available():
+        cursor.execute(f"ANALYZE {HealthCheck._meta.db_table}")
+
+
 def _stage(cursor, rows: list[tuple]) -> None:
     postgres = copy_available()
     types = [t.format(json="jsonb" if postgres else "text") for t in STAGE_TYPES]
     cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ("  # noqa: S608 - the module's constants
                    + ", ".join(f"{c} {t}" for c, t in zip(STAGE_COLUMNS, types, strict=True)) + ")")
     if postgres:
-        def chunks(size=20_000):
-            for start in range(0, len(rows), size):
-                yield "".join("\t".join(copy_text(v) for v in row) + "\n" for row in rows[start:start + size])
+        # column by column, each distinct value put in COPY's text once (a day's million rows repeat their days,
+        # slots, temperatures, times), then each row joined
+        columns = [list(map(str, column)) if position < 2 else _copy_texts(column)
+                   for position, column in enumerate(zip(*rows, strict=True))]
+        lines = list(map("\t".join, zip(*columns, strict=True)))
+        del columns
+
+        def chunks(size=50_000):
+            for start in range(0, len(lines), size):
+                yield "\n".join(lines[start:start + size]) + "\n"
         copy_rows(STAGE, list(STAGE_COLUMNS), chunks())
         cursor.execute(f"ANALYZE {STAGE}")
     else:
@@ -337,9 +356,14 @@ def _stage(cursor, rows: list[tuple]) -> None:
              for n, pk, day, slot, outcome, t, symptoms, note, at, reason in rows])
 
 
+def _copy_texts(column) -> list[str]:
+    texts = {value: copy_text(value) for value in set(column)}
+    return [texts[value] for value in column]
+
+
 def _faults(cursor, actor) -> list[dict]:
     """The staged rows refused by set (``health_checks_import``), each with its column and message."""
-    allowed, params = Subject.objects.filter(record_q(actor)).values("pk").query.sql_with_params()
+    allowed, params = Subject.objects.filter(record_q(actor)).order_by().values("pk").query.sql_with_params()
     faults: list[dict] = []
     cursor.execute(
         f"SELECT s.row_no, CASE WHEN subj.id IS NULL OR subj.id NOT IN ({allowed}) THEN 'unknown' "  # noqa: S608
@@ -579,6 +603,7 @@ def followups_sweep(*, day: dt.date) -> dict[str, int]:
             [on_day, HealthCheck.Outcome.MISSED, HealthCheck.Channel.STAFF, now, *SLOTS, on_day, on_day, on_day,
              on_day])
         missed = cursor.rowcount
+        _statistics_refresh(cursor, missed)
     overdue = ScheduledTest.objects.filter(
         Q(subject__ended_on__isnull=True) | Q(subject__ended_on__gte=F("due_date")),
         status=ScheduledTest.Status.DUE, due_date__lte=day).update(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -71,11 +72,21 @@ def due(request):
         counts = next(iter(selectors.site_counts(user=request.user, day=day, site=site)), None)
     else:
         counts = selectors.followup_counts(user=request.user, day=day, region=region)
+    may_record = can(request.user, RECORD)
     return render(request, "followup/due.html", {
         "day": day, "today": timezone.localdate(), "rows": selectors.due_rows(rows, day), "page": page,
         "sites": selectors.sites_managed(user=request.user), "site": site,
-        "region": region or "", "open_only": bool(request.params.get("open")), "may_record": can(request.user, RECORD),
-        "counts": counts, "symptoms": Symptom.choices, "slots": Slot.choices})
+        "region": region or "", "open_only": bool(request.params.get("open")), "may_record": may_record,
+        "counts": counts, "check_fields": check_fields(request) if may_record else {},
+        "next_path": request.get_full_path()})
+
+
+def check_fields(request) -> dict[str, str]:
+    """The fields of the list's one-step check form for each slot proposed, rendered once for the page (a
+    floor list of 500 persons would render the same symptoms 500 times)."""
+    return {slot: mark_safe(render_to_string(  # noqa: S308 - our own template, escaped as it renders
+        "followup/_check_fields.html", {"slot": slot, "slots": Slot.choices, "symptoms": Symptom.choices},
+        request)) for slot in SLOTS}
 
 
 @region_scoped

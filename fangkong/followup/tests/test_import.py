@@ -246,3 +246,23 @@ def test_the_import_job_runs_the_file_and_reports_refused_rows(shenzhen_epi, two
     assert bad.status == ImportJob.Status.FAILED
     assert [(e["row"], e["column"]) for e in bad.errors] == [(2, "temperature")]
     assert HealthCheck.objects.count() == 2
+
+
+@pytest.mark.parametrize("text", ["1", "42", "999999999999999999", "9223372036854775807", "9223372036854775808", "0",
+                                  "007", "-1", "+3", "1.0", " 5 ", "٣", "1e3", ""])
+def test_a_plain_number_reads_as_the_schema_reads_it(text):
+    """The import's fast path for the ``subject`` column gives what the page's schema gives, for every text."""
+    from fangkong.inputs import validate_row
+
+    from ..imports import rows_read
+    from ..inputs import CheckInput
+
+    today = timezone.localdate().isoformat()
+    staged, errors = rows_read(["subject", "day", "slot", "temperature"], [[text, today, "morning", "36.5"]])
+    data, schema_errors = validate_row(CheckInput, {"subject": text, "day": today, "slot": "morning",
+                                                    "temperature": "36.5"})
+    if schema_errors:
+        assert not staged and {e["column"] for e in errors} == set(schema_errors)
+        assert [e["message"] for e in errors] == schema_errors["subject"]
+    else:
+        assert errors == [] and [row[1] for row in staged] == [data["subject"]]
