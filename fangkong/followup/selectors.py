@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, memberships_of
@@ -137,6 +137,14 @@ def due_subjects(*, user, day: dt.date, region: str | None = None) -> QuerySet[S
     """The persons under management on ``day`` in the user's named scope (``region``: within that code)."""
     subjects = Subject.objects.filter(status=Subject.Status.ACTIVE, first_day__lte=day, last_day__gte=day)
     return _in_region(_named(user, subjects), region)
+
+
+def last_managed_day(*, user) -> dt.date | None:
+    """The last day up to today on which somebody in the user's named scope was under management (None: nobody
+    ever): where the follow-up pages open when nobody is under management today."""
+    last = _named(user, Subject.objects.filter(first_day__lte=timezone.localdate())).aggregate(
+        last=Max("last_day"))["last"]
+    return min(last, timezone.localdate()) if last else None
 
 
 def sites_managed(*, user) -> list:

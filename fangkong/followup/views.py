@@ -37,15 +37,17 @@ RECORDERS = (Reach.REGION, Reach.ASSIGNED_SITES, Reach.HOME_MONITORED)
 
 
 def _day(request):
-    """The day of the lists: the one asked (it becomes the user's day for every page, ``fangkong.web.day``),
-    the one the user chose before, else today — or, when nobody in the user's area is under management
-    today (a training installation on past data), the last day with data."""
+    """The day of the lists: the user's day, as on every page (``fangkong.web.day``) — the one asked (it becomes
+    the user's day for every page) or the one the user chose before. Nothing chosen: today when somebody in the
+    user's area is under management today, else the last day somebody was (``selectors.last_managed_day``): a
+    training installation on 2022's data opens on its follow-up, not on an empty today — the platform's last
+    day with data is a case's report, which another module's demo may date today."""
     if request.params.get("day") or is_day_chosen(request):
         return day_asked(request, "day")
     today = timezone.localdate()
     if selectors.due_subjects(user=request.user, day=today).exists():
         return today
-    return data_last_day(request.user)
+    return selectors.last_managed_day(user=request.user) or data_last_day(request.user)
 
 
 def _slot_default(row) -> str:
