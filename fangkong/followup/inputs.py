@@ -104,3 +104,10 @@ class NotTakenInput(serializers.Serializer):
     """A scheduled test not taken, and why."""
 
     reason = serializers.CharField(max_length=200, label=_("Why not taken"))
+
+
+class ChecksFileInput(serializers.Serializer):
+    """A file of a day's checks to import as a job (the import page, ``POST /api/v1/followup/checks/import/``):
+    its columns are ``CheckFields``'; the job checks the rows (``imports.py``)."""
+
+    file = serializers.FileField(label=_("File (CSV or XLSX)"))

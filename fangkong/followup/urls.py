@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.due, name="due"),
     path("overdue/", views.overdue, name="overdue"),
     path("sites/", views.sites, name="sites"),
+    path("import/", views.checks_import, name="import"),
     path("subjects/<int:pk>/", views.subject_detail, name="subject"),
     path("subjects/<int:pk>/check/", views.check_new, name="check-new"),
     path("subjects/<int:pk>/suspected/", views.suspected, name="suspected"),

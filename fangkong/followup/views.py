@@ -18,14 +18,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fangkong import paging
 from fangkong.accounts.access import can, public, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, may_read, shows
-from fangkong.inputs import PageForm, error_summary
+from fangkong.cases.jobs import import_job_submit
+from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.places.views import venue_qr_svg
 from fangkong.request_params import query_params
 from fangkong.web.day import data_last_day, day_asked, is_day_chosen
 
-from . import selectors, selfreport, services
+from . import imports, selectors, selfreport, services
 from .apps import RECORD
-from .inputs import CheckInput, NotTakenInput, SampleInput, SelfReportInput, SuspectedInput
+from .inputs import (
+    CheckFields,
+    CheckInput,
+    ChecksFileInput,
+    NotTakenInput,
+    SampleInput,
+    SelfReportInput,
+    SuspectedInput,
+)
 from .models import SLOTS, Slot, Symptom
 from .params import DayQuery, DuePageQuery
 from .sources import source_of
@@ -89,6 +98,32 @@ def check_fields(request) -> dict[str, str]:
     return {slot: mark_safe(render_to_string(  # noqa: S308 - our own template, escaped as it renders
         "followup/_check_fields.html", {"slot": slot, "slots": Slot.choices, "symptoms": Symptom.choices},
         request)) for slot in SLOTS}
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_http_methods(["GET", "POST"])
+def checks_import(request):
+    """Upload a file of a day's checks: it runs as one of the platform's import jobs, whose page
+    (``cases:import-job``) shows the progress and every refused row; all rows or none (``imports.py``)."""
+    imports.checks_allowed(request.user)  # before the upload is read
+    refused = ""
+    if request.method == "POST":
+        posted = request.POST.copy()
+        posted.update(request.FILES)  # the form and its file, as DRF reads a multipart body
+        submitted = ChecksFileInput(data=posted)
+        if not submitted.is_valid():
+            refused = error_summary(error_messages(submitted.errors))
+        else:
+            try:
+                job = import_job_submit(actor=request.user, request=request, kind=imports.CHECKS,
+                                        upload=submitted.validated_data["file"])
+            except ValidationError as exc:
+                refused = error_summary(error_messages(exc))
+            else:
+                return redirect("cases:import-job", job_id=job.pk)
+    return render(request, "followup/import.html", {"refused": refused, "columns": ", ".join(CheckFields().fields)},
+                  status=400 if refused else 200)
 
 
 @region_scoped

@@ -266,3 +266,30 @@ def test_a_plain_number_reads_as_the_schema_reads_it(text):
         assert [e["message"] for e in errors] == schema_errors["subject"]
     else:
         assert errors == [] and [row[1] for row in staged] == [data["subject"]]
+
+
+def test_the_page_and_the_api_submit_the_file_as_an_import_job_and_refuse_other_roles(shenzhen_epi, two, client):
+    a, b = two
+    today = timezone.localdate()
+    client.force_login(shenzhen_epi)
+    assert client.get("/followup/import/").status_code == 200
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        page = client.post("/followup/import/", {"file": SimpleUploadedFile(
+            "checks.csv", _file(f"{a.pk},{today},morning,36.5,,,,,"))})
+    job = ImportJob.objects.get()
+    assert page.status_code == 302 and page["Location"].endswith(f"/{job.pk}/")
+    job.refresh_from_db()
+    assert (job.kind, job.status, job.created_count) == (CHECKS, ImportJob.Status.DONE, 1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        api = client.post("/api/v1/followup/checks/import/", {"file": SimpleUploadedFile(
+            "checks.csv", _file(f"{b.pk},{today},morning,36.5,,,,,"))})
+    assert api.status_code == 202
+    assert HealthCheck.objects.count() == 2
+    assert client.post("/followup/import/", {}).status_code == 400  # no file
+    analyst = User.objects.create(username="fu_analyst2")
+    Membership.objects.create(user=analyst, region_id="440300", role="analyst")
+    client.force_login(analyst)
+    upload = {"file": SimpleUploadedFile("checks.csv", _file(f"{a.pk},{today},evening,36.5,,,,,"))}
+    assert client.post("/api/v1/followup/checks/import/", upload).status_code == 403
+    assert client.post("/followup/import/", upload).status_code == 403
+    assert ImportJob.objects.count() == 2 and HealthCheck.objects.count() == 2
