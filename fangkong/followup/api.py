@@ -7,18 +7,21 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.api import fields as api_fields
+from fangkong.cases.api import ImportJobSerializer
+from fangkong.cases.jobs import import_job_submit
 from fangkong.inputs import api_input
 from fangkong.persons.shown import person_shown
 from fangkong.request_params import params_of
 
-from . import selectors, services
-from .inputs import CheckInput, ResultInput
+from . import imports, selectors, services
+from .inputs import CheckInput, ChecksFileInput, ResultInput
 from .params import DayQuery, DueQuery
 
 PAGE = 50
@@ -152,3 +155,39 @@ class CountsView(APIView):
         day = params.get("day") or timezone.localdate()
         return Response({"day": day.isoformat(),
                          **selectors.followup_counts(user=request.user, day=day, region=params.get("region"))})
+
+
+class SiteCountsView(APIView):
+    """The day's completeness per quarantine site (``?region=`` narrows) for the sites the caller may see — a
+    quarantine-site manager its own sites only: persons placed there and under management, fully checked,
+    with a missed check, with fever or symptoms, and their shares in per cent of those due."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.AGGREGATES)
+    query_params = {"get": DayQuery}
+
+    @extend_schema(responses=dict)
+    def get(self, request):
+        params = params_of(request)
+        day = params.get("day") or timezone.localdate()
+        return Response({"day": day.isoformat(), "sites": [
+            {"site": row.site_id, "name": row.name, "region": row.region_id, "due": row.due, "checked": row.checked,
+             "missed": row.missed, "symptomatic": row.symptomatic, "shares": row.shares}
+            for row in selectors.site_counts(user=request.user, day=day, region=params.get("region"))]})
+
+
+class ChecksImportView(APIView):
+    """A file of a day's checks (columns of ``inputs.CheckFields``) as one of the platform's import jobs: 202 with
+    the job (``/api/v1/import-jobs/<id>/`` follows it: progress, then every refused row); all rows or none, the
+    same file twice changes nothing. The role is checked before the upload is read."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.NAMED)
+    parser_classes = (FormParser, MultiPartParser)
+
+    @extend_schema(request={"multipart/form-data": ChecksFileInput}, responses={202: ImportJobSerializer})
+    def post(self, request):
+        imports.checks_allowed(request.user)
+        data = api_input(ChecksFileInput, request)
+        job = import_job_submit(actor=request.user, request=request, kind=imports.CHECKS, upload=data["file"])
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -43,5 +43,8 @@ class FollowupConfig(modules.ModuleConfig):
     # Who is under management (``fangkong.followup.sources``): the contacts of the cases module. Another
     # module adds its own kind by declaring ``followup_sources`` on its own config.
     followup_sources = (f"{PACKAGE}.sources.ContactSource",)
+    # A day's checks from a file (``imports.py``), run by the platform's import jobs; a million rows fit.
+    import_kinds = (modules.ImportKind("followup_checks", _("Daily health checks"), f"{PACKAGE}.imports.checks_allowed",
+                                       f"{PACKAGE}.imports.checks_run", max_bytes=200 * 1024 * 1024),)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Follow-up: fever, positive test or missed checks"),
                                              f"{PACKAGE}.problems.feed"),)

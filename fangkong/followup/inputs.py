@@ -12,9 +12,10 @@ from fangkong.request_params import PAST, Day, Id
 from .models import TEMPERATURE_MAX, TEMPERATURE_MIN, ScheduledTest, Slot, Symptom
 
 
-class CheckInput(serializers.Serializer):
-    """Record one daily health check: the day and slot, the temperature and the symptoms asked, or that
-    the check was not possible (with the reason in the note)."""
+class CheckFields(serializers.Serializer):
+    """The fields of one daily health check, each valid on its own: what ``CheckInput`` reads, and what the
+    import reads a file's cells with (``fangkong.inputs.ColumnReader``: each distinct text once), the rule
+    across fields (``check_complete``) then applied to every row as ``CheckInput`` applies it."""
 
     subject = Id(required=True, label=_("Person under management"))
     day = Day(window=PAST, required=True, label=_("Day"))
@@ -32,13 +33,28 @@ class CheckInput(serializers.Serializer):
                                    label=_("Reason for the correction"),
                                    help_text=_("Only to correct a check already recorded for this day and slot."))
 
+
+
+def check_complete(attrs: dict) -> dict[str, list]:
+    """The rule across a check's fields: a check not possible says why, any other gives the temperature. The
+    errors by field (none: the check is complete); ``attrs["symptoms"]`` sorted."""
+    attrs["symptoms"] = sorted(attrs.get("symptoms") or ())
+    if attrs.get("not_possible"):
+        if not attrs.get("note", "").strip():
+            return {"note": [_("Say why the check was not possible.")]}
+    elif attrs.get("temperature") is None:
+        return {"temperature": [_("Enter the temperature measured.")]}
+    return {}
+
+
+class CheckInput(CheckFields):
+    """Record one daily health check: the day and slot, the temperature and the symptoms asked, or that
+    the check was not possible (with the reason in the note)."""
+
     def validate(self, attrs):
-        if attrs.get("not_possible"):
-            if not attrs.get("note", "").strip():
-                raise serializers.ValidationError({"note": [_("Say why the check was not possible.")]})
-        elif attrs.get("temperature") is None:
-            raise serializers.ValidationError({"temperature": [_("Enter the temperature measured.")]})
-        attrs["symptoms"] = sorted(attrs.get("symptoms") or ())
+        errors = check_complete(attrs)
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
@@ -88,3 +104,10 @@ class NotTakenInput(serializers.Serializer):
     """A scheduled test not taken, and why."""
 
     reason = serializers.CharField(max_length=200, label=_("Why not taken"))
+
+
+class ChecksFileInput(serializers.Serializer):
+    """A file of a day's checks to import as a job (the import page, ``POST /api/v1/followup/checks/import/``):
+    its columns are ``CheckFields``'; the job checks the rows (``imports.py``)."""
+
+    file = serializers.FileField(label=_("File (CSV or XLSX)"))

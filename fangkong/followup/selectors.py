@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, memberships_of
 from fangkong.accounts.need_to_know import NEED_TO_KNOW, Category, Reach, prefixes_q, read_prefixes, readable
 from fangkong.modules import role_capabilities
-from fangkong.regions.codes import covers
+from fangkong.regions.codes import covers, subtree_prefix
 
 from .apps import RECORD
 from .models import SLOTS, CheckVersion, HealthCheck, ScheduledTest, Subject
@@ -82,6 +82,24 @@ def may_record(user, subject: Subject) -> bool:
     return False
 
 
+def record_q(user) -> Q:
+    """``may_record`` as a filter on ``Subject``: the persons one of the user's memberships holding
+    ``followup.record`` reaches (an import's rows checked by set; nothing when no membership holds it)."""
+    q = Q(pk__in=[])
+    for code, role in memberships_of(user):
+        if RECORD not in role_capabilities().get(role, ()):
+            continue
+        reach = NEED_TO_KNOW[role].writes.get(Category.NAMED)
+        if reach == Reach.REGION:
+            q |= Q(region__code__startswith=subtree_prefix(code))
+        elif reach == Reach.ASSIGNED_SITES:
+            q |= Q(person_id__in=placed_in_sites(user))
+        elif reach == Reach.HOME_MONITORED:
+            q |= Q(person__address_region__code__startswith=subtree_prefix(code)) & ~Q(
+                person_id__in=_open_assignments().values("person_id"))
+    return q
+
+
 def _in_region(queryset: QuerySet, region: str | None) -> QuerySet:
     return queryset.filter(region__code__startswith=region) if region else queryset
 
@@ -119,6 +137,14 @@ def due_subjects(*, user, day: dt.date, region: str | None = None) -> QuerySet[S
     """The persons under management on ``day`` in the user's named scope (``region``: within that code)."""
     subjects = Subject.objects.filter(status=Subject.Status.ACTIVE, first_day__lte=day, last_day__gte=day)
     return _in_region(_named(user, subjects), region)
+
+
+def last_managed_day(*, user) -> dt.date | None:
+    """The last day up to today on which somebody in the user's named scope was under management (None: nobody
+    ever): where the follow-up pages open when nobody is under management today."""
+    last = _named(user, Subject.objects.filter(first_day__lte=timezone.localdate())).aggregate(
+        last=Max("last_day"))["last"]
+    return min(last, timezone.localdate()) if last else None
 
 
 def sites_managed(*, user) -> list:
@@ -216,6 +242,71 @@ def followup_counts(*, user, day: dt.date, region: str | None = None) -> dict[st
     tests = _in_region(readable(user, Category.AGGREGATES, ScheduledTest.objects.filter(due_date=day), SCOPE), region)
     test_figures = tests.aggregate(tests_due=Count("id"), tests_taken=Count("id", filter=Q(status=ScheduledTest.Status.TAKEN)))
     return {"due": on_day.count(), **{k: v or 0 for k, v in figures.items()}, **test_figures}
+
+
+@dataclass
+class SiteCounts:
+    """One quarantine site's completeness on a day: the persons placed there now and under management that
+    day, those fully checked, with a missed check, with fever or symptoms (and the shares of those due)."""
+
+    site_id: int
+    name: str
+    region_id: str
+    due: int = 0
+    checked: int = 0
+    missed: int = 0
+    symptomatic: int = 0
+
+    def share(self, count: int) -> int:
+        return round(100 * count / self.due) if self.due else 0
+
+    @property
+    def shares(self) -> dict[str, int]:
+        return {k: self.share(getattr(self, k)) for k in ("checked", "missed", "symptomatic")}
+
+
+def site_counts(*, user, day: dt.date, region: str | None = None, site: int | None = None) -> list[SiteCounts]:
+    """Completeness per quarantine site on ``day`` (the persons placed in the site now: its open room
+    assignments) for the sites the user may see (``fangkong.resources.selectors.site_q``: its region for the
+    roles that read aggregates region-wide, only its own sites for a quarantine-site manager); ``region``:
+    within that code, ``site``: that one site. Every site in scope is listed, one with nobody due with zeros.
+    One grouped query over the sites' open assignments: its cost follows the persons placed in the sites
+    listed, never the city's."""
+    from django.db import connection
+
+    from fangkong.resources.models import Assignment, QuarantineSite
+    from fangkong.resources.selectors import site_q
+
+    sites = QuarantineSite.objects.filter(site_q(user, "pk"))
+    if region:
+        sites = sites.filter(region__code__startswith=subtree_prefix(region))
+    if site is not None:
+        sites = sites.filter(pk=site)
+    found = {pk: SiteCounts(site_id=pk, name=name, region_id=code)
+             for pk, name, code in sites.order_by("region_id", "name").values_list("pk", "name", "region_id")}
+    if not found:
+        return []
+    on_day = connection.ops.adapt_datefield_value(day)
+    marks = ", ".join(["%s"] * len(found))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT site_id, COUNT(*), SUM(CASE WHEN done >= %s THEN 1 ELSE 0 END), "  # noqa: S608 - tables of the models
+            "SUM(CASE WHEN missed > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN sick > 0 THEN 1 ELSE 0 END) FROM ("
+            "SELECT a.site_id AS site_id, subj.id AS subject_id, "
+            "SUM(CASE WHEN h.outcome IS NOT NULL AND h.outcome <> %s THEN 1 ELSE 0 END) AS done, "
+            "SUM(CASE WHEN h.outcome = %s THEN 1 ELSE 0 END) AS missed, "
+            "SUM(CASE WHEN h.outcome = %s THEN 1 ELSE 0 END) AS sick "
+            f"FROM {Assignment._meta.db_table} a JOIN {Subject._meta.db_table} subj ON subj.person_id = a.person_id "
+            "AND subj.first_day <= %s AND subj.last_day >= %s AND (subj.ended_on IS NULL OR subj.ended_on >= %s) "
+            f"LEFT JOIN {HealthCheck._meta.db_table} h ON h.subject_id = subj.id AND h.day = %s "
+            f"WHERE a.checked_out_at IS NULL AND a.site_id IN ({marks}) GROUP BY a.site_id, subj.id) per_person "
+            "GROUP BY site_id",
+            [len(SLOTS), HealthCheck.Outcome.MISSED, HealthCheck.Outcome.MISSED, HealthCheck.Outcome.SYMPTOMATIC,
+             on_day, on_day, on_day, on_day, *found])
+        for site_id, due, checked, missed, sick in cursor.fetchall():
+            row = found[site_id]
+            row.due, row.checked, row.missed, row.symptomatic = due, checked or 0, missed or 0, sick or 0
+    return list(found.values())
 
 
 def day_strip(subject: Subject, checks: list[HealthCheck], today: dt.date) -> list[dict]:

@@ -8,6 +8,10 @@
   34–43 °C, a day or time in the future, a day outside the period, a person not under management. A
   second check for the same day and slot is a correction: with a reason the earlier version is kept
   (``CheckVersion``) and the change audited with the reason; without one it is refused, asking for it. Fever (≥ 37.3 °C) or a symptom marks the person symptomatic.
+- ``health_checks_import``: a file's checks (a day's, a million rows) checked by set and written by set —
+  the same refusals as ``health_check_record`` against each row, a row already recorded with the same values
+  left as it is, a different one a correction (its reason required, the earlier version kept); all rows or
+  none, audited once.
 - ``sample_record``: a scheduled test's sample and result; a positive result marks the person too.
 - ``result_record``: a result by person and day (an import, the laboratory); refused for a day with
   no scheduled test. ``sample_not_taken``: a test not taken, with the reason.
@@ -23,20 +27,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangkong.accounts.access import can
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record, audit_record_bounded, client_ip
+from fangkong.bulk_copy import copy_available, copy_rows, copy_text, foreign_keys_checked_by_set
 from fangkong.data_generation import bump_data_generation
 
 from . import problems
+from .apps import RECORD
 from .models import (
     FEVER_FROM,
     SLOTS,
@@ -47,7 +55,7 @@ from .models import (
     ScheduledTest,
     Subject,
 )
-from .selectors import may_record
+from .selectors import may_record, record_q
 from .sources import Managed, source_of, sources
 
 SELF_REPORT_OBJECT = "followup.selfreport"  # the audit trail's name of the personal link's refusals
@@ -151,6 +159,17 @@ ALREADY = gettext_lazy("A check is already recorded for this person, day and slo
 GIVE_REASON = gettext_lazy("A check is already recorded for this person, day and slot: to correct it, say why.")
 
 
+def check_outcome(temperature: Decimal | None, symptoms, not_possible: bool) -> tuple[str, Decimal | None, list]:
+    """A check's outcome from what was measured: not possible (nothing kept but the note), with fever
+    (≥ ``FEVER_FROM``) or a symptom, or well; with the temperature and the symptoms (sorted) kept."""
+    symptoms = sorted(set(symptoms or ()))
+    if not_possible:
+        return HealthCheck.Outcome.NOT_POSSIBLE, None, []
+    if symptoms or (temperature is not None and temperature >= FEVER_FROM):
+        return HealthCheck.Outcome.SYMPTOMATIC, temperature, symptoms
+    return HealthCheck.Outcome.OK, temperature, symptoms
+
+
 def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: str, temperature=None, symptoms=(),
                   not_possible: bool = False, note: str = "", checked_at: dt.datetime | None = None,
                   reason: str = "", request=None) -> HealthCheck:
@@ -184,13 +203,7 @@ def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: 
             errors.setdefault("reason", []).append(str(GIVE_REASON))
     if errors:
         raise ValidationError(errors)
-    symptoms = sorted(set(symptoms or ()))
-    if not_possible:
-        outcome, temperature, symptoms = HealthCheck.Outcome.NOT_POSSIBLE, None, []
-    elif symptoms or (temperature is not None and temperature >= FEVER_FROM):
-        outcome = HealthCheck.Outcome.SYMPTOMATIC
-    else:
-        outcome = HealthCheck.Outcome.OK
+    outcome, temperature, symptoms = check_outcome(temperature, symptoms, not_possible)
     values = {"outcome": outcome, "temperature": temperature, "symptoms": symptoms, "note": note.strip(),
               "checked_at": checked_at, "checked_by": actor, "channel": channel}
     check = HealthCheck(subject=subject, region_id=subject.region_id, day=day, slot=slot, **values)
@@ -217,6 +230,214 @@ def _check_record(*, actor, channel: str, subject: Subject, day: dt.date, slot: 
         field = "slot" if channel == HealthCheck.Channel.SELF else "reason"
         raise ValidationError({field: [str(ALREADY if field == "slot" else GIVE_REASON)]}) from exc
     return check
+
+
+#: The staging table of an import (temporary: gone with the transaction) and its columns, in the order of the
+#: rows ``health_checks_import`` takes.
+STAGE = "followup_check_import"
+STAGE_COLUMNS = ("row_no", "subject_id", "day", "slot", "outcome", "temperature", "symptoms", "note", "checked_at",
+                 "reason")
+STAGE_TYPES = ("integer", "bigint", "date", "varchar(8)", "varchar(16)", "numeric(3,1)", "{json}", "varchar(200)",
+               "timestamp with time zone", "varchar(200)")
+EMPTY_JSON = {True: "'[]'::jsonb", False: "'[]'"}  # no symptoms, as PostgreSQL and SQLite store it
+FAULTS_SHOWN = 1000  # refused rows named per kind of fault (a file of a million wrong rows is not listed whole)
+#: A staged row says what the check recorded for its person, day and slot says (not when nor by whom).
+SAME = ("h.outcome = s.outcome AND h.temperature IS NOT DISTINCT FROM s.temperature AND h.symptoms = s.symptoms "
+        "AND h.note = s.note")
+MATCH = "h.subject_id = s.subject_id AND h.day = s.day AND h.slot = s.slot"
+
+
+@dataclass
+class ChecksImported:
+    """What ``health_checks_import`` did: checks created, corrected and left as they were (the same values
+    already recorded), or the rows refused ({"row", "column", "message"}, the header being row 1)."""
+
+    created: int = 0
+    corrected: int = 0
+    existing: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+class _Refused(Exception):
+    """Rolls an import back when a row is refused by set."""
+
+
+def health_checks_import(*, actor, rows: list[tuple], errors: list[dict] | None = None, source: str = "",
+                         file_type: str = "", request=None) -> ChecksImported:
+    """A file's checks, each row (``STAGE_COLUMNS``: the row's number, the values ``inputs.CheckFields`` and
+    ``inputs.check_complete`` read, the outcome from ``check_outcome``; ``checked_at`` given) checked against
+    the database by set: the person unknown or not one the actor records for, no longer under management, the
+    day outside the period, the same person, day and slot twice in the file, a different check already
+    recorded and no reason given — each a row's error, and then nothing is stored (nor for ``errors``, the
+    rows the file's reading refused). Otherwise, in one transaction: a row equal to the check recorded is left
+    as it is (a file imported twice changes nothing), a different one corrects it (the earlier version kept as
+    a ``CheckVersion`` with the row's reason), the others are inserted; the first day of fever or symptoms is
+    set and the problems raised as a single check does; audited once."""
+    if not can(actor, RECORD):
+        raise PermissionDenied(_("Your role may not record follow-ups."))
+    result = ChecksImported(errors=list(errors or []))
+    if not rows and not result.errors:
+        result.errors.append({"row": 0, "column": "", "message": _("The file has no data rows.")})
+    if result.errors and not rows:
+        return result
+    now = timezone.now()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _stage(cursor, rows)
+            result.errors.extend(_faults(cursor, actor))
+            if result.errors:
+                raise _Refused
+            sick, healed = _changed_subjects(cursor)
+            with foreign_keys_checked_by_set(HealthCheck, CheckVersion):
+                result.corrected, result.created = _write(cursor, actor, now)
+            cursor.execute(f"DROP TABLE {STAGE}")
+            _statistics_refresh(cursor, result.created)
+            result.existing = len(rows) - result.corrected - result.created
+            for subject in Subject.objects.filter(pk__in=[pk for pk, _day in sick]).order_by("pk"):
+                day = dict(sick)[subject.pk]
+                if subject.symptomatic_since is None or day < subject.symptomatic_since:
+                    Subject.objects.filter(pk=subject.pk).update(symptomatic_since=day)
+                    subject.symptomatic_since = day
+                problems.sick_raise(subject, day)  # to the epidemiologist at once (once per person)
+            for subject in Subject.objects.filter(pk__in=healed):
+                symptomatic_refresh(subject)
+            if result.created or result.corrected:
+                bump_data_generation()
+            audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type=HealthCheck._meta.label_lower,
+                         request=request, detail={"file_type": file_type, "source": source, "rows": len(rows),
+                                                  "created": result.created, "corrected": result.corrected,
+                                                  "existing": result.existing})
+    except _Refused:
+        result.errors.sort(key=lambda e: (e["row"], e["column"]))
+        result.created = result.corrected = result.existing = 0
+    except IntegrityError:  # a check of one of these persons recorded meanwhile: nothing stored, run it again
+        result.errors = [{"row": 0, "column": "", "message": _(
+            "A check of a person of this file was recorded while it was imported; nothing was stored. Import "
+            "the file again.")}]
+        result.created = result.corrected = result.existing = 0
+    return result
+
+
+ANALYZED_FROM = 10_000  # rows written by set, from which the planner's statistics of the checks are refreshed
+
+
+def _statistics_refresh(cursor, written: int) -> None:
+    """After a write of many checks by set (an import, the sweep), PostgreSQL's statistics of the checks are
+    read again at once (``ANALYZE``, a sample: well under a second): until autovacuum comes round, the planner
+    would believe a day just written empty, and a per-site count would loop over a day's million checks."""
+    if written >= ANALYZED_FROM and copy_available():
+        cursor.execute(f"ANALYZE {HealthCheck._meta.db_table}")
+
+
+def _stage(cursor, rows: list[tuple]) -> None:
+    postgres = copy_available()
+    types = [t.format(json="jsonb" if postgres else "text") for t in STAGE_TYPES]
+    cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ("  # noqa: S608 - the module's constants
+                   + ", ".join(f"{c} {t}" for c, t in zip(STAGE_COLUMNS, types, strict=True)) + ")")
+    if postgres:
+        # column by column, each distinct value put in COPY's text once (a day's million rows repeat their days,
+        # slots, temperatures, times), then each row joined
+        columns = [list(map(str, column)) if position < 2 else _copy_texts(column)
+                   for position, column in enumerate(zip(*rows, strict=True))]
+        lines = list(map("\t".join, zip(*columns, strict=True)))
+        del columns
+
+        def chunks(size=50_000):
+            for start in range(0, len(lines), size):
+                yield "\n".join(lines[start:start + size]) + "\n"
+        copy_rows(STAGE, list(STAGE_COLUMNS), chunks())
+        cursor.execute(f"ANALYZE {STAGE}")
+    else:
+        ops = connection.ops
+        cursor.executemany(
+            f"INSERT INTO {STAGE} VALUES ({', '.join(['%s'] * len(STAGE_COLUMNS))})",  # noqa: S608
+            [(n, pk, ops.adapt_datefield_value(day), slot, outcome, ops.adapt_decimalfield_value(t, 3, 1), symptoms,
+              note, ops.adapt_datetimefield_value(at), reason)
+             for n, pk, day, slot, outcome, t, symptoms, note, at, reason in rows])
+
+
+def _copy_texts(column) -> list[str]:
+    texts = {value: copy_text(value) for value in set(column)}
+    return [texts[value] for value in column]
+
+
+def _faults(cursor, actor) -> list[dict]:
+    """The staged rows refused by set (``health_checks_import``), each with its column and message."""
+    allowed, params = Subject.objects.filter(record_q(actor)).order_by().values("id").query.sql_with_params()
+    faults: list[dict] = []
+    # the persons the actor records for joined (not ``NOT IN``: a million ids outgrow a hashed subplan's memory
+    # and PostgreSQL would then scan them once per row)
+    cursor.execute(
+        "SELECT s.row_no, CASE WHEN subj.id IS NULL OR mine.id IS NULL THEN 'unknown' "  # noqa: S608
+        "WHEN subj.status <> %s THEN 'ended' ELSE 'period' END, subj.first_day, subj.last_day "
+        f"FROM {STAGE} s LEFT JOIN {Subject._meta.db_table} subj ON subj.id = s.subject_id "
+        f"LEFT JOIN ({allowed}) mine ON mine.id = s.subject_id "
+        f"WHERE subj.id IS NULL OR mine.id IS NULL OR subj.status <> %s OR s.day < subj.first_day "
+        f"OR s.day > subj.last_day ORDER BY s.row_no LIMIT {FAULTS_SHOWN}",
+        [Subject.Status.ACTIVE, *params, Subject.Status.ACTIVE])
+    for number, fault, first, last in cursor.fetchall():
+        if fault == "unknown":  # a person of another area is not told apart from one who does not exist
+            faults.append({"row": number, "column": "subject", "message": _(
+                "No person under management with this number whose follow-up you record.")})
+        elif fault == "ended":
+            faults.append({"row": number, "column": "subject", "message": _("This person is no longer under management.")})
+        else:
+            first, last = (d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in (first, last))
+            faults.append({"row": number, "column": "day", "message": _(
+                "This day lies outside the management period (%(first)s to %(last)s).")
+                % {"first": first.isoformat(), "last": last.isoformat()}})
+    cursor.execute(
+        f"SELECT s.row_no, d.first FROM {STAGE} s JOIN (SELECT subject_id, day, slot, MIN(row_no) AS first "  # noqa: S608
+        f"FROM {STAGE} GROUP BY subject_id, day, slot HAVING COUNT(*) > 1) d ON d.subject_id = s.subject_id "
+        f"AND d.day = s.day AND d.slot = s.slot WHERE s.row_no > d.first ORDER BY s.row_no LIMIT {FAULTS_SHOWN}")
+    faults.extend({"row": number, "column": "slot", "message": _(
+        "Row %(row)s of this file holds a check of the same person, day and slot.") % {"row": first}}
+        for number, first in cursor.fetchall())
+    cursor.execute(
+        f"SELECT s.row_no FROM {STAGE} s JOIN {HealthCheck._meta.db_table} h ON {MATCH} "  # noqa: S608
+        f"WHERE s.reason = '' AND NOT ({SAME}) ORDER BY s.row_no LIMIT {FAULTS_SHOWN}")
+    faults.extend({"row": number, "column": "reason", "message": str(GIVE_REASON)} for (number,) in cursor.fetchall())
+    return faults
+
+
+def _changed_subjects(cursor) -> tuple[list[tuple[int, dt.date]], list[int]]:
+    """Before the write: the persons with fever or symptoms in a check the import adds or changes (with the
+    first such day), and those whose check with fever or symptoms it corrects to one without."""
+    cursor.execute(
+        f"SELECT s.subject_id, MIN(s.day) FROM {STAGE} s LEFT JOIN {HealthCheck._meta.db_table} h ON {MATCH} "  # noqa: S608
+        f"WHERE s.outcome = %s AND (h.id IS NULL OR NOT ({SAME})) GROUP BY s.subject_id",
+        [HealthCheck.Outcome.SYMPTOMATIC])
+    sick = [(pk, day if isinstance(day, dt.date) else dt.date.fromisoformat(day)) for pk, day in cursor.fetchall()]
+    cursor.execute(
+        f"SELECT DISTINCT s.subject_id FROM {STAGE} s JOIN {HealthCheck._meta.db_table} h ON {MATCH} "  # noqa: S608
+        "WHERE h.outcome = %s AND s.outcome <> %s",
+        [HealthCheck.Outcome.SYMPTOMATIC, HealthCheck.Outcome.SYMPTOMATIC])
+    return sick, [pk for (pk,) in cursor.fetchall()]
+
+
+def _write(cursor, actor, now) -> tuple[int, int]:
+    """The staged rows written by set: the corrections (earlier versions kept), then the new checks. Returns
+    the numbers corrected and created."""
+    checks, versions = HealthCheck._meta.db_table, CheckVersion._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(now)
+    cursor.execute(
+        f"INSERT INTO {versions} (check_id, region_id, outcome, temperature, symptoms, note, checked_at, "  # noqa: S608
+        "checked_by_id, channel, replaced_at, replaced_by_id, reason) SELECT h.id, h.region_id, h.outcome, "
+        "h.temperature, h.symptoms, h.note, h.checked_at, h.checked_by_id, h.channel, %s, %s, s.reason "
+        f"FROM {STAGE} s JOIN {checks} h ON {MATCH} WHERE NOT ({SAME})", [at, actor.pk])
+    corrected = cursor.rowcount
+    if corrected:
+        cursor.execute(
+            f"UPDATE {checks} AS h SET outcome = s.outcome, temperature = s.temperature, symptoms = s.symptoms, "  # noqa: S608
+            "note = s.note, checked_at = s.checked_at, checked_by_id = %s, channel = %s, recorded_at = %s "
+            f"FROM {STAGE} s WHERE {MATCH} AND NOT ({SAME})", [actor.pk, HealthCheck.Channel.STAFF, at])
+    cursor.execute(
+        f"INSERT INTO {checks} (subject_id, region_id, day, slot, outcome, temperature, symptoms, note, "  # noqa: S608
+        "checked_at, checked_by_id, channel, recorded_at) SELECT s.subject_id, subj.region_id, s.day, s.slot, "
+        "s.outcome, s.temperature, s.symptoms, s.note, s.checked_at, %s, %s, %s "
+        f"FROM {STAGE} s JOIN {Subject._meta.db_table} subj ON subj.id = s.subject_id "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {checks} h WHERE {MATCH})", [actor.pk, HealthCheck.Channel.STAFF, at])
+    return corrected, cursor.rowcount
 
 
 def _shown(check) -> dict:
@@ -368,19 +589,29 @@ def subject_to_suspected(*, actor, subject: Subject, onset_date: dt.date | None 
 @transaction.atomic
 def followups_sweep(*, day: dt.date) -> dict[str, int]:
     """The end of ``day``: a slot of an active subject without a check is recorded missed, a test due by
-    ``day`` and not taken becomes overdue. Idempotent; audited once with the counts."""
-    followed = Q(ended_on__isnull=True) | Q(ended_on__gte=day)
-    due = Subject.objects.filter(followed, first_day__lte=day, last_day__gte=day)
-    done = set(HealthCheck.objects.filter(day=day, subject__in=due).values_list("subject_id", "slot"))
-    missed = [HealthCheck(subject_id=pk, region_id=region, day=day, slot=slot, outcome=HealthCheck.Outcome.MISSED)
-              for pk, region in due.values_list("pk", "region_id").iterator(chunk_size=10000)
-              for slot in SLOTS if (pk, slot) not in done]
-    HealthCheck.objects.bulk_create(missed, batch_size=5000, ignore_conflicts=True)
+    ``day`` and not taken becomes overdue — each one statement over the table, whatever the number of persons
+    (a million under management: two million slots). Idempotent; audited once with the counts."""
+    ops = connection.ops
+    on_day, now = ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(timezone.now())
+    slots = " UNION ALL ".join(["SELECT %s AS slot"] * len(SLOTS))
+    with connection.cursor() as cursor, foreign_keys_checked_by_set(HealthCheck):
+        cursor.execute(
+            f"INSERT INTO {HealthCheck._meta.db_table} (subject_id, region_id, day, slot, outcome, temperature, "  # noqa: S608 - the module's constants
+            "symptoms, note, checked_at, checked_by_id, channel, recorded_at) "
+            f"SELECT subj.id, subj.region_id, %s, slots.slot, %s, NULL, {EMPTY_JSON[copy_available()]}, '', NULL, "
+            f"NULL, %s, %s FROM {Subject._meta.db_table} subj CROSS JOIN ({slots}) slots "
+            "WHERE (subj.ended_on IS NULL OR subj.ended_on >= %s) AND subj.first_day <= %s AND subj.last_day >= %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {HealthCheck._meta.db_table} h WHERE h.subject_id = subj.id "
+            "AND h.day = %s AND h.slot = slots.slot) ON CONFLICT DO NOTHING",
+            [on_day, HealthCheck.Outcome.MISSED, HealthCheck.Channel.STAFF, now, *SLOTS, on_day, on_day, on_day,
+             on_day])
+        missed = cursor.rowcount
+        _statistics_refresh(cursor, missed)
     overdue = ScheduledTest.objects.filter(
         Q(subject__ended_on__isnull=True) | Q(subject__ended_on__gte=F("due_date")),
         status=ScheduledTest.Status.DUE, due_date__lte=day).update(
         status=ScheduledTest.Status.OVERDUE)
-    counts = {"missed_checks": len(missed), "overdue_tests": overdue}
+    counts = {"missed_checks": missed, "overdue_tests": overdue}
     counts["problems"] = sum(problems.missed_raise(region, day, n) for region, n in problems.missed_counts(day))
     if any(counts.values()):
         bump_data_generation()

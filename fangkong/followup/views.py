@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -17,14 +18,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fangkong import paging
 from fangkong.accounts.access import can, public, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, may_read, shows
-from fangkong.inputs import PageForm, error_summary
+from fangkong.cases.jobs import import_job_submit
+from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.places.views import venue_qr_svg
 from fangkong.request_params import query_params
 from fangkong.web.day import data_last_day, day_asked, is_day_chosen
 
-from . import selectors, selfreport, services
+from . import imports, selectors, selfreport, services
 from .apps import RECORD
-from .inputs import CheckInput, NotTakenInput, SampleInput, SelfReportInput, SuspectedInput
+from .inputs import (
+    CheckFields,
+    CheckInput,
+    ChecksFileInput,
+    NotTakenInput,
+    SampleInput,
+    SelfReportInput,
+    SuspectedInput,
+)
 from .models import SLOTS, Slot, Symptom
 from .params import DayQuery, DuePageQuery
 from .sources import source_of
@@ -36,15 +46,17 @@ RECORDERS = (Reach.REGION, Reach.ASSIGNED_SITES, Reach.HOME_MONITORED)
 
 
 def _day(request):
-    """The day of the lists: the one asked (it becomes the user's day for every page, ``fangkong.web.day``),
-    the one the user chose before, else today — or, when nobody in the user's area is under management
-    today (a training installation on past data), the last day with data."""
+    """The day of the lists: the user's day, as on every page (``fangkong.web.day``) — the one asked (it becomes
+    the user's day for every page) or the one the user chose before. Nothing chosen: today when somebody in the
+    user's area is under management today, else the last day somebody was (``selectors.last_managed_day``): a
+    training installation on 2022's data opens on its follow-up, not on an empty today — the platform's last
+    day with data is a case's report, which another module's demo may date today."""
     if request.params.get("day") or is_day_chosen(request):
         return day_asked(request, "day")
     today = timezone.localdate()
     if selectors.due_subjects(user=request.user, day=today).exists():
         return today
-    return data_last_day(request.user)
+    return selectors.last_managed_day(user=request.user) or data_last_day(request.user)
 
 
 def _slot_default(row) -> str:
@@ -67,12 +79,64 @@ def due(request):
     else:
         page = paging.page_of(subjects, order=("id",), size=PAGE, cursor=request.params["cursor"])
         rows = page.rows
+    if site:  # the floor's own counts: the site's persons, not the city's
+        counts = next(iter(selectors.site_counts(user=request.user, day=day, site=site)), None)
+    else:
+        counts = selectors.followup_counts(user=request.user, day=day, region=region)
+    may_record = can(request.user, RECORD)
     return render(request, "followup/due.html", {
         "day": day, "today": timezone.localdate(), "rows": selectors.due_rows(rows, day), "page": page,
         "sites": selectors.sites_managed(user=request.user), "site": site,
-        "region": region or "", "open_only": bool(request.params.get("open")), "may_record": can(request.user, RECORD),
-        "counts": selectors.followup_counts(user=request.user, day=day, region=region),
-        "symptoms": Symptom.choices, "slots": Slot.choices})
+        "region": region or "", "open_only": bool(request.params.get("open")), "may_record": may_record,
+        "counts": counts, "check_fields": check_fields(request) if may_record else {},
+        "next_path": request.get_full_path()})
+
+
+def check_fields(request) -> dict[str, str]:
+    """The fields of the list's one-step check form for each slot proposed, rendered once for the page (a
+    floor list of 500 persons would render the same symptoms 500 times)."""
+    return {slot: mark_safe(render_to_string(  # noqa: S308 - our own template, escaped as it renders
+        "followup/_check_fields.html", {"slot": slot, "slots": Slot.choices, "symptoms": Symptom.choices},
+        request)) for slot in SLOTS}
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_http_methods(["GET", "POST"])
+def checks_import(request):
+    """Upload a file of a day's checks: it runs as one of the platform's import jobs, whose page
+    (``cases:import-job``) shows the progress and every refused row; all rows or none (``imports.py``)."""
+    imports.checks_allowed(request.user)  # before the upload is read
+    refused = ""
+    if request.method == "POST":
+        posted = request.POST.copy()
+        posted.update(request.FILES)  # the form and its file, as DRF reads a multipart body
+        submitted = ChecksFileInput(data=posted)
+        if not submitted.is_valid():
+            refused = error_summary(error_messages(submitted.errors))
+        else:
+            try:
+                job = import_job_submit(actor=request.user, request=request, kind=imports.CHECKS,
+                                        upload=submitted.validated_data["file"])
+            except ValidationError as exc:
+                refused = error_summary(error_messages(exc))
+            else:
+                return redirect("cases:import-job", job_id=job.pk)
+    return render(request, "followup/import.html", {"refused": refused, "columns": ", ".join(CheckFields().fields)},
+                  status=400 if refused else 200)
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@query_params(DayQuery)
+@require_GET
+def sites(request):
+    """Completeness per quarantine site on the day: the persons placed there and under management, the shares
+    fully checked, with a missed check, with fever or symptoms (``selectors.site_counts``: a manager's own
+    sites only)."""
+    day, region = _day(request), request.params.get("region")
+    return render(request, "followup/sites.html", {
+        "day": day, "region": region or "", "sites": selectors.site_counts(user=request.user, day=day, region=region)})
 
 
 @region_scoped

@@ -178,3 +178,29 @@ def test_a_check_posted_twice_is_refused_the_second_time_alike(client, shenzhen_
     assert page.context["form"].errors == api.json()["error"]["fields"]
     assert page.context["checked"] == ["cough"]  # the ticked boxes shown again
     assert HealthCheck.objects.count() == 1
+
+
+def test_the_lists_open_on_the_users_day_not_on_an_empty_today(client, shenzhen_epi):
+    """A training installation on 2022's data: with nobody under management today and no day chosen, the day
+    list opens on the last day somebody in the user's area was (not on an empty today, though a case was
+    reported today); a day asked becomes the user's day for the next pages, as on every page."""
+    import datetime as dt
+
+    from fangkong.cases.tests.builders import make_case
+
+    from .builders import managed_contact
+
+    _contact, subject = managed_contact(shenzhen_epi, listed=dt.date(2022, 7, 10), name="培训")
+    # another module's demo reports a case today: the platform's last day with data is today
+    make_case(shenzhen_epi, region="440304", day=timezone.localdate().isoformat(), name="今日病例")
+    client.force_login(shenzhen_epi)
+    page = client.get("/followup/").content.decode()
+    last = subject.last_day.isoformat()
+    assert last in page and f'data-subject="{subject.pk}"' in page
+    client.get("/followup/?day=2022-07-14")
+    page = client.get("/followup/").content.decode()
+    assert "2022-07-14" in page and f'data-subject="{subject.pk}"' in page
+    # the day the user chose holds on the follow-up pages as on the others
+    assert "2022-07-14" in client.get("/followup/sites/").content.decode()
+    # a day outside the person's period lists nobody
+    assert f'data-subject="{subject.pk}"' not in client.get("/followup/?day=2022-07-30").content.decode()
