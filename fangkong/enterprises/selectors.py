@@ -101,8 +101,7 @@ def answer_times(*, user) -> list[dict]:
     """Per department: tickets, still open, answered, answered late, and the mean hours to answer (the tickets
     of the enterprises the user reads)."""
     by_unit: dict[int, dict] = {}
-    for ticket in ticket_list(user=user).only("unit__name", "unit__region_id", "state", "submitted_at",
-                                              "answered_at", "due_at"):
+    for ticket in ticket_list(user=user):
         row = by_unit.setdefault(ticket.unit_id, {"unit": ticket.unit, "tickets": 0, "open": 0, "answered": 0,
                                                   "late": 0, "hours": 0.0})
         row["tickets"] += 1
