@@ -19,7 +19,15 @@ from fangkong.keypopulations.api import RosterFileInput, import_job_answer
 from fangkong.request_params import params_of
 
 from . import imports, selectors, services
-from .inputs import EnterpriseInput, LinkInput, PlanDecisionInput, PlanInput, StatusInput, TicketActionInput, TicketInput
+from .inputs import (
+    EnterpriseInput,
+    LinkInput,
+    PlanDecisionInput,
+    PlanInput,
+    StatusInput,
+    TicketActionInput,
+    TicketInput,
+)
 from .params import EnterpriseQuery, LockdownQuery, TicketQuery
 
 NAMED = Shows(Category.NAMED)

@@ -48,6 +48,9 @@ class EnterprisesConfig(modules.ModuleConfig):
                                        f"{PACKAGE}.imports.run"),)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Enterprise support tickets past their time limit"),
                                              f"{PACKAGE}.problems.feed"),)
+    dashboard_panels = (modules.DashboardPanel("enterprises", _("Resumption of work and production"),
+                                               "enterprises/_panel.html", f"{PACKAGE}.selectors.panel_context"),)
+    report_sections = (modules.ReportSection("enterprises", f"{PACKAGE}.report.figures", f"{PACKAGE}.report.wording"),)
     figure_sources = ("OperatingStatus",)
     scoped_tables = ("Enterprise", "ContactPerson", "PreventionPlan", "Ticket", "SupplyLink", "OperatingStatus")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

@@ -182,6 +182,9 @@ class SupplyLink(models.Model):
         ]
         indexes = [models.Index(fields=["customer"], name="ent_link_customer")]
 
+    def __str__(self) -> str:
+        return f"{self.supplier_id} → {self.customer_id}"
+
 
 class OperatingState(models.TextChoices):
     OPERATING = "operating", _("Operating normally")
@@ -205,3 +208,6 @@ class OperatingStatus(models.Model):
         ordering = ["-day", "enterprise_id"]
         verbose_name = _("operating status")
         constraints = [models.UniqueConstraint(fields=["enterprise", "day"], name="ent_status_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.day}: {self.status}"

@@ -191,16 +191,18 @@ def lockdown_hit(*, user, region: str | None = None, place: int | None = None, l
 # --- operating status ----------------------------------------------------------------------------------------
 
 
-def resumption_table(*, user, day: dt.date) -> list[dict]:
-    """Per city and sector: the enterprises of the user's regions (aggregates) by their status on ``day``
-    (no status recorded: counted as unknown)."""
+def resumption_table(*, user, day: dt.date, within: str = "") -> list[dict]:
+    """Per city and sector: the enterprises of the user's regions (aggregates; of the region ``within`` only,
+    when given) by their status on ``day`` (no status recorded: counted as unknown)."""
     prefixes = read_prefixes(user, Category.AGGREGATES)
     enterprises = Enterprise.objects.filter(prefixes_q(SCOPE, prefixes))
+    if within:
+        enterprises = enterprises.filter(region__code__startswith=subtree_prefix(within))
     statuses = dict(OperatingStatus.objects.filter(day=day, enterprise__in=enterprises)
                     .values_list("enterprise_id", "status"))
     table: dict[tuple[str, str], dict] = {}
     for pk, county, sector in enterprises.values_list("pk", "county_id", "sector"):
-        row = table.setdefault((county[:4] + "00", sector), {"city": county[:4] + "00", "sector": sector,
+        row = table.setdefault((county[:4] + "00", sector), {"city_code": county[:4] + "00", "sector": sector,
                                                               "total": 0, "unknown": 0})
         row["total"] += 1
         status = statuses.get(pk, "unknown")
@@ -219,3 +221,12 @@ def status_counts(*, user, day: dt.date) -> dict[str, int]:
     prefixes = read_prefixes(user, Category.AGGREGATES)
     return dict(OperatingStatus.objects.filter(day=day).filter(prefixes_q(f"enterprise__{SCOPE}", prefixes))
                 .values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+def panel_context(request, code: str) -> dict:
+    """The dashboard panel (``dashboard_panels``): the resumption table of the region on the user's day."""
+    from fangkong.web.day import chosen_day
+
+    day = chosen_day(request)
+    rows = resumption_table(user=request.user, day=day, within=code)
+    return {"enterprise_rows": rows, "enterprise_day": day, "enterprise_states": OperatingState.choices}

@@ -29,8 +29,8 @@ from fangkong.table_files import TableLimits, TableRejected, read_table
 from fangkong.worklists.hours import deadlines
 from fangkong.worklists.models import SlaClass, Unit
 
-from .inputs import EnterpriseInput
 from .apps import PLAN_APPROVE, PLAN_SUBMIT, REGISTER, TICKET_ANSWER, TICKET_SUBMIT
+from .inputs import EnterpriseInput
 from .models import (
     ContactPerson,
     Enterprise,

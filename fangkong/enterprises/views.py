@@ -22,7 +22,15 @@ from fangkong.worklists.models import Unit
 
 from . import selectors, services
 from .apps import PLAN_APPROVE, PLAN_SUBMIT, REGISTER, TICKET_ANSWER, TICKET_SUBMIT
-from .inputs import EnterpriseInput, LinkInput, PlanDecisionInput, PlanInput, StatusInput, TicketActionInput, TicketInput
+from .inputs import (
+    EnterpriseInput,
+    LinkInput,
+    PlanDecisionInput,
+    PlanInput,
+    StatusInput,
+    TicketActionInput,
+    TicketInput,
+)
 from .models import OperatingState, Sector, Size, TicketKind
 from .params import DayQuery, EnterpriseQuery, LockdownQuery, TicketQuery
 
