@@ -156,7 +156,8 @@ class Ticket(models.Model):
         ordering = ["-submitted_at", "-id"]
         verbose_name = _("support ticket")
         indexes = [models.Index(fields=["state", "due_at"], name="ent_ticket_due"),
-                   models.Index(fields=["unit", "-submitted_at"], name="ent_ticket_unit")]
+                   models.Index(fields=["unit", "-submitted_at"], name="ent_ticket_unit"),
+                   models.Index(fields=["-submitted_at", "-id"], name="ent_ticket_recent")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
