@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "fangkong.resources",
     "fangkong.interop",
     "fangkong.laboratory",
+    "fangkong.enterprises",
     "fangkong.api",
     "fangkong.web",
 ]

@@ -1,0 +1,1 @@
+"""The enterprises module (made from docs/module-template; see docs/adding-a-module.md)."""
