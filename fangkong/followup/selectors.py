@@ -101,7 +101,8 @@ def record_q(user) -> Q:
 
 
 def _in_region(queryset: QuerySet, region: str | None) -> QuerySet:
-    return queryset.filter(region__code__startswith=region) if region else queryset
+    """The rows of ``region``'s subtree (a city's code stands for its districts, the province's for all)."""
+    return queryset.filter(region__code__startswith=subtree_prefix(region)) if region else queryset
 
 
 def subject_get(*, user, subject_id: int) -> Subject:

@@ -231,3 +231,7 @@ def test_the_day_counts_follow_checks_misses_and_symptoms(shenzhen_epi, guangzho
         "due": 3, "checked": 1, "missed": 2, "symptomatic": 1}
     assert followup_counts(user=guangzhou_epi, day=yesterday)["due"] == 0
     assert followup_counts(user=shenzhen_epi, day=yesterday, region="440303")["due"] == 0
+    # a city's or the province's code stands for its subtree (the dashboard panel of Shenzhen, of Guangdong)
+    assert followup_counts(user=shenzhen_epi, day=yesterday, region="440300") == counts
+    assert followup_counts(user=shenzhen_epi, day=yesterday, region="440000") == counts
+    assert followup_counts(user=shenzhen_epi, day=yesterday, region="440100")["due"] == 0
