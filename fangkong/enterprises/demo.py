@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from fangkong.demo import scenario_last_day
 from fangkong.places.credit_code import check_character
 
 from .models import Enterprise
@@ -103,7 +104,7 @@ def demo_load(actor) -> str:
             ticket_step(actor=actor, ticket_id=ticket.pk, action=step, answer="已协调有关部门办理。")
         states += 1
     # the day's operating status: stopped in the risk areas' districts, closed loop where the plan says so
-    today = timezone.localdate()
+    today = scenario_last_day() or timezone.localdate()  # the demo's day, not the real clock's
     for i, enterprise in enumerate(made):
         inside = enterprise.county_id in hit
         status, reason = (("stopped", "位于封控区域") if inside and i % 2 else

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
 from fangkong.api.fields import DateField
@@ -25,7 +26,7 @@ class EnterpriseInput(serializers.Serializer):
     staff, its key-enterprise lists, one contact person and the places it operates (place ids)."""
 
     credit_code = serializers.CharField(max_length=40, label=_("Unified social credit code"))
-    name = serializers.CharField(max_length=200, label=_("Name"))
+    name = serializers.CharField(max_length=200, label=pgettext_lazy("enterprise", "Name"))
     sector = LabelledChoice(Sector.choices, label=_("Sector"))
     size = LabelledChoice(Size.choices, label=_("Size"))
     region = RegionCode(required=True, label=_("Region (county or street)"))

@@ -18,6 +18,7 @@ from fangkong.accounts.access import can, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, shows
 from fangkong.inputs import PageForm
 from fangkong.request_params import params_of, query_params
+from fangkong.web.day import chosen_day
 from fangkong.worklists.models import Unit
 
 from . import selectors, services
@@ -216,7 +217,8 @@ def lockdown(request):
 @query_params(DayQuery)
 @require_GET
 def resumption(request):
-    day = params_of(request).get("day") or timezone.localdate()
+    """The resumption table on the day asked, else on the user's day (``fangkong.web.day``), as the panel."""
+    day = params_of(request).get("day") or chosen_day(request)
     return render(request, "enterprises/resumption.html",
                   {"day": day, "rows": selectors.resumption_table(user=request.user, day=day),
                    "states": OperatingState.choices, "sectors": dict(Sector.choices)})

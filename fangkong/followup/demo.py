@@ -16,11 +16,12 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.demo import scenario_last_day
 
 from .models import SLOTS, HealthCheck, ScheduledTest, Subject
 from .services import followups_sweep, subjects_sync
@@ -31,15 +32,9 @@ SYMPTOMATIC_SHARE = 0.025
 HOURS = {"morning": 8, "evening": 18}
 
 
-def _demo_day() -> dt.date | None:
-    from fangkong.cases.models import Case
-
-    return Case.objects.aggregate(last=Max("report_date"))["last"]
-
-
 @transaction.atomic
 def demo_load(actor) -> str:
-    day = _demo_day()
+    day = scenario_last_day()
     if day is None:
         return "demo follow-up: no cases, nothing to follow up"
     if HealthCheck.objects.exists():

@@ -12,11 +12,11 @@ import datetime as dt
 import random
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
+from fangkong.demo import scenario_last_day
 from fangkong.persons.citizen_id import check_character
 from fangkong.places.credit_code import check_character as credit_check
 
@@ -34,10 +34,8 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
 
 
 def demo_day() -> dt.date:
-    """The scenario's last day: the latest report date of the demo's cases (today without cases)."""
-    from fangkong.cases.models import Case
-
-    return Case.objects.aggregate(last=Max("report_date"))["last"] or timezone.localdate()
+    """The scenario's last day (``fangkong.demo.scenario_last_day``; today without cases)."""
+    return scenario_last_day() or timezone.localdate()
 
 
 def _citizen_id(county: str, n: int) -> str:

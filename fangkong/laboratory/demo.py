@@ -9,6 +9,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from fangkong.demo import scenario_last_day
 from fangkong.persons.models import Person
 from fangkong.persons.services import person_register
 
@@ -39,11 +40,7 @@ def demo_load(actor) -> str:
     # The round runs on the scenario's last day (the latest report date of the demo's cases), as the other
     # modules' demos do: dated by the real clock, its case would make today the last day with data in Shenzhen,
     # and every page would open on a day without the demo's epidemic.
-    from django.db.models import Max
-
-    from fangkong.cases.models import Case
-
-    last = Case.objects.aggregate(last=Max("report_date"))["last"] or timezone.localdate()
+    last = scenario_last_day() or timezone.localdate()
     now = min(timezone.now(), dt.datetime.combine(last, dt.time(22), tzinfo=timezone.get_current_timezone()))
     lab_user = get_user_model().objects.filter(username="lab_gd").first()
     lab = Laboratory.objects.filter(name="深圳市核酸检测基地（演示）").first() or laboratory_create(
