@@ -20,7 +20,7 @@ from django.utils import timezone
 from fangkong.accounts.access import get_in_scope_or_404
 from fangkong.accounts.need_to_know import Category, Reach, may_read, prefixes_q, read_prefixes
 from fangkong.keypopulations.selectors import employer_codes
-from fangkong.regions.codes import subtree_prefix
+from fangkong.regions.codes import city_code, subtree_prefix
 from fangkong.worklists.models import Unit
 
 from .models import (
@@ -223,8 +223,8 @@ def resumption_table(*, user, day: dt.date, within: str = "") -> list[dict]:
                     .values_list("enterprise_id", "status"))
     table: dict[tuple[str, str], dict] = {}
     for pk, county, sector in enterprises.values_list("pk", "county_id", "sector"):
-        row = table.setdefault((county[:4] + "00", sector), {"city_code": county[:4] + "00", "sector": sector,
-                                                              "total": 0, "unknown": 0})
+        city = city_code(county)
+        row = table.setdefault((city, sector), {"city_code": city, "sector": sector, "total": 0, "unknown": 0})
         row["total"] += 1
         status = statuses.get(pk, "unknown")
         row[status] = row.get(status, 0) + 1

@@ -191,8 +191,10 @@ def test_the_lists_open_on_the_users_day_not_on_an_empty_today(client, shenzhen_
     from .builders import managed_contact
 
     _contact, subject = managed_contact(shenzhen_epi, listed=dt.date(2022, 7, 10), name="培训")
-    # another module's demo reports a case today: the platform's last day with data is today
-    make_case(shenzhen_epi, region="440304", day=timezone.localdate().isoformat(), name="今日病例")
+    # another module's demo reports a case of these days (yesterday: 9:00 today may lie ahead when the test
+    # runs just after midnight): the platform's last day with data is now, not 2022
+    make_case(shenzhen_epi, region="440304", day=(timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+              name="近日病例")
     client.force_login(shenzhen_epi)
     page = client.get("/followup/").content.decode()
     last = subject.last_day.isoformat()

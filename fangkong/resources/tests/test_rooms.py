@@ -161,10 +161,12 @@ def test_room_states_are_set_by_hand_except_occupied(users, sites, contacts):
 
 def test_site_board_counts_arrivals_and_departures_of_the_day(users, sites, contacts):
     now = timezone.now()
+    # minutes ago, but today (a test run just after midnight would put them on the day before)
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time()))
     a1 = services.check_in(actor=users["sz"], room_id=room(sites["a"], "101").pk, contact_no=contacts[0].contact_no,
-                           checked_in_at=now - dt.timedelta(minutes=5))
+                           checked_in_at=max(now - dt.timedelta(minutes=5), midnight))
     services.check_in(actor=users["sz"], room_id=room(sites["a"], "102").pk, contact_no=contacts[1].contact_no,
-                      checked_in_at=now - dt.timedelta(minutes=4))
+                      checked_in_at=max(now - dt.timedelta(minutes=4), midnight))
     services.check_out(actor=users["sz"], assignment_id=a1.pk)
     board = selectors.site_board(user=users["manager"], site=sites["a"])
     assert len(board["arrivals"]) == 2 and [a.pk for a in board["departures"]] == [a1.pk]

@@ -54,7 +54,7 @@ def test_an_epidemiologist_is_not_a_reporter(shenzhen_epi, futian_site):
     ({"count": -1}, "count"),
     ({"count": "abc"}, "count"),
     ({"count": 2.5}, "count"),
-    ({"date": timezone.localdate() + dt.timedelta(days=1)}, "date"),
+    ({"date": lambda: timezone.localdate() + dt.timedelta(days=1)}, "date"),  # read when the test runs
     ({"date": "2022-13-01"}, "date"),
     ({"indicator_code": "no_such_indicator"}, "indicator"),
     ({"indicator_code": "school_absences"}, "indicator"),
@@ -63,6 +63,7 @@ def test_an_epidemiologist_is_not_a_reporter(shenzhen_epi, futian_site):
     ({"denominator": 100}, "denominator"),
 ])
 def test_bad_input_gets_a_clear_error_and_saves_nothing(futian_reporter, futian_site, overrides, field):
+    overrides = {name: value() if callable(value) else value for name, value in overrides.items()}
     with pytest.raises(ValidationError) as error:
         submit(futian_reporter, futian_site, **overrides)
     assert field in error.value.message_dict
