@@ -21,7 +21,8 @@ def error_in_the_shape(ctx, response, case):
         body = response.json()
     except ValueError as exc:
         raise AssertionError(f"an error answer ({response.status_code}) that is not JSON") from exc
-    if response.headers.get("Content-Type", "").startswith("application/fhir+json"):
+    media = (response.headers.get("content-type") or [""])[0]  # schemathesis: lowercase names, lists of values
+    if media.startswith("application/fhir+json"):
         issues = body.get("issue") if isinstance(body, dict) else None
         if not (body.get("resourceType") == "OperationOutcome" and isinstance(issues, list) and issues and all(
                 isinstance(i, dict) and i.get("severity") and i.get("code") and isinstance(i.get("diagnostics"), str)
