@@ -104,13 +104,9 @@ def enterprise_detail(request, enterprise_id: int):
 @shows(Category.NAMED, reaches_served=OWN)
 @require_POST
 def plan_new(request, enterprise_id: int):
-    enterprise = selectors.enterprise_get(user=request.user, enterprise_id=enterprise_id)
-    form = PageForm(PlanInput, request)
-    plan = form.submit(services.plan_submit, actor=request.user, request=request, enterprise=enterprise.pk)
-    if plan is not None:
-        messages.success(request, _("Plan version %(version)s submitted for approval.") % {"version": plan.version})
-        return redirect("enterprises:enterprise-detail", enterprise_id=enterprise.pk)
-    return _detail(request, enterprise, plan_form=form, status=form.status)
+    return _enterprise_action(request, enterprise_id, PlanInput, services.plan_submit, "plan_form",
+                              lambda plan: _("Plan version %(version)s submitted for approval.")
+                              % {"version": plan.version})
 
 
 @region_scoped
@@ -136,26 +132,30 @@ def plan_decide(request, plan_id: int):
 @shows(Category.NAMED, reaches_served=OWN)
 @require_POST
 def ticket_new(request, enterprise_id: int):
-    enterprise = selectors.enterprise_get(user=request.user, enterprise_id=enterprise_id)
-    form = PageForm(TicketInput, request)
-    ticket = form.submit(services.ticket_submit, actor=request.user, request=request, enterprise=enterprise.pk)
-    if ticket is not None:
-        messages.success(request, _("Support ticket submitted."))
-        return redirect("enterprises:ticket-detail", ticket_id=ticket.pk)
-    return _detail(request, enterprise, ticket_form=form, status=form.status)
+    return _enterprise_action(request, enterprise_id, TicketInput, services.ticket_submit, "ticket_form",
+                              lambda _ticket: _("Support ticket submitted."),
+                              lambda ticket: redirect("enterprises:ticket-detail", ticket_id=ticket.pk))
 
 
 @region_scoped
 @shows(Category.NAMED, reaches_served=OWN)
 @require_POST
 def status_new(request, enterprise_id: int):
+    return _enterprise_action(request, enterprise_id, StatusInput, services.status_record, "status_form",
+                              lambda _row: _("Operating status recorded."))
+
+
+def _enterprise_action(request, enterprise_id: int, schema, service, form_name: str, done, to=None):
+    """A form posted on an enterprise's page: the enterprise read in scope (404 outside), the action's schema
+    then its service; done → the message ``done(result)`` and ``to(result)`` (the enterprise's page by
+    default), refused → the page again with this form's errors."""
     enterprise = selectors.enterprise_get(user=request.user, enterprise_id=enterprise_id)
-    form = PageForm(StatusInput, request)
-    row = form.submit(services.status_record, actor=request.user, request=request, enterprise=enterprise.pk)
-    if row is not None:
-        messages.success(request, _("Operating status recorded."))
-        return redirect("enterprises:enterprise-detail", enterprise_id=enterprise.pk)
-    return _detail(request, enterprise, status_form=form, status=form.status)
+    form = PageForm(schema, request)
+    result = form.submit(service, actor=request.user, request=request, enterprise=enterprise.pk)
+    if result is None:
+        return _detail(request, enterprise, status=form.status, **{form_name: form})
+    messages.success(request, done(result))
+    return to(result) if to else redirect("enterprises:enterprise-detail", enterprise_id=enterprise.pk)
 
 
 @region_scoped
