@@ -28,13 +28,13 @@ import datetime as dt
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as ModelError
 
 from fangkong.accounts.access import can
 from fangkong.accounts.roles import Capability
-from fangkong.cases.models import Case, Classification
+from fangkong.cases.models import Case, Classification, DetectionRoute, Outcome, Severity
 from fangkong.persons import protection
 from fangkong.persons.services import CITIZEN_ID
 
@@ -48,6 +48,14 @@ VERIFICATION = {Classification.CONFIRMED: "confirmed", Classification.ASYMPTOMAT
                 Classification.SUSPECTED: "provisional", Classification.EXCLUDED: "refuted"}
 GENDER = {"M": "male", "F": "female"}
 NAMESPACE = uuid.UUID("0b7d3f7e-7d8e-4a4e-9a51-6b1f3c2a9d24")
+EXTENSION = f"{SYSTEM}/StructureDefinition"
+#: The case's fields FHIR's Condition has no element for, carried as extensions of the Condition (the way
+#: DEMIS and eICR carry theirs): name → (value type, the code system of a coded value).
+CASE_EXTENSIONS = {"detection-route": ("valueCoding", f"{SYSTEM}/detection-route"),
+                   "imported": ("valueBoolean", ""), "origin": ("valueString", ""),
+                   "outcome": ("valueCoding", f"{SYSTEM}/case-outcome"),
+                   "sampling-date": ("valueDate", ""), "first-visit": ("valueDateTime", ""),
+                   "isolated": ("valueDateTime", ""), "residence-region": ("valueCoding", f"{SYSTEM}/region")}
 
 
 def _uuid(*parts) -> str:
@@ -62,6 +70,34 @@ def pseudonym(destination: Destination, person_id: int) -> str:
     """The patient's identifier for a destination not entitled to identifiers: stable for that destination,
     unlinkable across destinations, not reversible without the PII key."""
     return protection.keyed_hash(f"{destination.pk}:{person_id}", "interop.pseudonym")[:32]
+
+
+def _display(choices, code: str) -> str:
+    """A code's display, in English whatever the sender's language: the same case version is the same Bundle."""
+    with translation.override("en"):
+        return str(choices(code).label)
+
+
+def _case_extensions(case: Case) -> list[dict]:
+    """The Condition's extensions of ``case`` (``CASE_EXTENSIONS``), only those with a value."""
+    values = {"detection-route": (case.detection_route, DetectionRoute), "imported": case.imported,
+              "origin": case.origin, "outcome": (case.outcome, Outcome),
+              "sampling-date": case.sampling_date.isoformat() if case.sampling_date else None,
+              "first-visit": _instant(case.first_visit_at) if case.first_visit_at else None,
+              "isolated": _instant(case.isolated_at) if case.isolated_at else None,
+              "residence-region": (case.residence_region_id, None)}
+    extensions = []
+    for name, (kind, system) in CASE_EXTENSIONS.items():
+        value = values[name]
+        if value is None or value == "":
+            continue
+        if kind == "valueCoding":
+            code, choices = value
+            value = {"system": system, "code": code}
+            if choices is not None:
+                value["display"] = _display(choices, code)
+        extensions.append({"url": f"{EXTENSION}/{name}", kind: value})
+    return extensions
 
 
 def case_bundle(case: Case, destination: Destination, *, now: dt.datetime | None = None) -> dict:
@@ -86,6 +122,7 @@ def case_bundle(case: Case, destination: Destination, *, now: dt.datetime | None
     patient = {k: v for k, v in patient.items() if v != []}
     condition = {
         "resourceType": "Condition",
+        "extension": _case_extensions(case),
         "identifier": [{"system": f"{SYSTEM}/case-number", "value": case.case_no}],
         "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
                                        "code": "inactive" if case.classification == Classification.EXCLUDED
@@ -94,9 +131,11 @@ def case_bundle(case: Case, destination: Destination, *, now: dt.datetime | None
             "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
             "code": VERIFICATION[case.classification]}]},
         "category": [{"coding": [{"system": f"{SYSTEM}/case-classification", "code": case.classification,
-                                  "display": str(Classification(case.classification).label)}]}],
+                                  "display": _display(Classification, case.classification)}]}],
         "code": {"coding": [{"system": f"{SYSTEM}/disease", "code": case.disease.code,
                              "display": case.disease.name_en}], "text": case.disease.name_zh},
+        "severity": {"coding": [{"system": f"{SYSTEM}/severity", "code": case.severity,
+                                 "display": _display(Severity, case.severity)}]},
         "subject": {"reference": ids["patient"]},
         "recordedDate": _instant(case.diagnosed_at),
     }

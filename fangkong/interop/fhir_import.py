@@ -38,12 +38,16 @@ from fangkong.cases.models import Case, Classification, Disease
 from fangkong.cases.services import case_register
 from fangkong.persons.services import PersonElsewhereError, person_register
 
-from .fhir import SYSTEM
+from .fhir import CASE_EXTENSIONS, EXTENSION, SYSTEM
 from .models import ImportedBundle
 
 #: The largest Bundle taken (bytes): a case report is a few kilobytes; the platform's request limit is higher.
 MAX_BUNDLE_BYTES = 2 * 1024 * 1024
 SEX = {"male": "M", "female": "F"}
+#: The Condition's extensions (``fhir.CASE_EXTENSIONS``) → the case's fields of ``cases.services.build_case``.
+EXTENDED_FIELDS = {"detection-route": "detection_route", "imported": "imported", "origin": "origin",
+                   "outcome": "outcome", "sampling-date": "sampling_date", "first-visit": "first_visit_at",
+                   "isolated": "isolated_at", "residence-region": "residence_region"}
 CLASSIFICATION_BY_VERIFICATION = {"confirmed": Classification.CONFIRMED, "provisional": Classification.SUSPECTED,
                                   "refuted": Classification.EXCLUDED}
 
@@ -161,6 +165,32 @@ class _Reader:
             self.issues.append(Issue("value", _("A full date (year, month and day) is needed here."), where))
             return None
 
+    def extensions(self, resource: dict, where: str) -> dict[str, tuple[object, str]]:
+        """The values of fangkong's Condition extensions (``fhir.CASE_EXTENSIONS``) by name, each with its
+        element; a coded value of another system is an issue, an unknown extension is ignored (FHIR's rule for
+        extensions a receiver does not know)."""
+        found = {}
+        for n, extension in enumerate(resource.get("extension") or []):
+            url = extension.get("url", "")
+            name = url[len(EXTENSION) + 1:] if url.startswith(f"{EXTENSION}/") else ""
+            if name not in CASE_EXTENSIONS:
+                continue
+            kind, system = CASE_EXTENSIONS[name]
+            element = f"{where}.extension[{n}].{kind}"
+            if kind not in extension:
+                self.issues.append(Issue("structure", _("This extension needs a value of type %(kind)s.")
+                                         % {"kind": kind[len("value"):]}, f"{where}.extension[{n}]"))
+                continue
+            value = extension[kind]
+            if kind == "valueCoding":
+                if value.get("system") != system:
+                    self.issues.append(Issue("code-invalid", _("A code of %(system)s is needed here.")
+                                             % {"system": system}, f"{element}.system"))
+                    continue
+                value, element = value.get("code", ""), f"{element}.code"
+            found[name] = (value, element)
+        return found
+
     def coded(self, concept: dict | None, system: str, where: str) -> tuple[str, str]:
         """The code of ``system`` in a CodeableConcept and its element ('' when there is none)."""
         for n, coding in enumerate((concept or {}).get("coding") or []):
@@ -217,6 +247,11 @@ def _fields(reader: _Reader) -> tuple[dict, dict, dict[str, str], str]:
         elements["case_no"] = f"{k_where}.identifier[{numbers[0][0]}].value" if numbers else f"{k_where}.identifier"
         elements.update(diagnosed_at=f"{k_where}.recordedDate", onset_date=f"{k_where}.onsetDateTime",
                         reported_at=f"{c_where}.date")
+        severity, elements["severity"] = reader.coded(condition.get("severity"), f"{SYSTEM}/severity",
+                                                      f"{k_where}.severity")
+        extended = reader.extensions(condition, k_where)
+        elements.update({field: extended[name][1] if name in extended else f"{k_where}.extension"
+                         for name, field in EXTENDED_FIELDS.items()})
         found = Disease.objects.filter(code=disease).first() if disease else None
         if found is None:
             reader.issues.append(Issue("code-invalid", _("Unknown disease code."), elements["disease"]))
@@ -225,6 +260,17 @@ def _fields(reader: _Reader) -> tuple[dict, dict, dict[str, str], str]:
                 "diagnosed_at": reader.moment(condition.get("recordedDate"), elements["diagnosed_at"]),
                 "onset_date": reader.day(condition.get("onsetDateTime"), elements["onset_date"]),
                 "reported_at": reader.moment((composition or {}).get("date"), elements["reported_at"])}
+        if severity:
+            case["severity"] = severity
+        for name, field in EXTENDED_FIELDS.items():
+            if name not in extended:
+                continue
+            value, element = extended[name]
+            if name in ("first-visit", "isolated"):
+                value = reader.moment(value, element)
+            elif name == "sampling-date":
+                value = reader.day(value, element)
+            case[field] = value
     if organization is not None:
         regions = [(n, i.get("value", "")) for n, i in enumerate(organization.get("identifier") or [])
                    if i.get("system") == f"{SYSTEM}/region"]

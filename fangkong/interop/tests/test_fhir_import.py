@@ -36,18 +36,31 @@ def _destination(sysadmin, *, entitled: bool = True):
                               identifiers_entitled=entitled, reason="病例报告交换")
 
 
+#: The case's fields a Bundle of one case does not carry: the row's own bookkeeping (number, version, who and
+#: when in this instance), what the platform derives on registration (deadline, lateness, found under
+#: management: recomputed, and compared below), and links to other cases (infector, cluster: a report of one
+#: case names no other).
+NOT_CARRIED = {"id", "person", "version", "created_by", "created_at", "updated_at", "infector", "cluster"}
+
+
+def _case_fields(case: Case) -> dict:
+    return {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if f.name not in NOT_CARRIED}
+
+
 def _exported(sysadmin, epi, *, entitled: bool = True) -> tuple[dict, dict]:
-    """A case's Bundle, and what the case and its person were, before both are removed (the empty instance)."""
+    """A case's Bundle, and what the case and its person were, before both are removed (the empty instance).
+    Every field the case has is set to something other than its default, so that a field the Bundle dropped
+    shows."""
     cid = citizen_id("440304", born=dt.date(1987, 6, 5), male=False)
     person = make_person(epi, name="李四", region="440304", cid=cid, sex="F", birth_date=dt.date(1987, 6, 5))
     case = make_case(epi, region="440304", day="2022-03-17", person=person, onset_date=dt.date(2022, 3, 15),
-                     treatment_at=at("2022-03-17", 15), classification="asymptomatic")
+                     sampling_date=dt.date(2022, 3, 16), first_visit_at=at("2022-03-16", 8),
+                     isolated_at=at("2022-03-16", 11), treatment_at=at("2022-03-17", 15),
+                     classification="asymptomatic", detection_route="inbound_screening", imported=True,
+                     origin="香港", severity="moderate", outcome="recovered", residence_region="440305")
     bundle = fhir.case_bundle(case, _destination(sysadmin, entitled=entitled))
     was = {"citizen_id": cid, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
-           "address_region": person.address_region_id, "case_no": case.case_no, "disease": case.disease_id,
-           "classification": case.classification, "onset_date": case.onset_date, "diagnosed_at": case.diagnosed_at,
-           "reported_at": case.reported_at, "report_region": case.report_region_id,
-           "treatment_at": case.treatment_at}
+           "address_region": person.address_region_id, "case": _case_fields(case)}
     Case.objects.filter(pk=case.pk).delete()
     Person.objects.filter(pk=person.pk).delete()
     return bundle, was
@@ -82,23 +95,20 @@ def test_an_exported_case_imported_into_an_instance_without_it_is_the_same_perso
     client.force_login(shenzhen_epi)
     answer = _post(client, bundle)
     assert answer.status_code == 201, answer.content
-    assert was["case_no"] in _outcome(answer)["issue"][0]["diagnostics"]
+    assert was["case"]["case_no"] in _outcome(answer)["issue"][0]["diagnostics"]
     case = Case.objects.select_related("person").get()
     person = case.person
     assert protection.decrypt(person.citizen_id_sealed, CITIZEN_ID) == was["citizen_id"]
     assert {"name": person.name, "sex": person.sex, "birth_date": person.birth_date,
             "address_region": person.address_region_id} == {k: was[k] for k in ("name", "sex", "birth_date",
                                                                                  "address_region")}
-    assert {"case_no": case.case_no, "disease": case.disease_id, "classification": case.classification,
-            "onset_date": case.onset_date, "diagnosed_at": case.diagnosed_at, "reported_at": case.reported_at,
-            "report_region": case.report_region_id, "treatment_at": case.treatment_at} == {
-        k: was[k] for k in ("case_no", "disease", "classification", "onset_date", "diagnosed_at", "reported_at",
-                            "report_region", "treatment_at")}
+    assert _case_fields(case) == was["case"]
+    assert was["case"]["imported"] and was["case"]["severity"] == "moderate"  # not the defaults
     event = _imports().get()
     assert event.detail["format"] == "fhir-bundle" and was["citizen_id"] not in json.dumps(event.detail)
     stored = _stored()
     again = _post(client, bundle)  # the same Bundle sent again
-    assert again.status_code == 200 and was["case_no"] in _outcome(again)["issue"][0]["diagnostics"]
+    assert again.status_code == 200 and was["case"]["case_no"] in _outcome(again)["issue"][0]["diagnostics"]
     assert _stored() == stored == (1, 1, 1, 1)
 
 
@@ -106,6 +116,16 @@ def _without(bundle: dict, kind: str) -> dict:
     changed = copy.deepcopy(bundle)
     changed["entry"] = [e for e in changed["entry"] if e["resource"]["resourceType"] != kind]
     return changed
+
+
+def _at(bundle: dict, name: str) -> int:
+    """The index of the Condition's extension ``name`` (``fhir.CASE_EXTENSIONS``) in ``bundle``."""
+    urls = [e["url"] for e in bundle["entry"][2]["resource"]["extension"]]
+    return urls.index(f"{fhir.EXTENSION}/{name}")
+
+
+def _extension(condition: dict, name: str) -> dict:
+    return next(e for e in condition["extension"] if e["url"] == f"{fhir.EXTENSION}/{name}")
 
 
 def _changed(bundle: dict, index: int, change) -> dict:
@@ -130,6 +150,26 @@ def test_bad_bundles_are_refused_with_the_element_named_and_nothing_stored(clien
          "Bundle.entry[2].resource.recordedDate"),
         ("gender not a code", _changed(bundle, 1, lambda r: r.update(gender=5)), 400,
          "Bundle.entry[1].resource.gender"),
+        # the case's fields carried as extensions of the Condition (fhir.CASE_EXTENSIONS), and its severity
+        ("unknown detection route", _changed(bundle, 2, lambda r: _extension(r, "detection-route")["valueCoding"]
+                                             .update(code="drone")), 400,
+         f"Bundle.entry[2].resource.extension[{_at(bundle, 'detection-route')}].valueCoding.code"),
+        ("a route of another code system", _changed(bundle, 2, lambda r: _extension(r, "detection-route")
+                                                    ["valueCoding"].update(system="http://example.org/x")), 400,
+         f"Bundle.entry[2].resource.extension[{_at(bundle, 'detection-route')}].valueCoding.system"),
+        ("sampled in the future", _changed(bundle, 2, lambda r: _extension(r, "sampling-date").update(
+            valueDate=tomorrow[:10])), 400,
+         f"Bundle.entry[2].resource.extension[{_at(bundle, 'sampling-date')}].valueDate"),
+        ("isolated without a time zone", _changed(bundle, 2, lambda r: _extension(r, "isolated").update(
+            valueDateTime="2022-03-16T11:00:00")), 400,
+         f"Bundle.entry[2].resource.extension[{_at(bundle, 'isolated')}].valueDateTime"),
+        ("imported without its origin", _changed(bundle, 2, lambda r: r.update(extension=[
+            e for e in r["extension"] if not e["url"].endswith("/origin")])), 400,
+         "Bundle.entry[2].resource.extension"),
+        ("an extension without its value", _changed(bundle, 2, lambda r: _extension(r, "outcome").pop(
+            "valueCoding")), 400, f"Bundle.entry[2].resource.extension[{_at(bundle, 'outcome')}]"),
+        ("unknown severity", _changed(bundle, 2, lambda r: r["severity"]["coding"][0].update(code="deadly")), 400,
+         "Bundle.entry[2].resource.severity.coding[0].code"),
         ("no identifier", {k: v for k, v in bundle.items() if k != "identifier"}, 400, "Bundle.identifier"),
         ("malformed JSON", json.dumps(bundle)[:-7], 400, "Bundle"),
         ("not a Bundle", {"resourceType": "Patient"}, 400, "Bundle"),
