@@ -25,6 +25,7 @@ module); the Condition's classification carries the verdict.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +40,7 @@ from fangkong.persons import protection
 from fangkong.persons.services import CITIZEN_ID
 
 from .apps import SEND_CASES
+from .fhir_structure import StructureCheck
 from .models import Destination, OutboundMessage
 from .services import message_enqueue, payload_hash
 
@@ -63,7 +65,9 @@ def _uuid(*parts) -> str:
 
 
 def _instant(value: dt.datetime) -> str:
-    return timezone.localtime(value).isoformat(timespec="seconds")
+    """In the platform's time zone (``TIME_ZONE``), whatever zone the sender's request activated: the same
+    case version is the same Bundle."""
+    return value.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
 def pseudonym(destination: Destination, person_id: int) -> str:
@@ -72,6 +76,7 @@ def pseudonym(destination: Destination, person_id: int) -> str:
     return protection.keyed_hash(f"{destination.pk}:{person_id}", "interop.pseudonym")[:32]
 
 
+@functools.cache
 def _display(choices, code: str) -> str:
     """A code's display, in English whatever the sender's language: the same case version is the same Bundle."""
     with translation.override("en"):
@@ -170,12 +175,19 @@ def case_bundle(case: Case, destination: Destination, *, now: dt.datetime | None
             "entry": [{"fullUrl": ids[name], "resource": resource} for name, resource in entries]}
 
 
-def bundle_validate(bundle: dict) -> None:
-    """``ValidationError`` naming each element that does not conform to the FHIR structure (R4B model)."""
+@functools.cache
+def bundle_check():
+    """The structure check of Bundles (``fhir_structure``; the R4B model), one per process: it keeps the
+    shapes it has validated in full."""
     from fhir.resources.R4B.bundle import Bundle
 
+    return StructureCheck(Bundle)
+
+
+def bundle_validate(bundle: dict) -> None:
+    """``ValidationError`` naming each element that does not conform to the FHIR structure (R4B model)."""
     try:
-        Bundle.model_validate(bundle)
+        bundle_check().validate(bundle)
     except ModelError as exc:
         raise ValidationError({"bundle": [f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
                                           for error in exc.errors()[:20]]}) from exc

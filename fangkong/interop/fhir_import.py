@@ -38,7 +38,7 @@ from fangkong.cases.models import Case, Classification, Disease
 from fangkong.cases.services import case_register
 from fangkong.persons.services import PersonElsewhereError, person_register
 
-from .fhir import CASE_EXTENSIONS, EXTENSION, SYSTEM
+from .fhir import CASE_EXTENSIONS, EXTENSION, SYSTEM, bundle_check
 from .models import ImportedBundle
 
 #: The largest Bundle taken (bytes): a case report is a few kilobytes; the platform's request limit is higher.
@@ -99,10 +99,8 @@ def bundle_read(body: bytes, declared_length: int | None = None) -> dict:
         raise BundleRefused([Issue("structure", _("The body is not JSON."))]) from None
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise BundleRefused([Issue("structure", _("The body is not a FHIR Bundle resource."))])
-    from fhir.resources.R4B.bundle import Bundle
-
     try:
-        Bundle.model_validate(bundle)
+        bundle_check().validate(bundle)
     except ModelError as exc:
         raise BundleRefused([Issue("structure", error["msg"], _path(error["loc"]))
                              for error in exc.errors()[:20]]) from None

@@ -170,6 +170,11 @@ def test_bad_bundles_are_refused_with_the_element_named_and_nothing_stored(clien
             "valueCoding")), 400, f"Bundle.entry[2].resource.extension[{_at(bundle, 'outcome')}]"),
         ("unknown severity", _changed(bundle, 2, lambda r: r["severity"]["coding"][0].update(code="deadly")), 400,
          "Bundle.entry[2].resource.severity.coding[0].code"),
+        # the library itself fails (KeyError) on a resource type it does not know: refused like any structure
+        ("an unknown resource type", _changed(bundle, 3, lambda r: r.update(resourceType="Nope")), 400,
+         "Bundle.entry[3].resource.resourceType"),
+        ("a resource type that is a number", _changed(bundle, 3, lambda r: r.update(resourceType=7)), 400,
+         "Bundle.entry[3].resource.resourceType"),
         ("no identifier", {k: v for k, v in bundle.items() if k != "identifier"}, 400, "Bundle.identifier"),
         ("malformed JSON", json.dumps(bundle)[:-7], 400, "Bundle"),
         ("not a Bundle", {"resourceType": "Patient"}, 400, "Bundle"),
