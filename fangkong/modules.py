@@ -110,6 +110,9 @@ class ImportKind:
     allowed: str
     run: str
     max_bytes: int = 20 * 1024 * 1024
+    #: A table (CSV or XLSX: its kind checked from its name and first bytes before it is read); ``False`` for a
+    #: file the module reads itself (``fangkong.interop``'s NDJSON of FHIR Bundles): only its size is checked.
+    tabular: bool = True
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,10 @@ def import_job_submit(*, actor, kind: str, upload, request=None) -> ImportJob:
             raise ValidationError({"kind": [_("Choose a file and what it holds.")]})
         limits = imports.LIMITS
     try:
-        table_files.upload_check(upload, limits)
+        if declared is None or declared.tabular:
+            table_files.upload_check(upload, limits)
+        else:  # the module reads the file itself
+            table_files.size_check(upload.size, limits)
     except table_files.TableRejected as exc:
         raise ValidationError({"file": [exc.message]}) from exc
     import_jobs_purge()

@@ -5,21 +5,26 @@ a case-report Bundle (``fhir_import``), answering in FHIR: an ``OperationOutcome
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fangkong.accounts.access import REGION_SCOPED, can
 from fangkong.accounts.need_to_know import Category, Shows
 from fangkong.accounts.roles import Capability
+from fangkong.cases.api import ImportJobSerializer
+from fangkong.cases.jobs import import_job_submit
+from fangkong.inputs import api_input
 
-from . import fhir, selectors
+from . import fhir, fhir_bulk, selectors
 from .fhir_import import MAX_BUNDLE_BYTES, BundleRefused, Issue, fhir_case_import, operation_outcome
-from .inputs import CaseReportSendInput
+from .inputs import CaseReportSendInput, CaseReportsExportInput, CaseReportsFileInput
 from .models import OutboundMessage
 
 
@@ -134,3 +139,41 @@ class FhirBundleImportView(APIView):
                    else _("This Bundle was imported before: case %(number)s."))
         return FhirResponse(operation_outcome([Issue("informational", message % {"number": case.case_no})],
                                               severity="information"), 201 if imported.created else 200)
+
+
+class CaseReportsExportView(APIView):
+    """The case reports of a region's subtree and a period of report dates, for a FHIR destination: an NDJSON
+    file of case-report document Bundles (FHIR bulk data's format), streamed as it is made; ``X-Bundle-Count``
+    says how many. Identifiers in clear only for a destination entitled to them, from a sender who may export
+    them, with a reason; one audit event (``fhir_bulk.case_reports_export``)."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.NAMED)
+
+    @extend_schema(request=CaseReportsExportInput,
+                   responses={(200, fhir_bulk.MEDIA_TYPE): OpenApiResponse(
+                       OpenApiTypes.STR, description="One case-report Bundle (JSON) per line.")})
+    def post(self, request):
+        made = fhir_bulk.case_reports_export(actor=request.user, request=request,
+                                             **api_input(CaseReportsExportInput, request))
+        response = StreamingHttpResponse(made.lines, content_type=f"{fhir_bulk.MEDIA_TYPE}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+        response["X-Bundle-Count"] = str(made.count)
+        return response
+
+
+class CaseReportsImportView(APIView):
+    """An NDJSON file of FHIR case-report Bundles as one of the platform's import jobs: 202 with the job
+    (``/api/v1/import-jobs/<id>/`` follows it: progress, then every refused line with its element); all or
+    none, a Bundle imported before is skipped. The role is checked before the upload is read."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = Shows(Category.NAMED)
+    parser_classes = (FormParser, MultiPartParser)
+
+    @extend_schema(request={"multipart/form-data": CaseReportsFileInput}, responses={202: ImportJobSerializer})
+    def post(self, request):
+        fhir_bulk.allowed(request.user)
+        data = api_input(CaseReportsFileInput, request)
+        job = import_job_submit(actor=request.user, request=request, kind=fhir_bulk.KIND, upload=data["file"])
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

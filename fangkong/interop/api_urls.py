@@ -13,4 +13,6 @@ app_name = "interop-api"
 urlpatterns = [
     path("", include(router.urls)),
     path("interop-fhir/Bundle/", api.FhirBundleImportView.as_view(), name="fhir-bundle"),
+    path("interop-fhir/case-reports/", api.CaseReportsExportView.as_view(), name="fhir-case-reports"),
+    path("interop-fhir/case-reports/import/", api.CaseReportsImportView.as_view(), name="fhir-case-reports-import"),
 ]

@@ -38,5 +38,8 @@ class InteropConfig(modules.ModuleConfig):
     periodic_jobs = (modules.PeriodicJob("interop-send-due", f"{PACKAGE}.send_due", {"minute": "*"}),)
     scoped_tables = ("Destination", "OutboundMessage", "Dhis2Mapping", "Dhis2OrgUnit")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
+    import_kinds = (modules.ImportKind("fhir_bundles", _("FHIR case reports (NDJSON)"),
+                                       f"{PACKAGE}.fhir_bulk.allowed", f"{PACKAGE}.fhir_bulk.run",
+                                       max_bytes=200 * 1024 * 1024, tabular=False),)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Message refused by a receiving system"),
                                              f"{PACKAGE}.problems.feed"),)

@@ -197,8 +197,9 @@ class _Reader:
         return "", where
 
 
-def _fields(reader: _Reader) -> tuple[dict, dict, dict[str, str], str]:
-    """The person's and the case's fields of the services, the element of each field, the Bundle's identifier."""
+def _fields(reader: _Reader, diseases: dict[str, Disease] | None = None) -> tuple[dict, dict, dict[str, str], str]:
+    """The person's and the case's fields of the services, the element of each field, the Bundle's identifier
+    (``diseases``: the diseases by code, read once for a file of Bundles)."""
     composition, c_where = reader.need("Composition")
     condition, k_where = reader.need("Condition")
     patient, p_where = reader.refer((condition or {}).get("subject"), "Patient", "")
@@ -250,7 +251,8 @@ def _fields(reader: _Reader) -> tuple[dict, dict, dict[str, str], str]:
         extended = reader.extensions(condition, k_where)
         elements.update({field: extended[name][1] if name in extended else f"{k_where}.extension"
                          for name, field in EXTENDED_FIELDS.items()})
-        found = Disease.objects.filter(code=disease).first() if disease else None
+        found = (diseases.get(disease) if diseases is not None
+                 else Disease.objects.filter(code=disease).first()) if disease else None
         if found is None:
             reader.issues.append(Issue("code-invalid", _("Unknown disease code."), elements["disease"]))
         case = {"disease": found, "classification": classification,
@@ -283,6 +285,13 @@ def _fields(reader: _Reader) -> tuple[dict, dict, dict[str, str], str]:
     return person, case, elements, f"{identifier.get('system', '')}|{identifier.get('value', '')}"
 
 
+def bundle_digest(bundle: dict) -> str:
+    """The SHA-256 of a Bundle's content, whatever its layout (keys sorted, no spaces): the same Bundle sent to
+    the endpoint and in a file is recognised as the same."""
+    return hashlib.sha256(json.dumps(bundle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest()
+
+
 def _refused(exc: ValidationError, elements: dict[str, str]) -> BundleRefused:
     issues = []
     for field, messages in exc.message_dict.items():
@@ -296,7 +305,7 @@ def fhir_case_import(*, actor, body: bytes, declared_length: int | None = None, 
     ``BundleRefused`` with the issues (nothing stored), or ``PermissionDenied`` for a caller who may not
     register them."""
     bundle = bundle_read(body, declared_length)
-    digest = hashlib.sha256(body).hexdigest()
+    digest = bundle_digest(bundle)
     reader = _Reader(bundle)
     person, case, elements, identifier = _fields(reader)
     if reader.issues:

@@ -105,3 +105,21 @@ class CaseReportSendInput(serializers.Serializer):
 
     destination = Id(required=True, label=_("Destination"))
     case_no = Text(max_length=40, required=True, label=_("Case number"))
+
+
+class CaseReportsExportInput(serializers.Serializer):
+    """Export the case reports of a region's subtree and a period of report dates, for a FHIR destination, as
+    an NDJSON file of document Bundles (``fhir_bulk.case_reports_export``)."""
+
+    destination = Id(required=True, label=_("Destination"))
+    region = RegionCode(required=True, label=_("Region"))
+    reported_from = Day(required=True, label=_("Reported from"))
+    reported_to = Day(required=True, label=_("Reported to"))
+    reason = Text(max_length=200, allow_blank=True, default="",
+                  label=_("Reason (a destination that receives identifiers in clear)"))
+
+
+class CaseReportsFileInput(serializers.Serializer):
+    """An NDJSON file of FHIR case-report Bundles to import as a job (``fhir_bulk.bundles_import``)."""
+
+    file = serializers.FileField(label=_("File (NDJSON: one Bundle per line)"))

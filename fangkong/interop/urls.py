@@ -17,4 +17,6 @@ urlpatterns = [
     path("destinations/<int:destination_id>/dhis2/org-unit/", views.dhis2_org_unit_set, name="dhis2-org-unit"),
     path("dhis2/export/", views.dhis2_export, name="dhis2-export"),
     path("case-report/", views.case_report_send, name="case-report-send"),
+    path("case-reports/export/", views.case_reports_export, name="case-reports-export"),
+    path("case-reports/import/", views.case_reports_import, name="case-reports-import"),
 ]

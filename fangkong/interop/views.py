@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,13 +14,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fangkong.accounts.access import can, in_scope, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, shows
 from fangkong.accounts.roles import Role
-from fangkong.inputs import PageForm
+from fangkong.cases.jobs import import_job_submit
+from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.regions.codes import covers
 
-from . import dhis2, fhir, selectors, services
+from . import dhis2, fhir, fhir_bulk, selectors, services
 from .apps import CONFIGURE, SEND_AGGREGATES, SEND_CASES
 from .inputs import (
     CaseReportSendInput,
+    CaseReportsExportInput,
+    CaseReportsFileInput,
     DestinationEditInput,
     DestinationInput,
     Dhis2ExportInput,
@@ -210,7 +214,59 @@ def case_report_send(request):
         messages.success(request, _("The case report is queued for %(destination)s.")
                          % {"destination": message.destination.name})
         return redirect("interop:message-detail", message_id=message.pk)
-    destinations = [d for d in Destination.objects.filter(kind=Destination.Kind.FHIR, active=True)
-                    .defer("secret_sealed") if any(in_scope(request.user, code) for code in d.regions)]
-    return render(request, "interop/case_report_send.html", {"form": form, "destinations": destinations},
+    return render(request, "interop/case_report_send.html", {"form": form,
+                                                             "destinations": _fhir_destinations(request.user)},
                   status=form.status)
+
+
+def _fhir_destinations(user) -> list[Destination]:
+    """The active FHIR destinations that may receive some of the user's regions' data."""
+    return [d for d in Destination.objects.filter(kind=Destination.Kind.FHIR, active=True).defer("secret_sealed")
+            if any(in_scope(user, code) for code in d.regions)]
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_http_methods(["GET", "POST"])
+def case_reports_export(request):
+    """Export the case reports of a region and period for a FHIR destination: an NDJSON file of Bundles,
+    streamed (never kept on the server); refused, the form again with the reasons (400), nothing read."""
+    if not can(request.user, SEND_CASES):
+        raise PermissionDenied(_("You may not send case reports out of the platform."))
+    regions = [region for region, _role in memberships_of(request.user)]
+    form = PageForm(CaseReportsExportInput, request, initial={"region": regions[0] if regions else ""})
+    made = form.submit(fhir_bulk.case_reports_export, actor=request.user, request=request)
+    if made is not None:
+        response = StreamingHttpResponse(made.lines, content_type=f"{fhir_bulk.MEDIA_TYPE}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+        response["X-Bundle-Count"] = str(made.count)
+        return response
+    choices = [(str(d.pk), f"{d.name} · {_('identifiers in clear')}" if d.identifiers_entitled else d.name)
+               for d in _fhir_destinations(request.user)]
+    return render(request, "interop/case_reports_export.html", {"form": form, "destinations": choices},
+                  status=form.status)
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_http_methods(["GET", "POST"])
+def case_reports_import(request):
+    """Upload an NDJSON file of FHIR case-report Bundles: it runs as one of the platform's import jobs, whose
+    page shows the progress and every refused line with its element; all or none (``fhir_bulk``)."""
+    fhir_bulk.allowed(request.user)  # before the upload is read
+    refused = ""
+    if request.method == "POST":
+        posted = request.POST.copy()
+        posted.update(request.FILES)
+        submitted = CaseReportsFileInput(data=posted)
+        if not submitted.is_valid():
+            refused = error_summary(error_messages(submitted.errors))
+        else:
+            try:
+                job = import_job_submit(actor=request.user, request=request, kind=fhir_bulk.KIND,
+                                        upload=submitted.validated_data["file"])
+            except ValidationError as exc:
+                refused = error_summary(error_messages(exc))
+            else:
+                return redirect("cases:import-job", job_id=job.pk)
+    return render(request, "interop/case_reports_import.html", {"refused": refused}, status=400 if refused else 200)
