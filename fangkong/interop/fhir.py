@@ -18,8 +18,10 @@ Observation) have the same structure in R4 and R4B (R4B changed medication defin
 subscriptions), so a Bundle valid for R4B is valid R4 for them. A refusal names the element
 (``entry.0.resource.author``).
 
-Laboratory Observations are not sent yet: the platform records no laboratory results to map (no laboratory
-module); the Condition's classification carries the verdict.
+**Laboratory results.** The person's single specimens with a result (``laboratory.selectors.person_results``)
+go as a Specimen, an Observation (LOINC 94500-6, the verdict as SNOMED CT, one component per gene target with
+its Ct value) and the performing laboratory as an Organization; pools are not sent (a pool is not the person's
+result).
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ VERIFICATION = {Classification.CONFIRMED: "confirmed", Classification.ASYMPTOMAT
 GENDER = {"M": "male", "F": "female"}
 NAMESPACE = uuid.UUID("0b7d3f7e-7d8e-4a4e-9a51-6b1f3c2a9d24")
 EXTENSION = f"{SYSTEM}/StructureDefinition"
+#: The test of the laboratory module (核酸检测), as LOINC names it; its verdicts as SNOMED CT codes; Ct values in
+#: UCUM's arbitrary unit.
+NAAT = {"system": "http://loinc.org", "code": "94500-6",
+        "display": "SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory specimen by NAA with probe detection"}
+SNOMED = "http://snomed.info/sct"
+VERDICT = {"positive": ("10828004", "Positive"), "negative": ("260385009", "Negative"),
+           "inconclusive": ("419984006", "Inconclusive")}
+CT_UNIT = {"unit": "Ct", "system": "http://unitsofmeasure.org", "code": "{Ct}"}
 #: The case's fields FHIR's Condition has no element for, carried as extensions of the Condition (the way
 #: DEMIS and eICR carry theirs): name → (value type, the code system of a coded value).
 CASE_EXTENSIONS = {"detection-route": ("valueCoding", f"{SYSTEM}/detection-route"),
@@ -105,10 +115,58 @@ def _case_extensions(case: Case) -> list[dict]:
     return extensions
 
 
-def case_bundle(case: Case, destination: Destination, *, now: dt.datetime | None = None) -> dict:
+def _laboratory_entries(specimens, ids: dict, case: Case) -> list[tuple[str, dict]]:
+    """The results of the person's single specimens: per specimen a Specimen, an Observation (verdict, one
+    component per gene target with its Ct value) and the performing laboratory as an Organization (once)."""
+    from fangkong.laboratory.models import Specimen
+
+    entries, laboratories = [], {}
+    for specimen in specimens:
+        result, laboratory = specimen.result, specimen.laboratory
+        key = f"laboratory-{laboratory.pk}"
+        if key not in laboratories:
+            ids[key] = laboratories[key] = _uuid(case.case_no, case.version, key)
+            entries.append((key, {"resourceType": "Organization",
+                                  "identifier": [{"system": f"{SYSTEM}/laboratory", "value": laboratory.name}],
+                                  "name": laboratory.name}))
+        for name in ("specimen", "observation"):
+            ids[f"{name}-{specimen.pk}"] = _uuid(case.case_no, case.version, name, specimen.code, laboratory.pk)
+        entries.append((f"specimen-{specimen.pk}", {
+            "resourceType": "Specimen",
+            "identifier": [{"system": f"{SYSTEM}/laboratory/specimen", "value": specimen.code}],
+            "type": {"coding": [{"system": f"{SYSTEM}/specimen-type", "code": specimen.kind,
+                                 "display": _display(Specimen.Kind, specimen.kind)}]},
+            "subject": {"reference": ids["patient"]}, "receivedTime": _instant(result.received_at),
+            "collection": {"collectedDateTime": _instant(specimen.sampled_at)}}))
+        code, display = VERDICT[result.outcome]
+        observation = {
+            "resourceType": "Observation", "status": "final",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                      "code": "laboratory"}]}],
+            "code": {"coding": [NAAT]}, "subject": {"reference": ids["patient"]},
+            "effectiveDateTime": _instant(specimen.sampled_at), "issued": _instant(result.resulted_at),
+            "performer": [{"reference": laboratories[key]}],
+            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": code, "display": display}]},
+            "specimen": {"reference": ids[f"specimen-{specimen.pk}"]}}
+        if result.ct_values:
+            observation["component"] = [
+                {"code": {"coding": [{"system": f"{SYSTEM}/gene-target", "code": gene}]},
+                 "valueQuantity": {"value": float(value), **CT_UNIT}}
+                for gene, value in sorted(result.ct_values.items())]
+        entries.append((f"observation-{specimen.pk}", observation))
+    return entries
+
+
+def case_bundle(case: Case, destination: Destination, *, now: dt.datetime | None = None,
+                specimens: list | None = None) -> dict:
     """The document Bundle of ``case`` for ``destination`` (module docstring); the same case version gives
-    the same Bundle (its time stamp is the case's last change), so that it is queued once."""
+    the same Bundle (its time stamp is the case's last change), so that it is queued once. ``specimens``: the
+    person's resulted specimens (``laboratory.selectors.person_results``), read here when not given."""
     now = now or case.updated_at
+    if specimens is None:
+        from fangkong.laboratory.selectors import person_results
+
+        specimens = person_results([case.person_id]).get(case.person_id, [])
     person, region = case.person, case.report_region
     ids = {name: _uuid(case.case_no, case.version, name) for name in
            ("bundle", "composition", "patient", "condition", "encounter", "organization", "provenance")}
@@ -151,6 +209,11 @@ def case_bundle(case: Case, destination: Destination, *, now: dt.datetime | None
                     "name": f"{region.name_zh}疾病预防控制机构"}
     entries = [("patient", patient), ("condition", condition), ("organization", organization)]
     sections = [{"title": "Condition", "entry": [{"reference": ids["condition"]}]}]
+    laboratory = _laboratory_entries(specimens, ids, case)
+    entries.extend(laboratory)
+    if laboratory:
+        sections.append({"title": "Laboratory results",
+                         "entry": [{"reference": ids[key]} for key, _r in laboratory if key.startswith("observation")]})
     if case.treatment_at:
         entries.append(("encounter", {
             "resourceType": "Encounter", "status": "in-progress",

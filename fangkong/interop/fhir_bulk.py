@@ -57,6 +57,7 @@ MEDIA_TYPE = "application/fhir+ndjson"
 #: The largest file taken: 10,000 reports of ~4 KB are 40 MB.
 MAX_FILE_BYTES = 200 * 1024 * 1024
 LINES_MAX = 100_000
+CHUNK = 2000  # cases read (and their laboratory results) at a time
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,27 @@ def case_reports_export(*, actor, destination: int, region: str, reported_from: 
 
     def lines() -> Iterator[bytes]:
         check = bundle_check()
-        for case in cases.iterator(chunk_size=2000):
-            bundle = case_bundle(case, destination)
-            check.validate(bundle)
-            yield json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        chunk: list[Case] = []
+        for case in cases.iterator(chunk_size=CHUNK):
+            chunk.append(case)
+            if len(chunk) == CHUNK:
+                yield from _lines(chunk, destination, check)
+                chunk = []
+        yield from _lines(chunk, destination, check)
 
     name = f"case-reports-{region}-{reported_from:%Y%m%d}-{reported_to:%Y%m%d}.ndjson"
     return Export(lines=lines(), count=count, filename=name)
+
+
+def _lines(cases: list[Case], destination: Destination, check) -> Iterator[bytes]:
+    """The Bundles of ``cases`` as NDJSON lines, their persons' laboratory results read at once."""
+    from fangkong.laboratory.selectors import person_results
+
+    specimens = person_results({case.person_id for case in cases}) if cases else {}
+    for case in cases:
+        bundle = case_bundle(case, destination, specimens=specimens.get(case.person_id, []))
+        check.validate(bundle)
+        yield json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
 def allowed(actor) -> None:
@@ -136,6 +151,8 @@ class _Line:
     person: dict
     case: dict
     elements: dict[str, str]
+    results: list[dict]  # laboratory results (``fhir_import._observations``) and their elements
+    result_elements: dict[str, str]
 
 
 def _row(line: _Line) -> dict[str, str]:
@@ -201,7 +218,8 @@ def _read(data: bytes, errors: list[dict]) -> list[_Line]:
             refuse(elements["residence_region"], _("In a file, the case's region of residence is the patient's "
                                                    "address; send this Bundle alone to the Bundle endpoint."))
             continue
-        read.append(_Line(number, identifier, bundle_digest(bundle), person, case, elements))
+        read.append(_Line(number, identifier, bundle_digest(bundle), person, case, elements, reader.results,
+                          reader.result_elements))
     return read
 
 
@@ -232,6 +250,27 @@ def _once(read: list[_Line], errors: list[dict]) -> tuple[list[_Line], int]:
     return fresh, skipped
 
 
+def _results_record(actor, lines: list[_Line], cases: dict[str, int], request) -> None:
+    """The laboratory results of the lines that carry some, each line's for its case's person; a refusal
+    names the line and the element."""
+    from fangkong.laboratory.reported import reported_results_record
+    from fangkong.persons.models import Person
+
+    persons = {case.case_no: case.person for case in Case.objects.filter(
+        id__in=[cases[line.case["case_no"]] for line in lines]).select_related("person")}
+    errors = []
+    for line in lines:
+        person: Person = persons[line.case["case_no"]]
+        try:
+            reported_results_record(actor=actor, person=person, results=line.results, source=MEDIA_TYPE,
+                                    request=request)
+        except ValidationError as exc:
+            errors.extend({"row": line.number, "column": line.result_elements.get(key, "Bundle"), "message": m}
+                          for key, messages in exc.message_dict.items() for m in messages)
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: (e["row"], e["column"])))
+
+
 def bundles_import(*, actor, data: bytes, source: str = "", request=None, progress=None) -> ImportOutcome:
     """Register the case reports of an NDJSON file of Bundles, all or none (module docstring); ``ImportRejected``
     with every refused line and element."""
@@ -258,6 +297,7 @@ def bundles_import(*, actor, data: bytes, source: str = "", request=None, progre
         cases = dict(Case.objects.filter(case_no__in=[line.case["case_no"] for line in fresh])
                      .values_list("case_no", "id"))
         regions = dict(Case.objects.filter(id__in=cases.values()).values_list("id", "report_region"))
+        _results_record(actor, [line for line in fresh if line.results], cases, request)
         ImportedBundle.objects.bulk_create(
             [ImportedBundle(identifier=line.identifier, payload_hash=line.digest, case_id=cases[line.case["case_no"]],
                             region_id=regions[cases[line.case["case_no"]]], imported_by=actor)

@@ -38,7 +38,7 @@ from fangkong.cases.models import Case, Classification, Disease
 from fangkong.cases.services import case_register
 from fangkong.persons.services import PersonElsewhereError, person_register
 
-from .fhir import CASE_EXTENSIONS, EXTENSION, SYSTEM, bundle_check
+from .fhir import CASE_EXTENSIONS, EXTENSION, NAAT, SNOMED, SYSTEM, VERDICT, bundle_check
 from .models import ImportedBundle
 
 #: The largest Bundle taken (bytes): a case report is a few kilobytes; the platform's request limit is higher.
@@ -120,6 +120,8 @@ class _Reader:
 
     def __init__(self, bundle: dict):
         self.bundle, self.issues = bundle, []
+        self.results: list[dict] = []  # the laboratory results (``_observations``)
+        self.result_elements: dict[str, str] = {}
         self.by_url, self.first = {}, {}
         for n, entry in enumerate(bundle.get("entry") or []):
             resource = entry.get("resource") or {}
@@ -282,7 +284,53 @@ def _fields(reader: _Reader, diseases: dict[str, Disease] | None = None) -> tupl
         elements["treatment_at"] = f"{encounter[1]}.period.start"
         case["treatment_at"] = reader.moment((encounter[0].get("period") or {}).get("start"),
                                              elements["treatment_at"], required=False)
+    _observations(reader)
     return person, case, elements, f"{identifier.get('system', '')}|{identifier.get('value', '')}"
+
+
+OUTCOME_BY_SNOMED = {code: outcome for outcome, (code, _display) in VERDICT.items()}
+
+
+def _observations(reader: _Reader) -> None:
+    """The laboratory results of the Bundle (its Observations of the test ``fhir.NAAT``; others are not read)
+    into ``reader.results`` — the fields of ``laboratory.reported.reported_results_record`` — with the element
+    of each field in ``reader.result_elements`` (``"<n>.<field>"``)."""
+    reader.results, reader.result_elements = [], {}
+    for n, entry in enumerate(reader.bundle.get("entry") or []):
+        observation, where = entry.get("resource") or {}, f"Bundle.entry[{n}].resource"
+        if observation.get("resourceType") != "Observation" or NAAT["code"] not in [
+                c.get("code") for c in (observation.get("code") or {}).get("coding") or []
+                if c.get("system") == NAAT["system"]]:
+            continue
+        index = len(reader.results)
+        elements = {"laboratory": f"{where}.performer", "code": f"{where}.specimen", "kind": f"{where}.specimen",
+                    "sampled_at": f"{where}.effectiveDateTime", "received_at": f"{where}.specimen",
+                    "resulted_at": f"{where}.issued", "outcome": f"{where}.valueCodeableConcept",
+                    "ct_values": f"{where}.component"}
+        laboratory, l_where = reader.refer((observation.get("performer") or [{}])[0], "Organization", "")
+        specimen, s_where = reader.refer(observation.get("specimen"), "Specimen", "")
+        outcome, elements["outcome"] = reader.coded(observation.get("valueCodeableConcept"), SNOMED,
+                                                    elements["outcome"])
+        result = {"laboratory": (laboratory or {}).get("name", ""), "outcome": OUTCOME_BY_SNOMED.get(outcome, outcome),
+                  "sampled_at": reader.moment(observation.get("effectiveDateTime"), elements["sampled_at"]),
+                  "resulted_at": observation.get("issued", "")}
+        if laboratory is not None:
+            elements["laboratory"] = f"{l_where}.name"
+        if specimen is not None:
+            identifiers = specimen.get("identifier") or [{}]
+            kind, elements["kind"] = reader.coded(specimen.get("type"), f"{SYSTEM}/specimen-type", f"{s_where}.type")
+            elements.update(code=f"{s_where}.identifier[0].value", received_at=f"{s_where}.receivedTime")
+            result.update(code=identifiers[0].get("value", ""), kind=kind,
+                          received_at=specimen.get("receivedTime", ""))
+        cts = []
+        for c, component in enumerate(observation.get("component") or []):
+            gene, _element = reader.coded(component.get("code"), f"{SYSTEM}/gene-target", f"{where}.component[{c}]")
+            value = (component.get("valueQuantity") or {}).get("value")
+            if gene and value is not None:
+                cts.append(f"{gene}:{value}")
+        result["ct_values"] = ";".join(cts)
+        reader.results.append(result)
+        reader.result_elements.update({f"{index}.{field}": element for field, element in elements.items()})
 
 
 def bundle_digest(bundle: dict) -> str:
@@ -298,6 +346,19 @@ def _refused(exc: ValidationError, elements: dict[str, str]) -> BundleRefused:
         for message in messages:
             issues.append(Issue("invalid", message, elements.get(field, "Bundle")))
     return BundleRefused(issues)
+
+
+def results_record(actor, person, reader: _Reader, request=None) -> None:
+    """The Bundle's laboratory results recorded for ``person`` (``laboratory.reported``); a refusal is a
+    ``BundleRefused`` naming each element."""
+    from fangkong.laboratory.reported import reported_results_record
+
+    try:
+        reported_results_record(actor=actor, person=person, results=reader.results, source="fhir-bundle",
+                                request=request)
+    except ValidationError as exc:
+        raise BundleRefused([Issue("invalid", message, reader.result_elements.get(key, "Bundle"))
+                             for key, messages in exc.message_dict.items() for message in messages]) from None
 
 
 def fhir_case_import(*, actor, body: bytes, declared_length: int | None = None, request=None) -> Imported:
@@ -324,6 +385,7 @@ def fhir_case_import(*, actor, body: bytes, declared_length: int | None = None, 
         with transaction.atomic():
             registered = person_register(actor=actor, request=request, **person).person
             made = case_register(actor=actor, request=request, person=registered, **case)
+            results_record(actor, registered, reader, request)
             ImportedBundle.objects.create(identifier=identifier, payload_hash=digest, case=made,
                                           region_id=made.report_region_id, imported_by=actor)
             audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=made, region_code=made.report_region_id,

@@ -139,3 +139,15 @@ def panel_context(request, code: str) -> dict:
         pool__region__code__startswith=prefix, controlled_at__isnull=False, released_at__isnull=True),
         "pool__region__code").count()
     return {"lab_rounds": rounds, "lab_controlled": controlled, "lab_day": day}
+
+
+def person_results(person_ids) -> dict[int, list[Specimen]]:
+    """The resulted single specimens of each person (not the pools they were in), oldest first, with their
+    laboratory and result: what a case report carries as laboratory observations (``fangkong.interop.fhir``).
+    Unscoped: the caller has already read the persons' cases by name."""
+    found: dict[int, list[Specimen]] = {}
+    for specimen in (Specimen.objects.filter(person_id__in=list(person_ids), subject=Specimen.Subject.PERSON,
+                                             result__isnull=False)
+                     .select_related("laboratory", "result").order_by("sampled_at", "id")):
+        found.setdefault(specimen.person_id, []).append(specimen)
+    return found

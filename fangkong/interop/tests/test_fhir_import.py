@@ -16,6 +16,7 @@ import pytest
 from fangkong.audit.models import AuditEvent
 from fangkong.cases.models import Case
 from fangkong.cases.tests.builders import at, make_case
+from fangkong.laboratory.models import Specimen
 from fangkong.persons import protection
 from fangkong.persons.models import Person
 from fangkong.persons.services import CITIZEN_ID
@@ -47,6 +48,32 @@ def _case_fields(case: Case) -> dict:
     return {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if f.name not in NOT_CARRIED}
 
 
+def _laboratory_results(epi, cid: str) -> None:
+    """Two results of the person's throat swabs at a Shenzhen laboratory: negative, then positive with Ct."""
+    from fangkong.accounts.models import User
+    from fangkong.accounts.roles import Role
+    from fangkong.laboratory.models import Laboratory
+    from fangkong.laboratory.services import laboratory_create, result_record, specimen_record
+    from fangkong.testing.builders import make_user
+
+    staff = User.objects.filter(username="sz_lab_fhir").first() or make_user("sz_lab_fhir", ("440300", Role.LABORATORY))
+    lab = Laboratory.objects.filter(name="深圳市疾控中心实验室").first() or laboratory_create(
+        actor=epi, name="深圳市疾控中心实验室", region="440300", daily_capacity=5000, staff=[staff])
+    for code, day, outcome, ct in (("SZ-0315-001", "2022-03-15", "negative", {}),
+                                   ("SZ-0316-007", "2022-03-16", "positive", {"ORF1ab": 28.5, "N": 27.13})):
+        specimen_record(actor=staff, laboratory=lab, code=code, subject="person", kind="throat",
+                        sampled_at=at(day, 10), sampling_point="福田发热门诊", sampler="王护士", citizen_id=cid)
+        result_record(actor=staff, laboratory=lab, code=code, outcome=outcome, ct_values=ct,
+                      received_at=at(day, 12), resulted_at=at(day, 18))
+
+
+def _results_of(person_id: int) -> list[tuple]:
+    return [(s.laboratory.name, s.code, s.kind, s.sampled_at, s.result.received_at, s.result.resulted_at,
+             s.result.outcome, {k: float(v) for k, v in s.result.ct_values.items()})
+            for s in Specimen.objects.filter(person_id=person_id).select_related("laboratory", "result")
+            .order_by("sampled_at")]
+
+
 def _exported(sysadmin, epi, *, entitled: bool = True) -> tuple[dict, dict]:
     """A case's Bundle, and what the case and its person were, before both are removed (the empty instance).
     Every field the case has is set to something other than its default, so that a field the Bundle dropped
@@ -58,9 +85,14 @@ def _exported(sysadmin, epi, *, entitled: bool = True) -> tuple[dict, dict]:
                      isolated_at=at("2022-03-16", 11), treatment_at=at("2022-03-17", 15),
                      classification="asymptomatic", detection_route="inbound_screening", imported=True,
                      origin="香港", severity="moderate", outcome="recovered", residence_region="440305")
+    _laboratory_results(epi, cid)
     bundle = fhir.case_bundle(case, _destination(sysadmin, entitled=entitled))
     was = {"citizen_id": cid, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
-           "address_region": person.address_region_id, "case": _case_fields(case)}
+           "address_region": person.address_region_id, "case": _case_fields(case), "results": _results_of(person.pk)}
+    from fangkong.laboratory.models import Result
+
+    Result.objects.filter(specimen__person=person).delete()
+    Specimen.objects.filter(person=person).delete()
     Case.objects.filter(pk=case.pk).delete()
     Person.objects.filter(pk=person.pk).delete()
     return bundle, was
@@ -104,6 +136,7 @@ def test_an_exported_case_imported_into_an_instance_without_it_is_the_same_perso
                                                                                  "address_region")}
     assert _case_fields(case) == was["case"]
     assert was["case"]["imported"] and was["case"]["severity"] == "moderate"  # not the defaults
+    assert _results_of(person.pk) == was["results"] and len(was["results"]) == 2  # with the Ct values
     event = _imports().get()
     assert event.detail["format"] == "fhir-bundle" and was["citizen_id"] not in json.dumps(event.detail)
     stored = _stored()
@@ -116,6 +149,11 @@ def _without(bundle: dict, kind: str) -> dict:
     changed = copy.deepcopy(bundle)
     changed["entry"] = [e for e in changed["entry"] if e["resource"]["resourceType"] != kind]
     return changed
+
+
+def _entry(bundle: dict, kind: str, nth: int) -> int:
+    """The index of the ``nth`` entry of resource type ``kind``."""
+    return [n for n, e in enumerate(bundle["entry"]) if e["resource"]["resourceType"] == kind][nth]
 
 
 def _at(bundle: dict, name: str) -> int:
@@ -175,6 +213,22 @@ def test_bad_bundles_are_refused_with_the_element_named_and_nothing_stored(clien
          "Bundle.entry[3].resource.resourceType"),
         ("a resource type that is a number", _changed(bundle, 3, lambda r: r.update(resourceType=7)), 400,
          "Bundle.entry[3].resource.resourceType"),
+        # the laboratory results (Observations, their Specimens and the performing laboratory)
+        ("a Ct value out of range", _changed(bundle, _entry(bundle, "Observation", 1), lambda r: r["component"][0]
+                                             ["valueQuantity"].update(value=50)), 400,
+         f"Bundle.entry[{_entry(bundle, 'Observation', 1)}].resource.component"),
+        ("a laboratory the platform does not know", _changed(bundle, _entry(bundle, "Organization", 1),
+                                                             lambda r: r.update(name="无名实验室")), 400,
+         f"Bundle.entry[{_entry(bundle, 'Organization', 1)}].resource.name"),
+        ("a verdict of another code", _changed(bundle, _entry(bundle, "Observation", 0), lambda r: r[
+            "valueCodeableConcept"]["coding"][0].update(code="123")), 400,
+         f"Bundle.entry[{_entry(bundle, 'Observation', 0)}].resource.valueCodeableConcept.coding[0].code"),
+        ("a positive without its Ct values", _changed(bundle, _entry(bundle, "Observation", 1),
+                                                      lambda r: r.pop("component")), 400,
+         f"Bundle.entry[{_entry(bundle, 'Observation', 1)}].resource.component"),
+        ("received before it was sampled", _changed(bundle, _entry(bundle, "Specimen", 0), lambda r: r.update(
+            receivedTime="2022-03-14T09:00:00+08:00")), 400,
+         f"Bundle.entry[{_entry(bundle, 'Specimen', 0)}].resource.receivedTime"),
         ("no identifier", {k: v for k, v in bundle.items() if k != "identifier"}, 400, "Bundle.identifier"),
         ("malformed JSON", json.dumps(bundle)[:-7], 400, "Bundle"),
         ("not a Bundle", {"resourceType": "Patient"}, 400, "Bundle"),
@@ -187,6 +241,7 @@ def test_bad_bundles_are_refused_with_the_element_named_and_nothing_stored(clien
         issues = _outcome(answer)["issue"]
         assert element in [e for i in issues for e in i["expression"]], (label, issues)
         assert _stored() == (0, 0, 0, 0), label
+        assert not Specimen.objects.exists(), label  # the laboratory results went with the rest
     answer = _post(client, bundle, content_type="text/plain")
     assert answer.status_code == 415 and _stored() == (0, 0, 0, 0)
 
