@@ -35,7 +35,9 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
   job calls to raise what its records show) — the lists know no module by name;
 - ``report_sections``: its paragraphs of the official daily report (:class:`ReportSection`: the figures of a
   region and day, frozen with the report, and their wording in each language) — the report knows no module
-  by name.
+  by name;
+- ``aggregate_figures``: the figures it counts for aggregate exchange (:class:`AggregateFigures`: tests, beds
+  occupied, sentinel indicators… for a region and period) — the DHIS2 mapping knows no module by name.
 
 The functions below read the declarations of the installed modules, in the order of ``INSTALLED_APPS``.
 Nothing here imports a module: declarations are data and dotted paths, resolved when used.
@@ -116,6 +118,21 @@ class ImportKind:
 
 
 @dataclass(frozen=True)
+class AggregateFigures:
+    """Figures a module counts for the exchange of aggregate data (``fangkong.interop``'s DHIS2 data value sets):
+    ``code`` the prefix of its figures' codes (``laboratory`` → ``laboratory.tests``; 1 to 16 characters);
+    ``choices`` the dotted path of ``choices() -> list[tuple[str, str]]``, each figure's code and label (read
+    when used: a sentinel indicator added is a figure at once; a code has at most 64 characters); ``count``
+    that of ``count(user, code, region, first, last) -> int``: the figure for ``region``'s subtree from
+    ``first`` to ``last`` (inclusive), read as aggregates in ``user``'s scope — an amount held on a day (beds
+    occupied) is that of ``last``."""
+
+    code: str
+    choices: str
+    count: str
+
+
+@dataclass(frozen=True)
 class ReportSection:
     """A paragraph of the official daily report (``fangkong.bulletins``). ``figures`` is the dotted path of
     ``figures(user, region, day) -> dict | None``: counts for the region (its subtree) on the day, read in the
@@ -160,6 +177,7 @@ class ModuleConfig(AppConfig):
     import_kinds: tuple[ImportKind, ...] = ()  # (ImportKind("keypop_roster", _("Roster"), "…allowed", "…run"),)
     report_sections: tuple[ReportSection, ...] = ()  # (ReportSection("inbound", "…report_figures", "…wording"),)
     person_sections: tuple[str, ...] = ()  # ("fangkong.laboratory.views.person_section",): on a person's page
+    aggregate_figures: tuple[AggregateFigures, ...] = ()  # (AggregateFigures("laboratory", "…choices", "…count"),)
 
 
 def installed_modules() -> list[ModuleConfig]:
@@ -222,6 +240,12 @@ def problem_sources() -> dict[str, ProblemSource]:
 def import_kinds() -> dict[str, ImportKind]:
     """Code → the import kind declaring it, of every module (``_by_code``; read once: apps do not change)."""
     return _by_code("import_kinds", "import kind")
+
+
+@cache
+def aggregate_figures() -> dict[str, AggregateFigures]:
+    """Prefix → the aggregate figures declaring it, of every module (``_by_code``; read once)."""
+    return _by_code("aggregate_figures", "aggregate figures")
 
 
 def url_modules() -> tuple[list[tuple[str, str]], list[str]]:

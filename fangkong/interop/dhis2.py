@@ -4,7 +4,10 @@ outbound queue.
 **Figures.** New cases by classification (confirmed, asymptomatic infections, suspected) for a region and a
 period, counted exactly as the command dashboard counts its "new" figures (``fangkong.dashboard.selectors``):
 the cases read through ``cases.selectors.case_list`` as aggregates, by report date and report region
-(the region's subtree), grouped by classification; excluded cases are not counted.
+(the region's subtree), grouped by classification; excluded cases are not counted. Beside them, the figures the
+modules count (``ModuleConfig.aggregate_figures``): nucleic-acid tests resulted and positive
+(``fangkong.laboratory.figures``), open and occupied beds of designated hospitals on the period's last day
+(``fangkong.resources.figures``), each sentinel indicator's reported counts (``fangkong.surveillance.figures``).
 
 **Mapping.** Per destination, each figure goes to a data element and category option combo
 (``Dhis2Mapping``), each region to an organisation unit (``Dhis2OrgUnit``), the data set and period type are
@@ -31,8 +34,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from fangkong import modules
 from fangkong.accounts.access import can
 from fangkong.accounts.need_to_know import Category
 from fangkong.audit.models import AuditEvent
@@ -80,11 +85,35 @@ def new_cases(*, user, region: str, first: dt.date, last: dt.date) -> dict[str, 
     return counts
 
 
+def figure_choices() -> list[tuple[str, str]]:
+    """Every figure a DHIS2 data element may receive: the new cases by classification, then each module's
+    (``ModuleConfig.aggregate_figures``), as (code, label)."""
+    found = [(code, str(label)) for code, label in Dhis2Mapping.Figure.choices]
+    for declared in modules.aggregate_figures().values():
+        found.extend(import_string(declared.choices)())
+    return found
+
+
+def figure_counts(*, user, region: str, first: dt.date, last: dt.date, figures) -> dict[str, int]:
+    """The value of each of ``figures`` for ``region``'s subtree and the period, in ``user``'s aggregate scope:
+    the new cases by classification at once (``new_cases``), a module's figure by its ``count``."""
+    figures = list(figures)
+    counts: dict[str, int] = {}
+    if any(f in FIGURE_CLASSIFICATION for f in figures):
+        new = new_cases(user=user, region=region, first=first, last=last)
+        counts.update({f: new[c] for f, c in FIGURE_CLASSIFICATION.items()})
+    declared = modules.aggregate_figures()
+    for figure in figures:
+        if figure not in counts:
+            counts[figure] = import_string(declared[figure.split(".", 1)[0]].count)(user, figure, region, first, last)
+    return counts
+
+
 def data_value_set(destination: Destination, org_unit: str, period: str, counts: dict[str, int],
                    complete: dt.date) -> dict:
     """One data value set in DHIS2's JSON shape, a value per mapped figure (in the mapping's order)."""
     values = [{"dataElement": m.data_element, "categoryOptionCombo": m.category_option_combo,
-               "value": str(counts[FIGURE_CLASSIFICATION[m.figure]])}
+               "value": str(counts[m.figure])}
               for m in destination.dhis2_mappings.order_by("figure")]
     return {"dataSet": destination.dhis2_data_set, "completeDate": complete.isoformat(), "period": period,
             "orgUnit": org_unit, "dataValues": values}
@@ -100,8 +129,15 @@ def dhis2_export(*, actor, destination: Destination, region: str, day: dt.date, 
         raise ValidationError({"destination": [_("This destination is not a DHIS2 instance.")]})
     if day > timezone.localdate():
         raise ValidationError({"day": [_("This period has not begun.")]})
-    if not destination.dhis2_mappings.exists():
+    mapped = list(destination.dhis2_mappings.values_list("figure", flat=True))
+    if not mapped:
         raise ValidationError({"destination": [_("Map at least one figure to a DHIS2 data element first.")]})
+    known = dict(figure_choices())
+    gone = [figure for figure in mapped if figure not in known]
+    if gone:
+        raise ValidationError({"destination": [_("The mapping names figures the platform no longer counts: "
+                                                 "%(figures)s. Remove them from the mapping first.")
+                                               % {"figures": ", ".join(gone)}]})
     units = [u for u in destination.dhis2_org_units.select_related("region")
              if covers(region, u.region_id) and any(covers(c, u.region_id) for c in destination.regions)]
     if not units:
@@ -112,7 +148,7 @@ def dhis2_export(*, actor, destination: Destination, region: str, day: dt.date, 
     queued = []
     with transaction.atomic():
         for unit in units:
-            counts = new_cases(user=actor, region=unit.region_id, first=first, last=last)
+            counts = figure_counts(user=actor, region=unit.region_id, first=first, last=last, figures=mapped)
             payload = data_value_set(destination, unit.org_unit, period, counts, complete)
             key = f"dvs:{unit.org_unit}:{period}:{payload_hash(payload)[:16]}"
             queued.append(message_enqueue(actor=actor, destination=destination, kind="dhis2_dvs",
@@ -177,6 +213,8 @@ def dhis2_mapping_set(*, actor, destination: Destination, figure: str, data_elem
         raise PermissionDenied(_("Only administrators may edit the DHIS2 mapping."))
     if destination.kind != Destination.Kind.DHIS2:
         raise ValidationError({"figure": [_("This destination is not a DHIS2 instance.")]})
+    if figure not in dict(figure_choices()):
+        raise ValidationError({"figure": [_("Unknown figure.")]})
     with transaction.atomic():
         mapping, _created = Dhis2Mapping.objects.update_or_create(
             destination=destination, figure=figure,

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from fangkong.regions.codes import CODE_PATTERN
 from fangkong.request_params import PAST, Choice, Day, Flag, Id, RegionCode, Text
 
-from .models import Destination, Dhis2Mapping
+from .models import Destination
 
 UID = re.compile(r"^[A-Za-z][A-Za-z0-9]{10}$")  # a DHIS2 UID: a letter, then ten letters or digits
 
@@ -80,7 +80,9 @@ class DestinationEditInput(DestinationFields):
 class Dhis2MappingInput(serializers.Serializer):
     """One figure of the DHIS2 mapping of a destination."""
 
-    figure = Choice(Dhis2Mapping.Figure.choices, required=True, label=_("Figure"))
+    figure = Text(max_length=64, required=True, label=_("Figure"),
+                  help_text="a figure's code: new_confirmed, new_asymptomatic, new_suspected, or a module's "
+                            "(laboratory.tests, resources.beds_occupied, surveillance.<indicator>…)")
     data_element = Dhis2Uid(label=_("Data element UID"))
     category_option_combo = Dhis2Uid(label=_("Category option combo UID"))
 

@@ -107,7 +107,10 @@ class OutboundMessage(models.Model):
 
 
 class Dhis2Mapping(models.Model):
-    """A fangkong figure sent to one DHIS2 data element and category option combo of a destination."""
+    """A fangkong figure sent to one DHIS2 data element and category option combo of a destination. The figures
+    are the platform's new cases by classification (``Figure``) and those the modules count
+    (``ModuleConfig.aggregate_figures``: ``laboratory.tests``, ``surveillance.<indicator>``…), read when used
+    (``dhis2.figure_choices``): a module's figure needs no migration here."""
 
     class Figure(models.TextChoices):
         NEW_CONFIRMED = "new_confirmed", _("New confirmed cases")
@@ -115,7 +118,7 @@ class Dhis2Mapping(models.Model):
         NEW_SUSPECTED = "new_suspected", _("New suspected cases")
 
     destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="dhis2_mappings")
-    figure = models.CharField(_("figure"), max_length=32, choices=Figure.choices)
+    figure = models.CharField(_("figure"), max_length=64)
     data_element = models.CharField(_("data element UID"), max_length=11)
     category_option_combo = models.CharField(_("category option combo UID"), max_length=11)
 

@@ -30,7 +30,7 @@ from .inputs import (
     Dhis2MappingInput,
     Dhis2OrgUnitInput,
 )
-from .models import Destination, Dhis2Mapping, MessageState
+from .models import Destination, MessageState
 
 LIST_ROWS = 100
 
@@ -134,10 +134,13 @@ def _form_context(form, destination, may_configure: bool = True) -> dict:
 
 
 def _dhis2_page(request, destination, *, figure_form=None, unit_form=None, status=200):
+    figures = dhis2.figure_choices()
+    labels = dict(figures)
     return render(request, "interop/dhis2_mapping.html", {
-        "destination": destination, "mappings": list(destination.dhis2_mappings.all()),
+        "destination": destination,
+        "mappings": [(m, labels.get(m.figure, m.figure)) for m in destination.dhis2_mappings.all()],
         "units": list(destination.dhis2_org_units.select_related("region")),
-        "figures": Dhis2Mapping.Figure.choices,
+        "figures": figures,
         "may_configure": can(request.user, CONFIGURE, destination.region_id),
         "figure_form": figure_form or PageForm(Dhis2MappingInput, request),
         "unit_form": unit_form or PageForm(Dhis2OrgUnitInput, request)}, status=status)

@@ -37,6 +37,8 @@ class LaboratoryConfig(modules.ModuleConfig):
     scoped_tables = ("Laboratory", "GoodsLot", "ScreeningRound", "Pool", "PoolMember", "Specimen", "Result")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     person_sections = (f"{PACKAGE}.views.person_section",)  # a temporary control on the person's page
+    aggregate_figures = (modules.AggregateFigures("laboratory", f"{PACKAGE}.figures.choices",
+                                                  f"{PACKAGE}.figures.count"),)  # tests, positives (DHIS2)
     served_reaches = (Reach.OWN_SAMPLES,)  # the persons of a laboratory's own pools and specimens
     dashboard_panels = (modules.DashboardPanel("laboratory", _("Mass screening and pooled testing"),
                                                "laboratory/_panel.html", f"{PACKAGE}.selectors.panel_context"),)

@@ -42,4 +42,6 @@ class ResourcesConfig(modules.ModuleConfig):
                      "StockMovement", "Requisition", "StaffTeam", "StaffRoster")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     served_reaches = (Reach.ASSIGNED_SITES,)  # the persons of the manager's sites: its rooms' assignments
+    aggregate_figures = (modules.AggregateFigures("resources", f"{PACKAGE}.figures.choices",
+                                                  f"{PACKAGE}.figures.count"),)  # beds open, occupied (DHIS2)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Forecast shortage")),)

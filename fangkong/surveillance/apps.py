@@ -43,6 +43,8 @@ class SurveillanceConfig(modules.ModuleConfig):
                       "SentinelReportRevision")
     scoped_tables = ("SentinelReport", "Alert", "AlertTransition")
     scope_records = "fangkong.surveillance.tests.scope.other_city_records"
+    aggregate_figures = (modules.AggregateFigures("surveillance", "fangkong.surveillance.figures.choices",
+                                                  "fangkong.surveillance.figures.count"),)  # per indicator (DHIS2)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Unanswered early-warning signal"),
                                              "fangkong.surveillance.problems.feed"),
                        modules.ProblemSource(REPORTS_PROBLEM_SOURCE, _("Missing or late sentinel reports"),

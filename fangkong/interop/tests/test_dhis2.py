@@ -205,3 +205,67 @@ def test_a_county_administrator_cannot_map_another_citys_destination(sysadmin):
     gz_admin = make_user("gz_admin_map", ("440100", Role.SYSTEM_ADMINISTRATOR))
     with pytest.raises(PermissionDenied):
         dhis2.dhis2_org_unit_set(actor=gz_admin, destination=destination, region="440304", org_unit="AAAAAAAAAAA")
+
+
+def test_the_modules_figures_go_to_dhis2_as_each_module_counts_them(sysadmin, province_commander, shenzhen_epi):
+    """Tests resulted and positive (laboratory), beds open and occupied on the period's last day (resources),
+    a sentinel indicator's counts (surveillance): each mapped to a data element, each counted for the org unit's
+    region and the period only."""
+    from fangkong.laboratory.services import laboratory_create, result_record, specimen_record
+    from fangkong.resources.services import bed_census_record, hospital_create
+    from fangkong.surveillance.models import SentinelReport, SentinelSite
+    from fangkong.surveillance.services import indicators_ensure
+    from fangkong.testing.builders import citizen_id, make_person
+
+    indicator = indicators_ensure()["fever_clinic_visits"]  # the standard indicators: each a figure at once
+    destination = _destination(sysadmin)
+    choices = dict(dhis2.figure_choices())
+    assert {"laboratory.tests", "laboratory.positive", "resources.beds", "resources.beds_occupied",
+            "surveillance.fever_clinic_visits"} <= set(choices)
+    for figure, element in (("laboratory.tests", "Tst0000000A"), ("laboratory.positive", "Pos0000000A"),
+                            ("resources.beds_occupied", "Bed0000000A"),
+                            ("surveillance.fever_clinic_visits", "Fev0000000A")):
+        dhis2.dhis2_mapping_set(actor=sysadmin, destination=destination, figure=figure, data_element=element,
+                                category_option_combo="bRowv6yZOF2")
+    staff = make_user("sz_lab_dhis2", ("440300", Role.LABORATORY))
+    lab = laboratory_create(actor=shenzhen_epi, name="深圳实验室", region="440300", daily_capacity=100, staff=[staff])
+    for n, (region, day, outcome) in enumerate((("440304", "2022-03-17", "positive"), ("440304", "2022-03-17", "negative"),
+                                                ("440304", "2022-03-16", "negative"),  # the day before
+                                                ("440303", "2022-03-17", "negative"))):  # Luohu: another unit
+        cid = citizen_id(region, born=dt.date(1990, 1, 1 + n))
+        make_person(shenzhen_epi, name=f"受检者{n}", region=region, cid=cid)
+        at_hour = dt.datetime.fromisoformat(f"{day}T08:00:00+08:00")
+        specimen_record(actor=staff, laboratory=lab, code=f"T{n}", subject="person", kind="throat", sampled_at=at_hour,
+                        sampling_point="福田", sampler="王护士", citizen_id=cid)
+        result_record(actor=staff, laboratory=lab, code=f"T{n}", outcome=outcome,
+                      ct_values={"N": 30.0} if outcome == "positive" else {},
+                      received_at=at_hour + dt.timedelta(hours=2), resulted_at=at_hour + dt.timedelta(hours=8))
+    hospital = hospital_create(actor=province_commander, region="440304", name="福田定点医院")
+    bed_census_record(actor=province_commander, hospital=hospital, bed_type="ordinary", date=DAY, beds=120, occupied=37)
+    bed_census_record(actor=province_commander, hospital=hospital, bed_type="icu", date=DAY, beds=10, occupied=4)
+    bed_census_record(actor=province_commander, hospital=hospital, bed_type="ordinary", date=DAY - dt.timedelta(days=1),
+                      beds=120, occupied=90)
+    site = SentinelSite.objects.create(code="FT-D", name="福田哨点", kind="fever_clinic", region_id="440304")
+    for day, count in ((DAY, 12), (DAY - dt.timedelta(days=1), 5)):
+        SentinelReport.objects.create(site=site, indicator=indicator, date=day, count=count, region_id="440304",
+                                      reported_at=timezone.now())
+    [message] = dhis2.dhis2_export(actor=province_commander, destination=destination, region="440300", day=DAY)
+    values = {v["dataElement"]: v["value"] for v in message.payload["dataValues"]}
+    assert (values["Tst0000000A"], values["Pos0000000A"], values["Bed0000000A"], values["Fev0000000A"]) == \
+        ("2", "1", "41", "12")
+    assert all(set(v) == {"dataElement", "categoryOptionCombo", "value"} for v in message.payload["dataValues"])
+
+
+def test_an_unknown_figure_is_not_mapped_and_a_figure_gone_stops_the_export(sysadmin, province_commander):
+    destination = _destination(sysadmin)
+    with pytest.raises(ValidationError) as raised:
+        dhis2.dhis2_mapping_set(actor=sysadmin, destination=destination, figure="laboratory.nothing",
+                                data_element="Tst0000000A", category_option_combo="bRowv6yZOF2")
+    assert "figure" in raised.value.message_dict
+    assert not destination.dhis2_mappings.filter(figure="laboratory.nothing").exists()
+    Dhis2Mapping.objects.create(destination=destination, figure="surveillance.retired_indicator",
+                                data_element="Old0000000A", category_option_combo="bRowv6yZOF2")
+    with pytest.raises(ValidationError) as raised:
+        dhis2.dhis2_export(actor=province_commander, destination=destination, region="440300", day=DAY)
+    assert "surveillance.retired_indicator" in str(raised.value)
+    assert not OutboundMessage.objects.exists()
