@@ -17,6 +17,7 @@ from fangkong.accounts.roles import Role
 from fangkong.cases.jobs import import_job_submit
 from fangkong.inputs import PageForm, error_messages, error_summary
 from fangkong.regions.codes import covers
+from fangkong.web.day import chosen_day
 
 from . import dhis2, fhir, fhir_bulk, selectors, services
 from .apps import CONFIGURE, SEND_AGGREGATES, SEND_CASES
@@ -222,10 +223,13 @@ def case_report_send(request):
                   status=form.status)
 
 
-def _fhir_destinations(user) -> list[Destination]:
-    """The active FHIR destinations that may receive some of the user's regions' data."""
-    return [d for d in Destination.objects.filter(kind=Destination.Kind.FHIR, active=True).defer("secret_sealed")
-            if any(in_scope(user, code) for code in d.regions)]
+def _fhir_destinations(user, *, active_only: bool = True) -> list[Destination]:
+    """The FHIR destinations (active ones only, unless a file is made for them) that may receive some of the
+    user's regions' data."""
+    found = Destination.objects.filter(kind=Destination.Kind.FHIR).defer("secret_sealed")
+    if active_only:
+        found = found.filter(active=True)
+    return [d for d in found if any(in_scope(user, code) for code in d.regions)]
 
 
 @region_scoped
@@ -237,7 +241,9 @@ def case_reports_export(request):
     if not can(request.user, SEND_CASES):
         raise PermissionDenied(_("You may not send case reports out of the platform."))
     regions = [region for region, _role in memberships_of(request.user)]
-    form = PageForm(CaseReportsExportInput, request, initial={"region": regions[0] if regions else ""})
+    day = chosen_day(request)
+    form = PageForm(CaseReportsExportInput, request, initial={"region": regions[0] if regions else "",
+                                                              "reported_from": day, "reported_to": day})
     made = form.submit(fhir_bulk.case_reports_export, actor=request.user, request=request)
     if made is not None:
         response = StreamingHttpResponse(made.lines, content_type=f"{fhir_bulk.MEDIA_TYPE}; charset=utf-8")
@@ -245,7 +251,7 @@ def case_reports_export(request):
         response["X-Bundle-Count"] = str(made.count)
         return response
     choices = [(str(d.pk), f"{d.name} · {_('identifiers in clear')}" if d.identifiers_entitled else d.name)
-               for d in _fhir_destinations(request.user)]
+               for d in _fhir_destinations(request.user, active_only=False)]
     return render(request, "interop/case_reports_export.html", {"form": form, "destinations": choices},
                   status=form.status)
 
