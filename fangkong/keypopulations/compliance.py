@@ -17,9 +17,10 @@ D is history and makes nobody overdue on D. Days are the local (Beijing) days th
 What is stored (``Compliance``, one row per person and stretch) depends only on the rosters, the
 frequencies and the tests — not on the day it was computed — so nothing is rewritten because a night
 passed: the overdue of any day D are the rows whose stretch holds D (``stretch_until`` empty or ≥ D) and
-whose ``next_due_on`` < D (``selectors.overdue_q``). Each row also keeps the stretch's *steady tail*: from
-``steady_from`` to its end the frequency is ``steady_days`` throughout (the whole stretch, for one
-membership at one frequency).
+whose ``next_due_on`` < D (``selectors.overdue_q``). Each row also keeps the stretch's last two *blocks*
+(consecutive days of one frequency): the steady tail — from ``steady_from`` to its end the frequency is
+``steady_days`` throughout (the whole stretch, for one membership at one frequency) — and the block before
+it, from ``prior_from`` at ``prior_days`` (none when the stretch has one frequency).
 
 Three ways the rows change:
 
@@ -29,9 +30,12 @@ Three ways the rows change:
 - ``tests_applied`` (results recorded: a day's million or one) — one set-based ``UPDATE`` of the rows of
   the persons tested: the last test is the later of the stored one and the new ones (a result arriving late
   for an earlier day changes nothing unless it is later), the last positive likewise, and where the new
-  anchor (the later of the last test and the day before the stretch) lies in the steady tail the due day
-  is simply ``anchor + steady_days`` (none when past the stretch's end). The rare rows whose anchor lies
-  before a change of frequency in their stretch have their persons recomputed by ``refresh``;
+  anchor (the later of the last test and the day before the stretch) lies in the last two blocks, the due
+  day follows from them alone: ``anchor + prior_days`` when that falls in the block before the tail, else
+  the later of ``steady_from`` and ``anchor + steady_days`` (none when past the stretch's end) — a
+  frequency changed once, or a second group for a while, is still one ``UPDATE``. The rare rows whose anchor
+  lies before both (two changes of frequency after the last test) have their persons recomputed by
+  ``refresh``;
 - ``overdue_counts`` reads the overdue of an earlier day as that day saw them (the tests sampled until
   then) without writing — the daily report of yesterday counts yesterday's.
 
@@ -42,8 +46,8 @@ How ``_STRETCHES`` finds the due days, per person:
    frequency changes while it holds (a day twice is once in ``cover``'s grouping);
 2. ``cover``: from each cut to the next, one run with one strictest frequency (none: a gap);
 3. ``runs``: the gaps counted before each run (runs with the same count and a frequency form a stretch);
-4. ``stretches``: each run with its stretch's first and last day and the frequency of its last run;
-   ``shapes``: per stretch, where its steady tail starts (the day after the last run of another frequency);
+4. ``stretches``: each run with its stretch's first and last day; ``blocks``: consecutive runs of one
+   frequency; ``shapes``: per stretch, its last two blocks (the steady tail and the one before);
 5. ``candidates``: in each run, the first day d in it with d ≥ anchor + N; the earliest is the stretch's due.
 """
 
@@ -107,13 +111,27 @@ stretches AS (
            MIN(run_start) OVER (PARTITION BY person_id, gaps) AS stretch_start,
            MAX(CASE WHEN run_end IS NULL THEN {open} ELSE run_end END) OVER (PARTITION BY person_id, gaps)
                AS stretch_end,
-           FIRST_VALUE(days) OVER (PARTITION BY person_id, gaps ORDER BY run_start DESC) AS last_days
+           CASE WHEN LAG(days) OVER (PARTITION BY person_id, gaps ORDER BY run_start) = days THEN 0 ELSE 1 END
+               AS starts_block
     FROM runs WHERE days IS NOT NULL
 ),
+blocked AS (
+    SELECT person_id, stretch_start, stretch_end, run_start, days,
+           SUM(starts_block) OVER (PARTITION BY person_id, stretch_start ORDER BY run_start) AS block
+    FROM stretches
+),
+blocks AS (
+    SELECT person_id, stretch_start, MAX(stretch_end) AS stretch_end, MIN(run_start) AS block_from,
+           MAX(days) AS days, ROW_NUMBER() OVER (PARTITION BY person_id, stretch_start ORDER BY block DESC) AS back
+    FROM blocked GROUP BY person_id, stretch_start, block
+),
 shapes AS (
-    SELECT person_id, stretch_start, MAX(stretch_end) AS stretch_end, MAX(last_days) AS steady_days,
-           MAX(CASE WHEN days <> last_days THEN run_end + 1 END) AS changed
-    FROM stretches GROUP BY person_id, stretch_start
+    SELECT person_id, stretch_start, MAX(stretch_end) AS stretch_end,
+           MAX(CASE WHEN back = 1 THEN block_from END) AS steady_from,
+           MAX(CASE WHEN back = 1 THEN days END) AS steady_days,
+           MAX(CASE WHEN back = 2 THEN block_from END) AS prior_from,
+           MAX(CASE WHEN back = 2 THEN days END) AS prior_days
+    FROM blocks WHERE back <= 2 GROUP BY person_id, stretch_start
 ),
 tests AS (
     SELECT person_id, MAX(sampled_on) AS last_on,
@@ -140,8 +158,8 @@ due AS (
 )"""
 
 
-_INSERT = f"""INSERT INTO {_TABLE} (person_id, stretch_from, stretch_until, steady_from, steady_days,
-    last_test_on, positive_on, next_due_on, interval_days) """
+_INSERT = f"""INSERT INTO {_TABLE} (person_id, stretch_from, stretch_until, prior_from, prior_days, steady_from,
+    steady_days, last_test_on, positive_on, next_due_on, interval_days) """
 
 
 def _tune(cursor) -> None:
@@ -196,7 +214,7 @@ def refresh(*, persons: Iterable[int] | None = None, group: int | None = None, b
             select = f"""
                 SELECT sh.person_id, {_date("sh.stretch_start")},
                        CASE WHEN sh.stretch_end < {OPEN} THEN {_date("sh.stretch_end")} END,
-                       {_date("COALESCE(sh.changed, sh.stretch_start)")}, sh.steady_days,
+                       {_date("sh.prior_from")}, sh.prior_days, {_date("sh.steady_from")}, sh.steady_days,
                        t.last_on, t.positive_on, {_date("d.due")}, d.days
                 FROM shapes sh
                 LEFT JOIN due d ON d.person_id = sh.person_id AND d.stretch_start = sh.stretch_start AND d.n = 1
@@ -217,16 +235,17 @@ def _tested(where: str) -> str:
 
 def _applied(where: str) -> str:
     """Per row of the persons tested (``where``: the tests): its new last test and positive, the stretch's
-    first and last day, steady tail and new anchor as day numbers — for the rows something changes in."""
+    first and last day, its last two blocks and its new anchor as day numbers — for the rows something
+    changes in."""
     last = "CASE WHEN c.last_test_on IS NULL OR t.last_on > c.last_test_on THEN t.last_on ELSE c.last_test_on END"
     positive = ("CASE WHEN c.positive_on IS NULL OR t.positive_on > c.positive_on THEN t.positive_on "
                 "ELSE c.positive_on END")
     return f"""
         SELECT x.*, CASE WHEN {_num("x.last_on")} > x.first_n - 1 THEN {_num("x.last_on")}
                          ELSE x.first_n - 1 END AS anchor
-        FROM (SELECT c.id, c.person_id, c.steady_days, {last} AS last_on, {positive} AS positive_on,
+        FROM (SELECT c.id, c.person_id, c.prior_days, c.steady_days, {last} AS last_on, {positive} AS positive_on,
                      {_num("c.stretch_from")} AS first_n, {_num("c.stretch_until")} AS until_n,
-                     {_num("c.steady_from")} AS steady_n
+                     {_num("c.prior_from")} AS prior_n, {_num("c.steady_from")} AS steady_n
               FROM {_TABLE} c JOIN ({_tested(where)}) t ON t.person_id = c.person_id
               WHERE c.last_test_on IS NULL OR t.last_on > c.last_test_on
                  OR (t.positive_on IS NOT NULL AND (c.positive_on IS NULL OR t.positive_on > c.positive_on))
@@ -248,20 +267,29 @@ def tests_applied(*, ids: Iterable[int] | None = None, after_id: int | None = No
     where, params = _tests_where(ids, after_id)
     if where == "1 = 0":
         return 0
-    due = "x.anchor + x.steady_days"
-    fits = f"(x.until_n IS NULL OR {due} <= x.until_n)"
+    # the candidates of the two blocks (``candidates`` of ``_STRETCHES``): the first day in the block at least
+    # its frequency after the anchor; the one before the tail counts when it falls inside it
+    in_prior, in_tail = "y.c1 <= y.steady_n - 1", "(y.until_n IS NULL OR y.c2 <= y.until_n)"
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
         cursor.execute(f"SELECT DISTINCT x.person_id FROM ({_applied(where)}) x "  # noqa: S608
-                       "WHERE x.anchor + 1 < x.steady_n", params)
+                       "WHERE x.anchor + 1 < COALESCE(x.prior_n, x.steady_n)", params)
         slow = [row[0] for row in cursor.fetchall()]
         cursor.execute(f"""
             UPDATE {_TABLE} SET last_test_on = n.last_on, positive_on = n.positive_on,
                                 next_due_on = n.next_due_on, interval_days = n.interval_days
-            FROM (SELECT x.id, x.last_on, x.positive_on,
-                         CASE WHEN {fits} THEN {_date(due)} END AS next_due_on,
-                         CASE WHEN {fits} THEN x.steady_days END AS interval_days
-                  FROM ({_applied(where)}) x WHERE x.anchor + 1 >= x.steady_n) n
+            FROM (SELECT y.id, y.last_on, y.positive_on,
+                         CASE WHEN {in_prior} THEN {_date("y.c1")} WHEN {in_tail} THEN {_date("y.c2")} END
+                             AS next_due_on,
+                         CASE WHEN {in_prior} THEN y.prior_days WHEN {in_tail} THEN y.steady_days END
+                             AS interval_days
+                  FROM (SELECT x.*,
+                               CASE WHEN x.prior_n > x.anchor + x.prior_days THEN x.prior_n
+                                    ELSE x.anchor + x.prior_days END AS c1,
+                               CASE WHEN x.steady_n > x.anchor + x.steady_days THEN x.steady_n
+                                    ELSE x.anchor + x.steady_days END AS c2
+                        FROM ({_applied(where)}) x
+                        WHERE x.anchor + 1 >= COALESCE(x.prior_n, x.steady_n)) y) n
             WHERE {_TABLE}.id = n.id""", params)  # noqa: S608 (this module's text; the ids are parameters)
         changed = cursor.rowcount
     if slow:

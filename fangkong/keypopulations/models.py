@@ -184,7 +184,8 @@ class WorkplaceFlag(models.Model):
 class Compliance(models.Model):
     """A person's testing status in one stretch of membership (consecutive days on some roster with a
     frequency), kept by the services (``compliance.py``): the stretch's first and last day, its steady tail
-    (from ``steady_from`` to its end the frequency is ``steady_days`` throughout), the person's last test
+    (from ``steady_from`` to its end the frequency is ``steady_days`` throughout) and the block of one
+    frequency before it (from ``prior_from``, at ``prior_days``; none for one frequency), the person's last test
     and last positive, and the day the next test is due in the stretch with the frequency then (None: the
     stretch ends first). Nothing in it depends on the day it was computed: the overdue of a day D are the
     rows whose stretch holds D and whose due day is before D (``selectors.overdue_q``)."""
@@ -193,6 +194,8 @@ class Compliance(models.Model):
                                verbose_name=_("person"))
     stretch_from = models.DateField(_("on the rosters from"))
     stretch_until = models.DateField(_("on the rosters until"), null=True, blank=True)
+    prior_from = models.DateField(_("the frequency before from"), null=True, blank=True)
+    prior_days = models.PositiveSmallIntegerField(_("the frequency before (days)"), null=True, blank=True)
     steady_from = models.DateField(_("one frequency from"))
     steady_days = models.PositiveSmallIntegerField(_("frequency from then on (days)"))
     last_test_on = models.DateField(_("last test"), null=True, blank=True)

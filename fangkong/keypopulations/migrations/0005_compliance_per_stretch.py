@@ -37,6 +37,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('stretch_from', models.DateField(verbose_name='on the rosters from')),
                 ('stretch_until', models.DateField(blank=True, null=True, verbose_name='on the rosters until')),
+                ('prior_from', models.DateField(blank=True, null=True, verbose_name='the frequency before from')),
+                ('prior_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='the frequency before (days)')),
                 ('steady_from', models.DateField(verbose_name='one frequency from')),
                 ('steady_days', models.PositiveSmallIntegerField(verbose_name='frequency from then on (days)')),
                 ('last_test_on', models.DateField(blank=True, null=True, verbose_name='last test')),

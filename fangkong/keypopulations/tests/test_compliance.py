@@ -112,11 +112,15 @@ def test_every_boundary_in_one_statement_over_everyone(groups):
     # one membership at one frequency: the stretch is steady from its first day; tightened on the 10th:
     # steady from then
     row = Compliance.objects.get(person=next(iter(cases)))
-    assert (row.stretch_from, row.stretch_until, row.steady_from, row.steady_days) == (D(2022, 4, 1), None,
-                                                                                      D(2022, 4, 1), DAILY)
-    tightened = Compliance.objects.filter(person__in=cases, stretch_from=D(2022, 4, 1), steady_from=D(2022, 4, 10),
-                                          steady_days=DAILY)
+    assert (row.stretch_from, row.stretch_until, row.prior_from, row.steady_from, row.steady_days) == (
+        D(2022, 4, 1), None, None, D(2022, 4, 1), DAILY)
+    tightened = Compliance.objects.filter(person__in=cases, stretch_from=D(2022, 4, 1), prior_from=D(2022, 4, 1),
+                                          prior_days=WEEKLY, steady_from=D(2022, 4, 10), steady_days=DAILY)
     assert tightened.count() == 3
+    # weekly, daily from the 5th to the 8th, weekly again: the last two blocks kept
+    both = Compliance.objects.filter(person__in=cases, prior_from=D(2022, 4, 5), prior_days=DAILY,
+                                     steady_from=D(2022, 4, 9), steady_days=WEEKLY)
+    assert both.count() == 3
     # a gap, then another membership: two stretches, the first (history) with nothing due in it
     two = [pk for pk in cases if Compliance.objects.filter(person=pk).count() == 2]
     assert len(two) == 1

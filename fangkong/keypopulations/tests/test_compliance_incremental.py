@@ -19,8 +19,8 @@ from ..services import frequency_set, group_create, member_add, overdue_run, res
 pytestmark = pytest.mark.django_db
 D = dt.date
 _born = iter(range(10_000))
-FIELDS = ("person_id", "stretch_from", "stretch_until", "steady_from", "steady_days", "last_test_on",
-          "positive_on", "next_due_on", "interval_days")
+FIELDS = ("person_id", "stretch_from", "stretch_until", "prior_from", "prior_days", "steady_from", "steady_days",
+          "last_test_on", "positive_on", "next_due_on", "interval_days")
 
 
 def _cid(region="440106"):
@@ -103,8 +103,9 @@ def test_a_frequency_tightened_in_the_middle_of_a_period(guangzhou_epi):
     _test(guangzhou_epi, group, cid, D(2022, 4, 3))
     frequency_set(actor=guangzhou_epi, group=group.pk, days=1, effective_from=D(2022, 4, 10))
     row = Compliance.objects.get(person=person)
-    assert (row.steady_from, row.steady_days, row.next_due_on) == (D(2022, 4, 10), 1, D(2022, 4, 10))
-    # tested on the 8th, before the change: the anchor is before the steady tail — the person recomputed
+    assert (row.prior_from, row.prior_days, row.steady_from, row.steady_days, row.next_due_on) == (
+        D(2022, 4, 1), 7, D(2022, 4, 10), 1, D(2022, 4, 10))
+    # tested on the 8th, before the change: weekly would give the 15th, the daily rule the 10th
     _test(guangzhou_epi, group, cid, D(2022, 4, 8))
     assert _status(person, D(2022, 4, 9)) == (D(2022, 4, 8), D(2022, 4, 10), 1)
     assert_as_recomputed()
@@ -115,6 +116,25 @@ def test_a_frequency_tightened_in_the_middle_of_a_period(guangzhou_epi):
     _test(guangzhou_epi, group, cid, D(2022, 4, 10))
     assert _status(person, D(2022, 4, 10)) == (D(2022, 4, 10), D(2022, 4, 11), 1)
     assert _overdue(guangzhou_epi, D(2022, 4, 12)) == {person}
+    assert_as_recomputed()
+
+
+def test_two_changes_after_the_last_test_recompute_the_person(guangzhou_epi):
+    """Weekly, daily from the 10th, every two days from the 14th, last test on the 3rd: a late result of
+    the 5th has its anchor before both last blocks — the person is recomputed, due on the 10th."""
+    group = _group(guangzhou_epi, 7)
+    person, cid = _member(guangzhou_epi, group)
+    _test(guangzhou_epi, group, cid, D(2022, 4, 3))
+    frequency_set(actor=guangzhou_epi, group=group.pk, days=1, effective_from=D(2022, 4, 10))
+    frequency_set(actor=guangzhou_epi, group=group.pk, days=2, effective_from=D(2022, 4, 14))
+    row = Compliance.objects.get(person=person)
+    assert (row.prior_from, row.prior_days, row.steady_from, row.steady_days, row.next_due_on) == (
+        D(2022, 4, 10), 1, D(2022, 4, 14), 2, D(2022, 4, 10))
+    _test(guangzhou_epi, group, cid, D(2022, 4, 5))
+    assert _status(person, D(2022, 4, 9)) == (D(2022, 4, 5), D(2022, 4, 10), 1)
+    assert_as_recomputed()
+    _test(guangzhou_epi, group, cid, D(2022, 4, 13))  # the last day of the daily block: every two days next
+    assert _status(person, D(2022, 4, 14)) == (D(2022, 4, 13), D(2022, 4, 15), 2)
     assert_as_recomputed()
 
 
@@ -154,6 +174,7 @@ def test_a_laboratorys_day_loaded_at_once(guangzhou_epi):
     recomputation gives; applied again, nothing changes; tests of nobody's or no id change nothing."""
     weekly, every_2 = _group(guangzhou_epi, 7), _group(guangzhou_epi, 2, name="天河冷库二")
     frequency_set(actor=guangzhou_epi, group=weekly.pk, days=1, effective_from=D(2022, 4, 12))
+    frequency_set(actor=guangzhou_epi, group=weekly.pk, days=2, effective_from=D(2022, 4, 14))
     persons = [_member(guangzhou_epi, weekly)[0] for _i in range(4)] + [_member(guangzhou_epi, every_2)[0]
                                                                        for _i in range(4)]
     _member(guangzhou_epi, every_2, start=D(2022, 4, 5), end=D(2022, 4, 8))  # someone else, not tested
@@ -166,8 +187,51 @@ def test_a_laboratorys_day_loaded_at_once(guangzhou_epi):
     assert_as_recomputed()
     assert results_apply(after_id=before) == 0  # idempotent
     assert results_apply([]) == 0 and results_apply([10**9]) == 0
-    # the weekly group daily from the 12th: tested on the 10th (before the change) due on the 12th, on the
-    # 3rd due on the 10th (weekly), on the 12th due on the 13th
+    # the weekly group daily from the 12th, every two days from the 14th: tested on the 3rd due on the 10th
+    # (weekly; recomputed), on the 10th due on the 12th (recomputed), on the 11th the 12th, on the 12th the 13th
     assert [_status(pk, D(2022, 4, 12))[1] for pk in persons[:4]] == [
         D(2022, 4, 10), D(2022, 4, 12), D(2022, 4, 12), D(2022, 4, 13)]
     assert Compliance.objects.get(person=persons[5]).positive_on == D(2022, 4, 10)
+
+
+def test_random_rosters_and_results_in_any_order_match_a_recomputation():
+    """Groups whose frequency changes up to three times, persons on one to three of them with gaps and ends,
+    results arriving in shuffled batches (late ones included, a few positives): after every batch applied
+    incrementally, the rows are those a full recomputation gives (a fixed seed: the same case every run)."""
+    import random
+
+    from fangkong.persons.models import Person
+
+    from ..models import GroupFrequency, KeyGroup, RosterEntry, TestingRule
+
+    rng = random.Random(28)
+    rule = TestingRule.objects.first()
+    start = D(2022, 4, 1)
+    groups = []
+    for i in range(5):
+        group = KeyGroup.objects.create(name=f"组{i}", population="cold_chain", region_id="440106")
+        for since in sorted(rng.sample(range(0, 30), rng.randint(1, 4))):
+            GroupFrequency.objects.create(group=group, effective_from=start + dt.timedelta(days=since),
+                                          days=rng.choice([1, 2, 3, 7]), rule=rule)
+        groups.append(group)
+    tests = []
+    for i in range(30):
+        person = Person.objects.create(name=f"人{i}", address_region_id="440106")
+        for group in rng.sample(groups, rng.randint(1, 3)):
+            first = rng.randint(0, 25)
+            end = first + rng.randint(0, 20) if rng.random() < 0.4 else None
+            RosterEntry.objects.create(group=group, person=person, start=start + dt.timedelta(days=first),
+                                       end=None if end is None else start + dt.timedelta(days=end))
+        days = sorted(rng.sample(range(0, 45), rng.randint(0, 12)))
+        tests += [KeyTest(person=person, group=group, sampled_on=start + dt.timedelta(days=day),
+                          result="positive" if rng.random() < 0.05 else "negative") for day in days]
+    compliance.refresh()  # the rosters as they stand, no test yet
+    rng.shuffle(tests)
+    while tests:
+        size = rng.randint(1, 25)
+        batch, tests = tests[:size], tests[size:]
+        first = KeyTest.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        KeyTest.objects.bulk_create(batch)
+        compliance.tests_applied(after_id=first)
+        assert_as_recomputed()
+    assert Compliance.objects.exclude(positive_on=None).exists() and Compliance.objects.count() > 30
