@@ -262,7 +262,7 @@ def _tests_where(ids: Iterable[int] | None, after_id: int | None) -> tuple[str, 
 def tests_applied(*, ids: Iterable[int] | None = None, after_id: int | None = None) -> int:
     """Bring the rows of the persons tested up to date with the tests ``ids`` (or every test recorded after
     ``after_id``: a laboratory's day loaded at once): one ``UPDATE`` of the rows whose new anchor lies in
-    their steady tail, the other persons recomputed (``refresh``). Idempotent (applying the same tests again
+    their last two blocks, the other persons recomputed (``refresh``). Idempotent (applying the same tests again
     changes nothing); how many rows changed."""
     where, params = _tests_where(ids, after_id)
     if where == "1 = 0":
