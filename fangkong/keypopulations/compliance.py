@@ -60,6 +60,8 @@ from django.db import connection, transaction
 
 from fangkong.data_generation import bump_data_generation
 
+from .models import Compliance, KeyTest
+
 EPOCH = dt.date(2000, 1, 1)
 #: Beyond any real day (a stretch without end sorts after every day).
 OPEN = 10_000_000
@@ -244,6 +246,7 @@ def _applied(where: str) -> str:
         SELECT x.*, CASE WHEN {_num("x.last_on")} > x.first_n - 1 THEN {_num("x.last_on")}
                          ELSE x.first_n - 1 END AS anchor
         FROM (SELECT c.id, c.person_id, c.prior_days, c.steady_days, {last} AS last_on, {positive} AS positive_on,
+                     c.last_test_on AS old_last, c.positive_on AS old_positive,
                      {_num("c.stretch_from")} AS first_n, {_num("c.stretch_until")} AS until_n,
                      {_num("c.prior_from")} AS prior_n, {_num("c.steady_from")} AS steady_n
               FROM {_TABLE} c JOIN ({_tested(where)}) t ON t.person_id = c.person_id
@@ -263,22 +266,32 @@ def tests_applied(*, ids: Iterable[int] | None = None, after_id: int | None = No
     """Bring the rows of the persons tested up to date with the tests ``ids`` (or every test recorded after
     ``after_id``: a laboratory's day loaded at once): one ``UPDATE`` of the rows whose new anchor lies in
     their last two blocks, the other persons recomputed (``refresh``). Idempotent (applying the same tests again
-    changes nothing); how many rows changed."""
+    changes nothing); how many rows changed. With ``ids`` (a service's tests) the persons' rows are locked
+    first; a load (``after_id``) leaves a row another transaction changed meanwhile to it — apply the load
+    again afterwards if single results were recorded for the same persons while it ran."""
     where, params = _tests_where(ids, after_id)
     if where == "1 = 0":
         return 0
     # the candidates of the two blocks (``candidates`` of ``_STRETCHES``): the first day in the block at least
     # its frequency after the anchor; the one before the tail counts when it falls inside it
     in_prior, in_tail = "y.c1 <= y.steady_n - 1", "(y.until_n IS NULL OR y.c2 <= y.until_n)"
+
+    def same(column: str, read: str) -> str:
+        # the row as read: one another transaction changed meanwhile is left to that writer (no lost update)
+        return f"({_TABLE}.{column} = {read} OR ({_TABLE}.{column} IS NULL AND {read} IS NULL))"
+
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
+        if after_id is None:  # a service's few tests: their persons' rows locked first, then read afresh
+            list(Compliance.objects.select_for_update().filter(
+                person_id__in=KeyTest.objects.filter(pk__in=params).values("person_id")).values_list("id"))
         cursor.execute(f"SELECT DISTINCT x.person_id FROM ({_applied(where)}) x "  # noqa: S608
                        "WHERE x.anchor + 1 < COALESCE(x.prior_n, x.steady_n)", params)
         slow = [row[0] for row in cursor.fetchall()]
         cursor.execute(f"""
             UPDATE {_TABLE} SET last_test_on = n.last_on, positive_on = n.positive_on,
                                 next_due_on = n.next_due_on, interval_days = n.interval_days
-            FROM (SELECT y.id, y.last_on, y.positive_on,
+            FROM (SELECT y.id, y.last_on, y.positive_on, y.old_last, y.old_positive,
                          CASE WHEN {in_prior} THEN {_date("y.c1")} WHEN {in_tail} THEN {_date("y.c2")} END
                              AS next_due_on,
                          CASE WHEN {in_prior} THEN y.prior_days WHEN {in_tail} THEN y.steady_days END
@@ -290,7 +303,8 @@ def tests_applied(*, ids: Iterable[int] | None = None, after_id: int | None = No
                                     ELSE x.anchor + x.steady_days END AS c2
                         FROM ({_applied(where)}) x
                         WHERE x.anchor + 1 >= COALESCE(x.prior_n, x.steady_n)) y) n
-            WHERE {_TABLE}.id = n.id""", params)  # noqa: S608 (this module's text; the ids are parameters)
+            WHERE {_TABLE}.id = n.id AND {same("last_test_on", "n.old_last")}
+              AND {same("positive_on", "n.old_positive")}""", params)  # noqa: S608 (this module's text; ids: parameters)
         changed = cursor.rowcount
     if slow:
         changed += refresh(persons=slow)
