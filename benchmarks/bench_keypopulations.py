@@ -1,5 +1,6 @@
 """Benchmark: key populations (issue 28) — 2,000,000 persons on rosters, 1,000,000 test results on the day:
-today's overdue list, the per-employer page and the morning recomputation, on PostgreSQL.
+the day's results loaded and applied to the compliance incrementally, today's overdue list, the per-employer
+pages, on PostgreSQL.
 
     createdb -h 127.0.0.1 -U postgres fangkong_bench_keypop
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fangkong_bench_keypop \\
@@ -9,12 +10,21 @@ Builds once (deterministic): groups and frequencies in SQL (``generate_series``)
 tests streamed with ``COPY``: persons in Guangdong's counties, groups of 100 (a quarter daily, half every
 two days, a quarter weekly, an eighth changing frequency ten days ago; one employer per ten groups, so
 ~1,000 staff per employer), one membership each, one person in ten also on a daily group of another
-employer for a month (several groups), one in fifty gone since yesterday, tests on the day for half of
-them (1,000,000 at the default size) and on earlier days for the rest, a few percent never tested; then
-the recomputation of everyone's compliance (``compliance_refresh``: set-based SQL) timed, and the morning
-job (``overdue_run``) after it. The load (``uptime``) is printed beside every figure. Then, in-process after one warm-up: the overdue list
-(API, first 1,000 rows, and the count) as the provincial commander, and the employer's staff page as an
-employer account, p50/p95.
+employer for a month ending in five days (several groups, the strictest applies), one in fifty gone since
+yesterday; a test 1-8 days ago for everyone but a few percent never tested. Then, timed, the load (``uptime``)
+printed beside every figure:
+
+1. the computation of everyone's compliance from scratch (``compliance_refresh()``: what the migration does
+   once; nothing does it daily any more);
+2. the day's results: ~1,000,000 tests (half the persons, the ones on two groups among them; one in twenty
+   of them a late result of yesterday) loaded with ``COPY`` as a laboratory's feed lands them, then applied
+   to the compliance (``results_apply(after_id=…)``: one ``UPDATE`` of the rows of the persons tested, the
+   few whose anchor lies before two changes of frequency recomputed), then applied again (nothing changes);
+3. a group's frequency changed (``compliance_refresh(group=…)``: its members recomputed);
+4. today's overdue list (the count for the province; the API's first 1,000 rows) and the morning job
+   (``overdue_run``: the overdue counted and raised as problems, nothing recomputed);
+5. in-process after one warm-up, p50/p95: the group list as the provincial commander, the employer's staff
+   page, API and group page as an employer account.
 """
 
 from __future__ import annotations
@@ -125,42 +135,94 @@ def build(today) -> bool | None:
                 if p % 10 == 3:
                     out.write_row(((group + 40) % n_groups // 4 * 4 + 1, base + 1 + p,
                                    today - dt.timedelta(days=25), today + dt.timedelta(days=5), stamp))
-        # tests: half on the day (1,000,000 at the default size), the rest 1-8 days ago, 3 % never tested
+        # tests: one 1-8 days ago each, 3 % never tested (the day's are loaded by ``ingest``)
         with copy("COPY keypopulations_keytest (person_id, group_id, sampled_on, result, created_at) FROM STDIN") as out:
             for p in range(N_PERSONS):
                 if p % 37 == 5:
                     continue
-                day = today if p % 2 == 0 else today - dt.timedelta(days=1 + (p // 2) % 8)
-                out.write_row((base + 1 + p, p // GROUP_SIZE + 1, day, "negative", stamp))
+                out.write_row((base + 1 + p, p // GROUP_SIZE + 1, earlier(today, p), "negative", stamp))
         cursor.execute("ANALYZE")
     print(f"built in {time.perf_counter() - started:.0f} s ({uptime()})", flush=True)
     return True
 
 
-def recompute(today) -> float:
-    """The recomputation of everyone's compliance, timed: the first (every row inserted), the next (every row
-    updated: what the morning job does each day) and the morning job itself (the same, the overdue counted
-    and raised); the seconds of the next."""
+def earlier(today, p: int):
+    """The day of person ``p``'s test before the day: 1-8 days ago."""
+    return today - dt.timedelta(days=1 + (p // 2) % 8)
+
+
+def tested_on_the_day(p: int) -> bool:
+    """Half the persons: the even ones but every tenth's fourth, and the ones on two groups (``p % 10 == 3``)."""
+    return (p % 2 == 0 and p % 10 != 4) or p % 10 == 3
+
+
+def rebuild() -> None:
+    """Everyone's compliance computed from scratch, timed (once: what the migration does)."""
     from django.db import connection
 
-    from fangkong.keypopulations.services import compliance_refresh, overdue_run
+    from fangkong.keypopulations.services import compliance_refresh
 
     with connection.cursor() as cursor:
+        # a run before loaded the day's results: the build's tests all carry its one moment
+        cursor.execute("DELETE FROM keypopulations_keytest WHERE created_at > "
+                       "(SELECT MIN(created_at) FROM keypopulations_keytest)")
         cursor.execute("TRUNCATE keypopulations_compliance")
-    took = []
-    for what in ("first, every row inserted", "again, every row updated"):
-        started = time.perf_counter()
-        written = compliance_refresh(today=today)
-        took.append(time.perf_counter() - started)
-        print(f"compliance_refresh (set-based, everyone; {what}): {written:,} rows in {took[-1]:.1f} s "
-              f"({uptime()})", flush=True)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE keypopulations_compliance")
     started = time.perf_counter()
-    result = overdue_run(today=today)
-    print(f"overdue_run (the morning job: the recomputation, the overdue counted and raised): {result} in "
+    written = compliance_refresh()
+    print(f"compliance_refresh() of everyone from scratch (once, not daily): {written:,} rows in "
           f"{time.perf_counter() - started:.1f} s ({uptime()})", flush=True)
-    return took[-1]
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE keypopulations_compliance")
+
+
+def ingest(today) -> None:
+    """The day's results loaded (``COPY``) and applied incrementally (``results_apply``), timed."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from fangkong.keypopulations import compliance
+    from fangkong.keypopulations.models import KeyTest
+    from fangkong.keypopulations.services import results_apply
+
+    stamp = timezone.now()
+    cursor = connection.cursor()
+    cursor.execute("SELECT coalesce(max(id), 0) FROM persons_person WHERE citizen_id_hash = 'kpbench0'")
+    base = cursor.fetchone()[0] - 1
+    before = KeyTest.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    started = time.perf_counter()
+    loaded = 0
+    with cursor.cursor.copy("COPY keypopulations_keytest (person_id, group_id, sampled_on, result, created_at) "
+                            "FROM STDIN") as out:
+        for p in range(N_PERSONS):
+            if not tested_on_the_day(p):
+                continue
+            late = p % 20 == 0 and earlier(today, p) != today - dt.timedelta(days=1)
+            out.write_row((base + 1 + p, p // GROUP_SIZE + 1, today - dt.timedelta(days=1) if late else today,
+                           "positive" if p % 100_000 == 6 else "negative", stamp))
+            loaded += 1
+    print(f"the day's results loaded (COPY, as a laboratory's feed): {loaded:,} in "
+          f"{time.perf_counter() - started:.1f} s ({uptime()})", flush=True)
+    where, params = compliance._tests_where(None, before)
+    cursor.execute(f"SELECT COUNT(DISTINCT x.person_id) FROM ({compliance._applied(where)}) x "  # noqa: S608
+                   "WHERE x.anchor + 1 < COALESCE(x.prior_n, x.steady_n)", params)
+    print(f"  of whom recomputed (anchor before the last two blocks): {cursor.fetchone()[0]:,}", flush=True)
+    for what in ("the day's results applied", "applied again (nothing changes)"):
+        started = time.perf_counter()
+        changed = results_apply(after_id=before)
+        print(f"results_apply(after_id=…) — {what}: {changed:,} rows changed in "
+              f"{time.perf_counter() - started:.1f} s ({uptime()})", flush=True)
+    cursor.execute("ANALYZE keypopulations_keytest")
+    cursor.execute("ANALYZE keypopulations_compliance")
+
+
+def frequency_change() -> None:
+    """One group's frequency changed: its members recomputed, timed."""
+    from fangkong.keypopulations.services import compliance_refresh
+
+    started = time.perf_counter()
+    written = compliance_refresh(group=5)
+    print(f"a group's members recomputed (compliance_refresh(group=…), a frequency changed): {written:,} rows in "
+          f"{(time.perf_counter() - started) * 1000:.0f} ms ({uptime()})", flush=True)
 
 
 def main() -> None:
@@ -169,16 +231,23 @@ def main() -> None:
     from fangkong.accounts.models import User
     from fangkong.keypopulations.models import KeyTest
     from fangkong.keypopulations.selectors import overdue_entries
+    from fangkong.keypopulations.services import overdue_run
 
     today = timezone.localdate()
     build(today)
-    took = recompute(today)
+    rebuild()
+    ingest(today)
+    frequency_change()
     province = User.objects.get(username="bench_province")
     print(f"tests on the day: {KeyTest.objects.filter(sampled_on=today).count():,}", flush=True)
     started = time.perf_counter()
     count = overdue_entries(user=province, day=today).count()
     print(f"overdue today (count, province): {count:,} in {time.perf_counter() - started:.2f} s ({uptime()})",
           flush=True)
+    started = time.perf_counter()
+    result = overdue_run(today=today)
+    print(f"overdue_run (the morning job: the overdue counted and raised, nothing recomputed): {result} in "
+          f"{time.perf_counter() - started:.1f} s ({uptime()})", flush=True)
     client = Client()
     client.force_login(province)
     day = today.isoformat()
@@ -200,9 +269,8 @@ def main() -> None:
 
     started = time.perf_counter()
     raised = raise_overdue(today=today)
-    print(f"problems raised for the day's overdue (per region and employer): {raised:,} in "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
-    print(f"morning recomputation of {N_PERSONS:,} persons: {took:.1f} s", flush=True)
+    print(f"problems raised again for the day's overdue (nothing new): {raised:,} in "
+          f"{time.perf_counter() - started:.1f} s ({uptime()})", flush=True)
 
 
 if __name__ == "__main__":

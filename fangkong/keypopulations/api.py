@@ -22,7 +22,7 @@ from fangkong.request_params import params_of
 
 from . import imports, selectors, services
 from .inputs import FrequencyInput, GroupInput, MemberInput, PositiveCaseInput, ResultInput
-from .models import Compliance, KeyTest, RosterEntry
+from .models import KeyTest, RosterEntry
 from .params import DayQuery, EmployerQuery, OverdueQuery
 from .views import shown_member
 
@@ -117,7 +117,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             data = MemberInput(data={**request.data, "group": group.pk})
             data.is_valid(raise_exception=True)
             added = services.member_add(actor=request.user, request=request, **data.validated_data)
-            status_row = Compliance.objects.filter(person=added.entry.person_id).first()
+            status_row = selectors.with_compliance([added.entry], self._day())[0][1]
             return Response(member_data(request.user, added.entry, status_row, codes),
                             status=status.HTTP_201_CREATED if added.outcome == "created" else status.HTTP_200_OK)
         rows = selectors.roster_rows(user=request.user, group_id=group.pk, day=self._day())
@@ -208,9 +208,9 @@ class OverdueViewSet(viewsets.GenericViewSet):
         entries = list(selectors.overdue_entries(
             user=request.user, day=day, group=params.get("group"), employer=params.get("employer") or "",
             place=params.get("place"), region=params.get("region") or "")[:1000])
-        found = Compliance.objects.in_bulk([entry.person_id for entry in entries])
         codes = selectors.employer_codes(request.user)
-        return Response([member_data(request.user, entry, found.get(entry.person_id), codes) for entry in entries])
+        return Response([member_data(request.user, entry, row, codes)
+                         for entry, row in selectors.with_compliance(entries, day)])
 
 
 class EmployerStaffViewSet(viewsets.GenericViewSet):
@@ -230,9 +230,9 @@ class EmployerStaffViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={200: MemberSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         params = params_of(request)
-        staff = selectors.employer_staff(user=request.user, day=params.get("day") or timezone.localdate(),
-                                         employer=params.get("employer") or "")
+        day = params.get("day") or timezone.localdate()
+        staff = selectors.employer_staff(user=request.user, day=day, employer=params.get("employer") or "")
         page = self.paginate_queryset(staff)
         codes = selectors.employer_codes(request.user)
         return self.get_paginated_response([member_data(request.user, entry, row, codes)
-                                            for entry, row in selectors.with_compliance(page)])
+                                            for entry, row in selectors.with_compliance(page, day)])

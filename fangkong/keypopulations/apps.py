@@ -14,7 +14,8 @@ TEST_RECORD = "keypopulations.result_record"  # enter and import test results of
 ROSTER_OWN = "keypopulations.roster_own"
 PROBLEM_SOURCE = "keypop"  # the problems of the three lists this module raises (``problems.py``)
 WORKPLACE_SOURCE = "keypop_workplace"  # a positive member's workplaces, for the co-visit search and inspection
-#: Every morning: compliance recomputed as of the day, overdue persons counted (and raised as problems).
+#: Every morning: the day's overdue persons counted from the stored compliance and raised as problems (nothing
+#: recomputed: the compliance is kept by the services as tests, memberships and frequencies change).
 OVERDUE_RUN = {"hour": 6, "minute": 20}
 TRACING = (Role.PROVINCIAL_COMMANDER, Role.LOCAL_COMMANDER, Role.EPIDEMIOLOGIST)
 

@@ -81,7 +81,7 @@ def demo_load(actor) -> str:
     KeyTest.objects.bulk_create(tests, batch_size=2000)
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="keypopulations.keytest",
                  detail={"demo": True, "tests": len(tests)})
-    compliance_refresh(today=day)
+    compliance_refresh()
     contact = _employer_contact_link()
     return (f"demo key populations: {len(places)} groups, {n} persons, {len(tests)} tests up to {day.isoformat()}"
             + (f"; {EMPLOYER_CONTACT} acts for {contact}" if contact else ""))

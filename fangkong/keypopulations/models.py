@@ -182,23 +182,35 @@ class WorkplaceFlag(models.Model):
 
 
 class Compliance(models.Model):
-    """A person's testing status, kept by the services (``compliance.py`` computes it): the last test, the
-    strictest frequency in force and the day the next test is due (None: no membership ahead)."""
+    """A person's testing status in one stretch of membership (consecutive days on some roster with a
+    frequency), kept by the services (``compliance.py``): the stretch's first and last day, its steady tail
+    (from ``steady_from`` to its end the frequency is ``steady_days`` throughout) and the block of one
+    frequency before it (from ``prior_from``, at ``prior_days``; none for one frequency), the person's last test
+    and last positive, and the day the next test is due in the stretch with the frequency then (None: the
+    stretch ends first). Nothing in it depends on the day it was computed: the overdue of a day D are the
+    rows whose stretch holds D and whose due day is before D (``selectors.overdue_q``)."""
 
-    person = models.OneToOneField("persons.Person", on_delete=models.CASCADE, primary_key=True, related_name="+",
-                                  verbose_name=_("person"))
+    person = models.ForeignKey("persons.Person", on_delete=models.CASCADE, related_name="+", db_index=False,
+                               verbose_name=_("person"))
+    stretch_from = models.DateField(_("on the rosters from"))
+    stretch_until = models.DateField(_("on the rosters until"), null=True, blank=True)
+    prior_from = models.DateField(_("the frequency before from"), null=True, blank=True)
+    prior_days = models.PositiveSmallIntegerField(_("the frequency before (days)"), null=True, blank=True)
+    steady_from = models.DateField(_("one frequency from"))
+    steady_days = models.PositiveSmallIntegerField(_("frequency from then on (days)"))
     last_test_on = models.DateField(_("last test"), null=True, blank=True)
     interval_days = models.PositiveSmallIntegerField(_("strictest frequency (days)"), null=True, blank=True)
-    next_due_on = models.DateField(_("next test due"), null=True, blank=True, db_index=True)
+    next_due_on = models.DateField(_("next test due"), null=True, blank=True)
     positive_on = models.DateField(_("positive on"), null=True, blank=True)
-    computed_on = models.DateField(_("computed on"))
 
     class Meta:
+        ordering = ["person_id", "stretch_from"]
         verbose_name = _("testing compliance")
         verbose_name_plural = _("testing compliance")
+        constraints = [models.UniqueConstraint(fields=["person", "stretch_from"], name="keypop_compliance_stretch")]
 
     def __str__(self) -> str:
-        return f"{self.person_id}: {self.next_due_on}"
+        return f"{self.person_id} {self.stretch_from}: {self.next_due_on}"
 
 
 class EmployerAccess(models.Model):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -32,8 +32,8 @@ from fangkong.worklists.services import problem_raise
 
 from .apps import PROBLEM_SOURCE as SOURCE
 from .apps import WORKPLACE_SOURCE
-from .models import Compliance, RosterEntry, WorkplaceFlag
-from .selectors import active_on
+from .models import RosterEntry, WorkplaceFlag
+from .selectors import active_on, overdue_q
 
 #: More overdue persons than this at one employer on one day: a serious problem, otherwise moderate.
 SERIOUS_FROM = 10
@@ -43,8 +43,7 @@ FLAGS_RECENT = dt.timedelta(days=14)
 
 def overdue_by_employer(today: dt.date) -> list[dict]:
     """``{"region", "employer_code", "employer_name", "overdue"}`` per region and employer on ``today``."""
-    overdue = Exists(Compliance.objects.filter(person=OuterRef("person"), next_due_on__lt=today))
-    rows = (RosterEntry.objects.filter(active_on(today)).filter(overdue)
+    rows = (RosterEntry.objects.filter(active_on(today)).filter(overdue_q(today))
             .values("group__region_id", "group__employer_code")
             .annotate(overdue=Count("person_id", distinct=True)).order_by("group__region_id", "group__employer_code"))
     names = dict(RosterEntry.objects.filter(active_on(today)).exclude(group__employer_code="")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from fangkong.accounts.access import get_in_scope_or_404
@@ -59,9 +59,32 @@ def active_on(day: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}start__lte": day}) & (Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__gte": day}))
 
 
+def holds_on(day: dt.date) -> Q:
+    """Compliance rows of the stretches not ended before ``day`` (the one holding it, and any later)."""
+    return Q(stretch_until__isnull=True) | Q(stretch_until__gte=day)
+
+
+def overdue_q(day: dt.date, person: str = "person") -> Exists:
+    """The person (``person``: the outer query's path to its id) is overdue on ``day``: the stretch holding
+    ``day`` was due before it (a later stretch's due day is after it). Read from the stored rows, nothing
+    recomputed."""
+    return Exists(Compliance.objects.filter(holds_on(day), person=OuterRef(person), next_due_on__lt=day))
+
+
+def compliance_of(person_ids, day: dt.date) -> dict[int, Compliance]:
+    """Per person, the compliance shown on ``day``: of the stretches not ended before it, the one due first
+    (the stretch holding ``day``, or the next) — one query."""
+    found: dict[int, Compliance] = {}
+    rows = Compliance.objects.filter(holds_on(day), person_id__in=set(person_ids)).order_by(
+        "person_id", F("next_due_on").asc(nulls_last=True), "stretch_from")
+    for row in rows:
+        found.setdefault(row.person_id, row)
+    return found
+
+
 def group_list(*, user, day: dt.date) -> QuerySet[KeyGroup]:
     """The groups in the reader's regions with their members and overdue members on ``day``."""
-    overdue = Exists(Compliance.objects.filter(person=OuterRef("roster__person"), next_due_on__lt=day))
+    overdue = overdue_q(day, "roster__person")
     return readable(user, Category.AGGREGATES, KeyGroup.objects.select_related("region", "place"), SCOPE).annotate(
         members=Count("roster", filter=active_on(day, "roster__"), distinct=True),
         overdue=Count("roster", filter=active_on(day, "roster__") & Q(overdue), distinct=True))
@@ -103,17 +126,18 @@ def roster_of(*, user, group_id: int) -> QuerySet[RosterEntry]:
     return RosterEntry.objects.filter(group=group).select_related("person", "group").order_by("person__name", "id")
 
 
-def with_compliance(entries) -> list[tuple[RosterEntry, Compliance | None]]:
-    """The memberships (a page's rows) with each person's compliance, in one query."""
+def with_compliance(entries, day: dt.date) -> list[tuple[RosterEntry, Compliance | None]]:
+    """The memberships (a page's rows) with each person's compliance on ``day`` (``compliance_of``), in one
+    query."""
     rows = list(entries)
-    found = Compliance.objects.in_bulk([entry.person_id for entry in rows])
+    found = compliance_of([entry.person_id for entry in rows], day)
     return [(entry, found.get(entry.person_id)) for entry in rows]
 
 
 def roster_rows(*, user, group_id: int, day: dt.date, limit: int = 500) -> list[tuple[RosterEntry, Compliance | None]]:
     """The group's members on ``day`` with their compliance (at most ``limit``, overdue first)."""
     entries = roster_of(user=user, group_id=group_id).filter(active_on(day)).order_by("person__name", "id")
-    rows = with_compliance(entries[:limit])
+    rows = with_compliance(entries[:limit], day)
     return sorted(rows, key=lambda row: (row[1] is None or row[1].next_due_on is None or row[1].next_due_on >= day,))
 
 
@@ -121,9 +145,8 @@ def overdue_entries(*, user, day: dt.date, group: int | None = None, employer: s
                     region: str = "") -> QuerySet[RosterEntry]:
     """Memberships in force on ``day`` of persons overdue on ``day`` (their due day passed), in the groups
     whose named data the reader may read, narrowed by group, employer (credit code), place or region."""
-    overdue = Compliance.objects.filter(person=OuterRef("person"), next_due_on__lt=day)
     rows = readable(user, Category.NAMED, RosterEntry.objects.all(), "group__region__code").filter(
-        active_on(day)).filter(Exists(overdue))
+        active_on(day)).filter(overdue_q(day))
     if group:
         rows = rows.filter(group_id=group)
     if employer:
@@ -180,7 +203,8 @@ def employer_staff(*, user, day: dt.date, employer: str = "") -> QuerySet[Roster
     codes = employer_codes(user)
     if employer and employer not in codes:
         raise Http404("not found")
-    due = Compliance.objects.filter(person=OuterRef("person_id")).values("next_due_on")[:1]
+    due = (Compliance.objects.filter(holds_on(day), person=OuterRef("person_id"))
+           .order_by(F("next_due_on").asc(nulls_last=True), "stretch_from").values("next_due_on")[:1])
     return (RosterEntry.objects.filter(named_groups_q(user, "group__"),
                                        group__employer_code__in=[employer] if employer else codes)
             .filter(active_on(day)).annotate(due=Subquery(due)).select_related("person", "group"))

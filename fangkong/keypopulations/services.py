@@ -7,8 +7,11 @@
   the one already there (an import run twice adds nothing); a new end day closes it.
 - ``result_record`` (and ``results_import``): one result per person and day, a positive replacing a negative;
   a positive result asks for a case (``positive_follow_up``).
-- ``compliance_refresh``: the next due days (``compliance.refresh``, set-based SQL) of the persons any of the
-  above touched, and of everyone by the morning job (``overdue_run``).
+- ``compliance_refresh``: the due days of the persons a membership or a frequency concerns, recomputed
+  (``compliance.refresh``, set-based SQL); ``results_apply``: those of the persons tested, brought up to date
+  with their new tests (``compliance.tests_applied``: one ``UPDATE``, a day's million at once). Nothing is
+  recomputed because a day passed: the morning job (``overdue_run``) only counts and raises the day's
+  overdue.
 """
 
 from __future__ import annotations
@@ -348,7 +351,7 @@ def result_record(*, actor, group: int, citizen_id: str, sampled_on: dt.date, re
         audit_record(actor=actor, action=AuditEvent.Action.CREATE if outcome == "created" else AuditEvent.Action.UPDATE,
                      obj=test, region_code=found.region_id, request=request,
                      detail={"group": found.pk, "result": result})
-        compliance_refresh([person.pk])
+        results_apply([test.pk])
         if result == Result.POSITIVE:
             positive_follow_up(actor=actor, test=test, request=request)
     return test, outcome
@@ -430,21 +433,27 @@ def positive_follow_up(*, actor, test: KeyTest, request=None) -> list[WorkplaceF
 # --- compliance ---------------------------------------------------------------------------------------------
 
 
-def compliance_refresh(person_ids=None, *, today: dt.date | None = None, group: int | None = None) -> int:
-    """Recompute the compliance as of ``today`` (the local day) of these persons, of a group's members
-    (``group``) or of everyone on a roster (neither): set-based SQL (``compliance.refresh``); returns how many
-    rows were written."""
-    return compliance.refresh(today=today or timezone.localdate(), persons=person_ids, group=group)
+def compliance_refresh(person_ids=None, *, group: int | None = None) -> int:
+    """Recompute the compliance of these persons, of a group's members (``group``) or of everyone on a
+    roster (neither: a rebuild): set-based SQL (``compliance.refresh``); returns how many rows were
+    written. Called when memberships or frequencies change; tests go through ``results_apply``."""
+    return compliance.refresh(persons=person_ids, group=group)
+
+
+def results_apply(test_ids=None, *, after_id: int | None = None) -> int:
+    """Bring the compliance of the persons tested up to date with these tests (or every test recorded after
+    ``after_id``: a laboratory's load of a day): ``compliance.tests_applied``; how many rows changed."""
+    return compliance.tests_applied(ids=test_ids, after_id=after_id)
 
 
 def overdue_run(*, today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
-    """The morning job: everyone on a roster recomputed as of ``today`` — the local day (``TIME_ZONE``) of
-    ``now`` when not given: at 00:01 Beijing time (16:01 UTC the day before) it is already the new day —; the
-    overdue counted (and raised as problems: ``problems_raise``). Running it twice changes nothing more."""
+    """The morning job: the persons overdue on ``today`` — the local day (``TIME_ZONE``) of ``now`` when not
+    given: at 00:01 Beijing time (16:01 UTC the day before) it is already the new day — counted from the
+    stored compliance (nothing recomputed: it does not change because the day did) and raised as problems
+    (``problems_raise``). Running it twice changes nothing more."""
     today = today or timezone.localdate(now)
-    refreshed = compliance_refresh(today=today)
-    overdue = Compliance.objects.filter(next_due_on__lt=today).count()
-    return {"refreshed": refreshed, "overdue": overdue, **problems_raise(today=today)}
+    overdue = Compliance.objects.filter(selectors.holds_on(today), next_due_on__lt=today).count()
+    return {"overdue": overdue, **problems_raise(today=today)}
 
 
 def problems_raise(*, today: dt.date) -> dict:

@@ -1,6 +1,6 @@
-"""Background job of the key-populations module: every morning (``OVERDUE_RUN`` of ``apps.py``) everyone on
-a roster has their compliance recomputed as of the day and the overdue are counted (and raised as problems
-once the problem lists exist). Running it twice changes nothing more."""
+"""Background job of the key-populations module: every morning (``OVERDUE_RUN`` of ``apps.py``) the persons
+overdue on the day are counted from the stored compliance and raised as problems (nothing is recomputed: the
+compliance does not change because a day passed). Running it twice changes nothing more."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ from .inputs import (
     PositiveCaseInput,
     ResultInput,
 )
-from .models import Compliance, KeyGroup, KeyTest, Population
+from .models import KeyGroup, KeyTest, Population
 from .params import DayQuery, EmployerQuery, OverdueQuery
 
 #: The staff shown on a page of the employer's list.
@@ -172,9 +172,8 @@ def overdue(request):
     entries = list(selectors.overdue_entries(
         user=request.user, day=day, group=params.get("group"), employer=params.get("employer") or "",
         place=params.get("place"), region=params.get("region") or "")[:500])
-    found = Compliance.objects.in_bulk([entry.person_id for entry in entries])
     return render(request, "keypopulations/overdue.html", {
-        "day": day, "rows": _rows(request.user, [(entry, found.get(entry.person_id)) for entry in entries]),
+        "day": day, "rows": _rows(request.user, selectors.with_compliance(entries, day)),
         "filters": {key: params.get(key) or "" for key in ("group", "employer", "place", "region")}})
 
 
@@ -221,6 +220,6 @@ def employer(request):
                           cursor=request.params["cursor"])
     return render(request, "keypopulations/employer.html", {
         "day": day, "codes": codes, "chosen": chosen, "page": page,
-        "rows": _rows(request.user, selectors.with_compliance(page.rows)),
+        "rows": _rows(request.user, selectors.with_compliance(page.rows, day)),
         "groups": KeyGroup.objects.filter(pk__in=staff.values("group_id")).order_by("name", "id"),
         "overdue": staff.filter(due__lt=day).count()})

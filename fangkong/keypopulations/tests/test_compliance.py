@@ -1,9 +1,10 @@
 """The set-based due days (``compliance.refresh``: one SQL statement over everyone) on a data set with every
 boundary — the day after a test, new members, a frequency tightened or loosened counted from the last test,
-several groups (the strictest while both hold), a membership ending, gaps and history, no frequency yet, a
-test after the day asked about — each person checked against the day the rule gives (fixed dates, no
-clock). The same statement runs on SQLite and PostgreSQL (run these with ``DATABASE_URL`` set for the
-latter)."""
+several groups (the strictest while both hold), a membership ending, gaps and history, no frequency yet —
+each person checked against the day the rule gives, read on a day as the pages read it
+(``selectors.compliance_of``, fixed dates, no clock); a test after a day asked about counts for that day only
+in the as-of reading (``overdue_counts``). The same statement runs on SQLite and PostgreSQL (run these with
+``DATABASE_URL`` set for the latter)."""
 
 import datetime as dt
 import itertools
@@ -14,6 +15,7 @@ from fangkong.persons.models import Person
 
 from .. import compliance
 from ..models import Compliance, GroupFrequency, KeyGroup, KeyTest, RosterEntry, TestingRule
+from ..selectors import compliance_of, overdue_q
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -40,9 +42,15 @@ def person(*memberships, tests=()):
     return found.pk
 
 
-def due_of(pk):
-    row = Compliance.objects.get(person=pk)
-    return row.next_due_on, row.interval_days
+def due_of(pk, day):
+    """(next due day, frequency) of the person as shown on ``day``; (None, None) without a stretch then."""
+    row = compliance_of([pk], day).get(pk)
+    return (row.next_due_on, row.interval_days) if row else (None, None)
+
+
+def overdue_as_of(day, group):
+    """The overdue on ``day`` of a group computed as of that day (the tests sampled until then)."""
+    return sum(compliance.overdue_counts(day=day, groups_sql="%s", groups_params=[group.pk]).values())
 
 
 @pytest.fixture
@@ -63,8 +71,8 @@ def test_every_boundary_in_one_statement_over_everyone(groups):
     cases = {  # person → (as of, expected due day, expected frequency)
         # daily, tested on the 10th: due on the 11th (overdue on the 12th)
         person(open_daily, tests=[D(2022, 4, 10)]): (D(2022, 4, 10), D(2022, 4, 11), DAILY),
-        # a test after the day asked about does not count
-        person(open_daily, tests=[D(2022, 4, 8), D(2022, 4, 11)]): (D(2022, 4, 10), D(2022, 4, 9), DAILY),
+        # every test recorded counts in what is stored (the as-of reading: below)
+        person(open_daily, tests=[D(2022, 4, 8), D(2022, 4, 11)]): (D(2022, 4, 10), D(2022, 4, 12), DAILY),
         # new members: daily due on their first day, weekly within the first seven; a test before changes nothing
         person((g["daily"], D(2022, 4, 5), None)): (D(2022, 4, 5), D(2022, 4, 5), DAILY),
         person((g["weekly"], D(2022, 4, 5), None)): (D(2022, 4, 5), D(2022, 4, 11), WEEKLY),
@@ -98,37 +106,61 @@ def test_every_boundary_in_one_statement_over_everyone(groups):
         # no frequency until the 10th: due on the 10th
         person((g["later"], D(2022, 4, 1), None)): (D(2022, 4, 2), D(2022, 4, 10), DAILY),
     }
-    for as_of in sorted({when for when, _due, _days in cases.values()}):
-        compliance.refresh(today=as_of)  # everyone, as the morning job does
-        for pk, (when, due, days) in cases.items():
-            if when == as_of:
-                assert due_of(pk) == (due, days), (pk, when)
-                assert Compliance.objects.get(person=pk).computed_on == as_of
+    compliance.refresh()  # everyone, once: what is stored does not depend on the day
+    for pk, (when, due, days) in cases.items():
+        assert due_of(pk, when) == (due, days), (pk, when)
+    # one membership at one frequency: the stretch is steady from its first day; tightened on the 10th:
+    # steady from then
+    row = Compliance.objects.get(person=next(iter(cases)))
+    assert (row.stretch_from, row.stretch_until, row.prior_from, row.steady_from, row.steady_days) == (
+        D(2022, 4, 1), None, None, D(2022, 4, 1), DAILY)
+    tightened = Compliance.objects.filter(person__in=cases, stretch_from=D(2022, 4, 1), prior_from=D(2022, 4, 1),
+                                          prior_days=WEEKLY, steady_from=D(2022, 4, 10), steady_days=DAILY)
+    assert tightened.count() == 3
+    # weekly, daily from the 5th to the 8th, weekly again: the last two blocks kept
+    both = Compliance.objects.filter(person__in=cases, prior_from=D(2022, 4, 5), prior_days=DAILY,
+                                     steady_from=D(2022, 4, 9), steady_days=WEEKLY)
+    assert both.count() == 3
+    # a gap, then another membership: two stretches, the first (history) with nothing due in it
+    two = [pk for pk in cases if Compliance.objects.filter(person=pk).count() == 2]
+    assert len(two) == 1
+    first, second = Compliance.objects.filter(person=two[0]).order_by("stretch_from")
+    assert (first.stretch_until, first.next_due_on, second.stretch_from, second.next_due_on) == (
+        D(2022, 4, 10), D(2022, 4, 6), D(2022, 4, 20), D(2022, 4, 21))
+
+
+def test_the_as_of_reading_counts_only_the_tests_sampled_until_the_day(groups):
+    pk = person((groups["daily"], D(2022, 4, 1), None), tests=[D(2022, 4, 8), D(2022, 4, 11)])
+    compliance.refresh()
+    assert due_of(pk, D(2022, 4, 10)) == (D(2022, 4, 12), DAILY)  # stored: every test recorded
+    assert overdue_as_of(D(2022, 4, 10), groups["daily"]) == 1  # as the 10th saw it: due on the 9th
+    assert overdue_as_of(D(2022, 4, 11), groups["daily"]) == 0
 
 
 def test_a_person_overdue_the_day_after_the_due_day_not_on_it(groups):
     pk = person((groups["daily"], D(2022, 4, 1), None), tests=[D(2022, 4, 10)])
-    compliance.refresh(today=D(2022, 4, 11))
-    assert due_of(pk) == (D(2022, 4, 11), DAILY)  # due on the 11th: due, not overdue
-    compliance.refresh(today=D(2022, 4, 12))
-    assert due_of(pk)[0] < D(2022, 4, 12)  # the day after: overdue
+    compliance.refresh()
+    assert due_of(pk, D(2022, 4, 11)) == (D(2022, 4, 11), DAILY)  # due on the 11th: due, not overdue
+    overdue = RosterEntry.objects.filter(person=pk)
+    assert not overdue.filter(overdue_q(D(2022, 4, 11))).exists()
+    assert overdue.filter(overdue_q(D(2022, 4, 12))).exists()  # the day after: overdue, nothing rewritten
 
 
 def test_refresh_of_some_persons_or_a_group_leaves_the_others_alone(groups):
     first = person((groups["daily"], D(2022, 4, 1), None), tests=[D(2022, 4, 10)])
     second = person((groups["weekly"], D(2022, 4, 1), None), tests=[D(2022, 4, 10)])
-    assert compliance.refresh(today=D(2022, 4, 10), persons=[first]) == 1
+    assert compliance.refresh(persons=[first]) == 1
     assert Compliance.objects.filter(person=second).count() == 0
-    assert compliance.refresh(today=D(2022, 4, 10), group=groups["weekly"].pk) == 1
-    assert due_of(second) == (D(2022, 4, 17), WEEKLY)
-    # again, as of a later day: the rows are replaced, not added
-    assert compliance.refresh(today=D(2022, 4, 11)) == 2
-    assert Compliance.objects.count() == 2 and Compliance.objects.get(person=first).computed_on == D(2022, 4, 11)
+    assert compliance.refresh(group=groups["weekly"].pk) == 1
+    assert due_of(second, D(2022, 4, 10)) == (D(2022, 4, 17), WEEKLY)
+    # again: the rows are replaced, not added
+    assert compliance.refresh() == 2
+    assert Compliance.objects.count() == 2
 
 
 def test_a_positive_test_is_kept_with_the_last_test(groups):
     pk = person((groups["daily"], D(2022, 4, 1), None), tests=[D(2022, 4, 8)])
     KeyTest.objects.create(person_id=pk, group=groups["daily"], sampled_on=D(2022, 4, 9), result="positive")
-    compliance.refresh(today=D(2022, 4, 9))
+    compliance.refresh()
     row = Compliance.objects.get(person=pk)
     assert (row.last_test_on, row.positive_on, row.next_due_on) == (D(2022, 4, 9), D(2022, 4, 9), D(2022, 4, 10))

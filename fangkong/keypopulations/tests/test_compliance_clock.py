@@ -14,7 +14,7 @@ from fangkong.testing.builders import citizen_id as any_citizen_id
 from ..inputs import ResultInput
 from ..models import Compliance
 from ..selectors import overdue_entries
-from ..services import compliance_refresh, frequency_set, group_create, member_add, overdue_run, result_record
+from ..services import frequency_set, group_create, member_add, overdue_run, result_record
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -68,9 +68,10 @@ def test_a_sample_at_2359_and_one_at_0001_local_time_fall_on_two_days(shenzhen_e
     run = overdue_run(now=dt.datetime(2022, 4, 12, 23, 59, tzinfo=BEIJING))
     assert run["overdue"] == 0 and (_due(late), _due(early)) == (D(2022, 4, 12), D(2022, 4, 13))
     # two minutes later, 00:01 on the 13th (still the 12th in UTC): it is overdue, the other is due today
-    overdue_run(now=dt.datetime(2022, 4, 12, 16, 1, tzinfo=UTC))
-    assert Compliance.objects.get(person=late).computed_on == D(2022, 4, 13)
+    stored = list(Compliance.objects.values_list())
+    assert overdue_run(now=dt.datetime(2022, 4, 12, 16, 1, tzinfo=UTC))["overdue"] == 1
     assert _overdue(shenzhen_epi, D(2022, 4, 13)) == {late}
+    assert list(Compliance.objects.values_list()) == stored  # nothing rewritten because the day changed
     # a day and a moment of the sample that disagree are refused, not guessed
     _valid, errors = validate_row(ResultInput, {"group": group.pk, "citizen_id": late_cid, "result": "negative",
                                                 "sampled_on": "2022-04-11", "sampled_at": "2022-04-11T16:01:00Z"})
@@ -81,17 +82,14 @@ def test_a_frequency_tightened_in_the_middle_of_a_period_takes_effect_on_its_day
     group = _group(guangzhou_epi, "cold_chain", "440106", 7, "天河冷库")  # the 8th edition allows weekly
     person, cid = _member(guangzhou_epi, group, "440106")
     _record(guangzhou_epi, group, cid, sampled_on="2022-04-05")
-    compliance_refresh([person], today=D(2022, 4, 8))
     assert _due(person) == D(2022, 4, 12)  # weekly: the next within seven days
     frequency_set(actor=guangzhou_epi, group=group.pk, days=1, effective_from=D(2022, 4, 8))
-    compliance_refresh([person], today=D(2022, 4, 8))
     assert _due(person) == D(2022, 4, 8)  # daily from the 8th, last test on the 5th: due on the 8th itself
     assert _overdue(guangzhou_epi, D(2022, 4, 8)) == set()
     overdue_run(now=dt.datetime(2022, 4, 9, 0, 1, tzinfo=BEIJING))
     assert _overdue(guangzhou_epi, D(2022, 4, 9)) == {person}
     # tested on the 9th: due on the 10th under the daily rule
     _record(guangzhou_epi, group, cid, sampled_on="2022-04-09")
-    compliance_refresh([person], today=D(2022, 4, 9))
     assert _due(person) == D(2022, 4, 10)
 
 
@@ -101,12 +99,10 @@ def test_a_person_in_two_groups_is_held_to_the_strictest_while_both_hold(guangzh
     person, cid = _member(guangzhou_epi, weekly, "440106")
     _member(guangzhou_epi, daily, "440106", start=D(2022, 4, 6), end=D(2022, 4, 9), cid=cid)
     _record(guangzhou_epi, weekly, cid, sampled_on="2022-04-05")
-    compliance_refresh([person], today=D(2022, 4, 6))
     assert (_due(person), Compliance.objects.get(person=person).interval_days) == (D(2022, 4, 6), 1)
     overdue_run(today=D(2022, 4, 7))
     assert _overdue(guangzhou_epi, D(2022, 4, 7)) == {person}
     # tested through either group: the same person's test. The daily membership ends on the 9th: weekly again
     _record(guangzhou_epi, daily, cid, sampled_on="2022-04-09")
-    compliance_refresh([person], today=D(2022, 4, 10))
     assert (_due(person), Compliance.objects.get(person=person).interval_days) == (D(2022, 4, 16), 7)
     assert _overdue(guangzhou_epi, D(2022, 4, 10)) == set()

@@ -13,7 +13,7 @@ from fangkong.testing.builders import citizen_id as any_citizen_id
 from fangkong.testing.builders import make_user
 
 from ..models import EmployerAccess, GroupFrequency, KeyGroup, KeyTest, RosterEntry
-from ..services import compliance_refresh, employer_access_grant, group_create, member_add, result_record
+from ..services import employer_access_grant, group_create, member_add, result_record
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -50,7 +50,6 @@ def employers(shenzhen_epi, sysadmin):
     _staff(shenzhen_epi, theirs, "他司员工")
     _staff(shenzhen_epi, alone, "无雇主员工")
     result_record(actor=shenzhen_epi, group=ours.pk, citizen_id=cid, sampled_on=D(2022, 4, 3), result="positive")
-    compliance_refresh(RosterEntry.objects.values_list("person_id", flat=True), today=DAY)
     contact = make_user("our_contact", ("440300", Role.ENTERPRISE_CONTACT))
     employer_access_grant(actor=sysadmin, user=contact, employer_code=OURS)
     return {"ours": ours, "theirs": theirs, "alone": alone, "contact": contact, "cid": cid}
@@ -183,7 +182,6 @@ def test_the_employer_pages_its_staff_overdue_first_in_page_and_api(client, empl
     for i in range(4):  # tested on the 11th: due on the 13th (every two days), not overdue on DAY
         cid = _staff(shenzhen_epi, ours, f"按时{i}")
         result_record(actor=shenzhen_epi, group=ours.pk, citizen_id=cid, sampled_on=D(2022, 4, 11), result="negative")
-    compliance_refresh(today=DAY)
     client.force_login(employers["contact"])
     first = client.get("/api/v1/keypopulation-employer-staff/?day=2022-04-12&limit=2").json()
     assert first["count"] == 5 and [row["name"] for row in first["results"]][0] == "我司员工"  # overdue first

@@ -19,7 +19,6 @@ from ..inputs import MemberInput
 from ..models import Compliance, EmployerAccess, GroupFrequency, KeyGroup, KeyTest, RosterEntry
 from ..selectors import employer_staff, group_list, overdue_entries, rule_in_force
 from ..services import (
-    compliance_refresh,
     frequency_set,
     group_create,
     member_add,
@@ -125,7 +124,6 @@ def test_tests_and_compliance_at_a_fixed_day(shenzhen_epi, monkeypatch):
     (entry, cid), (late, late_cid) = _member(shenzhen_epi, group), _member(shenzhen_epi, group)
     result_record(actor=shenzhen_epi, group=group.pk, citizen_id=cid, sampled_on=D(2022, 4, 11), result="negative")
     result_record(actor=shenzhen_epi, group=group.pk, citizen_id=late_cid, sampled_on=D(2022, 4, 9), result="negative")
-    compliance_refresh([entry.person_id, late.person_id], today=DAY)
     assert Compliance.objects.get(person=entry.person_id).next_due_on == D(2022, 4, 13)
     assert Compliance.objects.get(person=late.person_id).next_due_on == D(2022, 4, 11)
     assert [e.person_id for e in overdue_entries(user=shenzhen_epi, day=DAY)] == [late.person_id]
@@ -138,7 +136,6 @@ def test_tests_and_compliance_at_a_fixed_day(shenzhen_epi, monkeypatch):
     assert KeyTest.objects.count() == 2
     # daily from the 12th: the one tested on the 11th is due on the 12th
     frequency_set(actor=shenzhen_epi, group=group.pk, days=1, effective_from=DAY)
-    compliance_refresh([entry.person_id], today=DAY)
     assert Compliance.objects.get(person=entry.person_id).next_due_on == DAY
     # a person not on the roster cannot be tested through it
     with pytest.raises(ValidationError):
@@ -155,7 +152,6 @@ def test_a_county_sees_only_its_groups_and_an_employer_only_its_staff(shenzhen_e
     nanshan = _group(shenzhen_epi, region="440305")
     _member(shenzhen_epi, futian)
     _member(shenzhen_epi, nanshan)
-    compliance_refresh(RosterEntry.objects.values_list("person_id", flat=True), today=DAY)
     assert [g.pk for g in group_list(user=futian_commander, day=DAY)] == [futian.pk]
     assert {g.pk for g in group_list(user=shenzhen_epi, day=DAY)} == {futian.pk, nanshan.pk}
     assert list(group_list(user=guangzhou_epi, day=DAY)) == []

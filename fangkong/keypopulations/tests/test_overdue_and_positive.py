@@ -17,7 +17,6 @@ from fangkong.worklists.models import Problem, Task
 from ..models import KeyTest, RosterEntry
 from ..problems import raise_overdue
 from ..services import (
-    compliance_refresh,
     group_create,
     member_add,
     overdue_run,
@@ -93,7 +92,6 @@ def test_a_positive_test_becomes_a_case_once_and_flags_the_workplace(client, she
     result_record(actor=shenzhen_epi, group=group.pk, citizen_id=cid, sampled_on=D(2022, 4, 11), result="positive")
     assert Place.objects.get(pk=place.pk).next_due_on == timezone.localdate()  # due for inspection today
     test = KeyTest.objects.get()
-    compliance_refresh([test.person_id], today=DAY)
     client.force_login(shenzhen_epi)
     answer = client.post(f"/keypopulations/{group.pk}/", {"action": "case", "test": test.pk,
                                                           "diagnosed_at": "2022-04-11 20:00",

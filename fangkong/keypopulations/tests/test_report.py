@@ -10,8 +10,7 @@ from fangkong.regions.models import Region
 from fangkong.testing.builders import citizen_id as any_citizen_id
 
 from .. import report
-from ..models import RosterEntry
-from ..services import compliance_refresh, group_create, member_add, result_record
+from ..services import group_create, member_add, result_record
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -26,7 +25,6 @@ def test_the_report_says_members_and_overdue_per_population_and_keeps_them(shenz
         member_add(actor=shenzhen_epi, group=group.pk, start=D(2022, 4, 1), name=f"员工{i}", citizen_id=cid,
                    address_region="440304")
     result_record(actor=shenzhen_epi, group=group.pk, citizen_id=ids[0], sampled_on=D(2022, 4, 11), result="negative")
-    compliance_refresh(RosterEntry.objects.values_list("person_id", flat=True), today=DAY)
 
     shenzhen = Region.objects.get(code="440300")
     expected = {"populations": [{"population": "cold_chain", "members": 2, "overdue": 1}], "members": 2, "overdue": 1}
