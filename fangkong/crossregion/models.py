@@ -151,8 +151,8 @@ class RequestedPerson(models.Model):
     phone_sealed = models.TextField(blank=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=24, blank=True, editable=False)
     # The row's data key, which seals the identifiers above (fangkong.persons.keyring: crypto-shredding).
-    key_wrapped = models.CharField(max_length=80, blank=True, editable=False)
-    key_epoch = models.PositiveIntegerField(default=0, editable=False)
+    key_wrapped = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
+    key_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     address_text = models.CharField(_("address or place last seen"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=PersonCategory.choices)
     exposure_start = models.DateField(_("exposure from"), null=True, blank=True)

@@ -15,7 +15,7 @@ and then **destroys the old epoch** (rewrites this file without it). From then o
 settings, ``PII_KEY``, this file — opens the old dump's wrapped keys or confirms a guessed citizen ID against
 its hashes.
 
-Operating rules that follow (``docs/operations.md``):
+Operating rules that follow (``docs/crypto-shredding.md``):
 
 - the keyring file must be backed up (losing it loses every identifier), but **a backup of it must not be
   kept past the next purge**: a keyring backup with an old epoch plus an old dump undo the shredding (keep
@@ -192,8 +192,16 @@ def _new_epoch(number: int) -> Epoch:
 
 
 def _create(path: Path) -> Keyring:
+    """A new keyring — refused when rows sealed under a keyring exist (the file was lost or misplaced: a new one
+    would leave them unreadable and write new rows under an epoch number theirs already use)."""
+    from fangkong.persons.shredding import holders  # the models; imported when a keyring is first made
+
     with _locked(path):
         if not path.exists():  # another process may have created it while this one waited for the lock
+            sealed = [m._meta.label for m in holders() if m.objects.filter(key_epoch__gt=0).exists()]
+            if sealed:
+                raise KeyringError(f"no persons keyring at {path}, but rows of {', '.join(sealed)} are sealed under "
+                                   "one: restore the keyring file (or point FANGKONG_PERSONS_KEYRING at it)")
             _write(path, Keyring(current=1, epochs={1: _new_epoch(1)}))
     return load()
 

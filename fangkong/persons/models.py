@@ -32,8 +32,8 @@ class Person(models.Model):
     # The person's data key, which seals the two identifiers above, wrapped by the keyring epoch's
     # key-encryption key (fangkong.persons.keyring; epoch 0: no key, the person has no identifier). It goes
     # with the row: a deleted person's key exists nowhere once the epoch that wrapped it is destroyed.
-    key_wrapped = models.CharField(max_length=80, blank=True, editable=False)
-    key_epoch = models.PositiveIntegerField(default=0, editable=False)
+    key_wrapped = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
+    key_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     address_region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("address region")
     )

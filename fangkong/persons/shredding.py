@@ -22,7 +22,7 @@ keys or confirms a guessed citizen ID or phone against the hashes (``tests/test_
 ``legacy_upgrade`` turns the identifiers sealed before per-row keys (``v1:``, under the key derived from
 ``PII_KEY``, and hashed with the global key) into the scheme above (the data migrations run it; ``rotate``
 runs it first too). A dump taken *before that upgrade* stays readable with ``PII_KEY``: see
-``docs/operations.md``.
+``docs/crypto-shredding.md``.
 """
 
 from __future__ import annotations
@@ -136,27 +136,30 @@ def _rekey_batch(model, ring: keyring.Keyring, *, after: int, batch: int) -> tup
         hashed[hash_field] = [digests.get(i) for i in range(len(rows))]
     updates = [(row[0], protection.data_key_wrap(key, new), new.number, *(hashed[f][i] for f in hashed))
                for i, (row, key) in enumerate(zip(rows, data_keys, strict=True))]
-    _update(model, list(hashed), updates)
+    _update(model, ["key_wrapped", "key_epoch", *hashed], updates)
     return len(rows), keys[-1]
 
 
-def _update(model, hash_fields: list[str], updates: list[tuple]) -> None:
-    """Write (pk, key_wrapped, key_epoch, *hashes) to each row; a None hash keeps the row's (NULL or "")."""
+def _update(model, columns: list[str], updates: list[tuple]) -> None:
+    """Write ``updates`` — (pk, *values of ``columns``) — to their rows in one statement (PostgreSQL) or one
+    prepared statement (SQLite); a None value keeps the row's own (a hash NULL or "" for no identifier)."""
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    cast = {"key_epoch": "integer"}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            names = ["pk", "key_wrapped", "key_epoch", *[f"h{i}" for i in range(len(hash_fields))]]
-            row = "(%s::bigint, %s, %s::integer" + ", %s::text" * len(hash_fields) + ")"
-            sets = ", ".join(["key_wrapped = v.key_wrapped", "key_epoch = v.key_epoch",
-                              *[f"{quote(f)} = COALESCE(v.h{i}, t.{quote(f)})" for i, f in enumerate(hash_fields)]])
-            cursor.execute(
-                f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([row] * len(updates))}) "  # noqa: S608 (names from the model)
-                f"AS v({', '.join(names)}) WHERE t.{pk} = v.pk",
-                [value for update in updates for value in update])
+            names = ["pk", *[f"c{i}" for i in range(len(columns))]]
+            row = "(%s::bigint" + "".join(f", %s::{cast.get(c, 'text')}" for c in columns) + ")"
+            sets = ", ".join(f"{quote(c)} = COALESCE(v.c{i}, t.{quote(c)})" for i, c in enumerate(columns))
+            step = 60000 // (len(columns) + 1)  # a statement takes at most 65,535 parameters
+            for start in range(0, len(updates), step):
+                part = updates[start:start + step]
+                cursor.execute(
+                    f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([row] * len(part))}) "  # noqa: S608 (names from the model)
+                    f"AS v({', '.join(names)}) WHERE t.{pk} = v.pk",
+                    [value for update in part for value in update])
         else:
-            sets = ", ".join(["key_wrapped = %s", "key_epoch = %s",
-                              *[f"{quote(f)} = COALESCE(%s, {quote(f)})" for f in hash_fields]])
+            sets = ", ".join(f"{quote(c)} = COALESCE(%s, {quote(c)})" for c in columns)
             cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s",  # noqa: S608 (names from the model)
                                [(*update[1:], update[0]) for update in updates])
 
@@ -178,16 +181,20 @@ def legacy_upgrade(model, *, batch: int = 2000) -> int:
         rows = [row for row in rows if any(row[1:])]
         if not rows:
             continue
-        data_keys = protection.data_keys_new(len(rows))
+        data_key_list = protection.data_keys_new(len(rows))
+        columns = ["key_wrapped", "key_epoch"] + [f for hash_field, sealed_field in identifiers.values()
+                                                  for f in (sealed_field, hash_field) if f]
+        updates = []
+        for row, data_key in zip(rows, data_key_list, strict=True):
+            values = {"key_wrapped": data_key.wrapped, "key_epoch": data_key.epoch}
+            for k, (purpose, (hash_field, sealed_field)) in enumerate(identifiers.items()):
+                if not row[1 + k]:
+                    continue
+                clear = protection.decrypt(row[1 + k], purpose)
+                values[sealed_field] = protection.identifier_seal(data_key.key, clear, purpose)
+                if hash_field:
+                    values[hash_field] = protection.identifier_hash(clear, purpose)
+            updates.append((row[0], *(values.get(c) for c in columns)))
         with transaction.atomic():
-            for row, data_key in zip(rows, data_keys, strict=True):
-                values = {"key_wrapped": data_key.wrapped, "key_epoch": data_key.epoch}
-                for k, (purpose, (hash_field, sealed_field)) in enumerate(identifiers.items()):
-                    if not row[1 + k]:
-                        continue
-                    clear = protection.decrypt(row[1 + k], purpose)
-                    values[sealed_field] = protection.identifier_seal(data_key.key, clear, purpose)
-                    if hash_field:
-                        values[hash_field] = protection.identifier_hash(clear, purpose)
-                model.objects.filter(pk=row[0]).update(**values)
+            _update(model, columns, updates)
         total += len(rows)

@@ -24,12 +24,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='person',
             name='key_epoch',
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(db_default=0, default=0, editable=False),
         ),
         migrations.AddField(
             model_name='person',
             name='key_wrapped',
-            field=models.CharField(blank=True, editable=False, max_length=80),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=80),
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
     ]

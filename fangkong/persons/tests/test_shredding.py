@@ -242,3 +242,23 @@ def test_the_cross_region_requests_listed_persons_are_rekeyed_too(shenzhen_epi):
 def test_an_invalid_citizen_id_is_refused_before_any_look_up(epi):
     with pytest.raises(ValidationError):
         person_lookup(actor=epi, citizen_id="440304", purpose="test")
+
+
+def test_a_lost_keyring_is_not_silently_replaced_while_rows_are_sealed_under_it(epi, tmp_path, monkeypatch):
+    person, _number = _register(epi, "丢", "")
+    monkeypatch.setenv(keyring.ENVIRONMENT, str(tmp_path / "elsewhere"))
+    with pytest.raises(keyring.KeyringError, match="restore the keyring"):
+        person_register(actor=epi, name="新", address_region="440304", citizen_id=_cid())
+    assert not (tmp_path / "elsewhere").exists() and Person.objects.filter(name="新").count() == 0
+    with pytest.raises(keyring.KeyringError):
+        protection.identifier_open(person, person.citizen_id_sealed, "citizen_id")
+
+
+def test_the_rotation_command_rotates_and_reports(epi):
+    from django.core.management import call_command  # noqa: PLC0415
+
+    person, cid = _register(epi, "令", "")
+    out = io.StringIO()
+    call_command("keyring_rotate", "--batch", "10", stdout=out)
+    assert "keyring at epoch 2; destroyed epochs: 1" in out.getvalue() and "persons.Person 1" in out.getvalue()
+    assert person_lookup(actor=epi, citizen_id=cid, purpose="test") == person
