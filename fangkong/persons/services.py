@@ -407,21 +407,15 @@ def _protected(persons: list[CheckedPerson], epochs: set[int] | None = None) -> 
     with_phone = [p.phone for p in persons if p.phone]
     id_hashes = iter(protection.hashes_under(now.hash_key, with_id, CITIZEN_ID))
     phone_hashes = iter(protection.hashes_under(now.hash_key, with_phone, PHONE))
-    data_keys = iter(protection.data_keys_new(sum(1 for p in persons if p.citizen_id or p.phone), epoch=now))
-    seal = protection.identifier_seal
+    sealed = protection.identifiers_seal_many([(p.citizen_id, p.phone) for p in persons], (CITIZEN_ID, PHONE),
+                                              epoch=now)
     if epochs is not None:
         epochs.add(now.number)
     out = []
-    for p in persons:
-        if not (p.citizen_id or p.phone):
-            out.append((None, "", "", "", "", "", "", 0))
-            continue
-        key = next(data_keys)
-        cid = (next(id_hashes), seal(key.key, p.citizen_id, CITIZEN_ID),
-               mask_citizen_id(p.citizen_id)) if p.citizen_id else (None, "", "")
-        phone = (next(phone_hashes), seal(key.key, p.phone, PHONE), protection.mask_phone(p.phone)) \
-            if p.phone else ("", "", "")
-        out.append(cid + phone + (key.wrapped, key.epoch))
+    for p, (wrapped, cid_sealed, phone_sealed) in zip(persons, sealed, strict=True):
+        cid = (next(id_hashes), cid_sealed, mask_citizen_id(p.citizen_id)) if p.citizen_id else (None, "", "")
+        phone = (next(phone_hashes), phone_sealed, protection.mask_phone(p.phone)) if p.phone else ("", "", "")
+        out.append(cid + phone + (wrapped, now.number if wrapped else 0))
     return out
 
 
