@@ -1,7 +1,8 @@
 """Crypto-shredding: the keyring rotation that makes every earlier copy of deleted persons' identifiers unreadable.
 
 Every model that holds a person's identifiers declares ``SEALED_IDENTIFIERS`` (identifier → (hash field or "",
-sealed field)) and has ``key_wrapped`` / ``key_epoch`` fields (``fangkong.persons.protection``: a data key per
+sealed field); the identifier is the purpose its values are sealed and hashed for, unless ``SEALED_PURPOSES``
+names a field whose value gives it per row) and has ``key_wrapped`` / ``key_epoch`` fields (``fangkong.persons.protection``: a data key per
 row, wrapped under a keyring epoch). ``rotate`` is what the purge runs after it has deleted persons (and the
 other rows holding their identifiers):
 
@@ -110,6 +111,26 @@ def _rotate(batch, progress, stop_after_batches) -> Rotation:
             return result
 
 
+def _purposes(model, rows: list[tuple], offset: int) -> dict[str, list[str]]:
+    """identifier → the purpose of each row: the identifier's name, or — for a model declaring
+    ``SEALED_PURPOSES = {identifier: (field, {value: purpose})}`` (a traveller's document: citizen ID, passport,
+    permit) — the purpose its field's value names; that field's value is at ``offset`` (+ its rank) in the row."""
+    declared = getattr(model, "SEALED_PURPOSES", {})
+    out = {}
+    for identifier in model.SEALED_IDENTIFIERS:
+        if identifier in declared:
+            rank = list(declared).index(identifier)
+            mapping = declared[identifier][1]
+            out[identifier] = [mapping[row[offset + rank]] for row in rows]
+        else:
+            out[identifier] = [identifier] * len(rows)
+    return out
+
+
+def _purpose_fields(model) -> list[str]:
+    return [field for field, _mapping in getattr(model, "SEALED_PURPOSES", {}).values()]
+
+
 def _rekey_batch(model, ring: keyring.Keyring, *, after: int, batch: int) -> tuple[int, int | None]:
     """Rekey the rows still under an old epoch among the next ``batch`` primary keys above ``after``: (rows
     rekeyed, the last key looked at, or None at the end of the table)."""
@@ -120,19 +141,26 @@ def _rekey_batch(model, ring: keyring.Keyring, *, after: int, batch: int) -> tup
         return 0, None
     rows = list(model.objects.filter(pk__gte=keys[0], pk__lte=keys[-1], key_epoch__gt=0,
                                      key_epoch__lt=ring.current)
-                .order_by("pk").values_list("pk", "key_wrapped", "key_epoch", *sealed_fields))
+                .order_by("pk").values_list("pk", "key_wrapped", "key_epoch", *sealed_fields,
+                                            *_purpose_fields(model)))
     if not rows:
         return 0, keys[-1]  # nothing left under an old epoch in this stretch of keys
     new = ring.now
+    purposes = _purposes(model, rows, 3 + len(sealed_fields))
     openers = {number: protection.data_key_opener(epoch) for number, epoch in ring.epochs.items()}
     data_keys = [openers[row[2]](row[1]) for row in rows]
     hashed = {}
-    for k, (purpose, (hash_field, _sealed)) in enumerate(identifiers.items()):
+    for k, (identifier, (hash_field, _sealed)) in enumerate(identifiers.items()):
         if not hash_field:
             continue
-        present = [i for i, row in enumerate(rows) if row[3 + k]]
-        values = [protection.identifier_open_with(data_keys[i], rows[i][3 + k], purpose) for i in present]
-        digests = dict(zip(present, protection.hashes_under(new.hash_key, values, purpose), strict=True))
+        digests: dict[int, str] = {}
+        by_purpose: dict[str, list[int]] = {}
+        for i, row in enumerate(rows):
+            if row[3 + k]:
+                by_purpose.setdefault(purposes[identifier][i], []).append(i)
+        for purpose, present in by_purpose.items():
+            values = [protection.identifier_open_with(data_keys[i], rows[i][3 + k], purpose) for i in present]
+            digests.update(zip(present, protection.hashes_under(new.hash_key, values, purpose), strict=True))
         hashed[hash_field] = [digests.get(i) for i in range(len(rows))]
     updates = [(row[0], protection.data_key_wrap(key, new), new.number, *(hashed[f][i] for f in hashed))
                for i, (row, key) in enumerate(zip(rows, data_keys, strict=True))]
@@ -169,27 +197,30 @@ def legacy_upgrade(model, *, batch: int = 2000) -> int:
     its own: its identifiers opened with the ``PII_KEY``-derived key, sealed again with the row's data key and
     hashed under the keyring's current epoch. ``model`` may be a migration's historical model (its
     ``SEALED_IDENTIFIERS`` then come from the current one). The rows upgraded."""
-    identifiers = apps.get_model(model._meta.label).SEALED_IDENTIFIERS
+    current = apps.get_model(model._meta.label)
+    identifiers = current.SEALED_IDENTIFIERS
     sealed_fields = [sealed for _hash, sealed in identifiers.values()]
     total, last = 0, 0
     while True:
         base = model.objects.filter(pk__gt=last, key_epoch=0).order_by("pk")
-        rows = list(base.values_list("pk", *sealed_fields)[:batch])
+        rows = list(base.values_list("pk", *sealed_fields, *_purpose_fields(current))[:batch])
         if not rows:
             return total
         last = rows[-1][0]
-        rows = [row for row in rows if any(row[1:])]
+        rows = [row for row in rows if any(row[1:1 + len(sealed_fields)])]
         if not rows:
             continue
+        purposes = _purposes(current, rows, 1 + len(sealed_fields))
         data_key_list = protection.data_keys_new(len(rows))
         columns = ["key_wrapped", "key_epoch"] + [f for hash_field, sealed_field in identifiers.values()
                                                   for f in (sealed_field, hash_field) if f]
         updates = []
-        for row, data_key in zip(rows, data_key_list, strict=True):
+        for i, (row, data_key) in enumerate(zip(rows, data_key_list, strict=True)):
             values = {"key_wrapped": data_key.wrapped, "key_epoch": data_key.epoch}
-            for k, (purpose, (hash_field, sealed_field)) in enumerate(identifiers.items()):
+            for k, (identifier, (hash_field, sealed_field)) in enumerate(identifiers.items()):
                 if not row[1 + k]:
                     continue
+                purpose = purposes[identifier][i]
                 clear = protection.decrypt(row[1 + k], purpose)
                 values[sealed_field] = protection.identifier_seal(data_key.key, clear, purpose)
                 if hash_field:
