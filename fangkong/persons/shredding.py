@@ -63,7 +63,13 @@ def rotate(*, batch: int = 5000, progress: Callable[[str, int], None] | None = N
 
     ``progress(model label, rows rekeyed so far)`` after each batch. ``stop_after_batches`` stops early, as a
     crash would (the tests kill a rotation half-way with it); the old epochs are then not destroyed.
+
+    It must run outside any transaction (``RuntimeError`` otherwise: each batch commits on its own, durable):
+    inside one, a rollback after the old epoch was destroyed would bring back rows wrapped under it. A purge
+    deletes and commits first, then rotates.
     """
+    with transaction.atomic(durable=True):  # RuntimeError inside a transaction (see above), before any change
+        pass
     path = keyring.keyring_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".rotation"), "a+b") as lock:
@@ -92,13 +98,13 @@ def _rotate(batch, progress, stop_after_batches) -> Rotation:
             while last is not None:
                 if stop_after_batches is not None and batches >= stop_after_batches:
                     return result
-                with transaction.atomic():
+                with transaction.atomic(durable=True):
                     done, last = _rekey_batch(model, ring, after=last, batch=batch)
                 batches += 1
                 result.rekeyed[label] = result.rekeyed.get(label, 0) + done
                 if progress is not None and done:
                     progress(label, result.rekeyed[label])
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             if connection.vendor == "postgresql":
                 # Wait for every transaction that is writing to these tables (it may have wrapped keys under the
                 # old epoch before it opened), and hold new writers off while the old epochs are destroyed.

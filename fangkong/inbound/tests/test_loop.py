@@ -341,3 +341,20 @@ def test_travellers_documents_are_shredded_with_the_keyring_and_still_found_mid_
     assert passport.id_hash == protection.identifier_hash(PASSPORT, "passport")
     assert citizen.id_hash == protection.identifier_hash(cid, "citizen_id")
     assert (imported(users["futian"], rows).already, Traveller.objects.count()) == (2, 2)
+
+
+def test_documents_sealed_the_old_way_are_upgraded_to_a_key_per_traveller(users):
+    from fangkong.persons import protection
+    from fangkong.persons.shredding import legacy_upgrade
+
+    from ..documents import document_reveal
+
+    traveller = imported(users["futian"], [row()]).manifest.travellers.get()
+    Traveller.objects.filter(pk=traveller.pk).update(  # as the registry sealed it before per-row keys
+        key_wrapped="", key_epoch=0, id_hash=protection.keyed_hash(PASSPORT, "passport"),
+        id_sealed=protection.encrypt(PASSPORT, "passport"))
+    assert legacy_upgrade(Traveller) == 1
+    traveller.refresh_from_db()
+    assert traveller.key_epoch == 1 and traveller.id_sealed.startswith("v2:")
+    assert document_reveal(traveller) == PASSPORT
+    assert traveller.id_hash == protection.identifier_hash(PASSPORT, "passport")

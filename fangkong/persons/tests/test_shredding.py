@@ -173,7 +173,8 @@ def test_a_write_wrapped_under_an_epoch_a_rotation_destroyed_meanwhile_is_rolled
 
     def wrapped_then_rotated():
         data_key = original()
-        rotate()  # the old epoch is destroyed between the wrap and the insert
+        keyring.epoch_open()  # a rotation in another process destroys the epoch between the wrap and the insert
+        keyring.epochs_destroy_before(2)
         return data_key
 
     monkeypatch.setattr(protection, "data_key_new", wrapped_then_rotated)
@@ -262,3 +263,12 @@ def test_the_rotation_command_rotates_and_reports(epi):
     call_command("keyring_rotate", "--batch", "10", stdout=out)
     assert "keyring at epoch 2; destroyed epochs: 1" in out.getvalue() and "persons.Person 1" in out.getvalue()
     assert person_lookup(actor=epi, citizen_id=cid, purpose="test") == person
+
+
+def test_a_rotation_inside_a_transaction_is_refused_before_it_changes_anything(epi):
+    from django.db import transaction  # noqa: PLC0415
+
+    person, _number = _register(epi, "事", "")
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        rotate()
+    assert keyring.load().epochs.keys() == {1} and Person.objects.get(pk=person.pk).key_epoch == 1
