@@ -29,11 +29,14 @@ runs it first too). A dump taken *before that upgrade* stays readable with ``PII
 from __future__ import annotations
 
 import fcntl
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.apps import apps
 from django.db import connection, transaction
+from django.db.models import Q
 
 from fangkong.persons import keyring, protection
 
@@ -208,14 +211,12 @@ def legacy_upgrade(model, *, batch: int = 2000) -> int:
     sealed_fields = [sealed for _hash, sealed in identifiers.values()]
     total, last = 0, 0
     while True:
-        base = model.objects.filter(pk__gt=last, key_epoch=0).order_by("pk")
+        sealed_any = reduce(operator.or_, [~Q(**{field: ""}) for field in sealed_fields])
+        base = model.objects.filter(sealed_any, pk__gt=last, key_epoch=0).order_by("pk")
         rows = list(base.values_list("pk", *sealed_fields, *_purpose_fields(current))[:batch])
         if not rows:
             return total
         last = rows[-1][0]
-        rows = [row for row in rows if any(row[1:1 + len(sealed_fields)])]
-        if not rows:
-            continue
         purposes = _purposes(current, rows, 1 + len(sealed_fields))
         data_key_list = protection.data_keys_new(len(rows))
         columns = ["key_wrapped", "key_epoch"] + [f for hash_field, sealed_field in identifiers.values()
