@@ -55,9 +55,10 @@ def _at(start: dt.date, days: float, tz) -> dt.datetime | None:
 
 
 def _persons_by_hash(identities: list[dict]) -> list[int | None]:
-    hashes = [protection.keyed_hash(p["citizen_id"], CITIZEN_ID) for p in identities]
-    found = dict(Person.objects.filter(citizen_id_hash__in=set(hashes)).values_list("citizen_id_hash", "pk"))
-    return [found.get(h) for h in hashes]
+    lookup = protection.identifier_lookup([p["citizen_id"] for p in identities], CITIZEN_ID)
+    found = {lookup.canonical(h): pk for h, pk in
+             Person.objects.filter(citizen_id_hash__in=lookup.hashes).values_list("citizen_id_hash", "pk")}
+    return [found.get(h) for h in lookup.current]
 
 
 @transaction.atomic

@@ -61,9 +61,8 @@ class _PersonColumns:
     def values(self, person, region_code: str) -> list:
         if self.clear and can(self.user, Capability.PERSON_EXPORT_CLEAR, region_code):
             self.revealed.add(person.pk)
-            return [person.name,
-                    protection.decrypt(person.citizen_id_sealed, CITIZEN_ID) if person.citizen_id_sealed else "",
-                    protection.decrypt(person.phone_sealed, PHONE) if person.phone_sealed else ""]
+            return [person.name, *protection.identifiers_open(person, (person.citizen_id_sealed, CITIZEN_ID),
+                                                              (person.phone_sealed, PHONE))]
         shown = person_shown(self.user, person, region_code)  # the reader's category decides (need to know)
         if shown is None or not shown.named:
             return ["", "", ""]

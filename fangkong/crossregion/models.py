@@ -137,6 +137,9 @@ class InvestigationRequest(models.Model):
 
 
 class RequestedPerson(models.Model):
+    #: rehashed and rewrapped by a keyring rotation (``fangkong.persons.shredding``)
+    SEALED_IDENTIFIERS = {"citizen_id": ("citizen_id_hash", "citizen_id_sealed"), "phone": ("", "phone_sealed")}
+
     request = models.ForeignKey(InvestigationRequest, on_delete=models.CASCADE, related_name="persons")
     # What the receiver needs to find the person (need to know: shown through ``persons.shown``).
     name = models.CharField(_("name"), max_length=64)
@@ -147,6 +150,9 @@ class RequestedPerson(models.Model):
     citizen_id_masked = models.CharField(_("citizen ID"), max_length=18, blank=True, editable=False)
     phone_sealed = models.TextField(blank=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=24, blank=True, editable=False)
+    # The row's data key, which seals the identifiers above (fangkong.persons.keyring: crypto-shredding).
+    key_wrapped = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
+    key_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     address_text = models.CharField(_("address or place last seen"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=PersonCategory.choices)
     exposure_start = models.DateField(_("exposure from"), null=True, blank=True)

@@ -111,17 +111,20 @@ def _requested_person(req: InvestigationRequest, person: dict, listed_at: dt.dat
                           category=person["category"], exposure_start=person.get("exposure_start"),
                           exposure_end=person.get("exposure_end"), listed_at=listed_at)
     number = person.get("citizen_id") or ""
+    if number or person.get("phone"):
+        data_key = protection.data_key_new()  # the row's own key (crypto-shredding: fangkong.persons.keyring)
+        row.key_wrapped, row.key_epoch = data_key.wrapped, data_key.epoch
     if number:
         from fangkong.persons.citizen_id import parse_citizen_id
 
         parsed = parse_citizen_id(number)
-        row.citizen_id_hash = protection.keyed_hash(parsed.number, CITIZEN_ID)
-        row.citizen_id_sealed = protection.encrypt(parsed.number, CITIZEN_ID)
+        row.citizen_id_hash = protection.identifier_hash(parsed.number, CITIZEN_ID)
+        row.citizen_id_sealed = protection.identifier_seal(data_key.key, parsed.number, CITIZEN_ID)
         row.citizen_id_masked = parsed.masked
         row.sex = row.sex if row.sex != "U" else parsed.sex
         row.birth_date = row.birth_date or parsed.birth_date
     if person.get("phone"):
-        row.phone_sealed = protection.encrypt(person["phone"], PHONE)
+        row.phone_sealed = protection.identifier_seal(data_key.key, person["phone"], PHONE)
         row.phone_masked = protection.mask_phone(person["phone"])
     return row
 
@@ -262,10 +265,11 @@ def _quarantine(*, actor, req: InvestigationRequest, person: RequestedPerson, qu
         raise ValidationError(errors)
     if person.category not in ContactCategory.values:
         return None  # co-visitors and travellers: quarantine recorded here, no contact category for them
+    citizen_id, phone = protection.identifiers_open(person, (person.citizen_id_sealed, CITIZEN_ID),
+                                                    (person.phone_sealed, PHONE))
     fields = {"name": person.name, "address_region": managing_region, "sex": person.sex,
               "birth_date": person.birth_date, "address_text": person.address_text,
-              "citizen_id": protection.decrypt(person.citizen_id_sealed, CITIZEN_ID) if person.citizen_id_sealed else "",
-              "phone": protection.decrypt(person.phone_sealed, PHONE) if person.phone_sealed else ""}
+              "citizen_id": citizen_id, "phone": phone}
     try:
         registered = person_register(actor=actor, request=request, **fields).person
     except PersonElsewhereError as exc:
@@ -345,8 +349,10 @@ def _forward(*, actor, req: InvestigationRequest, person: RequestedPerson, forwa
         actor=actor, sender=req.receiver_region, receiver=target, case=req.source_case, origin=req.origin_region_id,
         persons=[data], exposure_details=req.exposure_details, urgency=req.urgency, key=f"forward-{person.pk}",
         protocol=req.protocol, now=now, request=request, forwarded_from=req, from_persons=[person])
-    # The protected identifiers travel as they are (sealed), never decrypted for the hand-on.
+    # The protected identifiers travel as they are (sealed, with the row's wrapped key), never decrypted for the
+    # hand-on.
     RequestedPerson.objects.filter(request=forward).update(
+        key_wrapped=person.key_wrapped, key_epoch=person.key_epoch,
         citizen_id_hash=person.citizen_id_hash, citizen_id_sealed=person.citizen_id_sealed,
         citizen_id_masked=person.citizen_id_masked, phone_sealed=person.phone_sealed,
         phone_masked=person.phone_masked)

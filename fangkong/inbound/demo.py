@@ -70,7 +70,7 @@ def demo_load(actor) -> str:
         return start + dt.timedelta(days=days)
 
     rows, plans = [], []
-    for (i, port), (digest, sealed, mask) in zip(chosen, protected, strict=True):
+    for (i, port), (digest, sealed, mask, wrapped, epoch) in zip(chosen, protected, strict=True):
         entry = at(float(travellers.entry_time[i]))
         day = entry.date()
         key = (port.code, day)
@@ -96,7 +96,7 @@ def demo_load(actor) -> str:
         rows.append(Traveller(
             manifest=None, port=port, port_region_id=port.region_id, destination_id=destination,
             holder_id=port.region_id, name=_name(i), sex="MF"[i % 2], id_kind=IdKind.PASSPORT, id_hash=digest,
-            id_sealed=sealed, id_masked=mask, status=Status.DECLARED, status_at=entry, created_at=entry,
+            id_sealed=sealed, id_masked=mask, key_wrapped=wrapped, key_epoch=epoch, status=Status.DECLARED, status_at=entry, created_at=entry,
             created_by=actor, protocol=rules, centralised_until=period.centralised_until if period else None,
             home_until=period.home_until if period else None, release_due=period.release_due if period else None))
     Manifest.objects.bulk_create(manifests.values())

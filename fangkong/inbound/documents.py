@@ -1,7 +1,8 @@
 """Travellers' identity documents as identifiers: validated, then kept only as keyed hash, sealed and mask,
-with the registry's own protection (``fangkong.persons.protection``). A citizen ID is hashed with the
-registry's purpose, so a traveller's hash equals the registered person's; passports and home-return permits
-each have their own purpose (a passport number and a citizen ID that happened to be equal stay apart)."""
+with the registry's own protection (``fangkong.persons.protection``: a data key per traveller, the hash under
+the keyring's epoch, both rotated by a purge — crypto-shredding). A citizen ID is hashed with the registry's
+purpose, so a traveller's hash equals the registered person's; passports and home-return permits each have
+their own purpose (a passport number and a citizen ID that happened to be equal stay apart)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from fangkong.persons import protection
+from fangkong.persons import keyring, protection
 from fangkong.persons.citizen_id import CitizenIdError, parse_citizen_id
 
-from .models import IdKind
+from .models import DOCUMENT_PURPOSES, IdKind
 
-PURPOSE = {IdKind.CITIZEN_ID: "citizen_id", IdKind.PASSPORT: "passport", IdKind.PERMIT: "travel_permit"}
+PURPOSE = DOCUMENT_PURPOSES
 PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
 PERMIT = re.compile(r"[HMCT][0-9]{8,10}")
 
@@ -56,22 +57,39 @@ def document_parse(kind: str, raw: str) -> Document:
 
 
 def document_hash(document: Document) -> str:
-    return protection.keyed_hash(document.number, PURPOSE[document.kind])
+    """The hash a traveller written now stores for ``document``."""
+    return protection.identifier_hash(document.number, PURPOSE[document.kind])
 
 
-def documents_protect(documents: list[Document]) -> list[tuple[str, str, str]]:
-    """(keyed hash, sealed, mask) of each document, in bulk (one key schedule per kind)."""
-    out: list[tuple[str, str, str] | None] = [None] * len(documents)
+def documents_protect(documents: list[Document]) -> list[tuple[str, str, str, str, int]]:
+    """(keyed hash, sealed, mask, wrapped data key, its epoch) of each document, in bulk: a data key per
+    document, one epoch for the whole list."""
+    now = keyring.current()
+    out: list[tuple[str, str, str, str, int] | None] = [None] * len(documents)
     for kind, purpose in PURPOSE.items():
         rows = [i for i, d in enumerate(documents) if d.kind == kind]
         if not rows:
             continue
         numbers = [documents[i].number for i in rows]
-        for i, digest, sealed in zip(rows, protection.keyed_hashes(numbers, purpose),
-                                     protection.encrypt_many(numbers, purpose), strict=True):
-            out[i] = (digest, sealed, documents[i].masked)
+        for i, digest, (wrapped, sealed) in zip(rows, protection.hashes_under(now.hash_key, numbers, purpose),
+                                                protection.identifiers_seal_many([(n,) for n in numbers], (purpose,),
+                                                                                 epoch=now), strict=True):
+            out[i] = (digest, sealed, documents[i].masked, wrapped, now.number)
     return out
 
 
-def document_reveal(kind: str, sealed: str) -> str:
-    return protection.decrypt(sealed, PURPOSE[kind])
+def documents_lookup(documents: list[Document]) -> dict[str, str]:
+    """Every hash (under every live keyring epoch) of each document → its hash under the current epoch: what to
+    look the documents up by (a traveller written before a rotation finished may carry the previous one)."""
+    index: dict[str, str] = {}
+    for kind, purpose in PURPOSE.items():
+        numbers = [d.number for d in documents if d.kind == kind]
+        if numbers:
+            lookup = protection.identifier_lookup(numbers, purpose)
+            index.update((digest, lookup.current[i]) for digest, i in lookup.index.items())
+    return index
+
+
+def document_reveal(traveller) -> str:
+    """The traveller's document number in clear (the caller audits)."""
+    return protection.identifier_open(traveller, traveller.id_sealed, PURPOSE[traveller.id_kind])

@@ -94,8 +94,16 @@ class Sex(models.TextChoices):
     UNKNOWN = "U", _("Unknown")
 
 
+#: the purpose a document of each kind is sealed and hashed for (``fangkong.persons.protection``)
+DOCUMENT_PURPOSES = {IdKind.CITIZEN_ID: "citizen_id", IdKind.PASSPORT: "passport", IdKind.PERMIT: "travel_permit"}
+
+
 class Traveller(models.Model):
     """One traveller's closed loop, from the manifest to release (or an exit)."""
+
+    #: rehashed and rewrapped by a keyring rotation (``fangkong.persons.shredding``), for the purpose of its kind
+    SEALED_IDENTIFIERS = {"document": ("id_hash", "id_sealed")}
+    SEALED_PURPOSES = {"document": ("id_kind", DOCUMENT_PURPOSES)}
 
     manifest = models.ForeignKey(Manifest, on_delete=models.PROTECT, related_name="travellers")
     port = models.ForeignKey(Port, on_delete=models.PROTECT, related_name="+", verbose_name=_("port of entry"))
@@ -113,6 +121,9 @@ class Traveller(models.Model):
     id_hash = models.CharField(max_length=64, editable=False)
     id_sealed = models.TextField(editable=False)
     id_masked = models.CharField(_("document number"), max_length=32, editable=False)
+    # The row's data key, which seals the document number (fangkong.persons.keyring: crypto-shredding).
+    key_wrapped = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
+    key_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     address_text = models.CharField(_("address"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DECLARED)
     status_at = models.DateTimeField(_("status since"), default=timezone.now)

@@ -27,12 +27,13 @@ from fangkong.audit.services import audit_record
 from fangkong.data_generation import bump_data_generation
 from fangkong.locking import check_version
 from fangkong.modules import role_capabilities
+from fangkong.persons import keyring
 from fangkong.regions.codes import covers
 from fangkong.regions.models import Region
 
 from . import loop
 from .apps import MANAGE
-from .documents import Document, documents_protect
+from .documents import Document, documents_lookup, documents_protect
 from .models import (
     OPEN_STATUSES,
     Handoff,
@@ -108,8 +109,8 @@ def _step(traveller: Traveller, target: str, *, at: dt.datetime, actor, region: 
 
 #: The columns of a new traveller, in the order ``manifest_import`` gives them to ``_travellers_insert``.
 _NEW_TRAVELLER = ("manifest_id", "port_id", "port_region_id", "destination_id", "holder_id", "name", "sex",
-                  "birth_date", "nationality", "id_kind", "id_hash", "id_sealed", "id_masked", "address_text",
-                  "status", "status_at", "version", "created_at", "created_by_id")
+                  "birth_date", "nationality", "id_kind", "id_hash", "id_sealed", "id_masked", "key_wrapped",
+                  "key_epoch", "address_text", "status", "status_at", "version", "created_at", "created_by_id")
 
 
 def _travellers_insert(values: list[tuple]) -> None:
@@ -157,7 +158,7 @@ def manifest_import(*, actor, port: str, carrier: str, carrier_no: str, arrival_
         documents.append(row["document"])
     protected = documents_protect(documents)
     seen: dict[str, int] = {}
-    for number, (row, (digest, _sealed, _mask)) in enumerate(zip(rows, protected, strict=True), start=2):
+    for number, (row, (digest, *_sealed)) in enumerate(zip(rows, protected, strict=True), start=2):
         line = row.get("_row", number)
         if digest in seen:
             errors.append({"row": line, "field": "id_number",
@@ -170,9 +171,12 @@ def manifest_import(*, actor, port: str, carrier: str, carrier_no: str, arrival_
         manifest, _created = Manifest.objects.get_or_create(
             port=place, carrier_no=carrier_no, arrival_date=arrival_date,
             defaults={"carrier": carrier, "region_id": place.region_id, "created_by": actor})
-        on_manifest = set(manifest.travellers.filter(id_hash__in=list(seen)).values_list("id_hash", flat=True))
-        elsewhere = dict(Traveller.objects.filter(id_hash__in=list(set(seen) - on_manifest), status__in=OPEN_STATUSES)
-                         .values_list("id_hash", "manifest__carrier_no"))
+        current = documents_lookup(documents)  # any live epoch's hash → the current one (``seen``'s keys)
+        on_manifest = {current[h] for h in manifest.travellers.filter(id_hash__in=list(current))
+                       .values_list("id_hash", flat=True)}
+        elsewhere = {current[h]: no for h, no in Traveller.objects.filter(
+            id_hash__in=[h for h, now in current.items() if now not in on_manifest], status__in=OPEN_STATUSES)
+            .values_list("id_hash", "manifest__carrier_no")}
         for digest, line in seen.items():
             if digest in elsewhere:
                 errors.append({"row": line, "field": "id_number",
@@ -184,10 +188,12 @@ def manifest_import(*, actor, port: str, carrier: str, carrier_no: str, arrival_
         now = timezone.now()
         new = [(manifest.pk, place.pk, place.region_id, row["destination"], place.region_id, row["name"],
                 row.get("sex") or "U", row.get("birth_date"), row.get("nationality", ""), row["document"].kind,
-                digest, sealed, mask, row.get("address_text", ""), Status.DECLARED, now, 1, now,
+                digest, sealed, mask, wrapped, epoch, row.get("address_text", ""), Status.DECLARED, now, 1, now,
                 getattr(actor, "pk", None))
-               for row, (digest, sealed, mask) in zip(rows, protected, strict=True) if digest not in on_manifest]
+               for row, (digest, sealed, mask, wrapped, epoch) in zip(rows, protected, strict=True)
+               if digest not in on_manifest]
         _travellers_insert(new)
+        keyring.check_live(*{row[_NEW_TRAVELLER.index("key_epoch")] for row in new})
         bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=manifest, region_code=place.region_id,
                      request=request, detail={"created": len(new), "already": len(on_manifest), "port": place.code})
@@ -404,7 +410,7 @@ def traveller_to_case(*, actor, traveller: Traveller, diagnosed_at: dt.datetime,
                                              "target": Status.CASE.label}]})
     with transaction.atomic():
         _lock([traveller.pk])
-        citizen_id = document_reveal(traveller.id_kind, traveller.id_sealed) \
+        citizen_id = document_reveal(traveller) \
             if traveller.id_kind == IdKind.CITIZEN_ID else ""
         person = person_register(actor=actor, request=request, name=traveller.name, sex=traveller.sex,
                                  birth_date=traveller.birth_date, citizen_id=citizen_id,

@@ -174,7 +174,8 @@ def case_bundle(case: Case, destination: Destination, *, now: dt.datetime | None
                      "address": [{"district": person.address_region_id or ""}] if person.address_region_id else []}
     if destination.identifiers_entitled:
         patient["identifier"] = ([{"system": f"{SYSTEM}/citizen-id",
-                                   "value": protection.decrypt(person.citizen_id_sealed, CITIZEN_ID)}]
+                                   "value": protection.identifier_open(person, person.citizen_id_sealed,
+                                                                       CITIZEN_ID)}]
                                  if person.citizen_id_sealed else [])
         patient["name"] = [{"text": person.name}]
         if person.birth_date:

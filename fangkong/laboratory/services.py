@@ -149,18 +149,20 @@ def persons_by_citizen_id(laboratory: Laboratory, numbers: list[str], field: str
     """The registered persons with these citizen IDs (keyed-hash look-up: the numbers are never stored), in
     order; refused by ``field`` when a number is invalid or repeated, or not registered in the laboratory's
     service area (one message for a person registered elsewhere and for one registered nowhere)."""
-    errors, hashes = [], []
+    errors, valid = [], []
     for raw in numbers:
         parsed = rules.citizen_id_verdict(raw)
         if isinstance(parsed, str):
             errors.append(f"{raw[:6]}…: {parsed}")
             continue
-        hashes.append(protection.keyed_hash(parsed.number, "citizen_id"))
+        valid.append(parsed.number)
+    lookup = protection.identifier_lookup(valid, "citizen_id")
+    hashes = lookup.current
     if len(set(hashes)) != len(hashes):
         errors.append(_("The same person is listed twice."))
     # a person registered elsewhere is answered like one not registered at all: the laboratory learns nothing
     # of a citizen ID outside its service area (not even that the registry holds it)
-    found = {p.citizen_id_hash: p for p in Person.objects.filter(citizen_id_hash__in=hashes)
+    found = {lookup.canonical(p.citizen_id_hash): p for p in Person.objects.filter(citizen_id_hash__in=lookup.hashes)
              if covers(laboratory.region_id, p.address_region_id)}
     unknown = sum(1 for h in hashes if h not in found)
     if unknown:

@@ -28,4 +28,6 @@ class PersonsConfig(modules.ModuleConfig):
     demo_loader = "fangkong.persons.demo.demo_load"
     demo_order = 10
     scoped_tables = ("Person",)
+    # the keyring of the persons' data keys (fangkong.persons.keyring): in tests, a fresh one per test
+    isolated_paths = (("FANGKONG_PERSONS_KEYRING", "persons-keyring"),)
     scope_records = "fangkong.persons.tests.scope.other_city_records"

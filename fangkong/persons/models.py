@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Person(models.Model):
+    #: identifier → (hash field or "", sealed field): what a keyring rotation rehashes and rewraps
+    #: (``fangkong.persons.shredding``)
+    SEALED_IDENTIFIERS = {"citizen_id": ("citizen_id_hash", "citizen_id_sealed"), "phone": ("phone_hash", "phone_sealed")}
+
     class Sex(models.TextChoices):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")
@@ -25,6 +29,11 @@ class Person(models.Model):
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_sealed = models.TextField(blank=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=24, blank=True, editable=False)
+    # The person's data key, which seals the two identifiers above, wrapped by the keyring epoch's
+    # key-encryption key (fangkong.persons.keyring; epoch 0: no key, the person has no identifier). It goes
+    # with the row: a deleted person's key exists nowhere once the epoch that wrapped it is destroyed.
+    key_wrapped = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
+    key_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     address_region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("address region")
     )

@@ -29,7 +29,7 @@ from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record, reason_clean
 from fangkong.bulk_copy import copy_available, copy_rows, copy_text, ids_reserve
 from fangkong.inputs import ColumnReader
-from fangkong.persons import protection, rules
+from fangkong.persons import keyring, protection, rules
 from fangkong.persons.citizen_id import (
     PROVINCE_CODES,
     CitizenId,
@@ -79,15 +79,19 @@ def _person_from_input(
         raise ValidationError(errors)
     person = Person(name=values["name"], sex=values["sex"], birth_date=values["birth_date"], address_region=region,
                     address_text=values["address_text"], created_by=actor)
+    if values["citizen_id"] or values["phone"]:
+        data_key = protection.data_key_new()
+        person.key_wrapped, person.key_epoch = data_key.wrapped, data_key.epoch
     if values["citizen_id"]:
         number = values["citizen_id"]
-        person.citizen_id_hash = protection.keyed_hash(number, CITIZEN_ID)
-        person.citizen_id_sealed = protection.encrypt(number, CITIZEN_ID)
+        person.citizen_id_hash = protection.identifier_hash(number, CITIZEN_ID)
+        person.citizen_id_sealed = protection.identifier_seal(data_key.key, number, CITIZEN_ID)
         person.citizen_id_masked = mask_citizen_id(number)
+        person._lookup_hashes = protection.lookup_hashes(number, CITIZEN_ID)
     if values["phone"]:
         e164 = values["phone"]
-        person.phone_hash = protection.keyed_hash(e164, PHONE)
-        person.phone_sealed = protection.encrypt(e164, PHONE)
+        person.phone_hash = protection.identifier_hash(e164, PHONE)
+        person.phone_sealed = protection.identifier_seal(data_key.key, e164, PHONE)
         person.phone_masked = protection.mask_phone(e164)
     return person
 
@@ -98,7 +102,7 @@ def person_register(*, actor, request=None, **fields) -> Registration:
     ``rules.region_verdict``), or return the one already registered."""
     person = _person_from_input(actor=actor, **fields)
     if person.citizen_id_hash:
-        existing = Person.objects.filter(citizen_id_hash=person.citizen_id_hash).first()
+        existing = Person.objects.filter(citizen_id_hash__in=person._lookup_hashes).first()
         if existing is not None:
             if not in_scope(actor, existing.address_region_id):
                 raise PersonElsewhereError()
@@ -107,8 +111,9 @@ def person_register(*, actor, request=None, **fields) -> Registration:
     try:
         with transaction.atomic():
             person.save()
+            keyring.check_live(person.key_epoch)  # a rotation destroyed the epoch meanwhile: roll back
     except IntegrityError:  # a concurrent registration of the same citizen ID won the race
-        existing = Person.objects.get(citizen_id_hash=person.citizen_id_hash)
+        existing = Person.objects.get(citizen_id_hash__in=person._lookup_hashes)
         return Registration(person=existing, created=False)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=person,
                  region_code=person.address_region_id, request=request)
@@ -132,7 +137,8 @@ def person_lookup(*, actor, citizen_id: str, purpose: str, request=None) -> Pers
     parsed = rules.citizen_id_verdict(citizen_id)  # the registry's message, as person_register gives it
     if isinstance(parsed, str):
         raise ValidationError({"citizen_id": [parsed]})
-    person = person_list(user=actor).filter(citizen_id_hash=protection.keyed_hash(parsed.number, CITIZEN_ID)).first()
+    person = person_list(user=actor).filter(
+        citizen_id_hash__in=protection.lookup_hashes(parsed.number, CITIZEN_ID)).first()
     audit_record(actor=actor, action=AuditEvent.Action.LOOKUP, object_type="persons.person",
                  object_id=str(person.pk) if person else "", region_code=person.address_region_id if person else "",
                  request=request, detail={"identifier": CITIZEN_ID, "purpose": purpose[:40], "found": person is not None})
@@ -172,17 +178,18 @@ def persons_import(*, actor, rows: list[dict], source: str = "", request=None) -
             errors[f"row {number}"] = [f"{field}: {m}" for field, ms in row_errors.items() for m in ms]
     if errors:
         raise ValidationError(errors)
-    hashes = [p.citizen_id_hash for p in built if p.citizen_id_hash]
+    hashes = [h for p in built if p.citizen_id_hash for h in p._lookup_hashes]
     known = set(Person.objects.filter(citizen_id_hash__in=hashes).values_list("citizen_id_hash", flat=True))
     fresh, existing = [], 0
     for person in built:
-        if person.citizen_id_hash and person.citizen_id_hash in known:
+        if person.citizen_id_hash and not known.isdisjoint(person._lookup_hashes):
             existing += 1
             continue
         if person.citizen_id_hash:
             known.add(person.citizen_id_hash)
         fresh.append(person)
     Person.objects.bulk_create(fresh, batch_size=1000)
+    keyring.check_live(*{p.key_epoch for p in fresh})
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="persons.person",
                  object_id=source[:64], request=request, detail={"created": len(fresh), "existing": existing})
     return ImportResult(created=len(fresh), existing=existing)
@@ -201,10 +208,9 @@ def person_reveal(*, actor, person: Person, reason: str = "", request=None) -> R
     if not can(actor, Capability.PERSON_REVEAL, person.address_region_id):
         raise PermissionDenied(_("Your role may not see personal identifiers."))
     reason = reason_clean(reason)
-    revealed = Revealed(
-        citizen_id=protection.decrypt(person.citizen_id_sealed, CITIZEN_ID) if person.citizen_id_sealed else "",
-        phone=protection.decrypt(person.phone_sealed, PHONE) if person.phone_sealed else "",
-    )
+    citizen_id, phone = protection.identifiers_open(person, (person.citizen_id_sealed, CITIZEN_ID),
+                                                    (person.phone_sealed, PHONE))
+    revealed = Revealed(citizen_id=citizen_id, phone=phone)
     audit_record(
         actor=actor, action=AuditEvent.Action.REVEAL, obj=person, region_code=person.address_region_id,
         request=request, detail={"fields": ["citizen_id", "phone"]}, reason=reason,
@@ -365,6 +371,7 @@ def persons_insert_many(*, actor, persons: list[CheckedPerson], ids: list[int] |
         for start in range(0, len(persons), chunk):
             built.extend(_sealed_persons(persons[start:start + chunk], actor_id, now))
         Person.objects.bulk_create(built, batch_size=1000)
+        keyring.check_live(*{p.key_epoch for p in built})
         return [p.pk for p in built]
     table = Person._meta.db_table
     ids = ids if ids is not None else ids_reserve(Person, len(persons))
@@ -372,6 +379,7 @@ def persons_insert_many(*, actor, persons: list[CheckedPerson], ids: list[int] |
     # Written in the order of the citizen-ID hash: the inserts into its (large, random-keyed) indexes then
     # walk the leaf pages in order instead of touching a random page each.
     order = sorted(range(len(persons)), key=lambda k: persons[k].citizen_id_hash)
+    epochs: set[int] = set()
 
     def lines():
         for start in range(0, len(order), chunk):
@@ -379,40 +387,50 @@ def persons_insert_many(*, actor, persons: list[CheckedPerson], ids: list[int] |
             yield "".join(
                 f"{ids[k]}\t{copy_text(p.name)}\t{p.sex}\t{copy_text(p.birth_date)}\t{fields}\t"
                 f"{p.address_region_id}\t{copy_text(p.address_text)}{tail}"
-                for k, p, fields in zip(order[start:start + chunk], part, _protected_fields(part), strict=True))
+                for k, p, fields in zip(order[start:start + chunk], part, _protected_fields(part, epochs), strict=True))
 
     copy_rows(table, ["id", "name", "sex", "birth_date", "citizen_id_hash", "citizen_id_sealed",
-                      "citizen_id_masked", "phone_hash", "phone_sealed", "phone_masked", "address_region_id",
-                      "address_text", "created_at", "updated_at", "created_by_id"], lines())
+                      "citizen_id_masked", "phone_hash", "phone_sealed", "phone_masked", "key_wrapped",
+                      "key_epoch", "address_region_id", "address_text", "created_at", "updated_at",
+                      "created_by_id"], lines())
+    keyring.check_live(*epochs)  # a rotation destroyed an epoch the keys were wrapped under: roll back
     return ids
 
 
-def _protected(persons: list[CheckedPerson]) -> list[tuple[str, str, str, str, str, str]]:
-    """(citizen ID hash, sealed, masked, phone hash, sealed, masked) of each person."""
+def _protected(persons: list[CheckedPerson], epochs: set[int] | None = None) -> list[tuple]:
+    """(citizen ID hash, sealed, masked, phone hash, sealed, masked, wrapped data key, its epoch) of each
+    person: a data key of its own for each person with an identifier, the hashes under the current epoch (its
+    number added to ``epochs``; the citizen ID hashed again, not taken from ``citizen_id_hash``, which a
+    rotation may have made stale since the file was checked)."""
+    now = keyring.current()  # one epoch for the keys and the hashes of the batch
     with_id = [p.citizen_id for p in persons if p.citizen_id]
     with_phone = [p.phone for p in persons if p.phone]
-    id_sealed = iter(protection.encrypt_many(with_id, CITIZEN_ID))
-    phone_hashes = iter(protection.keyed_hashes(with_phone, PHONE))
-    phone_sealed = iter(protection.encrypt_many(with_phone, PHONE))
+    id_hashes = iter(protection.hashes_under(now.hash_key, with_id, CITIZEN_ID))
+    phone_hashes = iter(protection.hashes_under(now.hash_key, with_phone, PHONE))
+    sealed = protection.identifiers_seal_many([(p.citizen_id, p.phone) for p in persons], (CITIZEN_ID, PHONE),
+                                              epoch=now)
+    if epochs is not None:
+        epochs.add(now.number)
     out = []
-    for p in persons:
-        cid = (p.citizen_id_hash or protection.keyed_hash(p.citizen_id, CITIZEN_ID), next(id_sealed),
-               mask_citizen_id(p.citizen_id)) if p.citizen_id else (None, "", "")
-        phone = (next(phone_hashes), next(phone_sealed), protection.mask_phone(p.phone)) if p.phone else ("", "", "")
-        out.append(cid + phone)
+    for p, (wrapped, cid_sealed, phone_sealed) in zip(persons, sealed, strict=True):
+        cid = (next(id_hashes), cid_sealed, mask_citizen_id(p.citizen_id)) if p.citizen_id else (None, "", "")
+        phone = (next(phone_hashes), phone_sealed, protection.mask_phone(p.phone)) if p.phone else ("", "", "")
+        out.append(cid + phone + (wrapped, now.number if wrapped else 0))
     return out
 
 
-def _protected_fields(persons: list[CheckedPerson]):
-    for cid_hash, cid_sealed, cid_masked, phone_hash, phone_sealed, phone_masked in _protected(persons):
+def _protected_fields(persons: list[CheckedPerson], epochs: set[int]):
+    for cid_hash, cid_sealed, cid_masked, phone_hash, phone_sealed, phone_masked, wrapped, epoch in _protected(persons,
+                                                                                                           epochs):
         yield (f"{copy_text(cid_hash)}\t{cid_sealed}\t{cid_masked}\t{phone_hash}\t{phone_sealed}\t"
-               f"{copy_text(phone_masked)}")
+               f"{copy_text(phone_masked)}\t{wrapped}\t{epoch}")
 
 
 def _sealed_persons(persons: list[CheckedPerson], actor_id, now) -> list[Person]:
     return [Person(name=p.name, sex=p.sex, birth_date=p.birth_date, address_region_id=p.address_region_id,
                    address_text=p.address_text, created_by_id=actor_id, created_at=now, updated_at=now,
                    citizen_id_hash=cid_hash, citizen_id_sealed=cid_sealed, citizen_id_masked=cid_masked,
-                   phone_hash=phone_hash, phone_sealed=phone_sealed, phone_masked=phone_masked)
-            for p, (cid_hash, cid_sealed, cid_masked, phone_hash, phone_sealed, phone_masked)
+                   phone_hash=phone_hash, phone_sealed=phone_sealed, phone_masked=phone_masked,
+                   key_wrapped=wrapped, key_epoch=epoch)
+            for p, (cid_hash, cid_sealed, cid_masked, phone_hash, phone_sealed, phone_masked, wrapped, epoch)
             in zip(persons, _protected(persons), strict=True)]

@@ -128,7 +128,7 @@ def alert_open_case(*, actor, alert: Alert, citizen_id: str, name: str = "", dis
         except ValueError:
             errors["onset_date"] = [_("Enter a date as YYYY-MM-DD.")]
     onset_date = onset_date or None
-    person = Person.objects.filter(citizen_id_hash=protection.keyed_hash(number, CITIZEN_ID)).first() \
+    person = Person.objects.filter(citizen_id_hash__in=protection.lookup_hashes(number, CITIZEN_ID)).first() \
         if number else None
     if number and person is None and not (name or "").strip():
         errors["name"] = [_("This citizen ID is not registered: give the person's name to register them.")]

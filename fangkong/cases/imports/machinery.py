@@ -267,10 +267,12 @@ class RowPersons:
         parsed = citizen_ids_parse_many([(rows[i].get("citizen_id") or "") for i in pending])
         self.parsed = dict(zip(pending, parsed, strict=True))
         valid = [(i, p.number) for i, p in self.parsed.items() if isinstance(p, CitizenId)]
-        hashes = protection.keyed_hashes([number for _i, number in valid], CITIZEN_ID)
+        lookup = protection.identifier_lookup([number for _i, number in valid], CITIZEN_ID)
+        hashes = lookup.current
         self.hash_of = {i: h for (i, _n), h in zip(valid, hashes, strict=True)}
         self.known: dict[str, tuple[int, str]] = {
-            h: (pk, region) for h, pk, region in rows_by(Person, "citizen_id_hash", hashes, ("id", "address_region"))}
+            lookup.canonical(h): (pk, region)
+            for h, pk, region in rows_by(Person, "citizen_id_hash", lookup.hashes, ("id", "address_region"))}
         self.reserved: dict[str, int] | None = None
         if reserve:
             unknown = sorted(set(hashes) - self.known.keys())

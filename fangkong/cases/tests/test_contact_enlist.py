@@ -64,10 +64,10 @@ def test_a_known_person_is_found_and_one_elsewhere_is_not_revealed(shenzhen_epi,
     from fangkong.persons import protection
 
     known = make_person(shenzhen_epi, name="老住户", region="440304")
-    number = protection.decrypt(known.citizen_id_sealed, "citizen_id")
+    number = protection.identifier_open(known, known.citizen_id_sealed, "citizen_id")
     assert _enlist(shenzhen_epi, _row(source, citizen_id=number, name="别名")).person == known
     elsewhere = make_person(guangzhou_epi, name="广州居民", region="440106")
-    number = protection.decrypt(elsewhere.citizen_id_sealed, "citizen_id")
+    number = protection.identifier_open(elsewhere, elsewhere.citizen_id_sealed, "citizen_id")
     with pytest.raises(PersonElsewhereError):
         _enlist(shenzhen_epi, _row(source, citizen_id=number))
     assert Contact.objects.count() == 1

@@ -72,7 +72,7 @@ def test_a_person_already_registered_is_found_by_citizen_id(client, shenzhen_epi
     known = make_person(shenzhen_epi, name="老住户", region="440304")
     from fangkong.persons import protection
 
-    number = protection.decrypt(known.citizen_id_sealed, "citizen_id")
+    number = protection.identifier_open(known, known.citizen_id_sealed, "citizen_id")
     client.force_login(shenzhen_epi)
     persons = Person.objects.count()
 
@@ -132,7 +132,7 @@ def test_a_person_registered_in_another_city_is_not_revealed(client, shenzhen_ep
     gz_person = make_person(guangzhou_epi, name="广州居民", region="440106")
     from fangkong.persons import protection
 
-    number = protection.decrypt(gz_person.citizen_id_sealed, "citizen_id")
+    number = protection.identifier_open(gz_person, gz_person.citizen_id_sealed, "citizen_id")
     client.force_login(shenzhen_epi)
     response = client.post(reverse("cases:contact-new"), _form(source, citizen_id=number))
     assert response.status_code == 400 and "registered in another region" in response.content.decode()

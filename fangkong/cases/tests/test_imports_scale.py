@@ -106,7 +106,7 @@ PERSON_FIELDS = ("name", "sex", "birth_date", "address_region_id", "citizen_id_h
 
 def test_contacts_import_stores_what_the_row_by_row_services_build(dongguan_epi, source):
     known = make_person(dongguan_epi, name="已登记", region="441900")
-    known_cid = protection.decrypt(known.citizen_id_sealed, "citizen_id")
+    known_cid = protection.identifier_open(known, known.citizen_id_sealed, "citizen_id")
     twice = citizen_id("441900", dt.date(1988, 8, 8), male=False)  # born on a day _cid() does not reach
     rows = [
         _contact("K1", citizen_id=twice, phone="13912345678", sex="F", birth_date="1988-08-08"),
@@ -141,7 +141,7 @@ def test_contacts_import_stores_what_the_row_by_row_services_build(dongguan_epi,
         contact = Contact.objects.select_related("person").get(contact_no=row["contact_no"])
         cid = row["citizen_id"]
         person = contact.person
-        assert protection.decrypt(person.citizen_id_sealed, "citizen_id") == cid
+        assert protection.identifier_open(person, person.citizen_id_sealed, "citizen_id") == cid
         if cid == known_cid:
             assert person.pk == known.pk and person.name == "已登记"  # the registry keeps its record
         else:
@@ -149,8 +149,8 @@ def test_contacts_import_stores_what_the_row_by_row_services_build(dongguan_epi,
             assert [getattr(person, f) for f in PERSON_FIELDS] == [getattr(expected, f) for f in PERSON_FIELDS]
             assert person.created_by == dongguan_epi
             if expected.phone_sealed:
-                assert protection.decrypt(person.phone_sealed, "phone") == protection.decrypt(
-                    expected.phone_sealed, "phone")
+                assert protection.identifier_open(person, person.phone_sealed, "phone") == protection.identifier_open(
+                    expected, expected.phone_sealed, "phone")
         built = build_contact(
             actor=dongguan_epi, person=person, source_case=source, category=row["category"], region=row["region"],
             listed_at=dt.datetime.fromisoformat(row["listed_at"].replace("/", "-")).replace(
@@ -175,7 +175,7 @@ def test_contacts_import_stores_what_the_row_by_row_services_build(dongguan_epi,
 def test_cases_import_stores_what_build_case_builds(dongguan_epi, source):
     listed_person = make_person(dongguan_epi, name="先列为密接", region="441900")
     make_contact(dongguan_epi, source_case=source, region="441900", person=listed_person, listed="2022-03-12")
-    listed_cid = protection.decrypt(listed_person.citizen_id_sealed, "citizen_id")
+    listed_cid = protection.identifier_open(listed_person, listed_person.citizen_id_sealed, "citizen_id")
     rows = [
         _case("C1", first_visit_at="2022-03-13 20:00", isolated_at="2022-03-15 12:00",
               treatment_at="2022-03-15 14:00", severity="moderate"),
@@ -225,7 +225,7 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(dongguan_epi, shenzhen_e
         _contact("B8", source_case_no=source.case_no, listed_at="2022-12-01 10:00", category="secondary"),
         _contact("B9", source_case_no=source.case_no, listed_at="12/03/2022", exposure_start="yesterday"),
         _contact("B10", source_case_no=source.case_no,
-                 citizen_id=protection.decrypt(elsewhere.citizen_id_sealed, "citizen_id")),
+                 citizen_id=protection.identifier_open(elsewhere, elsewhere.citizen_id_sealed, "citizen_id")),
         _contact("", source_case_no=source.case_no, exposure_end="2022-03-01", listed_at="2021-01-01 10:00"),
         _contact("B12", source_case_no=source.case_no, quarantine_place="x" * 201, birth_date="1990-13-01"),
     ]
@@ -294,7 +294,7 @@ def test_postgresql_writes_with_copy_and_other_databases_with_bulk_create(donggu
         assert tables == []
     for row in rows:
         contact = Contact.objects.select_related("person").get(contact_no=row["contact_no"])
-        assert protection.decrypt(contact.person.citizen_id_sealed, "citizen_id") == row["citizen_id"]
+        assert protection.identifier_open(contact.person, contact.person.citizen_id_sealed, "citizen_id") == row["citizen_id"]
         assert contact.test_schedule and contact.protocol.code == "8th" and contact.status == "quarantined"
 
 

@@ -117,8 +117,8 @@ def world(shenzhen_epi, guangzhou_epi):
     known = make_person(shenzhen_epi, name="老住户", region="440304")
     elsewhere = make_person(guangzhou_epi, name="广州住户", region="440106")  # outside Shenzhen's regions
     return {"source": source, "known": known, "keep": {source.person_id, known.pk, elsewhere.pk},
-            "known_id": protection.decrypt(known.citizen_id_sealed, "citizen_id"),
-            "elsewhere_id": protection.decrypt(elsewhere.citizen_id_sealed, "citizen_id")}
+            "known_id": protection.identifier_open(known, known.citizen_id_sealed, "citizen_id"),
+            "elsewhere_id": protection.identifier_open(elsewhere, elsewhere.citizen_id_sealed, "citizen_id")}
 
 
 def _by_field(errors: dict) -> dict:

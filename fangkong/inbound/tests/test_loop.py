@@ -311,3 +311,50 @@ def test_scope_records_are_what_the_scope_test_uses(users):
     made = shenzhen_loop(users["sz"])
     assert {t.name for t in made["travellers"]} == set(NAMES)
     assert made["break"].kind == "unacknowledged"
+
+
+def test_travellers_documents_are_shredded_with_the_keyring_and_still_found_mid_rotation(users):
+    """Crypto-shredding (issue 25): each traveller's document is sealed with a key of its own and hashed under the
+    keyring epoch; a rotation rehashes it for the purpose of its kind, and a manifest imported again while the
+    rotation is half-way still finds the travellers already on it."""
+    from fangkong.persons import keyring, protection
+    from fangkong.persons.shredding import rotate
+
+    from ..documents import document_reveal
+
+    cid = "440304199001010011"
+    rows = [row(), row("旅客乙", IdKind.CITIZEN_ID, cid)]
+    first = imported(users["futian"], rows)
+    passport, citizen = first.manifest.travellers.order_by("id")
+    old_hashes = {passport.id_hash, citizen.id_hash}
+    assert citizen.id_hash == protection.identifier_hash(cid, "citizen_id")  # the registry's hash of that ID
+    assert passport.key_wrapped != citizen.key_wrapped and PASSPORT not in passport.id_sealed
+    rotate(batch=1, stop_after_batches=1)  # half-way: one traveller rekeyed, the other not
+    again = imported(users["futian"], rows)
+    assert (again.created, again.already) == (0, 2)
+    rotate()
+    passport.refresh_from_db()
+    citizen.refresh_from_db()
+    assert keyring.load().epochs.keys() == {2} and {passport.key_epoch, citizen.key_epoch} == {2}
+    assert not old_hashes & {passport.id_hash, citizen.id_hash}
+    assert (document_reveal(passport), document_reveal(citizen)) == (PASSPORT, cid)
+    assert passport.id_hash == protection.identifier_hash(PASSPORT, "passport")
+    assert citizen.id_hash == protection.identifier_hash(cid, "citizen_id")
+    assert (imported(users["futian"], rows).already, Traveller.objects.count()) == (2, 2)
+
+
+def test_documents_sealed_the_old_way_are_upgraded_to_a_key_per_traveller(users):
+    from fangkong.persons import protection
+    from fangkong.persons.shredding import legacy_upgrade
+
+    from ..documents import document_reveal
+
+    traveller = imported(users["futian"], [row()]).manifest.travellers.get()
+    Traveller.objects.filter(pk=traveller.pk).update(  # as the registry sealed it before per-row keys
+        key_wrapped="", key_epoch=0, id_hash=protection.keyed_hash(PASSPORT, "passport"),
+        id_sealed=protection.encrypt(PASSPORT, "passport"))
+    assert legacy_upgrade(Traveller) == 1
+    traveller.refresh_from_db()
+    assert traveller.key_epoch == 1 and traveller.id_sealed.startswith("v2:")
+    assert document_reveal(traveller) == PASSPORT
+    assert traveller.id_hash == protection.identifier_hash(PASSPORT, "passport")

@@ -96,7 +96,7 @@ def test_person_checker_follows_the_rules_of_person_register(shenzhen_epi):
             name=fields["name"], address_region=fields["address_region"], sex=fields.get("sex", ""),
             birth_date=fields.get("birth_date"), parsed_id=parsed, phone=fields.get("phone", ""),
             address_text=fields.get("address_text", ""),
-            citizen_id_hash=protection.keyed_hash(parsed.number, CITIZEN_ID) if parsed and not isinstance(
+            citizen_id_hash=protection.identifier_hash(parsed.number, CITIZEN_ID) if parsed and not isinstance(
                 parsed, str) else "")
         assert errors == expected_errors, fields
         if expected_person is not None:
@@ -127,14 +127,14 @@ def test_persons_insert_many_stores_no_identifier_in_clear(shenzhen_epi):
     parsed = citizen_ids_parse_many([cid])[0]
     checked, errors = PersonChecker(actor=shenzhen_epi).check(
         name="批量", address_region="440304", parsed_id=parsed, phone="13800138000",
-        citizen_id_hash=protection.keyed_hash(cid, CITIZEN_ID))
+        citizen_id_hash=protection.identifier_hash(cid, CITIZEN_ID))
     assert errors == {}
     [pk] = persons_insert_many(actor=shenzhen_epi, persons=[checked])
     stored = Person.objects.filter(pk=pk).values().get()
     assert not any(cid in str(v) or "13800138000" in str(v) for v in stored.values())
     person = Person.objects.get(pk=pk)
-    assert protection.decrypt(person.citizen_id_sealed, CITIZEN_ID) == cid
-    assert protection.decrypt(person.phone_sealed, "phone") == "+8613800138000"
-    assert person.phone_hash == protection.keyed_hash("+8613800138000", "phone")
+    assert protection.identifier_open(person, person.citizen_id_sealed, CITIZEN_ID) == cid
+    assert protection.identifier_open(person, person.phone_sealed, "phone") == "+8613800138000"
+    assert person.phone_hash == protection.identifier_hash("+8613800138000", "phone")
     assert (person.citizen_id_masked, person.phone_masked) == (cid[:6] + "*" * 12, "+86 *******8000")
     assert (person.sex, person.birth_date, person.created_by) == (parsed.sex, dt.date(1977, 7, 7), shenzhen_epi)

@@ -74,8 +74,8 @@ def _stored() -> dict | None:
     record = {f: getattr(person, f) for f in ("name", "sex", "birth_date", "address_region_id", "address_text",
                                               "citizen_id_hash", "citizen_id_masked", "phone_hash", "phone_masked",
                                               "created_by_id")}
-    record["citizen_id"] = protection.decrypt(person.citizen_id_sealed, CITIZEN_ID) if person.citizen_id_sealed else ""
-    record["phone"] = protection.decrypt(person.phone_sealed, PHONE) if person.phone_sealed else ""
+    record["citizen_id"] = protection.identifier_open(person, person.citizen_id_sealed, CITIZEN_ID) if person.citizen_id_sealed else ""
+    record["phone"] = protection.identifier_open(person, person.phone_sealed, PHONE) if person.phone_sealed else ""
     Person.objects.all().delete()
     return record
 
@@ -118,7 +118,7 @@ def _through_bulk_checker(actor, row) -> tuple[dict, dict | None]:
         name=data["name"], address_region=data["address_region"], sex=data.get("sex", ""),
         birth_date=data.get("birth_date"), parsed_id=parsed, phone=data.get("phone", ""),
         address_text=data.get("address_text", ""),
-        citizen_id_hash=protection.keyed_hash(parsed.number, CITIZEN_ID) if parsed and not isinstance(
+        citizen_id_hash=protection.identifier_hash(parsed.number, CITIZEN_ID) if parsed and not isinstance(
             parsed, str) else "")
     if errors:
         return errors, None

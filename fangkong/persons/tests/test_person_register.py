@@ -27,7 +27,7 @@ def test_register_protects_identifiers_and_audits(shenzhen_epi):
     assert person.phone_masked == "+86 *******5678"
     assert person.birth_date == dt.date(1985, 6, 15)
     assert cid not in person.citizen_id_sealed and "13812345678" not in person.phone_sealed
-    assert person.citizen_id_hash == protection.keyed_hash(cid, "citizen_id")
+    assert person.citizen_id_hash == protection.identifier_hash(cid, "citizen_id")
     event = AuditEvent.objects.get(action="create", object_type="persons.person", object_id=str(person.pk))
     assert event.actor == shenzhen_epi and event.region_code == "440304"
 

@@ -55,7 +55,7 @@ def test_demo_creates_users_and_persons_and_is_idempotent(db, capsys):
     identities = synthetic_identities(regions, seed=20220317, as_of=scenario.dates[-1])
     registered = dict(Person.objects.values_list("citizen_id_hash", "address_region_id"))
     for identity in identities:  # every case of the scenario has its person, in its region
-        key = protection.keyed_hash(identity["citizen_id"], "citizen_id")
+        key = protection.identifier_hash(identity["citizen_id"], "citizen_id")
         assert registered[key] == identity["address_region"]
     assert sum(r.startswith("4403") for r in regions) == max(
         sum(r.startswith(p) for r in regions) for p in {r[:4] for r in regions})  # Shenzhen leads
