@@ -100,7 +100,7 @@ def test_an_export_refused_reads_and_audits_nothing(sysadmin, shenzhen_epi, guan
 
 def _emptied(cases: list[Case]) -> list[dict]:
     """What the cases and their persons were, before both are removed (the empty instance)."""
-    was = [{"case": _case_fields(c), "citizen_id": protection.decrypt(c.person.citizen_id_sealed, CITIZEN_ID),
+    was = [{"case": _case_fields(c), "citizen_id": protection.identifier_open(c.person, c.person.citizen_id_sealed, CITIZEN_ID),
             "person": (c.person.name, c.person.sex, c.person.birth_date, c.person.address_region_id)} for c in cases]
     persons = [c.person_id for c in cases]
     Case.objects.filter(pk__in=[c.pk for c in cases]).delete()
@@ -120,7 +120,7 @@ def test_a_file_exported_then_imported_into_an_instance_without_the_cases_gives_
         assert _case_fields(case) == before["case"]
         person = case.person
         assert (person.name, person.sex, person.birth_date, person.address_region_id) == before["person"]
-        assert protection.decrypt(person.citizen_id_sealed, CITIZEN_ID) == before["citizen_id"]
+        assert protection.identifier_open(person, person.citizen_id_sealed, CITIZEN_ID) == before["citizen_id"]
     assert ImportedBundle.objects.count() == 3
     stored = (Person.objects.count(), Case.objects.count(), ImportedBundle.objects.count())
     again = fhir_bulk.bundles_import(actor=shenzhen_epi, data=data, source="补报.ndjson")  # the same file again
