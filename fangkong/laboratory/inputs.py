@@ -17,7 +17,7 @@ from fangkong.api.fields import DateField, DateTimeField
 from fangkong.request_params import RegionCode
 from fangkong.table_files import TableLimits, TableRejected
 
-from .models import Outcome, Specimen
+from .models import LotStop, Outcome, Specimen
 
 #: Ct values (Ct值) a real-time PCR can report: above 0, at most 45 cycles.
 CT_MIN, CT_MAX = 0.0, 45.0
@@ -86,6 +86,26 @@ class GoodsLotInput(serializers.Serializer):
                                                label=_("Unified social credit code"),
                                                error_messages={"invalid": _("Enter an 18-character unified social "
                                                                             "credit code.")})
+
+
+class LotStopInput(serializers.Serializer):
+    """Add a stop to a goods lot's path: its kind, the place and/or the enterprise (by number), the stop it came
+    from, when the lot arrived and left."""
+
+    kind = serializers.ChoiceField(choices=LotStop.Kind.choices, label=_("Kind of stop"))
+    place = serializers.IntegerField(required=False, allow_null=True, default=None, label=_("Place (number)"))
+    enterprise = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                          label=_("Enterprise (number)"))
+    upstream = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                        label=_("Came from stop (number)"))
+    arrived_at = DateTimeField(label=_("Arrived at"))
+    left_at = DateTimeField(required=False, allow_null=True, default=None, label=_("Left at"))
+
+
+class InvestigationCloseInput(serializers.Serializer):
+    """Close an investigation with its conclusion."""
+
+    note = serializers.CharField(max_length=4000, label=_("Conclusion"))
 
 
 class PoolSizesField(serializers.Field):

@@ -51,7 +51,9 @@ from fangkong.regions.models import Region
 from .apps import MANAGE, TEST
 from .models import (
     GoodsLot,
+    Investigation,
     Laboratory,
+    LotStop,
     Outcome,
     Pool,
     PoolMember,
@@ -338,6 +340,8 @@ def result_record(*, actor, laboratory: Laboratory, code: str, outcome: str, rec
             _pool_resulted(sample, outcome, resulted_at, now)
         elif sample.pool_member_id:
             member_resolve(sample.pool_member_id, now)
+        elif outcome == Outcome.POSITIVE and sample.subject != Specimen.Subject.PERSON:
+            investigation_open(actor=actor, specimen=sample, now=now, request=request)
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=result, region_code=sample.region_id,
                      request=request, detail={"code": code, "outcome": outcome, "import": getattr(source, "pk", None)})
         bump_data_generation()
@@ -713,3 +717,100 @@ def _staged_check(cursor) -> None:
     errors = [(row[0], column, message) for row in cursor.fetchall()
               for hit, (_c, column, message) in zip(row[1:], faults, strict=True) if hit]
     raise _file_refused(errors, total)
+
+
+# --- goods traceability and investigations ------------------------------------------------------------------
+
+
+def _lot_writable(actor, lot: GoodsLot) -> None:
+    _require(actor, TEST, lot.region_id, _("You may not record the path of this goods lot."))
+
+
+@transaction.atomic
+def lot_stop_add(*, actor, lot: GoodsLot, kind: str, arrived_at: dt.datetime, left_at: dt.datetime | None = None,
+                 place: int | None = None, enterprise: int | None = None, upstream: int | None = None,
+                 request=None) -> LotStop:
+    """Add a stop to a goods lot's path: a place and/or an enterprise the recorder may read (through the places
+    and enterprises modules' selectors: one outside their area is answered like one that does not exist), the
+    stop it came from (a stop of the same lot, which it cannot reach before it left there) — the first stop
+    only has none and is the port of entry. Refused by field, nothing written."""
+    from django.http import Http404
+
+    from fangkong.enterprises.selectors import enterprise_get
+    from fangkong.places.selectors import place_get
+
+    _lot_writable(actor, lot)
+    errors: dict[str, list[str]] = {}
+    where = firm = came_from = None
+    if place is None and enterprise is None:
+        errors["place"] = [_("Name the place or the enterprise (or both).")]
+    if place is not None:
+        try:
+            where = place_get(user=actor, place_id=place)
+        except Http404:
+            errors["place"] = [_("No place with this number that you may read.")]
+    if enterprise is not None:
+        try:
+            firm = enterprise_get(user=actor, enterprise_id=enterprise)
+        except Http404:
+            errors["enterprise"] = [_("No enterprise with this number that you may read.")]
+    first = not lot.stops.exists()
+    if upstream is not None:
+        came_from = lot.stops.filter(pk=upstream).first()
+        if came_from is None:
+            errors["upstream"] = [_("No stop with this number on this lot's path.")]
+        elif arrived_at < came_from.arrived_at or (came_from.left_at and arrived_at < came_from.left_at):
+            errors["arrived_at"] = [_("The lot cannot arrive here before it left the stop it came from.")]
+    elif not first:
+        errors["upstream"] = [_("Name the stop the lot came from (only the first stop has none).")]
+    if first and kind != LotStop.Kind.PORT:
+        errors["kind"] = [_("A lot's path begins at its port of entry.")]
+    if not first and kind == LotStop.Kind.PORT:
+        errors["kind"] = [_("A lot enters by one port: its path has begun there.")]
+    if left_at is not None and left_at < arrived_at:
+        errors["left_at"] = [_("The lot cannot leave before it arrived.")]
+    if errors:
+        raise ValidationError(errors)
+    stop = LotStop(lot=lot, upstream=came_from, kind=kind, place=where, enterprise=firm,
+                   region_id=where.region_id if where else firm.region_id, arrived_at=arrived_at, left_at=left_at,
+                   created_by=actor)
+    stop.full_clean(validate_constraints=False)
+    stop.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=stop, region_code=stop.region_id,
+                 request=request, detail={"lot": lot.pk, "kind": kind})
+    bump_data_generation()
+    return stop
+
+
+def investigation_open(*, actor, specimen: Specimen, now: dt.datetime, request=None) -> Investigation:
+    """Open the investigation of a positive goods lot or environment specimen (once; in the result's
+    transaction), audited, with a problem and its urgent task in the three lists of the specimen's region."""
+    from .problems import investigation_problem_raise
+
+    investigation, created = Investigation.objects.get_or_create(
+        specimen=specimen, defaults={"region_id": specimen.region_id, "opened_at": now})
+    if created:
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=investigation, region_code=specimen.region_id,
+                     request=request, detail={"specimen": specimen.code, "subject": specimen.subject})
+        investigation_problem_raise(investigation, now)
+    return investigation
+
+
+@transaction.atomic
+def investigation_close(*, actor, investigation: Investigation, note: str, request=None) -> Investigation:
+    """Close an investigation with its conclusion (the epidemiologist of its region)."""
+    from fangkong.accounts.roles import Capability
+
+    if not can(actor, Capability.CASE_WRITE, investigation.region_id):
+        raise PermissionDenied(_("You may not close this investigation."))
+    if investigation.status == Investigation.Status.CLOSED:
+        raise ValidationError({"__all__": [_("This investigation is closed already.")]})
+    if not note.strip():
+        raise ValidationError({"note": [_("Write the conclusion.")]})
+    investigation.status = Investigation.Status.CLOSED
+    investigation.closed_at = timezone.now()
+    investigation.note = note.strip()
+    investigation.save(update_fields=["status", "closed_at", "note"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=investigation, region_code=investigation.region_id,
+                 request=request, detail={"status": "closed"})
+    return investigation
