@@ -132,7 +132,8 @@ def _cold_chain_lot(actor, tester, lab, now) -> str:
     specimen = specimen_record(actor=tester, laboratory=lab, code="SZ-CC-0317-W01", subject="goods",
                                kind="packaging", sampled_at=sampled, sampling_point=f"{market_ft.name}冻品区",
                                sampler="采样员丙", goods_lot=lot)
+    resulted = min(sampled + dt.timedelta(hours=7), now)
     result_record(actor=tester, laboratory=lab, code=specimen.code, outcome="positive",
                   ct_values={"ORF1ab": 34.2, "N": 33.5}, received_at=sampled + dt.timedelta(hours=2),
-                  resulted_at=min(sampled + dt.timedelta(hours=7), now))
+                  resulted_at=resulted, now=resulted)  # the investigation opens when the result came
     return lot.lot_no
