@@ -33,7 +33,7 @@ import json
 from operator import itemgetter
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -510,18 +510,28 @@ def results_import(*, actor, laboratory: Laboratory, content: bytes, request=Non
     rows, errors, total = _file_read(content, now)
     if errors:
         raise _file_refused(errors, total)
-    with transaction.atomic():
-        batch = ResultImport.objects.create(laboratory=laboratory, sha256=digest, rows=len(rows),
-                                            created_by=actor, created_at=now)
-        recorded = _file_write(laboratory, batch, rows, actor, now, request)
-        batch.recorded = recorded
-        batch.unchanged = len(rows) - recorded
-        batch.save(update_fields=["recorded", "unchanged"])
-        flagged = pools_flag(Pool.objects.filter(result__source=batch), now) if flag else 0
-        audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, region_code=laboratory.region_id,
-                     request=request, detail={"rows": batch.rows, "recorded": batch.recorded,
-                                              "unchanged": batch.unchanged, "members_flagged": flagged})
-        bump_data_generation()
+    try:
+        with transaction.atomic():
+            batch = _file_import(laboratory, digest, rows, actor, now, request, flag)
+    except IntegrityError as exc:  # another import or entry recorded one of these samples meanwhile
+        raise ValidationError({"file": [_("Some of these samples were given a result meanwhile by another entry "
+                                          "or file: nothing of this file was stored. Import it again.")]}) from exc
+    return batch
+
+
+def _file_import(laboratory, digest, rows, actor, now, request, flag) -> ResultImport:
+    """The import's writes, in the caller's transaction (``results_import``)."""
+    batch = ResultImport.objects.create(laboratory=laboratory, sha256=digest, rows=len(rows),
+                                        created_by=actor, created_at=now)
+    recorded = _file_write(laboratory, batch, rows, actor, now, request)
+    batch.recorded = recorded
+    batch.unchanged = len(rows) - recorded
+    batch.save(update_fields=["recorded", "unchanged"])
+    flagged = pools_flag(Pool.objects.filter(result__source=batch), now) if flag else 0
+    audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, region_code=laboratory.region_id,
+                 request=request, detail={"rows": batch.rows, "recorded": batch.recorded,
+                                          "unchanged": batch.unchanged, "members_flagged": flagged})
+    bump_data_generation()
     return batch
 
 
@@ -639,51 +649,49 @@ def _file_write(laboratory: Laboratory, batch: ResultImport, rows, actor, now, r
             cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute("CREATE TEMPORARY TABLE lab_ingest (n integer, code varchar(32), outcome varchar(12), ct text, "
                        "received_at timestamp with time zone, resulted_at timestamp with time zone)")
-        try:
-            if postgres:
-                def chunks(size=50_000):
-                    for start in range(0, len(rows), size):
-                        yield "".join(f"{n}\t{copy_text(code) if '\\' in code else code}\t{staged}\n"
-                                      for n, code, staged in rows[start:start + size])
-                copy_rows("lab_ingest", ["n", "code", "outcome", "ct", "received_at", "resulted_at"], chunks())
-                cursor.execute("ANALYZE lab_ingest")
-            else:
-                cursor.executemany("INSERT INTO lab_ingest VALUES (%s, %s, %s, %s, %s, %s)",
-                                   [(n, code, *staged) for n, code, staged in rows])
-            # one pass over the laboratory's samples: each row with its pool or specimen and the result it has
-            cursor.execute(
-                "CREATE TEMPORARY TABLE lab_staged AS SELECT s.n, s.code, s.outcome, s.ct, s.received_at, "  # noqa: S608 (constants of this module)
-                "s.resulted_at, p.id AS pool_id, p.round_id, sp.id AS specimen_id, "
-                "COALESCE(p.sampled_at, sp.sampled_at) AS sampled_at, COALESCE(r.id, rs.id) AS result_id, "
-                f"({same}) AS same FROM lab_ingest s "
-                "LEFT JOIN laboratory_pool p ON p.laboratory_id = %s AND p.code = s.code "
-                "LEFT JOIN laboratory_specimen sp ON sp.laboratory_id = %s AND sp.code = s.code "
-                "LEFT JOIN laboratory_result r ON r.pool_id = p.id "
-                "LEFT JOIN laboratory_result rs ON rs.specimen_id = sp.id", [laboratory.pk, laboratory.pk])
-            cursor.execute("DROP TABLE lab_ingest")
-            if postgres:
-                cursor.execute("ANALYZE lab_staged")
-            _staged_check(cursor)
-            cursor.execute("SELECT round_id, outcome, count(*) FROM lab_staged WHERE pool_id IS NOT NULL "
-                           "AND result_id IS NULL GROUP BY round_id, outcome")
-            by_round: dict[int, dict[str, int]] = {}
-            for round_id, outcome, n in cursor.fetchall():
-                by_round.setdefault(round_id, {})[outcome] = n
-            insert = (
-                "INSERT INTO laboratory_result (laboratory_id, pool_id, specimen_id, outcome, ct_values, received_at, "  # noqa: S608 (constants of this module)
-                "resulted_at, source_id, recorded_at, recorded_by_id) SELECT %s, pool_id, NULL, outcome, "
-                f"{'ct::jsonb' if postgres else 'ct'}, received_at, resulted_at, %s, %s, %s FROM lab_staged "
-                "WHERE pool_id IS NOT NULL AND result_id IS NULL")
-            # the foreign keys of a million results checked by one statement per key, not a trigger per row and
-            # key at commit (``bulk_copy.foreign_keys_checked_by_set``)
-            with foreign_keys_checked_by_set(Result, proven={"laboratory.result.pool": PROVEN_POOL}):
-                cursor.execute(insert, [laboratory.pk, batch.pk, now, actor.pk])
-            cursor.execute("SELECT code, outcome, ct, received_at, resulted_at FROM lab_staged "
-                           "WHERE specimen_id IS NOT NULL AND result_id IS NULL ORDER BY n")
-            singles = cursor.fetchall()
-        finally:
-            cursor.execute("DROP TABLE IF EXISTS lab_ingest")
-            cursor.execute("DROP TABLE IF EXISTS lab_staged")
+        if postgres:
+            def chunks(size=50_000):
+                for start in range(0, len(rows), size):
+                    yield "".join(f"{n}\t{copy_text(code) if '\\' in code else code}\t{staged}\n"
+                                  for n, code, staged in rows[start:start + size])
+            copy_rows("lab_ingest", ["n", "code", "outcome", "ct", "received_at", "resulted_at"], chunks())
+            cursor.execute("ANALYZE lab_ingest")
+        else:
+            cursor.executemany("INSERT INTO lab_ingest VALUES (%s, %s, %s, %s, %s, %s)",
+                               [(n, code, *staged) for n, code, staged in rows])
+        # one pass over the laboratory's samples: each row with its pool or specimen and the result it has
+        cursor.execute(
+            "CREATE TEMPORARY TABLE lab_staged AS SELECT s.n, s.code, s.outcome, s.ct, s.received_at, "  # noqa: S608 (constants of this module)
+            "s.resulted_at, p.id AS pool_id, p.round_id, sp.id AS specimen_id, "
+            "COALESCE(p.sampled_at, sp.sampled_at) AS sampled_at, COALESCE(r.id, rs.id) AS result_id, "
+            f"({same}) AS same FROM lab_ingest s "
+            "LEFT JOIN laboratory_pool p ON p.laboratory_id = %s AND p.code = s.code "
+            "LEFT JOIN laboratory_specimen sp ON sp.laboratory_id = %s AND sp.code = s.code "
+            "LEFT JOIN laboratory_result r ON r.pool_id = p.id "
+            "LEFT JOIN laboratory_result rs ON rs.specimen_id = sp.id", [laboratory.pk, laboratory.pk])
+        cursor.execute("DROP TABLE lab_ingest")
+        if postgres:
+            cursor.execute("ANALYZE lab_staged")
+        _staged_check(cursor)
+        cursor.execute("SELECT round_id, outcome, count(*) FROM lab_staged WHERE pool_id IS NOT NULL "
+                       "AND result_id IS NULL GROUP BY round_id, outcome")
+        by_round: dict[int, dict[str, int]] = {}
+        for round_id, outcome, n in cursor.fetchall():
+            by_round.setdefault(round_id, {})[outcome] = n
+        insert = (
+            "INSERT INTO laboratory_result (laboratory_id, pool_id, specimen_id, outcome, ct_values, received_at, "  # noqa: S608 (constants of this module)
+            "resulted_at, source_id, recorded_at, recorded_by_id) SELECT %s, pool_id, NULL, outcome, "
+            f"{'ct::jsonb' if postgres else 'ct'}, received_at, resulted_at, %s, %s, %s FROM lab_staged "
+            "WHERE pool_id IS NOT NULL AND result_id IS NULL")
+        # the foreign keys of a million results checked by one statement per key, not a trigger per row and
+        # key at commit (``bulk_copy.foreign_keys_checked_by_set``)
+        with foreign_keys_checked_by_set(Result, proven={"laboratory.result.pool": PROVEN_POOL}):
+            cursor.execute(insert, [laboratory.pk, batch.pk, now, actor.pk])
+        cursor.execute("SELECT code, outcome, ct, received_at, resulted_at FROM lab_staged "
+                       "WHERE specimen_id IS NOT NULL AND result_id IS NULL ORDER BY n")
+        singles = cursor.fetchall()
+        # on an error the caller's transaction is rolled back, and the staging tables with it
+        cursor.execute("DROP TABLE lab_staged")
     for round_id, tally in by_round.items():
         ScreeningRound.objects.filter(pk=round_id).update(
             pools_tested=F("pools_tested") + sum(tally.values()),

@@ -191,3 +191,23 @@ def test_a_proven_key_is_not_checked_and_the_others_are(lab_user, lab, pools, po
         else:
             write()
         transaction.set_rollback(True)
+
+
+def test_a_sample_resulted_meanwhile_refuses_the_file_with_a_clear_error(lab_user, lab, pools, monkeypatch):
+    """Between the file's checks and its INSERT another entry gives T0 a result (as a concurrent page or file
+    would): the unique key on the result's pool refuses the INSERT, the file is refused as a whole."""
+    from .. import services
+
+    checked = services._staged_check
+
+    def meanwhile(cursor):
+        checked(cursor)
+        Result.objects.create(laboratory=lab, pool=Pool.objects.get(code="T0"), outcome="negative",
+                              received_at=RECEIVED, resulted_at=RESULTED)
+
+    monkeypatch.setattr(services, "_staged_check", meanwhile)
+    before = _state()
+    with pytest.raises(ValidationError) as refused:
+        results_import(actor=lab_user, laboratory=lab, content=(HEADER + _row("T0") + _row("T1")).encode())
+    assert "meanwhile" in refused.value.message_dict["file"][0]
+    assert _state() == before
