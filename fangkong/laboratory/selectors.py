@@ -246,6 +246,33 @@ def round_progress(screening: ScreeningRound) -> dict:
             if screening.population else 0}
 
 
+#: Throat swabs one sampler takes in a day: a planning ratio (about one a minute over an eight-hour shift).
+SWABS_PER_SAMPLER_DAY = 480
+
+
+def round_resources(*, user, screening: ScreeningRound, plan) -> dict:
+    """What the round's plan needs of its city's resources, against what ``fangkong.resources`` holds (read
+    through its selectors with the reader's rights): test kits — one per expected test, the pooled tubes and
+    the single re-tests — against the kits on hand in the city's stores, and samplers to swab the population in
+    one day (``SWABS_PER_SAMPLER_DAY``) against the city's sampling teams available on the round's first day."""
+    from math import ceil
+
+    from django.db.models import Sum
+
+    from fangkong.regions.codes import city_code, subtree_prefix
+    from fangkong.resources.selectors import available_on, stock_list, team_list
+
+    prefix = subtree_prefix(city_code(screening.county_id))
+    kits = stock_list(user=user).filter(region__code__startswith=prefix, item="test_kits") \
+        .aggregate(n=Sum("quantity"))["n"] or 0
+    teams = list(team_list(user=user).filter(region__code__startswith=prefix, skill="sampling"))
+    samplers = sum(available_on(user=user, teams=teams, day=screening.starts_on).values())
+    needed = {"kits": plan.expected_tests, "samplers": ceil(screening.population / SWABS_PER_SAMPLER_DAY)}
+    return {"kits_needed": needed["kits"], "kits_on_hand": kits, "kits_short": max(0, needed["kits"] - kits),
+            "samplers_needed": needed["samplers"], "samplers_available": samplers,
+            "samplers_short": max(0, needed["samplers"] - samplers)}
+
+
 def panel_context(request, code: str) -> dict:
     """The dashboard panel (``dashboard_panels``): the mass-screening rounds of the region's subtree begun by
     the user's day, each from its own tally (sampled, tested, positive, inconclusive, resolved pools), and the

@@ -98,8 +98,10 @@ def round_new(request):
 @require_GET
 def round_detail(request, round_id: int):
     screening = selectors.round_get(user=request.user, round_id=round_id)
-    return render(request, "laboratory/round.html", {"round": screening, **selectors.round_progress(screening),
-                                                     "may_test": can(request.user, TEST)})
+    progress = selectors.round_progress(screening)
+    return render(request, "laboratory/round.html", {
+        "round": screening, **progress, "may_test": can(request.user, TEST),
+        "supply": selectors.round_resources(user=request.user, screening=screening, plan=progress["plan"])})
 
 
 @region_scoped
