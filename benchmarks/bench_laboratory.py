@@ -9,10 +9,12 @@ members (and their persons) only for the 0.1 % of tubes that will be positive �
 17.5 million rows no step below reads (the ingest reads tubes, the flags read the positive tubes' members by
 index). Then times:
 
-- the ingest of the laboratory's result file of every tube (``services.pool_results_ingest``: each row read
-  with the result form's schema column by column, COPY into a staging table, one INSERT … SELECT into the
-  results, the round's tally) — against the naive way, ``result_record`` row by row, timed on 300 tubes
-  and extrapolated;
+- the import of the laboratory's result file of every tube (``services.results_import``, the service of the
+  result-file page: the CSV read into columns, each distinct text of the short columns read once with the
+  result form's schema and the rule across fields once per combination, the codes checked over the whole
+  column; COPY into a staging table, one join with the laboratory's pools, specimens and results that finds
+  every row's sample and the rows the database refuses, one INSERT … SELECT into the results, the round's
+  tally) — against the naive way, ``result_record`` row by row, timed on 300 tubes and extrapolated;
 - the control flags and re-sampling problem/task of the positive tubes (``services.pools_flag``: one UPDATE of
   their members, one of the tubes, one problem with its task for the county's tubes flagged together) — the
   service runs it in the ingest's transaction; it is timed apart here;
@@ -106,7 +108,7 @@ def main():
     from django.utils import timezone
 
     from fangkong.laboratory.models import Pool, PoolMember, Result
-    from fangkong.laboratory.services import pool_results_ingest, pools_flag, result_record
+    from fangkong.laboratory.services import pools_flag, result_record, results_import
     from fangkong.worklists.models import Problem
 
     epi, lab, screening = build()
@@ -130,7 +132,7 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM laboratory_result")
     started = time.perf_counter()
-    batch = pool_results_ingest(actor=epi, laboratory=lab, content=content, flag=False)
+    batch = results_import(actor=epi, laboratory=lab, content=content, flag=False)
     ingest = time.perf_counter() - started
     print(f"ingest: {batch.rows:,} rows, {batch.recorded:,} recorded in {ingest:.1f} s", flush=True)
     started = time.perf_counter()

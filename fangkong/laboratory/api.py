@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,7 +16,7 @@ from fangkong.accounts.need_to_know import Category, Reach, Shows
 from fangkong.inputs import api_input
 
 from . import selectors, services
-from .inputs import PoolInput, ResultInput, SpecimenInput
+from .inputs import InvestigationCloseInput, LotStopInput, PoolInput, ResultInput, SpecimenInput
 
 AGGREGATES = Shows(Category.AGGREGATES)
 OWN_SAMPLES = Shows(Category.NAMED, frozenset({Reach.REGION, Reach.OWN_SAMPLES}))
@@ -173,3 +173,134 @@ class SpecimenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise Http404
         specimen = services.specimen_record_by_ids(actor=request.user, request=request, laboratory=lab, **data)
         return Response(SpecimenSerializer(specimen).data, status=status.HTTP_201_CREATED)
+
+
+class LotStopSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    upstream = serializers.IntegerField(source="upstream_id", allow_null=True)
+    kind = serializers.CharField()
+    place = serializers.IntegerField(source="place_id", allow_null=True)
+    place_name = serializers.CharField(source="place.name", allow_null=True, default=None)
+    enterprise = serializers.IntegerField(source="enterprise_id", allow_null=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", allow_null=True, default=None)
+    region = serializers.CharField(source="region_id")
+    arrived_at = serializers.DateTimeField()
+    left_at = serializers.DateTimeField(allow_null=True)
+
+
+class GoodsLotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    region = serializers.CharField(source="region_id")
+    lot_no = serializers.CharField()
+    description = serializers.CharField()
+    origin_country = serializers.CharField()
+    port = serializers.CharField()
+    container_no = serializers.CharField()
+    owner_name = serializers.CharField()
+    owner_credit_code = serializers.CharField()
+
+
+class GoodsLotPathSerializer(GoodsLotSerializer):
+    path = serializers.SerializerMethodField()
+
+    @extend_schema_field(LotStopSerializer(many=True))
+    def get_path(self, lot) -> list:
+        return [LotStopSerializer(stop).data for stop, _depth in selectors.lot_path(lot)]
+
+
+class GoodsLotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Goods lots recorded in the caller's regions or that passed through them; one lot with its path (the
+    places and enterprises it touched, from the port); ``stops``: add a stop (the page's schema and service)."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = AGGREGATES
+    serializer_class = GoodsLotSerializer
+
+    def get_queryset(self):
+        return selectors.goods_lot_list(user=self.request.user).order_by("id")
+
+    def get_object(self):
+        return selectors.goods_lot_get(user=self.request.user, lot_id=self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return GoodsLotPathSerializer if self.action == "retrieve" else GoodsLotSerializer
+
+    @extend_schema(request=LotStopInput, responses={201: LotStopSerializer})
+    @action(detail=True, methods=["post"])
+    def stops(self, request, pk=None, *args, **kwargs):
+        lot = self.get_object()
+        stop = services.lot_stop_add(actor=request.user, lot=lot, request=request, **api_input(LotStopInput, request))
+        return Response(LotStopSerializer(stop).data, status=status.HTTP_201_CREATED)
+
+
+class ExposedSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    name = serializers.CharField()
+    reason = serializers.CharField()
+    where = serializers.CharField()
+    at = serializers.DateTimeField(allow_null=True)
+
+
+class InvestigationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    specimen = serializers.IntegerField(source="specimen_id")
+    subject = serializers.CharField(source="specimen.subject")
+    goods_lot = serializers.IntegerField(source="specimen.goods_lot_id", allow_null=True)
+    place = serializers.IntegerField(source="specimen.place_id", allow_null=True)
+    region = serializers.CharField(source="region_id")
+    opened_at = serializers.DateTimeField()
+    status = serializers.CharField()
+    note = serializers.CharField()
+
+
+class InvestigationDetailSerializer(InvestigationSerializer):
+    exposed = serializers.SerializerMethodField()
+    workers_total = serializers.SerializerMethodField()
+    visitors_total = serializers.SerializerMethodField()
+
+    def _found(self, investigation) -> dict:
+        if "found" not in self.context:
+            self.context["found"] = selectors.exposed_persons(user=self.context["request"].user,
+                                                              investigation=investigation)
+        return self.context["found"]
+
+    @extend_schema_field(ExposedSerializer(many=True))
+    def get_exposed(self, investigation) -> list:
+        found = self._found(investigation)
+        rows = [{"person": e.person_id, "name": e.person.name, "reason": "worker",
+                 "where": e.group.place.name if e.group.place_id else e.group.employer_name, "at": None}
+                for e in found["workers"]]
+        rows += [{"person": s.person_id, "name": s.person.name, "reason": "co-visitor", "where": s.place.name,
+                  "at": s.scanned_at} for s in found["visitors"]]
+        return ExposedSerializer(rows, many=True).data
+
+    def get_workers_total(self, investigation) -> int:
+        return self._found(investigation)["workers_total"]
+
+    def get_visitors_total(self, investigation) -> int:
+        return self._found(investigation)["visitors_total"]
+
+
+class InvestigationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Investigations of positive goods lots and environment specimens; one with the persons exposed to it that
+    the caller may read (workers on the rosters, co-visitors of the places); ``close``: its conclusion."""
+
+    fangkong_access = REGION_SCOPED
+    fangkong_shows = {"*": AGGREGATES, "retrieve": Shows(Category.NAMED), "close": Shows(Category.NAMED)}
+    serializer_class = InvestigationSerializer
+
+    def get_queryset(self):
+        return selectors.investigation_list(user=self.request.user).order_by("id")
+
+    def get_object(self):
+        return selectors.investigation_get(user=self.request.user, investigation_id=self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return InvestigationDetailSerializer if self.action == "retrieve" else InvestigationSerializer
+
+    @extend_schema(request=InvestigationCloseInput, responses={200: InvestigationSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None, *args, **kwargs):
+        investigation = services.investigation_close(actor=request.user, investigation=self.get_object(),
+                                                     request=request, **api_input(InvestigationCloseInput, request))
+        return Response(InvestigationSerializer(investigation).data)

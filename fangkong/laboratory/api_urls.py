@@ -11,6 +11,8 @@ router.register("laboratories", api.LaboratoryViewSet, basename="laboratory")
 router.register("screening-rounds", api.RoundViewSet, basename="round")
 router.register("pools", api.PoolViewSet, basename="pool")
 router.register("specimens", api.SpecimenViewSet, basename="specimen")
+router.register("goods-lots", api.GoodsLotViewSet, basename="goods-lot")
+router.register("investigations", api.InvestigationViewSet, basename="investigation")
 
 app_name = "laboratory-api"
 urlpatterns = [path("", include(router.urls))]

@@ -34,7 +34,8 @@ class LaboratoryConfig(modules.ModuleConfig):
     demo_loader = f"{PACKAGE}.demo.demo_load"
     demo_order = 80  # after cases (30) and places: its positives become cases, its sites are places
     figure_sources = ("ScreeningRound", "Pool", "Result")
-    scoped_tables = ("Laboratory", "GoodsLot", "ScreeningRound", "Pool", "PoolMember", "Specimen", "Result")
+    scoped_tables = ("Laboratory", "GoodsLot", "ScreeningRound", "Pool", "PoolMember", "Specimen", "Result",
+                     "LotStop", "Investigation")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     person_sections = (f"{PACKAGE}.views.person_section",)  # a temporary control on the person's page
     aggregate_figures = (modules.AggregateFigures("laboratory", f"{PACKAGE}.figures.choices",

@@ -1,6 +1,10 @@
 """The demo part of the laboratory module (its ``demo_loader``): a laboratory in Shenzhen (the demo user
 ``lab_gd`` on its staff), a mass-screening round of Futian in 10-in-1 pools, one positive pool whose members
-were re-sampled singly — one positive, registered as a case — and one inconclusive pool resolved negative."""
+were re-sampled singly — one positive, registered as a case — and one inconclusive pool resolved negative; and
+one imported cold-chain lot traced from the Futian port through a cold store and a distributor to a Futian and
+a Luohu farmers' market, whose outer packaging tested positive at the market: the investigation it opened
+lists the cold store's workers (the key-populations demo's roster) and the market's visitors while the lot was
+there (the places demo's scans)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ from fangkong.persons.services import person_register
 from .models import Laboratory, ScreeningRound
 from .services import (
     case_from_result,
+    goods_lot_create,
     laboratory_create,
+    lot_stop_add,
     pool_record,
     result_record,
     round_create,
@@ -80,4 +86,54 @@ def demo_load(actor) -> str:
             if hit:
                 case = case_from_result(actor=actor, specimen=specimen, classification="confirmed",
                                         reported_at=single_at + dt.timedelta(hours=5))
-    return f"demo laboratory: round {screening.name}, 2 pools resolved, case {case.case_no if case else '—'}"
+    lot = _cold_chain_lot(actor, tester, lab, now)
+    return (f"demo laboratory: round {screening.name}, 2 pools resolved, case {case.case_no if case else '—'}"
+            f"{f', lot {lot} traced to two markets' if lot else ''}")
+
+
+def _cold_chain_lot(actor, tester, lab, now) -> str:
+    """The demo's positive cold-chain lot: port → cold store (its enterprise when the enterprises demo has it)
+    → a Luohu distributor's warehouse → the Futian and the Luohu farmers' markets (the places demo's); sampled
+    at the Futian market while the demo's visitors were there. Nothing when the places demo is not loaded."""
+    from fangkong.places.models import Place, Scan
+
+    def place(county, category):
+        return Place.objects.filter(region__code=county, category=category).order_by("pk").first()
+
+    port, store = place("440304", "port"), place("440304", "cold_chain")
+    warehouse, market_ft, market_lh = place("440303", "cold_chain"), place("440304", "farmers_market"), \
+        place("440303", "farmers_market")
+    if None in (port, store, warehouse, market_ft, market_lh):
+        return ""
+    from fangkong.enterprises.models import Enterprise
+
+    cold = Enterprise.objects.filter(places=store).order_by("pk").first()
+    # the path is recorded by the province's epidemiologist (the demo's provincial commander may not record it)
+    actor = get_user_model().objects.filter(username="province_epi").first() or actor
+    seen = Scan.objects.filter(place=market_ft).order_by("scanned_at").values_list("scanned_at", flat=True).first()
+    at_market = (seen - dt.timedelta(hours=3)) if seen else now - dt.timedelta(days=3)
+    arrived = at_market - dt.timedelta(days=4)
+    lot = goods_lot_create(actor=tester, region="440304", lot_no="SZ-CC-2022-0317", description="冷冻带骨牛肉",
+                           origin_country="巴西", port=port.name, container_no="MSKU7312046", warehouse=store.name,
+                           owner_name=cold.name if cold else "福田区冷链物流有限公司",
+                           owner_credit_code=cold.credit_code if cold else "91440304MA5DEM0013")
+    first = lot_stop_add(actor=actor, lot=lot, kind="port", place=port.pk, arrived_at=arrived,
+                         left_at=arrived + dt.timedelta(hours=10))
+    cold_store = lot_stop_add(actor=actor, lot=lot, kind="cold_store", place=store.pk,
+                              enterprise=cold.pk if cold else None, upstream=first.pk,
+                              arrived_at=arrived + dt.timedelta(hours=12), left_at=arrived + dt.timedelta(days=2))
+    distributor = lot_stop_add(actor=actor, lot=lot, kind="distributor", place=warehouse.pk, upstream=cold_store.pk,
+                               arrived_at=arrived + dt.timedelta(days=2, hours=3),
+                               left_at=at_market - dt.timedelta(hours=2))
+    for market in (market_ft, market_lh):
+        lot_stop_add(actor=actor, lot=lot, kind="market", place=market.pk, upstream=distributor.pk,
+                     arrived_at=at_market, left_at=at_market + dt.timedelta(days=1))
+    sampled = at_market + dt.timedelta(hours=20)
+    specimen = specimen_record(actor=tester, laboratory=lab, code="SZ-CC-0317-W01", subject="goods",
+                               kind="packaging", sampled_at=sampled, sampling_point=f"{market_ft.name}冻品区",
+                               sampler="采样员丙", goods_lot=lot)
+    resulted = min(sampled + dt.timedelta(hours=7), now)
+    result_record(actor=tester, laboratory=lab, code=specimen.code, outcome="positive",
+                  ct_values={"ORF1ab": 34.2, "N": 33.5}, received_at=sampled + dt.timedelta(hours=2),
+                  resulted_at=resulted, now=resulted)  # the investigation opens when the result came
+    return lot.lot_no

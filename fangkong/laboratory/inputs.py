@@ -8,13 +8,16 @@ from __future__ import annotations
 import csv
 import io
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from fangkong import table_files
 from fangkong.api.fields import DateField, DateTimeField
 from fangkong.request_params import RegionCode
+from fangkong.table_files import TableLimits, TableRejected
 
-from .models import Outcome, Specimen
+from .models import LotStop, Outcome, Specimen
 
 #: Ct values (Ct值) a real-time PCR can report: above 0, at most 45 cycles.
 CT_MIN, CT_MAX = 0.0, 45.0
@@ -83,6 +86,26 @@ class GoodsLotInput(serializers.Serializer):
                                                label=_("Unified social credit code"),
                                                error_messages={"invalid": _("Enter an 18-character unified social "
                                                                             "credit code.")})
+
+
+class LotStopInput(serializers.Serializer):
+    """Add a stop to a goods lot's path: its kind, the place and/or the enterprise (by number), the stop it came
+    from, when the lot arrived and left."""
+
+    kind = serializers.ChoiceField(choices=LotStop.Kind.choices, label=_("Kind of stop"))
+    place = serializers.IntegerField(required=False, allow_null=True, default=None, label=_("Place (number)"))
+    enterprise = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                          label=_("Enterprise (number)"))
+    upstream = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                        label=_("Came from stop (number)"))
+    arrived_at = DateTimeField(label=_("Arrived at"))
+    left_at = DateTimeField(required=False, allow_null=True, default=None, label=_("Left at"))
+
+
+class InvestigationCloseInput(serializers.Serializer):
+    """Close an investigation with its conclusion."""
+
+    note = serializers.CharField(max_length=4000, label=_("Conclusion"))
 
 
 class PoolSizesField(serializers.Field):
@@ -191,10 +214,53 @@ class CaseFromResultInput(serializers.Serializer):
 
 
 RESULT_COLUMNS = ("code", "outcome", "ct_values", "received_at", "resulted_at")
+RESULT_REQUIRED = ("code", "outcome", "received_at", "resulted_at")
+#: A city's round in one file: 1,750,000 tubes of 10 (17.5 million people) is about 120 MB of CSV.
+RESULT_LIMITS = TableLimits(max_bytes=256 * 1024 * 1024, max_rows=2_500_000, max_columns=16)
 
 
-def read_result_rows(content: bytes) -> list[dict]:
-    """The rows of a result file as dicts of its columns (``RESULT_COLUMNS``), read with ``ResultInput``."""
-    text = content.decode("utf-8-sig")
-    return [{k: (v or "") for k, v in row.items() if k in RESULT_COLUMNS} for row in csv.DictReader(io.StringIO(text))]
+def read_result_columns(content: bytes) -> tuple[list[int] | range, dict[str, list[str]]]:
+    """A result file (CSV, UTF-8 with or without BOM) as its columns: the row number of each data row (the
+    header is row 1; blank rows are left out) and, per column of ``RESULT_COLUMNS``, the rows' texts (``""``
+    for a column the file does not have). The header's names are stripped and lower-cased; a required column
+    missing, an unknown column, a file over ``RESULT_LIMITS`` or one that cannot be read is refused with
+    ``ValidationError`` on ``file`` before any row is read with the schema."""
+    def refuse(message):
+        return ValidationError({"file": [message]})
 
+    try:
+        table_files.size_check(len(content), RESULT_LIMITS)
+    except TableRejected as exc:
+        raise refuse(exc.message) from exc
+    if content[:len(table_files.XLSX_MAGIC)] == table_files.XLSX_MAGIC:
+        raise refuse(_("A result file is CSV (UTF-8): save the spreadsheet as CSV."))
+    if b"\x00" in content:
+        raise refuse(_("The file holds a NUL character, which cannot be stored."))
+    try:
+        records = list(csv.reader(io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")))
+    except UnicodeDecodeError as exc:
+        raise refuse(_("The file is not UTF-8 text.")) from exc
+    except csv.Error as exc:
+        raise refuse(_("The file cannot be read as CSV: %(error)s") % {"error": exc}) from exc
+    if not records:
+        raise refuse(_("The file is empty."))
+    header = [name.strip().lower() for name in records[0]]
+    missing = [name for name in RESULT_REQUIRED if name not in header]
+    unknown = [name for name in header if name and name not in RESULT_COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        raise refuse(_("Row 1: the columns are %(columns)s (each once).") % {"columns": ", ".join(RESULT_COLUMNS)})
+    body = records[1:]
+    del records
+    numbers: list[int] | range = range(2, len(body) + 2)
+    if not all(map(any, body)):  # blank rows left out, the others keep their number in the file
+        numbers = [n for n, cells in zip(numbers, body, strict=True) if any(cells)]
+        body = [cells for cells in body if any(cells)]
+    if len(body) > RESULT_LIMITS.max_rows:
+        raise refuse(_("The file has more than %(cap)s rows.") % {"cap": f"{RESULT_LIMITS.max_rows:,}"})
+    width = len(header)
+    if body and set(map(len, body)) != {width}:
+        body = [(cells + [""] * width)[:width] for cells in body]
+    by_position = list(zip(*body, strict=True)) if body else [()] * width
+    blank = [""] * len(body)
+    columns = {name: list(by_position[header.index(name)]) if name in header else blank for name in RESULT_COLUMNS}
+    return numbers, columns

@@ -239,17 +239,22 @@ class ResultImport(models.Model):
 class Result(models.Model):
     """A laboratory's result on one pool or one specimen (exactly one; once each)."""
 
+    # no index on the laboratory, the file or the recorder: a city's file writes 1.75 million results with the
+    # same three values, read by no query (results are found by their pool or specimen, and the flagged ones by
+    # ``result_flagged``); each such index cost about a tenth of the file's ingest
     laboratory = models.ForeignKey(Laboratory, on_delete=models.PROTECT, related_name="results",
-                                   verbose_name=_("laboratory"))
+                                   verbose_name=_("laboratory"), db_index=False)
     pool = models.OneToOneField(Pool, on_delete=models.PROTECT, null=True, blank=True, related_name="result")
     specimen = models.OneToOneField(Specimen, on_delete=models.PROTECT, null=True, blank=True, related_name="result")
     outcome = models.CharField(_("result"), max_length=12, choices=Outcome.choices)
     ct_values = models.JSONField(_("Ct values by gene target"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received at"))
     resulted_at = models.DateTimeField(_("resulted at"))
-    source = models.ForeignKey(ResultImport, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    source = models.ForeignKey(ResultImport, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               db_index=False)
     recorded_at = models.DateTimeField(default=timezone.now)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                                    db_index=False)
 
     class Meta:
         ordering = ["-resulted_at", "-id"]
@@ -267,3 +272,70 @@ class Result(models.Model):
     @property
     def turnaround(self):
         return self.resulted_at - self.received_at
+
+
+class LotStop(models.Model):
+    """One step of a goods lot's path (冷链食品追溯): the port it entered by, the cold store, the distributors and
+    the markets — each a place (``fangkong.places``) or an enterprise (``fangkong.enterprises``) or both, with
+    the time the lot arrived and left. A stop names the stop it came from (``upstream``): the path is a tree
+    from the port, so a positive lot lists everyone downstream of it."""
+
+    class Kind(models.TextChoices):
+        PORT = "port", _("Port of entry")
+        COLD_STORE = "cold_store", _("Cold store")
+        DISTRIBUTOR = "distributor", _("Distributor")
+        MARKET = "market", _("Market")
+
+    lot = models.ForeignKey(GoodsLot, on_delete=models.PROTECT, related_name="stops", verbose_name=_("goods lot"))
+    upstream = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="downstream",
+                                 verbose_name=_("came from"))
+    kind = models.CharField(_("kind of stop"), max_length=12, choices=Kind.choices)
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("place"))
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("enterprise"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    arrived_at = models.DateTimeField(_("arrived at"))
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["lot_id", "arrived_at", "id"]
+        verbose_name = _("stop of a goods lot")
+        constraints = [
+            models.CheckConstraint(condition=Q(place__isnull=False) | Q(enterprise__isnull=False),
+                                   name="lot_stop_somewhere"),
+            models.CheckConstraint(condition=Q(left_at__isnull=True) | Q(left_at__gte=models.F("arrived_at")),
+                                   name="lot_stop_left_after_arrival"),
+        ]
+        indexes = [models.Index(fields=["place", "arrived_at"], name="lot_stop_place")]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id}/{self.kind}"
+
+
+class Investigation(models.Model):
+    """An investigation opened by a positive result of a goods lot or an environment specimen: the persons
+    exposed to it — the workers of the places and enterprises the lot passed through (or of the place sampled)
+    and the co-visitors of those places — are listed when it is read (``selectors.exposed_persons``), through
+    the other modules' scoped reads, so each reader sees the persons of their own area only."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    specimen = models.OneToOneField(Specimen, on_delete=models.PROTECT, related_name="investigation",
+                                    verbose_name=_("specimen"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    opened_at = models.DateTimeField(_("opened at"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    note = models.TextField(_("conclusion"), blank=True, default="")
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("exposure investigation")
+
+    def __str__(self) -> str:
+        return f"{self.specimen_id}"

@@ -4,6 +4,8 @@
   pools flagged together — a result: its pool; a city's result file: all its positive tubes — with an urgent
   (24-hour) task for the county: the single re-sampling (单采单检) of their members, each due at
   ``PoolMember.resample_due``;
+- when a goods lot or an environment specimen tests positive (``services.investigation_open``), one problem for
+  the specimen's region with an urgent task: the investigation of the persons exposed to it;
 - the feed (``feed(now)``, the job ``worklists-feed``): members still without a decisive single result after
   their deadline, one problem per round, county and day.
 """
@@ -21,7 +23,7 @@ from fangkong.worklists.models import Severity, SlaClass
 from fangkong.worklists.services import problem_raise
 
 from .apps import PROBLEM_SOURCE as SOURCE
-from .models import Pool, PoolMember, ScreeningRound
+from .models import Investigation, Pool, PoolMember, ScreeningRound
 
 SHOWN_CODES = 20
 
@@ -61,3 +63,16 @@ def feed(now: dt.datetime) -> int:
             link=reverse("laboratory:round-detail", kwargs={"round_id": row["round_id"]}), found_at=min(now, timezone.now()))
         raised += created
     return raised
+
+
+def investigation_problem_raise(investigation: Investigation, now: dt.datetime) -> bool:
+    """Raise the problem of a new investigation (once: keyed by it)."""
+    specimen = investigation.specimen
+    what = f"物品批次 {specimen.goods_lot.lot_no}" if specimen.goods_lot_id else f"环境样本 {specimen.code}"
+    _problem, created = problem_raise(
+        actor=None, source=SOURCE, source_key=f"investigation:{investigation.pk}", region=investigation.region_id,
+        severity=Severity.SERIOUS, sla_class=SlaClass.URGENT, title=f"{what} 核酸阳性：开展暴露人员调查",
+        evidence=f"{what}（样本 {specimen.code}）核酸阳性，应排查仓储、流通环节从业人员和场所同时空人员。",
+        link=reverse("laboratory:investigation-detail", kwargs={"investigation_id": investigation.pk}),
+        found_at=min(now, timezone.now()))
+    return created

@@ -5,6 +5,11 @@
   laboratory's staff the persons of **its own samples** (``Reach.OWN_SAMPLES``,
   ``fangkong.accounts.need_to_know``): the members of its pools and the subjects of its specimens, within
   the regions of its laboratory memberships — nothing else of any person.
+- Goods lots and their paths (places and enterprises: no person): a lot is read where it was recorded and
+  wherever it passed (a stop's region) — a county sees the lots that touched it.
+- Investigations of positive goods and environment specimens: read where they were opened and, for a lot,
+  wherever it passed; the persons exposed (``exposed_persons``) are read through the key-populations and
+  places modules' scoped reads with the reader's own rights, so each reader lists the persons of their area.
 """
 
 from __future__ import annotations
@@ -14,7 +19,17 @@ from django.db.models import Q, QuerySet
 from fangkong.accounts.access import get_in_scope_or_404, scoped
 from fangkong.accounts.need_to_know import Category, Reach, prefixes_q, read_prefixes
 
-from .models import GoodsLot, Laboratory, Pool, PoolMember, Result, ScreeningRound, Specimen
+from .models import (
+    GoodsLot,
+    Investigation,
+    Laboratory,
+    LotStop,
+    Pool,
+    PoolMember,
+    Result,
+    ScreeningRound,
+    Specimen,
+)
 
 SCOPE = "region__code"
 PANEL_ROUNDS = 8  # the dashboard panel's latest rounds
@@ -97,8 +112,115 @@ def result_list(*, user) -> QuerySet[Result]:
     return scoped(user, Result.objects.select_related("pool", "specimen", "laboratory"), "laboratory__region__code")
 
 
+def _touched_q(user, prefix: str = "") -> Q:
+    """Lots recorded in the user's scope or that passed through it (a stop's region)."""
+    from fangkong.accounts.access import scope_prefixes
+
+    prefixes = scope_prefixes(user)
+    if not prefixes:
+        return Q(pk__in=[])
+    stops = LotStop.objects.filter(prefixes_q("region__code", prefixes)).values("lot_id")
+    return prefixes_q(f"{prefix}region__code", prefixes) | Q(**{f"{prefix}pk__in": stops})
+
+
 def goods_lot_list(*, user) -> QuerySet[GoodsLot]:
-    return scoped(user, GoodsLot.objects.all(), SCOPE)
+    """The goods lots recorded in the user's scope or that passed through it."""
+    return GoodsLot.objects.filter(_touched_q(user)).select_related("region").defer("region__geometry")
+
+
+def goods_lot_get(*, user, lot_id: int) -> GoodsLot:
+    """One lot the user may read (``goods_lot_list``), or 404 (audited as a refusal)."""
+    return get_in_scope_or_404(user, goods_lot_list(user=user), SCOPE, within=[""], pk=lot_id)
+
+
+def lot_path(lot: GoodsLot) -> list[tuple[LotStop, int]]:
+    """The lot's stops as its tree from the port — each with its depth — in arrival order within a level: the
+    places and enterprises it touched, everyone downstream of the port."""
+    stops = list(lot.stops.select_related("place", "enterprise", "region").defer(
+        "region__geometry").order_by("arrived_at", "id"))
+    children: dict[int | None, list[LotStop]] = {}
+    for stop in stops:
+        children.setdefault(stop.upstream_id, []).append(stop)
+    ordered: list[tuple[LotStop, int]] = []
+
+    def walk(parent, depth):
+        for stop in children.get(parent, ()):
+            ordered.append((stop, depth))
+            walk(stop.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def investigation_list(*, user) -> QuerySet[Investigation]:
+    """Investigations opened in the user's scope, or of a lot that passed through it."""
+    from fangkong.accounts.access import scope_prefixes
+
+    q = prefixes_q("region__code", scope_prefixes(user)) | (
+        Q(specimen__goods_lot__isnull=False) & _touched_q(user, "specimen__goods_lot__"))
+    return Investigation.objects.filter(q).select_related("specimen__goods_lot", "specimen__place", "region") \
+        .defer("region__geometry").distinct()
+
+
+def investigation_get(*, user, investigation_id: int) -> Investigation:
+    return get_in_scope_or_404(user, investigation_list(user=user), SCOPE, within=[""], pk=investigation_id)
+
+
+#: Persons exposed to a place sampled positive: those there in the days before the sampling (an incubation).
+EXPOSURE_DAYS = 14
+EXPOSED_SHOWN = 500
+
+
+def exposure_sites(investigation: Investigation) -> tuple[list[tuple[int, object, object]], list[str]]:
+    """Where and when the positive sample's subject was: ``[(place id, from, until)]`` — the places of the
+    lot's stops (and of their enterprises) while the lot was there, or the place sampled over the
+    ``EXPOSURE_DAYS`` before — and the enterprises whose staff handled it (credit codes: the owner's and the
+    stops')."""
+    import datetime as dt
+
+    specimen = investigation.specimen
+    if specimen.goods_lot_id is None:
+        until = specimen.sampled_at
+        return [(specimen.place_id, until - dt.timedelta(days=EXPOSURE_DAYS), until)], []
+    lot = specimen.goods_lot
+    sites, codes = [], {lot.owner_credit_code}
+    for stop in lot.stops.select_related("enterprise"):
+        until = stop.left_at or max(specimen.sampled_at, stop.arrived_at)
+        places = {stop.place_id} if stop.place_id else set()
+        if stop.enterprise_id:
+            codes.add(stop.enterprise.credit_code)
+            places |= set(stop.enterprise.places.values_list("pk", flat=True))
+        sites.extend((place, stop.arrived_at, until) for place in sorted(places))
+    return sites, sorted(c for c in codes if c)
+
+
+def exposed_persons(*, user, investigation: Investigation) -> dict:
+    """The persons exposed to the investigation's positive sample that the user may read as named data:
+    the **workers** — on the rosters (``fangkong.keypopulations``) of the places it was at or of the
+    enterprises that handled it, in force on the day of the sampling — and the **co-visitors** of those places
+    while it was there (venue-code scans, ``fangkong.places.selectors.scan_list``). Read-only, through the
+    other modules' scoped reads with the user's rights: each reader lists the persons of their own area. The
+    first ``EXPOSED_SHOWN`` of each, and how many in all."""
+    from django.utils import timezone
+
+    from fangkong.keypopulations.models import RosterEntry
+    from fangkong.keypopulations.selectors import active_on, named_groups_q
+    from fangkong.places.selectors import scan_list
+
+    sites, codes = exposure_sites(investigation)
+    day = timezone.localtime(investigation.specimen.sampled_at).date()
+    places = sorted({place for place, _from, _until in sites})
+    at_work = Q(group__place_id__in=places) | Q(group__employer_code__in=codes) if codes else \
+        Q(group__place_id__in=places)
+    workers = (RosterEntry.objects.filter(named_groups_q(user, "group__")).filter(at_work).filter(active_on(day))
+               .select_related("person", "group", "group__place").order_by("person_id", "id"))
+    visits = Q(pk__in=[])
+    for place, since, until in sites:
+        visits |= Q(place_id=place, scanned_at__gte=since, scanned_at__lte=until)
+    visitors = scan_list(user=user).filter(visits).select_related("person", "place").order_by("scanned_at", "id")
+    return {"workers": list(workers[:EXPOSED_SHOWN]), "workers_total": workers.count(),
+            "visitors": list(visitors[:EXPOSED_SHOWN]), "visitors_total": visitors.count(),
+            "places": len(places), "enterprises": codes}
 
 
 def own_sample_persons(user) -> QuerySet:
@@ -122,6 +244,33 @@ def round_progress(screening: ScreeningRound) -> dict:
     return {"plan": plan, "pending": pending, "flagged": flagged[:100],
             "share_sampled": round(100 * screening.persons_sampled / screening.population, 1)
             if screening.population else 0}
+
+
+#: Throat swabs one sampler takes in a day: a planning ratio (about one a minute over an eight-hour shift).
+SWABS_PER_SAMPLER_DAY = 480
+
+
+def round_resources(*, user, screening: ScreeningRound, plan) -> dict:
+    """What the round's plan needs of its city's resources, against what ``fangkong.resources`` holds (read
+    through its selectors with the reader's rights): test kits — one per expected test, the pooled tubes and
+    the single re-tests — against the kits on hand in the city's stores, and samplers to swab the population in
+    one day (``SWABS_PER_SAMPLER_DAY``) against the city's sampling teams available on the round's first day."""
+    from math import ceil
+
+    from django.db.models import Sum
+
+    from fangkong.regions.codes import city_code, subtree_prefix
+    from fangkong.resources.selectors import available_on, stock_list, team_list
+
+    prefix = subtree_prefix(city_code(screening.county_id))
+    kits = stock_list(user=user).filter(region__code__startswith=prefix, item="test_kits") \
+        .aggregate(n=Sum("quantity"))["n"] or 0
+    teams = list(team_list(user=user).filter(region__code__startswith=prefix, skill="sampling"))
+    samplers = sum(available_on(user=user, teams=teams, day=screening.starts_on).values())
+    needed = {"kits": plan.expected_tests, "samplers": ceil(screening.population / SWABS_PER_SAMPLER_DAY)}
+    return {"kits_needed": needed["kits"], "kits_on_hand": kits, "kits_short": max(0, needed["kits"] - kits),
+            "samplers_needed": needed["samplers"], "samplers_available": samplers,
+            "samplers_short": max(0, needed["samplers"] - samplers)}
 
 
 def panel_context(request, code: str) -> dict:

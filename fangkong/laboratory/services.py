@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from operator import itemgetter
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,7 +51,9 @@ from fangkong.regions.models import Region
 from .apps import MANAGE, TEST
 from .models import (
     GoodsLot,
+    Investigation,
     Laboratory,
+    LotStop,
     Outcome,
     Pool,
     PoolMember,
@@ -338,6 +342,8 @@ def result_record(*, actor, laboratory: Laboratory, code: str, outcome: str, rec
             _pool_resulted(sample, outcome, resulted_at, now)
         elif sample.pool_member_id:
             member_resolve(sample.pool_member_id, now)
+        elif outcome == Outcome.POSITIVE and sample.subject != Specimen.Subject.PERSON:
+            investigation_open(actor=actor, specimen=sample, now=now, request=request)
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=result, region_code=sample.region_id,
                      request=request, detail={"code": code, "outcome": outcome, "import": getattr(source, "pk", None)})
         bump_data_generation()
@@ -416,52 +422,6 @@ def pool_resolve(pool_id: int, now: dt.datetime) -> None:
                 pools_resolved=F("pools_resolved") + (1 if resolution else -1))
 
 
-# --- result files ---------------------------------------------------------------------------------------------
-
-
-def results_import(*, actor, laboratory: Laboratory, content: bytes, request=None) -> ResultImport:
-    """Import a result file (CSV: code, outcome, received_at, resulted_at, ct_values as ``ORF1ab:31.2;N:30``),
-    all rows or none. The same file twice is not read again (the first import is returned); a row identical to
-    the recorded result is counted unchanged; a different result for a resulted sample is refused."""
-    from fangkong.inputs import error_messages, validate_row
-
-    from .inputs import ResultInput, read_result_rows
-
-    _require_test(actor, laboratory)
-    digest = hashlib.sha256(content).hexdigest()
-    done = ResultImport.objects.filter(laboratory=laboratory, sha256=digest).first()
-    if done is not None:
-        return done
-    rows = read_result_rows(content)
-    errors: dict[str, list[str]] = {}
-    with transaction.atomic():
-        batch = ResultImport.objects.create(laboratory=laboratory, sha256=digest, rows=len(rows), created_by=actor)
-        for number, row in enumerate(rows, start=2):
-            data, row_errors = validate_row(ResultInput, row)
-            if not row_errors:
-                existing = Result.objects.filter(Q(pool__laboratory=laboratory, pool__code=data["code"])
-                                                 | Q(specimen__laboratory=laboratory,
-                                                     specimen__code=data["code"])).first()
-                if existing is not None and same_result(existing, data["outcome"], data["ct_values"]):
-                    batch.unchanged += 1
-                    continue
-                try:
-                    with transaction.atomic():
-                        result_record(actor=actor, laboratory=laboratory, source=batch, request=request, **data)
-                    batch.recorded += 1
-                except ValidationError as exc:
-                    row_errors = error_messages(exc)
-            for field, messages in row_errors.items():
-                errors.setdefault(f"row {number}", []).extend(f"{field}: {m}" for m in messages)
-        if errors:  # in the transaction: every result of the file recorded above is rolled back
-            raise ValidationError({"file": [f"{row}: {'; '.join(ms)}" for row, ms in list(errors.items())[:20]]})
-        batch.save(update_fields=["recorded", "unchanged"])
-        audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, region_code=laboratory.region_id,
-                     request=request, detail={"rows": batch.rows, "recorded": batch.recorded,
-                                              "unchanged": batch.unchanged})
-    return batch
-
-
 def specimen_record_by_ids(*, actor, laboratory: Laboratory, goods_lot: int | None = None, place: int | None = None,
                            pool_member: int | None = None, **fields) -> Specimen:
     """``specimen_record`` from what the form and the API give: the lot, place and pool member by number,
@@ -519,145 +479,348 @@ def case_from_result(*, actor, specimen: Specimen, classification: str, reported
     return case
 
 
-# --- the fast path: a city's pool results at once ------------------------------------------------------------
+# --- result files: a city's round at once ---------------------------------------------------------------------
 
-INGEST_COLUMNS = ("code", "outcome", "ct_values", "received_at", "resulted_at")
-JSON_OF_TEXT = {True: "s.ct::jsonb", False: "s.ct"}  # PostgreSQL casts the staged text; SQLite stores it
-
-
-def _ingest_rows(rows, now):
-    """Each row read with ``inputs.ResultInput`` a column at a time (``fangkong.inputs.ColumnReader``: the same
-    fields, each distinct text once) and the service's rule across columns; (values, errors by row number)."""
-    import json
-
-    from fangkong.inputs import ABSENT, ColumnReader
-
-    from .inputs import ResultInput
-
-    reader = ColumnReader(ResultInput)
-    good, errors, as_json = [], {}, {}
-    for number, row in enumerate(rows, start=2):
-        values, messages = {}, []
-        for name in INGEST_COLUMNS:
-            value, problems = reader.read(name, (row.get(name) or "").strip())
-            if problems:
-                messages.extend(f"{name}: {m}" for m in problems)
-            values[name] = {} if value is ABSENT and name == "ct_values" else value
-        if not messages:
-            if values["outcome"] == Outcome.POSITIVE and not values["ct_values"]:
-                messages.append("ct_values: " + _("A positive result gives its Ct values."))
-            elif values["resulted_at"] < values["received_at"]:
-                messages.append("resulted_at: " + _("A result cannot come before the sample was received."))
-            elif values["resulted_at"] > now + dt.timedelta(minutes=5):
-                messages.append("resulted_at: " + _("A result cannot be in the future."))
-        if messages:
-            if len(errors) < 20:
-                errors[number] = messages
-            continue
-        text = row.get("ct_values") or ""
-        if text not in as_json:
-            as_json[text] = json.dumps(values["ct_values"])
-        good.append((values["code"], values["outcome"], as_json[text],
-                     values["received_at"], values["resulted_at"]))
-    return good, errors
+#: The columns of a result file read through the schema each distinct text once (a city's file holds millions
+#: of tube codes but a handful of outcomes, Ct values and times).
+SHORT_COLUMNS = ("outcome", "ct_values", "received_at", "resulted_at")
+SHOWN_ERRORS = 20
 
 
-def pool_results_ingest(*, actor, laboratory: Laboratory, content: bytes, request=None,
-                        now: dt.datetime | None = None, flag: bool = True) -> ResultImport:
-    """Ingest a laboratory's file of pool results — a city's round, millions of tubes — in one transaction,
-    all rows or none: read with the result form's schema, written with COPY (PostgreSQL) into a staging table
-    and from there into the results with one statement; the round's tally is added up from what was written,
-    and the flagged pools' members are put under control (``pools_flag``). The same file again returns the
-    first import; a row identical to the result already recorded is counted unchanged; an unknown tube or a
-    different result for a resulted one refuses the file. Sampling is not checked per row here (a pool's
-    receipt before its sampling is refused by ``result_record`` only). ``flag=False`` leaves the flags to the
-    caller (the benchmark times ``pools_flag`` apart)."""
-    from .inputs import read_result_rows
+def results_import(*, actor, laboratory: Laboratory, content: bytes, request=None, now: dt.datetime | None = None,
+                   flag: bool = True) -> ResultImport:
+    """Import a laboratory's result file (CSV: code, outcome, ct_values as ``ORF1ab:31.2;N:30``, received_at,
+    resulted_at) — up to a city's round, millions of tubes — all rows or none, in one transaction, audited once.
 
+    Every row is read with the result form's schema (``inputs.ResultInput``, column by column: ``_file_read``)
+    and the service's rules across its fields; then, by set in the database (``_file_write``), the sample of
+    each code (a pool or a specimen of the laboratory), its receipt not before its sampling, a result already
+    recorded, a code listed twice. A refused row is named with its column (the header is row 1) and nothing is
+    stored. The same file again returns the first import; a row identical to the result already recorded is
+    counted unchanged (a file re-saved with other line ends is not doubled); a different one is refused. The
+    pools' results are written by one INSERT … SELECT from a staging table (COPY on PostgreSQL), the rounds'
+    tallies added up from what was written, and the positive or inconclusive pools' members put under control
+    with their re-sampling problem (``pools_flag``; ``flag=False`` leaves it to the caller: the benchmark times
+    it apart). Single specimens (re-samples of pool members: few) are recorded one by one by ``result_record``,
+    which resolves their member and pool."""
     _require_test(actor, laboratory)
     now = now or timezone.now()
     digest = hashlib.sha256(content).hexdigest()
     done = ResultImport.objects.filter(laboratory=laboratory, sha256=digest).first()
     if done is not None:
         return done
-    rows, errors = _ingest_rows(read_result_rows(content), now)
+    rows, errors, total = _file_read(content, now)
     if errors:
-        raise ValidationError({"file": [_("row %(n)d: %(m)s") % {"n": n, "m": "; ".join(ms)}
-                                        for n, ms in errors.items()]})
-    with transaction.atomic():
-        batch = ResultImport.objects.create(laboratory=laboratory, sha256=digest, rows=len(rows),
-                                            created_by=actor, created_at=now)
-        counts = _ingest_write(laboratory, batch, rows, actor, now)
-        batch.recorded = sum(counts.values())
-        batch.unchanged = len(rows) - batch.recorded
-        batch.save(update_fields=["recorded", "unchanged"])
-        flagged = pools_flag(Pool.objects.filter(result__source=batch), now) if flag else 0
-        audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, region_code=laboratory.region_id,
-                     request=request, detail={"rows": batch.rows, "recorded": batch.recorded,
-                                              "unchanged": batch.unchanged, "members_flagged": flagged})
-        bump_data_generation()
+        raise _file_refused(errors, total)
+    try:
+        with transaction.atomic():
+            batch = _file_import(laboratory, digest, rows, actor, now, request, flag)
+    except IntegrityError as exc:  # another import or entry recorded one of these samples meanwhile
+        raise ValidationError({"file": [_("Some of these samples were given a result meanwhile by another entry "
+                                          "or file: nothing of this file was stored. Import it again.")]}) from exc
     return batch
 
 
-def _ingest_write(laboratory: Laboratory, batch: ResultImport, rows, actor, now) -> dict[str, int]:
-    """Stage the rows, refuse unknown tubes and changed results, insert the new results; counts by outcome."""
+def _file_import(laboratory, digest, rows, actor, now, request, flag) -> ResultImport:
+    """The import's writes, in the caller's transaction (``results_import``)."""
+    batch = ResultImport.objects.create(laboratory=laboratory, sha256=digest, rows=len(rows),
+                                        created_by=actor, created_at=now)
+    recorded = _file_write(laboratory, batch, rows, actor, now, request)
+    batch.recorded = recorded
+    batch.unchanged = len(rows) - recorded
+    batch.save(update_fields=["recorded", "unchanged"])
+    flagged = pools_flag(Pool.objects.filter(result__source=batch), now) if flag else 0
+    audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, region_code=laboratory.region_id,
+                 request=request, detail={"rows": batch.rows, "recorded": batch.recorded,
+                                          "unchanged": batch.unchanged, "members_flagged": flagged})
+    bump_data_generation()
+    return batch
+
+
+def _file_refused(errors: list[tuple[int, str, str]], total: int) -> ValidationError:
+    """The refusal of a file: its first ``SHOWN_ERRORS`` faults by row and column, and how many rows more."""
+    shown = [_("row %(n)d: %(m)s") % {"n": n, "m": f"{column}: {message}"} for n, column, message in errors]
+    more = total - len({n for n, _c, _m in errors})
+    if more > 0:
+        shown.append(_("%(n)d more row(s) refused.") % {"n": more})
+    return ValidationError({"file": shown})
+
+
+def _code_plain(texts: list[str], max_length: int) -> bool:
+    """Whether every code is read by the schema's ``CharField`` as itself: printable ASCII without a space or
+    a backslash (nothing to strip, nothing COPY would escape), 1 to ``max_length`` characters. Checked over the
+    whole column at once (C loops, not a Python call per code); a column that is not gets each code read by
+    the field (``test_a_plain_code_reads_as_the_schema_reads_it`` holds the two together)."""
+    if not texts:
+        return True
+    joined = "".join(texts)
+    return (joined.isascii() and joined.isprintable() and " " not in joined and "\\" not in joined
+            and min(map(len, texts)) >= 1 and max(map(len, texts)) <= max_length)
+
+
+def _file_read(content: bytes, now: dt.datetime):
+    """The file's rows read with ``ResultInput``: ``(rows, errors, refused rows)`` — each row staged as
+    ``(number, code, staged)``, ``staged`` being the outcome, the Ct values as JSON and the two times as the
+    database takes them (on PostgreSQL one text in COPY's format, the same for every row of the combination),
+    the first ``SHOWN_ERRORS`` faults as ``(row, column, message)``. The short columns are read each distinct
+    text once, the rule across the fields once per distinct combination of them (``decide``); the codes are
+    read by the field unless the whole column is plain (``_code_plain``)."""
+    from django.db import connection
+
+    from fangkong.bulk_copy import copy_available, copy_text
+    from fangkong.inputs import ABSENT, ColumnReader
+
+    from .inputs import ResultInput, read_result_columns
+
+    numbers, columns = read_result_columns(content)
+    reader = ColumnReader(ResultInput)
+    connection.ensure_connection()
+    postgres = copy_available()
+    stamp = (lambda value: value.isoformat()) if postgres else connection.ops.adapt_datetimefield_value
+    verdicts = {name: {text: reader.read(name, text.strip()) for text in set(columns[name])} for name in SHORT_COLUMNS}
+
+    def decide(key):
+        faults, values = [], {}
+        for name, text in zip(SHORT_COLUMNS, key, strict=True):
+            value, messages = verdicts[name][text]
+            faults.extend((name, str(m)) for m in messages)
+            values[name] = {} if value is ABSENT and name == "ct_values" else value
+        if faults:
+            return faults, None
+        if values["outcome"] == Outcome.POSITIVE and not values["ct_values"]:
+            return [("ct_values", _("A positive result gives its Ct values."))], None
+        if values["resulted_at"] < values["received_at"]:
+            return [("resulted_at", _("A result cannot come before the sample was received."))], None
+        if values["resulted_at"] > now + dt.timedelta(minutes=5):
+            return [("resulted_at", _("A result cannot be in the future."))], None
+        staged = (values["outcome"], json.dumps(values["ct_values"]), stamp(values["received_at"]),
+                  stamp(values["resulted_at"]))
+        return [], "\t".join(map(copy_text, staged)) if postgres else staged
+
+    keys = list(zip(*(columns[name] for name in SHORT_COLUMNS), strict=True))
+    decided = {key: decide(key) for key in set(keys)}
+    tails = list(map(decided.__getitem__, keys))
+    del keys
+    codes = columns["code"]
+    if not _code_plain(codes, reader.fields["code"].max_length):
+        read = [reader.read("code", text.strip()) for text in codes]
+        codes = [value if not messages else None for value, messages in read]
+        tails = [([("code", str(m)) for m in messages] + tail[0], None) if messages else tail
+                 for (_value, messages), tail in zip(read, tails, strict=True)]
+    if len(set(codes)) != len(codes):  # a code listed twice: its later rows refused
+        seen: set[str] = set()
+        twice = _("This sample is listed twice in the file.")
+        for i, code in enumerate(codes):
+            if code in seen and code is not None:
+                tails[i] = (tails[i][0] + [("code", twice)], None)
+            seen.add(code)
+    if any(map(itemgetter(0), tails)):
+        refused = [(number, faults) for number, (faults, _staged) in zip(numbers, tails, strict=True) if faults]
+        shown = [(number, column, message) for number, faults in refused[:SHOWN_ERRORS] for column, message in faults]
+        return [], shown, len(refused)
+    return list(zip(numbers, codes, map(itemgetter(1), tails), strict=True)), [], 0
+
+
+#: Why the results' pools need no check of their own after the ingest's INSERT … SELECT.
+PROVEN_POOL = ("each pool id was read from laboratory_pool in this transaction (the staging join), and a pool "
+               "cannot be deleted meanwhile: every pool has members (pool_record), whose foreign key protects it")
+
+
+def _staged_faults():
+    """What the database rules out of a staged row: (the condition on ``lab_staged``, its column, message)."""
+    return (
+        ("pool_id IS NULL AND specimen_id IS NULL", "code", _("No sample with this code in this laboratory.")),
+        ("result_id IS NOT NULL AND NOT same", "code", _("This sample already has another result.")),
+        ("received_at < sampled_at", "received_at", _("A sample cannot be received before it was taken.")),
+    )
+
+
+def _file_write(laboratory: Laboratory, batch: ResultImport, rows, actor, now, request) -> int:
+    """Stage the rows, refuse those the database rules out (by row and column), write the pools' new results by
+    set and the specimens' one by one; how many results were recorded."""
     from django.db import connection
 
     from fangkong.bulk_copy import copy_available, copy_rows, copy_text, foreign_keys_checked_by_set
 
+    postgres = copy_available()
+    same = ("COALESCE(r.outcome, rs.outcome) = s.outcome AND COALESCE(r.ct_values, rs.ct_values) = s.ct::jsonb"
+            if postgres else
+            "COALESCE(r.outcome, rs.outcome) = s.outcome AND json(COALESCE(r.ct_values, rs.ct_values)) = json(s.ct)")
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE lab_ingest (code varchar(32), outcome varchar(12), ct text, "
+        if postgres:  # the joins and counts of a city's file in memory, not spilled to disk (this transaction only)
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute("CREATE TEMPORARY TABLE lab_ingest (n integer, code varchar(32), outcome varchar(12), ct text, "
                        "received_at timestamp with time zone, resulted_at timestamp with time zone)")
-        try:
-            if copy_available():
-                def chunks(size=20_000):
-                    for start in range(0, len(rows), size):
-                        yield "".join("\t".join(copy_text(v) for v in row) + "\n" for row in rows[start:start + size])
-                copy_rows("lab_ingest", list(INGEST_COLUMNS[:2]) + ["ct", "received_at", "resulted_at"], chunks())
-                cursor.execute("ANALYZE lab_ingest")
-            else:
-                adapt = connection.ops.adapt_datetimefield_value
-                cursor.executemany("INSERT INTO lab_ingest VALUES (%s, %s, %s, %s, %s)",
-                                   [(c, o, ct, adapt(r), adapt(s)) for c, o, ct, r, s in rows])
-            cursor.execute("SELECT s.code FROM lab_ingest s LEFT JOIN laboratory_pool p ON p.laboratory_id = %s "
-                           "AND p.code = s.code WHERE p.id IS NULL LIMIT 20", [laboratory.pk])
-            unknown = [r[0] for r in cursor.fetchall()]
-            if unknown:
-                raise ValidationError({"file": [_("No pool with these codes in this laboratory: %(codes)s")
-                                                % {"codes": ", ".join(unknown)}]})
-            cursor.execute("SELECT s.code FROM lab_ingest s JOIN laboratory_pool p ON p.laboratory_id = %s "
-                           "AND p.code = s.code JOIN laboratory_result r ON r.pool_id = p.id "
-                           "WHERE r.outcome <> s.outcome LIMIT 20", [laboratory.pk])
-            changed = [r[0] for r in cursor.fetchall()]
-            cursor.execute("SELECT code FROM lab_ingest GROUP BY code HAVING count(*) > 1 LIMIT 20")
-            changed += [r[0] for r in cursor.fetchall()]
-            if changed:
-                raise ValidationError({"file": [_("These pools already have another result, or are listed twice: "
-                                                  "%(codes)s") % {"codes": ", ".join(changed)}]})
-            cursor.execute(
-                "SELECT p.round_id, s.outcome, count(*) FROM lab_ingest s JOIN laboratory_pool p "
-                "ON p.laboratory_id = %s AND p.code = s.code LEFT JOIN laboratory_result r ON r.pool_id = p.id "
-                "WHERE r.id IS NULL GROUP BY p.round_id, s.outcome", [laboratory.pk])
-            by_round: dict[int, dict[str, int]] = {}
-            counts: dict[str, int] = {}
-            for round_id, outcome, n in cursor.fetchall():
-                by_round.setdefault(round_id, {})[outcome] = n
-                counts[outcome] = counts.get(outcome, 0) + n
-            insert = (
-                "INSERT INTO laboratory_result (laboratory_id, pool_id, specimen_id, outcome, ct_values, received_at, "  # noqa: S608 (a constant of this module)
-                "resulted_at, source_id, recorded_at, recorded_by_id) SELECT %s, p.id, NULL, s.outcome, "
-                f"{JSON_OF_TEXT[copy_available()]}, s.received_at, s.resulted_at, %s, %s, %s FROM lab_ingest s "
-                "JOIN laboratory_pool p ON p.laboratory_id = %s AND p.code = s.code "
-                "LEFT JOIN laboratory_result r ON r.pool_id = p.id WHERE r.id IS NULL")
-            # the foreign keys of a million results checked by one statement per key, not a trigger per row and
-            # key at commit (``bulk_copy.foreign_keys_checked_by_set``)
-            with foreign_keys_checked_by_set(Result):
-                cursor.execute(insert, [laboratory.pk, batch.pk, now, actor.pk, laboratory.pk])
-        finally:
-            cursor.execute("DROP TABLE lab_ingest")
+        if postgres:
+            def chunks(size=50_000):
+                for start in range(0, len(rows), size):
+                    yield "".join(f"{n}\t{copy_text(code) if '\\' in code else code}\t{staged}\n"
+                                  for n, code, staged in rows[start:start + size])
+            copy_rows("lab_ingest", ["n", "code", "outcome", "ct", "received_at", "resulted_at"], chunks())
+            cursor.execute("ANALYZE lab_ingest")
+        else:
+            cursor.executemany("INSERT INTO lab_ingest VALUES (%s, %s, %s, %s, %s, %s)",
+                               [(n, code, *staged) for n, code, staged in rows])
+        # one pass over the laboratory's samples: each row with its pool or specimen and the result it has
+        cursor.execute(
+            "CREATE TEMPORARY TABLE lab_staged AS SELECT s.n, s.code, s.outcome, s.ct, s.received_at, "  # noqa: S608 (constants of this module)
+            "s.resulted_at, p.id AS pool_id, p.round_id, sp.id AS specimen_id, "
+            "COALESCE(p.sampled_at, sp.sampled_at) AS sampled_at, COALESCE(r.id, rs.id) AS result_id, "
+            f"({same}) AS same FROM lab_ingest s "
+            "LEFT JOIN laboratory_pool p ON p.laboratory_id = %s AND p.code = s.code "
+            "LEFT JOIN laboratory_specimen sp ON sp.laboratory_id = %s AND sp.code = s.code "
+            "LEFT JOIN laboratory_result r ON r.pool_id = p.id "
+            "LEFT JOIN laboratory_result rs ON rs.specimen_id = sp.id", [laboratory.pk, laboratory.pk])
+        cursor.execute("DROP TABLE lab_ingest")
+        if postgres:
+            cursor.execute("ANALYZE lab_staged")
+        _staged_check(cursor)
+        cursor.execute("SELECT round_id, outcome, count(*) FROM lab_staged WHERE pool_id IS NOT NULL "
+                       "AND result_id IS NULL GROUP BY round_id, outcome")
+        by_round: dict[int, dict[str, int]] = {}
+        for round_id, outcome, n in cursor.fetchall():
+            by_round.setdefault(round_id, {})[outcome] = n
+        insert = (
+            "INSERT INTO laboratory_result (laboratory_id, pool_id, specimen_id, outcome, ct_values, received_at, "  # noqa: S608 (constants of this module)
+            "resulted_at, source_id, recorded_at, recorded_by_id) SELECT %s, pool_id, NULL, outcome, "
+            f"{'ct::jsonb' if postgres else 'ct'}, received_at, resulted_at, %s, %s, %s FROM lab_staged "
+            "WHERE pool_id IS NOT NULL AND result_id IS NULL")
+        # the foreign keys of a million results checked by one statement per key, not a trigger per row and
+        # key at commit (``bulk_copy.foreign_keys_checked_by_set``)
+        with foreign_keys_checked_by_set(Result, proven={"laboratory.result.pool": PROVEN_POOL}):
+            cursor.execute(insert, [laboratory.pk, batch.pk, now, actor.pk])
+        cursor.execute("SELECT code, outcome, ct, received_at, resulted_at FROM lab_staged "
+                       "WHERE specimen_id IS NOT NULL AND result_id IS NULL ORDER BY n")
+        singles = cursor.fetchall()
+        # on an error the caller's transaction is rolled back, and the staging tables with it
+        cursor.execute("DROP TABLE lab_staged")
     for round_id, tally in by_round.items():
         ScreeningRound.objects.filter(pk=round_id).update(
             pools_tested=F("pools_tested") + sum(tally.values()),
             pools_positive=F("pools_positive") + tally.get(Outcome.POSITIVE, 0),
             pools_inconclusive=F("pools_inconclusive") + tally.get(Outcome.INCONCLUSIVE, 0))
-    return counts
+    for code, outcome, ct, received_at, resulted_at in singles:
+        result_record(actor=actor, laboratory=laboratory, code=code, outcome=outcome, ct_values=json.loads(ct),
+                      received_at=_as_time(received_at), resulted_at=_as_time(resulted_at), source=batch,
+                      request=request, now=now)
+    return sum(sum(tally.values()) for tally in by_round.values()) + len(singles)
+
+
+def _as_time(value) -> dt.datetime:
+    """A time read back from the staging table (SQLite gives its text)."""
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+    return timezone.make_aware(dt.datetime.fromisoformat(value), dt.UTC)
+
+
+def _staged_check(cursor) -> None:
+    """Refuse the file when a staged row names no sample of the laboratory, a sample with another result, a
+    receipt before the sampling or a code already listed: the first rows by row and column, and how many."""
+    faults = _staged_faults()
+    wrong = " OR ".join(f"({condition})" for condition, _column, _message in faults)
+    cursor.execute("SELECT count(*) FROM lab_staged WHERE " + wrong)  # noqa: S608 (constants of this module)
+    total = cursor.fetchone()[0]
+    if not total:
+        return
+    cursor.execute("SELECT n, " + ", ".join(f"COALESCE({c}, FALSE)" for c, _column, _m in faults)  # noqa: S608
+                   + " FROM lab_staged WHERE " + wrong + " ORDER BY n LIMIT %s", [SHOWN_ERRORS])
+    errors = [(row[0], column, message) for row in cursor.fetchall()
+              for hit, (_c, column, message) in zip(row[1:], faults, strict=True) if hit]
+    raise _file_refused(errors, total)
+
+
+# --- goods traceability and investigations ------------------------------------------------------------------
+
+
+def _lot_writable(actor, lot: GoodsLot) -> None:
+    _require(actor, TEST, lot.region_id, _("You may not record the path of this goods lot."))
+
+
+@transaction.atomic
+def lot_stop_add(*, actor, lot: GoodsLot, kind: str, arrived_at: dt.datetime, left_at: dt.datetime | None = None,
+                 place: int | None = None, enterprise: int | None = None, upstream: int | None = None,
+                 request=None) -> LotStop:
+    """Add a stop to a goods lot's path: a place and/or an enterprise the recorder may read (through the places
+    and enterprises modules' selectors: one outside their area is answered like one that does not exist), the
+    stop it came from (a stop of the same lot, which it cannot reach before it left there) — the first stop
+    only has none and is the port of entry. Refused by field, nothing written."""
+    from django.http import Http404
+
+    from fangkong.enterprises.selectors import enterprise_get
+    from fangkong.places.selectors import place_get
+
+    _lot_writable(actor, lot)
+    errors: dict[str, list[str]] = {}
+    where = firm = came_from = None
+    if place is None and enterprise is None:
+        errors["place"] = [_("Name the place or the enterprise (or both).")]
+    if place is not None:
+        try:
+            where = place_get(user=actor, place_id=place)
+        except Http404:
+            errors["place"] = [_("No place with this number that you may read.")]
+    if enterprise is not None:
+        try:
+            firm = enterprise_get(user=actor, enterprise_id=enterprise)
+        except Http404:
+            errors["enterprise"] = [_("No enterprise with this number that you may read.")]
+    first = not lot.stops.exists()
+    if upstream is not None:
+        came_from = lot.stops.filter(pk=upstream).first()
+        if came_from is None:
+            errors["upstream"] = [_("No stop with this number on this lot's path.")]
+        elif arrived_at < came_from.arrived_at or (came_from.left_at and arrived_at < came_from.left_at):
+            errors["arrived_at"] = [_("The lot cannot arrive here before it left the stop it came from.")]
+    elif not first:
+        errors["upstream"] = [_("Name the stop the lot came from (only the first stop has none).")]
+    if first and kind != LotStop.Kind.PORT:
+        errors["kind"] = [_("A lot's path begins at its port of entry.")]
+    if not first and kind == LotStop.Kind.PORT:
+        errors["kind"] = [_("A lot enters by one port: its path has begun there.")]
+    if left_at is not None and left_at < arrived_at:
+        errors["left_at"] = [_("The lot cannot leave before it arrived.")]
+    if errors:
+        raise ValidationError(errors)
+    stop = LotStop(lot=lot, upstream=came_from, kind=kind, place=where, enterprise=firm,
+                   region_id=where.region_id if where else firm.region_id, arrived_at=arrived_at, left_at=left_at,
+                   created_by=actor)
+    stop.full_clean(validate_constraints=False)
+    stop.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=stop, region_code=stop.region_id,
+                 request=request, detail={"lot": lot.pk, "kind": kind})
+    bump_data_generation()
+    return stop
+
+
+def investigation_open(*, actor, specimen: Specimen, now: dt.datetime, request=None) -> Investigation:
+    """Open the investigation of a positive goods lot or environment specimen (once; in the result's
+    transaction), audited, with a problem and its urgent task in the three lists of the specimen's region."""
+    from .problems import investigation_problem_raise
+
+    investigation, created = Investigation.objects.get_or_create(
+        specimen=specimen, defaults={"region_id": specimen.region_id, "opened_at": now})
+    if created:
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=investigation, region_code=specimen.region_id,
+                     request=request, detail={"specimen": specimen.code, "subject": specimen.subject})
+        investigation_problem_raise(investigation, now)
+    return investigation
+
+
+@transaction.atomic
+def investigation_close(*, actor, investigation: Investigation, note: str, request=None) -> Investigation:
+    """Close an investigation with its conclusion (the epidemiologist of its region)."""
+    from fangkong.accounts.roles import Capability
+
+    if not can(actor, Capability.CASE_WRITE, investigation.region_id):
+        raise PermissionDenied(_("You may not close this investigation."))
+    if investigation.status == Investigation.Status.CLOSED:
+        raise ValidationError({"__all__": [_("This investigation is closed already.")]})
+    if not note.strip():
+        raise ValidationError({"note": [_("Write the conclusion.")]})
+    investigation.status = Investigation.Status.CLOSED
+    investigation.closed_at = timezone.now()
+    investigation.note = note.strip()
+    investigation.save(update_fields=["status", "closed_at", "note"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=investigation, region_code=investigation.region_id,
+                 request=request, detail={"status": "closed"})
+    return investigation

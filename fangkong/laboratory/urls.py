@@ -18,5 +18,11 @@ urlpatterns = [
     path("specimens/new/", views.specimen_new, name="specimen-new"),
     path("specimens/<int:specimen_id>/", views.specimen_detail, name="specimen-detail"),
     path("specimens/<int:specimen_id>/case/", views.case_from_result, name="case-from-result"),
+    path("goods/", views.goods_lot_list, name="goods-lot-list"),
     path("goods/new/", views.goods_lot_new, name="goods-lot-new"),
+    path("goods/<int:lot_id>/", views.goods_lot_detail, name="goods-lot-detail"),
+    path("goods/<int:lot_id>/stops/new/", views.lot_stop_new, name="lot-stop-new"),
+    path("investigations/", views.investigation_list, name="investigation-list"),
+    path("investigations/<int:investigation_id>/", views.investigation_detail, name="investigation-detail"),
+    path("investigations/<int:investigation_id>/close/", views.investigation_close, name="investigation-close"),
 ]

@@ -19,14 +19,16 @@ from .apps import MANAGE, TEST
 from .inputs import (
     CaseFromResultInput,
     GoodsLotInput,
+    InvestigationCloseInput,
     LaboratoryInput,
+    LotStopInput,
     PoolInput,
     ResultFileInput,
     ResultInput,
     RoundInput,
     SpecimenInput,
 )
-from .models import Outcome, Specimen
+from .models import LotStop, Outcome, Specimen
 
 OWN = (Reach.REGION, Reach.OWN_SAMPLES)  # pages naming persons: named readers, and a laboratory's own samples
 
@@ -96,8 +98,10 @@ def round_new(request):
 @require_GET
 def round_detail(request, round_id: int):
     screening = selectors.round_get(user=request.user, round_id=round_id)
-    return render(request, "laboratory/round.html", {"round": screening, **selectors.round_progress(screening),
-                                                     "may_test": can(request.user, TEST)})
+    progress = selectors.round_progress(screening)
+    return render(request, "laboratory/round.html", {
+        "round": screening, **progress, "may_test": can(request.user, TEST),
+        "supply": selectors.round_resources(user=request.user, screening=screening, plan=progress["plan"])})
 
 
 @region_scoped
@@ -270,13 +274,90 @@ def goods_lot_new(request):
     lot = form.submit(services.goods_lot_create, actor=request.user, request=request)
     if lot is not None:
         messages.success(request, _("Goods lot recorded."))
-        return redirect("laboratory:overview")
+        return redirect("laboratory:goods-lot-detail", lot_id=lot.pk)
     return _form_page(request, form, _("Record a goods lot"), [
         _field("region", _("Region code")), _field("lot_no", _("Lot number")), _field("description", _("Goods")),
         _field("origin_country", _("Country of origin")), _field("port", _("Port of entry")),
         _field("container_no", _("Container number")), _field("warehouse", _("Cold store or warehouse")),
         _field("owner_name", _("Owner enterprise")), _field("owner_credit_code", _("Unified social credit code"))])
 
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def goods_lot_list(request):
+    lots = selectors.goods_lot_list(user=request.user).order_by("-created_at", "-id")[:100]
+    return render(request, "laboratory/lots.html", {"lots": lots, "may_test": can(request.user, TEST)})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def goods_lot_detail(request, lot_id: int):
+    """A goods lot's path — port, cold store, distributors, markets: the places and enterprises it touched — its
+    specimens and the investigations they opened."""
+    lot = selectors.goods_lot_get(user=request.user, lot_id=lot_id)
+    return render(request, "laboratory/lot.html", {
+        "lot": lot, "path": selectors.lot_path(lot),
+        "specimens": lot.specimens.select_related("result", "investigation").order_by("sampled_at", "id"),
+        "may_add": can(request.user, TEST, lot.region_id)})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_http_methods(["GET", "POST"])
+def lot_stop_new(request, lot_id: int):
+    lot = selectors.goods_lot_get(user=request.user, lot_id=lot_id)
+    if not can(request.user, TEST, lot.region_id):
+        raise PermissionDenied(_("You may not record the path of this goods lot."))
+    form = PageForm(LotStopInput, request, initial={"kind": LotStop.Kind.MARKET})
+    stop = form.submit(services.lot_stop_add, actor=request.user, lot=lot, request=request)
+    if stop is not None:
+        messages.success(request, _("Stop added to the lot's path."))
+        return redirect("laboratory:goods-lot-detail", lot_id=lot.pk)
+    return _form_page(request, form, _("Add a stop: %(lot)s") % {"lot": lot}, [
+        _field("kind", _("Kind of stop"), "select", LotStop.Kind.choices),
+        _field("place", _("Place (number)"), "number"), _field("enterprise", _("Enterprise (number)"), "number"),
+        _field("upstream", _("Came from stop (number)"), "number"),
+        _field("arrived_at", _("Arrived at"), "datetime-local"), _field("left_at", _("Left at"), "datetime-local")])
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_GET
+def investigation_list(request):
+    rows = selectors.investigation_list(user=request.user)[:100]
+    return render(request, "laboratory/investigations.html", {"investigations": rows})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_GET
+def investigation_detail(request, investigation_id: int):
+    """The persons exposed to a positive goods lot or environment specimen, as far as the reader may see them."""
+    investigation = selectors.investigation_get(user=request.user, investigation_id=investigation_id)
+    specimen = investigation.specimen
+    return render(request, "laboratory/investigation.html", {
+        "investigation": investigation, "specimen": specimen,
+        "path": selectors.lot_path(specimen.goods_lot) if specimen.goods_lot_id else [],
+        **selectors.exposed_persons(user=request.user, investigation=investigation),
+        "may_close": investigation.status == "open" and can(request.user, Capability.CASE_WRITE,
+                                                              investigation.region_id)})
+
+
+@region_scoped
+@shows(Category.NAMED)
+@require_POST
+def investigation_close(request, investigation_id: int):
+    investigation = selectors.investigation_get(user=request.user, investigation_id=investigation_id)
+    form = PageForm(InvestigationCloseInput, request)
+    if form.submit(services.investigation_close, actor=request.user, investigation=investigation,
+                   request=request) is None:
+        messages.error(request, error_summary(form.errors))
+    else:
+        messages.success(request, _("Investigation closed."))
+    return redirect("laboratory:investigation-detail", investigation_id=investigation.pk)
 
 
 def person_section(request, person) -> str:

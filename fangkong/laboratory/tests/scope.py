@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from fangkong.persons.services import person_register
 
-from ..services import laboratory_create, pool_record, result_record, round_create, specimen_record
+from ..services import (
+    goods_lot_create,
+    laboratory_create,
+    pool_record,
+    result_record,
+    round_create,
+    specimen_record,
+)
 
 
 def other_city_records(actor) -> dict[str, list[str]]:
@@ -28,5 +35,14 @@ def other_city_records(actor) -> dict[str, list[str]]:
     specimen = specimen_record(actor=actor, laboratory=lab, code="SCOPE-S1", subject="person", kind="throat",
                                sampled_at=sampled + dt.timedelta(hours=3), sampling_point="福田单采点", sampler="采样员",
                                pool_member=pool.members.get())
+    lot = goods_lot_create(actor=actor, region="440304", lot_no="SCOPE-L1", description="冷冻虾", origin_country="厄瓜多尔",
+                           port="福田口岸", owner_name="福田范围测试冷链公司", owner_credit_code="91440300MA5ELN9E26")
+    goods = specimen_record(actor=actor, laboratory=lab, code="SCOPE-G1", subject="goods", kind="packaging",
+                            sampled_at=sampled, sampling_point="福田冷库", sampler="采样员", goods_lot=lot)
+    result_record(actor=actor, laboratory=lab, code=goods.code, outcome="positive", ct_values={"N": 33},
+                  received_at=sampled + dt.timedelta(hours=1), resulted_at=sampled + dt.timedelta(hours=2))
+    investigation = goods.investigation
     return {"laboratory_id": [str(lab.pk)], "round_id": [str(screening.pk)], "pool_id": [str(pool.pk)],
-            "specimen_id": [str(specimen.pk)], "pk": [str(lab.pk), str(screening.pk), str(pool.pk), str(specimen.pk)]}
+            "specimen_id": [str(specimen.pk)], "lot_id": [str(lot.pk)], "investigation_id": [str(investigation.pk)],
+            "pk": [str(lab.pk), str(screening.pk), str(pool.pk), str(specimen.pk), str(lot.pk),
+                   str(investigation.pk)]}

@@ -309,16 +309,16 @@ def test_the_demo_loads_a_resolved_round_with_its_case(province_commander):
 
 
 def test_the_fast_path_ingests_a_city_file_once_and_flags_its_positive_pools(lab_user, lab, screening, people):
-    from ..services import pool_results_ingest
+    from ..services import results_import
 
     for i in range(3):
         _pool(lab_user, screening, lab, [n for _p, n in people[i * 3:i * 3 + 3]], code=f"T{i}", size=5)
     header = "code,outcome,ct_values,received_at,resulted_at\n"
     rows = "".join(f"T{i},{'positive' if i == 1 else 'negative'},{'N:31' if i == 1 else ''},{RECEIVED.isoformat()},"
                    f"{RESULTED.isoformat()}\n" for i in range(3))
-    batch = pool_results_ingest(actor=lab_user, laboratory=lab, content=(header + rows).encode())
+    batch = results_import(actor=lab_user, laboratory=lab, content=(header + rows).encode())
     assert (batch.rows, batch.recorded) == (3, 3)
-    assert pool_results_ingest(actor=lab_user, laboratory=lab, content=(header + rows).encode()).pk == batch.pk
+    assert results_import(actor=lab_user, laboratory=lab, content=(header + rows).encode()).pk == batch.pk
     assert PoolMember.objects.filter(controlled_at__isnull=False).count() == 3
     assert set(PoolMember.objects.filter(controlled_at__isnull=False).values_list("pool__code", flat=True)) == {"T1"}
     screening.refresh_from_db()
@@ -326,14 +326,14 @@ def test_the_fast_path_ingests_a_city_file_once_and_flags_its_positive_pools(lab
     assert Problem.objects.filter(source="laboratory").count() == 1
     changed = header + f"T0,positive,N:30,{RECEIVED.isoformat()},{RESULTED.isoformat()}\n"
     with pytest.raises(ValidationError) as refused:
-        pool_results_ingest(actor=lab_user, laboratory=lab, content=changed.encode())
-    assert "T0" in str(refused.value)
+        results_import(actor=lab_user, laboratory=lab, content=changed.encode())
+    assert refused.value.message_dict == {"file": ["row 2: code: This sample already has another result."]}
     unknown = header + f"ZZ,negative,,{RECEIVED.isoformat()},{RESULTED.isoformat()}\n"
     with pytest.raises(ValidationError):
-        pool_results_ingest(actor=lab_user, laboratory=lab, content=unknown.encode())
+        results_import(actor=lab_user, laboratory=lab, content=unknown.encode())
     bad_ct = header + f"T0,positive,N:46,{RECEIVED.isoformat()},{RESULTED.isoformat()}\n"
     with pytest.raises(ValidationError) as refused:
-        pool_results_ingest(actor=lab_user, laboratory=lab, content=bad_ct.encode())
+        results_import(actor=lab_user, laboratory=lab, content=bad_ct.encode())
     assert "ct_values" in str(refused.value)
     assert Result.objects.count() == 3 and ScreeningRound.objects.get().pools_tested == 3
 
