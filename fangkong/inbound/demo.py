@@ -202,6 +202,21 @@ def _in_quarantine(actor) -> int:
     handoffs_answer(actor=futian, handoffs=list(batch.handoffs.select_related("traveller", "batch")), accept=True)
     for traveller in Traveller.objects.filter(pk__in=[t.pk for t in travellers]).order_by("pk"):
         traveller_step(actor=futian, traveller=traveller, status=Status.CENTRAL_QUARANTINE)
+    # the services stamp the hand-off and the check-in with the real clock: dated on the scenario's day instead,
+    # as the rest of the demo (sent two hours after arrival, acknowledged after four, checked in after five)
+    sent, answered, checked_in = (arrival + dt.timedelta(hours=h) for h in (2, 4, 5))
+    TransferBatch.objects.filter(pk=batch.pk).update(created_at=sent, expected_at=answered,
+                                                     ack_deadline=sent + dt.timedelta(hours=8))
+    Handoff.objects.filter(batch=batch).update(answered_at=answered)
+    steps = LoopStep.objects.filter(traveller__in=travellers)
+    for status, moment in ((Status.IN_TRANSFER, sent), (Status.HANDED_OVER, answered),
+                           (Status.CENTRAL_QUARANTINE, checked_in)):
+        steps.filter(status_to=status).update(at=moment)
+    for traveller in Traveller.objects.filter(pk__in=[t.pk for t in travellers]):
+        traveller.status_at = checked_in
+        traveller.due_at = loop.due_after(Status.CENTRAL_QUARANTINE, checked_in,
+                                          centralised_until=traveller.centralised_until)
+        traveller.save(update_fields=["status_at", "due_at"])
     return len(travellers)
 
 

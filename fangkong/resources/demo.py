@@ -102,7 +102,7 @@ def demo_load(actor) -> str:
     services.stock_receive(actor=actor, store=guangzhou, item="test_kits", quantity=500_000, reason="演示：初始库存")
     checked_in = _check_in_contacts(actor, day)
     return (f"demo resources: {QuarantineSite.objects.count()} quarantine sites, {rooms_total} rooms, "
-            f"{checked_in} contacts checked in (forecast from {day.isoformat()})")
+            f"{checked_in} contacts and inbound travellers checked in (forecast from {day.isoformat()})")
 
 
 def _check_in_contacts(actor, day: dt.date) -> int:

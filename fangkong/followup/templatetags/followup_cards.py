@@ -14,8 +14,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
+from fangkong.persons.shown import person_shown
+
 from ..models import HealthCheck, Slot
-from .followup_person import subject_person
 
 register = template.Library()
 
@@ -41,13 +42,19 @@ def due_cards(context, rows) -> str:
     words = {"centralised": gettext("centralised quarantine"), "home": gettext("home"),
              "test": gettext("Test due"), "sick": gettext("Fever or symptoms")}
     csrf = csrf_input(request) if request is not None and may_record else ""
+    user, reach_only = getattr(request, "user", None), set()
     day_text = day.isoformat()
     cards = []
     for row in rows:
         subject = row.subject
-        shown = subject_person(context, subject)
-        person = (person_template.render({"p": shown}) if shown.person_id
-                  else conditional_escape(shown.name or "—"))
+        # the reader's level on a region's rows asked once per region: a site's manager, who reads the persons
+        # through the module's reach only, gets the name alone (``followup_person.subject_person``)
+        shown = None if subject.region_id in reach_only else person_shown(user, subject.person, subject.region_id)
+        if shown is None:
+            reach_only.add(subject.region_id)
+            person = conditional_escape(subject.person.name or "—")
+        else:
+            person = person_template.render({"p": shown})
         room = getattr(subject, "room_number", None)
         meta = format_html("<strong data-room>{}</strong> · ", gettext("Room %(room)s") % {"room": room}) \
             if room else ""
