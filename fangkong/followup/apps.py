@@ -30,7 +30,7 @@ class FollowupConfig(modules.ModuleConfig):
     page_urls = ("followup/", f"{PACKAGE}.urls")
     api_urls = f"{PACKAGE}.api_urls"
     demo_loader = f"{PACKAGE}.demo.demo_load"
-    demo_order = 50  # after the cases module's contacts (30)
+    demo_order = 55  # after the cases module's contacts (30) and the inbound travellers in quarantine (50)
     periodic_jobs = (
         modules.PeriodicJob("followup-sync", f"{PACKAGE}.subjects_sync", {"minute": "*/15"}),
         modules.PeriodicJob("followup-sweep", f"{PACKAGE}.followups_sweep", {"hour": 0, "minute": 5}),

@@ -120,7 +120,8 @@ class HealthCheck(models.Model):
         STAFF = "staff", _("Staff")
         SELF = "self", _("Self-report")
 
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="checks")
+    # no index of its own: the unique (subject, day, slot) leads with it (one index less written per check)
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="checks", db_index=False)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField(_("day"))
     slot = models.CharField(_("slot"), max_length=8, choices=Slot.choices)
@@ -129,8 +130,10 @@ class HealthCheck(models.Model):
     symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)  # None: missed
+    # no index: nothing lists the checks by who entered them, and a day's million checks would write it (a
+    # user is never deleted — deactivated — so PROTECT's look-up never runs)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("checked by"))
+                                   related_name="+", verbose_name=_("checked by"), db_index=False)
     channel = models.CharField(_("entered by"), max_length=8, choices=Channel.choices, default=Channel.STAFF)
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -206,7 +209,8 @@ class ScheduledTest(models.Model):
         NEGATIVE = "negative", _("Negative")
         POSITIVE = "positive", _("Positive")
 
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="tests")
+    # no index of its own: the unique (subject, phase, day) leads with it
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="tests", db_index=False)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
     due_date = models.DateField(_("due"))
     phase = models.CharField(_("phase"), max_length=16)  # centralised, home (periods.test_schedule)
@@ -216,7 +220,7 @@ class ScheduledTest(models.Model):
     result = models.CharField(_("result"), max_length=8, choices=Result.choices, blank=True, default="")
     not_taken_reason = models.CharField(_("why not taken"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+                                    related_name="+", db_index=False)  # no index: as ``HealthCheck.checked_by``
     recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

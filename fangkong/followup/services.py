@@ -19,7 +19,7 @@
   source's module (for contacts: ``fangkong.cases.services.contact_convert_to_case``), never here.
 - ``self_report_refused``: a personal link that opened nothing, audited (bounded per address).
 - ``followups_sweep``: the end of a day: every slot without a check is recorded missed, every test due
-  by then and not taken is overdue; each region's missed checks of the day raise one problem.
+  in the week up to then and not taken is overdue; each region's missed checks of the day raise one problem.
 - Fever or symptoms and a positive test raise their problem at once, in the write's transaction
   (``problems``: the three lists, to the managing region).
 """
@@ -60,6 +60,7 @@ from .sources import Managed, source_of, sources
 
 SELF_REPORT_OBJECT = "followup.selfreport"  # the audit trail's name of the personal link's refusals
 REFUSALS_AUDITED = 20  # per hour and address
+OVERDUE_LOOK_BACK = dt.timedelta(days=7)  # the sweep makes overdue the tests due in the week up to its day
 LATE = dt.timedelta(minutes=5)  # clock skew allowed on a time entered as "now"
 COPIED = ("label", "person_id", "region_id", "category", "protocol_id", "counted_from", "first_day", "last_day",
           "centralised_until")
@@ -284,12 +285,13 @@ def health_checks_import(*, actor, rows: list[tuple], errors: list[dict] | None 
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             _stage(cursor, rows)
-            result.errors.extend(_faults(cursor, actor))
+            overlap = _overlap(cursor)
+            result.errors.extend(_faults(cursor, actor, overlap))
             if result.errors:
                 raise _Refused
-            sick, healed = _changed_subjects(cursor)
+            sick, healed = _changed_subjects(cursor, overlap)
             with foreign_keys_checked_by_set(HealthCheck, CheckVersion):
-                result.corrected, result.created = _write(cursor, actor, now)
+                result.corrected, result.created = _write(cursor, actor, now, overlap)
             cursor.execute(f"DROP TABLE {STAGE}")
             _statistics_refresh(cursor, result.created)
             result.existing = len(rows) - result.corrected - result.created
@@ -361,7 +363,15 @@ def _copy_texts(column) -> list[str]:
     return [texts[value] for value in column]
 
 
-def _faults(cursor, actor) -> list[dict]:
+def _overlap(cursor) -> bool:
+    """Whether a staged row names a person, day and slot already checked. A day's first file does not: its rows
+    are then compared with no recorded check (``_faults``, ``_changed_subjects``, ``_write`` skip those joins of
+    a million staged rows with the day's checks); a check recorded meanwhile still meets the unique constraint."""
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {STAGE} s JOIN {HealthCheck._meta.db_table} h ON {MATCH})")  # noqa: S608
+    return bool(cursor.fetchone()[0])
+
+
+def _faults(cursor, actor, overlap: bool = True) -> list[dict]:
     """The staged rows refused by set (``health_checks_import``), each with its column and message."""
     allowed, params = Subject.objects.filter(record_q(actor)).order_by().values("id").query.sql_with_params()
     faults: list[dict] = []
@@ -393,6 +403,8 @@ def _faults(cursor, actor) -> list[dict]:
     faults.extend({"row": number, "column": "slot", "message": _(
         "Row %(row)s of this file holds a check of the same person, day and slot.") % {"row": first}}
         for number, first in cursor.fetchall())
+    if not overlap:
+        return faults
     cursor.execute(
         f"SELECT s.row_no FROM {STAGE} s JOIN {HealthCheck._meta.db_table} h ON {MATCH} "  # noqa: S608
         f"WHERE s.reason = '' AND NOT ({SAME}) ORDER BY s.row_no LIMIT {FAULTS_SHOWN}")
@@ -400,9 +412,14 @@ def _faults(cursor, actor) -> list[dict]:
     return faults
 
 
-def _changed_subjects(cursor) -> tuple[list[tuple[int, dt.date]], list[int]]:
+def _changed_subjects(cursor, overlap: bool = True) -> tuple[list[tuple[int, dt.date]], list[int]]:
     """Before the write: the persons with fever or symptoms in a check the import adds or changes (with the
     first such day), and those whose check with fever or symptoms it corrects to one without."""
+    if not overlap:  # every row is a new check
+        cursor.execute(f"SELECT subject_id, MIN(day) FROM {STAGE} WHERE outcome = %s GROUP BY subject_id",  # noqa: S608
+                       [HealthCheck.Outcome.SYMPTOMATIC])
+        return [(pk, day if isinstance(day, dt.date) else dt.date.fromisoformat(day))
+                for pk, day in cursor.fetchall()], []
     cursor.execute(
         f"SELECT s.subject_id, MIN(s.day) FROM {STAGE} s LEFT JOIN {HealthCheck._meta.db_table} h ON {MATCH} "  # noqa: S608
         f"WHERE s.outcome = %s AND (h.id IS NULL OR NOT ({SAME})) GROUP BY s.subject_id",
@@ -415,17 +432,21 @@ def _changed_subjects(cursor) -> tuple[list[tuple[int, dt.date]], list[int]]:
     return sick, [pk for (pk,) in cursor.fetchall()]
 
 
-def _write(cursor, actor, now) -> tuple[int, int]:
+def _write(cursor, actor, now, overlap: bool = True) -> tuple[int, int]:
     """The staged rows written by set: the corrections (earlier versions kept), then the new checks. Returns
     the numbers corrected and created."""
     checks, versions = HealthCheck._meta.db_table, CheckVersion._meta.db_table
     at = connection.ops.adapt_datetimefield_value(now)
-    cursor.execute(
-        f"INSERT INTO {versions} (check_id, region_id, outcome, temperature, symptoms, note, checked_at, "  # noqa: S608
-        "checked_by_id, channel, replaced_at, replaced_by_id, reason) SELECT h.id, h.region_id, h.outcome, "
-        "h.temperature, h.symptoms, h.note, h.checked_at, h.checked_by_id, h.channel, %s, %s, s.reason "
-        f"FROM {STAGE} s JOIN {checks} h ON {MATCH} WHERE NOT ({SAME})", [at, actor.pk])
-    corrected = cursor.rowcount
+    # a day's first file (no staged row names a recorded check): only new checks, no join with the recorded ones
+    fresh = f"WHERE NOT EXISTS (SELECT 1 FROM {checks} h WHERE {MATCH})" if overlap else ""  # noqa: S608
+    corrected = 0
+    if overlap:
+        cursor.execute(
+            f"INSERT INTO {versions} (check_id, region_id, outcome, temperature, symptoms, note, checked_at, "  # noqa: S608
+            "checked_by_id, channel, replaced_at, replaced_by_id, reason) SELECT h.id, h.region_id, h.outcome, "
+            "h.temperature, h.symptoms, h.note, h.checked_at, h.checked_by_id, h.channel, %s, %s, s.reason "
+            f"FROM {STAGE} s JOIN {checks} h ON {MATCH} WHERE NOT ({SAME})", [at, actor.pk])
+        corrected = cursor.rowcount
     if corrected:
         cursor.execute(
             f"UPDATE {checks} AS h SET outcome = s.outcome, temperature = s.temperature, symptoms = s.symptoms, "  # noqa: S608
@@ -435,8 +456,8 @@ def _write(cursor, actor, now) -> tuple[int, int]:
         f"INSERT INTO {checks} (subject_id, region_id, day, slot, outcome, temperature, symptoms, note, "  # noqa: S608
         "checked_at, checked_by_id, channel, recorded_at) SELECT s.subject_id, subj.region_id, s.day, s.slot, "
         "s.outcome, s.temperature, s.symptoms, s.note, s.checked_at, %s, %s, %s "
-        f"FROM {STAGE} s JOIN {Subject._meta.db_table} subj ON subj.id = s.subject_id "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {checks} h WHERE {MATCH})", [actor.pk, HealthCheck.Channel.STAFF, at])
+        f"FROM {STAGE} s JOIN {Subject._meta.db_table} subj ON subj.id = s.subject_id {fresh}",
+        [actor.pk, HealthCheck.Channel.STAFF, at])
     return corrected, cursor.rowcount
 
 
@@ -607,9 +628,11 @@ def followups_sweep(*, day: dt.date) -> dict[str, int]:
              on_day])
         missed = cursor.rowcount
         _statistics_refresh(cursor, missed)
+    # the tests due in the week up to ``day``: a test becomes overdue once, by the sweep of its day (or of a later
+    # day of that week when a sweep did not run); the index range read is that week's, not every test ever due
     overdue = ScheduledTest.objects.filter(
         Q(subject__ended_on__isnull=True) | Q(subject__ended_on__gte=F("due_date")),
-        status=ScheduledTest.Status.DUE, due_date__lte=day).update(
+        status=ScheduledTest.Status.DUE, due_date__lte=day, due_date__gt=day - OVERDUE_LOOK_BACK).update(
         status=ScheduledTest.Status.OVERDUE)
     counts = {"missed_checks": missed, "overdue_tests": overdue}
     counts["problems"] = sum(problems.missed_raise(region, day, n) for region, n in problems.missed_counts(day))

@@ -38,4 +38,6 @@ class InboundConfig(modules.ModuleConfig):
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Broken inbound hand-off"),
                                              f"{PACKAGE}.problems.feed"),)
+    # its travellers in central quarantine and home health monitoring are followed up daily (``followup.py``)
+    followup_sources = (f"{PACKAGE}.followup.TravellerSource",)
     report_sections = (modules.ReportSection("inbound", f"{PACKAGE}.report.figures", f"{PACKAGE}.report.wording"),)

@@ -4,6 +4,8 @@ and Huanggang (by turns) and at Baiyun airport — with their loops as the simul
 (``evaluation.traveller_steps``); the loops the simulator did not break are completed by the rules
 (release from home health monitoring); the broken ones stay open where they broke, and the break sweep
 is run at the end of the scenario so that their breaks wait in the break list for a demo user to close.
+A few travellers of the scenario's last days go through the loop's own services into central quarantine in
+Futian (``_in_quarantine``): persons of the registry under daily follow-up.
 
 Written in bulk (one audit event for the load), deterministic (the scenario's seed), a few seconds.
 """
@@ -158,11 +160,64 @@ def demo_load(actor) -> str:
     found = breaks_sweep(now=min(end, dt.datetime.now(TZ)))["found"]
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, object_type="inbound.traveller",
                  detail={"demo": True, "travellers": len(rows), "breaks": found})
+    quarantined = _in_quarantine(actor)
     counts = defaultdict(int)
     for traveller in rows:
         counts[traveller.port.code] += 1
     return (f"demo inbound: {len(rows)} travellers ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}), "
-            f"{len(batches)} transfer batches, {found} breaks open")
+            f"{len(batches)} transfer batches, {found} breaks open, {quarantined} in central quarantine in Futian "
+            f"under daily follow-up")
+
+
+#: The travellers of the scenario's last days in central quarantine in Futian (name, passport or citizen ID).
+QUARANTINED = (("陈嘉怡", IdKind.PASSPORT, "E80000001"), ("李俊杰", IdKind.PASSPORT, "E80000002"),
+               ("张慧敏", IdKind.PERMIT, "H80000003"), ("黄志强", IdKind.PASSPORT, "E80000004"),
+               ("王晓彤", IdKind.PERMIT, "H80000005"), ("林浩然", IdKind.PASSPORT, "E80000006"))
+
+
+def _in_quarantine(actor) -> int:
+    """A Shenzhen Bay arrival two days before the scenario's last day, through the loop's own services: handed
+    over to Futian, acknowledged by Futian's commander (demo user ``futian``) and checked in to central
+    quarantine there — each traveller then a person of the registry, followed up daily (``fangkong.followup``,
+    whose demo runs after this one) and placed in a room by the resources demo."""
+    from fangkong.accounts.models import User
+    from fangkong.demo import scenario_last_day
+
+    from .documents import document_parse
+    from .services import handoff_send, handoffs_answer, manifest_import, traveller_step, travellers_arrive
+
+    futian, day = User.objects.filter(username="futian").first(), scenario_last_day()
+    if futian is None or day is None:
+        return 0
+    arrival = dt.datetime.combine(day - dt.timedelta(days=2), dt.time(10), tzinfo=TZ)
+    result = manifest_import(actor=actor, port="shenzhen-bay", carrier=Manifest.Carrier.VEHICLE,
+                             carrier_no=f"SZB{arrival:%m%d}Q", arrival_date=arrival.date(),
+                             rows=[{"name": name, "sex": "MF"[i % 2], "document": document_parse(kind, number),
+                                    "destination": "440304"} for i, (name, kind, number) in enumerate(QUARANTINED)])
+    travellers = list(result.manifest.travellers.order_by("pk"))
+    travellers_arrive(actor=actor, travellers=travellers, at=arrival)
+    batch = handoff_send(actor=actor, travellers=travellers, stage=TransferBatch.Stage.QUARANTINE,
+                         receiver_region="440304", receiver_unit="福田区集中隔离点", sender_unit="深圳湾口岸",
+                         expected_at=dt.datetime.now(TZ))
+    handoffs_answer(actor=futian, handoffs=list(batch.handoffs.select_related("traveller", "batch")), accept=True)
+    for traveller in Traveller.objects.filter(pk__in=[t.pk for t in travellers]).order_by("pk"):
+        traveller_step(actor=futian, traveller=traveller, status=Status.CENTRAL_QUARANTINE)
+    # the services stamp the hand-off and the check-in with the real clock: dated on the scenario's day instead,
+    # as the rest of the demo (sent two hours after arrival, acknowledged after four, checked in after five)
+    sent, answered, checked_in = (arrival + dt.timedelta(hours=h) for h in (2, 4, 5))
+    TransferBatch.objects.filter(pk=batch.pk).update(created_at=sent, expected_at=answered,
+                                                     ack_deadline=sent + dt.timedelta(hours=8))
+    Handoff.objects.filter(batch=batch).update(answered_at=answered)
+    steps = LoopStep.objects.filter(traveller__in=travellers)
+    for status, moment in ((Status.IN_TRANSFER, sent), (Status.HANDED_OVER, answered),
+                           (Status.CENTRAL_QUARANTINE, checked_in)):
+        steps.filter(status_to=status).update(at=moment)
+    for traveller in Traveller.objects.filter(pk__in=[t.pk for t in travellers]):
+        traveller.status_at = checked_in
+        traveller.due_at = loop.due_after(Status.CENTRAL_QUARANTINE, checked_in,
+                                          centralised_until=traveller.centralised_until)
+        traveller.save(update_fields=["status_at", "due_at"])
+    return len(travellers)
 
 
 def _completed(steps, period, start) -> list:

@@ -3,7 +3,9 @@ hand-offs between regions, and the breaks found in the loop.
 
 A traveller's identity document (citizen ID, passport or home-return permit) is protected like a citizen
 ID in the person registry (``fangkong.persons.protection``): a keyed hash for de-duplication, sealed for
-an audited reveal, a mask for everything else; the number itself is never stored in clear.
+an audited reveal, a mask for everything else; the number itself is never stored in clear. From central
+quarantine on, a traveller is also a person of the registry (``Traveller.person``): the one the citizen ID
+names, or one registered without an identifier for a passport or permit holder (the document stays here).
 
 Region fields name who answers for a row: a traveller belongs to its port's region (the sender), its
 destination county and the region that holds it now; a hand-off to its sender and its receiver; a break
@@ -135,6 +137,11 @@ class Traveller(models.Model):
     release_due = models.DateField(_("release due"), null=True, blank=True)
     due_at = models.DateTimeField(_("next step due"), null=True, blank=True)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The person of the registry (``fangkong.persons``) the traveller is, found or registered when it enters
+    # central quarantine or home health monitoring (``services._person_link``): the daily follow-up reads
+    # everything through the person. The document stays here (a passport is not a registry identifier).
+    person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("person"))
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")

@@ -6,7 +6,10 @@ rules (``loop.py``), runs in one transaction and is audited.
   edition in force on the day of entry (``fangkong.protocols``).
 - ``handoff_send`` / ``handoffs_answer``: a hand-off from the sender to a receiver, acknowledged or
   rejected by the receiver only (``may_answer``).
-- ``traveller_step``: the steps a user records (check-in, home monitoring, release, lost, transferred out).
+- ``traveller_step``: the steps a user records (check-in, home monitoring, release, lost, transferred out). On
+  entering central quarantine or home health monitoring (here, or by an acknowledged hand-off home) the
+  traveller becomes a person of the registry (``_person_link``): the daily follow-up of ``fangkong.followup``
+  reads it through the person (``fangkong.inbound.followup``).
 - ``traveller_to_case``: a positive traveller leaves the loop as an imported case (the cases service).
 - ``breaks_sweep`` (the periodic job) and ``break_close``.
 """
@@ -345,9 +348,11 @@ def handoffs_answer(*, actor, handoffs: list[Handoff], accept: bool, reason: str
             due = loop.due_after(target, now, centralised_until=traveller.centralised_until,
                                  home_until=traveller.home_until)
             steps.append(_step(traveller, target, at=now, actor=actor, region=region, note=reason[:200], due_at=due))
+            if target in FOLLOWED_UP:
+                _person_link(actor=actor, traveller=traveller, request=request)
             travellers.append(traveller)
         Handoff.objects.bulk_update(handoffs, ["state", "answered_at", "answered_by", "reason"])
-        Traveller.objects.bulk_update(travellers, ["status", "status_at", "due_at", "version", "holder"])
+        Traveller.objects.bulk_update(travellers, ["status", "status_at", "due_at", "version", "holder", "person"])
         LoopStep.objects.bulk_create(steps)
         bump_data_generation()
         for handoff in handoffs:
@@ -355,6 +360,59 @@ def handoffs_answer(*, actor, handoffs: list[Handoff], accept: bool, reason: str
                          region_code=handoff.receiver_region_id, request=request,
                          detail={"state": handoff.state, "traveller": handoff.traveller_id}, reason=reason[:200])
     return len(handoffs)
+
+
+# --- the traveller as a person of the registry -----------------------------------------------------------------
+
+#: The statuses a traveller is followed up in daily (``fangkong.inbound.followup``): it becomes a person of the
+#: registry on entering them.
+FOLLOWED_UP = (Status.CENTRAL_QUARANTINE, Status.HOME_MONITORING)
+
+
+def _person_link(*, actor, traveller: Traveller, request=None) -> str:
+    """Find or register the person of the registry this traveller is (``Traveller.person``), in the caller's
+    transaction; what was done: ``linked`` (already, or the person of an earlier trip with the same document),
+    ``found`` / ``registered`` (``fangkong.persons.services.person_register``), or ``elsewhere``: the citizen ID
+    is registered in a region outside the actor's — the person is not linked here (the registry tells the actor
+    nothing more) and the region holding the traveller next links it.
+
+    A citizen ID holder is registered by the ID (the registry's own de-duplication). A passport or home-return
+    permit holder is registered without an identifier: the registry holds citizen IDs only, and the document is
+    kept on the traveller with the same protection (keyed hash, sealed, mask), its keyed hash finding the person
+    again on a later trip. The address is the destination (home) when the actor may register there, else the
+    region holding the traveller."""
+    from fangkong.accounts.access import in_scope
+    from fangkong.persons.services import PersonElsewhereError, person_register
+
+    from .documents import document_reveal
+    from .models import IdKind
+
+    if traveller.person_id is not None:
+        return "linked"
+    earlier = (Traveller.objects.filter(id_hash=traveller.id_hash, id_kind=traveller.id_kind, person__isnull=False)
+               .exclude(pk=traveller.pk).order_by("-pk").values_list("person_id", flat=True).first())
+    if earlier is not None:
+        traveller.person_id = earlier
+        _room_named(traveller)
+        return "linked"
+    citizen_id = document_reveal(traveller) if traveller.id_kind == IdKind.CITIZEN_ID else ""
+    home = traveller.destination_id if in_scope(actor, traveller.destination_id) else traveller.holder_id
+    try:
+        registration = person_register(actor=actor, request=request, capability=MANAGE, name=traveller.name,
+                                       sex=traveller.sex, birth_date=traveller.birth_date, citizen_id=citizen_id,
+                                       address_region=home, address_text=traveller.address_text)
+    except PersonElsewhereError:
+        return "elsewhere"
+    traveller.person = registration.person
+    _room_named(traveller)
+    return "registered" if registration.created else "found"
+
+
+def _room_named(traveller: Traveller) -> None:
+    """A room the traveller was checked into before (``fangkong.resources``) now names its person."""
+    from fangkong.resources.services import traveller_person_set
+
+    traveller_person_set(traveller)
 
 
 # --- steps recorded by the holder -----------------------------------------------------------------------------
@@ -384,18 +442,22 @@ def traveller_step(*, actor, traveller: Traveller, status: str, at: dt.datetime 
                              home_until=traveller.home_until)
         step = _step(traveller, status, at=at, actor=actor, region=traveller.holder_id, note=note[:200], due_at=due)
         step.save()
-        traveller.save(update_fields=["status", "status_at", "due_at", "version"])
+        detail = {"status": status}
+        if status in FOLLOWED_UP:
+            detail["person"] = _person_link(actor=actor, traveller=traveller, request=request)
+        traveller.save(update_fields=["status", "status_at", "due_at", "version", "person"])
         bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=traveller, region_code=traveller.holder_id,
-                     request=request, detail={"status": status})
+                     request=request, detail=detail)
     return traveller
 
 
 def traveller_to_case(*, actor, traveller: Traveller, diagnosed_at: dt.datetime, classification: str = "confirmed",
-                      request=None) -> Traveller:
-    """A positive traveller leaves the loop as an imported case, registered through the cases service in the
-    region holding the traveller (residence: the destination). The person is found by citizen ID or
-    registered there."""
+                      onset_date: dt.date | None = None, request=None) -> Traveller:
+    """A positive traveller (or one whose follow-up found fever or symptoms: ``classification`` suspected) leaves
+    the loop as an imported case, registered through the cases service in the region holding the traveller
+    (residence: the destination). The person is the traveller's (``Traveller.person``), else found by citizen ID
+    or registered there."""
     from fangkong.cases.models import DetectionRoute, Disease
     from fangkong.cases.services import case_register
     from fangkong.persons.services import person_register
@@ -410,21 +472,22 @@ def traveller_to_case(*, actor, traveller: Traveller, diagnosed_at: dt.datetime,
                                              "target": Status.CASE.label}]})
     with transaction.atomic():
         _lock([traveller.pk])
-        citizen_id = document_reveal(traveller) \
-            if traveller.id_kind == IdKind.CITIZEN_ID else ""
-        person = person_register(actor=actor, request=request, name=traveller.name, sex=traveller.sex,
-                                 birth_date=traveller.birth_date, citizen_id=citizen_id,
-                                 address_region=traveller.holder_id, address_text=traveller.address_text).person
+        person = traveller.person
+        if person is None:
+            citizen_id = document_reveal(traveller) if traveller.id_kind == IdKind.CITIZEN_ID else ""
+            person = person_register(actor=actor, request=request, name=traveller.name, sex=traveller.sex,
+                                     birth_date=traveller.birth_date, citizen_id=citizen_id,
+                                     address_region=traveller.holder_id, address_text=traveller.address_text).person
         case = case_register(actor=actor, request=request, person=person,
                              disease=Disease.objects.get(code="covid-19"), classification=classification,
-                             diagnosed_at=diagnosed_at, report_region=traveller.holder_id,
+                             diagnosed_at=diagnosed_at, onset_date=onset_date, report_region=traveller.holder_id,
                              detection_route=DetectionRoute.INBOUND_SCREENING, imported=True,
                              origin=traveller.port.name_zh, residence_region=traveller.destination_id)
         step = _step(traveller, loop.CASE, at=diagnosed_at, actor=actor, region=traveller.holder_id,
                      note=case.case_no)
         step.save()
-        traveller.case = case
-        traveller.save(update_fields=["status", "status_at", "due_at", "version", "case"])
+        traveller.case, traveller.person = case, person
+        traveller.save(update_fields=["status", "status_at", "due_at", "version", "case", "person"])
         bump_data_generation()
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=traveller, region_code=traveller.holder_id,
                      request=request, detail={"status": loop.CASE, "case": case.case_no})

@@ -234,7 +234,7 @@ def traveller_detail(request, pk: int):
         "breaks": traveller.breaks.all(), "remaining": remaining, "central_left": central_left,
         "may_step": can(request.user, MANAGE, traveller.holder_id) and traveller.status in (
             Status.HANDED_OVER, Status.CENTRAL_QUARANTINE, Status.HOME_MONITORING, Status.ARRIVED, Status.DECLARED),
-        "step": PageForm(StepInput, request), "Status": Status})
+        "step": PageForm(StepInput, request), "Status": Status, "followed_up": services.FOLLOWED_UP})
 
 
 @region_scoped

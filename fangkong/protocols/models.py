@@ -119,7 +119,7 @@ class ProtocolVersion(models.Model):
     def test_schedule(self, category: str, start: dt.date) -> list[dict]:
         """Test dates when day 1 of the period is ``start`` (``fangkong.protocols.periods.test_schedule``).
 
-        ``category`` is ``close`` or ``secondary``; each entry is {"date", "phase", "day"}. Empty when
+        ``category`` is ``close``, ``secondary`` or ``inbound``; each entry is {"date", "phase", "day"}. Empty when
         the protocol does not manage that category.
         """
         return periods.test_schedule(self, category, start)

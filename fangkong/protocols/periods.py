@@ -94,6 +94,17 @@ def test_schedule(rules, category: str, first_day: dt.date) -> list[dict]:
         for day in rules.close_contact_home_test_days:
             schedule.append({"date": (home_start + dt.timedelta(days=day - 1)).isoformat(),
                              "phase": "home", "day": day})
+    elif category == "inbound":
+        # Every edition tests inbound travellers on the days it tests close contacts, each phase counted from its
+        # own first day (8th: 集中隔离第1、4、7、14天, 居家健康监测第2、7天; 9th: 第1、2、3、5、7天, 居家第3天; the
+        # twenty measures: 第1、2、3、5天, 居家第1、3天): the close contacts' days, in the inbound phases. Days
+        # beyond a phase are not kept (an edition whose inbound phases were shorter).
+        home_start = first_day + dt.timedelta(days=rules.inbound_centralised_days)
+        for phase, days, start, length in (
+                ("centralised", rules.close_contact_test_days, first_day, rules.inbound_centralised_days),
+                ("home", rules.close_contact_home_test_days, home_start, rules.inbound_home_days)):
+            schedule.extend({"date": (start + dt.timedelta(days=day - 1)).isoformat(), "phase": phase, "day": day}
+                            for day in days if day <= length)
     elif category == "secondary" and rules.secondary_contacts_traced:
         phase = "centralised" if rules.secondary_contact_centralised else "home"
         for day in rules.secondary_contact_test_days:

@@ -102,7 +102,7 @@ def demo_load(actor) -> str:
     services.stock_receive(actor=actor, store=guangzhou, item="test_kits", quantity=500_000, reason="演示：初始库存")
     checked_in = _check_in_contacts(actor, day)
     return (f"demo resources: {QuarantineSite.objects.count()} quarantine sites, {rooms_total} rooms, "
-            f"{checked_in} contacts checked in (forecast from {day.isoformat()})")
+            f"{checked_in} contacts and inbound travellers checked in (forecast from {day.isoformat()})")
 
 
 def _check_in_contacts(actor, day: dt.date) -> int:
@@ -124,6 +124,7 @@ def _check_in_contacts(actor, day: dt.date) -> int:
     count = 0
     # in a room only during the centralised phase of its period (not those already in home monitoring); those
     # leaving on the day first, then the latest arrivals (the manager's screen shows both)
+    count += _check_in_travellers(actor, rooms)
     due = [(services.expected_check_out(contact=c), c) for c in contacts.select_related("protocol")]
     due = [(d, c) for d, c in due if d is not None and d >= day]
     leaving = [c for d, c in due if d == day][:len(room_ids) // 4]
@@ -137,6 +138,22 @@ def _check_in_contacts(actor, day: dt.date) -> int:
                               checked_in_at=contact.quarantined_at)
         except ValidationError:
             continue
+        count += 1
+    return count
+
+
+def _check_in_travellers(actor, rooms) -> int:
+    """The inbound travellers in central quarantine held by Futian (the inbound demo's, under daily follow-up)
+    into the first rooms of the site: the manager's floor list shows them beside the contacts."""
+    from fangkong.inbound.models import Status, Traveller
+
+    count = 0
+    for traveller in Traveller.objects.filter(status=Status.CENTRAL_QUARANTINE, holder_id="440304",
+                                              person__isnull=False).order_by("pk"):
+        room_id = next(rooms, None)
+        if room_id is None:
+            break
+        services.check_in(actor=actor, room_id=room_id, traveller_id=traveller.pk, checked_in_at=traveller.status_at)
         count += 1
     return count
 

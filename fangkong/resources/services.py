@@ -235,7 +235,9 @@ def check_in(*, actor, room_id: int, contact_no: str = "", traveller_id: int | N
         room = _lock_free_room(room_id)
         _require_site(actor, room.site)
         contact, traveller = _occupant(contact_no, traveller_id, room.site)
-        person = contact.person if contact is not None else None
+        # a traveller is a person of the registry once in central quarantine (``Traveller.person``): the daily
+        # follow-up finds the persons of a site by it
+        person = contact.person if contact is not None else (traveller.person if traveller is not None else None)
         open_rows = Assignment.objects.filter(checked_out_at__isnull=True)
         if (person and open_rows.filter(person=person).exists()) or (
                 traveller and open_rows.filter(traveller=traveller).exists()):
@@ -247,6 +249,17 @@ def check_in(*, actor, room_id: int, contact_no: str = "", traveller_id: int | N
                                               "expected_check_out": str(assignment.expected_check_out)})
         bump_data_generation()
     return assignment
+
+
+def traveller_person_set(traveller) -> int:
+    """A traveller checked in before it became a person of the registry (``fangkong.inbound``: on entering central
+    quarantine) is named by its person on its open assignment, in the caller's transaction: the site's daily
+    follow-up finds it. Not when the person holds another open assignment (one room per person). How many rows."""
+    if traveller.person_id is None or Assignment.objects.filter(checked_out_at__isnull=True,
+                                                                person_id=traveller.person_id).exists():
+        return 0
+    return Assignment.objects.filter(traveller=traveller, checked_out_at__isnull=True, person__isnull=True).update(
+        person_id=traveller.person_id)
 
 
 def _lock_open(assignment_id: int, expected_version: int | None) -> Assignment:

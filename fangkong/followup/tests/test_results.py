@@ -93,3 +93,22 @@ def test_the_overdue_flag_follows_the_sweep_and_the_page_marks_it(shenzhen_epi, 
     client.post(f"/followup/tests/{first.pk}/sample/", {"taken_on": days_ago(0).isoformat(), "result": ""})
     first.refresh_from_db()
     assert (first.status, first.taken_on) == ("taken", timezone.localdate())  # taken late: no longer overdue
+
+
+def test_the_sweep_reads_the_week_up_to_its_day_a_test_of_its_day_once(shenzhen_epi):
+    """The sweep makes overdue the tests due in the week up to its day (a day it did not run is made good by the
+    next within the week); a test due before that week is left as it is, and a test already overdue is not
+    written again."""
+    from ..services import OVERDUE_LOOK_BACK
+
+    _contact, subject = managed_contact(shenzhen_epi, listed=days_ago(3))
+    tests = list(subject.tests.filter(due_date__lte=days_ago(1)).order_by("due_date"))
+    assert tests
+    first = tests[0].due_date
+    late = first + OVERDUE_LOOK_BACK  # a sweep whose week no longer holds the first test day
+    assert followups_sweep(day=late)["overdue_tests"] == len(
+        [t for t in subject.tests.all() if first < t.due_date <= late])
+    assert ScheduledTest.objects.get(pk=tests[0].pk).status == "due"
+    assert followups_sweep(day=first)["overdue_tests"] == 1  # its own day's sweep
+    assert ScheduledTest.objects.get(pk=tests[0].pk).status == "overdue"
+    assert followups_sweep(day=first)["overdue_tests"] == 0  # once

@@ -54,6 +54,18 @@ def test_schedule_for_a_close_contact_under_the_8th_edition():
     assert ProtocolVersion.objects.get(code="nov-2022").test_schedule("secondary", dt.date(2022, 12, 1)) == []
 
 
+def test_schedule_of_an_inbound_traveller_follows_the_inbound_phases():
+    """The test days are the close contacts' of the edition, counted in the inbound phases (5 + 3 days of the
+    twenty measures: centralised days 1, 2, 3, 5; home days 1 and 3, the home phase from day 6)."""
+    nov = ProtocolVersion.objects.get(code="nov-2022")
+    schedule = nov.test_schedule("inbound", dt.date(2022, 12, 1))
+    assert [(s["date"], s["phase"], s["day"]) for s in schedule] == [
+        ("2022-12-01", "centralised", 1), ("2022-12-02", "centralised", 2), ("2022-12-03", "centralised", 3),
+        ("2022-12-05", "centralised", 5), ("2022-12-06", "home", 1), ("2022-12-08", "home", 3)]
+    eighth = ProtocolVersion.objects.get(code="8th")  # 14 + 7 days: day 14 centralised, days 2 and 7 at home
+    assert [s["day"] for s in eighth.test_schedule("inbound", dt.date(2022, 3, 1))] == [1, 4, 7, 14, 2, 7]
+
+
 def test_risk_area_lifting_rules_differ_by_edition():
     eighth, ninth, nov = ProtocolVersion.objects.order_by("effective_from")
     start, last = dt.date(2022, 3, 1), dt.date(2022, 3, 5)
