@@ -152,10 +152,10 @@ def due_rows(category: str, policy: RetentionPolicy, *, as_of: dt.date, region_c
         rows = rows.filter(_epidemic_over_q(category, limit))
     else:
         rows = rows.filter(_before_end_of(model, coverage.clocks[policy.clock], limit))
-    if category == DataCategory.CASES:
+    if category == DataCategory.CASES and policy.action != "anonymise":
         from fangkong.cases.models import Contact
 
-        # a case goes only once its contacts have gone (they refer to it); anonymised ones stay with it
+        # a case is deleted only once its contacts have gone (they refer to it; anonymised ones too)
         rows = rows.exclude(Exists(Contact.objects.filter(source_case=OuterRef("pk"))))
     if category == DataCategory.JOB_PAYLOADS:
         rows = rows.filter(status__in=("done", "failed"))
