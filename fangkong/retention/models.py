@@ -95,6 +95,9 @@ class PolicyChange(models.Model):
         constraints = [models.UniqueConstraint(fields=["category"], condition=models.Q(status="pending"),
                                                name="retention_one_pending_change_per_category")]
 
+    def __str__(self) -> str:
+        return f"{self.category} change {self.pk} ({self.status})"
+
 
 class LegalHold(models.Model):
     """Suspends every policy for one record (a person, case, contact or traveller) or for a whole region."""
@@ -125,6 +128,9 @@ class LegalHold(models.Model):
                        | (~models.Q(target="region") & models.Q(object_id__isnull=False, region__isnull=True))),
             name="retention_hold_names_one_thing")]
 
+    def __str__(self) -> str:
+        return f"hold {self.target} {self.region_id or self.object_id}"
+
 
 class EpidemicEnd(models.Model):
     """The day an epidemic of a disease was declared over in a region: the clock of policies that wait for it."""
@@ -140,6 +146,9 @@ class EpidemicEnd(models.Model):
         ordering = ["-declared_over"]
         verbose_name = _("end of an epidemic")
         constraints = [models.UniqueConstraint(fields=["disease", "region"], name="retention_epidemic_end_once")]
+
+    def __str__(self) -> str:
+        return f"{self.disease_id} over in {self.region_id} on {self.declared_over}"
 
 
 class Purge(models.Model):
@@ -174,6 +183,9 @@ class Purge(models.Model):
         ordering = ["-requested_at", "-id"]
         verbose_name = _("purge")
 
+    def __str__(self) -> str:
+        return f"purge {self.pk} of {self.region_id} ({self.status})"
+
 
 class PurgeCandidate(models.Model):
     """A person whose records a running purge deleted: deleted too at the end if nothing else refers to
@@ -185,6 +197,9 @@ class PurgeCandidate(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["purge", "person_id"], name="retention_candidate_once")]
 
+    def __str__(self) -> str:
+        return f"purge {self.purge_id}: person {self.person_id}"
+
 
 class PurgedReference(models.Model):
     """The pseudonymous reference of one record a purge deleted or anonymised (certificate's hash input)."""
@@ -192,10 +207,11 @@ class PurgedReference(models.Model):
     purge = models.ForeignKey(Purge, on_delete=models.CASCADE, related_name="references")
     category = models.CharField(max_length=24, choices=DataCategory.choices)
     reference = models.CharField(max_length=64)
+    # No unique index: a reference is written in the transaction that deletes its record, so a run started
+    # again never writes it twice — and an index of random hashes would slow the purge's every batch.
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["purge", "category", "reference"],
-                                               name="retention_reference_once")]
+    def __str__(self) -> str:
+        return f"{self.category}:{self.reference}"
 
 
 class RetainedFigure(models.Model):
@@ -212,6 +228,9 @@ class RetainedFigure(models.Model):
         constraints = [models.UniqueConstraint(fields=["category", "county", "week", "sex", "age_band"],
                                                name="retention_figure_once")]
 
+    def __str__(self) -> str:
+        return f"{self.category} {self.county} {self.week}: {self.count}"
+
 
 class DeletionCertificate(models.Model):
     """What a purge deleted, by which policies, approved by whom, counts per category and the SHA-256 of the
@@ -227,6 +246,9 @@ class DeletionCertificate(models.Model):
     class Meta:
         verbose_name = _("deletion certificate")
 
+    def __str__(self) -> str:
+        return f"certificate of purge {self.purge_id}"
+
 
 class AnonymisedRecord(models.Model):
     """A record an ``anonymise`` policy kept without its personal details (so no purge handles it twice)."""
@@ -236,3 +258,6 @@ class AnonymisedRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["category", "object_id"], name="retention_anonymised_once")]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.object_id}"

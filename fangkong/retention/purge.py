@@ -3,8 +3,9 @@
 How a run goes (``purge_execute``), category by category in ``policies.PURGE_ORDER`` (what refers to
 others first), then the persons:
 
-1. A batch is the next ``batch_size`` due rows by id (``selectors.due_rows``: the same query as the dry
-   run, on the purge's day and region, holds excepted). Each batch is one transaction: the rows are deleted
+1. A batch is the next ``batch_size`` due rows by id after the last batch's (``selectors.due_rows``: the
+   same query as the dry run, on the purge's day and region, holds excepted; the cursor is kept in
+   ``progress`` with the batch, so no batch scans again the dead rows of earlier ones). Each batch is one transaction: the rows are deleted
    (with every row that refers to them, found through the models' relations: ``_delete_rows``), aggregated
    then deleted, or anonymised; their pseudonymous references are kept (``PurgedReference``), the persons
    they were about are remembered (``PurgeCandidate``), the audit events about them are redacted
@@ -18,7 +19,8 @@ others first), then the persons:
    truncated at the end, so the file's bytes hold nothing of what was purged; on PostgreSQL the deleted
    rows are gone from every table read as text (``COPY``); the dead tuples are reclaimed by (auto)vacuum.
 
-Deleting with ``_raw_delete`` (one DELETE per table and batch), not through Django's collector: the
+Deleting with one DELETE per table and batch (the batch's ids as one array parameter on PostgreSQL), not
+through Django's collector: the
 collector would load every row, and most of the platform's foreign keys are PROTECT — the walk here
 decides itself, from the relation's kind, what follows a deleted row (PROTECT and CASCADE: deleted with
 it; SET_NULL: set to null; the rows of many-to-many tables: deleted, like any row referring to them).
@@ -27,6 +29,7 @@ it; SET_NULL: set to null; the rows of many-to-many tables: deleted, like any ro
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 
 from django.apps import apps
@@ -169,21 +172,31 @@ def _count(purge: Purge, category: str, what: str, number: int) -> None:
         counts[what] = counts.get(what, 0) + number
 
 
+def _relaxed_commit() -> None:
+    """A batch's commit need not wait for the disk (PostgreSQL ``synchronous_commit``): a batch lost in a
+    crash is done again by the next run, like one rolled back — durability of each batch buys nothing."""
+    if connection.vendor == "postgresql":
+        _execute("SET LOCAL synchronous_commit TO OFF", [])
+
+
 def _category_batch(purge_id: int, category: str, policy, batch_size: int) -> bool:
     """One batch of one category in one transaction; False when nothing is left."""
     with transaction.atomic():
+        _relaxed_commit()
         purge = Purge.objects.select_for_update().get(pk=purge_id)
         rows = selectors.due_rows(category, policy, as_of=purge.as_of, region_code=purge.region_id)
         if rows is None:
             return False
-        ids = list(rows.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        cursors = purge.progress.setdefault("cursors", {})
+        after = cursors.get(category, 0)  # keyset: never scans again what earlier batches passed
+        ids = list(rows.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return False
+        cursors[category] = ids[-1]
         model = selectors.model_of(category)
         coverage = COVERAGE[category]
-        PurgedReference.objects.bulk_create(
-            [PurgedReference(purge=purge, category=category, reference=reference(model._meta.label_lower, pk))
-             for pk in ids], ignore_conflicts=True)
+        _insert_many(PurgedReference, ["purge_id", "category", "reference"], [purge.pk, category],
+                     [reference(model._meta.label_lower, pk) for pk in ids])
         if policy.action == Action.ANONYMISE:
             gone = _anonymise_records(purge, category, model, ids)
             _count(purge, category, "anonymised", len(ids))
@@ -218,18 +231,22 @@ def _delete_with_links(purge: Purge, category: str, model, ids: list[int]) -> di
 
 def _exposures_of(case_ids: list[int]) -> list[int]:
     Exposure = apps.get_model("cases", "Exposure")
-    return list(Exposure.cases.through.objects.filter(case_id__in=case_ids).values_list("exposure_id", flat=True))
+    return sorted({row[0] for row in _select(Exposure.cases.through, ["exposure_id"], "case_id", case_ids)})
 
 
 def _delete_followup_subjects(contact_ids: list[int], gone: dict) -> None:
     """The follow-up rows of contacts (``followup.Subject``: kind "contact", no foreign key to the contact)."""
     Subject = apps.get_model("followup", "Subject")
-    subject_ids = list(Subject.objects.filter(kind="contact", source_id__in=contact_ids).values_list("pk", flat=True))
+    clause, params = _where_in("source_id", contact_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT id FROM "{Subject._meta.db_table}" WHERE kind = %s AND {clause}',  # noqa: S608
+                       ["contact", *params])
+        subject_ids = [row[0] for row in cursor.fetchall()]
     _delete_rows(Subject, subject_ids, gone)
 
 
 def _person_fields(model) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields
+    return [f.column for f in model._meta.concrete_fields
             if f.is_relation and f.related_model is not None and f.related_model._meta.label_lower == "persons.person"]
 
 
@@ -240,37 +257,96 @@ def reverse_relations(model) -> list:
             if f.auto_created and not f.concrete and (f.one_to_many or f.one_to_one)]
 
 
-def _delete_rows(model, ids: list, gone: dict) -> None:
-    """Delete ``model`` rows ``ids`` and, first, every row that refers to them (recursively)."""
-    already = set(gone.get(model._meta.label_lower, ()))
+_ARRAY_SAFE = re.compile(r"[0-9a-f,]*")
+
+
+def _array(values) -> str:
+    """A PostgreSQL array literal of row ids or hex references (nothing to quote), far cheaper to send than
+    an adapted list of thousands of parameters."""
+    text = ",".join(map(str, values))
+    if not _ARRAY_SAFE.fullmatch(text):
+        raise ValueError("only row ids and references go in an id array")
+    return "{" + text + "}"
+
+
+def _where_in(column: str, ids) -> tuple[str, list]:
+    """``column`` among ``ids``: one array parameter on PostgreSQL (a batch of thousands of ids costs one
+    parameter to send, not thousands to build and parse), a list of parameters on SQLite."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":  # the array written by hand: ids are numbers (or their text)
+        kind = "bigint" if all(isinstance(pk, int) for pk in ids) else "text"
+        return f'"{column}" = ANY(%s::{kind}[])', [_array(ids)]
+    return f'"{column}" IN ({", ".join(["%s"] * len(ids)) or "NULL"})', ids
+
+
+def _select(model, columns: list[str], where_column: str, ids) -> list[tuple]:
+    clause, params = _where_in(where_column, ids)
+    names = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT {names} FROM "{model._meta.db_table}" WHERE {clause}', params)  # noqa: S608
+        return cursor.fetchall()
+
+
+def _execute(sql: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _delete_rows(model, ids: list, gone: dict, *, known_unreferenced=()) -> None:
+    """Delete ``model`` rows ``ids`` and, first, every row that refers to them (recursively), one statement
+    per table (by id lists of the batch, never row by row); ``known_unreferenced``: relations the caller has
+    just found empty for these ids (not read again)."""
+    label = model._meta.label_lower
+    already = set(gone.get(label, ()))
     ids = [pk for pk in ids if pk not in already]
     if not ids:
         return
-    label = model._meta.label_lower
+    pk_column = model._meta.pk.column
     fields = _person_fields(model)
     if fields:
         persons = gone.setdefault("__persons__", [])
-        for values in model._base_manager.filter(pk__in=ids).values_list(*fields):
+        for values in _select(model, fields, pk_column, ids):
             persons.extend(v for v in values if v is not None)
     gone[label].extend(ids)
     for rel in reverse_relations(model):
-        related, field = rel.related_model, rel.field
-        referring = related._base_manager.filter(**{f"{field.name}__in": ids})
+        related, column = rel.related_model, rel.field.column
+        if rel in known_unreferenced:
+            continue
         if rel.on_delete is models.SET_NULL:
-            referring.update(**{field.name: None})
+            clause, params = _where_in(column, ids)
+            _execute(f'UPDATE "{related._meta.db_table}" SET "{column}" = NULL WHERE {clause}', params)  # noqa: S608
         elif rel.on_delete is not models.DO_NOTHING:  # CASCADE, PROTECT, RESTRICT: it cannot outlive them
-            child_ids = list(referring.values_list("pk", flat=True))
+            child_ids = [row[0] for row in _select(related, [related._meta.pk.column], column, ids)]
             if related is model:
                 child_ids = [pk for pk in child_ids if pk not in set(ids)]
             _delete_rows(related, child_ids, gone)
-    model._base_manager.filter(pk__in=ids)._raw_delete(model._base_manager.db)
+    clause, params = _where_in(pk_column, ids)
+    _execute(f'DELETE FROM "{model._meta.db_table}" WHERE {clause}', params)  # noqa: S608
+
+
+def _insert_many(model, columns: list[str], fixed: list, values: list) -> None:
+    """Rows ``fixed + [value]`` for each of ``values``, duplicates skipped: one statement on PostgreSQL
+    (``unnest`` of an array parameter), ``bulk_create`` elsewhere."""
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join(["%s"] * len(fixed))
+        kind = "bigint" if isinstance(values[0], int) else "text"
+        array = _array(values)
+        _execute(f'INSERT INTO "{model._meta.db_table}" ({names}) SELECT {marks}, unnest(%s::{kind}[]) '  # noqa: S608
+                 f"{'' if model is PurgedReference else 'ON CONFLICT DO NOTHING'}", [*fixed, array])
+        return
+    attnames = [model._meta.get_field(c.removesuffix("_id")).attname if c.endswith("_id") else c for c in columns]
+    model.objects.bulk_create([model(**dict(zip(attnames, [*fixed, value], strict=True))) for value in values],
+                              ignore_conflicts=True)
 
 
 def _remember_persons(purge: Purge, gone: dict) -> None:
     deleted = set(gone.get("persons.person", ()))
     persons = sorted(set(gone.pop("__persons__", ())) - deleted)
-    PurgeCandidate.objects.bulk_create([PurgeCandidate(purge=purge, person_id=pk) for pk in persons],
-                                       ignore_conflicts=True)
+    _insert_many(PurgeCandidate, ["purge_id", "person_id"], [purge.pk], persons)
 
 
 def _redact(gone: dict) -> int:
@@ -280,14 +356,18 @@ def _redact(gone: dict) -> int:
     done = 0
     for label in AUDITED_LABELS:
         ids = [str(pk) for pk in gone.get(label, ())]
-        for start in range(0, len(ids), 1000):
-            chunk = ids[start:start + 1000]
-            events = AuditEvent.objects.filter(object_type=label, object_id__in=chunk, chain_version__gte=2)
-            by_reference: dict[str, list[int]] = defaultdict(list)
-            for event_id, object_id in events.values_list("id", "object_id"):
-                by_reference[reference(label, object_id)].append(event_id)
-            if by_reference:
-                done += audit_redact(events_by_reference=by_reference)
+        if not ids:
+            continue
+        clause, params = _where_in("object_id", ids)
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT "id", "object_id" FROM "{AuditEvent._meta.db_table}" '  # noqa: S608
+                           f"WHERE object_type = %s AND chain_version >= 2 AND {clause}", [label, *params])
+            rows = cursor.fetchall()
+        by_reference: dict[str, list[int]] = defaultdict(list)
+        for event_id, object_id in rows:
+            by_reference[reference(label, object_id)].append(event_id)
+        if by_reference:
+            done += audit_redact(events_by_reference=by_reference)
     return done
 
 
@@ -383,24 +463,29 @@ def _persons_batch(purge_id: int, policy, batch_size: int) -> list[int] | None:
     Person = apps.get_model("persons", "Person")
     covered = {COVERAGE[c].model.lower(): c for c in PURGE_ORDER if COVERAGE[c].person}
     with transaction.atomic():
+        _relaxed_commit()
         purge = Purge.objects.select_for_update().get(pk=purge_id)
-        candidates = list(PurgeCandidate.objects.filter(purge=purge).order_by("person_id")
+        after = purge.progress.get("cursors", {}).get(DataCategory.PERSONS, 0)
+        candidates = list(PurgeCandidate.objects.filter(purge=purge, person_id__gt=after).order_by("person_id")
                           .values_list("person_id", flat=True)[:batch_size])
         if not candidates:
             return None
-        held = set(LegalHold.objects.filter(target=LegalHold.Target.PERSON, released_at__isnull=True,
-                                            object_id__in=candidates).values_list("object_id", flat=True))
+        purge.progress.setdefault("cursors", {})[DataCategory.PERSONS] = candidates[-1]
+        held = set(LegalHold.objects.filter(target=LegalHold.Target.PERSON, released_at__isnull=True)
+                   .values_list("object_id", flat=True)) & set(candidates)
         pending = [pk for pk in candidates if pk not in held]
         kept, anonymised_only = set(), set()
         for rel in _keeping_relations():
             related = rel.related_model
-            rows = related._base_manager.filter(**{f"{rel.field.name}__in": pending})
+            rows = _select(related, [rel.field.column, related._meta.pk.column], rel.field.column, pending)
             category = covered.get(related._meta.label_lower)
-            if category is not None:
-                done = AnonymisedRecord.objects.filter(category=category).values("object_id")
-                anonymised_only.update(rows.filter(pk__in=done).values_list(rel.field.attname, flat=True))
-                rows = rows.exclude(pk__in=done)
-            kept.update(rows.values_list(rel.field.attname, flat=True).distinct())
+            done = set()
+            if category is not None and rows:
+                done = {object_id for found, object_id in _select(AnonymisedRecord, ["category", "object_id"],
+                                                                  "object_id", [pk for _p, pk in rows])
+                        if found == category}
+            anonymised_only.update(person for person, pk in rows if pk in done)
+            kept.update(person for person, pk in rows if pk not in done)
         orphans = [pk for pk in pending if pk not in kept and pk not in anonymised_only]
         to_anonymise = [pk for pk in pending if pk not in kept and pk in anonymised_only]
         deleted: list[int] = []
@@ -408,21 +493,22 @@ def _persons_batch(purge_id: int, policy, batch_size: int) -> list[int] | None:
         if policy is not None and policy.action == Action.ANONYMISE:
             to_anonymise += orphans
         elif policy is not None:
-            deleted = list(Person.objects.filter(pk__in=orphans).values_list("pk", flat=True))
-            _delete_rows(Person, deleted, gone)
+            deleted = orphans  # candidates are dropped in the transaction that deletes them: all still there
+            _delete_rows(Person, deleted, gone, known_unreferenced=_keeping_relations())
             gone.pop("__persons__", None)
         to_anonymise = list(Person.objects.filter(pk__in=to_anonymise).exclude(name=ANONYMOUS_NAME)
                             .values_list("pk", flat=True))
         _anonymise_persons(to_anonymise)
         gone["persons.person"] = sorted(set(gone.get("persons.person", [])) | set(to_anonymise))
-        PurgedReference.objects.bulk_create(
-            [PurgedReference(purge=purge, category=DataCategory.PERSONS, reference=reference("persons.person", pk))
-             for pk in gone["persons.person"]], ignore_conflicts=True)
+        _insert_many(PurgedReference, ["purge_id", "category", "reference"], [purge.pk, DataCategory.PERSONS],
+                     [reference("persons.person", pk) for pk in gone["persons.person"]])
         _count(purge, DataCategory.PERSONS, "deleted", len(deleted))
         _count(purge, DataCategory.PERSONS, "anonymised", len(to_anonymise))
         _count(purge, DataCategory.PERSONS, "kept", len(kept & set(pending)) + len(held))
         _count(purge, DataCategory.AUDIT, "redacted", _redact(gone))
-        PurgeCandidate.objects.filter(purge=purge, person_id__in=candidates).delete()
+        clause, params = _where_in("person_id", candidates)
+        _execute(f'DELETE FROM "{PurgeCandidate._meta.db_table}" WHERE purge_id = %s AND {clause}',  # noqa: S608
+                 [purge.pk, *params])
         bump_data_generation()
         purge.save(update_fields=["progress"])
     return deleted

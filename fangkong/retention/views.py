@@ -20,7 +20,7 @@ from fangkong.inputs import PageForm
 from . import selectors, services
 from .apps import MANAGE
 from .inputs import DecisionInput, EpidemicEndInput, HoldInput, PolicyChangeInput, PurgePlanInput
-from .models import DataCategory, LegalHold, PolicyChange
+from .models import Action, Clock, DataCategory, LegalHold, PolicyChange
 from .policies import COVERAGE
 
 
@@ -140,17 +140,26 @@ def purge_detail(request, purge_id: int):
             messages.success(request, _("Decision recorded."))
             return redirect("retention:purge-detail", purge_id=purge.pk)
         purge.refresh_from_db()
-    rows = [(label, purge.plan.get(code, {}), purge.progress.get("counts", {}).get(code, {}),
-             purge.policies.get(code, {})) for code, label in DataCategory.choices]
+    actions, done_labels = dict(Action.choices), _done_labels()
+    rows = [(label, actions.get(purge.plan.get(code, {}).get("action"), ""), purge.plan.get(code, {}),
+             [(done_labels.get(what, what), n) for what, n in purge.progress.get("counts", {}).get(code, {}).items()])
+            for code, label in DataCategory.choices]
     return render(request, "retention/purge_detail.html",
                   {"purge": purge, "rows": rows, "form": form, "certificate": selectors.certificate_of(purge)},
                   status=form.status)
 
 
+def _done_labels() -> dict:
+    return {"deleted": _("Deleted"), "anonymised": _("Anonymised"), "aggregated": _("Aggregated"),
+            "redacted": _("Audit events redacted"), "kept": _("Kept")}
+
+
 def _certificate_document(certificate, *, for_browser: bool) -> str:
-    labels = dict(DataCategory.choices)
+    labels, clocks, actions = dict(DataCategory.choices), dict(Clock.choices), dict(Action.choices)
     counts = [(labels.get(code, code), values) for code, values in sorted(certificate.content.get("counts", {}).items())]
-    policies = [(labels.get(code, code), values) for code, values in sorted(certificate.content.get("policies", {}).items())]
+    policies = [(labels.get(code, code), {**values, "clock": clocks.get(values.get("clock"), ""),
+                                          "action": actions.get(values.get("action"), "")})
+                for code, values in sorted(certificate.content.get("policies", {}).items())]
     return render_to_string("retention/certificate_document.html",
                             {"certificate": certificate, "counts": counts, "policies": policies,
                              "for_browser": for_browser})
