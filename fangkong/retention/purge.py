@@ -338,7 +338,8 @@ def _insert_many(model, columns: list[str], fixed: list, values: list) -> None:
         _execute(f'INSERT INTO "{model._meta.db_table}" ({names}) SELECT {marks}, unnest(%s::{kind}[]) '  # noqa: S608
                  f"{'' if model is PurgedReference else 'ON CONFLICT DO NOTHING'}", [*fixed, array])
         return
-    attnames = [model._meta.get_field(c.removesuffix("_id")).attname if c.endswith("_id") else c for c in columns]
+    by_column = {f.column: f.attname for f in model._meta.concrete_fields}
+    attnames = [by_column[c] for c in columns]
     model.objects.bulk_create([model(**dict(zip(attnames, [*fixed, value], strict=True))) for value in values],
                               ignore_conflicts=True)
 
