@@ -118,3 +118,25 @@ def test_the_scheduled_deletion_date_shows_on_the_person_page_and_the_api(scenar
     answer = client.get("/api/v1/retention-schedule/", {"category": "cases", "id": scenario.recent_case.pk}).json()
     assert answer["date"] == "2028-05-09" and answer["action"] == "delete"
     assert client.get("/api/v1/retention-schedule/", {"category": "exports", "id": 1}).status_code == 400
+
+
+def test_a_purge_through_the_pages_dry_run_then_second_administrator(scenario, admin1, admin2, client,
+                                                                     django_capture_on_commit_callbacks):
+    from fangkong.cases.models import Contact
+    from fangkong.retention.models import Purge
+
+    client.force_login(admin1)
+    answer = client.post("/retention/purges/new/", {"region": "440000", "as_of": "2026-06-01"})
+    purge = Purge.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == f"/retention/purges/{purge.pk}/"
+    page = client.get(f"/retention/purges/{purge.pk}/").content.decode()
+    assert "Approve the purge" in page or "批准数据清除" in page
+    refused = client.post(f"/retention/purges/{purge.pk}/", {"approve": "true"})
+    assert refused.status_code == 400 and Purge.objects.get().status == "planned"
+    assert client.post("/retention/purges/new/", {"region": "4403", "as_of": ""}).status_code == 400
+    assert Purge.objects.count() == 1
+    client.force_login(admin2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/retention/purges/{purge.pk}/", {"approve": "true"}).status_code == 302
+    assert Purge.objects.get().status == "done" and Contact.objects.count() == 1
+    assert client.get(f"/retention/purges/{purge.pk}/certificate/").status_code == 200
