@@ -44,7 +44,8 @@ def _require(actor, region_code: str | None = None) -> None:
 
 
 def policies_seed() -> int:
-    """Create the default policy of every category that has none (migration-free, idempotent)."""
+    """Create the default policy of every category that has none (idempotent; migration 0002 does it on
+    a new installation, the demo and the tests call it again)."""
     created = 0
     for category, values in DEFAULTS.items():
         _policy, made = RetentionPolicy.objects.get_or_create(category=category, defaults=values)
