@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "fangkong.interop",
     "fangkong.laboratory",
     "fangkong.enterprises",
+    "fangkong.retention",
     "fangkong.api",
     "fangkong.web",
 ]

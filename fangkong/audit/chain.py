@@ -20,6 +20,27 @@ transaction-level advisory lock (held until the writer's transaction ends, so th
 committed predecessor), on SQLite the write lock every transaction takes at BEGIN IMMEDIATE (settings).
 Cost: audit appends, and so the writes that audit, queue one behind another until each writer commits.
 
+Chain version 2 (every event written since retention purging exists; ``chain_version`` = 2): personal
+details must be droppable from the trail when the person they are about is purged (PIPL art. 47,
+``fangkong.retention``), and a hash over ``detail`` and ``reason`` would break at the first dropped detail.
+So a version-2 event stores ``content_digest`` = SHA-256 of ``{"detail": …, "reason": …}`` (the same
+canonical JSON as above, numbers normalised), and its ``event_hash`` is taken over the version-1 document
+with ``detail`` and ``reason`` replaced by ``content_digest`` and with ``"chain_version": 2`` added — the
+version-1 serialisation itself is unchanged. The verification of a version-2 event checks its hash (as for
+version 1) and then its content: ``detail`` and ``reason`` must give ``content_digest`` again, unless the
+event was *redacted* — ``detail`` is exactly ``{"redacted": <pseudonymous reference>}`` and ``reason`` is
+empty (``fangkong.audit.services.audit_redact``, the only UPDATE the append-only trigger lets through:
+nothing but ``detail`` and ``reason`` may change, on version-2 rows only, and only into that shape). A
+redacted event keeps its action, time, actor, object, region and hash: the chain holds, and what was
+dropped can still be proven to have been what it was by whoever kept a copy (its digest is kept).
+
+Version-1 events (written before; ``0004_chain_existing_events`` chained them) keep their details: their
+hash covers ``detail`` and ``reason``, so dropping either would break the chain there. The platform writes
+no name or identifier into ``detail`` (``fangkong/cases/tests/test_audit_names.py``: persons by row id,
+cases and contacts by number); a version-1 ``reason`` typed by a user may name someone, and stays until
+the trail's own retention period ends. The purge counts such events on its certificate
+(``audit_v1_kept``) instead of hiding them.
+
 What the chain cannot show: someone with write access who rewrites *every* hash after the row they
 changed, or who removes the newest events. Against both, keep the head that ``fangkong audit_verify``
 prints somewhere else (a ticket, a signed mail) and check it later with ``--expect ID:HASH``.
@@ -42,6 +63,10 @@ GENESIS = "0" * 64
 CHAIN_LOCK_KEY = 0x66616E676B6F6E67
 CHAINED_FIELDS = ("occurred_at", "actor_id", "actor_username", "action", "object_type", "object_id",
                   "region_code", "source_ip", "detail", "reason", "previous_hash")
+#: The version new events are written with, and the fields a reader must give ``chain_walk`` for either.
+CHAIN_VERSION = 2
+STORED_FIELDS = (*CHAINED_FIELDS, "chain_version", "content_digest")
+REDACTED = "redacted"
 
 
 def _canonical_value(value):
@@ -67,8 +92,22 @@ def canonical_ip(value: str | None) -> str | None:
     return str(ipaddress.ip_address(value)) if value else None
 
 
+def content_digest(detail: dict | None, reason: str | None) -> str:
+    """SHA-256 (hex) of what a version-2 event's hash covers in place of its ``detail`` and ``reason``."""
+    document = {"detail": _canonical_value(detail or {}), "reason": reason or ""}
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_redacted(fields: dict) -> bool:
+    """Whether a version-2 event's details were dropped by ``audit_redact`` (the one shape allowed)."""
+    detail = fields["detail"] or {}
+    return (set(detail) == {REDACTED} and isinstance(detail[REDACTED], str) and not fields["reason"])
+
+
 def event_digest(fields: dict) -> str:
-    """SHA-256 (hex) of one event, from a mapping holding ``CHAINED_FIELDS``."""
+    """SHA-256 (hex) of one event, from a mapping holding ``CHAINED_FIELDS`` (and, for a version-2 event,
+    ``chain_version`` and ``content_digest``)."""
     occurred = fields["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     document = {
         "occurred_at": occurred,
@@ -83,6 +122,10 @@ def event_digest(fields: dict) -> str:
         "reason": fields["reason"],
         "previous_hash": fields["previous_hash"],
     }
+    if (fields.get("chain_version") or 1) >= 2:
+        del document["detail"], document["reason"]
+        document["content_digest"] = fields["content_digest"]
+        document["chain_version"] = _canonical_value(fields["chain_version"])
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -97,7 +140,8 @@ def chain_lock() -> None:
 @dataclass(frozen=True)
 class ChainBreak:
     event_id: int
-    kind: str  # "edited": the row's content no longer gives its hash; "unlinked": its predecessor is not the one it was chained to
+    kind: str  # "edited": the row's content no longer gives its hash (or, version 2, its content digest);
+    # "unlinked": its predecessor is not the one it was chained to
     message: str
 
 
@@ -114,7 +158,8 @@ class ChainReport:
 
 
 def chain_walk(rows: Iterable[dict]) -> ChainReport:
-    """Check events given in id order (each a mapping with ``id``, ``event_hash`` and ``CHAINED_FIELDS``)."""
+    """Check events given in id order (each a mapping with ``id``, ``event_hash`` and ``STORED_FIELDS``;
+    a mapping without ``chain_version`` is a version-1 event)."""
     expected_previous, previous_id, checked = GENESIS, None, 0
     for row in rows:
         checked += 1
@@ -127,6 +172,11 @@ def chain_walk(rows: Iterable[dict]) -> ChainReport:
         if event_digest(row) != row["event_hash"]:
             return ChainReport(checked, previous_id, expected_previous, ChainBreak(
                 row["id"], "edited", f"event {row['id']} no longer matches its hash: its content was changed"))
+        if ((row.get("chain_version") or 1) >= 2 and not is_redacted(row)
+                and content_digest(row["detail"], row["reason"]) != row["content_digest"]):
+            return ChainReport(checked, previous_id, expected_previous, ChainBreak(
+                row["id"], "edited", f"event {row['id']}'s detail or reason no longer matches its digest: "
+                                     f"they were changed"))
         expected_previous, previous_id = row["event_hash"], row["id"]
     return ChainReport(checked, previous_id, expected_previous, None)
 
@@ -135,5 +185,5 @@ def chain_verify(*, chunk_size: int = 5000) -> ChainReport:
     """Walk the whole stored trail in id order and report the first broken link (if any)."""
     from fangkong.audit.models import AuditEvent
 
-    rows = AuditEvent.objects.order_by("id").values("id", "event_hash", *CHAINED_FIELDS)
+    rows = AuditEvent.objects.order_by("id").values("id", "event_hash", *STORED_FIELDS)
     return chain_walk(rows.iterator(chunk_size=chunk_size))

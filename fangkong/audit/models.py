@@ -4,7 +4,9 @@ Rows are written by services (every write), by every reveal of personal data, by
 sign-in (bounded: see ``fangkong.accounts.signin_audit``) and when an object or action is refused
 (bounded per user). The application can only insert: ``save`` refuses to update, ``delete`` and the
 queryset's ``update``/``delete`` raise, and a database trigger (installed by the migration on
-SQLite and PostgreSQL) refuses UPDATE and DELETE from any other client too.
+SQLite and PostgreSQL) refuses UPDATE and DELETE from any other client too — but one UPDATE: the
+redaction of a version-2 event's ``detail`` and ``reason`` when its person is purged
+(``fangkong.audit.services.audit_redact``, ``0007_redaction_trigger``).
 
 Each event carries ``previous_hash``, the ``event_hash`` of the event before it, and its own
 ``event_hash``: SHA-256 over a canonical serialisation of its fields and ``previous_hash``
@@ -63,6 +65,10 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     previous_hash = models.CharField(_("previous event's hash"), max_length=64, blank=True)
     event_hash = models.CharField(_("hash"), max_length=64, blank=True)
+    # Version 2 of the chain (``fangkong.audit.chain``): the hash covers ``content_digest`` instead of
+    # ``detail`` and ``reason``, so both can be dropped when the person they are about is purged.
+    chain_version = models.PositiveSmallIntegerField(_("chain version"), default=1, editable=False)
+    content_digest = models.CharField(_("content digest"), max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -70,6 +76,8 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+        # the events about one object (the retention purge redacts those of the records it deletes)
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.object_type}"

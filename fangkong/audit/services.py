@@ -28,7 +28,16 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.audit.chain import CHAINED_FIELDS, GENESIS, canonical_ip, chain_lock, event_digest
+from fangkong.audit.chain import (
+    CHAIN_VERSION,
+    GENESIS,
+    REDACTED,
+    STORED_FIELDS,
+    canonical_ip,
+    chain_lock,
+    content_digest,
+    event_digest,
+)
 from fangkong.audit.models import AuditEvent
 
 _current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
@@ -161,7 +170,9 @@ def _append(event: AuditEvent) -> AuditEvent:
     """Chain ``event`` onto the newest event and insert it (the caller holds the chain lock)."""
     event.previous_hash = AuditEvent.objects.order_by("-id").values_list("event_hash", flat=True).first() or GENESIS
     event.occurred_at = timezone.now()
-    event.event_hash = event_digest({field: getattr(event, field) for field in CHAINED_FIELDS})
+    event.chain_version = CHAIN_VERSION
+    event.content_digest = content_digest(event.detail, event.reason)
+    event.event_hash = event_digest({field: getattr(event, field) for field in STORED_FIELDS})
     event.save(force_insert=True)
     return event
 
@@ -178,3 +189,25 @@ def audit_refusal(*, actor, object_type: str = "", object_id: str = "", detail: 
     limit = (settings.AUDIT_REFUSALS_PER_USER_PER_HOUR, dt.timedelta(hours=1), {"action": action, "actor": actor})
     return audit_record_bounded(limits=[limit], actor=actor, action=action, object_type=object_type,
                                 object_id=object_id, request=request, detail=detail)
+
+
+def audit_redact(*, events_by_reference: dict[str, list[int]]) -> int:
+    """Drop the ``detail`` and ``reason`` of version-2 events, keeping in their place
+    ``{"redacted": <reference>}`` (the pseudonymous reference of the person they were about): the one change
+    the append-only trigger allows (``fangkong.audit.chain``, version 2). Version-1 events are left as they
+    are (their hash covers their detail). Returns the number of events redacted. Called by the retention
+    purge (``fangkong.retention.purge``) in its batch's transaction; the purge's own events say it ran."""
+    from django.db import connection
+
+    done = 0
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        for reference, ids in events_by_reference.items():
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start:start + 500])
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"UPDATE audit_auditevent SET detail = %s{cast}, reason = '' "  # noqa: S608
+                               f"WHERE chain_version >= 2 AND id IN ({marks})",
+                               [json.dumps({REDACTED: reference}), *chunk])
+                done += cursor.rowcount
+    return done

@@ -14,7 +14,7 @@ from django.db import connection, connections, transaction
 
 from fangkong.audit.chain import GENESIS, chain_verify, chain_walk, event_digest
 from fangkong.audit.models import AuditEvent
-from fangkong.audit.services import audit_record, audit_record_bounded
+from fangkong.audit.services import audit_record, audit_record_bounded, audit_redact
 
 
 def _drop_append_only_triggers():
@@ -74,11 +74,50 @@ def test_a_rehashed_edit_is_found_at_the_next_event(sysadmin):
     """Editing a row and recomputing its own hash still breaks the link of the event after it."""
     events = _five_events(sysadmin)
     _drop_append_only_triggers()
-    forged = AuditEvent.objects.values().get(pk=events[2].pk) | {"reason": "nothing to see"}
+    forged = AuditEvent.objects.values().get(pk=events[2].pk) | {"object_id": "forged"}
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET reason = %s, event_hash = %s WHERE id = %s",
-                       [forged["reason"], event_digest(forged), events[2].pk])
+        cursor.execute("UPDATE audit_auditevent SET object_id = %s, event_hash = %s WHERE id = %s",
+                       [forged["object_id"], event_digest(forged), events[2].pk])
     assert chain_verify().first_break.event_id == events[3].pk
+
+
+def test_a_changed_reason_or_detail_of_a_version_2_event_is_found_at_the_event(sysadmin):
+    """Version 2 hashes the digest of detail and reason: changing either (and even the digest's own hash
+    input stays the same) is found at the event itself, by its content digest."""
+    events = _five_events(sysadmin)
+    assert {e.chain_version for e in events} == {2}
+    _drop_append_only_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["nothing to see", events[2].pk])
+    report = chain_verify()
+    assert (report.first_break.event_id, report.first_break.kind) == (events[2].pk, "edited")
+
+
+def test_a_redacted_event_keeps_the_chain_and_nothing_else_may_change(sysadmin):
+    """The one UPDATE the trigger lets through: detail -> {"redacted": ref}, reason emptied (version 2)."""
+    events = _five_events(sysadmin)
+    assert audit_redact(events_by_reference={"p-ref": [events[1].pk, events[3].pk]}) == 2
+    stored = AuditEvent.objects.get(pk=events[1].pk)
+    assert (stored.detail, stored.reason, stored.action, stored.event_hash) == (
+        {"redacted": "p-ref"}, "", events[1].action, events[1].event_hash)
+    assert chain_verify().intact
+    for sql, params in (("UPDATE audit_auditevent SET object_id = 'x' WHERE id = %s", [events[0].pk]),
+                        ("UPDATE audit_auditevent SET detail = '{\"redacted\": \"r\", \"n\": 1}', reason = '' "
+                         "WHERE id = %s", [events[0].pk]),
+                        ("UPDATE audit_auditevent SET detail = '{\"redacted\": \"r\"}', reason = 'x' "
+                         "WHERE id = %s", [events[0].pk]),
+                        ("DELETE FROM audit_auditevent WHERE id = %s", [events[0].pk])):
+        with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    assert AuditEvent.objects.get(pk=events[0].pk).detail["zh"] == "密切接触者" and chain_verify().intact
+
+
+def test_a_version_1_event_cannot_be_redacted(sysadmin):
+    events = _five_events(sysadmin)
+    _drop_append_only_triggers()
+    with connection.cursor() as cursor:  # as the events written before version 2 are
+        cursor.execute("UPDATE audit_auditevent SET chain_version = 1 WHERE id = %s", [events[4].pk])
+    assert audit_redact(events_by_reference={"p-ref": [events[4].pk]}) == 0
 
 
 def test_a_rewritten_tail_is_caught_by_the_kept_head(sysadmin, capsys):

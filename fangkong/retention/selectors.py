@@ -1,0 +1,209 @@
+"""Reads of the retention module: the policies in force, the changes and purges awaiting a second
+administrator, the legal holds, which records a policy makes due on a day (the dry run and the purge read
+the same query), and the scheduled deletion date of one record — for the person page and for any other
+module's page (``scheduled_deletion(category, obj)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from operator import or_
+
+from django.apps import apps
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from fangkong.regions.codes import subtree_prefix
+
+from .models import (
+    AnonymisedRecord,
+    Clock,
+    DataCategory,
+    DeletionCertificate,
+    EpidemicEnd,
+    LegalHold,
+    PolicyChange,
+    Purge,
+    RetentionPolicy,
+)
+from .policies import COVERAGE, cutoff
+
+
+def policy_map() -> dict[str, RetentionPolicy]:
+    return {p.category: p for p in RetentionPolicy.objects.all()}
+
+
+def policy_list() -> list[RetentionPolicy]:
+    return list(RetentionPolicy.objects.all())
+
+
+def change_list(*, pending_only: bool = False) -> QuerySet[PolicyChange]:
+    changes = PolicyChange.objects.select_related("proposed_by", "decided_by")
+    return changes.filter(status=PolicyChange.Status.PENDING) if pending_only else changes
+
+
+def hold_list(*, active_only: bool = True) -> QuerySet[LegalHold]:
+    holds = LegalHold.objects.select_related("region", "placed_by")
+    return holds.filter(released_at__isnull=True) if active_only else holds
+
+
+def purge_list() -> QuerySet[Purge]:
+    return Purge.objects.select_related("region", "requested_by", "approved_by")
+
+
+def purge_get(purge_id: int) -> Purge:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(purge_list(), pk=purge_id)
+
+
+def certificate_of(purge: Purge) -> DeletionCertificate | None:
+    return DeletionCertificate.objects.filter(purge=purge).first()
+
+
+def epidemic_end_list() -> QuerySet[EpidemicEnd]:
+    return EpidemicEnd.objects.select_related("disease", "region")
+
+
+def model_of(category: str) -> type[Model] | None:
+    label = COVERAGE[category].model
+    return apps.get_model(label) if label else None
+
+
+def _held_ids(target: str) -> list[int]:
+    return list(LegalHold.objects.filter(target=target, released_at__isnull=True).values_list("object_id", flat=True))
+
+
+def _region_path(attname: str) -> str:
+    """The lookup path of a region foreign key's code (``report_region_id`` → ``report_region__pk``)."""
+    return attname.removesuffix("_id") + "__pk" if attname.endswith("_id") else attname
+
+
+def _held_region_q(field: str) -> Q | None:
+    prefixes = [subtree_prefix(code) for code in LegalHold.objects.filter(
+        target=LegalHold.Target.REGION, released_at__isnull=True).values_list("region_id", flat=True)]
+    return reduce(or_, (Q(**{f"{_region_path(field)}__startswith": p}) for p in prefixes)) if prefixes else None
+
+
+def _is_datetime(model, path: str) -> bool:
+    from django.db.models import DateTimeField
+
+    return isinstance(model._meta.get_field(path), DateTimeField)
+
+
+def _before_end_of(model, path: str, day: dt.date) -> Q:
+    """Rows whose ``path`` (a date or a datetime) falls on ``day`` or earlier (local days)."""
+    if _is_datetime(model, path):
+        midnight = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+        return Q(**{f"{path}__lt": midnight})
+    return Q(**{f"{path}__lte": day})
+
+
+def _epidemic_over_q(category: str, limit: dt.date) -> Q:
+    """Rows of a disease in a region where its epidemic was declared over on ``limit`` or earlier."""
+    coverage = COVERAGE[category]
+    ends = EpidemicEnd.objects.filter(declared_over__lte=limit).values_list("disease_id", "region_id")
+    parts = [Q(**{coverage.disease: disease, f"{_region_path(coverage.region)}__startswith": subtree_prefix(region)})
+             for disease, region in ends]
+    return reduce(or_, parts) if parts else Q(pk__in=[])
+
+
+def not_held(category: str, rows: QuerySet) -> QuerySet:
+    """``rows`` without those a legal hold suspends: the record itself, its person, its region — and for a
+    case, one whose deletion would take a held contact or traveller with it."""
+    coverage = COVERAGE[category]
+    if coverage.hold_target:
+        rows = rows.exclude(pk__in=_held_ids(coverage.hold_target))
+    if coverage.person and coverage.person != "id":
+        rows = rows.exclude(**{f"{coverage.person}__in": _held_ids(LegalHold.Target.PERSON)})
+    if coverage.region and (region_q := _held_region_q(coverage.region)) is not None:
+        rows = rows.exclude(region_q)
+    if category == DataCategory.CASES:
+        from fangkong.cases.models import Contact
+        from fangkong.inbound.models import Traveller
+
+        held_contacts = Contact.objects.filter(Q(pk__in=_held_ids(LegalHold.Target.CONTACT))
+                                               | Q(person_id__in=_held_ids(LegalHold.Target.PERSON)))
+        rows = rows.exclude(pk__in=held_contacts.values("source_case_id"))
+        rows = rows.exclude(pk__in=Traveller.objects.filter(pk__in=_held_ids(LegalHold.Target.TRAVELLER),
+                                                            case__isnull=False).values("case_id"))
+    return rows
+
+
+def due_rows(category: str, policy: RetentionPolicy, *, as_of: dt.date, region_code: str) -> QuerySet | None:
+    """The rows of ``category`` the policy makes due on ``as_of`` in ``region_code``'s subtree, holds
+    excepted, not yet anonymised; ``None`` for a category without rows of its own (persons are swept by
+    the purge, exports are not stored)."""
+    coverage = COVERAGE[category]
+    model = model_of(category)
+    if model is None or category == DataCategory.PERSONS or policy.clock not in coverage.clocks:
+        return None
+    limit = cutoff(as_of, policy.period_days)
+    rows = model._base_manager.all()
+    if coverage.region:
+        rows = rows.filter(**{f"{_region_path(coverage.region)}__startswith": subtree_prefix(region_code)})
+    elif subtree_prefix(region_code) != "":  # a category without regions is purged with the whole province
+        from fangkong.regions.models import Region
+
+        if Region.objects.filter(code=region_code, parent__isnull=False).exists():
+            return model._base_manager.none()
+    if policy.clock == Clock.EPIDEMIC_OVER:
+        rows = rows.filter(_epidemic_over_q(category, limit))
+    else:
+        rows = rows.filter(_before_end_of(model, coverage.clocks[policy.clock], limit))
+    if category == DataCategory.CASES and policy.action != "anonymise":
+        from fangkong.cases.models import Contact
+
+        # a case is deleted only once its contacts have gone (they refer to it; anonymised ones too)
+        rows = rows.exclude(Exists(Contact.objects.filter(source_case=OuterRef("pk"))))
+    if category == DataCategory.JOB_PAYLOADS:
+        rows = rows.filter(status__in=("done", "failed"))
+    if policy.action == "anonymise":
+        rows = rows.exclude(pk__in=AnonymisedRecord.objects.filter(category=category).values("object_id"))
+    return not_held(category, rows)
+
+
+def _clock_date(obj, category: str, clock: str) -> dt.date | None:
+    coverage = COVERAGE[category]
+    if clock == Clock.EPIDEMIC_OVER:
+        region = getattr(obj, coverage.region)
+        disease = reduce(getattr, coverage.disease.replace("__", ".").split("."), obj)
+        ends = [end.declared_over for end in EpidemicEnd.objects.filter(disease_id=disease)
+                if region.startswith(subtree_prefix(end.region_id))]
+        return min(ends) if ends else None
+    value = getattr(obj, coverage.clocks.get(clock, "") or "pk", None)
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date()
+    return value if isinstance(value, dt.date) else None
+
+
+def is_held(category: str, obj) -> bool:
+    model = model_of(category)
+    return model is not None and not not_held(category, model._base_manager.filter(pk=obj.pk)).exists()
+
+
+def scheduled_deletion(category: str, obj) -> dict:
+    """When ``obj`` (a row of ``category``) is due under the policy in force: ``{"date", "action", "held",
+    "waiting"}``; ``date`` is None while its clock has not started (management not ended, epidemic not
+    declared over) or a hold suspends it. Any module's page may call it for its records."""
+    policy = RetentionPolicy.objects.filter(category=category).first()
+    if policy is None:
+        return {"date": None, "action": "", "held": False, "waiting": True}
+    held = is_held(category, obj)
+    start = _clock_date(obj, category, policy.clock)
+    date = None if (held or start is None) else start + dt.timedelta(days=policy.period_days)
+    return {"date": date, "action": policy.action, "held": held, "waiting": start is None, "policy": policy}
+
+
+def person_schedule(person) -> list[dict]:
+    """The scheduled deletion of each record of ``person`` a policy covers (their cases and contacts)."""
+    from fangkong.cases.models import Case, Contact
+
+    rows = []
+    for category, records in ((DataCategory.CASES, Case.objects.filter(person=person)),
+                              (DataCategory.CONTACTS, Contact.objects.filter(person=person))):
+        for record in records.order_by("id"):
+            label = getattr(record, "case_no", None) or getattr(record, "contact_no", "")
+            rows.append({"category": category, "label": label, **scheduled_deletion(category, record)})
+    return rows
