@@ -14,7 +14,8 @@ others first), then the persons:
    recomputes the due rows (the deleted ones are gone, the anonymised ones are recorded) and goes on.
 2. The persons: a candidate no row refers to any more is deleted (or anonymised, as the persons policy
    says); one whose remaining records are all anonymised is anonymised; one with a record still kept stays.
-   Held persons stay. ``_after_persons_deleted`` is called after each batch of persons is committed.
+   Held persons stay. Then the keyring rotates (``_keys_shred``): a dump taken before the purge no longer opens
+   the purged persons' identifiers.
 3. On SQLite, ``PRAGMA secure_delete`` zeroes what is deleted or overwritten, and the write-ahead log is
    truncated at the end, so the file's bytes hold nothing of what was purged; on PostgreSQL the deleted
    rows are gone from every table read as text (``COPY``); the dead tuples are reclaimed by (auto)vacuum.
@@ -68,11 +69,21 @@ def reference(label: str, pk) -> str:
     return keyed_hash(f"{label}:{pk}", REFERENCE_PURPOSE)
 
 
-def _after_persons_deleted(person_ids: list[int]) -> None:
-    """crypto-shredding hook: the integrator wires persons' keyring rotation here (``fangkong.persons``).
+def _keys_shred(purge: Purge) -> None:
+    """Crypto-shredding (``fangkong.persons.shredding``, ``docs/crypto-shredding.md``) once the purge's persons
+    are gone: their data keys went with their rows, but a dump taken before the purge still holds them, wrapped
+    under the keyring's epoch, and their look-up hashes under its hash key. The rotation rekeys the persons
+    kept and destroys that epoch, so the earlier dump opens nothing of the purged. Run when the purge deleted or
+    anonymised somebody (over all its runs: a purge resumed after a crash rotates too). A rotation runs
+    outside any transaction (each batch commits on its own; ``RuntimeError`` inside one, before any change), as
+    the purge does (``services.purge_run``, the job). A rotation killed half-way finishes when the purge is run
+    again."""
+    from fangkong.persons.shredding import rotate
 
-    Called once per batch of deleted persons, after the batch has committed (their key rows went with them,
-    ON DELETE CASCADE)."""
+    persons = purge.progress.get("counts", {}).get(DataCategory.PERSONS, {})
+    if not (persons.get("deleted") or persons.get("anonymised")):
+        return
+    rotate()
 
 
 # --- the dry run -------------------------------------------------------------------------------------------
@@ -151,11 +162,11 @@ def purge_execute(purge: Purge, *, batch_size: int = BATCH_SIZE) -> Purge:
         while _category_batch(purge.pk, category, policies[category], batch_size):
             pass
         _mark_done(purge.pk, category)
-    while (deleted := _persons_batch(purge.pk, policies.get(DataCategory.PERSONS), batch_size)) is not None:
-        if deleted:
-            _after_persons_deleted(deleted)
-    _truncate_sqlite_log()
+    while _persons_batch(purge.pk, policies.get(DataCategory.PERSONS), batch_size) is not None:
+        pass
     purge.refresh_from_db()
+    _keys_shred(purge)
+    _truncate_sqlite_log()
     return purge
 
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sqlite3
 
 import pytest
 from cryptography.exceptions import InvalidTag
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from fangkong.accounts.roles import Role
 from fangkong.crossregion.models import RequestedPerson
@@ -26,70 +24,16 @@ from fangkong.persons.models import Person
 from fangkong.persons.services import person_lookup, person_register, person_reveal
 from fangkong.persons.shredding import legacy_upgrade, rotate
 from fangkong.testing.builders import citizen_id, make_user
+from fangkong.testing.dump_attack import (
+    identifier_brute_forced,
+    identifier_decrypted,
+    persons_dump,
+    phone_confirmed,
+)
 
 pytestmark = pytest.mark.django_db
-COLUMNS = ["id", "birth_date", "citizen_id_masked", "citizen_id_hash", "citizen_id_sealed", "phone_hash",
-           "phone_sealed", "key_wrapped", "key_epoch"]
 BORN = dt.date(1983, 4, 5)
 REASON = "Calling the person about a positive test"
-
-
-def _dump() -> dict[int, dict]:
-    """The persons' rows as a dump taken now holds them (read back from the dump, not from the live tables)."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        image = connection.connection.serialize()  # the database file's bytes
-        copy = sqlite3.connect(":memory:")
-        copy.deserialize(image)
-        rows = copy.execute(f"SELECT {', '.join(COLUMNS)} FROM persons_person").fetchall()  # noqa: S608
-        copy.close()
-    else:
-        text = io.StringIO()
-        with connection.cursor() as cursor, cursor.cursor.copy(
-                f"COPY persons_person ({', '.join(COLUMNS)}) TO STDOUT") as copy:
-            for block in copy:
-                text.write(bytes(block).decode())
-        rows = [[None if v == "\\N" else v for v in line.split("\t")] for line in text.getvalue().splitlines()]
-    return {int(row[0]): dict(zip(COLUMNS, row, strict=True)) for row in rows}
-
-
-def _decrypts(row: dict) -> str | None:
-    """The attacker with the live keys: every live epoch's KEK on the row's wrapped key, then the data key on
-    the sealed ID; and the ``PII_KEY``-derived key of the old scheme on the sealed value itself."""
-    for epoch in keyring.load().epochs.values():
-        try:
-            key = protection.data_key_opener(epoch)(row["key_wrapped"])
-        except InvalidTag:
-            continue
-        return protection.identifier_open_with(key, row["citizen_id_sealed"], "citizen_id")
-    try:
-        return protection.decrypt("v1:" + row["citizen_id_sealed"].partition(":")[2], "citizen_id")
-    except (InvalidTag, ValueError):
-        return None
-
-
-def _candidates(row: dict) -> list[str]:
-    """Every citizen ID of the region (the mask's six digits) and birth date the dump shows beside the hash."""
-    region, born = row["citizen_id_masked"][:6], str(row["birth_date"]).replace("-", "")
-    return [first17 + check_character(first17) for first17 in (f"{region}{born}{seq:03d}" for seq in range(1000))]
-
-
-def _brute_force(row: dict) -> str | None:
-    """The candidate whose hash (under every live epoch's hash key, and the old global key) is the dump's."""
-    candidates = _candidates(row)
-    keys = [epoch.hash_key for epoch in keyring.load().epochs.values()]
-    for digests in [protection.hashes_under(key, candidates, "citizen_id") for key in keys] + [
-            protection.keyed_hashes(candidates, "citizen_id")]:
-        if row["citizen_id_hash"] in digests:
-            return candidates[digests.index(row["citizen_id_hash"])]
-    return None
-
-
-def _phone_confirmed(row: dict, phone: str) -> bool:
-    """Even knowing the phone, can the attacker confirm it against the dump's hash with any key the server has?"""
-    keys = [epoch.hash_key for epoch in keyring.load().epochs.values()]
-    return any(protection.hashes_under(key, [phone], "phone")[0] == row["phone_hash"] for key in keys) or \
-        protection.keyed_hash(phone, "phone") == row["phone_hash"]
 
 
 @pytest.fixture
@@ -113,11 +57,11 @@ def _register(epi, name: str, phone: str) -> tuple[Person, str]:
 def test_a_dump_taken_before_the_purge_gives_nothing_back_once_the_keyring_rotated(epi):
     gone = [_register(epi, f"删除{i}", f"1380013800{i}") for i in range(3)]
     kept = [_register(epi, f"保留{i}", f"1390013900{i}") for i in range(3)]
-    dump = _dump()
+    dump = persons_dump()
     # Before the rotation the attack works (the keys of the dump's epoch are live): the test can fail.
     for person, cid in gone:
-        assert _decrypts(dump[person.pk]) == cid and _brute_force(dump[person.pk]) == cid
-        assert _phone_confirmed(dump[person.pk], person_reveal(actor=epi, person=person, reason=REASON).phone)
+        assert identifier_decrypted(dump[person.pk]) == cid and identifier_brute_forced(dump[person.pk]) == cid
+        assert phone_confirmed(dump[person.pk], person_reveal(actor=epi, person=person, reason=REASON).phone)
     assert keyring.load().current == 1
 
     Person.objects.filter(pk__in=[p.pk for p, _cid in gone]).delete()
@@ -129,11 +73,11 @@ def test_a_dump_taken_before_the_purge_gives_nothing_back_once_the_keyring_rotat
         row = dump[person.pk]
         with pytest.raises(keyring.KeyringError):  # its epoch is gone
             protection.data_key_open(row["key_wrapped"], row["key_epoch"])
-        assert _decrypts(row) is None and _brute_force(row) is None and not _phone_confirmed(row, phone)
+        assert identifier_decrypted(row) is None and identifier_brute_forced(row) is None and not phone_confirmed(row, phone)
         assert cid not in keyring.keyring_path().read_bytes().decode("latin-1")
     # The remaining persons: their old rows in the dump are just as dead; their live rows open and are found.
     for person, cid in kept:
-        assert _decrypts(dump[person.pk]) is None
+        assert identifier_decrypted(dump[person.pk]) is None
         live = Person.objects.get(pk=person.pk)
         assert live.key_epoch == 2 and live.citizen_id_hash != dump[person.pk]["citizen_id_hash"]
         assert person_reveal(actor=epi, person=live, reason=REASON).citizen_id == cid

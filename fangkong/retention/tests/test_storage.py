@@ -52,6 +52,9 @@ def test_without_secure_delete_the_sqlite_bytes_would_still_hold_them(scenario, 
     from fangkong.retention import purge as purging
 
     monkeypatch.setattr(purging, "_secure_storage", lambda: None)
+    # nor the keyring's rotation after it, whose rewriting of every kept row may reuse the freed pages: this
+    # test shows what secure_delete alone does
+    monkeypatch.setattr(purging, "_keys_shred", lambda purge: None)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA secure_delete = OFF")
     purge = purge_plan(actor=admin1, region="440000", as_of=AS_OF)
