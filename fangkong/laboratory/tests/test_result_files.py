@@ -69,18 +69,23 @@ def test_every_bad_row_is_named_by_row_and_column_and_nothing_is_stored(lab_user
     assert _state() == before
 
 
-@pytest.mark.parametrize(("rows", "expected"), [
-    (_row("T0") + _row("T1") + _row("T0", "positive", "N:30"),
+# The rows are made when the test runs, not when it is collected: their times are relative to now (two workers
+# collecting at different instants would see different tests, and a collection just before midnight in
+# Beijing would date them on the day before).
+@pytest.mark.parametrize(("make_rows", "expected"), [
+    (lambda: _row("T0") + _row("T1") + _row("T0", "positive", "N:30"),
      ["row 4: code: This sample is listed twice in the file."]),
-    (_row("T0", "positive"), ["row 2: ct_values: A positive result gives its Ct values."]),
-    (_row("T0", resulted=RECEIVED - dt.timedelta(minutes=1)),
+    (lambda: _row("T0", "positive"), ["row 2: ct_values: A positive result gives its Ct values."]),
+    (lambda: _row("T0", resulted=RECEIVED - dt.timedelta(minutes=1)),
      ["row 2: resulted_at: A result cannot come before the sample was received."]),
-    (_row("T0", "maybe"), ["row 2: outcome: \"maybe\" is not a valid choice."]),
-    (_row("X" * 33), ["row 2: code: Ensure this field has no more than 32 characters."]),
-    (_row("T0", received=RECEIVED, resulted=RECEIVED).replace(RECEIVED.isoformat(), "yesterday", 1),
+    (lambda: _row("T0", "maybe"), ["row 2: outcome: \"maybe\" is not a valid choice."]),
+    (lambda: _row("X" * 33), ["row 2: code: Ensure this field has no more than 32 characters."]),
+    (lambda: _row("T0", received=RECEIVED, resulted=RECEIVED).replace(RECEIVED.isoformat(), "yesterday", 1),
      ["row 2: received_at: Datetime has wrong format."]),
-])
-def test_a_refused_row_changes_nothing(lab_user, lab, pools, rows, expected):
+], ids=["listed twice", "positive without Ct", "resulted before received", "unknown outcome", "code too long",
+        "received not a time"])
+def test_a_refused_row_changes_nothing(lab_user, lab, pools, make_rows, expected):
+    rows = make_rows()
     before = _state()
     with pytest.raises(ValidationError) as refused:
         results_import(actor=lab_user, laboratory=lab, content=(HEADER + rows).encode())
