@@ -195,6 +195,7 @@ class PurgeCandidate(models.Model):
     person_id = models.BigIntegerField()
 
     class Meta:
+        verbose_name = _("purge candidate")
         constraints = [models.UniqueConstraint(fields=["purge", "person_id"], name="retention_candidate_once")]
 
     def __str__(self) -> str:
@@ -209,6 +210,9 @@ class PurgedReference(models.Model):
     reference = models.CharField(max_length=64)
     # No unique index: a reference is written in the transaction that deletes its record, so a run started
     # again never writes it twice — and an index of random hashes would slow the purge's every batch.
+
+    class Meta:
+        verbose_name = _("purged reference")
 
     def __str__(self) -> str:
         return f"{self.category}:{self.reference}"
@@ -225,6 +229,7 @@ class RetainedFigure(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("retained figure")
         constraints = [models.UniqueConstraint(fields=["category", "county", "week", "sex", "age_band"],
                                                name="retention_figure_once")]
 
@@ -257,6 +262,7 @@ class AnonymisedRecord(models.Model):
     object_id = models.BigIntegerField()
 
     class Meta:
+        verbose_name = _("anonymised record")
         constraints = [models.UniqueConstraint(fields=["category", "object_id"], name="retention_anonymised_once")]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ ALLOWED = frozenset({
     "csv", "xlsx", "NUL",  # file extensions (".csv"), the NUL character
     "ECharts", "htmx", "Swagger", "OpenAPI", "Noto", "Sans", "SC",  # software named in the pages
     "sha", "GB", "ISO", "IEC", "km",  # standards and units
-    "FHIR", "HTTP", "HTTPS", "MB",  # data exchange (fangkong.interop): HL7 FHIR, the web's protocol, megabytes
+    "FHIR", "NDJSON", "HTTP", "HTTPS", "MB",  # data exchange (fangkong.interop): HL7 FHIR, the web's protocol, megabytes
     "ILI",  # influenza-like illness, as Chinese surveillance reports abbreviate it too
     "Ct", "ORF1ab",  # the cycle threshold (Ct值) and a gene target of the nucleic-acid test, as laboratories write them
     "English",  # the language switch (marked lang="en" anyway)
