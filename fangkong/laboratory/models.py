@@ -72,7 +72,7 @@ class GoodsLot(models.Model):
         constraints = [models.UniqueConstraint(fields=["owner_credit_code", "lot_no"], name="goods_lot_once")]
 
     def __str__(self) -> str:
-        return f"{self.lot_no} ({self.description})"
+        return f"{self.lot_no} · {self.description}"  # no parentheses: half-width ones beside Chinese text
 
 
 class ScreeningRound(models.Model):

@@ -50,7 +50,12 @@ def _home_context(request, **forms) -> dict:
 @shows(Category.AGGREGATES)
 @require_GET
 def home(request):
-    _admin_only(request)
+    """The administrators' page (policies, changes, holds, epidemic ends, purges); to everyone else the
+    policies in force only — how long the platform keeps each kind of personal data is no secret (PIPL art. 17
+    has it told to the persons themselves), what is held or purged is."""
+    if not can(request.user, MANAGE):
+        return render(request, "retention/policies.html",
+                      {"policies": [(p, COVERAGE[p.category]) for p in selectors.policy_list()]})
     return render(request, "retention/home.html", _home_context(request))
 
 
