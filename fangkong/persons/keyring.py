@@ -191,6 +191,17 @@ def _new_epoch(number: int) -> Epoch:
     return Epoch(number, secrets.token_bytes(32), secrets.token_bytes(32))
 
 
+def _has_key_column(model) -> bool:
+    """Whether ``model``'s table has its key columns yet: while an installation is migrated, the first data
+    migration that seals (persons, cross-region requests or travellers, in any order) makes the keyring before
+    the other holders' columns exist."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, model._meta.db_table)
+    return any(column.name == "key_epoch" for column in columns)
+
+
 def _create(path: Path) -> Keyring:
     """A new keyring — refused when rows sealed under a keyring exist (the file was lost or misplaced: a new one
     would leave them unreadable and write new rows under an epoch number theirs already use)."""
@@ -198,7 +209,8 @@ def _create(path: Path) -> Keyring:
 
     with _locked(path):
         if not path.exists():  # another process may have created it while this one waited for the lock
-            sealed = [m._meta.label for m in holders() if m.objects.filter(key_epoch__gt=0).exists()]
+            sealed = [m._meta.label for m in holders()
+                      if _has_key_column(m) and m.objects.filter(key_epoch__gt=0).exists()]
             if sealed:
                 raise KeyringError(f"no persons keyring at {path}, but rows of {', '.join(sealed)} are sealed under "
                                    "one: restore the keyring file (or point FANGKONG_PERSONS_KEYRING at it)")
