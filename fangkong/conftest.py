@@ -177,6 +177,20 @@ def _no_sign_in_failures_carried_over():
 
 
 @pytest.fixture(autouse=True)
+def _a_new_data_generation():
+    """Each test starts in a data generation of its own: the previous test's rows were rolled back, which no
+    commit announced (``bump_data_generation`` increments on commit, and a test's transaction never commits),
+    so what was cached under the generation (the last day with data, dashboard bodies) would outlive them."""
+    if not django_configured():  # fangkong.epi's tests, with or without Django installed
+        yield
+        return
+    from fangkong.data_generation import generation_advance
+
+    generation_advance()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _module_paths_apart(tmp_path_factory, monkeypatch):
     """What the modules write outside the database (``ModuleConfig.isolated_paths``: the public site's
     directories and signing key, …) lives in a temporary folder of each test, never in the checkout's

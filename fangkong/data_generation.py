@@ -43,7 +43,8 @@ def current_data_generation() -> int:
     return int(value)
 
 
-def _increment() -> None:
+def generation_advance() -> None:
+    """A new generation now (``bump_data_generation`` calls it on commit; the tests at the start of each test)."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # missing (never read, or evicted): restart above every earlier value
@@ -56,7 +57,7 @@ def bump_data_generation() -> None:
     if connection.in_atomic_block:
         # Once per savepoint is enough (a loop of writes that each bump: one increment, not a million).
         current = set(connection.savepoint_ids)
-        if any(func is _increment and savepoints == current
+        if any(func is generation_advance and savepoints == current
                for savepoints, func, *_rest in getattr(connection, "run_on_commit", ())):
             return
-    transaction.on_commit(_increment)
+    transaction.on_commit(generation_advance)

@@ -48,14 +48,16 @@ RECORDERS = (Reach.REGION, Reach.ASSIGNED_SITES, Reach.HOME_MONITORED)
 def _day(request):
     """The day of the lists: the user's day, as on every page (``fangkong.web.day``) — the one asked (it becomes
     the user's day for every page) or the one the user chose before. Nothing chosen: today when somebody in the
-    user's area is under management today, else the last day somebody was (``selectors.last_managed_day``): a
-    training installation on 2022's data opens on its follow-up, not on an empty today — the platform's last
-    day with data is a case's report, which another module's demo may date today."""
+    user's area is under management today, else the day every other page opens on (the last day with data,
+    ``data_last_day``, shown in the header) when somebody was under management then, else the last day somebody
+    was (``selectors.last_managed_day``): a training installation on 2022's data opens on its follow-up, on the
+    header's day where it can (not on a later day of a period nobody has recorded yet), never on an empty
+    today — the platform's last day with data is a case's report, which another module's demo may date today."""
     if request.params.get("day") or is_day_chosen(request):
         return day_asked(request, "day")
-    today = timezone.localdate()
-    if selectors.due_subjects(user=request.user, day=today).exists():
-        return today
+    for day in (timezone.localdate(), data_last_day(request.user)):
+        if selectors.due_subjects(user=request.user, day=day).exists():
+            return day
     return selectors.last_managed_day(user=request.user) or data_last_day(request.user)
 
 

@@ -180,6 +180,25 @@ def test_a_check_posted_twice_is_refused_the_second_time_alike(client, shenzhen_
     assert HealthCheck.objects.count() == 1
 
 
+def test_the_lists_open_on_the_headers_day_when_somebody_was_under_management_then(client, shenzhen_epi):
+    """The header's day (the last day with data, every page's) inside a period: the day list opens there, as
+    the other pages do, not on the period's last day, which nobody has recorded yet (the demo's contacts were
+    listed up to the scenario's last day and their periods run on after it)."""
+    import datetime as dt
+
+    from fangkong.cases.tests.builders import make_case
+
+    from .builders import managed_contact
+
+    _contact, subject = managed_contact(shenzhen_epi, listed=dt.date(2022, 7, 10), name="培训")
+    make_case(shenzhen_epi, region="440304", day="2022-07-12", name="同期病例")
+    assert subject.first_day <= dt.date(2022, 7, 12) < subject.last_day
+    client.force_login(shenzhen_epi)
+    page = client.get("/followup/").content.decode()
+    assert "2022-07-12" in page and f'data-subject="{subject.pk}"' in page
+    assert subject.last_day.isoformat() not in page.split("<main", 1)[1].split("</h1>", 1)[0]
+
+
 def test_the_lists_open_on_the_users_day_not_on_an_empty_today(client, shenzhen_epi):
     """A training installation on 2022's data: with nobody under management today and no day chosen, the day
     list opens on the last day somebody in the user's area was (not on an empty today, though a case was
