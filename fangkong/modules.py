@@ -37,7 +37,11 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
   region and day, frozen with the report, and their wording in each language) — the report knows no module
   by name;
 - ``aggregate_figures``: the figures it counts for aggregate exchange (:class:`AggregateFigures`: tests, beds
-  occupied, sentinel indicators… for a region and period) — the DHIS2 mapping knows no module by name.
+  occupied, sentinel indicators… for a region and period) — the DHIS2 mapping knows no module by name;
+- ``result_receivers``: what it does with persons' test results as a laboratory records them (dotted paths of
+  ``receive(rows, *, actor)``, called by :func:`person_results_hand_over` in the recording's transaction:
+  ``rows`` are querysets whose rows carry ``person_id``, ``sampled_on`` (the local day) and ``outcome``) —
+  the laboratory knows no module that awaits its results by name.
 
 The functions below read the declarations of the installed modules, in the order of ``INSTALLED_APPS``.
 Nothing here imports a module: declarations are data and dotted paths, resolved when used.
@@ -178,6 +182,7 @@ class ModuleConfig(AppConfig):
     report_sections: tuple[ReportSection, ...] = ()  # (ReportSection("inbound", "…report_figures", "…wording"),)
     person_sections: tuple[str, ...] = ()  # ("fangkong.laboratory.views.person_section",): on a person's page
     aggregate_figures: tuple[AggregateFigures, ...] = ()  # (AggregateFigures("laboratory", "…choices", "…count"),)
+    result_receivers: tuple[str, ...] = ()  # ("fangkong.followup.services.laboratory_results_receive",)
 
 
 def installed_modules() -> list[ModuleConfig]:
@@ -246,6 +251,15 @@ def import_kinds() -> dict[str, ImportKind]:
 def aggregate_figures() -> dict[str, AggregateFigures]:
     """Prefix → the aggregate figures declaring it, of every module (``_by_code``; read once)."""
     return _by_code("aggregate_figures", "aggregate figures")
+
+
+def person_results_hand_over(rows, *, actor) -> None:
+    """Persons' test results just recorded (``rows``: querysets, each row with ``person_id``, ``sampled_on`` and
+    ``outcome``) handed to every module that awaits them (``ModuleConfig.result_receivers``), in the caller's
+    transaction: a receiver that fails rolls the recording back."""
+    for module in installed_modules():
+        for path in module.result_receivers:
+            import_string(path)(rows, actor=actor)
 
 
 def url_modules() -> tuple[list[tuple[str, str]], list[str]]:

@@ -46,5 +46,7 @@ class FollowupConfig(modules.ModuleConfig):
     # A day's checks from a file (``imports.py``), run by the platform's import jobs; a million rows fit.
     import_kinds = (modules.ImportKind("followup_checks", _("Daily health checks"), f"{PACKAGE}.imports.checks_allowed",
                                        f"{PACKAGE}.imports.checks_run", max_bytes=200 * 1024 * 1024),)
+    # A laboratory's result of a person under management reaches the test scheduled on its sampling day.
+    result_receivers = (f"{PACKAGE}.services.laboratory_results_receive",)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Follow-up: fever, positive test or missed checks"),
                                              f"{PACKAGE}.problems.feed"),)

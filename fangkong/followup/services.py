@@ -15,6 +15,8 @@
 - ``sample_record``: a scheduled test's sample and result; a positive result marks the person too.
 - ``result_record``: a result by person and day (an import, the laboratory); refused for a day with
   no scheduled test. ``sample_not_taken``: a test not taken, with the reason.
+- ``laboratory_results_receive``: the results the laboratory module records (``fangkong.modules.
+  person_results_hand_over``) reach the tests of their persons scheduled on the sampling day, by set.
 - ``subject_to_suspected``: a person with fever or symptoms becomes a suspected case through the
   source's module (for contacts: ``fangkong.cases.services.contact_convert_to_case``), never here.
 - ``self_report_refused``: a personal link that opened nothing, audited (bounded per address).
@@ -32,7 +34,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Min, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -553,6 +555,51 @@ def result_record(*, actor, subject: Subject, due_date: dt.date, taken_on: dt.da
             % {"day": due_date.isoformat(), "days": days or _("none")}]})
     test.subject = subject
     return sample_record(actor=actor, test=test, taken_on=taken_on, result=result, request=request)
+
+
+LABORATORY_OUTCOMES = {"negative": ScheduledTest.Result.NEGATIVE, "positive": ScheduledTest.Result.POSITIVE}
+
+
+def laboratory_results_receive(rows, *, actor) -> dict[str, int]:
+    """Persons' results as the laboratory module records them (``ModuleConfig.result_receivers``; ``rows``:
+    querysets of ``person_id``, ``sampled_on``, ``outcome``), in the recording's transaction: the test of a
+    person under management scheduled on the sampling day, not yet resulted (due, overdue, or its sample taken
+    and the result awaited), becomes taken on that day with the result — by set, however many the file held. A
+    sample of another day is not a scheduled test's (the protocol's days are the days sampled; an inconclusive
+    result answers nothing: the re-sample will). A positive marks the person and raises its critical problem
+    at once, as a result entered here does. The laboratory's user records it: audited once, with the counts
+    (nothing when nothing matched)."""
+    now = timezone.now()
+    awaited = (Q(status__in=(ScheduledTest.Status.DUE, ScheduledTest.Status.OVERDUE))
+               | Q(status=ScheduledTest.Status.TAKEN, result=ScheduledTest.Result.PENDING))
+    counts = {"negative": 0, "positive": 0}
+    positives: list[int] = []
+    for found in rows:
+        found = found.order_by()
+        span = found.aggregate(first=Min("sampled_on"), last=Max("sampled_on"))
+        if span["first"] is None:
+            continue
+        for outcome, result in LABORATORY_OUTCOMES.items():
+            match = found.filter(outcome=outcome, person_id=OuterRef("subject__person_id"),
+                                 sampled_on=OuterRef("due_date"))
+            tests = ScheduledTest.objects.filter(
+                awaited, Exists(match), due_date__gte=span["first"], due_date__lte=span["last"],
+                subject__status=Subject.Status.ACTIVE)
+            if outcome == "positive":
+                positives.extend(tests.values_list("pk", flat=True))
+            counts[outcome] += tests.update(status=ScheduledTest.Status.TAKEN, taken_on=F("due_date"), result=result,
+                                            recorded_by=actor, recorded_at=now)
+    for test in ScheduledTest.objects.filter(pk__in=positives).select_related("subject").order_by("pk"):
+        subject = test.subject
+        if subject.symptomatic_since is None or test.taken_on < subject.symptomatic_since:
+            Subject.objects.filter(pk=subject.pk).update(symptomatic_since=test.taken_on)
+            subject.symptomatic_since = test.taken_on
+        problems.positive_raise(test, subject)
+    if any(counts.values()):
+        bump_data_generation()
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, object_type=ScheduledTest._meta.label_lower,
+                     detail={"laboratory_results": True, **counts})
+    return counts
 
 
 @transaction.atomic

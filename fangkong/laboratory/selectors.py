@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from fangkong.accounts.access import get_in_scope_or_404, scoped
 from fangkong.accounts.need_to_know import Category, Reach, prefixes_q, read_prefixes
@@ -24,6 +26,7 @@ from .models import (
     Investigation,
     Laboratory,
     LotStop,
+    Outcome,
     Pool,
     PoolMember,
     Result,
@@ -300,3 +303,19 @@ def person_results(person_ids) -> dict[int, list[Specimen]]:
                      .select_related("laboratory", "result").order_by("sampled_at", "id")):
         found.setdefault(specimen.person_id, []).append(specimen)
     return found
+
+
+def person_results_of(results: QuerySet[Result]) -> list[QuerySet]:
+    """What ``results`` (just recorded) say of persons, for the modules that await them
+    (``fangkong.modules.person_results_hand_over``): rows of ``person_id``, ``sampled_on`` (the local day of
+    sampling) and ``outcome`` — a person's single specimen with its own outcome; every member of a negative
+    pool negative on the pool's day (a positive or inconclusive pool says nothing of one member: its singles
+    will). Read unscoped: the receivers act on their own records only."""
+    tz = timezone.get_current_timezone()
+    singles = Specimen.objects.filter(result__in=results, person__isnull=False).annotate(
+        sampled_on=TruncDate("sampled_at", tzinfo=tz), outcome=F("result__outcome")).values(
+        "person_id", "sampled_on", "outcome")
+    members = PoolMember.objects.filter(pool__result__in=results.filter(outcome=Outcome.NEGATIVE)).annotate(
+        sampled_on=TruncDate("pool__sampled_at", tzinfo=tz), outcome=Value(Outcome.NEGATIVE)).values(
+        "person_id", "sampled_on", "outcome")
+    return [singles, members]

@@ -43,6 +43,7 @@ from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.data_generation import bump_data_generation
+from fangkong.modules import person_results_hand_over
 from fangkong.persons import protection, rules
 from fangkong.persons.models import Person
 from fangkong.regions.codes import covers
@@ -62,6 +63,7 @@ from .models import (
     ScreeningRound,
     Specimen,
 )
+from .selectors import person_results_of
 
 #: Time allowed for the single re-sampling of the members of a positive or inconclusive pool.
 RESAMPLE_WITHIN = dt.timedelta(hours=24)
@@ -344,6 +346,7 @@ def result_record(*, actor, laboratory: Laboratory, code: str, outcome: str, rec
             member_resolve(sample.pool_member_id, now)
         elif outcome == Outcome.POSITIVE and sample.subject != Specimen.Subject.PERSON:
             investigation_open(actor=actor, specimen=sample, now=now, request=request)
+        person_results_hand_over(person_results_of(Result.objects.filter(pk=result.pk)), actor=actor)
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=result, region_code=sample.region_id,
                      request=request, detail={"code": code, "outcome": outcome, "import": getattr(source, "pk", None)})
         bump_data_generation()
@@ -530,6 +533,8 @@ def _file_import(laboratory, digest, rows, actor, now, request, flag) -> ResultI
     batch.unchanged = len(rows) - recorded
     batch.save(update_fields=["recorded", "unchanged"])
     flagged = pools_flag(Pool.objects.filter(result__source=batch), now) if flag else 0
+    # the singles of the file were handed over one by one (``result_record``); the pools by set here
+    person_results_hand_over(person_results_of(Result.objects.filter(source=batch, pool__isnull=False)), actor=actor)
     audit_record(actor=actor, action=AuditEvent.Action.IMPORT, obj=batch, region_code=laboratory.region_id,
                  request=request, detail={"rows": batch.rows, "recorded": batch.recorded,
                                           "unchanged": batch.unchanged, "members_flagged": flagged})
