@@ -1,7 +1,7 @@
 """Reads of the retention module: the policies in force, the changes and purges awaiting a second
 administrator, the legal holds, which records a policy makes due on a day (the dry run and the purge read
-the same query), and the scheduled deletion date of one record — for the person page and for any other
-module's page (``scheduled_deletion(category, obj)``).
+the same query), and the scheduled deletion date of one record — for the person page and for the pages and
+API details of the records a policy covers (``scheduled_deletion(category, obj)``, shown by ``sections.py``).
 """
 
 from __future__ import annotations
@@ -178,6 +178,24 @@ def _clock_date(obj, category: str, clock: str) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
+def record_in_scope(user, category: str, pk: int) -> Model:
+    """The row ``pk`` of ``category`` if it lies in ``user``'s regions (the region its purge goes by), or 404
+    (audited, as any lookup out of scope); a row without a region (an import job) only for a user of a whole
+    province (a region without parent): it is purged with the province only."""
+    from django.shortcuts import get_object_or_404
+
+    from fangkong.accounts.access import get_in_scope_or_404, memberships_of
+    from fangkong.regions.models import Region
+
+    coverage = COVERAGE[category]
+    rows = model_of(category)._base_manager.all()
+    if coverage.region:
+        return get_in_scope_or_404(user, rows, _region_path(coverage.region), pk=pk)
+    if Region.objects.filter(code__in=[code for code, _role in memberships_of(user)], parent__isnull=True).exists():
+        return get_object_or_404(rows, pk=pk)
+    return get_in_scope_or_404(user, rows, "pk", within=[], pk=pk)  # no region of theirs holds it: refused
+
+
 def is_held(category: str, obj) -> bool:
     model = model_of(category)
     return model is not None and not not_held(category, model._base_manager.filter(pk=obj.pk)).exists()
@@ -185,25 +203,29 @@ def is_held(category: str, obj) -> bool:
 
 def scheduled_deletion(category: str, obj) -> dict:
     """When ``obj`` (a row of ``category``) is due under the policy in force: ``{"date", "action", "held",
-    "waiting"}``; ``date`` is None while its clock has not started (management not ended, epidemic not
-    declared over) or a hold suspends it. Any module's page may call it for its records."""
+    "waiting", "policy"}``; ``date`` is None while its clock has not started (``waiting``: management not ended,
+    epidemic not declared over) or a hold suspends it, and when no policy covers the category (``policy``
+    None). The record pages and API details show it (``sections.py``), for records their reader may see."""
     policy = RetentionPolicy.objects.filter(category=category).first()
     if policy is None:
-        return {"date": None, "action": "", "held": False, "waiting": True}
+        return {"date": None, "action": "", "held": False, "waiting": False, "policy": None}
     held = is_held(category, obj)
     start = _clock_date(obj, category, policy.clock)
     date = None if (held or start is None) else start + dt.timedelta(days=policy.period_days)
     return {"date": date, "action": policy.action, "held": held, "waiting": start is None, "policy": policy}
 
 
-def person_schedule(person) -> list[dict]:
-    """The scheduled deletion of each record of ``person`` a policy covers (their cases and contacts)."""
-    from fangkong.cases.models import Case, Contact
+def person_schedule(person, *, user) -> list[dict]:
+    """The scheduled deletion of each record of ``person`` a policy covers that ``user`` may see (their cases
+    and contacts, through the cases module's selectors: a case reported in another city is not named)."""
+    from fangkong.cases import selectors as cases
 
     rows = []
-    for category, records in ((DataCategory.CASES, Case.objects.filter(person=person)),
-                              (DataCategory.CONTACTS, Contact.objects.filter(person=person))):
-        for record in records.order_by("id"):
+    for category, records, url_name in (
+            (DataCategory.CASES, cases.case_list(user=user), "cases:case-detail"),
+            (DataCategory.CONTACTS, cases.contact_list(user=user), "cases:contact-detail")):
+        for record in records.filter(person=person).order_by("id"):
             label = getattr(record, "case_no", None) or getattr(record, "contact_no", "")
-            rows.append({"category": category, "label": label, **scheduled_deletion(category, record)})
+            rows.append({"category": category, "label": label, "url_name": url_name, "record": record,
+                         **scheduled_deletion(category, record)})
     return rows
