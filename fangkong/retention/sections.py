@@ -10,6 +10,7 @@ its clock; under a hold, only that there is one (not its reason, who placed it o
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from fangkong.accounts.need_to_know import url_opens
 
@@ -50,8 +51,10 @@ def record_schedule(request, obj) -> dict | None:
 
 
 def record_section(request, obj) -> str:
-    """The card on a covered record's page; it links the policies page for readers it lets in."""
+    """The card on a covered record's page (a date passed: due, done by the next approved purge); it links the
+    policies page for readers that page lets in."""
     found = selectors.scheduled_deletion(COVERED[obj._meta.label], obj)
     return render_to_string("retention/_record_schedule.html", {
-        "found": found, "policy": found["policy"], "policies_open": url_opens(request.user, "retention:home"),
+        "found": found, "policy": found["policy"], "due": bool(found["date"]) and found["date"] <= timezone.localdate(),
+        "policies_open": url_opens(request.user, "retention:home"),
     }, request=request)

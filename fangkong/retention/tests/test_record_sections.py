@@ -94,6 +94,7 @@ def test_the_page_and_the_api_detail_show_the_date_the_policy_gives(client, shen
     client.force_login(shenzhen_epi)
     state, body = _section(client, page_url)
     assert state == "date" and f'<time datetime="{due.isoformat()}">' in body
+    assert ("data-due" in body) is (due <= timezone.localdate())  # a date passed: due at the next purge
     assert policy.get_action_display() in body and str(policy.period_days) in body
     assert _api(client, api_url) == {"category": category, "date": due.isoformat(), "action": policy.action,
                                      "held": False, "waiting": False}
