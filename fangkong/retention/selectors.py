@@ -71,8 +71,13 @@ def model_of(category: str) -> type[Model] | None:
     return apps.get_model(label) if label else None
 
 
-def _held_ids(target: str) -> list[int]:
-    return list(LegalHold.objects.filter(target=target, released_at__isnull=True).values_list("object_id", flat=True))
+def _active_holds() -> dict[str, list]:
+    """Target → what an active legal hold names: the row ids (the region codes, for regions) — one query."""
+    holds: dict[str, list] = {target: [] for target in LegalHold.Target.values}
+    for target, object_id, region in LegalHold.objects.filter(released_at__isnull=True).values_list(
+            "target", "object_id", "region_id"):
+        holds[target].append(region if target == LegalHold.Target.REGION else object_id)
+    return holds
 
 
 def _region_path(attname: str) -> str:
@@ -80,9 +85,8 @@ def _region_path(attname: str) -> str:
     return attname.removesuffix("_id") + "__pk" if attname.endswith("_id") else attname
 
 
-def _held_region_q(field: str) -> Q | None:
-    prefixes = [subtree_prefix(code) for code in LegalHold.objects.filter(
-        target=LegalHold.Target.REGION, released_at__isnull=True).values_list("region_id", flat=True)]
+def _held_region_q(field: str, regions: list[str]) -> Q | None:
+    prefixes = [subtree_prefix(code) for code in regions]
     return reduce(or_, (Q(**{f"{_region_path(field)}__startswith": p}) for p in prefixes)) if prefixes else None
 
 
@@ -113,20 +117,21 @@ def not_held(category: str, rows: QuerySet) -> QuerySet:
     """``rows`` without those a legal hold suspends: the record itself, its person, its region — and for a
     case, one whose deletion would take a held contact or traveller with it."""
     coverage = COVERAGE[category]
+    held = _active_holds()
     if coverage.hold_target:
-        rows = rows.exclude(pk__in=_held_ids(coverage.hold_target))
+        rows = rows.exclude(pk__in=held[coverage.hold_target])
     if coverage.person and coverage.person != "id":
-        rows = rows.exclude(**{f"{coverage.person}__in": _held_ids(LegalHold.Target.PERSON)})
-    if coverage.region and (region_q := _held_region_q(coverage.region)) is not None:
+        rows = rows.exclude(**{f"{coverage.person}__in": held[LegalHold.Target.PERSON]})
+    if coverage.region and (region_q := _held_region_q(coverage.region, held[LegalHold.Target.REGION])) is not None:
         rows = rows.exclude(region_q)
     if category == DataCategory.CASES:
         from fangkong.cases.models import Contact
         from fangkong.inbound.models import Traveller
 
-        held_contacts = Contact.objects.filter(Q(pk__in=_held_ids(LegalHold.Target.CONTACT))
-                                               | Q(person_id__in=_held_ids(LegalHold.Target.PERSON)))
+        held_contacts = Contact.objects.filter(Q(pk__in=held[LegalHold.Target.CONTACT])
+                                               | Q(person_id__in=held[LegalHold.Target.PERSON]))
         rows = rows.exclude(pk__in=held_contacts.values("source_case_id"))
-        rows = rows.exclude(pk__in=Traveller.objects.filter(pk__in=_held_ids(LegalHold.Target.TRAVELLER),
+        rows = rows.exclude(pk__in=Traveller.objects.filter(pk__in=held[LegalHold.Target.TRAVELLER],
                                                             case__isnull=False).values("case_id"))
     return rows
 

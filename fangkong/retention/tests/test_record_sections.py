@@ -201,3 +201,20 @@ def test_the_sections_read_in_english_too(client, shenzhen_epi, records):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     state, body = _section(client, records["case"][3])
     assert state == "date" and "Scheduled deletion" in body and "days (starts at: Report date)" in body
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_section_costs_a_bounded_number_of_queries(rf, shenzhen_epi, records, kind,
+                                                     django_assert_max_num_queries):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from fangkong import modules
+
+    record = records[kind][0]
+    request = rf.get("/")
+    request.user, request.session = shenzhen_epi, SessionStore()
+    # the policy, the active holds, whether one reaches the record; and the reader's memberships (for the link)
+    with django_assert_max_num_queries(4):
+        assert len(modules.record_sections(request, record)) == 1
+    with django_assert_max_num_queries(3):
+        assert modules.record_data(request, record)["scheduled_deletion"]["category"] == records[kind][1]
