@@ -27,6 +27,11 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
   the checkout's ``var/`` and no test reads what an earlier one wrote;
 - ``person_sections``: what it adds to a person's page (dotted paths of ``section(request, person) -> str``,
   HTML the module renders through its own selectors, or "" — a laboratory's temporary control, say);
+- ``record_sections``: what it adds to the page and the API detail of records of other modules' models
+  (:class:`RecordSection`: the models, ``section(request, obj) -> str`` shown where the record's template says
+  ``{% record_sections obj %}``, and ``data(request, obj)`` given under ``sections[key]`` of its API detail —
+  the retention module's scheduled deletion on a case, a contact, a traveller…) — the records' modules
+  name no module;
 - ``import_kinds``: the kinds of file it imports through the platform's import jobs (:class:`ImportKind`,
   ``fangkong.cases.jobs``: the upload sealed while the job may run, dropped when it ends, progress and
   heartbeat, the job's page) — the jobs know no module by name;
@@ -152,6 +157,23 @@ class ReportSection:
 
 
 @dataclass(frozen=True)
+class RecordSection:
+    """What a module adds to the detail of records of other modules' models (a record's page and its API
+    detail), through its own selectors: ``models`` the labels of those models (``"cases.Case"``); ``section``
+    the dotted path of ``section(request, obj) -> str``, HTML shown on the record's page where its template
+    says ``{% record_sections obj %}`` (``fangkong.web.templatetags.record_sections``), or "" for nothing;
+    ``key`` and ``data``, when the record's API detail carries it too: the dotted path of
+    ``data(request, obj) -> dict | None``, given under ``sections[key]`` (``fangkong.api.fields.RecordSections``).
+    Both are called only once the record's own page or endpoint has let the reader see ``obj`` (scope and need
+    to know): they add nothing the reader may not read, and nothing about other records."""
+
+    models: tuple[str, ...]
+    section: str
+    key: str = ""
+    data: str | None = None
+
+
+@dataclass(frozen=True)
 class DashboardPanel:
     """A panel of the region dashboard: a template and the dotted path of ``context(request, code) -> dict``."""
 
@@ -181,6 +203,7 @@ class ModuleConfig(AppConfig):
     import_kinds: tuple[ImportKind, ...] = ()  # (ImportKind("keypop_roster", _("Roster"), "…allowed", "…run"),)
     report_sections: tuple[ReportSection, ...] = ()  # (ReportSection("inbound", "…report_figures", "…wording"),)
     person_sections: tuple[str, ...] = ()  # ("fangkong.laboratory.views.person_section",): on a person's page
+    record_sections: tuple[RecordSection, ...] = ()  # (RecordSection(("cases.Case",), "…section", "key", "…data"),)
     aggregate_figures: tuple[AggregateFigures, ...] = ()  # (AggregateFigures("laboratory", "…choices", "…count"),)
     result_receivers: tuple[str, ...] = ()  # ("fangkong.followup.services.laboratory_results_receive",)
 
@@ -219,6 +242,39 @@ def person_sections(request, person) -> list[str]:
     """The sections the modules add to ``person``'s page (``ModuleConfig.person_sections``), those not empty."""
     found = (import_string(path)(request, person) for module in installed_modules() for path in module.person_sections)
     return [html for html in found if html]
+
+
+@cache
+def record_declarations() -> dict[str, tuple[RecordSection, ...]]:
+    """Model label → the record sections the modules declare for it; a label naming no installed model, a
+    ``data`` without its ``key`` and a key declared twice for one model are errors (two modules would write
+    one place of the API detail)."""
+    table: dict[str, list[RecordSection]] = {}
+    for module in installed_modules():
+        for declared in module.record_sections:
+            if bool(declared.key) != bool(declared.data):
+                raise ValueError(f"record section {declared.section!r}: a key and its data go together")
+            for label in declared.models:
+                apps.get_model(label)  # LookupError for a model no installed app has
+                keys = [other.key for other in table.get(label, ()) if other.key]
+                if declared.key and declared.key in keys:
+                    raise ValueError(f"record section key {declared.key!r} declared twice for {label}")
+                table.setdefault(label, []).append(declared)
+    return {label: tuple(found) for label, found in table.items()}
+
+
+def record_sections(request, obj) -> list[str]:
+    """The sections the modules add to the page of ``obj`` (``ModuleConfig.record_sections``), those not empty."""
+    found = (import_string(declared.section)(request, obj)
+             for declared in record_declarations().get(obj._meta.label, ()))
+    return [html for html in found if html]
+
+
+def record_data(request, obj) -> dict:
+    """What the modules add to the API detail of ``obj``: ``{key: data(request, obj)}`` (None when a module has
+    nothing to say about it, the key kept: the detail of a model always has the same keys)."""
+    return {declared.key: import_string(declared.data)(request, obj)
+            for declared in record_declarations().get(obj._meta.label, ()) if declared.data}
 
 
 def _by_code(attribute: str, what: str) -> dict:

@@ -6,6 +6,9 @@
 - ``DateTimeField`` writes a time in the current zone (Asia/Shanghai) with its offset in whole minutes, as
   RFC 3339 requires: before 1901 the zone database gives Shanghai its local mean time, ``+08:05:43``,
   which no client parses; such a time is written with the zone's standard offset (``+08:00``) instead.
+
+And ``RecordSections``, the ``sections`` of a record's API detail: what other modules add to it (the module
+kit's ``record_sections``).
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fangkong import modules
 from fangkong.request_params import PLAUSIBLE, Window
 
 
@@ -60,3 +65,18 @@ class DateTimeField(serializers.DateTimeField):
     def enforce_timezone(self, value):
         value = super().enforce_timezone(value)
         return whole_minute_offset(value) if timezone.is_aware(value) else value
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "object", "nullable": True},
+                      "description": "What other modules add to this record, by key (the retention module: "
+                                     "scheduled_deletion); null where a module has nothing to say about it."})
+class RecordSections(serializers.Field):
+    """The ``sections`` of a record's API detail: ``{key: data}`` of the modules declaring a section for its
+    model (``ModuleConfig.record_sections``, ``fangkong.modules.record_data``) — the same modules and the same
+    reads as the sections of the record's page. On a detail only: a list would read them once per row."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return modules.record_data(self.context["request"], value)

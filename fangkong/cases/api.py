@@ -119,6 +119,7 @@ class CaseDetailSerializer(CaseOutputSerializer):
     infector = serializers.SerializerMethodField()
     infectees = serializers.SerializerMethodField()
     classification_history = serializers.SerializerMethodField()
+    sections = api_fields.RecordSections()
 
     @extend_schema_field(CaseLinkSerializer(allow_null=True))
     def get_infector(self, case):
@@ -225,6 +226,10 @@ class ContactOutputSerializer(PersonShownMixin, serializers.Serializer):
         return CaseLinkSerializer(link).data
 
 
+class ContactDetailSerializer(ContactOutputSerializer):
+    sections = api_fields.RecordSections()
+
+
 class ContactUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     quarantined_at = api_fields.DateTimeField(required=False)
@@ -247,6 +252,9 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     serializer_class = ContactOutputSerializer
     query_params = {"list": ContactListQuery}
     orderings, default_ordering = selectors.CONTACT_ORDERINGS, "-listed"
+
+    def get_serializer_class(self):
+        return ContactDetailSerializer if self.action == "retrieve" else ContactOutputSerializer
 
     def get_queryset(self):
         params = params_of(self.request)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Shows
+from fangkong.api import fields as api_fields
 from fangkong.api.pagination import paged_response
 from fangkong.inputs import api_input
 
@@ -50,6 +51,10 @@ class TravellerSerializer(serializers.Serializer):
     def get_name(self, traveller) -> str:
         shown = selectors.traveller_shown(self.context["request"].user, traveller)
         return shown.name if shown else ""
+
+
+class TravellerDetailSerializer(TravellerSerializer):
+    sections = api_fields.RecordSections()
 
 
 class HandoffSerializer(serializers.Serializer):
@@ -93,6 +98,9 @@ class TravellerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_queryset(self):
         return selectors.traveller_list(user=self.request.user).select_related("protocol", "manifest")
+
+    def get_serializer_class(self):
+        return TravellerDetailSerializer if self.action == "retrieve" else TravellerSerializer
 
     def get_object(self):
         return selectors.traveller_get(user=self.request.user, traveller_id=self.kwargs["pk"])

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Reach, Shows
+from fangkong.api import fields as api_fields
 from fangkong.inputs import api_input
 
 from . import selectors, services
@@ -152,6 +153,10 @@ class SpecimenSerializer(serializers.Serializer):
     pool_member = serializers.IntegerField(source="pool_member_id", allow_null=True)
 
 
+class SpecimenDetailSerializer(SpecimenSerializer):
+    sections = api_fields.RecordSections()
+
+
 class SpecimenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Specimens the caller may read (a laboratory: its own); recording one."""
 
@@ -161,6 +166,9 @@ class SpecimenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         return selectors.specimen_list(user=self.request.user).order_by("id")
+
+    def get_serializer_class(self):
+        return SpecimenDetailSerializer if self.action == "retrieve" else SpecimenSerializer
 
     def get_object(self):
         return selectors.specimen_get(user=self.request.user, specimen_id=self.kwargs["pk"])

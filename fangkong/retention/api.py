@@ -5,7 +5,6 @@ input schemas and services as the pages."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -19,6 +18,7 @@ from . import selectors, services
 from .apps import MANAGE
 from .inputs import DecisionInput, HoldInput, PolicyChangeInput, PurgePlanInput
 from .models import DataCategory
+from .sections import schedule_data
 
 
 def _admin_only(request) -> None:
@@ -155,11 +155,15 @@ class ScheduleViewSet(_AdminViewSet):
     @extend_schema(parameters=[OpenApiParameter("category", str, enum=[c for c, _l in DataCategory.choices]),
                                OpenApiParameter("id", int)], responses={200: ScheduleSerializer})
     def list(self, request, *args, **kwargs):
-        """When one record is scheduled for deletion (or anonymisation) under the policy in force."""
+        """When one record is scheduled for deletion (or anonymisation) under the policy in force — what the
+        record's own API detail carries as ``sections.scheduled_deletion`` (``action`` empty: no policy covers
+        it). A record outside the administrator's regions is not found (one without a region: only for an
+        administrator of the whole province)."""
         category = request.query_params.get("category", "")
         model = selectors.model_of(category) if category in DataCategory.values else None
         if model is None or not str(request.query_params.get("id", "")).isdigit():
             raise serializers.ValidationError({"category": ["Name a category with records and a record id."]})
-        record = get_object_or_404(model._base_manager, pk=int(request.query_params["id"]))
-        found = selectors.scheduled_deletion(category, record)
+        record = selectors.record_in_scope(request.user, category, int(request.query_params["id"]))
+        found = schedule_data(category, selectors.scheduled_deletion(category, record)) or {
+            "date": None, "action": "", "held": False, "waiting": False}
         return Response(ScheduleSerializer({"category": category, "id": record.pk, **found}).data)

@@ -25,5 +25,10 @@ class RetentionConfig(modules.ModuleConfig):
     demo_loader = f"{PACKAGE}.demo.demo_load"
     demo_order = 95
     person_sections = (f"{PACKAGE}.sections.scheduled_deletion_section",)
+    # the scheduled deletion on the page and the API detail of every record a policy covers (sections.COVERED)
+    record_sections = (modules.RecordSection(("cases.Case", "cases.Contact", "inbound.Traveller",
+                                              "laboratory.Specimen", "surveillance.SentinelReport"),
+                                             f"{PACKAGE}.sections.record_section", key="scheduled_deletion",
+                                             data=f"{PACKAGE}.sections.record_schedule"),)
     scoped_tables = ("RetentionPolicy", "PolicyChange", "LegalHold", "Purge")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"

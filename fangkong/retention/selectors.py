@@ -1,7 +1,7 @@
 """Reads of the retention module: the policies in force, the changes and purges awaiting a second
 administrator, the legal holds, which records a policy makes due on a day (the dry run and the purge read
-the same query), and the scheduled deletion date of one record — for the person page and for any other
-module's page (``scheduled_deletion(category, obj)``).
+the same query), and the scheduled deletion date of one record — for the person page and for the pages and
+API details of the records a policy covers (``scheduled_deletion(category, obj)``, shown by ``sections.py``).
 """
 
 from __future__ import annotations
@@ -71,8 +71,13 @@ def model_of(category: str) -> type[Model] | None:
     return apps.get_model(label) if label else None
 
 
-def _held_ids(target: str) -> list[int]:
-    return list(LegalHold.objects.filter(target=target, released_at__isnull=True).values_list("object_id", flat=True))
+def _active_holds() -> dict[str, list]:
+    """Target → what an active legal hold names: the row ids (the region codes, for regions) — one query."""
+    holds: dict[str, list] = {target: [] for target in LegalHold.Target.values}
+    for target, object_id, region in LegalHold.objects.filter(released_at__isnull=True).values_list(
+            "target", "object_id", "region_id"):
+        holds[target].append(region if target == LegalHold.Target.REGION else object_id)
+    return holds
 
 
 def _region_path(attname: str) -> str:
@@ -80,9 +85,8 @@ def _region_path(attname: str) -> str:
     return attname.removesuffix("_id") + "__pk" if attname.endswith("_id") else attname
 
 
-def _held_region_q(field: str) -> Q | None:
-    prefixes = [subtree_prefix(code) for code in LegalHold.objects.filter(
-        target=LegalHold.Target.REGION, released_at__isnull=True).values_list("region_id", flat=True)]
+def _held_region_q(field: str, regions: list[str]) -> Q | None:
+    prefixes = [subtree_prefix(code) for code in regions]
     return reduce(or_, (Q(**{f"{_region_path(field)}__startswith": p}) for p in prefixes)) if prefixes else None
 
 
@@ -113,20 +117,21 @@ def not_held(category: str, rows: QuerySet) -> QuerySet:
     """``rows`` without those a legal hold suspends: the record itself, its person, its region — and for a
     case, one whose deletion would take a held contact or traveller with it."""
     coverage = COVERAGE[category]
+    held = _active_holds()
     if coverage.hold_target:
-        rows = rows.exclude(pk__in=_held_ids(coverage.hold_target))
+        rows = rows.exclude(pk__in=held[coverage.hold_target])
     if coverage.person and coverage.person != "id":
-        rows = rows.exclude(**{f"{coverage.person}__in": _held_ids(LegalHold.Target.PERSON)})
-    if coverage.region and (region_q := _held_region_q(coverage.region)) is not None:
+        rows = rows.exclude(**{f"{coverage.person}__in": held[LegalHold.Target.PERSON]})
+    if coverage.region and (region_q := _held_region_q(coverage.region, held[LegalHold.Target.REGION])) is not None:
         rows = rows.exclude(region_q)
     if category == DataCategory.CASES:
         from fangkong.cases.models import Contact
         from fangkong.inbound.models import Traveller
 
-        held_contacts = Contact.objects.filter(Q(pk__in=_held_ids(LegalHold.Target.CONTACT))
-                                               | Q(person_id__in=_held_ids(LegalHold.Target.PERSON)))
+        held_contacts = Contact.objects.filter(Q(pk__in=held[LegalHold.Target.CONTACT])
+                                               | Q(person_id__in=held[LegalHold.Target.PERSON]))
         rows = rows.exclude(pk__in=held_contacts.values("source_case_id"))
-        rows = rows.exclude(pk__in=Traveller.objects.filter(pk__in=_held_ids(LegalHold.Target.TRAVELLER),
+        rows = rows.exclude(pk__in=Traveller.objects.filter(pk__in=held[LegalHold.Target.TRAVELLER],
                                                             case__isnull=False).values("case_id"))
     return rows
 
@@ -178,6 +183,24 @@ def _clock_date(obj, category: str, clock: str) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
+def record_in_scope(user, category: str, pk: int) -> Model:
+    """The row ``pk`` of ``category`` if it lies in ``user``'s regions (the region its purge goes by), or 404
+    (audited, as any lookup out of scope); a row without a region (an import job) only for a user of a whole
+    province (a region without parent): it is purged with the province only."""
+    from django.shortcuts import get_object_or_404
+
+    from fangkong.accounts.access import get_in_scope_or_404, memberships_of
+    from fangkong.regions.models import Region
+
+    coverage = COVERAGE[category]
+    rows = model_of(category)._base_manager.all()
+    if coverage.region:
+        return get_in_scope_or_404(user, rows, _region_path(coverage.region), pk=pk)
+    if Region.objects.filter(code__in=[code for code, _role in memberships_of(user)], parent__isnull=True).exists():
+        return get_object_or_404(rows, pk=pk)
+    return get_in_scope_or_404(user, rows, "pk", within=[], pk=pk)  # no region of theirs holds it: refused
+
+
 def is_held(category: str, obj) -> bool:
     model = model_of(category)
     return model is not None and not not_held(category, model._base_manager.filter(pk=obj.pk)).exists()
@@ -185,25 +208,29 @@ def is_held(category: str, obj) -> bool:
 
 def scheduled_deletion(category: str, obj) -> dict:
     """When ``obj`` (a row of ``category``) is due under the policy in force: ``{"date", "action", "held",
-    "waiting"}``; ``date`` is None while its clock has not started (management not ended, epidemic not
-    declared over) or a hold suspends it. Any module's page may call it for its records."""
+    "waiting", "policy"}``; ``date`` is None while its clock has not started (``waiting``: management not ended,
+    epidemic not declared over) or a hold suspends it, and when no policy covers the category (``policy``
+    None). The record pages and API details show it (``sections.py``), for records their reader may see."""
     policy = RetentionPolicy.objects.filter(category=category).first()
     if policy is None:
-        return {"date": None, "action": "", "held": False, "waiting": True}
+        return {"date": None, "action": "", "held": False, "waiting": False, "policy": None}
     held = is_held(category, obj)
     start = _clock_date(obj, category, policy.clock)
     date = None if (held or start is None) else start + dt.timedelta(days=policy.period_days)
     return {"date": date, "action": policy.action, "held": held, "waiting": start is None, "policy": policy}
 
 
-def person_schedule(person) -> list[dict]:
-    """The scheduled deletion of each record of ``person`` a policy covers (their cases and contacts)."""
-    from fangkong.cases.models import Case, Contact
+def person_schedule(person, *, user) -> list[dict]:
+    """The scheduled deletion of each record of ``person`` a policy covers that ``user`` may see (their cases
+    and contacts, through the cases module's selectors: a case reported in another city is not named)."""
+    from fangkong.cases import selectors as cases
 
     rows = []
-    for category, records in ((DataCategory.CASES, Case.objects.filter(person=person)),
-                              (DataCategory.CONTACTS, Contact.objects.filter(person=person))):
-        for record in records.order_by("id"):
+    for category, records, url_name in (
+            (DataCategory.CASES, cases.case_list(user=user), "cases:case-detail"),
+            (DataCategory.CONTACTS, cases.contact_list(user=user), "cases:contact-detail")):
+        for record in records.filter(person=person).order_by("id"):
             label = getattr(record, "case_no", None) or getattr(record, "contact_no", "")
-            rows.append({"category": category, "label": label, **scheduled_deletion(category, record)})
+            rows.append({"category": category, "label": label, "url_name": url_name, "record": record,
+                         **scheduled_deletion(category, record)})
     return rows

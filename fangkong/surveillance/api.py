@@ -138,6 +138,7 @@ class RevisionSerializer(serializers.Serializer):
 
 class ReportDetailSerializer(ReportOutputSerializer):
     revisions = RevisionSerializer(many=True)
+    sections = api_fields.RecordSections()
 
 
 class ImportInputSerializer(serializers.Serializer):
