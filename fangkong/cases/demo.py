@@ -182,6 +182,8 @@ def load_cases(scenario, tree, actor) -> str:
             exposure_start=exposure, exposure_end=exposure, listed_at=listed, quarantined_at=quarantined,
             quarantine_place=f"集中隔离点{1 + j % 40}号" if quarantined else "", protocol=protocol,
             test_schedule=schedule, release_due=release, status=status,
+            # released on the morning of the day due (the retention clock of the contact starts then)
+            released_at=_moment(start, (release - start).days, 10, tz) if status == ContactStatus.RELEASED else None,
             converted_case_id=converted,
         ))
     # Close contacts first, so that contacts of close contacts are created already pointing at them.
