@@ -68,6 +68,7 @@ def running_server(home: Path, users: list[tuple[str, str, str]], *, demo: bool 
     With ``demo`` the installation is made by ``fangkong demo`` (regions, demo users, the simulated wave).
     """
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["DJANGO_SETTINGS_MODULE"] = "fangkong.testing.server_settings"  # the cheap password hasher of the tests
     env["FANGKONG_HOME"] = str(home)
     env["FANGKONG_DEMO"] = "1"  # a test installation: development keys, no two-factor enrolment required
     installation_copy(installation_template(env), home)  # migrated, regions loaded
