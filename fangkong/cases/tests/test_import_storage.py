@@ -254,10 +254,13 @@ def test_the_storage_check_would_see_an_id_number_in_a_file_name(epi):
         _assert_nowhere([CHECK_ID])
 
 
-def test_a_job_sealed_before_the_jobs_own_keys_gets_one_at_the_next_rotation_and_still_runs(epi):
+def test_a_job_sealed_before_the_jobs_own_keys_gets_one_at_the_next_rotation_and_still_runs(epi, monkeypatch):
     from fangkong.cases.jobs import FILE_NAME, run_import_job
+    from fangkong.cases.tests.builders import job_progress_here
     from fangkong.persons import keyring
     from fangkong.persons.shredding import rotate
+
+    job_progress_here(monkeypatch)  # the rotation below happens inside the test's transaction
 
     data = _file([_case("LG-1", _cid("19870623", 601), "13947182635", "19870623")], CASE_COLUMNS, "x.csv").read()
     legacy = ImportJob.objects.create(kind="cases", created_by=epi, data=protection.seal(data, PAYLOAD),
