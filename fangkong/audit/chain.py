@@ -38,8 +38,8 @@ Version-1 events (written before; ``0004_chain_existing_events`` chained them) k
 hash covers ``detail`` and ``reason``, so dropping either would break the chain there. The platform writes
 no name or identifier into ``detail`` (``fangkong/cases/tests/test_audit_names.py``: persons by row id,
 cases and contacts by number); a version-1 ``reason`` typed by a user may name someone, and stays until
-the trail's own retention period ends. The purge counts such events on its certificate
-(``audit_v1_kept``) instead of hiding them.
+the trail's own retention period ends. The purge counts such events on its certificate (``v1_kept`` of the
+audit category) instead of hiding them.
 
 What the chain cannot show: someone with write access who rewrites *every* hash after the row they
 changed, or who removes the newest events. Against both, keep the head that ``fangkong audit_verify``

@@ -21,11 +21,19 @@ server restarted under an in-process job, a worker was killed) stops beating; af
 ``ImportJob.STALLED_AFTER`` its page offers to run it again (``import_job_rerun``). That is always safe:
 an import saves all its rows or none, and rows already imported are skipped.
 
-The uploaded file holds citizen IDs and phone numbers in clear, so the job keeps it only sealed
-(AES-GCM with the PII key, ``fangkong.persons.protection.seal``) and only while the job may still run or
-be run again: a job that is done or failed drops it at once, and ``import_jobs_purge`` (every hour by
-Celery beat, ``fangkong import_jobs_purge`` from cron, and at every new submission) marks a job that has
-shown no sign of life for ``settings.IMPORT_FILE_HOURS`` (default 24) as abandoned and drops its file.
+The uploaded file holds citizen IDs and phone numbers in clear, so the job keeps it only sealed, and only while
+the job may still run or be run again: a job that is done or failed drops it at once, and
+``import_jobs_purge`` (every hour by Celery beat, ``fangkong import_jobs_purge`` from cron, and at every new
+submission) marks a job that has shown no sign of life for ``settings.IMPORT_FILE_HOURS`` (default 24) as
+abandoned and drops its file.
+
+It is sealed with a data key of the job's own (AES-256-GCM, ``protection.data_seal``), kept only wrapped under
+the persons' keyring (``key_wrapped``, ``key_epoch``), as a person's identifiers are; the upload's name with the
+same key. The job is a holder of the keyring (``ImportJob.SEALED_IDENTIFIERS``): a purge's keyring rotation
+(``fangkong.persons.shredding.rotate``) rewraps the key of a job still waiting — which then runs as before — and
+destroys the epoch under which a database dump taken earlier holds the key: that dump no longer opens the file
+(``retention/tests/test_shredded.py``). Jobs sealed before (``v1:``, under the ``PII_KEY``-derived key) get a
+key from migration ``0018`` and from every rotation (``import_jobs_legacy_upgrade``).
 Error reports name rows and columns, never the values of the file.
 
 Other modules run their imports through the same jobs by declaring them (``ModuleConfig.import_kinds``,
@@ -57,36 +65,100 @@ from fangkong.cases import imports
 from fangkong.cases.models import ImportJob
 from fangkong.jobs import app, jobs_mode
 from fangkong.modules import import_kinds
-from fangkong.persons import protection
+from fangkong.persons import keyring, protection
 
 logger = logging.getLogger(__name__)
 HEARTBEAT = 30  # seconds, on PostgreSQL while the rows are saved
 PAYLOAD = "cases.importjob.data"  # the purpose the uploaded file is sealed for (associated data)
 FILE_NAME = "cases.importjob.file_name"  # the purpose the upload's name is sealed for
-#: The most bytes of a name that still fit ``ImportJob.file_name`` once sealed (``v1:`` + base64 of the
+#: The most bytes of a name that still fit ``ImportJob.file_name`` once sealed (``v2:`` + base64 of the
 #: 12-byte nonce, the name and the 16-byte tag: 3 + 4 × ⌈(n + 28) / 3⌉ ≤ 200).
 FILE_NAME_BYTES = 119
 
 
-def file_name_seal(name: str) -> str:
-    """The upload's name sealed with the PII key (AES-GCM, as citizen IDs are): a file named after a person
-    or an ID number leaves no clear trace. A longer name is shortened in its stem, its extension kept."""
+def job_sealed(data: bytes, name: str) -> dict:
+    """The sealed fields of a new job keeping ``data`` uploaded as ``name``: a fresh data key, wrapped under the
+    keyring's current epoch, seals both. The writer checks after its insert that the epoch is still live
+    (``keyring.check_live``)."""
+    key = protection.data_key_new()
+    return {"data": protection.data_seal(key.key, data, PAYLOAD), "file_name": file_name_seal(name, key.key),
+            "key_wrapped": key.wrapped, "key_epoch": key.epoch}
+
+
+def payload_open(job: ImportJob) -> bytes:
+    """The job's uploaded file in clear, for its run only. A keyring rotation may have rewrapped the job's key
+    (and destroyed the epoch of the row as read) in between: then the row is read again."""
+    try:
+        key = protection.data_key_open(job.key_wrapped, job.key_epoch)
+    except keyring.KeyringError:
+        job = ImportJob.objects.only("data", "key_wrapped", "key_epoch").get(pk=job.pk)
+        key = protection.data_key_open(job.key_wrapped, job.key_epoch)
+    return protection.data_open_with(key, job.data, PAYLOAD)
+
+
+def import_jobs_legacy_upgrade(model, *, batch: int = 200) -> int:
+    """Give every job sealed before the jobs' own keys (``key_epoch`` 0: its file ``v1:`` under the
+    ``PII_KEY``-derived key, its name ``v1:`` or in clear) a data key, its file and name opened and sealed again
+    with it (migration ``0018``; every keyring rotation runs it first). ``model`` may be a migration's historical
+    model. A file that does not open (sealed under another ``PII_KEY``) could never run: it is dropped, as a
+    finished job's is. The jobs upgraded."""
+    total = 0
+    while True:
+        rows = list(model.objects.filter(key_epoch=0).order_by("pk").values_list("pk", "file_name")[:batch])
+        if not rows:
+            return total
+        keys = protection.data_keys_new(len(rows))
+        with transaction.atomic():
+            for (pk, name), key in zip(rows, keys, strict=True):
+                data = bytes(model.objects.filter(pk=pk).values_list("data", flat=True).get() or b"")
+                model.objects.filter(pk=pk).update(data=_legacy_data(data, key.key),
+                                                   file_name=file_name_seal(_legacy_name(name), key.key),
+                                                   key_wrapped=key.wrapped, key_epoch=key.epoch)
+            keyring.check_live(*{key.epoch for key in keys})
+        total += len(rows)
+
+
+def _legacy_data(data: bytes, key: bytes) -> bytes:
+    if not data:
+        return b""
+    if data.startswith(f"{protection.VERSION}:".encode()):
+        try:
+            data = protection.unseal(data, PAYLOAD)
+        except InvalidTag:
+            return b""
+    return protection.data_seal(key, data, PAYLOAD)
+
+
+def _legacy_name(stored: str) -> str:
+    if not stored.startswith(f"{protection.VERSION}:"):
+        return stored  # kept in clear before names were sealed
+    try:
+        return protection.decrypt(stored, FILE_NAME)
+    except (ValueError, InvalidTag):
+        return "?"
+
+
+def file_name_seal(name: str, key: bytes) -> str:
+    """The upload's name sealed with the job's data key (as a citizen ID is with a person's): a file named after
+    a person or an ID number leaves no clear trace. A longer name is shortened in its stem, its extension kept."""
     name = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1] or "upload"
     stem, dot, extension = name.rpartition(".")
     if not dot or len(extension.encode()) > 16:
         stem, dot, extension = name, "", ""
     room = FILE_NAME_BYTES - len((dot + extension).encode())
     stem = stem.encode()[:room].decode("utf-8", errors="ignore")
-    return protection.encrypt(stem + dot + extension, FILE_NAME)
+    return protection.identifier_seal(key, stem + dot + extension, FILE_NAME)
 
 
-def file_name_unseal(stored: str) -> str:
-    """The name ``file_name_seal`` sealed; a name stored before names were sealed is shown as it is."""
-    if not stored.startswith(f"{protection.VERSION}:"):
+def file_name_unseal(job: ImportJob) -> str:
+    """The name ``file_name_seal`` sealed for ``job``; a name stored before names were sealed is shown as it is,
+    one that does not open (its key's epoch destroyed, another keyring) as "?"."""
+    stored = job.file_name
+    if not stored.startswith((f"{protection.IDENTIFIER_VERSION}:", f"{protection.VERSION}:")):
         return stored
     try:
-        return protection.decrypt(stored, FILE_NAME)
-    except (ValueError, InvalidTag):
+        return protection.identifier_open(job, stored, FILE_NAME)
+    except (ValueError, InvalidTag, keyring.KeyringError):
         return "?"
 
 
@@ -127,10 +199,11 @@ def import_job_submit(*, actor, kind: str, upload, request=None) -> ImportJob:
         raise ValidationError({"file": [exc.message]}) from exc
     import_jobs_purge()
     data, file_name = upload.read(), upload.name or "upload"
-    job = ImportJob.objects.create(kind=kind, file_name=file_name_seal(file_name),
-                                   data=protection.seal(data, PAYLOAD), created_by=actor)
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=job, request=request,
-                 detail={"kind": kind, "file_type": file_extension(file_name), "bytes": len(data)})
+    with transaction.atomic():
+        job = ImportJob.objects.create(kind=kind, created_by=actor, **job_sealed(data, file_name))
+        keyring.check_live(job.key_epoch)  # a rotation destroyed the epoch meanwhile: roll back
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=job, request=request,
+                     detail={"kind": kind, "file_type": file_extension(file_name), "bytes": len(data)})
     transaction.on_commit(lambda: import_job_start(job.pk))
     return job
 
@@ -256,13 +329,14 @@ def run_import_job(job_id: int) -> str:
     progress = _Progress(job_id)
     declared = import_kinds().get(job.kind)
     try:
+        data = payload_open(job)
         if declared is not None:
-            outcome = import_string(declared.run)(actor=actor, data=protection.unseal(job.data, PAYLOAD),
+            outcome = import_string(declared.run)(actor=actor, data=data,
                                                   name=job.shown_file_name, source=f"import-job-{job.pk}",
                                                   progress=progress)
             rows = range(outcome.created + outcome.existing)
         else:
-            rows = imports.read_table(protection.unseal(job.data, PAYLOAD), job.shown_file_name)
+            rows = imports.read_table(data, job.shown_file_name)
             ImportJob.objects.filter(pk=job_id).update(total_rows=len(rows))
             run = imports.cases_import if job.kind == "cases" else imports.contacts_import
             # the audit events name the job, not the file (its name may be a person's)

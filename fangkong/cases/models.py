@@ -434,11 +434,20 @@ class ImportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    #: The uploaded file (``data``) holds citizen IDs and phones in clear: it and the upload's name are sealed with
+    #: a data key of the job's own, wrapped under the persons' keyring (``fangkong.cases.jobs``), so a keyring
+    #: rotation rewraps the key of a job still waiting to run and shreds every earlier copy
+    #: (``fangkong.persons.shredding``). Only the name is listed: the rotation rewraps the key, opens nothing.
+    SEALED_IDENTIFIERS = {"cases.importjob.file_name": ("", "file_name")}
+    SEALED_LEGACY_UPGRADE = "fangkong.cases.jobs.import_jobs_legacy_upgrade"
+
     kind = models.CharField(_("kind"), max_length=16)
-    # The upload's name, sealed with the PII key (``fangkong.cases.jobs.file_name_seal``): a file may be
+    # The upload's name, sealed with the job's data key (``fangkong.cases.jobs.file_name_seal``): a file may be
     # named after a person or an ID number. Read it with ``shown_file_name``.
     file_name = models.CharField(_("file"), max_length=200)
     data = models.BinaryField(editable=False)
+    key_wrapped = models.CharField(max_length=80, blank=True, default="", db_default="", editable=False)
+    key_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
@@ -466,7 +475,7 @@ class ImportJob(models.Model):
         """The upload's name, for its submitter (the only one who sees the job)."""
         from fangkong.cases.jobs import file_name_unseal
 
-        return file_name_unseal(self.file_name)
+        return file_name_unseal(self)
 
     @property
     def stalled(self) -> bool:

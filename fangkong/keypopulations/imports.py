@@ -1,6 +1,6 @@
 """Group, roster and test-result files imported as the platform's import jobs (``ModuleConfig.import_kinds``,
-run by ``fangkong.cases.jobs``): the upload is kept sealed with the PII key while the job may run and dropped
-when it ends, the job's page (``cases:import-job``) shows its progress and every refused row.
+run by ``fangkong.cases.jobs``): the upload is kept sealed (a key of the job's own, wrapped by the persons' keyring) while the job may run
+and dropped when it ends, the job's page (``cases:import-job``) shows its progress and every refused row.
 
 Each kind reads the file within ``services.IMPORT_LIMITS`` (``fangkong.table_files``), checks every row
 with the action's input schema (the one the page and the API use), then saves all rows in one transaction

@@ -14,8 +14,11 @@ cross-region request's listed persons) are protected so that they can be *crypto
   for what is written; ``identifier_lookup`` for what is looked up: the hashes under every live epoch, since
   a rotation rehashes the rows one batch at a time).
 
-**Everything else** (the phone of a place or an enterprise, an import's file name and payload, API keys, the
-secrets of interoperability destinations) stays sealed with a key HKDF derives from ``settings.PII_KEY``:
+An import job's uploaded file and its name (citizen IDs and phones in clear inside) are sealed the same way, with
+a data key of the job's own (``data_seal`` / ``data_open_with`` for bytes; ``fangkong.cases.jobs``).
+
+**Everything else** (the phone of a place or an enterprise, API keys, the secrets of interoperability
+destinations) stays sealed with a key HKDF derives from ``settings.PII_KEY``:
 ``encrypt`` / ``decrypt`` give ``v1:`` + base64(nonce ‖ ciphertext ‖ tag); larger payloads are sealed as bytes
 with the same key and layout, without the base64 (``seal`` / ``unseal``); ``keyed_hash`` / ``keyed_hashes``
 are HMACs under a key derived the same way. None of these is a person's citizen ID or phone.
@@ -216,6 +219,24 @@ def identifier_open(holder, token: str, purpose: str) -> str:
     if not token:
         return ""
     return identifier_open_with(data_key_open(holder.key_wrapped, holder.key_epoch), token, purpose)
+
+
+def data_seal(key: bytes, data: bytes, purpose: str) -> bytes:
+    """``data`` (any bytes: an uploaded file) sealed with a row's data key: ``v2:`` ‖ nonce ‖ ciphertext ‖ tag,
+    ``purpose`` bound as associated data — what ``seal`` does with the ``PII_KEY``-derived key, under a key
+    that a keyring rotation shreds with the row's copies."""
+    nonce = os.urandom(12)
+    return f"{IDENTIFIER_VERSION}:".encode() + nonce + AESGCM(key).encrypt(nonce, bytes(data), purpose.encode())
+
+
+def data_open_with(key: bytes, sealed: bytes, purpose: str) -> bytes:
+    """The bytes ``data_seal`` sealed with ``key`` for ``purpose``; ``ValueError`` for anything else
+    (``InvalidTag`` when the key, the purpose or a byte differs)."""
+    sealed, prefix = bytes(sealed), f"{IDENTIFIER_VERSION}:".encode()
+    if not sealed.startswith(prefix):
+        raise ValueError("not a payload sealed with a data key")
+    raw = sealed[len(prefix):]
+    return AESGCM(key).decrypt(raw[:12], raw[12:], purpose.encode())
 
 
 def identifiers_open(holder, *pairs: tuple[str, str]) -> list[str]:

@@ -42,8 +42,21 @@ from fangkong.persons import keyring, protection
 
 
 def holders(registry=apps) -> list:
-    """The models holding a person's identifiers (those that declare ``SEALED_IDENTIFIERS``)."""
+    """The models holding a person's identifiers (those that declare ``SEALED_IDENTIFIERS``): registry rows,
+    and rows such as an import job that keep a file of them under a data key of their own."""
     return [model for model in registry.get_models() if getattr(model, "SEALED_IDENTIFIERS", None)]
+
+
+def legacy_upgrade_of(model) -> Callable:
+    """How ``model``'s rows sealed before per-row keys get one: ``legacy_upgrade``, or the function a model names
+    in ``SEALED_LEGACY_UPGRADE`` (a dotted path) when its sealed values are not all identifiers (an import job's
+    file is bytes). The function takes ``(model, *, batch)`` — ``model`` possibly a migration's historical one —
+    and returns the rows upgraded."""
+    from django.utils.module_loading import import_string
+
+    current = apps.get_model(model._meta.label)
+    path = getattr(current, "SEALED_LEGACY_UPGRADE", "")
+    return import_string(path) if path else legacy_upgrade
 
 
 @dataclass
@@ -90,7 +103,7 @@ def _rotate(batch, progress, stop_after_batches) -> Rotation:
     models = holders()
     result = Rotation(epoch=0)
     for model in models:
-        result.upgraded[model._meta.label] = legacy_upgrade(model, batch=batch)
+        result.upgraded[model._meta.label] = legacy_upgrade_of(model)(model, batch=batch)
     ring = keyring.epoch_open()
     result.epoch = ring.current
     batches = 0

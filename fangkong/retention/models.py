@@ -46,6 +46,11 @@ class Action(models.TextChoices):
     AGGREGATE = "aggregate", _("Aggregate, then delete")
 
 
+#: The Cybersecurity Law (art. 21) keeps network logs at least six months: the audit policy's floor, held by the
+#: database too (``RetentionPolicy``'s constraint; the services refuse a change below it with a clear error).
+AUDIT_MINIMUM_DAYS = 183
+
+
 class RetentionPolicy(models.Model):
     """The policy in force for one category: changed only by an approved ``PolicyChange``."""
 
@@ -61,6 +66,10 @@ class RetentionPolicy(models.Model):
         ordering = ["category"]
         verbose_name = _("retention policy")
         verbose_name_plural = _("retention policies")
+        constraints = [models.CheckConstraint(
+            condition=~models.Q(category="audit") | models.Q(period_days__gte=AUDIT_MINIMUM_DAYS),
+            name="retention_audit_floor",
+            violation_error_message=_("The Cybersecurity Law keeps network logs at least six months."))]
 
     def __str__(self) -> str:
         return f"{self.category}: {self.period_days}d after {self.clock} → {self.action}"

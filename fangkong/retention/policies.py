@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Action, Clock, DataCategory
+from .models import AUDIT_MINIMUM_DAYS, Action, Clock, DataCategory
 
 C = DataCategory
 
@@ -61,16 +61,15 @@ COVERAGE: dict[str, Coverage] = {c.category: c for c in (
     Coverage(C.PERSONS, "persons.Person", region="address_region_id", clocks={Clock.LAST_RECORD_GONE: ""},
              person="id", hold_target="person", actions=(Action.DELETE, Action.ANONYMISE),
              note=_("A person is deleted (or anonymised) when a purge has removed their last record.")),
-    Coverage(C.AUDIT, None, note=_("Audit events are never deleted (the hash chain); those about purged records "
-                                   "lose their details, keeping action, time, actor and a pseudonymous "
-                                   "reference.")),
+    Coverage(C.AUDIT, "audit.AuditEvent", region="region_code", clocks={Clock.RECORD_DATE: "occurred_at"},
+             actions=(Action.ANONYMISE,),
+             note=_("Audit events are never deleted (the hash chain); those about purged records, and every event "
+                    "older than the period (never under six months), lose their details, keeping action, time, "
+                    "actor and a pseudonymous reference.")),
 )}
 
 #: The purge's order: records that refer to others go before what they refer to.
 PURGE_ORDER = (C.SCANS, C.SAMPLES, C.CONTACTS, C.TRAVELLERS, C.CASES, C.SENTINEL_REPORTS, C.JOB_PAYLOADS)
-
-#: The audit trail is kept at least six months (Cybersecurity Law art. 21: network logs >= 6 months).
-AUDIT_MINIMUM_DAYS = 183
 
 PIPL_47 = "《个人信息保护法》第四十七条 / PIPL art. 47"
 DEFAULTS: dict[str, dict] = {
@@ -94,6 +93,12 @@ DEFAULTS: dict[str, dict] = {
     C.AUDIT: {"clock": Clock.RECORD_DATE, "period_days": 3 * 365, "action": Action.ANONYMISE,
               "legal_basis": "《网络安全法》第二十一条（网络日志留存不少于六个月）"},
 }
+
+
+def effective_period(category: str, period_days: int) -> int:
+    """The period a purge applies: the policy's, and for the audit trail never under the legal minimum (a policy
+    below it is refused when proposed; a row edited in the database around the services does not shorten it)."""
+    return max(period_days, AUDIT_MINIMUM_DAYS) if category == C.AUDIT else period_days
 
 
 def allowed_clocks(category: str) -> tuple[str, ...]:

@@ -54,14 +54,22 @@ from .models import (
     PurgedReference,
     RetainedFigure,
 )
-from .policies import COVERAGE, PURGE_ORDER
+from .policies import COVERAGE, PURGE_ORDER, effective_period
 
 BATCH_SIZE = 5000
 ANONYMOUS_NAME = "（已匿名）"
 REFERENCE_PURPOSE = "retention-reference"
 #: Records whose audit events name them by row id (``object_type``), redacted when they are purged.
 AUDITED_LABELS = ("persons.person", "cases.case", "cases.contact", "inbound.traveller", "places.scan",
-                  "laboratory.specimen", "followup.subject")
+                  "laboratory.specimen", "laboratory.result", "followup.subject")
+#: Summaries counting rows the purge may delete, kept in step with the rows left: the label of the rows → the
+#: columns of their summary key and the refresh that recomputes those keys (in the batch's transaction). Rows
+#: anonymised keep their region and dates: their figures stay as they were.
+SUMMARIES = {
+    "cases.contact": (("region_id", "listed_date"), "fangkong.cases.summaries.tracing_summary_refresh"),
+    "cases.case": (("report_region_id", "report_date"), "fangkong.cases.summaries.tracing_summary_refresh"),
+    "surveillance.sentinelreport": (("site_id", "date"), "fangkong.surveillance.summaries.reporting_summary_refresh"),
+}
 
 
 def reference(label: str, pk) -> str:
@@ -101,9 +109,9 @@ def plan_counts(*, policies: dict, as_of: dt.date, region_code: str) -> dict:
             field = coverage.clocks.get(policy.clock)
             if entry["count"] and field and policy.clock != "epidemic_over":
                 span = rows.aggregate(first=Min(field), last=Max(field))
-                entry["first_due"], entry["last_due"] = (
-                    (_day(span["first"]) + dt.timedelta(days=policy.period_days)).isoformat(),
-                    (_day(span["last"]) + dt.timedelta(days=policy.period_days)).isoformat())
+                period = dt.timedelta(days=effective_period(category, policy.period_days))
+                entry["first_due"], entry["last_due"] = ((_day(span["first"]) + period).isoformat(),
+                                                         (_day(span["last"]) + period).isoformat())
         plan[category] = entry
     plan[DataCategory.PERSONS]["count"] = _persons_estimate(policies, as_of=as_of, region_code=region_code)
     return plan
@@ -164,6 +172,9 @@ def purge_execute(purge: Purge, *, batch_size: int = BATCH_SIZE) -> Purge:
         _mark_done(purge.pk, category)
     while _persons_batch(purge.pk, policies.get(DataCategory.PERSONS), batch_size) is not None:
         pass
+    if DataCategory.AUDIT in policies:
+        while _audit_batch(purge.pk, policies[DataCategory.AUDIT], batch_size):
+            pass
     purge.refresh_from_db()
     _keys_shred(purge)
     _truncate_sqlite_log()
@@ -218,6 +229,7 @@ def _category_batch(purge_id: int, category: str, policy, batch_size: int) -> bo
             gone = _delete_with_links(purge, category, model, ids)
             _count(purge, category, "deleted", len(ids))
         _count(purge, DataCategory.AUDIT, "redacted", _redact(gone))
+        _summaries_refresh(gone)
         if coverage.person:
             bump_data_generation()
         bump_data_generation()
@@ -314,6 +326,10 @@ def _delete_rows(model, ids: list, gone: dict, *, known_unreferenced=()) -> None
     if not ids:
         return
     pk_column = model._meta.pk.column
+    if label in SUMMARIES:
+        columns, refresh = SUMMARIES[label]
+        gone.setdefault("__summaries__", {}).setdefault(refresh, set()).update(
+            model._base_manager.filter(pk__in=ids).values_list(*columns))
     fields = _person_fields(model)
     if fields:
         persons = gone.setdefault("__persons__", [])
@@ -334,6 +350,15 @@ def _delete_rows(model, ids: list, gone: dict, *, known_unreferenced=()) -> None
             _delete_rows(related, child_ids, gone)
     clause, params = _where_in(pk_column, ids)
     _execute(f'DELETE FROM "{model._meta.db_table}" WHERE {clause}', params)  # noqa: S608
+
+
+def _summaries_refresh(gone: dict) -> None:
+    """Recompute the summaries' keys the deleted rows counted in (``SUMMARIES``): the daily tracing figures of the
+    days and regions of the contacts and cases deleted, the reporting of the site-days of the sentinel reports."""
+    from django.utils.module_loading import import_string
+
+    for refresh, keys in gone.pop("__summaries__", {}).items():
+        import_string(refresh)(sorted(keys, key=str))
 
 
 def _insert_many(model, columns: list[str], fixed: list, values: list) -> None:
@@ -381,6 +406,38 @@ def _redact(gone: dict) -> int:
         if by_reference:
             done += audit_redact(events_by_reference=by_reference)
     return done
+
+
+# --- the audit trail -------------------------------------------------------------------------------------------
+
+def _audit_batch(purge_id: int, policy, batch_size: int) -> bool:
+    """One batch of the audit events the audit policy makes due (older than its period, never under six months:
+    ``policies.effective_period``): their details dropped (``audit_redact``: ``detail`` becomes
+    ``{"redacted": <pseudonymous reference of the event's object>}``, ``reason`` empty), their action, time,
+    actor, object, region and hash kept — the chain still verifies (version 2). Version-1 events cannot be
+    redacted: counted (``v1_kept``) instead. False when nothing is left."""
+    with transaction.atomic():
+        _relaxed_commit()
+        purge = Purge.objects.select_for_update().get(pk=purge_id)
+        rows = selectors.due_rows(DataCategory.AUDIT, policy, as_of=purge.as_of, region_code=purge.region_id)
+        if rows is None:  # a clock that does not apply to the trail: nothing is due
+            return False
+        cursors = purge.progress.setdefault("cursors", {})
+        events = list(rows.filter(pk__gt=cursors.get(DataCategory.AUDIT, 0)).order_by("pk")
+                      .values_list("pk", "object_type", "object_id")[:batch_size])
+        counts = purge.progress.setdefault("counts", {}).setdefault(DataCategory.AUDIT, {})
+        if not events:
+            counts["v1_kept"] = selectors.audit_v1_kept(policy, as_of=purge.as_of, region_code=purge.region_id)
+            purge.save(update_fields=["progress"])
+            return False
+        cursors[DataCategory.AUDIT] = events[-1][0]
+        by_reference: dict[str, list[int]] = defaultdict(list)
+        for pk, object_type, object_id in events:
+            label, key = (object_type, object_id) if object_type and object_id else ("audit.auditevent", pk)
+            by_reference[reference(label, key)].append(pk)
+        _count(purge, DataCategory.AUDIT, "expired", audit_redact(events_by_reference=by_reference))
+        purge.save(update_fields=["progress"])
+    return True
 
 
 # --- anonymising and aggregating ---------------------------------------------------------------------------
@@ -518,6 +575,7 @@ def _persons_batch(purge_id: int, policy, batch_size: int) -> list[int] | None:
         _count(purge, DataCategory.PERSONS, "anonymised", len(to_anonymise))
         _count(purge, DataCategory.PERSONS, "kept", len(kept & set(pending)) + len(held))
         _count(purge, DataCategory.AUDIT, "redacted", _redact(gone))
+        _summaries_refresh(gone)
         clause, params = _where_in("person_id", candidates)
         _execute(f'DELETE FROM "{PurgeCandidate._meta.db_table}" WHERE purge_id = %s AND {clause}',  # noqa: S608
                  [purge.pk, *params])

@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from fangkong.audit.chain import REDACTED
 from fangkong.regions.codes import subtree_prefix
 
 from .models import (
@@ -27,7 +28,7 @@ from .models import (
     Purge,
     RetentionPolicy,
 )
-from .policies import COVERAGE, cutoff
+from .policies import COVERAGE, cutoff, effective_period
 
 
 def policy_map() -> dict[str, RetentionPolicy]:
@@ -113,6 +114,17 @@ def _epidemic_over_q(category: str, limit: dt.date) -> Q:
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
+#: The audit trail's name (``object_type``) of the records a legal hold names.
+HELD_LABELS = {LegalHold.Target.PERSON: "persons.person", LegalHold.Target.CASE: "cases.case",
+               LegalHold.Target.CONTACT: "cases.contact", LegalHold.Target.TRAVELLER: "inbound.traveller"}
+
+
+def _is_province(region_code: str) -> bool:
+    from fangkong.regions.models import Region
+
+    return not Region.objects.filter(code=region_code, parent__isnull=False).exists()
+
+
 def not_held(category: str, rows: QuerySet) -> QuerySet:
     """``rows`` without those a legal hold suspends: the record itself, its person, its region — and for a
     case, one whose deletion would take a held contact or traveller with it."""
@@ -124,6 +136,10 @@ def not_held(category: str, rows: QuerySet) -> QuerySet:
         rows = rows.exclude(**{f"{coverage.person}__in": held[LegalHold.Target.PERSON]})
     if coverage.region and (region_q := _held_region_q(coverage.region, held[LegalHold.Target.REGION])) is not None:
         rows = rows.exclude(region_q)
+    if category == DataCategory.AUDIT:  # the events about a held record keep their details
+        for target, label in HELD_LABELS.items():
+            if ids := [str(pk) for pk in _held_ids(target)]:
+                rows = rows.exclude(object_type=label, object_id__in=ids)
     if category == DataCategory.CASES:
         from fangkong.cases.models import Contact
         from fangkong.inbound.models import Traveller
@@ -144,15 +160,15 @@ def due_rows(category: str, policy: RetentionPolicy, *, as_of: dt.date, region_c
     model = model_of(category)
     if model is None or category == DataCategory.PERSONS or policy.clock not in coverage.clocks:
         return None
-    limit = cutoff(as_of, policy.period_days)
+    limit = cutoff(as_of, effective_period(category, policy.period_days))
     rows = model._base_manager.all()
     if coverage.region:
-        rows = rows.filter(**{f"{_region_path(coverage.region)}__startswith": subtree_prefix(region_code)})
-    elif subtree_prefix(region_code) != "":  # a category without regions is purged with the whole province
-        from fangkong.regions.models import Region
-
-        if Region.objects.filter(code=region_code, parent__isnull=False).exists():
-            return model._base_manager.none()
+        in_region = Q(**{f"{_region_path(coverage.region)}__startswith": subtree_prefix(region_code)})
+        if category == DataCategory.AUDIT and _is_province(region_code):
+            in_region |= Q(region_code="")  # events of no region (sign-ins, the system's) go with the province
+        rows = rows.filter(in_region)
+    elif not _is_province(region_code):  # a category without regions is purged with the whole province
+        return model._base_manager.none()
     if policy.clock == Clock.EPIDEMIC_OVER:
         rows = rows.filter(_epidemic_over_q(category, limit))
     else:
@@ -164,9 +180,25 @@ def due_rows(category: str, policy: RetentionPolicy, *, as_of: dt.date, region_c
         rows = rows.exclude(Exists(Contact.objects.filter(source_case=OuterRef("pk"))))
     if category == DataCategory.JOB_PAYLOADS:
         rows = rows.filter(status__in=("done", "failed"))
-    if policy.action == "anonymise":
+    if category == DataCategory.AUDIT:
+        # version 2 only (a version-1 event's hash covers its details); not those already redacted
+        rows = rows.filter(chain_version__gte=2).exclude(detail__has_key=REDACTED, reason="")
+    elif policy.action == "anonymise":
         rows = rows.exclude(pk__in=AnonymisedRecord.objects.filter(category=category).values("object_id"))
     return not_held(category, rows)
+
+
+def audit_v1_kept(policy: RetentionPolicy, *, as_of: dt.date, region_code: str) -> int:
+    """The version-1 audit events the audit policy makes due but no purge can redact (their hash covers their
+    details: ``fangkong.audit.chain``); counted on the certificate instead of hidden."""
+    from fangkong.audit.models import AuditEvent
+
+    limit = cutoff(as_of, effective_period(DataCategory.AUDIT, policy.period_days))
+    rows = AuditEvent.objects.filter(_before_end_of(AuditEvent, "occurred_at", limit), chain_version__lt=2)
+    in_region = Q(region_code__startswith=subtree_prefix(region_code))
+    if _is_province(region_code):
+        in_region |= Q(region_code="")
+    return rows.filter(in_region).count()
 
 
 def _clock_date(obj, category: str, clock: str) -> dt.date | None:
@@ -216,7 +248,8 @@ def scheduled_deletion(category: str, obj) -> dict:
         return {"date": None, "action": "", "held": False, "waiting": False, "policy": None}
     held = is_held(category, obj)
     start = _clock_date(obj, category, policy.clock)
-    date = None if (held or start is None) else start + dt.timedelta(days=policy.period_days)
+    date = None if (held or start is None) else start + dt.timedelta(
+        days=effective_period(category, policy.period_days))
     return {"date": date, "action": policy.action, "held": held, "waiting": start is None, "policy": policy}
 
 

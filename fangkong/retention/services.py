@@ -99,6 +99,8 @@ def policy_change_decide(*, actor, change: PolicyChange, approve: bool, request=
     if change.proposed_by_id == actor.pk:
         raise PermissionDenied(_("A second administrator must decide a change you proposed."))
     policy = RetentionPolicy.objects.select_for_update().filter(category=change.category).first()
+    if approve:  # the rules again: a change proposed before a rule was tightened is refused, not applied
+        _check_policy(change.category, change.clock, change.period_days, change.action)
     if approve and (policy.version if policy else 0) != change.base_version:
         raise ValidationError(_("The policy changed since this was proposed; propose the change again."))
     change.status = PolicyChange.Status.APPROVED if approve else PolicyChange.Status.REJECTED

@@ -156,7 +156,8 @@ def purge_detail(request, purge_id: int):
 
 def _done_labels() -> dict:
     return {"deleted": _("Deleted"), "anonymised": _("Anonymised"), "aggregated": _("Aggregated"),
-            "redacted": _("Audit events redacted"), "kept": _("Kept")}
+            "redacted": _("Audit events redacted"), "kept": _("Kept"), "expired": _("Audit details expired"),
+            "v1_kept": _("Audit events kept whole (hash chain version 1)")}
 
 
 def _certificate_document(certificate, *, for_browser: bool) -> str:

@@ -49,3 +49,19 @@ def make_contact(actor, *, source_case, region: str, name: str = "密接", liste
         actor=actor, person=person, source_case=source_case, category=category, region=region,
         listed_at=at(listed, hour),
         quarantined_at=at(listed, quarantined_hour) if quarantined_hour is not None else None, **fields)
+
+
+def job_progress_here(monkeypatch) -> None:
+    """Import jobs run in this test report no progress instead of reporting it through a connection of their own
+    (PostgreSQL). For a test that rotates the keyring inside its own transaction before it runs a job: the
+    rotation's ``SHARE`` lock on the keyring holders' tables (``cases_importjob`` among them) is then held until
+    the test ends, and the job's own connection would wait for it for ever. (A real rotation commits at once.)"""
+    import threading
+
+    from fangkong.cases import jobs
+
+    def here(progress, job_id: int) -> None:
+        progress.job_id, progress.connection = job_id, None
+        progress._lock, progress._stop = threading.Lock(), threading.Event()
+
+    monkeypatch.setattr(jobs._Progress, "__init__", here)

@@ -27,7 +27,10 @@ from fangkong.cases.jobs import (
     file_name_unseal,
     import_job_rerun,
     import_job_submit,
+    import_jobs_legacy_upgrade,
     import_jobs_purge,
+    job_sealed,
+    payload_open,
 )
 from fangkong.cases.models import Case, Contact, ImportJob
 from fangkong.persons import protection
@@ -121,8 +124,10 @@ def test_no_clear_identifier_is_stored_after_a_failed_a_killed_and_a_finished_im
                                upload=_file(killed_rows, CASE_COLUMNS, f"病例 {ids[2][:6]} {ids[2][6:]}.csv"))
     ImportJob.objects.filter(pk=killed.pk).update(status=ImportJob.Status.RUNNING, heartbeat_at=timezone.now())
     killed.refresh_from_db()
-    assert bytes(killed.data).startswith(b"v1:") and ids[2].encode() not in bytes(killed.data)
-    assert ids[2].encode() in protection.unseal(killed.data, PAYLOAD)  # kept, sealed: it may be run again
+    assert bytes(killed.data).startswith(b"v2:") and ids[2].encode() not in bytes(killed.data)
+    assert ids[2].encode() in payload_open(killed)  # kept, sealed: it may be run again
+    with pytest.raises(Exception):  # noqa: B017 - InvalidTag: not under the PII key, under the job's own data key
+        protection.unseal(b"v1:" + bytes(killed.data)[3:], PAYLOAD)
 
     # finished
     done_rows = [_case("ST-5", ids[3], phones[3], born[3])]
@@ -133,7 +138,7 @@ def test_no_clear_identifier_is_stored_after_a_failed_a_killed_and_a_finished_im
     assert Person.objects.filter(name="存储5").exists()
     # the names are kept sealed: their submitter still reads them on the job's page and in the API
     assert (failed.shown_file_name, done.shown_file_name) == (f"{ids[0]}.csv", f"{phones[3]}.csv")
-    assert ids[0] not in failed.file_name and failed.file_name.startswith("v1:")
+    assert ids[0] not in failed.file_name and failed.file_name.startswith("v2:")
     client = Client()
     client.force_login(epi)
     assert f"{ids[0]}.csv" in client.get(reverse("cases:import-job", args=[failed.pk])).content.decode()
@@ -170,7 +175,7 @@ def test_a_killed_job_keeps_its_sealed_file_until_abandoned_then_drops_it(epi):
 
     assert import_jobs_purge() == 0  # stalled but within the 24 hours: may still be run again
     job.refresh_from_db()
-    assert job.status == "running" and job.stalled and bytes(job.data).startswith(b"v1:")
+    assert job.status == "running" and job.stalled and bytes(job.data).startswith(b"v2:")
 
     call_command("import_jobs_purge", stdout=io.StringIO())  # the same, as cron runs it
     assert import_jobs_purge(now=timezone.now() + dt.timedelta(hours=2)) == 1
@@ -197,8 +202,8 @@ def test_a_job_without_its_file_cannot_be_run_again(epi):
 
 
 def test_the_purge_drops_the_file_of_a_finished_job_and_the_setting_sets_the_age(epi, settings):
-    finished = ImportJob.objects.create(kind="contacts", file_name="old.csv", created_by=epi,
-                                        data=protection.seal(b"contact_no\n", PAYLOAD), status="failed")
+    finished = ImportJob.objects.create(kind="contacts", created_by=epi, status="failed",
+                                        **job_sealed(b"contact_no\n", "old.csv"))
     settings.IMPORT_FILE_HOURS = 2
     queued = import_job_submit(actor=epi, kind="contacts",
                                upload=_file([{"contact_no": "C-1"}], CONTACT_COLUMNS, "q.csv"))
@@ -209,15 +214,18 @@ def test_the_purge_drops_the_file_of_a_finished_job_and_the_setting_sets_the_age
     assert ImportJob.objects.get(pk=queued.pk).status == "failed" and not Contact.objects.exists()
 
 
-def test_a_sealed_file_opens_only_with_its_purpose_and_untouched():
-    sealed = protection.seal(b"citizen_id\n440303199001011650\n", PAYLOAD)
-    assert b"440303" not in sealed and protection.unseal(sealed, PAYLOAD).endswith(b"1650\n")
+def test_a_sealed_file_opens_only_with_its_key_its_purpose_and_untouched():
+    key, other = protection.data_keys_new(2)
+    sealed = protection.data_seal(key.key, b"citizen_id\n440303199001011650\n", PAYLOAD)
+    assert b"440303" not in sealed and protection.data_open_with(key.key, sealed, PAYLOAD).endswith(b"1650\n")
     with pytest.raises(Exception):  # noqa: B017 - cryptography's InvalidTag
-        protection.unseal(sealed, "persons.person.citizen_id")
+        protection.data_open_with(key.key, sealed, "persons.person.citizen_id")
     with pytest.raises(Exception):  # noqa: B017
-        protection.unseal(sealed[:-1] + bytes([sealed[-1] ^ 1]), PAYLOAD)
+        protection.data_open_with(other.key, sealed, PAYLOAD)
+    with pytest.raises(Exception):  # noqa: B017
+        protection.data_open_with(key.key, sealed[:-1] + bytes([sealed[-1] ^ 1]), PAYLOAD)
     with pytest.raises(ValueError):
-        protection.unseal(b"citizen_id\n440303199001011650\n", PAYLOAD)
+        protection.data_open_with(key.key, b"citizen_id\n440303199001011650\n", PAYLOAD)
 
 
 def test_the_import_page_still_runs_a_sealed_upload(client, epi):
@@ -230,15 +238,43 @@ def test_the_import_page_still_runs_a_sealed_upload(client, epi):
 
 def test_a_long_file_name_is_shortened_in_its_stem_and_sealed_within_the_column(epi):
     name = "C:\\导入\\" + "密切接触者名单" * 30 + ".xlsx"
-    sealed = file_name_seal(name)
-    assert len(sealed) <= ImportJob._meta.get_field("file_name").max_length and "密切" not in sealed
-    shown = file_name_unseal(sealed)
+    job = ImportJob(kind="cases", created_by=epi, **job_sealed(b"", name))
+    assert len(job.file_name) <= ImportJob._meta.get_field("file_name").max_length and "密切" not in job.file_name
+    shown = file_name_unseal(job)
     assert shown.startswith("密切接触者名单") and shown.endswith(".xlsx") and "导入" not in shown
-    assert file_name_unseal("old.csv") == "old.csv"  # stored before names were sealed
-    assert file_name_unseal("v1:" + "A" * 40) == "?"  # not sealed with this key
+    assert file_name_unseal(ImportJob(file_name="old.csv")) == "old.csv"  # stored before names were sealed
+    other = protection.data_key_new()
+    job.file_name = file_name_seal("x.csv", other.key)
+    assert file_name_unseal(job) == "?"  # not sealed with this job's key
 
 
 def test_the_storage_check_would_see_an_id_number_in_a_file_name(epi):
     ImportJob.objects.create(kind="cases", file_name=f"{CHECK_ID}.csv", created_by=epi)
     with pytest.raises(AssertionError):
         _assert_nowhere([CHECK_ID])
+
+
+def test_a_job_sealed_before_the_jobs_own_keys_gets_one_at_the_next_rotation_and_still_runs(epi, monkeypatch):
+    from fangkong.cases.jobs import FILE_NAME, run_import_job
+    from fangkong.cases.tests.builders import job_progress_here
+    from fangkong.persons import keyring
+    from fangkong.persons.shredding import rotate
+
+    job_progress_here(monkeypatch)  # the rotation below happens inside the test's transaction
+
+    data = _file([_case("LG-1", _cid("19870623", 601), "13947182635", "19870623")], CASE_COLUMNS, "x.csv").read()
+    legacy = ImportJob.objects.create(kind="cases", created_by=epi, data=protection.seal(data, PAYLOAD),
+                                      file_name=protection.encrypt("旧名单.csv", FILE_NAME))  # as before 0018
+    early = ImportJob.objects.create(kind="cases", created_by=epi, file_name="早期.csv", data=b"", status="done")
+    assert legacy.key_epoch == 0 and legacy.shown_file_name == "?"
+    rotation = rotate()
+    assert rotation.upgraded["cases.ImportJob"] == 2 and rotation.rekeyed["cases.ImportJob"] == 2
+    legacy.refresh_from_db()
+    assert legacy.key_epoch == keyring.load().current == rotation.epoch and bytes(legacy.data).startswith(b"v2:")
+    with pytest.raises(Exception):  # noqa: B017 - InvalidTag: the PII key no longer opens it
+        protection.unseal(b"v1:" + bytes(legacy.data)[3:], PAYLOAD)
+    early.refresh_from_db()
+    assert (legacy.shown_file_name, early.shown_file_name) == ("旧名单.csv", "早期.csv")
+    assert early.file_name.startswith("v2:") and bytes(early.data) == b""
+    assert run_import_job(legacy.pk) == "done" and Case.objects.filter(case_no="LG-1").exists()
+    assert import_jobs_legacy_upgrade(ImportJob) == 0

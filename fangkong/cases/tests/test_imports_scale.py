@@ -359,9 +359,8 @@ def test_the_earlies_columns_are_checked_and_optional(dongguan_epi):
 
 
 def test_a_job_that_stops_on_an_unexpected_error_is_marked_failed(dongguan_epi, monkeypatch):
-    job = ImportJob.objects.create(kind="contacts", file_name="x.csv",
-                                   data=protection.seal(b"contact_no\r\nX\r\n", jobs.PAYLOAD),
-                                   created_by=dongguan_epi)
+    job = ImportJob.objects.create(kind="contacts", created_by=dongguan_epi,
+                                   **jobs.job_sealed(b"contact_no\r\nX\r\n", "x.csv"))
 
     def broken(**kwargs):
         raise RuntimeError("disk full")
@@ -378,9 +377,8 @@ def test_a_running_job_beats_its_heartbeat_and_stops_when_it_ends(dongguan_epi, 
     report then); the heartbeat thread stops with the job."""
     import time
 
-    job = ImportJob.objects.create(kind="contacts", file_name="x.csv",
-                                   data=protection.seal(b"contact_no\r\nX\r\n", jobs.PAYLOAD),
-                                   created_by=dongguan_epi)
+    job = ImportJob.objects.create(kind="contacts", created_by=dongguan_epi,
+                                   **jobs.job_sealed(b"contact_no\r\nX\r\n", "x.csv"))
     assert jobs.run_import_job(job.pk) == "failed"  # on its columns, after it started
     assert ImportJob.objects.get(pk=job.pk).heartbeat_at is not None
     if connection.vendor != "postgresql":
@@ -400,8 +398,7 @@ def test_a_running_job_beats_its_heartbeat_and_stops_when_it_ends(dongguan_epi, 
 
 def test_a_job_inside_a_transaction_runs_in_the_calling_thread(dongguan_epi, source):
     data = _csv([_contact("J1", source_case_no=source.case_no)], CONTACT_COLUMNS)
-    job = ImportJob.objects.create(kind="contacts", file_name="j.csv", data=protection.seal(data, jobs.PAYLOAD),
-                                   created_by=dongguan_epi)
+    job = ImportJob.objects.create(kind="contacts", created_by=dongguan_epi, **jobs.job_sealed(data, "j.csv"))
     assert jobs.import_job_start(job.pk) is None  # the test's transaction: another connection would not see it
     job.refresh_from_db()
     assert job.status == "done" and job.created_count == 1 and job.processed_rows == 1

@@ -292,13 +292,12 @@ def test_a_stalled_import_is_offered_to_be_run_again_and_runs_only_then(client, 
     from django.test import TestCase
     from django.utils import timezone
 
-    from fangkong.cases.jobs import PAYLOAD
+    from fangkong.cases.jobs import job_sealed
     from fangkong.cases.models import ImportJob
-    from fangkong.persons.protection import seal
 
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    data = seal(_import_file([_case_row("RR-1"), _case_row("RR-2")], CASE_COLUMNS).getvalue(), PAYLOAD)
-    job = ImportJob.objects.create(kind="cases", file_name="rr.csv", data=data, created_by=dongguan_epi,
+    sealed = job_sealed(_import_file([_case_row("RR-1"), _case_row("RR-2")], CASE_COLUMNS).getvalue(), "rr.csv")
+    job = ImportJob.objects.create(kind="cases", **sealed, created_by=dongguan_epi,
                                    status=ImportJob.Status.RUNNING, total_rows=2, processed_rows=1,
                                    heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
     page_url, rerun_url = reverse("cases:import-job", args=[job.pk]), reverse("cases:import-job-rerun", args=[job.pk])

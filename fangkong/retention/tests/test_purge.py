@@ -167,3 +167,23 @@ def test_the_certificate_says_what_went_by_which_policy_and_who_approved(scenari
     certificate.refresh_from_db()
     assert bytes(certificate.pdf) == pdf.content  # kept: the same document every time
     assert client.get(f"/retention/purges/{purge.pk}/certificate.pdf").content == pdf.content
+
+
+def test_the_daily_tracing_summary_counts_the_rows_left_after_the_purge(scenario, admin1, admin2):
+    """Deleting contacts and cases recomputes the tracing summary of their days and regions (in each batch's
+    transaction): its figures are those a rebuild from the rows left gives. (An anonymising policy keeps the
+    rows, their regions and dates: ``test_anonymise`` checks that the figures stay.)"""
+    from fangkong.cases.models import DailyTracing
+    from fangkong.cases.summaries import tracing_summary_rebuild
+
+    def summary():
+        return sorted(DailyTracing.objects.values_list("region_id", "day", "close_contacts", "new_cases"))
+
+    listed = ("440304", scenario.old_contacts[0].listed_date)
+    assert [row for row in summary() if row[:2] == listed] == [(*listed, 7, 2)]
+    _run(admin1, admin2)
+    after = summary()
+    assert not [row for row in after if row[:2] == listed]  # every contact and case of that day went
+    assert ("440304", scenario.recent_case.report_date, 1, 1) in after
+    tracing_summary_rebuild()
+    assert summary() == after
