@@ -138,7 +138,7 @@ def not_held(category: str, rows: QuerySet) -> QuerySet:
         rows = rows.exclude(region_q)
     if category == DataCategory.AUDIT:  # the events about a held record keep their details
         for target, label in HELD_LABELS.items():
-            if ids := [str(pk) for pk in _held_ids(target)]:
+            if ids := [str(pk) for pk in held[target]]:
                 rows = rows.exclude(object_type=label, object_id__in=ids)
     if category == DataCategory.CASES:
         from fangkong.cases.models import Contact
