@@ -197,3 +197,18 @@ def test_a_round_opened_through_the_api_and_the_page_with_its_days(client, shenz
     assert screening.last_day == screening.starts_on + dt.timedelta(days=1)
     page = client.get(f"/laboratory/rounds/{screening.pk}/")
     assert page.status_code == 200 and page.context["supply"]["samplers_needed"] == 10  # 9,600 over 2 days
+
+
+def test_the_shortage_a_round_causes_is_raised_in_the_three_lists_by_the_morning_sweep(shenzhen_epi, stock, today):
+    """The round's kits and samplers are the forecast's like any demand: the resources module's daily sweep
+    raises the shortage they cause — Shenzhen's kits and staff — and none for a city without a round."""
+    from fangkong.resources.apps import PROBLEM_SOURCE
+    from fangkong.resources.services import shortage_sweep
+    from fangkong.worklists.models import Problem
+
+    assert shortage_sweep(day=today)["raised"] == 0
+    _round(shenzhen_epi, today)
+    swept = shortage_sweep(day=today)
+    problems = Problem.objects.filter(source=PROBLEM_SOURCE)
+    assert swept["raised"] == problems.count() == 2
+    assert set(problems.values_list("region_id", flat=True)) == {"440300"}
