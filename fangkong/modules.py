@@ -46,7 +46,11 @@ attributes, everything the platform needs from it (``docs/adding-a-module.md`` w
 - ``result_receivers``: what it does with persons' test results as a laboratory records them (dotted paths of
   ``receive(rows, *, actor)``, called by :func:`person_results_hand_over` in the recording's transaction:
   ``rows`` are querysets whose rows carry ``person_id``, ``sampled_on`` (the local day) and ``outcome``) —
-  the laboratory knows no module that awaits its results by name.
+  the laboratory knows no module that awaits its results by name;
+- ``resource_demands``: what its plans will use of the resources the resources module forecasts
+  (:class:`DemandSource`: a mass-screening round's test kits and samplers for its days, as
+  :class:`PlannedDemand` rows) — added to the forecast of the city they fall in and listed by region on the
+  forecast's page; the forecast knows no module by name.
 
 The functions below read the declarations of the installed modules, in the order of ``INSTALLED_APPS``.
 Nothing here imports a module: declarations are data and dotted paths, resolved when used.
@@ -54,6 +58,7 @@ Nothing here imports a module: declarations are data and dotted paths, resolved 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -121,6 +126,10 @@ class ImportKind:
     allowed: str
     run: str
     max_bytes: int = 20 * 1024 * 1024
+    #: The file belongs to one record of the module (a laboratory's result file): ``import_job_submit`` takes
+    #: its ``target`` (the record's id, as text; required), the job keeps it, and ``run`` receives it as
+    #: ``target=`` — the run reads the record again and checks again that the actor may import for it.
+    targeted: bool = False
     #: A table (CSV or XLSX: its kind checked from its name and first bytes before it is read); ``False`` for a
     #: file the module reads itself (``fangkong.interop``'s NDJSON of FHIR Bundles): only its size is checked.
     tabular: bool = True
@@ -139,6 +148,38 @@ class AggregateFigures:
     code: str
     choices: str
     count: str
+
+
+@dataclass(frozen=True)
+class PlannedDemand:
+    """What a module's plan will use of one resource of ``fangkong.resources``' forecast, each day from
+    ``first`` to ``last`` (inclusive): ``per_day`` units a day in ``region`` (a code; the forecast adds it to
+    the city it lies in). ``resource`` is a resource of the forecast: ``"staff"`` (persons on duty that day,
+    compared with the staff teams available) or ``"supply:<item>"`` (used that day, drawn from the stock:
+    ``"supply:test_kits"``). ``label`` names the plan (a round's name) and ``url`` its page, for the list of
+    planned demands on the forecast's page."""
+
+    region: str
+    resource: str
+    first: dt.date
+    last: dt.date
+    per_day: float
+    label: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class DemandSource:
+    """A kind of plan whose needs feed the resources forecast (``fangkong.resources.forecast``): ``code`` (1 to
+    16 characters), ``label`` (shown beside its demands), and ``demands`` the dotted path of ``demands(prefixes:
+    list[str], first: date, last: date) -> list[PlannedDemand]``: the plans in force (not cancelled, not
+    finished) in the regions under these code prefixes with days between ``first`` and ``last``. The caller
+    chooses the prefixes — the cities it forecasts, or the regions where the reader reads aggregates — so the
+    function reads unscoped, counts only (no person)."""
+
+    code: str
+    label: Promise | str
+    demands: str
 
 
 @dataclass(frozen=True)
@@ -206,6 +247,7 @@ class ModuleConfig(AppConfig):
     record_sections: tuple[RecordSection, ...] = ()  # (RecordSection(("cases.Case",), "…section", "key", "…data"),)
     aggregate_figures: tuple[AggregateFigures, ...] = ()  # (AggregateFigures("laboratory", "…choices", "…count"),)
     result_receivers: tuple[str, ...] = ()  # ("fangkong.followup.services.laboratory_results_receive",)
+    resource_demands: tuple[DemandSource, ...] = ()  # (DemandSource("lab_rounds", _("Screening rounds"), "…demands"),)
 
 
 def installed_modules() -> list[ModuleConfig]:
@@ -316,6 +358,12 @@ def person_results_hand_over(rows, *, actor) -> None:
     for module in installed_modules():
         for path in module.result_receivers:
             import_string(path)(rows, actor=actor)
+
+
+@cache
+def demand_sources() -> dict[str, DemandSource]:
+    """Code → the demand source declaring it, of every module (``_by_code``; read once)."""
+    return _by_code("resource_demands", "demand source")
 
 
 def url_modules() -> tuple[list[tuple[str, str]], list[str]]:

@@ -467,7 +467,9 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     sees only the jobs they submitted."""
 
     fangkong_access = REGION_SCOPED
-    fangkong_shows = Shows(Category.NAMED)
+    # reading one's own jobs serves every reach (``jobs.OWN_JOB_REACHES``); submitting cases or contacts: the region
+    fangkong_shows = {"*": Shows(Category.NAMED), **dict.fromkeys(
+        ("list", "retrieve", "rerun"), Shows(Category.NAMED, frozenset(jobs.OWN_JOB_REACHES)))}
     serializer_class = ImportJobSerializer
     parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 

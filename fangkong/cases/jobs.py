@@ -58,6 +58,7 @@ from django.utils.translation import gettext as _
 from fangkong import table_files
 from fangkong.accounts.access import can
 from fangkong.accounts.models import User
+from fangkong.accounts.need_to_know import MODULE_REACHES, Reach
 from fangkong.accounts.roles import Capability
 from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
@@ -68,6 +69,10 @@ from fangkong.modules import import_kinds
 from fangkong.persons import keyring, protection
 
 logger = logging.getLogger(__name__)
+#: A job is read by its submitter only (``selectors.import_job_get``): its page and the API's job serve every
+#: reach a role may have submitted it under — the region, a laboratory's own samples (its result file) … — and
+#: show no cell of the file (rows, columns and messages; the name sealed, for its submitter).
+OWN_JOB_REACHES = (Reach.REGION, *sorted(MODULE_REACHES))
 HEARTBEAT = 30  # seconds, on PostgreSQL while the rows are saved
 PAYLOAD = "cases.importjob.data"  # the purpose the uploaded file is sealed for (associated data)
 FILE_NAME = "cases.importjob.file_name"  # the purpose the upload's name is sealed for
@@ -175,13 +180,17 @@ def import_allowed_check(actor) -> None:
         raise PermissionDenied(_("Your role may not import cases or contacts."))
 
 
-def import_job_submit(*, actor, kind: str, upload, request=None) -> ImportJob:
+def import_job_submit(*, actor, kind: str, upload, target: str = "", request=None) -> ImportJob:
     """Store an uploaded file (Django's ``UploadedFile``: ``name``, ``size``, ``read()``) as a job and start
     it after commit; ``PermissionDenied`` for a role that may not write cases, ``ValidationError`` for an
     unknown kind, a file that is not CSV or XLSX or one over ``imports.LIMITS`` (refused before it is
     read). The rows themselves are checked by the job (caps on rows and columns, scope, capability per
-    region, every field)."""
+    region, every field). ``target``: the record a file of a ``targeted`` kind belongs to (its module's page
+    has checked that the actor may import for it; the run checks again) — required for such a kind, refused
+    for any other."""
     declared = import_kinds().get(kind)
+    if bool(target) != bool(declared is not None and declared.targeted):
+        raise ValueError(f"import kind {kind!r}: a target is given exactly for a targeted kind")
     if declared is not None:  # another module's kind: its own check of the role
         import_string(declared.allowed)(actor)
         limits = table_files.TableLimits(max_bytes=declared.max_bytes, max_rows=imports.LIMITS.max_rows)
@@ -200,10 +209,11 @@ def import_job_submit(*, actor, kind: str, upload, request=None) -> ImportJob:
     import_jobs_purge()
     data, file_name = upload.read(), upload.name or "upload"
     with transaction.atomic():
-        job = ImportJob.objects.create(kind=kind, created_by=actor, **job_sealed(data, file_name))
+        job = ImportJob.objects.create(kind=kind, target=target, created_by=actor, **job_sealed(data, file_name))
         keyring.check_live(job.key_epoch)  # a rotation destroyed the epoch meanwhile: roll back
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=job, request=request,
-                     detail={"kind": kind, "file_type": file_extension(file_name), "bytes": len(data)})
+                     detail={"kind": kind, "file_type": file_extension(file_name), "bytes": len(data),
+                             **({"target": target} if target else {})})
     transaction.on_commit(lambda: import_job_start(job.pk))
     return job
 
@@ -333,7 +343,8 @@ def run_import_job(job_id: int) -> str:
         if declared is not None:
             outcome = import_string(declared.run)(actor=actor, data=data,
                                                   name=job.shown_file_name, source=f"import-job-{job.pk}",
-                                                  progress=progress)
+                                                  progress=progress,
+                                                  **({"target": job.target} if declared.targeted else {}))
             rows = range(outcome.created + outcome.existing)
         else:
             rows = imports.read_table(data, job.shown_file_name)

@@ -442,6 +442,9 @@ class ImportJob(models.Model):
     SEALED_LEGACY_UPGRADE = "fangkong.cases.jobs.import_jobs_legacy_upgrade"
 
     kind = models.CharField(_("kind"), max_length=16)
+    # The record of the module the file belongs to, for a kind declared ``targeted`` (a laboratory's id for its
+    # result file: ``fangkong.modules.ImportKind``); empty otherwise.
+    target = models.CharField(_("imported for"), max_length=32, blank=True, default="", editable=False)
     # The upload's name, sealed with the job's data key (``fangkong.cases.jobs.file_name_seal``): a file may be
     # named after a person or an ID number. Read it with ``shown_file_name``.
     file_name = models.CharField(_("file"), max_length=200)

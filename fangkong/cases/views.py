@@ -574,7 +574,7 @@ def import_page(request):
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=jobs.OWN_JOB_REACHES)
 @query_params(FragmentQuery)
 @require_GET
 def import_job(request, job_id: int):
@@ -585,7 +585,7 @@ def import_job(request, job_id: int):
 
 
 @region_scoped
-@shows(Category.NAMED)
+@shows(Category.NAMED, reaches_served=jobs.OWN_JOB_REACHES)
 @require_POST
 def import_job_rerun(request, job_id: int):
     """Run a stalled import again (its page offers it once the job has shown no sign of life for a while)."""

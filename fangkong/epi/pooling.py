@@ -79,3 +79,51 @@ def screening_plan(population: int, p: float, sizes: Sequence[int] | None = None
     positive_pool = 1.0 - (1.0 - p) ** k
     retests = round(population * positive_pool)
     return ScreeningPlan(k, choice.tests_per_person, tubes + retests, tubes, retests)
+
+
+@dataclass(frozen=True)
+class MatrixDecoding:
+    """What a plate's row and column tubes say of its wells (``matrix_decode``)."""
+
+    presumptive: np.ndarray  # (rows, columns) bool: presumptively positive — one positive line crossing another
+    resample: np.ndarray  # (rows, columns) bool: to re-sample singly (单采单检)
+    ambiguous: bool  # at least two positive rows and two positive columns: crossings cannot be told apart
+
+
+def matrix_decode(rows_positive, columns_positive) -> MatrixDecoding:
+    """Decode a matrix pool: a plate of r × c samples tested as r row tubes and c column tubes (each sample in
+    one row and one column).
+
+    - No positive line: every well negative, nothing to re-sample.
+    - One positive row (or one positive column) with positive columns (rows): each crossing is
+      **presumptively positive** — one line alone explains the other's positives — and is re-sampled singly
+      to confirm it, as a positive pool's members are.
+    - At least two positive rows **and** at least two positive columns: the crossings are **ambiguous** (with
+      two positives on a diagonal, the other diagonal's wells would light the same lines); none is presumed,
+      every crossing is re-sampled singly.
+    - Positive rows but no positive column, or the reverse: the tubes disagree (a line missed, or a
+      contaminated one); every well of the positive lines is re-sampled singly, none presumed.
+
+    An inconclusive line counts as positive (as an inconclusive pool does)."""
+    rows = np.asarray(rows_positive, dtype=bool)
+    columns = np.asarray(columns_positive, dtype=bool)
+    if rows.ndim != 1 or columns.ndim != 1 or rows.size == 0 or columns.size == 0:
+        raise ValueError("a plate has at least one row and one column")
+    crossings = rows[:, None] & columns[None, :]
+    none = np.zeros_like(crossings)
+    if crossings.any():
+        ambiguous = bool(rows.sum() >= 2 and columns.sum() >= 2)
+        return MatrixDecoding(none if ambiguous else crossings, crossings, ambiguous)
+    return MatrixDecoding(none, rows[:, None] | columns[None, :], False)
+
+
+def matrix_expected_tests(rows: int, columns: int, p: float) -> float:
+    """Expected tests for one plate of ``rows`` × ``columns`` at prevalence ``p`` under ``matrix_decode``: the
+    ``rows + columns`` line tubes and, in expectation, the singles — each well is re-sampled when its row and
+    its column are both positive (lines positive independently given the well: the well itself, or another
+    positive in its row and another in its column), the rare disagreements of the lines not counted."""
+    if rows < 1 or columns < 1 or not 0 <= p <= 1:
+        raise ValueError("a plate has at least one row and one column; prevalence in [0, 1]")
+    q = 1.0 - p
+    crossed = p + q * (1.0 - q ** (columns - 1)) * (1.0 - q ** (rows - 1))
+    return rows + columns + rows * columns * crossed

@@ -4,20 +4,34 @@ caller's regions; recording a pool, a specimen or a result takes the same input 
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from fangkong.accounts.access import REGION_SCOPED
 from fangkong.accounts.need_to_know import Category, Reach, Shows
 from fangkong.api import fields as api_fields
+from fangkong.cases.api import ImportJobSerializer
+from fangkong.cases.jobs import import_job_submit
 from fangkong.inputs import api_input
 
 from . import selectors, services
-from .inputs import InvestigationCloseInput, LotStopInput, PoolInput, ResultInput, SpecimenInput
+from .apps import RESULT_FILE
+from .inputs import (
+    InvestigationCloseInput,
+    LotStopInput,
+    PoolInput,
+    ResultFileInput,
+    ResultInput,
+    RoundCloseInput,
+    RoundInput,
+    SpecimenInput,
+)
 
 AGGREGATES = Shows(Category.AGGREGATES)
 OWN_SAMPLES = Shows(Category.NAMED, frozenset({Reach.REGION, Reach.OWN_SAMPLES}))
@@ -47,7 +61,7 @@ class LaboratoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """Laboratories in the caller's regions; ``results``: record a result of one of its samples."""
 
     fangkong_access = REGION_SCOPED
-    fangkong_shows = {"*": AGGREGATES, "results": OWN_SAMPLES}
+    fangkong_shows = {"*": AGGREGATES, "results": OWN_SAMPLES, "result_files": OWN_SAMPLES}
     serializer_class = LaboratorySerializer
 
     def get_queryset(self):
@@ -63,6 +77,21 @@ class LaboratoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                                         **api_input(ResultInput, request))
         return Response(ResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request={"multipart/form-data": ResultFileInput}, responses={202: ImportJobSerializer})
+    @action(detail=True, methods=["post"], url_path="result-files", parser_classes=(FormParser, MultiPartParser))
+    def result_files(self, request, pk=None, *args, **kwargs):
+        """The laboratory's result file as an import job (202; ``/api/v1/import-jobs/<id>/`` follows it: progress,
+        then every refused row) — the page's schema; the right to record its results checked before the upload
+        is read."""
+        lab = self.get_object()
+        if not services.may_test(request.user, lab):
+            raise PermissionDenied(_("You may not import results of this laboratory."))
+        data = ResultFileInput(data={"laboratory": lab.pk, "file": request.data.get("file")})
+        data.is_valid(raise_exception=True)
+        job = import_job_submit(actor=request.user, request=request, kind=RESULT_FILE, target=str(lab.pk),
+                                upload=data.validated_data["file"])
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
 
 class RoundSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -72,6 +101,9 @@ class RoundSerializer(serializers.Serializer):
     population = serializers.IntegerField()
     expected_prevalence = serializers.FloatField()
     pool_sizes = serializers.ListField(child=serializers.IntegerField())
+    days = serializers.IntegerField()
+    status = serializers.CharField()
+    closed_at = serializers.DateTimeField(allow_null=True)
     pools_sampled = serializers.IntegerField()
     persons_sampled = serializers.IntegerField()
     pools_tested = serializers.IntegerField()
@@ -81,7 +113,8 @@ class RoundSerializer(serializers.Serializer):
 
 
 class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Mass-screening rounds (全员核酸) with their tally."""
+    """Mass-screening rounds (全员核酸) with their tally; opening one (the page's schema and service), and
+    ``close``: finished or cancelled — its kits and samplers leave the resources forecast."""
 
     fangkong_access = REGION_SCOPED
     fangkong_shows = AGGREGATES
@@ -92,6 +125,18 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_object(self):
         return selectors.round_get(user=self.request.user, round_id=self.kwargs["pk"])
+
+    @extend_schema(request=RoundInput, responses={201: RoundSerializer})
+    def create(self, request, *args, **kwargs):
+        screening = services.round_create(actor=request.user, request=request, **api_input(RoundInput, request))
+        return Response(RoundSerializer(screening).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RoundCloseInput, responses={200: RoundSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None, *args, **kwargs):
+        screening = services.round_close(actor=request.user, round=self.get_object(), request=request,
+                                         **api_input(RoundCloseInput, request))
+        return Response(RoundSerializer(screening).data)
 
 
 class PoolSerializer(serializers.Serializer):

@@ -12,6 +12,8 @@ PROBLEM_SOURCE = "laboratory"  # the code of the problems it raises in the three
 MANAGE = "laboratory.manage"
 #: Specimens, pools and their members, results: a laboratory's staff for its own laboratory.
 TEST = "laboratory.test"
+RESULT_FILE = "lab_results"  # the import job's kind of a laboratory's result file (``imports.py``)
+RESULT_FILE_BYTES = 256 * 1024 * 1024  # a city's round: 1,750,000 tubes are about 120 MB of CSV
 
 
 class LaboratoryConfig(modules.ModuleConfig):
@@ -45,3 +47,8 @@ class LaboratoryConfig(modules.ModuleConfig):
                                                "laboratory/_panel.html", f"{PACKAGE}.selectors.panel_context"),)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Pool members to re-sample singly"),
                                              f"{PACKAGE}.problems.feed"),)
+    #: open rounds' test kits and samplers for each of their days, in the resources forecast of their city
+    resource_demands = (modules.DemandSource("lab_rounds", _("Mass-screening round"), f"{PACKAGE}.demands.demands"),)
+    import_kinds = (modules.ImportKind(RESULT_FILE, _("Laboratory result file"), f"{PACKAGE}.imports.results_allowed",
+                                       f"{PACKAGE}.imports.results_run", max_bytes=RESULT_FILE_BYTES,
+                                       targeted=True),)  # the laboratory whose file it is

@@ -17,7 +17,8 @@ from fangkong.api.fields import DateField, DateTimeField
 from fangkong.request_params import RegionCode
 from fangkong.table_files import TableLimits, TableRejected
 
-from .models import LotStop, Outcome, Specimen
+from .apps import RESULT_FILE_BYTES
+from .models import LotStop, Outcome, ScreeningRound, Specimen
 
 #: Ct values (Ct值) a real-time PCR can report: above 0, at most 45 cycles.
 CT_MIN, CT_MAX = 0.0, 45.0
@@ -136,6 +137,15 @@ class RoundInput(serializers.Serializer):
     population = serializers.IntegerField(min_value=1, max_value=100_000_000, label=_("Population to test"))
     expected_prevalence = serializers.FloatField(min_value=0.0, max_value=1.0, label=_("Expected prevalence"))
     pool_sizes = PoolSizesField(label=_("Pool sizes allowed"))
+    days = serializers.IntegerField(min_value=1, max_value=ScreeningRound.MAX_DAYS, required=False, default=1,
+                                    label=_("Sampling days"))
+
+
+class RoundCloseInput(serializers.Serializer):
+    """Close a round: its sampling finished, or cancelled before any pool."""
+
+    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in ScreeningRound.Status
+                                              if s != ScreeningRound.Status.OPEN], label=_("The round is"))
 
 
 class CitizenIdsField(serializers.Field):
@@ -216,7 +226,7 @@ class CaseFromResultInput(serializers.Serializer):
 RESULT_COLUMNS = ("code", "outcome", "ct_values", "received_at", "resulted_at")
 RESULT_REQUIRED = ("code", "outcome", "received_at", "resulted_at")
 #: A city's round in one file: 1,750,000 tubes of 10 (17.5 million people) is about 120 MB of CSV.
-RESULT_LIMITS = TableLimits(max_bytes=256 * 1024 * 1024, max_rows=2_500_000, max_columns=16)
+RESULT_LIMITS = TableLimits(max_bytes=RESULT_FILE_BYTES, max_rows=2_500_000, max_columns=16)
 
 
 def read_result_columns(content: bytes) -> tuple[list[int] | range, dict[str, list[str]]]:

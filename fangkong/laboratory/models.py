@@ -17,10 +17,12 @@ sites, mixed-tube pools (混管) with their members, mass-screening rounds (全�
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Outcome(models.TextChoices):
@@ -76,13 +78,26 @@ class GoodsLot(models.Model):
 
 
 class ScreeningRound(models.Model):
-    """A mass-screening round (全员核酸) of one county: the population to test, the pool sizes allowed, the
-    expected prevalence the recommended size is computed from, and its running tally (kept by the services
-    in the same transaction as the rows they write: the progress page reads it without counting pools)."""
+    """A mass-screening round (全员核酸) of one county: the population to test over its sampling days, the pool
+    sizes allowed, the expected prevalence the recommended size is computed from, and its running tally (kept
+    by the services in the same transaction as the rows they write: the progress page reads it without
+    counting pools). While it is open its test kits and samplers feed the resources forecast (``demands``);
+    finished or cancelled (``services.round_close``) it no longer does, and takes no new pool."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("screening round", "Open")
+        FINISHED = "finished", pgettext_lazy("screening round", "Finished")
+        CANCELLED = "cancelled", pgettext_lazy("screening round", "Cancelled")
+
+    MAX_DAYS = 14
 
     county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("county"))
     name = models.CharField(_("name"), max_length=200)
     starts_on = models.DateField(_("starts on"))
+    days = models.PositiveSmallIntegerField(_("sampling days"), default=1,
+                                            validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)])
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     population = models.PositiveIntegerField(_("population to test"))
     expected_prevalence = models.FloatField(_("expected prevalence"))
     pool_sizes = models.JSONField(_("pool sizes allowed"), default=list)
@@ -101,6 +116,13 @@ class ScreeningRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def last_day(self):
+        """The round's last sampling day."""
+        import datetime as dt
+
+        return self.starts_on + dt.timedelta(days=self.days - 1)
 
 
 class Pool(models.Model):

@@ -253,13 +253,21 @@ def round_progress(screening: ScreeningRound) -> dict:
 SWABS_PER_SAMPLER_DAY = 480
 
 
-def round_resources(*, user, screening: ScreeningRound, plan) -> dict:
-    """What the round's plan needs of its city's resources, against what ``fangkong.resources`` holds (read
-    through its selectors with the reader's rights): test kits — one per expected test, the pooled tubes and
-    the single re-tests — against the kits on hand in the city's stores, and samplers to swab the population in
-    one day (``SWABS_PER_SAMPLER_DAY``) against the city's sampling teams available on the round's first day."""
+def round_needs(screening: ScreeningRound, plan) -> dict:
+    """What a round's plan needs: test kits — one per expected test, the pooled tubes and the single re-tests —
+    in all and spread evenly over its sampling days, and samplers each day to swab its population over those
+    days (``SWABS_PER_SAMPLER_DAY``)."""
     from math import ceil
 
+    return {"kits": plan.expected_tests, "kits_per_day": plan.expected_tests / screening.days,
+            "samplers": ceil(screening.population / screening.days / SWABS_PER_SAMPLER_DAY)}
+
+
+def round_resources(*, user, screening: ScreeningRound, plan) -> dict:
+    """What the round's plan needs of its city's resources (``round_needs``), against what
+    ``fangkong.resources`` holds (read through its selectors with the reader's rights): the test kits against
+    the kits on hand in the city's stores, the samplers a day against the city's sampling teams available on
+    the round's first day."""
     from django.db.models import Sum
 
     from fangkong.regions.codes import city_code, subtree_prefix
@@ -270,7 +278,7 @@ def round_resources(*, user, screening: ScreeningRound, plan) -> dict:
         .aggregate(n=Sum("quantity"))["n"] or 0
     teams = list(team_list(user=user).filter(region__code__startswith=prefix, skill="sampling"))
     samplers = sum(available_on(user=user, teams=teams, day=screening.starts_on).values())
-    needed = {"kits": plan.expected_tests, "samplers": ceil(screening.population / SWABS_PER_SAMPLER_DAY)}
+    needed = round_needs(screening, plan)
     return {"kits_needed": needed["kits"], "kits_on_hand": kits, "kits_short": max(0, needed["kits"] - kits),
             "samplers_needed": needed["samplers"], "samplers_available": samplers,
             "samplers_short": max(0, needed["samplers"] - samplers)}

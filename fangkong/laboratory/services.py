@@ -132,20 +132,43 @@ def goods_lot_create(*, actor, region: str, request=None, **fields) -> GoodsLot:
 
 @transaction.atomic
 def round_create(*, actor, county: str, name: str, starts_on: dt.date, population: int,
-                 expected_prevalence: float, pool_sizes: list[int], request=None) -> ScreeningRound:
-    """Open a mass-screening round (全员核酸) of one county."""
+                 expected_prevalence: float, pool_sizes: list[int], days: int = 1, request=None) -> ScreeningRound:
+    """Open a mass-screening round (全员核酸) of one county over ``days`` sampling days from ``starts_on``: its
+    test kits and samplers feed the resources forecast of its city while it is open (``demands``)."""
     _require(actor, MANAGE, county, _("You may not open screening rounds in this region."))
     place = _region(county, "county")
     if place.level != Region.Level.COUNTY:
         raise ValidationError({"county": [_("A screening round is for one county (district).")]})
-    screening = ScreeningRound(county=place, name=name, starts_on=starts_on, population=population,
+    screening = ScreeningRound(county=place, name=name, starts_on=starts_on, days=days, population=population,
                                expected_prevalence=expected_prevalence, pool_sizes=sorted(set(pool_sizes)),
                                created_by=actor)
     screening.full_clean()
     screening.save()
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=screening, region_code=county, request=request)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=screening, region_code=county, request=request,
+                 detail={"days": days, "population": population})
     bump_data_generation()
     return screening
+
+
+@transaction.atomic
+def round_close(*, actor, round: ScreeningRound, status: str, request=None) -> ScreeningRound:
+    """Finish a round (its sampling done) or cancel it (before any pool was sampled): either way its kits and
+    samplers leave the resources forecast and it takes no new pool; results of its pools are still recorded.
+    Refused when it is closed already, and a cancellation once pools are recorded (finish it instead)."""
+    _require(actor, MANAGE, round.county_id, _("You may not close screening rounds in this region."))
+    locked = ScreeningRound.objects.select_for_update().get(pk=round.pk)
+    if status not in (ScreeningRound.Status.FINISHED, ScreeningRound.Status.CANCELLED):
+        raise ValidationError({"status": [_("Choose whether the round is finished or cancelled.")]})
+    if locked.status != ScreeningRound.Status.OPEN:
+        raise ValidationError({"status": [_("This round is closed already.")]})
+    if status == ScreeningRound.Status.CANCELLED and locked.pools_sampled:
+        raise ValidationError({"status": [_("Pools of this round are recorded: finish it rather than cancel it.")]})
+    locked.status, locked.closed_at = status, timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, region_code=locked.county_id,
+                 request=request, detail={"status": status})
+    bump_data_generation()
+    return locked
 
 
 # --- persons of samples ---------------------------------------------------------------------------------------
@@ -196,6 +219,8 @@ def pool_record(*, actor, round: ScreeningRound, laboratory: Laboratory, code: s
     or outside the laboratory's service area."""
     _require_test(actor, laboratory)
     errors: dict[str, list[str]] = {}
+    if not ScreeningRound.objects.filter(pk=round.pk, status=ScreeningRound.Status.OPEN).exists():
+        errors["round"] = [_("This round is finished or cancelled: it takes no new pool.")]
     if size not in round.pool_sizes:
         errors["size"] = [_("This round allows pools of %(sizes)s only.")
                           % {"sizes": ", ".join(str(s) for s in round.pool_sizes)}]
@@ -490,8 +515,18 @@ SHORT_COLUMNS = ("outcome", "ct_values", "received_at", "resulted_at")
 SHOWN_ERRORS = 20
 
 
+class FileRefused(ValidationError):
+    """A result file refused by its rows: the ``ValidationError`` on ``file`` the page and the API show, with
+    the rows themselves (``rows``: the first ``SHOWN_ERRORS`` faults as ``(row, column, message)``; ``total``:
+    how many rows were refused) for an import job's list of refused rows (``imports.results_run``)."""
+
+    def __init__(self, rows: list[tuple[int, str, str]], total: int, messages: list[str]):
+        super().__init__({"file": messages})
+        self.rows, self.total = rows, total
+
+
 def results_import(*, actor, laboratory: Laboratory, content: bytes, request=None, now: dt.datetime | None = None,
-                   flag: bool = True) -> ResultImport:
+                   flag: bool = True, progress=None) -> ResultImport:
     """Import a laboratory's result file (CSV: code, outcome, ct_values as ``ORF1ab:31.2;N:30``, received_at,
     resulted_at) — up to a city's round, millions of tubes — all rows or none, in one transaction, audited once.
 
@@ -505,7 +540,8 @@ def results_import(*, actor, laboratory: Laboratory, content: bytes, request=Non
     tallies added up from what was written, and the positive or inconclusive pools' members put under control
     with their re-sampling problem (``pools_flag``; ``flag=False`` leaves it to the caller: the benchmark times
     it apart). Single specimens (re-samples of pool members: few) are recorded one by one by ``result_record``,
-    which resolves their member and pool."""
+    which resolves their member and pool. ``progress(done, total)``, if given, hears of the rows read and
+    checked (an import job's progress, ``imports.results_run``)."""
     _require_test(actor, laboratory)
     now = now or timezone.now()
     digest = hashlib.sha256(content).hexdigest()
@@ -515,6 +551,8 @@ def results_import(*, actor, laboratory: Laboratory, content: bytes, request=Non
     rows, errors, total = _file_read(content, now)
     if errors:
         raise _file_refused(errors, total)
+    if progress is not None:  # read by the schema; the database's checks and the writes are one statement each
+        progress(len(rows) // 2, len(rows))
     try:
         with transaction.atomic():
             batch = _file_import(laboratory, digest, rows, actor, now, request, flag)
@@ -542,13 +580,13 @@ def _file_import(laboratory, digest, rows, actor, now, request, flag) -> ResultI
     return batch
 
 
-def _file_refused(errors: list[tuple[int, str, str]], total: int) -> ValidationError:
+def _file_refused(errors: list[tuple[int, str, str]], total: int) -> FileRefused:
     """The refusal of a file: its first ``SHOWN_ERRORS`` faults by row and column, and how many rows more."""
     shown = [_("row %(n)d: %(m)s") % {"n": n, "m": f"{column}: {message}"} for n, column, message in errors]
     more = total - len({n for n, _c, _m in errors})
     if more > 0:
         shown.append(_("%(n)d more row(s) refused.") % {"n": more})
-    return ValidationError({"file": shown})
+    return FileRefused(errors, total, shown)
 
 
 def _code_plain(texts: list[str], max_length: int) -> bool:

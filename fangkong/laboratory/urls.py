@@ -12,6 +12,7 @@ urlpatterns = [
     path("labs/<int:laboratory_id>/results/import/", views.result_import, name="result-import"),
     path("rounds/new/", views.round_new, name="round-new"),
     path("rounds/<int:round_id>/", views.round_detail, name="round-detail"),
+    path("rounds/<int:round_id>/close/", views.round_close, name="round-close"),
     path("pools/new/", views.pool_new, name="pool-new"),
     path("pools/<int:pool_id>/", views.pool_detail, name="pool-detail"),
     path("specimens/", views.specimen_list, name="specimen-list"),

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fangkong.accounts.access import can, memberships_of, region_scoped
 from fangkong.accounts.need_to_know import Category, Reach, shows
 from fangkong.accounts.roles import Capability
+from fangkong.cases.jobs import import_job_submit
 from fangkong.inputs import PageForm, error_messages, error_summary
 
 from . import selectors, services
-from .apps import MANAGE, TEST
+from .apps import MANAGE, RESULT_FILE, TEST
 from .inputs import (
     CaseFromResultInput,
     GoodsLotInput,
@@ -25,10 +26,11 @@ from .inputs import (
     PoolInput,
     ResultFileInput,
     ResultInput,
+    RoundCloseInput,
     RoundInput,
     SpecimenInput,
 )
-from .models import LotStop, Outcome, Specimen
+from .models import LotStop, Outcome, ScreeningRound, Specimen
 
 OWN = (Reach.REGION, Reach.OWN_SAMPLES)  # pages naming persons: named readers, and a laboratory's own samples
 
@@ -81,7 +83,7 @@ def laboratory_new(request):
 def round_new(request):
     if not can(request.user, MANAGE):
         raise PermissionDenied(_("Your role may not open screening rounds."))
-    form = PageForm(RoundInput, request, initial={"county": _home(request.user), "pool_sizes": "10,20"})
+    form = PageForm(RoundInput, request, initial={"county": _home(request.user), "pool_sizes": "10,20", "days": 1})
     screening = form.submit(services.round_create, actor=request.user, request=request)
     if screening is not None:
         messages.success(request, _("Screening round opened."))
@@ -90,7 +92,8 @@ def round_new(request):
         _field("county", _("County (region code)")), _field("name", _("Name")),
         _field("starts_on", _("Starts on"), "date"), _field("population", _("Population to test"), "number"),
         _field("expected_prevalence", _("Expected prevalence (0–1)")),
-        _field("pool_sizes", _("Pool sizes allowed (5, 10, 20)"))])
+        _field("pool_sizes", _("Pool sizes allowed (5, 10, 20)")),
+        _field("days", _("Sampling days"), "number")])
 
 
 @region_scoped
@@ -101,7 +104,23 @@ def round_detail(request, round_id: int):
     progress = selectors.round_progress(screening)
     return render(request, "laboratory/round.html", {
         "round": screening, **progress, "may_test": can(request.user, TEST),
+        "may_close": screening.status == ScreeningRound.Status.OPEN and can(request.user, MANAGE, screening.county_id),
         "supply": selectors.round_resources(user=request.user, screening=screening, plan=progress["plan"])})
+
+
+@region_scoped
+@shows(Category.AGGREGATES)
+@require_POST
+def round_close(request, round_id: int):
+    """Finish or cancel a round: its kits and samplers leave the resources forecast."""
+    screening = selectors.round_get(user=request.user, round_id=round_id)
+    form = PageForm(RoundCloseInput, request)
+    closed = form.submit(services.round_close, actor=request.user, round=screening, request=request)
+    if closed is None:
+        messages.error(request, error_summary(form.errors))
+    else:
+        messages.success(request, _("Screening round closed: %(status)s.") % {"status": closed.get_status_display()})
+    return redirect("laboratory:round-detail", round_id=screening.pk)
 
 
 @region_scoped
@@ -232,7 +251,7 @@ def result_import(request, laboratory_id: int):
     lab = selectors.laboratory_get(user=request.user, laboratory_id=laboratory_id)
     if not services.may_test(request.user, lab):
         raise PermissionDenied(_("You may not import results of this laboratory."))
-    error, batch = "", None
+    error = ""
     if request.method == "POST":
         posted = request.POST.copy()
         posted.update(request.FILES)  # the form and its file, as DRF reads a multipart body
@@ -241,12 +260,14 @@ def result_import(request, laboratory_id: int):
         if not submitted.is_valid():
             error = error_summary(error_messages(submitted.errors))
         else:
-            try:
-                batch = services.results_import(actor=request.user, laboratory=lab, request=request,
-                                                content=submitted.validated_data["file"].read())
+            try:  # an import job (``imports.py``): its page follows the progress and lists every refused row
+                job = import_job_submit(actor=request.user, request=request, kind=RESULT_FILE, target=str(lab.pk),
+                                        upload=submitted.validated_data["file"])
             except services.ValidationError as exc:
                 error = error_summary(error_messages(exc))
-    return render(request, "laboratory/import.html", {"laboratory": lab, "error": error, "batch": batch},
+            else:
+                return redirect("cases:import-job", job_id=job.pk)
+    return render(request, "laboratory/import.html", {"laboratory": lab, "error": error},
                   status=400 if error else 200)
 
 

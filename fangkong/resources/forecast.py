@@ -12,6 +12,11 @@ force, inbound travellers bound for the city as the inbound module's manifests a
 - supplies: stock on hand in the city's stores plus what is in transit to them (shipped, not received),
   compared with cumulative use.
 
+Plans of other modules add their needs (``ModuleConfig.resource_demands``, ``planned_by_city``): a
+mass-screening round's test kits and samplers for each of its days are added to the demand of the city its
+county lies in — kits to the projection's tests before the burn-rate floor (a round already issuing kits is
+not counted twice), samplers to the staff — and listed by region on the page (``planned_table``).
+
 Calibrated on each city's own records: contacts per case and their dispersion from the close contacts listed
 for its recent cases (``contact_calibration``), the days from the last exposure to the source case's report,
 the contacts already in centralised quarantine counted as their periods say (``quarantined_by_day``), and Rt
@@ -35,7 +40,9 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from fangkong import modules
 from fangkong.accounts.need_to_know import Category, prefixes_q, read_prefixes
 from fangkong.cases import selectors as case_selectors
 from fangkong.cases.models import Case, Classification, Contact
@@ -180,6 +187,46 @@ def inbound_in_rooms(cities: list[str], day: dt.date, horizon: int, *,
     return out
 
 
+def planned_demands(prefixes: list[str], first: dt.date, last: dt.date) -> list[tuple[str, modules.PlannedDemand]]:
+    """The plans of the modules (``modules.demand_sources``) in the regions under ``prefixes`` with days between
+    ``first`` and ``last``: ``(source code, demand)``."""
+    if not prefixes:
+        return []
+    return [(code, demand) for code, source in modules.demand_sources().items()
+            for demand in import_string(source.demands)(prefixes, first, last)]
+
+
+def planned_by_city(cities: list[str], day: dt.date, horizon: int) -> dict[str, dict[str, np.ndarray]]:
+    """Per city and resource: the units the modules' plans use on each of the next ``horizon`` days."""
+    out: dict[str, dict[str, np.ndarray]] = {c: {} for c in cities}
+    days = np.array([day + dt.timedelta(days=h) for h in range(1, horizon + 1)])
+    for _code, demand in planned_demands([subtree_prefix(c) for c in cities], days[0], days[-1]):
+        row = out.get(city_code(demand.region))
+        if row is None:
+            continue
+        series = row.setdefault(demand.resource, np.zeros(horizon))
+        series += demand.per_day * ((days >= demand.first) & (days <= demand.last))
+    return out
+
+
+def planned_table(*, user, day: dt.date, horizon: int = HORIZON_DAYS) -> list[dict]:
+    """The modules' plans that use resources over the next ``horizon`` days in the regions where the user reads
+    aggregates (a county's own rounds for its commander): each with its source's label, the region, the
+    resource, its days within the horizon, the units a day and in all."""
+    first, last = day + dt.timedelta(days=1), day + dt.timedelta(days=horizon)
+    found = planned_demands(read_prefixes(user, Category.AGGREGATES), first, last)
+    names = dict(Region.objects.filter(code__in={d.region for _c, d in found}).values_list("code", "name_zh"))
+    sources = modules.demand_sources()
+    rows = []
+    for code, demand in sorted(found, key=lambda f: (f[1].first, f[1].region, f[1].label, f[1].resource)):
+        since, until = max(first, demand.first), min(last, demand.last)
+        days = (until - since).days + 1
+        rows.append({"source": sources[code].label, "region": demand.region, "region_name": names.get(demand.region, ""),
+                     "resource": demand.resource, "label": demand.label, "url": demand.url, "first": since,
+                     "last": until, "days": days, "per_day": demand.per_day, "total": demand.per_day * days})
+    return rows
+
+
 def _series(cities: list[str], day: dt.date) -> tuple[np.ndarray, np.ndarray]:
     """(days, cities) local and imported infections by report date, the last row ``day``."""
     first = day - dt.timedelta(days=HISTORY_DAYS - 1)
@@ -296,6 +343,7 @@ def forecast(cities: list[Region], day: dt.date, *, horizon: int = HORIZON_DAYS,
     in_quarantine = quarantined_by_day(codes, day, horizon)
     inbound = inbound_in_rooms(codes, day, horizon, protocol=protocol)
     burns = burn_rates(codes, day)
+    planned = planned_by_city(codes, day, horizon)
     lines: list[Line] = []
     for u, city in enumerate(cities):
         cap = caps[city.code]
@@ -327,6 +375,8 @@ def forecast(cities: list[Region], day: dt.date, *, horizon: int = HORIZON_DAYS,
             # no projection, in a city that records its rooms: at least the rooms the records fill (a city that
             # records none is not said to run short of what it does not keep here)
             demand[ROOMS] = recorded[:, None]
+        for resource, series in planned[city.code].items():  # the modules' plans: a round's kits and samplers
+            demand[resource] = demand[resource] + series[:, None] if resource in demand else series[:, None]
         # supplies are used at least at the rate they were issued lately (screening, other uses the model omits)
         for item, rate in burns[city.code].items():
             key = f"supply:{item}"

@@ -86,6 +86,7 @@ def overview(request):
         "stores": selectors.store_list(user=user)[:100],
         "requisitions": selectors.requisition_list(user=user)[:50],
         "forecast": lines, "warnings": [line for line in lines if line.warning],
+        "planned": forecast.planned_table(user=user, day=day),
         "may_manage": can(user, MANAGE), "items": Item.choices, "kinds": QuarantineSite.Kind.choices,
         "home_region": _home_region(user),
     })

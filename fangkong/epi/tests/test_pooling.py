@@ -64,3 +64,58 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ValueError):
         screening_plan(-1, 0.1)
     assert np.allclose(dorfman_tests_per_person([0.01, 0.02], 10), [0.1 + 1 - 0.99 ** 10, 0.1 + 1 - 0.98 ** 10])
+
+
+def test_a_matrix_with_one_positive_row_presumes_its_crossings():
+    from fangkong.epi.pooling import matrix_decode
+
+    found = matrix_decode([False, True, False], [True, False, False, True])
+    assert not found.ambiguous
+    assert sorted(zip(*map(list, found.presumptive.nonzero()), strict=True)) == [(1, 0), (1, 3)]
+    assert (found.resample == found.presumptive).all()
+
+
+def test_two_positive_rows_and_two_positive_columns_are_ambiguous_and_all_crossings_resampled():
+    from fangkong.epi.pooling import matrix_decode
+
+    found = matrix_decode([True, False, True], [False, True, True])
+    assert found.ambiguous and not found.presumptive.any()
+    assert sorted(zip(*map(list, found.resample.nonzero()), strict=True)) == [(0, 1), (0, 2), (2, 1), (2, 2)]
+
+
+def test_lines_that_disagree_resample_every_well_of_the_positive_lines_and_all_negative_none():
+    from fangkong.epi.pooling import matrix_decode
+
+    found = matrix_decode([False, True], [False, False, False])
+    assert not found.presumptive.any() and found.resample.sum() == 3 and found.resample[1].all()
+    clear = matrix_decode([False] * 4, [False] * 5)
+    assert not clear.resample.any() and not clear.presumptive.any() and not clear.ambiguous
+    with pytest.raises(ValueError):
+        matrix_decode([], [True])
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=12), st.lists(st.booleans(), min_size=1, max_size=12))
+def test_every_true_positive_is_resampled_whatever_the_plate(rows, columns):
+    """Whatever the lines say, a well whose row and column are both positive is never left out, and nothing
+    is presumed where the crossings are ambiguous."""
+    from fangkong.epi.pooling import matrix_decode
+
+    found = matrix_decode(rows, columns)
+    crossings = np.outer(rows, columns)
+    assert (found.resample | ~crossings).all()
+    assert not (found.presumptive & ~found.resample).any()
+    assert found.ambiguous == (sum(rows) >= 2 and sum(columns) >= 2)
+
+
+def test_matrix_expected_tests_against_a_simulation():
+    from fangkong.epi.pooling import matrix_decode, matrix_expected_tests
+
+    rng = np.random.default_rng(21)
+    rows, columns, p = 8, 12, 0.01
+    total = 0
+    runs = 4000
+    for _ in range(runs):
+        wells = rng.random((rows, columns)) < p
+        total += rows + columns + matrix_decode(wells.any(axis=1), wells.any(axis=0)).resample.sum()
+    assert total / runs == pytest.approx(matrix_expected_tests(rows, columns, p), rel=0.05)
+    assert matrix_expected_tests(8, 12, 0.0) == 20
