@@ -133,6 +133,10 @@ class ImportKind:
     #: A table (CSV or XLSX: its kind checked from its name and first bytes before it is read); ``False`` for a
     #: file the module reads itself (``fangkong.interop``'s NDJSON of FHIR Bundles): only its size is checked.
     tabular: bool = True
+    #: The URL name of the module's page that submits this kind (reversed with the job's ``target`` for a
+    #: targeted kind): the job's page leads back to it ("Import another file"); empty: a kind imported through
+    #: the API only (``/api/v1/import-jobs/``), whose job page links to no import page.
+    page: str = ""
 
 
 @dataclass(frozen=True)

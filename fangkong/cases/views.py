@@ -70,6 +70,7 @@ from fangkong.cases.params import (
     TimelinessQuery,
 )
 from fangkong.inputs import NON_FIELD, PageForm, error_messages, error_summary
+from fangkong.modules import import_kinds
 from fangkong.persons import services as person_services
 from fangkong.persons.inputs import RevealInput
 from fangkong.protocols.models import TEST_PHASE_LABELS
@@ -580,8 +581,19 @@ def import_page(request):
 def import_job(request, job_id: int):
     job = selectors.import_job_get(user=request.user, job_id=job_id)
     template = "cases/_import_job.html" if request.params["fragment"] else "cases/import_job.html"
-    return render(request, template, {"job": job, "errors": job.errors[:500],
+    return render(request, template, {"job": job, "errors": job.errors[:500], "again_url": _import_again_url(job),
+                                      "module_kind": job.kind in import_kinds(),
                                       "stalled_minutes": int(ImportJob.STALLED_AFTER.total_seconds() // 60)})
+
+
+def _import_again_url(job) -> str:
+    """Where the job's page leads to import another file: the platform's import page for the cases module's own
+    kinds, the page of the module that submitted it (``ImportKind.page``), none for a kind imported through the
+    API only (the cases page would refuse its importers)."""
+    declared = import_kinds().get(job.kind)
+    if declared is None:
+        return reverse("cases:import")
+    return reverse(declared.page, args=[job.target] if declared.targeted else []) if declared.page else ""
 
 
 @region_scoped

@@ -45,7 +45,8 @@ class FollowupConfig(modules.ModuleConfig):
     followup_sources = (f"{PACKAGE}.sources.ContactSource",)
     # A day's checks from a file (``imports.py``), run by the platform's import jobs; a million rows fit.
     import_kinds = (modules.ImportKind("followup_checks", _("Daily health checks"), f"{PACKAGE}.imports.checks_allowed",
-                                       f"{PACKAGE}.imports.checks_run", max_bytes=200 * 1024 * 1024),)
+                                       f"{PACKAGE}.imports.checks_run", max_bytes=200 * 1024 * 1024,
+                                       page="followup:import"),)
     # A laboratory's result of a person under management reaches the test scheduled on its sampling day.
     result_receivers = (f"{PACKAGE}.services.laboratory_results_receive",)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Follow-up: fever, positive test or missed checks"),

@@ -40,6 +40,7 @@ class InteropConfig(modules.ModuleConfig):
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     import_kinds = (modules.ImportKind("fhir_bundles", _("FHIR case reports (NDJSON)"),
                                        f"{PACKAGE}.fhir_bulk.allowed", f"{PACKAGE}.fhir_bulk.run",
-                                       max_bytes=200 * 1024 * 1024, tabular=False),)
+                                       max_bytes=200 * 1024 * 1024, tabular=False,
+                                       page="interop:case-reports-import"),)
     problem_sources = (modules.ProblemSource(PROBLEM_SOURCE, _("Message refused by a receiving system"),
                                              f"{PACKAGE}.problems.feed"),)

@@ -51,7 +51,8 @@ class KeyPopulationsConfig(modules.ModuleConfig):
     dashboard_panels = (modules.DashboardPanel("keypopulations", _("Key populations under periodic testing"),
                                                "keypopulations/_panel.html", f"{PACKAGE}.selectors.panel_context"),)
     import_kinds = tuple(
-        modules.ImportKind(code, label, f"{PACKAGE}.imports.{allowed}", f"{PACKAGE}.imports.{run}")
+        modules.ImportKind(code, label, f"{PACKAGE}.imports.{allowed}", f"{PACKAGE}.imports.{run}",
+                           page="keypopulations:import")
         for code, label, allowed, run in (
             ("keypop_groups", _("Key-population groups"), "manage_allowed", "groups_run"),
             ("keypop_roster", _("Key-population roster"), "manage_allowed", "roster_run"),

@@ -51,4 +51,4 @@ class LaboratoryConfig(modules.ModuleConfig):
     resource_demands = (modules.DemandSource("lab_rounds", _("Mass-screening round"), f"{PACKAGE}.demands.demands"),)
     import_kinds = (modules.ImportKind(RESULT_FILE, _("Laboratory result file"), f"{PACKAGE}.imports.results_allowed",
                                        f"{PACKAGE}.imports.results_run", max_bytes=RESULT_FILE_BYTES,
-                                       targeted=True),)  # the laboratory whose file it is
+                                       targeted=True, page="laboratory:result-import"),)  # the laboratory whose file it is
