@@ -7,7 +7,7 @@ Bounded so that ``make test`` stays well within its time: ``FUZZ_EXAMPLES`` case
 (positive and negative data), a fixed seed (the same cases every run: a failure reproduces), and a hard
 limit on the run. The coverage phase (every boundary and wrong value the schema defines, about 7,500 cases)
 sends request bodies as JSON only; the fuzzing phase sends them in every encoding the schema lists
-(``fangkong.testing.fuzz_checks.filter_case`` says why that keeps every operation and encoding tested). Run alone with ``pytest -m fuzz`` (``make test-fuzz``); ``make test`` runs it beside the browser tests (``make test-live``).
+(``fangkong.testing.fuzz_checks.filter_case`` says why that keeps every operation and encoding tested). Run alone with ``pytest -m fuzz`` (``make test-fuzz``, a stage of ``make test``); ``make test-live`` runs it beside the browser tests.
 """
 
 from __future__ import annotations
