@@ -40,6 +40,8 @@ class LaboratoryConfig(modules.ModuleConfig):
                      "LotStop", "Investigation")
     scope_records = f"{PACKAGE}.tests.scope.other_city_records"
     person_sections = (f"{PACKAGE}.views.person_section",)  # a temporary control on the person's page
+    # and on the person's contact and inbound records
+    record_sections = (modules.RecordSection(("cases.Contact", "inbound.Traveller"), f"{PACKAGE}.views.record_section"),)
     aggregate_figures = (modules.AggregateFigures("laboratory", f"{PACKAGE}.figures.choices",
                                                   f"{PACKAGE}.figures.count"),)  # tests, positives (DHIS2)
     served_reaches = (Reach.OWN_SAMPLES,)  # the persons of a laboratory's own pools and specimens

@@ -381,6 +381,13 @@ def investigation_close(request, investigation_id: int):
     return redirect("laboratory:investigation-detail", investigation_id=investigation.pk)
 
 
+def record_section(request, record) -> str:
+    """A contact's or an inbound traveller's page (``ModuleConfig.record_sections``): the temporary controls of
+    the record's person, as on the person's page (a traveller not yet registered as a person has none)."""
+    person = getattr(record, "person", None)
+    return person_section(request, person) if person is not None else ""
+
+
 def person_section(request, person) -> str:
     """The person page's section (``ModuleConfig.person_sections``): the person's open temporary controls after a
     positive or inconclusive pool, as far as the reader may see them."""

@@ -89,6 +89,24 @@ def test_the_person_page_shows_the_temporary_control(client, lab_user, shenzhen_
     assert "P1" not in client.get(f"/persons/{people[6][0].pk}/").content.decode()
 
 
+def test_the_contact_page_of_a_controlled_person_shows_the_control_too(client, lab_user, shenzhen_epi, lab,
+                                                                       screening, people):
+    """The control is visible on the person's contact record as on the person's page (the kit's record
+    sections); a contact of another person shows none."""
+    from fangkong.cases.tests.builders import make_case, make_contact
+
+    case = make_case(shenzhen_epi, region="440304", day="2022-03-12", name="源病例")
+    controlled = make_contact(shenzhen_epi, source_case=case, region="440304", listed="2022-03-13",
+                              person=people[0][0])
+    other = make_contact(shenzhen_epi, source_case=case, region="440304", listed="2022-03-13", person=people[6][0])
+    _pool(lab_user, screening, lab, [n for _p, n in people[:5]], size=5)
+    _result(lab_user, lab, "P1", Outcome.POSITIVE)
+    client.force_login(shenzhen_epi)
+    page = client.get(f"/cases/contacts/{controlled.pk}/").content.decode()
+    assert 'id="laboratory-control"' in page and "P1" in page
+    assert 'id="laboratory-control"' not in client.get(f"/cases/contacts/{other.pk}/").content.decode()
+
+
 def test_a_member_in_two_pools_of_a_round_is_refused(lab_user, lab, screening, people):
     _pool(lab_user, screening, lab, [n for _p, n in people[:5]], size=5)
     with pytest.raises(ValidationError) as refused:
