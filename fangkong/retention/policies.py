@@ -43,8 +43,9 @@ COVERAGE: dict[str, Coverage] = {c.category: c for c in (
                      Clock.EPIDEMIC_OVER: "listed_date"},
              disease="source_case__disease_id", person="person_id", hold_target="contact", sex="person__sex",
              birth="person__birth_date", actions=(Action.DELETE, Action.ANONYMISE, Action.AGGREGATE)),
+    # ``person``: the registry's person of a traveller in quarantine or home monitoring (none before)
     Coverage(C.TRAVELLERS, "inbound.Traveller", region="destination_id", clocks={Clock.ARRIVAL: "arrived_at"},
-             hold_target="traveller", sex="sex", birth="birth_date",
+             person="person_id", hold_target="traveller", sex="sex", birth="birth_date",
              actions=(Action.DELETE, Action.ANONYMISE, Action.AGGREGATE)),
     Coverage(C.SCANS, "places.Scan", region="region_id", clocks={Clock.SCAN_TIME: "scanned_at"},
              person="person_id", sex="person__sex", birth="person__birth_date",

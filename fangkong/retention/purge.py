@@ -240,8 +240,8 @@ def _category_batch(purge_id: int, category: str, policy, batch_size: int) -> bo
 def _delete_with_links(purge: Purge, category: str, model, ids: list[int]) -> dict[str, list]:
     """Delete rows and what refers to them; the persons of every deleted row become candidates."""
     gone: dict[str, list] = defaultdict(list)
-    if category == DataCategory.CONTACTS:
-        _delete_followup_subjects(ids, gone)
+    if category in FOLLOWED_UP:
+        _delete_followup_subjects(category, ids, gone)
     exposures = _exposures_of(ids) if category == DataCategory.CASES else []
     _delete_rows(model, ids, gone)
     if exposures:  # an exposure (a place and time) goes with the last case exposed there
@@ -257,13 +257,18 @@ def _exposures_of(case_ids: list[int]) -> list[int]:
     return sorted({row[0] for row in _select(Exposure.cases.through, ["exposure_id"], "case_id", case_ids)})
 
 
-def _delete_followup_subjects(contact_ids: list[int], gone: dict) -> None:
-    """The follow-up rows of contacts (``followup.Subject``: kind "contact", no foreign key to the contact)."""
+#: The follow-up's kind of the rows of a category (``followup.Subject.kind``: no foreign key to the source row).
+FOLLOWED_UP = {DataCategory.CONTACTS: "contact", DataCategory.TRAVELLERS: "inbound"}
+
+
+def _delete_followup_subjects(category: str, source_ids: list[int], gone: dict) -> None:
+    """The follow-up rows of contacts or inbound travellers (``followup.Subject`` of the category's kind): with
+    them gone, nothing but the source's own row keeps its person."""
     Subject = apps.get_model("followup", "Subject")
-    clause, params = _where_in("source_id", contact_ids)
+    clause, params = _where_in("source_id", source_ids)
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT id FROM "{Subject._meta.db_table}" WHERE kind = %s AND {clause}',  # noqa: S608
-                       ["contact", *params])
+                       [FOLLOWED_UP[category], *params])
         subject_ids = [row[0] for row in cursor.fetchall()]
     _delete_rows(Subject, subject_ids, gone)
 
@@ -482,13 +487,15 @@ def _anonymise_records(purge: Purge, category: str, model, ids: list[int]) -> di
         RequestedPerson = apps.get_model("crossregion", "RequestedPerson")
         _delete_rows(RequestedPerson, list(RequestedPerson.objects.filter(contact_id__in=ids)
                                           .values_list("pk", flat=True)), gone)
-        _delete_followup_subjects(ids, gone)
+        _delete_followup_subjects(category, ids, gone)
     elif category == DataCategory.TRAVELLERS:
         _anonymise_travellers(ids)
+        _delete_followup_subjects(category, ids, gone)
     coverage = COVERAGE[category]
     if coverage.person:
         persons = gone.setdefault("__persons__", [])
-        persons.extend(model._base_manager.filter(pk__in=ids).values_list(coverage.person, flat=True))
+        persons.extend(model._base_manager.filter(pk__in=ids, **{f"{coverage.person}__isnull": False})
+                       .values_list(coverage.person, flat=True))
     _remember_persons(purge, gone)
     gone[model._meta.label_lower].extend(ids)
     return gone
