@@ -213,8 +213,14 @@ def test_a_section_costs_a_bounded_number_of_queries(rf, shenzhen_epi, records, 
     record = records[kind][0]
     request = rf.get("/")
     request.user, request.session = shenzhen_epi, SessionStore()
-    # the policy, the active holds, whether one reaches the record; and the reader's memberships (for the link);
-    # on a contact's or traveller's page the laboratory's section too: the person's temporary controls (one)
+    from fangkong.retention.sections import record_section
+
+    # retention's own section: the policy, the active holds, whether one reaches the record; and the reader's
+    # memberships (for the link)
+    with django_assert_max_num_queries(4):
+        assert record_section(request, record)
+    # every module's sections of the page: on a contact's or traveller's the laboratory's too (the person's
+    # temporary controls: one query, nothing to show here)
     with django_assert_max_num_queries(5 if kind in ("contact", "traveller") else 4):
         assert len(modules.record_sections(request, record)) == 1
     with django_assert_max_num_queries(3):
